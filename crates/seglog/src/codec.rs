@@ -1,0 +1,1 @@
+//! Kafka's record codecs (placeholder, filled by the codec work).
