@@ -1,0 +1,302 @@
+/**
+ * Broker settings: Kafka's property names and defaults, gathered from (lowest to highest
+ * precedence) the defaults, a server.properties file, SAMSA_<KEY> environment variables (dots as
+ * underscores: SAMSA_NUM_PARTITIONS), `--set key=value`, and the convenience flags (--port,
+ * --host, --data-dir, --node-id). An unknown or invalid setting stops the start with a message
+ * that names it and where it came from.
+ */
+import { readFileSync } from 'node:fs'
+import {
+  type ConfigDef,
+  LONG_MAX,
+  booleanDef,
+  formatValue,
+  intDef,
+  listDef,
+  longDef,
+  parseValue,
+  stringDef,
+  type ValueOf,
+} from './config-def.js'
+import { parseProperties } from './properties.js'
+import { type TopicConfig, topicConfigDefs } from './topic-config.js'
+import { ErrorCodes, SamsaError } from '../errors.js'
+
+export const brokerConfigDefs = {
+  'node.id': intDef(1, 'this broker\'s id in the cluster', { min: 0 }),
+  'broker.id': intDef(null, 'older name of node.id', { min: -1 }),
+  'listeners': listDef(['PLAINTEXT://127.0.0.1:9092'], 'addresses the broker listens on, NAME://host:port'),
+  'advertised.listeners': listDef([], 'addresses given to clients in Metadata; defaults to listeners'),
+  'listener.security.protocol.map': listDef(['PLAINTEXT:PLAINTEXT'], 'listener name to security protocol'),
+  'controller.listener.names': listDef([], 'KRaft controller listeners (not served by Samsa)'),
+  'log.dirs': listDef(['./data'], 'directories that hold partition logs'),
+  'log.dir': stringDef(null, 'older single-directory form of log.dirs'),
+  'num.partitions': intDef(1, 'partitions of an auto-created topic', { min: 1 }),
+  'default.replication.factor': intDef(1, 'replication factor of an auto-created topic', { min: 1 }),
+  'auto.create.topics.enable': booleanDef(true, 'create a topic when a client asks for metadata of an unknown one'),
+  'delete.topic.enable': booleanDef(true, 'allow DeleteTopics'),
+  'message.max.bytes': intDef(1048588, 'largest record batch accepted (topic: max.message.bytes)', { min: 0 }),
+  'socket.request.max.bytes': intDef(104857600, 'largest request frame; larger frames close the connection', { min: 1 }),
+  'fetch.max.bytes': intDef(57671680, 'largest fetch response the broker builds', { min: 1024 }),
+  'queued.max.request.bytes': longDef(-1, 'unused by Samsa (per-connection backpressure instead)'),
+  'log.retention.hours': intDef(168, 'retention in hours (topic: retention.ms)'),
+  'log.retention.minutes': intDef(null, 'retention in minutes; overrides log.retention.hours'),
+  'log.retention.ms': longDef(null, 'retention in ms; overrides minutes and hours; -1 keeps forever', { min: -1 }),
+  'log.retention.bytes': longDef(-1, 'size limit per partition (topic: retention.bytes)', { min: -1 }),
+  'log.retention.check.interval.ms': longDef(300000, 'how often retention runs', { min: 1 }),
+  'log.segment.bytes': intDef(1073741824, 'segment size (topic: segment.bytes)', { min: 14 }),
+  'log.roll.hours': intDef(168, 'segment age that forces a roll (topic: segment.ms)', { min: 1 }),
+  'log.roll.ms': longDef(null, 'segment age in ms; overrides log.roll.hours', { min: 1 }),
+  'log.index.interval.bytes': intDef(4096, 'bytes between offset index entries', { min: 0 }),
+  'log.index.size.max.bytes': intDef(10485760, 'largest offset index per segment', { min: 4 }),
+  'log.flush.interval.messages': longDef(LONG_MAX, 'fsync after this many records (topic: flush.messages)', { min: 1 }),
+  'log.flush.interval.ms': longDef(null, 'fsync after this many ms (topic: flush.ms)', { min: 0 }),
+  'log.flush.scheduler.interval.ms': longDef(LONG_MAX, 'how often flush.ms is checked', { min: 0 }),
+  'log.flush.offset.checkpoint.interval.ms': intDef(60000, 'how often recovery points are checkpointed', { min: 0 }),
+  'log.cleanup.policy': listDef(['delete'], 'delete or compact (topic: cleanup.policy)', ['delete', 'compact']),
+  'log.message.timestamp.type': stringDef('CreateTime', 'CreateTime or LogAppendTime', ['CreateTime', 'LogAppendTime']),
+  'log.message.timestamp.before.max.ms': longDef(LONG_MAX, 'oldest accepted record timestamp, as an age', { min: 0 }),
+  'log.message.timestamp.after.max.ms': longDef(LONG_MAX, 'newest accepted record timestamp, ahead of now', { min: 0 }),
+  'log.segment.delete.delay.ms': longDef(60000, 'delay before a deleted segment file is removed', { min: 0 }),
+  'log.cleaner.delete.retention.ms': longDef(86400000, 'how long delete markers stay (topic: delete.retention.ms)', { min: 0 }),
+  'log.preallocate': booleanDef(false, 'preallocate segment files'),
+  'compression.type': stringDef('producer', 'codec batches are stored in (topic: compression.type)', ['producer', 'uncompressed', 'none', 'gzip', 'snappy', 'lz4', 'zstd']),
+  'min.insync.replicas': intDef(1, 'replicas needed for acks=all', { min: 1 }),
+  'unclean.leader.election.enable': booleanDef(false, 'allow leaders from outside the ISR'),
+  'replica.lag.time.max.ms': longDef(30000, 'follower lag before it leaves the ISR', { min: 0 }),
+  'offsets.topic.num.partitions': intDef(50, 'partitions of __consumer_offsets', { min: 1 }),
+  'offsets.topic.replication.factor': intDef(1, 'replication factor of __consumer_offsets (Kafka: 3; a single broker needs 1)', { min: 1 }),
+  'offsets.topic.segment.bytes': intDef(104857600, 'segment size of __consumer_offsets', { min: 1 }),
+  'offsets.retention.minutes': intDef(10080, 'how long offsets of an empty group are kept', { min: 1 }),
+  'offsets.retention.check.interval.ms': longDef(600000, 'how often expired offsets are removed', { min: 1 }),
+  'offset.metadata.max.bytes': intDef(4096, 'largest metadata string of a committed offset', { min: 0 }),
+  'group.initial.rebalance.delay.ms': intDef(3000, 'wait for more members before the first rebalance of an empty group', { min: 0 }),
+  'group.min.session.timeout.ms': intDef(6000, 'smallest session timeout a member may ask for', { min: 0 }),
+  'group.max.session.timeout.ms': intDef(1800000, 'largest session timeout a member may ask for', { min: 0 }),
+  'group.max.size': intDef(2147483647, 'most members in one group', { min: 1 }),
+  'producer.id.expiration.ms': intDef(86400000, 'idle time after which an idempotent producer\'s state is dropped', { min: 1 }),
+  'transaction.max.timeout.ms': intDef(900000, 'largest transaction timeout a producer may ask for', { min: 1 }),
+  'transactional.id.expiration.ms': intDef(604800000, 'idle time after which a transactional id expires', { min: 1 }),
+} as const satisfies Record<string, ConfigDef<any>>
+
+/**
+ * Settings Kafka's sample server.properties files contain that have no meaning in Samsa (thread
+ * pools, ZooKeeper, KRaft controller wiring). They are accepted with a warning so an existing
+ * Kafka configuration starts as it is; anything else unknown is an error.
+ */
+const ignoredKafkaSettings = new Set([
+  'num.network.threads', 'num.io.threads', 'socket.send.buffer.bytes', 'socket.receive.buffer.bytes',
+  'num.recovery.threads.per.data.dir', 'num.replica.fetchers', 'background.threads',
+  'transaction.state.log.replication.factor', 'transaction.state.log.min.isr',
+  'transaction.state.log.num.partitions', 'share.coordinator.state.topic.replication.factor',
+  'share.coordinator.state.topic.min.isr', 'zookeeper.connect', 'zookeeper.connection.timeout.ms',
+  'process.roles', 'controller.quorum.voters', 'controller.quorum.bootstrap.servers',
+  'inter.broker.listener.name', 'log.cleaner.enable', 'log.cleaner.threads', 'queued.max.requests',
+  'broker.rack', 'metadata.log.dir', 'group.coordinator.rebalance.protocols',
+])
+
+export type BrokerConfigName = keyof typeof brokerConfigDefs
+export type BrokerSettings = { -readonly [K in BrokerConfigName]: ValueOf<(typeof brokerConfigDefs)[K]> | null }
+
+/** Where an effective value came from (DescribeConfigs reports it as the config source). */
+export type ConfigSource = 'default' | 'file' | 'env' | 'flag'
+
+export interface ConfigSources {
+  /** Path of a server.properties file. */
+  readonly file?: string
+  /** `key=value` strings from repeated --set flags. */
+  readonly set?: readonly string[]
+  /** Usually process.env; only SAMSA_* variables are read. */
+  readonly env?: Readonly<Record<string, string | undefined>>
+  readonly port?: string
+  readonly host?: string
+  readonly dataDir?: string
+  readonly nodeId?: string
+}
+
+export interface Listener {
+  readonly name: string
+  readonly host: string
+  readonly port: number
+}
+
+export class BrokerConfig {
+  readonly #values: BrokerSettings
+  readonly #sources: Map<BrokerConfigName, ConfigSource>
+  /** Human-readable warnings (ignored Kafka settings) for the start-up log. */
+  readonly warnings: readonly string[]
+
+  private constructor(values: BrokerSettings, sources: Map<BrokerConfigName, ConfigSource>, warnings: string[]) {
+    this.#values = values
+    this.#sources = sources
+    this.warnings = warnings
+  }
+
+  /** Builds the effective configuration. Throws SAMSA_CONFIG naming the setting and its origin. */
+  static load(sources: ConfigSources = {}): BrokerConfig {
+    const values = {} as Record<string, unknown>
+    const origin = new Map<BrokerConfigName, ConfigSource>()
+    const warnings: string[] = []
+    for (const [name, def] of Object.entries(brokerConfigDefs)) values[name] = def.default
+
+    const apply = (name: string, text: string, source: ConfigSource, where: string): void => {
+      if (ignoredKafkaSettings.has(name)) {
+        warnings.push(`${name} (${where}) has no effect in Samsa and is ignored`)
+        return
+      }
+      if (!Object.hasOwn(brokerConfigDefs, name)) {
+        throw new SamsaError(ErrorCodes.CONFIG, `Unknown setting ${name} (${where}). Settings use Kafka's broker property names.`)
+      }
+      const key = name as BrokerConfigName
+      try {
+        values[key] = parseValue(name, brokerConfigDefs[key] as ConfigDef<unknown>, text)
+      } catch (error) {
+        throw new SamsaError(ErrorCodes.CONFIG, `${(error as Error).message} (${where})`)
+      }
+      origin.set(key, source)
+    }
+
+    if (sources.file !== undefined) {
+      let text: string
+      try {
+        text = readFileSync(sources.file, 'utf8')
+      } catch (error) {
+        throw new SamsaError(ErrorCodes.CONFIG, `Cannot read config file ${sources.file}: ${(error as Error).message}`)
+      }
+      for (const entry of parseProperties(text)) apply(entry.key, entry.value, 'file', `${sources.file}:${entry.line}`)
+    }
+    for (const [variable, text] of Object.entries(sources.env ?? {})) {
+      if (!variable.startsWith('SAMSA_') || text === undefined) continue
+      const name = variable.slice('SAMSA_'.length).toLowerCase().replaceAll('_', '.')
+      apply(name, text, 'env', `environment variable ${variable}`)
+    }
+    for (const pair of sources.set ?? []) {
+      const eq = pair.indexOf('=')
+      if (eq <= 0) throw new SamsaError(ErrorCodes.CONFIG, `--set expects key=value, got '${pair}'.`)
+      apply(pair.slice(0, eq).trim(), pair.slice(eq + 1), 'flag', `--set ${pair}`)
+    }
+    if (sources.dataDir !== undefined) apply('log.dirs', sources.dataDir, 'flag', '--data-dir')
+    if (sources.nodeId !== undefined) apply('node.id', sources.nodeId, 'flag', '--node-id')
+    if (sources.port !== undefined || sources.host !== undefined) {
+      const current = parseListener(String((values['listeners'] as string[])[0] ?? 'PLAINTEXT://127.0.0.1:9092'), 'listeners')
+      const port = sources.port ?? String(current.port)
+      const host = sources.host ?? current.host
+      if (!/^\d+$/.test(port) || Number(port) > 65535) {
+        throw new SamsaError(ErrorCodes.CONFIG, `Invalid value '${port}' for --port: expected a port number 0-65535.`)
+      }
+      apply('listeners', `${current.name}://${formatHost(host)}:${port}`, 'flag', '--port/--host')
+    }
+
+    // Kafka's older names win only when the newer one was left at its default.
+    if (values['broker.id'] !== null && !origin.has('node.id')) values['node.id'] = values['broker.id']
+    if (values['log.dir'] !== null && !origin.has('log.dirs')) values['log.dirs'] = [values['log.dir']]
+
+    const config = new BrokerConfig(values as BrokerSettings, origin, warnings)
+    config.listeners() // validates the listener syntax now rather than at bind time
+    if (config.get('log.dirs').length !== 1) {
+      throw new SamsaError(ErrorCodes.CONFIG, 'log.dirs: Samsa supports exactly one log directory per broker.')
+    }
+    return config
+  }
+
+  get<K extends BrokerConfigName>(name: K): NonNullable<BrokerSettings[K]> {
+    return this.#values[name] as NonNullable<BrokerSettings[K]>
+  }
+
+  /** Like get, but keeps `null` for settings that have no default and were not set. */
+  getOptional<K extends BrokerConfigName>(name: K): BrokerSettings[K] {
+    return this.#values[name]
+  }
+
+  sourceOf(name: BrokerConfigName): ConfigSource {
+    return this.#sources.get(name) ?? 'default'
+  }
+
+  /** Text form of a setting as DescribeConfigs reports it. */
+  describe(name: BrokerConfigName): string | null {
+    return formatValue(brokerConfigDefs[name], this.#values[name])
+  }
+
+  get nodeId(): number {
+    return this.get('node.id')
+  }
+
+  get dataDir(): string {
+    return this.get('log.dirs')[0]!
+  }
+
+  /** The PLAINTEXT listeners to bind (controller listeners are skipped). */
+  listeners(): Listener[] {
+    const controllers = new Set(this.get('controller.listener.names'))
+    const protocols = new Map(
+      this.get('listener.security.protocol.map').map((entry) => {
+        const [name, protocol] = entry.split(':')
+        return [name!, protocol ?? ''] as const
+      }),
+    )
+    const result: Listener[] = []
+    for (const text of this.get('listeners')) {
+      const listener = parseListener(text, 'listeners')
+      if (controllers.has(listener.name)) continue
+      const protocol = protocols.get(listener.name) ?? listener.name
+      if (protocol !== 'PLAINTEXT') {
+        throw new SamsaError(ErrorCodes.CONFIG, `listeners: ${listener.name} uses ${protocol}; Samsa serves PLAINTEXT listeners only.`)
+      }
+      result.push(listener)
+    }
+    if (result.length === 0) throw new SamsaError(ErrorCodes.CONFIG, 'listeners: no PLAINTEXT listener is configured.')
+    return result
+  }
+
+  /** What Metadata tells clients to connect to, per listener name. */
+  advertisedListeners(bound: readonly Listener[] = this.listeners()): Listener[] {
+    const advertised = this.get('advertised.listeners').map((text) => parseListener(text, 'advertised.listeners'))
+    if (advertised.length > 0) return advertised
+    return bound.map((l) => ({ ...l, host: l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? '127.0.0.1' : l.host }))
+  }
+
+  /** Topic defaults derived from the broker settings, as Kafka derives them. */
+  topicDefaults(): TopicConfig {
+    const hoursToMs = (h: number): number => h * 3_600_000
+    const retentionMs = this.getOptional('log.retention.ms')
+      ?? (this.getOptional('log.retention.minutes') !== null ? this.get('log.retention.minutes') * 60_000 : hoursToMs(this.get('log.retention.hours')))
+    const defaults = Object.fromEntries(
+      Object.entries(topicConfigDefs).map(([name, def]) => [name, def.default]),
+    ) as TopicConfig
+    return {
+      ...defaults,
+      'cleanup.policy': this.get('log.cleanup.policy'),
+      'compression.type': this.get('compression.type'),
+      'retention.ms': retentionMs,
+      'retention.bytes': this.get('log.retention.bytes'),
+      'segment.bytes': this.get('log.segment.bytes'),
+      'segment.ms': this.getOptional('log.roll.ms') ?? hoursToMs(this.get('log.roll.hours')),
+      'segment.index.bytes': this.get('log.index.size.max.bytes'),
+      'index.interval.bytes': this.get('log.index.interval.bytes'),
+      'max.message.bytes': this.get('message.max.bytes'),
+      'min.insync.replicas': this.get('min.insync.replicas'),
+      'message.timestamp.type': this.get('log.message.timestamp.type'),
+      'message.timestamp.before.max.ms': this.get('log.message.timestamp.before.max.ms'),
+      'message.timestamp.after.max.ms': this.get('log.message.timestamp.after.max.ms'),
+      'flush.messages': this.get('log.flush.interval.messages'),
+      'flush.ms': this.getOptional('log.flush.interval.ms') ?? this.get('log.flush.scheduler.interval.ms'),
+      'file.delete.delay.ms': this.get('log.segment.delete.delay.ms'),
+      'delete.retention.ms': this.get('log.cleaner.delete.retention.ms'),
+      'unclean.leader.election.enable': this.get('unclean.leader.election.enable'),
+      'preallocate': this.get('log.preallocate'),
+    }
+  }
+}
+
+function parseListener(text: string, setting: string): Listener {
+  const match = /^([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:/]*):(\d+)$/.exec(text.trim())
+  if (match === null || Number(match[3]) > 65535) {
+    throw new SamsaError(ErrorCodes.CONFIG, `Invalid value '${text}' for setting ${setting}: expected NAME://host:port, e.g. PLAINTEXT://127.0.0.1:9092.`)
+  }
+  const host = match[2]!.startsWith('[') ? match[2]!.slice(1, -1) : match[2]!
+  return { name: match[1]!.toUpperCase(), host, port: Number(match[3]) }
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host
+}
