@@ -37,6 +37,7 @@ export const brokerConfigDefs = {
   'delete.topic.enable': booleanDef(true, 'allow DeleteTopics'),
   'message.max.bytes': intDef(1048588, 'largest record batch accepted (topic: max.message.bytes)', { min: 0 }),
   'socket.request.max.bytes': intDef(104857600, 'largest request frame; larger frames close the connection', { min: 1 }),
+  'connections.max.idle.ms': longDef(600000, 'close connections idle this long', { min: -1 }),
   'fetch.max.bytes': intDef(57671680, 'largest fetch response the broker builds', { min: 1024 }),
   'queued.max.request.bytes': longDef(-1, 'unused by Samsa (per-connection backpressure instead)'),
   'log.retention.hours': intDef(168, 'retention in hours (topic: retention.ms)'),

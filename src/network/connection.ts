@@ -1,0 +1,221 @@
+/**
+ * One client connection: frames in, responses out, in request order.
+ *
+ * Requests on a connection are processed one at a time, in the order they arrived, as Kafka
+ * does (it mutes a channel while a request is in flight). Clients still pipeline: frames that
+ * arrive while a request is being handled wait in a queue, and every response that can be
+ * produced synchronously (produce with acks=1, metadata, ...) is written inside one cork so a
+ * burst of pipelined requests costs one writev. A request whose handler returns a promise (a
+ * parked fetch, a group join) holds the queue until it settles, which keeps responses in order
+ * without per-response sequencing.
+ *
+ * Backpressure: processing stops, and the socket stops being read, while Node's write buffer
+ * for this socket is over its high-water mark or too many request bytes are queued; both
+ * resume on 'drain' or when the queue shrinks.
+ */
+import type { Socket } from 'node:net'
+import type { Logger } from '../common/logger.js'
+import { FrameDecoder } from './frame-decoder.js'
+import { type ResponseFrame, writeResponseFrame } from './response-writer.js'
+
+/** The handler has nothing to send back (acks=0 produce). */
+export const NO_RESPONSE: unique symbol = Symbol('samsa.network.noResponse')
+/** The request was unacceptable in a way Kafka answers by closing the connection. */
+export const CLOSE_CONNECTION: unique symbol = Symbol('samsa.network.closeConnection')
+
+export type Outcome = ResponseFrame | typeof NO_RESPONSE | typeof CLOSE_CONNECTION
+
+export interface ConnectionInfo {
+  readonly id: number
+  readonly remoteAddress: string
+  readonly remotePort: number
+  readonly localPort: number
+}
+
+export interface RequestProcessor {
+  /**
+   * Handles one request frame (without its size prefix). The frame is a view into a socket
+   * chunk and stays valid while the returned outcome is pending; keep a copy to hold on longer.
+   */
+  process(frame: Buffer, connection: ConnectionInfo): Outcome | PromiseLike<Outcome>
+  /** Called once when the connection is gone, for cleanup of per-connection state. */
+  connectionClosed?(connection: ConnectionInfo): void
+}
+
+export interface ConnectionOptions {
+  readonly maxFrameBytes: number
+  /** Request bytes allowed to wait unprocessed before the socket stops being read. */
+  readonly maxQueuedRequestBytes: number
+  readonly idleTimeoutMs: number
+  readonly logger: Logger
+}
+
+export class KafkaConnection implements ConnectionInfo {
+  readonly id: number
+  readonly remoteAddress: string
+  readonly remotePort: number
+  readonly localPort: number
+
+  readonly #socket: Socket
+  readonly #processor: RequestProcessor
+  readonly #decoder: FrameDecoder
+  readonly #options: ConnectionOptions
+  readonly #queue: Buffer[] = []
+  #queueHead = 0
+  #queuedBytes = 0
+  #inFlight = false
+  #waitingForDrain = false
+  #closed = false
+
+  constructor(id: number, socket: Socket, processor: RequestProcessor, options: ConnectionOptions) {
+    this.id = id
+    this.#socket = socket
+    this.#processor = processor
+    this.#options = options
+    this.#decoder = new FrameDecoder(options.maxFrameBytes)
+    this.remoteAddress = socket.remoteAddress ?? ''
+    this.remotePort = socket.remotePort ?? 0
+    this.localPort = socket.localPort ?? 0
+
+    socket.setNoDelay(true)
+    if (options.idleTimeoutMs > 0) {
+      socket.setTimeout(options.idleTimeoutMs, () => {
+        options.logger.debug('closing idle connection', { connection: id, remote: this.remoteAddress })
+        this.close()
+      })
+    }
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk))
+    socket.on('drain', () => this.#onDrain())
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      options.logger.debug('connection error', { connection: id, code: error.code, error })
+    })
+    socket.on('close', () => this.#onClose())
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** Closes the connection at once; responses not yet written are dropped. */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#socket.destroy()
+  }
+
+  /**
+   * Stops reading and processing, sends what earlier requests already produced, then closes.
+   * Used when a client's request is unacceptable: its earlier answers still count.
+   */
+  #closeAfterFlush(): void {
+    if (this.#closed) return
+    this.#closed = true
+    const socket = this.#socket
+    while (socket.writableCorked > 0) socket.uncork()
+    socket.end()
+    // A peer that never reads must not keep the socket open.
+    setTimeout(() => socket.destroy(), 5_000).unref()
+  }
+
+  readonly #onFrame = (frame: Buffer): void => {
+    this.#queue.push(frame)
+    this.#queuedBytes += frame.length
+  }
+
+  #onData(chunk: Buffer): void {
+    try {
+      this.#decoder.push(chunk, this.#onFrame)
+    } catch (error) {
+      this.#options.logger.warn('closing connection: bad frame', { connection: this.id, remote: this.remoteAddress, error })
+      this.#closeAfterFlush()
+      return
+    }
+    this.#processQueue()
+  }
+
+  #onDrain(): void {
+    if (!this.#waitingForDrain) return
+    this.#waitingForDrain = false
+    this.#processQueue()
+  }
+
+  #processQueue(): void {
+    if (this.#closed) return
+    const socket = this.#socket
+    socket.cork()
+    try {
+      while (!this.#inFlight && !this.#waitingForDrain && !this.#closed && this.#queueHead < this.#queue.length) {
+        const frame = this.#queue[this.#queueHead]!
+        this.#queue[this.#queueHead++] = undefined as unknown as Buffer
+        this.#queuedBytes -= frame.length
+        let outcome: Outcome | PromiseLike<Outcome>
+        try {
+          outcome = this.#processor.process(frame, this)
+        } catch (error) {
+          this.#failed(error)
+          return
+        }
+        if (isPromiseLike(outcome)) {
+          this.#inFlight = true
+          outcome.then(
+            (settled) => {
+              this.#inFlight = false
+              this.#deliver(settled)
+              this.#processQueue()
+            },
+            (error: unknown) => this.#failed(error),
+          )
+          break
+        }
+        this.#deliver(outcome)
+      }
+    } finally {
+      if (socket.writableCorked > 0) socket.uncork()
+    }
+    if (this.#queueHead === this.#queue.length) {
+      this.#queue.length = 0
+      this.#queueHead = 0
+    }
+    this.#applyBackpressure()
+  }
+
+  #deliver(outcome: Outcome): void {
+    if (this.#closed || outcome === NO_RESPONSE) return
+    if (outcome === CLOSE_CONNECTION) {
+      this.#closeAfterFlush()
+      return
+    }
+    if (writeResponseFrame(this.#socket, outcome)) return
+    this.#waitingForDrain = true
+  }
+
+  #applyBackpressure(): void {
+    if (this.#closed) return
+    const mustPause = this.#waitingForDrain || this.#queuedBytes > this.#options.maxQueuedRequestBytes
+    // A frame that is still arriving must be read to completion before it can be processed.
+    if (mustPause && !this.#decoder.hasPartialFrame) {
+      if (!this.#socket.isPaused()) this.#socket.pause()
+    } else if (this.#socket.isPaused()) {
+      this.#socket.resume()
+    }
+  }
+
+  #failed(error: unknown): void {
+    // A handler that throws is a bug in the broker, not the client's fault; the broker stays up
+    // and only this connection goes.
+    this.#options.logger.error('closing connection: request handler failed', { connection: this.id, error })
+    this.close()
+  }
+
+  #onClose(): void {
+    this.#closed = true
+    this.#queue.length = 0
+    this.#queueHead = 0
+    this.#queuedBytes = 0
+    this.#processor.connectionClosed?.(this)
+  }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<Outcome> {
+  return typeof (value as PromiseLike<Outcome> | null)?.then === 'function'
+}

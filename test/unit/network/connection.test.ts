@@ -1,0 +1,166 @@
+import { type AddressInfo, connect, type Socket } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createLogger } from '../../../src/common/logger.js'
+import { CLOSE_CONNECTION, NO_RESPONSE, type Outcome, type RequestProcessor } from '../../../src/network/connection.js'
+import { KafkaListener } from '../../../src/network/listener.js'
+
+const logger = createLogger('test', 'silent')
+
+/** A request frame whose body is a 10-byte header-sized payload starting with a 4-byte tag. */
+function request(tag: number, extra = 6): Buffer {
+  const out = Buffer.alloc(4 + 4 + extra)
+  out.writeInt32BE(4 + extra, 0)
+  out.writeInt32BE(tag, 4)
+  return out
+}
+
+function response(tag: number, size = 4): Outcome {
+  const out = Buffer.alloc(4 + size)
+  out.writeInt32BE(size, 0)
+  out.writeInt32BE(tag, 4)
+  return { chunks: [out] }
+}
+
+/** Reads whole response frames from a client socket. */
+function collect(socket: Socket): { tags: number[]; bytes: () => number; closed: Promise<void> } {
+  const tags: number[] = []
+  let total = 0
+  let pending = Buffer.alloc(0)
+  socket.on('data', (chunk: Buffer) => {
+    total += chunk.length
+    pending = Buffer.concat([pending, chunk])
+    while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
+      const size = pending.readInt32BE(0)
+      tags.push(pending.readInt32BE(4))
+      pending = pending.subarray(4 + size)
+    }
+  })
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+  return { tags, bytes: () => total, closed }
+}
+
+let listener: KafkaListener | undefined
+afterEach(async () => {
+  await listener?.close()
+  listener = undefined
+})
+
+async function start(processor: RequestProcessor, maxFrameBytes = 1 << 20): Promise<AddressInfo> {
+  listener = new KafkaListener(processor, { host: '127.0.0.1', port: 0, maxFrameBytes, idleTimeoutMs: 0, logger })
+  return listener.listen()
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !condition(); i++) await new Promise((r) => setTimeout(r, 5))
+  expect(condition()).toBe(true)
+}
+
+describe('KafkaConnection', () => {
+  it('answers pipelined requests in request order, even when an earlier one is slow', async () => {
+    const address = await start({
+      process(frame) {
+        const tag = frame.readInt32BE(0)
+        // Every third request completes later than the ones pipelined behind it would.
+        if (tag % 3 === 0) return new Promise<Outcome>((resolve) => setTimeout(() => resolve(response(tag)), 20))
+        return response(tag)
+      },
+    })
+    const client = connect(address.port, '127.0.0.1')
+    const got = collect(client)
+    client.write(Buffer.concat(Array.from({ length: 30 }, (_, i) => request(i))))
+    await until(() => got.tags.length === 30)
+    expect(got.tags).toEqual(Array.from({ length: 30 }, (_, i) => i))
+    client.destroy()
+  })
+
+  it('sends nothing for NO_RESPONSE and keeps serving', async () => {
+    const address = await start({
+      process(frame) {
+        const tag = frame.readInt32BE(0)
+        return tag === 1 ? NO_RESPONSE : response(tag)
+      },
+    })
+    const client = connect(address.port, '127.0.0.1')
+    const got = collect(client)
+    client.write(Buffer.concat([request(0), request(1), request(2)]))
+    await until(() => got.tags.length === 2)
+    expect(got.tags).toEqual([0, 2])
+    client.destroy()
+  })
+
+  it('closes the connection for CLOSE_CONNECTION without answering later requests', async () => {
+    let processed = 0
+    const address = await start({
+      process(frame) {
+        processed++
+        return frame.readInt32BE(0) === 1 ? CLOSE_CONNECTION : response(frame.readInt32BE(0))
+      },
+    })
+    const client = connect(address.port, '127.0.0.1')
+    const got = collect(client)
+    client.write(Buffer.concat([request(0), request(1), request(2)]))
+    await got.closed
+    expect(got.tags).toEqual([0])
+    expect(processed).toBe(2)
+  })
+
+  it('closes the connection on a frame over the size limit, and the broker keeps serving others', async () => {
+    const address = await start({ process: (frame) => response(frame.readInt32BE(0)) }, 64)
+    const bad = connect(address.port, '127.0.0.1')
+    const badGot = collect(bad)
+    const size = Buffer.alloc(4)
+    size.writeInt32BE(65)
+    bad.write(size)
+    await badGot.closed
+    expect(badGot.tags).toEqual([])
+
+    const good = connect(address.port, '127.0.0.1')
+    const goodGot = collect(good)
+    good.write(request(7))
+    await until(() => goodGot.tags.length === 1)
+    expect(goodGot.tags).toEqual([7])
+    good.destroy()
+  })
+
+  it('closes only the connection whose handler threw', async () => {
+    const address = await start({
+      process(frame) {
+        if (frame.readInt32BE(0) === 666) throw new Error('handler bug')
+        return response(frame.readInt32BE(0))
+      },
+    })
+    const bad = connect(address.port, '127.0.0.1')
+    const badGot = collect(bad)
+    bad.write(request(666))
+    await badGot.closed
+    const good = connect(address.port, '127.0.0.1')
+    const goodGot = collect(good)
+    good.write(request(1))
+    await until(() => goodGot.tags.length === 1)
+    good.destroy()
+  })
+
+  it('stops processing while a client does not read its responses, and resumes when it does', async () => {
+    let processed = 0
+    const big = 4 << 20
+    const address = await start({
+      process(frame) {
+        processed++
+        return response(frame.readInt32BE(0), big)
+      },
+    })
+    const client = connect(address.port, '127.0.0.1')
+    client.pause()
+    const requests = Array.from({ length: 64 }, (_, i) => request(i))
+    client.write(Buffer.concat(requests))
+    await new Promise((r) => setTimeout(r, 300))
+    // 64 responses of 4 MiB would be 256 MiB queued; backpressure keeps it to a few.
+    expect(processed).toBeLessThan(8)
+    const got = collect(client)
+    client.resume()
+    await until(() => got.tags.length === 64)
+    expect(processed).toBe(64)
+    expect(got.tags).toEqual(Array.from({ length: 64 }, (_, i) => i))
+    client.destroy()
+  })
+})

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest'
+import { FrameDecoder } from '../../../src/network/frame-decoder.js'
+
+function frame(body: Buffer): Buffer {
+  const size = Buffer.alloc(4)
+  size.writeInt32BE(body.length)
+  return Buffer.concat([size, body])
+}
+
+describe('FrameDecoder', () => {
+  const bodies = [Buffer.alloc(10, 1), Buffer.alloc(300, 2), Buffer.alloc(12, 3)]
+  const stream = Buffer.concat(bodies.map(frame))
+
+  it('yields whole frames however the stream is split', () => {
+    for (let split = 1; split <= stream.length; split++) {
+      const decoder = new FrameDecoder(1024)
+      const seen: Buffer[] = []
+      for (let pos = 0; pos < stream.length; pos += split) {
+        decoder.push(stream.subarray(pos, Math.min(stream.length, pos + split)), (f) => seen.push(Buffer.from(f)))
+      }
+      expect(seen).toEqual(bodies)
+      expect(decoder.hasPartialFrame).toBe(false)
+    }
+  })
+
+  it('hands a frame that arrives whole as a view, not a copy', () => {
+    const decoder = new FrameDecoder(1024)
+    const chunk = frame(Buffer.alloc(20, 7))
+    let seen: Buffer | undefined
+    decoder.push(chunk, (f) => { seen = f })
+    expect(seen!.buffer).toBe(chunk.buffer)
+  })
+
+  it('rejects a size over the limit before allocating it', () => {
+    const decoder = new FrameDecoder(1000)
+    const header = Buffer.alloc(4)
+    header.writeInt32BE(0x7fffffff)
+    expect(() => decoder.push(header, () => {})).toThrowError(/2147483647 bytes is larger than socket\.request\.max\.bytes \(1000\)/)
+  })
+
+  it('rejects negative and header-less sizes', () => {
+    const negative = Buffer.alloc(4)
+    negative.writeInt32BE(-5)
+    expect(() => new FrameDecoder(1000).push(negative, () => {})).toThrowError(/size -5/)
+    const tiny = Buffer.alloc(4)
+    tiny.writeInt32BE(3)
+    expect(() => new FrameDecoder(1000).push(tiny, () => {})).toThrowError(/smaller than a request header/)
+  })
+})
