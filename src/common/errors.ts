@@ -17,6 +17,8 @@ export const ErrorCodes = {
   NATIVE_LOAD: 'SAMSA_NATIVE_LOAD',
   /** A network peer could not be reached or closed the connection. */
   NETWORK: 'SAMSA_NETWORK',
+  /** A topic operation was refused (the error carries the Kafka error name for the wire). */
+  TOPIC: 'SAMSA_TOPIC',
   /** A command-line invocation is wrong. */
   USAGE: 'SAMSA_USAGE',
   /** A Kafka error code came back in a response the client needed to succeed. */

@@ -1,0 +1,231 @@
+/**
+ * The single-broker metadata store: the cluster id, and every topic with its id, partition
+ * count and configuration overrides.
+ *
+ * On disk it is `<log dir>/samsa-metadata.json`, replaced atomically (temp file, fsync, rename,
+ * directory fsync) on every change, plus Kafka's `meta.properties` (cluster.id, node.id) so a
+ * log directory cannot be started by a different node by mistake. Mutations run one at a time
+ * through a queue and change the in-memory view only once they are durable, so a caller that
+ * sees a topic can rely on it surviving a crash, and two concurrent creations of one name
+ * cannot both succeed. Reads are synchronous and see the last durable state.
+ */
+import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { ErrorCodes, SamsaError } from '../common/errors.js'
+import { type TopicConfig, parseTopicOverrides } from '../common/config/topic-config.js'
+import { randomUuid } from '../common/uuid.js'
+import { collisionKey, isInternalTopic, topicNameProblem } from './topic-name.js'
+
+export interface TopicMetadata {
+  readonly name: string
+  readonly topicId: string
+  readonly partitions: number
+  /** Overrides as text, the way Kafka stores and reports them. */
+  readonly configs: Readonly<Record<string, string>>
+  readonly internal: boolean
+}
+
+interface StoreFile {
+  version: 1
+  clusterId: string
+  topics: TopicMetadata[]
+}
+
+export const METADATA_FILE = 'samsa-metadata.json'
+
+export class MetadataStore {
+  readonly #dir: string
+  readonly #clusterId: string
+  readonly #topics = new Map<string, TopicMetadata>()
+  readonly #byId = new Map<string, TopicMetadata>()
+  #queue: Promise<unknown> = Promise.resolve()
+
+  private constructor(dir: string, clusterId: string, topics: readonly TopicMetadata[]) {
+    this.#dir = dir
+    this.#clusterId = clusterId
+    for (const topic of topics) this.#index(topic)
+  }
+
+  /**
+   * Loads the store from the log directory, creating it (with a new cluster id) on first start.
+   * Throws SAMSA_CONFIG when the directory belongs to another node id.
+   */
+  static async open(dir: string, nodeId: number): Promise<MetadataStore> {
+    await mkdir(dir, { recursive: true })
+    const meta = await readMetaProperties(dir)
+    if (meta !== null && meta.nodeId !== nodeId) {
+      throw new SamsaError(
+        ErrorCodes.CONFIG,
+        `Log directory ${dir} belongs to node.id ${meta.nodeId} (meta.properties), not ${nodeId}. Start with --node-id ${meta.nodeId} or use another --data-dir.`,
+      )
+    }
+    let file: StoreFile | null = null
+    try {
+      file = JSON.parse(await readFile(join(dir, METADATA_FILE), 'utf8')) as StoreFile
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new SamsaError(ErrorCodes.STORAGE, `Cannot read ${join(dir, METADATA_FILE)}: ${(error as Error).message}`, { cause: error })
+      }
+    }
+    const clusterId = file?.clusterId ?? meta?.clusterId ?? randomUuid()
+    const store = new MetadataStore(dir, clusterId, file?.topics ?? [])
+    if (file === null) await store.#persist([...store.#topics.values()])
+    if (meta === null) await writeAtomically(dir, 'meta.properties', `version=1\ncluster.id=${clusterId}\nnode.id=${nodeId}\n`)
+    return store
+  }
+
+  get clusterId(): string {
+    return this.#clusterId
+  }
+
+  topic(name: string): TopicMetadata | undefined {
+    return this.#topics.get(name)
+  }
+
+  topicById(topicId: string): TopicMetadata | undefined {
+    return this.#byId.get(topicId)
+  }
+
+  topics(): IterableIterator<TopicMetadata> {
+    return this.#topics.values()
+  }
+
+  /**
+   * Creates a topic. Rejects (SAMSA_CONFIG) an illegal or colliding name, an existing topic, a
+   * partition count below 1 or an invalid override, with a message naming the problem.
+   */
+  createTopic(name: string, partitions: number, overrides: Readonly<Record<string, string>> = {}): Promise<TopicMetadata> {
+    return this.#mutate(() => {
+      const problem = topicNameProblem(name)
+      if (problem !== undefined) throw new TopicError('INVALID_TOPIC_EXCEPTION', problem)
+      if (this.#topics.has(name)) throw new TopicError('TOPIC_ALREADY_EXISTS', `Topic '${name}' already exists.`)
+      const key = collisionKey(name)
+      for (const existing of this.#topics.values()) {
+        if (collisionKey(existing.name) === key) {
+          throw new TopicError('INVALID_TOPIC_EXCEPTION', `Topic '${name}' collides with existing topic '${existing.name}' ('.' and '_' are interchangeable in metric names).`)
+        }
+      }
+      if (!Number.isInteger(partitions) || partitions < 1) {
+        throw new TopicError('INVALID_PARTITIONS', `Topic '${name}' needs at least 1 partition, not ${partitions}.`)
+      }
+      parseTopicOverrides(Object.entries(overrides))
+      let topicId = randomUuid()
+      while (this.#byId.has(topicId)) topicId = randomUuid()
+      const topic: TopicMetadata = { name, topicId, partitions, configs: { ...overrides }, internal: isInternalTopic(name) }
+      return { topics: [...this.#topics.values(), topic], result: topic }
+    })
+  }
+
+  deleteTopic(name: string): Promise<TopicMetadata> {
+    return this.#mutate(() => {
+      const topic = this.#requireTopic(name)
+      return { topics: [...this.#topics.values()].filter((t) => t.name !== name), result: topic }
+    })
+  }
+
+  /** Raises a topic's partition count (Kafka never lowers it). */
+  createPartitions(name: string, totalCount: number): Promise<TopicMetadata> {
+    return this.#mutate(() => {
+      const topic = this.#requireTopic(name)
+      if (!Number.isInteger(totalCount) || totalCount <= topic.partitions) {
+        throw new TopicError('INVALID_PARTITIONS', `Topic '${name}' has ${topic.partitions} partitions; the new count must be larger, not ${totalCount}.`)
+      }
+      return this.#replace(topic, { ...topic, partitions: totalCount })
+    })
+  }
+
+  /** Replaces a topic's overrides (validated) with `configs`. */
+  setTopicConfigs(name: string, configs: Readonly<Record<string, string>>): Promise<TopicMetadata> {
+    return this.#mutate(() => {
+      const topic = this.#requireTopic(name)
+      parseTopicOverrides(Object.entries(configs))
+      return this.#replace(topic, { ...topic, configs: { ...configs } })
+    })
+  }
+
+  /** The topic's overrides, parsed. */
+  overrides(name: string): Partial<TopicConfig> {
+    const topic = this.#requireTopic(name)
+    return parseTopicOverrides(Object.entries(topic.configs))
+  }
+
+  #requireTopic(name: string): TopicMetadata {
+    const topic = this.#topics.get(name)
+    if (topic === undefined) throw new TopicError('UNKNOWN_TOPIC_OR_PARTITION', `Topic '${name}' does not exist.`)
+    return topic
+  }
+
+  #replace(old: TopicMetadata, updated: TopicMetadata): { topics: TopicMetadata[]; result: TopicMetadata } {
+    return { topics: [...this.#topics.values()].map((t) => (t === old ? updated : t)), result: updated }
+  }
+
+  #mutate<T>(change: () => { topics: TopicMetadata[]; result: T }): Promise<T> {
+    const run = async (): Promise<T> => {
+      const { topics, result } = change()
+      await this.#persist(topics)
+      this.#topics.clear()
+      this.#byId.clear()
+      for (const topic of topics) this.#index(topic)
+      return result
+    }
+    const next = this.#queue.then(run, run)
+    this.#queue = next.catch(() => undefined)
+    return next
+  }
+
+  #index(topic: TopicMetadata): void {
+    this.#topics.set(topic.name, topic)
+    this.#byId.set(topic.topicId, topic)
+  }
+
+  async #persist(topics: TopicMetadata[]): Promise<void> {
+    const file: StoreFile = { version: 1, clusterId: this.#clusterId, topics }
+    await writeAtomically(this.#dir, METADATA_FILE, JSON.stringify(file, null, 2) + '\n')
+  }
+}
+
+/**
+ * A rejected topic operation, carrying the name of the Kafka error code that describes it
+ * (handlers map it onto the wire; the CLI prints the message).
+ */
+export class TopicError extends SamsaError {
+  readonly kafkaError: string
+
+  constructor(kafkaError: string, message: string) {
+    super(ErrorCodes.TOPIC, message)
+    this.name = 'TopicError'
+    this.kafkaError = kafkaError
+  }
+}
+
+async function readMetaProperties(dir: string): Promise<{ clusterId: string; nodeId: number } | null> {
+  let text: string
+  try {
+    text = await readFile(join(dir, 'meta.properties'), 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw error
+  }
+  const values = new Map(text.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')).trim(), l.slice(l.indexOf('=') + 1).trim()]))
+  return { clusterId: values.get('cluster.id') ?? '', nodeId: Number(values.get('node.id') ?? -1) }
+}
+
+/** Temp file, fsync, rename over the target, fsync the directory: the file is old or new, never torn. */
+export async function writeAtomically(dir: string, name: string, contents: string): Promise<void> {
+  const target = join(dir, name)
+  const temp = `${target}.tmp`
+  await writeFile(temp, contents)
+  const handle = await open(temp, 'r+')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  await rename(temp, target)
+  const dirHandle = await open(dir, 'r')
+  try {
+    await dirHandle.sync()
+  } finally {
+    await dirHandle.close()
+  }
+}

@@ -1,0 +1,64 @@
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { MetadataStore, TopicError } from '../../../src/metadata/metadata-store.js'
+
+const freshDir = (): string => mkdtempSync(join(tmpdir(), 'samsa-meta-'))
+
+async function rejection(promise: Promise<unknown>): Promise<TopicError> {
+  try {
+    await promise
+  } catch (error) {
+    return error as TopicError
+  }
+  throw new Error('expected a rejection')
+}
+
+describe('MetadataStore', () => {
+  it('keeps topics, ids and overrides across a reopen', async () => {
+    const dir = freshDir()
+    const store = await MetadataStore.open(dir, 1)
+    const created = await store.createTopic('orders', 3, { 'retention.ms': '60000' })
+    expect(created.topicId).toMatch(/^[A-Za-z0-9_-]{22}$/)
+
+    const reopened = await MetadataStore.open(dir, 1)
+    expect(reopened.clusterId).toBe(store.clusterId)
+    expect(reopened.topic('orders')).toEqual(created)
+    expect(reopened.topicById(created.topicId)?.name).toBe('orders')
+    expect(reopened.overrides('orders')).toEqual({ 'retention.ms': 60000 })
+    expect(readFileSync(join(dir, 'meta.properties'), 'utf8')).toContain(`cluster.id=${store.clusterId}`)
+  })
+
+  it('lets only one of two concurrent creations of a name succeed', async () => {
+    const store = await MetadataStore.open(freshDir(), 1)
+    const results = await Promise.allSettled([store.createTopic('t', 1), store.createTopic('t', 2)])
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected'])
+    expect(((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as TopicError).kafkaError).toBe('TOPIC_ALREADY_EXISTS')
+    expect([...store.topics()]).toHaveLength(1)
+  })
+
+  it('refuses illegal and colliding names, bad partition counts and bad overrides, changing nothing', async () => {
+    const store = await MetadataStore.open(freshDir(), 1)
+    await store.createTopic('a.b', 1)
+    expect((await rejection(store.createTopic('a_b', 1))).message).toMatch(/collides with existing topic 'a\.b'/)
+    expect((await rejection(store.createTopic('bad name', 1))).kafkaError).toBe('INVALID_TOPIC_EXCEPTION')
+    expect((await rejection(store.createTopic('x'.repeat(250), 1))).message).toMatch(/limit is 249/)
+    expect((await rejection(store.createTopic('p0', 0))).kafkaError).toBe('INVALID_PARTITIONS')
+    expect((await rejection(store.createTopic('cfg', 1, { 'retention.ms': 'soon' }))).message).toMatch(/retention\.ms/)
+    expect([...store.topics()].map((t) => t.name)).toEqual(['a.b'])
+  })
+
+  it('grows partitions but never shrinks them', async () => {
+    const store = await MetadataStore.open(freshDir(), 1)
+    await store.createTopic('grow', 2)
+    expect((await store.createPartitions('grow', 5)).partitions).toBe(5)
+    expect((await rejection(store.createPartitions('grow', 3))).kafkaError).toBe('INVALID_PARTITIONS')
+  })
+
+  it('refuses a log directory that belongs to another node', async () => {
+    const dir = freshDir()
+    await MetadataStore.open(dir, 1)
+    await expect(MetadataStore.open(dir, 2)).rejects.toThrowError(/belongs to node\.id 1/)
+  })
+})
