@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+/**
+ * The `samsa` command: one binary, noun-verb subcommands in the style of kafka-* scripts and
+ * rpk. Each subcommand lives in its own module and is loaded only when used, so `samsa topic
+ * list` does not pay for starting a broker's worth of imports.
+ */
+import { reportAndExit } from './usage-error.js'
+
+interface Command {
+  readonly summary: string
+  readonly load: () => Promise<{ run(argv: string[]): Promise<void> }>
+}
+
+const commands: Record<string, Command> = {
+  start: { summary: 'run a broker', load: () => import('./start.js') },
+}
+
+function help(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length))
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+  return `Usage: samsa <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'samsa <command> --help' for a command's options.\n`
+}
+
+const [name, ...rest] = process.argv.slice(2)
+if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  process.stdout.write(help())
+} else if (!Object.hasOwn(commands, name)) {
+  process.stderr.write(`samsa: unknown command '${name}'.\n\n${help()}`)
+  process.exit(2)
+} else {
+  try {
+    const module = await commands[name]!.load()
+    await module.run(rest)
+  } catch (error) {
+    reportAndExit(error, name)
+  }
+}
