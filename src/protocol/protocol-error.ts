@@ -14,9 +14,9 @@ interface PathCarrier {
   [kPath]?: string[]
 }
 
-/** A new SAMSA_PROTOCOL error with `message`. */
-export function protocolError(message: string): SamsaError {
-  return new SamsaError(ErrorCodes.PROTOCOL, message)
+/** A new SAMSA_PROTOCOL error with `message` (and the error that led to it, if any). */
+export function protocolError(message: string, cause?: unknown): SamsaError {
+  return new SamsaError(ErrorCodes.PROTOCOL, message, cause === undefined ? undefined : { cause })
 }
 
 /**

@@ -242,6 +242,11 @@ export class Reader {
     return this.readRawBytes(lengthPlusOne - 1)
   }
 
+  /** `length` bytes decoded as UTF-8 (for lengths that were read separately, as in records). */
+  readUtf8(length: number): string {
+    return this.#utf8(length)
+  }
+
   /** `length` bytes as a view into the input. */
   readRawBytes(length: number): Buffer {
     if (length > this.end - this.offset) throw this.#tooLong('bytes', length)

@@ -291,6 +291,11 @@ export class Writer {
     return flattenChunks(chunks, byteLength)
   }
 
+  /** The UTF-8 bytes of `value` without a length prefix; `byteLength` when the caller knows it. */
+  writeUtf8(value: string, byteLength: number = Buffer.byteLength(value)): this {
+    return this.#writeUtf8(value, byteLength)
+  }
+
   #writeUtf8(value: string, length: number): this {
     this.#ensure(length)
     this.#buffer.write(value, this.#position, length, 'utf8')
