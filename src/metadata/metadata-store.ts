@@ -29,6 +29,8 @@ interface StoreFile {
   version: 1
   clusterId: string
   topics: TopicMetadata[]
+  /** First producer id not yet handed out (ids are allocated in blocks, see allocateProducerIds). */
+  nextProducerId?: number
 }
 
 export const METADATA_FILE = 'samsa-metadata.json'
@@ -37,12 +39,14 @@ export class MetadataStore {
   readonly #dir: string
   readonly #clusterId: string
   readonly #topics = new Map<string, TopicMetadata>()
+  #nextProducerId: number
   readonly #byId = new Map<string, TopicMetadata>()
   #queue: Promise<unknown> = Promise.resolve()
 
-  private constructor(dir: string, clusterId: string, topics: readonly TopicMetadata[]) {
+  private constructor(dir: string, clusterId: string, topics: readonly TopicMetadata[], nextProducerId: number) {
     this.#dir = dir
     this.#clusterId = clusterId
+    this.#nextProducerId = nextProducerId
     for (const topic of topics) this.#index(topic)
   }
 
@@ -68,7 +72,7 @@ export class MetadataStore {
       }
     }
     const clusterId = file?.clusterId ?? meta?.clusterId ?? randomUuid()
-    const store = new MetadataStore(dir, clusterId, file?.topics ?? [])
+    const store = new MetadataStore(dir, clusterId, file?.topics ?? [], file?.nextProducerId ?? 0)
     if (file === null) await store.#persist([...store.#topics.values()])
     if (meta === null) await writeAtomically(dir, 'meta.properties', `version=1\ncluster.id=${clusterId}\nnode.id=${nodeId}\n`)
     return store
@@ -96,24 +100,36 @@ export class MetadataStore {
    */
   createTopic(name: string, partitions: number, overrides: Readonly<Record<string, string>> = {}): Promise<TopicMetadata> {
     return this.#mutate(() => {
-      const problem = topicNameProblem(name)
-      if (problem !== undefined) throw new TopicError('INVALID_TOPIC_EXCEPTION', problem)
-      if (this.#topics.has(name)) throw new TopicError('TOPIC_ALREADY_EXISTS', `Topic '${name}' already exists.`)
-      const key = collisionKey(name)
-      for (const existing of this.#topics.values()) {
-        if (collisionKey(existing.name) === key) {
-          throw new TopicError('INVALID_TOPIC_EXCEPTION', `Topic '${name}' collides with existing topic '${existing.name}' ('.' and '_' are interchangeable in metric names).`)
-        }
-      }
-      if (!Number.isInteger(partitions) || partitions < 1) {
-        throw new TopicError('INVALID_PARTITIONS', `Topic '${name}' needs at least 1 partition, not ${partitions}.`)
-      }
-      parseTopicOverrides(Object.entries(overrides))
+      this.validateNewTopic(name, partitions, overrides)
       let topicId = randomUuid()
       while (this.#byId.has(topicId)) topicId = randomUuid()
       const topic: TopicMetadata = { name, topicId, partitions, configs: { ...overrides }, internal: isInternalTopic(name) }
       return { topics: [...this.#topics.values(), topic], result: topic }
     })
+  }
+
+  /**
+   * Throws the TopicError createTopic would throw for this request, without changing anything
+   * (CreateTopics with validate_only).
+   */
+  validateNewTopic(name: string, partitions: number, overrides: Readonly<Record<string, string>> = {}): void {
+    const problem = topicNameProblem(name)
+    if (problem !== undefined) throw new TopicError('INVALID_TOPIC_EXCEPTION', problem)
+    if (this.#topics.has(name)) throw new TopicError('TOPIC_ALREADY_EXISTS', `Topic '${name}' already exists.`)
+    const key = collisionKey(name)
+    for (const existing of this.#topics.values()) {
+      if (collisionKey(existing.name) === key) {
+        throw new TopicError('INVALID_TOPIC_EXCEPTION', `Topic '${name}' collides with existing topic '${existing.name}' ('.' and '_' are interchangeable in metric names).`)
+      }
+    }
+    if (!Number.isInteger(partitions) || partitions < 1) {
+      throw new TopicError('INVALID_PARTITIONS', `Topic '${name}' needs at least 1 partition, not ${partitions}.`)
+    }
+    try {
+      parseTopicOverrides(Object.entries(overrides))
+    } catch (error) {
+      throw new TopicError('INVALID_CONFIG', (error as Error).message)
+    }
   }
 
   deleteTopic(name: string): Promise<TopicMetadata> {
@@ -143,6 +159,17 @@ export class MetadataStore {
     })
   }
 
+  /**
+   * Reserves `count` producer ids and returns the first. The reservation is durable before it is
+   * returned, so ids are never handed out twice, even across a crash (a crash only skips ids).
+   */
+  allocateProducerIds(count: number): Promise<number> {
+    return this.#mutate(() => {
+      const first = this.#nextProducerId
+      return { topics: [...this.#topics.values()], result: first, nextProducerId: first + count }
+    })
+  }
+
   /** The topic's overrides, parsed. */
   overrides(name: string): Partial<TopicConfig> {
     const topic = this.#requireTopic(name)
@@ -159,10 +186,11 @@ export class MetadataStore {
     return { topics: [...this.#topics.values()].map((t) => (t === old ? updated : t)), result: updated }
   }
 
-  #mutate<T>(change: () => { topics: TopicMetadata[]; result: T }): Promise<T> {
+  #mutate<T>(change: () => { topics: TopicMetadata[]; result: T; nextProducerId?: number }): Promise<T> {
     const run = async (): Promise<T> => {
-      const { topics, result } = change()
-      await this.#persist(topics)
+      const { topics, result, nextProducerId } = change()
+      await this.#persist(topics, nextProducerId ?? this.#nextProducerId)
+      if (nextProducerId !== undefined) this.#nextProducerId = nextProducerId
       this.#topics.clear()
       this.#byId.clear()
       for (const topic of topics) this.#index(topic)
@@ -178,8 +206,8 @@ export class MetadataStore {
     this.#byId.set(topic.topicId, topic)
   }
 
-  async #persist(topics: TopicMetadata[]): Promise<void> {
-    const file: StoreFile = { version: 1, clusterId: this.#clusterId, topics }
+  async #persist(topics: TopicMetadata[], nextProducerId = this.#nextProducerId): Promise<void> {
+    const file: StoreFile = { version: 1, clusterId: this.#clusterId, topics, nextProducerId }
     await writeAtomically(this.#dir, METADATA_FILE, JSON.stringify(file, null, 2) + '\n')
   }
 }

@@ -62,3 +62,14 @@ describe('MetadataStore', () => {
     await expect(MetadataStore.open(dir, 2)).rejects.toThrowError(/belongs to node\.id 1/)
   })
 })
+
+describe('MetadataStore producer ids', () => {
+  it('never hands out an id twice, across reopens', async () => {
+    const dir = freshDir()
+    const store = await MetadataStore.open(dir, 1)
+    expect(await store.allocateProducerIds(1000)).toBe(0)
+    expect(await store.allocateProducerIds(1000)).toBe(1000)
+    const reopened = await MetadataStore.open(dir, 1)
+    expect(await reopened.allocateProducerIds(1000)).toBe(2000)
+  })
+})

@@ -1,0 +1,25 @@
+/**
+ * What request handlers may use: the broker's services, built once at start by broker.ts and
+ * handed to each handler factory. Handlers get nothing else (no globals), which keeps each one
+ * testable with the real services on a temporary data directory.
+ */
+import type { BrokerConfig, Listener } from '../common/config/broker-config.js'
+import type { Logger } from '../common/logger.js'
+import type { MetadataStore } from '../metadata/metadata-store.js'
+import type { ReplicaManager } from '../replication/replica-manager.js'
+import type { DelayedFetchPurgatory } from './delayed-fetch.js'
+import type { ProducerIdManager } from './producer-id-manager.js'
+import type { TopicManager } from './topic-manager.js'
+
+export interface BrokerContext {
+  readonly config: BrokerConfig
+  readonly nodeId: number
+  readonly metadata: MetadataStore
+  readonly topics: TopicManager
+  readonly replicas: ReplicaManager
+  readonly fetches: DelayedFetchPurgatory
+  readonly producerIds: ProducerIdManager
+  readonly logger: Logger
+  /** Where clients should connect, with the ports actually bound. */
+  readonly advertisedListeners: () => readonly Listener[]
+}

@@ -1,0 +1,96 @@
+/**
+ * Produce: append each partition's record batch as leader and answer with its base offset.
+ *
+ * Per partition, in Kafka's order: the topic exists and is not internal, the partition exists,
+ * then Partition.appendRecordsAsLeader validates and writes. A bad partition gets its own error
+ * code and message; the other partitions of the request still succeed. acks=0 gets no response
+ * at all; acks=1 and acks=-1 are answered once the batch is in the log (a single broker is its
+ * own in-sync replica set, so -1 waits for nothing more; min.insync.replicas is still checked).
+ *
+ * Versions 0-2 carry message formats older than RecordBatch v2; they are advertised (librdkafka
+ * enables compression only if Produce v0 is advertised, see notes/kafka-compat.md §1b) and
+ * answered with UNSUPPORTED_VERSION.
+ */
+import { ApiKeys } from '../../protocol/api-keys.js'
+import { KafkaErrorCodes } from '../../protocol/error-codes.js'
+import type { ProduceRequest, ProduceResponseInput } from '../../protocol/messages/produce.js'
+import { topicNameProblem } from '../../metadata/topic-name.js'
+import type { BrokerContext } from '../broker-context.js'
+import { NO_RESPONSE, defineHandler } from '../handler.js'
+
+type PartitionResponse = ProduceResponseInput['responses'][number]['partitionResponses'][number]
+
+export function produceHandler(broker: BrokerContext) {
+  const failed = (index: number, errorCode: number, errorMessage: string | null = null): PartitionResponse => ({
+    index,
+    errorCode,
+    baseOffset: -1n,
+    logAppendTimeMs: -1n,
+    logStartOffset: -1n,
+    errorMessage,
+  })
+
+  const errorResponse = (request: ProduceRequest, errorCode: number, errorMessage: string | null = null): ProduceResponseInput => ({
+    responses: request.topicData.map((topic) => ({
+      name: topic.name,
+      partitionResponses: topic.partitionData.map((p) => failed(p.index, errorCode, errorMessage)),
+    })),
+    throttleTimeMs: 0,
+  })
+
+  return defineHandler({
+    apiKey: ApiKeys.Produce,
+    advertised: { min: 0, max: 11 },
+    served: { min: 3, max: 11 },
+    handle(request) {
+      const acks = request.acks
+      if (acks !== 0 && acks !== 1 && acks !== -1) {
+        return errorResponse(request, KafkaErrorCodes.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${acks}.`)
+      }
+      if (request.transactionalId !== null) {
+        return errorResponse(request, KafkaErrorCodes.INVALID_TXN_STATE, 'Samsa does not support transactional producers yet.')
+      }
+      const now = Date.now()
+      const responses: ProduceResponseInput['responses'] = []
+      for (const topic of request.topicData) {
+        const partitionResponses: PartitionResponse[] = []
+        const known = broker.metadata.topic(topic.name)
+        for (const data of topic.partitionData) {
+          if (known === undefined) {
+            const invalid = topicNameProblem(topic.name)
+            partitionResponses.push(invalid === undefined
+              ? failed(data.index, KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${topic.name}' does not exist.`)
+              : failed(data.index, KafkaErrorCodes.INVALID_TOPIC_EXCEPTION, invalid))
+            continue
+          }
+          if (known.internal) {
+            partitionResponses.push(failed(data.index, KafkaErrorCodes.INVALID_TOPIC_EXCEPTION, `Topic '${topic.name}' is internal; clients cannot produce to it.`))
+            continue
+          }
+          const partition = broker.replicas.partition(topic.name, data.index)
+          if (partition === undefined) {
+            partitionResponses.push(failed(data.index, KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${topic.name}' has no partition ${data.index}.`))
+            continue
+          }
+          if (data.records === null) {
+            partitionResponses.push(failed(data.index, KafkaErrorCodes.CORRUPT_MESSAGE, 'The partition data has no records.'))
+            continue
+          }
+          const outcome = partition.appendRecordsAsLeader(data.records, acks, now)
+          partitionResponses.push({
+            index: data.index,
+            errorCode: outcome.errorCode,
+            baseOffset: BigInt(outcome.baseOffset),
+            logAppendTimeMs: BigInt(outcome.logAppendTime),
+            logStartOffset: BigInt(outcome.logStartOffset),
+            errorMessage: outcome.errorMessage,
+          })
+        }
+        responses.push({ name: topic.name, partitionResponses })
+      }
+      if (acks === 0) return NO_RESPONSE
+      return { responses, throttleTimeMs: 0 }
+    },
+    errorResponse: (request, errorCode) => errorResponse(request, errorCode),
+  })
+}

@@ -1,0 +1,92 @@
+/**
+ * `samsa start`: run one broker in the foreground.
+ *
+ * Prints exactly one line on stdout when it is ready to serve, with the address clients should
+ * use; logs go to stderr. SIGTERM and SIGINT shut down cleanly (a second signal exits at once).
+ */
+import { parseArgs } from 'node:util'
+import { BrokerConfig } from '../common/config/broker-config.js'
+import { type LogLevel, createLogger } from '../common/logger.js'
+import { Broker } from '../broker/broker.js'
+import { usageError } from './usage-error.js'
+
+const help = `Usage: samsa start [options]
+
+Runs a Kafka-compatible broker. Settings use Kafka's broker property names.
+
+Options:
+  --config <file>        read settings from a server.properties file
+  --set <key=value>      set a property (repeatable), e.g. --set num.partitions=3
+  --port <port>          listen on this port (default 9092; 0 picks a free one)
+  --host <host>          listen on this address (default 127.0.0.1)
+  --data-dir <dir>       log directory (log.dirs; default ./data)
+  --node-id <id>         this broker's id (node.id; default 1)
+  --log-level <level>    debug, info, warn, error or silent (default info)
+  -h, --help             show this help
+
+Environment variables SAMSA_<KEY> set properties too, dots as underscores:
+SAMSA_NUM_PARTITIONS=3. Precedence: file < environment < --set < flags.
+`
+
+export async function run(argv: string[]): Promise<void> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        set: { type: 'string', multiple: true },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'node-id': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    })
+  } catch (error) {
+    throw usageError((error as Error).message)
+  }
+  const options = parsed.values
+  if (options.help === true) {
+    process.stdout.write(help)
+    return
+  }
+  const level = (options['log-level'] ?? 'info') as LogLevel
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(level)) {
+    throw usageError(`--log-level must be debug, info, warn, error or silent, not '${level}'.`)
+  }
+  const config = BrokerConfig.load({
+    ...(options.config !== undefined && { file: options.config }),
+    ...(options.set !== undefined && { set: options.set }),
+    ...(options.port !== undefined && { port: options.port }),
+    ...(options.host !== undefined && { host: options.host }),
+    ...(options['data-dir'] !== undefined && { dataDir: options['data-dir'] }),
+    ...(options['node-id'] !== undefined && { nodeId: options['node-id'] }),
+    env: process.env,
+  })
+  const logger = createLogger('samsa', level)
+  const broker = await Broker.start(config, logger)
+  const address = broker.advertisedListeners[0]!
+  process.stdout.write(`samsa: broker ${config.nodeId} ready on ${address.host}:${address.port} (data dir ${config.dataDir})\n`)
+
+  let signals = 0
+  const stop = (signal: NodeJS.Signals): void => {
+    if (++signals > 1) {
+      logger.warn(`second ${signal}: exiting without a clean shutdown`)
+      process.exit(130)
+    }
+    logger.info(`${signal} received`)
+    broker.shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('shutdown failed', { error })
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+}

@@ -1,0 +1,141 @@
+/**
+ * The partitions this broker hosts, by topic: creates their logs through the LogManager, builds
+ * their idempotent-producer state from the log, and removes them when a topic goes away.
+ * Handlers and the group coordinator reach a partition through `partition(topic, index)`.
+ *
+ * Idempotent-producer state is rebuilt at load from the batch headers in the log, starting at
+ * the snapshot written at the last clean shutdown (`producer-state.snapshot` in the partition
+ * directory) when there is one, so a clean restart reads no batch headers at all.
+ */
+import { readFile, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { TopicConfig } from '../common/config/topic-config.js'
+import type { Logger } from '../common/logger.js'
+import type { TopicMetadata } from '../metadata/metadata-store.js'
+import type { LogManager, PartitionLog } from '../storage/index.js'
+import { type ProducerSnapshotEntry, ProducerStateManager } from '../storage/producer-state.js'
+import { type AppendListener, Partition } from './partition.js'
+
+const SNAPSHOT_FILE = 'producer-state.snapshot'
+/** Batch headers read per call while rebuilding producer state. */
+const REBUILD_CHUNK = 10_000
+
+interface ProducerSnapshotFile {
+  readonly version: 1
+  /** The log end offset the snapshot covers; batches from here on are replayed. */
+  readonly endOffset: number
+  readonly producers: ProducerSnapshotEntry[]
+}
+
+export class ReplicaManager {
+  readonly #logs: LogManager
+  readonly #logger: Logger
+  readonly #topics = new Map<string, Partition[]>()
+  #appendListener: AppendListener | null = null
+
+  constructor(logs: LogManager, logger: Logger) {
+    this.#logs = logs
+    this.#logger = logger
+  }
+
+  partition(topic: string, index: number): Partition | undefined {
+    return this.#topics.get(topic)?.[index]
+  }
+
+  partitions(topic: string): readonly Partition[] {
+    return this.#topics.get(topic) ?? []
+  }
+
+  *allPartitions(): IterableIterator<Partition> {
+    for (const list of this.#topics.values()) yield* list
+  }
+
+  /** Every partition's appends are reported to `listener` (the delayed-fetch purgatory). */
+  setAppendListener(listener: AppendListener): void {
+    this.#appendListener = listener
+    for (const partition of this.allPartitions()) partition.onAppend(listener)
+  }
+
+  /**
+   * Makes sure partitions 0..topic.partitions-1 exist locally (creating missing logs) with
+   * `config`. Used at start for every known topic, on topic creation and on CreatePartitions.
+   */
+  async ensurePartitions(topic: TopicMetadata, config: TopicConfig): Promise<readonly Partition[]> {
+    const list = this.#topics.get(topic.name) ?? []
+    this.#topics.set(topic.name, list)
+    const missing: Array<Promise<void>> = []
+    for (let index = list.length; index < topic.partitions; index++) {
+      missing.push(
+        (async () => {
+          const log = this.#logs.get(topic.name, index) ?? (await this.#logs.create(topic.name, index, config))
+          const producers = await this.#loadProducerState(log)
+          const partition = new Partition(topic.name, index, topic.topicId, log, config, producers)
+          partition.onAppend(this.#appendListener)
+          list[index] = partition
+        })(),
+      )
+    }
+    await Promise.all(missing)
+    return list
+  }
+
+  /** Applies a topic's new effective configuration to its partitions and logs. */
+  updateConfig(topicName: string, config: TopicConfig): void {
+    for (const partition of this.partitions(topicName)) {
+      partition.config = config
+      partition.log.updateConfig(config)
+    }
+  }
+
+  /** Stops hosting a topic and deletes its logs. */
+  async deleteTopic(topicName: string): Promise<void> {
+    const list = this.#topics.get(topicName) ?? []
+    this.#topics.delete(topicName)
+    await Promise.all(list.map((partition) => this.#logs.delete(topicName, partition.index)))
+  }
+
+  /** Writes producer-state snapshots (before a clean shutdown closes the logs). */
+  async snapshotProducerState(): Promise<void> {
+    await Promise.all(
+      [...this.allPartitions()].map(async (partition) => {
+        const file: ProducerSnapshotFile = { version: 1, endOffset: partition.logEndOffset, producers: partition.producers.toSnapshot() }
+        await writeFile(join(partition.log.dir, SNAPSHOT_FILE), JSON.stringify(file))
+      }),
+    )
+  }
+
+  async #loadProducerState(log: PartitionLog): Promise<ProducerStateManager> {
+    let state = new ProducerStateManager()
+    let from = log.logStartOffset
+    const snapshotPath = join(log.dir, SNAPSHOT_FILE)
+    try {
+      const snapshot = JSON.parse(await readFile(snapshotPath, 'utf8')) as ProducerSnapshotFile
+      // A snapshot beyond the log end (the tail was lost or truncated) cannot be trusted.
+      if (snapshot.version === 1 && snapshot.endOffset <= log.logEndOffset) {
+        state = ProducerStateManager.fromSnapshot(snapshot.producers)
+        from = Math.max(from, snapshot.endOffset)
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.#logger.warn('ignoring unreadable producer state snapshot', { dir: log.dir, error })
+      }
+    }
+    // The snapshot only describes a clean stop; once loaded it must not be reused after a crash.
+    await rm(snapshotPath, { force: true })
+    while (from < log.logEndOffset) {
+      const headers = log.readBatchHeaders(from, REBUILD_CHUNK)
+      if (headers.length === 0) break
+      for (const h of headers) {
+        if (h.producerId >= 0 && !h.isControl) {
+          state.update(
+            { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffset - h.baseOffset },
+            h.baseOffset,
+            h.maxTimestamp,
+          )
+        }
+      }
+      from = headers[headers.length - 1]!.lastOffset + 1
+    }
+    return state
+  }
+}
