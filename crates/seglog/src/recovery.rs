@@ -7,7 +7,7 @@
 //! - After an unclean stop, every segment from the one holding the recovery point on is scanned
 //!   batch by batch (CRC, magic, lengths, offsets increasing and below the next segment's base);
 //!   the first torn or invalid batch and everything after it is truncated, the indexes are
-//!   rebuilt, and all later segments are deleted (their offsets would follow a gap).
+//!   rebuilt, and all later segments are deleted if the cut left a gap before the next segment.
 //! - A torn tail is not an error: it is the expected result of a crash mid-write.
 //!
 //! Blocking; runs on a worker thread (the Node glue's open task).
@@ -135,7 +135,10 @@ pub fn load(dir: &Path, config: &LogConfig, options: LoadOptions, now_ms: i64) -
                 if must_scan {
                     report.recovered_segments += 1;
                     rebuilt_epochs.extend(outcome.epochs);
-                    truncated = outcome.truncated_bytes > 0;
+                    // Later segments follow a gap only if the cut lost offsets below the next
+                    // base; a cut that ends exactly there removed a stale tail (a shrink that a
+                    // live view deferred), and the next segment continues the log.
+                    truncated = outcome.truncated_bytes > 0 && next_base.is_some_and(|next| segment.next_offset() < next);
                 } else {
                     report.rebuilt_indexes += 1;
                     for (epoch, offset) in outcome.epochs {
