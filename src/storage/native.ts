@@ -32,3 +32,30 @@ function bindingPath(): string {
 const addon: typeof Addon = await import(pathToFileURL(bindingPath()).href)
 
 export const { crc32c } = addon
+
+// The segment log (crates/seglog through crates/seglog-node); wrapped by partition-log.ts and
+// log-manager.ts, which are what the rest of the code base uses.
+export const {
+  NativeLog,
+  ReadPlan,
+  writeToSocket,
+  readOffsetCheckpoint,
+  writeOffsetCheckpoint,
+  writeFileDurably,
+  syncDir,
+} = addon
+export type NativeLog = Addon.NativeLog
+export type ReadPlan = Addon.ReadPlan
+export type {
+  AppendResult,
+  BatchHeaderInfo,
+  CloseResult,
+  EpochEndOffset,
+  JsLeaderAppendOptions as NativeLeaderAppendOptions,
+  JsLogConfig as NativeLogConfig,
+  JsRecoveryOptions as NativeRecoveryOptions,
+  OffsetCheckpointEntry,
+  OpenReport,
+  ReadPlanSlice,
+  TimestampAndOffset,
+} from '../../crates/seglog-node/index.js'

@@ -1,6 +1,29 @@
 //! seglog: a partition log in Kafka's on-disk layout.
 //!
-//! Pure Rust, no napi. `crates/seglog-node` exposes it to Node.js.
+//! Pure Rust, no napi. `crates/seglog-node` exposes it to Node.js. `unsafe` is confined to
+//! `mmap` and `sendfile`.
 
 pub mod batch;
+pub mod checkpoint;
 pub mod codec;
+pub mod config;
+mod deleter;
+pub mod error;
+pub mod file_names;
+pub mod file_records;
+pub mod index_file;
+pub mod leader_epoch;
+pub mod log;
+pub mod mmap;
+pub mod offset_index;
+pub mod read_plan;
+pub mod recovery;
+pub mod segment;
+pub mod sendfile;
+pub mod time_index;
+
+pub use config::{LogConfig, TimestampType};
+pub use error::{Error, Result};
+pub use log::{AppendInfo, BatchSummary, LeaderAppendOptions, Log};
+pub use read_plan::{FileSlice, ReadPlan};
+pub use recovery::{LoadOptions, LoadReport};

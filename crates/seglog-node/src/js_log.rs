@@ -1,0 +1,256 @@
+//! `NativeLog`: one partition log, exposed to JS. The TypeScript `PartitionLog` wraps it.
+//!
+//! Thread-safety: the log sits in `Arc<Mutex<Log>>`. Synchronous methods run on the JS thread
+//! and take the lock briefly (appends are page-cache writes: microseconds). Blocking work
+//! (open, flush, close, retention) runs as AsyncTasks on the libuv pool; flush releases the lock
+//! while it fsyncs, so appends never wait for a disk.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use napi::bindgen_prelude::{AsyncTask, BufferSlice};
+use napi_derive::napi;
+use seglog::{LoadReport, Log, LogConfig};
+
+use crate::config::{JsLeaderAppendOptions, JsLogConfig, JsRecoveryOptions};
+use crate::error::{poisoned, to_js};
+use crate::read_plan::ReadPlan;
+use crate::tasks::{now_ms, CloseTask, FlushTask, OpenTask, RetentionTask};
+
+/// What an append did.
+#[napi(object)]
+pub struct AppendResult {
+    /// Offset of the first record appended.
+    pub base_offset: i64,
+    /// Offset of the last record appended.
+    pub last_offset: i64,
+    /// The append time written into the batches with LogAppendTime, else -1.
+    pub log_append_time: i64,
+    pub max_timestamp: i64,
+    pub record_count: i64,
+    /// Schedule a flush soon: a segment rolled or flush.messages was reached.
+    pub flush_needed: bool,
+}
+
+/// Producer fields of one stored batch (to rebuild idempotent-producer state at start).
+#[napi(object)]
+pub struct BatchHeaderInfo {
+    pub base_offset: i64,
+    pub last_offset: i64,
+    pub producer_id: i64,
+    pub producer_epoch: i32,
+    pub base_sequence: i32,
+    /// baseSequence + lastOffsetDelta (wrapping like Kafka), -1 without a sequence.
+    pub last_sequence: i32,
+    pub max_timestamp: i64,
+    pub is_transactional: bool,
+    pub is_control: bool,
+    pub partition_leader_epoch: i32,
+}
+
+#[napi(object)]
+pub struct TimestampAndOffset {
+    pub timestamp: i64,
+    pub offset: i64,
+}
+
+#[napi(object)]
+pub struct EpochEndOffset {
+    /// The largest known epoch at or below the requested one, or -1.
+    pub epoch: i32,
+    /// Where that epoch ends (the next epoch's start offset, or the log end offset), or -1.
+    pub end_offset: i64,
+}
+
+/// What opening found: how much was scanned, rebuilt and cut.
+#[napi(object)]
+pub struct OpenReport {
+    pub segments: u32,
+    pub recovered_segments: u32,
+    pub rebuilt_indexes: u32,
+    pub truncated_bytes: i64,
+    pub deleted_segments: u32,
+}
+
+#[napi]
+pub struct NativeLog {
+    inner: Arc<Mutex<Log>>,
+    dir: String,
+    report: LoadReport,
+}
+
+impl NativeLog {
+    pub(crate) fn new(log: Log, report: LoadReport) -> NativeLog {
+        let dir = log.dir().display().to_string();
+        NativeLog { inner: Arc::new(Mutex::new(log)), dir, report }
+    }
+
+    fn lock(&self) -> napi::Result<MutexGuard<'_, Log>, String> {
+        self.inner.lock().map_err(|_| poisoned(&self.dir))
+    }
+}
+
+#[napi]
+impl NativeLog {
+    /// Opens (or creates) the partition directory `dir` on the libuv pool, recovering when
+    /// `recovery.cleanShutdown` is not true.
+    #[napi(ts_return_type = "Promise<NativeLog>")]
+    pub fn open(dir: String, config: Option<JsLogConfig>, recovery: Option<JsRecoveryOptions>) -> napi::Result<AsyncTask<OpenTask>, String> {
+        let config = LogConfig::try_from(&config.unwrap_or_default()).map_err(to_js)?;
+        Ok(AsyncTask::new(OpenTask { dir: dir.into(), config, options: recovery.unwrap_or_default().into() }))
+    }
+
+    /// Validates, assigns offsets in place (baseOffset, partitionLeaderEpoch) and appends.
+    #[napi]
+    pub fn append_as_leader(
+        &self,
+        mut records: BufferSlice<'_>,
+        leader_epoch: i32,
+        options: Option<JsLeaderAppendOptions>,
+    ) -> napi::Result<AppendResult, String> {
+        let options = options.unwrap_or_default().into();
+        let info = self.lock()?.append_as_leader(&mut records, leader_epoch, options, now_ms()).map_err(to_js)?;
+        Ok(append_result(info))
+    }
+
+    /// Appends batches replicated from the leader, keeping their offsets.
+    #[napi]
+    pub fn append_as_follower(&self, mut records: BufferSlice<'_>) -> napi::Result<AppendResult, String> {
+        let info = self.lock()?.append_as_follower(&mut records, now_ms()).map_err(to_js)?;
+        Ok(append_result(info))
+    }
+
+    #[napi]
+    pub fn read(&self, offset: i64, max_bytes: i64, upper_bound: Option<i64>) -> napi::Result<ReadPlan, String> {
+        let plan = self.lock()?.read(offset, max_bytes.max(0) as u64, upper_bound).map_err(to_js)?;
+        Ok(ReadPlan { inner: plan })
+    }
+
+    #[napi]
+    pub fn read_batch_headers(&self, from_offset: i64, max_batches: u32) -> napi::Result<Vec<BatchHeaderInfo>, String> {
+        let headers = self.lock()?.read_batch_headers(from_offset, max_batches as usize).map_err(to_js)?;
+        Ok(headers
+            .into_iter()
+            .map(|h| BatchHeaderInfo {
+                base_offset: h.base_offset,
+                last_offset: h.last_offset,
+                producer_id: h.producer_id,
+                producer_epoch: h.producer_epoch.into(),
+                base_sequence: h.base_sequence,
+                last_sequence: h.last_sequence,
+                max_timestamp: h.max_timestamp,
+                is_transactional: h.is_transactional,
+                is_control: h.is_control,
+                partition_leader_epoch: h.partition_leader_epoch,
+            })
+            .collect())
+    }
+
+    #[napi]
+    pub fn offset_for_timestamp(&self, timestamp: i64) -> napi::Result<Option<TimestampAndOffset>, String> {
+        let found = self.lock()?.offset_for_timestamp(timestamp).map_err(to_js)?;
+        Ok(found.map(|t| TimestampAndOffset { timestamp: t.timestamp, offset: t.offset }))
+    }
+
+    #[napi]
+    pub fn max_timestamp(&self) -> napi::Result<Option<TimestampAndOffset>, String> {
+        Ok(self.lock()?.max_timestamp().map(|t| TimestampAndOffset { timestamp: t.timestamp, offset: t.offset }))
+    }
+
+    #[napi]
+    pub fn end_offset_for_epoch(&self, epoch: i32) -> napi::Result<EpochEndOffset, String> {
+        let e = self.lock()?.end_offset_for_epoch(epoch);
+        Ok(EpochEndOffset { epoch: e.epoch, end_offset: e.end_offset })
+    }
+
+    #[napi(getter)]
+    pub fn log_start_offset(&self) -> napi::Result<i64, String> {
+        Ok(self.lock()?.log_start_offset())
+    }
+
+    #[napi(getter)]
+    pub fn log_end_offset(&self) -> napi::Result<i64, String> {
+        Ok(self.lock()?.log_end_offset())
+    }
+
+    #[napi(getter)]
+    pub fn recovery_point(&self) -> napi::Result<i64, String> {
+        Ok(self.lock()?.recovery_point())
+    }
+
+    #[napi(getter)]
+    pub fn size(&self) -> napi::Result<i64, String> {
+        Ok(self.lock()?.size() as i64)
+    }
+
+    #[napi(getter)]
+    pub fn latest_epoch(&self) -> napi::Result<Option<i32>, String> {
+        Ok(self.lock()?.latest_epoch())
+    }
+
+    #[napi(getter)]
+    pub fn segment_base_offsets(&self) -> napi::Result<Vec<i64>, String> {
+        Ok(self.lock()?.segment_base_offsets())
+    }
+
+    #[napi(getter)]
+    pub fn open_report(&self) -> OpenReport {
+        let r = self.report;
+        OpenReport {
+            segments: r.segments as u32,
+            recovered_segments: r.recovered_segments as u32,
+            rebuilt_indexes: r.rebuilt_indexes as u32,
+            truncated_bytes: r.truncated_bytes as i64,
+            deleted_segments: r.deleted_segments as u32,
+        }
+    }
+
+    #[napi]
+    pub fn truncate_to(&self, offset: i64) -> napi::Result<(), String> {
+        self.lock()?.truncate_to(offset, now_ms()).map_err(to_js)
+    }
+
+    #[napi]
+    pub fn delete_records_before(&self, offset: i64) -> napi::Result<i64, String> {
+        self.lock()?.delete_records_before(offset).map_err(to_js)
+    }
+
+    /// Retention pass on the libuv pool; resolves to the number of segments deleted.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn delete_old_segments(&self, now_ms: i64, high_watermark: Option<i64>) -> AsyncTask<RetentionTask> {
+        AsyncTask::new(RetentionTask { log: Arc::clone(&self.inner), now_ms, high_watermark })
+    }
+
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn flush(&self) -> AsyncTask<FlushTask> {
+        AsyncTask::new(FlushTask { log: Arc::clone(&self.inner) })
+    }
+
+    #[napi(ts_return_type = "Promise<CloseResult>")]
+    pub fn close(&self) -> AsyncTask<CloseTask> {
+        AsyncTask::new(CloseTask { log: Arc::clone(&self.inner) })
+    }
+
+    /// Closes without flushing (the partition is being deleted).
+    #[napi]
+    pub fn abandon(&self) -> napi::Result<(), String> {
+        self.lock()?.abandon();
+        Ok(())
+    }
+
+    #[napi]
+    pub fn update_config(&self, config: JsLogConfig) -> napi::Result<(), String> {
+        let config = LogConfig::try_from(&config).map_err(to_js)?;
+        self.lock()?.update_config(config).map_err(to_js)
+    }
+}
+
+fn append_result(info: seglog::AppendInfo) -> AppendResult {
+    AppendResult {
+        base_offset: info.base_offset,
+        last_offset: info.last_offset,
+        log_append_time: info.log_append_time,
+        max_timestamp: info.max_timestamp,
+        record_count: info.record_count,
+        flush_needed: info.flush_needed,
+    }
+}

@@ -1,0 +1,20 @@
+/**
+ * The storage engine's public face (`import { PartitionLog } from 'samsa/log'`): a Kafka-layout
+ * partition log over a Rust addon, usable without the broker.
+ */
+export { PartitionLog } from './partition-log.js'
+export type {
+  AppendOptions,
+  AppendResult,
+  BatchHeader,
+  CloseResult,
+  EpochEndOffset,
+  OpenReport,
+  RecoveryOptions,
+  TimestampAndOffset,
+} from './partition-log.js'
+export { LogManager } from './log-manager.js'
+export type { LogManagerOptions, TopicPartitionLog } from './log-manager.js'
+export { defaultLogConfig, type LogConfig } from './log-config.js'
+export type { ReadPlan, ReadPlanSlice } from './read-plan.js'
+export { transferTo, writeToSocket } from './transfer.js'

@@ -1,0 +1,39 @@
+/**
+ * Settings of one partition log, under Kafka's topic-level config names and with Kafka's
+ * defaults. native-config.ts translates them for the addon.
+ */
+
+/** Kafka topic configs that the log understands. Every field is optional. */
+export interface LogConfig {
+  /** Roll the active segment before it grows past this many bytes. Default 1073741824 (1 GiB). */
+  'segment.bytes'?: number
+  /** Roll when the active segment's first batch is this old (by batch timestamps). Default 7 days. */
+  'segment.ms'?: number
+  /** Bytes between sparse offset index entries. Default 4096. */
+  'index.interval.bytes'?: number
+  /** Largest batch a leader append accepts. Default 1048588. */
+  'max.message.bytes'?: number
+  /** Delete segments whose newest batch is older than this; -1 keeps them. Default 7 days. */
+  'retention.ms'?: number
+  /** Delete oldest segments while the log is larger than this; -1 for no limit. Default -1. */
+  'retention.bytes'?: number
+  /** fsync after this many messages. Default unset: the OS writes back, as in Kafka. */
+  'flush.messages'?: number | null
+  /** fsync when the oldest unflushed append is this old. Default unset. */
+  'flush.ms'?: number | null
+  /** CreateTime keeps the producer's timestamps; LogAppendTime overwrites them. Default CreateTime. */
+  'message.timestamp.type'?: 'CreateTime' | 'LogAppendTime'
+}
+
+/** Kafka's defaults, for display and for callers that merge configs. */
+export const defaultLogConfig: Readonly<Required<LogConfig>> = Object.freeze({
+  'segment.bytes': 1_073_741_824,
+  'segment.ms': 604_800_000,
+  'index.interval.bytes': 4096,
+  'max.message.bytes': 1_048_588,
+  'retention.ms': 604_800_000,
+  'retention.bytes': -1,
+  'flush.messages': null,
+  'flush.ms': null,
+  'message.timestamp.type': 'CreateTime',
+})
