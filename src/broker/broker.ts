@@ -13,13 +13,16 @@ import { MetadataStore } from '../metadata/metadata-store.js'
 import { KafkaListener } from '../network/listener.js'
 import { setExternalTransfer } from '../network/response-writer.js'
 import { ReplicaManager } from '../replication/replica-manager.js'
-import { LogManager, transferTo } from '../storage/index.js'
+import { LogManager, type ReadPlan, transferTo } from '../storage/index.js'
+import type { TopicConfig } from '../common/config/topic-config.js'
+import { toLogConfig } from '../replication/log-config.js'
 import type { BrokerContext } from './broker-context.js'
 import { DelayedFetchPurgatory } from './delayed-fetch.js'
 import type { ApiHandler } from './handler.js'
 import { apiVersionsHandler } from './handlers/api-versions.js'
 import { fetchHandler } from './handlers/fetch.js'
 import { initProducerIdHandler } from './handlers/init-producer-id.js'
+import { listOffsetsHandler } from './handlers/list-offsets.js'
 import { metadataHandler } from './handlers/metadata.js'
 import { produceHandler } from './handlers/produce.js'
 import { saslHandshakeHandler } from './handlers/sasl-handshake.js'
@@ -51,11 +54,17 @@ export class Broker {
     const dataDir = config.dataDir
     await mkdir(dataDir, { recursive: true })
     const metadata = await MetadataStore.open(dataDir, config.nodeId)
-    const logs = await LogManager.open(dataDir, {
-      retentionCheckIntervalMs: config.get('log.retention.check.interval.ms'),
-      recoveryPointCheckpointIntervalMs: config.get('log.flush.offset.checkpoint.interval.ms'),
-      flushSchedulerIntervalMs: config.get('log.flush.scheduler.interval.ms'),
-      logger: logger.child('log'),
+    const topicConfig = (topic: string): TopicConfig | undefined =>
+      metadata.topic(topic) === undefined ? undefined : { ...config.topicDefaults(), ...metadata.overrides(topic) }
+    const storageLogger = logger.child('log')
+    const logs = await LogManager.open(dataDir, toLogConfig(config.topicDefaults()), {
+      'log.retention.check.interval.ms': config.get('log.retention.check.interval.ms'),
+      'log.flush.offset.checkpoint.interval.ms': config.get('log.flush.offset.checkpoint.interval.ms'),
+      topicConfig: (topic) => {
+        const effective = topicConfig(topic)
+        return effective === undefined ? undefined : toLogConfig(effective)
+      },
+      onError: (error) => storageLogger.error('background log work failed', { error }),
     })
     const replicas = new ReplicaManager(logs, logger.child('replicas'))
     const topics = new TopicManager(config, metadata, replicas, logs, logger.child('topics'))
@@ -80,12 +89,16 @@ export class Broker {
       produceHandler(context),
       fetchHandler(context),
       metadataHandler(context),
+      listOffsetsHandler(context),
       saslHandshakeHandler,
       apiVersionsHandler(() => processor.handlers()),
       initProducerIdHandler(context),
     ]
     const processor = new BrokerRequestProcessor(handlers, logger.child('requests'))
-    setExternalTransfer(transferTo)
+    setExternalTransfer((socket, chunks) => {
+      // The only external chunks the protocol writer ever receives are storage read plans.
+      transferTo(socket, chunks as ReadonlyArray<Buffer | ReadPlan>)
+    })
 
     const listeners: KafkaListener[] = []
     for (const listener of config.listeners()) {
@@ -100,7 +113,6 @@ export class Broker {
       listeners.push(server)
       bound.push({ name: listener.name, host: listener.host, port: address.port })
     }
-    logs.startBackgroundTasks()
     return new Broker(config, context, logs, listeners, bound, logger)
   }
 

@@ -53,7 +53,7 @@ export class TopicManager {
     for (const topic of this.#metadata.topics()) {
       await this.#replicas.ensurePartitions(topic, this.effectiveConfig(topic.name))
     }
-    for (const { topic, partition } of this.#logs.partitions()) {
+    for (const { topic, partition } of this.#logs.logs()) {
       const known = this.#metadata.topic(topic)
       if (known === undefined || partition >= known.partitions) {
         this.#logger.warn('deleting a partition log no topic owns', { topic, partition })

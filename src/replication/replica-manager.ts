@@ -14,6 +14,7 @@ import type { Logger } from '../common/logger.js'
 import type { TopicMetadata } from '../metadata/metadata-store.js'
 import type { LogManager, PartitionLog } from '../storage/index.js'
 import { type ProducerSnapshotEntry, ProducerStateManager } from '../storage/producer-state.js'
+import { toLogConfig } from './log-config.js'
 import { type AppendListener, Partition } from './partition.js'
 
 const SNAPSHOT_FILE = 'producer-state.snapshot'
@@ -67,7 +68,7 @@ export class ReplicaManager {
     for (let index = list.length; index < topic.partitions; index++) {
       missing.push(
         (async () => {
-          const log = this.#logs.get(topic.name, index) ?? (await this.#logs.create(topic.name, index, config))
+          const log = this.#logs.get(topic.name, index) ?? (await this.#logs.create(topic.name, index, toLogConfig(config)))
           const producers = await this.#loadProducerState(log)
           const partition = new Partition(topic.name, index, topic.topicId, log, config, producers)
           partition.onAppend(this.#appendListener)
@@ -83,7 +84,7 @@ export class ReplicaManager {
   updateConfig(topicName: string, config: TopicConfig): void {
     for (const partition of this.partitions(topicName)) {
       partition.config = config
-      partition.log.updateConfig(config)
+      partition.log.updateConfig(toLogConfig(config))
     }
   }
 
