@@ -32,3 +32,4 @@ function bindingPath(): string {
 const addon: typeof Addon = await import(pathToFileURL(bindingPath()).href)
 
 export const { crc32c } = addon
+export const { compress, decompress } = addon

@@ -2,6 +2,8 @@
 
 use napi_derive::napi;
 
+mod codec;
+
 /// CRC-32C (Castagnoli) of the bytes, as Kafka's RecordBatch v2 uses it.
 #[napi(js_name = "crc32c")]
 pub fn crc32c(bytes: &[u8]) -> u32 {
