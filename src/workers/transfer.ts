@@ -19,8 +19,20 @@ export function ownsItsBuffer(view: Uint8Array): boolean {
   return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && view.buffer instanceof ArrayBuffer
 }
 
-/** `view` itself if it owns its ArrayBuffer, otherwise a copy of exactly its bytes that does. */
+/**
+ * `view` itself if it owns its ArrayBuffer, otherwise a copy of exactly its bytes that does.
+ * Throws for a view whose buffer was already moved away (sending it would fail inside the worker
+ * with an opaque "Unable to deserialize cloned data").
+ */
 export function exclusive(view: Uint8Array): Uint8Array {
+  if (view.byteLength === 0) {
+    if (isDetached(view.buffer)) {
+      throw new TypeError(
+        'A payload was already moved to a worker thread (its ArrayBuffer is detached); pass a copy to send the same bytes twice.',
+      )
+    }
+    return new Uint8Array(0)
+  }
   if (ownsItsBuffer(view)) return view
   const copy = new Uint8Array(view.byteLength)
   copy.set(view)
@@ -80,4 +92,15 @@ export function restoreBuffers<T>(value: T, depth = 2): T {
   const record = value as Record<string, unknown>
   for (const key of Object.keys(record)) record[key] = restoreBuffers(record[key], depth - 1)
   return value
+}
+
+/** Node 20 has no `ArrayBuffer.prototype.detached`; constructing a view over a detached buffer throws. */
+function isDetached(buffer: ArrayBufferLike): boolean {
+  if (buffer.byteLength !== 0) return false
+  try {
+    new Uint8Array(buffer)
+    return false
+  } catch {
+    return true
+  }
 }

@@ -24,6 +24,21 @@ describe('exclusive buffers', () => {
   })
 })
 
+describe('empty and detached views', () => {
+  it('an empty view gets its own empty buffer', () => {
+    const empty = Buffer.from('abc').subarray(1, 1)
+    const copy = exclusive(empty)
+    expect(copy.byteLength).toBe(0)
+    expect(ownsItsBuffer(copy)).toBe(true)
+  })
+
+  it('a view whose buffer was already moved is refused with a clear error', () => {
+    const moved = Buffer.allocUnsafeSlow(16)
+    structuredClone(moved.buffer, { transfer: [moved.buffer] })
+    expect(() => exclusive(moved)).toThrow(/already moved to a worker thread/)
+  })
+})
+
 describe('prepareTransfer', () => {
   it('collects each distinct ArrayBuffer once and leaves the caller objects unchanged', () => {
     const owned = Buffer.allocUnsafeSlow(8)
