@@ -59,3 +59,6 @@ export type {
   ReadPlanSlice,
   TimestampAndOffset,
 } from '../../crates/seglog-node/index.js'
+
+// Kafka's record codecs (crates/seglog/src/codec); wrapped by codecs.ts.
+export const { compress, decompress } = addon

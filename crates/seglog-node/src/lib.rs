@@ -1,5 +1,6 @@
 //! napi-rs glue for seglog. Only conversions live here; the logic is in crates/seglog.
 
+mod codec;
 mod config;
 mod error;
 mod js_log;

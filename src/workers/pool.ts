@@ -1,0 +1,220 @@
+/**
+ * The process's worker pool: piscina threads that run CPU work (compression, later partitioning
+ * and record encoding) off the event loop. This is the only module that imports piscina.
+ *
+ * Sizing, for the 2-core machines Samsa is built and measured on:
+ * - `maxThreads` = available cores (2 here). Codec tasks are pure CPU, so threads beyond the core
+ *   count only add context switches; piscina's default (1.5x cores) would oversubscribe. Two
+ *   workers at full speed leave the event loop sharing cores with them, which is why workers run
+ *   at a lower priority (`niceIncrement`): the main thread's event-loop delay p99 stays in
+ *   single-digit milliseconds while both workers compress flat out (bench/micro/codecs,
+ *   pool-event-loop-delay.bench.ts; figures in the report of issue 5).
+ * - `minThreads` 1: one warm worker for the common trickle, the second starts on demand and
+ *   `idleTimeout` 30 s keeps it across bursts instead of paying thread start-up per burst.
+ * - A bounded queue: at most `maxQueue` tasks wait for a thread (default 4 per thread). Each queued
+ *   task holds its input buffers, so the bound caps memory; and with a short queue a full pool
+ *   is felt at once by whoever produces work. `run` then *waits* for room (FIFO) instead of
+ *   failing; `isSaturated` and `whenRoom()` let a socket reader pause before it reads more.
+ *
+ * Buffers in task inputs and results are transferred, never cloned (see transfer.ts). Tasks
+ * are pure functions in ./tasks, exported by name from ./worker.ts.
+ */
+import { existsSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { Piscina, move, transferableSymbol, valueSymbol } from 'piscina'
+import { ErrorCodes, SamsaError } from '../common/errors.js'
+import { prepareTransfer, restoreBuffers } from './transfer.js'
+import type * as WorkerModule from './worker.js'
+
+/** Task name → the function the worker runs for it. */
+type Tasks = { [Name in keyof typeof WorkerModule]: (typeof WorkerModule)[Name] }
+export type TaskName = keyof Tasks
+export type TaskInput<Name extends TaskName> = Parameters<Tasks[Name]>[0]
+export type TaskOutput<Name extends TaskName> = ReturnType<Tasks[Name]>
+
+export interface WorkerPoolOptions {
+  /** Worker threads at most; default: the number of available cores. */
+  maxThreads?: number
+  /** Threads kept alive when idle; default 1. */
+  minThreads?: number
+  /** How long an idle thread above `minThreads` lives, in ms; default 30 000. */
+  idleTimeoutMs?: number
+  /** Tasks that may wait for a free thread before `run` makes callers wait; default 4 per thread. */
+  maxQueue?: number
+  /** Scheduling priority drop for worker threads (Unix nice), so the event loop wins; default 5. */
+  niceIncrement?: number
+}
+
+interface Waiter {
+  resolve(): void
+  reject(error: Error): void
+}
+
+/**
+ * A bounded, backpressured piscina pool. Not thread-safe across workers (it lives on the event
+ * loop that created it); use the process-wide instance from `workerPool()` unless a test needs
+ * its own.
+ */
+export class WorkerPool {
+  readonly #piscina: Piscina
+  /** Tasks handed to piscina and not yet settled: running plus queued. */
+  #inFlight = 0
+  readonly #capacity: number
+  /** Callers of `run` waiting for a slot, oldest first. */
+  readonly #waiters: Waiter[] = []
+  /** Callers of `whenRoom`. */
+  readonly #roomListeners: Waiter[] = []
+  /** `close` waiting for the accepted tasks to settle. */
+  readonly #idleListeners: Array<() => void> = []
+  #closed = false
+
+  constructor(options: WorkerPoolOptions = {}) {
+    const maxThreads = options.maxThreads ?? Math.max(1, availableParallelism())
+    const maxQueue = options.maxQueue ?? 4 * maxThreads
+    this.#capacity = maxThreads + maxQueue
+    this.#piscina = new Piscina({
+      filename: workerFilename(),
+      maxThreads,
+      minThreads: Math.min(options.minThreads ?? 1, maxThreads),
+      idleTimeout: options.idleTimeoutMs ?? 30_000,
+      // This class enforces the bound; piscina's own limit (which rejects) is a backstop that
+      // allows for threads still starting, so it is never the one that trips.
+      maxQueue: this.#capacity,
+      niceIncrement: options.niceIncrement ?? 5,
+    })
+  }
+
+  /**
+   * Runs task `name` on a worker thread. Uint8Arrays in `input` are moved to the worker: an
+   * exclusive buffer is detached from the caller (its length becomes 0), a view into a larger
+   * ArrayBuffer is copied first. When the pool is saturated this waits for room instead of
+   * rejecting; it rejects with the task's error, or when the pool closes.
+   */
+  async run<Name extends TaskName>(name: Name, input: TaskInput<Name>): Promise<TaskOutput<Name>> {
+    await this.#acquire()
+    try {
+      const transferList = new Set<ArrayBuffer>()
+      const prepared = prepareTransfer(input, transferList)
+      const output: TaskOutput<Name> = await this.#piscina.run(prepared, { name, transferList: [...transferList] })
+      return restoreBuffers(output)
+    } finally {
+      this.#release()
+    }
+  }
+
+  /** True when a `run` now would have to wait: every thread is busy and the queue is full. */
+  get isSaturated(): boolean {
+    return this.#inFlight >= this.#capacity || this.#waiters.length > 0
+  }
+
+  /** Tasks waiting for a thread, including callers of `run` waiting for room in the queue. */
+  get queueSize(): number {
+    return this.#piscina.queueSize + this.#waiters.length
+  }
+
+  /** Threads currently started. */
+  get threadCount(): number {
+    return this.#piscina.threads.length
+  }
+
+  /**
+   * Resolves when the pool is no longer saturated (at once if it is not); rejects if it closes.
+   * It reserves nothing: it tells a producer of work (a socket reader) when to resume.
+   */
+  whenRoom(): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError())
+    if (!this.isSaturated) return Promise.resolve()
+    return new Promise((resolve, reject) => this.#roomListeners.push({ resolve, reject }))
+  }
+
+  /**
+   * Stops taking tasks, lets the queued and running ones finish, and ends the threads. Callers
+   * still waiting for room are rejected. Part of broker shutdown.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(closedError())
+    for (const listener of this.#roomListeners.splice(0)) listener.reject(closedError())
+    // piscina's own close only waits for tasks a thread has picked up; queued ones would be
+    // aborted, so wait for everything this pool accepted first.
+    if (this.#inFlight > 0) await new Promise<void>((resolve) => this.#idleListeners.push(resolve))
+    await this.#piscina.close()
+  }
+
+  /** Takes a slot now, or queues for one (FIFO) when the pool is saturated. */
+  #acquire(): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError())
+    if (!this.isSaturated) {
+      this.#inFlight++
+      return Promise.resolve()
+    }
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }))
+  }
+
+  /** A finished task's slot goes straight to the longest waiting caller, so none is overtaken. */
+  #release(): void {
+    this.#inFlight--
+    while (this.#inFlight < this.#capacity && this.#waiters.length > 0) {
+      this.#inFlight++
+      this.#waiters.shift()!.resolve()
+    }
+    if (!this.isSaturated) for (const listener of this.#roomListeners.splice(0)) listener.resolve()
+    if (this.#inFlight === 0) for (const resolve of this.#idleListeners.splice(0)) resolve()
+  }
+}
+
+let shared: WorkerPool | undefined
+
+/** The process-wide pool, created on first use with the defaults above. */
+export function workerPool(): WorkerPool {
+  shared ??= new WorkerPool()
+  return shared
+}
+
+/** Closes the process-wide pool if it was ever started. */
+export async function closeWorkerPool(): Promise<void> {
+  const pool = shared
+  shared = undefined
+  await pool?.close()
+}
+
+/**
+ * Wraps a pure task for export from the worker module: its result's buffers are transferred back
+ * to the event loop instead of being cloned. Used only by worker.ts, inside worker threads.
+ */
+export function workerTask<Input, Output>(task: (input: Input) => Output): (input: Input) => Output {
+  return (input) => {
+    const transferList = new Set<ArrayBuffer>()
+    const output = prepareTransfer(task(input), transferList)
+    // Task outputs are objects or arrays (piscina's Transferable wants an object value).
+    const movable = { [transferableSymbol]: [...transferList], [valueSymbol]: output as object }
+    // piscina unwraps the movable on the other side, so the caller receives `Output`.
+    return move(movable) as unknown as Output
+  }
+}
+
+function closedError(): SamsaError {
+  return new SamsaError(ErrorCodes.USAGE, 'The worker pool is closed; no more tasks can run.')
+}
+
+/**
+ * The worker module to load. Node 20 cannot run TypeScript in a worker thread, so when this file
+ * runs from src/ (vitest transpiles it in the main thread only) the workers load the compiled
+ * dist/src/workers/worker.js: tests of the pool need `npm run build:ts` first, which `npm test`
+ * does.
+ */
+function workerFilename(): string {
+  const compiled = import.meta.url.endsWith('.ts')
+    ? new URL('../../dist/src/workers/worker.js', import.meta.url)
+    : new URL('./worker.js', import.meta.url)
+  const path = fileURLToPath(compiled)
+  if (!existsSync(path)) {
+    throw new SamsaError(
+      ErrorCodes.NATIVE_LOAD,
+      `The worker module ${path} is missing. Run \`npm run build:ts\` (or \`npm run build\`).`,
+    )
+  }
+  return path
+}

@@ -1,0 +1,13 @@
+/**
+ * The module piscina loads in every worker thread. Each export is one task, selected by the name
+ * passed to `WorkerPool.run`; its input and output types flow from here to callers of `run`.
+ *
+ * Adding a task: a pure function of one argument in ./tasks/<name>.ts, and one export line here
+ * (with its import). Tasks import only src/protocol, src/common and the codecs.
+ */
+import { workerTask } from './pool.js'
+import { compress } from './tasks/compress.js'
+import { decompress } from './tasks/decompress.js'
+
+export const compressPayloads = workerTask(compress)
+export const decompressPayloads = workerTask(decompress)
