@@ -112,13 +112,8 @@ export function compileStruct(fields: Fields, version: number, flexible: boolean
     } catch (error) {
       throw atPath(error, names[i]!)
     }
-    if (flexible) {
-      try {
-        reader.readTaggedFields(onTaggedField, value)
-      } catch (error) {
-        throw atPath(error, '(tagged fields)')
-      }
-    }
+    // Errors inside a known tagged field carry its name; Reader's own say "tagged field".
+    if (flexible) reader.readTaggedFields(onTaggedField, value)
     return value
   }
 

@@ -292,7 +292,9 @@ export class Reader {
     const count = this.readUnsignedVarint()
     if (count === 0) return
     // Each tagged field needs at least a tag byte and a size byte.
-    this.#checkCount(count, 2)
+    if (count * 2 > this.end - this.offset) {
+      throw protocolError(`tagged field count ${count} exceeds what the ${this.end - this.offset} remaining bytes can hold`)
+    }
     for (let i = 0; i < count; i++) {
       const tag = this.readUnsignedVarint()
       const size = this.readUnsignedVarint()
