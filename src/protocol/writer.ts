@@ -13,8 +13,8 @@
  * partitions still uses one allocation for all its metadata. Growing copies only the run of bytes
  * not yet sealed by an external chunk; sealed runs stay where they are, as views.
  *
- * Not thread-safe. The Buffers in `finish()`'s output are views of this writer's memory: write no
- * more after finishing.
+ * Not thread-safe. The Buffers in `finish()`'s output are views of this writer's memory; they stay
+ * valid, because later writes only ever go after them.
  */
 import { protocolError } from './protocol-error.js'
 import { isUuid } from './uuid.js'
@@ -275,7 +275,11 @@ export class Writer {
     return this
   }
 
-  /** Ends the output: the parts in order (one Buffer if nothing external was written) and the total length. */
+  /**
+   * The output so far: the parts in order (one Buffer if nothing external was written) and the
+   * total length. Writing may go on (for example a second response frame into the same writer);
+   * a later call returns the same list, extended.
+   */
   finish(): WriterOutput {
     this.#sealRun()
     return { chunks: this.#chunks, byteLength: this.#sealedBytes }
