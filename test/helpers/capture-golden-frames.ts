@@ -175,7 +175,7 @@ async function consumePlatformatic(port: number, stop: Promise<void>): Promise<v
   })
   void consumer.consume({ topics: [TOPIC] }).catch(() => {})
   await stop
-  void consumer.close(true).catch(() => {})
+  consumer.close(true, () => {})
 }
 
 async function consumeKcat(port: number, stop: Promise<void>): Promise<void> {
