@@ -73,6 +73,13 @@ describe('header accessors', () => {
     expect(batchCrc(buffer, at)).toBe(crc32c(buffer.subarray(at + 21)))
   })
 
+  test('reading a field past the end of the buffer is a RangeError, not a silent zero', () => {
+    const short = sampleBatch().subarray(0, 55)
+    expect(() => batchRecordsCount(short, 0)).toThrow(RangeError)
+    expect(() => batchBaseSequence(short, 0)).toThrow(/outside a buffer of 55 bytes/)
+    expect(batchProducerEpoch(short, 0)).toBe(-1)
+  })
+
   test('-1 producer fields read back as -1', () => {
     const buffer = sampleBatch({ producerId: -1, producerEpoch: -1, baseSequence: -1 })
     expect(batchProducerId(buffer, 0)).toBe(-1)
