@@ -77,7 +77,7 @@ describe('header accessors', () => {
     const short = sampleBatch().subarray(0, 55)
     expect(() => batchRecordsCount(short, 0)).toThrow(RangeError)
     expect(() => batchBaseSequence(short, 0)).toThrow(/outside a buffer of 55 bytes/)
-    expect(batchProducerEpoch(short, 0)).toBe(-1)
+    expect(batchProducerEpoch(short, 0)).toBe(7)
   })
 
   test('-1 producer fields read back as -1', () => {
