@@ -180,7 +180,7 @@ function valueCodec(field: Field, version: number, flexible: boolean): ValueCode
     case 'uint32':
       return { decode: (r) => r.readUint32(), encode: (w, v: number) => w.writeUint32(v), minBytes: 4 }
     case 'int64':
-      return { decode: (r) => r.readInt64(), encode: (w, v: bigint) => w.writeInt64(v), minBytes: 8 }
+      return { decode: (r) => r.readInt64(), encode: (w, v: bigint | number) => w.writeInt64(v), minBytes: 8 }
     case 'float64':
       return { decode: (r) => r.readFloat64(), encode: (w, v: number) => w.writeFloat64(v), minBytes: 8 }
     case 'bool':
@@ -401,6 +401,11 @@ export function defaultTest(field: Field): (value: unknown) => boolean {
         }
         return true
       }
+    }
+    case 'int64': {
+      // INT64 values may arrive as bigint or number; -1 and -1n are the same default.
+      const expected = defaultFactory(field)() as bigint
+      return (value) => (typeof value === 'number' ? BigInt(value) === expected : value === expected)
     }
     default: {
       const expected = defaultFactory(field)()

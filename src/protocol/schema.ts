@@ -190,8 +190,12 @@ export const field = {
   int8: <const O extends FieldOptions<number> = {}>(options?: O) => make<number, number, IsOptional<O>>('int8', options),
   int16: <const O extends FieldOptions<number> = {}>(options?: O) => make<number, number, IsOptional<O>>('int16', options),
   int32: <const O extends FieldOptions<number> = {}>(options?: O) => make<number, number, IsOptional<O>>('int32', options),
-  /** INT64 decodes as bigint: exact for any value a peer sends. */
-  int64: <const O extends FieldOptions<bigint> = {}>(options?: O) => make<bigint, bigint, IsOptional<O>>('int64', options),
+  /**
+   * INT64 decodes as bigint, exact for any value a peer sends. Encoding also takes a number when
+   * it is a safe integer (storage keeps offsets and timestamps as numbers).
+   */
+  int64: <const O extends FieldOptions<bigint> = {}>(options?: O) =>
+    make<bigint, bigint | number, IsOptional<O>>('int64', options),
   uint16: <const O extends FieldOptions<number> = {}>(options?: O) => make<number, number, IsOptional<O>>('uint16', options),
   uint32: <const O extends FieldOptions<number> = {}>(options?: O) => make<number, number, IsOptional<O>>('uint32', options),
   float64: <const O extends FieldOptions<number> = {}>(options?: O) =>

@@ -210,3 +210,16 @@ test('each version is compiled once and reused', () => {
   expect(example.codec(2)).toBe(example.codec(2))
   expect(example.codec(2)).not.toBe(example.codec(3))
 })
+
+test('INT64 fields encode from numbers too, and -1 equals the default -1n for tagged fields', () => {
+  const tagged = defineMessage({
+    name: 'TaggedInt64',
+    validVersions: '0',
+    flexibleVersions: '0+',
+    fields: { offset: field.int64(), epoch: field.int64({ taggedVersions: '0+', tag: 0, default: -1n }) },
+  })
+  const fromNumbers = tagged.encode({ offset: 42, epoch: -1 }, 0).toBuffer()
+  expect(fromNumbers).toEqual(tagged.encode({ offset: 42n, epoch: -1n }, 0).toBuffer())
+  expect(fromNumbers.toString('hex')).toBe('000000000000002a00')
+  expect(tagged.decode(fromNumbers, 0)).toEqual({ offset: 42n, epoch: -1n })
+})

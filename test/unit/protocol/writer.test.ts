@@ -148,3 +148,27 @@ test('encoding errors are SAMSA_PROTOCOL', () => {
     expect(SamsaError.is(error, ErrorCodes.PROTOCOL)).toBe(true)
   }
 })
+
+describe('INT64 from numbers', () => {
+  test('safe integers take the fast path and match the bigint encoding', () => {
+    for (const value of [0, -1, 1, 2 ** 32, -(2 ** 32), 2 ** 32 - 1, -(2 ** 31) - 1, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 1_700_000_000_000]) {
+      const fromNumber = new Writer().writeInt64(value).toBuffer()
+      expect(fromNumber, String(value)).toEqual(new Writer().writeInt64(BigInt(value)).toBuffer())
+      expect(new Reader(fromNumber).readInt64()).toBe(BigInt(value))
+    }
+  })
+
+  test('bigints beyond 2^53 keep their exact value', () => {
+    for (const value of [2n ** 53n, 2n ** 53n + 1n, -(2n ** 53n) - 1n, 2n ** 63n - 1n, -(2n ** 63n)]) {
+      const bytes = new Writer().writeInt64(value).toBuffer()
+      expect(bytes.readBigInt64BE(0)).toBe(value)
+      expect(new Reader(bytes).readInt64()).toBe(value)
+    }
+  })
+
+  test('numbers that are not safe integers are refused', () => {
+    for (const value of [1.5, Number.NaN, 2 ** 60, Infinity]) {
+      expect(() => new Writer().writeInt64(value), String(value)).toThrow(/is not a safe integer; pass a bigint/)
+    }
+  })
+})
