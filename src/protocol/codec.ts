@@ -34,10 +34,13 @@ export interface StructCodec {
 
 /**
  * Record data of at least this many bytes given as a Buffer goes into the output by reference
- * (Writer.writeExternal) instead of being copied; shorter data is copied, since a separate output
- * part costs more than copying a few kilobytes.
+ * (Writer.writeExternal) instead of being copied. Measured on Node 20 while writing this (encode
+ * of a 4-byte field, the data, a 4-byte field): 4 KiB copied ≈2.7-3.9 µs (the copy and the
+ * growth it forces) against ≈0.3-0.5 µs by reference; at 512 bytes ≈0.4-0.6 against ≈0.2 µs.
+ * Below 1 KiB the saving is small, and keeping small record sets inline leaves small responses
+ * one Buffer for the socket instead of three parts.
  */
-export const RECORDS_BY_REFERENCE_BYTES = 4096
+export const RECORDS_BY_REFERENCE_BYTES = 1024
 
 const EMPTY_BYTES = Buffer.alloc(0)
 
