@@ -210,7 +210,8 @@ export const field = {
   uuid: <const O extends FieldOptions<string> = {}>(options?: O) => make<string, string, IsOptional<O>>('uuid', options),
   /**
    * Record data (one or more RecordBatches), never looked into by the codec: decodes to a Buffer
-   * view or null; encodes from a Buffer, null, or an external chunk carried by reference.
+   * view or null; encodes from a Buffer, null, or an external chunk. External chunks, and Buffers
+   * of RECORDS_BY_REFERENCE_BYTES or more, go into the output by reference, uncopied.
    */
   records: <const O extends FieldOptions<null> = {}>(options?: O) =>
     make<OrNull<O, Buffer>, OrNull<O, Buffer | ExternalChunk>, IsOptional<O>>('records', options),
