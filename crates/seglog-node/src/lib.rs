@@ -2,7 +2,7 @@
 
 use napi_derive::napi;
 
-mod codec;
+pub mod codec;
 
 /// CRC-32C (Castagnoli) of the bytes, as Kafka's RecordBatch v2 uses it.
 #[napi(js_name = "crc32c")]
