@@ -8,6 +8,9 @@
 //! `SEGLOG_CODEC_TOO_LARGE`, `SEGLOG_CODEC_UNSUPPORTED`, or Node's `ERR_INVALID_ARG_VALUE` for a
 //! malformed number argument.
 
+// `cargo test` compiles napi's registration out, which leaves the exports looking unused.
+#![cfg_attr(test, allow(dead_code))]
+
 use napi::bindgen_prelude::BufferSlice;
 use napi::Env;
 use napi_derive::napi;
@@ -19,7 +22,7 @@ type JsResult<T> = napi::Result<T, String>;
 /// frame, 4 zstd). `level` is the codec's Kafka level (gzip 1-9, lz4 1-17, zstd up to 22);
 /// omitted means Kafka's default. Returns a new Buffer.
 #[napi]
-pub fn compress<'env>(
+pub(crate) fn compress<'env>(
     env: &'env Env,
     codec: f64,
     input: &[u8],
@@ -33,7 +36,7 @@ pub fn compress<'env>(
 /// Decompresses `input` (codec ids as for `compress`), producing at most `maxBytes` bytes:
 /// anything larger throws `SEGLOG_CODEC_TOO_LARGE` without allocating more than the limit.
 #[napi]
-pub fn decompress<'env>(
+pub(crate) fn decompress<'env>(
     env: &'env Env,
     codec: f64,
     input: &[u8],

@@ -2,7 +2,7 @@
 
 use napi_derive::napi;
 
-pub mod codec;
+mod codec;
 
 /// CRC-32C (Castagnoli) of the bytes, as Kafka's RecordBatch v2 uses it.
 #[napi(js_name = "crc32c")]
