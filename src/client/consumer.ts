@@ -87,6 +87,11 @@ interface Position {
   /** Next offset to fetch; -1 until `start` is resolved. */
   offset: number
   start: StartPosition
+  /**
+   * After a start by time: records before the first one at or after this time are skipped. The
+   * broker's answer may be the start of the batch holding that record, not the record itself.
+   */
+  notBefore: number | null
 }
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`
@@ -141,7 +146,7 @@ export class Consumer {
       if (partition < 0 || partition >= info.partitions.length) {
         throw new SamsaError(ErrorCodes.USAGE, `Topic '${topic}' has partitions 0-${info.partitions.length - 1}; partition ${partition} does not exist.`)
       }
-      positions.set(key(topic, partition), { topic, partition, offset: -1, start: from ?? this.#options.autoOffsetReset })
+      positions.set(key(topic, partition), { topic, partition, offset: -1, start: from ?? this.#options.autoOffsetReset, notBefore: null })
     }
     this.#positions = positions
   }
@@ -175,6 +180,7 @@ export class Consumer {
     if (position === undefined) throw new SamsaError(ErrorCodes.USAGE, `${topic}-${partition} is not assigned to this consumer.`)
     position.offset = typeof from === 'number' ? from : -1
     position.start = from
+    position.notBefore = null
   }
 
   /** One fetch round: the records that arrived within maxWaitMs (possibly none). */
@@ -352,6 +358,10 @@ export class Consumer {
           const row = r * RECORD_ROW
           const offset = rows[row + RECORD_OFFSET]!
           if (offset < from) continue
+          if (position.notBefore !== null) {
+            if (rows[row + RECORD_TIMESTAMP]! < position.notBefore) continue
+            position.notBefore = null
+          }
           const keyLength = rows[row + RECORD_KEY_LENGTH]!
           const valueLength = rows[row + RECORD_VALUE_LENGTH]!
           const keyStart = rows[row + RECORD_KEY_START]!
@@ -410,6 +420,7 @@ export class Consumer {
           }
           if (p.offset >= 0n) {
             position.offset = Number(p.offset)
+            if (typeof position.start === 'object') position.notBefore = position.start.timestamp
           } else {
             // No record at or after the time: start at the end, as Kafka's consumers do.
             position.start = 'latest'
@@ -511,7 +522,7 @@ export class Consumer {
   /** Adopts a new assignment: committed offsets where the group has them, autoOffsetReset elsewhere. */
   async #takeAssignment(partitions: Array<{ topic: string; partition: number }>): Promise<void> {
     const positions = new Map<string, Position>()
-    for (const { topic, partition } of partitions) positions.set(key(topic, partition), { topic, partition, offset: -1, start: this.#options.autoOffsetReset })
+    for (const { topic, partition } of partitions) positions.set(key(topic, partition), { topic, partition, offset: -1, start: this.#options.autoOffsetReset, notBefore: null })
     this.#positions = positions
     if (partitions.length === 0) return
     const coordinator = await this.#cluster.coordinator(this.#groupId!)
