@@ -94,7 +94,6 @@ interface PartitionBatch {
   readonly partition: number
   readonly records: Buffer
   readonly segments: Segment[]
-  readonly bytes: number
 }
 
 const NO_SPLIT = 0x7fff_ffff
@@ -123,6 +122,8 @@ export class Producer {
   #producerId = -1
   #producerEpoch = -1
   #initializing: Promise<void> | null = null
+  /** Resolves when the latest drain's requests are queued on their connections. */
+  #handedOff: Promise<void> = Promise.resolve()
   #closed = false
 
   /** Uses `cluster` when given (and leaves it open on close), or connects with `options`. */
@@ -281,7 +282,7 @@ export class Producer {
         baseSequences: this.#nextSequences(accumulator, counts),
       }),
     }
-    const work = this.#encodeAndSend(accumulator.topic, task, segments, bytes).catch((error: unknown) => {
+    const work = this.#encodeAndSend(accumulator.topic, task, segments).catch((error: unknown) => {
       for (const list of segments) for (const segment of list ?? []) fail(segment.delivery, error as Error)
     })
     const tracked = work.finally(() => {
@@ -304,30 +305,48 @@ export class Producer {
     return base
   }
 
-  async #encodeAndSend(topic: string, task: EncodeBatchesTask, segments: Segment[][], bytes: number): Promise<void> {
+  async #encodeAndSend(topic: string, task: EncodeBatchesTask, segments: Segment[][]): Promise<void> {
     const inline = this.#pool === null || (task.compression === CompressionCodec.None && task.records.data.byteLength < this.#inlineEncodeBytes)
-    const encoded = inline ? encodeBatches(task) : await this.#pool!.run('encodeRecordBatches', task)
-    const batches: PartitionBatch[] = []
-    const count = encoded.batches.length / BATCH_ROW
-    for (let i = 0; i < count; i++) {
-      const { partition, batch } = batchAt(encoded, i)
-      batches.push({ partition, records: batch, segments: segments[partition] ?? [], bytes: bytes / count })
+    // Drains encode in parallel in the pool, but their requests must leave in drain order (or a
+    // partition's batches could overtake each other): each waits for the previous hand-off.
+    const previous = this.#handedOff
+    let handOff!: () => void
+    this.#handedOff = new Promise<void>((resolve) => (handOff = resolve))
+    try {
+      const encoded = inline ? encodeBatches(task) : await this.#pool!.run('encodeRecordBatches', task)
+      const batches: PartitionBatch[] = []
+      for (let i = 0; i < encoded.batches.length / BATCH_ROW; i++) {
+        const { partition, batch } = batchAt(encoded, i)
+        batches.push({ partition, records: batch, segments: segments[partition] ?? [] })
+      }
+      await previous
+      await this.#produce(topic, batches, 0, handOff)
+    } finally {
+      handOff()
     }
-    await this.#produce(topic, batches, 0)
   }
 
-  /** Sends batches to their leaders (one request per leader) and retries what may succeed later. */
-  async #produce(topic: string, batches: PartitionBatch[], attempt: number): Promise<void> {
+  /**
+   * Sends batches to their leaders (one request per leader), calls `handedOff` once every
+   * request is queued on its connection, then handles the responses and retries what may
+   * succeed later.
+   */
+  async #produce(topic: string, batches: PartitionBatch[], attempt: number, handedOff: () => void = () => {}): Promise<void> {
     const retry: PartitionBatch[] = []
     let lastError: Error | null = null
+    const requeue = (list: readonly PartitionBatch[], error: unknown): void => {
+      if (!SamsaError.is(error, ErrorCodes.NETWORK) && !SamsaError.is(error, ErrorCodes.TIMEOUT) && !SamsaError.is(error, ErrorCodes.KAFKA)) throw error
+      retry.push(...list)
+      lastError = error as Error
+    }
+    // Resolve leaders and connections first, so that the requests go out together below.
     const byLeader = new Map<number, PartitionBatch[]>()
     try {
       const info = await this.#cluster.topicMetadata(topic, this.#autoCreate)
       for (const batch of batches) {
         const leader = info.partitions[batch.partition]?.leader ?? -1
         if (leader < 0) {
-          retry.push(batch)
-          lastError = new SamsaError(ErrorCodes.KAFKA, `Partition ${topic}-${batch.partition} has no leader (LEADER_NOT_AVAILABLE).`)
+          requeue([batch], new SamsaError(ErrorCodes.KAFKA, `Partition ${topic}-${batch.partition} has no leader (LEADER_NOT_AVAILABLE).`))
           continue
         }
         let list = byLeader.get(leader)
@@ -335,74 +354,62 @@ export class Producer {
         list.push(batch)
       }
     } catch (error) {
-      if (!SamsaError.is(error, ErrorCodes.NETWORK) && !SamsaError.is(error, ErrorCodes.TIMEOUT)) throw error
-      retry.push(...batches)
-      lastError = error as Error
+      requeue(batches, error)
     }
-    await Promise.all(
-      [...byLeader].map(async ([leader, list]) => {
-        let connection: BrokerConnection
-        try {
-          connection = await this.#cluster.brokerConnection(leader)
-        } catch (error) {
-          retry.push(...list)
-          lastError = error as Error
-          return
-        }
-        const body = {
-          transactionalId: null,
-          acks: this.#acks,
-          timeoutMs: this.#timeoutMs,
-          topicData: [{ name: topic, partitionData: list.map((b) => ({ index: b.partition, records: b.records })) }],
-        }
-        if (this.#acks === 0) {
-          try {
-            await connection.send(ApiKeys.Produce, body)
-          } catch (error) {
-            retry.push(...list)
-            lastError = error as Error
-            return
+    const connections: Array<[BrokerConnection, PartitionBatch[]]> = []
+    for (const [leader, list] of byLeader) {
+      try {
+        connections.push([await this.#cluster.brokerConnection(leader), list])
+      } catch (error) {
+        requeue(list, error)
+      }
+    }
+    const requests = connections.map(([connection, list]) => {
+      const body = {
+        transactionalId: null,
+        acks: this.#acks,
+        timeoutMs: this.#timeoutMs,
+        topicData: [{ name: topic, partitionData: list.map((b) => ({ index: b.partition, records: b.records })) }],
+      }
+      return { list, sent: this.#acks === 0 ? connection.send(ApiKeys.Produce, body).then(() => null) : connection.request(ApiKeys.Produce, body) }
+    })
+    handedOff()
+    for (const { list, sent } of requests) {
+      let response
+      try {
+        response = await sent
+      } catch (error) {
+        requeue(list, error)
+        continue
+      }
+      if (response === null) {
+        for (const batch of list) complete(topic, batch, -1)
+        continue
+      }
+      const byIndex = new Map(list.map((b) => [b.partition, b]))
+      for (const topicResponse of response.responses) {
+        for (const p of topicResponse.partitionResponses) {
+          const batch = byIndex.get(p.index)
+          if (batch === undefined) continue
+          byIndex.delete(p.index)
+          if (p.errorCode === KafkaErrorCodes.NONE || p.errorCode === KafkaErrorCodes.DUPLICATE_SEQUENCE_NUMBER) {
+            complete(topic, batch, Number(p.baseOffset))
+            continue
           }
-          for (const batch of list) complete(topic, batch, -1)
-          return
+          const info = kafkaError(p.errorCode)
+          const error = new SamsaError(ErrorCodes.KAFKA, `Producing to ${topic}-${p.index} failed: ${info.name}: ${p.errorMessage ?? info.message}`)
+          if (p.errorCode === KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION && !this.#autoCreate) failBatch(batch, topicError(topic, p.errorCode))
+          else if (info.retriable) requeue([batch], error)
+          else failBatch(batch, error)
         }
-        let response
-        try {
-          response = await connection.request(ApiKeys.Produce, body)
-        } catch (error) {
-          if (!SamsaError.is(error, ErrorCodes.NETWORK) && !SamsaError.is(error, ErrorCodes.TIMEOUT)) throw error
-          retry.push(...list)
-          lastError = error as Error
-          return
-        }
-        const byIndex = new Map(list.map((b) => [b.partition, b]))
-        for (const topicResponse of response.responses) {
-          for (const p of topicResponse.partitionResponses) {
-            const batch = byIndex.get(p.index)
-            if (batch === undefined) continue
-            byIndex.delete(p.index)
-            if (p.errorCode === KafkaErrorCodes.NONE || p.errorCode === KafkaErrorCodes.DUPLICATE_SEQUENCE_NUMBER) {
-              complete(topic, batch, Number(p.baseOffset))
-              continue
-            }
-            const info = kafkaError(p.errorCode)
-            const error = new SamsaError(ErrorCodes.KAFKA, `Producing to ${topic}-${p.index} failed: ${info.name}: ${p.errorMessage ?? info.message}`)
-            if (p.errorCode === KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION && !this.#autoCreate) {
-              failBatch(batch, topicError(topic, p.errorCode))
-            } else if (info.retriable) {
-              retry.push(batch)
-              lastError = error
-            } else {
-              failBatch(batch, error)
-            }
-          }
-        }
-        for (const missing of byIndex.values()) failBatch(missing, new SamsaError(ErrorCodes.PROTOCOL, `The broker's Produce response left out ${topic}-${missing.partition}.`))
-      }),
-    )
+      }
+      for (const missing of byIndex.values()) failBatch(missing, new SamsaError(ErrorCodes.PROTOCOL, `The broker's Produce response left out ${topic}-${missing.partition}.`))
+    }
     if (retry.length === 0) return
+    const last = lastError as Error | null
     if (attempt >= this.#retries) {
-      for (const batch of retry) failBatch(batch, new SamsaError(lastError !== null && SamsaError.is(lastError) ? lastError.code : ErrorCodes.KAFKA, `${lastError?.message ?? 'Producing failed'} (gave up after ${attempt + 1} attempts)`))
+      const code = last !== null && SamsaError.is(last) ? last.code : ErrorCodes.KAFKA
+      for (const batch of retry) failBatch(batch, new SamsaError(code, `${last?.message ?? 'Producing failed'} (gave up after ${attempt + 1} attempts)`))
       return
     }
     this.#cluster.invalidate(topic)
