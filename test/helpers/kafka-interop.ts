@@ -25,11 +25,11 @@ export function kafkajs(): typeof import('kafkajs') {
   const module = require('kafkajs') as typeof import('kafkajs') & { CompressionCodecs: Record<number, () => KafkajsCodec> }
   const { CompressionCodecs, CompressionTypes } = module
   CompressionCodecs[CompressionTypes.Snappy] = require('kafkajs-snappy') as () => KafkajsCodec
-  CompressionCodecs[CompressionTypes.LZ4] = () => ({
+  CompressionCodecs[CompressionTypes.LZ4] = (): KafkajsCodec => ({
     compress: async (encoder) => Buffer.from(lz4js.compress(encoder.buffer)),
     decompress: async (buffer) => Buffer.from(lz4js.decompress(buffer)),
   })
-  CompressionCodecs[CompressionTypes.ZSTD] = () => ({
+  CompressionCodecs[CompressionTypes.ZSTD] = (): KafkajsCodec => ({
     compress: async () => {
       throw new Error('no zstd compressor registered for kafkajs in tests')
     },

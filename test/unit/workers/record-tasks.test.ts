@@ -4,7 +4,7 @@ import { KafkaErrorCodes } from '../../../src/protocol/error-codes.js'
 import { partitionForKey } from '../../../src/protocol/partitioner.js'
 import { CRC_OFFSET, batchBaseSequence, batchCompression, batchProducerEpoch, batchProducerId } from '../../../src/protocol/record-batch.js'
 import { type DecodedRecordBatch, decodeRecordBatch, encodeRecordBatch } from '../../../src/protocol/records.js'
-import { CompressionCodec, compress, decompress } from '../../../src/storage/codecs.js'
+import { CompressionCodec, compress as compressBytes, decompress } from '../../../src/storage/codecs.js'
 import { WorkerPool } from '../../../src/workers/pool.js'
 import {
   BATCH_INFO_ROW,
@@ -27,6 +27,7 @@ import { RecordSetBuilder, type RecordToPack } from '../../../src/workers/tasks/
 
 const codecs = [CompressionCodec.None, CompressionCodec.Gzip, CompressionCodec.Snappy, CompressionCodec.Lz4, CompressionCodec.Zstd]
 const decodeOptions = { decompress: decompress as (codec: number, data: Buffer, max: number) => Buffer }
+const compress = compressBytes as (codec: number, data: Buffer) => Buffer
 
 function pack(records: RecordToPack[]) {
   const builder = new RecordSetBuilder(() => 1_700_000_000_000)
