@@ -110,9 +110,19 @@ export class MetadataStore {
 
   /**
    * Throws the TopicError createTopic would throw for this request, without changing anything
-   * (CreateTopics with validate_only).
+   * (CreateTopics with validate_only). Checks in Kafka's order: the name, then the overrides, then
+   * the partition count.
    */
   validateNewTopic(name: string, partitions: number, overrides: Readonly<Record<string, string>> = {}): void {
+    this.validateNewTopicName(name)
+    validateOverrides(overrides)
+    if (!Number.isInteger(partitions) || partitions < 1) {
+      throw new TopicError('INVALID_PARTITIONS', `Topic '${name}' needs at least 1 partition, not ${partitions}.`)
+    }
+  }
+
+  /** Throws the TopicError a new topic of this name meets: illegal, existing or colliding. */
+  validateNewTopicName(name: string): void {
     const problem = topicNameProblem(name)
     if (problem !== undefined) throw new TopicError('INVALID_TOPIC_EXCEPTION', problem)
     if (this.#topics.has(name)) throw new TopicError('TOPIC_ALREADY_EXISTS', `Topic '${name}' already exists.`)
@@ -121,14 +131,6 @@ export class MetadataStore {
       if (collisionKey(existing.name) === key) {
         throw new TopicError('INVALID_TOPIC_EXCEPTION', `Topic '${name}' collides with existing topic '${existing.name}' ('.' and '_' are interchangeable in metric names).`)
       }
-    }
-    if (!Number.isInteger(partitions) || partitions < 1) {
-      throw new TopicError('INVALID_PARTITIONS', `Topic '${name}' needs at least 1 partition, not ${partitions}.`)
-    }
-    try {
-      parseTopicOverrides(Object.entries(overrides))
-    } catch (error) {
-      throw new TopicError('INVALID_CONFIG', (error as Error).message)
     }
   }
 
@@ -152,10 +154,24 @@ export class MetadataStore {
 
   /** Replaces a topic's overrides (validated) with `configs`. */
   setTopicConfigs(name: string, configs: Readonly<Record<string, string>>): Promise<TopicMetadata> {
+    return this.updateTopicConfigs(name, () => configs)
+  }
+
+  /**
+   * Replaces a topic's overrides with what `update` makes of the current ones. `update` runs in
+   * the store's queue of changes, so concurrent updates of one topic each see the other's result
+   * (none is lost). It may throw a TopicError to refuse the change; an invalid result is refused
+   * with INVALID_CONFIG. Either way nothing changes.
+   */
+  updateTopicConfigs(
+    name: string,
+    update: (current: Readonly<Record<string, string>>) => Readonly<Record<string, string>>,
+  ): Promise<TopicMetadata> {
     return this.#mutate(() => {
       const topic = this.#requireTopic(name)
-      parseTopicOverrides(Object.entries(configs))
-      return this.#replace(topic, { ...topic, configs: { ...configs } })
+      const configs = { ...update(topic.configs) }
+      validateOverrides(configs)
+      return this.#replace(topic, { ...topic, configs })
     })
   }
 
@@ -209,6 +225,15 @@ export class MetadataStore {
   async #persist(topics: TopicMetadata[], nextProducerId = this.#nextProducerId): Promise<void> {
     const file: StoreFile = { version: 1, clusterId: this.#clusterId, topics, nextProducerId }
     await writeAtomically(this.#dir, METADATA_FILE, JSON.stringify(file, null, 2) + '\n')
+  }
+}
+
+/** Throws INVALID_CONFIG naming the first unknown setting or invalid value. */
+function validateOverrides(overrides: Readonly<Record<string, string>>): void {
+  try {
+    parseTopicOverrides(Object.entries(overrides))
+  } catch (error) {
+    throw new TopicError('INVALID_CONFIG', (error as Error).message)
   }
 }
 
