@@ -48,19 +48,17 @@ export function createPartitionsHandler(broker: BrokerContext) {
         return { throttleTimeMs: 0, results: distinct.map((t) => result(t.name, refused)) }
       }
 
-      const results: TopicResult[] = []
-      for (const { name, count, assignments } of distinct) {
-        if (occurrences.get(name)! > 1) {
-          results.push(result(name, refusal('INVALID_REQUEST', `Topic '${name}' appears more than once in the request.`)))
-          continue
-        }
-        try {
-          await broker.topics.createPartitions(name, count, { assignments, validateOnly: request.validateOnly })
-          results.push(result(name, NO_ERROR))
-        } catch (error) {
-          results.push(result(name, errorResult(error, broker.logger, { api: 'CreatePartitions', topic: name })))
-        }
-      }
+      const results = await Promise.all(
+        distinct.map(async ({ name, count, assignments }): Promise<TopicResult> => {
+          if (occurrences.get(name)! > 1) return result(name, refusal('INVALID_REQUEST', `Topic '${name}' appears more than once in the request.`))
+          try {
+            await broker.topics.createPartitions(name, count, { assignments, validateOnly: request.validateOnly })
+            return result(name, NO_ERROR)
+          } catch (error) {
+            return result(name, errorResult(error, broker.logger, { api: 'CreatePartitions', topic: name }))
+          }
+        }),
+      )
       return { throttleTimeMs: 0, results }
     },
     errorResponse(request, errorCode) {

@@ -53,7 +53,7 @@ export function deleteTopicsHandler(broker: BrokerContext) {
         if (name === null && topicId !== ZERO_UUID) idCount.set(topicId, (idCount.get(topicId) ?? 0) + 1)
       }
 
-      const responses: DeletionResult[] = []
+      const responses: Array<DeletionResult | Promise<DeletionResult>> = []
       const answered = new Set<string>()
       /** Topics (by name) this request already deletes, so a second reference is refused. */
       const claimed = new Set<string>()
@@ -91,14 +91,15 @@ export function deleteTopicsHandler(broker: BrokerContext) {
           continue
         }
         claimed.add(topic.name)
-        try {
-          await broker.topics.deleteTopic(topic.name)
-          responses.push(result(topic.name, topic.topicId, NO_ERROR))
-        } catch (error) {
-          responses.push(result(topic.name, topic.topicId, errorResult(error, broker.logger, { api: 'DeleteTopics', topic: topic.name })))
-        }
+        // Deletions run together; the metadata store writes them in one go.
+        responses.push(
+          broker.topics.deleteTopic(topic.name).then(
+            () => result(topic.name, topic.topicId, NO_ERROR),
+            (error: unknown) => result(topic.name, topic.topicId, errorResult(error, broker.logger, { api: 'DeleteTopics', topic: topic.name })),
+          ),
+        )
       }
-      return { throttleTimeMs: 0, responses }
+      return { throttleTimeMs: 0, responses: await Promise.all(responses) }
     },
     errorResponse(request, errorCode, context) {
       return {

@@ -63,6 +63,35 @@ describe('MetadataStore', () => {
   })
 })
 
+describe('MetadataStore batched writes', () => {
+  it('applies changes queued together in order, refusing only the bad ones, and keeps them all', async () => {
+    const dir = freshDir()
+    const store = await MetadataStore.open(dir, 1)
+    const names = Array.from({ length: 2000 }, (_, i) => `t${i}`)
+    const results = await Promise.allSettled([
+      ...names.map((name) => store.createTopic(name, 1)),
+      store.createTopic('t7', 1),
+      store.createTopic('a.b', 1),
+      store.createTopic('a_b', 1),
+      store.createPartitions('t3', 4),
+      store.deleteTopic('t5'),
+      store.deleteTopic('t5'),
+    ])
+    const refused = results.flatMap((r, i) => (r.status === 'rejected' ? [[i, (r.reason as TopicError).kafkaError]] : []))
+    expect(refused).toEqual([
+      [2000, 'TOPIC_ALREADY_EXISTS'],
+      [2002, 'INVALID_TOPIC_EXCEPTION'],
+      [2005, 'UNKNOWN_TOPIC_OR_PARTITION'],
+    ])
+    const reopened = await MetadataStore.open(dir, 1)
+    expect([...reopened.topics()]).toHaveLength(2000)
+    expect(reopened.topic('t3')?.partitions).toBe(4)
+    expect(reopened.topic('t5')).toBeUndefined()
+    expect(reopened.topic('a.b')).toBeDefined()
+    expect(new Set([...reopened.topics()].map((t) => t.topicId)).size).toBe(2000)
+  })
+})
+
 describe('MetadataStore topic configs', () => {
   it('applies concurrent updates one after the other, each to the result of the last', async () => {
     const store = await MetadataStore.open(freshDir(), 1)
