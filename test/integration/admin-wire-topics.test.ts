@@ -382,6 +382,14 @@ describe('malformed requests', () => {
       rawRequest(ApiKeys.DescribeConfigs, 4, Buffer.from([0x81, 0x80, 0x80, 0x80, 0x01]), { flexible: true }),
       // IncrementalAlterConfigs v0 with a negative config count inside a resource.
       rawRequest(ApiKeys.IncrementalAlterConfigs, 0, Buffer.concat([be.int32(1), be.int8(2), be.string('fixed'), be.int32(-5), be.bool(false)])),
+      // AlterConfigs v0 whose config value claims more bytes than follow.
+      rawRequest(ApiKeys.AlterConfigs, 0, Buffer.concat([be.int32(1), be.int8(2), be.string('fixed'), be.int32(1), be.string('retention.ms'), be.int16(500), Buffer.from('1')])),
+      // CreatePartitions v0 with an assignment list of 2^31-1 broker lists.
+      rawRequest(ApiKeys.CreatePartitions, 0, Buffer.concat([be.int32(1), be.string('fixed'), be.int32(3), be.int32(INT32_MAX)])),
+      // DescribeCluster v0 (flexible) with no body at all.
+      rawRequest(ApiKeys.DescribeCluster, 0, Buffer.alloc(0), { flexible: true }),
+      // Metadata v1 whose topic count is 2^31-1.
+      rawRequest(ApiKeys.Metadata, 1, be.int32(INT32_MAX)),
     ]
     for (const bytes of hostile) {
       const connection = await WireConnection.connect(broker.host, broker.port)
