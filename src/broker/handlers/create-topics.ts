@@ -36,7 +36,7 @@ export function createTopicsHandler(broker: BrokerContext) {
     configs: [],
   })
 
-  const create = async (topic: RequestedTopic, validateOnly: boolean): Promise<TopicResult> => {
+  const create = async (topic: RequestedTopic, validateOnly: boolean, version: number): Promise<TopicResult> => {
     const nullValued = topic.configs.filter((c) => c.value === null).map((c) => c.name)
     if (nullValued.length > 0) {
       return failed(topic.name, refusal('INVALID_CONFIG', `Topic configs need values; ${nullValued.join(', ')} had none.`))
@@ -58,9 +58,12 @@ export function createTopicsHandler(broker: BrokerContext) {
         errorMessage: null,
         numPartitions: created.partitions,
         replicationFactor: broker.topics.replicationFactor,
-        configs: describeTopicConfigs(broker.config, created.configs)
-          .sort((a, b) => (a.name < b.name ? -1 : 1))
-          .map(toCreatedConfig),
+        // Only v5+ responses carry the configs; older ones would drop them unread.
+        configs: version < 5
+          ? []
+          : describeTopicConfigs(broker.config, created.configs)
+            .sort((a, b) => (a.name < b.name ? -1 : 1))
+            .map(toCreatedConfig),
       }
     } catch (error) {
       return failed(topic.name, errorResult(error, broker.logger, { api: 'CreateTopics', topic: topic.name }))
@@ -70,7 +73,7 @@ export function createTopicsHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.CreateTopics,
     advertised: { min: 0, max: 7 },
-    async handle(request) {
+    async handle(request, context) {
       const occurrences = new Map<string, number>()
       const distinct: RequestedTopic[] = []
       for (const topic of request.topics) {
@@ -97,7 +100,7 @@ export function createTopicsHandler(broker: BrokerContext) {
         distinct.map((topic) =>
           occurrences.get(topic.name)! > 1
             ? failed(topic.name, refusal('INVALID_REQUEST', `Topic '${topic.name}' appears more than once in the request.`))
-            : create(topic, request.validateOnly),
+            : create(topic, request.validateOnly, context.apiVersion),
         ),
       )
       return { throttleTimeMs: 0, topics }

@@ -67,7 +67,7 @@ export function incrementalAlterConfigsHandler(broker: BrokerContext) {
     try {
       await broker.topics.alterTopicConfigs(
         resource.resourceName,
-        (current) => applyTopicConfigOperations(current, operations, broker.topics.effectiveConfig(resource.resourceName)),
+        (current) => applyTopicConfigOperations(current, operations, broker.config.topicDefaults()),
         validateOnly,
       )
       return NO_ERROR

@@ -1,8 +1,9 @@
 /**
  * IncrementalAlterConfigs' four operations on a resource's overrides: SET a value, DELETE an
  * override (the value falls back to the broker's), APPEND values to a list setting and SUBTRACT
- * values from one. APPEND and SUBTRACT start from the current effective value, so appending
- * `compact` to a topic without a cleanup.policy override gives `delete,compact`.
+ * values from one. APPEND and SUBTRACT start from the current effective value (the override, or
+ * else the broker's default), so appending `compact` to a topic without a cleanup.policy
+ * override gives `delete,compact`.
  */
 import { type ConfigDef, formatValue } from './config-def.js'
 import { ErrorCodes, SamsaError } from '../errors.js'
@@ -25,16 +26,15 @@ export function isConfigOperationId(value: number): value is ConfigOperationId {
 }
 
 /**
- * The topic overrides after applying `operations` in order to `overrides`. `effective` is the
- * topic's current effective configuration, the base for APPEND and SUBTRACT on a setting that
- * has no override. Throws SAMSA_CONFIG for an unknown setting (except DELETE, which Kafka treats
+ * The topic overrides after applying `operations` in order to `overrides`. `defaults` are the
+ * broker's topic defaults, the base for APPEND and SUBTRACT on a setting that has no override. Throws SAMSA_CONFIG for an unknown setting (except DELETE, which Kafka treats
  * as a no-op), a missing value, or APPEND/SUBTRACT on a setting that is not a list. The result
  * itself is not validated; the caller parses it before storing it.
  */
 export function applyTopicConfigOperations(
   overrides: Readonly<Record<string, string>>,
   operations: readonly ConfigOperation[],
-  effective: TopicConfig,
+  defaults: TopicConfig,
 ): Record<string, string> {
   const next: Record<string, string> = { ...overrides }
   for (const { name, operation, value } of operations) {
@@ -52,7 +52,7 @@ export function applyTopicConfigOperations(
     if (def.type !== 'list') {
       throw new SamsaError(ErrorCodes.CONFIG, `${name} is not a list setting; APPEND and SUBTRACT apply only to lists such as cleanup.policy.`)
     }
-    const current = splitList(next[name] ?? formatValue(def, effective[name]) ?? '')
+    const current = splitList(next[name] ?? formatValue(def, defaults[name]) ?? '')
     const given = splitList(value)
     let result = current
     if (operation === ConfigOperations.APPEND) {
