@@ -1,15 +1,16 @@
 /**
  * Kafka's own command-line admin tools (3.9.1: org.apache.kafka.tools.TopicCommand, i.e.
- * kafka-topics.sh, and kafka.admin.ConfigCommand, i.e. kafka-configs.sh) against a real broker
- * process, asserting on what they print, as an operator would read it. The tools use the Java
- * AdminClient: CreateTopics v7, DeleteTopics v6, CreatePartitions v3, DescribeConfigs v4,
- * IncrementalAlterConfigs v1, DescribeCluster, Metadata v12.
+ * kafka-topics.sh, kafka.admin.ConfigCommand, i.e. kafka-configs.sh, and ClusterTool, i.e.
+ * kafka-cluster.sh) against a real broker process, asserting on what they print, as an operator
+ * would read it. The tools use the Java AdminClient: CreateTopics v7, DeleteTopics v6,
+ * CreatePartitions v3, DescribeConfigs v4, IncrementalAlterConfigs v1, DescribeCluster v1,
+ * Metadata v12.
  *
  * The jars come from Maven Central through test/java/admin-tools/pom.xml (`.ci/run` fetches them
  * first; if they are missing, the first test here fetches them with mvn, which needs network).
  */
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -23,6 +24,7 @@ const TOOLS = join(ROOT, 'test', 'java', 'admin-tools')
 const JARS = join(TOOLS, 'target', 'dependency')
 const TOPIC_COMMAND = 'org.apache.kafka.tools.TopicCommand'
 const CONFIG_COMMAND = 'kafka.admin.ConfigCommand'
+const CLUSTER_TOOL = 'org.apache.kafka.tools.ClusterTool'
 
 interface ToolResult {
   readonly code: number
@@ -32,9 +34,9 @@ interface ToolResult {
 
 let broker: BrokerProcess
 
-/** Runs one of Kafka's tools against the broker; never throws for a non-zero exit. */
+/** Runs one of Kafka's tools; never throws for a non-zero exit. */
 async function tool(mainClass: string, ...args: string[]): Promise<ToolResult> {
-  const javaArgs = [`-Dlog4j.configuration=file:${join(TOOLS, 'log4j.properties')}`, '-cp', `${JARS}/*`, mainClass, '--bootstrap-server', broker.bootstrap, ...args]
+  const javaArgs = [`-Dlog4j.configuration=file:${join(TOOLS, 'log4j.properties')}`, '-cp', `${JARS}/*`, mainClass, ...args]
   try {
     const { stdout, stderr } = await run('java', javaArgs, { timeout: 60_000 })
     return { code: 0, stdout, stderr }
@@ -44,8 +46,8 @@ async function tool(mainClass: string, ...args: string[]): Promise<ToolResult> {
   }
 }
 
-const topics = (...args: string[]) => tool(TOPIC_COMMAND, ...args)
-const configs = (...args: string[]) => tool(CONFIG_COMMAND, ...args)
+const topics = (...args: string[]) => tool(TOPIC_COMMAND, '--bootstrap-server', broker.bootstrap, ...args)
+const configs = (...args: string[]) => tool(CONFIG_COMMAND, '--bootstrap-server', broker.bootstrap, ...args)
 
 beforeAll(async () => {
   if (!existsSync(join(JARS, 'kafka-tools-3.9.1.jar'))) {
@@ -150,5 +152,13 @@ describe('kafka-configs (ConfigCommand)', () => {
     const altered = await configs('--entity-type', 'brokers', '--entity-name', '1', '--alter', '--add-config', 'log.retention.ms=1000')
     expect(altered.code).not.toBe(0)
     expect(altered.stdout + altered.stderr).toContain('InvalidRequestException: Broker settings are static in Samsa')
+  })
+})
+
+describe('kafka-cluster (ClusterTool)', () => {
+  it('prints the cluster id the broker keeps in meta.properties (DescribeCluster)', async () => {
+    const clusterId = /cluster\.id=(\S+)/.exec(readFileSync(join(broker.dataDir, 'meta.properties'), 'utf8'))![1]
+    const printed = await tool(CLUSTER_TOOL, 'cluster-id', '--bootstrap-server', broker.bootstrap)
+    expect(printed).toMatchObject({ code: 0, stdout: `Cluster ID: ${clusterId}\n` })
   })
 })
