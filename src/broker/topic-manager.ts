@@ -224,6 +224,7 @@ export class TopicManager {
   /**
    * Grows a topic to `totalCount` partitions. Internal topics keep their count: the partition
    * of __consumer_offsets a group maps to decides its coordinator, so it must never change.
+   * `options` may still be the bare validateOnly flag of the first version of this method.
    */
   async createPartitions(name: string, totalCount: number, options: CreatePartitionsOptions | boolean = {}): Promise<TopicMetadata> {
     const { assignments = null, validateOnly = false } = typeof options === 'boolean' ? { validateOnly: options } : options
