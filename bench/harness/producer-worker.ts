@@ -1,0 +1,228 @@
+/**
+ * Producer thread of the harness (a worker_threads entry). Runs one or more of the workload's
+ * producers, each a lean-client `Producer` with its own connections, so that producing does not
+ * compete with the main thread's bookkeeping.
+ *
+ * - Max rate: each producer keeps a bounded amount of data in its hands (four times the
+ *   in-flight requests' worth of batches, at least 1 MiB) and sends the next chunk of about one
+ *   batch whenever a chunk is acknowledged: the broker's acknowledgements set the pace, as
+ *   kafka-producer-perf-test with --throughput -1 does. Publish latency runs from the `send`
+ *   call to the acknowledgement (time in the producer's accumulator included, as in Java).
+ * - Fixed rate: messages are sent on the schedule of rate-schedule.ts and both publish latency
+ *   and the record timestamp (from which consumers measure end-to-end latency) start at each
+ *   message's *intended* send time, which corrects for coordinated omission.
+ *
+ * Payloads are generated before the start; a message costs a small record object (the lean
+ * producer copies its bytes into the batch at once). Encoding is inline in this thread when
+ * uncompressed; compression uses a worker pool, where it pays.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { Producer, type ProducerRecord, type RecordMetadata } from '../../src/client/producer.js'
+import { WorkerPool } from '../../src/workers/pool.js'
+import { LatencyRecorder } from './latency-recorder.js'
+import { KeySource, generatePayloads } from './payloads.js'
+import { FixedRateSchedule } from './rate-schedule.js'
+import { type MainToWorker, type ProducedPartition, type ProducerSpec, type ProducerWorkerData, type WorkerSample, type WorkerToMain, partitionKey } from './worker-messages.js'
+
+const PAYLOAD_VARIETY = 1000
+/** Fixed rate: at most this long a wait between scheduling passes (timers fire late anyway). */
+const MAX_TICK_MS = 5
+
+const data = workerData as ProducerWorkerData
+const port = parentPort!
+const post = (message: WorkerToMain): void => port.postMessage(message)
+
+const payloads = generatePayloads(data.messageSize, PAYLOAD_VARIETY, data.randomBytesRatio, data.seed)
+const publishLatency = new LatencyRecorder()
+const sendDelay = new LatencyRecorder()
+const produced = new Map<string, { topic: string; partition: number; acknowledged: number }>()
+let messages = 0
+let errors = 0
+let firstError: string | null = null
+let running = false
+const pool = data.compression === 'none' ? null : new WorkerPool({ minThreads: 1, idleTimeoutMs: 60_000 })
+
+/** Messages per send call: about one batch of them (Java's accumulator appends one at a time; this is the same data, in fewer calls). */
+const chunkSize = Math.max(1, Math.min(4096, Math.floor(data.batchSize / (data.messageSize + 16))))
+/** Data a max-rate producer keeps unacknowledged: enough for the in-flight requests and the batches behind them. */
+const maxOutstanding = Math.max(chunkSize, Math.ceil(Math.max(4 * data.maxInFlight * data.batchSize, 1024 * 1024) / Math.max(1, data.messageSize + 16)))
+
+function acknowledged(results: RecordMetadata[]): void {
+  for (const r of results) {
+    const key = partitionKey(r.topic, r.partition)
+    let entry = produced.get(key)
+    if (entry === undefined) produced.set(key, (entry = { topic: r.topic, partition: r.partition, acknowledged: 0 }))
+    entry.acknowledged += r.recordCount
+    messages += r.recordCount
+  }
+}
+
+function failed(error: unknown, count: number): void {
+  errors += count
+  firstError ??= (error as Error).message
+}
+
+class ProducerLoop {
+  readonly #spec: ProducerSpec
+  readonly #producer: Producer
+  readonly #keys: KeySource
+  #payloadIndex: number
+  #outstanding = 0
+  #idle: (() => void) | null = null
+
+  constructor(spec: ProducerSpec) {
+    this.#spec = spec
+    this.#producer = new Producer(
+      { bootstrapServers: data.bootstrap, clientId: `samsa-bench-producer-${spec.id}`, maxInFlightRequests: data.maxInFlight },
+      { acks: data.acks, lingerMs: data.lingerMs, batchSize: data.batchSize, compression: data.compression, pool, allowAutoTopicCreation: false },
+    )
+    this.#keys = new KeySource(data.keyDistributor, 10_000, data.seed + spec.id)
+    this.#payloadIndex = (spec.id * 7919) % PAYLOAD_VARIETY
+  }
+
+  /** Connects to every leader of the topic, so the first send does not pay for it. */
+  async connect(): Promise<void> {
+    const cluster = this.#producer.cluster
+    const info = await cluster.topicMetadata(this.#spec.topic)
+    for (const leader of new Set(info.partitions.map((p) => p.leader))) if (leader >= 0) await cluster.brokerConnection(leader)
+  }
+
+  start(): void {
+    if (this.#spec.messagesPerSecond === null) this.#pumpMaxRate()
+    else this.#runFixedRate(this.#spec.messagesPerSecond)
+  }
+
+  /** Waits until everything sent is acknowledged or failed, then closes. */
+  async finish(): Promise<void> {
+    await this.#producer.flush()
+    if (this.#outstanding > 0) await new Promise<void>((resolve) => (this.#idle = resolve))
+    await this.#producer.close()
+  }
+
+  #records(count: number, timestamp: (i: number) => number): ProducerRecord[] {
+    const records = new Array<ProducerRecord>(count)
+    let index = this.#payloadIndex
+    for (let i = 0; i < count; i++) {
+      records[i] = { key: this.#keys.next(), value: payloads[index]!, timestamp: timestamp(i) }
+      if (++index === PAYLOAD_VARIETY) index = 0
+    }
+    this.#payloadIndex = index
+    return records
+  }
+
+  #settled(count: number): void {
+    this.#outstanding -= count
+    if (this.#outstanding === 0 && this.#idle !== null) this.#idle()
+  }
+
+  #pumpMaxRate(): void {
+    while (running && this.#outstanding + chunkSize <= maxOutstanding) {
+      const count = chunkSize
+      const now = Date.now()
+      const records = this.#records(count, () => now)
+      const sentAt = performance.now()
+      this.#outstanding += count
+      this.#producer.send(this.#spec.topic, records).then(
+        (results) => {
+          publishLatency.recordMany((performance.now() - sentAt) * 1000, count)
+          acknowledged(results)
+          this.#settled(count)
+          this.#pumpMaxRate()
+        },
+        (error: unknown) => {
+          failed(error, count)
+          this.#settled(count)
+          // A failing broker should not be hammered in a tight loop.
+          setTimeout(() => this.#pumpMaxRate(), 100)
+        },
+      )
+    }
+  }
+
+  #runFixedRate(rate: number): void {
+    const schedule = new FixedRateSchedule(rate, performance.now())
+    const epochOffset = performance.timeOrigin
+    // Unacknowledged messages beyond two seconds' worth wait: the schedule keeps their intended times, so the wait shows as latency.
+    const cap = Math.max(chunkSize, Math.ceil(rate * 2))
+    let next = 0
+    const tick = (): void => {
+      if (!running) return
+      const now = performance.now()
+      const due = schedule.dueBy(now)
+      while (next < due && this.#outstanding < cap) {
+        const first = next
+        const count = Math.min(due - first, chunkSize)
+        next += count
+        for (let i = 0; i < count; i++) sendDelay.record((now - schedule.intendedTime(first + i)) * 1000)
+        const records = this.#records(count, (i) => Math.floor(epochOffset + schedule.intendedTime(first + i)))
+        this.#outstanding += count
+        this.#producer.send(this.#spec.topic, records).then(
+          (results) => {
+            const ackedAt = performance.now()
+            for (let i = 0; i < count; i++) publishLatency.record((ackedAt - schedule.intendedTime(first + i)) * 1000)
+            acknowledged(results)
+            this.#settled(count)
+          },
+          (error: unknown) => {
+            failed(error, count)
+            this.#settled(count)
+          },
+        )
+      }
+      const wait = next < due ? 1 : Math.min(MAX_TICK_MS, schedule.delayUntil(next, performance.now()))
+      setTimeout(tick, wait)
+    }
+    tick()
+  }
+}
+
+function takeSample(): WorkerSample {
+  const sample: WorkerSample = {
+    messages,
+    bytes: messages * data.messageSize,
+    errors,
+    latencyMaxMicros: publishLatency.max,
+    latency: publishLatency.takeEncoded(),
+    sendDelayMaxMicros: sendDelay.max,
+    sendDelay: sendDelay.takeEncoded(),
+    firstError,
+  }
+  messages = 0
+  errors = 0
+  firstError = null
+  return sample
+}
+
+const loops = data.producers.map((spec) => new ProducerLoop(spec))
+
+port.on('message', (message: MainToWorker) => {
+  switch (message.type) {
+    case 'start':
+      running = true
+      for (const loop of loops) loop.start()
+      break
+    case 'collect':
+      post({ type: 'sample', seq: message.seq, sample: takeSample() })
+      break
+    case 'stop':
+      running = false
+      void Promise.all(loops.map((loop) => loop.finish()))
+        .then(async () => {
+          await pool?.close()
+          const list: ProducedPartition[] = [...produced.values()]
+          post({ type: 'finished', sample: takeSample(), produced: list })
+          port.close()
+        })
+        .catch((error: unknown) => post({ type: 'error', message: `stopping producers: ${(error as Error).message}` }))
+      break
+    case 'drain':
+      break
+  }
+})
+
+try {
+  await Promise.all(loops.map((loop) => loop.connect()))
+  post({ type: 'ready' })
+} catch (error) {
+  post({ type: 'error', message: `producer thread could not connect: ${(error as Error).message}` })
+}
