@@ -63,7 +63,7 @@ export function summarize(histogram: Histogram, exactMaxMicros?: number): Latenc
     p99: ms(histogram.getValueAtPercentile(99)),
     p999: ms(histogram.getValueAtPercentile(99.9)),
     p9999: ms(histogram.getValueAtPercentile(99.99)),
-    max: ms(exactMaxMicros ?? histogram.maxValue),
+    max: ms(exactMaxMicros ?? histogram.getValueAtPercentile(100)),
   }
 }
 
@@ -80,6 +80,6 @@ export function percentileSpectrum(histogram: Histogram): Array<[number, number]
     const p = 100 - remaining / 2
     points.push([p, ms(histogram.getValueAtPercentile(p))])
   }
-  points.push([100, ms(histogram.maxValue)])
+  points.push([100, ms(histogram.getValueAtPercentile(100))])
   return points
 }

@@ -34,7 +34,13 @@ function writeResults(dir: string, runs: readonly RunResult[], info: { command: 
 
 /** Runs the harness with `argv` (the arguments after the command); resolves with the exit code. */
 export async function runBench(argv: readonly string[]): Promise<number> {
-  const options = parseOptions(argv)
+  let options
+  try {
+    options = parseOptions(argv)
+  } catch (error) {
+    process.stderr.write(`samsa bench: ${(error as Error).message}\n`)
+    return 2
+  }
   if (options.help) {
     process.stdout.write(HELP)
     return 0

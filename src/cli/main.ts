@@ -16,6 +16,7 @@ const commands: Record<string, Command> = {
   topic: { summary: 'create, list, describe, delete topics and change their settings', load: () => import('./topic.js') },
   produce: { summary: 'produce records from stdin, one per line', load: () => import('./produce.js') },
   consume: { summary: 'print the records of a topic as JSON lines', load: () => import('./consume.js') },
+  bench: { summary: 'measure throughput and latency of this or any Kafka-compatible broker', load: () => import('../../bench/harness/main.js') },
 }
 
 function help(): string {
