@@ -1,5 +1,5 @@
 /**
- * The HTML report: one self-contained file (inline CSS and SVG, no script, nothing fetched) so
+ * The HTML report: one self-contained file (inline CSS and SVG, nothing fetched) so
  * it can be opened from disk, attached to an issue or archived with the JSON. Per workload: the
  * summary table (with ratios when two brokers ran), the accounts check, and charts of publish
  * and consume rate over time, latency by percentile (publish and end-to-end), end-to-end p99
@@ -34,6 +34,16 @@ svg.chart .axis-label { font-size: 11px; fill: #4b5563; }
 svg.chart .grid { stroke: #eef0f3; } svg.chart .axis { stroke: #6b7280; }
 svg.chart .bar-value { font-size: 10px; }
 `
+
+/**
+ * The one inline script: once laid out, each chart records the size the browser gave it
+ * (`data-rendered="WxH"`, with the number of series paths drawn), so a headless browser's DOM
+ * dump shows the charts were rendered, not just present in the file.
+ */
+const RENDER_MARK =
+  "document.querySelectorAll('svg.chart').forEach(function (svg) { var box = svg.getBoundingClientRect(); " +
+  "svg.setAttribute('data-rendered', Math.round(box.width) + 'x' + Math.round(box.height)); " +
+  "svg.setAttribute('data-drawn-series', String(svg.querySelectorAll('path.series, rect.bar').length)) })"
 
 function figuresTable(group: WorkloadGroup): string {
   const labels = [...group.byTarget.keys()]
@@ -121,6 +131,7 @@ export function htmlReport(runs: readonly RunResult[], info: { readonly command:
 <p class="meta">Brokers: ${brokers.map(escapeXml).join(', ')} · command: <code>${escapeXml(info.command)}</code></p>
 <p class="meta">Rates count the measured window (after warm-up); latencies are HdrHistogram percentiles, fixed-rate runs measured from each message's intended send time. Ratios are first broker ÷ second broker.</p>
 ${groupRuns(runs).map(section).join('\n')}
+<script>${RENDER_MARK}</script>
 </body></html>
 `
 }
