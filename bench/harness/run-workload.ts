@@ -149,10 +149,24 @@ async function waitForLeaders(cluster: Cluster, topics: readonly string[]): Prom
   }
 }
 
-async function endOffsets(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
-  const offsets = new Map<string, number>()
-  for (const topic of topics) for (const p of await admin.listOffsets(topic)) offsets.set(partitionKey(topic, p.partition), p.latest)
-  return offsets
+/**
+ * The log end offset of every partition. Retried for a while: a broker may name a partition's
+ * leader in Metadata a moment before that leader answers for it (Kafka right after
+ * CreateTopics says NOT_LEADER_OR_FOLLOWER until the partition is loaded).
+ */
+async function endOffsets(cluster: Cluster, admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    try {
+      const offsets = new Map<string, number>()
+      for (const topic of topics) for (const p of await admin.listOffsets(topic)) offsets.set(partitionKey(topic, p.partition), p.latest)
+      return offsets
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+      for (const topic of topics) cluster.invalidate(topic)
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+  }
 }
 
 export async function runWorkload(target: RunTarget, workload: Workload, options: RunOptions): Promise<RunResult> {
@@ -166,7 +180,7 @@ export async function runWorkload(target: RunTarget, workload: Workload, options
       await admin.createTopic({ name, partitions: workload.partitionsPerTopic, replicationFactor: options.replicationFactor })
     }
     await waitForLeaders(cluster, topics)
-    const starts = await endOffsets(admin, topics)
+    const starts = await endOffsets(cluster, admin, topics)
 
     // Consumers: every subscription reads every partition, split among its consumers.
     const consumerSpecs: ConsumerSpec[] = []
@@ -212,7 +226,7 @@ export async function runWorkload(target: RunTarget, workload: Workload, options
     workers.push(...producerHandles)
     await Promise.all(producerHandles.map((w) => w.ready()))
 
-    return await measure(target, workload, options, topics, admin, producerHandles, consumerHandles)
+    return await measure(target, workload, options, topics, cluster, admin, producerHandles, consumerHandles)
   } finally {
     for (const w of workers) await w.worker.terminate()
     if (options.deleteTopics) {
@@ -227,6 +241,7 @@ async function measure(
   workload: Workload,
   options: RunOptions,
   topics: readonly string[],
+  cluster: Cluster,
   admin: Admin,
   producers: readonly WorkerHandle[],
   consumers: readonly WorkerHandle[],
@@ -327,7 +342,7 @@ async function measure(
   // Wind down: producers flush and report; then consumers read up to the end offsets.
   for (const p of producers) p.send({ type: 'stop' })
   const producerFinals = await Promise.all(producers.map((p) => p.finished()))
-  const ends = await endOffsets(admin, topics)
+  const ends = await endOffsets(cluster, admin, topics)
   const drainTimeoutMs = 60_000
   for (const c of consumers) c.send({ type: 'drain', endOffsets: Object.fromEntries(ends), timeoutMs: drainTimeoutMs })
   const consumerFinals = await Promise.all(consumers.map((c) => c.finished()))
