@@ -277,9 +277,10 @@ async function measure(
     const [producerSamples, consumerSamples] = await Promise.all([Promise.all(producers.map((p) => p.collect(seq))), Promise.all(consumers.map((c) => c.collect(seq)))])
     const now = performance.now()
     const seconds = (now - last) / 1000
+    // An interval belongs to the warm-up when it started within it (collection can run late).
+    const phase = (last - t0) / 1000 < workload.warmupSeconds - 0.05 ? 'warmup' : 'measure'
     last = now
     const elapsed = (now - t0) / 1000
-    const phase = elapsed <= workload.warmupSeconds + 0.05 ? 'warmup' : 'measure'
     const brokerCpu = brokerSampler?.sample() ?? null
     const harnessCpu = harnessSampler.sample()
     const intervalPublish = newHistogram()
