@@ -36,6 +36,7 @@ export const FIGURES: readonly Figure[] = [
   { key: 'brokerCores', label: 'broker CPU', unit: 'cores', value: (r) => r.broker?.cores ?? null },
   { key: 'brokerCpuPerGB', label: 'broker CPU per GB in+out', unit: 'CPU-s/GB', value: (r) => r.broker?.cpuSecondsPerGB ?? null },
   { key: 'brokerPeakRss', label: 'broker peak RSS', unit: 'MiB', value: (r) => (r.broker === null ? null : r.broker.peakRssBytes / MiB) },
+  { key: 'brokerPeakRssAnon', label: 'broker peak RSS, anonymous', unit: 'MiB', value: (r) => (r.broker === null ? null : r.broker.peakRssAnonBytes / MiB) },
   { key: 'harnessCores', label: 'load generator CPU', unit: 'cores', value: (r) => r.harness.cores },
   { key: 'harnessPeakRss', label: 'load generator peak RSS', unit: 'MiB', value: (r) => r.harness.peakRssBytes / MiB },
 ]

@@ -4,8 +4,8 @@
  *
  * - CPU: utime + stime from /proc/<pid>/stat (fields 14 and 15, in clock ticks), every thread
  *   of the process included.
- * - Memory: VmRSS (now) and VmHWM (the peak resident set since the process started) from
- *   /proc/<pid>/status.
+ * - Memory: VmRSS (now), RssAnon (its anonymous part) and VmHWM (the peak resident set since
+ *   the process started) from /proc/<pid>/status.
  * - A broker given only as host:port is found by its listening socket: the socket's inode in
  *   /proc/net/tcp{,6}, then the process holding a descriptor on it (readable as root, or for
  *   one's own processes).
@@ -29,6 +29,12 @@ export interface ProcessStats {
   /** User + system CPU seconds since the process started. */
   readonly cpuSeconds: number
   readonly rssBytes: number
+  /**
+   * The anonymous part of the resident set (heaps, buffers): memory the process owns. The rest
+   * of RSS is file pages it maps (a broker that mmaps its segments counts the page cache it
+   * reads), which the kernel can reclaim.
+   */
+  readonly rssAnonBytes: number
   /** Peak resident set size since the process started. */
   readonly peakRssBytes: number
 }
@@ -41,7 +47,7 @@ export function readProcessStats(pid: number | 'self'): ProcessStats | null {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
     const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
     const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-    return { cpuSeconds, rssBytes: kilobytes(status, 'VmRSS'), peakRssBytes: kilobytes(status, 'VmHWM') }
+    return { cpuSeconds, rssBytes: kilobytes(status, 'VmRSS'), rssAnonBytes: kilobytes(status, 'RssAnon'), peakRssBytes: kilobytes(status, 'VmHWM') }
   } catch {
     return null
   }
@@ -120,6 +126,7 @@ export class ProcessSampler {
   #first: ProcessStats | null = null
   #last: ProcessStats | null = null
   #peakSampledRss = 0
+  #peakSampledRssAnon = 0
 
   constructor(pid: number | 'self') {
     this.pid = pid
@@ -128,6 +135,7 @@ export class ProcessSampler {
   start(): void {
     this.#first = this.#last = readProcessStats(this.pid)
     this.#peakSampledRss = this.#first?.rssBytes ?? 0
+    this.#peakSampledRssAnon = this.#first?.rssAnonBytes ?? 0
   }
 
   /** CPU seconds since the previous sample (0 when unreadable). */
@@ -137,12 +145,18 @@ export class ProcessSampler {
     const used = now.cpuSeconds - this.#last.cpuSeconds
     this.#last = now
     this.#peakSampledRss = Math.max(this.#peakSampledRss, now.rssBytes)
+    this.#peakSampledRssAnon = Math.max(this.#peakSampledRssAnon, now.rssAnonBytes)
     return used
   }
 
   /** Totals since `start()`; null when the process could not be read. */
-  totals(): { cpuSeconds: number; peakRssBytes: number; lifetimePeakRssBytes: number } | null {
+  totals(): { cpuSeconds: number; peakRssBytes: number; peakRssAnonBytes: number; lifetimePeakRssBytes: number } | null {
     if (this.#first === null || this.#last === null) return null
-    return { cpuSeconds: this.#last.cpuSeconds - this.#first.cpuSeconds, peakRssBytes: this.#peakSampledRss, lifetimePeakRssBytes: this.#last.peakRssBytes }
+    return {
+      cpuSeconds: this.#last.cpuSeconds - this.#first.cpuSeconds,
+      peakRssBytes: this.#peakSampledRss,
+      peakRssAnonBytes: this.#peakSampledRssAnon,
+      lifetimePeakRssBytes: this.#last.peakRssBytes,
+    }
   }
 }

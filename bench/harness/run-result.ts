@@ -44,8 +44,10 @@ export interface CpuFigures {
   readonly cpuSeconds: number
   /** CPU seconds per wall second over the measurement window. */
   readonly cores: number
-  /** Largest resident set size sampled during the run. */
+  /** Largest resident set size sampled during the run (file pages the process maps included). */
   readonly peakRssBytes: number
+  /** Largest anonymous resident set sampled (heaps and buffers, no mapped file pages). */
+  readonly peakRssAnonBytes: number
 }
 
 export interface BrokerCpuFigures extends CpuFigures {

@@ -383,6 +383,7 @@ async function measure(
           cores: measured.brokerCpu / measuredSeconds,
           cpuSecondsPerGB: publishedBytes + consumedBytes === 0 ? 0 : measured.brokerCpu / ((publishedBytes + consumedBytes) / 1e9),
           peakRssBytes: brokerTotals.peakRssBytes,
+          peakRssAnonBytes: brokerTotals.peakRssAnonBytes,
           lifetimePeakRssBytes: brokerTotals.lifetimePeakRssBytes,
         }
   return {
@@ -407,6 +408,7 @@ async function measure(
       cpuSeconds: measured.harnessCpu,
       cores: measured.harnessCpu / measuredSeconds,
       peakRssBytes: harnessTotals?.peakRssBytes ?? 0,
+      peakRssAnonBytes: harnessTotals?.peakRssAnonBytes ?? 0,
     },
     broker,
     verification: verify(workload, produced, consumed, ends, failedSends, consumerFinals.every((f) => f.drained === true)),
