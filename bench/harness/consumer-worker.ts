@@ -48,8 +48,22 @@ function failed(message: string): void {
   firstError ??= message
 }
 
+const inflateInline: Inflate = (codec, section) => decompress(codec as CompressionCodec, section, DEFAULT_MAX_DECOMPRESSED_BYTES)
+
+/** Whether any whole batch of `records` is gzip or zstd (worth a pool round trip). */
+function needsPool(records: Buffer): boolean {
+  for (let position = 0; position < records.length; ) {
+    const next = nextBatch(records, position, records.length, true)
+    if (next === -1) return false
+    const codec = batchAttributes(records, position) & COMPRESSION_CODEC_MASK
+    if (codec === CompressionCodec.Gzip || codec === CompressionCodec.Zstd) return true
+    position = next
+  }
+  return false
+}
+
 /** Inflates the gzip and zstd batches of one partition's records in the pool; others inline. */
-async function inflaterFor(records: Buffer): Promise<Inflate> {
+async function pooledInflater(records: Buffer): Promise<Inflate> {
   const byCodec = new Map<number, { positions: number[]; payloads: Uint8Array[] }>()
   for (let position = 0; position < records.length; ) {
     const next = nextBatch(records, position, records.length, true)
@@ -74,7 +88,7 @@ async function inflaterFor(records: Buffer): Promise<Inflate> {
       })
     }
   }
-  return (codec, section, position) => inflated.get(position) ?? decompress(codec as CompressionCodec, section, DEFAULT_MAX_DECOMPRESSED_BYTES)
+  return (codec, section, position) => inflated.get(position) ?? inflateInline(codec, section, position)
 }
 
 class ConsumerLoop {
@@ -182,7 +196,8 @@ class ConsumerLoop {
         }
         const records = p.records
         if (records === null || records.length === 0) continue
-        const inflate = await inflaterFor(records)
+        // Most fetches carry no gzip or zstd batch: no promise, no map for them.
+        const inflate = needsPool(records) ? await pooledInflater(records) : inflateInline
         try {
           messages += scanPartitionRecords(records, tracker, endToEnd, receivedAt, crc32c, inflate)
         } catch (error) {
