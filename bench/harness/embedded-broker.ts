@@ -12,6 +12,17 @@ import { fileURLToPath } from 'node:url'
 import { ErrorCodes, SamsaError } from '../../src/common/errors.js'
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
+
+/** Brokers started and not yet stopped, so an interrupted harness can take them down. */
+const live = new Set<EmbeddedBroker>()
+
+/**
+ * Kills every embedded broker still running and removes its data directory, synchronously (for
+ * an 'exit' handler or a signal: Ctrl-C must not leave a broker or gigabytes of segments behind).
+ */
+export function killEmbeddedBrokers(): void {
+  for (const broker of live) broker.killNow()
+}
 const READY = /broker \d+ ready on (\S+):(\d+)/
 const READY_TIMEOUT_MS = 60_000
 
@@ -66,7 +77,9 @@ export class EmbeddedBroker {
       child.stdout!.removeAllListeners('data')
       child.stderr!.removeAllListeners('data')
       child.stdout!.resume()
-      return new EmbeddedBroker(child, exited, address.host, address.port, dataDir, output)
+      const broker = new EmbeddedBroker(child, exited, address.host, address.port, dataDir, output)
+      live.add(broker)
+      return broker
     } catch (error) {
       child.kill('SIGKILL')
       rmSync(dataDir, { recursive: true, force: true })
@@ -87,8 +100,16 @@ export class EmbeddedBroker {
     return this.#output
   }
 
+  /** SIGKILL and remove the data directory, without waiting. */
+  killNow(): void {
+    live.delete(this)
+    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGKILL')
+    rmSync(this.dataDir, { recursive: true, force: true })
+  }
+
   /** SIGTERM (a clean shutdown), SIGKILL if that takes over 30 s; then the data directory goes. */
   async stop(): Promise<void> {
+    live.delete(this)
     if (this.#child.exitCode === null && this.#child.signalCode === null) {
       this.#child.kill('SIGTERM')
       const timer = setTimeout(() => this.#child.kill('SIGKILL'), 30_000)

@@ -6,9 +6,10 @@
  * not add up (a message acknowledged but not consumed, a gap, a repeat), 2 on a usage error.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { ErrorCodes, SamsaError } from '../../src/common/errors.js'
+import { killEmbeddedBrokers } from './embedded-broker.js'
 import { htmlReport } from './html-report.js'
 import { HELP, parseOptions, presetList } from './options.js'
 import { Progress } from './progress.js'
@@ -51,7 +52,17 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   }
   const startedAt = new Date().toISOString()
   const info = { command: ['npm run bench --', ...argv].join(' '), startedAt, machineBefore: machine() }
-  const dir = options.outDir ?? join(REPO_ROOT, 'bench', 'results', startedAt.replace(/[:.]/g, '-'))
+  // In the repository (npm run bench) results go to bench/results (ignored by git); elsewhere
+  // (samsa bench from an installed package) to ./samsa-bench-results.
+  const stamp = startedAt.replace(/[:.]/g, '-')
+  const dir = options.outDir ?? (resolve(process.cwd()) === resolve(REPO_ROOT) ? join(REPO_ROOT, 'bench', 'results', stamp) : join(process.cwd(), 'samsa-bench-results', stamp))
+  process.once('exit', killEmbeddedBrokers)
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\nsamsa bench: ${signal}, stopping\n`)
+      process.exit(130)
+    })
+  }
   const progress = new Progress()
   progress.note(`samsa bench: ${info.machineBefore.cpuModel}, ${info.machineBefore.cores} cores, load average ${info.machineBefore.loadAverage.join(' ')}`)
   // Runs are kept as they finish, so a failure later still leaves the earlier ones reported.

@@ -5,7 +5,7 @@
  * says how many messages were published and that each one was consumed.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -41,6 +41,7 @@ interface RunJson {
 }
 
 let other: BrokerProcess
+const out = mkdtempSync(join(tmpdir(), 'samsa-bench-it-'))
 
 beforeAll(async () => {
   other = await startBroker()
@@ -48,11 +49,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await other?.stop()
+  rmSync(out, { recursive: true, force: true })
+  rmSync(other?.dataDir, { recursive: true, force: true })
 })
 
 describe('npm run bench', () => {
   it('measures a fixed-rate workload on its embedded broker and on a second broker, and accounts for every message', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'samsa-bench-it-'))
     const { code, stdout, stderr } = await runHarness([
       '--preset', 'small-records', '--partitions', '3', '--rate', '5000', '--warmup', '1s', '--duration', '2s',
       '--compare', other.bootstrap, '--compare-label', 'second', '--out', out,

@@ -4,10 +4,10 @@
  * the page's script marked every chart with the size it was rendered at.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { htmlReport } from '../../bench/harness/html-report.js'
 import { CHART_KEYS, syntheticRun } from '../unit/bench/fixtures.js'
 
@@ -33,6 +33,7 @@ function headless(args: string[], profile: string): string {
 describe('benchmark report in headless Chromium', () => {
   const dir = mkdtempSync(join(tmpdir(), 'samsa-report-'))
   const file = join(dir, 'report.html')
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
   writeFileSync(
     file,
     htmlReport([syntheticRun('samsa (embedded)', 1, 1_000_000), syntheticRun('kafka 127.0.0.1:29092', 5, 800_000)], {
