@@ -100,13 +100,14 @@ describe('samsa topic', () => {
     expect(partitionLines).toEqual(['\tTopic: described\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1', '\tTopic: described\tPartition: 1\tLeader: 1\tReplicas: 1\tIsr: 1'])
   })
 
-  it('creates, alters and deletes a topic when the broker offers the admin APIs, and says so when it does not', async () => {
+  it('creates, alters and deletes a topic, and says when it exists already or does not exist', async () => {
     const created = await samsa(['topic', 'create', 'managed', '--partitions', '4', '--config', 'compression.type=zstd', '--bootstrap-server', broker.bootstrap])
-    if (created.code !== 0) {
-      // Before the broker serves CreateTopics, the command must say why it cannot.
-      expect(created.stderr).toContain('does not support CreateTopics')
-      return
-    }
+    expect(created.stderr).toBe('')
+    expect(created.stdout).toBe('Created topic managed.\n')
+    const again = await samsa(['topic', 'create', 'managed', '--bootstrap-server', broker.bootstrap])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toContain("topic 'managed' already exists")
+    expect((await samsa(['topic', 'create', 'managed', '--if-not-exists', '--bootstrap-server', broker.bootstrap])).code).toBe(0)
     const describe = await samsa(['topic', 'describe', 'managed', '--bootstrap-server', broker.bootstrap])
     expect(describe.stdout).toContain('PartitionCount: 4')
     expect(describe.stdout).toContain('compression.type=zstd')
@@ -115,5 +116,8 @@ describe('samsa topic', () => {
     expect((await samsa(['topic', 'describe', 'managed', '--bootstrap-server', broker.bootstrap])).stdout).toContain('retention.ms=3600000')
     expect((await samsa(['topic', 'delete', 'managed', '--bootstrap-server', broker.bootstrap])).code).toBe(0)
     expect((await samsa(['topic', 'list', '--bootstrap-server', broker.bootstrap])).stdout.split('\n')).not.toContain('managed')
+    const gone = await samsa(['topic', 'delete', 'managed', '--bootstrap-server', broker.bootstrap])
+    expect(gone.code).toBe(1)
+    expect(gone.stderr).toContain("topic 'managed' does not exist")
   })
 })
