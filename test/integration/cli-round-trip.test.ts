@@ -4,6 +4,9 @@
  */
 import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseHostPort } from '../../src/client/cluster.js'
+import { BrokerConnection } from '../../src/client/connection.js'
+import { ApiKeys } from '../../src/protocol/api-keys.js'
 import { type BrokerProcess, CLI, ROOT, startBroker } from '../helpers/broker-process.js'
 
 let broker: BrokerProcess
@@ -67,6 +70,17 @@ describe('samsa produce and consume', () => {
     await samsa(['produce', 'pinned', '--bootstrap-server', broker.bootstrap, '--partition', '1'], 'a\nb\nc\nd\n')
     const consumed = await samsa(['consume', 'pinned', '--bootstrap-server', broker.bootstrap, '--partition', '1', '--offset', '2', '--count', '2', '--format', 'value'])
     expect(consumed.stdout).toBe('c\nd\n')
+  })
+
+  it('resumes a group where its last member stopped: --group commits only the records it printed', async (context) => {
+    const connection = await BrokerConnection.open(parseHostPort(broker.bootstrap))
+    connection.close()
+    if (!connection.supports(ApiKeys.JoinGroup)) context.skip()
+    await samsa(['produce', 'grouped', '--bootstrap-server', broker.bootstrap, '--partition', '0'], `${Array.from({ length: 10 }, (_, i) => i).join('\n')}\n`)
+    const first = await samsa(['consume', 'grouped', '--group', 'cli-group', '--from-beginning', '--count', '4', '--format', 'value', '--bootstrap-server', broker.bootstrap])
+    expect(first.stdout).toBe('0\n1\n2\n3\n')
+    const second = await samsa(['consume', 'grouped', '--group', 'cli-group', '--count', '6', '--format', 'value', '--timeout-ms', '5000', '--bootstrap-server', broker.bootstrap])
+    expect(second.stdout).toBe('4\n5\n6\n7\n8\n9\n')
   })
 
   it('stops after --timeout-ms without records', async () => {
