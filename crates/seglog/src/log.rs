@@ -545,7 +545,7 @@ impl Log {
                 continue;
             }
             segment.write_pending_indexes()?;
-            handles.push(segment.sync_handles());
+            handles.push(segment.sync_handles()?);
         }
         Ok(FlushJob {
             handles,

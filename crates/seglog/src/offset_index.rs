@@ -127,10 +127,6 @@ impl OffsetIndex {
     pub fn file(&self) -> &IndexFile {
         &self.file
     }
-
-    pub fn file_mut(&mut self) -> &mut IndexFile {
-        &mut self.file
-    }
 }
 
 #[cfg(test)]

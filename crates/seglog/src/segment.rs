@@ -476,12 +476,12 @@ impl Segment {
     }
 
     /// Handles to fsync outside the lock: the log file and both index files.
-    pub fn sync_handles(&self) -> SyncHandles {
-        SyncHandles {
+    pub fn sync_handles(&self) -> Result<SyncHandles> {
+        Ok(SyncHandles {
             records: Arc::clone(&self.records),
-            offset_index: self.offset_index.file().handle(),
-            time_index: self.time_index.file().handle(),
-        }
+            offset_index: self.offset_index.file().handle()?,
+            time_index: self.time_index.file().handle()?,
+        })
     }
 
     /// First phase of deleting the segment: the log file is renamed to `.deleted` (unlinked when

@@ -111,10 +111,6 @@ impl TimeIndex {
     pub fn file(&self) -> &IndexFile {
         &self.file
     }
-
-    pub fn file_mut(&mut self) -> &mut IndexFile {
-        &mut self.file
-    }
 }
 
 #[cfg(test)]
