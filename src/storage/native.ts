@@ -47,11 +47,9 @@ export const {
 export type NativeLog = Addon.NativeLog
 export type ReadPlan = Addon.ReadPlan
 export type {
-  AppendResult,
   BatchHeaderInfo,
   CloseResult,
   EpochEndOffset,
-  JsLeaderAppendOptions as NativeLeaderAppendOptions,
   JsLogConfig as NativeLogConfig,
   JsRecoveryOptions as NativeRecoveryOptions,
   OffsetCheckpointEntry,

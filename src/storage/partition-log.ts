@@ -16,7 +16,7 @@
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 import { defaultLogConfig, type LogConfig } from './log-config.js'
 import { toNativeConfig } from './native-config.js'
-import { NativeLog, type NativeLeaderAppendOptions } from './native.js'
+import { NativeLog } from './native.js'
 import type { ReadPlan } from './read-plan.js'
 
 /** How the log was last closed; `LogManager` derives it from the clean-shutdown marker. */
@@ -95,6 +95,16 @@ export interface CloseResult {
   clean: boolean
 }
 
+const ALLOW_NON_ZERO_BASE_OFFSET = 1
+const ALLOW_CONTROL_BATCHES = 2
+/**
+ * The addon writes an append's result here (baseOffset, lastOffset, logAppendTime, maxTimestamp,
+ * recordCount, flushNeeded) rather than building a JS object through N-API, which costs more
+ * than a small append itself. One per thread is enough: appends are synchronous.
+ */
+const resultFields = new Float64Array(6)
+const resultBytes = Buffer.from(resultFields.buffer)
+
 export class PartitionLog {
   /** The partition directory. */
   readonly dir: string
@@ -134,9 +144,11 @@ export class PartitionLog {
    */
   appendAsLeader(records: Buffer, leaderEpoch: number, options?: AppendOptions): AppendResult {
     this.#checkUsable()
-    const result = this.#native.appendAsLeader(records, leaderEpoch, options as NativeLeaderAppendOptions | undefined)
-    this.#afterAppend(result.flushNeeded)
-    return result
+    let flags = 0
+    if (options?.requireZeroBaseOffset === false) flags |= ALLOW_NON_ZERO_BASE_OFFSET
+    if (options?.allowControlBatches === true) flags |= ALLOW_CONTROL_BATCHES
+    this.#native.appendAsLeader(records, leaderEpoch, flags, resultBytes)
+    return this.#afterAppend()
   }
 
   /**
@@ -145,9 +157,8 @@ export class PartitionLog {
    */
   appendAsFollower(records: Buffer): AppendResult {
     this.#checkUsable()
-    const result = this.#native.appendAsFollower(records)
-    this.#afterAppend(result.flushNeeded)
-    return result
+    this.#native.appendAsFollower(records, resultBytes)
+    return this.#afterAppend()
   }
 
   /**
@@ -306,10 +317,19 @@ export class PartitionLog {
     }
   }
 
-  #afterAppend(flushNeeded: boolean): void {
-    if (flushNeeded) {
+  /** Reads the append's result from `resultFields` and schedules the flush it asks for. */
+  #afterAppend(): AppendResult {
+    const result: AppendResult = {
+      baseOffset: resultFields[0]!,
+      lastOffset: resultFields[1]!,
+      logAppendTime: resultFields[2]!,
+      maxTimestamp: resultFields[3]!,
+      recordCount: resultFields[4]!,
+      flushNeeded: resultFields[5] === 1,
+    }
+    if (result.flushNeeded) {
       this.#flushInBackground()
-      return
+      return result
     }
     const flushMs = this.#config['flush.ms'] ?? defaultLogConfig['flush.ms']
     if (flushMs !== null && this.#flushMsTimer === undefined) {
@@ -320,6 +340,7 @@ export class PartitionLog {
         this.#flushInBackground()
       }, flushMs).unref()
     }
+    return result
   }
 
   #flushInBackground(): void {

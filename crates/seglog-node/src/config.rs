@@ -102,23 +102,3 @@ impl From<JsRecoveryOptions> for seglog::LoadOptions {
         }
     }
 }
-
-/// Rules of a leader append.
-#[napi(object)]
-#[derive(Default, Clone, Copy)]
-pub struct JsLeaderAppendOptions {
-    /// Reject batches whose baseOffset is not 0, as Kafka's broker does (default true).
-    pub require_zero_base_offset: Option<bool>,
-    /// Accept control batches, e.g. transaction markers the broker writes itself (default false).
-    pub allow_control_batches: Option<bool>,
-}
-
-impl From<JsLeaderAppendOptions> for seglog::LeaderAppendOptions {
-    fn from(js: JsLeaderAppendOptions) -> seglog::LeaderAppendOptions {
-        let defaults = seglog::LeaderAppendOptions::default();
-        seglog::LeaderAppendOptions {
-            require_zero_base_offset: js.require_zero_base_offset.unwrap_or(defaults.require_zero_base_offset),
-            allow_control_batches: js.allow_control_batches.unwrap_or(defaults.allow_control_batches),
-        }
-    }
-}
