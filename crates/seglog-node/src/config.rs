@@ -32,7 +32,11 @@ pub struct JsLogConfig {
 
 fn in_range(name: &'static str, value: i64, min: i64, max: i64) -> Result<i64, Error> {
     if value < min || value > max {
-        return Err(Error::InvalidConfig { name, value, reason: "out of range" });
+        return Err(Error::InvalidConfig {
+            name,
+            value,
+            reason: "out of range",
+        });
     }
     Ok(value)
 }
@@ -49,7 +53,8 @@ impl TryFrom<&JsLogConfig> for LogConfig {
             config.segment_ms = v;
         }
         if let Some(v) = js.index_interval_bytes {
-            config.index_interval_bytes = in_range("index.interval.bytes", v, 0, i32::MAX.into())? as u32;
+            config.index_interval_bytes =
+                in_range("index.interval.bytes", v, 0, i32::MAX.into())? as u32;
         }
         if let Some(v) = js.max_message_bytes {
             config.max_message_bytes = in_range("max.message.bytes", v, 0, i32::MAX.into())? as u32;

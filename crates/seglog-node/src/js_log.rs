@@ -66,7 +66,11 @@ pub struct NativeLog {
 impl NativeLog {
     pub(crate) fn new(log: Log, report: LoadReport) -> NativeLog {
         let dir = log.dir().display().to_string();
-        NativeLog { inner: Arc::new(Mutex::new(log)), dir, report }
+        NativeLog {
+            inner: Arc::new(Mutex::new(log)),
+            dir,
+            report,
+        }
     }
 
     fn lock(&self) -> napi::Result<MutexGuard<'_, Log>, String> {
@@ -79,9 +83,17 @@ impl NativeLog {
     /// Opens (or creates) the partition directory `dir` on the libuv pool, recovering when
     /// `recovery.cleanShutdown` is not true.
     #[napi(ts_return_type = "Promise<NativeLog>")]
-    pub fn open(dir: String, config: Option<JsLogConfig>, recovery: Option<JsRecoveryOptions>) -> napi::Result<AsyncTask<OpenTask>, String> {
+    pub fn open(
+        dir: String,
+        config: Option<JsLogConfig>,
+        recovery: Option<JsRecoveryOptions>,
+    ) -> napi::Result<AsyncTask<OpenTask>, String> {
         let config = LogConfig::try_from(&config.unwrap_or_default()).map_err(to_js)?;
-        Ok(AsyncTask::new(OpenTask { dir: dir.into(), config, options: recovery.unwrap_or_default().into() }))
+        Ok(AsyncTask::new(OpenTask {
+            dir: dir.into(),
+            config,
+            options: recovery.unwrap_or_default().into(),
+        }))
     }
 
     /// Validates, assigns offsets in place (baseOffset, partitionLeaderEpoch) and appends.
@@ -102,27 +114,52 @@ impl NativeLog {
             require_zero_base_offset: flags & APPEND_ALLOW_NON_ZERO_BASE_OFFSET == 0,
             allow_control_batches: flags & APPEND_ALLOW_CONTROL_BATCHES != 0,
         };
-        let info = self.lock()?.append_as_leader(&mut records, leader_epoch, options, now_ms()).map_err(to_js)?;
+        let info = self
+            .lock()?
+            .append_as_leader(&mut records, leader_epoch, options, now_ms())
+            .map_err(to_js)?;
         write_append_result(&mut out, &info)
     }
 
     /// Appends batches replicated from the leader, keeping their offsets; result as for
     /// `appendAsLeader`.
     #[napi]
-    pub fn append_as_follower(&self, mut records: BufferSlice<'_>, mut out: BufferSlice<'_>) -> napi::Result<(), String> {
-        let info = self.lock()?.append_as_follower(&mut records, now_ms()).map_err(to_js)?;
+    pub fn append_as_follower(
+        &self,
+        mut records: BufferSlice<'_>,
+        mut out: BufferSlice<'_>,
+    ) -> napi::Result<(), String> {
+        let info = self
+            .lock()?
+            .append_as_follower(&mut records, now_ms())
+            .map_err(to_js)?;
         write_append_result(&mut out, &info)
     }
 
     #[napi]
-    pub fn read(&self, offset: i64, max_bytes: i64, upper_bound: Option<i64>) -> napi::Result<ReadPlan, String> {
-        let plan = self.lock()?.read(offset, max_bytes.max(0) as u64, upper_bound).map_err(to_js)?;
+    pub fn read(
+        &self,
+        offset: i64,
+        max_bytes: i64,
+        upper_bound: Option<i64>,
+    ) -> napi::Result<ReadPlan, String> {
+        let plan = self
+            .lock()?
+            .read(offset, max_bytes.max(0) as u64, upper_bound)
+            .map_err(to_js)?;
         Ok(ReadPlan { inner: plan })
     }
 
     #[napi]
-    pub fn read_batch_headers(&self, from_offset: i64, max_batches: u32) -> napi::Result<Vec<BatchHeaderInfo>, String> {
-        let headers = self.lock()?.read_batch_headers(from_offset, max_batches as usize).map_err(to_js)?;
+    pub fn read_batch_headers(
+        &self,
+        from_offset: i64,
+        max_batches: u32,
+    ) -> napi::Result<Vec<BatchHeaderInfo>, String> {
+        let headers = self
+            .lock()?
+            .read_batch_headers(from_offset, max_batches as usize)
+            .map_err(to_js)?;
         Ok(headers
             .into_iter()
             .map(|h| BatchHeaderInfo {
@@ -141,20 +178,35 @@ impl NativeLog {
     }
 
     #[napi]
-    pub fn offset_for_timestamp(&self, timestamp: i64) -> napi::Result<Option<TimestampAndOffset>, String> {
-        let found = self.lock()?.offset_for_timestamp(timestamp).map_err(to_js)?;
-        Ok(found.map(|t| TimestampAndOffset { timestamp: t.timestamp, offset: t.offset }))
+    pub fn offset_for_timestamp(
+        &self,
+        timestamp: i64,
+    ) -> napi::Result<Option<TimestampAndOffset>, String> {
+        let found = self
+            .lock()?
+            .offset_for_timestamp(timestamp)
+            .map_err(to_js)?;
+        Ok(found.map(|t| TimestampAndOffset {
+            timestamp: t.timestamp,
+            offset: t.offset,
+        }))
     }
 
     #[napi]
     pub fn max_timestamp(&self) -> napi::Result<Option<TimestampAndOffset>, String> {
-        Ok(self.lock()?.max_timestamp().map(|t| TimestampAndOffset { timestamp: t.timestamp, offset: t.offset }))
+        Ok(self.lock()?.max_timestamp().map(|t| TimestampAndOffset {
+            timestamp: t.timestamp,
+            offset: t.offset,
+        }))
     }
 
     #[napi]
     pub fn end_offset_for_epoch(&self, epoch: i32) -> napi::Result<EpochEndOffset, String> {
         let e = self.lock()?.end_offset_for_epoch(epoch);
-        Ok(EpochEndOffset { epoch: e.epoch, end_offset: e.end_offset })
+        Ok(EpochEndOffset {
+            epoch: e.epoch,
+            end_offset: e.end_offset,
+        })
     }
 
     #[napi(getter)]
@@ -211,18 +263,30 @@ impl NativeLog {
 
     /// Retention pass on the libuv pool; resolves to the number of segments deleted.
     #[napi(ts_return_type = "Promise<number>")]
-    pub fn delete_old_segments(&self, now_ms: i64, high_watermark: Option<i64>) -> AsyncTask<RetentionTask> {
-        AsyncTask::new(RetentionTask { log: Arc::clone(&self.inner), now_ms, high_watermark })
+    pub fn delete_old_segments(
+        &self,
+        now_ms: i64,
+        high_watermark: Option<i64>,
+    ) -> AsyncTask<RetentionTask> {
+        AsyncTask::new(RetentionTask {
+            log: Arc::clone(&self.inner),
+            now_ms,
+            high_watermark,
+        })
     }
 
     #[napi(ts_return_type = "Promise<void>")]
     pub fn flush(&self) -> AsyncTask<FlushTask> {
-        AsyncTask::new(FlushTask { log: Arc::clone(&self.inner) })
+        AsyncTask::new(FlushTask {
+            log: Arc::clone(&self.inner),
+        })
     }
 
     #[napi(ts_return_type = "Promise<CloseResult>")]
     pub fn close(&self) -> AsyncTask<CloseTask> {
-        AsyncTask::new(CloseTask { log: Arc::clone(&self.inner) })
+        AsyncTask::new(CloseTask {
+            log: Arc::clone(&self.inner),
+        })
     }
 
     /// Closes without flushing (the partition is being deleted).
@@ -245,7 +309,10 @@ const APPEND_RESULT_FIELDS: usize = 6;
 
 fn write_append_result(out: &mut [u8], info: &seglog::AppendInfo) -> napi::Result<(), String> {
     if out.len() < APPEND_RESULT_FIELDS * 8 {
-        return Err(napi::Error::new("SEGLOG_NAPI_INVALID_ARG".to_string(), "the append result buffer needs 48 bytes".to_string()));
+        return Err(napi::Error::new(
+            "SEGLOG_NAPI_INVALID_ARG".to_string(),
+            "the append result buffer needs 48 bytes".to_string(),
+        ));
     }
     let fields = [
         info.base_offset as f64,

@@ -55,6 +55,9 @@ impl ReadPlan {
     #[napi(ts_return_type = "Buffer[]")]
     pub fn to_buffers<'env>(&self, env: &'env Env) -> napi::Result<Vec<BufferSlice<'env>>, String> {
         let views = self.inner.views().map_err(to_js)?;
-        views.into_iter().map(|view| view_to_buffer(env, view).map_err(from_napi)).collect()
+        views
+            .into_iter()
+            .map(|view| view_to_buffer(env, view).map_err(from_napi))
+            .collect()
     }
 }

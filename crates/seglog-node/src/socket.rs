@@ -12,20 +12,31 @@ use crate::read_plan::ReadPlan;
 /// The caller must make sure nothing is queued on the socket in Node (else bytes would reorder).
 /// Synchronous, on the calling thread; it never waits.
 #[napi(ts_args_type = "fd: number, parts: Array<Buffer | ReadPlan>")]
-pub(crate) fn write_to_socket(fd: i32, parts: Vec<Either<BufferSlice<'_>, ClassInstance<'_, ReadPlan>>>) -> napi::Result<i64, String> {
+pub fn write_to_socket(
+    fd: i32,
+    parts: Vec<Either<BufferSlice<'_>, ClassInstance<'_, ReadPlan>>>,
+) -> napi::Result<i64, String> {
     let mut out: Vec<Part<'_>> = Vec::with_capacity(parts.len());
     for part in &parts {
         match part {
             Either::A(bytes) => out.push(Part::Bytes(bytes)),
             Either::B(plan) => {
                 for slice in &plan.inner.slices {
-                    out.push(Part::File { file: slice.records.file(), position: slice.position, len: slice.len });
+                    out.push(Part::File {
+                        file: slice.records.file(),
+                        position: slice.position,
+                        len: slice.len,
+                    });
                 }
             }
         }
     }
     let written = write_parts(fd, &out).map_err(|e| {
-        let code = if e.kind() == std::io::ErrorKind::UnexpectedEof { "SEGLOG_OFFSET_OUT_OF_RANGE" } else { "SEGLOG_IO" };
+        let code = if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            "SEGLOG_OFFSET_OUT_OF_RANGE"
+        } else {
+            "SEGLOG_IO"
+        };
         napi::Error::new(code.to_string(), format!("write to socket fd {fd}: {e}"))
     })?;
     Ok(written as i64)

@@ -72,7 +72,10 @@ impl<'a> BatchHeader<'a> {
     /// Views `bytes` as a batch header. Panics if fewer than `HEADER_SIZE` bytes are given, which
     /// is a bug in the caller (every caller checks the length first).
     pub fn new(bytes: &'a [u8]) -> BatchHeader<'a> {
-        assert!(bytes.len() >= HEADER_SIZE, "a batch header needs {HEADER_SIZE} bytes");
+        assert!(
+            bytes.len() >= HEADER_SIZE,
+            "a batch header needs {HEADER_SIZE} bytes"
+        );
         BatchHeader { bytes }
     }
     pub fn base_offset(&self) -> i64 {
@@ -169,50 +172,79 @@ pub struct ValidationRules {
 pub fn validate_batch(set: &[u8], position: usize, rules: &ValidationRules) -> Result<BatchInfo> {
     let remaining = set.len() - position;
     if remaining < HEADER_SIZE {
-        return Err(Error::InvalidBatch { position, check: BatchCheck::ShorterThanHeader { remaining } });
+        return Err(Error::InvalidBatch {
+            position,
+            check: BatchCheck::ShorterThanHeader { remaining },
+        });
     }
     let header = BatchHeader::new(&set[position..]);
     if header.magic() != MAGIC_V2 {
-        return Err(Error::InvalidMagic { position, magic: header.magic() });
+        return Err(Error::InvalidMagic {
+            position,
+            magic: header.magic(),
+        });
     }
     let batch_length = header.batch_length();
     if batch_length < MIN_BATCH_LENGTH {
-        return Err(Error::InvalidBatch { position, check: BatchCheck::LengthBelowMinimum { batch_length } });
+        return Err(Error::InvalidBatch {
+            position,
+            check: BatchCheck::LengthBelowMinimum { batch_length },
+        });
     }
     let size = header.size();
     if size > remaining {
         return Err(Error::InvalidBatch {
             position,
-            check: BatchCheck::LengthPastBuffer { batch_length, remaining: remaining - LOG_OVERHEAD },
+            check: BatchCheck::LengthPastBuffer {
+                batch_length,
+                remaining: remaining - LOG_OVERHEAD,
+            },
         });
     }
     if let Some(max) = rules.max_batch_size {
         if size > max {
-            return Err(Error::MessageTooLarge { position, size, max });
+            return Err(Error::MessageTooLarge {
+                position,
+                size,
+                max,
+            });
         }
     }
     let computed = crc32c(&set[position + ATTRIBUTES..position + size]);
     if computed != header.crc() {
-        return Err(Error::CorruptMessage { position, stored: header.crc(), computed });
+        return Err(Error::CorruptMessage {
+            position,
+            stored: header.crc(),
+            computed,
+        });
     }
     let last_offset_delta = header.last_offset_delta();
     let records_count = header.records_count();
     if last_offset_delta < 0
-        || (rules.check_record_counts && (records_count <= 0 || last_offset_delta != records_count - 1))
+        || (rules.check_record_counts
+            && (records_count <= 0 || last_offset_delta != records_count - 1))
     {
         return Err(Error::InvalidBatch {
             position,
-            check: BatchCheck::OffsetDeltaMismatch { last_offset_delta, records_count },
+            check: BatchCheck::OffsetDeltaMismatch {
+                last_offset_delta,
+                records_count,
+            },
         });
     }
     if rules.require_zero_base_offset && header.base_offset() != 0 {
         return Err(Error::InvalidBatch {
             position,
-            check: BatchCheck::NonZeroBaseOffset { base_offset: header.base_offset() },
+            check: BatchCheck::NonZeroBaseOffset {
+                base_offset: header.base_offset(),
+            },
         });
     }
     if rules.reject_control_batches && header.is_control() {
-        return Err(Error::InvalidBatch { position, check: BatchCheck::ControlBatchFromClient });
+        return Err(Error::InvalidBatch {
+            position,
+            check: BatchCheck::ControlBatchFromClient,
+        });
     }
     if rules.check_record_counts && header.producer_id() >= 0 && header.base_sequence() < 0 {
         return Err(Error::InvalidBatch {

@@ -24,13 +24,22 @@ use crate::error::{IoContext, Result};
 pub const WARM_SECTION_BYTES: usize = 8192;
 
 /// Index of the last entry whose key is ≤ `target`, searching the warm tail first.
-pub fn floor_search<T>(entries: &[T], entry_size: usize, target: i64, key: impl Fn(&T) -> i64) -> Option<usize> {
+pub fn floor_search<T>(
+    entries: &[T],
+    entry_size: usize,
+    target: i64,
+    key: impl Fn(&T) -> i64,
+) -> Option<usize> {
     if entries.is_empty() || key(&entries[0]) > target {
         return None;
     }
     let warm_len = (WARM_SECTION_BYTES / entry_size).min(entries.len());
     let warm_start = entries.len() - warm_len;
-    let (low, high) = if key(&entries[warm_start]) <= target { (warm_start, entries.len()) } else { (0, warm_start) };
+    let (low, high) = if key(&entries[warm_start]) <= target {
+        (warm_start, entries.len())
+    } else {
+        (0, warm_start)
+    };
     // partition_point: first index in [low, high) whose key is > target.
     let first_above = low + entries[low..high].partition_point(|e| key(e) <= target);
     Some(first_above - 1)
@@ -48,7 +57,10 @@ impl IndexFile {
     /// Creates the file if missing (without reading it); `persisted` is how many entries it
     /// already holds and that match memory.
     pub fn open(path: &Path, persisted: usize) -> Result<IndexFile> {
-        let index = IndexFile { path: path.to_owned(), persisted };
+        let index = IndexFile {
+            path: path.to_owned(),
+            persisted,
+        };
         index.file()?;
         Ok(index)
     }
@@ -102,9 +114,13 @@ impl IndexFile {
     pub fn truncate(&mut self, entry_size: usize, entries: usize) -> Result<()> {
         let file = self.file()?;
         let len = (entries * entry_size) as u64;
-        let current = file.metadata().context(|| format!("stat index {}", self.path.display()))?.len();
+        let current = file
+            .metadata()
+            .context(|| format!("stat index {}", self.path.display()))?
+            .len();
         if current > len {
-            file.set_len(len).context(|| format!("truncate index {}", self.path.display()))?;
+            file.set_len(len)
+                .context(|| format!("truncate index {}", self.path.display()))?;
         }
         self.persisted = self.persisted.min(entries);
         Ok(())
@@ -128,7 +144,10 @@ mod tests {
         assert_eq!(floor_search(&entries, 8, 49_005, key), Some(4900));
         assert_eq!(floor_search(&entries, 8, 12_345, key), Some(1234));
         for target in 0..50_000 {
-            assert_eq!(floor_search(&entries, 8, target, key), Some((target / 10) as usize));
+            assert_eq!(
+                floor_search(&entries, 8, target, key),
+                Some((target / 10) as usize)
+            );
         }
     }
 }
