@@ -37,7 +37,8 @@ export const { crc32c } = addon
 // log-manager.ts, which are what the rest of the code base uses.
 export const {
   NativeLog,
-  ReadPlan,
+  readPlanSlices,
+  readPlanToBuffers,
   writeToSocket,
   readOffsetCheckpoint,
   writeOffsetCheckpoint,
@@ -45,7 +46,8 @@ export const {
   syncDir,
 } = addon
 export type NativeLog = Addon.NativeLog
-export type ReadPlan = Addon.ReadPlan
+/** A read plan as the addon hands it out (an N-API External); wrapped by read-plan.ts. */
+export type ReadPlanHandle = Addon.ExternalObject<'ReadPlan'>
 export type {
   BatchHeaderInfo,
   CloseResult,

@@ -17,7 +17,7 @@ import { ErrorCodes, SamsaError } from '../common/errors.js'
 import { defaultLogConfig, type LogConfig } from './log-config.js'
 import { toNativeConfig } from './native-config.js'
 import { NativeLog } from './native.js'
-import type { ReadPlan } from './read-plan.js'
+import { ReadPlan } from './read-plan.js'
 
 /** How the log was last closed; `LogManager` derives it from the clean-shutdown marker. */
 export interface RecoveryOptions {
@@ -99,8 +99,9 @@ const ALLOW_NON_ZERO_BASE_OFFSET = 1
 const ALLOW_CONTROL_BATCHES = 2
 /**
  * The addon writes an append's result here (baseOffset, lastOffset, logAppendTime, maxTimestamp,
- * recordCount, flushNeeded) rather than building a JS object through N-API, which costs more
- * than a small append itself. One per thread is enough: appends are synchronous.
+ * recordCount, flushNeeded), and a read plan's byte length, rather than building a JS object
+ * through N-API, which costs more than a small append itself. One per thread is enough: the
+ * calls are synchronous.
  */
 const resultFields = new Float64Array(6)
 const resultBytes = Buffer.from(resultFields.buffer)
@@ -169,7 +170,8 @@ export class PartitionLog {
    * SEGLOG_OFFSET_OUT_OF_RANGE outside [logStartOffset, logEndOffset]. Synchronous, no data read.
    */
   read(offset: number, maxBytes: number, upperBound?: number): ReadPlan {
-    return this.#native.read(offset, maxBytes, upperBound)
+    const handle = this.#native.read(offset, maxBytes, upperBound ?? -1, resultBytes)
+    return new ReadPlan(handle, resultFields[0]!)
   }
 
   /**

@@ -5,8 +5,8 @@
  */
 import type { Socket } from 'node:net'
 import { TLSSocket } from 'node:tls'
-import { writeToSocket as nativeWriteToSocket, type ReadPlan as NativeReadPlan } from './native.js'
-import type { ReadPlan } from './read-plan.js'
+import { writeToSocket as nativeWriteToSocket, type ReadPlanHandle } from './native.js'
+import { ReadPlan } from './read-plan.js'
 
 interface StreamHandle {
   fd?: number
@@ -32,7 +32,8 @@ function directFd(socket: Socket): number | undefined {
  * itself; `transferTo` does all of that for a Node socket.
  */
 export function writeToSocket(fd: number, parts: ReadonlyArray<Buffer | ReadPlan>): number {
-  return nativeWriteToSocket(fd, parts as Array<Buffer | NativeReadPlan>)
+  const native = parts.map((part) => (part instanceof ReadPlan ? (part.handle as ReadPlanHandle) : part))
+  return nativeWriteToSocket(fd, native)
 }
 
 function partLength(part: Buffer | ReadPlan): number {

@@ -7,13 +7,12 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use napi::bindgen_prelude::{AsyncTask, BufferSlice};
+use napi::bindgen_prelude::{AsyncTask, BufferSlice, External};
 use napi_derive::napi;
 use seglog::{LoadReport, Log, LogConfig};
 
 use crate::config::{JsLogConfig, JsRecoveryOptions};
 use crate::error::{poisoned, to_js};
-use crate::read_plan::ReadPlan;
 use crate::tasks::{now_ms, CloseTask, FlushTask, OpenTask, RetentionTask};
 
 /// Producer fields of one stored batch (to rebuild idempotent-producer state at start).
@@ -136,18 +135,25 @@ impl NativeLog {
         write_append_result(&mut out, &info)
     }
 
-    #[napi]
+    /// Plans a read; the plan's byte length goes into `out` (one native-endian f64) so the
+    /// TypeScript ReadPlan gets it without another call. `upper_bound` < 0 means the log end.
+    #[napi(ts_return_type = "ExternalObject<'ReadPlan'>")]
     pub fn read(
         &self,
         offset: i64,
         max_bytes: i64,
-        upper_bound: Option<i64>,
-    ) -> napi::Result<ReadPlan, String> {
+        upper_bound: i64,
+        mut out: BufferSlice<'_>,
+    ) -> napi::Result<External<seglog::ReadPlan>, String> {
+        let upper_bound = (upper_bound >= 0).then_some(upper_bound);
         let plan = self
             .lock()?
             .read(offset, max_bytes.max(0) as u64, upper_bound)
             .map_err(to_js)?;
-        Ok(ReadPlan { inner: plan })
+        if out.len() >= 8 {
+            out[..8].copy_from_slice(&(plan.byte_length() as f64).to_ne_bytes());
+        }
+        Ok(External::new(plan))
     }
 
     #[napi]

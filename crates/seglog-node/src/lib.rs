@@ -6,6 +6,7 @@ mod js_log;
 mod mmap;
 mod read_plan;
 mod socket;
+pub use read_plan::{read_plan_slices, read_plan_to_buffers, ReadPlanSlice};
 pub use socket::write_to_socket;
 mod tasks;
 
