@@ -131,6 +131,7 @@ export class PartitionLog {
    */
   static async open(dir: string, config: LogConfig = {}, recovery?: RecoveryOptions): Promise<PartitionLog> {
     const native = await NativeLog.open(dir, toNativeConfig(config), recovery ?? { cleanShutdown: false })
+    native.setResultBuffer(resultBytes)
     return new PartitionLog(dir, native, { ...config })
   }
 
@@ -148,7 +149,7 @@ export class PartitionLog {
     let flags = 0
     if (options?.requireZeroBaseOffset === false) flags |= ALLOW_NON_ZERO_BASE_OFFSET
     if (options?.allowControlBatches === true) flags |= ALLOW_CONTROL_BATCHES
-    this.#native.appendAsLeader(records, leaderEpoch, flags, resultBytes)
+    this.#native.appendAsLeader(records, leaderEpoch, flags)
     return this.#afterAppend()
   }
 
@@ -158,7 +159,7 @@ export class PartitionLog {
    */
   appendAsFollower(records: Buffer): AppendResult {
     this.#checkUsable()
-    this.#native.appendAsFollower(records, resultBytes)
+    this.#native.appendAsFollower(records)
     return this.#afterAppend()
   }
 
@@ -170,7 +171,7 @@ export class PartitionLog {
    * SEGLOG_OFFSET_OUT_OF_RANGE outside [logStartOffset, logEndOffset]. Synchronous, no data read.
    */
   read(offset: number, maxBytes: number, upperBound?: number): ReadPlan {
-    const handle = this.#native.read(offset, maxBytes, upperBound ?? -1, resultBytes)
+    const handle = this.#native.read(offset, maxBytes, upperBound ?? -1)
     return new ReadPlan(handle, resultFields[0]!)
   }
 

@@ -7,7 +7,9 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use napi::bindgen_prelude::{AsyncTask, BufferSlice, External};
+use std::cell::RefCell;
+
+use napi::bindgen_prelude::{AsyncTask, Buffer, BufferSlice, External};
 use napi_derive::napi;
 use seglog::{LoadReport, Log, LogConfig};
 
@@ -60,6 +62,8 @@ pub struct NativeLog {
     inner: Arc<Mutex<Log>>,
     dir: String,
     report: LoadReport,
+    /// Where appends and reads put their results (see `set_result_buffer`).
+    results: RefCell<Option<Buffer>>,
 }
 
 impl NativeLog {
@@ -69,7 +73,23 @@ impl NativeLog {
             inner: Arc::new(Mutex::new(log)),
             dir,
             report,
+            results: RefCell::new(None),
         }
+    }
+
+    /// Writes result fields (native-endian f64) into the result buffer.
+    fn write_results(&self, fields: &[f64]) -> napi::Result<(), String> {
+        let mut results = self.results.borrow_mut();
+        let Some(buffer) = results.as_mut() else {
+            return Err(napi::Error::new(
+                "SEGLOG_NAPI_INVALID_ARG".to_string(),
+                "setResultBuffer must be called before appends and reads".to_string(),
+            ));
+        };
+        for (slot, value) in buffer.as_mut().chunks_exact_mut(8).zip(fields) {
+            slot.copy_from_slice(&value.to_ne_bytes());
+        }
+        Ok(())
     }
 
     fn lock(&self) -> napi::Result<MutexGuard<'_, Log>, String> {
@@ -95,9 +115,23 @@ impl NativeLog {
         }))
     }
 
+    /// Gives the log the buffer (at least 48 bytes, shared with a Float64Array on the JS side)
+    /// where appends and reads leave their results. Called once, before any append or read.
+    #[napi]
+    pub fn set_result_buffer(&self, buffer: Buffer) -> napi::Result<(), String> {
+        if buffer.len() < 48 {
+            return Err(napi::Error::new(
+                "SEGLOG_NAPI_INVALID_ARG".to_string(),
+                "the result buffer needs 48 bytes".to_string(),
+            ));
+        }
+        *self.results.borrow_mut() = Some(buffer);
+        Ok(())
+    }
+
     /// Validates, assigns offsets in place (baseOffset, partitionLeaderEpoch) and appends.
     /// `flags`: bit 0 = allow a non-zero client baseOffset, bit 1 = allow control batches.
-    /// The result goes into `out` (6 native-endian f64: baseOffset, lastOffset, logAppendTime,
+    /// The result goes into the result buffer (6 fields: baseOffset, lastOffset, logAppendTime,
     /// maxTimestamp, recordCount, flushNeeded) instead of a new JS object: building an object
     /// through N-API costs a dozen calls, more than the page-cache write itself for small
     /// batches (measured with bench/micro/storage/append.bench.ts).
@@ -107,7 +141,6 @@ impl NativeLog {
         mut records: BufferSlice<'_>,
         leader_epoch: i32,
         flags: u32,
-        mut out: BufferSlice<'_>,
     ) -> napi::Result<(), String> {
         let options = seglog::LeaderAppendOptions {
             require_zero_base_offset: flags & APPEND_ALLOW_NON_ZERO_BASE_OFFSET == 0,
@@ -117,42 +150,35 @@ impl NativeLog {
             .lock()?
             .append_as_leader(&mut records, leader_epoch, options, now_ms())
             .map_err(to_js)?;
-        write_append_result(&mut out, &info)
+        self.write_results(&append_fields(&info))
     }
 
     /// Appends batches replicated from the leader, keeping their offsets; result as for
     /// `appendAsLeader`.
     #[napi]
-    pub fn append_as_follower(
-        &self,
-        mut records: BufferSlice<'_>,
-        mut out: BufferSlice<'_>,
-    ) -> napi::Result<(), String> {
+    pub fn append_as_follower(&self, mut records: BufferSlice<'_>) -> napi::Result<(), String> {
         let info = self
             .lock()?
             .append_as_follower(&mut records, now_ms())
             .map_err(to_js)?;
-        write_append_result(&mut out, &info)
+        self.write_results(&append_fields(&info))
     }
 
-    /// Plans a read; the plan's byte length goes into `out` (one native-endian f64) so the
-    /// TypeScript ReadPlan gets it without another call. `upper_bound` < 0 means the log end.
+    /// Plans a read; the plan's byte length goes into the result buffer so the TypeScript
+    /// ReadPlan gets it without another call. `upper_bound` < 0 means the log end.
     #[napi(ts_return_type = "ExternalObject<'ReadPlan'>")]
     pub fn read(
         &self,
         offset: i64,
         max_bytes: i64,
         upper_bound: i64,
-        mut out: BufferSlice<'_>,
     ) -> napi::Result<External<seglog::ReadPlan>, String> {
         let upper_bound = (upper_bound >= 0).then_some(upper_bound);
         let plan = self
             .lock()?
             .read(offset, max_bytes.max(0) as u64, upper_bound)
             .map_err(to_js)?;
-        if out.len() >= 8 {
-            out[..8].copy_from_slice(&(plan.byte_length() as f64).to_ne_bytes());
-        }
+        self.write_results(&[plan.byte_length() as f64])?;
         Ok(External::new(plan))
     }
 
@@ -311,25 +337,13 @@ impl NativeLog {
 
 const APPEND_ALLOW_NON_ZERO_BASE_OFFSET: u32 = 1;
 const APPEND_ALLOW_CONTROL_BATCHES: u32 = 2;
-const APPEND_RESULT_FIELDS: usize = 6;
-
-fn write_append_result(out: &mut [u8], info: &seglog::AppendInfo) -> napi::Result<(), String> {
-    if out.len() < APPEND_RESULT_FIELDS * 8 {
-        return Err(napi::Error::new(
-            "SEGLOG_NAPI_INVALID_ARG".to_string(),
-            "the append result buffer needs 48 bytes".to_string(),
-        ));
-    }
-    let fields = [
+fn append_fields(info: &seglog::AppendInfo) -> [f64; 6] {
+    [
         info.base_offset as f64,
         info.last_offset as f64,
         info.log_append_time as f64,
         info.max_timestamp as f64,
         info.record_count as f64,
         if info.flush_needed { 1.0 } else { 0.0 },
-    ];
-    for (slot, value) in out.chunks_exact_mut(8).zip(fields) {
-        slot.copy_from_slice(&value.to_ne_bytes());
-    }
-    Ok(())
+    ]
 }
