@@ -39,7 +39,9 @@ export const {
   NativeLog,
   readPlanSlices,
   readPlanToBuffers,
-  writeToSocket,
+  // Takes plan handles; the rest of the code base uses writeToSocket/transferTo of transfer.ts,
+  // which take ReadPlans.
+  writeToSocket: writeHandlesToSocket,
   readOffsetCheckpoint,
   writeOffsetCheckpoint,
   writeFileDurably,

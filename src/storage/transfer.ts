@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'node:net'
 import { TLSSocket } from 'node:tls'
-import { writeToSocket as nativeWriteToSocket, type ReadPlanHandle } from './native.js'
+import { writeHandlesToSocket, type ReadPlanHandle } from './native.js'
 import { ReadPlan } from './read-plan.js'
 
 interface StreamHandle {
@@ -33,7 +33,7 @@ function directFd(socket: Socket): number | undefined {
  */
 export function writeToSocket(fd: number, parts: ReadonlyArray<Buffer | ReadPlan>): number {
   const native = parts.map((part) => (part instanceof ReadPlan ? (part.handle as ReadPlanHandle) : part))
-  return nativeWriteToSocket(fd, native)
+  return writeHandlesToSocket(fd, native)
 }
 
 function partLength(part: Buffer | ReadPlan): number {
