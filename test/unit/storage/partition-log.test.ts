@@ -182,6 +182,15 @@ describe('PartitionLog', () => {
     await log.close()
   })
 
+  it('flushes by flush.ms without being asked', async () => {
+    const log = await PartitionLog.open(tempDir(), { 'flush.ms': 10 })
+    log.appendAsLeader(makeBatch({ records: 3 }), 0)
+    expect(log.recoveryPoint).toBe(0)
+    for (let i = 0; i < 500 && log.recoveryPoint < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(log.recoveryPoint).toBe(3)
+    await log.close()
+  })
+
   it('rejects unknown config names and out-of-range values', async () => {
     await expect(PartitionLog.open(tempDir(), { 'segment.byts': 1 } as never)).rejects.toMatchObject({ code: 'SAMSA_CONFIG' })
     await expect(PartitionLog.open(tempDir(), { 'segment.bytes': 1 })).rejects.toMatchObject({ code: 'SEGLOG_INVALID_CONFIG' })
