@@ -23,6 +23,8 @@ export interface MicroBench {
   fn: () => unknown
   /** Throws if `fn`'s result is wrong; runs once before timing. */
   check?: () => void | Promise<void>
+  /** Runs before `check`, e.g. to let the OS finish writing back what an earlier bench dirtied. */
+  before?: () => void | Promise<void>
 }
 
 export interface MeasuredRow {
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
     await benchFile.setup?.()
     try {
       for (const bench of benches) {
+        await bench.before?.()
         await bench.check?.()
         runOne(bench)
       }
