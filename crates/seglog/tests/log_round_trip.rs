@@ -372,3 +372,37 @@ fn batch_headers_carry_producer_fields() {
     );
     assert_eq!((h.base_sequence, h.last_sequence), (10, 13));
 }
+
+#[test]
+fn segment_ms_rolls_by_batch_timestamps() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = small_config(1 << 20);
+    config.segment_ms = 60_000;
+    let mut log = Log::open(dir.path(), config, LoadOptions::default(), NOW)
+        .unwrap()
+        .0;
+    let t0 = 1_000_000;
+    for (i, timestamp) in [t0, t0 + 30_000, t0 + 59_000].into_iter().enumerate() {
+        let info = log.append_as_leader(
+            &mut batch_with(1, 10, timestamp, 0),
+            0,
+            LeaderAppendOptions::default(),
+            NOW,
+        );
+        assert!(
+            !info.unwrap().flush_needed,
+            "batch {i} stays in the first segment"
+        );
+    }
+    let info = log.append_as_leader(
+        &mut batch_with(1, 10, t0 + 61_000, 0),
+        0,
+        LeaderAppendOptions::default(),
+        NOW,
+    );
+    assert!(
+        info.unwrap().flush_needed,
+        "a roll asks for a flush of the old segment"
+    );
+    assert_eq!(log.segment_base_offsets(), vec![0, 3]);
+}
