@@ -176,8 +176,10 @@ export class PartitionLog {
   }
 
   /**
-   * The first batch whose max timestamp is ≥ `timestamp` (for ListOffsets): its base offset and
-   * max timestamp, or null if every batch is older. Batch granularity (records are not decoded).
+   * For ListOffsets: the first record whose timestamp is ≥ `timestamp` and its timestamp, or
+   * null if every record is older. Exact for uncompressed batches; for a compressed batch the
+   * answer is its base offset and max timestamp (it is not decompressed; clients skip the
+   * earlier records they receive).
    */
   offsetForTimestamp(timestamp: number): TimestampAndOffset | null {
     return this.#native.offsetForTimestamp(timestamp)

@@ -300,3 +300,46 @@ pub fn set_log_append_time(batch: &mut [u8], now: i64) {
     let crc = crc32c(&batch[ATTRIBUTES..]);
     batch[CRC..CRC + 4].copy_from_slice(&crc.to_be_bytes());
 }
+
+/// Reads a zig-zag varint (at most 10 bytes) at `*at`, advancing it; `None` if malformed.
+fn read_varlong(bytes: &[u8], at: &mut usize) -> Option<i64> {
+    let mut value: u64 = 0;
+    for shift in (0..70).step_by(7) {
+        let byte = *bytes.get(*at)?;
+        *at += 1;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some(((value >> 1) as i64) ^ -((value & 1) as i64));
+        }
+    }
+    None
+}
+
+/// For an uncompressed CreateTime batch (the whole batch in `batch`): the offset and timestamp
+/// of its first record whose timestamp is at or above `target`. Walks only the record prefixes
+/// (length, attributes, timestampDelta, offsetDelta). `None` if the batch is compressed, uses
+/// LogAppendTime, has no such record, or a record is malformed.
+pub fn first_record_at_or_after(batch: &[u8], target: i64) -> Option<(i64, i64)> {
+    let header = BatchHeader::new(batch);
+    if header.compression() != 0 || header.is_log_append_time() {
+        return None;
+    }
+    let mut at = RECORDS;
+    for _ in 0..header.records_count().max(0) {
+        let length = usize::try_from(read_varlong(batch, &mut at)?).ok()?;
+        let start = at;
+        let mut field = at + 1; // attributes
+        let timestamp = header
+            .base_timestamp()
+            .checked_add(read_varlong(batch, &mut field)?)?;
+        let offset_delta = read_varlong(batch, &mut field)?;
+        if timestamp >= target {
+            return Some((header.base_offset() + offset_delta, timestamp));
+        }
+        at = start.checked_add(length)?;
+        if at > batch.len() {
+            return None;
+        }
+    }
+    None
+}

@@ -448,22 +448,34 @@ impl Log {
         Ok(out)
     }
 
-    /// The first batch at or after the log start whose max timestamp is at or above
-    /// `timestamp`: its base offset (clamped to the log start) and its max timestamp. Batch
-    /// granularity: records are not decoded, so the offset may be of an earlier record of the
-    /// same batch (clients skip records below the timestamp they asked for).
+    /// For ListOffsets: the first record at or after the log start whose timestamp is at or
+    /// above `timestamp`, and that record's timestamp. Found through the time index to the
+    /// first batch whose max timestamp qualifies; within an uncompressed CreateTime batch the
+    /// records are walked to the exact one. Compressed batches are not decompressed: their base
+    /// offset and max timestamp are returned (clients skip the earlier records they receive).
     pub fn offset_for_timestamp(&self, timestamp: i64) -> Result<Option<TimestampOffset>> {
         self.check_open()?;
         for segment in self.segments.values() {
             if segment.next_offset() <= self.log_start_offset {
                 continue;
             }
-            if let Some(batch) = segment.find_by_timestamp(timestamp, self.log_start_offset)? {
-                return Ok(Some(TimestampOffset {
+            let Some(batch) = segment.find_by_timestamp(timestamp, self.log_start_offset)? else {
+                continue;
+            };
+            let mut bytes = vec![0u8; batch.size as usize];
+            segment
+                .records()
+                .read_exact_at(&mut bytes, batch.position.into())?;
+            let found = batch::first_record_at_or_after(&bytes, timestamp)
+                .map(|(offset, timestamp)| TimestampOffset { timestamp, offset })
+                .unwrap_or(TimestampOffset {
                     timestamp: batch.max_timestamp,
-                    offset: batch.base_offset.max(self.log_start_offset),
-                }));
-            }
+                    offset: batch.base_offset,
+                });
+            return Ok(Some(TimestampOffset {
+                offset: found.offset.max(self.log_start_offset),
+                timestamp: found.timestamp,
+            }));
         }
         Ok(None)
     }

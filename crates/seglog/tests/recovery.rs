@@ -171,13 +171,12 @@ fn garbage_index_files_are_rebuilt_on_a_clean_open() {
         assert!(same_batch_content(&first.2, sent));
         offset = first.1 + 1;
     }
-    // Batch i has max timestamp 1000 + i + i % 3 and starts after the records of batches 0..i.
+    // Batch i holds records stamped 1000 + i + j for j < 1 + i % 3 and starts after the records
+    // of batches 0..i; the answer is the first record stamped 1100 or later.
     let first = (0..200i64).find(|i| 1_000 + i + i % 3 >= 1_100).unwrap();
-    let expected: i64 = (0..first).map(|i| 1 + i % 3).sum();
-    assert_eq!(
-        log.offset_for_timestamp(1_100).unwrap().unwrap().offset,
-        expected
-    );
+    let expected: i64 = (0..first).map(|i| 1 + i % 3).sum::<i64>() + (1_100 - (1_000 + first));
+    let found = log.offset_for_timestamp(1_100).unwrap().unwrap();
+    assert_eq!((found.offset, found.timestamp), (expected, 1_100));
 }
 
 #[test]
