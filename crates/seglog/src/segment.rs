@@ -578,12 +578,13 @@ impl Segment {
         Ok(())
     }
 
-    /// Retries a shrink that a live view deferred; returns whether the file now ends at `size`.
+    /// Retries a shrink that a live view deferred; returns whether the file now ends at `size`
+    /// (the segment is then no longer sealed).
     pub fn retry_deferred_truncation(&mut self) -> Result<bool> {
-        if !self.sealed {
-            return Ok(true);
+        if self.sealed && self.records.try_truncate(self.size.into())? {
+            self.sealed = false;
         }
-        self.records.try_truncate(self.size.into())
+        Ok(!self.sealed)
     }
 
     /// Called when a newer segment takes over appends: records the final max timestamp in the

@@ -406,3 +406,39 @@ fn segment_ms_rolls_by_batch_timestamps() {
     );
     assert_eq!(log.segment_base_offsets(), vec![0, 3]);
 }
+
+#[test]
+fn a_deferred_shrink_completes_once_the_views_are_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = Log::open(
+        dir.path(),
+        small_config(1 << 20),
+        LoadOptions::default(),
+        NOW,
+    )
+    .unwrap()
+    .0;
+    for _ in 0..10 {
+        log.append_as_leader(
+            &mut batch_of(1, 1000),
+            0,
+            LeaderAppendOptions::default(),
+            NOW,
+        )
+        .unwrap();
+    }
+    let views = log.read(0, u64::MAX, None).unwrap().views().unwrap();
+    log.truncate_to(4, NOW).unwrap();
+    let file = dir.path().join("00000000000000000000.log");
+    let size_at_4 = log.size();
+    assert!(std::fs::metadata(&file).unwrap().len() > size_at_4);
+    drop(views);
+    let job = log.prepare_flush().unwrap();
+    job.run().unwrap();
+    log.complete_flush(&job);
+    assert_eq!(std::fs::metadata(&file).unwrap().len(), size_at_4);
+    let (job, clean) = log.begin_close().unwrap();
+    job.run().unwrap();
+    log.complete_close(&job);
+    assert!(clean, "no shrink is pending any more");
+}
