@@ -162,8 +162,15 @@ export class Producer {
     const list: readonly ProducerRecord[] = Array.isArray(records) ? records : [records as ProducerRecord]
     if (list.length === 0) return []
     if (this.#idempotent && this.#producerId < 0) await (this.#initializing ??= this.#initProducerId())
-    while (this.#buffered >= this.#bufferMemory) await new Promise<void>((resolve) => this.#roomWaiters.push(resolve))
     const accumulator = this.#accumulators.get(topic) ?? (await this.#accumulator(topic))
+    // Refuse a bad explicit partition before any record of the call is queued.
+    for (const record of list) {
+      const partition = record.partition
+      if (partition !== undefined && partition !== null && !(Number.isInteger(partition) && partition >= 0 && partition < accumulator.partitionCount)) {
+        throw new SamsaError(ErrorCodes.USAGE, `Topic '${topic}' has partitions 0-${accumulator.partitionCount - 1}; partition ${partition} does not exist.`)
+      }
+    }
+    while (this.#buffered >= this.#bufferMemory) await new Promise<void>((resolve) => this.#roomWaiters.push(resolve))
     return new Promise<RecordMetadata[]>((resolve, reject) => {
       const delivery: Delivery = { remaining: list.length, results: [], resolve, reject, failed: false }
       for (const record of list) this.#append(accumulator, record, delivery)
@@ -222,9 +229,6 @@ export class Producer {
     let keyless = false
     if (record.partition !== undefined && record.partition !== null) {
       partition = record.partition
-      if (!(Number.isInteger(partition) && partition >= 0 && partition < n)) {
-        throw new SamsaError(ErrorCodes.USAGE, `Topic '${accumulator.topic}' has partitions 0-${n - 1}; partition ${partition} does not exist.`)
-      }
     } else if (record.key !== null && record.key !== undefined) {
       partition = partitionForKey(typeof record.key === 'string' ? Buffer.from(record.key) : record.key, n)
     } else {

@@ -4,6 +4,9 @@
  */
 import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseHostPort } from '../../src/client/cluster.js'
+import { BrokerConnection } from '../../src/client/connection.js'
+import { ApiKeys } from '../../src/protocol/api-keys.js'
 import { type BrokerProcess, CLI, ROOT, startBroker } from '../helpers/broker-process.js'
 
 let broker: BrokerProcess
@@ -69,6 +72,17 @@ describe('samsa produce and consume', () => {
     expect(consumed.stdout).toBe('c\nd\n')
   })
 
+  it('resumes a group where its last member stopped: --group commits only the records it printed', async (context) => {
+    const connection = await BrokerConnection.open(parseHostPort(broker.bootstrap))
+    connection.close()
+    if (!connection.supports(ApiKeys.JoinGroup)) context.skip()
+    await samsa(['produce', 'grouped', '--bootstrap-server', broker.bootstrap, '--partition', '0'], `${Array.from({ length: 10 }, (_, i) => i).join('\n')}\n`)
+    const first = await samsa(['consume', 'grouped', '--group', 'cli-group', '--from-beginning', '--count', '4', '--format', 'value', '--bootstrap-server', broker.bootstrap])
+    expect(first.stdout).toBe('0\n1\n2\n3\n')
+    const second = await samsa(['consume', 'grouped', '--group', 'cli-group', '--count', '6', '--format', 'value', '--timeout-ms', '5000', '--bootstrap-server', broker.bootstrap])
+    expect(second.stdout).toBe('4\n5\n6\n7\n8\n9\n')
+  })
+
   it('stops after --timeout-ms without records', async () => {
     const consumed = await samsa(['consume', 'lines', '--bootstrap-server', broker.bootstrap, '--timeout-ms', '300'])
     expect(consumed.code).toBe(0)
@@ -100,13 +114,14 @@ describe('samsa topic', () => {
     expect(partitionLines).toEqual(['\tTopic: described\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1', '\tTopic: described\tPartition: 1\tLeader: 1\tReplicas: 1\tIsr: 1'])
   })
 
-  it('creates, alters and deletes a topic when the broker offers the admin APIs, and says so when it does not', async () => {
+  it('creates, alters and deletes a topic, and says when it exists already or does not exist', async () => {
     const created = await samsa(['topic', 'create', 'managed', '--partitions', '4', '--config', 'compression.type=zstd', '--bootstrap-server', broker.bootstrap])
-    if (created.code !== 0) {
-      // Before the broker serves CreateTopics, the command must say why it cannot.
-      expect(created.stderr).toContain('does not support CreateTopics')
-      return
-    }
+    expect(created.stderr).toBe('')
+    expect(created.stdout).toBe('Created topic managed.\n')
+    const again = await samsa(['topic', 'create', 'managed', '--bootstrap-server', broker.bootstrap])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toContain("topic 'managed' already exists")
+    expect((await samsa(['topic', 'create', 'managed', '--if-not-exists', '--bootstrap-server', broker.bootstrap])).code).toBe(0)
     const describe = await samsa(['topic', 'describe', 'managed', '--bootstrap-server', broker.bootstrap])
     expect(describe.stdout).toContain('PartitionCount: 4')
     expect(describe.stdout).toContain('compression.type=zstd')
@@ -115,5 +130,8 @@ describe('samsa topic', () => {
     expect((await samsa(['topic', 'describe', 'managed', '--bootstrap-server', broker.bootstrap])).stdout).toContain('retention.ms=3600000')
     expect((await samsa(['topic', 'delete', 'managed', '--bootstrap-server', broker.bootstrap])).code).toBe(0)
     expect((await samsa(['topic', 'list', '--bootstrap-server', broker.bootstrap])).stdout.split('\n')).not.toContain('managed')
+    const gone = await samsa(['topic', 'delete', 'managed', '--bootstrap-server', broker.bootstrap])
+    expect(gone.code).toBe(1)
+    expect(gone.stderr).toContain("topic 'managed' does not exist")
   })
 })

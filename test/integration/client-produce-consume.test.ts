@@ -96,6 +96,14 @@ describe('producer and consumer against the broker', () => {
     }
   })
 
+  it('refuses a partition the topic does not have and queues none of the call\'s records', async () => {
+    const producer = new Producer({ bootstrapServers: broker.bootstrap })
+    const error = await producer.send('keyless', [{ value: 'fine', partition: 0 }, { value: 'bad', partition: 3 }]).catch((e: unknown) => e)
+    expect((error as Error).message).toBe("Topic 'keyless' has partitions 0-2; partition 3 does not exist.")
+    await producer.close()
+    expect((await consumeAll('keyless', 602)).filter((r) => r.value!.toString() === 'fine')).toHaveLength(0)
+  })
+
   it('sends with acks=0 without waiting for answers', async () => {
     const producer = new Producer({ bootstrapServers: broker.bootstrap }, { acks: 0 })
     const results = await producer.send('fire-and-forget', Array.from({ length: 100 }, (_, i) => ({ value: String(i), partition: 1 })))

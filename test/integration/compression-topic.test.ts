@@ -9,6 +9,7 @@ import { createGzip } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Cluster, parseHostPort } from '../../src/client/cluster.js'
 import { BrokerConnection } from '../../src/client/connection.js'
+import { Admin } from '../../src/client/admin.js'
 import { Consumer, type ConsumerRecord } from '../../src/client/consumer.js'
 import { Producer } from '../../src/client/producer.js'
 import { ApiKeys } from '../../src/protocol/api-keys.js'
@@ -95,6 +96,25 @@ describe('compression.type=zstd', () => {
     await producer.send('z-native', [{ value: 'already zstd' }])
     await producer.close()
     await expectZstdAndReadable('z-native', ['already zstd'])
+  })
+
+  it('follows a topic\'s own compression.type, set at creation and changed while it runs', async () => {
+    const admin = new Admin({ bootstrapServers: broker.bootstrap })
+    try {
+      await admin.createTopic({ name: 'z-own', partitions: 1, configs: { 'compression.type': 'uncompressed' } })
+      const producer = new Producer({ bootstrapServers: broker.bootstrap }, { compression: 'zstd', lingerMs: 0 })
+      await producer.send('z-own', [{ value: 'stored uncompressed' }])
+      await admin.alterTopicConfigs('z-own', { 'compression.type': 'gzip' })
+      await producer.send('z-own', [{ value: 'stored gzip' }])
+      await admin.alterTopicConfigs('z-own', { 'compression.type': 'producer' })
+      await producer.send('z-own', [{ value: 'stored as sent' }])
+      await producer.close()
+      const batches = await fetchRawBatches(broker.bootstrap, 'z-own', 0)
+      expect(batches.map((b) => batchCompression(b, 0))).toEqual([0, 1, ZSTD])
+      expect((await consume('z-own', 3)).map((r) => r.value!.toString())).toEqual(['stored uncompressed', 'stored gzip', 'stored as sent'])
+    } finally {
+      admin.close()
+    }
   })
 
   it('refuses a decompression bomb with INVALID_RECORD, appends nothing and keeps memory bounded', async () => {

