@@ -6,19 +6,18 @@
  * acknowledged message was appended, and every appended message reached every subscription
  * exactly once, in order.
  */
-import { Worker } from 'node:worker_threads'
 import { Admin } from '../../src/client/admin.js'
 import { Cluster } from '../../src/client/cluster.js'
 import { addEncoded, encode, newHistogram, percentileSpectrum, summarize } from './histogram.js'
 import { ProcessSampler } from './proc-stats.js'
 import type { BrokerCpuFigures, IntervalSample, RunResult, RunTarget } from './run-result.js'
 import { verify } from './verification.js'
-import type { AssignedPartition, ConsumedPartition, ConsumerSpec, MainToWorker, ProducedPartition, ProducerSpec, WorkerData, WorkerSample, WorkerToMain } from './worker-messages.js'
+import { WorkerHandle } from './worker-handle.js'
+import type { AssignedPartition, ConsumedPartition, ConsumerSpec, ProducedPartition, ProducerSpec, WorkerSample } from './worker-messages.js'
 import { partitionKey } from './worker-messages.js'
 import type { Workload } from './workloads.js'
 
 const INTERVAL_MS = 1000
-const FINISH_TIMEOUT_MS = 120_000
 
 export interface RunOptions {
   /** Total producer rate in msg/s; null for max rate. */
@@ -31,91 +30,6 @@ export interface RunOptions {
   readonly deleteTopics: boolean
   /** Called after each interval, for the live progress line. */
   readonly onInterval?: (sample: IntervalSample, elapsedSeconds: number, totalSeconds: number) => void
-}
-
-/** A worker thread and the replies it owes the main thread. */
-class WorkerHandle {
-  readonly worker: Worker
-  readonly #ready: Promise<void>
-  readonly #finished: Promise<Extract<WorkerToMain, { type: 'finished' }>>
-  readonly #samples = new Map<number, (sample: WorkerSample) => void>()
-  #failure: Error | null = null
-  readonly #onFailure: Array<(error: Error) => void> = []
-
-  constructor(file: string, data: WorkerData) {
-    this.worker = new Worker(new URL(file, import.meta.url), { workerData: data })
-    let ready!: () => void
-    let finished!: (message: Extract<WorkerToMain, { type: 'finished' }>) => void
-    this.#ready = new Promise((resolve, reject) => {
-      ready = resolve
-      this.#onFailure.push(reject)
-    })
-    this.#finished = new Promise((resolve, reject) => {
-      finished = resolve
-      this.#onFailure.push(reject)
-    })
-    // Neither promise may count as unhandled before someone awaits it.
-    this.#ready.catch(() => {})
-    this.#finished.catch(() => {})
-    this.worker.on('message', (message: WorkerToMain) => {
-      switch (message.type) {
-        case 'ready':
-          ready()
-          break
-        case 'sample':
-          this.#samples.get(message.seq)?.(message.sample)
-          this.#samples.delete(message.seq)
-          break
-        case 'finished':
-          finished(message)
-          break
-        case 'error':
-          this.#fail(new Error(message.message))
-          break
-      }
-    })
-    this.worker.on('error', (error) => this.#fail(error))
-    this.worker.on('exit', (code) => {
-      if (code !== 0) this.#fail(new Error(`a ${data.role} thread exited with code ${code}`))
-    })
-  }
-
-  #fail(error: Error): void {
-    if (this.#failure !== null) return
-    this.#failure = error
-    for (const reject of this.#onFailure) reject(error)
-  }
-
-  get failure(): Error | null {
-    return this.#failure
-  }
-
-  ready(): Promise<void> {
-    return this.#ready
-  }
-
-  finished(): Promise<Extract<WorkerToMain, { type: 'finished' }>> {
-    return withTimeout(this.#finished, FINISH_TIMEOUT_MS, 'a worker thread did not finish')
-  }
-
-  send(message: MainToWorker): void {
-    this.worker.postMessage(message)
-  }
-
-  collect(seq: number): Promise<WorkerSample> {
-    if (this.#failure !== null) return Promise.reject(this.#failure)
-    const reply = new Promise<WorkerSample>((resolve, reject) => {
-      this.#samples.set(seq, resolve)
-      this.#onFailure.push(reject)
-    })
-    this.send({ type: 'collect', seq })
-    return withTimeout(reply, 30_000, 'a worker thread did not answer within 30 s')
-  }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout
-  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(what)), ms)))]).finally(() => clearTimeout(timer))
 }
 
 /** Splits `items` into `n` nearly equal consecutive ranges (the range assignor's split). */
