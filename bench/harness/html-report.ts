@@ -33,6 +33,7 @@ svg.chart .chart-title { font-size: 13px; font-weight: 600; fill: #111827; }
 svg.chart .axis-label { font-size: 11px; fill: #4b5563; }
 svg.chart .grid { stroke: #eef0f3; } svg.chart .axis { stroke: #6b7280; }
 svg.chart .bar-value { font-size: 10px; }
+svg.chart .shade-label { font-size: 10px; fill: #6b7280; }
 `
 
 /**
@@ -94,12 +95,14 @@ function charts(group: WorkloadGroup): string {
       return values.length === 0 ? [] : [{ name, value: values.reduce((a, b) => a + b, 0) / values.length, color: PALETTE[t % PALETTE.length]! }]
     }),
   }))
+  const warmup = group.workload.warmupSeconds > 0 ? { x: group.workload.warmupSeconds, label: 'warm-up' } : undefined
+  const timeAxis = { xLabel: 'seconds since the producers started', ...(warmup !== undefined && { shadeUntil: warmup }) }
   return [
-    lineChart({ key: 'publish-rate', title: 'Publish rate (msg/s, acknowledged)', xLabel: 'seconds since start (warm-up first)', yLabel: 'msg/s', series: seriesOf(group, over((i) => i.publishRate)) }),
-    lineChart({ key: 'consume-rate', title: 'Consume rate (msg/s)', xLabel: 'seconds since start (warm-up first)', yLabel: 'msg/s', series: seriesOf(group, over((i) => i.consumeRate)) }),
+    lineChart({ key: 'publish-rate', title: 'Publish rate (msg/s, acknowledged)', ...timeAxis, yLabel: 'msg/s', series: seriesOf(group, over((i) => i.publishRate)) }),
+    lineChart({ key: 'consume-rate', title: 'Consume rate (msg/s)', ...timeAxis, yLabel: 'msg/s', series: seriesOf(group, over((i) => i.consumeRate)) }),
     lineChart({ key: 'publish-latency', title: 'Publish latency by percentile (ms)', xLabel: 'percentile', yLabel: 'ms', xAxis: 'percentile', series: seriesOf(group, (r) => r.publishLatencySpectrum) }),
     lineChart({ key: 'end-to-end-latency', title: 'End-to-end latency by percentile (ms)', xLabel: 'percentile', yLabel: 'ms', xAxis: 'percentile', series: seriesOf(group, (r) => r.endToEndLatencySpectrum) }),
-    lineChart({ key: 'latency-over-time', title: 'End-to-end latency p99 per second (ms)', xLabel: 'seconds since start', yLabel: 'ms', series: seriesOf(group, over((i) => i.endToEndLatencyP99)) }),
+    lineChart({ key: 'latency-over-time', title: 'End-to-end latency p99 per second (ms)', ...timeAxis, yLabel: 'ms', series: seriesOf(group, over((i) => i.endToEndLatencyP99)) }),
     barChart('cpu', 'CPU used while measuring (cores)', 'cores', cpuGroups),
   ].join('\n')
 }

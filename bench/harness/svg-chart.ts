@@ -22,6 +22,8 @@ export interface LineChartSpec {
   readonly series: readonly Series[]
   /** `percentile`: x values are percentiles (0-100), drawn on a log scale of 1/(1 - p). */
   readonly xAxis?: 'linear' | 'percentile'
+  /** Linear x only: shade the plot up to this x and label it (the warm-up). */
+  readonly shadeUntil?: { readonly x: number; readonly label: string }
 }
 
 export interface BarGroup {
@@ -99,13 +101,19 @@ export function lineChart(spec: LineChartSpec): string {
   const tx = (x: number): number => (percentile ? percentileX(x) : x)
   const all = spec.series.flatMap((s) => s.points.filter(([x]) => !percentile || x <= MAX_PERCENTILE))
   if (all.length === 0) return frame(spec.key, spec.title, `<text x="${WIDTH / 2}" y="${HEIGHT / 2}" text-anchor="middle" class="empty">no data</text>`)
-  const xMin = percentile ? 0 : Math.min(...all.map(([x]) => x))
+  const xMin = percentile ? 0 : Math.min(0, ...all.map(([x]) => x))
   const xMax = percentile ? Math.max(percentileX(99.9), ...all.map(([x]) => tx(x))) : Math.max(...all.map(([x]) => x))
   const yTicks = niceTicks(Math.max(...all.map(([, y]) => y)))
   const yMax = yTicks[yTicks.length - 1]!
   const px = (x: number): number => MARGIN.left + ((tx(x) - xMin) / (xMax - xMin || 1)) * PLOT_W
   const py = (y: number): number => MARGIN.top + PLOT_H - (y / yMax) * PLOT_H
   let body = '<g class="axes">'
+  const shade = spec.shadeUntil
+  if (!percentile && shade !== undefined && shade.x > xMin) {
+    const right = Math.min(px(shade.x), MARGIN.left + PLOT_W)
+    body += `<rect class="shade" x="${MARGIN.left}" y="${MARGIN.top}" width="${(right - MARGIN.left).toFixed(1)}" height="${PLOT_H}" fill="#f3f4f6"/>`
+    body += `<text x="${((MARGIN.left + right) / 2).toFixed(1)}" y="${MARGIN.top + 12}" text-anchor="middle" class="shade-label">${escapeXml(shade.label)}</text>`
+  }
   for (const tick of yTicks) {
     const y = py(tick).toFixed(1)
     body += `<line x1="${MARGIN.left}" y1="${y}" x2="${MARGIN.left + PLOT_W}" y2="${y}" class="grid"/>`
