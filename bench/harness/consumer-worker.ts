@@ -217,6 +217,16 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
+let loopTime = performance.eventLoopUtilization()
+
+/** Event-loop utilization since the previous sample. */
+function busySinceLastSample(): number {
+  const now = performance.eventLoopUtilization()
+  const busy = performance.eventLoopUtilization(now, loopTime).utilization
+  loopTime = now
+  return busy
+}
+
 function takeSample(): WorkerSample {
   const sample: WorkerSample = {
     messages,
@@ -227,6 +237,7 @@ function takeSample(): WorkerSample {
     sendDelayMaxMicros: 0,
     sendDelay: null,
     firstError,
+    busy: busySinceLastSample(),
   }
   messages = 0
   errors = 0

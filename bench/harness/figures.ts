@@ -38,6 +38,8 @@ export const FIGURES: readonly Figure[] = [
   { key: 'brokerPeakRss', label: 'broker peak RSS', unit: 'MiB', value: (r) => (r.broker === null ? null : r.broker.peakRssBytes / MiB) },
   { key: 'brokerPeakRssAnon', label: 'broker peak RSS, anonymous', unit: 'MiB', value: (r) => (r.broker === null ? null : r.broker.peakRssAnonBytes / MiB) },
   { key: 'harnessCores', label: 'load generator CPU', unit: 'cores', value: (r) => r.harness.cores },
+  { key: 'producerThreadBusy', label: 'busiest producer thread, time busy', unit: '%', value: (r) => r.harness.producerThreadBusy * 100 },
+  { key: 'consumerThreadBusy', label: 'busiest consumer thread, time busy', unit: '%', value: (r) => r.harness.consumerThreadBusy * 100 },
   { key: 'harnessPeakRss', label: 'load generator peak RSS', unit: 'MiB', value: (r) => r.harness.peakRssBytes / MiB },
 ]
 

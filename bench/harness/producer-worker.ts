@@ -180,6 +180,16 @@ class ProducerLoop {
   }
 }
 
+let loopTime = performance.eventLoopUtilization()
+
+/** Event-loop utilization since the previous sample. */
+function busySinceLastSample(): number {
+  const now = performance.eventLoopUtilization()
+  const busy = performance.eventLoopUtilization(now, loopTime).utilization
+  loopTime = now
+  return busy
+}
+
 function takeSample(): WorkerSample {
   const sample: WorkerSample = {
     messages,
@@ -190,6 +200,7 @@ function takeSample(): WorkerSample {
     sendDelayMaxMicros: sendDelay.max,
     sendDelay: sendDelay.takeEncoded(),
     firstError,
+    busy: busySinceLastSample(),
   }
   messages = 0
   errors = 0

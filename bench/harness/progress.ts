@@ -9,7 +9,9 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
 const ms = (v: number | null): string => (v === null ? '—' : `${Number(v.toPrecision(3))} ms`)
 
 export function progressLine(label: string, s: IntervalSample, elapsed: number, total: number): string {
-  const cpu = `CPU broker ${s.brokerCores === null ? '—' : s.brokerCores.toFixed(2)} harness ${s.harnessCores.toFixed(2)}`
+  const cpu =
+    `CPU broker ${s.brokerCores === null ? '—' : s.brokerCores.toFixed(2)} harness ${s.harnessCores.toFixed(2)}` +
+    ` (busiest threads: producer ${Math.round(s.producerThreadBusy * 100)}%, consumer ${Math.round(s.consumerThreadBusy * 100)}%)`
   return (
     `[${label}] ${s.phase === 'warmup' ? 'warm-up' : 'measure'} ${Math.min(elapsed, total).toFixed(0)}/${total} s · ` +
     `pub ${fmt(s.publishRate)} msg/s ${s.publishMBs.toFixed(1)} MB/s · cons ${fmt(s.consumeRate)} msg/s · backlog ${fmt(s.backlog)} · ` +

@@ -35,6 +35,9 @@ export interface IntervalSample {
   readonly publishLatencyP99: number | null
   readonly endToEndLatencyP50: number | null
   readonly endToEndLatencyP99: number | null
+  /** The busiest producer and consumer thread's event-loop utilization (0-1). */
+  readonly producerThreadBusy: number
+  readonly consumerThreadBusy: number
   /** Cores the broker used in the interval (CPU seconds per second); null when not local. */
   readonly brokerCores: number | null
   readonly harnessCores: number
@@ -48,6 +51,15 @@ export interface CpuFigures {
   readonly peakRssBytes: number
   /** Largest anonymous resident set sampled (heaps and buffers, no mapped file pages). */
   readonly peakRssAnonBytes: number
+}
+
+export interface LoadGeneratorFigures extends CpuFigures {
+  /**
+   * Mean over the measured intervals of the busiest producer thread's event-loop utilization
+   * (0-1); near 1 means the producers, not the broker, were the limit.
+   */
+  readonly producerThreadBusy: number
+  readonly consumerThreadBusy: number
 }
 
 export interface BrokerCpuFigures extends CpuFigures {
@@ -103,7 +115,7 @@ export interface RunResult {
   readonly endToEndLatencySpectrum: ReadonlyArray<readonly [number, number]>
   /** HdrHistogram compressed base64 (values in µs), for anyone who wants to re-analyse. */
   readonly histograms: { readonly publishLatency: string | null; readonly endToEndLatency: string | null; readonly sendDelay: string | null }
-  readonly harness: CpuFigures
+  readonly harness: LoadGeneratorFigures
   readonly broker: BrokerCpuFigures | null
   readonly verification: Verification
   /** The first errors producers or consumers reported, if any. */

@@ -177,7 +177,7 @@ async function measure(
 
   const intervals: IntervalSample[] = []
   const totalSeconds = workload.warmupSeconds + workload.durationSeconds
-  const measured = { published: 0, consumed: 0, publishErrors: 0, seconds: 0, brokerCpu: 0, harnessCpu: 0, brokerPeakRss: 0 }
+  const measured = { published: 0, consumed: 0, publishErrors: 0, seconds: 0, brokerCpu: 0, harnessCpu: 0, producerBusy: 0, consumerBusy: 0, intervals: 0 }
   let publishedSoFar = 0
   let consumedSoFar = 0
   const startedAt = new Date().toISOString()
@@ -221,6 +221,8 @@ async function measure(
     }
     publishedSoFar += published
     consumedSoFar += consumed
+    const producerThreadBusy = Math.max(0, ...producerSamples.map((s) => s.busy))
+    const consumerThreadBusy = Math.max(0, ...consumerSamples.map((s) => s.busy))
     if (phase === 'measure') {
       publish.add(intervalPublish)
       endToEnd.add(intervalEndToEnd)
@@ -230,6 +232,9 @@ async function measure(
       measured.seconds += seconds
       measured.brokerCpu += brokerCpu ?? 0
       measured.harnessCpu += harnessCpu
+      measured.producerBusy += producerThreadBusy
+      measured.consumerBusy += consumerThreadBusy
+      measured.intervals++
     }
     const quantile = (h: typeof publish, q: number): number | null => (h.totalCount === 0 ? null : h.getValueAtPercentile(q) / 1000)
     const sample: IntervalSample = {
@@ -248,6 +253,8 @@ async function measure(
       endToEndLatencyP99: quantile(intervalEndToEnd, 99),
       brokerCores: brokerCpu === null ? null : brokerCpu / seconds,
       harnessCores: harnessCpu / seconds,
+      producerThreadBusy,
+      consumerThreadBusy,
     }
     intervals.push(sample)
     options.onInterval?.(sample, elapsed, totalSeconds)
@@ -323,6 +330,8 @@ async function measure(
       cores: measured.harnessCpu / measuredSeconds,
       peakRssBytes: harnessTotals?.peakRssBytes ?? 0,
       peakRssAnonBytes: harnessTotals?.peakRssAnonBytes ?? 0,
+      producerThreadBusy: measured.intervals === 0 ? 0 : measured.producerBusy / measured.intervals,
+      consumerThreadBusy: measured.intervals === 0 ? 0 : measured.consumerBusy / measured.intervals,
     },
     broker,
     verification: verify(workload, produced, consumed, ends, failedSends, consumerFinals.every((f) => f.drained === true)),

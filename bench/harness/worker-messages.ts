@@ -73,6 +73,11 @@ export interface WorkerSample {
   readonly sendDelayMaxMicros: number
   /** The first error message of the interval, to show the user. */
   readonly firstError: string | null
+  /**
+   * Share of the interval this thread's event loop was busy (0-1). Near 1, the thread was
+   * saturated: the load generator, not the broker, set the pace.
+   */
+  readonly busy: number
 }
 
 /** A producer thread's count of acknowledged messages per partition. */

@@ -35,6 +35,8 @@ export function syntheticRun(label: string, seed: number, rate: number): RunResu
     endToEndLatencyP99: 4 + (i % 3),
     brokerCores: 0.6,
     harnessCores: 0.9,
+    producerThreadBusy: 0.5,
+    consumerThreadBusy: 0.3,
   }))
   const publishHistogram = publish.toHistogram()
   const e2eHistogram = e2e.toHistogram()
@@ -56,7 +58,7 @@ export function syntheticRun(label: string, seed: number, rate: number): RunResu
     publishLatencySpectrum: percentileSpectrum(publishHistogram),
     endToEndLatencySpectrum: percentileSpectrum(e2eHistogram),
     histograms: { publishLatency: encode(publishHistogram), endToEndLatency: encode(e2eHistogram), sendDelay: null },
-    harness: { cpuSeconds: 9, cores: 0.9, peakRssBytes: 200 * 1024 * 1024, peakRssAnonBytes: 150 * 1024 * 1024 },
+    harness: { cpuSeconds: 9, cores: 0.9, peakRssBytes: 200 * 1024 * 1024, peakRssAnonBytes: 150 * 1024 * 1024, producerThreadBusy: 0.5, consumerThreadBusy: 0.3 },
     broker: { cpuSeconds: 6, cores: 0.6, cpuSecondsPerGB: 3.1, peakRssBytes: 300 * 1024 * 1024, peakRssAnonBytes: 120 * 1024 * 1024, lifetimePeakRssBytes: 310 * 1024 * 1024 },
     verification: { acknowledged: rate * 12, failedSends: 0, appended: rate * 12, subscriptions: [{ subscription: 0, expected: rate * 12, received: rate * 12, missing: 0, duplicates: 0, partitionsBehind: 0 }], logAppendTimeRecords: 0, ok: true, problems: [] },
     errors: [],
