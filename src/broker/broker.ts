@@ -26,6 +26,19 @@ import { listOffsetsHandler } from './handlers/list-offsets.js'
 import { metadataHandler } from './handlers/metadata.js'
 import { produceHandler } from './handlers/produce.js'
 import { saslHandshakeHandler } from './handlers/sasl-handshake.js'
+import { findCoordinatorHandler } from './handlers/find-coordinator.js'
+import { joinGroupHandler } from './handlers/join-group.js'
+import { syncGroupHandler } from './handlers/sync-group.js'
+import { heartbeatHandler } from './handlers/heartbeat.js'
+import { leaveGroupHandler } from './handlers/leave-group.js'
+import { offsetCommitHandler } from './handlers/offset-commit.js'
+import { offsetFetchHandler } from './handlers/offset-fetch.js'
+import { listGroupsHandler } from './handlers/list-groups.js'
+import { describeGroupsHandler } from './handlers/describe-groups.js'
+import { deleteGroupsHandler } from './handlers/delete-groups.js'
+import { offsetDeleteHandler } from './handlers/offset-delete.js'
+import { GroupCoordinator, groupCoordinatorConfig } from '../group/group-coordinator.js'
+import { OFFSETS_TOPIC, offsetsTopicConfigs } from '../group/offsets-topic.js'
 import { ProducerIdManager } from './producer-id-manager.js'
 import { BrokerRequestProcessor } from './request-processor.js'
 import { TopicManager } from './topic-manager.js'
@@ -71,6 +84,21 @@ export class Broker {
     await topics.load()
     const fetches = new DelayedFetchPurgatory()
     replicas.setAppendListener(fetches.onAppend)
+    // __consumer_offsets exists before the first client connects, so FindCoordinator never waits.
+    const groups = await GroupCoordinator.start({
+      config: groupCoordinatorConfig(config),
+      logger: logger.child('groups'),
+      offsetsTopicPartitions: async () => {
+        if (metadata.topic(OFFSETS_TOPIC) === undefined) {
+          await topics.createTopic(OFFSETS_TOPIC, {
+            partitions: config.get('offsets.topic.num.partitions'),
+            replicationFactor: config.get('offsets.topic.replication.factor'),
+            configs: offsetsTopicConfigs(config),
+          })
+        }
+        return replicas.partitions(OFFSETS_TOPIC)
+      },
+    })
 
     const bound: Listener[] = []
     const context: BrokerContext = {
@@ -81,6 +109,7 @@ export class Broker {
       replicas,
       fetches,
       producerIds: new ProducerIdManager(metadata),
+      groups,
       logger,
       advertisedListeners: () => config.advertisedListeners(bound),
     }
@@ -93,6 +122,17 @@ export class Broker {
       saslHandshakeHandler,
       apiVersionsHandler(() => processor.handlers()),
       initProducerIdHandler(context),
+      findCoordinatorHandler(context),
+      joinGroupHandler(context),
+      syncGroupHandler(context),
+      heartbeatHandler(context),
+      leaveGroupHandler(context),
+      offsetCommitHandler(context),
+      offsetFetchHandler(context),
+      listGroupsHandler(context),
+      describeGroupsHandler(context),
+      deleteGroupsHandler(context),
+      offsetDeleteHandler(context),
     ]
     const processor = new BrokerRequestProcessor(handlers, logger.child('requests'))
     setExternalTransfer((socket, chunks) => {
@@ -127,6 +167,7 @@ export class Broker {
       this.#logger.info('shutting down')
       await Promise.all(this.#listeners.map((l) => l.close()))
       this.context.fetches.completeAll()
+      await this.context.groups.shutdown()
       await this.context.replicas.snapshotProducerState()
       await this.#logs.close()
       this.#logger.info('shut down cleanly')
