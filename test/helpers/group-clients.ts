@@ -190,3 +190,12 @@ export function latestAssignments(clients: readonly ClientProcess[]): Map<string
   }
   return result
 }
+
+/** Polls `condition` (which may look at several clients or ask the broker) until it holds. */
+export async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}

@@ -92,7 +92,7 @@ describe('kafkajs consumer group', () => {
     const victimPartitions = latestAssignments([victim]).get('c1')!
     expect(victimPartitions.length).toBeGreaterThan(0)
     const producing = produceNumbered(producer, topic, 60_000, 30_000, PARTITIONS, 500)
-    await victim.waitFor((events) => events.some((e) => e.e === 'batch' && Number((e as { v: string[] }).v[0]) >= 60_000), 30_000, 'c1 consuming new records')
+    await victim.waitFor(() => consumedRecords([victim]).some((r) => Number(r.v) >= 60_000), 30_000, 'c1 consuming new records')
     await victim.kill()
     const committedAtKill = await committedOffsets(broker.bootstrap, groupId, topic, PARTITIONS)
     await producing
