@@ -19,8 +19,15 @@ import { toLogConfig } from '../replication/log-config.js'
 import type { BrokerContext } from './broker-context.js'
 import { DelayedFetchPurgatory } from './delayed-fetch.js'
 import type { ApiHandler } from './handler.js'
+import { alterConfigsHandler } from './handlers/alter-configs.js'
 import { apiVersionsHandler } from './handlers/api-versions.js'
+import { createPartitionsHandler } from './handlers/create-partitions.js'
+import { createTopicsHandler } from './handlers/create-topics.js'
+import { deleteTopicsHandler } from './handlers/delete-topics.js'
+import { describeClusterHandler } from './handlers/describe-cluster.js'
+import { describeConfigsHandler } from './handlers/describe-configs.js'
 import { fetchHandler } from './handlers/fetch.js'
+import { incrementalAlterConfigsHandler } from './handlers/incremental-alter-configs.js'
 import { initProducerIdHandler } from './handlers/init-producer-id.js'
 import { listOffsetsHandler } from './handlers/list-offsets.js'
 import { metadataHandler } from './handlers/metadata.js'
@@ -133,6 +140,13 @@ export class Broker {
       describeGroupsHandler(context),
       deleteGroupsHandler(context),
       offsetDeleteHandler(context),
+      createTopicsHandler(context),
+      deleteTopicsHandler(context),
+      createPartitionsHandler(context),
+      describeConfigsHandler(context),
+      alterConfigsHandler(context),
+      incrementalAlterConfigsHandler(context),
+      describeClusterHandler(context),
     ]
     const processor = new BrokerRequestProcessor(handlers, logger.child('requests'))
     setExternalTransfer((socket, chunks) => {
