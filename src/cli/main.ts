@@ -13,6 +13,7 @@ interface Command {
 
 const commands: Record<string, Command> = {
   start: { summary: 'run a broker', load: () => import('./start.js') },
+  group: { summary: 'list, describe (with lag), reset offsets of, and delete consumer groups', load: () => import('./group.js') },
 }
 
 function help(): string {
