@@ -93,6 +93,12 @@ export interface OffsetCommitParams {
   readonly memberId: string
   readonly groupInstanceId: string | null
   readonly offsets: readonly OffsetCommitEntry[]
+  /**
+   * What a commit with a generation gets when the group does not exist: OffsetCommit v9+ says
+   * GROUP_ID_NOT_FOUND; older versions ILLEGAL_GENERATION (what their clients expect). Default
+   * ILLEGAL_GENERATION.
+   */
+  readonly missingGroupError?: number
 }
 
 /** A committed offset as OffsetFetch reports it; offset -1 means none. */

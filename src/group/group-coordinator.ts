@@ -192,7 +192,7 @@ export class GroupCoordinator {
     let group = this.#groups.get(params.groupId)
     if (group === undefined) {
       // A group that only stores offsets; anything else is a member of a generation we lost.
-      if (params.generationId >= 0) return all(KafkaErrorCodes.ILLEGAL_GENERATION)
+      if (params.generationId >= 0) return all(params.missingGroupError ?? KafkaErrorCodes.ILLEGAL_GENERATION)
       group = new Group(params.groupId, 'Empty', this.#now())
       this.#groups.set(params.groupId, group)
     }

@@ -48,6 +48,11 @@ export function joinError(memberId: string, errorCode: number): JoinGroupResult 
   return { errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId, members: [] }
 }
 
+/** The client's own reason for joining (JoinGroup v8+, KIP-800), for the rebalance log line. */
+function reasonSuffix(params: JoinGroupParams): string {
+  return params.reason === null || params.reason === '' ? '' : `; the client says: ${params.reason}`
+}
+
 export function syncError(errorCode: number): SyncGroupResult {
   return { errorCode, protocolType: null, protocolName: null, assignment: EMPTY }
 }
@@ -147,13 +152,13 @@ export class GroupMembership {
     group.add(member)
     member.awaitingJoin = respond
     this.#scheduleSession(group, member, NEW_MEMBER_JOIN_TIMEOUT_MS)
-    this.#maybePrepareRebalance(group, `Adding new member ${memberId} with group instance id ${params.groupInstanceId ?? 'None'}`)
+    this.#maybePrepareRebalance(group, `Adding new member ${memberId} with group instance id ${params.groupInstanceId ?? 'None'}${reasonSuffix(params)}`)
   }
 
   #updateMemberAndRebalance(group: Group, member: MemberMetadata, params: JoinGroupParams, protocols: MemberProtocol[], respond: JoinCallback): void {
     group.updateMember(member, protocols, params.rebalanceTimeoutMs, params.sessionTimeoutMs)
     this.#setAwaitingJoin(member, respond)
-    this.#maybePrepareRebalance(group, `Updating metadata for member ${member.memberId} during ${group.state}`)
+    this.#maybePrepareRebalance(group, `Updating metadata for member ${member.memberId} during ${group.state}${reasonSuffix(params)}`)
   }
 
   /**

@@ -146,6 +146,16 @@ describe('group API errors', () => {
     expect(commit.topics[0]!.partitions[0]!.errorCode).toBe(E.FENCED_INSTANCE_ID)
   })
 
+  it('ILLEGAL_GENERATION (before v9) or GROUP_ID_NOT_FOUND (v9): a member commit to a group that does not exist', async () => {
+    const c = await connect()
+    const commit = (version: number) => c.request(ApiKeys.OffsetCommit, version, {
+      groupId: 'g-nowhere', generationIdOrMemberEpoch: 3, memberId: 'ghost',
+      topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: null }] }],
+    })
+    expect((await commit(8)).topics[0]!.partitions[0]!.errorCode).toBe(E.ILLEGAL_GENERATION)
+    expect((await commit(9)).topics[0]!.partitions[0]!.errorCode).toBe(E.GROUP_ID_NOT_FOUND)
+  })
+
   it('GROUP_ID_NOT_FOUND and NON_EMPTY_GROUP: deleting a missing group and a live one', async () => {
     const c = await connect()
     await joinAndSync(c, 'g-live')

@@ -1,9 +1,10 @@
 /**
  * OffsetCommit: a consumer (or an admin tool) records how far a group has read each partition.
  * Partitions of topics that do not exist get UNKNOWN_TOPIC_OR_PARTITION and are not stored; the
- * rest go to the group coordinator, which checks the member and generation (v1+; v0 commits
- * have neither and are accepted for groups without members) and writes them to
- * __consumer_offsets as one batch. retention_time_ms (v2-4) is ignored, as Kafka 2.1+ ignores
+ * rest go to the group coordinator, which checks the member and generation and writes them to
+ * __consumer_offsets as one batch. v0 commits carry neither member nor generation and are
+ * accepted for groups without members; a commit with a generation to a group that does not
+ * exist gets ILLEGAL_GENERATION, or GROUP_ID_NOT_FOUND from v9 on. retention_time_ms (v2-4) is ignored, as Kafka 2.1+ ignores
  * it for groups: offsets.retention.minutes governs expiry.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
@@ -22,7 +23,7 @@ export function offsetCommitHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.OffsetCommit,
     advertised: { min: 0, max: 9 },
-    handle(request) {
+    handle(request, context) {
       const entries: OffsetCommitEntry[] = []
       const errors: number[][] = request.topics.map((topic) => {
         const known = broker.metadata.topic(topic.name)
@@ -46,6 +47,7 @@ export function offsetCommitHandler(broker: BrokerContext) {
           memberId: request.memberId,
           groupInstanceId: request.groupInstanceId,
           offsets: entries,
+          missingGroupError: context.apiVersion >= 9 ? KafkaErrorCodes.GROUP_ID_NOT_FOUND : KafkaErrorCodes.ILLEGAL_GENERATION,
         })
       let next = 0
       return {
