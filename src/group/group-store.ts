@@ -79,8 +79,17 @@ export class GroupStore {
       }
       return e
     }
+    let unreadable = 0
     const apply = (key: Buffer | null, value: Buffer | null): void => {
-      const record = decodeCoordinatorRecord(key, value)
+      let record
+      try {
+        record = decodeCoordinatorRecord(key, value)
+      } catch (error) {
+        // A record we cannot read (a format newer than we know) must not keep the broker from
+        // starting; it is counted and reported, and the rest of the state loads.
+        if (unreadable++ === 0) this.#logger.warn('skipping an unreadable __consumer_offsets record', { error })
+        return
+      }
       if (record.type === 'offset') {
         const { group, topic, partition } = record.key
         if (record.value === null) {
@@ -114,6 +123,7 @@ export class GroupStore {
       snapshotRecords += report.snapshotRecords
       replayedRecords += report.replayedRecords
     }
+    if (unreadable > 0) this.#logger.warn('skipped unreadable __consumer_offsets records', { count: unreadable })
     const groups = new Map<string, Group>()
     for (const [groupId, e] of loaded) {
       if (e.metadata === null && e.offsets.size === 0) continue
