@@ -62,6 +62,16 @@ const heartbeat = (connection: KafkaConnection, groupId: string, member: Joined,
     groupId, generationId: overrides.generationId ?? member.generationId, memberId: member.memberId, groupInstanceId: overrides.groupInstanceId ?? null,
   })
 
+/** Heartbeats until the answer is not NONE (another member's JoinGroup is on its way), for up to 10 s. */
+async function heartbeatUntilRebalancing(connection: KafkaConnection, groupId: string, member: Joined): Promise<number> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const { errorCode } = await heartbeat(connection, groupId, member)
+    if (errorCode !== E.NONE || Date.now() > deadline) return errorCode
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
 describe('group API errors', () => {
   it('MEMBER_ID_REQUIRED: a v4+ JoinGroup without member id gets one to come back with', async () => {
     const c = await connect()
@@ -107,8 +117,7 @@ describe('group API errors', () => {
     const newcomer = await connect()
     // The newcomer's JoinGroup waits for the rebalance, which waits for the leader to rejoin.
     const pending = newcomer.request(ApiKeys.JoinGroup, 3, { groupId: 'g-rebalance', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', protocolType: 'consumer', protocols })
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    expect((await heartbeat(leader, 'g-rebalance', member)).errorCode).toBe(E.REBALANCE_IN_PROGRESS)
+    expect(await heartbeatUntilRebalancing(leader, 'g-rebalance', member)).toBe(E.REBALANCE_IN_PROGRESS)
     const sync = await leader.request(ApiKeys.SyncGroup, 3, { groupId: 'g-rebalance', generationId: member.generationId, memberId: member.memberId, assignments: [] })
     expect(sync.errorCode).toBe(E.REBALANCE_IN_PROGRESS)
     const rejoin = await leader.request(ApiKeys.JoinGroup, 3, { groupId: 'g-rebalance', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: member.memberId, protocolType: 'consumer', protocols })
@@ -154,6 +163,35 @@ describe('group API errors', () => {
     })
     expect((await commit(8)).topics[0]!.partitions[0]!.errorCode).toBe(E.ILLEGAL_GENERATION)
     expect((await commit(9)).topics[0]!.partitions[0]!.errorCode).toBe(E.GROUP_ID_NOT_FOUND)
+  })
+
+  it('batched LeaveGroup (v3+): members leave by member id or, administratively, by group.instance.id, each with its own error', async () => {
+    const dynamic = await connect()
+    const staticMember = await connect()
+    const member = await joinAndSync(dynamic, 'g-leave')
+    // A static member arrives; the dynamic one learns of the rebalance from its heartbeat and
+    // rejoins, and both are in the next generation.
+    const staticJoin = staticMember.request(ApiKeys.JoinGroup, 5, {
+      groupId: 'g-leave', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', groupInstanceId: 'instance-9', protocolType: 'consumer', protocols,
+    })
+    expect(await heartbeatUntilRebalancing(dynamic, 'g-leave', member)).toBe(E.REBALANCE_IN_PROGRESS)
+    const joined = await Promise.all([
+      dynamic.request(ApiKeys.JoinGroup, 5, { groupId: 'g-leave', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: member.memberId, groupInstanceId: null, protocolType: 'consumer', protocols }),
+      staticJoin,
+    ])
+    expect(joined.map((j) => [j.errorCode, j.generationId])).toEqual([[E.NONE, 2], [E.NONE, 2]])
+    const left = await dynamic.request(ApiKeys.LeaveGroup, 5, {
+      groupId: 'g-leave',
+      members: [
+        { memberId: joined[0]!.memberId, groupInstanceId: null, reason: 'shutting down' },
+        { memberId: '', groupInstanceId: 'instance-9', reason: 'removed by an operator' },
+        { memberId: 'never-joined', groupInstanceId: null },
+      ],
+    })
+    expect(left.members.map((m) => m.errorCode)).toEqual([E.NONE, E.NONE, E.UNKNOWN_MEMBER_ID])
+    expect(left.errorCode).toBe(E.UNKNOWN_MEMBER_ID)
+    const described = await dynamic.request(ApiKeys.DescribeGroups, 5, { groups: ['g-leave'] })
+    expect(described.groups[0]).toMatchObject({ groupState: 'Empty', members: [] })
   })
 
   it('GROUP_ID_NOT_FOUND and NON_EMPTY_GROUP: deleting a missing group and a live one', async () => {
