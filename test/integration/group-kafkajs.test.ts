@@ -48,7 +48,13 @@ async function waitForBalancedGroup(groupId: string, members: readonly ClientPro
   for (;;) {
     if (assignmentIsComplete(members)) {
       const group = await describeGroup(broker.bootstrap, groupId)
-      if (group.state === 'Stable' && group.members.length === members.length) return
+      if (group.state === 'Stable' && group.members.length === members.length) {
+        // Fetches sent under an earlier assignment may still be parked in the broker for up to
+        // the client's maxWaitTime (200 ms here); let them run out, so that what is produced next
+        // is fetched under the final assignment only.
+        await new Promise((resolve) => setTimeout(resolve, 1000))
+        return
+      }
     }
     if (Date.now() > deadline) throw new Error(`group ${groupId} did not balance over ${members.length} members: ${JSON.stringify([...latestAssignments(members)])}`)
     await new Promise((resolve) => setTimeout(resolve, 200))
