@@ -113,13 +113,13 @@ describe('kafkajs consumer group', () => {
     const byValue = new Map<string, typeof records>()
     for (const r of records) byValue.set(r.v, [...(byValue.get(r.v) ?? []), r])
     for (let i = 0; i < 90_000; i++) expect(byValue.has(String(i)), `record ${i} was lost`).toBe(true)
-    // At least once: a record is seen twice only if it was on a partition of the killed member
-    // at or after the offset it had committed when it died.
+    // At least once: a record is delivered again only if it lies at or after the offset its
+    // partition had committed when the member died (the killed member's uncommitted tail, or a
+    // survivor's, since the takeover moves partitions between survivors too).
     for (const [value, deliveries] of byValue) {
       if (deliveries.length === 1) continue
       const { p, o } = deliveries[0]!
-      expect(victimPartitions, `record ${value} (partition ${p}) delivered ${deliveries.length} times`).toContain(p)
-      expect(o, `record ${value} duplicated below the committed offset of partition ${p}`).toBeGreaterThanOrEqual(committedAtKill[p]!)
+      expect(o, `record ${value} (partition ${p}) delivered again below the offset committed at the kill`).toBeGreaterThanOrEqual(committedAtKill[p]!)
     }
   }, 240_000)
 
