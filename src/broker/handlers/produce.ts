@@ -17,6 +17,7 @@ import type { ProduceRequest, ProduceResponseInput } from '../../protocol/messag
 import { topicNameProblem } from '../../metadata/topic-name.js'
 import type { BrokerContext } from '../broker-context.js'
 import { NO_RESPONSE, defineHandler } from '../handler.js'
+import { type PendingRecompression, appendRecompressed, produceResponseOf, recompressionTarget } from '../recompress.js'
 
 type PartitionResponse = ProduceResponseInput['responses'][number]['partitionResponses'][number]
 
@@ -52,6 +53,7 @@ export function produceHandler(broker: BrokerContext) {
       }
       const now = Date.now()
       const responses: ProduceResponseInput['responses'] = []
+      const recompressions: PendingRecompression[] = []
       for (const topic of request.topicData) {
         const partitionResponses: PartitionResponse[] = []
         const known = broker.metadata.topic(topic.name)
@@ -76,6 +78,13 @@ export function produceHandler(broker: BrokerContext) {
             partitionResponses.push(failed(data.index, KafkaErrorCodes.CORRUPT_MESSAGE, 'The partition data has no records.'))
             continue
           }
+          const codec = recompressionTarget(partition.config, data.records)
+          if (codec !== null) {
+            // The topic stores another codec: rewritten in the worker pool, answered once appended.
+            const slot = partitionResponses.push(failed(data.index, KafkaErrorCodes.NONE)) - 1
+            recompressions.push({ partition, records: data.records, codec, respond: (outcome) => { partitionResponses[slot] = produceResponseOf(data.index, outcome) } })
+            continue
+          }
           const outcome = partition.appendRecordsAsLeader(data.records, acks, now)
           partitionResponses.push({
             index: data.index,
@@ -87,6 +96,9 @@ export function produceHandler(broker: BrokerContext) {
           })
         }
         responses.push({ name: topic.name, partitionResponses })
+      }
+      if (recompressions.length > 0) {
+        return appendRecompressed(recompressions, acks, now).then(() => (acks === 0 ? NO_RESPONSE : { responses, throttleTimeMs: 0 }))
       }
       if (acks === 0) return NO_RESPONSE
       return { responses, throttleTimeMs: 0 }
