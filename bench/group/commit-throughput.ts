@@ -5,7 +5,8 @@
  * socket, not on encoding; every response is decoded and checked for errors.
  */
 import { type Socket, connect } from 'node:net'
-import { KafkaConnection } from '../../src/cli/request-client.js'
+import { parseHostPort } from '../../src/client/cluster.js'
+import { BrokerConnection } from '../../src/client/connection.js'
 import { ApiKeys } from '../../src/protocol/api-keys.js'
 import { decodeResponse, encodeRequest } from '../../src/protocol/frames.js'
 
@@ -20,8 +21,8 @@ export interface CommitResult {
 const VERSION = 8
 
 export async function commitThroughput(bootstrap: string, options: { topic: string; partitions: number; requests: number; connections: number; window: number }): Promise<CommitResult> {
-  const admin = await KafkaConnection.connect(bootstrap)
-  const metadata = await admin.request(ApiKeys.Metadata, 9, { topics: [{ name: options.topic }], allowAutoTopicCreation: true })
+  const admin = await BrokerConnection.open(parseHostPort(bootstrap))
+  const metadata = await admin.request(ApiKeys.Metadata, { topics: [{ name: options.topic }], allowAutoTopicCreation: true }, 9)
   if (metadata.topics[0]!.partitions.length !== options.partitions) throw new Error(`${options.topic} has ${metadata.topics[0]!.partitions.length} partitions`)
   admin.close()
 

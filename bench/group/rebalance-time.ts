@@ -10,7 +10,8 @@
  * Real clients add up to one heartbeat.interval.ms (3 s by default) before they notice a
  * rebalance, and the first rebalance of an empty group waits group.initial.rebalance.delay.ms.
  */
-import { KafkaConnection } from '../../src/cli/request-client.js'
+import { parseHostPort } from '../../src/client/cluster.js'
+import { BrokerConnection } from '../../src/client/connection.js'
 import { ApiKeys } from '../../src/protocol/api-keys.js'
 import { encodeAssignment, encodeSubscription } from '../../src/protocol/messages/consumer-protocol.js'
 
@@ -18,14 +19,14 @@ const TOPIC = 'bench-rebalance'
 const protocols = [{ name: 'range', metadata: encodeSubscription({ topics: [TOPIC] }) }]
 
 interface Member {
-  readonly connection: KafkaConnection
+  readonly connection: BrokerConnection
   memberId: string
   generationId: number
 }
 
 async function joinAndSync(groupId: string, member: Member, partitions: number): Promise<void> {
   const join = (memberId: string) =>
-    member.connection.request(ApiKeys.JoinGroup, 7, { groupId, sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 30_000, memberId, groupInstanceId: null, protocolType: 'consumer', protocols, reason: null })
+    member.connection.request(ApiKeys.JoinGroup, { groupId, sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 30_000, memberId, groupInstanceId: null, protocolType: 'consumer', protocols, reason: null }, 7)
   let response = await join(member.memberId)
   if (response.errorCode === 79) response = await join(response.memberId)
   if (response.errorCode !== 0) throw new Error(`JoinGroup failed with ${response.errorCode}`)
@@ -35,16 +36,16 @@ async function joinAndSync(groupId: string, member: Member, partitions: number):
     memberId: m.memberId,
     assignment: encodeAssignment({ assignedPartitions: [{ topic: TOPIC, partitions: [...Array(partitions).keys()].filter((p) => p % response.members.length === i) }] }),
   }))
-  const sync = await member.connection.request(ApiKeys.SyncGroup, 5, {
+  const sync = await member.connection.request(ApiKeys.SyncGroup, {
     groupId, generationId: response.generationId, memberId: member.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments,
-  })
+  }, 5)
   if (sync.errorCode !== 0) throw new Error(`SyncGroup failed with ${sync.errorCode}`)
 }
 
 /** A member that learns of the rebalance from its heartbeat, then rejoins. */
 async function noticeAndRejoin(groupId: string, member: Member, partitions: number): Promise<void> {
   for (;;) {
-    const beat = await member.connection.request(ApiKeys.Heartbeat, 4, { groupId, generationId: member.generationId, memberId: member.memberId, groupInstanceId: null })
+    const beat = await member.connection.request(ApiKeys.Heartbeat, { groupId, generationId: member.generationId, memberId: member.memberId, groupInstanceId: null }, 4)
     if (beat.errorCode === 27) break
     if (beat.errorCode !== 0) throw new Error(`heartbeat failed with ${beat.errorCode}`)
   }
@@ -61,14 +62,14 @@ export async function rebalanceTime(bootstrap: string, rounds: number, members =
   const result: RebalanceResult = { formMs: [], leaveMs: [], joinMs: [] }
   for (let round = 0; round < rounds; round++) {
     const groupId = `rebalance-${round}`
-    const group: Member[] = await Promise.all(Array.from({ length: members }, async () => ({ connection: await KafkaConnection.connect(bootstrap), memberId: '', generationId: -1 })))
+    const group: Member[] = await Promise.all(Array.from({ length: members }, async () => ({ connection: await BrokerConnection.open(parseHostPort(bootstrap)), memberId: '', generationId: -1 })))
     let started = performance.now()
     await Promise.all(group.map((m) => joinAndSync(groupId, m, partitions)))
     result.formMs.push(performance.now() - started)
 
     const [leaver, ...stay] = group as [Member, ...Member[]]
     started = performance.now()
-    await leaver.connection.request(ApiKeys.LeaveGroup, 5, { groupId, members: [{ memberId: leaver.memberId, groupInstanceId: null, reason: 'bench' }] })
+    await leaver.connection.request(ApiKeys.LeaveGroup, { groupId, members: [{ memberId: leaver.memberId, groupInstanceId: null, reason: 'bench' }] }, 5)
     await Promise.all(stay.map((m) => noticeAndRejoin(groupId, m, partitions)))
     result.leaveMs.push(performance.now() - started)
 

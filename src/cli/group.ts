@@ -10,16 +10,17 @@
  *         (--to-earliest | --to-latest | --to-offset n | --to-datetime iso) (--dry-run | --execute)
  *   samsa group delete <group>...
  *
- * Everything comes from the brokers: membership from DescribeGroups at the group's coordinator,
- * committed offsets from OffsetFetch, log end offsets (the high watermark) from ListOffsets at
- * each partition's leader; lag is the difference.
+ * Everything comes from the brokers, through the lean client's Cluster (src/client): membership
+ * from DescribeGroups at the group's coordinator, committed offsets from OffsetFetch, log end
+ * offsets (the high watermark) from ListOffsets at each partition's leader; lag is the difference.
  */
 import { parseArgs } from 'node:util'
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 import { ApiKeys } from '../protocol/api-keys.js'
 import { kafkaError } from '../protocol/error-codes.js'
 import { decodeAssignment } from '../protocol/messages/consumer-protocol.js'
-import { KafkaConnection } from './request-client.js'
+import { Cluster, DEFAULT_BOOTSTRAP } from '../client/cluster.js'
+import type { BrokerConnection } from '../client/connection.js'
 import { usageError } from './usage-error.js'
 
 const help = `Usage: samsa group <list|describe|reset-offsets|delete> [options]
@@ -41,82 +42,43 @@ committed offset). Offsets can only be reset while the group has no active membe
 
 type Row = readonly string[]
 
-/** Connections to the brokers of one cluster, opened as needed and closed together. */
-class Cluster {
-  readonly #bootstrap: KafkaConnection
-  readonly #byAddress = new Map<string, Promise<KafkaConnection>>()
-  #brokers: Map<number, string> | null = null
+/** The group's coordinator: its connection, and its address and node id for the state line. */
+async function coordinatorOf(cluster: Cluster, groupId: string): Promise<{ connection: BrokerConnection; address: string; nodeId: number }> {
+  const connection = await cluster.coordinator(groupId)
+  const broker = cluster.brokers().find((b) => `${b.host}:${b.port}` === connection.address)
+  return { connection, address: connection.address, nodeId: broker?.nodeId ?? -1 }
+}
 
-  constructor(bootstrap: KafkaConnection) {
-    this.#bootstrap = bootstrap
+/** Offsets of the partitions at `timestamp` (-1 latest, -2 earliest, or a time in ms), asked of each leader. */
+async function listOffsets(cluster: Cluster, partitions: ReadonlyArray<{ topic: string; partition: number }>, timestamp: number): Promise<Map<string, number>> {
+  await cluster.refreshMetadata([...new Set(partitions.map((p) => p.topic))])
+  const byLeader = new Map<BrokerConnection, Array<{ topic: string; partition: number }>>()
+  for (const p of partitions) {
+    const leader = await cluster.leaderConnection(p.topic, p.partition)
+    byLeader.set(leader, [...(byLeader.get(leader) ?? []), p])
   }
-
-  get bootstrap(): KafkaConnection {
-    return this.#bootstrap
-  }
-
-  async to(address: string): Promise<KafkaConnection> {
-    let connection = this.#byAddress.get(address)
-    if (connection === undefined) {
-      connection = KafkaConnection.connect(address, { clientId: 'samsa-group' })
-      this.#byAddress.set(address, connection)
-    }
-    return connection
-  }
-
-  /** The connection to the coordinator of `groupId`, and its address and node id. */
-  async coordinator(groupId: string): Promise<{ connection: KafkaConnection; address: string; nodeId: number }> {
-    const version = this.#bootstrap.version(ApiKeys.FindCoordinator)
-    const response = await this.#bootstrap.request(ApiKeys.FindCoordinator, version, { key: groupId, keyType: 0, coordinatorKeys: [groupId] })
-    const found = version >= 4 ? response.coordinators[0]! : response
-    check(found.errorCode, `finding the coordinator of group '${groupId}'`)
-    const address = `${found.host}:${found.port}`
-    return { connection: await this.to(address), address, nodeId: found.nodeId }
-  }
-
-  /** Partition count and leader address per partition of `topics`. */
-  async topics(topics: readonly string[]): Promise<Map<string, Map<number, string>>> {
-    const response = await this.#bootstrap.request(ApiKeys.Metadata, undefined, { topics: topics.map((name) => ({ name })), allowAutoTopicCreation: false })
-    this.#brokers = new Map(response.brokers.map((b) => [b.nodeId, `${b.host}:${b.port}`]))
-    const result = new Map<string, Map<number, string>>()
+  const result = new Map<string, number>()
+  for (const [connection, list] of byLeader) {
+    const topics = [...new Set(list.map((p) => p.topic))].map((name) => ({
+      name,
+      partitions: list.filter((p) => p.topic === name).map((p) => ({ partitionIndex: p.partition, timestamp: BigInt(timestamp) })),
+    }))
+    const response = await connection.request(ApiKeys.ListOffsets, { replicaId: -1, isolationLevel: 0, topics }, Math.max(1, connection.versionFor(ApiKeys.ListOffsets)))
     for (const topic of response.topics) {
-      check(topic.errorCode, `reading metadata of topic '${topic.name}'`)
-      result.set(topic.name!, new Map(topic.partitions.map((p) => [p.partitionIndex, this.#brokers!.get(p.leaderId) ?? ''])))
-    }
-    return result
-  }
-
-  /** Offsets of the partitions at `timestamp` (-1 latest, -2 earliest, or a time in ms), via each leader. */
-  async listOffsets(partitions: ReadonlyArray<{ topic: string; partition: number }>, timestamp: number): Promise<Map<string, number>> {
-    const leaders = await this.topics([...new Set(partitions.map((p) => p.topic))])
-    const byLeader = new Map<string, Array<{ topic: string; partition: number }>>()
-    for (const p of partitions) {
-      const leader = leaders.get(p.topic)?.get(p.partition)
-      if (leader === undefined || leader === '') throw new SamsaError(ErrorCodes.KAFKA, `Partition ${p.topic}-${p.partition} has no leader.`)
-      byLeader.set(leader, [...(byLeader.get(leader) ?? []), p])
-    }
-    const result = new Map<string, number>()
-    for (const [leader, list] of byLeader) {
-      const connection = await this.to(leader)
-      const topics = [...new Set(list.map((p) => p.topic))].map((name) => ({
-        name,
-        partitions: list.filter((p) => p.topic === name).map((p) => ({ partitionIndex: p.partition, timestamp: BigInt(timestamp) })),
-      }))
-      const response = await connection.request(ApiKeys.ListOffsets, Math.max(1, connection.version(ApiKeys.ListOffsets)), { replicaId: -1, topics })
-      for (const topic of response.topics) {
-        for (const p of topic.partitions) {
-          check(p.errorCode, `listing offsets of ${topic.name}-${p.partitionIndex}`)
-          result.set(key(topic.name, p.partitionIndex), Number(p.offset))
-        }
+      for (const p of topic.partitions) {
+        check(p.errorCode, `listing offsets of ${topic.name}-${p.partitionIndex}`)
+        result.set(key(topic.name, p.partitionIndex), Number(p.offset))
       }
     }
-    return result
   }
+  return result
+}
 
-  async close(): Promise<void> {
-    this.#bootstrap.close()
-    for (const pending of this.#byAddress.values()) (await pending.catch(() => null))?.close()
-  }
+/** Partition indexes of each of `topics`. */
+async function topicPartitions(cluster: Cluster, topics: readonly string[]): Promise<Map<string, number[]>> {
+  const result = new Map<string, number[]>()
+  for (const name of topics) result.set(name, (await cluster.topicMetadata(name)).partitions.map((p) => p.partition))
+  return result
 }
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`
@@ -134,9 +96,11 @@ function table(header: Row, rows: readonly Row[]): string {
   return [line(header), ...rows.map(line)].join('\n') + '\n'
 }
 
-async function committedOffsets(connection: KafkaConnection, groupId: string): Promise<Map<string, number>> {
-  const version = Math.min(7, Math.max(2, connection.version(ApiKeys.OffsetFetch)))
-  const response = await connection.request(ApiKeys.OffsetFetch, version, { groupId, topics: null })
+async function committedOffsets(connection: BrokerConnection, groupId: string): Promise<Map<string, number>> {
+  // v2-7: one group, and a null topic list asks for every partition with a commit.
+  const version = Math.min(7, connection.versionFor(ApiKeys.OffsetFetch))
+  if (version < 2) throw new SamsaError(ErrorCodes.KAFKA, `The coordinator at ${connection.address} cannot list all of a group's offsets (OffsetFetch v2+ needed).`)
+  const response = await connection.request(ApiKeys.OffsetFetch, { groupId, topics: null }, version)
   check(response.errorCode, `fetching the offsets of group '${groupId}'`)
   const result = new Map<string, number>()
   for (const topic of response.topics) {
@@ -145,22 +109,22 @@ async function committedOffsets(connection: KafkaConnection, groupId: string): P
   return result
 }
 
-async function describeGroup(connection: KafkaConnection, groupId: string) {
-  const response = await connection.request(ApiKeys.DescribeGroups, undefined, { groups: [groupId] })
+async function describeGroup(connection: BrokerConnection, groupId: string) {
+  const response = await connection.request(ApiKeys.DescribeGroups, { groups: [groupId] })
   const group = response.groups[0]!
   check(group.errorCode, `describing group '${groupId}'`)
   return group
 }
 
 async function list(cluster: Cluster): Promise<void> {
-  const response = await cluster.bootstrap.request(ApiKeys.ListGroups, undefined, {})
+  const response = await (await cluster.anyConnection()).request(ApiKeys.ListGroups, {})
   check(response.errorCode, 'listing groups')
   const rows = response.groups.map((g) => [g.groupId, g.groupState === '' ? '-' : g.groupState]).sort((a, b) => a[0]!.localeCompare(b[0]!))
   process.stdout.write(table(['GROUP', 'STATE'], rows))
 }
 
 async function describe(cluster: Cluster, groupId: string): Promise<void> {
-  const coordinator = await cluster.coordinator(groupId)
+  const coordinator = await coordinatorOf(cluster, groupId)
   const group = await describeGroup(coordinator.connection, groupId)
   if (group.groupState === 'Dead') throw new SamsaError(ErrorCodes.KAFKA, `Consumer group '${groupId}' does not exist.`)
   const committed = await committedOffsets(coordinator.connection, groupId)
@@ -184,7 +148,7 @@ async function describe(cluster: Cluster, groupId: string): Promise<void> {
     return { topic, partition: Number(partition) }
   })
   partitions.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
-  const logEnd = partitions.length === 0 ? new Map<string, number>() : await cluster.listOffsets(partitions, -1)
+  const logEnd = partitions.length === 0 ? new Map<string, number>() : await listOffsets(cluster, partitions, -1)
   const rows: Row[] = partitions.map(({ topic, partition }) => {
     const k = key(topic, partition)
     const current = committed.get(k)
@@ -209,15 +173,15 @@ interface ResetOptions {
 }
 
 async function resetOffsets(cluster: Cluster, groupId: string, options: ResetOptions): Promise<void> {
-  const coordinator = await cluster.coordinator(groupId)
+  const coordinator = await coordinatorOf(cluster, groupId)
   const group = await describeGroup(coordinator.connection, groupId)
   if (group.groupState !== 'Empty' && group.groupState !== 'Dead') {
     throw new SamsaError(ErrorCodes.KAFKA, `Assignments can only be reset if the group '${groupId}' is inactive, but the current state is ${group.groupState}.`)
   }
   const partitions = await resetScope(cluster, coordinator.connection, groupId, options)
-  const earliest = await cluster.listOffsets(partitions, -2)
-  const latest = await cluster.listOffsets(partitions, -1)
-  const atTime = options.target.kind === 'datetime' ? await cluster.listOffsets(partitions, options.target.timestamp) : null
+  const earliest = await listOffsets(cluster, partitions, -2)
+  const latest = await listOffsets(cluster, partitions, -1)
+  const atTime = options.target.kind === 'datetime' ? await listOffsets(cluster, partitions, options.target.timestamp) : null
   const target = (k: string): number => {
     const low = earliest.get(k)!
     const high = latest.get(k)!
@@ -240,19 +204,19 @@ async function resetOffsets(cluster: Cluster, groupId: string, options: ResetOpt
       name,
       partitions: planned.filter((p) => p.topic === name).map((p) => ({ partitionIndex: p.partition, committedOffset: BigInt(p.offset), committedMetadata: '' })),
     }))
-    const response = await coordinator.connection.request(ApiKeys.OffsetCommit, undefined, { groupId, generationIdOrMemberEpoch: -1, memberId: '', topics })
+    const response = await coordinator.connection.request(ApiKeys.OffsetCommit, { groupId, generationIdOrMemberEpoch: -1, memberId: '', topics })
     for (const topic of response.topics) for (const p of topic.partitions) check(p.errorCode, `committing ${topic.name}-${p.partitionIndex} for group '${groupId}'`)
   }
   process.stdout.write(table(['GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET'], planned.map((p) => [groupId, p.topic, String(p.partition), String(p.offset)])))
 }
 
 /** The partitions a reset covers: --topic t (all partitions), --topic t:0,2, or --all-topics (those with commits). */
-async function resetScope(cluster: Cluster, coordinator: KafkaConnection, groupId: string, options: ResetOptions): Promise<Array<{ topic: string; partition: number }>> {
+async function resetScope(cluster: Cluster, coordinator: BrokerConnection, groupId: string, options: ResetOptions): Promise<Array<{ topic: string; partition: number }>> {
   if (options.allTopics) {
     const committed = await committedOffsets(coordinator, groupId)
     const topics = [...new Set([...committed.keys()].map((k) => k.split('\u0000')[0]!))]
     if (topics.length === 0) throw new SamsaError(ErrorCodes.KAFKA, `Group '${groupId}' has no committed offsets; name the topics with --topic.`)
-    return expand(await cluster.topics(topics), topics.map((name) => ({ name, partitions: null })))
+    return expand(await topicPartitions(cluster, topics), topics.map((name) => ({ name, partitions: null })))
   }
   const wanted = options.topics.map((spec) => {
     const [name, list] = spec.split(':') as [string, string | undefined]
@@ -261,14 +225,14 @@ async function resetScope(cluster: Cluster, coordinator: KafkaConnection, groupI
     if (partitions.some((p) => !Number.isInteger(p) || p < 0)) throw usageError(`--topic ${spec}: partitions must be numbers, e.g. ${name}:0,1.`)
     return { name, partitions }
   })
-  return expand(await cluster.topics(wanted.map((w) => w.name)), wanted)
+  return expand(await topicPartitions(cluster, wanted.map((w) => w.name)), wanted)
 }
 
-function expand(metadata: Map<string, Map<number, string>>, wanted: ReadonlyArray<{ name: string; partitions: number[] | null }>): Array<{ topic: string; partition: number }> {
+function expand(metadata: Map<string, number[]>, wanted: ReadonlyArray<{ name: string; partitions: number[] | null }>): Array<{ topic: string; partition: number }> {
   return wanted.flatMap(({ name, partitions }) => {
     const known = metadata.get(name)!
-    const list = partitions ?? [...known.keys()].sort((a, b) => a - b)
-    for (const p of list) if (!known.has(p)) throw new SamsaError(ErrorCodes.KAFKA, `Topic '${name}' has no partition ${p}.`)
+    const list = partitions ?? [...known].sort((a, b) => a - b)
+    for (const p of list) if (!known.includes(p)) throw new SamsaError(ErrorCodes.KAFKA, `Topic '${name}' has no partition ${p}.`)
     return list.map((partition) => ({ topic: name, partition }))
   })
 }
@@ -277,7 +241,7 @@ async function deleteGroups(cluster: Cluster, groupIds: readonly string[]): Prom
   const failures: string[] = []
   for (const groupId of groupIds) {
     const coordinator = await cluster.coordinator(groupId)
-    const response = await coordinator.connection.request(ApiKeys.DeleteGroups, undefined, { groupsNames: [groupId] })
+    const response = await coordinator.request(ApiKeys.DeleteGroups, { groupsNames: [groupId] })
     const errorCode = response.results[0]?.errorCode ?? 0
     if (errorCode !== 0) {
       const error = kafkaError(errorCode)
@@ -345,11 +309,11 @@ export async function run(argv: string[]): Promise<void> {
     default:
       throw usageError(`unknown action '${action}'; expected list, describe, reset-offsets or delete.`)
   }
-  const cluster = new Cluster(await KafkaConnection.connect(values['bootstrap-server'] ?? '127.0.0.1:9092', { clientId: 'samsa-group' }))
+  const cluster = new Cluster({ bootstrapServers: values['bootstrap-server'] ?? DEFAULT_BOOTSTRAP, clientId: 'samsa-group' })
   try {
     await work(cluster)
   } finally {
-    await cluster.close()
+    cluster.close()
   }
 }
 

@@ -1,15 +1,34 @@
 /**
- * What group tests ask the broker directly, over the wire (src/cli/request-client.ts): a
+ * What group tests ask the broker directly, over the wire (the lean client's connection): a
  * group's state and members, committed offsets, and topics with a given partition count; plus
  * a kafkajs producer for numbered records.
  */
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs'
-import { KafkaConnection } from '../../src/cli/request-client.js'
+import { parseHostPort } from '../../src/client/cluster.js'
+import { BrokerConnection } from '../../src/client/connection.js'
 import { ApiKeys } from '../../src/protocol/api-keys.js'
+import type { DescribedApiKey, RequestInputOf, ResponseOf } from '../../src/protocol/messages/index.js'
 import { decodeAssignment } from '../../src/protocol/messages/consumer-protocol.js'
 
-export async function withConnection<T>(bootstrap: string, work: (connection: KafkaConnection) => Promise<T>): Promise<T> {
-  const connection = await KafkaConnection.connect(bootstrap, { clientId: 'samsa-test' })
+/**
+ * A connection for tests that send exact requests: the lean client's BrokerConnection, asked
+ * (apiKey, version, body) with an explicit version, or the negotiated one when undefined.
+ */
+export interface RawConnection {
+  request<K extends DescribedApiKey>(apiKey: K, version: number | undefined, body: RequestInputOf<K>): Promise<ResponseOf<K>>
+  close(): void
+}
+
+export async function connectRaw(bootstrap: string, clientId = 'samsa-test'): Promise<RawConnection> {
+  const connection = await BrokerConnection.open({ ...parseHostPort(bootstrap), clientId })
+  return {
+    request: (apiKey, version, body) => connection.request(apiKey, body, version ?? connection.versionFor(apiKey)),
+    close: () => connection.close(),
+  }
+}
+
+export async function withConnection<T>(bootstrap: string, work: (connection: RawConnection) => Promise<T>): Promise<T> {
+  const connection = await connectRaw(bootstrap)
   try {
     return await work(connection)
   } finally {

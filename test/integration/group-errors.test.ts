@@ -3,15 +3,14 @@
  * client would send them, and answered with the code Kafka gives.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { KafkaConnection } from '../../src/cli/request-client.js'
 import { ApiKeys } from '../../src/protocol/api-keys.js'
 import { KafkaErrorCodes as E } from '../../src/protocol/error-codes.js'
 import { encodeAssignment, encodeSubscription } from '../../src/protocol/messages/consumer-protocol.js'
 import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
-import { ensureTopic } from '../helpers/group-admin.js'
+import { type RawConnection, connectRaw, ensureTopic } from '../helpers/group-admin.js'
 
 let broker: BrokerProcess
-const connections: KafkaConnection[] = []
+const connections: RawConnection[] = []
 const TOPIC = 'errors-topic'
 
 beforeAll(async () => {
@@ -24,8 +23,8 @@ afterAll(async () => {
   await broker?.stop()
 })
 
-async function connect(): Promise<KafkaConnection> {
-  const connection = await KafkaConnection.connect(broker.bootstrap, { clientId: 'raw-client' })
+async function connect(): Promise<RawConnection> {
+  const connection = await connectRaw(broker.bootstrap, 'raw-client')
   connections.push(connection)
   return connection
 }
@@ -38,7 +37,7 @@ interface Joined {
 }
 
 /** Joins as a new member (answering MEMBER_ID_REQUIRED) and, as leader, syncs: a Stable group. */
-async function joinAndSync(connection: KafkaConnection, groupId: string, groupInstanceId: string | null = null): Promise<Joined> {
+async function joinAndSync(connection: RawConnection, groupId: string, groupInstanceId: string | null = null): Promise<Joined> {
   const join = (memberId: string) =>
     connection.request(ApiKeys.JoinGroup, 5, {
       groupId, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId, groupInstanceId, protocolType: 'consumer', protocols,
@@ -57,13 +56,13 @@ async function joinAndSync(connection: KafkaConnection, groupId: string, groupIn
   return { memberId: response.memberId, generationId: response.generationId }
 }
 
-const heartbeat = (connection: KafkaConnection, groupId: string, member: Joined, overrides: { generationId?: number; groupInstanceId?: string | null } = {}) =>
+const heartbeat = (connection: RawConnection, groupId: string, member: Joined, overrides: { generationId?: number; groupInstanceId?: string | null } = {}) =>
   connection.request(ApiKeys.Heartbeat, 3, {
     groupId, generationId: overrides.generationId ?? member.generationId, memberId: member.memberId, groupInstanceId: overrides.groupInstanceId ?? null,
   })
 
 /** Heartbeats until the answer is not NONE (another member's JoinGroup is on its way), for up to 10 s. */
-async function heartbeatUntilRebalancing(connection: KafkaConnection, groupId: string, member: Joined): Promise<number> {
+async function heartbeatUntilRebalancing(connection: RawConnection, groupId: string, member: Joined): Promise<number> {
   const deadline = Date.now() + 10_000
   for (;;) {
     const { errorCode } = await heartbeat(connection, groupId, member)

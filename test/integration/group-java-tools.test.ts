@@ -15,11 +15,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { KafkaConnection } from '../../src/cli/request-client.js'
 import { partitionForGroup } from '../../src/group/coordinator-key.js'
 import { ApiKeys } from '../../src/protocol/api-keys.js'
 import { type BrokerProcess, ROOT, startBroker } from '../helpers/broker-process.js'
-import { committedOffsets, ensureTopic, produceNumbered, startProducer } from '../helpers/group-admin.js'
+import { committedOffsets, connectRaw, ensureTopic, produceNumbered, startProducer } from '../helpers/group-admin.js'
 
 const run = promisify(execFile)
 const TOOLS = join(ROOT, 'test', 'java', 'admin-tools')
@@ -94,7 +93,7 @@ describe("Kafka's Java consumer and group tools", () => {
     const kafkaChoice = await java(join(dir, 'Partition.java'), ...groups)
     expect(kafkaChoice.stdout.trim().split('\n')).toEqual(groups.map((g) => `${g} ${partitionForGroup(g, 50)}`))
 
-    const connection = await KafkaConnection.connect(broker.bootstrap)
+    const connection = await connectRaw(broker.bootstrap)
     await connection.request(ApiKeys.OffsetCommit, 2, {
       groupId: 'dump-group', generationIdOrMemberEpoch: -1, memberId: '', retentionTimeMs: -1n,
       topics: [{ name: TOPIC, partitions: [{ partitionIndex: 1, committedOffset: 7n, committedMetadata: 'hello' }] }],

@@ -4,21 +4,20 @@
  * version the broker advertises (non-flexible and flexible encodings alike).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { KafkaConnection } from '../../src/cli/request-client.js'
 import { ApiKeys } from '../../src/protocol/api-keys.js'
 import { KafkaErrorCodes as E } from '../../src/protocol/error-codes.js'
 import { decodeAssignment, encodeAssignment, encodeSubscription } from '../../src/protocol/messages/consumer-protocol.js'
 import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
-import { ensureTopic } from '../helpers/group-admin.js'
+import { type RawConnection, connectRaw, ensureTopic } from '../helpers/group-admin.js'
 
 const TOPIC = 'versions-topic'
 let broker: BrokerProcess
-let c: KafkaConnection
+let c: RawConnection
 
 beforeAll(async () => {
   broker = await startBroker({ settings: { 'num.partitions': 2 } })
   await ensureTopic(broker.bootstrap, TOPIC)
-  c = await KafkaConnection.connect(broker.bootstrap, { clientId: 'versions' })
+  c = await connectRaw(broker.bootstrap, 'versions')
 })
 
 afterAll(async () => {
