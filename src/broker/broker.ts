@@ -20,10 +20,12 @@ import type { BrokerContext } from './broker-context.js'
 import { DelayedFetchPurgatory } from './delayed-fetch.js'
 import type { ApiHandler } from './handler.js'
 import { apiVersionsHandler } from './handlers/api-versions.js'
+import { deleteRecordsHandler } from './handlers/delete-records.js'
 import { fetchHandler } from './handlers/fetch.js'
 import { initProducerIdHandler } from './handlers/init-producer-id.js'
 import { listOffsetsHandler } from './handlers/list-offsets.js'
 import { metadataHandler } from './handlers/metadata.js'
+import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.js'
 import { produceHandler } from './handlers/produce.js'
 import { saslHandshakeHandler } from './handlers/sasl-handshake.js'
 import { ProducerIdManager } from './producer-id-manager.js'
@@ -93,6 +95,8 @@ export class Broker {
       saslHandshakeHandler,
       apiVersionsHandler(() => processor.handlers()),
       initProducerIdHandler(context),
+      offsetForLeaderEpochHandler(context),
+      deleteRecordsHandler(context),
     ]
     const processor = new BrokerRequestProcessor(handlers, logger.child('requests'))
     setExternalTransfer((socket, chunks) => {

@@ -12,11 +12,13 @@
 import type { TopicConfig } from '../common/config/topic-config.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
 import {
-  LOG_OVERHEAD,
+  CURRENT_MAGIC,
   RECORD_BATCH_OVERHEAD,
   batchBaseSequence,
   batchBaseTimestamp,
+  batchCrcIsValid,
   batchLastOffsetDelta,
+  batchMagic,
   batchMaxTimestamp,
   batchProducerEpoch,
   batchProducerId,
@@ -115,12 +117,22 @@ export class Partition {
         `The in-sync replicas of ${this.topic}-${this.index} are 1, below min.insync.replicas=${this.#config['min.insync.replicas']}.`,
       )
     }
+    if (records.length === 0) {
+      return this.#error(KafkaErrorCodes.INVALID_RECORD, 'Produce requests of version 3 and later must carry one record batch per partition; this one has none.')
+    }
     if (records.length < RECORD_BATCH_OVERHEAD) {
       return this.#error(KafkaErrorCodes.CORRUPT_MESSAGE, `The record set is ${records.length} bytes, shorter than a RecordBatch header (${RECORD_BATCH_OVERHEAD}).`)
     }
     const size = batchSize(records, 0)
-    if (size > LOG_OVERHEAD && size < records.length) {
+    if (size > records.length || size < RECORD_BATCH_OVERHEAD) {
+      return this.#error(KafkaErrorCodes.CORRUPT_MESSAGE, `The record batch declares ${size} bytes but the partition data holds ${records.length}.`)
+    }
+    if (size < records.length) {
       return this.#error(KafkaErrorCodes.INVALID_RECORD, 'Produce requests of version 3 and later must carry exactly one record batch per partition.')
+    }
+    // The producer fields below are only where this reads them in magic 2.
+    if (batchMagic(records, 0) !== CURRENT_MAGIC) {
+      return this.#error(KafkaErrorCodes.INVALID_RECORD, `Produce requests of version 3 and later carry record batches of magic 2, not ${batchMagic(records, 0)}.`)
     }
 
     const producer = {
@@ -130,6 +142,11 @@ export class Partition {
       lastOffsetDelta: batchLastOffsetDelta(records, 0),
     }
     const check = this.producers.check(producer)
+    // Kafka validates the batch (CRC included) before it looks at producer state; the storage
+    // engine does that for batches it writes, so only answers that skip it check the CRC here.
+    if (check.kind !== 'append' && !batchCrcIsValid(records, 0)) {
+      return this.#error(KafkaErrorCodes.CORRUPT_MESSAGE, 'The record batch failed its CRC-32C check.')
+    }
     if (check.kind === 'duplicate') {
       return {
         errorCode: KafkaErrorCodes.NONE,
