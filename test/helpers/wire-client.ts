@@ -6,6 +6,12 @@
 import { connect, type Socket } from 'node:net'
 import { type DescribedApiKey, type RequestInputOf, type ResponseOf, decodeResponse, encodeRequest, flattenChunks } from '../../src/protocol/index.js'
 
+/** One request frame, size prefix included. */
+export function encodeRequestFrame<K extends DescribedApiKey>(apiKey: K, apiVersion: number, body: RequestInputOf<K>, correlationId: number): Buffer {
+  const out = encodeRequest(apiKey, apiVersion, correlationId, 'samsa-wire-test', body)
+  return flattenChunks(out.chunks, out.byteLength)
+}
+
 export class WireClient {
   readonly socket: Socket
   /** Resolves when the broker (or we) closed the connection. */
@@ -50,8 +56,7 @@ export class WireClient {
 
   /** Encodes a request frame (size prefix included) with the next correlation id. */
   encode<K extends DescribedApiKey>(apiKey: K, apiVersion: number, body: RequestInputOf<K>, correlationId = this.#nextCorrelationId++): Buffer {
-    const out = encodeRequest(apiKey, apiVersion, correlationId, 'samsa-wire-test', body)
-    return flattenChunks(out.chunks, out.byteLength)
+    return encodeRequestFrame(apiKey, apiVersion, body, correlationId)
   }
 
   /** The next response frame (without size prefix), or null when the connection closed first. */
