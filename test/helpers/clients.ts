@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
-import { Consumer } from '@platformatic/kafka'
+import { Consumer, compressionsAlgorithms } from '@platformatic/kafka'
 import { CompressionCodecs, CompressionTypes } from 'kafkajs'
 import { compress, decompress } from '../../src/storage/codecs.js'
 
@@ -189,8 +189,21 @@ export async function readWithKafkajs(bootstrap: string, topic: string): Promise
   }
 }
 
+/**
+ * @platformatic/kafka takes zstd from node:zlib, which Node 20 lacks; on Node 20 it gets zstd from
+ * our addon instead (its codec table is open to that), as kafkajs gets it from a plugin.
+ */
+export function registerPlatformaticCodecs(): void {
+  const zstd = compressionsAlgorithms.zstd as { compressSync: unknown; decompressSync: unknown; available: boolean }
+  if (zstd.available) return
+  zstd.compressSync = (data: Buffer) => compress(4, data)
+  zstd.decompressSync = (data: Buffer) => decompress(4, data, 64 << 20)
+  zstd.available = true
+}
+
 /** Reads every partition of `topic` from offset 0 to its high watermark with @platformatic/kafka. */
 export async function readWithPlatformatic(bootstrap: string, topic: string): Promise<ReadRecord[]> {
+  registerPlatformaticCodecs()
   const consumer = new Consumer({ clientId: 'samsa-test-platformatic-reader', groupId: 'unused-no-group-is-joined', bootstrapBrokers: [bootstrap] })
   try {
     const metadata = await consumer.metadata({ topics: [topic] })
