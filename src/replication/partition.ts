@@ -187,7 +187,7 @@ export class Partition {
    * high watermark (or the last stable offset for read_committed), at least one batch when
    * `minOneBatch` (KIP-74: the first batch may exceed maxBytes).
    */
-  read(fetchOffset: number, maxBytes: number, readCommitted: boolean): ReadOutcome {
+  read(fetchOffset: number, maxBytes: number, readCommitted: boolean, minOneBatch = true): ReadOutcome {
     const upperBound = readCommitted ? this.lastStableOffset : this.#highWatermark
     const base = {
       highWatermark: this.#highWatermark,
@@ -200,7 +200,9 @@ export class Partition {
     if (fetchOffset >= upperBound || maxBytes <= 0) return { ...base, errorCode: KafkaErrorCodes.NONE, records: null }
     try {
       const plan = this.log.read(fetchOffset, maxBytes, upperBound)
-      return { ...base, errorCode: KafkaErrorCodes.NONE, records: plan.byteLength === 0 ? null : plan }
+      // The log always plans the first batch; past the first partition of a fetch it only fits or not.
+      const fits = plan.byteLength > 0 && (minOneBatch || plan.byteLength <= maxBytes)
+      return { ...base, errorCode: KafkaErrorCodes.NONE, records: fits ? plan : null }
     } catch (error) {
       return { ...base, errorCode: storageErrorCode(error), records: null }
     }
