@@ -19,6 +19,8 @@ export interface BrokerUnderTestOptions {
   /** Write a V8 CPU profile of the broker into this directory when it exits. */
   readonly cpuProfileDir?: string
   readonly keepDataDir?: boolean
+  /** More options for the broker's node, e.g. --perf-basic-prof for `perf record`. */
+  readonly nodeArgs?: readonly string[]
 }
 
 export class BrokerUnderTest {
@@ -38,7 +40,8 @@ export class BrokerUnderTest {
 
   static async start(options: BrokerUnderTestOptions): Promise<BrokerUnderTest> {
     const dataDir = mkdtempSync(join(tmpdir(), 'samsa-bench-'))
-    const nodeArgs = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir]
+    const nodeArgs = [...(options.nodeArgs ?? [])]
+    if (options.cpuProfileDir !== undefined) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir)
     const args = [...nodeArgs, CLI, 'start', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn']
     for (const [key, value] of Object.entries(options.settings)) args.push('--set', `${key}=${value}`)
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })

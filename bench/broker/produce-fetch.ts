@@ -4,7 +4,8 @@
  *
  *   npm run build && npm run bench:broker -- [--records 4000000] [--partitions 8]
  *     [--record-bytes 100] [--batch-bytes 65536] [--connections 4] [--in-flight 8]
- *     [--fetch-connections 4] [--cpu-prof <dir>]
+ *     [--fetch-connections 4] [--cpu-prof <dir>] [--skip-fetch] [--keep-data]
+ *     [--broker-node-args=--perf-basic-prof]
  *
  * Produce: batches of 100-byte records (about 64 KiB each, uncompressed, no producer id) are
  * encoded once with src/protocol's encodeRecordBatch, wrapped in one pre-encoded Produce request
@@ -52,6 +53,8 @@ const { values: args } = parseArgs({
     'fetch-connections': { type: 'string', default: '4' },
     'cpu-prof': { type: 'string' },
     'keep-data': { type: 'boolean', default: false },
+    'skip-fetch': { type: 'boolean', default: false },
+    'broker-node-args': { type: 'string', default: '' },
   },
 })
 const recordsWanted = Number(args.records)
@@ -318,6 +321,7 @@ async function main(): Promise<void> {
     settings: { 'num.partitions': partitions },
     ...(args['cpu-prof'] !== undefined && { cpuProfileDir: args['cpu-prof'] }),
     keepDataDir: args['keep-data'],
+    nodeArgs: args['broker-node-args'].split(' ').filter((a) => a.length > 0),
   })
   try {
     console.log(
@@ -327,8 +331,7 @@ async function main(): Promise<void> {
     const topic = await createTopic(broker)
     const produced = await produce(broker, perBatch)
     report('produce', produced)
-    const fetched = await fetchAll(broker, topic, produced.perPartition)
-    report('fetch', fetched)
+    if (!args['skip-fetch']) report('fetch', await fetchAll(broker, topic, produced.perPartition))
     console.log(`broker RSS ${broker.rssMiB().toFixed(0)} MiB`)
   } finally {
     await broker.stop()

@@ -11,9 +11,9 @@ import type { BrokerConfig, Listener } from '../common/config/broker-config.js'
 import type { Logger } from '../common/logger.js'
 import { MetadataStore } from '../metadata/metadata-store.js'
 import { KafkaListener } from '../network/listener.js'
-import { setExternalTransfer } from '../network/response-writer.js'
+import { setFileTransfer } from '../network/response-writer.js'
 import { ReplicaManager } from '../replication/replica-manager.js'
-import { LogManager, type ReadPlan, transferTo } from '../storage/index.js'
+import { LogManager, type ReadPlan, writeToSocket } from '../storage/index.js'
 import type { TopicConfig } from '../common/config/topic-config.js'
 import { toLogConfig } from '../replication/log-config.js'
 import type { BrokerContext } from './broker-context.js'
@@ -99,9 +99,10 @@ export class Broker {
       deleteRecordsHandler(context),
     ]
     const processor = new BrokerRequestProcessor(handlers, logger.child('requests'))
-    setExternalTransfer((socket, chunks) => {
-      // The only external chunks the protocol writer ever receives are storage read plans.
-      transferTo(socket, chunks as ReadonlyArray<Buffer | ReadPlan>)
+    // The only external chunks the protocol writer ever receives are storage read plans.
+    setFileTransfer({
+      writeToFd: (fd, parts, skip) => writeToSocket(fd, parts as ReadonlyArray<Buffer | ReadPlan>, skip),
+      views: (chunk) => (chunk as ReadPlan).toBuffers(),
     })
 
     const listeners: KafkaListener[] = []

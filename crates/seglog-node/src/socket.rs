@@ -8,18 +8,35 @@ use crate::read_plan::ReadPlan;
 
 /// Writes `parts` in order to the non-blocking socket `fd`: Buffers with writev, ReadPlans with
 /// sendfile(2) from the segment files. Returns the bytes written; stops early (without
-/// blocking) when the socket's send buffer is full, and the caller sends the rest through Node.
+/// blocking) when the socket's send buffer is full, and the caller sends the rest through Node
+/// or calls again later with `skip` = the bytes already written, to go on where it stopped.
 /// The caller must make sure nothing is queued on the socket in Node (else bytes would reorder).
 /// Synchronous, on the calling thread; it never waits.
-#[napi(ts_args_type = "fd: number, parts: Array<Buffer | ReadPlan>")]
-pub(crate) fn write_to_socket(fd: i32, parts: Vec<Either<BufferSlice<'_>, ClassInstance<'_, ReadPlan>>>) -> napi::Result<i64, String> {
+#[napi(ts_args_type = "fd: number, parts: Array<Buffer | ReadPlan>, skip?: number")]
+pub(crate) fn write_to_socket(
+    fd: i32,
+    parts: Vec<Either<BufferSlice<'_>, ClassInstance<'_, ReadPlan>>>,
+    skip: Option<i64>,
+) -> napi::Result<i64, String> {
+    let mut skip = skip.unwrap_or(0).max(0) as u64;
     let mut out: Vec<Part<'_>> = Vec::with_capacity(parts.len());
     for part in &parts {
         match part {
-            Either::A(bytes) => out.push(Part::Bytes(bytes)),
+            Either::A(bytes) => {
+                let bytes: &[u8] = bytes;
+                let from = skip.min(bytes.len() as u64);
+                skip -= from;
+                if (from as usize) < bytes.len() {
+                    out.push(Part::Bytes(&bytes[from as usize..]));
+                }
+            }
             Either::B(plan) => {
                 for slice in &plan.inner.slices {
-                    out.push(Part::File { file: slice.records.file(), position: slice.position, len: slice.len });
+                    let from = skip.min(slice.len as u64);
+                    skip -= from;
+                    if (from as usize) < slice.len {
+                        out.push(Part::File { file: slice.records.file(), position: slice.position + from, len: slice.len - from as usize });
+                    }
                 }
             }
         }
