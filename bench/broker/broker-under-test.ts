@@ -21,6 +21,8 @@ export interface BrokerUnderTestOptions {
   readonly keepDataDir?: boolean
   /** More options for the broker's node, e.g. --perf-basic-prof for `perf record`. */
   readonly nodeArgs?: readonly string[]
+  /** Another build's dist/src/cli/main.js, to compare two builds with one driver. */
+  readonly cli?: string
 }
 
 export class BrokerUnderTest {
@@ -42,7 +44,7 @@ export class BrokerUnderTest {
     const dataDir = mkdtempSync(join(tmpdir(), 'samsa-bench-'))
     const nodeArgs = [...(options.nodeArgs ?? [])]
     if (options.cpuProfileDir !== undefined) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir)
-    const args = [...nodeArgs, CLI, 'start', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn']
+    const args = [...nodeArgs, options.cli ?? CLI, 'start', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn']
     for (const [key, value] of Object.entries(options.settings)) args.push('--set', `${key}=${value}`)
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
     const address = await new Promise<{ host: string; port: number }>((resolve, reject) => {

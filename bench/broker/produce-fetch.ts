@@ -4,8 +4,8 @@
  *
  *   npm run build && npm run bench:broker -- [--records 4000000] [--partitions 8]
  *     [--record-bytes 100] [--batch-bytes 65536] [--connections 4] [--in-flight 8]
- *     [--fetch-connections 4] [--cpu-prof <dir>] [--skip-fetch] [--keep-data]
- *     [--broker-node-args=--perf-basic-prof]
+ *     [--fetch-connections 4] [--fetch-rounds 1] [--cpu-prof <dir>] [--skip-fetch] [--keep-data]
+ *     [--broker-node-args=--perf-basic-prof] [--broker-cli <other build>/dist/src/cli/main.js]
  *
  * Produce: batches of 100-byte records (about 64 KiB each, uncompressed, no producer id) are
  * encoded once with src/protocol's encodeRecordBatch, wrapped in one pre-encoded Produce request
@@ -55,6 +55,8 @@ const { values: args } = parseArgs({
     'keep-data': { type: 'boolean', default: false },
     'skip-fetch': { type: 'boolean', default: false },
     'broker-node-args': { type: 'string', default: '' },
+    'broker-cli': { type: 'string' },
+    'fetch-rounds': { type: 'string', default: '1' },
   },
 })
 const recordsWanted = Number(args.records)
@@ -322,6 +324,7 @@ async function main(): Promise<void> {
     ...(args['cpu-prof'] !== undefined && { cpuProfileDir: args['cpu-prof'] }),
     keepDataDir: args['keep-data'],
     nodeArgs: args['broker-node-args'].split(' ').filter((a) => a.length > 0),
+    ...(args['broker-cli'] !== undefined && { cli: args['broker-cli'] }),
   })
   try {
     console.log(
@@ -331,7 +334,8 @@ async function main(): Promise<void> {
     const topic = await createTopic(broker)
     const produced = await produce(broker, perBatch)
     report('produce', produced)
-    if (!args['skip-fetch']) report('fetch', await fetchAll(broker, topic, produced.perPartition))
+    const rounds = args['skip-fetch'] ? 0 : Number(args['fetch-rounds'])
+    for (let round = 0; round < rounds; round++) report('fetch', await fetchAll(broker, topic, produced.perPartition))
     console.log(`broker RSS ${broker.rssMiB().toFixed(0)} MiB`)
   } finally {
     await broker.stop()
