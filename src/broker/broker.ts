@@ -19,9 +19,16 @@ import { toLogConfig } from '../replication/log-config.js'
 import type { BrokerContext } from './broker-context.js'
 import { DelayedFetchPurgatory } from './delayed-fetch.js'
 import type { ApiHandler } from './handler.js'
+import { alterConfigsHandler } from './handlers/alter-configs.js'
 import { apiVersionsHandler } from './handlers/api-versions.js'
+import { createPartitionsHandler } from './handlers/create-partitions.js'
+import { createTopicsHandler } from './handlers/create-topics.js'
 import { deleteRecordsHandler } from './handlers/delete-records.js'
+import { deleteTopicsHandler } from './handlers/delete-topics.js'
+import { describeClusterHandler } from './handlers/describe-cluster.js'
+import { describeConfigsHandler } from './handlers/describe-configs.js'
 import { fetchHandler } from './handlers/fetch.js'
+import { incrementalAlterConfigsHandler } from './handlers/incremental-alter-configs.js'
 import { initProducerIdHandler } from './handlers/init-producer-id.js'
 import { listOffsetsHandler } from './handlers/list-offsets.js'
 import { metadataHandler } from './handlers/metadata.js'
@@ -97,6 +104,13 @@ export class Broker {
       initProducerIdHandler(context),
       offsetForLeaderEpochHandler(context),
       deleteRecordsHandler(context),
+      createTopicsHandler(context),
+      deleteTopicsHandler(context),
+      createPartitionsHandler(context),
+      describeConfigsHandler(context),
+      alterConfigsHandler(context),
+      incrementalAlterConfigsHandler(context),
+      describeClusterHandler(context),
     ]
     const processor = new BrokerRequestProcessor(handlers, logger.child('requests'))
     // The only external chunks the protocol writer ever receives are storage read plans.

@@ -10,22 +10,47 @@
 import type { BrokerConfig } from '../common/config/broker-config.js'
 import { type TopicConfig, parseTopicOverrides } from '../common/config/topic-config.js'
 import type { Logger } from '../common/logger.js'
+import { ZERO_UUID } from '../common/uuid.js'
 import { type MetadataStore, TopicError, type TopicMetadata } from '../metadata/metadata-store.js'
+import { isInternalTopic } from '../metadata/topic-name.js'
 import type { ReplicaManager } from '../replication/replica-manager.js'
 import type { LogManager } from '../storage/index.js'
 
+/** The brokers one partition is placed on, as CreateTopics and CreatePartitions name them. */
+export interface ReplicaAssignment {
+  /** The partition index (CreateTopics; CreatePartitions numbers new partitions in order). */
+  readonly partitionIndex?: number
+  readonly brokerIds: readonly number[]
+}
+
 export interface CreateTopicOptions {
-  /** -1 takes num.partitions. */
+  /** -1 takes num.partitions (and must be -1 with assignments). */
   readonly partitions: number
-  /** -1 takes default.replication.factor. */
+  /** -1 takes default.replication.factor (and must be -1 with assignments). */
   readonly replicationFactor: number
+  /** A manual placement of every partition, in place of partitions and replicationFactor. */
+  readonly assignments?: readonly ReplicaAssignment[]
   readonly configs?: Readonly<Record<string, string>>
   /** Check everything, change nothing (CreateTopics validate_only). */
   readonly validateOnly?: boolean
 }
 
+export interface CreatePartitionsOptions {
+  /** Where the new partitions go, one entry per new partition; null lets the broker place them. */
+  readonly assignments?: readonly ReplicaAssignment[] | null
+  readonly validateOnly?: boolean
+}
+
 /** The number of brokers in this cluster; replication factors above it cannot be placed. */
 const BROKER_COUNT = 1
+
+/**
+ * The most partitions one request may create, across all its topics (Kafka's KRaft controller
+ * has the same limit and the same answer, POLICY_VIOLATION). Each partition is a directory with
+ * open files, so an unbounded count from one request would exhaust the broker; checking the
+ * count first also means no request makes us allocate per requested partition.
+ */
+export const MAX_PARTITIONS_PER_REQUEST = 10_000
 
 export class TopicManager {
   readonly #config: BrokerConfig
@@ -48,6 +73,11 @@ export class TopicManager {
     return this.#metadata
   }
 
+  /** Replicas per partition: every partition lives on this one broker. */
+  get replicationFactor(): number {
+    return BROKER_COUNT
+  }
+
   /** Opens every known topic's partitions and removes logs that belong to no known topic. */
   async load(): Promise<void> {
     for (const topic of this.#metadata.topics()) {
@@ -67,25 +97,102 @@ export class TopicManager {
     return { ...this.#config.topicDefaults(), ...this.#metadata.overrides(topicName) }
   }
 
-  /** Creates a topic and its partition logs. Rejects with TopicError naming Kafka's error. */
+  /**
+   * The partition count a CreateTopics entry asks for, as Kafka counts it against the
+   * per-request limit (-1 is num.partitions, an assignment list is its length, nonsense is 0).
+   */
+  requestedPartitions(partitions: number, assignments: number): number {
+    if (assignments > 0) return assignments
+    if (partitions === -1) return this.#config.get('num.partitions')
+    return partitions > 0 ? partitions : 0
+  }
+
+  /**
+   * Creates a topic and its partition logs. Rejects with TopicError naming Kafka's error, after
+   * checking in Kafka's order: the name, the configs, then the placement (assignments, or the
+   * replication factor and partition count).
+   */
   async createTopic(name: string, options: CreateTopicOptions): Promise<TopicMetadata> {
-    const partitions = options.partitions === -1 ? this.#config.get('num.partitions') : options.partitions
-    const replicationFactor = options.replicationFactor === -1 ? this.#config.get('default.replication.factor') : options.replicationFactor
-    if (replicationFactor < 1) {
-      throw new TopicError('INVALID_REPLICATION_FACTOR', `Replication factor must be at least 1, not ${replicationFactor}.`)
-    }
-    if (replicationFactor > BROKER_COUNT) {
-      throw new TopicError('INVALID_REPLICATION_FACTOR', `Replication factor: ${replicationFactor} larger than available brokers: ${BROKER_COUNT}.`)
-    }
+    this.#metadata.validateNewTopicName(name)
     const configs = options.configs ?? {}
+    try {
+      parseTopicOverrides(Object.entries(configs))
+    } catch (error) {
+      throw new TopicError('INVALID_CONFIG', (error as Error).message)
+    }
+    const partitions = this.#placement(name, options)
     if (options.validateOnly === true) {
       this.#metadata.validateNewTopic(name, partitions, configs)
-      return { name, topicId: '', partitions, configs: { ...configs }, internal: false }
+      return { name, topicId: ZERO_UUID, partitions, configs: { ...configs }, internal: isInternalTopic(name) }
     }
     const topic = await this.#metadata.createTopic(name, partitions, configs)
     await this.#replicas.ensurePartitions(topic, this.effectiveConfig(name))
     this.#logger.info('created topic', { topic: name, partitions, topicId: topic.topicId })
     return topic
+  }
+
+  /** The partition count of a new topic, once its placement is known to be possible. */
+  #placement(name: string, options: CreateTopicOptions): number {
+    const assignments = options.assignments ?? []
+    if (assignments.length > 0) {
+      if (options.replicationFactor !== -1) {
+        throw new TopicError('INVALID_REQUEST', `Topic '${name}' has a manual partition assignment, so its replication factor must be -1, not ${options.replicationFactor}.`)
+      }
+      if (options.partitions !== -1) {
+        throw new TopicError('INVALID_REQUEST', `Topic '${name}' has a manual partition assignment, so its partition count must be -1, not ${options.partitions}.`)
+      }
+      checkPartitionLimit(assignments.length)
+      const seen = new Set<number>()
+      let replicationFactor: number | undefined
+      for (const { partitionIndex, brokerIds } of assignments) {
+        if (partitionIndex !== undefined && seen.has(partitionIndex)) {
+          throw new TopicError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment places partition ${partitionIndex} more than once.`)
+        }
+        if (partitionIndex !== undefined) seen.add(partitionIndex)
+        this.#checkReplicas(brokerIds, replicationFactor)
+        replicationFactor = brokerIds.length
+      }
+      for (let index = 0; index < assignments.length; index++) {
+        if (!seen.has(index)) {
+          throw new TopicError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment must number partitions 0 to ${assignments.length - 1} without gaps; partition ${index} is missing.`)
+        }
+      }
+      return assignments.length
+    }
+    const { replicationFactor: askedFactor, partitions: askedPartitions } = options
+    if (askedFactor < -1 || askedFactor === 0) {
+      throw new TopicError('INVALID_REPLICATION_FACTOR', `Replication factor must be at least 1, or -1 for default.replication.factor, not ${askedFactor}.`)
+    }
+    if (askedPartitions < -1 || askedPartitions === 0 || !Number.isInteger(askedPartitions)) {
+      throw new TopicError('INVALID_PARTITIONS', `Number of partitions must be at least 1, or -1 for num.partitions, not ${askedPartitions}.`)
+    }
+    const replicationFactor = askedFactor === -1 ? this.#config.get('default.replication.factor') : askedFactor
+    const partitions = askedPartitions === -1 ? this.#config.get('num.partitions') : askedPartitions
+    if (replicationFactor > BROKER_COUNT) {
+      throw new TopicError('INVALID_REPLICATION_FACTOR', `Replication factor: ${replicationFactor} larger than available brokers: ${BROKER_COUNT}.`)
+    }
+    checkPartitionLimit(partitions)
+    return partitions
+  }
+
+  /** A manual replica list must name this broker exactly once (it is the only one there is). */
+  #checkReplicas(brokerIds: readonly number[], replicationFactor: number | undefined): void {
+    if (brokerIds.length === 0) {
+      throw new TopicError('INVALID_REPLICA_ASSIGNMENT', 'The manual partition assignment has a partition with no replicas.')
+    }
+    const seen = new Set<number>()
+    for (const brokerId of brokerIds) {
+      if (brokerId !== this.#config.nodeId) {
+        throw new TopicError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment names broker ${brokerId}, but the only broker in this cluster is ${this.#config.nodeId}.`)
+      }
+      if (seen.has(brokerId)) {
+        throw new TopicError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment names broker ${brokerId} more than once for one partition.`)
+      }
+      seen.add(brokerId)
+    }
+    if (replicationFactor !== undefined && brokerIds.length !== replicationFactor) {
+      throw new TopicError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment gives a partition ${brokerIds.length} replica(s) where the others have ${replicationFactor}.`)
+    }
   }
 
   /**
@@ -103,6 +210,7 @@ export class TopicManager {
     return pending
   }
 
+  /** Deletes a topic: from metadata first, then its logs. Internal topics cannot be deleted. */
   async deleteTopic(name: string): Promise<TopicMetadata> {
     const topic = this.#metadata.topic(name)
     if (topic === undefined) throw new TopicError('UNKNOWN_TOPIC_OR_PARTITION', `Topic '${name}' does not exist.`)
@@ -113,28 +221,79 @@ export class TopicManager {
     return removed
   }
 
-  async createPartitions(name: string, totalCount: number, validateOnly = false): Promise<TopicMetadata> {
+  /**
+   * Grows a topic to `totalCount` partitions. Internal topics keep their count: the partition
+   * of __consumer_offsets a group maps to decides its coordinator, so it must never change.
+   * `options` may still be the bare validateOnly flag of the first version of this method.
+   */
+  async createPartitions(name: string, totalCount: number, options: CreatePartitionsOptions | boolean = {}): Promise<TopicMetadata> {
+    const { assignments = null, validateOnly = false } = typeof options === 'boolean' ? { validateOnly: options } : options
     const topic = this.#metadata.topic(name)
     if (topic === undefined) throw new TopicError('UNKNOWN_TOPIC_OR_PARTITION', `Topic '${name}' does not exist.`)
-    if (!Number.isInteger(totalCount) || totalCount <= topic.partitions) {
-      throw new TopicError('INVALID_PARTITIONS', `Topic '${name}' has ${topic.partitions} partitions; the new count must be larger, not ${totalCount}.`)
+    if (topic.internal) {
+      throw new TopicError('INVALID_TOPIC_EXCEPTION', `Topic '${name}' is internal; its partition count decides where groups are coordinated and cannot change.`)
+    }
+    if (totalCount === topic.partitions) {
+      throw new TopicError('INVALID_PARTITIONS', `Topic '${name}' already has ${topic.partitions} partition(s).`)
+    }
+    if (!Number.isInteger(totalCount) || totalCount < topic.partitions) {
+      throw new TopicError('INVALID_PARTITIONS', `Topic '${name}' has ${topic.partitions} partition(s); the new count must be larger, not ${totalCount}.`)
+    }
+    const additional = totalCount - topic.partitions
+    checkPartitionLimit(additional)
+    if (assignments !== null) {
+      if (assignments.length !== additional) {
+        throw new TopicError('INVALID_REPLICA_ASSIGNMENT', `Adding ${additional} partition(s) needs ${additional} assignment(s), not ${assignments.length}.`)
+      }
+      for (const { brokerIds } of assignments) this.#checkReplicas(brokerIds, BROKER_COUNT)
     }
     if (validateOnly) return { ...topic, partitions: totalCount }
     const updated = await this.#metadata.createPartitions(name, totalCount)
     await this.#replicas.ensurePartitions(updated, this.effectiveConfig(name))
+    this.#logger.info('added partitions', { topic: name, partitions: totalCount })
     return updated
   }
 
   /** Replaces a topic's overrides and applies the new effective configuration to its partitions. */
-  async setTopicConfigs(name: string, configs: Readonly<Record<string, string>>, validateOnly = false): Promise<void> {
-    if (this.#metadata.topic(name) === undefined) throw new TopicError('UNKNOWN_TOPIC_OR_PARTITION', `Topic '${name}' does not exist.`)
-    try {
-      parseTopicOverrides(Object.entries(configs))
-    } catch (error) {
-      throw new TopicError('INVALID_CONFIG', (error as Error).message)
+  setTopicConfigs(name: string, configs: Readonly<Record<string, string>>, validateOnly = false): Promise<void> {
+    return this.alterTopicConfigs(name, () => configs, validateOnly)
+  }
+
+  /**
+   * Changes a topic's overrides to what `update` makes of the current ones, then applies the new
+   * effective configuration to the live partitions at once. Concurrent alterations of one topic
+   * are applied one after the other, each to the other's result. `update` may throw a TopicError
+   * (or a SAMSA_CONFIG error, reported as INVALID_CONFIG) to refuse the change.
+   */
+  async alterTopicConfigs(
+    name: string,
+    update: (current: Readonly<Record<string, string>>) => Readonly<Record<string, string>>,
+    validateOnly = false,
+  ): Promise<void> {
+    const topic = this.#metadata.topic(name)
+    if (topic === undefined) throw new TopicError('UNKNOWN_TOPIC_OR_PARTITION', `Topic '${name}' does not exist.`)
+    const guarded = (current: Readonly<Record<string, string>>): Readonly<Record<string, string>> => {
+      try {
+        const next = update(current)
+        parseTopicOverrides(Object.entries(next))
+        return next
+      } catch (error) {
+        if (error instanceof TopicError) throw error
+        throw new TopicError('INVALID_CONFIG', (error as Error).message)
+      }
     }
-    if (validateOnly) return
-    await this.#metadata.setTopicConfigs(name, configs)
+    if (validateOnly) {
+      guarded(topic.configs)
+      return
+    }
+    await this.#metadata.updateTopicConfigs(name, guarded)
     this.#replicas.updateConfig(name, this.effectiveConfig(name))
+    this.#logger.info('changed topic configs', { topic: name, configs: this.#metadata.topic(name)?.configs })
+  }
+}
+
+function checkPartitionLimit(count: number): void {
+  if (count > MAX_PARTITIONS_PER_REQUEST) {
+    throw new TopicError('POLICY_VIOLATION', `Excessively large number of partitions per request: ${count} asked for, at most ${MAX_PARTITIONS_PER_REQUEST} allowed.`)
   }
 }

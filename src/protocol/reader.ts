@@ -74,9 +74,14 @@ export class Reader {
 
   readInt64(): bigint {
     if (this.offset + 8 > this.end) throw this.#short('int64', 8)
-    const value = this.buffer.readBigInt64BE(this.offset)
-    this.offset += 8
-    return value
+    const b = this.buffer
+    const o = this.offset
+    this.offset = o + 8
+    const high = (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!
+    const low = ((b[o + 4]! << 24) | (b[o + 5]! << 16) | (b[o + 6]! << 8) | b[o + 7]!) >>> 0
+    // Below 2^53 one BigInt from an exact number is cheaper than composing two.
+    if (high >= -0x20_0000 && high <= 0x1f_ffff) return BigInt(high * 0x1_0000_0000 + low)
+    return (BigInt(high) << 32n) + BigInt(low)
   }
 
   readFloat64(): number {
@@ -292,7 +297,9 @@ export class Reader {
     const count = this.readUnsignedVarint()
     if (count === 0) return
     // Each tagged field needs at least a tag byte and a size byte.
-    this.#checkCount(count, 2)
+    if (count * 2 > this.end - this.offset) {
+      throw protocolError(`tagged field count ${count} exceeds what the ${this.end - this.offset} remaining bytes can hold`)
+    }
     for (let i = 0; i < count; i++) {
       const tag = this.readUnsignedVarint()
       const size = this.readUnsignedVarint()

@@ -18,7 +18,7 @@
  * buffer), not copies.
  */
 import { type Crc32c, crc32c as pureCrc32c } from './crc32c.js'
-import { atPath, protocolError, withContext } from './protocol-error.js'
+import { protocolError, withContext } from './protocol-error.js'
 import { Reader } from './reader.js'
 import {
   ATTRIBUTES_OFFSET,
@@ -391,7 +391,7 @@ export function decodeRecords(section: Buffer, count: number): DecodedRecord[] {
   try {
     for (; i < count; i++) records.push(decodeRecord(reader))
   } catch (error) {
-    throw atPath(error, `records[${i}]`)
+    throw withContext(error, `record ${i}`)
   }
   if (reader.remaining !== 0) {
     throw protocolError(`${reader.remaining} bytes follow the ${count} records the batch declares`)
@@ -431,6 +431,7 @@ function readBytesField(reader: Reader, what: string): Buffer | null {
   const length = reader.readVarint()
   if (length === -1) return null
   if (length < 0) throw protocolError(`${what} length ${length} is negative`)
+  if (length > reader.remaining) throw protocolError(`${what} length ${length} exceeds the ${reader.remaining} bytes remaining`)
   return reader.readRawBytes(length)
 }
 

@@ -190,8 +190,12 @@ export const field = {
   int8: <const O extends FieldOptions<number> = {}>(options?: O) => make<number, number, IsOptional<O>>('int8', options),
   int16: <const O extends FieldOptions<number> = {}>(options?: O) => make<number, number, IsOptional<O>>('int16', options),
   int32: <const O extends FieldOptions<number> = {}>(options?: O) => make<number, number, IsOptional<O>>('int32', options),
-  /** INT64 decodes as bigint: exact for any value a peer sends. */
-  int64: <const O extends FieldOptions<bigint> = {}>(options?: O) => make<bigint, bigint, IsOptional<O>>('int64', options),
+  /**
+   * INT64 decodes as bigint, exact for any value a peer sends. Encoding also takes a number when
+   * it is a safe integer (storage keeps offsets and timestamps as numbers).
+   */
+  int64: <const O extends FieldOptions<bigint> = {}>(options?: O) =>
+    make<bigint, bigint | number, IsOptional<O>>('int64', options),
   uint16: <const O extends FieldOptions<number> = {}>(options?: O) => make<number, number, IsOptional<O>>('uint16', options),
   uint32: <const O extends FieldOptions<number> = {}>(options?: O) => make<number, number, IsOptional<O>>('uint32', options),
   float64: <const O extends FieldOptions<number> = {}>(options?: O) =>
@@ -206,7 +210,8 @@ export const field = {
   uuid: <const O extends FieldOptions<string> = {}>(options?: O) => make<string, string, IsOptional<O>>('uuid', options),
   /**
    * Record data (one or more RecordBatches), never looked into by the codec: decodes to a Buffer
-   * view or null; encodes from a Buffer, null, or an external chunk carried by reference.
+   * view or null; encodes from a Buffer, null, or an external chunk. External chunks, and Buffers
+   * of RECORDS_BY_REFERENCE_BYTES or more, go into the output by reference, uncopied.
    */
   records: <const O extends FieldOptions<null> = {}>(options?: O) =>
     make<OrNull<O, Buffer>, OrNull<O, Buffer | ExternalChunk>, IsOptional<O>>('records', options),

@@ -4,17 +4,25 @@
  *
  * Sizing, for the 2-core machines Samsa is built and measured on:
  * - `maxThreads` = available cores (2 here). Codec tasks are pure CPU, so threads beyond the core
- *   count only add context switches; piscina's default (1.5x cores) would oversubscribe. Two
- *   workers at full speed leave the event loop sharing cores with them, which is why workers run
- *   at a lower priority (`niceIncrement`): the main thread's event-loop delay p99 stays in
- *   single-digit milliseconds while both workers compress flat out (bench/micro/codecs,
- *   pool-event-loop-delay.bench.ts; figures in the report of issue 5).
+ *   count only add context switches; piscina's default (1.5x cores) would oversubscribe. Workers
+ *   run at a lower priority (`niceIncrement` 5) so the event loop wins a core when it wakes.
+ *   Measured while 2 workers gzip 1 MiB tasks flat out (bench/micro/codecs/
+ *   pool-event-loop-delay.bench.ts, 4 s per row, other builds running, load average 2-4.7),
+ *   main-thread event-loop delay p99 / gzip MB/s: idle pool 1.8-2.4 ms; 2 threads nice 5
+ *   4.4-6.2 ms / 82-104; 2 threads nice 0 7.3-9.5 ms / 69-74; 1 thread 5.7-9.0 ms / 47-51;
+ *   3 threads 8.7-32.5 ms / 37-74. Two threads double throughput over one at similar delay;
+ *   a third only adds delay.
  * - `minThreads` 1: one warm worker for the common trickle, the second starts on demand and
  *   `idleTimeout` 30 s keeps it across bursts instead of paying thread start-up per burst.
  * - A bounded queue: at most `maxQueue` tasks wait for a thread (default 4 per thread). Each queued
  *   task holds its input buffers, so the bound caps memory; and with a short queue a full pool
  *   is felt at once by whoever produces work. `run` then *waits* for room (FIFO) instead of
  *   failing; `isSaturated` and `whenRoom()` let a socket reader pause before it reads more.
+ *
+ * What to send here: work of a millisecond or more, batched (a round trip costs ~25-50 µs).
+ * gzip (75-95 MB/s) and zstd (380-540 MB/s) compression qualify at any batch size; lz4 and
+ * snappy decompress 1 MiB in under a millisecond on the event loop, and through the pool they
+ * yield less throughput (bench/micro/codecs: 1.1-1.4 GB/s pooled vs 1.5-2.3 GB/s inline).
  *
  * Buffers in task inputs and results are transferred, never cloned (see transfer.ts). Tasks
  * are pure functions in ./tasks, exported by name from ./worker.ts.

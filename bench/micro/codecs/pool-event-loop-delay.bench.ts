@@ -63,6 +63,7 @@ async function measure(options: WorkerPoolOptions | null): Promise<Outcome> {
 const configurations: Array<[string, WorkerPoolOptions | null]> = [
   ['no pool load (baseline)', null],
   ['2 threads, nice +5 (default)', { maxThreads: 2, niceIncrement: 5 }],
+  ['2 threads, nice +19', { maxThreads: 2, niceIncrement: 19 }],
   ['2 threads, nice 0', { maxThreads: 2, niceIncrement: 0 }],
   ['1 thread, nice 0', { maxThreads: 1, niceIncrement: 0 }],
   ['3 threads, nice 0 (oversubscribed)', { maxThreads: 3, niceIncrement: 0 }],

@@ -8,6 +8,9 @@
 //! `SEGLOG_CODEC_TOO_LARGE`, `SEGLOG_CODEC_UNSUPPORTED`, or Node's `ERR_INVALID_ARG_VALUE` for a
 //! malformed number argument.
 
+// `cargo test` compiles napi's registration out, which leaves the exports looking unused.
+#![cfg_attr(test, allow(dead_code))]
+
 use napi::bindgen_prelude::BufferSlice;
 use napi::Env;
 use napi_derive::napi;
@@ -46,9 +49,10 @@ pub(crate) fn decompress<'env>(
 }
 
 /// Copies the output into memory V8 owns. Node cannot move an external (Rust-owned) buffer to
-/// another thread: `postMessage` silently clones it, twice over. Worker results must move back to
-/// the event loop with a transfer, so one copy here is the cheaper path (measured in
-/// bench/micro/codecs).
+/// another thread: listed in a `postMessage` transfer list it is silently cloned instead (checked
+/// on Node 20: the source stays attached), and cloning costs a copy on each side (piscina: 1 MiB
+/// cloned p50 151 µs, transferred 29 µs). Worker results must move back to the event loop, so
+/// one copy here, on the worker thread, is the cheaper path.
 fn into_js_buffer<'env>(env: &'env Env, bytes: &[u8]) -> napi::Result<BufferSlice<'env>, String> {
     BufferSlice::copy_from(env, bytes)
         .map_err(|err| napi::Error::new(format!("{:?}", err.status), err.reason.clone()))

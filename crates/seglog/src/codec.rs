@@ -263,6 +263,34 @@ mod tests {
     }
 
     #[test]
+    fn random_bytes_behind_a_valid_magic_fail_cleanly() {
+        // Past the magic, so the decoders' inner parsers see the garbage.
+        let prefixes: [(Codec, &[u8]); 5] = [
+            (Codec::Gzip, &[0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff]),
+            (
+                Codec::Snappy,
+                &[
+                    0x82, b'S', b'N', b'A', b'P', b'P', b'Y', 0, 0, 0, 0, 1, 0, 0, 0, 1,
+                ],
+            ),
+            (Codec::Snappy, &[]),
+            (Codec::Lz4, &[0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0x82]),
+            (Codec::Zstd, &[0x28, 0xb5, 0x2f, 0xfd]),
+        ];
+        let mut rng = testdata::Rng::new(9);
+        for (codec, prefix) in prefixes {
+            for round in 0..500u64 {
+                let mut input = prefix.to_vec();
+                input.extend(random_bytes(rng.below(600) as usize, round));
+                match decompress(codec, &input, 1 << 20) {
+                    Ok(_) | Err(CodecError::Corrupt { .. }) | Err(CodecError::TooLarge { .. }) => {}
+                    Err(other) => panic!("{codec}: unexpected {other}"),
+                }
+            }
+        }
+    }
+
+    #[test]
     fn bit_flips_fail_cleanly_and_never_panic() {
         let input = json_records(20_000, 5);
         for codec in [Codec::Gzip, Codec::Snappy, Codec::Lz4, Codec::Zstd] {

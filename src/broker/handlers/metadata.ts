@@ -22,8 +22,33 @@ import { topicErrorCode } from './topic-errors.js'
 
 type TopicEntry = MetadataResponseInput['topics'][number]
 
-/** Kafka's AclOperation codes a topic's authorized operations report: READ..ALTER_CONFIGS. */
-const ALL_TOPIC_OPERATIONS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((bits, op) => bits | (1 << op), 0)
+/**
+ * Kafka's AclOperation codes, as bits of the authorized-operations fields. Samsa has no
+ * authorizer, so, like Kafka without one, every operation a resource type supports is allowed.
+ */
+const AclOperations = {
+  READ: 3,
+  WRITE: 4,
+  CREATE: 5,
+  DELETE: 6,
+  ALTER: 7,
+  DESCRIBE: 8,
+  CLUSTER_ACTION: 9,
+  DESCRIBE_CONFIGS: 10,
+  ALTER_CONFIGS: 11,
+  IDEMPOTENT_WRITE: 12,
+} as const
+
+const operationBits = (operations: ReadonlyArray<keyof typeof AclOperations>): number =>
+  operations.reduce((bits, op) => bits | (1 << AclOperations[op]), 0)
+
+/** What may be done to a topic: READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE and the config pair. */
+export const ALL_TOPIC_OPERATIONS = operationBits(['READ', 'WRITE', 'CREATE', 'DELETE', 'ALTER', 'DESCRIBE', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS'])
+
+/** What may be done to the cluster resource. */
+export const ALL_CLUSTER_OPERATIONS = operationBits([
+  'CREATE', 'ALTER', 'DESCRIBE', 'CLUSTER_ACTION', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS', 'IDEMPOTENT_WRITE',
+])
 
 export function metadataHandler(broker: BrokerContext) {
   const describe = (topic: TopicMetadata, includeOperations: boolean): TopicEntry => ({
@@ -62,7 +87,9 @@ export function metadataHandler(broker: BrokerContext) {
       } else {
         const autoCreate = request.allowAutoTopicCreation && broker.config.get('auto.create.topics.enable')
         topics = await Promise.all(
-          request.topics!.map(async ({ name, topicId }): Promise<TopicEntry> => {
+          distinctTopics(request.topics!).map(async ({ name, topicId }): Promise<TopicEntry> => {
+            // Lookups by id arrived with v12; v10-11 responses cannot even carry a null name.
+            if (name === null && context.apiVersion < 12) return failed('', topicId, KafkaErrorCodes.INVALID_REQUEST)
             if (name === null) {
               const byId = broker.metadata.topicById(topicId)
               return byId === undefined ? failed(null, topicId, KafkaErrorCodes.UNKNOWN_TOPIC_ID) : describe(byId, includeOperations)
@@ -87,14 +114,30 @@ export function metadataHandler(broker: BrokerContext) {
         clusterId: broker.metadata.clusterId,
         controllerId: broker.nodeId,
         topics,
-        clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+        clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
       }
     },
-    errorResponse(request, errorCode) {
+    errorResponse(request, errorCode, context) {
       return {
         brokers: [],
-        topics: (request.topics ?? []).map(({ name, topicId }) => ({ errorCode, name, topicId, partitions: [] })),
+        topics: (request.topics ?? []).map(({ name, topicId }) => ({
+          errorCode,
+          name: name === null && context.apiVersion < 12 ? '' : name,
+          topicId,
+          partitions: [],
+        })),
       }
     },
+  })
+}
+
+/** A topic asked for twice (by name, or by id) is answered once, as Kafka answers. */
+function distinctTopics<T extends { readonly name: string | null; readonly topicId: string }>(topics: readonly T[]): T[] {
+  const seen = new Set<string>()
+  return topics.filter(({ name, topicId }) => {
+    const key = name === null ? `id:${topicId}` : `name:${name}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
   })
 }

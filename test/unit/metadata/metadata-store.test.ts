@@ -63,6 +63,65 @@ describe('MetadataStore', () => {
   })
 })
 
+describe('MetadataStore batched writes', () => {
+  it('applies changes queued together in order, refusing only the bad ones, and keeps them all', async () => {
+    const dir = freshDir()
+    const store = await MetadataStore.open(dir, 1)
+    const names = Array.from({ length: 2000 }, (_, i) => `t${i}`)
+    const results = await Promise.allSettled([
+      ...names.map((name) => store.createTopic(name, 1)),
+      store.createTopic('t7', 1),
+      store.createTopic('a.b', 1),
+      store.createTopic('a_b', 1),
+      store.createPartitions('t3', 4),
+      store.deleteTopic('t5'),
+      store.deleteTopic('t5'),
+    ])
+    const refused = results.flatMap((r, i) => (r.status === 'rejected' ? [[i, (r.reason as TopicError).kafkaError]] : []))
+    expect(refused).toEqual([
+      [2000, 'TOPIC_ALREADY_EXISTS'],
+      [2002, 'INVALID_TOPIC_EXCEPTION'],
+      [2005, 'UNKNOWN_TOPIC_OR_PARTITION'],
+    ])
+    const reopened = await MetadataStore.open(dir, 1)
+    expect([...reopened.topics()]).toHaveLength(2000)
+    expect(reopened.topic('t3')?.partitions).toBe(4)
+    expect(reopened.topic('t5')).toBeUndefined()
+    expect(reopened.topic('a.b')).toBeDefined()
+    expect(new Set([...reopened.topics()].map((t) => t.topicId)).size).toBe(2000)
+  })
+})
+
+describe('MetadataStore topic configs', () => {
+  it('applies concurrent updates one after the other, each to the result of the last', async () => {
+    const store = await MetadataStore.open(freshDir(), 1)
+    await store.createTopic('t', 1, { 'retention.ms': '1000' })
+    await Promise.all(
+      ['segment.ms', 'flush.ms', 'retention.bytes'].map((name) => store.updateTopicConfigs('t', (current) => ({ ...current, [name]: '5000' }))),
+    )
+    expect(store.topic('t')?.configs).toEqual({ 'retention.ms': '1000', 'segment.ms': '5000', 'flush.ms': '5000', 'retention.bytes': '5000' })
+  })
+
+  it('refuses an invalid result as INVALID_CONFIG and keeps the old overrides, also on disk', async () => {
+    const dir = freshDir()
+    const store = await MetadataStore.open(dir, 1)
+    await store.createTopic('t', 1, { 'retention.ms': '1000' })
+    const refused = await rejection(store.updateTopicConfigs('t', () => ({ 'retention.ms': 'never' })))
+    expect([refused.kafkaError, refused.message]).toEqual(['INVALID_CONFIG', expect.stringContaining('retention.ms')])
+    expect((await rejection(store.setTopicConfigs('t', { 'no.such.setting': '1' }))).kafkaError).toBe('INVALID_CONFIG')
+    expect((await rejection(store.setTopicConfigs('missing', {}))).kafkaError).toBe('UNKNOWN_TOPIC_OR_PARTITION')
+    expect(store.topic('t')?.configs).toEqual({ 'retention.ms': '1000' })
+    expect((await MetadataStore.open(dir, 1)).topic('t')?.configs).toEqual({ 'retention.ms': '1000' })
+  })
+
+  it('checks a new name before its overrides and its overrides before its partition count', async () => {
+    const store = await MetadataStore.open(freshDir(), 1)
+    expect(() => store.validateNewTopic('bad name', 0, { 'no.such': '1' })).toThrowError(/characters other than/)
+    expect(() => store.validateNewTopic('fine', 0, { 'no.such': '1' })).toThrowError(/no\.such/)
+    expect(() => store.validateNewTopic('fine', 0, {})).toThrowError(/at least 1 partition/)
+  })
+})
+
 describe('MetadataStore producer ids', () => {
   it('never hands out an id twice, across reopens', async () => {
     const dir = freshDir()

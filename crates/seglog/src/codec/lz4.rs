@@ -223,6 +223,11 @@ fn decode_frame(
     Ok(())
 }
 
+/// Decodes one compressed block after the output. A block's size is unknown until it is decoded,
+/// and the decoder needs zeroed room: sizing that room at the frame's block maximum would zero
+/// (and allocate) 4 MiB to decode a 1 KiB record set in the 4 MiB-block frames kafkajs-lz4
+/// writes. So the room starts near the likely size (4x the compressed bytes, at least 64 KiB)
+/// and doubles on the rare block that expands further, re-decoding it.
 fn decode_block(
     data: &[u8],
     out: &mut BoundedOutput,
@@ -231,33 +236,41 @@ fn decode_block(
     block_max: usize,
     size_at: usize,
 ) -> Result<(), CodecError> {
-    let room = out.reserve_up_to(block_max);
-    let start = out.len();
-    let (history, tail) = out.zeroed_tail(room);
-    let result = if independent {
-        decompress_into(data, tail)
-    } else {
-        let frame_history = &history[frame_start..];
-        decompress_into_with_dict(
-            data,
-            tail,
-            &frame_history[frame_history.len().saturating_sub(WINDOW)..],
-        )
-    };
-    match result {
-        Ok(written) => {
-            out.truncate(start + written);
-            Ok(())
-        }
-        Err(err) => {
-            out.truncate(start);
-            match err {
-                // The budget, not the format, limited the room: the block would pass the limit.
-                DecompressError::OutputTooSmall { .. } if room < block_max => Err(out.too_large()),
-                err => Err(CodecError::corrupt(
-                    Codec::Lz4,
-                    format!("block at byte {size_at}: {err}"),
-                )),
+    let most = block_max.min(out.remaining());
+    let mut room = most.min(data.len().saturating_mul(4).max(64 * 1024));
+    loop {
+        out.reserve(room)?;
+        let start = out.len();
+        let (history, tail) = out.zeroed_tail(room);
+        let result = if independent {
+            decompress_into(data, tail)
+        } else {
+            let frame_history = &history[frame_start..];
+            let dictionary = &frame_history[frame_history.len().saturating_sub(WINDOW)..];
+            decompress_into_with_dict(data, tail, dictionary)
+        };
+        match result {
+            Ok(written) => {
+                out.truncate(start + written);
+                return Ok(());
+            }
+            Err(err) => {
+                out.truncate(start);
+                match err {
+                    DecompressError::OutputTooSmall { .. } if room < most => {
+                        room = room.saturating_mul(2).min(most)
+                    }
+                    // The budget, not the format, limited the room: the block would pass the limit.
+                    DecompressError::OutputTooSmall { .. } if most < block_max => {
+                        return Err(out.too_large())
+                    }
+                    err => {
+                        return Err(CodecError::corrupt(
+                            Codec::Lz4,
+                            format!("block at byte {size_at}: {err}"),
+                        ));
+                    }
+                }
             }
         }
     }
@@ -392,6 +405,31 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_small_payload_in_a_large_block_frame_does_not_reserve_the_block() {
+        let input = json_records(1000, 7);
+        let frame = reference_frame(&input, FrameInfo::new().block_size(BlockSize::Max4MB));
+        let output = decompress(&frame, 64 << 20).unwrap();
+        assert_eq!(output, input);
+        assert!(
+            output.capacity() <= 64 * 1024,
+            "capacity {}",
+            output.capacity()
+        );
+    }
+
+    #[test]
+    fn blocks_that_expand_far_beyond_the_first_guess_still_decode() {
+        let input = vec![b'a'; 4 << 20];
+        let frame = reference_frame(&input, FrameInfo::new().block_size(BlockSize::Max4MB));
+        assert!(frame.len() < 20_000, "the block expands more than 200x");
+        assert_eq!(decompress(&frame, 4 << 20).unwrap(), input);
+        assert!(matches!(
+            decompress(&frame, (4 << 20) - 1),
+            Err(CodecError::TooLarge { .. })
+        ));
     }
 
     #[test]

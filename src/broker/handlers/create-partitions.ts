@@ -1,0 +1,68 @@
+/**
+ * CreatePartitions: grow topics to a new partition count, optionally naming the brokers of each
+ * new partition (here they must all be this broker, once each).
+ *
+ * Per topic, as in Kafka: unknown → UNKNOWN_TOPIC_OR_PARTITION; a count that is not an increase
+ * → INVALID_PARTITIONS; assignments that do not match the number of new partitions, or name
+ * other brokers → INVALID_REPLICA_ASSIGNMENT; a topic named twice → INVALID_REQUEST. A request
+ * that would add more than MAX_PARTITIONS_PER_REQUEST partitions in all is refused for every
+ * topic (POLICY_VIOLATION) before anything is allocated. Internal topics keep their partition
+ * count (INVALID_TOPIC_EXCEPTION). validate_only checks and changes nothing; timeout_ms is not
+ * used, since the partitions exist when we answer.
+ */
+import { ApiKeys } from '../../protocol/api-keys.js'
+import type { CreatePartitionsRequest, CreatePartitionsResponseInput } from '../../protocol/messages/create-partitions.js'
+import type { BrokerContext } from '../broker-context.js'
+import { defineHandler } from '../handler.js'
+import { MAX_PARTITIONS_PER_REQUEST } from '../topic-manager.js'
+import { type ErrorResult, NO_ERROR, errorResult, refusal } from './topic-errors.js'
+
+type TopicResult = CreatePartitionsResponseInput['results'][number]
+type RequestedTopic = CreatePartitionsRequest['topics'][number]
+
+export function createPartitionsHandler(broker: BrokerContext) {
+  const result = (name: string, { errorCode, errorMessage }: ErrorResult): TopicResult => ({ name, errorCode, errorMessage })
+
+  return defineHandler({
+    apiKey: ApiKeys.CreatePartitions,
+    advertised: { min: 0, max: 3 },
+    async handle(request) {
+      const occurrences = new Map<string, number>()
+      const distinct: RequestedTopic[] = []
+      for (const topic of request.topics) {
+        const seen = occurrences.get(topic.name) ?? 0
+        if (seen === 0) distinct.push(topic)
+        occurrences.set(topic.name, seen + 1)
+      }
+
+      let added = 0
+      for (const { name, count } of distinct) {
+        const existing = broker.metadata.topic(name)
+        if (occurrences.get(name) === 1 && existing !== undefined && count > existing.partitions) added += count - existing.partitions
+      }
+      if (added > MAX_PARTITIONS_PER_REQUEST) {
+        const refused = refusal(
+          'POLICY_VIOLATION',
+          `Excessively large number of partitions per request: ${added} asked for, at most ${MAX_PARTITIONS_PER_REQUEST} allowed.`,
+        )
+        return { throttleTimeMs: 0, results: distinct.map((t) => result(t.name, refused)) }
+      }
+
+      const results = await Promise.all(
+        distinct.map(async ({ name, count, assignments }): Promise<TopicResult> => {
+          if (occurrences.get(name)! > 1) return result(name, refusal('INVALID_REQUEST', `Topic '${name}' appears more than once in the request.`))
+          try {
+            await broker.topics.createPartitions(name, count, { assignments, validateOnly: request.validateOnly })
+            return result(name, NO_ERROR)
+          } catch (error) {
+            return result(name, errorResult(error, broker.logger, { api: 'CreatePartitions', topic: name }))
+          }
+        }),
+      )
+      return { throttleTimeMs: 0, results }
+    },
+    errorResponse(request, errorCode) {
+      return { throttleTimeMs: 0, results: request.topics.map((t) => ({ name: t.name, errorCode, errorMessage: null })) }
+    },
+  })
+}

@@ -1,0 +1,52 @@
+/**
+ * DescribeCluster: the cluster id, the controller and the brokers, for admin clients (the Java
+ * admin's describeCluster; it falls back to Metadata only where this API is missing).
+ *
+ * A single broker is its own controller. v1 asks for broker endpoints (endpoint_type 1) or
+ * controller endpoints (2); a broker answers the latter MISMATCHED_ENDPOINT_TYPE, as Kafka's
+ * brokers do (controllers are described through bootstrap.controllers, which Samsa does not have),
+ * and any other type UNSUPPORTED_ENDPOINT_TYPE. Without an authorizer every cluster operation is
+ * allowed, so that is what include_cluster_authorized_operations reports.
+ */
+import { ApiKeys } from '../../protocol/api-keys.js'
+import { KafkaErrorCodes } from '../../protocol/error-codes.js'
+import { AUTHORIZED_OPERATIONS_OMITTED } from '../../protocol/messages/metadata.js'
+import type { BrokerContext } from '../broker-context.js'
+import { defineHandler } from '../handler.js'
+import { ALL_CLUSTER_OPERATIONS } from './metadata.js'
+
+const BROKER_ENDPOINTS = 1
+const CONTROLLER_ENDPOINTS = 2
+
+export function describeClusterHandler(broker: BrokerContext) {
+  return defineHandler({
+    apiKey: ApiKeys.DescribeCluster,
+    advertised: { min: 0, max: 1 },
+    handle(request, context) {
+      const endpointType = context.apiVersion >= 1 ? request.endpointType : BROKER_ENDPOINTS
+      const base = { throttleTimeMs: 0, endpointType, clusterId: broker.metadata.clusterId }
+      if (endpointType !== BROKER_ENDPOINTS) {
+        return {
+          ...base,
+          errorCode: endpointType === CONTROLLER_ENDPOINTS ? KafkaErrorCodes.MISMATCHED_ENDPOINT_TYPE : KafkaErrorCodes.UNSUPPORTED_ENDPOINT_TYPE,
+          errorMessage: endpointType === CONTROLLER_ENDPOINTS
+            ? 'This is a broker endpoint; Samsa has no separate controller endpoints to describe.'
+            : `Unknown endpoint type ${endpointType}; expected 1 (brokers).`,
+          controllerId: -1,
+          brokers: [],
+        }
+      }
+      return {
+        ...base,
+        errorCode: KafkaErrorCodes.NONE,
+        errorMessage: null,
+        controllerId: broker.nodeId,
+        brokers: broker.advertisedListeners().slice(0, 1).map((l) => ({ brokerId: broker.nodeId, host: l.host, port: l.port, rack: null })),
+        clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+      }
+    },
+    errorResponse(_request, errorCode) {
+      return { throttleTimeMs: 0, errorCode, errorMessage: null, clusterId: '', brokers: [] }
+    },
+  })
+}

@@ -1,0 +1,122 @@
+/**
+ * Settings as Kafka's DescribeConfigs reports them: each with its effective value, where that
+ * value comes from, whether it can be changed, its type and documentation, and its synonyms (the
+ * other places the value could come from, highest precedence first).
+ *
+ * Sources follow Kafka's rules for a broker without dynamic broker configs: a topic override is
+ * DYNAMIC_TOPIC_CONFIG; a broker setting given in server.properties, a SAMSA_* variable or a flag
+ * is STATIC_BROKER_CONFIG; anything else is DEFAULT_CONFIG. Broker settings are read-only (Samsa
+ * has no dynamic broker configs); topic settings are not.
+ */
+import { type BrokerConfig, type BrokerConfigName, brokerConfigDefs } from './broker-config.js'
+import { type ConfigDef, type ConfigType, formatValue } from './config-def.js'
+import { brokerConfigSynonyms, topicConfigSynonyms } from './config-synonyms.js'
+import { type TopicConfigName, parseTopicOverrides, topicConfigDefs } from './topic-config.js'
+
+/** Kafka's ConfigSource ids (DescribeConfigs v1+ config_source and synonym source). */
+export const ConfigSources = {
+  UNKNOWN: 0,
+  DYNAMIC_TOPIC_CONFIG: 1,
+  DYNAMIC_BROKER_CONFIG: 2,
+  DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
+  STATIC_BROKER_CONFIG: 4,
+  DEFAULT_CONFIG: 5,
+  DYNAMIC_BROKER_LOGGER_CONFIG: 6,
+} as const
+
+export type ConfigSourceId = (typeof ConfigSources)[keyof typeof ConfigSources]
+
+/** Kafka's ConfigType ids (DescribeConfigs v3+ config_type). */
+const configTypeIds: Record<ConfigType, number> = {
+  boolean: 1,
+  string: 2,
+  int: 3,
+  long: 5,
+  double: 6,
+  list: 7,
+  password: 9,
+}
+
+export interface ConfigSynonym {
+  readonly name: string
+  readonly value: string | null
+  readonly source: ConfigSourceId
+}
+
+export interface ConfigDescription {
+  readonly name: string
+  /** The effective value as text; null when unset (or sensitive). */
+  readonly value: string | null
+  readonly readOnly: boolean
+  readonly source: ConfigSourceId
+  /** True when the resource itself does not set it (DescribeConfigs v0's is_default). */
+  readonly isDefault: boolean
+  readonly sensitive: boolean
+  /** Highest precedence first; the entry's own override (if any) leads. */
+  readonly synonyms: readonly ConfigSynonym[]
+  /** Kafka's ConfigType id. */
+  readonly type: number
+  readonly documentation: string
+}
+
+/**
+ * Every topic setting of a topic with these overrides (text, as stored), on this broker.
+ * Throws SAMSA_CONFIG when an override does not parse (the store never holds such a one).
+ */
+export function describeTopicConfigs(broker: BrokerConfig, overrides: Readonly<Record<string, string>>): ConfigDescription[] {
+  const parsed = parseTopicOverrides(Object.entries(overrides)) as Record<string, unknown>
+  const defaults = broker.topicDefaults() as Record<string, unknown>
+  return (Object.keys(topicConfigDefs) as TopicConfigName[]).map((name) => {
+    const def = topicConfigDefs[name] as ConfigDef
+    const brokerSynonyms = topicConfigSynonyms[name].flatMap((brokerName) => brokerSynonymEntries(broker, brokerName))
+    const overridden = Object.hasOwn(parsed, name)
+    const value = formatValue(def, overridden ? parsed[name] : defaults[name])
+    const synonyms = overridden
+      ? [{ name, value, source: ConfigSources.DYNAMIC_TOPIC_CONFIG }, ...brokerSynonyms]
+      : brokerSynonyms
+    return {
+      name,
+      value,
+      readOnly: false,
+      source: synonyms[0]?.source ?? ConfigSources.DEFAULT_CONFIG,
+      isDefault: !overridden,
+      sensitive: def.type === 'password',
+      synonyms,
+      type: configTypeIds[def.type],
+      documentation: def.doc,
+    }
+  })
+}
+
+/** Every broker setting of this broker, as DescribeConfigs for resource type BROKER shows them. */
+export function describeBrokerConfigs(broker: BrokerConfig): ConfigDescription[] {
+  return (Object.keys(brokerConfigDefs) as BrokerConfigName[]).map((name) => {
+    const def = brokerConfigDefs[name] as ConfigDef
+    const synonyms = brokerConfigSynonyms(name).flatMap((synonym) => brokerSynonymEntries(broker, synonym))
+    const sensitive = def.type === 'password'
+    return {
+      name,
+      value: sensitive ? null : broker.describe(name),
+      readOnly: true,
+      source: synonyms[0]?.source ?? ConfigSources.DEFAULT_CONFIG,
+      isDefault: broker.sourceOf(name) === 'default',
+      sensitive,
+      synonyms,
+      type: configTypeIds[def.type],
+      documentation: def.doc,
+    }
+  })
+}
+
+/** Kafka lists a broker setting once for each level that has a value: static, then default. */
+function brokerSynonymEntries(broker: BrokerConfig, name: BrokerConfigName): ConfigSynonym[] {
+  const def = brokerConfigDefs[name] as ConfigDef
+  const entries: ConfigSynonym[] = []
+  if (broker.sourceOf(name) !== 'default') {
+    entries.push({ name, value: broker.describe(name), source: ConfigSources.STATIC_BROKER_CONFIG })
+  }
+  if (def.default !== null) {
+    entries.push({ name, value: formatValue(def, def.default), source: ConfigSources.DEFAULT_CONFIG })
+  }
+  return entries
+}
