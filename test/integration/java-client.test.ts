@@ -3,8 +3,8 @@
  * producer (idempotence on, acks=all: InitProducerId, Produce v11) and a consumer that assigns
  * partitions and reads from the beginning (Metadata, ListOffsets, OffsetForLeaderEpoch, Fetch).
  *
- * kafka-clients and its dependencies come from Maven Central through test/java/pom.xml, and the
- * small program in test/java/src is compiled with javac; both are cached under test/java/target.
+ * kafka-clients and its dependencies come from Maven Central through test/java/client/pom.xml, and the
+ * small program in test/java/client/src is compiled with javac; both are cached under its target/.
  * The tests are skipped, saying so, only when java, javac or mvn is not installed (.ci/run
  * installs them).
  */
@@ -18,7 +18,7 @@ import { type BrokerProcess, ROOT, startBroker } from '../helpers/broker-process
 import { byPartition, kcat, readWithKcat } from '../helpers/clients.js'
 import { WireClient } from '../helpers/wire-client.js'
 
-const JAVA_DIR = join(ROOT, 'test', 'java')
+const JAVA_DIR = join(ROOT, 'test', 'java', 'client')
 const LIB = join(JAVA_DIR, 'target', 'lib')
 const CLASSES = join(JAVA_DIR, 'target', 'classes')
 const SOURCE = join(JAVA_DIR, 'src', 'SamsaJavaClient.java')
