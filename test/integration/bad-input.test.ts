@@ -3,6 +3,7 @@
  * closed connection, or the right error code in the right place), and afterwards the broker still
  * serves a good request and the log holds exactly what it held before.
  */
+import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiKeys, KafkaErrorCodes, type RecordBatchInput, encodeRecordBatch } from '../../src/protocol/index.js'
 import { crc32c } from '../../src/protocol/crc32c.js'
@@ -132,6 +133,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await broker?.stop()
+  if (broker !== undefined) rmSync(broker.dataDir, { recursive: true, force: true })
 })
 
 describe('frames and headers', () => {

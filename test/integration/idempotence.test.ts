@@ -4,6 +4,7 @@
  * written again, epoch fencing, all of it rebuilt after a clean or a killed restart; and a
  * kafkajs idempotent producer whose lost response makes it retry, without a duplicate in the log.
  */
+import { rmSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Kafka, logLevel } from 'kafkajs'
 import { ApiKeys, KafkaErrorCodes, encodeRecordBatch } from '../../src/protocol/index.js'
@@ -19,6 +20,7 @@ let proxy: TcpProxy | undefined
 afterAll(async () => {
   await proxy?.close()
   for (const broker of brokers) await broker.stop()
+  for (const dir of new Set(brokers.map((b) => b.dataDir))) rmSync(dir, { recursive: true, force: true })
 })
 
 interface Producer {

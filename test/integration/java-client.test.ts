@@ -9,7 +9,7 @@
  * installs them).
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiKeys, batchBaseSequence, batchProducerId, encodeRecordBatch } from '../../src/protocol/index.js'
@@ -69,6 +69,7 @@ describe.skipIf(missingTools.length > 0)('Java client (kafka-clients 3.9)', () =
 
   afterAll(async () => {
     await broker?.stop()
+    if (broker !== undefined) rmSync(broker.dataDir, { recursive: true, force: true })
   })
 
   const COUNT = 10_000

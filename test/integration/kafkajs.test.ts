@@ -4,6 +4,7 @@
  * client's offset lookups and record deletion. Its group consumer runs once the broker serves
  * the group APIs.
  */
+import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Kafka, type Producer, logLevel } from 'kafkajs'
 import { ApiKeys } from '../../src/protocol/index.js'
@@ -26,6 +27,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await producer?.disconnect()
   await broker?.stop()
+  if (broker !== undefined) rmSync(broker.dataDir, { recursive: true, force: true })
 })
 
 const RECORDS = 100_000

@@ -3,6 +3,7 @@
  * (frame format) and zstd; kafkajs writes gzip, snappy and lz4; the broker stores the batches as they came and
  * every client reads every codec back.
  */
+import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs'
 import { ApiKeys, batchCompression } from '../../src/protocol/index.js'
@@ -18,6 +19,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await broker?.stop()
+  if (broker !== undefined) rmSync(broker.dataDir, { recursive: true, force: true })
 })
 
 const COUNT = 2_000

@@ -3,6 +3,7 @@
  * partitions read back by kcat, kafkajs and @platformatic/kafka, headers with null keys and
  * values, and offsets by timestamp.
  */
+import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Kafka, logLevel } from 'kafkajs'
 import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
@@ -16,6 +17,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await broker?.stop()
+  if (broker !== undefined) rmSync(broker.dataDir, { recursive: true, force: true })
 })
 
 const RECORDS = 100_000

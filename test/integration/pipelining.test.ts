@@ -2,6 +2,7 @@
  * A pipelining client against the real broker: many requests written at once on one
  * connection, answered in request order, with a parked Fetch and acks=0 Produces among them.
  */
+import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiKeys, KafkaErrorCodes, decodeResponse, encodeRecordBatch } from '../../src/protocol/index.js'
 import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
@@ -55,6 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await broker?.stop()
+  if (broker !== undefined) rmSync(broker.dataDir, { recursive: true, force: true })
 })
 
 describe('pipelining', () => {

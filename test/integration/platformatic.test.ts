@@ -3,6 +3,7 @@
  * InitProducerId, acks=all) with keyed records, every codec it writes read back by kcat and
  * kafkajs, headers with null keys and values, and its admin client's listOffsets and deleteRecords.
  */
+import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Admin, Producer, compatibilityPartitioner } from '@platformatic/kafka'
 import { ApiKeys, batchBaseSequence, batchProducerId } from '../../src/protocol/index.js'
@@ -23,6 +24,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await producer?.close()
   await broker?.stop()
+  if (broker !== undefined) rmSync(broker.dataDir, { recursive: true, force: true })
 })
 
 const RECORDS = 20_000

@@ -4,7 +4,7 @@
  * acknowledged record again, at the same offsets, and goes on appending after them. A torn tail
  * left by a crash is cut off at the next start.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { appendFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -46,6 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await broker?.stop()
+  if (broker !== undefined) rmSync(broker.dataDir, { recursive: true, force: true })
 })
 
 describe('restart', () => {
