@@ -113,6 +113,9 @@ export class KafkaConnection implements ConnectionInfo {
   #closeAfterFlush(): void {
     if (this.#closed) return
     this.#closed = true
+    const socket = this.#socket
+    // A peer that never reads must not keep the socket open.
+    setTimeout(() => socket.destroy(), 5_000).unref()
     if (this.#waitingForWritable) {
       // A file transfer in progress is not in Node's queue yet: end once it is out.
       this.#endWhenWritten = true
@@ -125,8 +128,6 @@ export class KafkaConnection implements ConnectionInfo {
     const socket = this.#socket
     while (socket.writableCorked > 0) socket.uncork()
     socket.end()
-    // A peer that never reads must not keep the socket open.
-    setTimeout(() => socket.destroy(), 5_000).unref()
   }
 
   readonly #onFrame = (frame: Buffer): void => {
