@@ -152,26 +152,26 @@ function transferFrom(
   sent: number,
   onWritable: () => void,
 ): boolean {
-  const fd = directFd(socket)
-  if (fd === undefined) {
-    if (socket.destroyed) return true
-    for (const buffer of buffersFrom(transfer, chunks, sent)) socket.write(buffer)
-    return afterNodeWrites(socket, onWritable)
-  }
   try {
+    const fd = directFd(socket)
+    if (fd === undefined) {
+      if (socket.destroyed) return true
+      for (const buffer of buffersFrom(transfer, chunks, sent)) socket.write(buffer)
+      return afterNodeWrites(socket, onWritable)
+    }
     sent += transfer.writeToFd(fd, chunks, sent)
+    if (sent === total) return true
+    const [probe] = buffersFrom(transfer, chunks, sent, PROBE_BYTES)
+    sent += probe!.length
+    socket.write(probe!, (error) => {
+      if (error !== undefined && error !== null) return
+      if (sent === total || transferFrom(transfer, socket, chunks, total, sent, onWritable)) onWritable()
+    })
+    return false
   } catch (error) {
     // The peer went away (EPIPE, reset) or the segment was truncated under the read: either way
     // this response cannot be completed, so the connection goes, as Kafka closes it.
     socket.destroy(error as Error)
     return true
   }
-  if (sent === total) return true
-  const [probe] = buffersFrom(transfer, chunks, sent, PROBE_BYTES)
-  sent += probe!.length
-  socket.write(probe!, (error) => {
-    if (error !== undefined && error !== null) return
-    if (sent === total || transferFrom(transfer, socket, chunks, total, sent, onWritable)) onWritable()
-  })
-  return false
 }
