@@ -27,7 +27,7 @@ function produceFrame(n: number, correlationId: number, acks = 1): Buffer {
   )
 }
 
-function fetchFrame(correlationId: number, fetchOffset: bigint, minBytes: number, maxWaitMs: number): Buffer {
+function fetchFrame(correlationId: number, fetchOffset: bigint, minBytes: number, maxWaitMs: number, maxBytes = 1 << 20): Buffer {
   return encodeRequestFrame(
     ApiKeys.Fetch,
     12,
@@ -35,11 +35,11 @@ function fetchFrame(correlationId: number, fetchOffset: bigint, minBytes: number
       replicaId: -1,
       maxWaitMs,
       minBytes,
-      maxBytes: 1 << 20,
+      maxBytes,
       isolationLevel: 0,
       sessionId: 0,
       sessionEpoch: -1,
-      topics: [{ topic: TOPIC, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
+      topics: [{ topic: TOPIC, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: maxBytes }] }],
       forgottenTopicsData: [],
       rackId: '',
     },
@@ -137,5 +137,32 @@ describe('pipelining', () => {
     expect(records.readBigInt64BE(0)).toBe(end)
     reader.close()
     writer.close()
+  })
+
+  it('survives a client that hangs up in the middle of a large Fetch response', async () => {
+    const writer = await WireClient.connect(broker.host, broker.port)
+    const big = encodeRecordBatch({ baseTimestamp: Date.now(), records: Array.from({ length: 100 }, () => ({ value: Buffer.alloc(9_000, 1) })) })
+    for (let i = 0; i < 40; i++) {
+      const answer = await writer.request(ApiKeys.Produce, 9, {
+        transactionalId: null,
+        acks: 1,
+        timeoutMs: 5000,
+        topicData: [{ name: TOPIC, partitionData: [{ index: 0, records: Buffer.from(big) }] }],
+      })
+      expect(answer.responses[0]!.partitionResponses[0]!.errorCode).toBe(KafkaErrorCodes.NONE)
+    }
+    writer.close()
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const reader = await WireClient.connect(broker.host, broker.port)
+      // About 36 MB: far more than the socket buffers hold, so the broker is mid-transfer when the reset comes.
+      reader.write(fetchFrame(7, 0n, 1, 0, 64 << 20))
+      await new Promise<void>((resolve) => reader.socket.once('data', () => resolve()))
+      reader.socket.resetAndDestroy()
+    }
+    const client = await WireClient.connect(broker.host, broker.port)
+    const versions = await client.request(ApiKeys.ApiVersions, 3, { clientSoftwareName: 'pipeline-test', clientSoftwareVersion: '1' })
+    expect(versions.errorCode).toBe(KafkaErrorCodes.NONE)
+    expect(broker.child.exitCode).toBeNull()
+    client.close()
   })
 })
