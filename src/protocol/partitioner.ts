@@ -16,12 +16,15 @@ const SEED = 0x9747b28c
 const M = 0x5bd1e995
 const R = 24
 
-/** Kafka's murmur2 of `key`, as a signed 32-bit integer (what Java's `Utils.murmur2` returns). */
-export function murmur2(key: Uint8Array): number {
-  const length = key.length
+/**
+ * Kafka's murmur2 of `key` (or of its bytes [start, end), which spares callers a subarray per
+ * record), as a signed 32-bit integer (what Java's `Utils.murmur2` returns).
+ */
+export function murmur2(key: Uint8Array, start = 0, end = key.length): number {
+  const length = end - start
   let h = (SEED ^ length) | 0
-  const words = length & ~3
-  for (let i = 0; i < words; i += 4) {
+  const words = start + (length & ~3)
+  for (let i = start; i < words; i += 4) {
     let k = key[i] | (key[i + 1] << 8) | (key[i + 2] << 16) | (key[i + 3] << 24)
     k = Math.imul(k, M)
     k ^= k >>> R

@@ -16,5 +16,5 @@ export type {
 export { LogManager } from './log-manager.js'
 export type { LogManagerOptions, TopicPartitionLog } from './log-manager.js'
 export { defaultLogConfig, type LogConfig } from './log-config.js'
-export type { ReadPlan, ReadPlanSlice } from './read-plan.js'
+export { ReadPlan, type ReadPlanSlice } from './read-plan.js'
 export { transferTo, writeToSocket } from './transfer.js'

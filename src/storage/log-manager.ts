@@ -80,6 +80,8 @@ export class LogManager {
   #logs = new Map<string, TopicPartitionLog>()
   #creating = new Map<string, Promise<PartitionLog>>()
   #timers: NodeJS.Timeout[] = []
+  /** The checkpoint write in flight per file: writes of one file never overlap (one temp name). */
+  #checkpointWrites = new Map<string, Promise<void>>()
   #hadCleanShutdown: boolean
   #closed = false
 
@@ -243,13 +245,28 @@ export class LogManager {
   }
 
   #checkpointRecoveryPoints(): Promise<void> {
-    const entries = this.logs().map(({ topic, partition, log }) => ({ topic, partition, offset: log.recoveryPoint }))
-    return writeOffsetCheckpoint(join(this.dataDir, RECOVERY_POINT_CHECKPOINT), entries)
+    return this.#writeCheckpoint(RECOVERY_POINT_CHECKPOINT, (log) => log.recoveryPoint)
   }
 
   #checkpointLogStarts(): Promise<void> {
-    const entries = this.logs().map(({ topic, partition, log }) => ({ topic, partition, offset: log.logStartOffset }))
-    return writeOffsetCheckpoint(join(this.dataDir, LOG_START_OFFSET_CHECKPOINT), entries)
+    return this.#writeCheckpoint(LOG_START_OFFSET_CHECKPOINT, (log) => log.logStartOffset)
+  }
+
+  /** Writes one checkpoint file after any write of it in flight, with the values of that moment. */
+  #writeCheckpoint(name: string, offsetOf: (log: PartitionLog) => number): Promise<void> {
+    const previous = this.#checkpointWrites.get(name) ?? Promise.resolve()
+    const write = previous
+      .catch(() => undefined)
+      .then(() => {
+        const entries = this.logs().map(({ topic, partition, log }) => ({ topic, partition, offset: offsetOf(log) }))
+        return writeOffsetCheckpoint(join(this.dataDir, name), entries)
+      })
+    this.#checkpointWrites.set(name, write)
+    const settle = (): void => {
+      if (this.#checkpointWrites.get(name) === write) this.#checkpointWrites.delete(name)
+    }
+    write.then(settle, settle)
+    return write
   }
 
   #startSchedules(): void {
@@ -262,8 +279,14 @@ export class LogManager {
     }
     const o = this.#options
     every(o['log.retention.check.interval.ms'] ?? 300_000, () => this.runRetention())
-    every(o['log.flush.offset.checkpoint.interval.ms'] ?? 60_000, () => this.#checkpointRecoveryPoints())
-    every(o['log.flush.start.offset.checkpoint.interval.ms'] ?? 60_000, () => this.#checkpointLogStarts())
+    // A timer tick finding the previous write of its file still running skips (no pile-up).
+    const idle = (name: string): boolean => !this.#checkpointWrites.has(name)
+    every(o['log.flush.offset.checkpoint.interval.ms'] ?? 60_000, async () => {
+      if (idle(RECOVERY_POINT_CHECKPOINT)) await this.#checkpointRecoveryPoints()
+    })
+    every(o['log.flush.start.offset.checkpoint.interval.ms'] ?? 60_000, async () => {
+      if (idle(LOG_START_OFFSET_CHECKPOINT)) await this.#checkpointLogStarts()
+    })
   }
 
   #removeInBackground(dir: string): void {

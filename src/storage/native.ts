@@ -37,21 +37,23 @@ export const { crc32c } = addon
 // log-manager.ts, which are what the rest of the code base uses.
 export const {
   NativeLog,
-  ReadPlan,
-  writeToSocket,
+  readPlanSlices,
+  readPlanToBuffers,
+  // Takes plan handles; the rest of the code base uses writeToSocket/transferTo of transfer.ts,
+  // which take ReadPlans.
+  writeToSocket: writeHandlesToSocket,
   readOffsetCheckpoint,
   writeOffsetCheckpoint,
   writeFileDurably,
   syncDir,
 } = addon
 export type NativeLog = Addon.NativeLog
-export type ReadPlan = Addon.ReadPlan
+/** A read plan as the addon hands it out (an N-API External); wrapped by read-plan.ts. */
+export type ReadPlanHandle = Addon.ExternalObject<'ReadPlan'>
 export type {
-  AppendResult,
   BatchHeaderInfo,
   CloseResult,
   EpochEndOffset,
-  JsLeaderAppendOptions as NativeLeaderAppendOptions,
   JsLogConfig as NativeLogConfig,
   JsRecoveryOptions as NativeRecoveryOptions,
   OffsetCheckpointEntry,

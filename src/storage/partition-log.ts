@@ -16,8 +16,8 @@
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 import { defaultLogConfig, type LogConfig } from './log-config.js'
 import { toNativeConfig } from './native-config.js'
-import { NativeLog, type NativeLeaderAppendOptions } from './native.js'
-import type { ReadPlan } from './read-plan.js'
+import { NativeLog } from './native.js'
+import { ReadPlan } from './read-plan.js'
 
 /** How the log was last closed; `LogManager` derives it from the clean-shutdown marker. */
 export interface RecoveryOptions {
@@ -95,6 +95,17 @@ export interface CloseResult {
   clean: boolean
 }
 
+const ALLOW_NON_ZERO_BASE_OFFSET = 1
+const ALLOW_CONTROL_BATCHES = 2
+/**
+ * The addon writes an append's result here (baseOffset, lastOffset, logAppendTime, maxTimestamp,
+ * recordCount, flushNeeded), and a read plan's byte length, rather than building a JS object
+ * through N-API, which costs more than a small append itself. One per thread is enough: the
+ * calls are synchronous.
+ */
+const resultFields = new Float64Array(6)
+const resultBytes = Buffer.from(resultFields.buffer)
+
 export class PartitionLog {
   /** The partition directory. */
   readonly dir: string
@@ -120,6 +131,7 @@ export class PartitionLog {
    */
   static async open(dir: string, config: LogConfig = {}, recovery?: RecoveryOptions): Promise<PartitionLog> {
     const native = await NativeLog.open(dir, toNativeConfig(config), recovery ?? { cleanShutdown: false })
+    native.setResultBuffer(resultBytes)
     return new PartitionLog(dir, native, { ...config })
   }
 
@@ -134,9 +146,11 @@ export class PartitionLog {
    */
   appendAsLeader(records: Buffer, leaderEpoch: number, options?: AppendOptions): AppendResult {
     this.#checkUsable()
-    const result = this.#native.appendAsLeader(records, leaderEpoch, options as NativeLeaderAppendOptions | undefined)
-    this.#afterAppend(result.flushNeeded)
-    return result
+    let flags = 0
+    if (options?.requireZeroBaseOffset === false) flags |= ALLOW_NON_ZERO_BASE_OFFSET
+    if (options?.allowControlBatches === true) flags |= ALLOW_CONTROL_BATCHES
+    this.#native.appendAsLeader(records, leaderEpoch, flags)
+    return this.#afterAppend()
   }
 
   /**
@@ -145,9 +159,8 @@ export class PartitionLog {
    */
   appendAsFollower(records: Buffer): AppendResult {
     this.#checkUsable()
-    const result = this.#native.appendAsFollower(records)
-    this.#afterAppend(result.flushNeeded)
-    return result
+    this.#native.appendAsFollower(records)
+    return this.#afterAppend()
   }
 
   /**
@@ -158,12 +171,15 @@ export class PartitionLog {
    * SEGLOG_OFFSET_OUT_OF_RANGE outside [logStartOffset, logEndOffset]. Synchronous, no data read.
    */
   read(offset: number, maxBytes: number, upperBound?: number): ReadPlan {
-    return this.#native.read(offset, maxBytes, upperBound)
+    const handle = this.#native.read(offset, maxBytes, upperBound ?? -1)
+    return new ReadPlan(handle, resultFields[0]!)
   }
 
   /**
-   * The first batch whose max timestamp is ≥ `timestamp` (for ListOffsets): its base offset and
-   * max timestamp, or null if every batch is older. Batch granularity (records are not decoded).
+   * For ListOffsets: the first record whose timestamp is ≥ `timestamp` and its timestamp, or
+   * null if every record is older. Exact for uncompressed batches; for a compressed batch the
+   * answer is its base offset and max timestamp (it is not decompressed; clients skip the
+   * earlier records they receive).
    */
   offsetForTimestamp(timestamp: number): TimestampAndOffset | null {
     return this.#native.offsetForTimestamp(timestamp)
@@ -306,10 +322,19 @@ export class PartitionLog {
     }
   }
 
-  #afterAppend(flushNeeded: boolean): void {
-    if (flushNeeded) {
+  /** Reads the append's result from `resultFields` and schedules the flush it asks for. */
+  #afterAppend(): AppendResult {
+    const result: AppendResult = {
+      baseOffset: resultFields[0]!,
+      lastOffset: resultFields[1]!,
+      logAppendTime: resultFields[2]!,
+      maxTimestamp: resultFields[3]!,
+      recordCount: resultFields[4]!,
+      flushNeeded: resultFields[5] === 1,
+    }
+    if (result.flushNeeded) {
       this.#flushInBackground()
-      return
+      return result
     }
     const flushMs = this.#config['flush.ms'] ?? defaultLogConfig['flush.ms']
     if (flushMs !== null && this.#flushMsTimer === undefined) {
@@ -320,6 +345,7 @@ export class PartitionLog {
         this.#flushInBackground()
       }, flushMs).unref()
     }
+    return result
   }
 
   #flushInBackground(): void {

@@ -5,8 +5,8 @@
  */
 import type { Socket } from 'node:net'
 import { TLSSocket } from 'node:tls'
-import { writeToSocket as nativeWriteToSocket, type ReadPlan as NativeReadPlan } from './native.js'
-import type { ReadPlan } from './read-plan.js'
+import { writeHandlesToSocket, type ReadPlanHandle } from './native.js'
+import { ReadPlan } from './read-plan.js'
 
 interface StreamHandle {
   fd?: number
@@ -34,7 +34,8 @@ function directFd(socket: Socket): number | undefined {
  * Node socket.
  */
 export function writeToSocket(fd: number, parts: ReadonlyArray<Buffer | ReadPlan>, skip = 0): number {
-  return nativeWriteToSocket(fd, parts as Array<Buffer | NativeReadPlan>, skip)
+  const native = parts.map((part) => (part instanceof ReadPlan ? (part.handle as ReadPlanHandle) : part))
+  return writeHandlesToSocket(fd, native, skip)
 }
 
 function partLength(part: Buffer | ReadPlan): number {
@@ -47,8 +48,9 @@ function partLength(part: Buffer | ReadPlan): number {
  * is full (EAGAIN); whatever is left, or everything on a TLS socket or one with queued writes, is
  * handed to `socket.write` as zero-copy views of the mapped segments. Never blocks.
  *
- * Returns true when every byte went to the kernel; false when some were queued on the socket
- * (wait for 'drain' before sending more if you apply backpressure).
+ * Returns what `socket.write` would: false when the bytes queued in Node reached the socket's
+ * high-water mark, so that the caller should wait for 'drain' before sending more (the event is
+ * then guaranteed to come); true otherwise, including when everything went to the kernel.
  */
 export function transferTo(socket: Socket, parts: ReadonlyArray<Buffer | ReadPlan>): boolean {
   let written = 0
@@ -58,6 +60,7 @@ export function transferTo(socket: Socket, parts: ReadonlyArray<Buffer | ReadPla
     if (written === parts.reduce((sum, part) => sum + partLength(part), 0)) return true
   }
   let skip = written
+  let roomLeft = true
   for (const part of parts) {
     const buffers = Buffer.isBuffer(part) ? [part] : part.toBuffers()
     for (const buffer of buffers) {
@@ -65,9 +68,9 @@ export function transferTo(socket: Socket, parts: ReadonlyArray<Buffer | ReadPla
         skip -= buffer.length
         continue
       }
-      socket.write(skip > 0 ? buffer.subarray(skip) : buffer)
+      roomLeft = socket.write(skip > 0 ? buffer.subarray(skip) : buffer)
       skip = 0
     }
   }
-  return false
+  return roomLeft
 }

@@ -7,7 +7,13 @@
  */
 import { workerTask } from './pool.js'
 import { compress } from './tasks/compress.js'
+import { decodeBatches } from './tasks/decode-batches.js'
 import { decompress } from './tasks/decompress.js'
+import { encodeBatches } from './tasks/encode-batches.js'
+import { recompress } from './tasks/recompress.js'
 
 export const compressPayloads = workerTask(compress)
 export const decompressPayloads = workerTask(decompress)
+export const encodeRecordBatches = workerTask(encodeBatches)
+export const decodeRecordBatches = workerTask((task: Parameters<typeof decodeBatches>[0]) => decodeBatches(task))
+export const recompressBatches = workerTask(recompress)

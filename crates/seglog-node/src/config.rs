@@ -32,7 +32,11 @@ pub struct JsLogConfig {
 
 fn in_range(name: &'static str, value: i64, min: i64, max: i64) -> Result<i64, Error> {
     if value < min || value > max {
-        return Err(Error::InvalidConfig { name, value, reason: "out of range" });
+        return Err(Error::InvalidConfig {
+            name,
+            value,
+            reason: "out of range",
+        });
     }
     Ok(value)
 }
@@ -49,7 +53,8 @@ impl TryFrom<&JsLogConfig> for LogConfig {
             config.segment_ms = v;
         }
         if let Some(v) = js.index_interval_bytes {
-            config.index_interval_bytes = in_range("index.interval.bytes", v, 0, i32::MAX.into())? as u32;
+            config.index_interval_bytes =
+                in_range("index.interval.bytes", v, 0, i32::MAX.into())? as u32;
         }
         if let Some(v) = js.max_message_bytes {
             config.max_message_bytes = in_range("max.message.bytes", v, 0, i32::MAX.into())? as u32;
@@ -99,26 +104,6 @@ impl From<JsRecoveryOptions> for seglog::LoadOptions {
             clean_shutdown: js.clean_shutdown.unwrap_or(false),
             recovery_point: js.recovery_point.unwrap_or(0),
             log_start_offset: js.log_start_offset.unwrap_or(0),
-        }
-    }
-}
-
-/// Rules of a leader append.
-#[napi(object)]
-#[derive(Default, Clone, Copy)]
-pub struct JsLeaderAppendOptions {
-    /// Reject batches whose baseOffset is not 0, as Kafka's broker does (default true).
-    pub require_zero_base_offset: Option<bool>,
-    /// Accept control batches, e.g. transaction markers the broker writes itself (default false).
-    pub allow_control_batches: Option<bool>,
-}
-
-impl From<JsLeaderAppendOptions> for seglog::LeaderAppendOptions {
-    fn from(js: JsLeaderAppendOptions) -> seglog::LeaderAppendOptions {
-        let defaults = seglog::LeaderAppendOptions::default();
-        seglog::LeaderAppendOptions {
-            require_zero_base_offset: js.require_zero_base_offset.unwrap_or(defaults.require_zero_base_offset),
-            allow_control_batches: js.allow_control_batches.unwrap_or(defaults.allow_control_batches),
         }
     }
 }

@@ -10,7 +10,10 @@ pub(crate) fn to_js(err: seglog::Error) -> napi::Error<String> {
 
 /// napi's own failures (argument conversion, buffer creation) keep their status as the code.
 pub(crate) fn from_napi(err: napi::Error) -> napi::Error<String> {
-    napi::Error::new(format!("SEGLOG_NAPI_{}", err.status.as_ref().to_uppercase()), err.reason.clone())
+    napi::Error::new(
+        format!("SEGLOG_NAPI_{}", err.status.as_ref().to_uppercase()),
+        err.reason.clone(),
+    )
 }
 
 /// For an AsyncTask's `resolve`: builds the JS error object with its code on the JS thread and
@@ -23,6 +26,8 @@ pub(crate) fn reject(env: Env, err: seglog::Error) -> napi::Error {
 pub(crate) fn poisoned(dir: &str) -> napi::Error<String> {
     napi::Error::new(
         "SEGLOG_IO".to_string(),
-        format!("the log at {dir} is unusable: an earlier operation panicked while holding its lock"),
+        format!(
+            "the log at {dir} is unusable: an earlier operation panicked while holding its lock"
+        ),
     )
 }

@@ -7,29 +7,15 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use napi::bindgen_prelude::{AsyncTask, BufferSlice};
+use std::cell::RefCell;
+
+use napi::bindgen_prelude::{AsyncTask, Buffer, BufferSlice, External};
 use napi_derive::napi;
 use seglog::{LoadReport, Log, LogConfig};
 
-use crate::config::{JsLeaderAppendOptions, JsLogConfig, JsRecoveryOptions};
+use crate::config::{JsLogConfig, JsRecoveryOptions};
 use crate::error::{poisoned, to_js};
-use crate::read_plan::ReadPlan;
 use crate::tasks::{now_ms, CloseTask, FlushTask, OpenTask, RetentionTask};
-
-/// What an append did.
-#[napi(object)]
-pub struct AppendResult {
-    /// Offset of the first record appended.
-    pub base_offset: i64,
-    /// Offset of the last record appended.
-    pub last_offset: i64,
-    /// The append time written into the batches with LogAppendTime, else -1.
-    pub log_append_time: i64,
-    pub max_timestamp: i64,
-    pub record_count: i64,
-    /// Schedule a flush soon: a segment rolled or flush.messages was reached.
-    pub flush_needed: bool,
-}
 
 /// Producer fields of one stored batch (to rebuild idempotent-producer state at start).
 #[napi(object)]
@@ -76,12 +62,34 @@ pub struct NativeLog {
     inner: Arc<Mutex<Log>>,
     dir: String,
     report: LoadReport,
+    /// Where appends and reads put their results (see `set_result_buffer`).
+    results: RefCell<Option<Buffer>>,
 }
 
 impl NativeLog {
     pub(crate) fn new(log: Log, report: LoadReport) -> NativeLog {
         let dir = log.dir().display().to_string();
-        NativeLog { inner: Arc::new(Mutex::new(log)), dir, report }
+        NativeLog {
+            inner: Arc::new(Mutex::new(log)),
+            dir,
+            report,
+            results: RefCell::new(None),
+        }
+    }
+
+    /// Writes result fields (native-endian f64) into the result buffer.
+    fn write_results(&self, fields: &[f64]) -> napi::Result<(), String> {
+        let mut results = self.results.borrow_mut();
+        let Some(buffer) = results.as_mut() else {
+            return Err(napi::Error::new(
+                "SEGLOG_NAPI_INVALID_ARG".to_string(),
+                "setResultBuffer must be called before appends and reads".to_string(),
+            ));
+        };
+        for (slot, value) in buffer.as_mut().chunks_exact_mut(8).zip(fields) {
+            slot.copy_from_slice(&value.to_ne_bytes());
+        }
+        Ok(())
     }
 
     fn lock(&self) -> napi::Result<MutexGuard<'_, Log>, String> {
@@ -94,40 +102,96 @@ impl NativeLog {
     /// Opens (or creates) the partition directory `dir` on the libuv pool, recovering when
     /// `recovery.cleanShutdown` is not true.
     #[napi(ts_return_type = "Promise<NativeLog>")]
-    pub fn open(dir: String, config: Option<JsLogConfig>, recovery: Option<JsRecoveryOptions>) -> napi::Result<AsyncTask<OpenTask>, String> {
+    pub fn open(
+        dir: String,
+        config: Option<JsLogConfig>,
+        recovery: Option<JsRecoveryOptions>,
+    ) -> napi::Result<AsyncTask<OpenTask>, String> {
         let config = LogConfig::try_from(&config.unwrap_or_default()).map_err(to_js)?;
-        Ok(AsyncTask::new(OpenTask { dir: dir.into(), config, options: recovery.unwrap_or_default().into() }))
+        Ok(AsyncTask::new(OpenTask {
+            dir: dir.into(),
+            config,
+            options: recovery.unwrap_or_default().into(),
+        }))
+    }
+
+    /// Gives the log the buffer (at least 48 bytes, shared with a Float64Array on the JS side)
+    /// where appends and reads leave their results. Called once, before any append or read.
+    #[napi]
+    pub fn set_result_buffer(&self, buffer: Buffer) -> napi::Result<(), String> {
+        if buffer.len() < 48 {
+            return Err(napi::Error::new(
+                "SEGLOG_NAPI_INVALID_ARG".to_string(),
+                "the result buffer needs 48 bytes".to_string(),
+            ));
+        }
+        *self.results.borrow_mut() = Some(buffer);
+        Ok(())
     }
 
     /// Validates, assigns offsets in place (baseOffset, partitionLeaderEpoch) and appends.
+    /// `flags`: bit 0 = allow a non-zero client baseOffset, bit 1 = allow control batches.
+    /// The result goes into the result buffer (6 fields: baseOffset, lastOffset, logAppendTime,
+    /// maxTimestamp, recordCount, flushNeeded) instead of a new JS object: building an object
+    /// through N-API costs a dozen calls, more than the page-cache write itself for small
+    /// batches (measured with bench/micro/storage/append.bench.ts).
     #[napi]
     pub fn append_as_leader(
         &self,
         mut records: BufferSlice<'_>,
         leader_epoch: i32,
-        options: Option<JsLeaderAppendOptions>,
-    ) -> napi::Result<AppendResult, String> {
-        let options = options.unwrap_or_default().into();
-        let info = self.lock()?.append_as_leader(&mut records, leader_epoch, options, now_ms()).map_err(to_js)?;
-        Ok(append_result(info))
+        flags: u32,
+    ) -> napi::Result<(), String> {
+        let options = seglog::LeaderAppendOptions {
+            require_zero_base_offset: flags & APPEND_ALLOW_NON_ZERO_BASE_OFFSET == 0,
+            allow_control_batches: flags & APPEND_ALLOW_CONTROL_BATCHES != 0,
+        };
+        let info = self
+            .lock()?
+            .append_as_leader(&mut records, leader_epoch, options, now_ms())
+            .map_err(to_js)?;
+        self.write_results(&append_fields(&info))
     }
 
-    /// Appends batches replicated from the leader, keeping their offsets.
+    /// Appends batches replicated from the leader, keeping their offsets; result as for
+    /// `appendAsLeader`.
     #[napi]
-    pub fn append_as_follower(&self, mut records: BufferSlice<'_>) -> napi::Result<AppendResult, String> {
-        let info = self.lock()?.append_as_follower(&mut records, now_ms()).map_err(to_js)?;
-        Ok(append_result(info))
+    pub fn append_as_follower(&self, mut records: BufferSlice<'_>) -> napi::Result<(), String> {
+        let info = self
+            .lock()?
+            .append_as_follower(&mut records, now_ms())
+            .map_err(to_js)?;
+        self.write_results(&append_fields(&info))
+    }
+
+    /// Plans a read; the plan's byte length goes into the result buffer so the TypeScript
+    /// ReadPlan gets it without another call. `upper_bound` < 0 means the log end.
+    #[napi(ts_return_type = "ExternalObject<'ReadPlan'>")]
+    pub fn read(
+        &self,
+        offset: i64,
+        max_bytes: i64,
+        upper_bound: i64,
+    ) -> napi::Result<External<seglog::ReadPlan>, String> {
+        let upper_bound = (upper_bound >= 0).then_some(upper_bound);
+        let plan = self
+            .lock()?
+            .read(offset, max_bytes.max(0) as u64, upper_bound)
+            .map_err(to_js)?;
+        self.write_results(&[plan.byte_length() as f64])?;
+        Ok(External::new(plan))
     }
 
     #[napi]
-    pub fn read(&self, offset: i64, max_bytes: i64, upper_bound: Option<i64>) -> napi::Result<ReadPlan, String> {
-        let plan = self.lock()?.read(offset, max_bytes.max(0) as u64, upper_bound).map_err(to_js)?;
-        Ok(ReadPlan { inner: plan })
-    }
-
-    #[napi]
-    pub fn read_batch_headers(&self, from_offset: i64, max_batches: u32) -> napi::Result<Vec<BatchHeaderInfo>, String> {
-        let headers = self.lock()?.read_batch_headers(from_offset, max_batches as usize).map_err(to_js)?;
+    pub fn read_batch_headers(
+        &self,
+        from_offset: i64,
+        max_batches: u32,
+    ) -> napi::Result<Vec<BatchHeaderInfo>, String> {
+        let headers = self
+            .lock()?
+            .read_batch_headers(from_offset, max_batches as usize)
+            .map_err(to_js)?;
         Ok(headers
             .into_iter()
             .map(|h| BatchHeaderInfo {
@@ -146,20 +210,35 @@ impl NativeLog {
     }
 
     #[napi]
-    pub fn offset_for_timestamp(&self, timestamp: i64) -> napi::Result<Option<TimestampAndOffset>, String> {
-        let found = self.lock()?.offset_for_timestamp(timestamp).map_err(to_js)?;
-        Ok(found.map(|t| TimestampAndOffset { timestamp: t.timestamp, offset: t.offset }))
+    pub fn offset_for_timestamp(
+        &self,
+        timestamp: i64,
+    ) -> napi::Result<Option<TimestampAndOffset>, String> {
+        let found = self
+            .lock()?
+            .offset_for_timestamp(timestamp)
+            .map_err(to_js)?;
+        Ok(found.map(|t| TimestampAndOffset {
+            timestamp: t.timestamp,
+            offset: t.offset,
+        }))
     }
 
     #[napi]
     pub fn max_timestamp(&self) -> napi::Result<Option<TimestampAndOffset>, String> {
-        Ok(self.lock()?.max_timestamp().map(|t| TimestampAndOffset { timestamp: t.timestamp, offset: t.offset }))
+        Ok(self.lock()?.max_timestamp().map(|t| TimestampAndOffset {
+            timestamp: t.timestamp,
+            offset: t.offset,
+        }))
     }
 
     #[napi]
     pub fn end_offset_for_epoch(&self, epoch: i32) -> napi::Result<EpochEndOffset, String> {
         let e = self.lock()?.end_offset_for_epoch(epoch);
-        Ok(EpochEndOffset { epoch: e.epoch, end_offset: e.end_offset })
+        Ok(EpochEndOffset {
+            epoch: e.epoch,
+            end_offset: e.end_offset,
+        })
     }
 
     #[napi(getter)]
@@ -216,18 +295,30 @@ impl NativeLog {
 
     /// Retention pass on the libuv pool; resolves to the number of segments deleted.
     #[napi(ts_return_type = "Promise<number>")]
-    pub fn delete_old_segments(&self, now_ms: i64, high_watermark: Option<i64>) -> AsyncTask<RetentionTask> {
-        AsyncTask::new(RetentionTask { log: Arc::clone(&self.inner), now_ms, high_watermark })
+    pub fn delete_old_segments(
+        &self,
+        now_ms: i64,
+        high_watermark: Option<i64>,
+    ) -> AsyncTask<RetentionTask> {
+        AsyncTask::new(RetentionTask {
+            log: Arc::clone(&self.inner),
+            now_ms,
+            high_watermark,
+        })
     }
 
     #[napi(ts_return_type = "Promise<void>")]
     pub fn flush(&self) -> AsyncTask<FlushTask> {
-        AsyncTask::new(FlushTask { log: Arc::clone(&self.inner) })
+        AsyncTask::new(FlushTask {
+            log: Arc::clone(&self.inner),
+        })
     }
 
     #[napi(ts_return_type = "Promise<CloseResult>")]
     pub fn close(&self) -> AsyncTask<CloseTask> {
-        AsyncTask::new(CloseTask { log: Arc::clone(&self.inner) })
+        AsyncTask::new(CloseTask {
+            log: Arc::clone(&self.inner),
+        })
     }
 
     /// Closes without flushing (the partition is being deleted).
@@ -244,13 +335,15 @@ impl NativeLog {
     }
 }
 
-fn append_result(info: seglog::AppendInfo) -> AppendResult {
-    AppendResult {
-        base_offset: info.base_offset,
-        last_offset: info.last_offset,
-        log_append_time: info.log_append_time,
-        max_timestamp: info.max_timestamp,
-        record_count: info.record_count,
-        flush_needed: info.flush_needed,
-    }
+const APPEND_ALLOW_NON_ZERO_BASE_OFFSET: u32 = 1;
+const APPEND_ALLOW_CONTROL_BATCHES: u32 = 2;
+fn append_fields(info: &seglog::AppendInfo) -> [f64; 6] {
+    [
+        info.base_offset as f64,
+        info.last_offset as f64,
+        info.log_append_time as f64,
+        info.max_timestamp as f64,
+        info.record_count as f64,
+        if info.flush_needed { 1.0 } else { 0.0 },
+    ]
 }

@@ -7,13 +7,16 @@ mod js_log;
 mod mmap;
 mod read_plan;
 mod socket;
+pub use read_plan::{read_plan_slices, read_plan_to_buffers, ReadPlanSlice};
+pub use socket::write_to_socket;
 mod tasks;
 
 use napi::bindgen_prelude::{AsyncTask, Buffer};
 use napi_derive::napi;
 
 use crate::tasks::{
-    OffsetCheckpointEntry, ReadOffsetCheckpointTask, SyncDirTask, WriteFileDurablyTask, WriteOffsetCheckpointTask,
+    OffsetCheckpointEntry, ReadOffsetCheckpointTask, SyncDirTask, WriteFileDurablyTask,
+    WriteOffsetCheckpointTask,
 };
 
 /// CRC-32C (Castagnoli) of the bytes, as Kafka's RecordBatch v2 uses it.
@@ -31,18 +34,31 @@ pub fn read_offset_checkpoint(path: String) -> AsyncTask<ReadOffsetCheckpointTas
 
 /// Writes a Kafka offset checkpoint file durably (temp file, fsync, rename, directory fsync).
 #[napi(ts_return_type = "Promise<void>")]
-pub fn write_offset_checkpoint(path: String, entries: Vec<OffsetCheckpointEntry>) -> AsyncTask<WriteOffsetCheckpointTask> {
+pub fn write_offset_checkpoint(
+    path: String,
+    entries: Vec<OffsetCheckpointEntry>,
+) -> AsyncTask<WriteOffsetCheckpointTask> {
     let entries = entries
         .into_iter()
-        .map(|e| seglog::checkpoint::TopicPartitionOffset { topic: e.topic, partition: e.partition, offset: e.offset })
+        .map(|e| seglog::checkpoint::TopicPartitionOffset {
+            topic: e.topic,
+            partition: e.partition,
+            offset: e.offset,
+        })
         .collect();
-    AsyncTask::new(WriteOffsetCheckpointTask { path: path.into(), entries })
+    AsyncTask::new(WriteOffsetCheckpointTask {
+        path: path.into(),
+        entries,
+    })
 }
 
 /// Writes `data` to `path` durably (temp file, fsync, rename, directory fsync).
 #[napi(ts_return_type = "Promise<void>")]
 pub fn write_file_durably(path: String, data: Buffer) -> AsyncTask<WriteFileDurablyTask> {
-    AsyncTask::new(WriteFileDurablyTask { path: path.into(), data })
+    AsyncTask::new(WriteFileDurablyTask {
+        path: path.into(),
+        data,
+    })
 }
 
 /// fsyncs a directory so that renames and unlinks in it survive a power loss.

@@ -16,7 +16,9 @@ use crate::error::reject;
 use crate::js_log::NativeLog;
 
 pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 fn lock(log: &Mutex<Log>) -> seglog::Result<MutexGuard<'_, Log>> {
@@ -37,7 +39,12 @@ impl Task for OpenTask {
     type JsValue = NativeLog;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(Log::open(&self.dir, self.config.clone(), self.options, now_ms()))
+        Ok(Log::open(
+            &self.dir,
+            self.config.clone(),
+            self.options,
+            now_ms(),
+        ))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<NativeLog> {
@@ -96,7 +103,9 @@ impl Task for CloseTask {
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<CloseResult> {
-        output.map(|clean| CloseResult { clean }).map_err(|e| reject(env, e))
+        output
+            .map(|clean| CloseResult { clean })
+            .map_err(|e| reject(env, e))
     }
 }
 
@@ -150,7 +159,11 @@ impl Task for ReadOffsetCheckpointTask {
         Ok(entries.map(|entries| {
             entries
                 .into_iter()
-                .map(|e| OffsetCheckpointEntry { topic: e.topic, partition: e.partition, offset: e.offset })
+                .map(|e| OffsetCheckpointEntry {
+                    topic: e.topic,
+                    partition: e.partition,
+                    offset: e.offset,
+                })
                 .collect()
         }))
     }
@@ -166,7 +179,10 @@ impl Task for WriteOffsetCheckpointTask {
     type JsValue = ();
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(checkpoint::write_offset_checkpoint(&self.path, &self.entries))
+        Ok(checkpoint::write_offset_checkpoint(
+            &self.path,
+            &self.entries,
+        ))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<()> {

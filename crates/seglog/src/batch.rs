@@ -72,7 +72,10 @@ impl<'a> BatchHeader<'a> {
     /// Views `bytes` as a batch header. Panics if fewer than `HEADER_SIZE` bytes are given, which
     /// is a bug in the caller (every caller checks the length first).
     pub fn new(bytes: &'a [u8]) -> BatchHeader<'a> {
-        assert!(bytes.len() >= HEADER_SIZE, "a batch header needs {HEADER_SIZE} bytes");
+        assert!(
+            bytes.len() >= HEADER_SIZE,
+            "a batch header needs {HEADER_SIZE} bytes"
+        );
         BatchHeader { bytes }
     }
     pub fn base_offset(&self) -> i64 {
@@ -169,50 +172,79 @@ pub struct ValidationRules {
 pub fn validate_batch(set: &[u8], position: usize, rules: &ValidationRules) -> Result<BatchInfo> {
     let remaining = set.len() - position;
     if remaining < HEADER_SIZE {
-        return Err(Error::InvalidBatch { position, check: BatchCheck::ShorterThanHeader { remaining } });
+        return Err(Error::InvalidBatch {
+            position,
+            check: BatchCheck::ShorterThanHeader { remaining },
+        });
     }
     let header = BatchHeader::new(&set[position..]);
     if header.magic() != MAGIC_V2 {
-        return Err(Error::InvalidMagic { position, magic: header.magic() });
+        return Err(Error::InvalidMagic {
+            position,
+            magic: header.magic(),
+        });
     }
     let batch_length = header.batch_length();
     if batch_length < MIN_BATCH_LENGTH {
-        return Err(Error::InvalidBatch { position, check: BatchCheck::LengthBelowMinimum { batch_length } });
+        return Err(Error::InvalidBatch {
+            position,
+            check: BatchCheck::LengthBelowMinimum { batch_length },
+        });
     }
     let size = header.size();
     if size > remaining {
         return Err(Error::InvalidBatch {
             position,
-            check: BatchCheck::LengthPastBuffer { batch_length, remaining: remaining - LOG_OVERHEAD },
+            check: BatchCheck::LengthPastBuffer {
+                batch_length,
+                remaining: remaining - LOG_OVERHEAD,
+            },
         });
     }
     if let Some(max) = rules.max_batch_size {
         if size > max {
-            return Err(Error::MessageTooLarge { position, size, max });
+            return Err(Error::MessageTooLarge {
+                position,
+                size,
+                max,
+            });
         }
     }
     let computed = crc32c(&set[position + ATTRIBUTES..position + size]);
     if computed != header.crc() {
-        return Err(Error::CorruptMessage { position, stored: header.crc(), computed });
+        return Err(Error::CorruptMessage {
+            position,
+            stored: header.crc(),
+            computed,
+        });
     }
     let last_offset_delta = header.last_offset_delta();
     let records_count = header.records_count();
     if last_offset_delta < 0
-        || (rules.check_record_counts && (records_count <= 0 || last_offset_delta != records_count - 1))
+        || (rules.check_record_counts
+            && (records_count <= 0 || last_offset_delta != records_count - 1))
     {
         return Err(Error::InvalidBatch {
             position,
-            check: BatchCheck::OffsetDeltaMismatch { last_offset_delta, records_count },
+            check: BatchCheck::OffsetDeltaMismatch {
+                last_offset_delta,
+                records_count,
+            },
         });
     }
     if rules.require_zero_base_offset && header.base_offset() != 0 {
         return Err(Error::InvalidBatch {
             position,
-            check: BatchCheck::NonZeroBaseOffset { base_offset: header.base_offset() },
+            check: BatchCheck::NonZeroBaseOffset {
+                base_offset: header.base_offset(),
+            },
         });
     }
     if rules.reject_control_batches && header.is_control() {
-        return Err(Error::InvalidBatch { position, check: BatchCheck::ControlBatchFromClient });
+        return Err(Error::InvalidBatch {
+            position,
+            check: BatchCheck::ControlBatchFromClient,
+        });
     }
     if rules.check_record_counts && header.producer_id() >= 0 && header.base_sequence() < 0 {
         return Err(Error::InvalidBatch {
@@ -267,4 +299,47 @@ pub fn set_log_append_time(batch: &mut [u8], now: i64) {
     batch[MAX_TIMESTAMP..MAX_TIMESTAMP + 8].copy_from_slice(&now.to_be_bytes());
     let crc = crc32c(&batch[ATTRIBUTES..]);
     batch[CRC..CRC + 4].copy_from_slice(&crc.to_be_bytes());
+}
+
+/// Reads a zig-zag varint (at most 10 bytes) at `*at`, advancing it; `None` if malformed.
+fn read_varlong(bytes: &[u8], at: &mut usize) -> Option<i64> {
+    let mut value: u64 = 0;
+    for shift in (0..70).step_by(7) {
+        let byte = *bytes.get(*at)?;
+        *at += 1;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some(((value >> 1) as i64) ^ -((value & 1) as i64));
+        }
+    }
+    None
+}
+
+/// For an uncompressed CreateTime batch (the whole batch in `batch`): the offset and timestamp
+/// of its first record whose timestamp is at or above `target`. Walks only the record prefixes
+/// (length, attributes, timestampDelta, offsetDelta). `None` if the batch is compressed, uses
+/// LogAppendTime, has no such record, or a record is malformed.
+pub fn first_record_at_or_after(batch: &[u8], target: i64) -> Option<(i64, i64)> {
+    let header = BatchHeader::new(batch);
+    if header.compression() != 0 || header.is_log_append_time() {
+        return None;
+    }
+    let mut at = RECORDS;
+    for _ in 0..header.records_count().max(0) {
+        let length = usize::try_from(read_varlong(batch, &mut at)?).ok()?;
+        let start = at;
+        let mut field = at + 1; // attributes
+        let timestamp = header
+            .base_timestamp()
+            .checked_add(read_varlong(batch, &mut field)?)?;
+        let offset_delta = read_varlong(batch, &mut field)?;
+        if timestamp >= target {
+            return Some((header.base_offset() + offset_delta, timestamp));
+        }
+        at = start.checked_add(length)?;
+        if at > batch.len() {
+            return None;
+        }
+    }
+    None
 }

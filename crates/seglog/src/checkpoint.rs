@@ -36,10 +36,13 @@ pub fn write_file_durably(path: &Path, bytes: &[u8]) -> Result<()> {
         .truncate(true)
         .open(&temp)
         .context(|| format!("create {}", temp.display()))?;
-    file.write_all(bytes).context(|| format!("write {}", temp.display()))?;
-    file.sync_all().context(|| format!("fsync {}", temp.display()))?;
+    file.write_all(bytes)
+        .context(|| format!("write {}", temp.display()))?;
+    file.sync_all()
+        .context(|| format!("fsync {}", temp.display()))?;
     drop(file);
-    std::fs::rename(&temp, path).context(|| format!("rename {} to {}", temp.display(), path.display()))?;
+    std::fs::rename(&temp, path)
+        .context(|| format!("rename {} to {}", temp.display(), path.display()))?;
     sync_dir(path.parent().unwrap_or(Path::new(".")))
 }
 
@@ -68,18 +71,34 @@ pub fn read_checkpoint(path: &Path) -> Result<Option<Vec<Vec<String>>>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(format!("read {}", path.display()), e)),
     };
-    let corrupt = |line: usize, reason: String| Error::CorruptCheckpoint { path: path.to_owned(), line, reason };
+    let corrupt = |line: usize, reason: String| Error::CorruptCheckpoint {
+        path: path.to_owned(),
+        line,
+        reason,
+    };
     let mut lines = text.lines();
-    let version = lines.next().ok_or_else(|| corrupt(1, "missing version line".into()))?;
+    let version = lines
+        .next()
+        .ok_or_else(|| corrupt(1, "missing version line".into()))?;
     if version.trim().parse::<i32>().ok() != Some(CHECKPOINT_VERSION) {
         return Err(corrupt(1, format!("unsupported version {version:?}")));
     }
-    let count_line = lines.next().ok_or_else(|| corrupt(2, "missing count line".into()))?;
-    let count: usize = count_line.trim().parse().map_err(|_| corrupt(2, format!("bad count {count_line:?}")))?;
-    let entries: Vec<Vec<String>> =
-        lines.filter(|l| !l.trim().is_empty()).map(|l| l.split_whitespace().map(str::to_owned).collect()).collect();
+    let count_line = lines
+        .next()
+        .ok_or_else(|| corrupt(2, "missing count line".into()))?;
+    let count: usize = count_line
+        .trim()
+        .parse()
+        .map_err(|_| corrupt(2, format!("bad count {count_line:?}")))?;
+    let entries: Vec<Vec<String>> = lines
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split_whitespace().map(str::to_owned).collect())
+        .collect();
     if entries.len() != count {
-        return Err(corrupt(2, format!("count says {count} entries, found {}", entries.len())));
+        return Err(corrupt(
+            2,
+            format!("count says {count} entries, found {}", entries.len()),
+        ));
     }
     Ok(Some(entries))
 }
@@ -94,26 +113,42 @@ pub struct TopicPartitionOffset {
 }
 
 pub fn write_offset_checkpoint(path: &Path, entries: &[TopicPartitionOffset]) -> Result<()> {
-    let lines: Vec<String> = entries.iter().map(|e| format!("{} {} {}", e.topic, e.partition, e.offset)).collect();
+    let lines: Vec<String> = entries
+        .iter()
+        .map(|e| format!("{} {} {}", e.topic, e.partition, e.offset))
+        .collect();
     write_checkpoint(path, &lines)
 }
 
 pub fn read_offset_checkpoint(path: &Path) -> Result<Option<Vec<TopicPartitionOffset>>> {
-    let Some(entries) = read_checkpoint(path)? else { return Ok(None) };
+    let Some(entries) = read_checkpoint(path)? else {
+        return Ok(None);
+    };
     let mut out = Vec::with_capacity(entries.len());
     for (i, fields) in entries.iter().enumerate() {
         let parsed = match fields.as_slice() {
-            [topic, partition, offset] => partition.parse().ok().zip(offset.parse().ok()).map(|(p, o)| (topic, p, o)),
+            [topic, partition, offset] => partition
+                .parse()
+                .ok()
+                .zip(offset.parse().ok())
+                .map(|(p, o)| (topic, p, o)),
             _ => None,
         };
         let Some((topic, partition, offset)) = parsed else {
             return Err(Error::CorruptCheckpoint {
                 path: path.to_owned(),
                 line: i + 3,
-                reason: format!("expected `<topic> <partition> <offset>`, found {:?}", fields.join(" ")),
+                reason: format!(
+                    "expected `<topic> <partition> <offset>`, found {:?}",
+                    fields.join(" ")
+                ),
             });
         };
-        out.push(TopicPartitionOffset { topic: topic.clone(), partition, offset });
+        out.push(TopicPartitionOffset {
+            topic: topic.clone(),
+            partition,
+            offset,
+        });
     }
     Ok(Some(out))
 }
@@ -127,13 +162,27 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("recovery-point-offset-checkpoint");
         let entries = vec![
-            TopicPartitionOffset { topic: "a".into(), partition: 0, offset: 12 },
-            TopicPartitionOffset { topic: "b.c-d".into(), partition: 3, offset: 0 },
+            TopicPartitionOffset {
+                topic: "a".into(),
+                partition: 0,
+                offset: 12,
+            },
+            TopicPartitionOffset {
+                topic: "b.c-d".into(),
+                partition: 3,
+                offset: 0,
+            },
         ];
         write_offset_checkpoint(&path, &entries).unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "0\n2\na 0 12\nb.c-d 3 0\n");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "0\n2\na 0 12\nb.c-d 3 0\n"
+        );
         assert_eq!(read_offset_checkpoint(&path).unwrap(), Some(entries));
-        assert!(!dir.path().join("recovery-point-offset-checkpoint.tmp").exists());
+        assert!(!dir
+            .path()
+            .join("recovery-point-offset-checkpoint.tmp")
+            .exists());
     }
 
     #[test]
@@ -142,8 +191,14 @@ mod tests {
         let path = dir.path().join("c");
         assert_eq!(read_offset_checkpoint(&path).unwrap(), None);
         std::fs::write(&path, "0\n2\na 0 1\n").unwrap();
-        assert!(matches!(read_offset_checkpoint(&path), Err(Error::CorruptCheckpoint { line: 2, .. })));
+        assert!(matches!(
+            read_offset_checkpoint(&path),
+            Err(Error::CorruptCheckpoint { line: 2, .. })
+        ));
         std::fs::write(&path, "0\n1\na zero 1\n").unwrap();
-        assert!(matches!(read_offset_checkpoint(&path), Err(Error::CorruptCheckpoint { line: 3, .. })));
+        assert!(matches!(
+            read_offset_checkpoint(&path),
+            Err(Error::CorruptCheckpoint { line: 3, .. })
+        ));
     }
 }

@@ -54,18 +54,36 @@ impl Default for LogConfig {
 impl LogConfig {
     /// Checks the ranges Kafka enforces (and the 2 GiB limit of 32-bit index positions).
     pub fn validate(&self) -> Result<()> {
-        let invalid = |name, value: i64, reason| Err(Error::InvalidConfig { name, value, reason });
+        let invalid = |name, value: i64, reason| {
+            Err(Error::InvalidConfig {
+                name,
+                value,
+                reason,
+            })
+        };
         if self.segment_bytes < 14 || self.segment_bytes > i32::MAX as u32 {
-            return invalid("segment.bytes", self.segment_bytes.into(), "must be in [14, 2147483647]");
+            return invalid(
+                "segment.bytes",
+                self.segment_bytes.into(),
+                "must be in [14, 2147483647]",
+            );
         }
         if self.segment_ms < 1 {
             return invalid("segment.ms", self.segment_ms, "must be at least 1");
         }
         if self.retention_ms < -1 {
-            return invalid("retention.ms", self.retention_ms, "must be -1 (forever) or at least 0");
+            return invalid(
+                "retention.ms",
+                self.retention_ms,
+                "must be -1 (forever) or at least 0",
+            );
         }
         if self.retention_bytes < -1 {
-            return invalid("retention.bytes", self.retention_bytes, "must be -1 (no limit) or at least 0");
+            return invalid(
+                "retention.bytes",
+                self.retention_bytes,
+                "must be -1 (no limit) or at least 0",
+            );
         }
         if self.flush_messages == Some(0) {
             return invalid("flush.messages", 0, "must be at least 1, or unset");

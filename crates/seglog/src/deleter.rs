@@ -15,12 +15,14 @@ fn queue() -> &'static Mutex<Sender<PathBuf>> {
         let (sender, receiver) = channel::<PathBuf>();
         // If the thread cannot start, the receiver is dropped, every send fails and `schedule`
         // unlinks inline instead: the file still goes.
-        let _ = std::thread::Builder::new().name("seglog-deleter".into()).spawn(move || {
-            for path in receiver {
-                // Gone already (the partition directory was removed) is fine.
-                let _ = std::fs::remove_file(&path);
-            }
-        });
+        let _ = std::thread::Builder::new()
+            .name("seglog-deleter".into())
+            .spawn(move || {
+                for path in receiver {
+                    // Gone already (the partition directory was removed) is fine.
+                    let _ = std::fs::remove_file(&path);
+                }
+            });
         Mutex::new(sender)
     })
 }

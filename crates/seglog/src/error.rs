@@ -12,10 +12,16 @@ pub type Result<T> = std::result::Result<T, Error>;
 pub enum Error {
     /// The CRC-32C stored in a batch does not match its bytes.
     #[error("batch at byte {position} of the record set failed its CRC-32C check: stored {stored:#010x}, computed {computed:#010x}")]
-    CorruptMessage { position: usize, stored: u32, computed: u32 },
+    CorruptMessage {
+        position: usize,
+        stored: u32,
+        computed: u32,
+    },
 
     /// The magic byte is not 2 (only RecordBatch v2 is accepted).
-    #[error("batch at byte {position} of the record set has magic {magic}, expected 2 (RecordBatch v2)")]
+    #[error(
+        "batch at byte {position} of the record set has magic {magic}, expected 2 (RecordBatch v2)"
+    )]
     InvalidMagic { position: usize, magic: i8 },
 
     /// A structural check on a batch failed; `check` says which one.
@@ -28,7 +34,11 @@ pub enum Error {
 
     /// One batch is larger than max.message.bytes.
     #[error("batch at byte {position} of the record set is {size} bytes, larger than max.message.bytes = {max}")]
-    MessageTooLarge { position: usize, size: usize, max: usize },
+    MessageTooLarge {
+        position: usize,
+        size: usize,
+        max: usize,
+    },
 
     /// The whole record set of one append does not fit in a segment.
     #[error("the record set is {size} bytes, larger than segment.bytes = {segment_bytes}")]
@@ -36,23 +46,44 @@ pub enum Error {
 
     /// A follower append whose first offset is below the log end offset.
     #[error("follower append starts at offset {first_offset}, below the log end offset {log_end_offset}")]
-    UnexpectedAppendOffset { first_offset: i64, log_end_offset: i64 },
+    UnexpectedAppendOffset {
+        first_offset: i64,
+        log_end_offset: i64,
+    },
 
     /// An offset outside [log start offset, log end offset].
-    #[error("offset {offset} is out of range: the log holds [{log_start_offset}, {log_end_offset})")]
-    OffsetOutOfRange { offset: i64, log_start_offset: i64, log_end_offset: i64 },
+    #[error(
+        "offset {offset} is out of range: the log holds [{log_start_offset}, {log_end_offset})"
+    )]
+    OffsetOutOfRange {
+        offset: i64,
+        log_start_offset: i64,
+        log_end_offset: i64,
+    },
 
     /// A read plan refers to bytes that a truncation has since removed from the file.
     #[error("segment {base_offset} was truncated to {file_size} bytes after the read plan was made (it needs bytes up to {needed}); read again")]
-    TruncatedUnderPlan { base_offset: i64, needed: u64, file_size: u64 },
+    TruncatedUnderPlan {
+        base_offset: i64,
+        needed: u64,
+        file_size: u64,
+    },
 
     /// A configuration value is out of its valid range.
     #[error("invalid log config {name} = {value}: {reason}")]
-    InvalidConfig { name: &'static str, value: i64, reason: &'static str },
+    InvalidConfig {
+        name: &'static str,
+        value: i64,
+        reason: &'static str,
+    },
 
     /// A checkpoint file does not follow the version/count/entries format.
     #[error("checkpoint file {path} is corrupt at line {line}: {reason}")]
-    CorruptCheckpoint { path: PathBuf, line: usize, reason: String },
+    CorruptCheckpoint {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
 
     /// The log was closed; no operation is possible any more.
     #[error("the log at {dir} is closed")]
@@ -74,18 +105,31 @@ pub enum BatchCheck {
     ShorterThanHeader { remaining: usize },
     #[error("batchLength {batch_length} is below the minimum of 49")]
     LengthBelowMinimum { batch_length: i32 },
-    #[error("batchLength {batch_length} runs past the end of the buffer ({remaining} bytes remain after the length field)")]
+    #[error(
+        "batchLength {batch_length} runs past the end of the buffer ({remaining} bytes remain after the length field)"
+    )]
     LengthPastBuffer { batch_length: i32, remaining: usize },
-    #[error("lastOffsetDelta {last_offset_delta} does not match recordsCount {records_count} (it must be recordsCount - 1)")]
-    OffsetDeltaMismatch { last_offset_delta: i32, records_count: i32 },
+    #[error(
+        "lastOffsetDelta {last_offset_delta} does not match recordsCount {records_count} (it must be recordsCount - 1)"
+    )]
+    OffsetDeltaMismatch {
+        last_offset_delta: i32,
+        records_count: i32,
+    },
     #[error("baseOffset must be 0 in a batch from a client, found {base_offset}")]
     NonZeroBaseOffset { base_offset: i64 },
     #[error("clients may not write control batches")]
     ControlBatchFromClient,
     #[error("producerId {producer_id} is set but baseSequence is {base_sequence}")]
-    MissingSequence { producer_id: i64, base_sequence: i32 },
+    MissingSequence {
+        producer_id: i64,
+        base_sequence: i32,
+    },
     #[error("baseOffset {base_offset} is not above the previous batch's last offset {previous_last_offset}")]
-    NonMonotonicOffset { base_offset: i64, previous_last_offset: i64 },
+    NonMonotonicOffset {
+        base_offset: i64,
+        previous_last_offset: i64,
+    },
 }
 
 impl Error {
@@ -94,11 +138,15 @@ impl Error {
         match self {
             Error::CorruptMessage { .. } => "SEGLOG_CORRUPT_MESSAGE",
             Error::InvalidMagic { .. } => "SEGLOG_INVALID_MAGIC",
-            Error::InvalidBatch { .. } | Error::EmptyRecordSet | Error::UnexpectedAppendOffset { .. } => {
-                "SEGLOG_INVALID_BATCH"
+            Error::InvalidBatch { .. }
+            | Error::EmptyRecordSet
+            | Error::UnexpectedAppendOffset { .. } => "SEGLOG_INVALID_BATCH",
+            Error::MessageTooLarge { .. } | Error::RecordSetTooLarge { .. } => {
+                "SEGLOG_MESSAGE_TOO_LARGE"
             }
-            Error::MessageTooLarge { .. } | Error::RecordSetTooLarge { .. } => "SEGLOG_MESSAGE_TOO_LARGE",
-            Error::OffsetOutOfRange { .. } | Error::TruncatedUnderPlan { .. } => "SEGLOG_OFFSET_OUT_OF_RANGE",
+            Error::OffsetOutOfRange { .. } | Error::TruncatedUnderPlan { .. } => {
+                "SEGLOG_OFFSET_OUT_OF_RANGE"
+            }
             Error::InvalidConfig { .. } => "SEGLOG_INVALID_CONFIG",
             Error::CorruptCheckpoint { .. } => "SEGLOG_CORRUPT_CHECKPOINT",
             Error::Closed { .. } => "SEGLOG_CLOSED",
@@ -108,7 +156,10 @@ impl Error {
 
     /// Wraps an I/O error with what was being done and on which path.
     pub(crate) fn io(context: impl Into<String>, source: io::Error) -> Error {
-        Error::Io { context: context.into(), source }
+        Error::Io {
+            context: context.into(),
+            source,
+        }
     }
 }
 

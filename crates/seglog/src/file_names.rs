@@ -65,12 +65,18 @@ mod tests {
     #[test]
     fn names_are_twenty_zero_padded_digits() {
         assert_eq!(offset_name(42), "00000000000000000042");
-        assert_eq!(log_file(Path::new("/d"), 7), PathBuf::from("/d/00000000000000000007.log"));
+        assert_eq!(
+            log_file(Path::new("/d"), 7),
+            PathBuf::from("/d/00000000000000000007.log")
+        );
     }
 
     #[test]
     fn parses_only_well_formed_names() {
-        assert_eq!(parse_offset("00000000000000000042.log", LOG_SUFFIX), Some(42));
+        assert_eq!(
+            parse_offset("00000000000000000042.log", LOG_SUFFIX),
+            Some(42)
+        );
         assert_eq!(parse_offset("42.log", LOG_SUFFIX), None);
         assert_eq!(parse_offset("00000000000000000042.index", LOG_SUFFIX), None);
         assert_eq!(parse_offset("0000000000000000004x.log", LOG_SUFFIX), None);
@@ -78,7 +84,10 @@ mod tests {
 
     #[test]
     fn deleted_name_appends_the_suffix() {
-        assert_eq!(deleted_name(Path::new("/d/1.log")), PathBuf::from("/d/1.log.deleted"));
+        assert_eq!(
+            deleted_name(Path::new("/d/1.log")),
+            PathBuf::from("/d/1.log.deleted")
+        );
         assert!(is_stale_leftover("00000000000000000000.log.deleted"));
         assert!(!is_stale_leftover("00000000000000000000.log"));
     }

@@ -57,12 +57,19 @@ impl View {
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // The guarded state is updated in single assignments, so it is consistent even if a holder
     // panicked.
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl FileRecords {
     /// Opens (or creates) the file; `truncate` empties an existing one.
-    pub fn open(path: &Path, base_offset: i64, map_len: usize, truncate: bool) -> Result<Arc<FileRecords>> {
+    pub fn open(
+        path: &Path,
+        base_offset: i64,
+        map_len: usize,
+        truncate: bool,
+    ) -> Result<Arc<FileRecords>> {
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -70,13 +77,20 @@ impl FileRecords {
             .truncate(truncate)
             .open(path)
             .context(|| format!("open segment {}", path.display()))?;
-        let physical_len = file.metadata().context(|| format!("stat {}", path.display()))?.len();
+        let physical_len = file
+            .metadata()
+            .context(|| format!("stat {}", path.display()))?
+            .len();
         Ok(Arc::new(FileRecords {
             base_offset,
             file,
             path: Mutex::new(path.to_owned()),
             deleted: AtomicBool::new(false),
-            state: Mutex::new(MapState { mapping: None, physical_len, map_len }),
+            state: Mutex::new(MapState {
+                mapping: None,
+                physical_len,
+                map_len,
+            }),
         }))
     }
 
@@ -101,7 +115,10 @@ impl FileRecords {
     pub fn write_at(&self, position: u64, bytes: &[u8]) -> Result<()> {
         if let Err(e) = self.file.write_all_at(bytes, position) {
             let _ = self.shrink_after_failed_write(position);
-            return Err(Error::io(format!("write {} bytes to {}", bytes.len(), self.path().display()), e));
+            return Err(Error::io(
+                format!("write {} bytes to {}", bytes.len(), self.path().display()),
+                e,
+            ));
         }
         let mut state = lock(&self.state);
         state.physical_len = state.physical_len.max(position + bytes.len() as u64);
@@ -133,9 +150,14 @@ impl FileRecords {
                 }
             }
         }
-        self.file
-            .read_exact_at(buf, position)
-            .context(|| format!("read {} bytes at {} of {}", buf.len(), position, self.path().display()))
+        self.file.read_exact_at(buf, position).context(|| {
+            format!(
+                "read {} bytes at {} of {}",
+                buf.len(),
+                position,
+                self.path().display()
+            )
+        })
     }
 
     /// The mapping, made on first use, covering at least `end` bytes. Callers read only below the
@@ -155,7 +177,8 @@ impl FileRecords {
         // the old one keep it alive until they go.
         let len = state.map_len.max(end as usize);
         let mapping = Arc::new(
-            Mapping::map(&self.file, len).context(|| format!("mmap {} bytes of {}", len, self.path().display()))?,
+            Mapping::map(&self.file, len)
+                .context(|| format!("mmap {} bytes of {}", len, self.path().display()))?,
         );
         state.mapping = Some(Arc::clone(&mapping));
         Ok(mapping)
@@ -174,12 +197,20 @@ impl FileRecords {
             });
         }
         let mapping = self.mapping_locked(&mut state, end)?;
-        Ok(View { mapping, _file: Arc::clone(self), position: position as usize, len })
+        Ok(View {
+            mapping,
+            _file: Arc::clone(self),
+            position: position as usize,
+            len,
+        })
     }
 
     /// Whether views of the mapping exist besides the file's own reference.
     pub fn has_live_views(&self) -> bool {
-        lock(&self.state).mapping.as_ref().is_some_and(|m| Arc::strong_count(m) > 1)
+        lock(&self.state)
+            .mapping
+            .as_ref()
+            .is_some_and(|m| Arc::strong_count(m) > 1)
     }
 
     /// Shrinks the file to `len` unless a view is alive; returns whether it did. A file already
@@ -189,10 +220,16 @@ impl FileRecords {
         if state.physical_len <= len {
             return Ok(true);
         }
-        if state.mapping.as_ref().is_some_and(|m| Arc::strong_count(m) > 1) {
+        if state
+            .mapping
+            .as_ref()
+            .is_some_and(|m| Arc::strong_count(m) > 1)
+        {
             return Ok(false);
         }
-        self.file.set_len(len).context(|| format!("truncate {} to {len}", self.path().display()))?;
+        self.file
+            .set_len(len)
+            .context(|| format!("truncate {} to {len}", self.path().display()))?;
         state.physical_len = len;
         Ok(true)
     }
@@ -202,14 +239,17 @@ impl FileRecords {
     pub fn mark_deleted(&self) -> Result<()> {
         let mut path = lock(&self.path);
         let to = deleted_name(&path);
-        std::fs::rename(&*path, &to).context(|| format!("rename {} to {}", path.display(), to.display()))?;
+        std::fs::rename(&*path, &to)
+            .context(|| format!("rename {} to {}", path.display(), to.display()))?;
         *path = to;
         self.deleted.store(true, Ordering::Release);
         Ok(())
     }
 
     pub fn sync(&self) -> Result<()> {
-        self.file.sync_data().context(|| format!("fsync {}", self.path().display()))
+        self.file
+            .sync_data()
+            .context(|| format!("fsync {}", self.path().display()))
     }
 }
 
@@ -236,8 +276,14 @@ mod tests {
         assert!(view.as_slice().iter().all(|&b| b == 7));
         drop(view);
         assert!(records.try_truncate(100).unwrap());
-        assert_eq!(std::fs::metadata(dir.path().join("0.log")).unwrap().len(), 100);
-        assert!(matches!(records.view(50, 100), Err(Error::TruncatedUnderPlan { .. })));
+        assert_eq!(
+            std::fs::metadata(dir.path().join("0.log")).unwrap().len(),
+            100
+        );
+        assert!(matches!(
+            records.view(50, 100),
+            Err(Error::TruncatedUnderPlan { .. })
+        ));
     }
 
     #[test]

@@ -24,37 +24,55 @@ use crate::error::{IoContext, Result};
 pub const WARM_SECTION_BYTES: usize = 8192;
 
 /// Index of the last entry whose key is ≤ `target`, searching the warm tail first.
-pub fn floor_search<T>(entries: &[T], entry_size: usize, target: i64, key: impl Fn(&T) -> i64) -> Option<usize> {
+pub fn floor_search<T>(
+    entries: &[T],
+    entry_size: usize,
+    target: i64,
+    key: impl Fn(&T) -> i64,
+) -> Option<usize> {
     if entries.is_empty() || key(&entries[0]) > target {
         return None;
     }
     let warm_len = (WARM_SECTION_BYTES / entry_size).min(entries.len());
     let warm_start = entries.len() - warm_len;
-    let (low, high) = if key(&entries[warm_start]) <= target { (warm_start, entries.len()) } else { (0, warm_start) };
+    let (low, high) = if key(&entries[warm_start]) <= target {
+        (warm_start, entries.len())
+    } else {
+        (0, warm_start)
+    };
     // partition_point: first index in [low, high) whose key is > target.
     let first_above = low + entries[low..high].partition_point(|e| key(e) <= target);
     Some(first_above - 1)
 }
 
-/// The file behind an index: entries `[0, persisted)` are on disk, the rest only in memory.
+/// The file behind an index: entries `[0, persisted)` are on disk, the rest only in memory. The
+/// file is opened only while it is written or synced, so an inactive segment holds no index
+/// descriptors (a broker may have tens of thousands of segments).
 pub struct IndexFile {
     path: PathBuf,
-    file: Arc<File>,
     persisted: usize,
 }
 
 impl IndexFile {
-    /// Opens (creating if missing) without reading; `persisted` is how many entries the file
+    /// Creates the file if missing (without reading it); `persisted` is how many entries it
     /// already holds and that match memory.
     pub fn open(path: &Path, persisted: usize) -> Result<IndexFile> {
-        let file = OpenOptions::new()
+        let index = IndexFile {
+            path: path.to_owned(),
+            persisted,
+        };
+        index.file()?;
+        Ok(index)
+    }
+
+    fn file(&self) -> Result<File> {
+        OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
-            .open(path)
-            .context(|| format!("open index {}", path.display()))?;
-        Ok(IndexFile { path: path.to_owned(), file: Arc::new(file), persisted })
+            .open(&self.path)
+            .context(|| format!("open index {}", self.path.display()))
     }
 
     /// Reads the whole file, for loading at a clean open. `None` if the file does not exist.
@@ -71,8 +89,8 @@ impl IndexFile {
     }
 
     /// A handle for fsync outside the log's lock.
-    pub fn handle(&self) -> Arc<File> {
-        Arc::clone(&self.file)
+    pub fn handle(&self) -> Result<Arc<File>> {
+        Ok(Arc::new(self.file()?))
     }
 
     /// Writes entries `[persisted, total)`, whose bytes are `tail`, after the persisted ones.
@@ -81,7 +99,7 @@ impl IndexFile {
         if tail.is_empty() {
             return Ok(());
         }
-        self.file
+        self.file()?
             .write_all_at(tail, (self.persisted * entry_size) as u64)
             .context(|| format!("write index {}", self.path.display()))?;
         self.persisted = total;
@@ -94,24 +112,17 @@ impl IndexFile {
 
     /// Cuts the file to `entries` entries (the index file is never mapped, so shrinking is safe).
     pub fn truncate(&mut self, entry_size: usize, entries: usize) -> Result<()> {
-        if entries < self.persisted || self.file_len()? > (entries * entry_size) as u64 {
-            self.file
-                .set_len((entries * entry_size) as u64)
+        let file = self.file()?;
+        let len = (entries * entry_size) as u64;
+        let current = file
+            .metadata()
+            .context(|| format!("stat index {}", self.path.display()))?
+            .len();
+        if current > len {
+            file.set_len(len)
                 .context(|| format!("truncate index {}", self.path.display()))?;
         }
         self.persisted = self.persisted.min(entries);
-        Ok(())
-    }
-
-    fn file_len(&self) -> Result<u64> {
-        Ok(self.file.metadata().context(|| format!("stat index {}", self.path.display()))?.len())
-    }
-
-    /// Renames the file (two-phase delete) and returns the new path.
-    pub fn rename(&mut self, to: PathBuf) -> Result<()> {
-        std::fs::rename(&self.path, &to)
-            .context(|| format!("rename {} to {}", self.path.display(), to.display()))?;
-        self.path = to;
         Ok(())
     }
 }
@@ -133,7 +144,10 @@ mod tests {
         assert_eq!(floor_search(&entries, 8, 49_005, key), Some(4900));
         assert_eq!(floor_search(&entries, 8, 12_345, key), Some(1234));
         for target in 0..50_000 {
-            assert_eq!(floor_search(&entries, 8, target, key), Some((target / 10) as usize));
+            assert_eq!(
+                floor_search(&entries, 8, target, key),
+                Some((target / 10) as usize)
+            );
         }
     }
 }

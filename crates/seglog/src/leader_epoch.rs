@@ -40,7 +40,9 @@ pub struct LeaderEpochCache {
 impl LeaderEpochCache {
     /// Loads the checkpoint file; a missing file is an empty cache.
     pub fn load(path: &Path) -> Result<LeaderEpochCache> {
-        let Some(lines) = read_checkpoint(path)? else { return Ok(LeaderEpochCache::default()) };
+        let Some(lines) = read_checkpoint(path)? else {
+            return Ok(LeaderEpochCache::default());
+        };
         let mut cache = LeaderEpochCache::default();
         for (i, fields) in lines.iter().enumerate() {
             let parsed = match fields.as_slice() {
@@ -80,24 +82,41 @@ impl LeaderEpochCache {
             return;
         }
         self.entries.retain(|e| e.start_offset < start_offset);
-        self.entries.push(EpochEntry { epoch, start_offset });
+        self.entries.push(EpochEntry {
+            epoch,
+            start_offset,
+        });
         self.dirty = true;
     }
 
     /// Kafka's endOffsetFor: see `EpochEndOffset`.
     pub fn end_offset_for(&self, requested: i32, log_end_offset: i64) -> EpochEndOffset {
-        let undefined = EpochEndOffset { epoch: UNDEFINED_EPOCH, end_offset: UNDEFINED_OFFSET };
+        let undefined = EpochEndOffset {
+            epoch: UNDEFINED_EPOCH,
+            end_offset: UNDEFINED_OFFSET,
+        };
         if requested == UNDEFINED_EPOCH {
             return undefined;
         }
         if self.latest_epoch() == Some(requested) {
-            return EpochEndOffset { epoch: requested, end_offset: log_end_offset };
+            return EpochEndOffset {
+                epoch: requested,
+                end_offset: log_end_offset,
+            };
         }
         let higher = self.entries.partition_point(|e| e.epoch <= requested);
-        let Some(next) = self.entries.get(higher) else { return undefined };
+        let Some(next) = self.entries.get(higher) else {
+            return undefined;
+        };
         match higher.checked_sub(1).map(|i| self.entries[i]) {
-            Some(floor) => EpochEndOffset { epoch: floor.epoch, end_offset: next.start_offset },
-            None => EpochEndOffset { epoch: requested, end_offset: next.start_offset },
+            Some(floor) => EpochEndOffset {
+                epoch: floor.epoch,
+                end_offset: next.start_offset,
+            },
+            None => EpochEndOffset {
+                epoch: requested,
+                end_offset: next.start_offset,
+            },
         }
     }
 
@@ -111,7 +130,9 @@ impl LeaderEpochCache {
     /// After the log start moved to `start_offset`: epochs that ended before it go; the one
     /// covering it now starts there.
     pub fn truncate_from_start(&mut self, start_offset: i64) {
-        let covering = self.entries.partition_point(|e| e.start_offset <= start_offset);
+        let covering = self
+            .entries
+            .partition_point(|e| e.start_offset <= start_offset);
         if covering == 0 {
             return;
         }
@@ -136,7 +157,10 @@ impl LeaderEpochCache {
 
     /// Writes the checkpoint file durably and clears the dirty flag. Blocking.
     pub fn write(path: &Path, entries: &[EpochEntry]) -> Result<()> {
-        let lines: Vec<String> = entries.iter().map(|e| format!("{} {}", e.epoch, e.start_offset)).collect();
+        let lines: Vec<String> = entries
+            .iter()
+            .map(|e| format!("{} {}", e.epoch, e.start_offset))
+            .collect();
         write_checkpoint(path, &lines)
     }
 
@@ -161,13 +185,55 @@ mod tests {
     fn end_offset_is_the_next_epochs_start_or_the_log_end() {
         let cache = cache(&[(1, 0), (3, 100), (5, 250)]);
         let at = |epoch| cache.end_offset_for(epoch, 300);
-        assert_eq!(at(5), EpochEndOffset { epoch: 5, end_offset: 300 });
-        assert_eq!(at(3), EpochEndOffset { epoch: 3, end_offset: 250 });
-        assert_eq!(at(4), EpochEndOffset { epoch: 3, end_offset: 250 });
-        assert_eq!(at(1), EpochEndOffset { epoch: 1, end_offset: 100 });
-        assert_eq!(at(0), EpochEndOffset { epoch: 0, end_offset: 0 });
-        assert_eq!(at(6), EpochEndOffset { epoch: -1, end_offset: -1 });
-        assert_eq!(at(-1), EpochEndOffset { epoch: -1, end_offset: -1 });
+        assert_eq!(
+            at(5),
+            EpochEndOffset {
+                epoch: 5,
+                end_offset: 300
+            }
+        );
+        assert_eq!(
+            at(3),
+            EpochEndOffset {
+                epoch: 3,
+                end_offset: 250
+            }
+        );
+        assert_eq!(
+            at(4),
+            EpochEndOffset {
+                epoch: 3,
+                end_offset: 250
+            }
+        );
+        assert_eq!(
+            at(1),
+            EpochEndOffset {
+                epoch: 1,
+                end_offset: 100
+            }
+        );
+        assert_eq!(
+            at(0),
+            EpochEndOffset {
+                epoch: 0,
+                end_offset: 0
+            }
+        );
+        assert_eq!(
+            at(6),
+            EpochEndOffset {
+                epoch: -1,
+                end_offset: -1
+            }
+        );
+        assert_eq!(
+            at(-1),
+            EpochEndOffset {
+                epoch: -1,
+                end_offset: -1
+            }
+        );
     }
 
     #[test]
@@ -178,7 +244,13 @@ mod tests {
         c.truncate_from_end(250);
         assert_eq!(c.entries().len(), 2);
         c.truncate_from_start(150);
-        assert_eq!(c.entries(), &[EpochEntry { epoch: 3, start_offset: 150 }]);
+        assert_eq!(
+            c.entries(),
+            &[EpochEntry {
+                epoch: 3,
+                start_offset: 150
+            }]
+        );
     }
 
     #[test]
@@ -188,6 +260,9 @@ mod tests {
         let c = cache(&[(0, 0), (2, 17)]);
         LeaderEpochCache::write(&path, c.entries()).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "0\n2\n0 0\n2 17\n");
-        assert_eq!(LeaderEpochCache::load(&path).unwrap().entries(), c.entries());
+        assert_eq!(
+            LeaderEpochCache::load(&path).unwrap().entries(),
+            c.entries()
+        );
     }
 }

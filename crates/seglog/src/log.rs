@@ -34,7 +34,10 @@ pub struct LeaderAppendOptions {
 
 impl Default for LeaderAppendOptions {
     fn default() -> LeaderAppendOptions {
-        LeaderAppendOptions { require_zero_base_offset: true, allow_control_batches: false }
+        LeaderAppendOptions {
+            require_zero_base_offset: true,
+            allow_control_batches: false,
+        }
     }
 }
 
@@ -109,7 +112,12 @@ pub struct Log {
 impl Log {
     /// Opens (or creates) the partition directory `dir`, recovering if `options` says the last
     /// stop was unclean. Blocking.
-    pub fn open(dir: &Path, config: LogConfig, options: LoadOptions, now_ms: i64) -> Result<(Log, LoadReport)> {
+    pub fn open(
+        dir: &Path,
+        config: LogConfig,
+        options: LoadOptions,
+        now_ms: i64,
+    ) -> Result<(Log, LoadReport)> {
         config.validate()?;
         let loaded = recovery::load(dir, &config, options, now_ms)?;
         let log = Log {
@@ -129,17 +137,25 @@ impl Log {
 
     fn check_open(&self) -> Result<()> {
         if self.closed {
-            return Err(Error::Closed { dir: self.dir.clone() });
+            return Err(Error::Closed {
+                dir: self.dir.clone(),
+            });
         }
         Ok(())
     }
 
     fn active(&self) -> &Segment {
-        self.segments.values().next_back().expect("a log always has an active segment")
+        self.segments
+            .values()
+            .next_back()
+            .expect("a log always has an active segment")
     }
 
     fn active_mut(&mut self) -> &mut Segment {
-        self.segments.values_mut().next_back().expect("a log always has an active segment")
+        self.segments
+            .values_mut()
+            .next_back()
+            .expect("a log always has an active segment")
     }
 
     pub fn dir(&self) -> &Path {
@@ -152,7 +168,10 @@ impl Log {
         self.log_start_offset
     }
     pub fn log_end_offset(&self) -> i64 {
-        self.segments.values().next_back().map_or(self.end_offset_at_close, Segment::next_offset)
+        self.segments
+            .values()
+            .next_back()
+            .map_or(self.end_offset_at_close, Segment::next_offset)
     }
     pub fn recovery_point(&self) -> i64 {
         self.recovery_point
@@ -236,32 +255,48 @@ impl Log {
         self.check_fits_a_segment(set.len())?;
         let log_end_offset = self.log_end_offset();
         if batches[0].base_offset < log_end_offset {
-            return Err(Error::UnexpectedAppendOffset { first_offset: batches[0].base_offset, log_end_offset });
+            return Err(Error::UnexpectedAppendOffset {
+                first_offset: batches[0].base_offset,
+                log_end_offset,
+            });
         }
         for pair in batches.windows(2) {
             let previous_last_offset = pair[0].base_offset + i64::from(pair[0].last_offset_delta);
             if pair[1].base_offset <= previous_last_offset {
                 return Err(Error::InvalidBatch {
                     position: pair[1].position,
-                    check: BatchCheck::NonMonotonicOffset { base_offset: pair[1].base_offset, previous_last_offset },
+                    check: BatchCheck::NonMonotonicOffset {
+                        base_offset: pair[1].base_offset,
+                        previous_last_offset,
+                    },
                 });
             }
         }
         let result = self.append_validated(set, &batches, batches[0].base_offset, now_ms)?;
         for info in &batches {
-            self.leader_epochs.assign(info.partition_leader_epoch, info.base_offset);
+            self.leader_epochs
+                .assign(info.partition_leader_epoch, info.base_offset);
         }
         Ok(result)
     }
 
     fn check_fits_a_segment(&self, size: usize) -> Result<()> {
         if size > self.config.segment_bytes as usize {
-            return Err(Error::RecordSetTooLarge { size, segment_bytes: self.config.segment_bytes });
+            return Err(Error::RecordSetTooLarge {
+                size,
+                segment_bytes: self.config.segment_bytes,
+            });
         }
         Ok(())
     }
 
-    fn append_validated(&mut self, set: &[u8], batches: &[BatchInfo], first_offset: i64, now_ms: i64) -> Result<AppendInfo> {
+    fn append_validated(
+        &mut self,
+        set: &[u8],
+        batches: &[BatchInfo],
+        first_offset: i64,
+        now_ms: i64,
+    ) -> Result<AppendInfo> {
         let last = batches.last().expect("a validated set has a batch");
         let last_offset = last.base_offset + i64::from(last.last_offset_delta);
         let max_timestamp = batches.iter().map(|b| b.max_timestamp).max().unwrap_or(-1);
@@ -280,9 +315,15 @@ impl Log {
         }
         let interval = self.config.index_interval_bytes;
         self.active_mut().append(set, batches, interval)?;
-        let record_count: i64 = batches.iter().map(|b| i64::from(b.records_count.max(0))).sum();
+        let record_count: i64 = batches
+            .iter()
+            .map(|b| i64::from(b.records_count.max(0)))
+            .sum();
         self.unflushed_messages += record_count as u64;
-        let flush_due = self.config.flush_messages.is_some_and(|n| self.unflushed_messages >= n);
+        let flush_due = self
+            .config
+            .flush_messages
+            .is_some_and(|n| self.unflushed_messages >= n);
         Ok(AppendInfo {
             base_offset: batches[0].base_offset,
             last_offset,
@@ -319,7 +360,11 @@ impl Log {
         if offset >= upper_bound {
             return Ok(plan);
         }
-        let floor = self.segments.range(..=offset).next_back().map_or(offset, |(&base, _)| base);
+        let floor = self
+            .segments
+            .range(..=offset)
+            .next_back()
+            .map_or(offset, |(&base, _)| base);
         let mut remaining = max_bytes;
         let mut from = offset;
         for segment in self.segments.range(floor..).map(|(_, s)| s) {
@@ -327,8 +372,13 @@ impl Log {
                 break;
             }
             // Map the segment once so header scans on the fetch path are memory reads.
-            drop(segment.records().mapping(u64::from(self.config.segment_bytes))?);
-            let Some(range) = segment.read_range(from, remaining, upper_bound, plan.is_empty())? else {
+            drop(
+                segment
+                    .records()
+                    .mapping(u64::from(self.config.segment_bytes))?,
+            );
+            let Some(range) = segment.read_range(from, remaining, upper_bound, plan.is_empty())?
+            else {
                 continue;
             };
             plan.slices.push(FileSlice {
@@ -346,17 +396,29 @@ impl Log {
     }
 
     /// Producer fields of up to `max_batches` batches from the one containing `from_offset`.
-    pub fn read_batch_headers(&self, from_offset: i64, max_batches: usize) -> Result<Vec<BatchSummary>> {
+    pub fn read_batch_headers(
+        &self,
+        from_offset: i64,
+        max_batches: usize,
+    ) -> Result<Vec<BatchSummary>> {
         self.check_open()?;
         let mut out = Vec::new();
         let from_offset = from_offset.max(self.log_start_offset);
-        let floor = self.segments.range(..=from_offset).next_back().map_or(from_offset, |(&base, _)| base);
+        let floor = self
+            .segments
+            .range(..=from_offset)
+            .next_back()
+            .map_or(from_offset, |(&base, _)| base);
         for segment in self.segments.range(floor..).map(|(_, s)| s) {
-            let Some(first) = segment.translate_offset(from_offset)? else { continue };
+            let Some(first) = segment.translate_offset(from_offset)? else {
+                continue;
+            };
             let mut position = first.position;
             while position < segment.size() && out.len() < max_batches {
                 let mut bytes = [0u8; HEADER_SIZE];
-                segment.records().read_exact_at(&mut bytes, position.into())?;
+                segment
+                    .records()
+                    .read_exact_at(&mut bytes, position.into())?;
                 let header = BatchHeader::new(&bytes);
                 out.push(BatchSummary {
                     base_offset: header.base_offset(),
@@ -368,8 +430,9 @@ impl Log {
                         -1
                     } else {
                         // Sequences wrap at i32::MAX like Kafka's DefaultRecordBatch.incrementSequence.
-                        ((i64::from(header.base_sequence()) + i64::from(header.last_offset_delta())) % (i64::from(i32::MAX) + 1))
-                            as i32
+                        ((i64::from(header.base_sequence())
+                            + i64::from(header.last_offset_delta()))
+                            % (i64::from(i32::MAX) + 1)) as i32
                     },
                     max_timestamp: header.max_timestamp(),
                     is_transactional: header.is_transactional(),
@@ -385,22 +448,34 @@ impl Log {
         Ok(out)
     }
 
-    /// The first batch at or after the log start whose max timestamp is at or above
-    /// `timestamp`: its base offset (clamped to the log start) and its max timestamp. Batch
-    /// granularity: records are not decoded, so the offset may be of an earlier record of the
-    /// same batch (clients skip records below the timestamp they asked for).
+    /// For ListOffsets: the first record at or after the log start whose timestamp is at or
+    /// above `timestamp`, and that record's timestamp. Found through the time index to the
+    /// first batch whose max timestamp qualifies; within an uncompressed CreateTime batch the
+    /// records are walked to the exact one. Compressed batches are not decompressed: their base
+    /// offset and max timestamp are returned (clients skip the earlier records they receive).
     pub fn offset_for_timestamp(&self, timestamp: i64) -> Result<Option<TimestampOffset>> {
         self.check_open()?;
         for segment in self.segments.values() {
             if segment.next_offset() <= self.log_start_offset {
                 continue;
             }
-            if let Some(batch) = segment.find_by_timestamp(timestamp, self.log_start_offset)? {
-                return Ok(Some(TimestampOffset {
+            let Some(batch) = segment.find_by_timestamp(timestamp, self.log_start_offset)? else {
+                continue;
+            };
+            let mut bytes = vec![0u8; batch.size as usize];
+            segment
+                .records()
+                .read_exact_at(&mut bytes, batch.position.into())?;
+            let found = batch::first_record_at_or_after(&bytes, timestamp)
+                .map(|(offset, timestamp)| TimestampOffset { timestamp, offset })
+                .unwrap_or(TimestampOffset {
                     timestamp: batch.max_timestamp,
-                    offset: batch.base_offset.max(self.log_start_offset),
-                }));
-            }
+                    offset: batch.base_offset,
+                });
+            return Ok(Some(TimestampOffset {
+                offset: found.offset.max(self.log_start_offset),
+                timestamp: found.timestamp,
+            }));
         }
         Ok(None)
     }
@@ -419,7 +494,8 @@ impl Log {
 
     /// For OffsetForLeaderEpoch: see `LeaderEpochCache::end_offset_for`.
     pub fn end_offset_for_epoch(&self, epoch: i32) -> EpochEndOffset {
-        self.leader_epochs.end_offset_for(epoch, self.log_end_offset())
+        self.leader_epochs
+            .end_offset_for(epoch, self.log_end_offset())
     }
 
     /// Removes every batch from the one that contains `offset` on (replication truncates to a
@@ -431,17 +507,29 @@ impl Log {
             return Ok(());
         }
         self.truncations += 1;
-        let first_base = *self.segments.keys().next().expect("a log always has a segment");
+        let first_base = *self
+            .segments
+            .keys()
+            .next()
+            .expect("a log always has a segment");
         if offset < first_base {
             let old = std::mem::take(&mut self.segments);
             for mut segment in old.into_values() {
                 segment.mark_deleted()?;
             }
             let offset = offset.max(0);
-            self.segments.insert(offset, Segment::create(&self.dir, offset, self.config.segment_bytes, now_ms)?);
+            self.segments.insert(
+                offset,
+                Segment::create(&self.dir, offset, self.config.segment_bytes, now_ms)?,
+            );
             self.log_start_offset = offset;
         } else {
-            let floor = *self.segments.range(..=offset).next_back().expect("offset ≥ first base").0;
+            let floor = *self
+                .segments
+                .range(..=offset)
+                .next_back()
+                .expect("offset ≥ first base")
+                .0;
             let later: Vec<i64> = self.segments.range(floor + 1..).map(|(&b, _)| b).collect();
             for base in later {
                 let mut segment = self.segments.remove(&base).expect("listed above");
@@ -454,7 +542,10 @@ impl Log {
                 // one is renamed away first) rather than seal an empty segment.
                 let mut old = self.segments.remove(&floor).expect("floor exists");
                 old.mark_deleted()?;
-                self.segments.insert(floor, Segment::create(&self.dir, floor, self.config.segment_bytes, now_ms)?);
+                self.segments.insert(
+                    floor,
+                    Segment::create(&self.dir, floor, self.config.segment_bytes, now_ms)?,
+                );
             }
         }
         let log_end_offset = self.log_end_offset();
@@ -471,7 +562,11 @@ impl Log {
         self.check_open()?;
         let log_end_offset = self.log_end_offset();
         if offset > log_end_offset || offset < 0 {
-            return Err(Error::OffsetOutOfRange { offset, log_start_offset: self.log_start_offset, log_end_offset });
+            return Err(Error::OffsetOutOfRange {
+                offset,
+                log_start_offset: self.log_start_offset,
+                log_end_offset,
+            });
         }
         if offset > self.log_start_offset {
             self.log_start_offset = offset;
@@ -485,7 +580,11 @@ impl Log {
     /// (default: the log end offset), renames their files to `.deleted` and returns them. The
     /// caller drops them off the event loop thread (their files are unlinked when the last view
     /// goes). Rolls first if the active segment itself is to go.
-    pub fn take_old_segments(&mut self, now_ms: i64, high_watermark: Option<i64>) -> Result<Vec<Segment>> {
+    pub fn take_old_segments(
+        &mut self,
+        now_ms: i64,
+        high_watermark: Option<i64>,
+    ) -> Result<Vec<Segment>> {
         self.check_open()?;
         let log_end_offset = self.log_end_offset();
         let high_watermark = high_watermark.unwrap_or(log_end_offset).min(log_end_offset);
@@ -500,7 +599,8 @@ impl Log {
                 break;
             }
             let below_start = upper <= self.log_start_offset;
-            let expired = self.config.retention_ms >= 0 && now_ms - segment.largest_timestamp() > self.config.retention_ms;
+            let expired = self.config.retention_ms >= 0
+                && now_ms - segment.largest_timestamp() > self.config.retention_ms;
             let oversized = self.config.retention_bytes >= 0
                 && remaining_size - i64::from(segment.size()) >= self.config.retention_bytes;
             if !(below_start || expired || oversized) {
@@ -518,7 +618,11 @@ impl Log {
             segment.mark_deleted()?;
             taken.push(segment);
         }
-        let first_base = *self.segments.keys().next().expect("the active segment stays");
+        let first_base = *self
+            .segments
+            .keys()
+            .next()
+            .expect("the active segment stays");
         if first_base > self.log_start_offset {
             self.log_start_offset = first_base;
             self.leader_epochs.truncate_from_start(first_base);
@@ -545,14 +649,17 @@ impl Log {
                 continue;
             }
             segment.write_pending_indexes()?;
-            handles.push(segment.sync_handles());
+            handles.push(segment.sync_handles()?);
         }
         Ok(FlushJob {
             handles,
             target_offset: self.log_end_offset(),
             generation: self.truncations,
             flushed_messages: self.unflushed_messages,
-            epochs: self.leader_epochs.is_dirty().then(|| self.leader_epochs.entries().to_vec()),
+            epochs: self
+                .leader_epochs
+                .is_dirty()
+                .then(|| self.leader_epochs.entries().to_vec()),
             epoch_path: self.dir.join(LEADER_EPOCH_CHECKPOINT),
         })
     }
@@ -561,7 +668,9 @@ impl Log {
     /// truncation happened meanwhile.
     pub fn complete_flush(&mut self, job: &FlushJob) {
         if job.generation == self.truncations {
-            self.recovery_point = self.recovery_point.max(job.target_offset.min(self.log_end_offset()));
+            self.recovery_point = self
+                .recovery_point
+                .max(job.target_offset.min(self.log_end_offset()));
         }
         self.unflushed_messages = self.unflushed_messages.saturating_sub(job.flushed_messages);
         if job.epochs.as_deref() == Some(self.leader_epochs.entries()) {

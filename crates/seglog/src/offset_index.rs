@@ -34,14 +34,20 @@ impl OffsetIndex {
     pub fn create(path: &Path, base_offset: i64) -> Result<OffsetIndex> {
         let mut file = IndexFile::open(path, 0)?;
         file.truncate(ENTRY_SIZE, 0)?;
-        Ok(OffsetIndex { base_offset, entries: Vec::new(), file })
+        Ok(OffsetIndex {
+            base_offset,
+            entries: Vec::new(),
+            file,
+        })
     }
 
     /// Loads the file for a clean open. Returns `None` when the file is missing or fails a sanity
     /// check (size not a multiple of 8, offsets or positions not increasing, a position at or
     /// past `log_size`); the caller then rebuilds the index from the log.
     pub fn load(path: &Path, base_offset: i64, log_size: u32) -> Result<Option<OffsetIndex>> {
-        let Some(bytes) = IndexFile::read_all(path)? else { return Ok(None) };
+        let Some(bytes) = IndexFile::read_all(path)? else {
+            return Ok(None);
+        };
         if bytes.len() % ENTRY_SIZE != 0 {
             return Ok(None);
         }
@@ -60,7 +66,11 @@ impl OffsetIndex {
             entries.push((relative, position));
         }
         let count = entries.len();
-        Ok(Some(OffsetIndex { base_offset, entries, file: IndexFile::open(path, count)? }))
+        Ok(Some(OffsetIndex {
+            base_offset,
+            entries,
+            file: IndexFile::open(path, count)?,
+        }))
     }
 
     pub fn len(&self) -> usize {
@@ -76,13 +86,19 @@ impl OffsetIndex {
     }
 
     fn to_absolute(&self, (relative, position): (u32, u32)) -> OffsetPosition {
-        OffsetPosition { offset: self.base_offset + i64::from(relative), position }
+        OffsetPosition {
+            offset: self.base_offset + i64::from(relative),
+            position,
+        }
     }
 
     /// Adds an entry; the caller guarantees both offset and position grow.
     pub fn append(&mut self, offset: i64, position: u32) {
         let relative = u32::try_from(offset - self.base_offset).expect("offset fits the segment");
-        debug_assert!(self.entries.last().is_none_or(|&(r, p)| relative > r && position > p));
+        debug_assert!(self
+            .entries
+            .last()
+            .is_none_or(|&(r, p)| relative > r && position > p));
         self.entries.push((relative, position));
     }
 
@@ -91,21 +107,31 @@ impl OffsetIndex {
         let target = offset - self.base_offset;
         match floor_search(&self.entries, ENTRY_SIZE, target, |&(r, _)| i64::from(r)) {
             Some(i) => self.to_absolute(self.entries[i]),
-            None => OffsetPosition { offset: self.base_offset, position: 0 },
+            None => OffsetPosition {
+                offset: self.base_offset,
+                position: 0,
+            },
         }
     }
 
     /// The last entry whose position is at or below `position`, or (base offset, 0).
     pub fn lookup_by_position(&self, position: u32) -> OffsetPosition {
-        match floor_search(&self.entries, ENTRY_SIZE, i64::from(position), |&(_, p)| i64::from(p)) {
+        match floor_search(&self.entries, ENTRY_SIZE, i64::from(position), |&(_, p)| {
+            i64::from(p)
+        }) {
             Some(i) => self.to_absolute(self.entries[i]),
-            None => OffsetPosition { offset: self.base_offset, position: 0 },
+            None => OffsetPosition {
+                offset: self.base_offset,
+                position: 0,
+            },
         }
     }
 
     /// Drops entries at or above `offset` (after the log was truncated there).
     pub fn truncate_to(&mut self, offset: i64) -> Result<()> {
-        let keep = self.entries.partition_point(|&(r, _)| self.base_offset + i64::from(r) < offset);
+        let keep = self
+            .entries
+            .partition_point(|&(r, _)| self.base_offset + i64::from(r) < offset);
         self.entries.truncate(keep);
         self.file.truncate(ENTRY_SIZE, keep)
     }
@@ -127,10 +153,6 @@ impl OffsetIndex {
     pub fn file(&self) -> &IndexFile {
         &self.file
     }
-
-    pub fn file_mut(&mut self) -> &mut IndexFile {
-        &mut self.file
-    }
 }
 
 #[cfg(test)]
@@ -143,13 +165,55 @@ mod tests {
         let mut index = OffsetIndex::create(&dir.path().join("i.index"), 100).unwrap();
         index.append(110, 4200);
         index.append(125, 9000);
-        assert_eq!(index.lookup(99), OffsetPosition { offset: 100, position: 0 });
-        assert_eq!(index.lookup(109), OffsetPosition { offset: 100, position: 0 });
-        assert_eq!(index.lookup(110), OffsetPosition { offset: 110, position: 4200 });
-        assert_eq!(index.lookup(124), OffsetPosition { offset: 110, position: 4200 });
-        assert_eq!(index.lookup(1000), OffsetPosition { offset: 125, position: 9000 });
-        assert_eq!(index.lookup_by_position(9000), OffsetPosition { offset: 125, position: 9000 });
-        assert_eq!(index.lookup_by_position(8999), OffsetPosition { offset: 110, position: 4200 });
+        assert_eq!(
+            index.lookup(99),
+            OffsetPosition {
+                offset: 100,
+                position: 0
+            }
+        );
+        assert_eq!(
+            index.lookup(109),
+            OffsetPosition {
+                offset: 100,
+                position: 0
+            }
+        );
+        assert_eq!(
+            index.lookup(110),
+            OffsetPosition {
+                offset: 110,
+                position: 4200
+            }
+        );
+        assert_eq!(
+            index.lookup(124),
+            OffsetPosition {
+                offset: 110,
+                position: 4200
+            }
+        );
+        assert_eq!(
+            index.lookup(1000),
+            OffsetPosition {
+                offset: 125,
+                position: 9000
+            }
+        );
+        assert_eq!(
+            index.lookup_by_position(9000),
+            OffsetPosition {
+                offset: 125,
+                position: 9000
+            }
+        );
+        assert_eq!(
+            index.lookup_by_position(8999),
+            OffsetPosition {
+                offset: 110,
+                position: 4200
+            }
+        );
     }
 
     #[test]
@@ -161,7 +225,13 @@ mod tests {
         index.append(125, 9000);
         index.write_pending().unwrap();
         let loaded = OffsetIndex::load(&path, 100, 10_000).unwrap().unwrap();
-        assert_eq!(loaded.last_entry(), Some(OffsetPosition { offset: 125, position: 9000 }));
+        assert_eq!(
+            loaded.last_entry(),
+            Some(OffsetPosition {
+                offset: 125,
+                position: 9000
+            })
+        );
         // A position past the log is doubt: rebuild.
         assert!(OffsetIndex::load(&path, 100, 9000).unwrap().is_none());
         std::fs::write(&path, [1u8; 7]).unwrap();
@@ -179,7 +249,13 @@ mod tests {
         index.append(20, 200);
         index.write_pending().unwrap();
         index.truncate_to(20).unwrap();
-        assert_eq!(index.last_entry(), Some(OffsetPosition { offset: 10, position: 100 }));
+        assert_eq!(
+            index.last_entry(),
+            Some(OffsetPosition {
+                offset: 10,
+                position: 100
+            })
+        );
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 8);
     }
 }

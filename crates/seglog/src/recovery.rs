@@ -18,8 +18,8 @@ use std::path::Path;
 use crate::config::LogConfig;
 use crate::error::{IoContext, Result};
 use crate::file_names::{
-    index_file, is_stale_leftover, log_file, parse_offset, time_index_file, INDEX_SUFFIX, LEADER_EPOCH_CHECKPOINT,
-    LOG_SUFFIX, TIME_INDEX_SUFFIX,
+    index_file, is_stale_leftover, log_file, parse_offset, time_index_file, INDEX_SUFFIX,
+    LEADER_EPOCH_CHECKPOINT, LOG_SUFFIX, TIME_INDEX_SUFFIX,
 };
 use crate::leader_epoch::LeaderEpochCache;
 use crate::segment::Segment;
@@ -38,7 +38,11 @@ pub struct LoadOptions {
 impl Default for LoadOptions {
     /// Unclean with recovery point 0: scans everything, which is always safe.
     fn default() -> LoadOptions {
-        LoadOptions { clean_shutdown: false, recovery_point: 0, log_start_offset: 0 }
+        LoadOptions {
+            clean_shutdown: false,
+            recovery_point: 0,
+            log_start_offset: 0,
+        }
     }
 }
 
@@ -65,7 +69,11 @@ pub struct LoadedLog {
 }
 
 fn remove_segment_files(dir: &Path, base_offset: i64) -> Result<()> {
-    for path in [log_file(dir, base_offset), index_file(dir, base_offset), time_index_file(dir, base_offset)] {
+    for path in [
+        log_file(dir, base_offset),
+        index_file(dir, base_offset),
+        time_index_file(dir, base_offset),
+    ] {
         match std::fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                 return Err(e).context(|| format!("remove {}", path.display()))
@@ -77,7 +85,12 @@ fn remove_segment_files(dir: &Path, base_offset: i64) -> Result<()> {
 }
 
 /// Opens every segment of the partition directory `dir` (created if missing).
-pub fn load(dir: &Path, config: &LogConfig, options: LoadOptions, now_ms: i64) -> Result<LoadedLog> {
+pub fn load(
+    dir: &Path,
+    config: &LogConfig,
+    options: LoadOptions,
+    now_ms: i64,
+) -> Result<LoadedLog> {
     std::fs::create_dir_all(dir).context(|| format!("create {}", dir.display()))?;
     let mut bases = BTreeSet::new();
     let mut index_bases = BTreeSet::new();
@@ -86,10 +99,13 @@ pub fn load(dir: &Path, config: &LogConfig, options: LoadOptions, now_ms: i64) -
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
         if is_stale_leftover(name) {
-            std::fs::remove_file(entry.path()).context(|| format!("remove leftover {}", entry.path().display()))?;
+            std::fs::remove_file(entry.path())
+                .context(|| format!("remove leftover {}", entry.path().display()))?;
         } else if let Some(base) = parse_offset(name, LOG_SUFFIX) {
             bases.insert(base);
-        } else if let Some(base) = parse_offset(name, INDEX_SUFFIX).or_else(|| parse_offset(name, TIME_INDEX_SUFFIX)) {
+        } else if let Some(base) =
+            parse_offset(name, INDEX_SUFFIX).or_else(|| parse_offset(name, TIME_INDEX_SUFFIX))
+        {
             index_bases.insert(base);
         }
     }
@@ -101,12 +117,23 @@ pub fn load(dir: &Path, config: &LogConfig, options: LoadOptions, now_ms: i64) -
     let (mut leader_epochs, options) = match LeaderEpochCache::load(&epoch_path) {
         Ok(cache) => (cache, options),
         // A corrupt epoch file is rebuilt from the batches themselves: scan everything.
-        Err(_) => (LeaderEpochCache::default(), LoadOptions { clean_shutdown: false, recovery_point: 0, ..options }),
+        Err(_) => (
+            LeaderEpochCache::default(),
+            LoadOptions {
+                clean_shutdown: false,
+                recovery_point: 0,
+                ..options
+            },
+        ),
     };
     let first_unflushed = if options.clean_shutdown {
         None
     } else {
-        bases.range(..=options.recovery_point).next_back().or(bases.iter().next()).copied()
+        bases
+            .range(..=options.recovery_point)
+            .next_back()
+            .or(bases.iter().next())
+            .copied()
     };
     let bases: Vec<i64> = bases.into_iter().collect();
     let mut report = LoadReport::default();
@@ -130,15 +157,22 @@ pub fn load(dir: &Path, config: &LogConfig, options: LoadOptions, now_ms: i64) -
         let segment = match segment {
             Some(segment) => segment,
             None => {
-                let (segment, outcome) =
-                    Segment::recover(dir, base, config.segment_bytes, config.index_interval_bytes, next_base, now_ms)?;
+                let (segment, outcome) = Segment::recover(
+                    dir,
+                    base,
+                    config.segment_bytes,
+                    config.index_interval_bytes,
+                    next_base,
+                    now_ms,
+                )?;
                 if must_scan {
                     report.recovered_segments += 1;
                     rebuilt_epochs.extend(outcome.epochs);
                     // Later segments follow a gap only if the cut lost offsets below the next
                     // base; a cut that ends exactly there removed a stale tail (a shrink that a
                     // live view deferred), and the next segment continues the log.
-                    truncated = outcome.truncated_bytes > 0 && next_base.is_some_and(|next| segment.next_offset() < next);
+                    truncated = outcome.truncated_bytes > 0
+                        && next_base.is_some_and(|next| segment.next_offset() < next);
                 } else {
                     report.rebuilt_indexes += 1;
                     for (epoch, offset) in outcome.epochs {
@@ -166,15 +200,33 @@ pub fn load(dir: &Path, config: &LogConfig, options: LoadOptions, now_ms: i64) -
         }
     }
     if segments.is_empty() {
-        segments.insert(log_start_offset, Segment::create(dir, log_start_offset, config.segment_bytes, now_ms)?);
+        segments.insert(
+            log_start_offset,
+            Segment::create(dir, log_start_offset, config.segment_bytes, now_ms)?,
+        );
     }
     let first_base = *segments.keys().next().expect("at least one segment");
     log_start_offset = log_start_offset.max(first_base);
-    let log_end_offset = segments.values().next_back().expect("at least one segment").next_offset();
+    let log_end_offset = segments
+        .values()
+        .next_back()
+        .expect("at least one segment")
+        .next_offset();
     leader_epochs.truncate_from_end(log_end_offset);
     leader_epochs.truncate_from_start(log_start_offset);
-    let recovery_point =
-        if options.clean_shutdown { log_end_offset } else { options.recovery_point.clamp(log_start_offset, log_end_offset) };
+    let recovery_point = if options.clean_shutdown {
+        log_end_offset
+    } else {
+        options
+            .recovery_point
+            .clamp(log_start_offset, log_end_offset)
+    };
     report.segments = segments.len();
-    Ok(LoadedLog { segments, leader_epochs, log_start_offset, recovery_point, report })
+    Ok(LoadedLog {
+        segments,
+        leader_epochs,
+        log_start_offset,
+        recovery_point,
+        report,
+    })
 }

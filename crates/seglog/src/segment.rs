@@ -8,7 +8,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::batch::{self, BatchHeader, BatchInfo, HEADER_SIZE, LOG_OVERHEAD, MAGIC_V2, MIN_BATCH_LENGTH};
+use crate::batch::{
+    self, BatchHeader, BatchInfo, HEADER_SIZE, LOG_OVERHEAD, MAGIC_V2, MIN_BATCH_LENGTH,
+};
 use crate::error::Result;
 use crate::file_names::{index_file, log_file, time_index_file};
 use crate::file_records::FileRecords;
@@ -68,7 +70,12 @@ const NO_TIMESTAMP: i64 = -1;
 impl Segment {
     /// A new, empty segment; existing files of the same name are emptied.
     pub fn create(dir: &Path, base_offset: i64, capacity: u32, now_ms: i64) -> Result<Segment> {
-        let records = FileRecords::open(&log_file(dir, base_offset), base_offset, capacity as usize, true)?;
+        let records = FileRecords::open(
+            &log_file(dir, base_offset),
+            base_offset,
+            capacity as usize,
+            true,
+        )?;
         Ok(Segment {
             base_offset,
             records,
@@ -76,7 +83,10 @@ impl Segment {
             time_index: TimeIndex::create(&time_index_file(dir, base_offset), base_offset)?,
             size: 0,
             next_offset: base_offset,
-            max_timestamp: TimestampOffset { timestamp: NO_TIMESTAMP, offset: base_offset },
+            max_timestamp: TimestampOffset {
+                timestamp: NO_TIMESTAMP,
+                offset: base_offset,
+            },
             bytes_since_last_index_entry: 0,
             rolling_timestamp: None,
             created_ms: now_ms,
@@ -87,10 +97,24 @@ impl Segment {
     /// Opens an existing segment after a clean shutdown, trusting its indexes only if they pass
     /// the sanity checks and the batches after the last index entry parse. Returns `Ok(None)`
     /// when anything is doubtful: the caller then recovers the segment (full scan).
-    pub fn open_clean(dir: &Path, base_offset: i64, capacity: u32, now_ms: i64) -> Result<Option<Segment>> {
-        let records = FileRecords::open(&log_file(dir, base_offset), base_offset, capacity as usize, false)?;
-        let Ok(size) = u32::try_from(records.physical_len()) else { return Ok(None) };
-        let Some(offset_index) = OffsetIndex::load(&index_file(dir, base_offset), base_offset, size.max(1))? else {
+    pub fn open_clean(
+        dir: &Path,
+        base_offset: i64,
+        capacity: u32,
+        now_ms: i64,
+    ) -> Result<Option<Segment>> {
+        let records = FileRecords::open(
+            &log_file(dir, base_offset),
+            base_offset,
+            capacity as usize,
+            false,
+        )?;
+        let Ok(size) = u32::try_from(records.physical_len()) else {
+            return Ok(None);
+        };
+        let Some(offset_index) =
+            OffsetIndex::load(&index_file(dir, base_offset), base_offset, size.max(1))?
+        else {
             return Ok(None);
         };
         let start = match offset_index.last_entry() {
@@ -102,15 +126,23 @@ impl Segment {
         };
         // Find the next offset by walking the batches after the last index entry.
         let mut position = start;
-        let mut max_in_tail = TimestampOffset { timestamp: NO_TIMESTAMP, offset: base_offset };
+        let mut max_in_tail = TimestampOffset {
+            timestamp: NO_TIMESTAMP,
+            offset: base_offset,
+        };
         let mut last_offset = base_offset - 1;
         while position < size {
-            let Some(batch) = read_header(&records, size, position)? else { return Ok(None) };
+            let Some(batch) = read_header(&records, size, position)? else {
+                return Ok(None);
+            };
             if batch.base_offset <= last_offset || batch.last_offset < batch.base_offset {
                 return Ok(None);
             }
             if batch.max_timestamp > max_in_tail.timestamp {
-                max_in_tail = TimestampOffset { timestamp: batch.max_timestamp, offset: batch.last_offset };
+                max_in_tail = TimestampOffset {
+                    timestamp: batch.max_timestamp,
+                    offset: batch.last_offset,
+                };
             }
             last_offset = batch.last_offset;
             position += batch.size;
@@ -119,15 +151,23 @@ impl Segment {
             return Ok(None);
         }
         let next_offset = last_offset + 1;
-        let Some(time_index) = TimeIndex::load(&time_index_file(dir, base_offset), base_offset, next_offset)? else {
+        let Some(time_index) =
+            TimeIndex::load(&time_index_file(dir, base_offset), base_offset, next_offset)?
+        else {
             return Ok(None);
         };
-        let mut max_timestamp =
-            time_index.last_entry().unwrap_or(TimestampOffset { timestamp: NO_TIMESTAMP, offset: base_offset });
+        let mut max_timestamp = time_index.last_entry().unwrap_or(TimestampOffset {
+            timestamp: NO_TIMESTAMP,
+            offset: base_offset,
+        });
         if max_in_tail.timestamp > max_timestamp.timestamp {
             max_timestamp = max_in_tail;
         }
-        let rolling_timestamp = if size > 0 { read_header(&records, size, 0)?.map(|b| b.max_timestamp) } else { None };
+        let rolling_timestamp = if size > 0 {
+            read_header(&records, size, 0)?.map(|b| b.max_timestamp)
+        } else {
+            None
+        };
         Ok(Some(Segment {
             base_offset,
             records,
@@ -155,7 +195,12 @@ impl Segment {
         offset_limit: Option<i64>,
         now_ms: i64,
     ) -> Result<(Segment, RecoveredSegment)> {
-        let records = FileRecords::open(&log_file(dir, base_offset), base_offset, capacity as usize, false)?;
+        let records = FileRecords::open(
+            &log_file(dir, base_offset),
+            base_offset,
+            capacity as usize,
+            false,
+        )?;
         let file_len = records.physical_len();
         let mut segment = Segment {
             base_offset,
@@ -164,7 +209,10 @@ impl Segment {
             time_index: TimeIndex::create(&time_index_file(dir, base_offset), base_offset)?,
             size: 0,
             next_offset: base_offset,
-            max_timestamp: TimestampOffset { timestamp: NO_TIMESTAMP, offset: base_offset },
+            max_timestamp: TimestampOffset {
+                timestamp: NO_TIMESTAMP,
+                offset: base_offset,
+            },
             bytes_since_last_index_entry: 0,
             rolling_timestamp: None,
             created_ms: now_ms,
@@ -172,7 +220,11 @@ impl Segment {
         };
         let mut outcome = RecoveredSegment::default();
         let scan_len = file_len.min(i32::MAX as u64);
-        let mapping = if scan_len > 0 { Some(segment.records.mapping(scan_len)?) } else { None };
+        let mapping = if scan_len > 0 {
+            Some(segment.records.mapping(scan_len)?)
+        } else {
+            None
+        };
         let mut position: u64 = 0;
         let mut last_epoch: Option<i32> = None;
         while let Some(mapping) = &mapping {
@@ -212,9 +264,13 @@ impl Segment {
             };
             segment.index_batch(&info, position as u32, interval);
             segment.size = (position + size) as u32;
-            if header.partition_leader_epoch() >= 0 && last_epoch.is_none_or(|e| header.partition_leader_epoch() > e) {
+            if header.partition_leader_epoch() >= 0
+                && last_epoch.is_none_or(|e| header.partition_leader_epoch() > e)
+            {
                 last_epoch = Some(header.partition_leader_epoch());
-                outcome.epochs.push((header.partition_leader_epoch(), first));
+                outcome
+                    .epochs
+                    .push((header.partition_leader_epoch(), first));
             }
             position += size;
         }
@@ -227,7 +283,10 @@ impl Segment {
         if segment.size > 0 {
             segment.rolling_timestamp = segment.header_at(0)?.map(|b| b.max_timestamp);
         }
-        segment.time_index.maybe_append(segment.max_timestamp.timestamp, segment.max_timestamp.offset);
+        segment.time_index.maybe_append(
+            segment.max_timestamp.timestamp,
+            segment.max_timestamp.offset,
+        );
         segment.write_pending_indexes()?;
         Ok((segment, outcome))
     }
@@ -277,7 +336,15 @@ impl Segment {
 
     /// Whether an append of `bytes` bytes ending at `last_offset` with timestamp
     /// `max_timestamp` must go to a new segment (Kafka's shouldRoll).
-    pub fn should_roll(&self, bytes: u32, last_offset: i64, max_timestamp: i64, segment_bytes: u32, segment_ms: i64, now_ms: i64) -> bool {
+    pub fn should_roll(
+        &self,
+        bytes: u32,
+        last_offset: i64,
+        max_timestamp: i64,
+        segment_bytes: u32,
+        segment_ms: i64,
+        now_ms: i64,
+    ) -> bool {
         if self.sealed {
             return true;
         }
@@ -313,11 +380,15 @@ impl Segment {
     fn index_batch(&mut self, info: &BatchInfo, position: u32, interval: u32) {
         let last_offset = info.base_offset + i64::from(info.last_offset_delta);
         if info.max_timestamp > self.max_timestamp.timestamp {
-            self.max_timestamp = TimestampOffset { timestamp: info.max_timestamp, offset: last_offset };
+            self.max_timestamp = TimestampOffset {
+                timestamp: info.max_timestamp,
+                offset: last_offset,
+            };
         }
         if self.bytes_since_last_index_entry > interval {
             self.offset_index.append(info.base_offset, position);
-            self.time_index.maybe_append(self.max_timestamp.timestamp, self.max_timestamp.offset);
+            self.time_index
+                .maybe_append(self.max_timestamp.timestamp, self.max_timestamp.offset);
             self.bytes_since_last_index_entry = 0;
         }
         self.bytes_since_last_index_entry += info.size as u32;
@@ -330,9 +401,15 @@ impl Segment {
     }
 
     /// Calls `visit` for each batch from `position` on until it returns false or the segment ends.
-    pub fn scan_from(&self, mut position: u32, mut visit: impl FnMut(&BatchPosition) -> bool) -> Result<()> {
+    pub fn scan_from(
+        &self,
+        mut position: u32,
+        mut visit: impl FnMut(&BatchPosition) -> bool,
+    ) -> Result<()> {
         while position < self.size {
-            let Some(batch) = self.header_at(position)? else { break };
+            let Some(batch) = self.header_at(position)? else {
+                break;
+            };
             if !visit(&batch) {
                 break;
             }
@@ -362,30 +439,51 @@ impl Segment {
 
     /// Whole batches starting with the one that contains `offset`, below `upper_bound`, totalling
     /// at most `max_bytes` except that the first batch is always included when `min_one`.
-    pub fn read_range(&self, offset: i64, max_bytes: u64, upper_bound: i64, min_one: bool) -> Result<Option<SegmentRange>> {
-        let Some(first) = self.translate_offset(offset)? else { return Ok(None) };
+    pub fn read_range(
+        &self,
+        offset: i64,
+        max_bytes: u64,
+        upper_bound: i64,
+        min_one: bool,
+    ) -> Result<Option<SegmentRange>> {
+        let Some(first) = self.translate_offset(offset)? else {
+            return Ok(None);
+        };
         if first.base_offset >= upper_bound || first.last_offset >= upper_bound {
             return Ok(None);
         }
         let visible_end = if upper_bound >= self.next_offset {
             self.size
         } else {
-            self.translate_offset(upper_bound)?.map_or(self.size, |b| b.position)
+            self.translate_offset(upper_bound)?
+                .map_or(self.size, |b| b.position)
         };
         let budget_end = u64::from(first.position) + max_bytes;
         if budget_end >= u64::from(visible_end) {
-            return Ok(Some(SegmentRange { position: first.position, len: visible_end - first.position, reached_end: true }));
+            return Ok(Some(SegmentRange {
+                position: first.position,
+                len: visible_end - first.position,
+                reached_end: true,
+            }));
         }
         let budget_end = budget_end as u32;
         if u64::from(first.size) > max_bytes {
             return Ok(if min_one {
-                Some(SegmentRange { position: first.position, len: first.size, reached_end: first.position + first.size == visible_end })
+                Some(SegmentRange {
+                    position: first.position,
+                    len: first.size,
+                    reached_end: first.position + first.size == visible_end,
+                })
             } else {
                 None
             });
         }
         // The last batch boundary at or below the budget: start from the index entry below it.
-        let mut end = self.offset_index.lookup_by_position(budget_end).position.max(first.position);
+        let mut end = self
+            .offset_index
+            .lookup_by_position(budget_end)
+            .position
+            .max(first.position);
         self.scan_from(end, |batch| {
             if batch.position + batch.size <= budget_end {
                 end = batch.position + batch.size;
@@ -394,16 +492,27 @@ impl Segment {
                 false
             }
         })?;
-        Ok(Some(SegmentRange { position: first.position, len: end - first.position, reached_end: false }))
+        Ok(Some(SegmentRange {
+            position: first.position,
+            len: end - first.position,
+            reached_end: false,
+        }))
     }
 
     /// The first batch whose max timestamp is at or above `timestamp`.
-    pub fn find_by_timestamp(&self, timestamp: i64, from_offset: i64) -> Result<Option<BatchPosition>> {
+    pub fn find_by_timestamp(
+        &self,
+        timestamp: i64,
+        from_offset: i64,
+    ) -> Result<Option<BatchPosition>> {
         if self.max_timestamp.timestamp < timestamp {
             return Ok(None);
         }
         let entry = self.time_index.lookup(timestamp);
-        let start = self.offset_index.lookup(entry.offset.max(from_offset)).position;
+        let start = self
+            .offset_index
+            .lookup(entry.offset.max(from_offset))
+            .position;
         let mut found = None;
         self.scan_from(start, |batch| {
             if batch.max_timestamp >= timestamp && batch.last_offset >= from_offset {
@@ -420,53 +529,69 @@ impl Segment {
     /// no view of it is alive; otherwise its first stale header is zeroed (so a recovery scan
     /// stops there) and the segment is sealed until the views are gone.
     pub fn truncate_to(&mut self, offset: i64) -> Result<()> {
-        let Some(cut) = self.translate_offset(offset)? else { return Ok(()) };
+        let Some(cut) = self.translate_offset(offset)? else {
+            return Ok(());
+        };
         self.offset_index.truncate_to(cut.base_offset)?;
         self.time_index.truncate_to(cut.base_offset)?;
         self.size = cut.position;
         self.next_offset = cut.base_offset;
         // Recompute the counters from the last remaining index entry.
         let from = self.offset_index.last_entry().map_or(0, |e| e.position);
-        self.max_timestamp = self
-            .time_index
-            .last_entry()
-            .unwrap_or(TimestampOffset { timestamp: NO_TIMESTAMP, offset: self.base_offset });
+        self.max_timestamp = self.time_index.last_entry().unwrap_or(TimestampOffset {
+            timestamp: NO_TIMESTAMP,
+            offset: self.base_offset,
+        });
         let mut max = self.max_timestamp;
-        let mut next = if from == 0 { self.base_offset } else { self.next_offset };
+        let mut next = if from == 0 {
+            self.base_offset
+        } else {
+            self.next_offset
+        };
         self.scan_from(from, |batch| {
             if batch.max_timestamp > max.timestamp {
-                max = TimestampOffset { timestamp: batch.max_timestamp, offset: batch.last_offset };
+                max = TimestampOffset {
+                    timestamp: batch.max_timestamp,
+                    offset: batch.last_offset,
+                };
             }
             next = batch.last_offset + 1;
             true
         })?;
         self.max_timestamp = max;
-        self.next_offset = if self.size == 0 { self.base_offset } else { next };
+        self.next_offset = if self.size == 0 {
+            self.base_offset
+        } else {
+            next
+        };
         self.bytes_since_last_index_entry = self.size - from;
         if self.size == 0 {
             self.rolling_timestamp = None;
         }
         if !self.records.try_truncate(self.size.into())? {
             let zeros = [0u8; LOG_OVERHEAD];
-            let room = (self.records.physical_len() - u64::from(self.size)).min(LOG_OVERHEAD as u64) as usize;
+            let room = (self.records.physical_len() - u64::from(self.size)).min(LOG_OVERHEAD as u64)
+                as usize;
             self.records.write_at(self.size.into(), &zeros[..room])?;
             self.sealed = true;
         }
         Ok(())
     }
 
-    /// Retries a shrink that a live view deferred; returns whether the file now ends at `size`.
+    /// Retries a shrink that a live view deferred; returns whether the file now ends at `size`
+    /// (the segment is then no longer sealed).
     pub fn retry_deferred_truncation(&mut self) -> Result<bool> {
-        if !self.sealed {
-            return Ok(true);
+        if self.sealed && self.records.try_truncate(self.size.into())? {
+            self.sealed = false;
         }
-        self.records.try_truncate(self.size.into())
+        Ok(!self.sealed)
     }
 
     /// Called when a newer segment takes over appends: records the final max timestamp in the
     /// time index and writes pending index entries (Kafka's onBecomeInactiveSegment).
     pub fn on_become_inactive(&mut self) -> Result<()> {
-        self.time_index.maybe_append(self.max_timestamp.timestamp, self.max_timestamp.offset);
+        self.time_index
+            .maybe_append(self.max_timestamp.timestamp, self.max_timestamp.offset);
         self.write_pending_indexes()
     }
 
@@ -476,12 +601,12 @@ impl Segment {
     }
 
     /// Handles to fsync outside the lock: the log file and both index files.
-    pub fn sync_handles(&self) -> SyncHandles {
-        SyncHandles {
+    pub fn sync_handles(&self) -> Result<SyncHandles> {
+        Ok(SyncHandles {
             records: Arc::clone(&self.records),
-            offset_index: self.offset_index.file().handle(),
-            time_index: self.time_index.file().handle(),
-        }
+            offset_index: self.offset_index.file().handle()?,
+            time_index: self.time_index.file().handle()?,
+        })
     }
 
     /// First phase of deleting the segment: the log file is renamed to `.deleted` (unlinked when
@@ -505,8 +630,12 @@ impl SyncHandles {
     pub fn sync(&self) -> Result<()> {
         use crate::error::IoContext;
         self.records.sync()?;
-        self.offset_index.sync_data().context(|| "fsync offset index".to_string())?;
-        self.time_index.sync_data().context(|| "fsync time index".to_string())
+        self.offset_index
+            .sync_data()
+            .context(|| "fsync offset index".to_string())?;
+        self.time_index
+            .sync_data()
+            .context(|| "fsync time index".to_string())
     }
 }
 

@@ -14,7 +14,11 @@ use std::os::fd::{AsRawFd, RawFd};
 /// One piece of the output, in order.
 pub enum Part<'a> {
     Bytes(&'a [u8]),
-    File { file: &'a File, position: u64, len: usize },
+    File {
+        file: &'a File,
+        position: u64,
+        len: usize,
+    },
 }
 
 impl Part<'_> {
@@ -56,7 +60,10 @@ pub fn write_parts(fd: RawFd, parts: &[Part<'_>]) -> io::Result<usize> {
                     let Part::Bytes(bytes) = &parts[i] else { break };
                     let rest = &bytes[skip..];
                     if !rest.is_empty() {
-                        iovecs.push(libc::iovec { iov_base: rest.as_ptr() as *mut libc::c_void, iov_len: rest.len() });
+                        iovecs.push(libc::iovec {
+                            iov_base: rest.as_ptr() as *mut libc::c_void,
+                            iov_len: rest.len(),
+                        });
                     }
                     skip = 0;
                     i += 1;
@@ -70,7 +77,11 @@ pub fn write_parts(fd: RawFd, parts: &[Part<'_>]) -> io::Result<usize> {
                     Ok(n as usize)
                 }
             }
-            Part::File { file, position, len } => {
+            Part::File {
+                file,
+                position,
+                len,
+            } => {
                 let mut offset = (*position + within as u64) as libc::off_t;
                 let count = (len - within).min(MAX_SENDFILE);
                 // SAFETY: `file` is an open File borrowed for the call and `offset` a local the
@@ -82,7 +93,10 @@ pub fn write_parts(fd: RawFd, parts: &[Part<'_>]) -> io::Result<usize> {
                 } else if n == 0 {
                     Err(io::Error::new(
                         io::ErrorKind::UnexpectedEof,
-                        format!("segment file ends before position {} (it was truncated during the transfer)", *position + within as u64),
+                        format!(
+                            "segment file ends before position {} (it was truncated during the transfer)",
+                            *position + within as u64
+                        ),
                     ))
                 } else {
                     Ok(n as usize)
@@ -123,7 +137,10 @@ mod tests {
     fn writes_bytes_and_file_slices_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
-        std::fs::File::create(&path).unwrap().write_all(b"0123456789abcdef").unwrap();
+        std::fs::File::create(&path)
+            .unwrap()
+            .write_all(b"0123456789abcdef")
+            .unwrap();
         let file = File::open(&path).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
@@ -132,9 +149,17 @@ mod tests {
         let parts = [
             Part::Bytes(b"<"),
             Part::Bytes(b""),
-            Part::File { file: &file, position: 2, len: 5 },
+            Part::File {
+                file: &file,
+                position: 2,
+                len: 5,
+            },
             Part::Bytes(b"|"),
-            Part::File { file: &file, position: 10, len: 6 },
+            Part::File {
+                file: &file,
+                position: 10,
+                len: 6,
+            },
             Part::Bytes(b">"),
         ];
         let n = write_parts(client.as_raw_fd(), &parts).unwrap();
@@ -156,8 +181,19 @@ mod tests {
         let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (mut server, _) = listener.accept().unwrap();
         client.set_nonblocking(true).unwrap();
-        let first = write_parts(client.as_raw_fd(), &[Part::File { file: &file, position: 0, len: data.len() }]).unwrap();
-        assert!(first < data.len(), "a 32 MiB send into an unread socket must stop at EAGAIN");
+        let first = write_parts(
+            client.as_raw_fd(),
+            &[Part::File {
+                file: &file,
+                position: 0,
+                len: data.len(),
+            }],
+        )
+        .unwrap();
+        assert!(
+            first < data.len(),
+            "a 32 MiB send into an unread socket must stop at EAGAIN"
+        );
         let reader = std::thread::spawn(move || {
             let mut received = Vec::new();
             server.read_to_end(&mut received).unwrap();
@@ -165,7 +201,11 @@ mod tests {
         });
         let mut sent = first;
         while sent < data.len() {
-            let rest = Part::File { file: &file, position: sent as u64, len: data.len() - sent };
+            let rest = Part::File {
+                file: &file,
+                position: sent as u64,
+                len: data.len() - sent,
+            };
             sent += write_parts(client.as_raw_fd(), &[rest]).unwrap();
             std::thread::sleep(std::time::Duration::from_millis(1));
         }

@@ -33,14 +33,20 @@ impl TimeIndex {
     pub fn create(path: &Path, base_offset: i64) -> Result<TimeIndex> {
         let mut file = IndexFile::open(path, 0)?;
         file.truncate(ENTRY_SIZE, 0)?;
-        Ok(TimeIndex { base_offset, entries: Vec::new(), file })
+        Ok(TimeIndex {
+            base_offset,
+            entries: Vec::new(),
+            file,
+        })
     }
 
     /// Loads the file for a clean open; `None` (rebuild) when missing or when the size is not a
     /// multiple of 12, timestamps do not strictly increase, offsets decrease, or an offset is not
     /// below `next_offset`.
     pub fn load(path: &Path, base_offset: i64, next_offset: i64) -> Result<Option<TimeIndex>> {
-        let Some(bytes) = IndexFile::read_all(path)? else { return Ok(None) };
+        let Some(bytes) = IndexFile::read_all(path)? else {
+            return Ok(None);
+        };
         if bytes.len() % ENTRY_SIZE != 0 {
             return Ok(None);
         }
@@ -59,7 +65,11 @@ impl TimeIndex {
             entries.push((timestamp, relative));
         }
         let count = entries.len();
-        Ok(Some(TimeIndex { base_offset, entries, file: IndexFile::open(path, count)? }))
+        Ok(Some(TimeIndex {
+            base_offset,
+            entries,
+            file: IndexFile::open(path, count)?,
+        }))
     }
 
     pub fn last_entry(&self) -> Option<TimestampOffset> {
@@ -67,7 +77,10 @@ impl TimeIndex {
     }
 
     fn to_absolute(&self, (timestamp, relative): (i64, u32)) -> TimestampOffset {
-        TimestampOffset { timestamp, offset: self.base_offset + i64::from(relative) }
+        TimestampOffset {
+            timestamp,
+            offset: self.base_offset + i64::from(relative),
+        }
     }
 
     /// Adds `(timestamp, offset)` if `timestamp` is above the last entry's.
@@ -83,13 +96,18 @@ impl TimeIndex {
     pub fn lookup(&self, timestamp: i64) -> TimestampOffset {
         match floor_search(&self.entries, ENTRY_SIZE, timestamp, |&(t, _)| t) {
             Some(i) => self.to_absolute(self.entries[i]),
-            None => TimestampOffset { timestamp: -1, offset: self.base_offset },
+            None => TimestampOffset {
+                timestamp: -1,
+                offset: self.base_offset,
+            },
         }
     }
 
     /// Drops entries whose offset is at or above `offset`.
     pub fn truncate_to(&mut self, offset: i64) -> Result<()> {
-        let keep = self.entries.partition_point(|&(_, r)| self.base_offset + i64::from(r) < offset);
+        let keep = self
+            .entries
+            .partition_point(|&(_, r)| self.base_offset + i64::from(r) < offset);
         self.entries.truncate(keep);
         self.file.truncate(ENTRY_SIZE, keep)
     }
@@ -111,10 +129,6 @@ impl TimeIndex {
     pub fn file(&self) -> &IndexFile {
         &self.file
     }
-
-    pub fn file_mut(&mut self) -> &mut IndexFile {
-        &mut self.file
-    }
 }
 
 #[cfg(test)]
@@ -130,12 +144,36 @@ mod tests {
         index.maybe_append(1000, 60);
         index.maybe_append(900, 61);
         index.maybe_append(2000, 70);
-        assert_eq!(index.last_entry(), Some(TimestampOffset { timestamp: 2000, offset: 70 }));
-        assert_eq!(index.lookup(999), TimestampOffset { timestamp: -1, offset: 50 });
-        assert_eq!(index.lookup(1500), TimestampOffset { timestamp: 1000, offset: 52 });
+        assert_eq!(
+            index.last_entry(),
+            Some(TimestampOffset {
+                timestamp: 2000,
+                offset: 70
+            })
+        );
+        assert_eq!(
+            index.lookup(999),
+            TimestampOffset {
+                timestamp: -1,
+                offset: 50
+            }
+        );
+        assert_eq!(
+            index.lookup(1500),
+            TimestampOffset {
+                timestamp: 1000,
+                offset: 52
+            }
+        );
         index.write_pending().unwrap();
         let loaded = TimeIndex::load(&path, 50, 71).unwrap().unwrap();
-        assert_eq!(loaded.lookup(5000), TimestampOffset { timestamp: 2000, offset: 70 });
+        assert_eq!(
+            loaded.lookup(5000),
+            TimestampOffset {
+                timestamp: 2000,
+                offset: 70
+            }
+        );
         assert!(TimeIndex::load(&path, 50, 70).unwrap().is_none());
     }
 }

@@ -8,14 +8,26 @@ use seglog::{Error, LeaderAppendOptions, LoadOptions, Log};
 
 fn rejects(set: &mut [u8], matches: impl Fn(&Error) -> bool, code: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let mut log = Log::open(dir.path(), small_config(1 << 20), LoadOptions::default(), NOW).unwrap().0;
-    log.append_as_leader(&mut batch_of(1, 10), 0, LeaderAppendOptions::default(), NOW).unwrap();
+    let mut log = Log::open(
+        dir.path(),
+        small_config(1 << 20),
+        LoadOptions::default(),
+        NOW,
+    )
+    .unwrap()
+    .0;
+    log.append_as_leader(&mut batch_of(1, 10), 0, LeaderAppendOptions::default(), NOW)
+        .unwrap();
     let size_before = log.size();
-    let err = log.append_as_leader(set, 0, LeaderAppendOptions::default(), NOW).unwrap_err();
+    let err = log
+        .append_as_leader(set, 0, LeaderAppendOptions::default(), NOW)
+        .unwrap_err();
     assert!(matches(&err), "unexpected error: {err}");
     assert_eq!(err.code(), code);
     assert_eq!((log.size(), log.log_end_offset()), (size_before, 1));
-    let on_disk = std::fs::metadata(dir.path().join("00000000000000000000.log")).unwrap().len();
+    let on_disk = std::fs::metadata(dir.path().join("00000000000000000000.log"))
+        .unwrap()
+        .len();
     assert_eq!(on_disk, size_before);
 }
 
@@ -28,7 +40,11 @@ fn recrc(b: &mut [u8]) {
 fn wrong_magic() {
     let mut b = batch_of(1, 10);
     b[batch::MAGIC] = 1;
-    rejects(&mut b, |e| matches!(e, Error::InvalidMagic { magic: 1, .. }), "SEGLOG_INVALID_MAGIC");
+    rejects(
+        &mut b,
+        |e| matches!(e, Error::InvalidMagic { magic: 1, .. }),
+        "SEGLOG_INVALID_MAGIC",
+    );
 }
 
 #[test]
@@ -36,7 +52,11 @@ fn bad_crc() {
     let mut b = batch_of(2, 10);
     let last = b.len() - 1;
     b[last] ^= 1;
-    rejects(&mut b, |e| matches!(e, Error::CorruptMessage { .. }), "SEGLOG_CORRUPT_MESSAGE");
+    rejects(
+        &mut b,
+        |e| matches!(e, Error::CorruptMessage { .. }),
+        "SEGLOG_CORRUPT_MESSAGE",
+    );
 }
 
 #[test]
@@ -46,20 +66,36 @@ fn length_past_the_buffer() {
     b[batch::BATCH_LENGTH..batch::BATCH_LENGTH + 4].copy_from_slice(&len.to_be_bytes());
     rejects(
         &mut b,
-        |e| matches!(e, Error::InvalidBatch { check: seglog::error::BatchCheck::LengthPastBuffer { .. }, .. }),
+        |e| {
+            matches!(
+                e,
+                Error::InvalidBatch {
+                    check: seglog::error::BatchCheck::LengthPastBuffer { .. },
+                    ..
+                }
+            )
+        },
         "SEGLOG_INVALID_BATCH",
     );
 }
 
 #[test]
 fn empty_buffer() {
-    rejects(&mut [], |e| matches!(e, Error::EmptyRecordSet), "SEGLOG_INVALID_BATCH");
+    rejects(
+        &mut [],
+        |e| matches!(e, Error::EmptyRecordSet),
+        "SEGLOG_INVALID_BATCH",
+    );
 }
 
 #[test]
 fn oversize_batch() {
     let mut b = batch_of(1, 1_100_000);
-    rejects(&mut b, |e| matches!(e, Error::MessageTooLarge { max: 1_048_588, .. }), "SEGLOG_MESSAGE_TOO_LARGE");
+    rejects(
+        &mut b,
+        |e| matches!(e, Error::MessageTooLarge { max: 1_048_588, .. }),
+        "SEGLOG_MESSAGE_TOO_LARGE",
+    );
 }
 
 #[test]
@@ -69,7 +105,15 @@ fn last_offset_delta_not_matching_the_count() {
     recrc(&mut b);
     rejects(
         &mut b,
-        |e| matches!(e, Error::InvalidBatch { check: seglog::error::BatchCheck::OffsetDeltaMismatch { .. }, .. }),
+        |e| {
+            matches!(
+                e,
+                Error::InvalidBatch {
+                    check: seglog::error::BatchCheck::OffsetDeltaMismatch { .. },
+                    ..
+                }
+            )
+        },
         "SEGLOG_INVALID_BATCH",
     );
 }
@@ -80,7 +124,15 @@ fn a_client_base_offset_other_than_zero() {
     b[..8].copy_from_slice(&9i64.to_be_bytes());
     rejects(
         &mut b,
-        |e| matches!(e, Error::InvalidBatch { check: seglog::error::BatchCheck::NonZeroBaseOffset { base_offset: 9 }, .. }),
+        |e| {
+            matches!(
+                e,
+                Error::InvalidBatch {
+                    check: seglog::error::BatchCheck::NonZeroBaseOffset { base_offset: 9 },
+                    ..
+                }
+            )
+        },
         "SEGLOG_INVALID_BATCH",
     );
 }
@@ -91,7 +143,11 @@ fn a_bad_second_batch_rejects_the_whole_set() {
     let mut second = batch_of(1, 10);
     second[batch::MAGIC] = 0;
     set.extend_from_slice(&second);
-    rejects(&mut set, |e| matches!(e, Error::InvalidMagic { position, .. } if *position > 0), "SEGLOG_INVALID_MAGIC");
+    rejects(
+        &mut set,
+        |e| matches!(e, Error::InvalidMagic { position, .. } if *position > 0),
+        "SEGLOG_INVALID_MAGIC",
+    );
 }
 
 #[test]
@@ -100,7 +156,15 @@ fn a_trailing_partial_header() {
     set.extend_from_slice(&[0u8; 20]);
     rejects(
         &mut set,
-        |e| matches!(e, Error::InvalidBatch { check: seglog::error::BatchCheck::ShorterThanHeader { remaining: 20 }, .. }),
+        |e| {
+            matches!(
+                e,
+                Error::InvalidBatch {
+                    check: seglog::error::BatchCheck::ShorterThanHeader { remaining: 20 },
+                    ..
+                }
+            )
+        },
         "SEGLOG_INVALID_BATCH",
     );
 }

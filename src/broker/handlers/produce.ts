@@ -18,6 +18,7 @@ import type { ProduceRequest, ProduceResponseInput } from '../../protocol/messag
 import { topicNameProblem } from '../../metadata/topic-name.js'
 import type { BrokerContext } from '../broker-context.js'
 import { NO_RESPONSE, defineHandler } from '../handler.js'
+import { type PendingRecompression, appendRecompressed, produceResponseOf, recompressionTarget } from '../recompress.js'
 
 type PartitionResponse = ProduceResponseInput['responses'][number]['partitionResponses'][number]
 
@@ -54,6 +55,7 @@ export function produceHandler(broker: BrokerContext) {
       }
       const now = Date.now()
       const responses: ProduceResponseInput['responses'] = []
+      const recompressions: PendingRecompression[] = []
       for (const topic of request.topicData) {
         const partitionResponses: PartitionResponse[] = []
         const known = broker.metadata.topic(topic.name)
@@ -82,6 +84,13 @@ export function produceHandler(broker: BrokerContext) {
             partitionResponses.push(failed(data.index, KafkaErrorCodes.UNSUPPORTED_COMPRESSION_TYPE, `zstd needs Produce version 7 or later, not ${apiVersion}.`))
             continue
           }
+          const codec = recompressionTarget(partition.config, data.records)
+          if (codec !== null) {
+            // The topic stores another codec: rewritten in the worker pool, answered once appended.
+            const slot = partitionResponses.push(failed(data.index, KafkaErrorCodes.NONE)) - 1
+            recompressions.push({ partition, records: data.records, codec, respond: (outcome) => { partitionResponses[slot] = produceResponseOf(data.index, outcome) } })
+            continue
+          }
           const outcome = partition.appendRecordsAsLeader(data.records, acks, now)
           partitionResponses.push({
             index: data.index,
@@ -93,6 +102,9 @@ export function produceHandler(broker: BrokerContext) {
           })
         }
         responses.push({ name: topic.name, partitionResponses })
+      }
+      if (recompressions.length > 0) {
+        return appendRecompressed(recompressions, acks, now).then(() => (acks === 0 ? NO_RESPONSE : { responses, throttleTimeMs: 0 }))
       }
       if (acks === 0) return NO_RESPONSE
       return { responses, throttleTimeMs: 0 }

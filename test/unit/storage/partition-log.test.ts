@@ -63,9 +63,11 @@ describe('PartitionLog', () => {
   it('finds offsets by timestamp through the time index', async () => {
     const log = await PartitionLog.open(tempDir(), { 'segment.bytes': 2048, 'index.interval.bytes': 128 })
     for (let i = 0; i < 100; i++) log.appendAsLeader(makeBatch({ records: 2, baseTimestamp: 10_000 + i * 10 }), 0)
-    expect(log.offsetForTimestamp(0)).toEqual({ offset: 0, timestamp: 10_001 })
-    expect(log.offsetForTimestamp(10_500)).toEqual({ offset: 100, timestamp: 10_501 })
-    expect(log.offsetForTimestamp(10_505)).toEqual({ offset: 102, timestamp: 10_511 })
+    // Batch i holds offsets 2i and 2i+1, stamped 10_000 + 10i and one millisecond later.
+    expect(log.offsetForTimestamp(0)).toEqual({ offset: 0, timestamp: 10_000 })
+    expect(log.offsetForTimestamp(10_500)).toEqual({ offset: 100, timestamp: 10_500 })
+    expect(log.offsetForTimestamp(10_501)).toEqual({ offset: 101, timestamp: 10_501 })
+    expect(log.offsetForTimestamp(10_505)).toEqual({ offset: 102, timestamp: 10_510 })
     expect(log.offsetForTimestamp(99_999)).toBeNull()
     expect(log.maxTimestamp()).toEqual({ timestamp: 10_991, offset: 199 })
     await log.close()
@@ -179,6 +181,15 @@ describe('PartitionLog', () => {
     expect(log.appendAsLeader(makeBatch({ records: 2 }), 0).flushNeeded).toBe(true)
     await log.flush()
     expect(log.recoveryPoint).toBe(4)
+    await log.close()
+  })
+
+  it('flushes by flush.ms without being asked', async () => {
+    const log = await PartitionLog.open(tempDir(), { 'flush.ms': 10 })
+    log.appendAsLeader(makeBatch({ records: 3 }), 0)
+    expect(log.recoveryPoint).toBe(0)
+    for (let i = 0; i < 500 && log.recoveryPoint < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(log.recoveryPoint).toBe(3)
     await log.close()
   })
 
