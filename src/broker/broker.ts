@@ -76,6 +76,7 @@ export class Broker {
       onError: (error) => storageLogger.error('background log work failed', { error }),
     })
     const replicas = new ReplicaManager(logs, logger.child('replicas'))
+    replicas.scheduleProducerExpiration(config.get('producer.id.expiration.ms'))
     const topics = new TopicManager(config, metadata, replicas, logs, logger.child('topics'))
     await topics.load()
     const fetches = new DelayedFetchPurgatory()
@@ -146,6 +147,7 @@ export class Broker {
       this.#logger.info('shutting down')
       await Promise.all(this.#listeners.map((l) => l.close()))
       this.context.fetches.completeAll()
+      this.context.replicas.stopProducerExpiration()
       await this.context.replicas.snapshotProducerState()
       await this.#logs.close()
       this.#logger.info('shut down cleanly')
