@@ -11,9 +11,9 @@ import type { BrokerConfig, Listener } from '../common/config/broker-config.js'
 import type { Logger } from '../common/logger.js'
 import { MetadataStore } from '../metadata/metadata-store.js'
 import { KafkaListener } from '../network/listener.js'
-import { setExternalTransfer } from '../network/response-writer.js'
+import { setFileTransfer } from '../network/response-writer.js'
 import { ReplicaManager } from '../replication/replica-manager.js'
-import { LogManager, type ReadPlan, transferTo } from '../storage/index.js'
+import { LogManager, type ReadPlan, writeToSocket } from '../storage/index.js'
 import type { TopicConfig } from '../common/config/topic-config.js'
 import { toLogConfig } from '../replication/log-config.js'
 import type { BrokerContext } from './broker-context.js'
@@ -23,6 +23,7 @@ import { alterConfigsHandler } from './handlers/alter-configs.js'
 import { apiVersionsHandler } from './handlers/api-versions.js'
 import { createPartitionsHandler } from './handlers/create-partitions.js'
 import { createTopicsHandler } from './handlers/create-topics.js'
+import { deleteRecordsHandler } from './handlers/delete-records.js'
 import { deleteTopicsHandler } from './handlers/delete-topics.js'
 import { describeClusterHandler } from './handlers/describe-cluster.js'
 import { describeConfigsHandler } from './handlers/describe-configs.js'
@@ -31,6 +32,7 @@ import { incrementalAlterConfigsHandler } from './handlers/incremental-alter-con
 import { initProducerIdHandler } from './handlers/init-producer-id.js'
 import { listOffsetsHandler } from './handlers/list-offsets.js'
 import { metadataHandler } from './handlers/metadata.js'
+import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.js'
 import { produceHandler } from './handlers/produce.js'
 import { saslHandshakeHandler } from './handlers/sasl-handshake.js'
 import { findCoordinatorHandler } from './handlers/find-coordinator.js'
@@ -87,6 +89,7 @@ export class Broker {
       onError: (error) => storageLogger.error('background log work failed', { error }),
     })
     const replicas = new ReplicaManager(logs, logger.child('replicas'))
+    replicas.scheduleProducerExpiration(config.get('producer.id.expiration.ms'))
     const topics = new TopicManager(config, metadata, replicas, logs, logger.child('topics'))
     await topics.load()
     const fetches = new DelayedFetchPurgatory()
@@ -129,6 +132,8 @@ export class Broker {
       saslHandshakeHandler,
       apiVersionsHandler(() => processor.handlers()),
       initProducerIdHandler(context),
+      offsetForLeaderEpochHandler(context),
+      deleteRecordsHandler(context),
       findCoordinatorHandler(context),
       joinGroupHandler(context),
       syncGroupHandler(context),
@@ -149,9 +154,10 @@ export class Broker {
       describeClusterHandler(context),
     ]
     const processor = new BrokerRequestProcessor(handlers, logger.child('requests'))
-    setExternalTransfer((socket, chunks) => {
-      // The only external chunks the protocol writer ever receives are storage read plans.
-      transferTo(socket, chunks as ReadonlyArray<Buffer | ReadPlan>)
+    // The only external chunks the protocol writer ever receives are storage read plans.
+    setFileTransfer({
+      writeToFd: (fd, parts, skip) => writeToSocket(fd, parts as ReadonlyArray<Buffer | ReadPlan>, skip),
+      views: (chunk) => (chunk as ReadPlan).toBuffers(),
     })
 
     const listeners: KafkaListener[] = []
@@ -181,6 +187,7 @@ export class Broker {
       this.#logger.info('shutting down')
       await Promise.all(this.#listeners.map((l) => l.close()))
       this.context.fetches.completeAll()
+      this.context.replicas.stopProducerExpiration()
       await this.context.groups.shutdown()
       await this.context.replicas.snapshotProducerState()
       await this.#logs.close()
