@@ -51,6 +51,7 @@ import { OFFSETS_TOPIC, offsetsTopicConfigs } from '../group/offsets-topic.js'
 import { ProducerIdManager } from './producer-id-manager.js'
 import { BrokerRequestProcessor } from './request-processor.js'
 import { TopicManager } from './topic-manager.js'
+import { closeWorkerPool } from '../workers/pool.js'
 
 export class Broker {
   readonly config: BrokerConfig
@@ -191,6 +192,8 @@ export class Broker {
       await this.context.groups.shutdown()
       await this.context.replicas.snapshotProducerState()
       await this.#logs.close()
+      // Recompression may have started the process-wide pool; its threads must not outlive us.
+      await closeWorkerPool()
       this.#logger.info('shut down cleanly')
     })()
     return this.#stopping
