@@ -5,6 +5,7 @@
  */
 import type { BrokerConfig, Listener } from '../common/config/broker-config.js'
 import type { Logger } from '../common/logger.js'
+import type { GroupCoordinator } from '../group/group-coordinator.js'
 import type { MetadataStore } from '../metadata/metadata-store.js'
 import type { ReplicaManager } from '../replication/replica-manager.js'
 import type { DelayedFetchPurgatory } from './delayed-fetch.js'
@@ -19,6 +20,8 @@ export interface BrokerContext {
   readonly replicas: ReplicaManager
   readonly fetches: DelayedFetchPurgatory
   readonly producerIds: ProducerIdManager
+  /** Consumer groups and committed offsets. */
+  readonly groups: GroupCoordinator
   readonly logger: Logger
   /** Where clients should connect, with the ports actually bound. */
   readonly advertisedListeners: () => readonly Listener[]

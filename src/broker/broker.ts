@@ -11,9 +11,9 @@ import type { BrokerConfig, Listener } from '../common/config/broker-config.js'
 import type { Logger } from '../common/logger.js'
 import { MetadataStore } from '../metadata/metadata-store.js'
 import { KafkaListener } from '../network/listener.js'
-import { setExternalTransfer } from '../network/response-writer.js'
+import { setFileTransfer } from '../network/response-writer.js'
 import { ReplicaManager } from '../replication/replica-manager.js'
-import { LogManager, type ReadPlan, transferTo } from '../storage/index.js'
+import { LogManager, type ReadPlan, writeToSocket } from '../storage/index.js'
 import type { TopicConfig } from '../common/config/topic-config.js'
 import { toLogConfig } from '../replication/log-config.js'
 import type { BrokerContext } from './broker-context.js'
@@ -23,6 +23,7 @@ import { alterConfigsHandler } from './handlers/alter-configs.js'
 import { apiVersionsHandler } from './handlers/api-versions.js'
 import { createPartitionsHandler } from './handlers/create-partitions.js'
 import { createTopicsHandler } from './handlers/create-topics.js'
+import { deleteRecordsHandler } from './handlers/delete-records.js'
 import { deleteTopicsHandler } from './handlers/delete-topics.js'
 import { describeClusterHandler } from './handlers/describe-cluster.js'
 import { describeConfigsHandler } from './handlers/describe-configs.js'
@@ -31,11 +32,26 @@ import { incrementalAlterConfigsHandler } from './handlers/incremental-alter-con
 import { initProducerIdHandler } from './handlers/init-producer-id.js'
 import { listOffsetsHandler } from './handlers/list-offsets.js'
 import { metadataHandler } from './handlers/metadata.js'
+import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.js'
 import { produceHandler } from './handlers/produce.js'
 import { saslHandshakeHandler } from './handlers/sasl-handshake.js'
+import { findCoordinatorHandler } from './handlers/find-coordinator.js'
+import { joinGroupHandler } from './handlers/join-group.js'
+import { syncGroupHandler } from './handlers/sync-group.js'
+import { heartbeatHandler } from './handlers/heartbeat.js'
+import { leaveGroupHandler } from './handlers/leave-group.js'
+import { offsetCommitHandler } from './handlers/offset-commit.js'
+import { offsetFetchHandler } from './handlers/offset-fetch.js'
+import { listGroupsHandler } from './handlers/list-groups.js'
+import { describeGroupsHandler } from './handlers/describe-groups.js'
+import { deleteGroupsHandler } from './handlers/delete-groups.js'
+import { offsetDeleteHandler } from './handlers/offset-delete.js'
+import { GroupCoordinator, groupCoordinatorConfig } from '../group/group-coordinator.js'
+import { OFFSETS_TOPIC, offsetsTopicConfigs } from '../group/offsets-topic.js'
 import { ProducerIdManager } from './producer-id-manager.js'
 import { BrokerRequestProcessor } from './request-processor.js'
 import { TopicManager } from './topic-manager.js'
+import { closeWorkerPool } from '../workers/pool.js'
 
 export class Broker {
   readonly config: BrokerConfig
@@ -74,10 +90,26 @@ export class Broker {
       onError: (error) => storageLogger.error('background log work failed', { error }),
     })
     const replicas = new ReplicaManager(logs, logger.child('replicas'))
+    replicas.scheduleProducerExpiration(config.get('producer.id.expiration.ms'))
     const topics = new TopicManager(config, metadata, replicas, logs, logger.child('topics'))
     await topics.load()
     const fetches = new DelayedFetchPurgatory()
     replicas.setAppendListener(fetches.onAppend)
+    // __consumer_offsets exists before the first client connects, so FindCoordinator never waits.
+    const groups = await GroupCoordinator.start({
+      config: groupCoordinatorConfig(config),
+      logger: logger.child('groups'),
+      offsetsTopicPartitions: async () => {
+        if (metadata.topic(OFFSETS_TOPIC) === undefined) {
+          await topics.createTopic(OFFSETS_TOPIC, {
+            partitions: config.get('offsets.topic.num.partitions'),
+            replicationFactor: config.get('offsets.topic.replication.factor'),
+            configs: offsetsTopicConfigs(config),
+          })
+        }
+        return replicas.partitions(OFFSETS_TOPIC)
+      },
+    })
 
     const bound: Listener[] = []
     const context: BrokerContext = {
@@ -88,6 +120,7 @@ export class Broker {
       replicas,
       fetches,
       producerIds: new ProducerIdManager(metadata),
+      groups,
       logger,
       advertisedListeners: () => config.advertisedListeners(bound),
     }
@@ -100,6 +133,19 @@ export class Broker {
       saslHandshakeHandler,
       apiVersionsHandler(() => processor.handlers()),
       initProducerIdHandler(context),
+      offsetForLeaderEpochHandler(context),
+      deleteRecordsHandler(context),
+      findCoordinatorHandler(context),
+      joinGroupHandler(context),
+      syncGroupHandler(context),
+      heartbeatHandler(context),
+      leaveGroupHandler(context),
+      offsetCommitHandler(context),
+      offsetFetchHandler(context),
+      listGroupsHandler(context),
+      describeGroupsHandler(context),
+      deleteGroupsHandler(context),
+      offsetDeleteHandler(context),
       createTopicsHandler(context),
       deleteTopicsHandler(context),
       createPartitionsHandler(context),
@@ -109,9 +155,10 @@ export class Broker {
       describeClusterHandler(context),
     ]
     const processor = new BrokerRequestProcessor(handlers, logger.child('requests'))
-    setExternalTransfer((socket, chunks) => {
-      // The only external chunks the protocol writer ever receives are storage read plans.
-      transferTo(socket, chunks as ReadonlyArray<Buffer | ReadPlan>)
+    // The only external chunks the protocol writer ever receives are storage read plans.
+    setFileTransfer({
+      writeToFd: (fd, parts, skip) => writeToSocket(fd, parts as ReadonlyArray<Buffer | ReadPlan>, skip),
+      views: (chunk) => (chunk as ReadPlan).toBuffers(),
     })
 
     const listeners: KafkaListener[] = []
@@ -141,8 +188,12 @@ export class Broker {
       this.#logger.info('shutting down')
       await Promise.all(this.#listeners.map((l) => l.close()))
       this.context.fetches.completeAll()
+      this.context.replicas.stopProducerExpiration()
+      await this.context.groups.shutdown()
       await this.context.replicas.snapshotProducerState()
       await this.#logs.close()
+      // Recompression may have started the process-wide pool; its threads must not outlive us.
+      await closeWorkerPool()
       this.#logger.info('shut down cleanly')
     })()
     return this.#stopping

@@ -13,6 +13,7 @@ interface Command {
 
 const commands: Record<string, Command> = {
   start: { summary: 'run a broker', load: () => import('./start.js') },
+  group: { summary: 'list, describe (with lag), reset offsets of, and delete consumer groups', load: () => import('./group.js') },
   topic: { summary: 'create, list, describe, delete topics and change their settings', load: () => import('./topic.js') },
   produce: { summary: 'produce records from stdin, one per line', load: () => import('./produce.js') },
   consume: { summary: 'print the records of a topic as JSON lines', load: () => import('./consume.js') },

@@ -11,7 +11,8 @@
  *
  * Backpressure: processing stops, and the socket stops being read, while Node's write buffer
  * for this socket is over its high-water mark or too many request bytes are queued; both
- * resume on 'drain' or when the queue shrinks.
+ * resume once the response is out (Node's 'drain', or the end of a file transfer) or the queue
+ * shrinks.
  */
 import type { Socket } from 'node:net'
 import type { Logger } from '../common/logger.js'
@@ -64,7 +65,10 @@ export class KafkaConnection implements ConnectionInfo {
   #queueHead = 0
   #queuedBytes = 0
   #inFlight = false
-  #waitingForDrain = false
+  /** A response is still going out (Node's buffer is full, or a file transfer waits to go on). */
+  #waitingForWritable = false
+  /** A close was asked for while a response was still going out. */
+  #endWhenWritten = false
   #closed = false
 
   constructor(id: number, socket: Socket, processor: RequestProcessor, options: ConnectionOptions) {
@@ -85,7 +89,6 @@ export class KafkaConnection implements ConnectionInfo {
       })
     }
     socket.on('data', (chunk: Buffer) => this.#onData(chunk))
-    socket.on('drain', () => this.#onDrain())
     socket.on('error', (error: NodeJS.ErrnoException) => {
       options.logger.debug('connection error', { connection: id, code: error.code, error })
     })
@@ -111,10 +114,20 @@ export class KafkaConnection implements ConnectionInfo {
     if (this.#closed) return
     this.#closed = true
     const socket = this.#socket
-    while (socket.writableCorked > 0) socket.uncork()
-    socket.end()
     // A peer that never reads must not keep the socket open.
     setTimeout(() => socket.destroy(), 5_000).unref()
+    if (this.#waitingForWritable) {
+      // A file transfer in progress is not in Node's queue yet: end once it is out.
+      this.#endWhenWritten = true
+      return
+    }
+    this.#end()
+  }
+
+  #end(): void {
+    const socket = this.#socket
+    while (socket.writableCorked > 0) socket.uncork()
+    socket.end()
   }
 
   readonly #onFrame = (frame: Buffer): void => {
@@ -133,9 +146,14 @@ export class KafkaConnection implements ConnectionInfo {
     this.#processQueue()
   }
 
-  #onDrain(): void {
-    if (!this.#waitingForDrain) return
-    this.#waitingForDrain = false
+  readonly #onWritable = (): void => {
+    if (!this.#waitingForWritable) return
+    this.#waitingForWritable = false
+    if (this.#endWhenWritten) {
+      this.#endWhenWritten = false
+      this.#end()
+      return
+    }
     this.#processQueue()
   }
 
@@ -144,7 +162,7 @@ export class KafkaConnection implements ConnectionInfo {
     const socket = this.#socket
     socket.cork()
     try {
-      while (!this.#inFlight && !this.#waitingForDrain && !this.#closed && this.#queueHead < this.#queue.length) {
+      while (!this.#inFlight && !this.#waitingForWritable && !this.#closed && this.#queueHead < this.#queue.length) {
         const frame = this.#queue[this.#queueHead]!
         this.#queue[this.#queueHead++] = undefined as unknown as Buffer
         this.#queuedBytes -= frame.length
@@ -185,13 +203,13 @@ export class KafkaConnection implements ConnectionInfo {
       this.#closeAfterFlush()
       return
     }
-    if (writeResponseFrame(this.#socket, outcome)) return
-    this.#waitingForDrain = true
+    if (writeResponseFrame(this.#socket, outcome, this.#onWritable)) return
+    this.#waitingForWritable = true
   }
 
   #applyBackpressure(): void {
     if (this.#closed) return
-    const mustPause = this.#waitingForDrain || this.#queuedBytes > this.#options.maxQueuedRequestBytes
+    const mustPause = this.#waitingForWritable || this.#queuedBytes > this.#options.maxQueuedRequestBytes
     // A frame that is still arriving must be read to completion before it can be processed.
     if (mustPause && !this.#decoder.hasPartialFrame) {
       if (!this.#socket.isPaused()) this.#socket.pause()

@@ -12,11 +12,13 @@
 import type { TopicConfig } from '../common/config/topic-config.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
 import {
-  LOG_OVERHEAD,
+  CURRENT_MAGIC,
   RECORD_BATCH_OVERHEAD,
   batchBaseSequence,
   batchBaseTimestamp,
+  batchCrcIsValid,
   batchLastOffsetDelta,
+  batchMagic,
   batchMaxTimestamp,
   batchProducerEpoch,
   batchProducerId,
@@ -115,12 +117,22 @@ export class Partition {
         `The in-sync replicas of ${this.topic}-${this.index} are 1, below min.insync.replicas=${this.#config['min.insync.replicas']}.`,
       )
     }
+    if (records.length === 0) {
+      return this.#error(KafkaErrorCodes.INVALID_RECORD, 'Produce requests of version 3 and later must carry one record batch per partition; this one has none.')
+    }
     if (records.length < RECORD_BATCH_OVERHEAD) {
       return this.#error(KafkaErrorCodes.CORRUPT_MESSAGE, `The record set is ${records.length} bytes, shorter than a RecordBatch header (${RECORD_BATCH_OVERHEAD}).`)
     }
     const size = batchSize(records, 0)
-    if (size > LOG_OVERHEAD && size < records.length) {
+    if (size > records.length || size < RECORD_BATCH_OVERHEAD) {
+      return this.#error(KafkaErrorCodes.CORRUPT_MESSAGE, `The record batch declares ${size} bytes but the partition data holds ${records.length}.`)
+    }
+    if (size < records.length) {
       return this.#error(KafkaErrorCodes.INVALID_RECORD, 'Produce requests of version 3 and later must carry exactly one record batch per partition.')
+    }
+    // The producer fields below are only where this reads them in magic 2.
+    if (batchMagic(records, 0) !== CURRENT_MAGIC) {
+      return this.#error(KafkaErrorCodes.INVALID_RECORD, `Produce requests of version 3 and later carry record batches of magic 2, not ${batchMagic(records, 0)}.`)
     }
 
     const producer = {
@@ -130,6 +142,11 @@ export class Partition {
       lastOffsetDelta: batchLastOffsetDelta(records, 0),
     }
     const check = this.producers.check(producer)
+    // Kafka validates the batch (CRC included) before it looks at producer state; the storage
+    // engine does that for batches it writes, so only answers that skip it check the CRC here.
+    if (check.kind !== 'append' && !batchCrcIsValid(records, 0)) {
+      return this.#error(KafkaErrorCodes.CORRUPT_MESSAGE, 'The record batch failed its CRC-32C check.')
+    }
     if (check.kind === 'duplicate') {
       return {
         errorCode: KafkaErrorCodes.NONE,
@@ -170,7 +187,7 @@ export class Partition {
    * high watermark (or the last stable offset for read_committed), at least one batch when
    * `minOneBatch` (KIP-74: the first batch may exceed maxBytes).
    */
-  read(fetchOffset: number, maxBytes: number, readCommitted: boolean): ReadOutcome {
+  read(fetchOffset: number, maxBytes: number, readCommitted: boolean, minOneBatch = true): ReadOutcome {
     const upperBound = readCommitted ? this.lastStableOffset : this.#highWatermark
     const base = {
       highWatermark: this.#highWatermark,
@@ -183,7 +200,9 @@ export class Partition {
     if (fetchOffset >= upperBound || maxBytes <= 0) return { ...base, errorCode: KafkaErrorCodes.NONE, records: null }
     try {
       const plan = this.log.read(fetchOffset, maxBytes, upperBound)
-      return { ...base, errorCode: KafkaErrorCodes.NONE, records: plan.byteLength === 0 ? null : plan }
+      // The log always plans the first batch; past the first partition of a fetch it only fits or not.
+      const fits = plan.byteLength > 0 && (minOneBatch || plan.byteLength <= maxBytes)
+      return { ...base, errorCode: KafkaErrorCodes.NONE, records: fits ? plan : null }
     } catch (error) {
       return { ...base, errorCode: storageErrorCode(error), records: null }
     }

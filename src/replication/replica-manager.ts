@@ -18,6 +18,8 @@ import { toLogConfig } from './log-config.js'
 import { type AppendListener, Partition } from './partition.js'
 
 const SNAPSHOT_FILE = 'producer-state.snapshot'
+/** Kafka's producer.id.expiration.check.interval.ms default: how often idle producers are looked for. */
+export const PRODUCER_EXPIRATION_CHECK_INTERVAL_MS = 600_000
 /** Batch headers read per call while rebuilding producer state. */
 const REBUILD_CHUNK = 10_000
 
@@ -33,6 +35,7 @@ export class ReplicaManager {
   readonly #logger: Logger
   readonly #topics = new Map<string, Partition[]>()
   #appendListener: AppendListener | null = null
+  #expirationTimer: NodeJS.Timeout | null = null
 
   constructor(logs: LogManager, logger: Logger) {
     this.#logs = logs
@@ -93,6 +96,26 @@ export class ReplicaManager {
     const list = this.#topics.get(topicName) ?? []
     this.#topics.delete(topicName)
     await Promise.all(list.map((partition) => this.#logs.delete(topicName, partition.index)))
+  }
+
+  /**
+   * Every `intervalMs`, forgets the idempotent-producer state of producers whose last batch is
+   * older than `expirationMs` (producer.id.expiration.ms), as Kafka does, so the state does not
+   * grow with every producer that ever wrote. The timer never keeps the process alive.
+   */
+  scheduleProducerExpiration(expirationMs: number, intervalMs = PRODUCER_EXPIRATION_CHECK_INTERVAL_MS): void {
+    this.stopProducerExpiration()
+    this.#expirationTimer = setInterval(() => {
+      const now = Date.now()
+      let expired = 0
+      for (const partition of this.allPartitions()) expired += partition.producers.expire(now, expirationMs)
+      if (expired > 0) this.#logger.debug('expired idle producer state', { producers: expired })
+    }, intervalMs).unref()
+  }
+
+  stopProducerExpiration(): void {
+    if (this.#expirationTimer !== null) clearInterval(this.#expirationTimer)
+    this.#expirationTimer = null
   }
 
   /** Writes producer-state snapshots (before a clean shutdown closes the logs). */

@@ -28,12 +28,14 @@ function directFd(socket: Socket): number | undefined {
 /**
  * Writes `parts` in order to the non-blocking socket `fd` (writev for Buffers, sendfile for read
  * plans) and returns the bytes written, stopping early without blocking when the socket's send
- * buffer is full. The caller guarantees nothing else is queued on that socket and sends the rest
- * itself; `transferTo` does all of that for a Node socket.
+ * buffer is full. `skip` leaves out the first bytes of `parts` (those an earlier call wrote), so a
+ * caller can go on with sendfile once the socket is writable again. The caller guarantees nothing
+ * else is queued on that socket and sends the rest itself; `transferTo` does all of that for a
+ * Node socket.
  */
-export function writeToSocket(fd: number, parts: ReadonlyArray<Buffer | ReadPlan>): number {
+export function writeToSocket(fd: number, parts: ReadonlyArray<Buffer | ReadPlan>, skip = 0): number {
   const native = parts.map((part) => (part instanceof ReadPlan ? (part.handle as ReadPlanHandle) : part))
-  return writeHandlesToSocket(fd, native)
+  return writeHandlesToSocket(fd, native, skip)
 }
 
 function partLength(part: Buffer | ReadPlan): number {

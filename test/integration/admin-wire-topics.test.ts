@@ -230,7 +230,7 @@ describe('CreatePartitions', () => {
         { name: 'created-v4', count: 3, assignments: [{ brokerIds: [1, 1] }] },
         { name: 'dup', count: 3, assignments: null },
         { name: 'dup', count: 4, assignments: null },
-        { name: '__consumer_offsets', count: 5, assignments: null },
+        { name: '__consumer_offsets', count: 10, assignments: null },
       ],
       timeoutMs: 1000,
       validateOnly: false,
@@ -247,7 +247,8 @@ describe('CreatePartitions', () => {
     })
     const now = await topics()
     expect([now.get('fixed')?.partitions, now.get('created-v2')?.partitions, now.get('created-v3')?.partitions]).toEqual([2, 2, 2])
-    expect(now.get('__consumer_offsets')?.partitions).toBe(1)
+    // The broker creates __consumer_offsets at start with offsets.topic.num.partitions (5 in tests).
+    expect(now.get('__consumer_offsets')?.partitions).toBe(5)
     expect(now.has('missing')).toBe(false)
   })
 

@@ -69,9 +69,11 @@ export function fetchHandler(broker: BrokerContext) {
           partitionResponses.push(emptyPartition(p.partition, p.currentLeaderEpoch < partition.leaderEpoch ? KafkaErrorCodes.FENCED_LEADER_EPOCH : KafkaErrorCodes.UNKNOWN_LEADER_EPOCH))
           continue
         }
-        // KIP-74: until something has been read, the first batch is returned whatever its size.
-        const limit = bytes === 0 ? Math.max(1, Math.min(p.partitionMaxBytes, remaining)) : Math.min(p.partitionMaxBytes, remaining)
-        const outcome = partition.read(Number(p.fetchOffset), limit, readCommitted)
+        // KIP-74: until something has been read, the first batch is returned whatever its size;
+        // after that, a batch that does not fit in what is left of max_bytes waits for the next fetch.
+        const minOneBatch = bytes === 0
+        const limit = minOneBatch ? Math.max(1, Math.min(p.partitionMaxBytes, remaining)) : Math.min(p.partitionMaxBytes, remaining)
+        const outcome = partition.read(Number(p.fetchOffset), limit, readCommitted, minOneBatch)
         if (outcome.errorCode !== KafkaErrorCodes.NONE) failed = true
         const size = outcome.records?.byteLength ?? 0
         bytes += size

@@ -13,6 +13,7 @@
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
+import { ATTRIBUTES_OFFSET, CompressionCodecs, batchCompression } from '../../protocol/record-batch.js'
 import type { ProduceRequest, ProduceResponseInput } from '../../protocol/messages/produce.js'
 import { topicNameProblem } from '../../metadata/topic-name.js'
 import type { BrokerContext } from '../broker-context.js'
@@ -43,7 +44,8 @@ export function produceHandler(broker: BrokerContext) {
     apiKey: ApiKeys.Produce,
     advertised: { min: 0, max: 11 },
     served: { min: 3, max: 11 },
-    handle(request) {
+    handle(request, context) {
+      const apiVersion = context.apiVersion
       const acks = request.acks
       if (acks !== 0 && acks !== 1 && acks !== -1) {
         return errorResponse(request, KafkaErrorCodes.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${acks}.`)
@@ -75,7 +77,11 @@ export function produceHandler(broker: BrokerContext) {
             continue
           }
           if (data.records === null) {
-            partitionResponses.push(failed(data.index, KafkaErrorCodes.CORRUPT_MESSAGE, 'The partition data has no records.'))
+            partitionResponses.push(failed(data.index, KafkaErrorCodes.INVALID_RECORD, 'The partition data has no records.'))
+            continue
+          }
+          if (apiVersion < 7 && data.records.length > ATTRIBUTES_OFFSET + 1 && batchCompression(data.records, 0) === CompressionCodecs.ZSTD) {
+            partitionResponses.push(failed(data.index, KafkaErrorCodes.UNSUPPORTED_COMPRESSION_TYPE, `zstd needs Produce version 7 or later, not ${apiVersion}.`))
             continue
           }
           const codec = recompressionTarget(partition.config, data.records)

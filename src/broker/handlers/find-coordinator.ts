@@ -1,0 +1,58 @@
+/**
+ * FindCoordinator: which broker coordinates a group. Answered at once, from what this broker
+ * already knows: `__consumer_offsets` exists from broker start, so the answer never depends on
+ * creating it (lazily creating it while clients wait is what kept kafkajs on
+ * COORDINATOR_NOT_AVAILABLE in kafkajs#1752). On a single broker the coordinator is this broker.
+ *
+ * key_type 0 is a group; 1 (a transactional id) gets COORDINATOR_NOT_AVAILABLE with a message,
+ * since Samsa has no transaction coordinator; other key types are INVALID_REQUEST. Up to v3 one
+ * key per request, answered in the top-level fields; from v4 a batch of keys.
+ */
+import { ApiKeys } from '../../protocol/api-keys.js'
+import { KafkaErrorCodes } from '../../protocol/error-codes.js'
+import type { FindCoordinatorResponseInput } from '../../protocol/messages/find-coordinator.js'
+import type { BrokerContext } from '../broker-context.js'
+import { defineHandler } from '../handler.js'
+
+const GROUP_KEY = 0
+const TRANSACTION_KEY = 1
+
+type Coordinator = NonNullable<FindCoordinatorResponseInput['coordinators']>[number]
+
+export function findCoordinatorHandler(broker: BrokerContext) {
+  const find = (key: string, keyType: number): Coordinator => {
+    const none = { key, nodeId: -1, host: '', port: -1 }
+    if (keyType === TRANSACTION_KEY) {
+      return { ...none, errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE, errorMessage: 'Samsa has no transaction coordinator: transactional producers are not supported.' }
+    }
+    if (keyType !== GROUP_KEY) return { ...none, errorCode: KafkaErrorCodes.INVALID_REQUEST, errorMessage: `Unknown coordinator key type ${keyType}.` }
+    const listener = broker.advertisedListeners()[0]
+    if (listener === undefined) return { ...none, errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The broker has no listener.' }
+    return { key, nodeId: broker.nodeId, host: listener.host, port: listener.port, errorCode: KafkaErrorCodes.NONE, errorMessage: null }
+  }
+
+  return defineHandler({
+    apiKey: ApiKeys.FindCoordinator,
+    advertised: { min: 0, max: 6 },
+    handle(request, context) {
+      if (context.apiVersion >= 4) {
+        return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((key) => find(key, request.keyType)) }
+      }
+      const found = find(request.key, request.keyType)
+      return {
+        throttleTimeMs: 0,
+        errorCode: found.errorCode,
+        errorMessage: found.errorMessage ?? null,
+        nodeId: found.nodeId,
+        host: found.host,
+        port: found.port,
+      }
+    },
+    errorResponse(request, errorCode, context) {
+      if (context.apiVersion >= 4) {
+        return { coordinators: request.coordinatorKeys.map((key) => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage: null })) }
+      }
+      return { errorCode, nodeId: -1, host: '', port: -1 }
+    },
+  })
+}

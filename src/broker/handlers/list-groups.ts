@@ -1,0 +1,27 @@
+/**
+ * ListGroups: the groups this broker coordinates, with their protocol type ("consumer", or "" for
+ * groups that only store offsets), their state (v4+, which may also filter by state,
+ * case-insensitively) and their type (v5+: always "classic"; a types filter without "classic"
+ * lists nothing).
+ */
+import { ApiKeys } from '../../protocol/api-keys.js'
+import type { BrokerContext } from '../broker-context.js'
+import { defineHandler } from '../handler.js'
+
+export function listGroupsHandler(broker: BrokerContext) {
+  return defineHandler({
+    apiKey: ApiKeys.ListGroups,
+    advertised: { min: 0, max: 5 },
+    handle(request) {
+      const result = broker.groups.listGroups(request.statesFilter, request.typesFilter)
+      return {
+        throttleTimeMs: 0,
+        errorCode: result.errorCode,
+        groups: result.groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: g.type })),
+      }
+    },
+    errorResponse(_request, errorCode) {
+      return { errorCode, groups: [] }
+    },
+  })
+}

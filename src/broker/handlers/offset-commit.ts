@@ -1,0 +1,66 @@
+/**
+ * OffsetCommit: a consumer (or an admin tool) records how far a group has read each partition.
+ * Partitions of topics that do not exist get UNKNOWN_TOPIC_OR_PARTITION and are not stored; the
+ * rest go to the group coordinator, which checks the member and generation and writes them to
+ * __consumer_offsets as one batch. v0 commits carry neither member nor generation and are
+ * accepted for groups without members; a commit with a generation to a group that does not
+ * exist gets ILLEGAL_GENERATION, or GROUP_ID_NOT_FOUND from v9 on. retention_time_ms (v2-4) is ignored, as Kafka 2.1+ ignores
+ * it for groups: offsets.retention.minutes governs expiry.
+ */
+import { ApiKeys } from '../../protocol/api-keys.js'
+import { KafkaErrorCodes } from '../../protocol/error-codes.js'
+import type { OffsetCommitRequest, OffsetCommitResponseInput } from '../../protocol/messages/offset-commit.js'
+import type { OffsetCommitEntry } from '../../group/coordinator-results.js'
+import type { BrokerContext } from '../broker-context.js'
+import { defineHandler } from '../handler.js'
+
+export function offsetCommitHandler(broker: BrokerContext) {
+  const errorResponse = (request: OffsetCommitRequest, errorCode: number): OffsetCommitResponseInput => ({
+    throttleTimeMs: 0,
+    topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+  })
+
+  return defineHandler({
+    apiKey: ApiKeys.OffsetCommit,
+    advertised: { min: 0, max: 9 },
+    handle(request, context) {
+      const entries: OffsetCommitEntry[] = []
+      const errors: number[][] = request.topics.map((topic) => {
+        const known = broker.metadata.topic(topic.name)
+        return topic.partitions.map((p) => {
+          if (known === undefined || p.partitionIndex < 0 || p.partitionIndex >= known.partitions) return KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION
+          entries.push({
+            topic: topic.name,
+            partition: p.partitionIndex,
+            offset: Number(p.committedOffset),
+            leaderEpoch: p.committedLeaderEpoch,
+            metadata: p.committedMetadata,
+          })
+          return -1
+        })
+      })
+      const results = entries.length === 0
+        ? []
+        : broker.groups.commitOffsets({
+          groupId: request.groupId,
+          generationId: request.generationIdOrMemberEpoch,
+          memberId: request.memberId,
+          groupInstanceId: request.groupInstanceId,
+          offsets: entries,
+          missingGroupError: context.apiVersion >= 9 ? KafkaErrorCodes.GROUP_ID_NOT_FOUND : KafkaErrorCodes.ILLEGAL_GENERATION,
+        })
+      let next = 0
+      return {
+        throttleTimeMs: 0,
+        topics: request.topics.map((topic, t) => ({
+          name: topic.name,
+          partitions: topic.partitions.map((p, i) => ({
+            partitionIndex: p.partitionIndex,
+            errorCode: errors[t]![i] === -1 ? results[next++]! : errors[t]![i]!,
+          })),
+        })),
+      }
+    },
+    errorResponse,
+  })
+}

@@ -1,0 +1,64 @@
+/**
+ * OffsetFetch: a group's committed offsets, for the partitions asked (or, with a null topic
+ * list, v2+, every partition the group has committed). Partitions without a commit answer
+ * offset -1. Up to v7 one group per request (v0-1 report errors per partition, v2-7 also at top
+ * level); from v8 several groups, each with its own error. require_stable (v7+) has nothing to
+ * wait for: Samsa has no transactional offset commits.
+ */
+import { ApiKeys } from '../../protocol/api-keys.js'
+import type { OffsetFetchRequest, OffsetFetchResponseInput } from '../../protocol/messages/offset-fetch.js'
+import type { OffsetFetchResult } from '../../group/coordinator-results.js'
+import type { BrokerContext } from '../broker-context.js'
+import { defineHandler } from '../handler.js'
+
+type Topics = ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null
+
+function partitions(result: OffsetFetchResult) {
+  return result.topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitions.map((p) => ({
+      partitionIndex: p.partitionIndex,
+      committedOffset: BigInt(p.committed.offset),
+      committedLeaderEpoch: p.committed.leaderEpoch,
+      metadata: p.committed.metadata,
+      errorCode: p.errorCode,
+    })),
+  }))
+}
+
+export function offsetFetchHandler(broker: BrokerContext) {
+  const fetchOne = (groupId: string, topics: Topics): OffsetFetchResult => broker.groups.fetchOffsets(groupId, topics)
+
+  const errorResponse = (request: OffsetFetchRequest, errorCode: number, version: number): OffsetFetchResponseInput => {
+    const failed = (topics: Topics): OffsetFetchResult => ({
+      errorCode,
+      topics: (topics ?? []).map((t) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committed: { offset: -1, leaderEpoch: -1, metadata: '', commitTimestamp: -1 }, errorCode })),
+      })),
+    })
+    if (version >= 8) {
+      return { groups: request.groups.map((g) => ({ groupId: g.groupId, topics: partitions(failed(g.topics)), errorCode })) }
+    }
+    return { topics: partitions(failed(request.topics)), errorCode }
+  }
+
+  return defineHandler({
+    apiKey: ApiKeys.OffsetFetch,
+    advertised: { min: 0, max: 9 },
+    handle(request, context) {
+      if (context.apiVersion >= 8) {
+        return {
+          throttleTimeMs: 0,
+          groups: request.groups.map((g) => {
+            const result = fetchOne(g.groupId, g.topics)
+            return { groupId: g.groupId, topics: partitions(result), errorCode: result.errorCode }
+          }),
+        }
+      }
+      const result = fetchOne(request.groupId, request.topics)
+      return { throttleTimeMs: 0, topics: partitions(result), errorCode: result.errorCode }
+    },
+    errorResponse: (request, errorCode, context) => errorResponse(request, errorCode, context.apiVersion),
+  })
+}

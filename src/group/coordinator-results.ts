@@ -1,0 +1,150 @@
+/**
+ * What the group coordinator is asked and what it answers, independent of any wire version:
+ * handlers in src/broker/handlers translate each Kafka request version to these and back.
+ * Error fields hold Kafka's numeric error codes (src/protocol/error-codes.ts).
+ */
+
+export interface JoinGroupParams {
+  readonly groupId: string
+  /** "" for a member joining for the first time. */
+  readonly memberId: string
+  readonly groupInstanceId: string | null
+  /** JoinGroup v4+: a member without id is first answered MEMBER_ID_REQUIRED. */
+  readonly requireKnownMemberId: boolean
+  /** JoinGroup v9+: a static leader that rejoins may be told to skip the assignment. */
+  readonly supportSkippingAssignment: boolean
+  readonly clientId: string
+  readonly clientHost: string
+  readonly rebalanceTimeoutMs: number
+  readonly sessionTimeoutMs: number
+  readonly protocolType: string
+  readonly protocols: ReadonlyArray<{ name: string; metadata: Uint8Array }>
+  readonly reason: string | null
+}
+
+export interface JoinGroupMember {
+  readonly memberId: string
+  readonly groupInstanceId: string | null
+  readonly metadata: Buffer
+}
+
+export interface JoinGroupResult {
+  readonly errorCode: number
+  readonly generationId: number
+  readonly protocolType: string | null
+  readonly protocolName: string | null
+  readonly leader: string
+  readonly skipAssignment: boolean
+  readonly memberId: string
+  /** Every member's metadata for the chosen protocol; only the leader gets it. */
+  readonly members: readonly JoinGroupMember[]
+}
+
+export interface SyncGroupParams {
+  readonly groupId: string
+  readonly generationId: number
+  readonly memberId: string
+  readonly groupInstanceId: string | null
+  /** SyncGroup v5+; null before. */
+  readonly protocolType: string | null
+  readonly protocolName: string | null
+  /** The leader's assignment; empty from followers. */
+  readonly assignments: ReadonlyArray<{ memberId: string; assignment: Uint8Array }>
+}
+
+export interface SyncGroupResult {
+  readonly errorCode: number
+  readonly protocolType: string | null
+  readonly protocolName: string | null
+  readonly assignment: Buffer
+}
+
+export interface HeartbeatParams {
+  readonly groupId: string
+  readonly generationId: number
+  readonly memberId: string
+  readonly groupInstanceId: string | null
+}
+
+export interface LeavingMember {
+  readonly memberId: string
+  readonly groupInstanceId: string | null
+  readonly reason?: string | null
+}
+
+export interface LeaveGroupResult {
+  /** A group-level error (the coordinator is unavailable); NONE otherwise. */
+  readonly errorCode: number
+  readonly members: ReadonlyArray<LeavingMember & { readonly errorCode: number }>
+}
+
+export interface OffsetCommitEntry {
+  readonly topic: string
+  readonly partition: number
+  readonly offset: number
+  readonly leaderEpoch: number
+  readonly metadata: string | null
+}
+
+export interface OffsetCommitParams {
+  readonly groupId: string
+  /** -1 for commits from outside group management (admin tools, simple consumers). */
+  readonly generationId: number
+  readonly memberId: string
+  readonly groupInstanceId: string | null
+  readonly offsets: readonly OffsetCommitEntry[]
+  /**
+   * What a commit with a generation gets when the group does not exist: OffsetCommit v9+ says
+   * GROUP_ID_NOT_FOUND; older versions ILLEGAL_GENERATION (what their clients expect). Default
+   * ILLEGAL_GENERATION.
+   */
+  readonly missingGroupError?: number
+}
+
+/** A committed offset as OffsetFetch reports it; offset -1 means none. */
+export interface CommittedOffset {
+  readonly offset: number
+  readonly leaderEpoch: number
+  readonly metadata: string
+  readonly commitTimestamp: number
+}
+
+export interface OffsetFetchTopicResult {
+  readonly name: string
+  readonly partitions: ReadonlyArray<{ partitionIndex: number; committed: CommittedOffset; errorCode: number }>
+}
+
+export interface OffsetFetchResult {
+  readonly errorCode: number
+  readonly topics: readonly OffsetFetchTopicResult[]
+}
+
+export interface GroupListing {
+  readonly groupId: string
+  readonly protocolType: string
+  readonly state: string
+  readonly type: string
+}
+
+export interface MemberDescription {
+  readonly memberId: string
+  readonly groupInstanceId: string | null
+  readonly clientId: string
+  readonly clientHost: string
+  readonly metadata: Buffer
+  readonly assignment: Buffer
+}
+
+export interface GroupDescription {
+  readonly errorCode: number
+  readonly groupId: string
+  readonly state: string
+  readonly protocolType: string
+  readonly protocolData: string
+  readonly members: readonly MemberDescription[]
+}
+
+export interface OffsetDeleteResult {
+  readonly errorCode: number
+  readonly topics: ReadonlyArray<{ name: string; partitions: ReadonlyArray<{ partitionIndex: number; errorCode: number }> }>
+}

@@ -1,0 +1,464 @@
+/**
+ * The group coordinator of this broker: consumer groups and their committed offsets.
+ *
+ * It owns the groups in memory, loads them from `__consumer_offsets` at start (GroupStore), runs
+ * the classic protocol through GroupMembership, and answers the offset and admin APIs itself:
+ * OffsetCommit, OffsetFetch, ListGroups, DescribeGroups, DeleteGroups, OffsetDelete. In the
+ * background it expires offsets (offsets.retention.minutes) and writes coordinator snapshots.
+ *
+ * The broker gives it what it needs at composition (it does not import src/broker): the
+ * partitions of `__consumer_offsets`, which the broker creates if missing. On a single broker
+ * this broker leads every partition, so it coordinates every group.
+ *
+ * Event loop thread only. Methods answer synchronously except JoinGroup and SyncGroup, which
+ * wait for the rest of the group.
+ */
+import type { Logger } from '../common/logger.js'
+import type { BrokerConfig } from '../common/config/broker-config.js'
+import { KafkaErrorCodes } from '../protocol/error-codes.js'
+import type { Partition } from '../replication/partition.js'
+import type {
+  CommittedOffset,
+  GroupDescription,
+  GroupListing,
+  HeartbeatParams,
+  JoinGroupParams,
+  JoinGroupResult,
+  LeaveGroupResult,
+  LeavingMember,
+  OffsetCommitParams,
+  OffsetDeleteResult,
+  OffsetFetchResult,
+  OffsetFetchTopicResult,
+  SyncGroupParams,
+  SyncGroupResult,
+} from './coordinator-results.js'
+import { CONSUMER_PROTOCOL_TYPE, Group } from './group.js'
+import { GroupMembership, joinError, syncError } from './group-membership.js'
+import { GroupStore, type TopicPartitionOffset } from './group-store.js'
+import { expiredOffsets } from './offset-expiration.js'
+
+export interface GroupCoordinatorConfig {
+  readonly minSessionTimeoutMs: number
+  readonly maxSessionTimeoutMs: number
+  readonly initialRebalanceDelayMs: number
+  readonly maxGroupSize: number
+  readonly maxMetadataBytes: number
+  readonly offsetsRetentionMs: number
+  readonly offsetsRetentionCheckIntervalMs: number
+  /** How often partitions that changed write a snapshot. */
+  readonly snapshotIntervalMs: number
+  /** Records appended to one partition that trigger a snapshot before the interval ends. */
+  readonly snapshotRecords: number
+}
+
+export function groupCoordinatorConfig(config: BrokerConfig): GroupCoordinatorConfig {
+  return {
+    minSessionTimeoutMs: config.get('group.min.session.timeout.ms'),
+    maxSessionTimeoutMs: config.get('group.max.session.timeout.ms'),
+    initialRebalanceDelayMs: config.get('group.initial.rebalance.delay.ms'),
+    maxGroupSize: config.get('group.max.size'),
+    maxMetadataBytes: config.get('offset.metadata.max.bytes'),
+    offsetsRetentionMs: config.get('offsets.retention.minutes') * 60_000,
+    offsetsRetentionCheckIntervalMs: config.get('offsets.retention.check.interval.ms'),
+    snapshotIntervalMs: config.get('offsets.snapshot.interval.ms'),
+    snapshotRecords: config.get('offsets.snapshot.records'),
+  }
+}
+
+export interface GroupCoordinatorOptions {
+  readonly config: GroupCoordinatorConfig
+  readonly logger: Logger
+  /** The partitions of __consumer_offsets (the broker creates the topic when it is missing). */
+  readonly offsetsTopicPartitions: () => Promise<readonly Partition[]>
+  /** Clock, for tests. */
+  readonly now?: () => number
+}
+
+/** What OffsetFetch answers for a partition without a committed offset. */
+export const NO_OFFSET: CommittedOffset = { offset: -1, leaderEpoch: -1, metadata: '', commitTimestamp: -1 }
+
+/** Kafka's group AclOperations a describe reports when asked: READ, DELETE, DESCRIBE. */
+export const GROUP_AUTHORIZED_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8)
+
+/** How often a partition is checked against the snapshot record threshold. */
+const SNAPSHOT_CHECK_MS = 1000
+
+export class GroupCoordinator {
+  readonly #config: GroupCoordinatorConfig
+  readonly #logger: Logger
+  readonly #now: () => number
+  readonly #store: GroupStore
+  readonly #membership: GroupMembership
+  readonly #groups: Map<string, Group>
+  readonly #timers: NodeJS.Timeout[] = []
+  #active = true
+
+  private constructor(options: GroupCoordinatorOptions, store: GroupStore, groups: Map<string, Group>) {
+    this.#config = options.config
+    this.#logger = options.logger
+    this.#now = options.now ?? Date.now
+    this.#store = store
+    this.#groups = groups
+    this.#membership = new GroupMembership(store, { initialRebalanceDelayMs: this.#config.initialRebalanceDelayMs }, this.#logger, this.#now, (g) =>
+      this.#removeIfUnused(g),
+    )
+  }
+
+  /** Loads every group from __consumer_offsets and starts the background work. */
+  static async start(options: GroupCoordinatorOptions): Promise<GroupCoordinator> {
+    const partitions = await options.offsetsTopicPartitions()
+    const store = new GroupStore(partitions, options.logger)
+    const now = (options.now ?? Date.now)()
+    const loaded = await store.load(now)
+    const coordinator = new GroupCoordinator(options, store, loaded.groups)
+    for (const group of loaded.groups.values()) coordinator.#membership.scheduleLoadedMembers(group)
+    options.logger.info('loaded groups and offsets', {
+      groups: loaded.groups.size,
+      partitions: loaded.partitions,
+      snapshotRecords: loaded.snapshotRecords,
+      replayedRecords: loaded.replayedRecords,
+      ms: Math.round(loaded.ms),
+    })
+    coordinator.#startBackgroundWork()
+    return coordinator
+  }
+
+  /** The __consumer_offsets partition that holds the group. */
+  partitionFor(groupId: string): number {
+    return this.#store.partitionFor(groupId)
+  }
+
+  get offsetsTopicPartitionCount(): number {
+    return this.#store.partitionCount
+  }
+
+  joinGroup(params: JoinGroupParams): Promise<JoinGroupResult> | JoinGroupResult {
+    const error = this.#validateGroup(params.groupId, false)
+    if (error !== KafkaErrorCodes.NONE) return joinError(params.memberId, error)
+    const { minSessionTimeoutMs: min, maxSessionTimeoutMs: max } = this.#config
+    if (params.sessionTimeoutMs < min || params.sessionTimeoutMs > max) return joinError(params.memberId, KafkaErrorCodes.INVALID_SESSION_TIMEOUT)
+    let group = this.#groups.get(params.groupId)
+    if (group === undefined) {
+      if (params.memberId !== '') return joinError(params.memberId, KafkaErrorCodes.UNKNOWN_MEMBER_ID)
+      group = new Group(params.groupId, 'Empty', this.#now())
+      this.#groups.set(params.groupId, group)
+    }
+    const joining = params.memberId !== '' && (group.has(params.memberId) || group.isPendingMember(params.memberId))
+    if (!joining && params.groupInstanceId === null && group.members.size + group.pendingMembers.size >= this.#config.maxGroupSize) {
+      this.#removeIfUnused(group)
+      return joinError(params.memberId, KafkaErrorCodes.GROUP_MAX_SIZE_REACHED)
+    }
+    return this.#membership.joinGroup(group, {
+      ...params,
+      // JoinGroup v0 has no rebalance timeout: the session timeout serves as both.
+      rebalanceTimeoutMs: params.rebalanceTimeoutMs >= 0 ? params.rebalanceTimeoutMs : params.sessionTimeoutMs,
+    })
+  }
+
+  syncGroup(params: SyncGroupParams): Promise<SyncGroupResult> | SyncGroupResult {
+    const error = this.#validateGroup(params.groupId, false)
+    if (error !== KafkaErrorCodes.NONE) return syncError(error)
+    const group = this.#groups.get(params.groupId)
+    if (group === undefined) return syncError(KafkaErrorCodes.UNKNOWN_MEMBER_ID)
+    return this.#membership.syncGroup(group, params)
+  }
+
+  heartbeat(params: HeartbeatParams): number {
+    const error = this.#validateGroup(params.groupId, false)
+    if (error !== KafkaErrorCodes.NONE) return error
+    const group = this.#groups.get(params.groupId)
+    if (group === undefined) return KafkaErrorCodes.UNKNOWN_MEMBER_ID
+    return this.#membership.heartbeat(group, params)
+  }
+
+  leaveGroup(groupId: string, members: readonly LeavingMember[]): LeaveGroupResult {
+    const error = this.#validateGroup(groupId, false)
+    if (error !== KafkaErrorCodes.NONE) return { errorCode: error, members: [] }
+    const group = this.#groups.get(groupId)
+    if (group === undefined) return { errorCode: KafkaErrorCodes.NONE, members: members.map((m) => ({ ...m, errorCode: KafkaErrorCodes.UNKNOWN_MEMBER_ID })) }
+    return this.#membership.leaveGroup(group, members)
+  }
+
+  /**
+   * Commits offsets; returns one error code per entry of `params.offsets`, in order. Commits
+   * with generation -1 come from outside group management and are accepted only while the
+   * group has no members (as Kafka does: an admin cannot move an active group's offsets).
+   */
+  commitOffsets(params: OffsetCommitParams): number[] {
+    const all = (errorCode: number): number[] => params.offsets.map(() => errorCode)
+    const error = this.#validateGroup(params.groupId, true)
+    if (error !== KafkaErrorCodes.NONE) return all(error)
+    let group = this.#groups.get(params.groupId)
+    if (group === undefined) {
+      // A group that only stores offsets; anything else is a member of a generation we lost.
+      if (params.generationId >= 0) return all(params.missingGroupError ?? KafkaErrorCodes.ILLEGAL_GENERATION)
+      group = new Group(params.groupId, 'Empty', this.#now())
+      this.#groups.set(params.groupId, group)
+    }
+    const outcome = this.#commit(group, params)
+    this.#removeIfUnused(group)
+    return typeof outcome === 'number' ? all(outcome) : outcome
+  }
+
+  #commit(group: Group, params: OffsetCommitParams): number | number[] {
+    if (group.is('Dead')) return KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE
+    if (group.isStaticMemberFenced(params.groupInstanceId, params.memberId)) return KafkaErrorCodes.FENCED_INSTANCE_ID
+    if (params.generationId < 0 && group.is('Empty')) return this.#storeOffsets(group, params)
+    if (!group.has(params.memberId)) return KafkaErrorCodes.UNKNOWN_MEMBER_ID
+    if (params.generationId !== group.generationId) return KafkaErrorCodes.ILLEGAL_GENERATION
+    switch (group.state) {
+      case 'Stable':
+      case 'PreparingRebalance':
+        // A commit proves the member alive; during a rebalance it is still accepted, and the
+        // member learns of the rebalance from its next heartbeat.
+        this.#membership.touch(group, params.memberId)
+        return this.#storeOffsets(group, params)
+      case 'CompletingRebalance':
+        return KafkaErrorCodes.REBALANCE_IN_PROGRESS
+      default:
+        return KafkaErrorCodes.UNKNOWN_MEMBER_ID
+    }
+  }
+
+  #storeOffsets(group: Group, params: OffsetCommitParams): number[] {
+    const now = this.#now()
+    const errors: number[] = []
+    const valid: TopicPartitionOffset[] = []
+    const validIndexes: number[] = []
+    params.offsets.forEach((entry, i) => {
+      const metadata = entry.metadata ?? ''
+      if (metadata.length > this.#config.maxMetadataBytes) {
+        errors[i] = KafkaErrorCodes.OFFSET_METADATA_TOO_LARGE
+        return
+      }
+      validIndexes.push(i)
+      valid.push({ topic: entry.topic, partition: entry.partition, committed: { offset: entry.offset, leaderEpoch: entry.leaderEpoch, metadata, commitTimestamp: now } })
+    })
+    if (valid.length > 0) {
+      const error = this.#store.storeOffsets(group.groupId, valid, now)
+      if (error === KafkaErrorCodes.NONE) {
+        for (const { topic, partition, committed } of valid) group.setCommitted(topic, partition, committed)
+      }
+      for (const i of validIndexes) errors[i] = error
+    }
+    return errors
+  }
+
+  /**
+   * The committed offsets of `groupId` for `topics` (null: every partition with a commit).
+   * Partitions without a commit get offset -1.
+   */
+  fetchOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null): OffsetFetchResult {
+    const error = this.#validateGroup(groupId, true)
+    if (error !== KafkaErrorCodes.NONE) {
+      return {
+        errorCode: error,
+        topics: (topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committed: NO_OFFSET, errorCode: error })) })),
+      }
+    }
+    const group = this.#groups.get(groupId)
+    const result: OffsetFetchTopicResult[] = []
+    if (topics === null) {
+      for (const [name, partitions] of group?.offsets ?? []) {
+        result.push({
+          name,
+          partitions: [...partitions].sort((a, b) => a[0] - b[0]).map(([partitionIndex, committed]) => ({ partitionIndex, committed, errorCode: KafkaErrorCodes.NONE })),
+        })
+      }
+    } else {
+      for (const topic of topics) {
+        result.push({
+          name: topic.name,
+          partitions: topic.partitionIndexes.map((p) => ({
+            partitionIndex: p,
+            committed: group?.committed(topic.name, p) ?? NO_OFFSET,
+            errorCode: KafkaErrorCodes.NONE,
+          })),
+        })
+      }
+    }
+    return { errorCode: KafkaErrorCodes.NONE, topics: result }
+  }
+
+  /** Groups, optionally only those in `states` and of `types` (case-insensitive; "classic"). */
+  listGroups(states: readonly string[], types: readonly string[]): { errorCode: number; groups: GroupListing[] } {
+    if (!this.#active) return { errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE, groups: [] }
+    const wantedStates = new Set(states.map((s) => s.toLowerCase()))
+    const wantedTypes = new Set(types.map((t) => t.toLowerCase()))
+    const groups: GroupListing[] = []
+    for (const group of this.#groups.values()) {
+      if (wantedStates.size > 0 && !wantedStates.has(group.state.toLowerCase())) continue
+      if (wantedTypes.size > 0 && !wantedTypes.has('classic')) continue
+      groups.push({ groupId: group.groupId, protocolType: group.protocolType ?? '', state: group.state, type: 'classic' })
+    }
+    return { errorCode: KafkaErrorCodes.NONE, groups }
+  }
+
+  /** A group's state and members; a group that does not exist is reported Dead, as Kafka does. */
+  describeGroup(groupId: string): GroupDescription {
+    const error = this.#validateGroup(groupId, true)
+    const dead = { groupId, state: 'Dead', protocolType: '', protocolData: '', members: [] }
+    if (error !== KafkaErrorCodes.NONE) return { ...dead, errorCode: error, state: '' }
+    const group = this.#groups.get(groupId)
+    if (group === undefined) return { ...dead, errorCode: KafkaErrorCodes.NONE }
+    // Member metadata and assignments mean something only once the group is Stable.
+    const stable = group.is('Stable')
+    return {
+      errorCode: KafkaErrorCodes.NONE,
+      groupId,
+      state: group.state,
+      protocolType: group.protocolType ?? '',
+      protocolData: stable ? (group.protocolName ?? '') : '',
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        metadata: stable ? m.metadata(group.protocolName) : Buffer.alloc(0),
+        assignment: stable ? m.assignment : Buffer.alloc(0),
+      })),
+    }
+  }
+
+  /** Deletes groups that have no members, with all their offsets. */
+  deleteGroups(groupIds: readonly string[]): Array<{ groupId: string; errorCode: number }> {
+    return groupIds.map((groupId) => ({ groupId, errorCode: this.#deleteGroup(groupId) }))
+  }
+
+  #deleteGroup(groupId: string): number {
+    const error = this.#validateGroup(groupId, true)
+    if (error !== KafkaErrorCodes.NONE) return error
+    const group = this.#groups.get(groupId)
+    if (group === undefined || group.is('Dead')) return KafkaErrorCodes.GROUP_ID_NOT_FOUND
+    if (!group.is('Empty')) return KafkaErrorCodes.NON_EMPTY_GROUP
+    const offsets = [...allOffsets(group)]
+    const written = this.#store.storeTombstones(groupId, offsets, true, this.#now())
+    if (written !== KafkaErrorCodes.NONE) return written
+    this.#markDead(group)
+    this.#logger.info('deleted group', { group: groupId, offsets: offsets.length })
+    return KafkaErrorCodes.NONE
+  }
+
+  /**
+   * Deletes committed offsets of a group. Allowed for any partition of an Empty group, and for
+   * topics a live consumer group does not subscribe to (GROUP_SUBSCRIBED_TO_TOPIC otherwise).
+   */
+  deleteOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitions: readonly number[] }>): OffsetDeleteResult {
+    const failed = (errorCode: number): OffsetDeleteResult => ({ errorCode, topics: [] })
+    const error = this.#validateGroup(groupId, false)
+    if (error !== KafkaErrorCodes.NONE) return failed(error)
+    const group = this.#groups.get(groupId)
+    if (group === undefined || group.is('Dead')) return failed(KafkaErrorCodes.GROUP_ID_NOT_FOUND)
+    const live = !group.is('Empty')
+    if (live && group.protocolType !== CONSUMER_PROTOCOL_TYPE) return failed(KafkaErrorCodes.NON_EMPTY_GROUP)
+    const eligible: Array<{ topic: string; partition: number }> = []
+    const result = topics.map((t) => {
+      const subscribed = live && group.isSubscribedToTopic(t.name)
+      return {
+        name: t.name,
+        partitions: t.partitions.map((partitionIndex) => {
+          if (subscribed) return { partitionIndex, errorCode: KafkaErrorCodes.GROUP_SUBSCRIBED_TO_TOPIC }
+          if (group.committed(t.name, partitionIndex) !== undefined) eligible.push({ topic: t.name, partition: partitionIndex })
+          return { partitionIndex, errorCode: KafkaErrorCodes.NONE }
+        }),
+      }
+    })
+    const written = this.#removeOffsets(group, eligible)
+    if (written !== KafkaErrorCodes.NONE) return failed(written)
+    return { errorCode: KafkaErrorCodes.NONE, topics: result }
+  }
+
+  /**
+   * Stops the coordinator: timers stop, waiting JoinGroup/SyncGroup requests are answered
+   * NOT_COORDINATOR (clients look for the coordinator again), and every partition that changed
+   * writes a snapshot so the next start replays nothing.
+   */
+  async shutdown(): Promise<void> {
+    if (!this.#active) return
+    this.#active = false
+    for (const timer of this.#timers) clearInterval(timer)
+    for (const group of this.#groups.values()) this.#membership.shutdown(group, KafkaErrorCodes.NOT_COORDINATOR)
+    await this.#store.snapshot(this.#groups, this.#now(), 1)
+  }
+
+  /** Writes snapshots of every partition that changed (the benchmark and tests use it). */
+  snapshotNow(): Promise<void> {
+    return this.#store.snapshot(this.#groups, this.#now(), 1)
+  }
+
+  /** One pass of offset expiration (runs every offsets.retention.check.interval.ms). */
+  expireOffsets(): number {
+    const now = this.#now()
+    let removed = 0
+    for (const group of [...this.#groups.values()]) {
+      const expired = expiredOffsets(group, now, this.#config.offsetsRetentionMs)
+      if (expired.length > 0 && this.#removeOffsets(group, expired) === KafkaErrorCodes.NONE) {
+        removed += expired.length
+        this.#logger.info('expired committed offsets', { group: group.groupId, offsets: expired.length })
+      }
+      // An Empty group with nothing committed has nothing left to keep (Kafka's cleanup).
+      if (group.is('Empty') && !group.hasOffsets && group.isEmpty && group.pendingMembers.size === 0) {
+        if (this.#store.storeTombstones(group.groupId, [], true, now) === KafkaErrorCodes.NONE) this.#markDead(group)
+      }
+    }
+    return removed
+  }
+
+  /** Tombstones offsets; an Empty group left without offsets dies with them. */
+  #removeOffsets(group: Group, offsets: ReadonlyArray<{ topic: string; partition: number }>): number {
+    if (offsets.length === 0) return KafkaErrorCodes.NONE
+    const remaining = [...allOffsets(group)].length - offsets.length
+    const dies = group.is('Empty') && remaining === 0
+    const written = this.#store.storeTombstones(group.groupId, offsets, dies, this.#now())
+    if (written !== KafkaErrorCodes.NONE) return written
+    for (const { topic, partition } of offsets) group.removeCommitted(topic, partition)
+    if (dies) this.#markDead(group)
+    return KafkaErrorCodes.NONE
+  }
+
+  #markDead(group: Group): void {
+    this.#membership.shutdown(group, KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE)
+    group.transitionTo('Dead', this.#now())
+    this.#groups.delete(group.groupId)
+  }
+
+  /** Forgets a group that holds nothing: no members, none on the way, nothing in the log. */
+  #removeIfUnused(group: Group): void {
+    if (group.is('Empty') && group.isEmpty && group.pendingMembers.size === 0 && !group.hasOffsets && group.persistedMetadata === null) {
+      this.#groups.delete(group.groupId)
+    }
+  }
+
+  /**
+   * Kafka's group id rules: JoinGroup, SyncGroup, Heartbeat, LeaveGroup and OffsetDelete need a
+   * non-empty id; the offset APIs, DescribeGroups and DeleteGroups accept "" for old clients.
+   */
+  #validateGroup(groupId: string | null, allowEmpty: boolean): number {
+    if (groupId === null || (!allowEmpty && groupId === '')) return KafkaErrorCodes.INVALID_GROUP_ID
+    if (!this.#active) return KafkaErrorCodes.NOT_COORDINATOR
+    return KafkaErrorCodes.NONE
+  }
+
+  #startBackgroundWork(): void {
+    const every = (ms: number, work: () => unknown): void => {
+      const timer = setInterval(() => {
+        try {
+          const result = work()
+          if (result instanceof Promise) result.catch((error: unknown) => this.#logger.warn('background group work failed', { error }))
+        } catch (error) {
+          this.#logger.warn('background group work failed', { error })
+        }
+      }, ms)
+      timer.unref()
+      this.#timers.push(timer)
+    }
+    every(this.#config.offsetsRetentionCheckIntervalMs, () => this.expireOffsets())
+    every(this.#config.snapshotIntervalMs, () => this.#store.snapshot(this.#groups, this.#now(), 1))
+    every(SNAPSHOT_CHECK_MS, () => this.#store.snapshot(this.#groups, this.#now(), this.#config.snapshotRecords))
+  }
+}
+
+function* allOffsets(group: Group): Iterable<{ topic: string; partition: number }> {
+  for (const [topic, partitions] of group.offsets) for (const partition of partitions.keys()) yield { topic, partition }
+}

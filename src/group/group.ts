@@ -1,0 +1,336 @@
+/**
+ * One classic consumer group: its state in Kafka's state machine, its members (dynamic and
+ * static), the generation and chosen protocol, and its committed offsets.
+ *
+ * States and the transitions Kafka allows (anything else is a bug and throws):
+ *
+ *   Empty               → PreparingRebalance            (a member joins)
+ *   PreparingRebalance  → CompletingRebalance | Empty   (joins complete, with or without members)
+ *   CompletingRebalance → Stable                        (the leader's assignment is stored)
+ *   CompletingRebalance | Stable → PreparingRebalance   (membership or metadata changes)
+ *   any state           → Dead                          (deleted, or its offsets expired)
+ *
+ * - Empty: no members; may still hold committed offsets (also the state of groups that only
+ *   commit offsets, such as admin tools or consumers that assign partitions themselves).
+ * - PreparingRebalance: waiting for members to (re)join; JoinGroup requests are parked.
+ * - CompletingRebalance: joined; waiting for the leader's assignment in SyncGroup.
+ * - Stable: every member has its assignment; heartbeats keep the members alive.
+ * - Dead: gone; requests that still find it are told to look for the coordinator again.
+ *
+ * This class holds the data and its invariants; the rules of the protocol (who may do what in
+ * which state, timers, persistence) live in GroupCoordinator. Event loop thread only.
+ */
+import { decodeSubscription } from '../protocol/messages/consumer-protocol.js'
+import type { CommittedOffset } from './coordinator-results.js'
+import type { MemberMetadata, MemberProtocol } from './member.js'
+
+export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead'
+
+export const GROUP_STATES: readonly GroupState[] = ['Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead']
+
+const validPreviousStates: Record<GroupState, readonly GroupState[]> = {
+  Dead: ['Stable', 'PreparingRebalance', 'CompletingRebalance', 'Empty', 'Dead'],
+  CompletingRebalance: ['PreparingRebalance'],
+  Stable: ['CompletingRebalance'],
+  PreparingRebalance: ['Stable', 'CompletingRebalance', 'Empty'],
+  Empty: ['PreparingRebalance'],
+}
+
+/** The consumer protocol type; groups of this type have subscriptions the broker can read. */
+export const CONSUMER_PROTOCOL_TYPE = 'consumer'
+
+export class Group {
+  readonly groupId: string
+  #state: GroupState
+  /** When the group last changed state (ms); offsets of an Empty group expire from here. */
+  currentStateTimestamp: number
+  protocolType: string | null = null
+  protocolName: string | null = null
+  generationId = 0
+  leaderId: string | null = null
+  readonly members = new Map<string, MemberMetadata>()
+  /** group.instance.id → member id of the static member that holds it. */
+  readonly staticMembers = new Map<string, string>()
+  /** Members told MEMBER_ID_REQUIRED that have not joined with their id yet, with their expiry. */
+  readonly pendingMembers = new Map<string, NodeJS.Timeout>()
+  /** Members of the current generation that have not sent SyncGroup yet. */
+  readonly pendingSyncMembers = new Set<string>()
+  /** How many members offer each protocol (to check a newcomer shares one with everyone). */
+  readonly #supportedProtocols = new Map<string, number>()
+  /** A member joined while the first rebalance waits (extends group.initial.rebalance.delay.ms). */
+  newMemberAdded = false
+  /** Topics the members subscribe to, when the protocol is "consumer" and readable; else null. */
+  subscribedTopics: ReadonlySet<string> | null = null
+  /** Committed offsets: topic → partition → offset. Holds exactly what the log holds. */
+  readonly offsets = new Map<string, Map<number, CommittedOffset>>()
+  /** The GroupMetadataValue last written to (or loaded from) the log, for snapshots. */
+  persistedMetadata: Buffer | null = null
+  /** The delayed join of the current rebalance (Kafka's DelayedJoin / InitialDelayedJoin). */
+  joinTimer: NodeJS.Timeout | null = null
+  /** The join timer is the initial delay (which never completes early) rather than a DelayedJoin. */
+  joinIsInitial = false
+  /** Removes members that do not send SyncGroup within the rebalance timeout. */
+  syncTimer: NodeJS.Timeout | null = null
+
+  constructor(groupId: string, state: GroupState, now: number) {
+    this.groupId = groupId
+    this.#state = state
+    this.currentStateTimestamp = now
+  }
+
+  get state(): GroupState {
+    return this.#state
+  }
+
+  is(state: GroupState): boolean {
+    return this.#state === state
+  }
+
+  /** Whether a rebalance may start from the current state. */
+  get canRebalance(): boolean {
+    return validPreviousStates.PreparingRebalance.includes(this.#state)
+  }
+
+  transitionTo(state: GroupState, now: number): void {
+    if (!validPreviousStates[state].includes(this.#state)) {
+      throw new Error(`group ${this.groupId} cannot go from ${this.#state} to ${state}`)
+    }
+    this.#state = state
+    this.currentStateTimestamp = now
+  }
+
+  get isEmpty(): boolean {
+    return this.members.size === 0
+  }
+
+  has(memberId: string): boolean {
+    return this.members.has(memberId)
+  }
+
+  get(memberId: string): MemberMetadata {
+    const member = this.members.get(memberId)
+    if (member === undefined) throw new Error(`group ${this.groupId} has no member ${memberId}`)
+    return member
+  }
+
+  isLeader(memberId: string): boolean {
+    return this.leaderId === memberId
+  }
+
+  isPendingMember(memberId: string): boolean {
+    return this.pendingMembers.has(memberId)
+  }
+
+  hasStaticMember(groupInstanceId: string | null): boolean {
+    return groupInstanceId !== null && this.staticMembers.has(groupInstanceId)
+  }
+
+  currentStaticMemberId(groupInstanceId: string): string | undefined {
+    return this.staticMembers.get(groupInstanceId)
+  }
+
+  /** A request from `memberId` under `groupInstanceId` when another member now holds that id. */
+  isStaticMemberFenced(groupInstanceId: string | null, memberId: string): boolean {
+    if (groupInstanceId === null) return false
+    const current = this.staticMembers.get(groupInstanceId)
+    return current !== undefined && current !== memberId
+  }
+
+  /** The largest rebalance timeout among the members: how long a rebalance waits for them. */
+  get rebalanceTimeoutMs(): number {
+    let timeout = 0
+    for (const member of this.members.values()) timeout = Math.max(timeout, member.rebalanceTimeoutMs)
+    return timeout
+  }
+
+  get numMembersAwaitingJoin(): number {
+    let count = 0
+    for (const member of this.members.values()) if (member.isAwaitingJoin) count++
+    return count
+  }
+
+  /** Every member has rejoined and nobody told MEMBER_ID_REQUIRED is still on the way. */
+  get hasAllMembersJoined(): boolean {
+    return this.members.size === this.numMembersAwaitingJoin && this.pendingMembers.size === 0
+  }
+
+  add(member: MemberMetadata): void {
+    if (this.members.size === 0) this.protocolType = member.protocolType
+    if (this.leaderId === null) this.leaderId = member.memberId
+    this.members.set(member.memberId, member)
+    if (member.groupInstanceId !== null) this.staticMembers.set(member.groupInstanceId, member.memberId)
+    this.#countProtocols(member.protocols, 1)
+    this.removePendingMember(member.memberId)
+  }
+
+  remove(memberId: string): MemberMetadata | undefined {
+    const member = this.members.get(memberId)
+    if (member === undefined) return undefined
+    member.clearSessionTimer()
+    this.members.delete(memberId)
+    this.#countProtocols(member.protocols, -1)
+    if (member.groupInstanceId !== null && this.staticMembers.get(member.groupInstanceId) === memberId) {
+      this.staticMembers.delete(member.groupInstanceId)
+    }
+    this.pendingSyncMembers.delete(memberId)
+    if (this.isLeader(memberId)) this.leaderId = this.members.keys().next().value ?? null
+    return member
+  }
+
+  addPendingMember(memberId: string, expiry: NodeJS.Timeout): void {
+    this.pendingMembers.set(memberId, expiry)
+  }
+
+  removePendingMember(memberId: string): boolean {
+    const timer = this.pendingMembers.get(memberId)
+    if (timer === undefined) return false
+    clearTimeout(timer)
+    this.pendingMembers.delete(memberId)
+    return true
+  }
+
+  /** Replaces a member's protocols and timeouts (a rejoin). */
+  updateMember(member: MemberMetadata, protocols: readonly MemberProtocol[], rebalanceTimeoutMs: number, sessionTimeoutMs: number): void {
+    this.#countProtocols(member.protocols, -1)
+    member.protocols = protocols
+    member.rebalanceTimeoutMs = rebalanceTimeoutMs
+    member.sessionTimeoutMs = sessionTimeoutMs
+    this.#countProtocols(protocols, 1)
+  }
+
+  /**
+   * Gives a static member's place to a new member id (the instance restarted). Requests still
+   * waiting under the old id are answered FENCED_INSTANCE_ID by the caller-supplied callbacks.
+   */
+  replaceStaticMember(groupInstanceId: string, oldMemberId: string, newMemberId: string): MemberMetadata {
+    const member = this.get(oldMemberId)
+    this.members.delete(oldMemberId)
+    member.memberId = newMemberId
+    this.members.set(newMemberId, member)
+    if (this.isLeader(oldMemberId)) this.leaderId = newMemberId
+    this.staticMembers.set(groupInstanceId, newMemberId)
+    if (this.pendingSyncMembers.delete(oldMemberId)) this.pendingSyncMembers.add(newMemberId)
+    return member
+  }
+
+  /**
+   * Whether a newcomer (or a rejoining member) can be in this group: same protocol type, and at
+   * least one protocol every current member also offers.
+   */
+  supportsProtocols(protocolType: string, protocols: readonly MemberProtocol[]): boolean {
+    if (this.isEmpty) return protocolType.length > 0 && protocols.length > 0
+    return protocolType === this.protocolType && protocols.some((p) => this.#supportedProtocols.get(p.name) === this.members.size)
+  }
+
+  /** Kafka's vote: among protocols every member supports, each member votes its favourite. */
+  selectProtocol(): string {
+    if (this.isEmpty) throw new Error(`group ${this.groupId} has no members to select a protocol`)
+    const candidates = new Set<string>()
+    for (const [name, count] of this.#supportedProtocols) if (count === this.members.size) candidates.add(name)
+    const votes = new Map<string, number>()
+    for (const member of this.members.values()) {
+      const vote = member.vote(candidates)
+      votes.set(vote, (votes.get(vote) ?? 0) + 1)
+    }
+    let best = ''
+    let bestVotes = -1
+    for (const [name, count] of votes) {
+      if (count > bestVotes) {
+        best = name
+        bestVotes = count
+      }
+    }
+    return best
+  }
+
+  /**
+   * If the leader did not rejoin, hands leadership to a member that did. Returns false when no
+   * member rejoined at all.
+   */
+  maybeElectNewJoinedLeader(): boolean {
+    if (this.leaderId === null) return false
+    const leader = this.members.get(this.leaderId)
+    if (leader !== undefined && leader.isAwaitingJoin) return true
+    for (const member of this.members.values()) {
+      if (member.isAwaitingJoin) {
+        this.leaderId = member.memberId
+        return true
+      }
+    }
+    return false
+  }
+
+  /** Members that were in the group but have not rejoined the current rebalance. */
+  notYetRejoinedMembers(): MemberMetadata[] {
+    return [...this.members.values()].filter((m) => !m.isAwaitingJoin)
+  }
+
+  /** Starts the next generation: CompletingRebalance with a chosen protocol, or Empty. */
+  initNextGeneration(now: number): void {
+    this.generationId++
+    if (!this.isEmpty) {
+      this.protocolName = this.selectProtocol()
+      this.transitionTo('CompletingRebalance', now)
+    } else {
+      this.protocolName = null
+      this.transitionTo('Empty', now)
+    }
+    this.subscribedTopics = this.computeSubscribedTopics()
+    this.pendingSyncMembers.clear()
+    for (const memberId of this.members.keys()) this.pendingSyncMembers.add(memberId)
+  }
+
+  /**
+   * The topics the members subscribe to, read from their consumer-protocol subscriptions; null
+   * when the group is not a consumer group or a subscription does not parse.
+   */
+  computeSubscribedTopics(): ReadonlySet<string> | null {
+    if (this.protocolType !== CONSUMER_PROTOCOL_TYPE || this.protocolName === null) return null
+    const topics = new Set<string>()
+    try {
+      for (const member of this.members.values()) {
+        for (const topic of decodeSubscription(member.metadata(this.protocolName)).value.topics) topics.add(topic)
+      }
+    } catch {
+      return null
+    }
+    return topics
+  }
+
+  /** Whether the group consumes `topic` (unknown subscriptions count as consuming everything). */
+  isSubscribedToTopic(topic: string): boolean {
+    return this.subscribedTopics === null || this.subscribedTopics.has(topic)
+  }
+
+  committed(topic: string, partition: number): CommittedOffset | undefined {
+    return this.offsets.get(topic)?.get(partition)
+  }
+
+  setCommitted(topic: string, partition: number, committed: CommittedOffset): void {
+    let partitions = this.offsets.get(topic)
+    if (partitions === undefined) {
+      partitions = new Map()
+      this.offsets.set(topic, partitions)
+    }
+    partitions.set(partition, committed)
+  }
+
+  removeCommitted(topic: string, partition: number): boolean {
+    const partitions = this.offsets.get(topic)
+    if (partitions === undefined || !partitions.delete(partition)) return false
+    if (partitions.size === 0) this.offsets.delete(topic)
+    return true
+  }
+
+  get hasOffsets(): boolean {
+    return this.offsets.size > 0
+  }
+
+  #countProtocols(protocols: readonly MemberProtocol[], delta: number): void {
+    for (const { name } of protocols) {
+      const count = (this.#supportedProtocols.get(name) ?? 0) + delta
+      if (count === 0) this.#supportedProtocols.delete(name)
+      else this.#supportedProtocols.set(name, count)
+    }
+  }
+}

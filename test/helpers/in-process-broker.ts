@@ -1,0 +1,46 @@
+/**
+ * Test helper: a real Broker (storage, metadata, handlers, listener) inside the test process, on a
+ * free port and a temporary data directory, for handler tests that also need to reach inside
+ * (a partition's leader epoch, its log) to set up cases a client cannot.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Broker } from '../../src/broker/broker.js'
+import { BrokerConfig } from '../../src/common/config/broker-config.js'
+import { createLogger } from '../../src/common/logger.js'
+import { ApiKeys } from '../../src/protocol/index.js'
+import { WireClient } from './wire-client.js'
+
+export interface InProcessBroker {
+  readonly broker: Broker
+  readonly client: WireClient
+  /** Creates topics through Metadata auto-creation (num.partitions each). */
+  createTopics(...names: string[]): Promise<void>
+  stop(): Promise<void>
+}
+
+export async function startInProcessBroker(settings: Record<string, string | number> = {}): Promise<InProcessBroker> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'samsa-unit-'))
+  const config = BrokerConfig.load({
+    port: '0',
+    dataDir,
+    set: Object.entries(settings).map(([key, value]) => `${key}=${value}`),
+    env: {},
+  })
+  const broker = await Broker.start(config, createLogger('test', 'silent'))
+  const address = broker.advertisedListeners[0]!
+  const client = await WireClient.connect(address.host, address.port)
+  return {
+    broker,
+    client,
+    async createTopics(...names) {
+      await client.request(ApiKeys.Metadata, 9, { topics: names.map((name) => ({ name })), allowAutoTopicCreation: true })
+    },
+    async stop() {
+      client.close()
+      await broker.shutdown()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
