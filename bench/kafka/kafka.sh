@@ -54,7 +54,9 @@ java -cp "$classpath" "${java_opts[@]}" kafka.tools.StorageTool format -t "$clus
 java -cp "$classpath" "${java_opts[@]}" kafka.Kafka "$work/server.properties" &
 pid=$!
 cleanup() {
-  kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  # Kafka exits non-zero on SIGTERM; that must not stop the cleanup (set -e).
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
