@@ -58,16 +58,14 @@ export class Broker {
   readonly context: BrokerContext
   readonly #logs: LogManager
   readonly #listeners: KafkaListener[]
-  readonly #bound: Listener[]
   readonly #logger: Logger
   #stopping: Promise<void> | null = null
 
-  private constructor(config: BrokerConfig, context: BrokerContext, logs: LogManager, listeners: KafkaListener[], bound: Listener[], logger: Logger) {
+  private constructor(config: BrokerConfig, context: BrokerContext, logs: LogManager, listeners: KafkaListener[], logger: Logger) {
     this.config = config
     this.context = context
     this.#logs = logs
     this.#listeners = listeners
-    this.#bound = bound
     this.#logger = logger
   }
 
@@ -174,7 +172,7 @@ export class Broker {
       listeners.push(server)
       bound.push({ name: listener.name, host: listener.host, port: address.port })
     }
-    return new Broker(config, context, logs, listeners, bound, logger)
+    return new Broker(config, context, logs, listeners, logger)
   }
 
   /** The addresses clients should use, with the ports actually bound. */

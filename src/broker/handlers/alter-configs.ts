@@ -10,21 +10,20 @@
  * changes nothing. A refused resource changes nothing; the others still apply.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
-import type { AlterConfigsRequest, AlterConfigsResponseInput } from '../../protocol/messages/alter-configs.js'
+import type { AlterConfigsRequest } from '../../protocol/messages/alter-configs.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 import {
   ConfigResourceTypes,
+  alterEachResource,
+  alterErrorResponse,
   STATIC_BROKER_CONFIGS,
   brokerResourceProblem,
-  duplicateResource,
-  partitionDuplicates,
   topicResourceProblem,
   unsupportedResourceType,
 } from './config-resources.js'
 import { type ErrorResult, NO_ERROR, errorResult, refusal } from './topic-errors.js'
 
-type ResourceResult = AlterConfigsResponseInput['responses'][number]
 type RequestedResource = AlterConfigsRequest['resources'][number]
 
 export function alterConfigsHandler(broker: BrokerContext) {
@@ -59,22 +58,7 @@ export function alterConfigsHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.AlterConfigs,
     advertised: { min: 0, max: 2 },
-    async handle(request) {
-      const { unique, repeated } = partitionDuplicates(request.resources)
-      const responses: ResourceResult[] = []
-      for (const resource of unique) {
-        responses.push({ resourceType: resource.resourceType, resourceName: resource.resourceName, ...(await alter(resource, request.validateOnly)) })
-      }
-      for (const { resourceType, resourceName } of repeated) {
-        responses.push({ resourceType, resourceName, ...duplicateResource(resourceType, resourceName) })
-      }
-      return { throttleTimeMs: 0, responses }
-    },
-    errorResponse(request, errorCode) {
-      return {
-        throttleTimeMs: 0,
-        responses: request.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })),
-      }
-    },
+    handle: (request) => alterEachResource(request.resources, (resource) => alter(resource, request.validateOnly)),
+    errorResponse: (request, errorCode) => alterErrorResponse(request.resources, errorCode),
   })
 }

@@ -86,3 +86,38 @@ export const STATIC_BROKER_CONFIGS = refusal(
 export function duplicateResource(type: number, name: string): ErrorResult {
   return refusal('INVALID_REQUEST', `Resource ${typeNames.get(type) ?? type} '${name}' appears more than once in the request.`)
 }
+
+interface AlterResult extends ErrorResult {
+  readonly resourceType: number
+  readonly resourceName: string
+}
+
+/**
+ * The body both alter APIs share: each resource named once is altered in request order, each
+ * resource named more than once is refused without being touched.
+ */
+export async function alterEachResource<R extends { readonly resourceType: number; readonly resourceName: string }>(
+  resources: readonly R[],
+  alter: (resource: R) => ErrorResult | Promise<ErrorResult>,
+): Promise<{ throttleTimeMs: number; responses: AlterResult[] }> {
+  const { unique, repeated } = partitionDuplicates(resources)
+  const responses: AlterResult[] = []
+  for (const resource of unique) {
+    responses.push({ resourceType: resource.resourceType, resourceName: resource.resourceName, ...(await alter(resource)) })
+  }
+  for (const { resourceType, resourceName } of repeated) {
+    responses.push({ resourceType, resourceName, ...duplicateResource(resourceType, resourceName) })
+  }
+  return { throttleTimeMs: 0, responses }
+}
+
+/** Both alter APIs' answer with one error code for every resource. */
+export function alterErrorResponse(
+  resources: ReadonlyArray<{ readonly resourceType: number; readonly resourceName: string }>,
+  errorCode: number,
+): { throttleTimeMs: number; responses: AlterResult[] } {
+  return {
+    throttleTimeMs: 0,
+    responses: resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })),
+  }
+}

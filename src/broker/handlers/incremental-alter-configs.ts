@@ -18,24 +18,20 @@ import {
   isConfigOperationId,
 } from '../../common/config/config-operations.js'
 import { ApiKeys } from '../../protocol/api-keys.js'
-import type {
-  IncrementalAlterConfigsRequest,
-  IncrementalAlterConfigsResponseInput,
-} from '../../protocol/messages/incremental-alter-configs.js'
+import type { IncrementalAlterConfigsRequest } from '../../protocol/messages/incremental-alter-configs.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 import {
   ConfigResourceTypes,
+  alterEachResource,
+  alterErrorResponse,
   STATIC_BROKER_CONFIGS,
   brokerResourceProblem,
-  duplicateResource,
-  partitionDuplicates,
   topicResourceProblem,
   unsupportedResourceType,
 } from './config-resources.js'
 import { type ErrorResult, NO_ERROR, errorResult, refusal } from './topic-errors.js'
 
-type ResourceResult = IncrementalAlterConfigsResponseInput['responses'][number]
 type RequestedResource = IncrementalAlterConfigsRequest['resources'][number]
 
 const operationNames = new Map<number, string>(Object.entries(ConfigOperations).map(([name, id]) => [id, name]))
@@ -95,22 +91,7 @@ export function incrementalAlterConfigsHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.IncrementalAlterConfigs,
     advertised: { min: 0, max: 1 },
-    async handle(request) {
-      const { unique, repeated } = partitionDuplicates(request.resources)
-      const responses: ResourceResult[] = []
-      for (const resource of unique) {
-        responses.push({ resourceType: resource.resourceType, resourceName: resource.resourceName, ...(await alter(resource, request.validateOnly)) })
-      }
-      for (const { resourceType, resourceName } of repeated) {
-        responses.push({ resourceType, resourceName, ...duplicateResource(resourceType, resourceName) })
-      }
-      return { throttleTimeMs: 0, responses }
-    },
-    errorResponse(request, errorCode) {
-      return {
-        throttleTimeMs: 0,
-        responses: request.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })),
-      }
-    },
+    handle: (request) => alterEachResource(request.resources, (resource) => alter(resource, request.validateOnly)),
+    errorResponse: (request, errorCode) => alterErrorResponse(request.resources, errorCode),
   })
 }
