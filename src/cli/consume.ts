@@ -5,12 +5,11 @@
  * or one (--partition), alone or as a group member (--group, offsets committed), and stops after
  * --count records, after --timeout-ms without a record, or on Ctrl-C.
  */
-import { parseArgs } from 'node:util'
 import { DEFAULT_BOOTSTRAP } from '../client/cluster.js'
 import { Consumer, type ConsumerRecord, type StartPosition } from '../client/consumer.js'
 import { closeWorkerPool } from '../workers/pool.js'
 import { integer } from './produce.js'
-import { usageError } from './usage-error.js'
+import { parseCommandArgs, usageError } from './usage-error.js'
 
 const help = `Usage: samsa consume <topic> [options]
 
@@ -35,29 +34,24 @@ Example:
 `
 
 export async function run(argv: string[]): Promise<void> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        'bootstrap-server': { type: 'string' },
-        'from-beginning': { type: 'boolean' },
-        offset: { type: 'string' },
-        'from-time': { type: 'string' },
-        partition: { type: 'string' },
-        group: { type: 'string' },
-        count: { type: 'string' },
-        'max-messages': { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        format: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    })
-  } catch (error) {
-    throw usageError((error as Error).message)
-  }
+  const parsed = parseCommandArgs({
+    args: argv,
+    options: {
+      'bootstrap-server': { type: 'string' },
+      'from-beginning': { type: 'boolean' },
+      offset: { type: 'string' },
+      'from-time': { type: 'string' },
+      partition: { type: 'string' },
+      group: { type: 'string' },
+      count: { type: 'string' },
+      'max-messages': { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      format: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  })
   const options = parsed.values
   if (options.help === true) {
     process.stdout.write(help)

@@ -14,14 +14,13 @@
  * from DescribeGroups at the group's coordinator, committed offsets from OffsetFetch, log end
  * offsets (the high watermark) from ListOffsets at each partition's leader; lag is the difference.
  */
-import { parseArgs } from 'node:util'
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 import { ApiKeys } from '../protocol/api-keys.js'
 import { kafkaError } from '../protocol/error-codes.js'
 import { decodeAssignment } from '../protocol/messages/consumer-protocol.js'
 import { Cluster, DEFAULT_BOOTSTRAP } from '../client/cluster.js'
 import type { BrokerConnection } from '../client/connection.js'
-import { usageError } from './usage-error.js'
+import { parseCommandArgs, usageError } from './usage-error.js'
 
 const help = `Usage: samsa group <list|describe|reset-offsets|delete> [options]
 
@@ -254,28 +253,23 @@ async function deleteGroups(cluster: Cluster, groupIds: readonly string[]): Prom
 }
 
 export async function run(argv: string[]): Promise<void> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        'bootstrap-server': { type: 'string', short: 'b' },
-        topic: { type: 'string', multiple: true },
-        'all-topics': { type: 'boolean' },
-        'to-earliest': { type: 'boolean' },
-        'to-latest': { type: 'boolean' },
-        'to-offset': { type: 'string' },
-        'to-datetime': { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        execute: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: true,
-    })
-  } catch (error) {
-    throw usageError((error as Error).message)
-  }
+  const parsed = parseCommandArgs({
+    args: argv,
+    options: {
+      'bootstrap-server': { type: 'string', short: 'b' },
+      topic: { type: 'string', multiple: true },
+      'all-topics': { type: 'boolean' },
+      'to-earliest': { type: 'boolean' },
+      'to-latest': { type: 'boolean' },
+      'to-offset': { type: 'string' },
+      'to-datetime': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      execute: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+  })
   const { values, positionals } = parsed
   const [action, ...args] = positionals
   if (values.help === true || action === undefined) {

@@ -5,12 +5,11 @@
  * --acks); any failure is reported with what to do, and the exit code is 1.
  */
 import { createInterface } from 'node:readline'
-import { parseArgs } from 'node:util'
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 import { DEFAULT_BOOTSTRAP } from '../client/cluster.js'
 import { Producer, type ProducerRecord } from '../client/producer.js'
 import { closeWorkerPool } from '../workers/pool.js'
-import { usageError } from './usage-error.js'
+import { parseCommandArgs, usageError } from './usage-error.js'
 
 const help = `Usage: samsa produce <topic> [options]
 
@@ -38,29 +37,24 @@ Example:
 const CHUNK = 1000
 
 export async function run(argv: string[]): Promise<void> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        'bootstrap-server': { type: 'string' },
-        'key-separator': { type: 'string' },
-        header: { type: 'string', multiple: true },
-        partition: { type: 'string' },
-        compression: { type: 'string' },
-        acks: { type: 'string' },
-        idempotent: { type: 'boolean' },
-        'linger-ms': { type: 'string' },
-        'batch-size': { type: 'string' },
-        'null-marker': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    })
-  } catch (error) {
-    throw usageError((error as Error).message)
-  }
+  const parsed = parseCommandArgs({
+    args: argv,
+    options: {
+      'bootstrap-server': { type: 'string' },
+      'key-separator': { type: 'string' },
+      header: { type: 'string', multiple: true },
+      partition: { type: 'string' },
+      compression: { type: 'string' },
+      acks: { type: 'string' },
+      idempotent: { type: 'boolean' },
+      'linger-ms': { type: 'string' },
+      'batch-size': { type: 'string' },
+      'null-marker': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  })
   const options = parsed.values
   if (options.help === true) {
     process.stdout.write(help)

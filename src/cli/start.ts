@@ -4,11 +4,10 @@
  * Prints exactly one line on stdout when it is ready to serve, with the address clients should
  * use; logs go to stderr. SIGTERM and SIGINT shut down cleanly (a second signal exits at once).
  */
-import { parseArgs } from 'node:util'
 import { BrokerConfig } from '../common/config/broker-config.js'
 import { type LogLevel, createLogger } from '../common/logger.js'
 import { Broker } from '../broker/broker.js'
-import { usageError } from './usage-error.js'
+import { parseCommandArgs, usageError } from './usage-error.js'
 
 const help = `Usage: samsa start [options]
 
@@ -29,26 +28,21 @@ SAMSA_NUM_PARTITIONS=3. Precedence: file < environment < --set < flags.
 `
 
 export async function run(argv: string[]): Promise<void> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string' },
-        set: { type: 'string', multiple: true },
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'node-id': { type: 'string' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    })
-  } catch (error) {
-    throw usageError((error as Error).message)
-  }
+  const parsed = parseCommandArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'node-id': { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  })
   const options = parsed.values
   if (options.help === true) {
     process.stdout.write(help)

@@ -4,12 +4,11 @@
  * broker. `describe` prints kafka-topics' layout: a topic line with its overrides, then one line
  * per partition with leader, replicas and ISR.
  */
-import { parseArgs } from 'node:util'
 import { Admin, type TopicDescription } from '../client/admin.js'
 import { DEFAULT_BOOTSTRAP } from '../client/cluster.js'
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 import { integer } from './produce.js'
-import { usageError } from './usage-error.js'
+import { parseCommandArgs, usageError } from './usage-error.js'
 
 const help = `Usage: samsa topic <action> [options]
 
@@ -31,28 +30,23 @@ Examples:
 `
 
 export async function run(argv: string[]): Promise<void> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        'bootstrap-server': { type: 'string' },
-        partitions: { type: 'string' },
-        'replication-factor': { type: 'string' },
-        config: { type: 'string', multiple: true },
-        set: { type: 'string', multiple: true },
-        delete: { type: 'string', multiple: true },
-        'if-not-exists': { type: 'boolean' },
-        'if-exists': { type: 'boolean' },
-        'include-internal': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    })
-  } catch (error) {
-    throw usageError((error as Error).message)
-  }
+  const parsed = parseCommandArgs({
+    args: argv,
+    options: {
+      'bootstrap-server': { type: 'string' },
+      partitions: { type: 'string' },
+      'replication-factor': { type: 'string' },
+      config: { type: 'string', multiple: true },
+      set: { type: 'string', multiple: true },
+      delete: { type: 'string', multiple: true },
+      'if-not-exists': { type: 'boolean' },
+      'if-exists': { type: 'boolean' },
+      'include-internal': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  })
   const options = parsed.values
   const [action, ...names] = parsed.positionals
   if (options.help === true || action === undefined) {
