@@ -13,7 +13,7 @@ import { MetadataStore } from '../metadata/metadata-store.js'
 import { KafkaListener } from '../network/listener.js'
 import { setFileTransfer } from '../network/response-writer.js'
 import { ReplicaManager } from '../replication/replica-manager.js'
-import { LogManager, type ReadPlan, writeToSocket } from '../storage/index.js'
+import { LogManager, type ReadPlan, transferResumable } from '../storage/index.js'
 import type { TopicConfig } from '../common/config/topic-config.js'
 import { toLogConfig } from '../replication/log-config.js'
 import type { BrokerContext } from './broker-context.js'
@@ -154,10 +154,7 @@ export class Broker {
     ]
     const processor = new BrokerRequestProcessor(handlers, logger.child('requests'))
     // The only external chunks the protocol writer ever receives are storage read plans.
-    setFileTransfer({
-      writeToFd: (fd, parts, skip) => writeToSocket(fd, parts as ReadonlyArray<Buffer | ReadPlan>, skip),
-      views: (chunk) => (chunk as ReadPlan).toBuffers(),
-    })
+    setFileTransfer((socket, chunks, onWritable) => transferResumable(socket, chunks as ReadonlyArray<Buffer | ReadPlan>, onWritable))
 
     const listeners: KafkaListener[] = []
     for (const listener of config.listeners()) {

@@ -7,7 +7,7 @@
 import { once } from 'node:events'
 import { createServer, connect, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { PartitionLog, transferTo, writeToSocket, type ReadPlan } from '../../src/storage/index.js'
+import { PartitionLog, transferResumable, transferTo, writeToSocket, type ReadPlan } from '../../src/storage/index.js'
 import { makeBatch } from '../helpers/record-batch.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
@@ -99,5 +99,25 @@ describe('transferTo', () => {
     sender.write(expected.subarray(written))
     receiver.resume()
     expect((await received).equals(expected)).toBe(true)
+  })
+})
+
+describe('transferResumable', () => {
+  it('keeps sending with sendfile after the socket fills, and says once when the caller may write again', async () => {
+    const plan = await twoSegmentPlan(1_000_000, 24, 16_000_000)
+    const header = Buffer.from('header')
+    const expected = Buffer.concat([header, ...plan.toBuffers()])
+    const { sender, receiver } = await socketPair(true)
+    let writableCalls = 0
+    const writable = new Promise<void>((resolve) => {
+      expect(transferResumable(sender, [header, plan], () => { writableCalls++; resolve() })).toBe(false)
+    })
+    // Only a probe's worth went through Node; the rest waits to go out directly.
+    expect(sender.writableLength).toBeLessThanOrEqual(64 * 1024)
+    const received = collect(receiver, expected.length)
+    receiver.resume()
+    await writable
+    expect((await received).equals(expected)).toBe(true)
+    expect(writableCalls).toBe(1)
   })
 })

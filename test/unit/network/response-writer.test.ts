@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { setFileTransfer, writeResponseFrame } from '../../../src/network/response-writer.js'
-import { PartitionLog, type ReadPlan, writeToSocket } from '../../../src/storage/index.js'
+import { PartitionLog, type ReadPlan, transferResumable } from '../../../src/storage/index.js'
 import { makeBatch } from '../../helpers/record-batch.js'
 
 let dir: string
@@ -17,10 +17,7 @@ beforeAll(async () => {
   // 24 MiB: more than a loopback socket's send and receive buffers hold together.
   for (let i = 0; i < 400; i++) log.appendAsLeader(makeBatch({ records: 60, valueSize: 1000, seed: i }), 0)
   plan = log.read(0, 64 << 20)
-  setFileTransfer({
-    writeToFd: (fd, parts, skip) => writeToSocket(fd, parts as Array<Buffer | ReadPlan>, skip),
-    views: (chunk) => (chunk as ReadPlan).toBuffers(),
-  })
+  setFileTransfer((socket, chunks, onWritable) => transferResumable(socket, chunks as Array<Buffer | ReadPlan>, onWritable))
 })
 
 afterAll(async () => {
