@@ -7,18 +7,14 @@
  * spans socket chunks.
  */
 import { connect, type Socket } from 'node:net'
+import { FrameDecoder } from '../../src/protocol/frame-decoder.js'
 
 export type FrameHandler = (frame: Buffer) => void
 
 export class WireConnection {
   readonly #socket: Socket
   #onFrame: FrameHandler = () => undefined
-  /** A frame being assembled across chunks, and how much of it has arrived. */
-  #partial: Buffer | null = null
-  #partialFilled = 0
-  /** Bytes of a size prefix split across chunks. */
-  #sizeBytes = Buffer.alloc(4)
-  #sizeFilled = 0
+  readonly #frames = new FrameDecoder({ kind: 'response', maxFrameBytes: 1 << 30, limitName: 'the driver\'s response limit' })
 
   private constructor(socket: Socket) {
     this.#socket = socket
@@ -52,41 +48,7 @@ export class WireConnection {
   }
 
   #onData(chunk: Buffer): void {
-    let pos = 0
-    const end = chunk.length
-    while (pos < end) {
-      if (this.#partial !== null) {
-        const take = Math.min(this.#partial.length - this.#partialFilled, end - pos)
-        chunk.copy(this.#partial, this.#partialFilled, pos, pos + take)
-        this.#partialFilled += take
-        pos += take
-        if (this.#partialFilled === this.#partial.length) {
-          const frame = this.#partial
-          this.#partial = null
-          this.#onFrame(frame)
-        }
-        continue
-      }
-      let size: number
-      if (this.#sizeFilled === 0 && end - pos >= 4) {
-        size = chunk.readInt32BE(pos)
-        pos += 4
-      } else {
-        const take = Math.min(4 - this.#sizeFilled, end - pos)
-        chunk.copy(this.#sizeBytes, this.#sizeFilled, pos, pos + take)
-        this.#sizeFilled += take
-        pos += take
-        if (this.#sizeFilled < 4) return
-        size = this.#sizeBytes.readInt32BE(0)
-        this.#sizeFilled = 0
-      }
-      if (end - pos >= size) {
-        this.#onFrame(chunk.subarray(pos, pos + size))
-        pos += size
-      } else {
-        this.#partial = Buffer.allocUnsafe(size)
-        this.#partialFilled = 0
-      }
-    }
+    // The handler is looked up per frame: onFrame may replace it between frames.
+    this.#frames.push(chunk, (frame) => this.#onFrame(frame))
   }
 }

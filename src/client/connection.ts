@@ -14,6 +14,7 @@ import { type Socket, connect as connectSocket } from 'node:net'
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 import { ApiKeys, apiKeyName } from '../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
+import { FrameDecoder } from '../protocol/frame-decoder.js'
 import { decodeResponse, encodeRequest, responseCorrelationId } from '../protocol/frames.js'
 import { type DescribedApiKey, type RequestInputOf, type ResponseOf, apis } from '../protocol/messages/index.js'
 
@@ -69,10 +70,7 @@ export class BrokerConnection {
   readonly #versions = new Map<number, { min: number; max: number }>()
   #nextCorrelationId = 1
   #closed: Error | null = null
-  #header = Buffer.alloc(4)
-  #headerFilled = 0
-  #frame: Buffer | null = null
-  #frameFilled = 0
+  readonly #frames = new FrameDecoder({ kind: 'response', maxFrameBytes: MAX_RESPONSE_BYTES, limitName: "the client's response limit" })
   #timer: NodeJS.Timeout | null = null
 
   private constructor(socket: Socket, options: ConnectionOptions) {
@@ -238,55 +236,15 @@ export class BrokerConnection {
   }
 
   #onData(chunk: Buffer): void {
-    let position = 0
-    while (position < chunk.length && this.#closed === null) {
-      if (this.#frame === null) {
-        // Collect the 4-byte size prefix (it may be split across chunks).
-        if (this.#headerFilled === 0 && chunk.length - position >= 4) {
-          const size = chunk.readInt32BE(position)
-          position += 4
-          if (!this.#startFrame(size)) return
-          // Fast path: the whole frame is in this chunk; hand on a view.
-          if (chunk.length - position >= size) {
-            this.#frame = null
-            this.#onFrame(chunk.subarray(position, position + size))
-            position += size
-            continue
-          }
-          this.#frame = Buffer.allocUnsafe(size)
-          this.#frameFilled = 0
-          continue
-        }
-        const take = Math.min(4 - this.#headerFilled, chunk.length - position)
-        chunk.copy(this.#header, this.#headerFilled, position, position + take)
-        this.#headerFilled += take
-        position += take
-        if (this.#headerFilled < 4) return
-        this.#headerFilled = 0
-        const size = this.#header.readInt32BE(0)
-        if (!this.#startFrame(size)) return
-        this.#frame = Buffer.allocUnsafe(size)
-        this.#frameFilled = 0
-        continue
-      }
-      const frame = this.#frame
-      const take = Math.min(frame.length - this.#frameFilled, chunk.length - position)
-      chunk.copy(frame, this.#frameFilled, position, position + take)
-      this.#frameFilled += take
-      position += take
-      if (this.#frameFilled === frame.length) {
-        this.#frame = null
-        this.#onFrame(frame)
-      }
+    try {
+      this.#frames.push(chunk, this.#onFrameBound)
+    } catch (error) {
+      this.#fail(new SamsaError(ErrorCodes.PROTOCOL, `Broker ${this.address} sent a malformed response (${(error as Error).message}); closing the connection.`))
     }
   }
 
-  #startFrame(size: number): boolean {
-    if (size < 4 || size > MAX_RESPONSE_BYTES) {
-      this.#fail(new SamsaError(ErrorCodes.PROTOCOL, `Broker ${this.address} sent a response frame of ${size} bytes; closing the connection.`))
-      return false
-    }
-    return true
+  readonly #onFrameBound = (frame: Buffer): void => {
+    if (this.#closed === null) this.#onFrame(frame)
   }
 
   #onFrame(frame: Buffer): void {

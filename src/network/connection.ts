@@ -16,7 +16,7 @@
  */
 import type { Socket } from 'node:net'
 import type { Logger } from '../common/logger.js'
-import { FrameDecoder } from './frame-decoder.js'
+import { FrameDecoder } from '../protocol/frame-decoder.js'
 import { type ResponseFrame, writeResponseFrame } from './response-writer.js'
 
 /** The handler has nothing to send back (acks=0 produce). */
@@ -76,7 +76,7 @@ export class KafkaConnection implements ConnectionInfo {
     this.#socket = socket
     this.#processor = processor
     this.#options = options
-    this.#decoder = new FrameDecoder(options.maxFrameBytes)
+    this.#decoder = new FrameDecoder({ kind: 'request', maxFrameBytes: options.maxFrameBytes, limitName: 'socket.request.max.bytes' })
     this.remoteAddress = socket.remoteAddress ?? ''
     this.remotePort = socket.remotePort ?? 0
     this.localPort = socket.localPort ?? 0

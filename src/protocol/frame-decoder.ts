@@ -1,18 +1,31 @@
 /**
- * Splits a TCP byte stream into Kafka frames: a 4-byte big-endian size, then that many bytes.
+ * Splits a byte stream into Kafka frames: a 4-byte big-endian size, then that many bytes. The
+ * broker reads requests with it, the client responses; it touches no socket (chunks in, frames
+ * out).
  *
- * The size is checked against socket.request.max.bytes before anything is allocated for the
- * frame (CVE-2022-34917 was a broker allocating what an unauthenticated peer announced). A
- * frame that arrives whole inside one chunk is handed on as a view of that chunk, without a
- * copy; only frames split across chunks are assembled, into one buffer of the announced size.
+ * The size is checked against the limit before anything is allocated for the frame
+ * (CVE-2022-34917 was a broker allocating what an unauthenticated peer announced). A frame that
+ * arrives whole inside one chunk is handed on as a view of that chunk, without a copy; only
+ * frames split across chunks are assembled, into one buffer of the announced size.
  */
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 
 /** The smallest request header: api_key, api_version, correlation_id, client_id length. */
 export const MIN_REQUEST_FRAME_BYTES = 10
+/** The smallest response: its correlation id. */
+export const MIN_RESPONSE_FRAME_BYTES = 4
+
+export interface FrameLimits {
+  /** 'request' frames (read by a broker) or 'response' frames (read by a client), for messages. */
+  readonly kind: 'request' | 'response'
+  readonly maxFrameBytes: number
+  /** Where the limit comes from, for the message (e.g. socket.request.max.bytes). */
+  readonly limitName: string
+}
 
 export class FrameDecoder {
-  readonly #maxFrameBytes: number
+  readonly #limits: FrameLimits
+  readonly #minFrameBytes: number
   /** Bytes of a size prefix split across chunks. */
   #sizeBytes = Buffer.alloc(4)
   #sizeFilled = 0
@@ -20,8 +33,9 @@ export class FrameDecoder {
   #partial: Buffer | null = null
   #partialFilled = 0
 
-  constructor(maxFrameBytes: number) {
-    this.#maxFrameBytes = maxFrameBytes
+  constructor(limits: FrameLimits) {
+    this.#limits = limits
+    this.#minFrameBytes = limits.kind === 'request' ? MIN_REQUEST_FRAME_BYTES : MIN_RESPONSE_FRAME_BYTES
   }
 
   /** True while a frame has started but not finished arriving. */
@@ -30,9 +44,9 @@ export class FrameDecoder {
   }
 
   /**
-   * Feeds one chunk from the socket and calls `onFrame` for each complete frame, in order.
-   * Throws SAMSA_PROTOCOL for a size that is negative, too small for a request header, or over
-   * the limit; the caller closes the connection (Kafka sends no response in that case).
+   * Feeds one chunk of the stream and calls `onFrame` for each complete frame, in order.
+   * Throws SAMSA_PROTOCOL for a size that is negative, too small for a header, or over the
+   * limit; the caller closes the connection (Kafka sends no response in that case).
    */
   push(chunk: Buffer, onFrame: (frame: Buffer) => void): void {
     let pos = 0
@@ -78,11 +92,12 @@ export class FrameDecoder {
   }
 
   #checkSize(size: number): void {
-    if (size < MIN_REQUEST_FRAME_BYTES) {
-      throw new SamsaError(ErrorCodes.PROTOCOL, `Invalid request frame size ${size}: smaller than a request header (${MIN_REQUEST_FRAME_BYTES} bytes).`)
+    const { kind, maxFrameBytes, limitName } = this.#limits
+    if (size < this.#minFrameBytes) {
+      throw new SamsaError(ErrorCodes.PROTOCOL, `Invalid ${kind} frame size ${size}: smaller than a ${kind} header (${this.#minFrameBytes} bytes).`)
     }
-    if (size > this.#maxFrameBytes) {
-      throw new SamsaError(ErrorCodes.PROTOCOL, `Request frame of ${size} bytes is larger than socket.request.max.bytes (${this.#maxFrameBytes}).`)
+    if (size > maxFrameBytes) {
+      throw new SamsaError(ErrorCodes.PROTOCOL, `${kind === 'request' ? 'Request' : 'Response'} frame of ${size} bytes is larger than ${limitName} (${maxFrameBytes}).`)
     }
   }
 }

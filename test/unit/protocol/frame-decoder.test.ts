@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { FrameDecoder } from '../../../src/network/frame-decoder.js'
+import { FrameDecoder } from '../../../src/protocol/frame-decoder.js'
 
 function frame(body: Buffer): Buffer {
   const size = Buffer.alloc(4)
@@ -7,13 +7,15 @@ function frame(body: Buffer): Buffer {
   return Buffer.concat([size, body])
 }
 
+const requests = (maxFrameBytes: number): FrameDecoder => new FrameDecoder({ kind: 'request', maxFrameBytes, limitName: 'socket.request.max.bytes' })
+
 describe('FrameDecoder', () => {
   const bodies = [Buffer.alloc(10, 1), Buffer.alloc(300, 2), Buffer.alloc(12, 3)]
   const stream = Buffer.concat(bodies.map(frame))
 
   it('yields whole frames however the stream is split', () => {
     for (let split = 1; split <= stream.length; split++) {
-      const decoder = new FrameDecoder(1024)
+      const decoder = requests(1024)
       const seen: Buffer[] = []
       for (let pos = 0; pos < stream.length; pos += split) {
         decoder.push(stream.subarray(pos, Math.min(stream.length, pos + split)), (f) => seen.push(Buffer.from(f)))
@@ -24,7 +26,7 @@ describe('FrameDecoder', () => {
   })
 
   it('hands a frame that arrives whole as a view, not a copy', () => {
-    const decoder = new FrameDecoder(1024)
+    const decoder = requests(1024)
     const chunk = frame(Buffer.alloc(20, 7))
     let seen: Buffer | undefined
     decoder.push(chunk, (f) => { seen = f })
@@ -32,7 +34,7 @@ describe('FrameDecoder', () => {
   })
 
   it('rejects a size over the limit before allocating it', () => {
-    const decoder = new FrameDecoder(1000)
+    const decoder = requests(1000)
     const header = Buffer.alloc(4)
     header.writeInt32BE(0x7fffffff)
     expect(() => decoder.push(header, () => {})).toThrowError(/2147483647 bytes is larger than socket\.request\.max\.bytes \(1000\)/)
@@ -41,9 +43,19 @@ describe('FrameDecoder', () => {
   it('rejects negative and header-less sizes', () => {
     const negative = Buffer.alloc(4)
     negative.writeInt32BE(-5)
-    expect(() => new FrameDecoder(1000).push(negative, () => {})).toThrowError(/size -5/)
+    expect(() => requests(1000).push(negative, () => {})).toThrowError(/size -5/)
     const tiny = Buffer.alloc(4)
     tiny.writeInt32BE(3)
-    expect(() => new FrameDecoder(1000).push(tiny, () => {})).toThrowError(/smaller than a request header/)
+    expect(() => requests(1000).push(tiny, () => {})).toThrowError(/smaller than a request header/)
+  })
+
+  it('reads response frames down to a bare correlation id, with the client\'s limit in its errors', () => {
+    const decoder = new FrameDecoder({ kind: 'response', maxFrameBytes: 100, limitName: 'the client\'s response limit' })
+    const seen: Buffer[] = []
+    decoder.push(frame(Buffer.alloc(4, 9)), (f) => seen.push(f))
+    expect(seen).toEqual([Buffer.alloc(4, 9)])
+    const big = Buffer.alloc(4)
+    big.writeInt32BE(101)
+    expect(() => decoder.push(big, () => {})).toThrowError(/Response frame of 101 bytes is larger than the client's response limit \(100\)/)
   })
 })
