@@ -3,87 +3,9 @@
  * any version, or hand-made bytes) and look at exact responses. Requests are encoded with our own
  * codec (src/protocol) or written byte by byte; the broker under test is a separate process.
  */
-import { Socket, connect } from 'node:net'
-import { encodeRequest, decodeResponse } from '../../src/protocol/frames.js'
-import type { DescribedApiKey, RequestInputOf, ResponseOf } from '../../src/protocol/messages/index.js'
 
-export class WireConnection {
-  readonly #socket: Socket
-  #buffered: Buffer = Buffer.alloc(0)
-  #waiting: ((frame: Buffer | null) => void) | null = null
-  #closed = false
-  #correlationId = 0
-
-  private constructor(socket: Socket) {
-    this.#socket = socket
-    socket.on('data', (chunk: Buffer) => {
-      this.#buffered = Buffer.concat([this.#buffered, chunk])
-      this.#deliver()
-    })
-    socket.on('close', () => {
-      this.#closed = true
-      this.#deliver()
-    })
-    socket.on('error', () => undefined)
-  }
-
-  static connect(host: string, port: number): Promise<WireConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host, port }, () => resolve(new WireConnection(socket)))
-      socket.once('error', reject)
-    })
-  }
-
-  /** Encodes a request with our codec, sends it, and decodes the response. */
-  async request<K extends DescribedApiKey>(apiKey: K, apiVersion: number, body: RequestInputOf<K>): Promise<ResponseOf<K>> {
-    const correlationId = ++this.#correlationId
-    const { chunks } = encodeRequest(apiKey, apiVersion, correlationId, 'samsa-admin-test', body)
-    const frame = await this.send(Buffer.concat(chunks as Buffer[]))
-    if (frame === null) throw new Error(`the broker closed the connection instead of answering API ${apiKey} v${apiVersion}`)
-    const decoded = decodeResponse(apiKey, apiVersion, frame)
-    if (decoded.correlationId !== correlationId) throw new Error(`correlation id ${decoded.correlationId}, expected ${correlationId}`)
-    return decoded.body
-  }
-
-  /**
-   * Sends bytes as they are (a whole frame with its size prefix, or anything else) and resolves
-   * with the next response frame (without its size prefix), or null when the broker closes the
-   * connection instead.
-   */
-  send(bytes: Buffer): Promise<Buffer | null> {
-    if (this.#waiting !== null) throw new Error('one request at a time')
-    const answer = new Promise<Buffer | null>((resolve) => {
-      this.#waiting = resolve
-    })
-    this.#socket.write(bytes)
-    this.#deliver()
-    return answer
-  }
-
-  close(): void {
-    this.#socket.destroy()
-  }
-
-  #deliver(): void {
-    if (this.#waiting === null) return
-    if (this.#buffered.length >= 4) {
-      const size = this.#buffered.readInt32BE(0)
-      if (this.#buffered.length >= 4 + size) {
-        const frame = this.#buffered.subarray(4, 4 + size)
-        this.#buffered = this.#buffered.subarray(4 + size)
-        const waiting = this.#waiting
-        this.#waiting = null
-        waiting(frame)
-        return
-      }
-    }
-    if (this.#closed) {
-      const waiting = this.#waiting
-      this.#waiting = null
-      waiting(null)
-    }
-  }
-}
+/** The raw-wire client the admin tests use (the same one every wire test uses). */
+export { WireClient as WireConnection } from './wire-client.js'
 
 /**
  * A request frame from hand-written body bytes: size, then a v1 request header (api key,

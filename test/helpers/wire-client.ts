@@ -67,6 +67,15 @@ export class WireClient {
     return new Promise((resolve) => this.#waiters.push(resolve))
   }
 
+  /**
+   * Sends bytes as they are (a whole frame, or anything else) and resolves with the next
+   * response frame (without its size prefix), or null when the broker closes the connection.
+   */
+  send(bytes: Buffer): Promise<Buffer | null> {
+    this.write(bytes)
+    return this.nextFrame()
+  }
+
   /** Sends one request and decodes its response (throws if the connection closes instead). */
   async request<K extends DescribedApiKey>(apiKey: K, apiVersion: number, body: RequestInputOf<K>): Promise<ResponseOf<K>> {
     const correlationId = this.#nextCorrelationId++
