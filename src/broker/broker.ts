@@ -6,14 +6,14 @@
  * snapshot producer state, flush every log, write the checkpoints and the clean-shutdown marker,
  * so the next start needs no recovery scan.
  */
-import { mkdir } from 'node:fs/promises'
 import type { BrokerConfig, Listener } from '../common/config/broker-config.js'
 import type { Logger } from '../common/logger.js'
 import { MetadataStore } from '../metadata/metadata-store.js'
 import { KafkaListener } from '../network/listener.js'
 import { setFileTransfer } from '../network/response-writer.js'
 import { ReplicaManager } from '../replication/replica-manager.js'
-import { LogManager, type ReadPlan, transferResumable } from '../storage/index.js'
+import { DataDirLock, LogManager, type ReadPlan, transferResumable } from '../storage/index.js'
+import { ErrorCodes, SamsaError } from '../common/errors.js'
 import type { TopicConfig } from '../common/config/topic-config.js'
 import { toLogConfig } from '../replication/log-config.js'
 import type { BrokerContext } from './broker-context.js'
@@ -73,20 +73,34 @@ export class Broker {
   static async start(config: BrokerConfig, logger: Logger): Promise<Broker> {
     for (const warning of config.warnings) logger.warn(warning)
     const dataDir = config.dataDir
-    await mkdir(dataDir, { recursive: true })
-    const metadata = await MetadataStore.open(dataDir, config.nodeId)
-    const topicConfig = (topic: string): TopicConfig | undefined =>
-      metadata.topic(topic) === undefined ? undefined : { ...config.topicDefaults(), ...metadata.overrides(topic) }
-    const storageLogger = logger.child('log')
-    const logs = await LogManager.open(dataDir, toLogConfig(config.topicDefaults()), {
-      'log.retention.check.interval.ms': config.get('log.retention.check.interval.ms'),
-      'log.flush.offset.checkpoint.interval.ms': config.get('log.flush.offset.checkpoint.interval.ms'),
-      topicConfig: (topic) => {
-        const effective = topicConfig(topic)
-        return effective === undefined ? undefined : toLogConfig(effective)
-      },
-      onError: (error) => storageLogger.error('background log work failed', { error }),
-    })
+    // Taken before anything in the directory is read: a second broker on it must stop here.
+    const lock = lockDataDir(dataDir)
+    let logs: LogManager | undefined
+    try {
+      const metadata = await MetadataStore.open(dataDir, config.nodeId)
+      const topicConfig = (topic: string): TopicConfig | undefined =>
+        metadata.topic(topic) === undefined ? undefined : { ...config.topicDefaults(), ...metadata.overrides(topic) }
+      const storageLogger = logger.child('log')
+      logs = await LogManager.open(dataDir, toLogConfig(config.topicDefaults()), {
+        'log.retention.check.interval.ms': config.get('log.retention.check.interval.ms'),
+        'log.flush.offset.checkpoint.interval.ms': config.get('log.flush.offset.checkpoint.interval.ms'),
+        topicConfig: (topic) => {
+          const effective = topicConfig(topic)
+          return effective === undefined ? undefined : toLogConfig(effective)
+        },
+        onError: (error) => storageLogger.error('background log work failed', { error }),
+        dirLock: lock,
+      })
+      return await Broker.#serve(config, logger, metadata, logs)
+    } catch (error) {
+      // Nothing was served: close what was opened (which releases the lock) and report.
+      if (logs === undefined) lock.release()
+      else await logs.close().catch(() => undefined)
+      throw error
+    }
+  }
+
+  static async #serve(config: BrokerConfig, logger: Logger, metadata: MetadataStore, logs: LogManager): Promise<Broker> {
     const replicas = new ReplicaManager(logs, logger.child('replicas'))
     replicas.scheduleProducerExpiration(config.get('producer.id.expiration.ms'))
     const topics = new TopicManager(config, metadata, replicas, logs, logger.child('topics'))
@@ -165,7 +179,16 @@ export class Broker {
         idleTimeoutMs: config.get('connections.max.idle.ms'),
         logger: logger.child('network'),
       })
-      const address = await server.listen()
+      let address
+      try {
+        address = await server.listen()
+      } catch (error) {
+        // Undo what #serve started; start() then closes the logs.
+        await Promise.all(listeners.map((l) => l.close()))
+        replicas.stopProducerExpiration()
+        await groups.shutdown()
+        throw error
+      }
       listeners.push(server)
       bound.push({ name: listener.name, host: listener.host, port: address.port })
     }
@@ -192,5 +215,19 @@ export class Broker {
       this.#logger.info('shut down cleanly')
     })()
     return this.#stopping
+  }
+}
+
+/** The data directory's lock, or a configuration error that says which directory is in use. */
+function lockDataDir(dataDir: string): DataDirLock {
+  try {
+    return DataDirLock.acquire(dataDir)
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'SEGLOG_DIR_LOCKED') throw error
+    throw new SamsaError(
+      ErrorCodes.CONFIG,
+      `The data directory ${dataDir} is in use by another process (is another broker running on it?). Stop that process or pass another --data-dir.`,
+      { cause: error },
+    )
   }
 }

@@ -3,6 +3,7 @@
  * RequestProcessor (the broker). It owns the sockets and nothing else.
  */
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net'
+import { ErrorCodes, SamsaError } from '../common/errors.js'
 import type { Logger } from '../common/logger.js'
 import { KafkaConnection, type RequestProcessor } from './connection.js'
 
@@ -40,7 +41,15 @@ export class KafkaListener {
   /** Binds the port (0 picks a free one) and resolves with the bound address. */
   listen(): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
-      const onError = (error: Error): void => reject(error)
+      const onError = (error: NodeJS.ErrnoException): void => {
+        const where = `${this.#options.host === '' ? '0.0.0.0' : this.#options.host}:${this.#options.port}`
+        const why =
+          error.code === 'EADDRINUSE' ? 'the address is already in use (another broker or program has that port; pass --port)'
+          : error.code === 'EACCES' ? 'permission denied (ports below 1024 need privileges; pass --port)'
+          : error.code === 'EADDRNOTAVAIL' ? 'this machine has no such address (check --host or listeners)'
+          : error.message
+        reject(new SamsaError(ErrorCodes.NETWORK, `Cannot listen on ${where}: ${why}.`, { cause: error }))
+      }
       this.#server.once('error', onError)
       this.#server.listen({ host: this.#options.host === '' ? undefined : this.#options.host, port: this.#options.port }, () => {
         this.#server.off('error', onError)

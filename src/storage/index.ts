@@ -13,6 +13,7 @@ export type {
   RecoveryOptions,
   TimestampAndOffset,
 } from './partition-log.js'
+export { DataDirLock } from './dir-lock.js'
 export { LogManager } from './log-manager.js'
 export type { LogManagerOptions, TopicPartitionLog } from './log-manager.js'
 export { defaultLogConfig, type LogConfig } from './log-config.js'

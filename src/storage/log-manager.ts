@@ -31,6 +31,7 @@ import {
   writeOffsetCheckpoint,
   type OffsetCheckpointEntry,
 } from './native.js'
+import { DataDirLock } from './dir-lock.js'
 import { PartitionLog } from './partition-log.js'
 
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown'
@@ -49,6 +50,11 @@ export interface LogManagerOptions {
   topicConfig?: (topic: string, partition: number) => LogConfig | undefined
   /** Receives failures of background work (retention, checkpoints). Default: process warning. */
   onError?: (error: unknown) => void
+  /**
+   * The directory's lock, when the caller took it before opening (the broker does, before it
+   * reads its metadata). By default `open` takes it. Either way `close` releases it.
+   */
+  dirLock?: DataDirLock
 }
 
 export interface TopicPartitionLog {
@@ -95,10 +101,21 @@ export class LogManager {
   /**
    * Opens every `<topic>-<partition>` directory of `dataDir` (created if missing) in parallel on
    * the libuv pool, recovering them if the last stop was unclean, then removes the clean-shutdown
-   * marker and starts the schedules.
+   * marker and starts the schedules. Holds the directory's lock (DataDirLock) until `close`;
+   * throws SEGLOG_DIR_LOCKED, before touching anything, when another process holds it.
    */
   static async open(dataDir: string, defaults: LogConfig = {}, options: LogManagerOptions = {}): Promise<LogManager> {
     await mkdir(dataDir, { recursive: true })
+    const lock = options.dirLock ?? DataDirLock.acquire(dataDir)
+    try {
+      return await LogManager.#open(dataDir, defaults, { ...options, dirLock: lock })
+    } catch (error) {
+      lock.release()
+      throw error
+    }
+  }
+
+  static async #open(dataDir: string, defaults: LogConfig, options: LogManagerOptions): Promise<LogManager> {
     const marker = join(dataDir, CLEAN_SHUTDOWN_FILE)
     let cleanShutdown = existsSync(marker)
     const [recoveryPoints, logStarts] = await Promise.all([
@@ -234,6 +251,7 @@ export class LogManager {
     if (results.every((r) => r.clean)) {
       await writeFileDurably(join(this.dataDir, CLEAN_SHUTDOWN_FILE), Buffer.alloc(0))
     }
+    this.#options.dirLock?.release()
   }
 
   #configFor(topic: string, partition: number): LogConfig {

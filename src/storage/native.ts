@@ -46,8 +46,10 @@ export const {
   writeOffsetCheckpoint,
   writeFileDurably,
   syncDir,
+  DirectoryLock,
 } = addon
 export type NativeLog = Addon.NativeLog
+export type DirectoryLock = Addon.DirectoryLock
 /** A read plan as the addon hands it out (an N-API External); wrapped by read-plan.ts. */
 export type ReadPlanHandle = Addon.ExternalObject<'ReadPlan'>
 export type {

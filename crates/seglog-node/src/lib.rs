@@ -1,6 +1,7 @@
 //! napi-rs glue for seglog. Only conversions live here; the logic is in crates/seglog.
 
 mod codec;
+mod dir_lock;
 mod config;
 mod error;
 mod js_log;

@@ -89,6 +89,10 @@ pub enum Error {
     #[error("the log at {dir} is closed")]
     Closed { dir: PathBuf },
 
+    /// Another process holds the log directory's `.lock`.
+    #[error("another process is using the log directory {dir} (it holds {dir}/.lock): stop it, or use another directory")]
+    DirLocked { dir: PathBuf },
+
     /// An operating-system error, with what was being done.
     #[error("{context}: {source}")]
     Io {
@@ -150,6 +154,7 @@ impl Error {
             Error::InvalidConfig { .. } => "SEGLOG_INVALID_CONFIG",
             Error::CorruptCheckpoint { .. } => "SEGLOG_CORRUPT_CHECKPOINT",
             Error::Closed { .. } => "SEGLOG_CLOSED",
+            Error::DirLocked { .. } => "SEGLOG_DIR_LOCKED",
             Error::Io { .. } => "SEGLOG_IO",
         }
     }

@@ -8,6 +8,7 @@ pub mod checkpoint;
 pub mod codec;
 pub mod config;
 mod deleter;
+pub mod dir_lock;
 pub mod error;
 pub mod file_names;
 pub mod file_records;
@@ -23,6 +24,7 @@ pub mod sendfile;
 pub mod time_index;
 
 pub use config::{LogConfig, TimestampType};
+pub use dir_lock::DirLock;
 pub use error::{Error, Result};
 pub use log::{AppendInfo, BatchSummary, LeaderAppendOptions, Log};
 pub use read_plan::{FileSlice, ReadPlan};
