@@ -10,6 +10,13 @@ import type { DescribedApiKey, RequestOf, ResponseInputOf } from '../protocol/me
 /** Returned by a handler that must not answer (Produce with acks=0). */
 export const NO_RESPONSE: unique symbol = Symbol('samsa.broker.noResponse')
 
+/**
+ * Returned by a handler that cannot answer but must tell the client something went wrong:
+ * Kafka closes the connection of an acks=0 producer whose request failed, so it refreshes its
+ * metadata instead of sending into the void.
+ */
+export const CLOSE_CONNECTION: unique symbol = Symbol('samsa.broker.closeConnection')
+
 export interface VersionRange {
   readonly min: number
   readonly max: number
@@ -24,7 +31,8 @@ export interface RequestContext {
 export type HandlerResult<K extends DescribedApiKey> =
   | ResponseInputOf<K>
   | typeof NO_RESPONSE
-  | Promise<ResponseInputOf<K> | typeof NO_RESPONSE>
+  | typeof CLOSE_CONNECTION
+  | Promise<ResponseInputOf<K> | typeof NO_RESPONSE | typeof CLOSE_CONNECTION>
 
 export interface ApiHandler<K extends DescribedApiKey = DescribedApiKey> {
   readonly apiKey: K

@@ -21,7 +21,7 @@ import { ApiKeys, apiKeyName } from '../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
 import { decodeRequest, encodeResponse } from '../protocol/frames.js'
 import type { DescribedApiKey, ResponseInputOf } from '../protocol/messages/index.js'
-import { type ApiHandler, NO_RESPONSE, type RequestContext, servedRange } from './handler.js'
+import { type ApiHandler, CLOSE_CONNECTION as HANDLER_CLOSE, NO_RESPONSE, type RequestContext, servedRange } from './handler.js'
 
 export class BrokerRequestProcessor implements RequestProcessor {
   readonly #handlers: Array<ApiHandler | undefined> = []
@@ -75,9 +75,13 @@ export class BrokerRequestProcessor implements RequestProcessor {
       return this.#failed(handler, request.body, context, error)
     }
     if (result === NO_RESPONSE) return NETWORK_NO_RESPONSE
+    if (result === HANDLER_CLOSE) return CLOSE_CONNECTION
     if (result instanceof Promise) {
       return result.then(
-        (body) => (body === NO_RESPONSE ? NETWORK_NO_RESPONSE : this.#encode(apiKey, header.apiVersion, header.correlationId, body)),
+        (body) =>
+          body === NO_RESPONSE ? NETWORK_NO_RESPONSE
+          : body === HANDLER_CLOSE ? CLOSE_CONNECTION
+          : this.#encode(apiKey, header.apiVersion, header.correlationId, body),
         (error: unknown) => this.#failed(handler, request.body, context, error),
       )
     }

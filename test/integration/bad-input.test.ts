@@ -275,6 +275,27 @@ describe('Produce', () => {
   })
 })
 
+describe('acks=0', () => {
+  it('closes the connection when an acks=0 produce fails, as Kafka does, and answers nothing when it succeeds', async () => {
+    const client = await connect()
+    const good = batch()
+    // A good acks=0 request gets no answer: the next response on the connection is the Metadata's.
+    client.write(client.encode(ApiKeys.Produce, 9, produceBody([{ index: 0, records: good }], TOPIC, 0)))
+    const metadata = await client.request(ApiKeys.Metadata, 9, { topics: [{ name: TOPIC }], allowAutoTopicCreation: false })
+    expect(metadata.topics[0]!.errorCode).toBe(KafkaErrorCodes.NONE)
+    // A failed acks=0 request has no answer to carry its error, so the connection closes.
+    const bad = batch()
+    bad[bad.length - 2]! ^= 0x55
+    expect(await client.send(client.encode(ApiKeys.Produce, 9, produceBody([{ index: 1, records: bad }], TOPIC, 0)))).toBeNull()
+    expect(client.isClosed).toBe(true)
+    const reader = await connect()
+    logs[0] = await readLog(reader, 0)
+    reader.close()
+    expect(logs[0].subarray(logs[0].length - good.length).subarray(61).equals(good.subarray(61))).toBe(true)
+    await expectUnchangedAndServing()
+  })
+})
+
 describe('other APIs', () => {
   it('answers a Fetch for an unknown topic id with UNKNOWN_TOPIC_ID and an unknown partition with UNKNOWN_TOPIC_OR_PARTITION', async () => {
     const client = await connect()

@@ -4,7 +4,8 @@
  * Per partition, in Kafka's order: the topic exists and is not internal, the partition exists,
  * then Partition.appendRecordsAsLeader validates and writes. A bad partition gets its own error
  * code and message; the other partitions of the request still succeed. acks=0 gets no response
- * at all; acks=1 and acks=-1 are answered once the batch is in the log (a single broker is its
+ * (and if a partition failed, the connection is closed, as Kafka does, so the producer notices
+ * and refreshes its metadata); acks=1 and acks=-1 are answered once the batch is in the log (a single broker is its
  * own in-sync replica set, so -1 waits for nothing more; min.insync.replicas is still checked).
  *
  * Versions 0-2 carry message formats older than RecordBatch v2; they are advertised (librdkafka
@@ -17,10 +18,22 @@ import { ATTRIBUTES_OFFSET, CompressionCodecs, batchCompression } from '../../pr
 import type { ProduceRequest, ProduceResponseInput } from '../../protocol/messages/produce.js'
 import { topicNameProblem } from '../../metadata/topic-name.js'
 import type { BrokerContext } from '../broker-context.js'
-import { NO_RESPONSE, defineHandler } from '../handler.js'
+import { CLOSE_CONNECTION, NO_RESPONSE, defineHandler } from '../handler.js'
 import { type PendingRecompression, appendRecompressed, produceResponseOf, recompressionTarget } from '../recompress.js'
 
 type PartitionResponse = ProduceResponseInput['responses'][number]['partitionResponses'][number]
+
+/**
+ * The response, or for acks=0 none at all; an acks=0 request with a failed partition closes the
+ * connection, as Kafka does, because closing is the only way left to tell the producer.
+ */
+function answer(responses: ProduceResponseInput['responses'], acks: number): ProduceResponseInput | typeof NO_RESPONSE | typeof CLOSE_CONNECTION {
+  if (acks !== 0) return { responses, throttleTimeMs: 0 }
+  for (const topic of responses) {
+    for (const partition of topic.partitionResponses) if (partition.errorCode !== KafkaErrorCodes.NONE) return CLOSE_CONNECTION
+  }
+  return NO_RESPONSE
+}
 
 export function produceHandler(broker: BrokerContext) {
   const failed = (index: number, errorCode: number, errorMessage: string | null = null): PartitionResponse => ({
@@ -104,10 +117,9 @@ export function produceHandler(broker: BrokerContext) {
         responses.push({ name: topic.name, partitionResponses })
       }
       if (recompressions.length > 0) {
-        return appendRecompressed(recompressions, acks, now).then(() => (acks === 0 ? NO_RESPONSE : { responses, throttleTimeMs: 0 }))
+        return appendRecompressed(recompressions, acks, now).then(() => answer(responses, acks))
       }
-      if (acks === 0) return NO_RESPONSE
-      return { responses, throttleTimeMs: 0 }
+      return answer(responses, acks)
     },
     errorResponse: (request, errorCode) => errorResponse(request, errorCode),
   })
