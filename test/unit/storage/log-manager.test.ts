@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { LogManager } from '../../../src/storage/index.js'
+import { DataDirLock, LogManager } from '../../../src/storage/index.js'
 import { makeBatch } from '../../helpers/record-batch.js'
 import { tempDir } from '../../helpers/temp-dir.js'
 
@@ -18,6 +18,7 @@ describe('LogManager', () => {
     await manager.close()
     expect(readdirSync(dataDir).sort()).toEqual([
       '.kafka_cleanshutdown',
+      '.lock',
       'log-start-offset-checkpoint',
       'orders-0',
       'orders.eu-west-1',
@@ -45,9 +46,12 @@ describe('LogManager', () => {
     const log = await manager.create('t', 0)
     for (let i = 0; i < 40; i++) log.appendAsLeader(makeBatch({ valueSize: 200 }), 0)
     await manager.close()
-    // Simulate a crash of the next process: the marker is gone, checkpoints are as written.
-    const crashed = await LogManager.open(dataDir, { 'segment.bytes': 2048 })
+    // Simulate a crash of the next process: the marker is gone, checkpoints are as written, and
+    // the dying process's directory lock goes with it.
+    const lock = DataDirLock.acquire(dataDir)
+    const crashed = await LogManager.open(dataDir, { 'segment.bytes': 2048 }, { dirLock: lock })
     crashed.get('t', 0)!.appendAsLeader(makeBatch(), 0)
+    lock.release()
     const again = await LogManager.open(dataDir, { 'segment.bytes': 2048 })
     const reopened = again.get('t', 0)!
     expect(again.hadCleanShutdown).toBe(false)
