@@ -25,6 +25,7 @@ import {
   batchSize,
 } from '../protocol/record-batch.js'
 import type { PartitionLog, ReadPlan } from '../storage/index.js'
+import { crc32c } from '../storage/native.js'
 import { ProducerStateManager } from '../storage/producer-state.js'
 
 export interface AppendOutcome {
@@ -144,7 +145,7 @@ export class Partition {
     const check = this.producers.check(producer)
     // Kafka validates the batch (CRC included) before it looks at producer state; the storage
     // engine does that for batches it writes, so only answers that skip it check the CRC here.
-    if (check.kind !== 'append' && !batchCrcIsValid(records, 0)) {
+    if (check.kind !== 'append' && !batchCrcIsValid(records, 0, crc32c)) {
       return this.#error(KafkaErrorCodes.CORRUPT_MESSAGE, 'The record batch failed its CRC-32C check.')
     }
     if (check.kind === 'duplicate') {
@@ -170,7 +171,6 @@ export class Partition {
     }
     this.producers.update(producer, appended.baseOffset, batchMaxTimestamp(records, 0))
     this.#highWatermark = this.log.logEndOffset
-    if (appended.flushNeeded === true) void this.log.flush()
     this.#onAppend?.(this, records.length)
     return {
       errorCode: KafkaErrorCodes.NONE,
