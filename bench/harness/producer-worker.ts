@@ -23,6 +23,7 @@ import { LatencyRecorder } from './latency-recorder.js'
 import { KeySource, generatePayloads } from './payloads.js'
 import { FixedRateSchedule } from './rate-schedule.js'
 import { type MainToWorker, type ProducedPartition, type ProducerSpec, type ProducerWorkerData, type WorkerSample, type WorkerToMain, partitionKey } from './worker-messages.js'
+import { ThreadHealth } from './thread-health.js'
 
 const PAYLOAD_VARIETY = 1000
 /** Fixed rate: at most this long a wait between scheduling passes (timers fire late anyway). */
@@ -180,6 +181,8 @@ class ProducerLoop {
   }
 }
 
+const health = new ThreadHealth()
+health.start()
 let loopTime = performance.eventLoopUtilization()
 
 /** Event-loop utilization since the previous sample. */
@@ -196,11 +199,12 @@ function takeSample(): WorkerSample {
     bytes: messages * data.messageSize,
     errors,
     latencyMaxMicros: publishLatency.max,
-    latency: publishLatency.takeEncoded(),
+    latency: publishLatency.takeCounts(),
     sendDelayMaxMicros: sendDelay.max,
-    sendDelay: sendDelay.takeEncoded(),
+    sendDelay: sendDelay.takeCounts(),
     firstError,
     busy: busySinceLastSample(),
+    health: health.take(),
   }
   messages = 0
   errors = 0
@@ -226,6 +230,7 @@ port.on('message', (message: MainToWorker) => {
           await pool?.close()
           const list: ProducedPartition[] = [...produced.values()]
           post({ type: 'finished', sample: takeSample(), produced: list })
+          health.stop()
           port.close()
         })
         .catch((error: unknown) => post({ type: 'error', message: `stopping producers: ${(error as Error).message}` }))

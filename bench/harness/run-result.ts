@@ -60,6 +60,21 @@ export interface LoadGeneratorFigures extends CpuFigures {
    */
   readonly producerThreadBusy: number
   readonly consumerThreadBusy: number
+  readonly producerThreads: ThreadHealthFigures
+  readonly consumerThreads: ThreadHealthFigures
+}
+
+/**
+ * How the load generator's threads of one role kept up while measuring (thread-health.ts): a
+ * stalled producer thread sends late, a stalled consumer thread stamps receipt late.
+ */
+export interface ThreadHealthFigures {
+  /** Event-loop delay of all the role's threads merged, ms (a 1 ms timer's lateness). */
+  readonly loopDelay: LatencySummary
+  /** Share of the measured time (0-1) the thread with the most GC spent in GC pauses. */
+  readonly gcShare: number
+  /** The longest single GC pause in any of the role's threads, ms. */
+  readonly gcMaxMs: number
 }
 
 export interface BrokerCpuFigures extends CpuFigures {

@@ -8,9 +8,9 @@
  */
 import { Admin } from '../../src/client/admin.js'
 import { Cluster } from '../../src/client/cluster.js'
-import { addEncoded, encode, newHistogram, percentileSpectrum, summarize } from './histogram.js'
+import { type Histogram, addCounts, encode, newHistogram, percentileSpectrum, summarize } from './histogram.js'
 import { ProcessSampler } from './proc-stats.js'
-import type { BrokerCpuFigures, IntervalSample, RunResult, RunTarget } from './run-result.js'
+import type { BrokerCpuFigures, IntervalSample, RunResult, RunTarget, ThreadHealthFigures } from './run-result.js'
 import { verify } from './verification.js'
 import { WorkerHandle } from './worker-handle.js'
 import type { AssignedPartition, ConsumedPartition, ConsumerSpec, ProducedPartition, ProducerSpec, WorkerSample } from './worker-messages.js'
@@ -150,6 +150,35 @@ export async function runWorkload(target: RunTarget, workload: Workload, options
   }
 }
 
+/** The event-loop delay and GC pauses of one role's threads over the measured intervals. */
+class HealthAccount {
+  readonly #loopDelay: Histogram = newHistogram()
+  #loopDelayMax = 0
+  readonly #gcPauseMicros: number[]
+  #gcMaxMicros = 0
+
+  constructor(threads: number) {
+    this.#gcPauseMicros = new Array<number>(threads).fill(0)
+  }
+
+  add(samples: readonly WorkerSample[]): void {
+    samples.forEach((s, thread) => {
+      addCounts(this.#loopDelay, s.health.loopDelay)
+      this.#loopDelayMax = Math.max(this.#loopDelayMax, s.health.loopDelayMaxMicros)
+      this.#gcPauseMicros[thread]! += s.health.gcPauseMicros
+      this.#gcMaxMicros = Math.max(this.#gcMaxMicros, s.health.gcMaxMicros)
+    })
+  }
+
+  figures(seconds: number): ThreadHealthFigures {
+    return {
+      loopDelay: summarize(this.#loopDelay, this.#loopDelayMax),
+      gcShare: seconds > 0 ? Math.max(0, ...this.#gcPauseMicros) / 1e6 / seconds : 0,
+      gcMaxMs: this.#gcMaxMicros / 1000,
+    }
+  }
+}
+
 async function measure(
   target: RunTarget,
   workload: Workload,
@@ -166,6 +195,8 @@ async function measure(
   let publishMax = 0
   let endToEndMax = 0
   let delayMax = 0
+  const producerHealth = new HealthAccount(producers.length)
+  const consumerHealth = new HealthAccount(consumers.length)
   const errors: string[] = []
   const noteError = (s: WorkerSample): void => {
     if (s.firstError !== null && errors.length < 10) errors.push(s.firstError)
@@ -202,20 +233,24 @@ async function measure(
     let published = 0
     let consumed = 0
     let publishErrors = 0
+    if (phase === 'measure') {
+      producerHealth.add(producerSamples)
+      consumerHealth.add(consumerSamples)
+    }
     for (const s of producerSamples) {
       published += s.messages
       publishErrors += s.errors
-      addEncoded(intervalPublish, s.latency)
+      addCounts(intervalPublish, s.latency)
       noteError(s)
       if (phase === 'measure') {
-        addEncoded(delay, s.sendDelay)
+        addCounts(delay, s.sendDelay)
         publishMax = Math.max(publishMax, s.latencyMaxMicros)
         delayMax = Math.max(delayMax, s.sendDelayMaxMicros)
       }
     }
     for (const s of consumerSamples) {
       consumed += s.messages
-      addEncoded(intervalEndToEnd, s.latency)
+      addCounts(intervalEndToEnd, s.latency)
       noteError(s)
       if (phase === 'measure') endToEndMax = Math.max(endToEndMax, s.latencyMaxMicros)
     }
@@ -274,8 +309,8 @@ async function measure(
   const produced: ProducedPartition[] = []
   let failedSends = 0
   for (const f of producerFinals) {
-    addEncoded(publish, f.sample.latency)
-    addEncoded(delay, f.sample.sendDelay)
+    addCounts(publish, f.sample.latency)
+    addCounts(delay, f.sample.sendDelay)
     publishMax = Math.max(publishMax, f.sample.latencyMaxMicros)
     delayMax = Math.max(delayMax, f.sample.sendDelayMaxMicros)
     failedSends += f.sample.errors
@@ -284,7 +319,7 @@ async function measure(
   }
   const consumed: ConsumedPartition[] = []
   for (const f of consumerFinals) {
-    addEncoded(endToEnd, f.sample.latency)
+    addCounts(endToEnd, f.sample.latency)
     endToEndMax = Math.max(endToEndMax, f.sample.latencyMaxMicros)
     noteError(f.sample)
     consumed.push(...(f.consumed ?? []))
@@ -332,6 +367,8 @@ async function measure(
       peakRssAnonBytes: harnessTotals?.peakRssAnonBytes ?? 0,
       producerThreadBusy: measured.intervals === 0 ? 0 : measured.producerBusy / measured.intervals,
       consumerThreadBusy: measured.intervals === 0 ? 0 : measured.consumerBusy / measured.intervals,
+      producerThreads: producerHealth.figures(measuredSeconds),
+      consumerThreads: consumerHealth.figures(measuredSeconds),
     },
     broker,
     verification: verify(workload, produced, consumed, ends, failedSends, consumerFinals.every((f) => f.drained === true)),
