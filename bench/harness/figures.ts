@@ -48,6 +48,8 @@ export const FIGURES: readonly Figure[] = [
   { key: 'consumerLoopDelayMax', label: 'consumer threads, event-loop delay max', unit: 'ms', value: (r) => r.harness.consumerThreads.loopDelay.max },
   { key: 'consumerGcShare', label: 'consumer threads, time in GC pauses', unit: '%', value: (r) => r.harness.consumerThreads.gcShare * 100 },
   { key: 'consumerGcMax', label: 'consumer threads, longest GC pause', unit: 'ms', value: (r) => r.harness.consumerThreads.gcMaxMs },
+  { key: 'otherCores', label: 'everything else on the machine, CPU', unit: 'cores', value: (r) => r.otherProcessesCores },
+  { key: 'writebackMBs', label: 'page cache written back to disk (machine)', unit: 'MB/s', value: (r) => r.writebackMBs },
   { key: 'harnessPeakRss', label: 'load generator peak RSS', unit: 'MiB', value: (r) => r.harness.peakRssBytes / MiB },
 ]
 

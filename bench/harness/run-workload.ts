@@ -9,7 +9,7 @@
 import { Admin } from '../../src/client/admin.js'
 import { Cluster } from '../../src/client/cluster.js'
 import { type Histogram, addCounts, encode, newHistogram, percentileSpectrum, summarize } from './histogram.js'
-import { ProcessSampler } from './proc-stats.js'
+import { MachineSampler, ProcessSampler } from './proc-stats.js'
 import type { BrokerCpuFigures, IntervalSample, RunResult, RunTarget, ThreadHealthFigures } from './run-result.js'
 import { verify } from './verification.js'
 import { WorkerHandle } from './worker-handle.js'
@@ -203,12 +203,14 @@ async function measure(
   }
   const brokerSampler = target.pid === null ? null : new ProcessSampler(target.pid)
   const harnessSampler = new ProcessSampler('self')
+  const machineSampler = new MachineSampler()
   brokerSampler?.start()
   harnessSampler.start()
+  machineSampler.start()
 
   const intervals: IntervalSample[] = []
   const totalSeconds = workload.warmupSeconds + workload.durationSeconds
-  const measured = { published: 0, consumed: 0, publishErrors: 0, seconds: 0, brokerCpu: 0, harnessCpu: 0, producerBusy: 0, consumerBusy: 0, intervals: 0 }
+  const measured = { published: 0, consumed: 0, publishErrors: 0, seconds: 0, brokerCpu: 0, harnessCpu: 0, otherCpu: 0 as number | null, writtenBack: 0 as number | null, producerBusy: 0, consumerBusy: 0, intervals: 0 }
   let publishedSoFar = 0
   let consumedSoFar = 0
   const startedAt = new Date().toISOString()
@@ -228,6 +230,10 @@ async function measure(
     const elapsed = (now - t0) / 1000
     const brokerCpu = brokerSampler?.sample() ?? null
     const harnessCpu = harnessSampler.sample()
+    const machine = machineSampler.sample()
+    // Everything else that ran on the machine (other processes, the kernel's threads: page-cache
+    // writeback, for one); the samples tick at 10 ms, so a small negative is rounding.
+    const otherCpu = machine.cpuSeconds === null ? null : Math.max(0, machine.cpuSeconds - harnessCpu - (brokerCpu ?? 0))
     const intervalPublish = newHistogram()
     const intervalEndToEnd = newHistogram()
     let published = 0
@@ -267,6 +273,8 @@ async function measure(
       measured.seconds += seconds
       measured.brokerCpu += brokerCpu ?? 0
       measured.harnessCpu += harnessCpu
+      measured.otherCpu = measured.otherCpu === null || otherCpu === null ? null : measured.otherCpu + otherCpu
+      measured.writtenBack = measured.writtenBack === null || machine.writtenBackBytes === null ? null : measured.writtenBack + machine.writtenBackBytes
       measured.producerBusy += producerThreadBusy
       measured.consumerBusy += consumerThreadBusy
       measured.intervals++
@@ -288,6 +296,8 @@ async function measure(
       endToEndLatencyP99: quantile(intervalEndToEnd, 99),
       brokerCores: brokerCpu === null ? null : brokerCpu / seconds,
       harnessCores: harnessCpu / seconds,
+      otherCores: otherCpu === null ? null : otherCpu / seconds,
+      writebackMBs: machine.writtenBackBytes === null ? null : machine.writtenBackBytes / seconds / 1e6,
       producerThreadBusy,
       consumerThreadBusy,
     }
@@ -371,6 +381,8 @@ async function measure(
       consumerThreads: consumerHealth.figures(measuredSeconds),
     },
     broker,
+    otherProcessesCores: measured.otherCpu === null ? null : measured.otherCpu / measuredSeconds,
+    writebackMBs: measured.writtenBack === null ? null : measured.writtenBack / measuredSeconds / 1e6,
     verification: verify(workload, produced, consumed, ends, failedSends, consumerFinals.every((f) => f.drained === true)),
     errors,
   }

@@ -35,6 +35,8 @@ export function syntheticRun(label: string, seed: number, rate: number): RunResu
     endToEndLatencyP99: 4 + (i % 3),
     brokerCores: 0.6,
     harnessCores: 0.9,
+    otherCores: 0.05,
+    writebackMBs: i === 8 ? 900 : 0,
     producerThreadBusy: 0.5,
     consumerThreadBusy: 0.3,
   }))
@@ -64,6 +66,8 @@ export function syntheticRun(label: string, seed: number, rate: number): RunResu
       consumerThreads: { loopDelay: summarize(latencies(seed + 3, 250).toHistogram()), gcShare: 0.002, gcMaxMs: 0.8 },
     },
     broker: { cpuSeconds: 6, cores: 0.6, cpuSecondsPerGB: 3.1, peakRssBytes: 300 * 1024 * 1024, peakRssAnonBytes: 120 * 1024 * 1024, lifetimePeakRssBytes: 310 * 1024 * 1024 },
+    otherProcessesCores: 0.05,
+    writebackMBs: 90,
     verification: { acknowledged: rate * 12, failedSends: 0, appended: rate * 12, subscriptions: [{ subscription: 0, expected: rate * 12, received: rate * 12, missing: 0, duplicates: 0, partitionsBehind: 0 }], logAppendTimeRecords: 0, ok: true, problems: [] },
     errors: [],
   }
