@@ -32,6 +32,7 @@ import { LatencyRecorder } from './latency-recorder.js'
 import { type Inflate, PartitionTracker, scanPartitionRecords } from './record-scan.js'
 import type { ConsumerSpec, ConsumerWorkerData, MainToWorker, WorkerSample, WorkerToMain } from './worker-messages.js'
 import { partitionKey } from './worker-messages.js'
+import { ThreadHealth } from './thread-health.js'
 
 const data = workerData as ConsumerWorkerData
 const port = parentPort!
@@ -217,6 +218,8 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
+const health = new ThreadHealth()
+health.start()
 let loopTime = performance.eventLoopUtilization()
 
 /** Event-loop utilization since the previous sample. */
@@ -233,11 +236,12 @@ function takeSample(): WorkerSample {
     bytes: messages * data.messageSize,
     errors,
     latencyMaxMicros: endToEnd.max,
-    latency: endToEnd.takeEncoded(),
+    latency: endToEnd.takeCounts(),
     sendDelayMaxMicros: 0,
     sendDelay: null,
     firstError,
     busy: busySinceLastSample(),
+    health: health.take(),
   }
   messages = 0
   errors = 0
@@ -259,6 +263,7 @@ async function drain(endOffsets: Readonly<Record<string, number>>, timeoutMs: nu
   for (const loop of loops) loop.close()
   await pool?.close()
   post({ type: 'finished', sample: takeSample(), consumed: loops.flatMap((loop) => loop.trackers.map((t) => t.toJSON())), drained })
+  health.stop()
   port.close()
 }
 

@@ -1,14 +1,16 @@
 /**
  * The broker a default `npm run bench` measures: the real `samsa start` process (the compiled
- * CLI, as a user runs it) on a free loopback port with a fresh temporary data directory, removed
- * again when it stops. Being its own process, its CPU and memory are read from its /proc entry,
- * apart from the load generator's.
+ * CLI, as a user runs it, with the Node flags a broker is meant to run with, as `npm start`
+ * gives them: src/broker/runtime-flags.ts) on a free loopback port with a fresh temporary data
+ * directory, removed again when it stops. Being its own process, its CPU and memory are read
+ * from its /proc entry, apart from the load generator's.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { BROKER_NODE_FLAGS } from '../../src/broker/runtime-flags.js'
 import { ErrorCodes, SamsaError } from '../../src/common/errors.js'
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
@@ -51,7 +53,7 @@ export class EmbeddedBroker {
   static async start(settings: Readonly<Record<string, string>> = {}): Promise<EmbeddedBroker> {
     if (!existsSync(CLI)) throw new SamsaError(ErrorCodes.USAGE, `The broker's CLI ${CLI} is missing: run \`npm run build\` first.`)
     const dataDir = mkdtempSync(join(tmpdir(), 'samsa-bench-'))
-    const args = [CLI, 'start', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn']
+    const args = [...BROKER_NODE_FLAGS, CLI, 'start', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn']
     for (const [key, value] of Object.entries(settings)) args.push('--set', `${key}=${value}`)
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))

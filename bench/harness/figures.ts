@@ -40,6 +40,16 @@ export const FIGURES: readonly Figure[] = [
   { key: 'harnessCores', label: 'load generator CPU', unit: 'cores', value: (r) => r.harness.cores },
   { key: 'producerThreadBusy', label: 'busiest producer thread, time busy', unit: '%', value: (r) => r.harness.producerThreadBusy * 100 },
   { key: 'consumerThreadBusy', label: 'busiest consumer thread, time busy', unit: '%', value: (r) => r.harness.consumerThreadBusy * 100 },
+  { key: 'producerLoopDelayP99', label: 'producer threads, event-loop delay p99', unit: 'ms', value: (r) => r.harness.producerThreads.loopDelay.p99 },
+  { key: 'producerLoopDelayMax', label: 'producer threads, event-loop delay max', unit: 'ms', value: (r) => r.harness.producerThreads.loopDelay.max },
+  { key: 'producerGcShare', label: 'producer threads, time in GC pauses', unit: '%', value: (r) => r.harness.producerThreads.gcShare * 100 },
+  { key: 'producerGcMax', label: 'producer threads, longest GC pause', unit: 'ms', value: (r) => r.harness.producerThreads.gcMaxMs },
+  { key: 'consumerLoopDelayP99', label: 'consumer threads, event-loop delay p99', unit: 'ms', value: (r) => r.harness.consumerThreads.loopDelay.p99 },
+  { key: 'consumerLoopDelayMax', label: 'consumer threads, event-loop delay max', unit: 'ms', value: (r) => r.harness.consumerThreads.loopDelay.max },
+  { key: 'consumerGcShare', label: 'consumer threads, time in GC pauses', unit: '%', value: (r) => r.harness.consumerThreads.gcShare * 100 },
+  { key: 'consumerGcMax', label: 'consumer threads, longest GC pause', unit: 'ms', value: (r) => r.harness.consumerThreads.gcMaxMs },
+  { key: 'otherCores', label: 'everything else on the machine, CPU', unit: 'cores', value: (r) => r.otherProcessesCores },
+  { key: 'writebackMBs', label: 'page cache written back to disk (machine)', unit: 'MB/s', value: (r) => r.writebackMBs },
   { key: 'harnessPeakRss', label: 'load generator peak RSS', unit: 'MiB', value: (r) => r.harness.peakRssBytes / MiB },
 ]
 

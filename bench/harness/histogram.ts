@@ -1,12 +1,13 @@
 /**
- * Latency histograms on the main thread: HdrHistogram (hdr-histogram-js, pure-JS mode) decoded
- * from what the worker threads send (compressed base64, HdrHistogram's interchange format),
- * merged, and summarized in milliseconds at the quantiles OpenMessaging Benchmark reports.
+ * Latency histograms on the main thread: HdrHistogram (hdr-histogram-js, pure-JS mode) built
+ * from the bucket counts the worker threads send (latency-recorder.ts), merged, summarized in
+ * milliseconds at the quantiles OpenMessaging Benchmark reports, and encoded in HdrHistogram's
+ * compressed base64 interchange format for the JSON result.
  *
  * Values inside histograms are microseconds; everything this module returns is milliseconds.
  */
 import * as hdr from 'hdr-histogram-js'
-import { emptyHistogram } from './latency-recorder.js'
+import { addCountPairs, emptyHistogram } from './latency-recorder.js'
 
 export type Histogram = hdr.Histogram
 
@@ -30,10 +31,9 @@ export function newHistogram(): Histogram {
   return emptyHistogram()
 }
 
-/** Adds an encoded histogram (from a worker) into `target`. */
-export function addEncoded(target: Histogram, encoded: string | null | undefined): void {
-  if (encoded === null || encoded === undefined) return
-  target.add(hdr.decodeFromCompressedBase64(encoded, 64))
+/** Adds a worker's counts (LatencyRecorder.takeCounts) into `target`. */
+export function addCounts(target: Histogram, counts: Float64Array | null | undefined): void {
+  addCountPairs(target, counts)
 }
 
 export function encode(histogram: Histogram): string | null {

@@ -88,6 +88,7 @@ function charts(group: WorkloadGroup): string {
   const cpuGroups = [
     { label: 'broker', pick: (r: RunResult) => r.broker?.cores ?? null },
     { label: 'load generator', pick: (r: RunResult) => r.harness.cores },
+    { label: 'everything else', pick: (r: RunResult) => r.otherProcessesCores },
   ].map(({ label, pick }) => ({
     label,
     bars: [...group.byTarget.entries()].flatMap(([name, runs], t) => {

@@ -25,6 +25,18 @@ function clockTicksPerSecond(): number {
 
 const TICKS_PER_SECOND = clockTicksPerSecond()
 
+function pageSize(): number {
+  try {
+    const value = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim())
+    if (value > 0) return value
+  } catch {
+    // getconf missing: 4 KiB pages, as on every architecture the project runs on.
+  }
+  return 4096
+}
+
+const PAGE_SIZE = pageSize()
+
 export interface ProcessStats {
   /** User + system CPU seconds since the process started. */
   readonly cpuSeconds: number
@@ -115,6 +127,57 @@ export function findListeningPid(port: number): number | null {
 /** Whether `host` names this machine (the broker's /proc is then readable). */
 export function isLocalHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.') || host === '0.0.0.0'
+}
+
+/** CPU seconds all processes on this machine (kernel threads included) have used since boot, from /proc/stat; null off Linux. */
+export function readMachineCpuSeconds(): number | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!
+    // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest time is inside user).
+    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number)
+    return (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) / TICKS_PER_SECOND
+  } catch {
+    return null
+  }
+}
+
+/** Bytes of page cache the kernel has written back to disk since boot (/proc/vmstat nr_written); null off Linux. */
+export function readBytesWrittenBack(): number | null {
+  try {
+    const match = /^nr_written (\d+)$/m.exec(readFileSync('/proc/vmstat', 'utf8'))
+    return match === null ? null : Number(match[1]) * PAGE_SIZE
+  } catch {
+    return null
+  }
+}
+
+/** The machine's busy CPU (every process, the kernel's own threads included) and its disk writeback, between samples. */
+export class MachineSampler {
+  #lastCpu: number | null = null
+  #lastWrittenBack: number | null = null
+
+  start(): void {
+    this.#lastCpu = readMachineCpuSeconds()
+    this.#lastWrittenBack = readBytesWrittenBack()
+  }
+
+  /**
+   * Since the previous sample: CPU seconds used on the machine, and bytes of page cache written
+   * back to disk (a burst of writeback can block writers, a broker's appends among them); each
+   * null when /proc cannot be read.
+   */
+  sample(): { cpuSeconds: number | null; writtenBackBytes: number | null } {
+    const cpu = readMachineCpuSeconds()
+    const writtenBack = readBytesWrittenBack()
+    const lastCpu = this.#lastCpu
+    const lastWrittenBack = this.#lastWrittenBack
+    this.#lastCpu = cpu
+    this.#lastWrittenBack = writtenBack
+    return {
+      cpuSeconds: cpu === null || lastCpu === null ? null : cpu - lastCpu,
+      writtenBackBytes: writtenBack === null || lastWrittenBack === null ? null : writtenBack - lastWrittenBack,
+    }
+  }
 }
 
 /**

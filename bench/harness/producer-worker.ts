@@ -12,21 +12,23 @@
  *   and the record timestamp (from which consumers measure end-to-end latency) start at each
  *   message's *intended* send time, which corrects for coordinated omission.
  *
- * Payloads are generated before the start; a message costs a small record object (the lean
- * producer copies its bytes into the batch at once). Encoding is inline in this thread when
- * uncompressed; compression uses a worker pool, where it pays.
+ * Payloads are generated before the start, and messages go through the lean producer's
+ * `sendEach`, which copies each record's bytes into the batch as it is described: no object per
+ * message. Fixed-rate sends are paced by pacer.ts (every quarter millisecond, not every timer
+ * tick). Encoding is inline in this thread when uncompressed; compression uses a worker pool,
+ * where it pays.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { Producer, type ProducerRecord, type RecordMetadata } from '../../src/client/producer.js'
+import { Producer, type RecordMetadata, type RecordSlot } from '../../src/client/producer.js'
 import { WorkerPool } from '../../src/workers/pool.js'
 import { LatencyRecorder } from './latency-recorder.js'
 import { KeySource, generatePayloads } from './payloads.js'
+import { Pacer } from './pacer.js'
 import { FixedRateSchedule } from './rate-schedule.js'
 import { type MainToWorker, type ProducedPartition, type ProducerSpec, type ProducerWorkerData, type WorkerSample, type WorkerToMain, partitionKey } from './worker-messages.js'
+import { ThreadHealth } from './thread-health.js'
 
 const PAYLOAD_VARIETY = 1000
-/** Fixed rate: at most this long a wait between scheduling passes (timers fire late anyway). */
-const MAX_TICK_MS = 5
 
 const data = workerData as ProducerWorkerData
 const port = parentPort!
@@ -41,6 +43,7 @@ let errors = 0
 let firstError: string | null = null
 let running = false
 const pool = data.compression === 'none' ? null : new WorkerPool({ minThreads: 1, idleTimeoutMs: 60_000 })
+const pacer = new Pacer()
 
 /** Messages per send call: about one batch of them (Java's accumulator appends one at a time; this is the same data, in fewer calls). */
 const chunkSize = Math.max(1, Math.min(4096, Math.floor(data.batchSize / (data.messageSize + 16))))
@@ -103,15 +106,16 @@ class ProducerLoop {
     await this.#producer.close()
   }
 
-  #records(count: number, timestamp: (i: number) => number): ProducerRecord[] {
-    const records = new Array<ProducerRecord>(count)
-    let index = this.#payloadIndex
-    for (let i = 0; i < count; i++) {
-      records[i] = { key: this.#keys.next(), value: payloads[index]!, timestamp: timestamp(i) }
-      if (++index === PAYLOAD_VARIETY) index = 0
-    }
-    this.#payloadIndex = index
-    return records
+  /** Sends `count` messages, the i-th stamped `timestamp(i)`; resolves when all are acknowledged. */
+  #send(count: number, timestamp: (i: number) => number): Promise<RecordMetadata[]> {
+    const first = this.#payloadIndex
+    this.#payloadIndex = (first + count) % PAYLOAD_VARIETY
+    const keys = this.#keys
+    return this.#producer.sendEach(this.#spec.topic, count, (i: number, record: RecordSlot) => {
+      record.key = keys.next()
+      record.value = payloads[(first + i) % PAYLOAD_VARIETY]!
+      record.timestamp = timestamp(i)
+    })
   }
 
   #settled(count: number): void {
@@ -123,10 +127,9 @@ class ProducerLoop {
     while (running && this.#outstanding + chunkSize <= maxOutstanding) {
       const count = chunkSize
       const now = Date.now()
-      const records = this.#records(count, () => now)
       const sentAt = performance.now()
       this.#outstanding += count
-      this.#producer.send(this.#spec.topic, records).then(
+      this.#send(count, () => now).then(
         (results) => {
           publishLatency.recordMany((performance.now() - sentAt) * 1000, count)
           acknowledged(results)
@@ -149,6 +152,7 @@ class ProducerLoop {
     // Unacknowledged messages beyond two seconds' worth wait: the schedule keeps their intended times, so the wait shows as latency.
     const cap = Math.max(chunkSize, Math.ceil(rate * 2))
     let next = 0
+    const stamp = (first: number) => (i: number) => Math.floor(epochOffset + schedule.intendedTime(first + i))
     const tick = (): void => {
       if (!running) return
       const now = performance.now()
@@ -158,9 +162,8 @@ class ProducerLoop {
         const count = Math.min(due - first, chunkSize)
         next += count
         for (let i = 0; i < count; i++) sendDelay.record((now - schedule.intendedTime(first + i)) * 1000)
-        const records = this.#records(count, (i) => Math.floor(epochOffset + schedule.intendedTime(first + i)))
         this.#outstanding += count
-        this.#producer.send(this.#spec.topic, records).then(
+        this.#send(count, stamp(first)).then(
           (results) => {
             const ackedAt = performance.now()
             for (let i = 0; i < count; i++) publishLatency.record((ackedAt - schedule.intendedTime(first + i)) * 1000)
@@ -173,21 +176,28 @@ class ProducerLoop {
           },
         )
       }
-      const wait = next < due ? 1 : Math.min(MAX_TICK_MS, schedule.delayUntil(next, performance.now()))
-      setTimeout(tick, wait)
+      // Held back by the cap on unacknowledged messages: acknowledgements come first.
+      if (next < due) setTimeout(tick, 1)
+      else pacer.after(schedule.intendedTime(next) - performance.now(), tick)
     }
     tick()
   }
 }
 
+const health = new ThreadHealth()
+health.start()
 let loopTime = performance.eventLoopUtilization()
+let sleptBefore = 0
 
-/** Event-loop utilization since the previous sample. */
+/** Event-loop utilization since the previous sample, less the pacer's sleeps (which count as busy). */
 function busySinceLastSample(): number {
   const now = performance.eventLoopUtilization()
-  const busy = performance.eventLoopUtilization(now, loopTime).utilization
+  const delta = performance.eventLoopUtilization(now, loopTime)
+  const slept = pacer.sleptMs - sleptBefore
+  sleptBefore = pacer.sleptMs
   loopTime = now
-  return busy
+  const elapsed = delta.active + delta.idle
+  return elapsed > 0 ? Math.max(0, delta.active - slept) / elapsed : 0
 }
 
 function takeSample(): WorkerSample {
@@ -196,11 +206,12 @@ function takeSample(): WorkerSample {
     bytes: messages * data.messageSize,
     errors,
     latencyMaxMicros: publishLatency.max,
-    latency: publishLatency.takeEncoded(),
+    latency: publishLatency.takeCounts(),
     sendDelayMaxMicros: sendDelay.max,
-    sendDelay: sendDelay.takeEncoded(),
+    sendDelay: sendDelay.takeCounts(),
     firstError,
     busy: busySinceLastSample(),
+    health: health.take(),
   }
   messages = 0
   errors = 0
@@ -226,6 +237,7 @@ port.on('message', (message: MainToWorker) => {
           await pool?.close()
           const list: ProducedPartition[] = [...produced.values()]
           post({ type: 'finished', sample: takeSample(), produced: list })
+          health.stop()
           port.close()
         })
         .catch((error: unknown) => post({ type: 'error', message: `stopping producers: ${(error as Error).message}` }))

@@ -11,11 +11,13 @@ const ms = (v: number | null): string => (v === null ? '—' : `${Number(v.toPre
 export function progressLine(label: string, s: IntervalSample, elapsed: number, total: number): string {
   const cpu =
     `CPU broker ${s.brokerCores === null ? '—' : s.brokerCores.toFixed(2)} harness ${s.harnessCores.toFixed(2)}` +
+    (s.otherCores === null ? '' : ` other ${s.otherCores.toFixed(2)}`) +
     ` (busiest threads: producer ${Math.round(s.producerThreadBusy * 100)}%, consumer ${Math.round(s.consumerThreadBusy * 100)}%)`
   return (
     `[${label}] ${s.phase === 'warmup' ? 'warm-up' : 'measure'} ${Math.min(elapsed, total).toFixed(0)}/${total} s · ` +
     `pub ${fmt(s.publishRate)} msg/s ${s.publishMBs.toFixed(1)} MB/s · cons ${fmt(s.consumeRate)} msg/s · backlog ${fmt(s.backlog)} · ` +
     `p99 pub ${ms(s.publishLatencyP99)} e2e ${ms(s.endToEndLatencyP99)} · ${cpu}` +
+    (s.writebackMBs !== null && s.writebackMBs >= 1 ? ` · disk writeback ${fmt(s.writebackMBs)} MB/s` : '') +
     (s.publishErrors > 0 ? ` · ${fmt(s.publishErrors)} failed sends` : '')
   )
 }

@@ -41,6 +41,10 @@ export interface IntervalSample {
   /** Cores the broker used in the interval (CPU seconds per second); null when not local. */
   readonly brokerCores: number | null
   readonly harnessCores: number
+  /** Cores everything else on the machine used (other processes, kernel threads); null off Linux. */
+  readonly otherCores: number | null
+  /** MB/s of page cache the kernel wrote back to disk, machine-wide; null off Linux. */
+  readonly writebackMBs: number | null
 }
 
 export interface CpuFigures {
@@ -60,6 +64,21 @@ export interface LoadGeneratorFigures extends CpuFigures {
    */
   readonly producerThreadBusy: number
   readonly consumerThreadBusy: number
+  readonly producerThreads: ThreadHealthFigures
+  readonly consumerThreads: ThreadHealthFigures
+}
+
+/**
+ * How the load generator's threads of one role kept up while measuring (thread-health.ts): a
+ * stalled producer thread sends late, a stalled consumer thread stamps receipt late.
+ */
+export interface ThreadHealthFigures {
+  /** Event-loop delay of all the role's threads merged, ms (a 1 ms timer's lateness). */
+  readonly loopDelay: LatencySummary
+  /** Share of the measured time (0-1) the thread with the most GC spent in GC pauses. */
+  readonly gcShare: number
+  /** The longest single GC pause in any of the role's threads, ms. */
+  readonly gcMaxMs: number
 }
 
 export interface BrokerCpuFigures extends CpuFigures {
@@ -117,6 +136,18 @@ export interface RunResult {
   readonly histograms: { readonly publishLatency: string | null; readonly endToEndLatency: string | null; readonly sendDelay: string | null }
   readonly harness: LoadGeneratorFigures
   readonly broker: BrokerCpuFigures | null
+  /**
+   * Cores everything but the broker and the load generator used while measuring (other
+   * processes, the kernel's threads such as page-cache writeback): how shared the machine was.
+   * Includes the broker when it is local but its pid is unknown. Null off Linux.
+   */
+  readonly otherProcessesCores: number | null
+  /**
+   * MB/s of page cache the kernel wrote back to disk while measuring, machine-wide. A broker's
+   * appends land in the page cache; the kernel writes them back in bursts (after 30 s, or past
+   * the dirty-memory threshold), and a write that meets a burst can block. Null off Linux.
+   */
+  readonly writebackMBs: number | null
   readonly verification: Verification
   /** The first errors producers or consumers reported, if any. */
   readonly errors: readonly string[]

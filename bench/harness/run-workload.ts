@@ -8,9 +8,9 @@
  */
 import { Admin } from '../../src/client/admin.js'
 import { Cluster } from '../../src/client/cluster.js'
-import { addEncoded, encode, newHistogram, percentileSpectrum, summarize } from './histogram.js'
-import { ProcessSampler } from './proc-stats.js'
-import type { BrokerCpuFigures, IntervalSample, RunResult, RunTarget } from './run-result.js'
+import { type Histogram, addCounts, encode, newHistogram, percentileSpectrum, summarize } from './histogram.js'
+import { MachineSampler, ProcessSampler } from './proc-stats.js'
+import type { BrokerCpuFigures, IntervalSample, RunResult, RunTarget, ThreadHealthFigures } from './run-result.js'
 import { verify } from './verification.js'
 import { WorkerHandle } from './worker-handle.js'
 import type { AssignedPartition, ConsumedPartition, ConsumerSpec, ProducedPartition, ProducerSpec, WorkerSample } from './worker-messages.js'
@@ -150,6 +150,35 @@ export async function runWorkload(target: RunTarget, workload: Workload, options
   }
 }
 
+/** The event-loop delay and GC pauses of one role's threads over the measured intervals. */
+class HealthAccount {
+  readonly #loopDelay: Histogram = newHistogram()
+  #loopDelayMax = 0
+  readonly #gcPauseMicros: number[]
+  #gcMaxMicros = 0
+
+  constructor(threads: number) {
+    this.#gcPauseMicros = new Array<number>(threads).fill(0)
+  }
+
+  add(samples: readonly WorkerSample[]): void {
+    samples.forEach((s, thread) => {
+      addCounts(this.#loopDelay, s.health.loopDelay)
+      this.#loopDelayMax = Math.max(this.#loopDelayMax, s.health.loopDelayMaxMicros)
+      this.#gcPauseMicros[thread]! += s.health.gcPauseMicros
+      this.#gcMaxMicros = Math.max(this.#gcMaxMicros, s.health.gcMaxMicros)
+    })
+  }
+
+  figures(seconds: number): ThreadHealthFigures {
+    return {
+      loopDelay: summarize(this.#loopDelay, this.#loopDelayMax),
+      gcShare: seconds > 0 ? Math.max(0, ...this.#gcPauseMicros) / 1e6 / seconds : 0,
+      gcMaxMs: this.#gcMaxMicros / 1000,
+    }
+  }
+}
+
 async function measure(
   target: RunTarget,
   workload: Workload,
@@ -166,18 +195,22 @@ async function measure(
   let publishMax = 0
   let endToEndMax = 0
   let delayMax = 0
+  const producerHealth = new HealthAccount(producers.length)
+  const consumerHealth = new HealthAccount(consumers.length)
   const errors: string[] = []
   const noteError = (s: WorkerSample): void => {
     if (s.firstError !== null && errors.length < 10) errors.push(s.firstError)
   }
   const brokerSampler = target.pid === null ? null : new ProcessSampler(target.pid)
   const harnessSampler = new ProcessSampler('self')
+  const machineSampler = new MachineSampler()
   brokerSampler?.start()
   harnessSampler.start()
+  machineSampler.start()
 
   const intervals: IntervalSample[] = []
   const totalSeconds = workload.warmupSeconds + workload.durationSeconds
-  const measured = { published: 0, consumed: 0, publishErrors: 0, seconds: 0, brokerCpu: 0, harnessCpu: 0, producerBusy: 0, consumerBusy: 0, intervals: 0 }
+  const measured = { published: 0, consumed: 0, publishErrors: 0, seconds: 0, brokerCpu: 0, harnessCpu: 0, otherCpu: 0 as number | null, writtenBack: 0 as number | null, producerBusy: 0, consumerBusy: 0, intervals: 0 }
   let publishedSoFar = 0
   let consumedSoFar = 0
   const startedAt = new Date().toISOString()
@@ -197,25 +230,33 @@ async function measure(
     const elapsed = (now - t0) / 1000
     const brokerCpu = brokerSampler?.sample() ?? null
     const harnessCpu = harnessSampler.sample()
+    const machine = machineSampler.sample()
+    // Everything else that ran on the machine (other processes, the kernel's threads: page-cache
+    // writeback, for one); the samples tick at 10 ms, so a small negative is rounding.
+    const otherCpu = machine.cpuSeconds === null ? null : Math.max(0, machine.cpuSeconds - harnessCpu - (brokerCpu ?? 0))
     const intervalPublish = newHistogram()
     const intervalEndToEnd = newHistogram()
     let published = 0
     let consumed = 0
     let publishErrors = 0
+    if (phase === 'measure') {
+      producerHealth.add(producerSamples)
+      consumerHealth.add(consumerSamples)
+    }
     for (const s of producerSamples) {
       published += s.messages
       publishErrors += s.errors
-      addEncoded(intervalPublish, s.latency)
+      addCounts(intervalPublish, s.latency)
       noteError(s)
       if (phase === 'measure') {
-        addEncoded(delay, s.sendDelay)
+        addCounts(delay, s.sendDelay)
         publishMax = Math.max(publishMax, s.latencyMaxMicros)
         delayMax = Math.max(delayMax, s.sendDelayMaxMicros)
       }
     }
     for (const s of consumerSamples) {
       consumed += s.messages
-      addEncoded(intervalEndToEnd, s.latency)
+      addCounts(intervalEndToEnd, s.latency)
       noteError(s)
       if (phase === 'measure') endToEndMax = Math.max(endToEndMax, s.latencyMaxMicros)
     }
@@ -232,6 +273,8 @@ async function measure(
       measured.seconds += seconds
       measured.brokerCpu += brokerCpu ?? 0
       measured.harnessCpu += harnessCpu
+      measured.otherCpu = measured.otherCpu === null || otherCpu === null ? null : measured.otherCpu + otherCpu
+      measured.writtenBack = measured.writtenBack === null || machine.writtenBackBytes === null ? null : measured.writtenBack + machine.writtenBackBytes
       measured.producerBusy += producerThreadBusy
       measured.consumerBusy += consumerThreadBusy
       measured.intervals++
@@ -253,6 +296,8 @@ async function measure(
       endToEndLatencyP99: quantile(intervalEndToEnd, 99),
       brokerCores: brokerCpu === null ? null : brokerCpu / seconds,
       harnessCores: harnessCpu / seconds,
+      otherCores: otherCpu === null ? null : otherCpu / seconds,
+      writebackMBs: machine.writtenBackBytes === null ? null : machine.writtenBackBytes / seconds / 1e6,
       producerThreadBusy,
       consumerThreadBusy,
     }
@@ -274,8 +319,8 @@ async function measure(
   const produced: ProducedPartition[] = []
   let failedSends = 0
   for (const f of producerFinals) {
-    addEncoded(publish, f.sample.latency)
-    addEncoded(delay, f.sample.sendDelay)
+    addCounts(publish, f.sample.latency)
+    addCounts(delay, f.sample.sendDelay)
     publishMax = Math.max(publishMax, f.sample.latencyMaxMicros)
     delayMax = Math.max(delayMax, f.sample.sendDelayMaxMicros)
     failedSends += f.sample.errors
@@ -284,7 +329,7 @@ async function measure(
   }
   const consumed: ConsumedPartition[] = []
   for (const f of consumerFinals) {
-    addEncoded(endToEnd, f.sample.latency)
+    addCounts(endToEnd, f.sample.latency)
     endToEndMax = Math.max(endToEndMax, f.sample.latencyMaxMicros)
     noteError(f.sample)
     consumed.push(...(f.consumed ?? []))
@@ -332,8 +377,12 @@ async function measure(
       peakRssAnonBytes: harnessTotals?.peakRssAnonBytes ?? 0,
       producerThreadBusy: measured.intervals === 0 ? 0 : measured.producerBusy / measured.intervals,
       consumerThreadBusy: measured.intervals === 0 ? 0 : measured.consumerBusy / measured.intervals,
+      producerThreads: producerHealth.figures(measuredSeconds),
+      consumerThreads: consumerHealth.figures(measuredSeconds),
     },
     broker,
+    otherProcessesCores: measured.otherCpu === null ? null : measured.otherCpu / measuredSeconds,
+    writebackMBs: measured.writtenBack === null ? null : measured.writtenBack / measuredSeconds / 1e6,
     verification: verify(workload, produced, consumed, ends, failedSends, consumerFinals.every((f) => f.drained === true)),
     errors,
   }

@@ -4,8 +4,10 @@
  * the machine fall on both. A workload whose rate is a share of the maximum takes that maximum
  * from the max-rate runs of the same shape earlier in the suite (running one first if there is
  * none); with two brokers, from the lower of their two maxima, so that both get the same fixed
- * rate and both can sustain it.
+ * rate and both can sustain it. Before each run the machine's dirty page cache is flushed, so
+ * runs do not inherit each other's disk writeback.
  */
+import { execFile } from 'node:child_process'
 import { parseHostPort } from '../../src/client/cluster.js'
 import { EmbeddedBroker } from './embedded-broker.js'
 import type { HarnessOptions, TargetSpec } from './options.js'
@@ -25,6 +27,15 @@ export function externalTarget(spec: TargetSpec): RunTarget {
   return { label: spec.label ?? address, bootstrap: address, pid, embedded: false }
 }
 
+/**
+ * Writes the machine's dirty page cache to disk (sync(1)) before a run, so that one run's
+ * leftovers (a stopped broker's segments, a deleted topic's files) are not written back during
+ * the next and stall its broker's writes. Best effort: a machine without sync(1) just goes on.
+ */
+function flushPageCache(): Promise<void> {
+  return new Promise((resolve) => execFile('sync', { timeout: 120_000 }, () => resolve()))
+}
+
 export async function runSuite(options: HarnessOptions, progress: Progress, onRun: (run: RunResult) => void = () => {}): Promise<RunResult[]> {
   const results: RunResult[] = []
   const externals = options.targets.map((spec) => (spec.bootstrap === null ? null : externalTarget(spec)))
@@ -35,6 +46,7 @@ export async function runSuite(options: HarnessOptions, progress: Progress, onRu
 
   const runOne = async (index: number, workload: Workload, rate: number | null, repetition: number): Promise<void> => {
     const spec = options.targets[index]!
+    await flushPageCache()
     const embedded = spec.bootstrap === null ? await EmbeddedBroker.start(options.brokerSettings) : null
     try {
       const target: RunTarget = embedded === null ? externals[index]! : { label: spec.label ?? EMBEDDED_LABEL, bootstrap: embedded.bootstrap, pid: embedded.pid, embedded: true }

@@ -2,10 +2,11 @@
  * What the harness's main thread and its producer and consumer threads say to each other.
  *
  * The main thread drives the clock: it sends `collect` once a second and every worker answers
- * with what happened since its last answer (counts and encoded latency histograms), so all
- * workers' samples fall into the same interval. Latency histograms travel in HdrHistogram's
- * compressed base64 form (latency-recorder.ts), values in microseconds.
+ * with what happened since its last answer (counts, latency histograms, its own health), so all
+ * workers' samples fall into the same interval. Latency histograms travel as the bucket counts
+ * of a LatencyRecorder (latency-recorder.ts), values in microseconds.
  */
+import type { ThreadHealthSample } from './thread-health.js'
 import type { Acks, CompressionName, KeyDistributor } from './workloads.js'
 
 export interface ProducerSpec {
@@ -65,11 +66,11 @@ export interface WorkerSample {
   readonly bytes: number
   /** Failed sends (producers) or failed fetches (consumers). */
   readonly errors: number
-  /** Publish latency (producers) or end-to-end latency (consumers), µs, encoded. */
-  readonly latency: string | null
+  /** Publish latency (producers) or end-to-end latency (consumers), µs, LatencyRecorder counts. */
+  readonly latency: Float64Array | null
   readonly latencyMaxMicros: number
-  /** Fixed-rate producers: how late messages left against their intended time, µs, encoded. */
-  readonly sendDelay: string | null
+  /** Fixed-rate producers: how late messages left against their intended time, µs, LatencyRecorder counts. */
+  readonly sendDelay: Float64Array | null
   readonly sendDelayMaxMicros: number
   /** The first error message of the interval, to show the user. */
   readonly firstError: string | null
@@ -78,6 +79,8 @@ export interface WorkerSample {
    * saturated: the load generator, not the broker, set the pace.
    */
   readonly busy: number
+  /** The thread's event-loop delay and GC pauses in the interval. */
+  readonly health: ThreadHealthSample
 }
 
 /** A producer thread's count of acknowledged messages per partition. */

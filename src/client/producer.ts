@@ -23,11 +23,25 @@ import { partitionForKey } from '../protocol/partitioner.js'
 import { CompressionCodec, codecForCompressionType, parseCompressionType } from '../storage/codecs.js'
 import { type WorkerPool, workerPool } from '../workers/pool.js'
 import { BATCH_ROW, type EncodeBatchesTask, batchAt, encodeBatches } from '../workers/tasks/encode-batches.js'
-import { RecordSetBuilder, type RecordToPack } from '../workers/tasks/record-set.js'
+import { type RecordBytes, RecordSetBuilder, type RecordToPack } from '../workers/tasks/record-set.js'
 import type { BrokerConnection } from './connection.js'
 import { type ClientOptions, Cluster, sleep, topicError } from './cluster.js'
 
 export type ProducerRecord = RecordToPack
+
+/**
+ * The record `sendEach` has its callback describe: one object per call, reset to an empty
+ * record (null key and value, nothing else) before each record.
+ */
+export interface RecordSlot {
+  key: RecordBytes
+  value: RecordBytes
+  headers: RecordToPack['headers'] | undefined
+  /** Milliseconds since the epoch; undefined: now. */
+  timestamp: number | undefined
+  /** undefined: by key, or sticky for keyless records. */
+  partition: number | undefined
+}
 
 export interface RecordMetadata {
   readonly topic: string
@@ -167,13 +181,48 @@ export class Producer {
     for (const record of list) {
       const partition = record.partition
       if (partition !== undefined && partition !== null && !(Number.isInteger(partition) && partition >= 0 && partition < accumulator.partitionCount)) {
-        throw new SamsaError(ErrorCodes.USAGE, `Topic '${topic}' has partitions 0-${accumulator.partitionCount - 1}; partition ${partition} does not exist.`)
+        throw partitionError(topic, partition, accumulator.partitionCount)
       }
     }
     while (this.#buffered >= this.#bufferMemory) await new Promise<void>((resolve) => this.#roomWaiters.push(resolve))
     return new Promise<RecordMetadata[]>((resolve, reject) => {
       const delivery: Delivery = { remaining: list.length, results: [], resolve, reject, failed: false }
       for (const record of list) this.#append(accumulator, record, delivery)
+    })
+  }
+
+  /**
+   * `send` for records that are generated rather than held (load generators, bridges from other
+   * systems): no object or promise per record. `describe(i, slot)` is called for i = 0 to
+   * count - 1, in order, with the same slot each time, reset before each call; each record's
+   * bytes are copied before the next call, so the slot may point at buffers the caller reuses.
+   * Resolves as `send` does. A record naming a partition the topic does not have rejects the
+   * call with SAMSA_USAGE at once; the records described before it are still sent.
+   */
+  async sendEach(topic: string, count: number, describe: (index: number, slot: RecordSlot) => void): Promise<RecordMetadata[]> {
+    if (this.#closed) throw new SamsaError(ErrorCodes.USAGE, 'The producer is closed.')
+    if (!(Number.isInteger(count) && count >= 0)) throw new SamsaError(ErrorCodes.USAGE, `sendEach needs a whole number of records, not ${count}.`)
+    if (count === 0) return []
+    if (this.#idempotent && this.#producerId < 0) await (this.#initializing ??= this.#initProducerId())
+    const accumulator = this.#accumulators.get(topic) ?? (await this.#accumulator(topic))
+    while (this.#buffered >= this.#bufferMemory) await new Promise<void>((resolve) => this.#roomWaiters.push(resolve))
+    return new Promise<RecordMetadata[]>((resolve, reject) => {
+      const delivery: Delivery = { remaining: count, results: [], resolve, reject, failed: false }
+      const slot: RecordSlot = { key: null, value: null, headers: undefined, timestamp: undefined, partition: undefined }
+      for (let i = 0; i < count; i++) {
+        slot.key = null
+        slot.value = null
+        slot.headers = undefined
+        slot.timestamp = undefined
+        slot.partition = undefined
+        describe(i, slot)
+        const partition = slot.partition
+        if (partition !== undefined && partition !== null && !(Number.isInteger(partition) && partition >= 0 && partition < accumulator.partitionCount)) {
+          fail(delivery, partitionError(topic, partition, accumulator.partitionCount))
+          return
+        }
+        this.#append(accumulator, slot, delivery)
+      }
     })
   }
 
@@ -438,6 +487,10 @@ function complete(topic: string, batch: PartitionBatch, baseOffset: number): voi
     }
     if (baseOffset >= 0) offset += segment.count
   }
+}
+
+function partitionError(topic: string, partition: number, partitionCount: number): SamsaError {
+  return new SamsaError(ErrorCodes.USAGE, `Topic '${topic}' has partitions 0-${partitionCount - 1}; partition ${partition} does not exist.`)
 }
 
 function failBatch(batch: PartitionBatch, error: Error): void {

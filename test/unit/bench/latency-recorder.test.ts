@@ -1,7 +1,7 @@
 import * as hdr from 'hdr-histogram-js'
 import { describe, expect, it } from 'vitest'
 import { LatencyRecorder, MAX_RECORDABLE_MICROS, countsIndexOf, valueAtIndex } from '../../../bench/harness/latency-recorder.js'
-import { addEncoded, newHistogram, percentileSpectrum, summarize } from '../../../bench/harness/histogram.js'
+import { addCounts, newHistogram, percentileSpectrum, summarize } from '../../../bench/harness/histogram.js'
 import { seededRandom } from '../../../bench/harness/payloads.js'
 
 /** Values spread over six decades, as latencies in µs are. */
@@ -46,10 +46,10 @@ describe('LatencyRecorder', () => {
     expect(recorder.max).toBe(MAX_RECORDABLE_MICROS)
     recorder.reset()
     expect(recorder.count).toBe(0)
-    expect(recorder.takeEncoded()).toBeNull()
+    expect(recorder.takeCounts()).toBeNull()
   })
 
-  it('merges what several threads encoded into one histogram with every count', () => {
+  it('merges what several threads handed over into one histogram with every count', () => {
     const a = new LatencyRecorder()
     const b = new LatencyRecorder()
     const all = new LatencyRecorder()
@@ -58,12 +58,14 @@ describe('LatencyRecorder', () => {
       all.record(v)
     })
     const merged = newHistogram()
-    addEncoded(merged, a.takeEncoded())
-    addEncoded(merged, b.takeEncoded())
-    addEncoded(merged, null)
+    addCounts(merged, a.takeCounts())
+    addCounts(merged, b.takeCounts())
+    addCounts(merged, null)
     const whole = all.toHistogram()
     expect(merged.totalCount).toBe(10_000)
     expect(a.count).toBe(0)
+    expect(a.max).toBe(0)
+    expect(a.takeCounts()).toBeNull()
     for (const p of [50, 99, 99.9]) expect(merged.getValueAtPercentile(p)).toBe(whole.getValueAtPercentile(p))
   })
 })
