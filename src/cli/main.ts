@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2 --single-threaded-gc
 /**
  * The `samsa` command: one binary, noun-verb subcommands in the style of kafka-* scripts and
  * rpk. Each subcommand lives in its own module and is loaded only when used, so `samsa topic

@@ -11,6 +11,11 @@ describe("the broker's Node flags", () => {
     expect(start.slice(1 + BROKER_NODE_FLAGS.length)).toEqual(['dist/src/cli/main.js', 'start'])
   })
 
+  it('are on the `samsa` command\'s shebang line, so a broker started as `samsa start` has them too', () => {
+    const firstLine = readFileSync(new URL('../../../src/cli/main.ts', import.meta.url), 'utf8').split('\n')[0]
+    expect(firstLine).toBe(`#!/usr/bin/env -S node ${BROKER_NODE_FLAGS.join(' ')}`)
+  })
+
   it('are accepted by this Node on the command line', async () => {
     const { spawnSync } = await import('node:child_process')
     const result = spawnSync(process.execPath, [...BROKER_NODE_FLAGS, '-e', 'process.stdout.write("ok")'], { encoding: 'utf8' })
