@@ -1,7 +1,7 @@
 //! seglog: a partition log in Kafka's on-disk layout.
 //!
 //! Pure Rust, no napi. `crates/seglog-node` exposes it to Node.js. `unsafe` is confined to
-//! `mmap` and `sendfile`.
+//! `mmap`, `sendfile` and `writeback` (sync_file_range).
 
 pub mod batch;
 pub mod checkpoint;
@@ -22,6 +22,7 @@ pub mod recovery;
 pub mod segment;
 pub mod sendfile;
 pub mod time_index;
+mod writeback;
 
 pub use config::{LogConfig, TimestampType};
 pub use dir_lock::DirLock;

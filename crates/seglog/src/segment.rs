@@ -16,6 +16,7 @@ use crate::file_names::{index_file, log_file, time_index_file};
 use crate::file_records::FileRecords;
 use crate::offset_index::OffsetIndex;
 use crate::time_index::{TimeIndex, TimestampOffset};
+use crate::writeback::WritebackMark;
 
 /// Where a batch sits in a segment and what its header says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +64,7 @@ pub struct Segment {
     /// Set when a truncation could not shrink the file under live views: no more appends go
     /// here (the next append rolls), and the stale tail is cut once the views are gone.
     sealed: bool,
+    writeback: WritebackMark,
 }
 
 const NO_TIMESTAMP: i64 = -1;
@@ -91,6 +93,7 @@ impl Segment {
             rolling_timestamp: None,
             created_ms: now_ms,
             sealed: false,
+            writeback: WritebackMark::default(),
         })
     }
 
@@ -180,6 +183,7 @@ impl Segment {
             rolling_timestamp,
             created_ms: now_ms,
             sealed: false,
+            writeback: WritebackMark::at(size),
         }))
     }
 
@@ -217,6 +221,7 @@ impl Segment {
             rolling_timestamp: None,
             created_ms: now_ms,
             sealed: false,
+            writeback: WritebackMark::default(),
         };
         let mut outcome = RecoveredSegment::default();
         let scan_len = file_len.min(i32::MAX as u64);
@@ -370,6 +375,7 @@ impl Segment {
             self.index_batch(info, start + info.position as u32, interval);
         }
         self.size = start + set.len() as u32;
+        self.writeback.after_append(&self.records, self.size);
         if self.rolling_timestamp.is_none() {
             self.rolling_timestamp = batches.first().map(|b| b.max_timestamp);
         }
@@ -535,6 +541,7 @@ impl Segment {
         self.offset_index.truncate_to(cut.base_offset)?;
         self.time_index.truncate_to(cut.base_offset)?;
         self.size = cut.position;
+        self.writeback.after_truncate(self.size);
         self.next_offset = cut.base_offset;
         // Recompute the counters from the last remaining index entry.
         let from = self.offset_index.last_entry().map_or(0, |e| e.position);
