@@ -3,7 +3,7 @@
  * defaults. native-config.ts translates them for the addon.
  */
 
-/** Kafka topic configs that the log understands. Every field is optional. */
+/** Kafka topic configs that the log understands, and one of Samsa's own. Every field is optional. */
 export interface LogConfig {
   /** Roll the active segment before it grows past this many bytes. Default 1073741824 (1 GiB). */
   'segment.bytes'?: number
@@ -23,9 +23,16 @@ export interface LogConfig {
   'flush.ms'?: number | null
   /** CreateTime keeps the producer's timestamps; LogAppendTime overwrites them. Default CreateTime. */
   'message.timestamp.type'?: 'CreateTime' | 'LogAppendTime'
+  /**
+   * Samsa's own (Kafka has none): start the kernel's writeback of appended data each time this
+   * many bytes have accumulated, so dirty pages never pile up into a burst of writeback that
+   * stalls appends; 0 leaves writeback to the kernel. Changes when data reaches the disk, not
+   * what an acknowledgement promises (only a flush makes data durable). Default 1048576.
+   */
+  'writeback.bytes'?: number
 }
 
-/** Kafka's defaults, for display and for callers that merge configs. */
+/** Kafka's defaults (and Samsa's for writeback.bytes), for display and for callers that merge configs. */
 export const defaultLogConfig: Readonly<Required<LogConfig>> = Object.freeze({
   'segment.bytes': 1_073_741_824,
   'segment.ms': 604_800_000,
@@ -36,4 +43,5 @@ export const defaultLogConfig: Readonly<Required<LogConfig>> = Object.freeze({
   'flush.messages': null,
   'flush.ms': null,
   'message.timestamp.type': 'CreateTime',
+  'writeback.bytes': 1_048_576,
 })

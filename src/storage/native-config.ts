@@ -18,6 +18,7 @@ const nativeNames = {
   'flush.messages': 'flushMessages',
   'flush.ms': 'flushMs',
   'message.timestamp.type': 'messageTimestampType',
+  'writeback.bytes': 'writebackBytes',
 } as const satisfies Record<keyof LogConfig, keyof NativeLogConfig>
 
 /** Translates Kafka-named settings into the addon's object, rejecting unknown names and non-integers. */

@@ -1,6 +1,7 @@
 /**
- * Serving fetches to a TCP consumer on 127.0.0.1: sendfile from the segment files (transferTo)
- * versus reading the bytes into JavaScript and writing them through Node (fs.readSync +
+ * Serving fetches to a TCP consumer on 127.0.0.1: sendfile from the segment files
+ * (transferResumable, the broker's fetch path: it goes on with sendfile after the socket's send
+ * buffer filled) versus reading the bytes into JavaScript and writing them through Node (fs.readSync +
  * socket.write, what a broker without the addon would do), for 64 KiB and 1 MiB fetches. Reports
  * MB/s and the sender's CPU-seconds per GB (process.cpuUsage: user + system, all threads); the
  * consumer runs in a child process so its CPU is not counted. Checks byte-exact delivery first.
@@ -11,7 +12,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PartitionLog, transferTo, type ReadPlan } from '../../../src/storage/index.js'
+import { PartitionLog, transferResumable, type ReadPlan } from '../../../src/storage/index.js'
 import { type MeasuredRow, type MicroBenchFile, runBenchFile } from '../micro-bench.js'
 import { benchBatch } from './batch.js'
 
@@ -75,10 +76,15 @@ async function serve(mode: 'sendfile' | 'copy', fetchBytes: number, total: numbe
     if (offset >= log.logEndOffset) offset = 0
     const plan = log.read(offset, Math.min(fetchBytes, total - sent))
     if (check) expected.push(...plan.toBuffers())
-    const flushed = mode === 'sendfile' ? transferTo(socket, [plan]) : copyTo(socket, plan, segmentFds)
     sent += plan.byteLength
     offset += plan.byteLength / BATCH
-    if (!flushed) await once(socket, 'drain')
+    if (mode === 'sendfile') {
+      await new Promise<void>((resolve) => {
+        if (transferResumable(socket, [plan], resolve)) resolve()
+      })
+    } else if (!copyTo(socket, plan, segmentFds)) {
+      await once(socket, 'drain')
+    }
   }
   const answer = await done
   const cpu = process.cpuUsage(cpuStart)

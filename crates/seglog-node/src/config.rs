@@ -28,6 +28,9 @@ pub struct JsLogConfig {
     pub flush_ms: Option<i64>,
     /// message.timestamp.type: 'CreateTime' (default) or 'LogAppendTime'.
     pub message_timestamp_type: Option<String>,
+    /// writeback.bytes (Samsa's own, default 1048576): start writing appended data back to disk
+    /// each time this many bytes accumulate; 0 leaves writeback to the kernel.
+    pub writeback_bytes: Option<i64>,
 }
 
 fn in_range(name: &'static str, value: i64, min: i64, max: i64) -> Result<i64, Error> {
@@ -69,6 +72,12 @@ impl TryFrom<&JsLogConfig> for LogConfig {
             config.flush_messages = Some(in_range("flush.messages", v, 1, i64::MAX)? as u64);
         }
         config.flush_ms = js.flush_ms;
+        if let Some(v) = js.writeback_bytes {
+            config.writeback_bytes = match in_range("writeback.bytes", v, 0, i32::MAX.into())? {
+                0 => None,
+                bytes => Some(bytes as u32),
+            };
+        }
         match js.message_timestamp_type.as_deref() {
             None | Some("CreateTime") => {}
             Some("LogAppendTime") => config.message_timestamp_type = TimestampType::LogAppendTime,

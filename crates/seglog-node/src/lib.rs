@@ -1,8 +1,8 @@
 //! napi-rs glue for seglog. Only conversions live here; the logic is in crates/seglog.
 
 mod codec;
-mod dir_lock;
 mod config;
+mod dir_lock;
 mod error;
 mod js_log;
 mod mmap;

@@ -10,7 +10,9 @@ use seglog::sendfile::{write_parts, Part};
 /// or calls again later with `skip` = the bytes already written, to go on where it stopped.
 /// The caller must make sure nothing is queued on the socket in Node (else bytes would reorder).
 /// Synchronous, on the calling thread; it never waits.
-#[napi(ts_args_type = "fd: number, parts: Array<Buffer | ExternalObject<'ReadPlan'>>, skip?: number")]
+#[napi(
+    ts_args_type = "fd: number, parts: Array<Buffer | ExternalObject<'ReadPlan'>>, skip?: number"
+)]
 pub fn write_to_socket(
     fd: i32,
     parts: Vec<Either<BufferSlice<'_>, &External<seglog::ReadPlan>>>,

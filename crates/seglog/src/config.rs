@@ -31,6 +31,10 @@ pub struct LogConfig {
     pub flush_ms: Option<i64>,
     /// message.timestamp.type.
     pub message_timestamp_type: TimestampType,
+    /// writeback.bytes (Samsa's own; Kafka has none): start the kernel's writeback of appended
+    /// data each time this many bytes have accumulated (see `writeback`); `None` leaves it to
+    /// the kernel's dirty-page thresholds. Changes when data reaches the disk, not durability.
+    pub writeback_bytes: Option<u32>,
 }
 
 pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -47,6 +51,7 @@ impl Default for LogConfig {
             flush_messages: None,
             flush_ms: None,
             message_timestamp_type: TimestampType::CreateTime,
+            writeback_bytes: Some(1 << 20),
         }
     }
 }
@@ -87,6 +92,15 @@ impl LogConfig {
         }
         if self.flush_messages == Some(0) {
             return invalid("flush.messages", 0, "must be at least 1, or unset");
+        }
+        if let Some(bytes) = self.writeback_bytes {
+            if bytes < 4096 || bytes > i32::MAX as u32 {
+                return invalid(
+                    "writeback.bytes",
+                    bytes.into(),
+                    "must be in [4096, 2147483647], or unset",
+                );
+            }
         }
         if let Some(ms) = self.flush_ms {
             if ms < 0 {

@@ -33,8 +33,13 @@ impl DirLock {
             .open(&path)
             .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
         match file.try_lock() {
-            Ok(()) => Ok(DirLock { _file: file, dir: dir.to_path_buf() }),
-            Err(TryLockError::WouldBlock) => Err(Error::DirLocked { dir: dir.to_path_buf() }),
+            Ok(()) => Ok(DirLock {
+                _file: file,
+                dir: dir.to_path_buf(),
+            }),
+            Err(TryLockError::WouldBlock) => Err(Error::DirLocked {
+                dir: dir.to_path_buf(),
+            }),
             Err(TryLockError::Error(e)) => Err(Error::io(format!("locking {}", path.display()), e)),
         }
     }
@@ -54,7 +59,9 @@ mod tests {
         let first = DirLock::acquire(dir.path()).unwrap();
         let second = DirLock::acquire(dir.path()).unwrap_err();
         assert_eq!(second.code(), "SEGLOG_DIR_LOCKED");
-        assert!(second.to_string().contains("another process is using the log directory"));
+        assert!(second
+            .to_string()
+            .contains("another process is using the log directory"));
         drop(first);
         DirLock::acquire(dir.path()).unwrap();
     }

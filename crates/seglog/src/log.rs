@@ -314,7 +314,9 @@ impl Log {
             self.roll(base, now_ms)?;
         }
         let interval = self.config.index_interval_bytes;
-        self.active_mut().append(set, batches, interval)?;
+        let writeback_bytes = self.config.writeback_bytes;
+        self.active_mut()
+            .append(set, batches, interval, writeback_bytes)?;
         let record_count: i64 = batches
             .iter()
             .map(|b| i64::from(b.records_count.max(0)))

@@ -368,14 +368,24 @@ impl Segment {
     /// Writes a validated record set whose offsets are already assigned, with one positional
     /// write, and indexes its batches. `batches` are the set's batches (positions relative to
     /// the set).
-    pub fn append(&mut self, set: &[u8], batches: &[BatchInfo], interval: u32) -> Result<()> {
+    /// `writeback_bytes` is writeback.bytes (`None`: leave writeback to the kernel).
+    pub fn append(
+        &mut self,
+        set: &[u8],
+        batches: &[BatchInfo],
+        interval: u32,
+        writeback_bytes: Option<u32>,
+    ) -> Result<()> {
         let start = self.size;
         self.records.write_at(start.into(), set)?;
         for info in batches {
             self.index_batch(info, start + info.position as u32, interval);
         }
         self.size = start + set.len() as u32;
-        self.writeback.after_append(&self.records, self.size);
+        if let Some(writeback_bytes) = writeback_bytes {
+            self.writeback
+                .after_append(&self.records, self.size, writeback_bytes);
+        }
         if self.rolling_timestamp.is_none() {
             self.rolling_timestamp = batches.first().map(|b| b.max_timestamp);
         }

@@ -1,5 +1,5 @@
 //! Early writeback: the kernel is asked to start writing appended log data to disk a megabyte at
-//! a time, soon after it is appended, instead of letting dirty pages pile up.
+//! a time (writeback.bytes), soon after it is appended, instead of letting dirty pages pile up.
 //!
 //! Left alone, Linux starts writing dirty pages back only when they reach
 //! `vm.dirty_background_ratio` of memory (gigabytes on a machine with a few tens of GiB), and
@@ -21,9 +21,6 @@
 use crate::file_records::FileRecords;
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::{Arc, Mutex, OnceLock};
-
-/// How much appended data a segment accumulates before its writeback is started.
-pub(crate) const WRITEBACK_INTERVAL_BYTES: u32 = 1 << 20;
 
 /// Writeback is started only for whole pages below the end of the log: the last, partly filled
 /// page is appended to again, and writing it back now could make that append wait for the write
@@ -73,10 +70,10 @@ impl WritebackMark {
     }
 
     /// Called after an append grew the segment to `size` bytes: starts the writeback of the whole
-    /// pages appended since the last start once they reach `WRITEBACK_INTERVAL_BYTES`.
-    pub(crate) fn after_append(&mut self, records: &Arc<FileRecords>, size: u32) {
+    /// pages appended since the last start once they reach `interval` bytes (writeback.bytes).
+    pub(crate) fn after_append(&mut self, records: &Arc<FileRecords>, size: u32, interval: u32) {
         let end = size - size % PAGE_SIZE;
-        if end < self.started_to + WRITEBACK_INTERVAL_BYTES {
+        if end < self.started_to.saturating_add(interval) {
             return;
         }
         let request = Request {
@@ -128,6 +125,8 @@ mod tests {
         FileRecords::open(&dir.join("00000000000000000000.log"), 0, 0, true).unwrap()
     }
 
+    const WRITEBACK_INTERVAL_BYTES: u32 = 1 << 20;
+
     #[test]
     fn starts_whole_pages_once_a_megabyte_has_accumulated() {
         let dir = tempfile::tempdir().unwrap();
@@ -135,11 +134,26 @@ mod tests {
         let data = vec![7u8; 3 << 20];
         records.write_at(0, &data).unwrap();
         let mut mark = WritebackMark::default();
-        mark.after_append(&records, WRITEBACK_INTERVAL_BYTES - 1);
+        mark.after_append(
+            &records,
+            WRITEBACK_INTERVAL_BYTES - 1,
+            WRITEBACK_INTERVAL_BYTES,
+        );
         assert_eq!(mark.started_to, 0, "less than a megabyte: nothing started");
-        mark.after_append(&records, WRITEBACK_INTERVAL_BYTES + 100);
-        assert_eq!(mark.started_to, WRITEBACK_INTERVAL_BYTES, "the partly filled page is left");
-        mark.after_append(&records, 2 * WRITEBACK_INTERVAL_BYTES + 5000);
+        mark.after_append(
+            &records,
+            WRITEBACK_INTERVAL_BYTES + 100,
+            WRITEBACK_INTERVAL_BYTES,
+        );
+        assert_eq!(
+            mark.started_to, WRITEBACK_INTERVAL_BYTES,
+            "the partly filled page is left"
+        );
+        mark.after_append(
+            &records,
+            2 * WRITEBACK_INTERVAL_BYTES + 5000,
+            WRITEBACK_INTERVAL_BYTES,
+        );
         assert_eq!(mark.started_to, 2 * WRITEBACK_INTERVAL_BYTES + PAGE_SIZE);
     }
 
@@ -150,6 +164,10 @@ mod tests {
         mark.after_truncate(WRITEBACK_INTERVAL_BYTES + 5000);
         assert_eq!(mark.started_to, WRITEBACK_INTERVAL_BYTES + PAGE_SIZE);
         mark.after_truncate(2 * WRITEBACK_INTERVAL_BYTES);
-        assert_eq!(mark.started_to, WRITEBACK_INTERVAL_BYTES + PAGE_SIZE, "never moves forward");
+        assert_eq!(
+            mark.started_to,
+            WRITEBACK_INTERVAL_BYTES + PAGE_SIZE,
+            "never moves forward"
+        );
     }
 }

@@ -196,6 +196,25 @@ describe('PartitionLog', () => {
   it('rejects unknown config names and out-of-range values', async () => {
     await expect(PartitionLog.open(tempDir(), { 'segment.byts': 1 } as never)).rejects.toMatchObject({ code: 'SAMSA_CONFIG' })
     await expect(PartitionLog.open(tempDir(), { 'segment.bytes': 1 })).rejects.toMatchObject({ code: 'SEGLOG_INVALID_CONFIG' })
+    await expect(PartitionLog.open(tempDir(), { 'writeback.bytes': 1000 })).rejects.toMatchObject({
+      code: 'SEGLOG_INVALID_CONFIG',
+      message: expect.stringContaining('writeback.bytes'),
+    })
+  })
+
+  it('keeps every byte whether early writeback runs every page, every megabyte or never', async () => {
+    for (const writeback of [4096, 1_048_576, 0]) {
+      const log = await PartitionLog.open(tempDir(), { 'segment.bytes': 256 * 1024, 'writeback.bytes': writeback })
+      const sent: Buffer[] = []
+      for (let i = 0; i < 200; i++) {
+        const batch = makeBatch({ records: 2, valueSize: 3000 + i, seed: i })
+        sent.push(Buffer.from(batch))
+        log.appendAsLeader(batch, 0)
+      }
+      const stored = readAll(log)
+      expect(stored.map((b) => sameContent(b.bytes, sent[b.baseOffset / 2]!))).toEqual(sent.map(() => true))
+      await log.close()
+    }
   })
 
   it('throws SEGLOG_CLOSED after close', async () => {
