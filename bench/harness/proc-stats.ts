@@ -13,29 +13,19 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs'
 
-function clockTicksPerSecond(): number {
+/** A `getconf` value, or `fallback` where getconf is missing or says nothing usable. */
+function getconf(name: string, fallback: number): number {
   try {
-    const value = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim())
+    const value = Number(execFileSync('getconf', [name], { encoding: 'utf8' }).trim())
     if (value > 0) return value
   } catch {
-    // getconf missing: Linux has used 100 on every architecture the project runs on.
+    // getconf missing: the fallback is what Linux uses on every architecture the project runs on.
   }
-  return 100
+  return fallback
 }
 
-const TICKS_PER_SECOND = clockTicksPerSecond()
-
-function pageSize(): number {
-  try {
-    const value = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim())
-    if (value > 0) return value
-  } catch {
-    // getconf missing: 4 KiB pages, as on every architecture the project runs on.
-  }
-  return 4096
-}
-
-const PAGE_SIZE = pageSize()
+const TICKS_PER_SECOND = getconf('CLK_TCK', 100)
+const PAGE_SIZE = getconf('PAGESIZE', 4096)
 
 export interface ProcessStats {
   /** User + system CPU seconds since the process started. */

@@ -13,6 +13,7 @@ import { ApiKeys } from '../../src/protocol/api-keys.js'
 import { partitionForKey } from '../../src/protocol/partitioner.js'
 import { closeWorkerPool } from '../../src/workers/pool.js'
 import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
+import { consumeAll } from '../helpers/lean-consumer.js'
 
 let broker: BrokerProcess
 
@@ -25,21 +26,6 @@ afterAll(async () => {
   await closeWorkerPool()
 })
 
-async function consumeAll(topic: string, expected: number, from: 'earliest' | number | { timestamp: number } = 'earliest'): Promise<ConsumerRecord[]> {
-  const consumer = new Consumer({ bootstrapServers: broker.bootstrap }, { maxWaitMs: 200 })
-  try {
-    await consumer.assignTopics([topic], from)
-    const records: ConsumerRecord[] = []
-    for (let idle = 0; records.length < expected && idle < 20; ) {
-      const batch = await consumer.poll()
-      if (batch.length === 0) idle++
-      records.push(...batch)
-    }
-    return records
-  } finally {
-    await consumer.close()
-  }
-}
 
 describe('producer and consumer against the broker', () => {
   it('puts keyed records on the Java partitioner\'s partition and reads every record back with its key, value, headers and timestamp', async () => {
@@ -49,7 +35,7 @@ describe('producer and consumer against the broker', () => {
     await producer.close()
     expect(results.reduce((n, r) => n + r.recordCount, 0)).toBe(3000)
 
-    const consumed = await consumeAll('keyed', 3000)
+    const consumed = await consumeAll(broker.bootstrap, 'keyed', 3000)
     expect(consumed).toHaveLength(3000)
     for (const record of consumed) {
       const key = record.key!.toString()
@@ -72,7 +58,7 @@ describe('producer and consumer against the broker', () => {
     const [explicit] = await producer.send('keyless', { key: 'whatever', value: 'pinned', partition: 2 })
     await producer.close()
     expect(explicit!.partition).toBe(2)
-    const consumed = await consumeAll('keyless', 601)
+    const consumed = await consumeAll(broker.bootstrap, 'keyless', 601)
     expect(consumed).toHaveLength(601)
     // Batches of about 2 KiB each went to one partition, then the next: all three got some.
     expect(new Set(consumed.map((r) => r.partition))).toEqual(new Set([0, 1, 2]))
@@ -85,7 +71,7 @@ describe('producer and consumer against the broker', () => {
       const producer = new Producer({ bootstrapServers: broker.bootstrap }, { compression, idempotent: true })
       await producer.send(topic, Array.from({ length: 500 }, (_, i) => ({ value: `${compression} ${i}`, partition: 0, timestamp: 1_000_000 + i * 10 })))
       await producer.close()
-      const all = await consumeAll(topic, 500)
+      const all = await consumeAll(broker.bootstrap, topic, 500)
       expect(all.map((r) => r.value!.toString())).toEqual(Array.from({ length: 500 }, (_, i) => `${compression} ${i}`))
       const consumer = new Consumer({ bootstrapServers: broker.bootstrap }, { maxWaitMs: 100 })
       await consumer.assign([{ topic, partition: 0, from: 250 }])
@@ -101,7 +87,7 @@ describe('producer and consumer against the broker', () => {
     const error = await producer.send('keyless', [{ value: 'fine', partition: 0 }, { value: 'bad', partition: 3 }]).catch((e: unknown) => e)
     expect((error as Error).message).toBe("Topic 'keyless' has partitions 0-2; partition 3 does not exist.")
     await producer.close()
-    expect((await consumeAll('keyless', 602)).filter((r) => r.value!.toString() === 'fine')).toHaveLength(0)
+    expect((await consumeAll(broker.bootstrap, 'keyless', 602)).filter((r) => r.value!.toString() === 'fine')).toHaveLength(0)
   })
 
   it('sends with acks=0 without waiting for answers', async () => {
@@ -109,7 +95,7 @@ describe('producer and consumer against the broker', () => {
     const results = await producer.send('fire-and-forget', Array.from({ length: 100 }, (_, i) => ({ value: String(i), partition: 1 })))
     await producer.close()
     expect(results[0]!.baseOffset).toBe(-1)
-    expect(await consumeAll('fire-and-forget', 100)).toHaveLength(100)
+    expect(await consumeAll(broker.bootstrap, 'fire-and-forget', 100)).toHaveLength(100)
   })
 
   it('lists topics and partition offsets through the admin client', async () => {

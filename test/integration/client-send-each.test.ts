@@ -4,12 +4,12 @@
  * keys, headers, timestamps and partitions, and a bad partition stops the call.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Consumer, type ConsumerRecord } from '../../src/client/consumer.js'
 import { Producer } from '../../src/client/producer.js'
 import { ErrorCodes, SamsaError } from '../../src/common/errors.js'
 import { partitionForKey } from '../../src/protocol/partitioner.js'
 import { closeWorkerPool } from '../../src/workers/pool.js'
 import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
+import { consumeAll } from '../helpers/lean-consumer.js'
 
 let broker: BrokerProcess
 
@@ -22,21 +22,6 @@ afterAll(async () => {
   await closeWorkerPool()
 })
 
-async function consumeAll(topic: string, expected: number): Promise<ConsumerRecord[]> {
-  const consumer = new Consumer({ bootstrapServers: broker.bootstrap }, { maxWaitMs: 200 })
-  try {
-    await consumer.assignTopics([topic], 'earliest')
-    const records: ConsumerRecord[] = []
-    for (let idle = 0; records.length < expected && idle < 20; ) {
-      const batch = await consumer.poll()
-      if (batch.length === 0) idle++
-      records.push(...batch)
-    }
-    return records
-  } finally {
-    await consumer.close()
-  }
-}
 
 describe('Producer.sendEach', () => {
   it('sends every described record whole, though one slot and one reused value buffer carried them all', async () => {
@@ -58,7 +43,7 @@ describe('Producer.sendEach', () => {
     expect(slots.size).toBe(1)
     expect(results.reduce((n, r) => n + r.recordCount, 0)).toBe(2000)
 
-    const consumed = await consumeAll('generated', 2000)
+    const consumed = await consumeAll(broker.bootstrap, 'generated', 2000)
     expect(consumed).toHaveLength(2000)
     for (const record of consumed) {
       const i = Number(record.value!.toString().slice('value '.length))
