@@ -38,6 +38,7 @@ import {
 } from '../../protocol/record-batch.js'
 import { type CompressionCodec, compress } from '../../storage/codecs.js'
 import { crc32c } from '../../storage/native.js'
+import { copyBytes, viewOf } from './copy-bytes.js'
 import {
   FIELD_HEADER_COUNT,
   FIELD_HEADERS_LENGTH,
@@ -182,6 +183,7 @@ class BatchWriter {
   #scratch: Buffer
   readonly #task: EncodeBatchesTask
   readonly #data: Uint8Array
+  readonly #dataView: DataView
   readonly #fields: Int32Array
   readonly #timestamps: Float64Array
   readonly #batchBytes: number
@@ -190,6 +192,7 @@ class BatchWriter {
   constructor(task: EncodeBatchesTask, data: Uint8Array, fields: Int32Array, timestamps: Float64Array, batchBytes: number) {
     this.#task = task
     this.#data = data
+    this.#dataView = viewOf(data)
     this.#fields = fields
     this.#timestamps = timestamps
     this.#batchBytes = batchBytes
@@ -279,6 +282,8 @@ class BatchWriter {
   #writeRecords(out: Buffer, at: number, order: Int32Array, from: number, to: number, baseTimestamp: number): number {
     const fields = this.#fields
     const data = this.#data
+    const dataView = this.#dataView
+    const outView = viewOf(out)
     const timestamps = this.#timestamps
     let p = at
     for (let i = from; i < to; i++) {
@@ -303,11 +308,11 @@ class BatchWriter {
       p = writeVarlong(out, p, timestampDelta)
       p = writeVarint(out, p, offsetDelta)
       p = writeVarint(out, p, keyLength)
-      if (keyLength > 0) p = copyBytes(data, fields[row + FIELD_KEY_START]!, keyLength, out, p)
+      if (keyLength > 0) p = copyBytes(data, dataView, fields[row + FIELD_KEY_START]!, keyLength, out, outView, p)
       p = writeVarint(out, p, valueLength)
-      if (valueLength > 0) p = copyBytes(data, fields[row + FIELD_VALUE_START]!, valueLength, out, p)
+      if (valueLength > 0) p = copyBytes(data, dataView, fields[row + FIELD_VALUE_START]!, valueLength, out, outView, p)
       p = writeVarint(out, p, headerCount)
-      if (headersLength > 0) p = copyBytes(data, fields[row + FIELD_HEADERS_START]!, headersLength, out, p)
+      if (headersLength > 0) p = copyBytes(data, dataView, fields[row + FIELD_HEADERS_START]!, headersLength, out, outView, p)
     }
     return p
   }
@@ -319,22 +324,6 @@ class BatchWriter {
     this.output.copy(grown, 0, 0, this.#position)
     this.output = grown
   }
-}
-
-/**
- * Copies `length` bytes: short runs (keys) by a loop, longer ones with TypedArray#set over a
- * plain Uint8Array view. Evidence (Node 20, 20 000 records with 12-byte keys and 100-byte values,
- * one thread, best of 40 runs): Buffer#copy everywhere 200 ns/record (29% of it in Buffer#copy's
- * JS-side argument handling); a loop for everything under 256 bytes 256 ns; set() over Buffer
- * views 257 ns, over Uint8Array views 215 ns; this split 170 ns.
- */
-function copyBytes(source: Uint8Array, start: number, length: number, target: Buffer, at: number): number {
-  if (length <= 32) {
-    for (let k = 0; k < length; k++) target[at + k] = source[start + k]!
-  } else {
-    target.set(source.subarray(start, start + length), at)
-  }
-  return at + length
 }
 
 function varintSize(value: number): number {
