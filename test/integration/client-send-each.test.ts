@@ -65,6 +65,46 @@ describe('Producer.sendEach', () => {
     }
   })
 
+  it('keeps every record of many pipelined sends intact while it reuses encode buffers between them', async () => {
+    // Small batches and several sends outstanding at a time: buffers go back to the producer
+    // while other requests are in flight, and later drains encode into them.
+    const producer = new Producer({ bootstrapServers: broker.bootstrap, maxInFlightRequests: 3 }, { lingerMs: 1, batchSize: 2048, pool: null })
+    const value = Buffer.alloc(64)
+    const sends = 60
+    const perSend = 50
+    let outstanding: Array<Promise<unknown>> = []
+    for (let s = 0; s < sends; s++) {
+      outstanding.push(
+        producer.sendEach('reused', perSend, (i, slot) => {
+          value.fill(0x61 + ((s + i) % 26))
+          value.write(`${s * perSend + i};`)
+          slot.value = value
+          slot.partition = (s + i) % 3
+        }),
+      )
+      if (outstanding.length === 4) {
+        await Promise.all(outstanding)
+        outstanding = []
+      }
+    }
+    await Promise.all(outstanding)
+    await producer.close()
+    const consumed = await consumeAll(broker.bootstrap, 'reused', sends * perSend)
+    expect(consumed).toHaveLength(sends * perSend)
+    const seen = new Set<number>()
+    for (const record of consumed) {
+      const text = record.value!.toString('latin1')
+      const n = Number(text.slice(0, text.indexOf(';')))
+      const [s, i] = [Math.floor(n / perSend), n % perSend]
+      const expected = Buffer.alloc(64, 0x61 + ((s + i) % 26))
+      expected.write(`${n};`)
+      expect(record.value!.equals(expected)).toBe(true)
+      expect(record.partition).toBe((s + i) % 3)
+      seen.add(n)
+    }
+    expect(seen.size).toBe(sends * perSend)
+  })
+
   it('rejects a partition the topic does not have, and sends nothing for a count of 0', async () => {
     const producer = new Producer({ bootstrapServers: broker.bootstrap })
     expect(await producer.sendEach('generated', 0, () => {})).toEqual([])

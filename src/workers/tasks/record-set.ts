@@ -158,9 +158,29 @@ export class RecordSetBuilder {
       fields: new Uint8Array(this.#fields.buffer.slice(0, count * FIELDS_PER_RECORD * 4)),
       timestamps: new Uint8Array(this.#timestamps.buffer.slice(0, count * 8)),
     }
+    this.clear()
+    return set
+  }
+
+  /**
+   * The packed records as views of the builder's own arrays, for a task run on this thread:
+   * no copy, where `build()` allocates three arrays (60 KiB for 400 small records) only to make
+   * them movable. Valid until the next `append` or `clear`, which the caller does after the task.
+   */
+  view(): RecordSet {
+    const count = this.#count
+    return {
+      count,
+      data: this.#data.subarray(0, this.#dataLength),
+      fields: new Uint8Array(this.#fields.buffer, 0, count * FIELDS_PER_RECORD * 4),
+      timestamps: new Uint8Array(this.#timestamps.buffer, 0, count * 8),
+    }
+  }
+
+  /** Forgets the records; the builder keeps its arrays for the next ones. */
+  clear(): void {
     this.#count = 0
     this.#dataLength = 0
-    return set
   }
 
   #writeBytes(bytes: RecordBytes, at: number): void {

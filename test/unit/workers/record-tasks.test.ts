@@ -21,7 +21,7 @@ import {
   decodeBatches,
   readHeaders,
 } from '../../../src/workers/tasks/decode-batches.js'
-import { BATCH_ROW, type EncodedBatches, batchAt, encodeBatches } from '../../../src/workers/tasks/encode-batches.js'
+import { BATCH_ROW, type EncodedBatches, batchAt, encodeBatches, initialOutputBytes } from '../../../src/workers/tasks/encode-batches.js'
 import { isRecompressFailure, recompress } from '../../../src/workers/tasks/recompress.js'
 import { RecordSetBuilder, type RecordToPack } from '../../../src/workers/tasks/record-set.js'
 
@@ -136,6 +136,31 @@ describe('encodeBatches', () => {
     expect(batchBaseSequence(p0.batch, 0)).toBe(10)
     expect(batchBaseSequence(p1.batch, 0)).toBe(2_147_483_646)
     expect(decodeRecordBatch(p1.batch, decodeOptions).records).toHaveLength(3)
+  })
+
+  it('encodes from a builder\'s views into a buffer the caller lends, and again after the builder is cleared', () => {
+    const builder = new RecordSetBuilder(() => 1_700_000_000_000)
+    const lent = Buffer.alloc(64 * 1024, 0xee)
+    for (const round of [0, 1]) {
+      for (let i = 0; i < 50; i++) builder.append({ key: i % 2 === 0 ? null : `k${round}-${i}`, value: `round ${round} value ${i} `.repeat(4), partition: i % 3 })
+      const records = builder.view()
+      expect(initialOutputBytes(records, 3, 0)).toBeLessThanOrEqual(lent.length)
+      const result = encodeBatches({ records, partitionCount: 3, compression: 0 }, lent)
+      builder.clear()
+      // Written into the lent buffer, and every record reads back from it.
+      expect(result.data).toBe(lent)
+      const values = batchesOf(result).flatMap(({ partition, decoded }) => decoded.records.map((r) => [partition, r.value!.toString()] as const))
+      expect(values).toHaveLength(50)
+      for (const [partition, value] of values) {
+        const i = Number(value.split(' ')[3])
+        expect(partition).toBe(i % 3)
+        expect(value).toBe(`round ${round} value ${i} `.repeat(4))
+      }
+    }
+    expect(builder.count).toBe(0)
+    // A buffer too small for the records is not used.
+    const small = Buffer.alloc(100)
+    expect(encodeBatches({ records: pack(sample), partitionCount: 1, compression: 0 }, small).data).not.toBe(small)
   })
 
   it('refuses a partition outside the topic', () => {
