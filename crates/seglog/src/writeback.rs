@@ -27,7 +27,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// (on devices that need stable pages) and would write the page twice.
 const PAGE_SIZE: u32 = 4096;
 
-/// Requests waiting for the thread; beyond this many (a gigabyte of appends) new ones are dropped.
+/// Requests waiting for the thread (a gigabyte of appends at the default interval); beyond this
+/// many, new ones are dropped.
 const QUEUE_DEPTH: usize = 1024;
 
 struct Request {
