@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import kafkajs from 'kafkajs'
 import { type BrokerProcess, CLI, startBroker } from '../helpers/broker-process.js'
+import { tempDir } from '../helpers/temp-dir.js'
 
 let broker: BrokerProcess
 beforeAll(async () => {
@@ -41,7 +42,7 @@ describe('one broker per data directory and port', () => {
   })
 
   it('says which address is taken when the port is in use', () => {
-    const second = secondBroker(['--port', String(broker.port), '--data-dir', `${broker.dataDir}-other`])
+    const second = secondBroker(['--port', String(broker.port), '--data-dir', tempDir('samsa-it-other-')])
     expect(second.status).toBe(1)
     expect(second.stderr).toContain(`Cannot listen on 127.0.0.1:${broker.port}: the address is already in use`)
   })

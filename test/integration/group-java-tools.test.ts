@@ -10,8 +10,7 @@
  * them; if they are missing, this file fetches them with mvn first, which needs network).
  */
 import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -19,6 +18,7 @@ import { partitionForGroup } from '../../src/group/coordinator-key.js'
 import { ApiKeys } from '../../src/protocol/api-keys.js'
 import { type BrokerProcess, ROOT, startBroker } from '../helpers/broker-process.js'
 import { committedOffsets, connectRaw, ensureTopic, produceNumbered, startProducer } from '../helpers/group-admin.js'
+import { tempDir } from '../helpers/temp-dir.js'
 
 const run = promisify(execFile)
 const TOOLS = join(ROOT, 'test', 'java', 'admin-tools')
@@ -82,7 +82,7 @@ describe("Kafka's Java consumer and group tools", () => {
 
   it("kafka-dump-log decodes our __consumer_offsets records, in the partition Kafka's hash picks", async () => {
     const groups = ['dump-group', 'polygenelubricants', 'Aa', 'consumer-x', 'java-group']
-    const dir = mkdtempSync(join(tmpdir(), 'samsa-hash-'))
+    const dir = tempDir('samsa-hash-')
     writeFileSync(join(dir, 'Partition.java'), [
       'public class Partition {',
       '  public static void main(String[] groups) {',

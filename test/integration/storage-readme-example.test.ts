@@ -8,6 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, expect, it } from 'vitest'
 import { ensureDistBuilt, repoRoot } from '../helpers/dist.js'
+import { tempDir } from '../helpers/temp-dir.js'
 
 beforeAll(() => ensureDistBuilt(), 120_000)
 
@@ -20,7 +21,9 @@ it('runs the embedding example from the README', () => {
   const script = join(repoRoot, 'dist', 'readme-example.test-run.mjs')
   writeFileSync(script, block![1]!)
   try {
-    const output = execFileSync(process.execPath, [script], { cwd: repoRoot, encoding: 'utf8' })
+    // The example makes its log directory under the temporary directory: give it one we remove.
+    const env = { ...process.env, TMPDIR: tempDir('samsa-readme-example-') }
+    const output = execFileSync(process.execPath, [script], { cwd: repoRoot, encoding: 'utf8', env })
     expect(output.trim()).toBe('0 hello')
   } finally {
     rmSync(script, { force: true })

@@ -1,12 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { BrokerConfig } from '../../../src/common/config/broker-config.js'
 import { SamsaError } from '../../../src/common/errors.js'
+import { tempDir } from '../../helpers/temp-dir.js'
 
 function propertiesFile(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'samsa-config-')), 'server.properties')
+  const file = join(tempDir('samsa-config-'), 'server.properties')
   writeFileSync(file, text)
   return file
 }

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { MetadataStore, TopicError } from '../../../src/metadata/metadata-store.js'
+import { tempDir } from '../../helpers/temp-dir.js'
 
-const freshDir = (): string => mkdtempSync(join(tmpdir(), 'samsa-meta-'))
+const freshDir = (): string => tempDir('samsa-meta-')
 
 async function rejection(promise: Promise<unknown>): Promise<TopicError> {
   try {

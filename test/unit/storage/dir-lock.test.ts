@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DataDirLock, LogManager } from '../../../src/storage/index.js'
 import { ROOT } from '../../helpers/broker-process.js'
+import { tempDir } from '../../helpers/temp-dir.js'
 
-const freshDir = (): string => mkdtempSync(join(tmpdir(), 'samsa-lock-'))
+const freshDir = (): string => tempDir('samsa-lock-')
 
 describe('DataDirLock', () => {
   it('refuses a second holder until the first releases it', () => {
