@@ -81,9 +81,11 @@ export function fetchHandler(broker: BrokerContext) {
         partitionResponses.push({
           partitionIndex: p.partition,
           errorCode: outcome.errorCode,
-          highWatermark: BigInt(outcome.highWatermark),
-          lastStableOffset: BigInt(outcome.lastStableOffset),
-          logStartOffset: BigInt(outcome.logStartOffset),
+          // Numbers, not BigInts: the writer takes both for int64, and three BigInts per
+          // partition per fetch were a good part of the broker's garbage.
+          highWatermark: outcome.highWatermark,
+          lastStableOffset: outcome.lastStableOffset,
+          logStartOffset: outcome.logStartOffset,
           abortedTransactions: readCommitted ? [] : null,
           preferredReadReplica: -1,
           records: outcome.records ?? EMPTY,
