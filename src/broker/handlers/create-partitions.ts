@@ -11,14 +11,13 @@
  * used, since the partitions exist when we answer.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
-import type { CreatePartitionsRequest, CreatePartitionsResponseInput } from '../../protocol/messages/create-partitions.js'
+import type { CreatePartitionsResponseInput } from '../../protocol/messages/create-partitions.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
-import { MAX_PARTITIONS_PER_REQUEST } from '../topic-manager.js'
-import { type ErrorResult, NO_ERROR, errorResult, refusal } from './topic-errors.js'
+import { namedMoreThanOnce, requestedTopics, tooManyPartitions } from './requested-topics.js'
+import { type ErrorResult, NO_ERROR, errorResult } from './topic-errors.js'
 
 type TopicResult = CreatePartitionsResponseInput['results'][number]
-type RequestedTopic = CreatePartitionsRequest['topics'][number]
 
 export function createPartitionsHandler(broker: BrokerContext) {
   const result = (name: string, { errorCode, errorMessage }: ErrorResult): TopicResult => ({ name, errorCode, errorMessage })
@@ -27,30 +26,19 @@ export function createPartitionsHandler(broker: BrokerContext) {
     apiKey: ApiKeys.CreatePartitions,
     advertised: { min: 0, max: 3 },
     async handle(request) {
-      const occurrences = new Map<string, number>()
-      const distinct: RequestedTopic[] = []
-      for (const topic of request.topics) {
-        const seen = occurrences.get(topic.name) ?? 0
-        if (seen === 0) distinct.push(topic)
-        occurrences.set(topic.name, seen + 1)
-      }
+      const { distinct, namedOnce } = requestedTopics(request.topics)
 
       let added = 0
       for (const { name, count } of distinct) {
         const existing = broker.metadata.topic(name)
-        if (occurrences.get(name) === 1 && existing !== undefined && count > existing.partitions) added += count - existing.partitions
+        if (namedOnce(name) && existing !== undefined && count > existing.partitions) added += count - existing.partitions
       }
-      if (added > MAX_PARTITIONS_PER_REQUEST) {
-        const refused = refusal(
-          'POLICY_VIOLATION',
-          `Excessively large number of partitions per request: ${added} asked for, at most ${MAX_PARTITIONS_PER_REQUEST} allowed.`,
-        )
-        return { throttleTimeMs: 0, results: distinct.map((t) => result(t.name, refused)) }
-      }
+      const refused = tooManyPartitions(added)
+      if (refused !== null) return { throttleTimeMs: 0, results: distinct.map((t) => result(t.name, refused)) }
 
       const results = await Promise.all(
         distinct.map(async ({ name, count, assignments }): Promise<TopicResult> => {
-          if (occurrences.get(name)! > 1) return result(name, refusal('INVALID_REQUEST', `Topic '${name}' appears more than once in the request.`))
+          if (!namedOnce(name)) return result(name, namedMoreThanOnce(name))
           try {
             await broker.topics.createPartitions(name, count, { assignments, validateOnly: request.validateOnly })
             return result(name, NO_ERROR)

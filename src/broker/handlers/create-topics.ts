@@ -19,7 +19,7 @@ import type { CreateTopicsRequest, CreateTopicsResponseInput } from '../../proto
 import { ZERO_UUID } from '../../protocol/uuid.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
-import { MAX_PARTITIONS_PER_REQUEST } from '../topic-manager.js'
+import { namedMoreThanOnce, requestedTopics, tooManyPartitions } from './requested-topics.js'
 import { type ErrorResult, errorResult, refusal } from './topic-errors.js'
 
 type TopicResult = CreateTopicsResponseInput['topics'][number]
@@ -74,33 +74,20 @@ export function createTopicsHandler(broker: BrokerContext) {
     apiKey: ApiKeys.CreateTopics,
     advertised: { min: 0, max: 7 },
     async handle(request, context) {
-      const occurrences = new Map<string, number>()
-      const distinct: RequestedTopic[] = []
-      for (const topic of request.topics) {
-        const seen = occurrences.get(topic.name) ?? 0
-        if (seen === 0) distinct.push(topic)
-        occurrences.set(topic.name, seen + 1)
-      }
+      const { distinct, namedOnce } = requestedTopics(request.topics)
 
       let requested = 0
       for (const topic of distinct) {
-        if (occurrences.get(topic.name) === 1) requested += broker.topics.requestedPartitions(topic.numPartitions, topic.assignments.length)
+        if (namedOnce(topic.name)) requested += broker.topics.requestedPartitions(topic.numPartitions, topic.assignments.length)
       }
-      if (requested > MAX_PARTITIONS_PER_REQUEST) {
-        const refused = refusal(
-          'POLICY_VIOLATION',
-          `Excessively large number of partitions per request: ${requested} asked for, at most ${MAX_PARTITIONS_PER_REQUEST} allowed.`,
-        )
-        return { throttleTimeMs: 0, topics: distinct.map((t) => failed(t.name, refused)) }
-      }
+      const refused = tooManyPartitions(requested)
+      if (refused !== null) return { throttleTimeMs: 0, topics: distinct.map((t) => failed(t.name, refused)) }
 
       // All at once: the metadata store writes the creations that arrive together in one go,
       // so a request for thousands of topics costs a few metadata writes, not thousands.
       const topics = await Promise.all(
         distinct.map((topic) =>
-          occurrences.get(topic.name)! > 1
-            ? failed(topic.name, refusal('INVALID_REQUEST', `Topic '${topic.name}' appears more than once in the request.`))
-            : create(topic, request.validateOnly, context.apiVersion),
+          namedOnce(topic.name) ? create(topic, request.validateOnly, context.apiVersion) : failed(topic.name, namedMoreThanOnce(topic.name)),
         ),
       )
       return { throttleTimeMs: 0, topics }
