@@ -38,6 +38,7 @@ import {
 } from '../../protocol/record-batch.js'
 import { CompressionCodec, compress } from '../../storage/codecs.js'
 import { crc32c } from '../../storage/native.js'
+import { sizeOfVarint, sizeOfVarlongNumber } from '../../protocol/varint.js'
 import { copyBytes, viewOf } from './copy-bytes.js'
 import {
   FIELD_HEADER_COUNT,
@@ -330,10 +331,10 @@ class BatchWriter {
       const bodySize =
         1 +
         varlongSize(timestampDelta) +
-        varintSize(offsetDelta) +
-        (keyLength < 0 ? 1 : varintSize(keyLength) + keyLength) +
-        (valueLength < 0 ? 1 : varintSize(valueLength) + valueLength) +
-        varintSize(headerCount) +
+        sizeOfVarint(offsetDelta) +
+        (keyLength < 0 ? 1 : sizeOfVarint(keyLength) + keyLength) +
+        (valueLength < 0 ? 1 : sizeOfVarint(valueLength) + valueLength) +
+        sizeOfVarint(headerCount) +
         headersLength
       p = writeVarint(out, p, bodySize)
       out[p++] = 0
@@ -358,15 +359,6 @@ class BatchWriter {
   }
 }
 
-function varintSize(value: number): number {
-  const v = ((value << 1) ^ (value >> 31)) >>> 0
-  if (v < 0x80) return 1
-  if (v < 0x4000) return 2
-  if (v < 0x20_0000) return 3
-  if (v < 0x1000_0000) return 4
-  return 5
-}
-
 function writeVarint(out: Buffer, at: number, value: number): number {
   let v = ((value << 1) ^ (value >> 31)) >>> 0
   while (v >= 0x80) {
@@ -379,14 +371,7 @@ function writeVarint(out: Buffer, at: number, value: number): number {
 
 /** Timestamp deltas are numbers (|delta| < 2^53); the common small ones take the int32 path. */
 function varlongSize(value: number): number {
-  if (value >= -0x4000_0000 && value < 0x4000_0000) return varintSize(value)
-  let zigZag = value >= 0 ? value * 2 : -value * 2 - 1
-  let size = 1
-  while (zigZag >= 0x80) {
-    zigZag = Math.floor(zigZag / 0x80)
-    size++
-  }
-  return size
+  return value >= -0x4000_0000 && value < 0x4000_0000 ? sizeOfVarint(value) : sizeOfVarlongNumber(value)
 }
 
 function writeVarlong(out: Buffer, at: number, value: number): number {
