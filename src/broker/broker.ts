@@ -10,7 +10,7 @@ import type { BrokerConfig, Listener } from '../common/config/broker-config.js'
 import type { Logger } from '../common/logger.js'
 import { MetadataStore } from '../metadata/metadata-store.js'
 import { KafkaListener } from '../network/listener.js'
-import { setFileTransfer } from '../network/response-writer.js'
+import type { FileTransfer } from '../network/response-writer.js'
 import { ReplicaManager } from '../replication/replica-manager.js'
 import { DataDirLock, LogManager, type ReadPlan, transferResumable } from '../storage/index.js'
 import { ErrorCodes, SamsaError } from '../common/errors.js'
@@ -168,7 +168,7 @@ export class Broker {
     ]
     const processor = new BrokerRequestProcessor(handlers, logger.child('requests'))
     // The only external chunks the protocol writer ever receives are storage read plans.
-    setFileTransfer((socket, chunks, onWritable) => transferResumable(socket, chunks as ReadonlyArray<Buffer | ReadPlan>, onWritable))
+    const fileTransfer: FileTransfer = (socket, chunks, onWritable) => transferResumable(socket, chunks as ReadonlyArray<Buffer | ReadPlan>, onWritable)
 
     const listeners: KafkaListener[] = []
     for (const listener of config.listeners()) {
@@ -177,6 +177,7 @@ export class Broker {
         port: listener.port,
         maxFrameBytes: config.get('socket.request.max.bytes'),
         idleTimeoutMs: config.get('connections.max.idle.ms'),
+        fileTransfer,
         logger: logger.child('network'),
       })
       let address

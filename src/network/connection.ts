@@ -17,7 +17,7 @@
 import type { Socket } from 'node:net'
 import type { Logger } from '../common/logger.js'
 import { FrameDecoder } from '../protocol/frame-decoder.js'
-import { type ResponseFrame, writeResponseFrame } from './response-writer.js'
+import { type FileTransfer, type ResponseFrame, writeResponseFrame } from './response-writer.js'
 
 /** The handler has nothing to send back (acks=0 produce). */
 export const NO_RESPONSE: unique symbol = Symbol('samsa.network.noResponse')
@@ -48,6 +48,8 @@ export interface ConnectionOptions {
   /** Request bytes allowed to wait unprocessed before the socket stops being read. */
   readonly maxQueuedRequestBytes: number
   readonly idleTimeoutMs: number
+  /** How frames carrying storage read plans reach the socket (null: none are ever sent). */
+  readonly fileTransfer: FileTransfer | null
   readonly logger: Logger
 }
 
@@ -203,7 +205,7 @@ export class KafkaConnection implements ConnectionInfo {
       this.#closeAfterFlush()
       return
     }
-    if (writeResponseFrame(this.#socket, outcome, this.#onWritable)) return
+    if (writeResponseFrame(this.#socket, outcome, this.#onWritable, this.#options.fileTransfer)) return
     this.#waitingForWritable = true
   }
 

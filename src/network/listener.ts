@@ -6,6 +6,7 @@ import { type AddressInfo, type Server, type Socket, createServer } from 'node:n
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 import type { Logger } from '../common/logger.js'
 import { KafkaConnection, type RequestProcessor } from './connection.js'
+import type { FileTransfer } from './response-writer.js'
 
 export interface ListenerOptions {
   readonly host: string
@@ -14,6 +15,8 @@ export interface ListenerOptions {
   readonly maxFrameBytes: number
   /** connections.max.idle.ms */
   readonly idleTimeoutMs: number
+  /** Sends frames that carry storage read plans (Fetch responses); see response-writer.ts. */
+  readonly fileTransfer: FileTransfer | null
   readonly logger: Logger
 }
 
@@ -31,6 +34,7 @@ export class KafkaListener {
         // Two full frames may wait; beyond that the client is sending faster than we answer.
         maxQueuedRequestBytes: Math.max(options.maxFrameBytes * 2, 1 << 20),
         idleTimeoutMs: options.idleTimeoutMs,
+        fileTransfer: options.fileTransfer,
         logger: options.logger,
       })
       this.#connections.add(connection)

@@ -4,9 +4,10 @@
  * A frame is the protocol Writer's output: Buffers (size prefix, header, response fields) and,
  * for Fetch, external chunks that stand for record bytes still in segment files. Frames of
  * Buffers only are written with socket.write (the caller corks, so a burst becomes one writev).
- * Frames with file chunks go to the file transfer the broker installs (storage's
+ * Frames with file chunks go to the file transfer the listener was given (storage's
  * transferResumable: sendfile straight to the socket's descriptor, resumed after the socket
- * drains), which keeps this module free of the addon.
+ * drains), which keeps this module free of the addon and lets two brokers in one process each
+ * bring their own.
  */
 import type { Socket } from 'node:net'
 
@@ -26,19 +27,12 @@ export interface ResponseFrame {
  */
 export type FileTransfer = (socket: Socket, chunks: ReadonlyArray<Buffer | ExternalChunk>, onWritable: () => void) => boolean
 
-let fileTransfer: FileTransfer | null = null
-
-/** Installs how frames with external chunks are transmitted (the broker does, at start). */
-export function setFileTransfer(transfer: FileTransfer): void {
-  fileTransfer = transfer
-}
-
 /**
  * Writes the frame. Returns true when the caller may write the next one now; false when it must
  * wait until `onWritable` is called (once): Node's buffer for the socket is over its high-water
  * mark, or a file transfer is waiting for the socket to drain before it goes on.
  */
-export function writeResponseFrame(socket: Socket, frame: ResponseFrame, onWritable: () => void): boolean {
+export function writeResponseFrame(socket: Socket, frame: ResponseFrame, onWritable: () => void, fileTransfer: FileTransfer | null): boolean {
   const chunks = frame.chunks
   let external = false
   for (let i = 0; i < chunks.length; i++) {
@@ -51,7 +45,7 @@ export function writeResponseFrame(socket: Socket, frame: ResponseFrame, onWrita
     for (let i = 0; i < chunks.length; i++) socket.write(chunks[i] as Buffer)
     return afterNodeWrites(socket, onWritable)
   }
-  if (fileTransfer === null) throw new Error('writeResponseFrame: a frame has file chunks but no file transfer is installed')
+  if (fileTransfer === null) throw new Error('writeResponseFrame: a frame has file chunks but the listener was given no file transfer')
   // Flush what earlier responses corked, so the transfer starts on an empty socket queue.
   const corked = socket.writableCorked > 0
   if (corked) socket.uncork()

@@ -46,7 +46,7 @@ afterEach(async () => {
 })
 
 async function start(processor: RequestProcessor, maxFrameBytes = 1 << 20): Promise<AddressInfo> {
-  listener = new KafkaListener(processor, { host: '127.0.0.1', port: 0, maxFrameBytes, idleTimeoutMs: 0, logger })
+  listener = new KafkaListener(processor, { host: '127.0.0.1', port: 0, maxFrameBytes, idleTimeoutMs: 0, fileTransfer: null, logger })
   return listener.listen()
 }
 

@@ -3,13 +3,14 @@ import { type AddressInfo, type Socket, connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { setFileTransfer, writeResponseFrame } from '../../../src/network/response-writer.js'
+import { type FileTransfer, writeResponseFrame } from '../../../src/network/response-writer.js'
 import { PartitionLog, type ReadPlan, transferResumable } from '../../../src/storage/index.js'
 import { makeBatch } from '../../helpers/record-batch.js'
 
 let dir: string
 let log: PartitionLog
 let plan: ReadPlan
+const transfer: FileTransfer = (socket, chunks, onWritable) => transferResumable(socket, chunks as Array<Buffer | ReadPlan>, onWritable)
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'samsa-response-writer-'))
@@ -17,7 +18,6 @@ beforeAll(async () => {
   // 24 MiB: more than a loopback socket's send and receive buffers hold together.
   for (let i = 0; i < 400; i++) log.appendAsLeader(makeBatch({ records: 60, valueSize: 1000, seed: i }), 0)
   plan = log.read(0, 64 << 20)
-  setFileTransfer((socket, chunks, onWritable) => transferResumable(socket, chunks as Array<Buffer | ReadPlan>, onWritable))
 })
 
 afterAll(async () => {
@@ -65,13 +65,13 @@ describe('writeResponseFrame', () => {
       const immediate = writeResponseFrame(server, { chunks: [head, plan, tail] }, () => {
         writableCalls++
         resolve()
-      })
+      }, transfer)
       expect(immediate).toBe(false)
     })
     client.resume()
     await writable
     // The next frame only goes out after the first one.
-    expect(writeResponseFrame(server, { chunks: [head, tail] }, () => undefined)).toBe(true)
+    expect(writeResponseFrame(server, { chunks: [head, tail] }, () => undefined, transfer)).toBe(true)
     await done
     expect(writableCalls).toBe(1)
     expect(Buffer.concat(received).equals(expected)).toBe(true)
@@ -89,7 +89,7 @@ describe('writeResponseFrame', () => {
         if (Buffer.concat(received).length >= expected.length) resolve()
       })
     })
-    for (const frame of frames) expect(writeResponseFrame(server, { chunks: [frame] }, () => undefined)).toBe(true)
+    for (const frame of frames) expect(writeResponseFrame(server, { chunks: [frame] }, () => undefined, null)).toBe(true)
     await done
     expect(Buffer.concat(received).equals(expected)).toBe(true)
     close()
