@@ -1,5 +1,5 @@
 /**
- * What request handlers may use: the broker's services, built once at start by broker.ts and
+ * What request handlers may use: the broker's services, built once at start by src/server.ts and
  * handed to each handler factory. Handlers get nothing else (no globals), which keeps each one
  * testable with the real services on a temporary data directory.
  */
@@ -8,7 +8,6 @@ import type { Logger } from '../common/logger.js'
 import type { GroupCoordinator } from '../group/group-coordinator.js'
 import type { MetadataStore } from '../metadata/metadata-store.js'
 import type { ReplicaManager } from '../replication/replica-manager.js'
-import type { DelayedFetchPurgatory } from './delayed-fetch.js'
 import type { ProducerIdManager } from './producer-id-manager.js'
 import type { TopicManager } from './topic-manager.js'
 
@@ -18,7 +17,6 @@ export interface BrokerContext {
   readonly metadata: MetadataStore
   readonly topics: TopicManager
   readonly replicas: ReplicaManager
-  readonly fetches: DelayedFetchPurgatory
   readonly producerIds: ProducerIdManager
   /** Consumer groups and committed offsets. */
   readonly groups: GroupCoordinator

@@ -120,19 +120,20 @@ export class TopicManager {
     } catch (error) {
       throw new TopicError('INVALID_CONFIG', (error as Error).message)
     }
-    const partitions = this.#placement(name, options)
+    const assignment = this.#placement(name, options)
+    const partitions = assignment.length
     if (options.validateOnly === true) {
       this.#metadata.validateNewTopic(name, partitions, configs)
       return { name, topicId: ZERO_UUID, partitions, configs: { ...configs }, internal: isInternalTopic(name) }
     }
-    const topic = await this.#metadata.createTopic(name, partitions, configs)
+    const topic = await this.#metadata.createTopic(name, assignment, configs)
     await this.#replicas.ensurePartitions(topic, this.effectiveConfig(name))
     this.#logger.info('created topic', { topic: name, partitions, topicId: topic.topicId })
     return topic
   }
 
-  /** The partition count of a new topic, once its placement is known to be possible. */
-  #placement(name: string, options: CreateTopicOptions): number {
+  /** Where each partition of a new topic goes (preferred leader first), once known to be possible. */
+  #placement(name: string, options: CreateTopicOptions): number[][] {
     const assignments = options.assignments ?? []
     if (assignments.length > 0) {
       if (options.replicationFactor !== -1) {
@@ -157,7 +158,9 @@ export class TopicManager {
           throw new TopicError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment must number partitions 0 to ${assignments.length - 1} without gaps; partition ${index} is missing.`)
         }
       }
-      return assignments.length
+      const byIndex: number[][] = []
+      assignments.forEach(({ partitionIndex, brokerIds }, i) => { byIndex[partitionIndex ?? i] = [...brokerIds] })
+      return byIndex
     }
     const { replicationFactor: askedFactor, partitions: askedPartitions } = options
     if (askedFactor < -1 || askedFactor === 0) {
@@ -172,7 +175,12 @@ export class TopicManager {
       throw new TopicError('INVALID_REPLICATION_FACTOR', `Replication factor: ${replicationFactor} larger than available brokers: ${BROKER_COUNT}.`)
     }
     checkPartitionLimit(partitions)
-    return partitions
+    return this.#onThisBroker(partitions)
+  }
+
+  /** `count` partitions placed on this broker, the only one there is. */
+  #onThisBroker(count: number): number[][] {
+    return Array.from({ length: count }, () => [this.#config.nodeId])
   }
 
   /** A manual replica list must name this broker exactly once (it is the only one there is). */
@@ -248,7 +256,8 @@ export class TopicManager {
       for (const { brokerIds } of assignments) this.#checkReplicas(brokerIds, BROKER_COUNT)
     }
     if (validateOnly) return { ...topic, partitions: totalCount }
-    const updated = await this.#metadata.createPartitions(name, totalCount)
+    const placement = assignments === null ? this.#onThisBroker(additional) : assignments.map(({ brokerIds }) => [...brokerIds])
+    const updated = await this.#metadata.createPartitions(name, placement)
     await this.#replicas.ensurePartitions(updated, this.effectiveConfig(name))
     this.#logger.info('added partitions', { topic: name, partitions: totalCount })
     return updated

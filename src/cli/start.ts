@@ -6,7 +6,7 @@
  */
 import { BrokerConfig } from '../common/config/broker-config.js'
 import { type LogLevel, createLogger } from '../common/logger.js'
-import { Broker } from '../broker/broker.js'
+import { BrokerServer } from '../server.js'
 import { parseCommandArgs, usageError } from './usage-error.js'
 
 const help = `Usage: samsa start [options]
@@ -62,7 +62,7 @@ export async function run(argv: string[]): Promise<void> {
     env: process.env,
   })
   const logger = createLogger('samsa', level)
-  const broker = await Broker.start(config, logger)
+  const broker = await BrokerServer.start(config, logger)
   const address = broker.advertisedListeners[0]!
   process.stdout.write(`samsa: broker ${config.nodeId} ready on ${address.host}:${address.port} (data dir ${config.dataDir})\n`)
 

@@ -1,11 +1,13 @@
 /**
- * A partition this broker leads: its log, its idempotent-producer state, its leader epoch and
- * high watermark, and the rules of appending as leader and reading for a consumer.
+ * One partition hosted on this broker: its log, its idempotent-producer state, its leadership
+ * (a PartitionState given by the metadata store, never changed here), its high watermark, and
+ * the rules of appending as leader and reading for consumers and followers.
  *
- * A single broker is the whole ISR of its partitions, so the high watermark follows the log end
- * offset at once; the field is kept separate because replication will move it on follower
- * acknowledgements instead. The last stable offset equals the high watermark while Samsa has
- * no transactions.
+ * As leader it tracks each follower's log end offset and the last time the follower was caught
+ * up (from the fetch offsets its fetches carry, as Kafka's Partition.updateFollowerFetchState
+ * does), and moves the high watermark to the smallest log end offset over the ISR. On a single
+ * broker the ISR is the leader alone, so the high watermark follows the log end offset at once.
+ * The last stable offset equals the high watermark while Samsa has no transactions.
  *
  * Not thread-safe: owned by the ReplicaManager and used on the event loop thread only.
  */
@@ -24,9 +26,11 @@ import {
   batchProducerId,
   batchSize,
 } from '../protocol/record-batch.js'
+import type { PartitionState } from '../metadata/metadata-store.js'
 import type { PartitionLog, ReadPlan } from '../storage/index.js'
 import { crc32c } from '../storage/native.js'
 import { ProducerStateManager } from '../storage/producer-state.js'
+import { storageErrorCode } from './storage-errors.js'
 
 export interface AppendOutcome {
   readonly errorCode: number
@@ -38,6 +42,11 @@ export interface AppendOutcome {
   readonly logStartOffset: number
   /** Bytes the append added to the log (0 for a duplicate or an error). */
   readonly appendedBytes: number
+  /**
+   * The offset the high watermark must reach for the records to be committed (their last offset
+   * + 1; for a duplicate, the original's); -1 on error. acks=all waits for it.
+   */
+  readonly requiredOffset: number
 }
 
 export interface ReadOutcome {
@@ -49,8 +58,40 @@ export interface ReadOutcome {
   readonly records: ReadPlan | null
 }
 
-/** Called after every successful append, with the bytes added (wakes parked fetches). */
-export type AppendListener = (partition: Partition, appendedBytes: number) => void
+/**
+ * Which end of the log a read may reach, as Kafka's FetchIsolation: a follower copies up to the
+ * log end offset, a consumer sees up to the high watermark, a read_committed consumer up to the
+ * last stable offset.
+ */
+export type FetchIsolation = 'logEnd' | 'highWatermark' | 'committed'
+
+/** Told about a partition's progress: the purgatories, to wake what waits on it. */
+export interface PartitionListener {
+  /** Records were appended to the log (`bytes` of them): follower fetches may complete. */
+  onLogAppend(partition: Partition, bytes: number): void
+  /**
+   * The high watermark moved forward over `bytes` bytes of records (or the ISR changed, with 0):
+   * consumer fetches and acks=all produces may complete.
+   */
+  onHighWatermark(partition: Partition, bytes: number): void
+}
+
+/** What the leader knows of one follower, from the fetches it sends. */
+interface FollowerState {
+  /** The follower's log end offset: the offset of its last fetch; -1 until it fetches. */
+  logEndOffset: number
+  /** When the follower last had everything the leader had (replica.lag.time.max.ms counts from here). */
+  lastCaughtUpTimeMs: number
+  /** The leader's log end offset and the time at the follower's previous fetch. */
+  lastFetchLeaderLogEndOffset: number
+  lastFetchTimeMs: number
+}
+
+/** Appends whose records are not yet below the high watermark: end offset and running byte total. */
+interface PendingCommit {
+  readonly endOffset: number
+  readonly bytesThrough: number
+}
 
 export class Partition {
   readonly topic: string
@@ -58,20 +99,69 @@ export class Partition {
   readonly topicId: string
   readonly log: PartitionLog
   readonly producers: ProducerStateManager
-  leaderEpoch: number
+  /** This broker's id. */
+  readonly localBrokerId: number
+  #state: PartitionState
   #config: TopicConfig
   #highWatermark: number
-  #onAppend: AppendListener | null = null
+  #listener: PartitionListener | null = null
+  readonly #followers = new Map<number, FollowerState>()
+  /** Only while some ISR member lags the leader: appends the high watermark has not passed yet. */
+  readonly #pendingCommits: PendingCommit[] = []
+  #appendedBytes = 0
+  #committedBytes = 0
 
-  constructor(topic: string, index: number, topicId: string, log: PartitionLog, config: TopicConfig, producers: ProducerStateManager, leaderEpoch = 0) {
+  constructor(
+    topic: string,
+    index: number,
+    topicId: string,
+    log: PartitionLog,
+    config: TopicConfig,
+    producers: ProducerStateManager,
+    localBrokerId: number,
+    state: PartitionState,
+  ) {
     this.topic = topic
     this.index = index
     this.topicId = topicId
     this.log = log
     this.#config = config
     this.producers = producers
-    this.leaderEpoch = leaderEpoch
+    this.localBrokerId = localBrokerId
+    this.#state = state
+    // A new partition or a restarted single broker: everything in the log is committed (in a
+    // cluster the replication-offset checkpoint will supply the last known high watermark).
     this.#highWatermark = log.logEndOffset
+    this.#resetFollowers(Date.now())
+  }
+
+  /** The leadership and replica set this broker last applied. */
+  get state(): PartitionState {
+    return this.#state
+  }
+
+  get leaderEpoch(): number {
+    return this.#state.leaderEpoch
+  }
+
+  get isLeader(): boolean {
+    return this.#state.leader === this.localBrokerId
+  }
+
+  /**
+   * Applies a new state in which this broker leads (Kafka's makeLeader): a new leader epoch
+   * starts at the current log end offset; follower progress is forgotten, and every ISR member
+   * counts as caught up now, so none is dropped before it had a chance to fetch.
+   */
+  makeLeader(state: PartitionState, nowMs = Date.now()): void {
+    if (state.leader !== this.localBrokerId) {
+      throw new Error(`makeLeader for ${this.topic}-${this.index}: the state names leader ${state.leader}, not this broker (${this.localBrokerId})`)
+    }
+    this.#state = state
+    this.#resetFollowers(nowMs)
+    this.#maybeIncrementHighWatermark()
+    // A smaller ISR may settle waiting acks=all produces even though nothing was committed.
+    this.#listener?.onHighWatermark(this, 0)
   }
 
   get config(): TopicConfig {
@@ -98,9 +188,50 @@ export class Partition {
     return this.log.logEndOffset
   }
 
-  /** Registers the single listener told about appends (the delayed-fetch purgatory). */
-  onAppend(listener: AppendListener | null): void {
-    this.#onAppend = listener
+  /** Registers the single listener told about appends and high watermark moves. */
+  setListener(listener: PartitionListener | null): void {
+    this.#listener = listener
+  }
+
+  /**
+   * Records a follower's fetch at `fetchOffset` (its log end offset), as Kafka does: the follower
+   * is caught up now if it asked for everything the leader has, or caught up as of its previous
+   * fetch if it asked for at least what the leader had then. May move the high watermark.
+   * Returns false when `replicaId` is not a replica of this partition.
+   */
+  updateFollowerFetchState(replicaId: number, fetchOffset: number, nowMs: number): boolean {
+    const follower = this.#followers.get(replicaId)
+    if (follower === undefined) return false
+    const leaderEnd = this.logEndOffset
+    if (fetchOffset >= leaderEnd) follower.lastCaughtUpTimeMs = Math.max(follower.lastCaughtUpTimeMs, nowMs)
+    else if (fetchOffset >= follower.lastFetchLeaderLogEndOffset) follower.lastCaughtUpTimeMs = Math.max(follower.lastCaughtUpTimeMs, follower.lastFetchTimeMs)
+    follower.logEndOffset = fetchOffset
+    follower.lastFetchLeaderLogEndOffset = leaderEnd
+    follower.lastFetchTimeMs = nowMs
+    this.#maybeIncrementHighWatermark()
+    return true
+  }
+
+  /** A follower's log end offset as the leader last saw it (-1 before its first fetch, or unknown). */
+  followerLogEndOffset(replicaId: number): number {
+    return this.#followers.get(replicaId)?.logEndOffset ?? -1
+  }
+
+  /** When the follower was last caught up, or undefined for a broker that is not a follower. */
+  followerLastCaughtUpTimeMs(replicaId: number): number | undefined {
+    return this.#followers.get(replicaId)?.lastCaughtUpTimeMs
+  }
+
+  /**
+   * Whether acks=all records ending at `requiredOffset` are settled, and how (Kafka's
+   * checkEnoughReplicasReachOffset): pending while the high watermark is below it; then NONE, or
+   * NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below min.insync.replicas meanwhile.
+   * A broker that stopped leading answers NOT_LEADER_OR_FOLLOWER.
+   */
+  replicationOutcome(requiredOffset: number): number | 'pending' {
+    if (!this.isLeader) return KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER
+    if (this.#highWatermark < requiredOffset) return 'pending'
+    return this.#state.isr.length < this.#config['min.insync.replicas'] ? KafkaErrorCodes.NOT_ENOUGH_REPLICAS_AFTER_APPEND : KafkaErrorCodes.NONE
   }
 
   /**
@@ -112,10 +243,14 @@ export class Partition {
    * nothing written.
    */
   appendRecordsAsLeader(records: Buffer, requiredAcks: number, nowMs: number): AppendOutcome {
-    if (requiredAcks === -1 && this.#config['min.insync.replicas'] > 1) {
+    if (!this.isLeader) {
+      return this.#error(KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER, `This broker (${this.localBrokerId}) does not lead ${this.topic}-${this.index}; its leader is ${this.#state.leader}.`)
+    }
+    const isrSize = this.#state.isr.length
+    if (requiredAcks === -1 && isrSize < this.#config['min.insync.replicas']) {
       return this.#error(
         KafkaErrorCodes.NOT_ENOUGH_REPLICAS,
-        `The in-sync replicas of ${this.topic}-${this.index} are 1, below min.insync.replicas=${this.#config['min.insync.replicas']}.`,
+        `The in-sync replicas of ${this.topic}-${this.index} are ${isrSize}, below min.insync.replicas=${this.#config['min.insync.replicas']}.`,
       )
     }
     if (records.length === 0) {
@@ -156,6 +291,7 @@ export class Partition {
         logAppendTime: -1,
         logStartOffset: this.logStartOffset,
         appendedBytes: 0,
+        requiredOffset: check.batch.lastOffset + 1,
       }
     }
     if (check.kind === 'error') return this.#error(KafkaErrorCodes[check.error], check.message)
@@ -170,8 +306,11 @@ export class Partition {
       return this.#storageError(error)
     }
     this.producers.update(producer, appended.baseOffset, batchMaxTimestamp(records, 0))
-    this.#highWatermark = this.log.logEndOffset
-    this.#onAppend?.(this, records.length)
+    const endOffset = this.log.logEndOffset
+    this.#appendedBytes += records.length
+    this.#listener?.onLogAppend(this, records.length)
+    if (isrSize > 1) this.#pendingCommits.push({ endOffset, bytesThrough: this.#appendedBytes })
+    this.#maybeIncrementHighWatermark()
     return {
       errorCode: KafkaErrorCodes.NONE,
       errorMessage: null,
@@ -179,16 +318,52 @@ export class Partition {
       logAppendTime: appended.logAppendTime,
       logStartOffset: this.logStartOffset,
       appendedBytes: records.length,
+      requiredOffset: endOffset,
     }
   }
 
   /**
-   * Reads for a consumer: whole batches from the one that holds `fetchOffset`, never past the
-   * high watermark (or the last stable offset for read_committed), at least one batch when
-   * `minOneBatch` (KIP-74: the first batch may exceed maxBytes).
+   * Moves the high watermark to the smallest log end offset over the ISR (the leader's own
+   * included), never backwards, and tells the listener how many bytes became visible.
    */
-  read(fetchOffset: number, maxBytes: number, readCommitted: boolean, minOneBatch = true): ReadOutcome {
-    const upperBound = readCommitted ? this.lastStableOffset : this.#highWatermark
+  #maybeIncrementHighWatermark(): void {
+    let candidate = this.logEndOffset
+    for (const replica of this.#state.isr) {
+      if (replica === this.localBrokerId) continue
+      const follower = this.#followers.get(replica)
+      candidate = Math.min(candidate, follower === undefined ? -1 : follower.logEndOffset)
+    }
+    if (candidate <= this.#highWatermark) return
+    this.#highWatermark = candidate
+    const before = this.#committedBytes
+    const pending = this.#pendingCommits
+    let passed = 0
+    while (passed < pending.length && pending[passed]!.endOffset <= candidate) passed++
+    if (passed > 0) {
+      this.#committedBytes = pending[passed - 1]!.bytesThrough
+      pending.splice(0, passed)
+    }
+    // Appends made while the leader was the whole ISR were committed as they were written.
+    if (pending.length === 0) this.#committedBytes = this.#appendedBytes
+    this.#listener?.onHighWatermark(this, this.#committedBytes - before)
+  }
+
+  #resetFollowers(nowMs: number): void {
+    this.#followers.clear()
+    for (const replica of this.#state.replicas) {
+      if (replica === this.localBrokerId) continue
+      this.#followers.set(replica, { logEndOffset: -1, lastCaughtUpTimeMs: nowMs, lastFetchLeaderLogEndOffset: -1, lastFetchTimeMs: nowMs })
+    }
+  }
+
+  /**
+   * Reads whole batches from the one that holds `fetchOffset`, never past what `isolation`
+   * allows (the log end for a follower, the high watermark for a consumer, the last stable
+   * offset for read_committed), at least one batch when `minOneBatch` (KIP-74: the first batch
+   * may exceed maxBytes).
+   */
+  read(fetchOffset: number, maxBytes: number, isolation: FetchIsolation, minOneBatch = true): ReadOutcome {
+    const upperBound = this.#upperBound(isolation)
     const base = {
       highWatermark: this.#highWatermark,
       lastStableOffset: this.lastStableOffset,
@@ -208,9 +383,8 @@ export class Partition {
     }
   }
 
-  /** Bytes available to a consumer at `fetchOffset` without reading them (for delayed fetches). */
-  hasDataBeyond(fetchOffset: number, readCommitted: boolean): boolean {
-    return fetchOffset < (readCommitted ? this.lastStableOffset : this.#highWatermark)
+  #upperBound(isolation: FetchIsolation): number {
+    return isolation === 'logEnd' ? this.logEndOffset : isolation === 'committed' ? this.lastStableOffset : this.#highWatermark
   }
 
   #timestampProblem(records: Buffer, nowMs: number): string | undefined {
@@ -231,38 +405,10 @@ export class Partition {
   }
 
   #error(errorCode: number, errorMessage: string): AppendOutcome {
-    return { errorCode, errorMessage, baseOffset: -1, logAppendTime: -1, logStartOffset: this.logStartOffset, appendedBytes: 0 }
+    return { errorCode, errorMessage, baseOffset: -1, logAppendTime: -1, logStartOffset: this.logStartOffset, appendedBytes: 0, requiredOffset: -1 }
   }
 
   #storageError(error: unknown): AppendOutcome {
     return this.#error(storageErrorCode(error), (error as Error)?.message ?? String(error))
-  }
-}
-
-/**
- * Kafka's error code for a storage-engine failure. The engine's SEGLOG_* codes name the check
- * that failed; Kafka reports a bad CRC or a length that runs past the data as CORRUPT_MESSAGE,
- * other structural violations (magic, baseOffset, lastOffsetDelta, control batches) as
- * INVALID_RECORD, and disk trouble as KAFKA_STORAGE_ERROR.
- */
-export function storageErrorCode(error: unknown): number {
-  const code = (error as { code?: string } | null)?.code
-  const message = (error as Error | null)?.message ?? ''
-  switch (code) {
-    case 'SEGLOG_CORRUPT_MESSAGE':
-      return KafkaErrorCodes.CORRUPT_MESSAGE
-    case 'SEGLOG_MESSAGE_TOO_LARGE':
-      return message.includes('segment.bytes') ? KafkaErrorCodes.RECORD_LIST_TOO_LARGE : KafkaErrorCodes.MESSAGE_TOO_LARGE
-    case 'SEGLOG_INVALID_MAGIC':
-      return KafkaErrorCodes.INVALID_RECORD
-    case 'SEGLOG_INVALID_BATCH':
-      return /past the end|below the minimum|fewer than|empty/.test(message) ? KafkaErrorCodes.CORRUPT_MESSAGE : KafkaErrorCodes.INVALID_RECORD
-    case 'SEGLOG_OFFSET_OUT_OF_RANGE':
-      return KafkaErrorCodes.OFFSET_OUT_OF_RANGE
-    case 'SEGLOG_IO':
-    case 'SEGLOG_CLOSED':
-      return KafkaErrorCodes.KAFKA_STORAGE_ERROR
-    default:
-      return KafkaErrorCodes.UNKNOWN_SERVER_ERROR
   }
 }

@@ -11,11 +11,12 @@ import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TopicConfig } from '../common/config/topic-config.js'
 import type { Logger } from '../common/logger.js'
-import type { TopicMetadata } from '../metadata/metadata-store.js'
+import type { MetadataStore, TopicMetadata } from '../metadata/metadata-store.js'
 import type { LogManager, PartitionLog } from '../storage/index.js'
 import { type ProducerSnapshotEntry, ProducerStateManager } from '../storage/producer-state.js'
 import { toLogConfig } from './log-config.js'
-import { type AppendListener, Partition } from './partition.js'
+import { Partition } from './partition.js'
+import { Purgatories } from './purgatory/purgatories.js'
 
 const SNAPSHOT_FILE = 'producer-state.snapshot'
 /** Kafka's producer.id.expiration.check.interval.ms default: how often idle producers are looked for. */
@@ -31,13 +32,18 @@ interface ProducerSnapshotFile {
 }
 
 export class ReplicaManager {
+  readonly #localBrokerId: number
+  readonly #metadata: MetadataStore
   readonly #logs: LogManager
   readonly #logger: Logger
   readonly #topics = new Map<string, Partition[]>()
-  #appendListener: AppendListener | null = null
+  /** Where fetches and acks=all produces wait; every partition reports its progress here. */
+  readonly purgatories = new Purgatories()
   #expirationTimer: NodeJS.Timeout | null = null
 
-  constructor(logs: LogManager, logger: Logger) {
+  constructor(localBrokerId: number, metadata: MetadataStore, logs: LogManager, logger: Logger) {
+    this.#localBrokerId = localBrokerId
+    this.#metadata = metadata
     this.#logs = logs
     this.#logger = logger
   }
@@ -54,10 +60,8 @@ export class ReplicaManager {
     for (const list of this.#topics.values()) yield* list
   }
 
-  /** Every partition's appends are reported to `listener` (the delayed-fetch purgatory). */
-  setAppendListener(listener: AppendListener): void {
-    this.#appendListener = listener
-    for (const partition of this.allPartitions()) partition.onAppend(listener)
+  get metadata(): MetadataStore {
+    return this.#metadata
   }
 
   /**
@@ -73,8 +77,10 @@ export class ReplicaManager {
         (async () => {
           const log = this.#logs.get(topic.name, index) ?? (await this.#logs.create(topic.name, index, toLogConfig(config)))
           const producers = await this.#loadProducerState(log)
-          const partition = new Partition(topic.name, index, topic.topicId, log, config, producers)
-          partition.onAppend(this.#appendListener)
+          const state = this.#metadata.partitionState(topic.name, index)
+          if (state === undefined) throw new Error(`ensurePartitions: the metadata store has no state for ${topic.name}-${index}`)
+          const partition = new Partition(topic.name, index, topic.topicId, log, config, producers, this.#localBrokerId, state)
+          partition.setListener(this.purgatories)
           list[index] = partition
         })(),
       )
@@ -91,10 +97,14 @@ export class ReplicaManager {
     }
   }
 
-  /** Stops hosting a topic and deletes its logs. */
+  /** Stops hosting a topic and deletes its logs; fetches waiting on it are answered first. */
   async deleteTopic(topicName: string): Promise<void> {
     const list = this.#topics.get(topicName) ?? []
     this.#topics.delete(topicName)
+    for (const partition of list) {
+      partition.setListener(null)
+      this.purgatories.fetches.completeFor(partition)
+    }
     await Promise.all(list.map((partition) => this.#logs.delete(topicName, partition.index)))
   }
 

@@ -6,14 +6,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Broker } from '../../src/broker/broker.js'
+import { BrokerServer } from '../../src/server.js'
 import { BrokerConfig } from '../../src/common/config/broker-config.js'
 import { createLogger } from '../../src/common/logger.js'
 import { ApiKeys } from '../../src/protocol/index.js'
 import { WireClient } from './wire-client.js'
 
 export interface InProcessBroker {
-  readonly broker: Broker
+  readonly broker: BrokerServer
   readonly client: WireClient
   /** Creates topics through Metadata auto-creation (num.partitions each). */
   createTopics(...names: string[]): Promise<void>
@@ -28,7 +28,7 @@ export async function startInProcessBroker(settings: Record<string, string | num
     set: Object.entries(settings).map(([key, value]) => `${key}=${value}`),
     env: {},
   })
-  const broker = await Broker.start(config, createLogger('test', 'silent'))
+  const broker = await BrokerServer.start(config, createLogger('test', 'silent'))
   const address = broker.advertisedListeners[0]!
   const client = await WireClient.connect(address.host, address.port)
   return {

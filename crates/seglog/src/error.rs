@@ -137,17 +137,17 @@ pub enum BatchCheck {
 }
 
 impl Error {
-    /// The stable code that JS callers match on.
+    /// The stable code that JS callers match on: one per check, so no caller ever needs the
+    /// message text to tell two failures apart (the message is for people).
     pub fn code(&self) -> &'static str {
         match self {
             Error::CorruptMessage { .. } => "SEGLOG_CORRUPT_MESSAGE",
             Error::InvalidMagic { .. } => "SEGLOG_INVALID_MAGIC",
-            Error::InvalidBatch { .. }
-            | Error::EmptyRecordSet
-            | Error::UnexpectedAppendOffset { .. } => "SEGLOG_INVALID_BATCH",
-            Error::MessageTooLarge { .. } | Error::RecordSetTooLarge { .. } => {
-                "SEGLOG_MESSAGE_TOO_LARGE"
-            }
+            Error::InvalidBatch { check, .. } => check.code(),
+            Error::EmptyRecordSet => "SEGLOG_EMPTY_RECORD_SET",
+            Error::UnexpectedAppendOffset { .. } => "SEGLOG_UNEXPECTED_APPEND_OFFSET",
+            Error::MessageTooLarge { .. } => "SEGLOG_MESSAGE_TOO_LARGE",
+            Error::RecordSetTooLarge { .. } => "SEGLOG_RECORD_SET_TOO_LARGE",
             Error::OffsetOutOfRange { .. } | Error::TruncatedUnderPlan { .. } => {
                 "SEGLOG_OFFSET_OUT_OF_RANGE"
             }
@@ -164,6 +164,22 @@ impl Error {
         Error::Io {
             context: context.into(),
             source,
+        }
+    }
+}
+
+impl BatchCheck {
+    /// The stable code of this check (see `Error::code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            BatchCheck::ShorterThanHeader { .. } => "SEGLOG_BATCH_SHORTER_THAN_HEADER",
+            BatchCheck::LengthBelowMinimum { .. } => "SEGLOG_BATCH_LENGTH_BELOW_MINIMUM",
+            BatchCheck::LengthPastBuffer { .. } => "SEGLOG_BATCH_LENGTH_PAST_BUFFER",
+            BatchCheck::OffsetDeltaMismatch { .. } => "SEGLOG_BATCH_OFFSET_DELTA_MISMATCH",
+            BatchCheck::NonZeroBaseOffset { .. } => "SEGLOG_BATCH_NONZERO_BASE_OFFSET",
+            BatchCheck::ControlBatchFromClient => "SEGLOG_BATCH_CONTROL_FROM_CLIENT",
+            BatchCheck::MissingSequence { .. } => "SEGLOG_BATCH_MISSING_SEQUENCE",
+            BatchCheck::NonMonotonicOffset { .. } => "SEGLOG_BATCH_NON_MONOTONIC_OFFSET",
         }
     }
 }

@@ -75,7 +75,7 @@ fn length_past_the_buffer() {
                 }
             )
         },
-        "SEGLOG_INVALID_BATCH",
+        "SEGLOG_BATCH_LENGTH_PAST_BUFFER",
     );
 }
 
@@ -84,7 +84,7 @@ fn empty_buffer() {
     rejects(
         &mut [],
         |e| matches!(e, Error::EmptyRecordSet),
-        "SEGLOG_INVALID_BATCH",
+        "SEGLOG_EMPTY_RECORD_SET",
     );
 }
 
@@ -114,7 +114,7 @@ fn last_offset_delta_not_matching_the_count() {
                 }
             )
         },
-        "SEGLOG_INVALID_BATCH",
+        "SEGLOG_BATCH_OFFSET_DELTA_MISMATCH",
     );
 }
 
@@ -133,7 +133,7 @@ fn a_client_base_offset_other_than_zero() {
                 }
             )
         },
-        "SEGLOG_INVALID_BATCH",
+        "SEGLOG_BATCH_NONZERO_BASE_OFFSET",
     );
 }
 
@@ -165,6 +165,6 @@ fn a_trailing_partial_header() {
                 }
             )
         },
-        "SEGLOG_INVALID_BATCH",
+        "SEGLOG_BATCH_SHORTER_THAN_HEADER",
     );
 }

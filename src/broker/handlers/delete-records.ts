@@ -14,7 +14,7 @@
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { DeleteRecordsRequest, DeleteRecordsResponseInput } from '../../protocol/messages/delete-records.js'
-import { storageErrorCode } from '../../replication/partition.js'
+import { storageErrorCode } from '../../replication/storage-errors.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 

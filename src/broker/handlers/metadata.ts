@@ -1,7 +1,7 @@
 /**
  * Metadata: the brokers, the cluster id, and each requested topic's id and partitions with their
- * leader, leader epoch, replicas and ISR. A single broker leads every partition and is its whole
- * ISR.
+ * leader, leader epoch, replicas and ISR, as the metadata store's partition states say (a single
+ * broker leads every partition and is its whole ISR).
  *
  * Requested topics that do not exist are created with the broker's defaults when both
  * auto.create.topics.enable and the request's allow_auto_topic_creation (v4+; implied before)
@@ -56,13 +56,13 @@ export function metadataHandler(broker: BrokerContext) {
     name: topic.name,
     topicId: topic.topicId,
     isInternal: topic.internal,
-    partitions: broker.replicas.partitions(topic.name).map((partition) => ({
-      errorCode: KafkaErrorCodes.NONE,
-      partitionIndex: partition.index,
-      leaderId: broker.nodeId,
-      leaderEpoch: partition.leaderEpoch,
-      replicaNodes: [broker.nodeId],
-      isrNodes: [broker.nodeId],
+    partitions: broker.replicas.partitions(topic.name).map(({ index, state }) => ({
+      errorCode: state.leader === -1 ? KafkaErrorCodes.LEADER_NOT_AVAILABLE : KafkaErrorCodes.NONE,
+      partitionIndex: index,
+      leaderId: state.leader,
+      leaderEpoch: state.leaderEpoch,
+      replicaNodes: [...state.replicas],
+      isrNodes: [...state.isr],
       offlineReplicas: [],
     })),
     topicAuthorizedOperations: includeOperations ? ALL_TOPIC_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,

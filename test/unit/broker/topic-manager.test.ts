@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { BrokerConfig } from '../../../src/common/config/broker-config.js'
 import { createLogger } from '../../../src/common/logger.js'
 import { TopicManager } from '../../../src/broker/topic-manager.js'
-import { MetadataStore, TopicError } from '../../../src/metadata/metadata-store.js'
+import { FileMetadataStore } from '../../../src/metadata/file-metadata-store.js'
+import { TopicError } from '../../../src/metadata/metadata-store.js'
 import { ReplicaManager } from '../../../src/replication/replica-manager.js'
 import { LogManager } from '../../../src/storage/index.js'
 import { tempDir } from '../../helpers/temp-dir.js'
@@ -18,10 +19,10 @@ afterEach(async () => {
 async function topicManager(settings: string[] = []): Promise<{ topics: TopicManager; replicas: ReplicaManager; dir: string }> {
   const dir = tempDir('samsa-topics-')
   const config = BrokerConfig.load({ dataDir: dir, set: settings })
-  const metadata = await MetadataStore.open(dir, config.nodeId)
+  const metadata = await FileMetadataStore.open(dir, config.nodeId)
   const logs = await LogManager.open(dir)
   opened.push(logs)
-  const replicas = new ReplicaManager(logs, logger)
+  const replicas = new ReplicaManager(config.nodeId, metadata, logs, logger)
   const topics = new TopicManager(config, metadata, replicas, logs, logger)
   await topics.load()
   return { topics, replicas, dir }

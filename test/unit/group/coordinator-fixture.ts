@@ -9,6 +9,7 @@ import { OFFSETS_TOPIC } from '../../../src/group/coordinator-key.js'
 import type { JoinGroupParams, JoinGroupResult, SyncGroupResult } from '../../../src/group/coordinator-results.js'
 import { GroupCoordinator, type GroupCoordinatorConfig } from '../../../src/group/group-coordinator.js'
 import { encodeSubscription } from '../../../src/protocol/messages/consumer-protocol.js'
+import { FileMetadataStore } from '../../../src/metadata/file-metadata-store.js'
 import { ReplicaManager } from '../../../src/replication/replica-manager.js'
 import { LogManager } from '../../../src/storage/index.js'
 
@@ -36,10 +37,13 @@ export interface OpenCoordinator {
 export const silentLogger: Logger = createLogger('test', 'silent')
 
 export async function openCoordinator(dir: string, config: Partial<GroupCoordinatorConfig> = {}, logger: Logger = silentLogger): Promise<OpenCoordinator> {
+  const broker = BrokerConfig.load({})
+  const self = [broker.nodeId]
+  const metadata = await FileMetadataStore.open(dir, broker.nodeId)
+  const offsetsTopic = metadata.topic(OFFSETS_TOPIC) ?? (await metadata.createTopic(OFFSETS_TOPIC, [self, self, self]))
   const logs = await LogManager.open(dir)
-  const replicas = new ReplicaManager(logs, logger)
-  const defaults = BrokerConfig.load({}).topicDefaults()
-  await replicas.ensurePartitions({ name: OFFSETS_TOPIC, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: 3, configs: {}, internal: true }, defaults)
+  const replicas = new ReplicaManager(broker.nodeId, metadata, logs, logger)
+  await replicas.ensurePartitions(offsetsTopic, broker.topicDefaults())
   const coordinator = await GroupCoordinator.start({
     config: { ...defaultConfig, ...config },
     logger,

@@ -14,13 +14,13 @@ function recrc(batch: Buffer): Buffer {
 const cases: Array<[string, () => Buffer, string, RegExp]> = [
   ['wrong magic', () => { const b = makeBatch(); b[16] = 1; return b }, 'SEGLOG_INVALID_MAGIC', /magic 1, expected 2/],
   ['bad CRC', () => { const b = makeBatch({ records: 3 }); b[b.length - 1]! ^= 0xff; return b }, 'SEGLOG_CORRUPT_MESSAGE', /CRC-32C/],
-  ['length field past the buffer', () => { const b = makeBatch(); b.writeInt32BE(b.length, 8); return b }, 'SEGLOG_INVALID_BATCH', /runs past the end/],
-  ['empty buffer', () => Buffer.alloc(0), 'SEGLOG_INVALID_BATCH', /empty/],
+  ['length field past the buffer', () => { const b = makeBatch(); b.writeInt32BE(b.length, 8); return b }, 'SEGLOG_BATCH_LENGTH_PAST_BUFFER', /runs past the end/],
+  ['empty buffer', () => Buffer.alloc(0), 'SEGLOG_EMPTY_RECORD_SET', /empty/],
   ['oversize batch', () => makeBatch({ valueSize: 1_100_000 }), 'SEGLOG_MESSAGE_TOO_LARGE', /max\.message\.bytes = 1048588/],
-  ['lastOffsetDelta not matching recordsCount', () => { const b = makeBatch({ records: 2 }); b.writeInt32BE(4, 23); return recrc(b) }, 'SEGLOG_INVALID_BATCH', /lastOffsetDelta 4/],
-  ['non-zero client baseOffset', () => { const b = makeBatch(); b.writeBigInt64BE(5n, 0); return b }, 'SEGLOG_INVALID_BATCH', /baseOffset must be 0/],
-  ['control batch from a client', () => makeBatch({ control: true }), 'SEGLOG_INVALID_BATCH', /control/],
-  ['a good batch followed by a torn one', () => Buffer.concat([makeBatch(), makeBatch().subarray(0, 40)]), 'SEGLOG_INVALID_BATCH', /61-byte batch header/],
+  ['lastOffsetDelta not matching recordsCount', () => { const b = makeBatch({ records: 2 }); b.writeInt32BE(4, 23); return recrc(b) }, 'SEGLOG_BATCH_OFFSET_DELTA_MISMATCH', /lastOffsetDelta 4/],
+  ['non-zero client baseOffset', () => { const b = makeBatch(); b.writeBigInt64BE(5n, 0); return b }, 'SEGLOG_BATCH_NONZERO_BASE_OFFSET', /baseOffset must be 0/],
+  ['control batch from a client', () => makeBatch({ control: true }), 'SEGLOG_BATCH_CONTROL_FROM_CLIENT', /control/],
+  ['a good batch followed by a torn one', () => Buffer.concat([makeBatch(), makeBatch().subarray(0, 40)]), 'SEGLOG_BATCH_SHORTER_THAN_HEADER', /61-byte batch header/],
 ]
 
 describe('appendAsLeader rejects bad input', () => {

@@ -31,7 +31,8 @@ beforeAll(async () => {
   await fixture.createTopics(TOPIC)
   // Epoch 0: offsets 0-5; the partition then becomes leader in epoch 3: offsets 6-9.
   await produce(3)
-  fixture.broker.context.replicas.partition(TOPIC, 0)!.leaderEpoch = 3
+  const partition = fixture.broker.context.replicas.partition(TOPIC, 0)!
+  partition.makeLeader({ ...partition.state, leaderEpoch: 3 })
   await produce(2)
 })
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { type TopicConfig, topicConfigDefs } from '../../../src/common/config/topic-config.js'
-import { decompressionLimit, recompressionTarget } from '../../../src/broker/recompress.js'
+import { decompressionLimit, recompressionTarget } from '../../../src/replication/recompress.js'
 import { CONTROL_FLAG_MASK } from '../../../src/protocol/record-batch.js'
 import { encodeRecordBatch } from '../../../src/protocol/records.js'
 import { compress } from '../../../src/storage/codecs.js'

@@ -6,13 +6,12 @@
  * The produce path stays zero-decode in the common case: `recompressionTarget` reads two header
  * fields and says whether a batch needs rewriting at all. Only batches that do go to the worker
  * pool, all of one request's in one task per codec, and are appended once rewritten; the
- * Produce handler answers asynchronously only then. What the rewrite keeps and checks (producer
+ * append answers asynchronously only then. What the rewrite keeps and checks (producer
  * fields, sequences, timestamps; CRC, bounded decompression, record structure) is described in
  * src/workers/tasks/recompress.ts.
  */
 import type { TopicConfig } from '../common/config/topic-config.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
-import type { ProduceResponseInput } from '../protocol/messages/produce.js'
 import {
   CURRENT_MAGIC,
   RECORD_BATCH_OVERHEAD,
@@ -21,12 +20,10 @@ import {
   batchMagic,
   batchSize,
 } from '../protocol/record-batch.js'
-import type { AppendOutcome, Partition } from '../replication/partition.js'
+import type { AppendOutcome, Partition } from './partition.js'
 import { CompressionCodec } from '../storage/codecs.js'
 import { type WorkerPool, workerPool } from '../workers/pool.js'
 import { isRecompressFailure } from '../workers/tasks/recompress.js'
-
-type ProducePartitionResponse = ProduceResponseInput['responses'][number]['partitionResponses'][number]
 
 /** Decompressed bytes allowed per batch, as a multiple of the topic's max.message.bytes. */
 export const DECOMPRESSION_RATIO_LIMIT = 32
@@ -113,18 +110,6 @@ export async function appendRecompressed(
   )
 }
 
-/** A Produce response partition entry for an append's outcome. */
-export function produceResponseOf(index: number, outcome: AppendOutcome): ProducePartitionResponse {
-  return {
-    index,
-    errorCode: outcome.errorCode,
-    baseOffset: BigInt(outcome.baseOffset),
-    logAppendTimeMs: BigInt(outcome.logAppendTime),
-    logStartOffset: BigInt(outcome.logStartOffset),
-    errorMessage: outcome.errorMessage,
-  }
-}
-
 function refused(partition: Partition, errorCode: number, errorMessage: string): AppendOutcome {
-  return { errorCode, errorMessage, baseOffset: -1, logAppendTime: -1, logStartOffset: partition.logStartOffset, appendedBytes: 0 }
+  return { errorCode, errorMessage, baseOffset: -1, logAppendTime: -1, logStartOffset: partition.logStartOffset, appendedBytes: 0, requiredOffset: -1 }
 }

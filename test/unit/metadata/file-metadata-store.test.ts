@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { MetadataStore, TopicError } from '../../../src/metadata/metadata-store.js'
+import { FileMetadataStore as MetadataStore } from '../../../src/metadata/file-metadata-store.js'
+import { TopicError } from '../../../src/metadata/metadata-store.js'
 import { tempDir } from '../../helpers/temp-dir.js'
 
 const freshDir = (): string => tempDir('samsa-meta-')
@@ -15,11 +16,14 @@ async function rejection(promise: Promise<unknown>): Promise<TopicError> {
   throw new Error('expected a rejection')
 }
 
+/** A placement of `partitions` partitions on broker 1, the store's own node. */
+const onSelf = (partitions: number): number[][] => Array.from({ length: partitions }, () => [1])
+
 describe('MetadataStore', () => {
   it('keeps topics, ids and overrides across a reopen', async () => {
     const dir = freshDir()
     const store = await MetadataStore.open(dir, 1)
-    const created = await store.createTopic('orders', 3, { 'retention.ms': '60000' })
+    const created = await store.createTopic('orders', onSelf(3), { 'retention.ms': '60000' })
     expect(created.topicId).toMatch(/^[A-Za-z0-9_-]{22}$/)
 
     const reopened = await MetadataStore.open(dir, 1)
@@ -32,7 +36,7 @@ describe('MetadataStore', () => {
 
   it('lets only one of two concurrent creations of a name succeed', async () => {
     const store = await MetadataStore.open(freshDir(), 1)
-    const results = await Promise.allSettled([store.createTopic('t', 1), store.createTopic('t', 2)])
+    const results = await Promise.allSettled([store.createTopic('t', onSelf(1)), store.createTopic('t', onSelf(2))])
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected'])
     expect(((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as TopicError).kafkaError).toBe('TOPIC_ALREADY_EXISTS')
     expect([...store.topics()]).toHaveLength(1)
@@ -40,20 +44,35 @@ describe('MetadataStore', () => {
 
   it('refuses illegal and colliding names, bad partition counts and bad overrides, changing nothing', async () => {
     const store = await MetadataStore.open(freshDir(), 1)
-    await store.createTopic('a.b', 1)
-    expect((await rejection(store.createTopic('a_b', 1))).message).toMatch(/collides with existing topic 'a\.b'/)
-    expect((await rejection(store.createTopic('bad name', 1))).kafkaError).toBe('INVALID_TOPIC_EXCEPTION')
-    expect((await rejection(store.createTopic('x'.repeat(250), 1))).message).toMatch(/limit is 249/)
-    expect((await rejection(store.createTopic('p0', 0))).kafkaError).toBe('INVALID_PARTITIONS')
-    expect((await rejection(store.createTopic('cfg', 1, { 'retention.ms': 'soon' }))).message).toMatch(/retention\.ms/)
+    await store.createTopic('a.b', onSelf(1))
+    expect((await rejection(store.createTopic('a_b', onSelf(1)))).message).toMatch(/collides with existing topic 'a\.b'/)
+    expect((await rejection(store.createTopic('bad name', onSelf(1)))).kafkaError).toBe('INVALID_TOPIC_EXCEPTION')
+    expect((await rejection(store.createTopic('x'.repeat(250), onSelf(1)))).message).toMatch(/limit is 249/)
+    expect((await rejection(store.createTopic('p0', onSelf(0)))).kafkaError).toBe('INVALID_PARTITIONS')
+    expect((await rejection(store.createTopic('cfg', onSelf(1), { 'retention.ms': 'soon' }))).message).toMatch(/retention\.ms/)
     expect([...store.topics()].map((t) => t.name)).toEqual(['a.b'])
   })
 
   it('grows partitions but never shrinks them', async () => {
     const store = await MetadataStore.open(freshDir(), 1)
-    await store.createTopic('grow', 2)
-    expect((await store.createPartitions('grow', 5)).partitions).toBe(5)
-    expect((await rejection(store.createPartitions('grow', 3))).kafkaError).toBe('INVALID_PARTITIONS')
+    await store.createTopic('grow', onSelf(2))
+    expect((await store.createPartitions('grow', onSelf(3))).partitions).toBe(5)
+    expect((await rejection(store.createPartitions('grow', []))).kafkaError).toBe('INVALID_PARTITIONS')
+  })
+
+  it('reports this broker as the only replica, leader and ISR of every partition, at epoch 0', async () => {
+    const store = await MetadataStore.open(freshDir(), 1)
+    await store.createTopic('solo', onSelf(2))
+    expect(store.partitionState('solo', 1)).toEqual({ replicas: [1], leader: 1, leaderEpoch: 0, partitionEpoch: 0, isr: [1] })
+    expect(store.partitionState('solo', 2)).toBeUndefined()
+    expect(store.partitionState('missing', 0)).toBeUndefined()
+  })
+
+  it('refuses to place a replica on any broker but itself', async () => {
+    const store = await MetadataStore.open(freshDir(), 1)
+    const refused = await rejection(store.createTopic('elsewhere', [[1], [2]]))
+    expect([refused.kafkaError, refused.message]).toEqual(['INVALID_REPLICA_ASSIGNMENT', expect.stringMatching(/itself \(broker 1\), not on \[2\]/)])
+    expect(store.topic('elsewhere')).toBeUndefined()
   })
 
   it('refuses a log directory that belongs to another node', async () => {
@@ -69,11 +88,11 @@ describe('MetadataStore batched writes', () => {
     const store = await MetadataStore.open(dir, 1)
     const names = Array.from({ length: 2000 }, (_, i) => `t${i}`)
     const results = await Promise.allSettled([
-      ...names.map((name) => store.createTopic(name, 1)),
-      store.createTopic('t7', 1),
-      store.createTopic('a.b', 1),
-      store.createTopic('a_b', 1),
-      store.createPartitions('t3', 4),
+      ...names.map((name) => store.createTopic(name, onSelf(1))),
+      store.createTopic('t7', onSelf(1)),
+      store.createTopic('a.b', onSelf(1)),
+      store.createTopic('a_b', onSelf(1)),
+      store.createPartitions('t3', onSelf(3)),
       store.deleteTopic('t5'),
       store.deleteTopic('t5'),
     ])
@@ -95,7 +114,7 @@ describe('MetadataStore batched writes', () => {
 describe('MetadataStore topic configs', () => {
   it('applies concurrent updates one after the other, each to the result of the last', async () => {
     const store = await MetadataStore.open(freshDir(), 1)
-    await store.createTopic('t', 1, { 'retention.ms': '1000' })
+    await store.createTopic('t', onSelf(1), { 'retention.ms': '1000' })
     await Promise.all(
       ['segment.ms', 'flush.ms', 'retention.bytes'].map((name) => store.updateTopicConfigs('t', (current) => ({ ...current, [name]: '5000' }))),
     )
@@ -105,7 +124,7 @@ describe('MetadataStore topic configs', () => {
   it('refuses an invalid result as INVALID_CONFIG and keeps the old overrides, also on disk', async () => {
     const dir = freshDir()
     const store = await MetadataStore.open(dir, 1)
-    await store.createTopic('t', 1, { 'retention.ms': '1000' })
+    await store.createTopic('t', onSelf(1), { 'retention.ms': '1000' })
     const refused = await rejection(store.updateTopicConfigs('t', () => ({ 'retention.ms': 'never' })))
     expect([refused.kafkaError, refused.message]).toEqual(['INVALID_CONFIG', expect.stringContaining('retention.ms')])
     expect((await rejection(store.setTopicConfigs('t', { 'no.such.setting': '1' }))).kafkaError).toBe('INVALID_CONFIG')

@@ -1,21 +1,26 @@
 /**
  * Kafka's delayed-fetch purgatory: a Fetch that found fewer than min.bytes waits here until
- * enough bytes are appended to the partitions it reads, or max.wait.ms passes, or the broker
- * shuts down. Waiting costs a timer and a set entry per watched partition; appends cost a
- * lookup and an addition per waiting fetch on that partition, no reads.
+ * enough bytes become readable on the partitions it reads, or max.wait.ms passes, or the broker
+ * shuts down. What counts as readable depends on who fetches: a follower reads to the log end,
+ * so appends wake it; a consumer reads to the high watermark, so only committed bytes do.
+ * Waiting costs a timer and a set entry per watched partition; progress costs a lookup and an
+ * addition per waiting fetch on that partition, no reads.
  */
-import type { Partition } from '../replication/partition.js'
+import type { Partition } from '../partition.js'
 
 class DelayedFetch {
   readonly partitions: readonly Partition[]
+  /** True for a follower's fetch (woken by appends), false for a consumer's (woken by commits). */
+  readonly toLogEnd: boolean
   /** Bytes still missing before min.bytes is reached. */
   missingBytes: number
   readonly resolve: () => void
   timer: NodeJS.Timeout | null = null
   done = false
 
-  constructor(partitions: readonly Partition[], missingBytes: number, resolve: () => void) {
+  constructor(partitions: readonly Partition[], toLogEnd: boolean, missingBytes: number, resolve: () => void) {
     this.partitions = partitions
+    this.toLogEnd = toLogEnd
     this.missingBytes = missingBytes
     this.resolve = resolve
   }
@@ -31,12 +36,13 @@ export class DelayedFetchPurgatory {
   }
 
   /**
-   * Resolves once `missingBytes` more bytes have been appended across `partitions`, after
-   * `maxWaitMs`, or at shutdown, whichever comes first. The caller then reads again.
+   * Resolves once `missingBytes` more bytes are readable across `partitions` (appended, for a
+   * fetch `toLogEnd`; committed otherwise), after `maxWaitMs`, or at shutdown, whichever comes
+   * first. The caller then reads again.
    */
-  wait(partitions: readonly Partition[], missingBytes: number, maxWaitMs: number): Promise<void> {
+  wait(partitions: readonly Partition[], toLogEnd: boolean, missingBytes: number, maxWaitMs: number): Promise<void> {
     return new Promise((resolve) => {
-      const fetch = new DelayedFetch(partitions, missingBytes, resolve)
+      const fetch = new DelayedFetch(partitions, toLogEnd, missingBytes, resolve)
       this.#waiting++
       for (const partition of partitions) {
         let set = this.#watchers.get(partition)
@@ -50,17 +56,24 @@ export class DelayedFetchPurgatory {
     })
   }
 
-  /** Appends report here; fetches that now have enough bytes complete. */
-  readonly onAppend = (partition: Partition, appendedBytes: number): void => {
+  /** `bytes` were appended to `partition`'s log, or (`committed`) passed by its high watermark. */
+  progress(partition: Partition, bytes: number, committed: boolean): void {
     const set = this.#watchers.get(partition)
     if (set === undefined) return
     for (const fetch of set) {
-      fetch.missingBytes -= appendedBytes
+      if (fetch.toLogEnd === committed) continue
+      fetch.missingBytes -= bytes
       if (fetch.missingBytes <= 0) this.#complete(fetch)
     }
   }
 
-  /** Completes every waiting fetch at once (shutdown, partition removal). */
+  /** Completes every fetch waiting on `partition` (its leadership changed, it was removed). */
+  completeFor(partition: Partition): void {
+    const set = this.#watchers.get(partition)
+    if (set !== undefined) for (const fetch of [...set]) this.#complete(fetch)
+  }
+
+  /** Completes every waiting fetch at once (shutdown). */
   completeAll(): void {
     for (const set of [...this.#watchers.values()]) for (const fetch of [...set]) this.#complete(fetch)
   }

@@ -1,0 +1,65 @@
+/**
+ * Every Kafka API the broker serves, one handler per API. ApiVersions advertises whatever the
+ * processor serves, so it reads the table lazily through `served`.
+ */
+import type { BrokerContext } from '../broker-context.js'
+import type { ApiHandler } from '../handler.js'
+import { alterConfigsHandler } from './alter-configs.js'
+import { apiVersionsHandler } from './api-versions.js'
+import { createPartitionsHandler } from './create-partitions.js'
+import { createTopicsHandler } from './create-topics.js'
+import { deleteGroupsHandler } from './delete-groups.js'
+import { deleteRecordsHandler } from './delete-records.js'
+import { deleteTopicsHandler } from './delete-topics.js'
+import { describeClusterHandler } from './describe-cluster.js'
+import { describeConfigsHandler } from './describe-configs.js'
+import { describeGroupsHandler } from './describe-groups.js'
+import { fetchHandler } from './fetch.js'
+import { findCoordinatorHandler } from './find-coordinator.js'
+import { heartbeatHandler } from './heartbeat.js'
+import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js'
+import { initProducerIdHandler } from './init-producer-id.js'
+import { joinGroupHandler } from './join-group.js'
+import { leaveGroupHandler } from './leave-group.js'
+import { listGroupsHandler } from './list-groups.js'
+import { listOffsetsHandler } from './list-offsets.js'
+import { metadataHandler } from './metadata.js'
+import { offsetCommitHandler } from './offset-commit.js'
+import { offsetDeleteHandler } from './offset-delete.js'
+import { offsetFetchHandler } from './offset-fetch.js'
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js'
+import { produceHandler } from './produce.js'
+import { saslHandshakeHandler } from './sasl-handshake.js'
+import { syncGroupHandler } from './sync-group.js'
+
+export function kafkaApiHandlers(context: BrokerContext, served: () => readonly ApiHandler[]): ApiHandler[] {
+  return [
+    produceHandler(context),
+    fetchHandler(context),
+    metadataHandler(context),
+    listOffsetsHandler(context),
+    saslHandshakeHandler,
+    apiVersionsHandler(served),
+    initProducerIdHandler(context),
+    offsetForLeaderEpochHandler(context),
+    deleteRecordsHandler(context),
+    findCoordinatorHandler(context),
+    joinGroupHandler(context),
+    syncGroupHandler(context),
+    heartbeatHandler(context),
+    leaveGroupHandler(context),
+    offsetCommitHandler(context),
+    offsetFetchHandler(context),
+    listGroupsHandler(context),
+    describeGroupsHandler(context),
+    deleteGroupsHandler(context),
+    offsetDeleteHandler(context),
+    createTopicsHandler(context),
+    deleteTopicsHandler(context),
+    createPartitionsHandler(context),
+    describeConfigsHandler(context),
+    alterConfigsHandler(context),
+    incrementalAlterConfigsHandler(context),
+    describeClusterHandler(context),
+  ]
+}
