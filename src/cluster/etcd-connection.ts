@@ -85,6 +85,10 @@ export interface WatchEvent {
   readonly kv: KeyValue
 }
 
+/**
+ * Why a watch ended. 'canceled' covers etcd cancelling it, which etcd 3.4 also does (with an
+ * empty reason) when the start revision has been compacted; 'compacted' when the reason says so.
+ */
 export type WatchBreak = 'compacted' | 'disconnected' | 'canceled'
 
 export interface WatchHandlers {

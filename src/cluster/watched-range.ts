@@ -8,7 +8,8 @@
  * revision. When the watch breaks:
  * - disconnected (an etcd member died, the network blipped): watch again from `revision + 1`
  *   after a short backoff; etcd replays what was missed;
- * - compacted (the history we need is gone) or canceled: read everything again, emit the
+ * - compacted (the history we need is gone) or canceled by etcd (etcd 3.4 cancels a watch on a
+ *   compacted revision with an empty reason, so the two look alike): read everything again, emit the
  *   difference between the old and new contents as ordinary changes, and watch from the new
  *   read's revision + 1. Listeners cannot tell a resync from a burst of changes, which is the point.
  *
@@ -170,8 +171,7 @@ export class WatchedRange {
 
   async #resync(): Promise<void> {
     try {
-      await this.#readAll()
-      this.#resyncs++
+      await this.#readAll(true)
       this.#watchFrom(this.#revision + 1)
     } catch (error) {
       if (this.#closed) return
@@ -181,7 +181,7 @@ export class WatchedRange {
   }
 
   /** Replaces the mirror with a fresh read and reports the difference as changes. */
-  async #readAll(): Promise<void> {
+  async #readAll(resync = false): Promise<void> {
     const spec = this.#spec
     const read = await this.#connection.range('prefix' in spec ? spec.prefix : spec.key)
     if (this.#closed) return
@@ -203,6 +203,7 @@ export class WatchedRange {
       changes.push({ type: 'delete', key, current: undefined, previous })
     }
     this.#revision = Math.max(this.#revision, revision)
+    if (resync) this.#resyncs++
     this.#notify(changes)
   }
 
