@@ -126,6 +126,11 @@ export class ClusterMetadataStore {
     return this.#view.waitFor(predicate, timeoutMs, what)
   }
 
+  /** Resolves once the view has applied `revision` (read-your-writes after a successful write). */
+  waitForRevision(revision: number, timeoutMs: number): Promise<void> {
+    return this.#view.waitForRevision(revision, timeoutMs)
+  }
+
   /**
    * Creates a topic and the first state of each partition (the preferred replica leads, the ISR is
    * every replica). 'stale' means the name is taken (`current` is the existing topic).

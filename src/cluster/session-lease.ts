@@ -44,6 +44,7 @@ export class SessionLease {
   #keepaliveTimer: NodeJS.Timeout | undefined
   #ended = false
   #lossReason: LeaseLossReason | undefined
+  readonly #unhookClose: () => void
 
   private constructor(connection: EtcdConnection, id: string, ttlMs: number, grantedAt: number) {
     this.#connection = connection
@@ -52,7 +53,7 @@ export class SessionLease {
     this.#validUntil = grantedAt + ttlMs
     this.#armDeadline()
     this.#scheduleKeepalive(ttlMs / 3)
-    connection.onClose(() => this.#stop())
+    this.#unhookClose = connection.onClose(() => this.#stop())
   }
 
   /** Grants a lease of at least `ttlMs` (rounded up to whole seconds) and starts keeping it alive. */
@@ -146,6 +147,7 @@ export class SessionLease {
 
   #stop(): void {
     this.#ended = true
+    this.#unhookClose()
     clearTimeout(this.#deadlineTimer)
     clearTimeout(this.#keepaliveTimer)
   }

@@ -50,12 +50,13 @@ async function broker(prefix: string, nodeId: number, options: { campaign?: bool
   return { nodeId, connection, registry, election }
 }
 
-/** Waits until every broker's view agrees on one controller that is not `excluded`; returns it. */
+/** Waits until every broker's view shows a controller other than `excluded`, checks they agree, returns it. */
 async function agreedController(brokers: readonly Broker[], excluded?: number): Promise<Broker> {
-  const ok = (id: number | undefined): boolean => id !== undefined && id !== excluded
-  await Promise.all(brokers.map((b) => b.election.waitForController((c) => ok(c?.nodeId) && c!.nodeId === brokers[0]!.election.controller?.nodeId, 15_000)))
-  const id = brokers[0]!.election.controller!.nodeId
-  const winner = brokers.find((b) => b.nodeId === id)
+  const acceptable = (id: number | undefined): boolean => id !== undefined && id !== excluded
+  await Promise.all(brokers.map((b) => b.election.waitForController((c) => acceptable(c?.nodeId), 15_000)))
+  const ids = new Set(brokers.map((b) => b.election.controller!.nodeId))
+  expect([...ids]).toHaveLength(1)
+  const winner = brokers.find((b) => ids.has(b.nodeId))
   if (winner !== undefined) await new Promise<void>((resolve) => (winner.election.isController() ? resolve() : winner.election.onElected(() => resolve())))
   return winner ?? brokers[0]!
 }
