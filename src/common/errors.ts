@@ -25,6 +25,10 @@ export const ErrorCodes = {
   KAFKA: 'SAMSA_KAFKA',
   /** An operation did not finish within its deadline. */
   TIMEOUT: 'SAMSA_TIMEOUT',
+  /** etcd (cluster mode's metadata service) could not be reached or refused a call. */
+  ETCD: 'SAMSA_ETCD',
+  /** A cluster rule was broken: a node id already registered, a write by a deposed controller. */
+  CLUSTER: 'SAMSA_CLUSTER',
 } as const
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
