@@ -16,7 +16,9 @@ import { KafkaErrorCodes } from '../protocol/error-codes.js'
 import {
   CURRENT_MAGIC,
   RECORD_BATCH_OVERHEAD,
+  batchBaseOffset,
   batchBaseSequence,
+  batchIsControl,
   batchBaseTimestamp,
   batchCrcIsValid,
   batchLastOffsetDelta,
@@ -76,6 +78,8 @@ export interface PartitionListener {
   onHighWatermark(partition: Partition, bytes: number): void
 }
 
+const alwaysMayLead = (): boolean => true
+
 /** What the leader knows of one follower, from the fetches it sends. */
 interface FollowerState {
   /** The follower's log end offset: the offset of its last fetch; -1 until it fetches. */
@@ -106,6 +110,8 @@ export class Partition {
   #highWatermark: number
   #listener: PartitionListener | null = null
   readonly #followers = new Map<number, FollowerState>()
+  /** False while this broker's cluster session may have lapsed: it must not acknowledge anything. */
+  readonly #mayLead: () => boolean
   /** Only while some ISR member lags the leader: appends the high watermark has not passed yet. */
   readonly #pendingCommits: PendingCommit[] = []
   #appendedBytes = 0
@@ -120,6 +126,7 @@ export class Partition {
     producers: ProducerStateManager,
     localBrokerId: number,
     state: PartitionState,
+    mayLead: () => boolean = alwaysMayLead,
   ) {
     this.topic = topic
     this.index = index
@@ -129,6 +136,7 @@ export class Partition {
     this.producers = producers
     this.localBrokerId = localBrokerId
     this.#state = state
+    this.#mayLead = mayLead
     // A new partition or a restarted single broker: everything in the log is committed (in a
     // cluster the replication-offset checkpoint will supply the last known high watermark).
     this.#highWatermark = log.logEndOffset
@@ -149,16 +157,19 @@ export class Partition {
   }
 
   /**
-   * Applies a new state in which this broker leads (Kafka's makeLeader): a new leader epoch
-   * starts at the current log end offset; follower progress is forgotten, and every ISR member
-   * counts as caught up now, so none is dropped before it had a chance to fetch.
+   * Applies a state in which this broker leads (Kafka's makeLeader). A new leader epoch starts
+   * at the current log end offset: follower progress is forgotten and every ISR member counts as
+   * caught up now, so none is dropped before it had a chance to fetch. A change within the same
+   * epoch (the ISR, the replica set) keeps what is known of the followers that remain.
    */
   makeLeader(state: PartitionState, nowMs = Date.now()): void {
     if (state.leader !== this.localBrokerId) {
       throw new Error(`makeLeader for ${this.topic}-${this.index}: the state names leader ${state.leader}, not this broker (${this.localBrokerId})`)
     }
+    const newEpoch = !this.isLeader || state.leaderEpoch !== this.#state.leaderEpoch
     this.#state = state
-    this.#resetFollowers(nowMs)
+    if (newEpoch) this.#resetFollowers(nowMs)
+    else this.#syncFollowers(nowMs)
     this.#maybeIncrementHighWatermark()
     // A smaller ISR may settle waiting acks=all produces even though nothing was committed.
     this.#listener?.onHighWatermark(this, 0)
@@ -186,6 +197,86 @@ export class Partition {
 
   get logEndOffset(): number {
     return this.log.logEndOffset
+  }
+
+
+  /**
+   * Applies a state in which another broker leads (Kafka's makeFollower): appends are refused
+   * from now on (NOT_LEADER_OR_FOLLOWER), follower progress is forgotten, and acks=all produces
+   * still waiting settle with NOT_LEADER_OR_FOLLOWER. The replica fetcher then truncates the log
+   * to where it agrees with the new leader and copies from there.
+   */
+  makeFollower(state: PartitionState): void {
+    if (state.leader === this.localBrokerId) {
+      throw new Error(`makeFollower for ${this.topic}-${this.index}: the state names this broker (${this.localBrokerId}) as leader`)
+    }
+    this.#state = state
+    this.#followers.clear()
+    this.#pendingCommits.length = 0
+    this.#listener?.onHighWatermark(this, 0)
+  }
+
+  /**
+   * Appends whole batches copied from the leader, keeping their offsets and leader epochs (the
+   * storage engine checks CRCs and that they continue this log), records their producers as the
+   * leader did, and takes the leader's high watermark as far as this log reaches. Returns the
+   * bytes appended. Throws the storage engine's error when the batches do not fit this log.
+   */
+  appendRecordsAsFollower(records: Buffer, leaderHighWatermark: number): number {
+    if (records.length > 0) {
+      this.log.appendAsFollower(records)
+      for (let position = 0; position + RECORD_BATCH_OVERHEAD <= records.length; position += batchSize(records, position)) {
+        if (batchIsControl(records, position)) continue
+        const producerId = batchProducerId(records, position)
+        if (producerId < 0) continue
+        this.producers.update(
+          {
+            producerId,
+            producerEpoch: batchProducerEpoch(records, position),
+            baseSequence: batchBaseSequence(records, position),
+            lastOffsetDelta: batchLastOffsetDelta(records, position),
+          },
+          batchBaseOffset(records, position),
+          batchMaxTimestamp(records, position),
+        )
+      }
+      this.#appendedBytes += records.length
+      this.#listener?.onLogAppend(this, records.length)
+    }
+    this.updateFollowerHighWatermark(leaderHighWatermark)
+    return records.length
+  }
+
+  /** A follower's high watermark: the leader's, as far as this log reaches; it never moves back. */
+  updateFollowerHighWatermark(leaderHighWatermark: number): void {
+    const candidate = Math.min(leaderHighWatermark, this.logEndOffset)
+    if (candidate <= this.#highWatermark) return
+    this.#highWatermark = candidate
+    this.#committedBytes = this.#appendedBytes
+    this.#listener?.onHighWatermark(this, 0)
+  }
+
+  /**
+   * Removes everything from `offset` on (a follower's tail that the leader does not have, found
+   * through OffsetForLeaderEpoch), with the producer batches it held. The high watermark is
+   * lowered too if it was past the cut: only a diverged, uncommitted tail is ever cut, so this
+   * happens only for a high watermark learned from a deposed leader.
+   */
+  truncateTo(offset: number): void {
+    if (offset >= this.logEndOffset) return
+    this.log.truncateTo(offset)
+    this.producers.truncateFrom(this.logEndOffset)
+    if (this.#highWatermark > this.logEndOffset) this.#highWatermark = this.logEndOffset
+  }
+
+  /**
+   * Starts the log afresh at `offset` (the leader's log start offset, when everything this
+   * follower has is below it), as Kafka's truncateFullyAndStartAt.
+   */
+  truncateFullyAndStartAt(offset: number): void {
+    this.log.truncateFullyAndStartAt(offset)
+    this.producers.truncateFrom(0)
+    this.#highWatermark = offset
   }
 
   /** Registers the single listener told about appends and high watermark moves. */
@@ -226,10 +317,11 @@ export class Partition {
    * Whether acks=all records ending at `requiredOffset` are settled, and how (Kafka's
    * checkEnoughReplicasReachOffset): pending while the high watermark is below it; then NONE, or
    * NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below min.insync.replicas meanwhile.
-   * A broker that stopped leading answers NOT_LEADER_OR_FOLLOWER.
+   * A broker that stopped leading, or whose cluster session may have lapsed (a paused or cut-off
+   * leader that the controller may have replaced already), answers NOT_LEADER_OR_FOLLOWER.
    */
   replicationOutcome(requiredOffset: number): number | 'pending' {
-    if (!this.isLeader) return KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER
+    if (!this.isLeader || !this.#mayLead()) return KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER
     if (this.#highWatermark < requiredOffset) return 'pending'
     return this.#state.isr.length < this.#config['min.insync.replicas'] ? KafkaErrorCodes.NOT_ENOUGH_REPLICAS_AFTER_APPEND : KafkaErrorCodes.NONE
   }
@@ -245,6 +337,9 @@ export class Partition {
   appendRecordsAsLeader(records: Buffer, requiredAcks: number, nowMs: number): AppendOutcome {
     if (!this.isLeader) {
       return this.#error(KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER, `This broker (${this.localBrokerId}) does not lead ${this.topic}-${this.index}; its leader is ${this.#state.leader}.`)
+    }
+    if (!this.#mayLead()) {
+      return this.#error(KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER, `This broker (${this.localBrokerId}) lost its cluster session and may have been replaced as leader of ${this.topic}-${this.index}; refresh metadata.`)
     }
     const isrSize = this.#state.isr.length
     if (requiredAcks === -1 && isrSize < this.#config['min.insync.replicas']) {
@@ -346,6 +441,15 @@ export class Partition {
     // Appends made while the leader was the whole ISR were committed as they were written.
     if (pending.length === 0) this.#committedBytes = this.#appendedBytes
     this.#listener?.onHighWatermark(this, this.#committedBytes - before)
+  }
+
+  /** Tracks exactly the current replicas other than this broker, keeping known progress. */
+  #syncFollowers(nowMs: number): void {
+    for (const replica of this.#followers.keys()) if (!this.#state.replicas.includes(replica)) this.#followers.delete(replica)
+    for (const replica of this.#state.replicas) {
+      if (replica === this.localBrokerId || this.#followers.has(replica)) continue
+      this.#followers.set(replica, { logEndOffset: -1, lastCaughtUpTimeMs: nowMs, lastFetchLeaderLogEndOffset: -1, lastFetchTimeMs: nowMs })
+    }
   }
 
   #resetFollowers(nowMs: number): void {

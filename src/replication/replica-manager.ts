@@ -15,8 +15,27 @@ import type { MetadataStore, TopicMetadata } from '../metadata/metadata-store.js
 import type { LogManager, PartitionLog } from '../storage/index.js'
 import { type ProducerSnapshotEntry, ProducerStateManager } from '../storage/producer-state.js'
 import { toLogConfig } from './log-config.js'
+import type { PartitionState } from '../metadata/metadata-store.js'
 import { Partition } from './partition.js'
 import { Purgatories } from './purgatory/purgatories.js'
+import type { LeaderEndpoint, ReplicaFetcherOptions } from './replica-fetcher.js'
+import { ReplicaFetcherManager } from './replica-fetcher-manager.js'
+
+/** What a broker in a cluster adds; a single broker passes nothing. */
+export interface ReplicaManagerClusterOptions {
+  /** How followers copy from leaders. */
+  readonly fetcher?: ReplicaFetcherOptions
+  /**
+   * Whether this broker may act as a leader at all right now: false once its etcd session may have
+   * expired, so a paused or cut-off leader stops acknowledging writes at once (see Partition).
+   */
+  readonly mayLead?: () => boolean
+}
+
+const alwaysMayLead = (): boolean => true
+
+/** Told that this broker now leads `partition` (`leading`) or no longer does. */
+export type LeadershipListener = (partition: Partition, leading: boolean) => void
 
 const SNAPSHOT_FILE = 'producer-state.snapshot'
 /** Kafka's producer.id.expiration.check.interval.ms default: how often idle producers are looked for. */
@@ -41,11 +60,77 @@ export class ReplicaManager {
   readonly purgatories = new Purgatories()
   #expirationTimer: NodeJS.Timeout | null = null
 
-  constructor(localBrokerId: number, metadata: MetadataStore, logs: LogManager, logger: Logger) {
+  /** Copies the partitions this broker follows; null on a single broker, which follows none. */
+  readonly #fetchers: ReplicaFetcherManager | null
+  readonly #leadershipListeners = new Set<LeadershipListener>()
+
+  readonly #mayLead: () => boolean
+
+  constructor(localBrokerId: number, metadata: MetadataStore, logs: LogManager, logger: Logger, cluster: ReplicaManagerClusterOptions = {}) {
     this.#localBrokerId = localBrokerId
     this.#metadata = metadata
     this.#logs = logs
     this.#logger = logger
+    this.#fetchers = cluster.fetcher === undefined ? null : new ReplicaFetcherManager(localBrokerId, cluster.fetcher)
+    this.#mayLead = cluster.mayLead ?? alwaysMayLead
+  }
+
+  /**
+   * Applies the controller's word on a hosted partition (Kafka's becomeLeaderOrFollower): this
+   * broker leads it, or follows its leader, whose address `leaderEndpoint` gives (undefined while
+   * the leader is not registered: the partition then waits for a later state). A state older than
+   * the one applied (a lower leader epoch, or the same epoch and a lower partition epoch) is
+   * ignored, so states arriving out of order cannot move a partition back.
+   */
+  applyPartitionState(partition: Partition, state: PartitionState, leaderEndpoint: (brokerId: number) => LeaderEndpoint | undefined): void {
+    const current = partition.state
+    if (state.leaderEpoch < current.leaderEpoch || (state.leaderEpoch === current.leaderEpoch && state.partitionEpoch < current.partitionEpoch)) return
+    const wasLeader = partition.isLeader
+    if (state.leader === this.#localBrokerId) {
+      this.#fetchers?.unfollow(partition)
+      partition.makeLeader(state)
+      if (!wasLeader || state.leaderEpoch !== current.leaderEpoch) {
+        this.#logger.info('became leader', { topic: partition.topic, partition: partition.index, leaderEpoch: state.leaderEpoch })
+        this.#tellLeadership(partition)
+      }
+      return
+    }
+    const sameLeadership = !wasLeader && current.leader === state.leader && current.leaderEpoch === state.leaderEpoch
+    partition.makeFollower(state)
+    if (wasLeader) this.#tellLeadership(partition)
+    if (sameLeadership && this.#fetchers?.leaderOf(partition) === state.leader) return
+    const endpoint = state.leader < 0 ? undefined : leaderEndpoint(state.leader)
+    if (endpoint === undefined || this.#fetchers === null) {
+      this.#fetchers?.unfollow(partition)
+      return
+    }
+    this.#logger.info('following', { topic: partition.topic, partition: partition.index, leader: state.leader, leaderEpoch: state.leaderEpoch })
+    this.#fetchers.follow(partition, endpoint)
+  }
+
+  /**
+   * Tells `listener` whenever this broker starts leading a partition (with a new leader epoch)
+   * or stops leading it; the group coordinator loads and unloads groups this way. Returns the
+   * unsubscribe function.
+   */
+  onLeadershipChange(listener: LeadershipListener): () => void {
+    this.#leadershipListeners.add(listener)
+    return () => this.#leadershipListeners.delete(listener)
+  }
+
+  #tellLeadership(partition: Partition): void {
+    for (const listener of [...this.#leadershipListeners]) {
+      try {
+        listener(partition, partition.isLeader)
+      } catch (error) {
+        this.#logger.error('leadership listener threw', { topic: partition.topic, partition: partition.index, error })
+      }
+    }
+  }
+
+  /** Stops every replica fetcher (shutdown, before the logs close). */
+  async stopFetchers(): Promise<void> {
+    await this.#fetchers?.close()
   }
 
   partition(topic: string, index: number): Partition | undefined {
@@ -79,7 +164,7 @@ export class ReplicaManager {
           const producers = await this.#loadProducerState(log)
           const state = this.#metadata.partitionState(topic.name, index)
           if (state === undefined) throw new Error(`ensurePartitions: the metadata store has no state for ${topic.name}-${index}`)
-          const partition = new Partition(topic.name, index, topic.topicId, log, config, producers, this.#localBrokerId, state)
+          const partition = new Partition(topic.name, index, topic.topicId, log, config, producers, this.#localBrokerId, state, this.#mayLead)
           partition.setListener(this.purgatories)
           list[index] = partition
         })(),
@@ -102,6 +187,7 @@ export class ReplicaManager {
     const list = this.#topics.get(topicName) ?? []
     this.#topics.delete(topicName)
     for (const partition of list) {
+      this.#fetchers?.unfollow(partition)
       partition.setListener(null)
       this.purgatories.fetches.completeFor(partition)
     }

@@ -251,6 +251,16 @@ export class PartitionLog {
   }
 
   /**
+   * Empties the log and starts it again at `offset`, which may lie past the log end (a follower
+   * whose whole log is below the leader's log start offset). Leader epochs are forgotten; old
+   * segments go in two phases, as for truncateTo. Synchronous.
+   */
+  truncateFullyAndStartAt(offset: number): void {
+    this.#checkUsable()
+    this.#native.truncateFullyAndStartAt(offset)
+  }
+
+  /**
    * Moves the log start offset up to `offset` (DeleteRecords) and returns the new start. Reads
    * below it fail from now on; the segments wholly below it go in the next retention pass.
    */

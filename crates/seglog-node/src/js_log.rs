@@ -289,6 +289,13 @@ impl NativeLog {
     }
 
     #[napi]
+    pub fn truncate_fully_and_start_at(&self, offset: i64) -> napi::Result<(), String> {
+        self.lock()?
+            .truncate_fully_and_start_at(offset, now_ms())
+            .map_err(to_js)
+    }
+
+    #[napi]
     pub fn delete_records_before(&self, offset: i64) -> napi::Result<i64, String> {
         self.lock()?.delete_records_before(offset).map_err(to_js)
     }

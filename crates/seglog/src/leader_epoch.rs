@@ -120,6 +120,12 @@ impl LeaderEpochCache {
         }
     }
 
+    /// Forgets every epoch (the log was emptied and restarted elsewhere).
+    pub fn clear(&mut self) {
+        self.dirty |= !self.entries.is_empty();
+        self.entries.clear();
+    }
+
     /// After a truncation to `end_offset`: forget epochs that start at or after it.
     pub fn truncate_from_end(&mut self, end_offset: i64) {
         let before = self.entries.len();

@@ -515,16 +515,7 @@ impl Log {
             .next()
             .expect("a log always has a segment");
         if offset < first_base {
-            let old = std::mem::take(&mut self.segments);
-            for mut segment in old.into_values() {
-                segment.mark_deleted()?;
-            }
-            let offset = offset.max(0);
-            self.segments.insert(
-                offset,
-                Segment::create(&self.dir, offset, self.config.segment_bytes, now_ms)?,
-            );
-            self.log_start_offset = offset;
+            self.replace_all_segments(offset.max(0), now_ms)?;
         } else {
             let floor = *self
                 .segments
@@ -554,6 +545,33 @@ impl Log {
         self.leader_epochs.truncate_from_end(log_end_offset);
         self.recovery_point = self.recovery_point.min(log_end_offset);
         self.log_start_offset = self.log_start_offset.min(log_end_offset);
+        Ok(())
+    }
+
+    /// Empties the log and starts it again at `offset`, which may lie beyond the log end (a
+    /// follower whose whole log is below the leader's log start offset, as Kafka's
+    /// truncateFullyAndStartAt). Old segments are deleted in two phases; epochs are forgotten.
+    pub fn truncate_fully_and_start_at(&mut self, offset: i64, now_ms: i64) -> Result<()> {
+        self.check_open()?;
+        self.truncations += 1;
+        let offset = offset.max(0);
+        self.replace_all_segments(offset, now_ms)?;
+        self.leader_epochs.clear();
+        self.recovery_point = offset;
+        Ok(())
+    }
+
+    /// Swaps every segment for one new, empty segment at `offset`, which becomes the log start.
+    fn replace_all_segments(&mut self, offset: i64, now_ms: i64) -> Result<()> {
+        let old = std::mem::take(&mut self.segments);
+        for mut segment in old.into_values() {
+            segment.mark_deleted()?;
+        }
+        self.segments.insert(
+            offset,
+            Segment::create(&self.dir, offset, self.config.segment_bytes, now_ms)?,
+        );
+        self.log_start_offset = offset;
         Ok(())
     }
 

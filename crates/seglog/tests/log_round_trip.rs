@@ -442,3 +442,46 @@ fn a_deferred_shrink_completes_once_the_views_are_gone() {
     log.complete_close(&job);
     assert!(clean, "no shrink is pending any more");
 }
+
+#[test]
+fn truncate_fully_and_start_at_restarts_the_log_past_its_end_for_a_follower() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = open(dir.path(), 4096);
+    for _ in 0..40 {
+        log.append_as_leader(
+            &mut batch_of(2, 100),
+            3,
+            LeaderAppendOptions::default(),
+            NOW,
+        )
+        .unwrap();
+    }
+    assert!(log.segment_base_offsets().len() > 1);
+    log.truncate_fully_and_start_at(500, NOW).unwrap();
+    assert_eq!(
+        (log.log_start_offset(), log.log_end_offset()),
+        (500, 500)
+    );
+    assert_eq!(log.segment_base_offsets(), vec![500]);
+    assert_eq!(log.latest_epoch(), None);
+    // The leader's next batch, offsets and epoch already assigned, continues from there.
+    let mut copied = batch_of(2, 100);
+    copied[..8].copy_from_slice(&500i64.to_be_bytes());
+    copied[12..16].copy_from_slice(&7i32.to_be_bytes());
+    log.append_as_follower(&mut copied, NOW).unwrap();
+    assert_eq!(log.log_end_offset(), 502);
+    assert_eq!(log.latest_epoch(), Some(7));
+    let (job, _) = log.begin_close().unwrap();
+    job.run().unwrap();
+    log.complete_close(&job);
+    let options = LoadOptions {
+        clean_shutdown: false,
+        recovery_point: 500,
+        log_start_offset: 500,
+    };
+    let (log, _) = Log::open(dir.path(), small_config(4096), options, NOW).unwrap();
+    assert_eq!(
+        (log.log_start_offset(), log.log_end_offset()),
+        (500, 502)
+    );
+}

@@ -70,6 +70,22 @@ export const brokerConfigDefs = {
   'min.insync.replicas': intDef(1, 'replicas needed for acks=all', { min: 1 }),
   'unclean.leader.election.enable': booleanDef(false, 'allow leaders from outside the ISR'),
   'replica.lag.time.max.ms': longDef(30000, 'follower lag before it leaves the ISR', { min: 0 }),
+  'replica.fetch.wait.max.ms': intDef(500, 'longest a follower\'s fetch waits at the leader for data', { min: 0 }),
+  'replica.fetch.min.bytes': intDef(1, 'bytes a follower\'s fetch waits for', { min: 1 }),
+  'replica.fetch.max.bytes': intDef(1048576, 'bytes per partition a follower fetches at once', { min: 0 }),
+  'replica.fetch.response.max.bytes': intDef(10485760, 'bytes a follower fetches at once over all partitions', { min: 0 }),
+  'replica.fetch.backoff.ms': intDef(1000, 'pause after a follower\'s fetch failed', { min: 0 }),
+  'replica.socket.timeout.ms': intDef(30000, 'how long a follower waits for a response beyond the fetch wait', { min: 1 }),
+  'num.replica.fetchers': intDef(1, 'fetchers per leader broker (Samsa keeps one connection per leader)', { min: 1 }),
+  'broker.rack': stringDef(null, 'this broker\'s rack, for rack-aware replica placement'),
+  'etcd.endpoints': listDef([], 'Samsa: etcd client URLs (http://host:port, comma-separated); set, the broker joins the cluster they coordinate (--etcd)'),
+  'etcd.prefix': stringDef('/samsa', 'Samsa: the key prefix of this cluster in etcd (several clusters may share one etcd)'),
+  'broker.session.timeout.ms': intDef(9000, 'a broker whose etcd lease is not renewed for this long is dead to the controller', { min: 1000 }),
+  'broker.heartbeat.interval.ms': intDef(2000, 'how often a broker renews its etcd lease', { min: 100 }),
+  'controlled.shutdown.enable': booleanDef(true, 'hand leaderships to other in-sync replicas before a clean stop'),
+  'auto.leader.rebalance.enable': booleanDef(true, 'move leadership back to preferred replicas when they are in sync'),
+  'leader.imbalance.check.interval.seconds': longDef(300, 'how often the controller looks for leaders off their preferred replica', { min: 1 }),
+  'leader.imbalance.per.broker.percentage': intDef(10, 'share of a broker\'s partitions led elsewhere that triggers a preferred-leader election', { min: 0, max: 100 }),
   'offsets.topic.num.partitions': intDef(50, 'partitions of __consumer_offsets', { min: 1 }),
   'offsets.topic.replication.factor': intDef(1, 'replication factor of __consumer_offsets (Kafka: 3; a single broker needs 1)', { min: 1 }),
   'offsets.topic.segment.bytes': intDef(104857600, 'segment size of __consumer_offsets', { min: 1 }),
@@ -94,13 +110,13 @@ export const brokerConfigDefs = {
  */
 const ignoredKafkaSettings = new Set([
   'num.network.threads', 'num.io.threads', 'socket.send.buffer.bytes', 'socket.receive.buffer.bytes',
-  'num.recovery.threads.per.data.dir', 'num.replica.fetchers', 'background.threads',
+  'num.recovery.threads.per.data.dir', 'background.threads',
   'transaction.state.log.replication.factor', 'transaction.state.log.min.isr',
   'transaction.state.log.num.partitions', 'share.coordinator.state.topic.replication.factor',
   'share.coordinator.state.topic.min.isr', 'zookeeper.connect', 'zookeeper.connection.timeout.ms',
   'process.roles', 'controller.quorum.voters', 'controller.quorum.bootstrap.servers',
   'inter.broker.listener.name', 'log.cleaner.enable', 'log.cleaner.threads', 'queued.max.requests',
-  'broker.rack', 'metadata.log.dir', 'group.coordinator.rebalance.protocols',
+  'metadata.log.dir', 'group.coordinator.rebalance.protocols',
 ])
 
 export type BrokerConfigName = keyof typeof brokerConfigDefs
@@ -120,6 +136,8 @@ export interface ConfigSources {
   readonly host?: string
   readonly dataDir?: string
   readonly nodeId?: string
+  /** --etcd: etcd.endpoints, comma-separated. */
+  readonly etcd?: string
 }
 
 export interface Listener {
@@ -185,6 +203,7 @@ export class BrokerConfig {
     }
     if (sources.dataDir !== undefined) apply('log.dirs', sources.dataDir, 'flag', '--data-dir')
     if (sources.nodeId !== undefined) apply('node.id', sources.nodeId, 'flag', '--node-id')
+    if (sources.etcd !== undefined) apply('etcd.endpoints', sources.etcd, 'flag', '--etcd')
     if (sources.port !== undefined || sources.host !== undefined) {
       const current = parseListener(String((values['listeners'] as string[])[0] ?? 'PLAINTEXT://127.0.0.1:9092'), 'listeners')
       const port = sources.port ?? String(current.port)
@@ -201,6 +220,7 @@ export class BrokerConfig {
 
     const config = new BrokerConfig(values as BrokerSettings, origin, warnings)
     config.listeners() // validates the listener syntax now rather than at bind time
+    for (const endpoint of config.get('etcd.endpoints')) checkEtcdEndpoint(endpoint, config.sourceOf('etcd.endpoints'))
     if (config.get('log.dirs').length !== 1) {
       throw new SamsaError(ErrorCodes.CONFIG, 'log.dirs: Samsa supports exactly one log directory per broker.')
     }
@@ -231,6 +251,11 @@ export class BrokerConfig {
 
   get dataDir(): string {
     return this.get('log.dirs')[0]!
+  }
+
+  /** True when etcd.endpoints names a cluster to join; a broker without it is a cluster of one. */
+  get clusterMode(): boolean {
+    return this.get('etcd.endpoints').length > 0
   }
 
   /** The PLAINTEXT listeners to bind (controller listeners are skipped). */
@@ -311,4 +336,18 @@ function parseListener(text: string, setting: string): Listener {
 
 function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host
+}
+
+/** An etcd endpoint must be an http(s) URL with a host and port, as etcd's clients take them. */
+function checkEtcdEndpoint(endpoint: string, source: ConfigSource): void {
+  let url: URL | undefined
+  try {
+    url = new URL(endpoint)
+  } catch {
+    url = undefined
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || url.port === '') {
+    const where = source === 'flag' ? '--etcd or --set etcd.endpoints' : `etcd.endpoints (${source})`
+    throw new SamsaError(ErrorCodes.CONFIG, `Invalid etcd endpoint '${endpoint}' in ${where}: expected a URL such as http://127.0.0.1:2379.`)
+  }
 }
