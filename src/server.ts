@@ -9,6 +9,7 @@
  * clean-shutdown marker, so the next start needs no recovery scan.
  */
 import type { BrokerContext } from './broker/broker-context.js'
+import { soleBrokerView } from './broker/cluster-view.js'
 import type { ApiHandler } from './broker/handler.js'
 import { kafkaApiHandlers } from './broker/handlers/index.js'
 import { ProducerIdManager } from './broker/producer-id-manager.js'
@@ -111,6 +112,7 @@ export class BrokerServer {
       groups,
       logger,
       advertisedListeners: () => config.advertisedListeners(bound),
+      cluster: soleBrokerView(config.nodeId, config.getOptional('broker.rack'), () => config.advertisedListeners(bound)),
     }
     const handlers: ApiHandler[] = kafkaApiHandlers(context, () => processor.handlers())
     const processor = new BrokerRequestProcessor(handlers, logger.child('requests'))

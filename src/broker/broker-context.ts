@@ -8,6 +8,7 @@ import type { Logger } from '../common/logger.js'
 import type { GroupCoordinator } from '../group/group-coordinator.js'
 import type { MetadataStore } from '../metadata/metadata-store.js'
 import type { ReplicaManager } from '../replication/replica-manager.js'
+import type { ClusterView } from './cluster-view.js'
 import type { ProducerIdManager } from './producer-id-manager.js'
 import type { TopicManager } from './topic-manager.js'
 
@@ -21,6 +22,8 @@ export interface BrokerContext {
   /** Consumer groups and committed offsets. */
   readonly groups: GroupCoordinator
   readonly logger: Logger
-  /** Where clients should connect, with the ports actually bound. */
+  /** Where clients should connect to this broker, with the ports actually bound. */
   readonly advertisedListeners: () => readonly Listener[]
+  /** The live brokers and the controller. */
+  readonly cluster: ClusterView
 }

@@ -2,7 +2,8 @@
  * DescribeCluster: the cluster id, the controller and the brokers, for admin clients (the Java
  * admin's describeCluster; it falls back to Metadata only where this API is missing).
  *
- * A single broker is its own controller. v1 asks for broker endpoints (endpoint_type 1) or
+ * A single broker is its own controller; in a cluster the brokers are the live ones registered in
+ * etcd. v1 asks for broker endpoints (endpoint_type 1) or
  * controller endpoints (2); a broker answers the latter MISMATCHED_ENDPOINT_TYPE, as Kafka's
  * brokers do (controllers are described through bootstrap.controllers, which Samsa does not have),
  * and any other type UNSUPPORTED_ENDPOINT_TYPE. Without an authorizer every cluster operation is
@@ -40,8 +41,8 @@ export function describeClusterHandler(broker: BrokerContext) {
         ...base,
         errorCode: KafkaErrorCodes.NONE,
         errorMessage: null,
-        controllerId: broker.nodeId,
-        brokers: broker.advertisedListeners().slice(0, 1).map((l) => ({ brokerId: broker.nodeId, host: l.host, port: l.port, rack: null })),
+        controllerId: broker.cluster.controllerId(),
+        brokers: broker.cluster.brokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
         clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
       }
     },

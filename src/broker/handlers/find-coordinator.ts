@@ -26,9 +26,9 @@ export function findCoordinatorHandler(broker: BrokerContext) {
       return { ...none, errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE, errorMessage: 'Samsa has no transaction coordinator: transactional producers are not supported.' }
     }
     if (keyType !== GROUP_KEY) return { ...none, errorCode: KafkaErrorCodes.INVALID_REQUEST, errorMessage: `Unknown coordinator key type ${keyType}.` }
-    const listener = broker.advertisedListeners()[0]
-    if (listener === undefined) return { ...none, errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The broker has no listener.' }
-    return { key, nodeId: broker.nodeId, host: listener.host, port: listener.port, errorCode: KafkaErrorCodes.NONE, errorMessage: null }
+    const self = broker.cluster.broker(broker.nodeId)
+    if (self === undefined) return { ...none, errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The broker has no listener.' }
+    return { key, nodeId: self.nodeId, host: self.host, port: self.port, errorCode: KafkaErrorCodes.NONE, errorMessage: null }
   }
 
   return defineHandler({

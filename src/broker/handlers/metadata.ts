@@ -110,9 +110,9 @@ export function metadataHandler(broker: BrokerContext) {
       }
       return {
         throttleTimeMs: 0,
-        brokers: broker.advertisedListeners().slice(0, 1).map((l) => ({ nodeId: broker.nodeId, host: l.host, port: l.port, rack: null })),
+        brokers: broker.cluster.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
         clusterId: broker.metadata.clusterId,
-        controllerId: broker.nodeId,
+        controllerId: broker.cluster.controllerId(),
         topics,
         clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
       }
