@@ -9,7 +9,9 @@
  * clean-shutdown marker, so the next start needs no recovery scan.
  */
 import type { BrokerContext } from './broker/broker-context.js'
-import { soleBrokerView } from './broker/cluster-view.js'
+import { type ClusterView, soleBrokerView } from './broker/cluster-view.js'
+import { MetadataPublisher } from './broker/metadata-publisher.js'
+import { ClusterMembership } from './cluster/cluster-membership.js'
 import type { ApiHandler } from './broker/handler.js'
 import { kafkaApiHandlers } from './broker/handlers/index.js'
 import { ProducerIdManager } from './broker/producer-id-manager.js'
@@ -21,12 +23,14 @@ import { ErrorCodes, SamsaError } from './common/errors.js'
 import type { Logger } from './common/logger.js'
 import { GroupCoordinator, groupCoordinatorConfig } from './group/group-coordinator.js'
 import { OFFSETS_TOPIC, offsetsTopicConfigs } from './group/offsets-topic.js'
-import { FileMetadataStore } from './metadata/file-metadata-store.js'
+import { FileMetadataStore, claimLogDir } from './metadata/file-metadata-store.js'
 import type { MetadataStore } from './metadata/metadata-store.js'
 import { KafkaListener } from './network/listener.js'
 import type { FileTransfer } from './network/response-writer.js'
 import { toLogConfig } from './replication/log-config.js'
-import { ReplicaManager } from './replication/replica-manager.js'
+import type { Partition } from './replication/partition.js'
+import type { LeaderEndpoint, ReplicaFetcherOptions } from './replication/replica-fetcher.js'
+import { ReplicaManager, type ReplicaManagerClusterOptions } from './replication/replica-manager.js'
 import { DataDirLock, LogManager, type ReadPlan, transferResumable } from './storage/index.js'
 import { closeWorkerPool } from './workers/pool.js'
 
@@ -39,14 +43,27 @@ export class BrokerServer {
   readonly #logs: LogManager
   readonly #listeners: KafkaListener[]
   readonly #logger: Logger
+  /** This broker's place in its cluster; null for a single broker. */
+  readonly #cluster: ClusterMembership | null
+  readonly #publisher: MetadataPublisher | null
   #stopping: Promise<void> | null = null
 
-  private constructor(config: BrokerConfig, context: BrokerContext, logs: LogManager, listeners: KafkaListener[], logger: Logger) {
+  private constructor(
+    config: BrokerConfig,
+    context: BrokerContext,
+    logs: LogManager,
+    listeners: KafkaListener[],
+    logger: Logger,
+    cluster: ClusterMembership | null,
+    publisher: MetadataPublisher | null,
+  ) {
     this.config = config
     this.context = context
     this.#logs = logs
     this.#listeners = listeners
     this.#logger = logger
+    this.#cluster = cluster
+    this.#publisher = publisher
   }
 
   /** Opens storage and metadata, loads every partition, and starts listening. */
@@ -56,8 +73,23 @@ export class BrokerServer {
     // Taken before anything in the directory is read: a second broker on it must stop here.
     const lock = lockDataDir(dataDir)
     let logs: LogManager | undefined
+    let cluster: ClusterMembership | null = null
     try {
-      const metadata = await FileMetadataStore.open(dataDir, config.nodeId)
+      if (config.clusterMode) {
+        cluster = await ClusterMembership.connect({
+          nodeId: config.nodeId,
+          endpoints: config.get('etcd.endpoints'),
+          prefix: config.get('etcd.prefix'),
+          rack: config.getOptional('broker.rack'),
+          sessionTimeoutMs: config.get('broker.session.timeout.ms'),
+          uncleanLeaderElection: config.get('unclean.leader.election.enable'),
+          autoLeaderRebalance: config.get('auto.leader.rebalance.enable'),
+          leaderImbalanceCheckIntervalMs: config.get('leader.imbalance.check.interval.seconds') * 1000,
+          logger: logger.child('cluster'),
+        })
+        await claimLogDir(dataDir, config.nodeId, cluster.metadata.clusterId)
+      }
+      const metadata = cluster?.metadata ?? (await FileMetadataStore.open(dataDir, config.nodeId))
       const topicConfig = (topic: string): TopicConfig | undefined =>
         metadata.topic(topic) === undefined ? undefined : { ...config.topicDefaults(), ...metadata.overrides(topic) }
       const storageLogger = logger.child('log')
@@ -71,25 +103,43 @@ export class BrokerServer {
         onError: (error) => storageLogger.error('background log work failed', { error }),
         dirLock: lock,
       })
-      return await BrokerServer.#serve(config, logger, metadata, logs)
+      return await BrokerServer.#serve(config, logger, metadata, logs, cluster)
     } catch (error) {
       // Nothing was served: close what was opened (which releases the lock) and report.
+      await cluster?.close().catch(() => undefined)
       if (logs === undefined) lock.release()
       else await logs.close().catch(() => undefined)
       throw error
     }
   }
 
-  static async #serve(config: BrokerConfig, logger: Logger, metadata: MetadataStore, logs: LogManager): Promise<BrokerServer> {
-    const replicas = new ReplicaManager(config.nodeId, metadata, logs, logger.child('replicas'))
+  static async #serve(config: BrokerConfig, logger: Logger, metadata: MetadataStore, logs: LogManager, cluster: ClusterMembership | null): Promise<BrokerServer> {
+    const bound: Listener[] = []
+    const clusterView: ClusterView = cluster ?? soleBrokerView(config.nodeId, config.getOptional('broker.rack'), () => config.advertisedListeners(bound))
+    const leaderEndpoint = (brokerId: number): LeaderEndpoint | undefined => {
+      const broker = clusterView.broker(brokerId)
+      return broker === undefined ? undefined : { brokerId, host: broker.host, port: broker.port }
+    }
+    const replicas = new ReplicaManager(config.nodeId, metadata, logs, logger.child('replicas'), cluster === null ? {} : replicationOptions(config, cluster, logger))
+    replicas.setLeaderEndpoints(leaderEndpoint)
     replicas.scheduleProducerExpiration(config.get('producer.id.expiration.ms'))
-    const topics = new TopicManager(config, metadata, replicas, logs, logger.child('topics'))
-    await topics.load()
+    const topics = new TopicManager(config, metadata, replicas, logs, logger.child('topics'), clusterView)
+    let publisher: MetadataPublisher | null = null
+    if (cluster === null) {
+      await topics.load()
+    } else {
+      // Changes others make reach the local partitions from now on, after the initial load.
+      publisher = new MetadataPublisher(metadata, topics, replicas, leaderEndpoint, logger.child('metadata'))
+      publisher.start()
+      await publisher.run(() => topics.load())
+    }
     // __consumer_offsets exists before the first client connects, so FindCoordinator never waits.
     const groups = await GroupCoordinator.start({
       config: groupCoordinatorConfig(config),
       logger: logger.child('groups'),
       offsetsTopicPartitions: async () => {
+        // In a cluster the coordinator starts empty until it follows __consumer_offsets leadership.
+        if (cluster !== null) return []
         if (metadata.topic(OFFSETS_TOPIC) === undefined) {
           await topics.createTopic(OFFSETS_TOPIC, {
             partitions: config.get('offsets.topic.num.partitions'),
@@ -97,11 +147,13 @@ export class BrokerServer {
             configs: offsetsTopicConfigs(config),
           })
         }
-        return replicas.partitions(OFFSETS_TOPIC)
+        const partitions = replicas.partitions(OFFSETS_TOPIC)
+        // The coordinator maps groups onto every partition; on a single broker each is hosted here.
+        if (partitions.some((p) => p === undefined)) throw new Error(`${OFFSETS_TOPIC} has partitions this broker does not host`)
+        return partitions as readonly Partition[]
       },
     })
 
-    const bound: Listener[] = []
     const context: BrokerContext = {
       config,
       nodeId: config.nodeId,
@@ -112,7 +164,7 @@ export class BrokerServer {
       groups,
       logger,
       advertisedListeners: () => config.advertisedListeners(bound),
-      cluster: soleBrokerView(config.nodeId, config.getOptional('broker.rack'), () => config.advertisedListeners(bound)),
+      cluster: clusterView,
     }
     const handlers: ApiHandler[] = kafkaApiHandlers(context, () => processor.handlers())
     const processor = new BrokerRequestProcessor(handlers, logger.child('requests'))
@@ -133,14 +185,30 @@ export class BrokerServer {
       } catch (error) {
         // Undo what #serve started; start() then closes the logs.
         await Promise.all(listeners.map((l) => l.close()))
-        replicas.stopProducerExpiration()
-        await groups.shutdown()
+        await BrokerServer.#stopServices(replicas, publisher, groups)
         throw error
       }
       listeners.push(server)
       bound.push({ name: listener.name, host: listener.host, port: address.port })
     }
-    return new BrokerServer(config, context, logs, listeners, logger)
+    if (cluster !== null) {
+      try {
+        // Registered with the addresses clients and followers should use.
+        await cluster.join(config.advertisedListeners(bound).map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: 'PLAINTEXT' })))
+      } catch (error) {
+        await Promise.all(listeners.map((l) => l.close()))
+        await BrokerServer.#stopServices(replicas, publisher, groups)
+        throw error
+      }
+    }
+    return new BrokerServer(config, context, logs, listeners, logger, cluster, publisher)
+  }
+
+  static async #stopServices(replicas: ReplicaManager, publisher: MetadataPublisher | null, groups: GroupCoordinator): Promise<void> {
+    await publisher?.close()
+    await replicas.stopFetchers()
+    replicas.stopProducerExpiration()
+    await groups.shutdown()
   }
 
   /** The addresses clients should use, with the ports actually bound. */
@@ -152,10 +220,14 @@ export class BrokerServer {
   shutdown(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#logger.info('shutting down')
+      if (this.#cluster !== null && this.config.get('controlled.shutdown.enable')) {
+        await this.#cluster.shutDownControlled(this.config.get('broker.session.timeout.ms'))
+      }
       await Promise.all(this.#listeners.map((l) => l.close()))
       this.context.replicas.purgatories.completeAll()
-      this.context.replicas.stopProducerExpiration()
-      await this.context.groups.shutdown()
+      await BrokerServer.#stopServices(this.context.replicas, this.#publisher, this.context.groups)
+      // Leaving the cluster now lets the controller drop this broker from ISRs at once.
+      await this.#cluster?.close()
       await this.context.replicas.snapshotProducerState()
       await this.#logs.close()
       // Recompression may have started the process-wide pool; its threads must not outlive us.
@@ -163,6 +235,25 @@ export class BrokerServer {
       this.#logger.info('shut down cleanly')
     })()
     return this.#stopping
+  }
+}
+
+/** A cluster broker's replication settings, from Kafka's property names. */
+function replicationOptions(config: BrokerConfig, cluster: ClusterMembership, logger: Logger): ReplicaManagerClusterOptions {
+  const fetcher: ReplicaFetcherOptions = {
+    maxWaitMs: config.get('replica.fetch.wait.max.ms'),
+    minBytes: config.get('replica.fetch.min.bytes'),
+    partitionMaxBytes: config.get('replica.fetch.max.bytes'),
+    maxBytes: config.get('replica.fetch.response.max.bytes'),
+    backoffMs: config.get('replica.fetch.backoff.ms'),
+    socketTimeoutMs: config.get('replica.socket.timeout.ms'),
+    logger: logger.child('fetcher'),
+  }
+  return {
+    fetcher,
+    mayLead: () => cluster.mayLead(),
+    proposeIsr: (partition, proposal) => cluster.proposeIsr(partition.topicId, partition.index, proposal),
+    replicaLagTimeMaxMs: config.get('replica.lag.time.max.ms'),
   }
 }
 

@@ -15,6 +15,8 @@ import { type MetadataStore, TopicError, type TopicMetadata } from '../metadata/
 import { isInternalTopic } from '../metadata/topic-name.js'
 import type { ReplicaManager } from '../replication/replica-manager.js'
 import type { LogManager } from '../storage/index.js'
+import { assignReplicas } from '../cluster/replica-placement.js'
+import type { ClusterView } from './cluster-view.js'
 
 /** The brokers one partition is placed on, as CreateTopics and CreatePartitions name them. */
 export interface ReplicaAssignment {
@@ -41,9 +43,6 @@ export interface CreatePartitionsOptions {
   readonly validateOnly?: boolean
 }
 
-/** The number of brokers in this cluster; replication factors above it cannot be placed. */
-const BROKER_COUNT = 1
-
 /**
  * The most partitions one request may create, across all its topics (Kafka's KRaft controller
  * has the same limit and the same answer, POLICY_VIOLATION). Each partition is a directory with
@@ -58,24 +57,26 @@ export class TopicManager {
   readonly #replicas: ReplicaManager
   readonly #logs: LogManager
   readonly #logger: Logger
+  readonly #cluster: ClusterView
   /** Auto-creations in progress, so concurrent Metadata requests for one name share one creation. */
   readonly #autoCreating = new Map<string, Promise<TopicMetadata>>()
 
-  constructor(config: BrokerConfig, metadata: MetadataStore, replicas: ReplicaManager, logs: LogManager, logger: Logger) {
+  constructor(config: BrokerConfig, metadata: MetadataStore, replicas: ReplicaManager, logs: LogManager, logger: Logger, cluster: ClusterView) {
     this.#config = config
     this.#metadata = metadata
     this.#replicas = replicas
     this.#logs = logs
     this.#logger = logger
+    this.#cluster = cluster
   }
 
   get metadata(): MetadataStore {
     return this.#metadata
   }
 
-  /** Replicas per partition: every partition lives on this one broker. */
-  get replicationFactor(): number {
-    return BROKER_COUNT
+  /** A topic's replication factor: how many replicas its first partition has. */
+  replicationFactorOf(topicName: string): number {
+    return this.#metadata.partitionState(topicName, 0)?.replicas.length ?? 0
   }
 
   /** Opens every known topic's partitions and removes logs that belong to no known topic. */
@@ -171,27 +172,29 @@ export class TopicManager {
     }
     const replicationFactor = askedFactor === -1 ? this.#config.get('default.replication.factor') : askedFactor
     const partitions = askedPartitions === -1 ? this.#config.get('num.partitions') : askedPartitions
-    if (replicationFactor > BROKER_COUNT) {
-      throw new TopicError('INVALID_REPLICATION_FACTOR', `Replication factor: ${replicationFactor} larger than available brokers: ${BROKER_COUNT}.`)
+    const brokers = this.#cluster.brokers()
+    if (replicationFactor > brokers.length) {
+      throw new TopicError('INVALID_REPLICATION_FACTOR', `Replication factor: ${replicationFactor} larger than available brokers: ${brokers.length}.`)
     }
     checkPartitionLimit(partitions)
-    return this.#onThisBroker(partitions)
+    return assignReplicas(brokers, partitions, replicationFactor)
   }
 
-  /** `count` partitions placed on this broker, the only one there is. */
-  #onThisBroker(count: number): number[][] {
-    return Array.from({ length: count }, () => [this.#config.nodeId])
-  }
-
-  /** A manual replica list must name this broker exactly once (it is the only one there is). */
+  /** A manual replica list must name live brokers, each once. */
   #checkReplicas(brokerIds: readonly number[], replicationFactor: number | undefined): void {
     if (brokerIds.length === 0) {
       throw new TopicError('INVALID_REPLICA_ASSIGNMENT', 'The manual partition assignment has a partition with no replicas.')
     }
     const seen = new Set<number>()
     for (const brokerId of brokerIds) {
-      if (brokerId !== this.#config.nodeId) {
-        throw new TopicError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment names broker ${brokerId}, but the only broker in this cluster is ${this.#config.nodeId}.`)
+      if (this.#cluster.broker(brokerId) === undefined) {
+        const live = this.#cluster.brokers().map((b) => b.nodeId)
+        throw new TopicError(
+          'INVALID_REPLICA_ASSIGNMENT',
+          live.length === 1
+            ? `The manual partition assignment names broker ${brokerId}, but the only broker in this cluster is ${live[0]}.`
+            : `The manual partition assignment names broker ${brokerId}, which is not a live broker (live: ${live.join(', ')}).`,
+        )
       }
       if (seen.has(brokerId)) {
         throw new TopicError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment names broker ${brokerId} more than once for one partition.`)
@@ -253,14 +256,27 @@ export class TopicManager {
       if (assignments.length !== additional) {
         throw new TopicError('INVALID_REPLICA_ASSIGNMENT', `Adding ${additional} partition(s) needs ${additional} assignment(s), not ${assignments.length}.`)
       }
-      for (const { brokerIds } of assignments) this.#checkReplicas(brokerIds, BROKER_COUNT)
+      const replicationFactor = this.replicationFactorOf(name)
+      for (const { brokerIds } of assignments) this.#checkReplicas(brokerIds, replicationFactor)
     }
     if (validateOnly) return { ...topic, partitions: totalCount }
-    const placement = assignments === null ? this.#onThisBroker(additional) : assignments.map(({ brokerIds }) => [...brokerIds])
+    const placement = assignments !== null
+      ? assignments.map(({ brokerIds }) => [...brokerIds])
+      : this.#placeMore(name, topic.partitions, additional)
     const updated = await this.#metadata.createPartitions(name, placement)
     await this.#replicas.ensurePartitions(updated, this.effectiveConfig(name))
     this.#logger.info('added partitions', { topic: name, partitions: totalCount })
     return updated
+  }
+
+  /** Places `count` new partitions of `name` after its first `existing`, at the topic's replication factor. */
+  #placeMore(name: string, existing: number, count: number): number[][] {
+    const replicationFactor = this.replicationFactorOf(name)
+    const brokers = this.#cluster.brokers()
+    if (replicationFactor > brokers.length) {
+      throw new TopicError('INVALID_REPLICATION_FACTOR', `Topic '${name}' has replication factor ${replicationFactor}, more than the ${brokers.length} available broker(s).`)
+    }
+    return assignReplicas(brokers, count, replicationFactor, { firstPartition: existing })
   }
 
   /** Replaces a topic's overrides and applies the new effective configuration to its partitions. */

@@ -57,7 +57,7 @@ export class BrokerRegistry {
   readonly nodeId: number
   readonly sessionTimeoutMs: number
   readonly #connection: EtcdConnection
-  readonly #options: BrokerRegistryOptions
+  #options: BrokerRegistryOptions
   readonly #view: WatchedRange
   readonly #brokersPrefix: string
   readonly #ourIncarnations = new Set<string>()
@@ -76,6 +76,11 @@ export class BrokerRegistry {
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS
     this.#brokersPrefix = connection.key('brokers') + '/'
     this.#view = new WatchedRange(connection, { prefix: this.#brokersPrefix })
+  }
+
+  /** The endpoints the next registration carries (a broker knows its bound ports only after listening). */
+  setEndpoints(endpoints: readonly BrokerEndpoint[]): void {
+    this.#options = { ...this.#options, endpoints }
   }
 
   /** Reads the live brokers and starts watching them (no registration yet). */

@@ -183,6 +183,29 @@ export class ClusterMetadataStore {
     return { status: 'ok', value: { ...record, modRevision: result.revision }, revision: result.revision }
   }
 
+  /**
+   * Adds partitions to a topic still at its `modRevision`: the longer assignment and the first
+   * state of each new partition, in one transaction (CreatePartitions never adds more than the
+   * transaction limit allows at once: the caller checks the count).
+   */
+  async addPartitions(guard: Compare, current: TopicView, added: readonly (readonly number[])[]): Promise<WriteResult<TopicView>> {
+    const record: TopicRecord = { ...current, assignment: [...current.assignment, ...added] }
+    const key = this.#connection.key('topics', current.name)
+    const first = current.assignment.length
+    const puts: TxnOp[] = added.map((replicas, i) => ({
+      op: 'put',
+      key: this.#connection.key('partitions', current.topicId, first + i),
+      value: encodePartition(initialPartitionState(replicas)),
+    }))
+    const result = await this.#connection.txn(
+      [guard, { key, target: 'mod', result: '=', value: current.modRevision }],
+      [...puts, { op: 'put', key, value: encodeTopic(record) }],
+      [{ op: 'get', key: guard.key }, { op: 'get', key }],
+    )
+    if (!result.succeeded) return this.#failure(guard, result.reads, (kv) => this.#topicView(current.name, kv))
+    return { status: 'ok', value: { ...record, modRevision: result.revision }, revision: result.revision }
+  }
+
   /** Deletes a topic and every partition state of it in one transaction. */
   async deleteTopic(guard: Compare, current: TopicView): Promise<WriteResult<TopicView>> {
     const key = this.#connection.key('topics', current.name)

@@ -13,6 +13,10 @@
  * returns undefined for a malformed record instead of throwing into a watch callback.
  */
 
+import type { PartitionState } from '../metadata/metadata-store.js'
+
+export type { PartitionState }
+
 export interface TopicRecord {
   readonly name: string
   readonly topicId: string
@@ -20,17 +24,6 @@ export interface TopicRecord {
   readonly assignment: readonly (readonly number[])[]
   /** Topic config overrides (Kafka property names). */
   readonly configs: Readonly<Record<string, string>>
-}
-
-export interface PartitionState {
-  /** Node id of the leader, or -1 when the partition is offline. */
-  readonly leader: number
-  /** Bumped by the controller at every leader change (KIP-101/279). */
-  readonly leaderEpoch: number
-  /** Bumped at every change of this record (ISR changes included; KIP-497). */
-  readonly partitionEpoch: number
-  readonly isr: readonly number[]
-  readonly replicas: readonly number[]
 }
 
 /** The first state of a new partition: the preferred replica leads, every replica is in sync. */

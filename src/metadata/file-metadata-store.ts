@@ -16,7 +16,8 @@ import { ErrorCodes, SamsaError } from '../common/errors.js'
 import { type TopicConfig, parseTopicOverrides } from '../common/config/topic-config.js'
 import { randomUuid } from '../common/uuid.js'
 import { type MetadataStore, type PartitionState, TopicError, type TopicMetadata } from './metadata-store.js'
-import { collisionKey, isInternalTopic, topicNameProblem } from './topic-name.js'
+import { collisionKey, isInternalTopic } from './topic-name.js'
+import { checkNewTopicName, checkPartitionCount, validateOverrides } from './topic-validation.js'
 
 interface StoreFile {
   version: 1
@@ -76,13 +77,7 @@ class TopicTable {
 
   /** Throws the TopicError a new topic of this name meets here: illegal, existing or colliding. */
   checkNewName(name: string): void {
-    const problem = topicNameProblem(name)
-    if (problem !== undefined) throw new TopicError('INVALID_TOPIC_EXCEPTION', problem)
-    if (this.byName.has(name)) throw new TopicError('TOPIC_ALREADY_EXISTS', `Topic '${name}' already exists.`)
-    const colliding = this.byCollisionKey.get(collisionKey(name))
-    if (colliding !== undefined) {
-      throw new TopicError('INVALID_TOPIC_EXCEPTION', `Topic '${name}' collides with existing topic '${colliding}' ('.' and '_' are interchangeable in metric names).`)
-    }
+    checkNewTopicName(name, (n) => this.byName.has(n), (key) => this.byCollisionKey.get(key))
   }
 }
 
@@ -157,6 +152,11 @@ export class FileMetadataStore implements MetadataStore {
 
   topics(): IterableIterator<TopicMetadata> {
     return this.#table.byName.values()
+  }
+
+  /** Nothing but this broker changes the file, so there is nothing to report. */
+  onChange(): () => void {
+    return () => undefined
   }
 
   partitionState(topicName: string, partition: number): PartitionState | undefined {
@@ -329,18 +329,26 @@ export class FileMetadataStore implements MetadataStore {
   }
 }
 
-function checkPartitionCount(name: string, partitions: number): void {
-  if (!Number.isInteger(partitions) || partitions < 1) {
-    throw new TopicError('INVALID_PARTITIONS', `Topic '${name}' needs at least 1 partition, not ${partitions}.`)
+/**
+ * Marks a log directory as this node's in the cluster `clusterId` (Kafka's meta.properties), or
+ * refuses (SAMSA_CONFIG) one that belongs to another node or another cluster: its logs would be
+ * taken for replicas they are not.
+ */
+export async function claimLogDir(dir: string, nodeId: number, clusterId: string): Promise<void> {
+  await mkdir(dir, { recursive: true })
+  const meta = await readMetaProperties(dir)
+  if (meta === null) {
+    await writeAtomically(dir, 'meta.properties', `version=1\ncluster.id=${clusterId}\nnode.id=${nodeId}\n`)
+    return
   }
-}
-
-/** Throws INVALID_CONFIG naming the first unknown setting or invalid value. */
-function validateOverrides(overrides: Readonly<Record<string, string>>): void {
-  try {
-    parseTopicOverrides(Object.entries(overrides))
-  } catch (error) {
-    throw new TopicError('INVALID_CONFIG', (error as Error).message)
+  if (meta.nodeId !== nodeId) {
+    throw new SamsaError(ErrorCodes.CONFIG, `Log directory ${dir} belongs to node.id ${meta.nodeId} (meta.properties), not ${nodeId}. Start with --node-id ${meta.nodeId} or use another --data-dir.`)
+  }
+  if (meta.clusterId !== clusterId) {
+    throw new SamsaError(
+      ErrorCodes.CONFIG,
+      `Log directory ${dir} belongs to cluster ${meta.clusterId} (meta.properties), but etcd holds cluster ${clusterId}. Use another --data-dir, or point --etcd and etcd.prefix at that cluster.`,
+    )
   }
 }
 

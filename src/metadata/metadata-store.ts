@@ -37,8 +37,19 @@ export interface PartitionState {
   readonly isr: readonly number[]
 }
 
+/** A change to the store's contents, as a store that others also change (etcd) reports it. */
+export type MetadataEvent =
+  | { readonly type: 'topic-created' | 'topic-updated' | 'topic-deleted'; readonly topic: TopicMetadata }
+  | { readonly type: 'partition-changed'; readonly topic: TopicMetadata; readonly partition: number; readonly state: PartitionState }
+
 export interface MetadataStore {
   readonly clusterId: string
+  /**
+   * Tells `listener` about changes made by anyone, in order, after they are visible here. The
+   * single broker's file store changes only through this broker and reports nothing. Returns
+   * the unsubscribe function.
+   */
+  onChange(listener: (events: readonly MetadataEvent[]) => void): () => void
   topic(name: string): TopicMetadata | undefined
   topicById(topicId: string): TopicMetadata | undefined
   topics(): IterableIterator<TopicMetadata>

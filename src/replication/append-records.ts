@@ -79,7 +79,9 @@ export function appendRecords(replicas: ReplicaManager, request: AppendRecordsRe
       }
       const partition = replicas.partition(topic.name, data.index)
       if (partition === undefined) {
-        outcomes.push(refused(KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${topic.name}' has no partition ${data.index}.`))
+        outcomes.push(data.index >= 0 && data.index < known.partitions
+          ? refused(KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER, `This broker does not host ${topic.name}-${data.index}; its leader is ${metadata.partitionState(topic.name, data.index)?.leader ?? -1}.`)
+          : refused(KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${topic.name}' has no partition ${data.index}.`))
         continue
       }
       const records = data.records

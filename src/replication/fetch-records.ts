@@ -90,7 +90,8 @@ function readOnce(replicas: ReplicaManager, request: FetchRecordsRequest, fetchM
       const partition = topic === undefined ? undefined : replicas.partition(topic.name, p.partition)
       if (partition === undefined) {
         failed = true
-        outcomes.push(request.byTopicId && topic === undefined ? UNKNOWN_TOPIC_ID : UNKNOWN_TOPIC_OR_PARTITION)
+        const hostedElsewhere = topic !== undefined && p.partition >= 0 && p.partition < topic.partitions
+        outcomes.push(hostedElsewhere ? NOT_LEADER_OR_FOLLOWER : request.byTopicId && topic === undefined ? UNKNOWN_TOPIC_ID : UNKNOWN_TOPIC_OR_PARTITION)
         continue
       }
       partitions.push(partition)

@@ -80,6 +80,22 @@ export interface PartitionListener {
 
 const alwaysMayLead = (): boolean => true
 
+/**
+ * Sends a leader's proposal to change the ISR to the controller (Kafka's AlterPartition); the
+ * answer arrives as a new state through makeLeader, or not at all when refused.
+ */
+export type IsrProposer = (partition: Partition, proposal: { readonly leaderEpoch: number; readonly partitionEpoch: number; readonly isr: readonly number[] }) => void
+
+/** What a broker in a cluster gives its partitions; a single broker gives nothing. */
+export interface PartitionClusterHooks {
+  /** False once the broker's cluster session may have lapsed (see ReplicaManagerClusterOptions). */
+  readonly mayLead?: () => boolean
+  readonly proposeIsr?: IsrProposer
+}
+
+/** A proposal the controller has not answered within this long is sent again. */
+const ISR_PROPOSAL_RETRY_MS = 5_000
+
 /** What the leader knows of one follower, from the fetches it sends. */
 interface FollowerState {
   /** The follower's log end offset: the offset of its last fetch; -1 until it fetches. */
@@ -112,6 +128,12 @@ export class Partition {
   readonly #followers = new Map<number, FollowerState>()
   /** False while this broker's cluster session may have lapsed: it must not acknowledge anything. */
   readonly #mayLead: () => boolean
+  readonly #proposeIsr: IsrProposer | null
+  /** The ISR this leader proposed and the controller has not answered yet (KIP-497), or null. */
+  #pendingIsr: readonly number[] | null = null
+  #pendingIsrSinceMs = 0
+  /** The log end offset when this broker's current leader epoch began. */
+  #leaderEpochStartOffset = 0
   /** Only while some ISR member lags the leader: appends the high watermark has not passed yet. */
   readonly #pendingCommits: PendingCommit[] = []
   #appendedBytes = 0
@@ -126,7 +148,7 @@ export class Partition {
     producers: ProducerStateManager,
     localBrokerId: number,
     state: PartitionState,
-    mayLead: () => boolean = alwaysMayLead,
+    cluster: PartitionClusterHooks = {},
   ) {
     this.topic = topic
     this.index = index
@@ -136,7 +158,8 @@ export class Partition {
     this.producers = producers
     this.localBrokerId = localBrokerId
     this.#state = state
-    this.#mayLead = mayLead
+    this.#mayLead = cluster.mayLead ?? alwaysMayLead
+    this.#proposeIsr = cluster.proposeIsr ?? null
     // A new partition or a restarted single broker: everything in the log is committed (in a
     // cluster the replication-offset checkpoint will supply the last known high watermark).
     this.#highWatermark = log.logEndOffset
@@ -168,8 +191,13 @@ export class Partition {
     }
     const newEpoch = !this.isLeader || state.leaderEpoch !== this.#state.leaderEpoch
     this.#state = state
-    if (newEpoch) this.#resetFollowers(nowMs)
-    else this.#syncFollowers(nowMs)
+    this.#pendingIsr = null
+    if (newEpoch) {
+      this.#leaderEpochStartOffset = this.logEndOffset
+      this.#resetFollowers(nowMs)
+    } else {
+      this.#syncFollowers(nowMs)
+    }
     this.#maybeIncrementHighWatermark()
     // A smaller ISR may settle waiting acks=all produces even though nothing was committed.
     this.#listener?.onHighWatermark(this, 0)
@@ -212,6 +240,7 @@ export class Partition {
     }
     this.#state = state
     this.#followers.clear()
+    this.#pendingIsr = null
     this.#pendingCommits.length = 0
     this.#listener?.onHighWatermark(this, 0)
   }
@@ -299,8 +328,53 @@ export class Partition {
     follower.logEndOffset = fetchOffset
     follower.lastFetchLeaderLogEndOffset = leaderEnd
     follower.lastFetchTimeMs = nowMs
+    this.#maybeExpandIsr(replicaId, follower, nowMs)
     this.#maybeIncrementHighWatermark()
     return true
+  }
+
+  /**
+   * Proposes dropping ISR members that have not caught up for `maxLagMs`
+   * (replica.lag.time.max.ms), as Kafka's maybeShrinkIsr. The high watermark keeps counting them
+   * until the controller has committed the change, so it never moves on an ISR it may not get.
+   */
+  maybeShrinkIsr(nowMs: number, maxLagMs: number): void {
+    if (!this.#canPropose(nowMs)) return
+    const outOfSync = this.#state.isr.filter((id) => {
+      if (id === this.localBrokerId) return false
+      const follower = this.#followers.get(id)
+      return follower === undefined || nowMs - follower.lastCaughtUpTimeMs > maxLagMs
+    })
+    if (outOfSync.length === 0) return
+    this.#propose(this.#state.isr.filter((id) => !outOfSync.includes(id)), nowMs)
+  }
+
+  /** The ISR members (other than the leader) out of sync for longer than `maxLagMs`, for metrics and tests. */
+  outOfSyncReplicas(nowMs: number, maxLagMs: number): number[] {
+    return this.#state.isr.filter((id) => id !== this.localBrokerId && nowMs - (this.#followers.get(id)?.lastCaughtUpTimeMs ?? 0) > maxLagMs)
+  }
+
+  /**
+   * Proposes adding a follower to the ISR once it has caught up (Kafka's maybeExpandIsr): its log
+   * reaches the high watermark and the start of the current leader epoch. From the proposal on,
+   * the high watermark counts it, so whatever the controller decides, no committed record is
+   * missing from an ISR member.
+   */
+  #maybeExpandIsr(replicaId: number, follower: FollowerState, nowMs: number): void {
+    if (this.#state.isr.includes(replicaId) || !this.#canPropose(nowMs)) return
+    if (follower.logEndOffset < this.#highWatermark || follower.logEndOffset < this.#leaderEpochStartOffset) return
+    this.#propose([...this.#state.isr, replicaId], nowMs)
+  }
+
+  #canPropose(nowMs: number): boolean {
+    if (this.#proposeIsr === null || !this.isLeader || !this.#mayLead()) return false
+    return this.#pendingIsr === null || nowMs - this.#pendingIsrSinceMs > ISR_PROPOSAL_RETRY_MS
+  }
+
+  #propose(isr: readonly number[], nowMs: number): void {
+    this.#pendingIsr = isr
+    this.#pendingIsrSinceMs = nowMs
+    this.#proposeIsr!(this, { leaderEpoch: this.#state.leaderEpoch, partitionEpoch: this.#state.partitionEpoch, isr })
   }
 
   /** A follower's log end offset as the leader last saw it (-1 before its first fetch, or unknown). */
@@ -423,11 +497,9 @@ export class Partition {
    */
   #maybeIncrementHighWatermark(): void {
     let candidate = this.logEndOffset
-    for (const replica of this.#state.isr) {
-      if (replica === this.localBrokerId) continue
-      const follower = this.#followers.get(replica)
-      candidate = Math.min(candidate, follower === undefined ? -1 : follower.logEndOffset)
-    }
+    // The maximal ISR (KIP-497): the committed one plus any member a pending proposal adds.
+    for (const replica of this.#state.isr) candidate = Math.min(candidate, this.#replicaLogEndOffset(replica))
+    if (this.#pendingIsr !== null) for (const replica of this.#pendingIsr) candidate = Math.min(candidate, this.#replicaLogEndOffset(replica))
     if (candidate <= this.#highWatermark) return
     this.#highWatermark = candidate
     const before = this.#committedBytes
@@ -441,6 +513,11 @@ export class Partition {
     // Appends made while the leader was the whole ISR were committed as they were written.
     if (pending.length === 0) this.#committedBytes = this.#appendedBytes
     this.#listener?.onHighWatermark(this, this.#committedBytes - before)
+  }
+
+  #replicaLogEndOffset(replica: number): number {
+    if (replica === this.localBrokerId) return this.logEndOffset
+    return this.#followers.get(replica)?.logEndOffset ?? -1
   }
 
   /** Tracks exactly the current replicas other than this broker, keeping known progress. */

@@ -13,9 +13,10 @@
  * progress from the fetch offsets, which is what moves the partition's high watermark and ISR.
  *
  * Errors per partition follow Kafka: OFFSET_OUT_OF_RANGE with the follower's whole log below the
- * leader's log start restarts the log there; a fencing or leadership error waits for the
- * metadata that the controller publishes (the partition is paused until it is re-added or
- * removed); anything else is retried after replica.fetch.backoff.ms. A broken connection is
+ * leader's log start restarts the log there; FENCED_LEADER_EPOCH (the leader is at a newer epoch)
+ * waits for the metadata that the controller publishes (the partition is paused until it is
+ * re-added or removed); anything else, NOT_LEADER_OR_FOLLOWER from a leader that has not applied
+ * its new state yet included, is retried after replica.fetch.backoff.ms. A broken connection is
  * reopened after the same backoff.
  */
 import type { Logger } from '../common/logger.js'
@@ -244,16 +245,15 @@ export class ReplicaFetcher {
   #onPartitionError(state: PartitionFetchState, errorCode: number): void {
     switch (errorCode) {
       case KafkaErrorCodes.FENCED_LEADER_EPOCH:
-      case KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER:
-      case KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION:
-        // The leader has moved on (or we have): wait for the controller's word.
+        // The leader is at a newer epoch than ours: the controller's word on it is on its way.
         state.awaitingMetadata = true
         break
       case KafkaErrorCodes.OFFSET_OUT_OF_RANGE:
         state.truncating = true
         break
       default:
-        // UNKNOWN_LEADER_EPOCH (the leader has not applied the new state yet) and the rest.
+        // NOT_LEADER_OR_FOLLOWER and UNKNOWN_LEADER_EPOCH mostly mean the leader has not applied
+        // the state we follow yet; they, and the rest, are retried after the backoff.
         state.delayedUntilMs = Date.now() + this.#options.backoffMs
     }
   }

@@ -16,7 +16,8 @@ import type { LogManager, PartitionLog } from '../storage/index.js'
 import { type ProducerSnapshotEntry, ProducerStateManager } from '../storage/producer-state.js'
 import { toLogConfig } from './log-config.js'
 import type { PartitionState } from '../metadata/metadata-store.js'
-import { Partition } from './partition.js'
+import { KafkaErrorCodes } from '../protocol/error-codes.js'
+import { type IsrProposer, Partition, type PartitionClusterHooks } from './partition.js'
 import { Purgatories } from './purgatory/purgatories.js'
 import type { LeaderEndpoint, ReplicaFetcherOptions } from './replica-fetcher.js'
 import { ReplicaFetcherManager } from './replica-fetcher-manager.js'
@@ -30,9 +31,16 @@ export interface ReplicaManagerClusterOptions {
    * expired, so a paused or cut-off leader stops acknowledging writes at once (see Partition).
    */
   readonly mayLead?: () => boolean
+  /** Sends ISR proposals to the controller. */
+  readonly proposeIsr?: IsrProposer
+  /** replica.lag.time.max.ms: how long a follower may lag before the leader proposes to drop it. */
+  readonly replicaLagTimeMaxMs?: number
 }
 
 const alwaysMayLead = (): boolean => true
+
+/** The state of a partition object before the store's state is applied to it. */
+const NO_LEADERSHIP: PartitionState = Object.freeze({ replicas: Object.freeze([]), leader: -1, leaderEpoch: -1, partitionEpoch: -1, isr: Object.freeze([]) })
 
 /** Told that this broker now leads `partition` (`leading`) or no longer does. */
 export type LeadershipListener = (partition: Partition, leading: boolean) => void
@@ -56,6 +64,8 @@ export class ReplicaManager {
   readonly #logs: LogManager
   readonly #logger: Logger
   readonly #topics = new Map<string, Partition[]>()
+  /** Partition creations in progress, by topic and index. */
+  readonly #creating = new Map<string, Promise<void>>()
   /** Where fetches and acks=all produces wait; every partition reports its progress here. */
   readonly purgatories = new Purgatories()
   #expirationTimer: NodeJS.Timeout | null = null
@@ -64,7 +74,9 @@ export class ReplicaManager {
   readonly #fetchers: ReplicaFetcherManager | null
   readonly #leadershipListeners = new Set<LeadershipListener>()
 
-  readonly #mayLead: () => boolean
+  readonly #partitionHooks: PartitionClusterHooks
+  #isrTimer: NodeJS.Timeout | null = null
+  #leaderEndpoint: (brokerId: number) => LeaderEndpoint | undefined = () => undefined
 
   constructor(localBrokerId: number, metadata: MetadataStore, logs: LogManager, logger: Logger, cluster: ReplicaManagerClusterOptions = {}) {
     this.#localBrokerId = localBrokerId
@@ -72,7 +84,16 @@ export class ReplicaManager {
     this.#logs = logs
     this.#logger = logger
     this.#fetchers = cluster.fetcher === undefined ? null : new ReplicaFetcherManager(localBrokerId, cluster.fetcher)
-    this.#mayLead = cluster.mayLead ?? alwaysMayLead
+    this.#partitionHooks = { mayLead: cluster.mayLead ?? alwaysMayLead, ...(cluster.proposeIsr !== undefined && { proposeIsr: cluster.proposeIsr }) }
+    const lagMs = cluster.replicaLagTimeMaxMs
+    if (cluster.proposeIsr !== undefined && lagMs !== undefined) {
+      // Kafka checks every half of replica.lag.time.max.ms, so a lagging follower leaves the ISR
+      // between one and one and a half lag times after it fell behind.
+      this.#isrTimer = setInterval(() => {
+        const now = Date.now()
+        for (const partition of this.allPartitions()) if (partition.isLeader) partition.maybeShrinkIsr(now, lagMs)
+      }, Math.max(100, lagMs / 2)).unref()
+    }
   }
 
   /**
@@ -128,8 +149,10 @@ export class ReplicaManager {
     }
   }
 
-  /** Stops every replica fetcher (shutdown, before the logs close). */
+  /** Stops every replica fetcher and the ISR checks (shutdown, before the logs close). */
   async stopFetchers(): Promise<void> {
+    if (this.#isrTimer !== null) clearInterval(this.#isrTimer)
+    this.#isrTimer = null
     await this.#fetchers?.close()
   }
 
@@ -137,12 +160,25 @@ export class ReplicaManager {
     return this.#topics.get(topic)?.[index]
   }
 
-  partitions(topic: string): readonly Partition[] {
+  /**
+   * The partition when this broker leads it, else the error Kafka answers (Kafka's
+   * getPartitionOrError + leaderLogIfLocal): UNKNOWN_TOPIC_OR_PARTITION for a partition that does
+   * not exist, NOT_LEADER_OR_FOLLOWER for one that is led elsewhere or hosted elsewhere.
+   */
+  leaderPartition(topic: string, index: number): Partition | number {
+    const partition = this.#topics.get(topic)?.[index]
+    if (partition !== undefined) return partition.isLeader ? partition : KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER
+    const known = this.#metadata.topic(topic)
+    return known !== undefined && index >= 0 && index < known.partitions ? KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER : KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION
+  }
+
+  /** The hosted partitions of `topic`, by index (in a cluster, with holes for partitions hosted elsewhere). */
+  partitions(topic: string): readonly (Partition | undefined)[] {
     return this.#topics.get(topic) ?? []
   }
 
   *allPartitions(): IterableIterator<Partition> {
-    for (const list of this.#topics.values()) yield* list
+    for (const list of this.#topics.values()) for (const partition of list) if (partition !== undefined) yield partition
   }
 
   get metadata(): MetadataStore {
@@ -150,33 +186,53 @@ export class ReplicaManager {
   }
 
   /**
-   * Makes sure partitions 0..topic.partitions-1 exist locally (creating missing logs) with
-   * `config`. Used at start for every known topic, on topic creation and on CreatePartitions.
+   * Makes sure every partition of `topic` placed on this broker exists locally (creating missing
+   * logs) with `config`, in the state the metadata store gives. Used at start for every known
+   * topic, on topic creation, on CreatePartitions and, in a cluster, whenever a topic appears.
+   * Partitions placed elsewhere are not hosted here (partition() gives undefined for them).
    */
   async ensurePartitions(topic: TopicMetadata, config: TopicConfig): Promise<readonly Partition[]> {
     const list = this.#topics.get(topic.name) ?? []
     this.#topics.set(topic.name, list)
     const missing: Array<Promise<void>> = []
-    for (let index = list.length; index < topic.partitions; index++) {
-      missing.push(
-        (async () => {
+    for (let index = 0; index < topic.partitions; index++) {
+      if (list[index] !== undefined) continue
+      const state = this.#metadata.partitionState(topic.name, index)
+      if (state === undefined) throw new Error(`ensurePartitions: the metadata store has no state for ${topic.name}-${index}`)
+      if (!state.replicas.includes(this.#localBrokerId)) continue
+      // Two callers (a request and the metadata publisher) may ask at once: one creation each.
+      const key = `${topic.name}\u0000${index}`
+      let creation = this.#creating.get(key)
+      if (creation === undefined) {
+        creation = (async () => {
           const log = this.#logs.get(topic.name, index) ?? (await this.#logs.create(topic.name, index, toLogConfig(config)))
           const producers = await this.#loadProducerState(log)
-          const state = this.#metadata.partitionState(topic.name, index)
-          if (state === undefined) throw new Error(`ensurePartitions: the metadata store has no state for ${topic.name}-${index}`)
-          const partition = new Partition(topic.name, index, topic.topicId, log, config, producers, this.#localBrokerId, state, this.#mayLead)
+          // The partition starts as a follower of nobody until its state is applied below.
+          const partition = new Partition(topic.name, index, topic.topicId, log, config, producers, this.#localBrokerId, NO_LEADERSHIP, this.#partitionHooks)
           partition.setListener(this.purgatories)
           list[index] = partition
-        })(),
-      )
+          this.applyPartitionState(partition, this.#metadata.partitionState(topic.name, index) ?? state, this.#leaderEndpoint)
+        })().finally(() => this.#creating.delete(key))
+        this.#creating.set(key, creation)
+      }
+      missing.push(creation)
     }
     await Promise.all(missing)
     return list
   }
 
+  /**
+   * Where each leader broker can be reached, for followers (the cluster's broker registry); on a
+   * single broker nothing is ever followed.
+   */
+  setLeaderEndpoints(lookup: (brokerId: number) => LeaderEndpoint | undefined): void {
+    this.#leaderEndpoint = lookup
+  }
+
   /** Applies a topic's new effective configuration to its partitions and logs. */
   updateConfig(topicName: string, config: TopicConfig): void {
     for (const partition of this.partitions(topicName)) {
+      if (partition === undefined) continue
       partition.config = config
       partition.log.updateConfig(toLogConfig(config))
     }

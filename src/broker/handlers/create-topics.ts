@@ -57,7 +57,7 @@ export function createTopicsHandler(broker: BrokerContext) {
         errorCode: KafkaErrorCodes.NONE,
         errorMessage: null,
         numPartitions: created.partitions,
-        replicationFactor: broker.topics.replicationFactor,
+        replicationFactor: validateOnly ? plannedReplicationFactor(topic.replicationFactor, topic.assignments, broker.config.get('default.replication.factor')) : broker.topics.replicationFactorOf(topic.name),
         // Only v5+ responses carry the configs; older ones would drop them unread.
         configs: version < 5
           ? []
@@ -106,4 +106,10 @@ function toCreatedConfig(config: ConfigDescription): NonNullable<TopicResult['co
     configSource: config.source,
     isSensitive: config.sensitive,
   }
+}
+
+/** The replication factor a validate-only creation would have had. */
+function plannedReplicationFactor(asked: number, assignments: ReadonlyArray<{ readonly brokerIds: readonly number[] }>, defaultFactor: number): number {
+  if (assignments.length > 0) return assignments[0]!.brokerIds.length
+  return asked === -1 ? defaultFactor : asked
 }

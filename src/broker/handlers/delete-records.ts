@@ -30,8 +30,9 @@ function answer(partitionIndex: number, errorCode: number, lowWatermark = -1): P
 export function deleteRecordsHandler(broker: BrokerContext) {
   const deleteBefore = (topicName: string, partitionIndex: number, requested: bigint): PartitionResponse => {
     const topic = broker.metadata.topic(topicName)
-    const partition = topic === undefined ? undefined : broker.replicas.partition(topicName, partitionIndex)
-    if (topic === undefined || partition === undefined) return answer(partitionIndex, KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION)
+    const partition = broker.replicas.leaderPartition(topicName, partitionIndex)
+    if (topic === undefined) return answer(partitionIndex, KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION)
+    if (typeof partition === 'number') return answer(partitionIndex, partition)
     if (topic.internal) return answer(partitionIndex, KafkaErrorCodes.INVALID_TOPIC_EXCEPTION)
     if (!partition.config['cleanup.policy'].includes('delete')) return answer(partitionIndex, KafkaErrorCodes.POLICY_VIOLATION)
     const highWatermark = partition.highWatermark

@@ -99,8 +99,8 @@ export function listOffsetsHandler(broker: BrokerContext) {
         topics: request.topics.map((topic) => ({
           name: topic.name,
           partitions: topic.partitions.map((p) => {
-            const partition = broker.replicas.partition(topic.name, p.partitionIndex)
-            if (partition === undefined) return answer(p.partitionIndex, KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION)
+            const partition = broker.replicas.leaderPartition(topic.name, p.partitionIndex)
+            if (typeof partition === 'number') return answer(p.partitionIndex, partition)
             if (p.currentLeaderEpoch !== -1 && p.currentLeaderEpoch !== partition.leaderEpoch) {
               return answer(p.partitionIndex, p.currentLeaderEpoch < partition.leaderEpoch ? KafkaErrorCodes.FENCED_LEADER_EPOCH : KafkaErrorCodes.UNKNOWN_LEADER_EPOCH)
             }

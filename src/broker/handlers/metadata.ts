@@ -56,17 +56,27 @@ export function metadataHandler(broker: BrokerContext) {
     name: topic.name,
     topicId: topic.topicId,
     isInternal: topic.internal,
-    partitions: broker.replicas.partitions(topic.name).map(({ index, state }) => ({
-      errorCode: state.leader === -1 ? KafkaErrorCodes.LEADER_NOT_AVAILABLE : KafkaErrorCodes.NONE,
-      partitionIndex: index,
-      leaderId: state.leader,
-      leaderEpoch: state.leaderEpoch,
-      replicaNodes: [...state.replicas],
-      isrNodes: [...state.isr],
-      offlineReplicas: [],
-    })),
+    partitions: partitionsOf(topic),
     topicAuthorizedOperations: includeOperations ? ALL_TOPIC_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
   })
+  /** Every partition as the metadata store has it, hosted here or not; replicas on dead brokers are offline. */
+  const partitionsOf = (topic: TopicMetadata): TopicEntry['partitions'] => {
+    const partitions: TopicEntry['partitions'] = []
+    for (let index = 0; index < topic.partitions; index++) {
+      const state = broker.metadata.partitionState(topic.name, index)
+      if (state === undefined) continue
+      partitions.push({
+        errorCode: state.leader === -1 ? KafkaErrorCodes.LEADER_NOT_AVAILABLE : KafkaErrorCodes.NONE,
+        partitionIndex: index,
+        leaderId: state.leader,
+        leaderEpoch: state.leaderEpoch,
+        replicaNodes: [...state.replicas],
+        isrNodes: [...state.isr],
+        offlineReplicas: state.replicas.filter((id) => broker.cluster.broker(id) === undefined),
+      })
+    }
+    return partitions
+  }
   const failed = (name: string | null, topicId: string, errorCode: number): TopicEntry => ({
     errorCode,
     name,

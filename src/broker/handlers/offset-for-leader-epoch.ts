@@ -57,8 +57,8 @@ export function offsetForLeaderEpochHandler(broker: BrokerContext) {
         topics: request.topics.map((topic) => ({
           topic: topic.topic,
           partitions: topic.partitions.map((p) => {
-            const partition = broker.replicas.partition(topic.topic, p.partition)
-            if (partition === undefined) return answer(p.partition, KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION)
+            const partition = broker.replicas.leaderPartition(topic.topic, p.partition)
+            if (typeof partition === 'number') return answer(p.partition, partition)
             if (p.currentLeaderEpoch !== -1 && p.currentLeaderEpoch !== partition.leaderEpoch) {
               return answer(
                 p.partition,

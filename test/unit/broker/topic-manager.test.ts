@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { BrokerConfig } from '../../../src/common/config/broker-config.js'
 import { createLogger } from '../../../src/common/logger.js'
+import { soleBrokerView } from '../../../src/broker/cluster-view.js'
 import { TopicManager } from '../../../src/broker/topic-manager.js'
 import { FileMetadataStore } from '../../../src/metadata/file-metadata-store.js'
 import { TopicError } from '../../../src/metadata/metadata-store.js'
@@ -23,7 +24,7 @@ async function topicManager(settings: string[] = []): Promise<{ topics: TopicMan
   const logs = await LogManager.open(dir)
   opened.push(logs)
   const replicas = new ReplicaManager(config.nodeId, metadata, logs, logger)
-  const topics = new TopicManager(config, metadata, replicas, logs, logger)
+  const topics = new TopicManager(config, metadata, replicas, logs, logger, soleBrokerView(config.nodeId, null, () => config.advertisedListeners()))
   await topics.load()
   return { topics, replicas, dir }
 }
@@ -43,7 +44,7 @@ describe('TopicManager.createTopic', () => {
     const { topics, replicas, dir } = await topicManager(['num.partitions=3'])
     const topic = await topics.createTopic('orders', { partitions: -1, replicationFactor: -1 })
     expect(topic.partitions).toBe(3)
-    expect(replicas.partitions('orders').map((p) => p.index)).toEqual([0, 1, 2])
+    expect(replicas.partitions('orders').map((p) => p!.index)).toEqual([0, 1, 2])
     expect(readdirSync(dir).filter((name) => name.startsWith('orders-')).sort()).toEqual(['orders-0', 'orders-1', 'orders-2'])
   })
 
@@ -108,7 +109,7 @@ describe('TopicManager.alterTopicConfigs', () => {
     const { topics, replicas } = await topicManager()
     await topics.createTopic('live', { partitions: 2, replicationFactor: 1 })
     await topics.setTopicConfigs('live', { 'max.message.bytes': '2048', 'retention.ms': '60000' })
-    expect(replicas.partitions('live').map((p) => [p.config['max.message.bytes'], p.config['retention.ms']])).toEqual([
+    expect(replicas.partitions('live').map((p) => [p!.config['max.message.bytes'], p!.config['retention.ms']])).toEqual([
       [2048, 60000],
       [2048, 60000],
     ])

@@ -10,6 +10,7 @@ import type { JoinGroupParams, JoinGroupResult, SyncGroupResult } from '../../..
 import { GroupCoordinator, type GroupCoordinatorConfig } from '../../../src/group/group-coordinator.js'
 import { encodeSubscription } from '../../../src/protocol/messages/consumer-protocol.js'
 import { FileMetadataStore } from '../../../src/metadata/file-metadata-store.js'
+import type { Partition } from '../../../src/replication/partition.js'
 import { ReplicaManager } from '../../../src/replication/replica-manager.js'
 import { LogManager } from '../../../src/storage/index.js'
 
@@ -47,7 +48,7 @@ export async function openCoordinator(dir: string, config: Partial<GroupCoordina
   const coordinator = await GroupCoordinator.start({
     config: { ...defaultConfig, ...config },
     logger,
-    offsetsTopicPartitions: async () => replicas.partitions(OFFSETS_TOPIC),
+    offsetsTopicPartitions: async () => replicas.partitions(OFFSETS_TOPIC) as readonly Partition[],
   })
   return {
     coordinator,

@@ -1,0 +1,249 @@
+/**
+ * The controller's duties, run by whichever broker holds the controller election (Kafka's
+ * KafkaController / QuorumController, with etcd in place of ZooKeeper or the metadata quorum):
+ *
+ * - Broker failure: when a broker's registration goes (its lease expired: death, pause,
+ *   isolation), every partition it led gets a new leader from the ISR and it leaves every ISR
+ *   (partition-elections.ts has the rules). A returning broker changes nothing at once: it catches
+ *   up and its leaders propose it back into the ISR.
+ * - New topics: a partition whose first leader is not live gets one the same way.
+ * - ISR proposals from leaders (AlterPartition), checked against the leader and partition epochs.
+ * - Controlled shutdown: a broker that asks has its leaderships moved to other ISR members first.
+ * - Preferred-leader election every leader.imbalance.check.interval.seconds when
+ *   auto.leader.rebalance.enable, and on demand (ElectLeaders).
+ *
+ * Every write is guarded by the election (a deposed controller's write fails) and by the
+ * partition key's revision (a decision made on a stale view is made again on the fresh one).
+ * Decisions run one at a time, in the order their causes arrived.
+ */
+import type { Logger } from '../common/logger.js'
+import type { PartitionState } from '../metadata/metadata-store.js'
+import type { BrokerRegistry } from './broker-registry.js'
+import type { ClusterMetadataStore, PartitionView, TopicView } from './cluster-metadata-store.js'
+import type { ControllerElection } from './controller-election.js'
+import { type ControllerRequest, ControllerRequests } from './controller-requests.js'
+import type { EtcdConnection } from './etcd-connection.js'
+import { applyIsrProposal, electPreferredLeader, moveLeadershipOff, onBrokersChanged } from './partition-elections.js'
+import { WatchedRange } from './watched-range.js'
+
+export interface ControllerOptions {
+  readonly connection: EtcdConnection
+  readonly store: ClusterMetadataStore
+  readonly registry: BrokerRegistry
+  readonly election: ControllerElection
+  /** The broker's unclean.leader.election.enable; a topic's override wins. */
+  readonly uncleanLeaderElection: boolean
+  readonly autoLeaderRebalance: boolean
+  readonly leaderImbalanceCheckIntervalMs: number
+  readonly logger: Logger
+}
+
+/** What one decision wants written. */
+interface StateChange {
+  readonly topic: TopicView
+  readonly view: PartitionView
+  readonly state: PartitionState
+  readonly why: string
+}
+
+export class Controller {
+  readonly #options: ControllerOptions
+  readonly #logger: Logger
+  readonly #requests: ControllerRequests
+  readonly #requestView: WatchedRange
+  readonly #unsubscribe: Array<() => void> = []
+  /** Brokers that asked for a controlled shutdown: not live for elections. */
+  readonly #shuttingDown = new Set<number>()
+  #active = false
+  #queue: Promise<void> = Promise.resolve()
+  #rebalanceTimer: NodeJS.Timeout | null = null
+
+  constructor(options: ControllerOptions) {
+    this.#options = options
+    this.#logger = options.logger
+    this.#requests = new ControllerRequests(options.connection)
+    this.#requestView = new WatchedRange(options.connection, { prefix: this.#requests.prefix })
+  }
+
+  /** Follows the election: takes up the duties when elected, drops them when not. */
+  async start(): Promise<void> {
+    await this.#requestView.start()
+    this.#unsubscribe.push(
+      this.#options.election.onElected((epoch) => this.#activate(epoch)),
+      this.#options.election.onResigned((reason) => this.#deactivate(reason)),
+      this.#options.registry.onBrokerChange(() => this.#enqueue('brokers changed', () => this.#reconcileAll())),
+      this.#options.store.onChange((changes) => {
+        if (changes.some((c) => c.type === 'topic-created')) this.#enqueue('topic created', () => this.#reconcileAll())
+      }),
+      this.#requestView.onChange(() => this.#enqueue('requests', () => this.#handleRequests())),
+    )
+    if (this.#options.election.isController()) this.#activate(this.#options.election.epoch!)
+  }
+
+  get isActive(): boolean {
+    return this.#active
+  }
+
+  /** Preferred-leader election for the given partitions, or all (ElectLeaders, kafka-leader-election). */
+  electPreferredLeaders(partitions?: ReadonlyArray<{ readonly topic: string; readonly partition: number }>): Promise<number> {
+    return this.#enqueue('preferred leader election', () => this.#electPreferred(partitions))
+  }
+
+  async close(): Promise<void> {
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe()
+    this.#deactivate('resigned')
+    this.#requestView.close()
+    await this.#queue
+  }
+
+  #activate(epoch: number): void {
+    if (this.#active) return
+    this.#active = true
+    this.#logger.info('became the controller', { epoch })
+    this.#enqueue('elected', async () => {
+      await this.#handleRequests()
+      await this.#reconcileAll()
+    })
+    if (this.#options.autoLeaderRebalance) {
+      this.#rebalanceTimer = setInterval(() => void this.electPreferredLeaders(), this.#options.leaderImbalanceCheckIntervalMs).unref()
+    }
+  }
+
+  #deactivate(reason: string): void {
+    if (!this.#active) return
+    this.#active = false
+    if (this.#rebalanceTimer !== null) clearInterval(this.#rebalanceTimer)
+    this.#rebalanceTimer = null
+    this.#logger.info('no longer the controller', { reason })
+  }
+
+  /** Runs `work` after everything queued before it, while this broker is the controller. */
+  #enqueue<T>(what: string, work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(async () => {
+      if (!this.#active) return undefined as T
+      try {
+        return await work()
+      } catch (error) {
+        this.#logger.error('controller work failed; it is retried on the next change', { what, error })
+        return undefined as T
+      }
+    })
+    this.#queue = run.then(() => undefined)
+    return run
+  }
+
+  #live(): Set<number> {
+    const live = new Set<number>()
+    for (const broker of this.#options.registry.liveBrokers()) if (!this.#shuttingDown.has(broker.nodeId)) live.add(broker.nodeId)
+    return live
+  }
+
+  /** Every partition against the live brokers: leaders replaced, dead brokers out of ISRs. */
+  async #reconcileAll(): Promise<void> {
+    const live = this.#live()
+    const changes: StateChange[] = []
+    for (const topic of this.#options.store.topics()) {
+      const unclean = topic.configs['unclean.leader.election.enable'] === undefined
+        ? this.#options.uncleanLeaderElection
+        : topic.configs['unclean.leader.election.enable'] === 'true'
+      for (const view of this.#options.store.partitions(topic.topicId)) {
+        const election = onBrokersChanged(view, { live, uncleanLeaderElection: unclean })
+        if (election === null) continue
+        if (election.unclean) {
+          this.#logger.warn('unclean leader election: records the old ISR had may be lost', { topic: topic.name, partition: view.partition, leader: election.state.leader })
+        }
+        changes.push({ topic, view, state: election.state, why: 'brokers changed' })
+      }
+    }
+    await this.#writeAll(changes)
+  }
+
+  async #handleRequests(): Promise<void> {
+    const shutdownRequests = new Set<number>()
+    const changes: StateChange[] = []
+    const handled: ControllerRequest[] = []
+    for (const kv of this.#requestView.values()) {
+      const request = this.#requests.parse(kv)
+      if (request === undefined) continue
+      if (request.kind === 'controlled-shutdown') {
+        shutdownRequests.add(request.brokerId)
+        continue
+      }
+      handled.push(request)
+      const topic = this.#options.store.topicById(request.topicId)
+      const view = this.#options.store.partition(request.topicId, request.partition)
+      if (topic === undefined || view === undefined) continue
+      const outcome = applyIsrProposal(view, request.proposal, this.#live())
+      if ('refused' in outcome) {
+        this.#logger.info('refused an ISR change', { topic: topic.name, partition: request.partition, from: request.proposal.brokerId, why: outcome.refused })
+        continue
+      }
+      changes.push({ topic, view, state: outcome.state, why: `ISR change proposed by broker ${request.proposal.brokerId}` })
+    }
+    // Brokers that asked to shut down (and still live) hand over their leaderships.
+    for (const id of this.#shuttingDown) if (!shutdownRequests.has(id)) this.#shuttingDown.delete(id)
+    const newlyShuttingDown = [...shutdownRequests].filter((id) => !this.#shuttingDown.has(id))
+    for (const id of newlyShuttingDown) this.#shuttingDown.add(id)
+    await this.#writeAll(changes)
+    for (const request of handled) await this.#requests.done(request.kv)
+    if (newlyShuttingDown.length > 0) await this.#moveLeadershipsOff(newlyShuttingDown)
+  }
+
+  async #moveLeadershipsOff(brokers: readonly number[]): Promise<void> {
+    const live = this.#live()
+    const changes: StateChange[] = []
+    for (const topic of this.#options.store.topics()) {
+      for (const view of this.#options.store.partitions(topic.topicId)) {
+        for (const broker of brokers) {
+          const state = moveLeadershipOff(view, broker, live)
+          if (state !== null) changes.push({ topic, view, state, why: `controlled shutdown of broker ${broker}` })
+        }
+      }
+    }
+    this.#logger.info('moving leaderships off brokers that are shutting down', { brokers, partitions: changes.length })
+    await this.#writeAll(changes)
+  }
+
+  async #electPreferred(partitions?: ReadonlyArray<{ readonly topic: string; readonly partition: number }>): Promise<number> {
+    const live = this.#live()
+    const changes: StateChange[] = []
+    const wanted = partitions === undefined ? undefined : new Set(partitions.map((p) => `${p.topic}\u0000${p.partition}`))
+    for (const topic of this.#options.store.topics()) {
+      for (const view of this.#options.store.partitions(topic.topicId)) {
+        if (wanted !== undefined && !wanted.has(`${topic.name}\u0000${view.partition}`)) continue
+        const state = electPreferredLeader(view, live)
+        if (state !== null) changes.push({ topic, view, state, why: 'preferred leader election' })
+      }
+    }
+    await this.#writeAll(changes)
+    return changes.length
+  }
+
+  /** Writes each change; one that lost a race is decided again by the next reconcile. */
+  async #writeAll(changes: readonly StateChange[]): Promise<void> {
+    let stale = 0
+    for (const change of changes) {
+      if (!this.#active) return
+      const guard = this.#options.election.guard()
+      const result = await this.#options.store.updatePartition(guard, change.view.topicId, change.view.partition, change.state, change.view.modRevision)
+      if (result.status === 'fenced') {
+        this.#deactivate('deposed')
+        return
+      }
+      if (result.status === 'stale') {
+        stale++
+        continue
+      }
+      this.#logger.info('partition state changed', {
+        topic: change.topic.name,
+        partition: change.view.partition,
+        leader: change.state.leader,
+        leaderEpoch: change.state.leaderEpoch,
+        isr: change.state.isr,
+        why: change.why,
+      })
+    }
+    // Someone else wrote meanwhile (rare: only this controller writes states): look again.
+    if (stale > 0) void this.#enqueue('stale writes', () => this.#reconcileAll())
+  }
+}
