@@ -36,6 +36,8 @@ sudo apt-get install etcd-server).
 `
 
 const HOST = '127.0.0.1'
+/** Signals this close to the first are the same Ctrl-C delivered twice (see onSignal). */
+const DUPLICATE_SIGNAL_MS = 1000
 
 interface UpOptions {
   readonly brokers: number
@@ -58,13 +60,18 @@ export async function run(argv: string[]): Promise<void> {
   const cluster = new LocalCluster()
   // A supervisor that dies of an error must not leave its children running.
   const killAll = (): void => cluster.killAll()
-  let signals = 0
+  let firstSignalAt: number | undefined
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (++signals > 1) {
-      process.stderr.write(`samsa cluster: second ${signal}: killing every process without a clean shutdown\n`)
-      process.exit(130)
+    if (firstSignalAt === undefined) {
+      firstSignalAt = Date.now()
+      void cluster.stop(`${signal} received`)
+      return
     }
-    void cluster.stop(`${signal} received`)
+    // Under `npm run cluster` one Ctrl-C arrives twice: from the terminal and forwarded by npm.
+    // Only a signal well after the first is someone insisting.
+    if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return
+    process.stderr.write(`samsa cluster: second ${signal}: killing every process without a clean shutdown\n`)
+    process.exit(130)
   }
   process.once('exit', killAll)
   process.on('SIGINT', onSignal)
