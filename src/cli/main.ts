@@ -13,6 +13,7 @@ interface Command {
 
 const commands: Record<string, Command> = {
   start: { summary: 'run a broker', load: () => import('./start.js') },
+  cluster: { summary: 'run a local cluster (up) or describe brokers, controller and unhealthy partitions', load: () => import('./cluster.js') },
   group: { summary: 'list, describe (with lag), reset offsets of, and delete consumer groups', load: () => import('./group.js') },
   topic: { summary: 'create, list, describe, delete topics and change their settings', load: () => import('./topic.js') },
   produce: { summary: 'produce records from stdin, one per line', load: () => import('./produce.js') },

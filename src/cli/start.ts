@@ -20,6 +20,9 @@ Options:
   --host <host>          listen on this address (default 127.0.0.1)
   --data-dir <dir>       log directory (log.dirs; default ./data)
   --node-id <id>         this broker's id (node.id; default 1)
+  --etcd <urls>          join the cluster coordinated by this etcd (etcd.endpoints;
+                         comma-separated, e.g. http://127.0.0.1:2379); without it the
+                         broker is a cluster of one
   --log-level <level>    debug, info, warn, error or silent (default info)
   -h, --help             show this help
 
@@ -37,6 +40,7 @@ export async function run(argv: string[]): Promise<void> {
       host: { type: 'string' },
       'data-dir': { type: 'string' },
       'node-id': { type: 'string' },
+      etcd: { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -59,6 +63,7 @@ export async function run(argv: string[]): Promise<void> {
     ...(options.host !== undefined && { host: options.host }),
     ...(options['data-dir'] !== undefined && { dataDir: options['data-dir'] }),
     ...(options['node-id'] !== undefined && { nodeId: options['node-id'] }),
+    ...(options.etcd !== undefined && { etcd: options.etcd }),
     env: process.env,
   })
   const logger = createLogger('samsa', level)

@@ -2,10 +2,10 @@
  * `samsa topic create|list|describe|delete|alter-config`, in the style of kafka-topics.sh and
  * `rpk topic`: the admin APIs through Samsa's client, so it works against any Kafka-compatible
  * broker. `describe` prints kafka-topics' layout: a topic line with its overrides, then one line
- * per partition with leader, replicas and ISR.
+ * per partition with leader, replicas and ISR (and offline replicas when a broker is down).
  */
 import { Admin, type TopicDescription } from '../client/admin.js'
-import { DEFAULT_BOOTSTRAP } from '../client/cluster.js'
+import { DEFAULT_BOOTSTRAP, type PartitionInfo } from '../client/cluster.js'
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 import { integer } from './produce.js'
 import { parseCommandArgs, usageError } from './usage-error.js'
@@ -15,7 +15,8 @@ const help = `Usage: samsa topic <action> [options]
 Actions:
   create <name> [--partitions <n>] [--replication-factor <n>] [--config <key=value>]... [--if-not-exists]
   list [--include-internal]
-  describe [<name>...]                   partitions (leader, replicas, ISR) and overridden settings
+  describe [<name>...]                   partitions (leader, replicas, ISR, offline replicas) and
+                                         overridden settings
   delete <name> [--if-exists]
   alter-config <name> [--set <key=value>]... [--delete <key>]...
 
@@ -136,9 +137,16 @@ export function formatDescriptions(topics: readonly TopicDescription[]): string 
             .map((c) => `${c.name}=${c.isSensitive ? '[hidden]' : (c.value ?? '')}`)
             .join(',')
     out += `Topic: ${topic.name}\tTopicId: ${topic.topicId}\tPartitionCount: ${partitions.length}\tReplicationFactor: ${replication}\tConfigs: ${configs}\n`
-    for (const p of partitions) {
-      out += `\tTopic: ${topic.name}\tPartition: ${p.partition}\tLeader: ${p.leader < 0 ? 'none' : p.leader}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}\n`
-    }
+    for (const p of partitions) out += `${partitionLine(topic.name, p)}\n`
   }
   return out
+}
+
+/**
+ * One partition in kafka-topics.sh --describe's layout. `Offline:` (replicas on brokers that are
+ * not live) is Samsa's addition, shown only when there are some, so healthy output matches Kafka's.
+ */
+export function partitionLine(topic: string, p: PartitionInfo): string {
+  const offline = p.offlineReplicas.length > 0 ? `\tOffline: ${p.offlineReplicas.join(',')}` : ''
+  return `\tTopic: ${topic}\tPartition: ${p.partition}\tLeader: ${p.leader < 0 ? 'none' : p.leader}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}${offline}`
 }

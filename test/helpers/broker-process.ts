@@ -25,9 +25,17 @@ export interface BrokerOptions {
   /** Fixed port; 0 (a free port) by default. A restart reuses the previous port. */
   readonly port?: number
   readonly env?: Readonly<Record<string, string>>
+  /** etcd client URLs (`--etcd`): the broker joins that cluster. None: a cluster of one. */
+  readonly etcd?: string | readonly string[]
+  /** `--node-id`; 1 by default, as in the broker. */
+  readonly nodeId?: number
+  /** How long to wait for the ready line; 30 s by default (a cluster member registers in etcd first). */
+  readonly readyTimeoutMs?: number
 }
 
 export interface BrokerProcess {
+  /** The node id the ready line announced. */
+  readonly nodeId: number
   readonly host: string
   readonly port: number
   /** `host:port`, for kcat and kafkajs. */
@@ -40,7 +48,7 @@ export interface BrokerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>
   /** SIGKILL: no shutdown work at all. */
   kill(): Promise<void>
-  /** Starts a new broker process on the same data directory and port. */
+  /** Starts a new broker process on the same data directory, port, node id and etcd. */
   restart(options?: Omit<BrokerOptions, 'dataDir' | 'port'>): Promise<BrokerProcess>
 }
 
@@ -83,6 +91,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerPr
   if (options.dataDir === undefined) madeDataDirs.set(dataDir, [])
   const settings = { ...testDefaults, ...Object.fromEntries(Object.entries(options.settings ?? {}).map(([k, v]) => [k, String(v)])) }
   const args = [CLI, 'start', '--port', String(options.port ?? 0), '--data-dir', dataDir]
+  if (options.nodeId !== undefined) args.push('--node-id', String(options.nodeId))
+  if (options.etcd !== undefined) args.push('--etcd', typeof options.etcd === 'string' ? options.etcd : options.etcd.join(','))
   for (const [key, value] of Object.entries(settings)) args.push('--set', `${key}=${value}`)
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -97,14 +107,19 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerPr
     resolve(code)
   }))
 
-  const address = await new Promise<{ host: string; port: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`broker did not become ready within 30 s:\n${output}`)), 30_000)
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000
+  const address = await new Promise<{ nodeId: number; host: string; port: number }>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      // A broker that never became ready is of no use to the caller, who has no handle to stop it.
+      child.kill('SIGKILL')
+      reject(new Error(`broker did not become ready within ${readyTimeoutMs} ms:\n${output}`))
+    }, readyTimeoutMs)
     const onData = (chunk: Buffer): void => {
       output += chunk.toString()
       const match = READY.exec(output)
       if (match !== null) {
         clearTimeout(timer)
-        resolve({ host: match[2]!, port: Number(match[3]) })
+        resolve({ nodeId: Number(match[1]), host: match[2]!, port: Number(match[3]) })
       }
     }
     child.stdout!.on('data', onData)
@@ -116,6 +131,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerPr
   })
 
   const broker: BrokerProcess = {
+    nodeId: address.nodeId,
     host: address.host,
     port: address.port,
     bootstrap: `${address.host}:${address.port}`,
@@ -131,7 +147,14 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerPr
       await exited
     },
     restart(more = {}) {
-      return startBroker({ ...more, settings: { ...options.settings, ...more.settings }, dataDir, port: address.port })
+      return startBroker({
+        ...options,
+        ...more,
+        settings: { ...options.settings, ...more.settings },
+        env: { ...options.env, ...more.env },
+        dataDir,
+        port: address.port,
+      })
     },
   }
   return broker
