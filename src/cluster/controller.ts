@@ -52,6 +52,8 @@ export class Controller {
   readonly #requests: ControllerRequests
   readonly #requestView: WatchedRange
   readonly #unsubscribe: Array<() => void> = []
+  /** Requests decided already (key@modRevision) whose deletion the view has not shown yet. */
+  readonly #decided = new Set<string>()
   /** Brokers that asked for a controlled shutdown: not live for elections. */
   readonly #shuttingDown = new Set<number>()
   #active = false
@@ -169,6 +171,9 @@ export class Controller {
         shutdownRequests.add(request.brokerId)
         continue
       }
+      const id = `${kv.key}@${kv.modRevision}`
+      if (this.#decided.has(id)) continue
+      this.#decided.add(id)
       handled.push(request)
       const topic = this.#options.store.topicById(request.topicId)
       const view = this.#options.store.partition(request.topicId, request.partition)
@@ -185,7 +190,10 @@ export class Controller {
     const newlyShuttingDown = [...shutdownRequests].filter((id) => !this.#shuttingDown.has(id))
     for (const id of newlyShuttingDown) this.#shuttingDown.add(id)
     await this.#writeAll(changes)
-    for (const request of handled) await this.#requests.done(request.kv)
+    for (const request of handled) {
+      await this.#requests.done(request.kv)
+      this.#decided.delete(`${request.kv.key}@${request.kv.modRevision}`)
+    }
     if (newlyShuttingDown.length > 0) await this.#moveLeadershipsOff(newlyShuttingDown)
   }
 
