@@ -99,6 +99,7 @@ export class BrokerServer {
         }
         return replicas.partitions(OFFSETS_TOPIC)
       },
+      replicas,
     })
 
     const bound: Listener[] = []

@@ -92,6 +92,7 @@ export const brokerConfigDefs = {
   'offsets.retention.minutes': intDef(10080, 'how long offsets of an empty group are kept', { min: 1 }),
   'offsets.retention.check.interval.ms': longDef(600000, 'how often expired offsets are removed', { min: 1 }),
   'offset.metadata.max.bytes': intDef(4096, 'largest metadata string of a committed offset', { min: 0 }),
+  'offsets.commit.timeout.ms': intDef(5000, 'how long an offset commit or group write waits for the in-sync replicas of __consumer_offsets before it fails', { min: 1 }),
   'offsets.snapshot.interval.ms': longDef(60000, 'Samsa: how often each changed __consumer_offsets partition writes a coordinator snapshot (start-up replays only the log after it)', { min: 1 }),
   'offsets.snapshot.records': intDef(100000, 'Samsa: records appended to a __consumer_offsets partition that trigger a snapshot before the interval ends', { min: 1 }),
   'group.initial.rebalance.delay.ms': intDef(3000, 'wait for more members before the first rebalance of an empty group', { min: 0 }),
