@@ -118,9 +118,10 @@ describe('GroupCoordinator follows the leadership of __consumer_offsets partitio
     const joins = [join(coordinator, joinParams(syncing)), join(coordinator, joinParams(syncing))]
     // The second member extends the initial delay once: the group forms after two delays.
     await vi.advanceTimersByTimeAsync(6000)
-    const [leader, follower] = await Promise.all(joins)
-    const member = leader!.leader === leader!.memberId ? follower! : leader!
-    const waitingSync = sync(coordinator, syncing, member)
+    const [a, b] = await Promise.all(joins)
+    // The follower's SyncGroup waits for the leader's assignment, which never comes.
+    const follower = a!.leader === a!.memberId ? b! : a!
+    const waitingSync = sync(coordinator, syncing, follower)
     const waitingJoin = join(coordinator, joinParams(joining))
     expect(await isSettled(waitingJoin)).toBe(false)
     expect(await isSettled(waitingSync)).toBe(false)
