@@ -22,13 +22,12 @@ import type { TopicConfig } from './common/config/topic-config.js'
 import { ErrorCodes, SamsaError } from './common/errors.js'
 import type { Logger } from './common/logger.js'
 import { GroupCoordinator, groupCoordinatorConfig } from './group/group-coordinator.js'
-import { OFFSETS_TOPIC, offsetsTopicConfigs } from './group/offsets-topic.js'
+import { OFFSETS_TOPIC } from './group/offsets-topic.js'
 import { FileMetadataStore, claimLogDir } from './metadata/file-metadata-store.js'
 import type { MetadataStore } from './metadata/metadata-store.js'
 import { KafkaListener } from './network/listener.js'
 import type { FileTransfer } from './network/response-writer.js'
 import { toLogConfig } from './replication/log-config.js'
-import type { Partition } from './replication/partition.js'
 import type { LeaderEndpoint, ReplicaFetcherOptions } from './replication/replica-fetcher.js'
 import { ReplicaManager, type ReplicaManagerClusterOptions } from './replication/replica-manager.js'
 import { DataDirLock, LogManager, type ReadPlan, transferResumable } from './storage/index.js'
@@ -115,7 +114,9 @@ export class BrokerServer {
 
   static async #serve(config: BrokerConfig, logger: Logger, metadata: MetadataStore, logs: LogManager, cluster: ClusterMembership | null): Promise<BrokerServer> {
     const bound: Listener[] = []
-    const clusterView: ClusterView = cluster ?? soleBrokerView(config.nodeId, config.getOptional('broker.rack'), () => config.advertisedListeners(bound))
+    // Before the listeners are bound, a single broker describes itself by its configured address.
+    const selfListeners = (): readonly Listener[] => (bound.length > 0 ? config.advertisedListeners(bound) : config.advertisedListeners())
+    const clusterView: ClusterView = cluster ?? soleBrokerView(config.nodeId, config.getOptional('broker.rack'), selfListeners)
     const leaderEndpoint = (brokerId: number): LeaderEndpoint | undefined => {
       const broker = clusterView.broker(brokerId)
       return broker === undefined ? undefined : { brokerId, host: broker.host, port: broker.port }
@@ -133,25 +134,19 @@ export class BrokerServer {
       publisher.start()
       await publisher.run(() => topics.load())
     }
-    // __consumer_offsets exists before the first client connects, so FindCoordinator never waits.
+    // A single broker makes __consumer_offsets before the first client connects, so
+    // FindCoordinator never waits; a cluster makes it on first use, once brokers have joined.
+    if (cluster === null) await topics.ensureOffsetsTopic()
     const groups = await GroupCoordinator.start({
       config: groupCoordinatorConfig(config),
       logger: logger.child('groups'),
       offsetsTopicPartitions: async () => {
-        // In a cluster the coordinator starts empty until it follows __consumer_offsets leadership.
-        if (cluster !== null) return []
-        if (metadata.topic(OFFSETS_TOPIC) === undefined) {
-          await topics.createTopic(OFFSETS_TOPIC, {
-            partitions: config.get('offsets.topic.num.partitions'),
-            replicationFactor: config.get('offsets.topic.replication.factor'),
-            configs: offsetsTopicConfigs(config),
-          })
-        }
-        const partitions = replicas.partitions(OFFSETS_TOPIC)
-        // The coordinator maps groups onto every partition; on a single broker each is hosted here.
-        if (partitions.some((p) => p === undefined)) throw new Error(`${OFFSETS_TOPIC} has partitions this broker does not host`)
-        return partitions as readonly Partition[]
+        const topic = metadata.topic(OFFSETS_TOPIC)
+        const hosted = replicas.partitions(OFFSETS_TOPIC)
+        // One entry per partition, hosted here or not: the count decides where groups live.
+        return Array.from({ length: topic?.partitions ?? config.get('offsets.topic.num.partitions') }, (_, i) => hosted[i])
       },
+      replicas,
     })
 
     const context: BrokerContext = {

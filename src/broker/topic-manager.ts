@@ -16,6 +16,7 @@ import { isInternalTopic } from '../metadata/topic-name.js'
 import type { ReplicaManager } from '../replication/replica-manager.js'
 import type { LogManager } from '../storage/index.js'
 import { assignReplicas } from '../cluster/replica-placement.js'
+import { OFFSETS_TOPIC, offsetsTopicConfigs } from '../group/offsets-topic.js'
 import type { ClusterView } from './cluster-view.js'
 
 /** The brokers one partition is placed on, as CreateTopics and CreatePartitions name them. */
@@ -204,6 +205,40 @@ export class TopicManager {
     if (replicationFactor !== undefined && brokerIds.length !== replicationFactor) {
       throw new TopicError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment gives a partition ${brokerIds.length} replica(s) where the others have ${replicationFactor}.`)
     }
+  }
+
+  /**
+   * Creates __consumer_offsets unless it exists: offsets.topic.num.partitions partitions at
+   * offsets.topic.replication.factor replicas, capped at the live brokers (a single broker
+   * holds one; a smaller cluster gets a warning, since committed offsets then survive fewer
+   * broker losses than configured). Concurrent callers share one creation.
+   */
+  ensureOffsetsTopic(): Promise<TopicMetadata> {
+    const existing = this.#metadata.topic(OFFSETS_TOPIC)
+    if (existing !== undefined) return Promise.resolve(existing)
+    let pending = this.#autoCreating.get(OFFSETS_TOPIC)
+    if (pending === undefined) {
+      const wanted = this.#config.get('offsets.topic.replication.factor')
+      const live = this.#cluster.brokers().length
+      const replicationFactor = Math.max(1, Math.min(wanted, live))
+      if (replicationFactor < wanted && live > 1) {
+        this.#logger.warn(`creating ${OFFSETS_TOPIC} with replication factor ${replicationFactor}: offsets.topic.replication.factor is ${wanted} but only ${live} brokers are live`)
+      }
+      pending = this.createTopic(OFFSETS_TOPIC, {
+        partitions: this.#config.get('offsets.topic.num.partitions'),
+        replicationFactor,
+        configs: offsetsTopicConfigs(this.#config),
+      })
+        .catch((error: unknown) => {
+          // Another broker created it first.
+          const created = this.#metadata.topic(OFFSETS_TOPIC)
+          if (error instanceof TopicError && error.kafkaError === 'TOPIC_ALREADY_EXISTS' && created !== undefined) return created
+          throw error
+        })
+        .finally(() => this.#autoCreating.delete(OFFSETS_TOPIC))
+      this.#autoCreating.set(OFFSETS_TOPIC, pending)
+    }
+    return pending
   }
 
   /**

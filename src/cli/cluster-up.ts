@@ -161,8 +161,8 @@ function parseOptions(argv: string[]): UpOptions | undefined {
     if (entry.indexOf('=') <= 0) throw usageError(`--set takes key=value, not '${entry}'`)
   }
   // Replicated topics are the point of a cluster; Kafka's default (1) suits a single broker.
-  // offsets.topic.replication.factor stays the broker's: a broker creates __consumer_offsets as
-  // it starts, when the other brokers may not have registered yet.
+  // (__consumer_offsets needs nothing here: it is made on first use at
+  // offsets.topic.replication.factor, capped at the live brokers.)
   const replicationGiven = given.some((entry) => entry.slice(0, entry.indexOf('=')).trim() === 'default.replication.factor')
   const defaults = replicationGiven ? [] : [`default.replication.factor=${Math.min(brokers, 3)}`]
   return { brokers, basePort, dataDir: values['data-dir'] ?? './cluster-data', etcdPort, settings: [...defaults, ...given] }

@@ -1,22 +1,34 @@
 /**
  * The group coordinator of this broker: consumer groups and their committed offsets.
  *
- * It owns the groups in memory, loads them from `__consumer_offsets` at start (GroupStore), runs
- * the classic protocol through GroupMembership, and answers the offset and admin APIs itself:
- * OffsetCommit, OffsetFetch, ListGroups, DescribeGroups, DeleteGroups, OffsetDelete. In the
- * background it expires offsets (offsets.retention.minutes) and writes coordinator snapshots.
+ * It coordinates the groups of the `__consumer_offsets` partitions this broker leads, as Kafka's
+ * GroupCoordinator does: when it becomes a partition's leader it loads that partition's groups
+ * and offsets (onElection; the groups answer COORDINATOR_LOAD_IN_PROGRESS meanwhile), and when
+ * it stops leading it drops them from memory (onResignation; requests waiting in JoinGroup or
+ * SyncGroup are answered NOT_COORDINATOR and clients look for the new coordinator). Every other
+ * group gets NOT_COORDINATOR. It runs the classic protocol through GroupMembership, answers the
+ * offset and admin APIs itself (OffsetCommit, OffsetFetch, ListGroups, DescribeGroups,
+ * DeleteGroups, OffsetDelete), and in the background expires offsets
+ * (offsets.retention.minutes) and writes coordinator snapshots of the partitions it leads.
  *
  * The broker gives it what it needs at composition (it does not import src/broker): the
- * partitions of `__consumer_offsets`, which the broker creates if missing. On a single broker
- * this broker leads every partition, so it coordinates every group.
+ * partitions of `__consumer_offsets`, which the broker creates if missing, and the replica
+ * manager, which reports leadership changes and holds the purgatory where writes wait for the
+ * ISR. On a single broker this broker leads every partition from the start, so it loads every
+ * group before start() resolves and coordinates them all.
  *
- * Event loop thread only. Methods answer synchronously except JoinGroup and SyncGroup, which
- * wait for the rest of the group.
+ * Event loop thread only. Writes are acks=all. Commits and group metadata count only once the
+ * ISR has them, so OffsetCommit, the leader's SyncGroup and a returning static member's JoinGroup
+ * are answered then; deletions (tombstones) are answered once appended, as in Kafka. On a single
+ * broker the ISR is this broker and every write settles at once, so there every method answers
+ * synchronously except JoinGroup and SyncGroup, which wait for the rest of the group.
  */
 import type { Logger } from '../common/logger.js'
 import type { BrokerConfig } from '../common/config/broker-config.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
 import type { Partition } from '../replication/partition.js'
+import type { ReplicaManager } from '../replication/replica-manager.js'
+import { OFFSETS_TOPIC } from './coordinator-key.js'
 import type {
   CommittedOffset,
   GroupDescription,
@@ -35,7 +47,8 @@ import type {
 } from './coordinator-results.js'
 import { CONSUMER_PROTOCOL_TYPE, Group } from './group.js'
 import { GroupMembership, joinError, syncError } from './group-membership.js'
-import { GroupStore, type TopicPartitionOffset } from './group-store.js'
+import { GroupStore, type PartitionLoad, type TombstoneWrite, type TopicPartitionOffset } from './group-store.js'
+import { type MaybeAsync, andThen } from './maybe-async.js'
 import { expiredOffsets } from './offset-expiration.js'
 
 export interface GroupCoordinatorConfig {
@@ -50,6 +63,8 @@ export interface GroupCoordinatorConfig {
   readonly snapshotIntervalMs: number
   /** Records appended to one partition that trigger a snapshot before the interval ends. */
   readonly snapshotRecords: number
+  /** How long a write waits for the ISR before it fails with REQUEST_TIMED_OUT (offsets.commit.timeout.ms). */
+  readonly offsetCommitTimeoutMs: number
 }
 
 export function groupCoordinatorConfig(config: BrokerConfig): GroupCoordinatorConfig {
@@ -63,14 +78,20 @@ export function groupCoordinatorConfig(config: BrokerConfig): GroupCoordinatorCo
     offsetsRetentionCheckIntervalMs: config.get('offsets.retention.check.interval.ms'),
     snapshotIntervalMs: config.get('offsets.snapshot.interval.ms'),
     snapshotRecords: config.get('offsets.snapshot.records'),
+    offsetCommitTimeoutMs: config.get('offsets.commit.timeout.ms'),
   }
 }
 
 export interface GroupCoordinatorOptions {
   readonly config: GroupCoordinatorConfig
   readonly logger: Logger
-  /** The partitions of __consumer_offsets (the broker creates the topic when it is missing). */
-  readonly offsetsTopicPartitions: () => Promise<readonly Partition[]>
+  /**
+   * The partitions of __consumer_offsets hosted here, indexed by partition (the broker creates
+   * the topic when it is missing); their count decides which partition holds a group.
+   */
+  readonly offsetsTopicPartitions: () => Promise<readonly (Partition | undefined)[]>
+  /** Tells of leadership changes and holds the purgatory where writes wait for the ISR. */
+  readonly replicas: Pick<ReplicaManager, 'onLeadershipChange' | 'purgatories'>
   /** Clock, for tests. */
   readonly now?: () => number
 }
@@ -92,36 +113,118 @@ export class GroupCoordinator {
   readonly #membership: GroupMembership
   readonly #groups: Map<string, Group>
   readonly #timers: NodeJS.Timeout[] = []
+  /** Loads under way, by partition. */
+  readonly #loads = new Map<number, Promise<PartitionLoad | null>>()
+  #stopListening: () => void = () => undefined
   #active = true
 
-  private constructor(options: GroupCoordinatorOptions, store: GroupStore, groups: Map<string, Group>) {
+  private constructor(options: GroupCoordinatorOptions, store: GroupStore) {
     this.#config = options.config
     this.#logger = options.logger
     this.#now = options.now ?? Date.now
     this.#store = store
-    this.#groups = groups
+    this.#groups = new Map()
     this.#membership = new GroupMembership(store, { initialRebalanceDelayMs: this.#config.initialRebalanceDelayMs }, this.#logger, this.#now, (g) =>
       this.#removeIfUnused(g),
     )
   }
 
-  /** Loads every group from __consumer_offsets and starts the background work. */
+  /**
+   * Loads the groups of every __consumer_offsets partition this broker leads now, follows
+   * leadership changes from then on, and starts the background work.
+   */
   static async start(options: GroupCoordinatorOptions): Promise<GroupCoordinator> {
     const partitions = await options.offsetsTopicPartitions()
-    const store = new GroupStore(partitions, options.logger)
-    const now = (options.now ?? Date.now)()
-    const loaded = await store.load(now)
-    const coordinator = new GroupCoordinator(options, store, loaded.groups)
-    for (const group of loaded.groups.values()) coordinator.#membership.scheduleLoadedMembers(group)
+    const store = new GroupStore({
+      partitionCount: partitions.length,
+      writes: { produces: options.replicas.purgatories.produces, timeoutMs: options.config.offsetCommitTimeoutMs },
+      logger: options.logger,
+    })
+    const coordinator = new GroupCoordinator(options, store)
+    // Listening before the first loads, so that no leadership change between the two is missed.
+    coordinator.#stopListening = options.replicas.onLeadershipChange((partition, leading) => coordinator.#onLeadershipChange(partition, leading))
+    const started = performance.now()
+    const loads = await Promise.all(partitions.filter((p): p is Partition => p !== undefined && p.isLeader).map((p) => coordinator.#onElection(p)))
+    const loaded = loads.filter((l) => l !== null)
     options.logger.info('loaded groups and offsets', {
-      groups: loaded.groups.size,
-      partitions: loaded.partitions,
-      snapshotRecords: loaded.snapshotRecords,
-      replayedRecords: loaded.replayedRecords,
-      ms: Math.round(loaded.ms),
+      groups: loaded.reduce((n, l) => n + l.groups.size, 0),
+      partitions: loaded.length,
+      snapshotRecords: loaded.reduce((n, l) => n + l.snapshotRecords, 0),
+      replayedRecords: loaded.reduce((n, l) => n + l.replayedRecords, 0),
+      ms: Math.round(performance.now() - started),
     })
     coordinator.#startBackgroundWork()
     return coordinator
+  }
+
+  /** Resolves once every load under way has finished (tests; an operator's readiness check). */
+  async awaitLoads(): Promise<void> {
+    while (this.#loads.size > 0) await Promise.all(this.#loads.values())
+  }
+
+  #onLeadershipChange(partition: Partition, leading: boolean): void {
+    if (partition.topic !== OFFSETS_TOPIC || !this.#active) return
+    if (!leading) return this.#onResignation(partition.index)
+    void this.#onElection(partition).then((loaded) => {
+      if (loaded === null) return
+      this.#logger.info('became coordinator of a __consumer_offsets partition', {
+        partition: partition.index,
+        leaderEpoch: partition.leaderEpoch,
+        groups: loaded.groups.size,
+        snapshotRecords: loaded.snapshotRecords,
+        replayedRecords: loaded.replayedRecords,
+        ms: Math.round(loaded.ms),
+      })
+    })
+  }
+
+  /**
+   * Kafka's onElection: load the partition's groups. A broker elected again without having
+   * followed in between (a new leader epoch only) keeps what it has: nobody else wrote the log.
+   * Resolves null when there was nothing (new) to load or the leadership ended first.
+   */
+  #onElection(partition: Partition): Promise<PartitionLoad | null> {
+    const index = partition.index
+    if (this.#store.coordinates(partition)) return this.#loads.get(index) ?? Promise.resolve(null)
+    const load = this.#store.load(partition, this.#now).then(
+      (loaded) => {
+        if (loaded === null || !this.#active) return null
+        for (const group of loaded.groups.values()) {
+          this.#groups.set(group.groupId, group)
+          this.#membership.scheduleLoadedMembers(group)
+        }
+        return loaded
+      },
+      (error: unknown) => {
+        this.#logger.error('could not load the groups of a __consumer_offsets partition; its groups get NOT_COORDINATOR', { partition: index, error })
+        return null
+      },
+    )
+    const tracked = load.finally(() => {
+      if (this.#loads.get(index) === tracked) this.#loads.delete(index)
+    })
+    this.#loads.set(index, tracked)
+    return tracked
+  }
+
+  /**
+   * Kafka's onResignation: another broker leads the partition now. Its groups leave memory;
+   * members waiting in JoinGroup or SyncGroup are told NOT_COORDINATOR, and so is everything
+   * asked about these groups from now on. Writes still waiting for the ISR settle as
+   * NOT_LEADER_OR_FOLLOWER and answer NOT_COORDINATOR.
+   */
+  #onResignation(index: number): void {
+    if (!this.#store.unload(index)) return
+    const now = this.#now()
+    let unloaded = 0
+    for (const group of [...this.#groups.values()]) {
+      if (this.#store.partitionFor(group.groupId) !== index) continue
+      this.#membership.shutdown(group, KafkaErrorCodes.NOT_COORDINATOR)
+      group.transitionTo('Dead', now)
+      this.#groups.delete(group.groupId)
+      unloaded++
+    }
+    this.#logger.info('no longer coordinator of a __consumer_offsets partition; unloaded its groups', { partition: index, groups: unloaded })
   }
 
   /** The __consumer_offsets partition that holds the group. */
@@ -185,7 +288,7 @@ export class GroupCoordinator {
    * with generation -1 come from outside group management and are accepted only while the
    * group has no members (as Kafka does: an admin cannot move an active group's offsets).
    */
-  commitOffsets(params: OffsetCommitParams): number[] {
+  commitOffsets(params: OffsetCommitParams): MaybeAsync<number[]> {
     const all = (errorCode: number): number[] => params.offsets.map(() => errorCode)
     const error = this.#validateGroup(params.groupId, true)
     if (error !== KafkaErrorCodes.NONE) return all(error)
@@ -201,7 +304,7 @@ export class GroupCoordinator {
     return typeof outcome === 'number' ? all(outcome) : outcome
   }
 
-  #commit(group: Group, params: OffsetCommitParams): number | number[] {
+  #commit(group: Group, params: OffsetCommitParams): number | MaybeAsync<number[]> {
     if (group.is('Dead')) return KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE
     if (group.isStaticMemberFenced(params.groupInstanceId, params.memberId)) return KafkaErrorCodes.FENCED_INSTANCE_ID
     if (params.generationId < 0 && group.is('Empty')) return this.#storeOffsets(group, params)
@@ -221,7 +324,11 @@ export class GroupCoordinator {
     }
   }
 
-  #storeOffsets(group: Group, params: OffsetCommitParams): number[] {
+  /**
+   * Writes the commits; the group takes them in once they are replicated (unless it died or was
+   * unloaded meanwhile), and the answer waits for that.
+   */
+  #storeOffsets(group: Group, params: OffsetCommitParams): MaybeAsync<number[]> {
     const now = this.#now()
     const errors: number[] = []
     const valid: TopicPartitionOffset[] = []
@@ -235,14 +342,15 @@ export class GroupCoordinator {
       validIndexes.push(i)
       valid.push({ topic: entry.topic, partition: entry.partition, committed: { offset: entry.offset, leaderEpoch: entry.leaderEpoch, metadata, commitTimestamp: now } })
     })
-    if (valid.length > 0) {
-      const error = this.#store.storeOffsets(group.groupId, valid, now)
-      if (error === KafkaErrorCodes.NONE) {
-        for (const { topic, partition, committed } of valid) group.setCommitted(topic, partition, committed)
-      }
+    if (valid.length === 0) return errors
+    const pending = valid.map(({ topic, partition, committed }) => group.prepareOffsetCommit(topic, partition, committed))
+    return andThen(this.#store.storeOffsets(group.groupId, valid, now), (error) => {
+      const replicated = error === KafkaErrorCodes.NONE && !group.is('Dead')
+      for (const commit of pending) group.completeOffsetCommit(commit, replicated)
       for (const i of validIndexes) errors[i] = error
-    }
-    return errors
+      this.#removeIfUnused(group)
+      return errors
+    })
   }
 
   /**
@@ -284,6 +392,8 @@ export class GroupCoordinator {
   /** Groups, optionally only those in `states` and of `types` (case-insensitive; "classic"). */
   listGroups(states: readonly string[], types: readonly string[]): { errorCode: number; groups: GroupListing[] } {
     if (!this.#active) return { errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE, groups: [] }
+    // Only the groups coordinated here, as Kafka lists them (admin clients ask every broker); a
+    // partition still loading makes the list incomplete, which the error code says.
     const wantedStates = new Set(states.map((s) => s.toLowerCase()))
     const wantedTypes = new Set(types.map((t) => t.toLowerCase()))
     const groups: GroupListing[] = []
@@ -292,7 +402,7 @@ export class GroupCoordinator {
       if (wantedTypes.size > 0 && !wantedTypes.has('classic')) continue
       groups.push({ groupId: group.groupId, protocolType: group.protocolType ?? '', state: group.state, type: 'classic' })
     }
-    return { errorCode: KafkaErrorCodes.NONE, groups }
+    return { errorCode: this.#store.isLoadingAny ? KafkaErrorCodes.COORDINATOR_LOAD_IN_PROGRESS : KafkaErrorCodes.NONE, groups }
   }
 
   /** A group's state and members; a group that does not exist is reported Dead, as Kafka does. */
@@ -321,7 +431,10 @@ export class GroupCoordinator {
     }
   }
 
-  /** Deletes groups that have no members, with all their offsets. */
+  /**
+   * Deletes groups that have no members, with all their offsets. A group is gone as soon as its
+   * tombstones are in the log (Kafka answers without waiting for the ISR here).
+   */
   deleteGroups(groupIds: readonly string[]): Array<{ groupId: string; errorCode: number }> {
     return groupIds.map((groupId) => ({ groupId, errorCode: this.#deleteGroup(groupId) }))
   }
@@ -334,10 +447,10 @@ export class GroupCoordinator {
     if (!group.is('Empty')) return KafkaErrorCodes.NON_EMPTY_GROUP
     const offsets = [...allOffsets(group)]
     const written = this.#store.storeTombstones(groupId, offsets, true, this.#now())
-    if (written !== KafkaErrorCodes.NONE) return written
+    if (!written.appended) return written.errorCode
     this.#markDead(group)
     this.#logger.info('deleted group', { group: groupId, offsets: offsets.length })
-    return KafkaErrorCodes.NONE
+    return written.errorCode
   }
 
   /**
@@ -365,7 +478,7 @@ export class GroupCoordinator {
       }
     })
     const written = this.#removeOffsets(group, eligible)
-    if (written !== KafkaErrorCodes.NONE) return failed(written)
+    if (!written.appended) return failed(written.errorCode)
     return { errorCode: KafkaErrorCodes.NONE, topics: result }
   }
 
@@ -377,6 +490,7 @@ export class GroupCoordinator {
   async shutdown(): Promise<void> {
     if (!this.#active) return
     this.#active = false
+    this.#stopListening()
     for (const timer of this.#timers) clearInterval(timer)
     for (const group of this.#groups.values()) this.#membership.shutdown(group, KafkaErrorCodes.NOT_COORDINATOR)
     await this.#store.snapshot(this.#groups, this.#now(), 1)
@@ -387,34 +501,40 @@ export class GroupCoordinator {
     return this.#store.snapshot(this.#groups, this.#now(), 1)
   }
 
-  /** One pass of offset expiration (runs every offsets.retention.check.interval.ms). */
+  /**
+   * One pass of offset expiration (runs every offsets.retention.check.interval.ms) over the
+   * groups coordinated here. Returns how many offsets it removed.
+   */
   expireOffsets(): number {
     const now = this.#now()
     let removed = 0
     for (const group of [...this.#groups.values()]) {
       const expired = expiredOffsets(group, now, this.#config.offsetsRetentionMs)
-      if (expired.length > 0 && this.#removeOffsets(group, expired) === KafkaErrorCodes.NONE) {
+      if (expired.length > 0 && this.#removeOffsets(group, expired).appended) {
         removed += expired.length
         this.#logger.info('expired committed offsets', { group: group.groupId, offsets: expired.length })
       }
       // An Empty group with nothing committed has nothing left to keep (Kafka's cleanup).
       if (group.is('Empty') && !group.hasOffsets && group.isEmpty && group.pendingMembers.size === 0) {
-        if (this.#store.storeTombstones(group.groupId, [], true, now) === KafkaErrorCodes.NONE) this.#markDead(group)
+        if (this.#store.storeTombstones(group.groupId, [], true, now).appended) this.#markDead(group)
       }
     }
     return removed
   }
 
-  /** Tombstones offsets; an Empty group left without offsets dies with them. */
-  #removeOffsets(group: Group, offsets: ReadonlyArray<{ topic: string; partition: number }>): number {
-    if (offsets.length === 0) return KafkaErrorCodes.NONE
+  /**
+   * Tombstones offsets, and memory forgets them once the tombstones are in the log; an Empty group
+   * left with nothing committed (or on its way) dies with them.
+   */
+  #removeOffsets(group: Group, offsets: ReadonlyArray<{ topic: string; partition: number }>): TombstoneWrite {
+    if (offsets.length === 0) return { appended: true, errorCode: KafkaErrorCodes.NONE }
     const remaining = [...allOffsets(group)].length - offsets.length
     const dies = group.is('Empty') && remaining === 0
     const written = this.#store.storeTombstones(group.groupId, offsets, dies, this.#now())
-    if (written !== KafkaErrorCodes.NONE) return written
+    if (!written.appended) return written
     for (const { topic, partition } of offsets) group.removeCommitted(topic, partition)
     if (dies) this.#markDead(group)
-    return KafkaErrorCodes.NONE
+    return written
   }
 
   #markDead(group: Group): void {
@@ -425,6 +545,8 @@ export class GroupCoordinator {
 
   /** Forgets a group that holds nothing: no members, none on the way, nothing in the log. */
   #removeIfUnused(group: Group): void {
+    // A write that settles late may hold a group that died or was unloaded meanwhile.
+    if (this.#groups.get(group.groupId) !== group) return
     if (group.is('Empty') && group.isEmpty && group.pendingMembers.size === 0 && !group.hasOffsets && group.persistedMetadata === null) {
       this.#groups.delete(group.groupId)
     }
@@ -437,6 +559,8 @@ export class GroupCoordinator {
   #validateGroup(groupId: string | null, allowEmpty: boolean): number {
     if (groupId === null || (!allowEmpty && groupId === '')) return KafkaErrorCodes.INVALID_GROUP_ID
     if (!this.#active) return KafkaErrorCodes.NOT_COORDINATOR
+    if (this.#store.isLoading(groupId)) return KafkaErrorCodes.COORDINATOR_LOAD_IN_PROGRESS
+    if (!this.#store.isLocal(groupId)) return KafkaErrorCodes.NOT_COORDINATOR
     return KafkaErrorCodes.NONE
   }
 
@@ -459,6 +583,11 @@ export class GroupCoordinator {
   }
 }
 
+/**
+ * The partitions the group has offsets for in the log: committed, or with a commit still
+ * replicating (a deletion must tombstone those too, or the log would keep what memory dropped).
+ */
 function* allOffsets(group: Group): Iterable<{ topic: string; partition: number }> {
   for (const [topic, partitions] of group.offsets) for (const partition of partitions.keys()) yield { topic, partition }
+  for (const pending of group.pendingCommitPartitions()) if (group.committed(pending.topic, pending.partition) === undefined) yield pending
 }

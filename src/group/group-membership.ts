@@ -9,8 +9,8 @@
  * rejoined or the rebalance timeout passes (members that did not rejoin are dropped, unless
  * static). The next generation starts: the chosen protocol is the one every member supports that
  * most members prefer; the leader gets every member's metadata and computes the assignment
- * (client side); its SyncGroup stores the assignment in __consumer_offsets and relays each
- * member its part. Heartbeats carry REBALANCE_IN_PROGRESS to members while the group rebalances.
+ * (client side); its SyncGroup stores the assignment in __consumer_offsets and, once the ISR
+ * has it, relays each member its part. Heartbeats carry REBALANCE_IN_PROGRESS to members while the group rebalances.
  *
  * Event loop thread only: every transition runs to completion between two I/O callbacks, which
  * is what Kafka's per-group lock provides.
@@ -30,6 +30,7 @@ import type {
 } from './coordinator-results.js'
 import type { Group } from './group.js'
 import type { GroupStore } from './group-store.js'
+import { andThen } from './maybe-async.js'
 import { type JoinCallback, MemberMetadata, type MemberProtocol, copyProtocols } from './member.js'
 
 /**
@@ -191,19 +192,25 @@ export class GroupMembership {
           return this.#maybePrepareRebalance(group, `Group's selected protocol changes as static member ${newMemberId} (instance ${instanceId}) rejoined with other protocols`)
         }
         const assignment = new Map([...group.members.values()].map((m) => [m.memberId, m.assignment]))
-        const error = this.#store.storeGroup(group, assignment, this.#now())
-        if (error !== KafkaErrorCodes.NONE) {
-          group.updateMember(member, old.protocols, old.rebalanceTimeoutMs, old.sessionTimeoutMs)
-          group.replaceStaticMember(instanceId, newMemberId, oldMemberId)
-          this.#scheduleSession(group, member)
-          return respond({ ...this.#joinResult(group, member, false), memberId: '', leader: currentLeader, errorCode: error })
-        }
-        // KIP-814 (v9+): a returning leader learns it leads but must not reassign; older
-        // versions are told the old leader id so that no member computes a new assignment
-        // (a Stable group would not relay it).
-        const skip = params.supportSkippingAssignment && group.isLeader(newMemberId)
-        this.#logger.info('static member rejoined a stable group without a rebalance', { group: group.groupId, instance: instanceId, member: newMemberId })
-        return respond({ ...this.#joinResult(group, member, skip), leader: skip ? newMemberId : currentLeader, skipAssignment: skip })
+        andThen(this.#store.storeGroup(group, assignment, this.#now()), (error) => {
+          if (error !== KafkaErrorCodes.NONE) {
+            // The new member id is not durable: the old one stays (unless the group was
+            // unloaded meanwhile, which leaves nothing to restore).
+            if (!group.is('Dead')) {
+              group.updateMember(member, old.protocols, old.rebalanceTimeoutMs, old.sessionTimeoutMs)
+              group.replaceStaticMember(instanceId, newMemberId, oldMemberId)
+              this.#scheduleSession(group, member)
+            }
+            return respond({ ...this.#joinResult(group, member, false), memberId: '', leader: currentLeader, errorCode: error })
+          }
+          // KIP-814 (v9+): a returning leader learns it leads but must not reassign; older
+          // versions are told the old leader id so that no member computes a new assignment
+          // (a Stable group would not relay it).
+          const skip = params.supportSkippingAssignment && group.isLeader(newMemberId)
+          this.#logger.info('static member rejoined a stable group without a rebalance', { group: group.groupId, instance: instanceId, member: newMemberId })
+          return respond({ ...this.#joinResult(group, member, skip), leader: skip ? newMemberId : currentLeader, skipAssignment: skip })
+        })
+        return
       }
       case 'CompletingRebalance':
         member.awaitingJoin = respond
@@ -244,27 +251,34 @@ export class GroupMembership {
     }
   }
 
-  /** The leader's SyncGroup: store the assignment, then relay each member its part. */
+  /**
+   * The leader's SyncGroup: store the assignment, then, once the ISR has it, relay each member
+   * its part. Members waiting meanwhile keep waiting; if the group moved on in between (a member
+   * joined, or the partition was unloaded), the stored generation is over and nothing is relayed.
+   */
   #completeAssignment(group: Group, params: SyncGroupParams): void {
     const given = new Map(params.assignments.map((a) => [a.memberId, a.assignment]))
     const assignment = new Map<string, Buffer>()
     for (const memberId of group.members.keys()) assignment.set(memberId, Buffer.from(given.get(memberId) ?? EMPTY))
     const missing = [...group.members.keys()].filter((id) => !given.has(id))
     if (missing.length > 0) this.#logger.warn('the leader assigned nothing to some members', { group: group.groupId, members: missing })
-    const error = this.#store.storeGroup(group, assignment, this.#now())
-    if (error !== KafkaErrorCodes.NONE) {
-      this.#resetAndPropagateAssignmentError(group, error)
-      this.#maybePrepareRebalance(group, `Error storing the assignment of generation ${group.generationId}`)
-      return
-    }
-    for (const member of group.members.values()) member.assignment = assignment.get(member.memberId) ?? EMPTY
-    this.#propagateAssignment(group, KafkaErrorCodes.NONE)
-    group.transitionTo('Stable', this.#now())
-    this.#logger.info('assignment received from the leader; group is stable', {
-      group: group.groupId,
-      generation: group.generationId,
-      members: group.members.size,
-      static: group.staticMembers.size,
+    const generation = group.generationId
+    andThen(this.#store.storeGroup(group, assignment, this.#now()), (error) => {
+      if (!group.is('CompletingRebalance') || group.generationId !== generation) return
+      if (error !== KafkaErrorCodes.NONE) {
+        this.#resetAndPropagateAssignmentError(group, error)
+        this.#maybePrepareRebalance(group, `Error storing the assignment of generation ${group.generationId}`)
+        return
+      }
+      for (const member of group.members.values()) member.assignment = assignment.get(member.memberId) ?? EMPTY
+      this.#propagateAssignment(group, KafkaErrorCodes.NONE)
+      group.transitionTo('Stable', this.#now())
+      this.#logger.info('assignment received from the leader; group is stable', {
+        group: group.groupId,
+        generation: group.generationId,
+        members: group.members.size,
+        static: group.staticMembers.size,
+      })
     })
   }
 
@@ -424,9 +438,11 @@ export class GroupMembership {
     group.initNextGeneration(now)
     if (group.is('Empty')) {
       this.#logger.info('group is now empty', { group: group.groupId, generation: group.generationId })
-      const error = this.#store.storeGroup(group, new Map(), now)
-      if (error !== KafkaErrorCodes.NONE) this.#logger.warn('could not store the empty group', { group: group.groupId, errorCode: error })
-      this.#onMaybeUnused(group)
+      // Nobody waits for this write (the last member has its LeaveGroup answer already).
+      andThen(this.#store.storeGroup(group, new Map(), now), (error) => {
+        if (error !== KafkaErrorCodes.NONE) this.#logger.warn('could not store the empty group', { group: group.groupId, errorCode: error })
+        this.#onMaybeUnused(group)
+      })
       return
     }
     this.#logger.info('stabilized group', { group: group.groupId, generation: group.generationId, protocol: group.protocolName, members: group.members.size })

@@ -1,33 +1,29 @@
 /**
- * Where groups live durably: the partitions of `__consumer_offsets` (Kafka's
- * GroupMetadataManager, storage half). It writes a group's membership after each rebalance,
- * committed offsets, and tombstones; loads every group back at start (snapshot, then the log
- * after it); and writes snapshots of each partition periodically and at shutdown.
+ * Where groups live durably: the partitions of `__consumer_offsets` this broker coordinates
+ * (Kafka's GroupMetadataManager, storage half). It loads a partition's groups when this broker
+ * becomes its leader and forgets the partition when leadership ends; it writes a group's
+ * membership after each rebalance, committed offsets and tombstones, each acks=all; and it writes
+ * snapshots of the partitions it coordinates, periodically and at shutdown.
  *
  * The coordinator of a group is the leader of partition `partitionForGroup(groupId)`; on a
- * single broker that is always this broker, so every partition is loaded. What is in memory
- * after a write is exactly what the log holds: callers change their state only after the
- * write succeeded.
+ * single broker that is always this broker, so every partition is loaded at start. A partition
+ * is either not coordinated here, loading (its groups answer COORDINATOR_LOAD_IN_PROGRESS), or
+ * loaded. What is in memory is what the log holds: callers change their state only once a write
+ * is replicated (commits, group metadata) or once it is appended (tombstones).
  *
  * Event loop thread only.
  */
 import type { Logger } from '../common/logger.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
 import type { Partition } from '../replication/partition.js'
-import {
-  type GroupMetadataValue,
-  decodeCoordinatorRecord,
-  groupMetadataRecordKey,
-  groupMetadataRecordValue,
-  offsetCommitRecordKey,
-  offsetCommitRecordValue,
-} from './coordinator-records.js'
+import { groupMetadataRecordKey, groupMetadataRecordValue, offsetCommitRecordKey, offsetCommitRecordValue } from './coordinator-records.js'
 import type { CommittedOffset } from './coordinator-results.js'
 import type { SnapshotRecord } from './coordinator-snapshot.js'
 import { partitionForGroup } from './coordinator-key.js'
-import { Group } from './group.js'
-import { MemberMetadata } from './member.js'
-import { type CoordinatorWrite, OffsetsTopicPartition } from './offsets-partition.js'
+import type { Group } from './group.js'
+import { GroupLoader } from './group-loader.js'
+import { type MaybeAsync, andThen } from './maybe-async.js'
+import { type CoordinatorWrite, type CoordinatorWriteOptions, type MemoryUpdate, OffsetsTopicPartition } from './offsets-partition.js'
 
 export interface TopicPartitionOffset {
   readonly topic: string
@@ -35,113 +31,125 @@ export interface TopicPartitionOffset {
   readonly committed: CommittedOffset
 }
 
-export interface LoadSummary {
+export interface GroupStoreOptions {
+  /** offsets.topic.num.partitions as the topic was created: it decides which partition holds a group. */
+  readonly partitionCount: number
+  readonly writes: CoordinatorWriteOptions
+  readonly logger: Logger
+}
+
+export interface PartitionLoad {
   readonly groups: Map<string, Group>
-  readonly partitions: number
   readonly snapshotRecords: number
   readonly replayedRecords: number
   readonly ms: number
 }
 
-/** What loading accumulates per group before the Group objects are built. */
-interface LoadedGroup {
-  metadata: GroupMetadataValue | null
-  metadataBytes: Buffer | null
-  readonly offsets: Map<string, Map<number, CommittedOffset>>
+/** A write of tombstones: whether it reached the log (memory takes it in then), else why not. */
+export interface TombstoneWrite {
+  readonly appended: boolean
+  /** NONE when appended. */
+  readonly errorCode: number
+}
+
+/** An append to a partition of __consumer_offsets and its outcome (raw Kafka error codes). */
+interface Appended {
+  readonly appended: boolean
+  readonly outcome: MaybeAsync<number>
+}
+
+/** A partition this broker coordinates: loading (`loaded` null) or loaded. */
+interface Coordination {
+  readonly partition: Partition
+  loaded: OffsetsTopicPartition | null
 }
 
 export class GroupStore {
-  readonly #partitions: OffsetsTopicPartition[]
+  readonly #partitionCount: number
+  readonly #writes: CoordinatorWriteOptions
   readonly #logger: Logger
+  readonly #coordinated = new Map<number, Coordination>()
 
-  constructor(partitions: readonly Partition[], logger: Logger) {
-    this.#partitions = partitions.map((p) => new OffsetsTopicPartition(p))
-    this.#logger = logger
+  constructor(options: GroupStoreOptions) {
+    this.#partitionCount = options.partitionCount
+    this.#writes = options.writes
+    this.#logger = options.logger
   }
 
   get partitionCount(): number {
-    return this.#partitions.length
+    return this.#partitionCount
   }
 
   partitionFor(groupId: string): number {
-    return partitionForGroup(groupId, this.#partitions.length)
+    return partitionForGroup(groupId, this.#partitionCount)
   }
 
-  /** Loads every partition's groups and offsets. */
-  async load(now: number): Promise<LoadSummary> {
+  /** Whether the group's partition is being loaded (Kafka: COORDINATOR_LOAD_IN_PROGRESS). */
+  isLoading(groupId: string): boolean {
+    const coordination = this.#coordinated.get(this.partitionFor(groupId))
+    return coordination !== undefined && coordination.loaded === null
+  }
+
+  /** Whether this broker coordinates the group now: it leads the group's partition and loaded it. */
+  isLocal(groupId: string): boolean {
+    return this.#coordinated.get(this.partitionFor(groupId))?.loaded != null
+  }
+
+  /** Whether any partition is being loaded. */
+  get isLoadingAny(): boolean {
+    for (const coordination of this.#coordinated.values()) if (coordination.loaded === null) return true
+    return false
+  }
+
+  /** Whether `partition` (this very leadership's partition) is loaded or being loaded. */
+  coordinates(partition: Partition): boolean {
+    return this.#coordinated.get(partition.index)?.partition === partition
+  }
+
+  /**
+   * Loads a partition this broker now leads (Kafka's loadGroupsAndOffsets): its groups answer
+   * COORDINATOR_LOAD_IN_PROGRESS until the returned promise settles. Resolves null when the
+   * partition was unloaded, or its leadership ended, before the load finished: the groups read
+   * belong to a leadership that is over. Rejects when the log cannot be read; the partition is
+   * then not coordinated here.
+   */
+  async load(partition: Partition, now: () => number): Promise<PartitionLoad | null> {
     const started = performance.now()
-    const loaded = new Map<string, LoadedGroup>()
-    const entry = (groupId: string): LoadedGroup => {
-      let e = loaded.get(groupId)
-      if (e === undefined) {
-        e = { metadata: null, metadataBytes: null, offsets: new Map() }
-        loaded.set(groupId, e)
-      }
-      return e
+    const coordination: Coordination = { partition, loaded: null }
+    this.#coordinated.set(partition.index, coordination)
+    const current = (): boolean => this.#coordinated.get(partition.index) === coordination && partition.isLeader
+    const offsetsPartition = new OffsetsTopicPartition(partition, this.#writes)
+    const loader = new GroupLoader(this.#logger)
+    let report
+    try {
+      report = await offsetsPartition.load((key, value) => loader.apply(key, value))
+    } catch (error) {
+      if (this.#coordinated.get(partition.index) === coordination) this.#coordinated.delete(partition.index)
+      throw error
     }
-    let unreadable = 0
-    const apply = (key: Buffer | null, value: Buffer | null): void => {
-      let record
-      try {
-        record = decodeCoordinatorRecord(key, value)
-      } catch (error) {
-        // A record we cannot read (a format newer than we know) must not keep the broker from
-        // starting; it is counted and reported, and the rest of the state loads.
-        if (unreadable++ === 0) this.#logger.warn('skipping an unreadable __consumer_offsets record', { error })
-        return
-      }
-      if (record.type === 'offset') {
-        const { group, topic, partition } = record.key
-        if (record.value === null) {
-          const partitions = loaded.get(group)?.offsets.get(topic)
-          partitions?.delete(partition)
-          if (partitions?.size === 0) loaded.get(group)!.offsets.delete(topic)
-          return
-        }
-        const offsets = entry(group).offsets
-        let partitions = offsets.get(topic)
-        if (partitions === undefined) offsets.set(topic, (partitions = new Map()))
-        partitions.set(partition, {
-          offset: Number(record.value.offset),
-          leaderEpoch: record.value.leaderEpoch,
-          metadata: record.value.metadata,
-          commitTimestamp: Number(record.value.commitTimestamp),
-        })
-      } else if (record.type === 'group') {
-        const e = entry(record.group)
-        e.metadata = record.value
-        e.metadataBytes = record.value === null ? null : Buffer.from(value!)
-      }
+    if (!current()) return null
+    coordination.loaded = offsetsPartition
+    if (report.snapshotRejected !== null) {
+      this.#logger.warn('not using a coordinator snapshot', { partition: partition.index, reason: report.snapshotRejected })
     }
-    let snapshotRecords = 0
-    let replayedRecords = 0
-    for (const partition of this.#partitions) {
-      const report = await partition.load(apply)
-      if (report.snapshotRejected !== null) {
-        this.#logger.warn('not using a coordinator snapshot', { partition: partition.index, reason: report.snapshotRejected })
-      }
-      snapshotRecords += report.snapshotRecords
-      replayedRecords += report.replayedRecords
-    }
-    if (unreadable > 0) this.#logger.warn('skipped unreadable __consumer_offsets records', { count: unreadable })
-    const groups = new Map<string, Group>()
-    for (const [groupId, e] of loaded) {
-      if (e.metadata === null && e.offsets.size === 0) continue
-      const group = e.metadata === null ? new Group(groupId, 'Empty', now) : restoreGroup(groupId, e.metadata, now)
-      group.persistedMetadata = e.metadataBytes
-      for (const [topic, partitions] of e.offsets) {
-        for (const [partition, committed] of partitions) group.setCommitted(topic, partition, committed)
-      }
-      groups.set(groupId, group)
-    }
-    return { groups, partitions: this.#partitions.length, snapshotRecords, replayedRecords, ms: performance.now() - started }
+    if (loader.unreadable > 0) this.#logger.warn('skipped unreadable __consumer_offsets records', { partition: partition.index, count: loader.unreadable })
+    return { groups: loader.groups(now()), snapshotRecords: report.snapshotRecords, replayedRecords: report.replayedRecords, ms: performance.now() - started }
+  }
+
+  /**
+   * Forgets a partition whose leadership ended (Kafka's removeGroupsForPartition, storage half):
+   * a load under way is abandoned. Returns whether the partition was coordinated here.
+   */
+  unload(index: number): boolean {
+    return this.#coordinated.delete(index)
   }
 
   /**
    * Writes the group's membership with `assignment` (member id → bytes). Returns a Kafka error
-   * code (NONE on success). On success the group remembers what was written (for snapshots).
+   * code (NONE on success), once the write is replicated. On success the group remembers what
+   * was written (for snapshots).
    */
-  storeGroup(group: Group, assignment: ReadonlyMap<string, Buffer>, now: number): number {
+  storeGroup(group: Group, assignment: ReadonlyMap<string, Buffer>, now: number): MaybeAsync<number> {
     const value = groupMetadataRecordValue({
       protocolType: group.protocolType ?? '',
       generation: group.generationId,
@@ -159,47 +167,46 @@ export class GroupStore {
         assignment: assignment.get(m.memberId) ?? Buffer.alloc(0),
       })),
     })
-    const failure = this.#partition(group.groupId).append([{ key: groupMetadataRecordKey(group.groupId), value }], now)
-    if (failure === null) {
+    const written = this.#append(group.groupId, [{ key: groupMetadataRecordKey(group.groupId), value }], now, 'once-replicated', 'group metadata')
+    return andThen(written.outcome, (errorCode) => {
+      if (errorCode !== KafkaErrorCodes.NONE) return groupWriteError(errorCode)
       group.persistedMetadata = value
       return KafkaErrorCodes.NONE
-    }
-    this.#logger.warn('could not store group metadata', { group: group.groupId, error: failure.errorMessage })
-    return groupWriteError(failure.errorCode)
+    })
   }
 
-  /** Writes committed offsets as one batch. Returns a Kafka error code for all of them. */
-  storeOffsets(groupId: string, offsets: readonly TopicPartitionOffset[], now: number): number {
+  /** Writes committed offsets as one batch. Returns a Kafka error code for all of them, once replicated. */
+  storeOffsets(groupId: string, offsets: readonly TopicPartitionOffset[], now: number): MaybeAsync<number> {
     const writes: CoordinatorWrite[] = offsets.map(({ topic, partition, committed }) => ({
       key: offsetCommitRecordKey(groupId, topic, partition),
       value: offsetCommitRecordValue(committed.offset, committed.leaderEpoch, committed.metadata, committed.commitTimestamp),
     }))
-    const failure = this.#partition(groupId).append(writes, now)
-    if (failure === null) return KafkaErrorCodes.NONE
-    this.#logger.warn('could not store offsets', { group: groupId, error: failure.errorMessage })
-    return offsetWriteError(failure.errorCode)
+    return andThen(this.#append(groupId, writes, now, 'once-replicated', 'offsets').outcome, offsetWriteError)
   }
 
   /**
-   * Writes tombstones for `offsets` of the group and, when `groupToo`, for its metadata. Returns
-   * a Kafka error code.
+   * Writes tombstones for `offsets` of the group and, when `groupToo`, for its metadata. The
+   * caller changes its memory as soon as they are appended and answers without waiting for the
+   * ISR, as Kafka's cleanupGroupMetadata does: a tombstone lost in a failover brings the offsets
+   * back, and expiry or a repeated deletion writes it again. A failed replication is logged.
    */
-  storeTombstones(groupId: string, offsets: ReadonlyArray<{ topic: string; partition: number }>, groupToo: boolean, now: number): number {
+  storeTombstones(groupId: string, offsets: ReadonlyArray<{ topic: string; partition: number }>, groupToo: boolean, now: number): TombstoneWrite {
     const writes: CoordinatorWrite[] = offsets.map(({ topic, partition }) => ({ key: offsetCommitRecordKey(groupId, topic, partition), value: null }))
     if (groupToo) writes.push({ key: groupMetadataRecordKey(groupId), value: null })
-    const failure = this.#partition(groupId).append(writes, now)
-    if (failure === null) return KafkaErrorCodes.NONE
-    this.#logger.warn('could not write tombstones', { group: groupId, error: failure.errorMessage })
-    return groupWriteError(failure.errorCode)
+    const written = this.#append(groupId, writes, now, 'at-append', 'tombstones')
+    if (written.appended) return { appended: true, errorCode: KafkaErrorCodes.NONE }
+    return { appended: false, errorCode: coordinatorWriteError(written.outcome as number) }
   }
 
   /**
-   * Writes snapshots of the partitions that changed, from the live groups. `force` snapshots
-   * every changed partition (shutdown); otherwise only those with at least `minRecords` records
-   * appended since their last snapshot.
+   * Writes snapshots of the loaded partitions that changed, from the live groups: those with at
+   * least `minRecords` records appended since their last snapshot (1 at shutdown).
    */
   async snapshot(groups: ReadonlyMap<string, Group>, now: number, minRecords: number): Promise<void> {
-    const due = this.#partitions.filter((p) => p.recordsSinceSnapshot > 0 && p.recordsSinceSnapshot >= minRecords)
+    const due: OffsetsTopicPartition[] = []
+    for (const { loaded } of this.#coordinated.values()) {
+      if (loaded !== null && loaded.recordsSinceSnapshot > 0 && loaded.recordsSinceSnapshot >= minRecords) due.push(loaded)
+    }
     if (due.length === 0) return
     const byPartition = new Map<number, Group[]>()
     for (const group of groups.values()) {
@@ -217,8 +224,21 @@ export class GroupStore {
     )
   }
 
-  #partition(groupId: string): OffsetsTopicPartition {
-    return this.#partitions[this.partitionFor(groupId)]!
+  /** Appends to the group's partition; the raw append or replication error code, logged when not NONE. */
+  #append(groupId: string, writes: readonly CoordinatorWrite[], now: number, memory: MemoryUpdate, what: string): Appended {
+    const partition = this.#coordinated.get(this.partitionFor(groupId))?.loaded
+    if (partition == null) {
+      // The partition was unloaded while the caller held the group: another broker leads it now.
+      return { appended: false, outcome: KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER }
+    }
+    const result = partition.append(writes, now, memory)
+    const outcome = andThen(result.outcome, (errorCode) => {
+      if (errorCode !== KafkaErrorCodes.NONE) {
+        this.#logger.warn(`could not store ${what}`, { group: groupId, partition: partition.index, errorCode, error: result.errorMessage })
+      }
+      return errorCode
+    })
+    return { appended: result.appended, outcome }
   }
 }
 
@@ -240,51 +260,34 @@ function liveRecords(groups: readonly Group[]): SnapshotRecord[] {
 }
 
 /**
- * A group as its last GroupMetadataValue describes it: Stable with those members (they must
- * heartbeat within their session timeout or be removed), or Empty.
+ * Kafka's mapping of an append or replication failure to what a coordinator write reports:
+ * clients look for the coordinator again (NOT_COORDINATOR) when this broker no longer leads the
+ * partition, and retry later (COORDINATOR_NOT_AVAILABLE) when the ISR is too small.
  */
-function restoreGroup(groupId: string, value: GroupMetadataValue, now: number): Group {
-  const stateTimestamp = Number(value.currentStateTimestamp)
-  const group = new Group(groupId, value.members.length === 0 ? 'Empty' : 'Stable', stateTimestamp >= 0 ? stateTimestamp : now)
-  group.protocolType = value.protocolType === '' ? null : value.protocolType
-  group.generationId = value.generation
-  group.protocolName = value.protocol
-  for (const m of value.members) {
-    const member = new MemberMetadata({
-      memberId: m.memberId,
-      groupInstanceId: m.groupInstanceId,
-      clientId: m.clientId,
-      clientHost: m.clientHost,
-      rebalanceTimeoutMs: m.rebalanceTimeout >= 0 ? m.rebalanceTimeout : m.sessionTimeout,
-      sessionTimeoutMs: m.sessionTimeout,
-      protocolType: value.protocolType,
-      protocols: [{ name: value.protocol ?? '', metadata: Buffer.from(m.subscription) }],
-    })
-    member.assignment = Buffer.from(m.assignment)
-    group.add(member)
-  }
-  group.leaderId = value.leader !== null && group.has(value.leader) ? value.leader : group.leaderId
-  group.subscribedTopics = group.computeSubscribedTopics()
-  return group
-}
-
-/** Kafka's mapping of an append failure to what a group metadata write reports. */
-function groupWriteError(errorCode: number): number {
+function coordinatorWriteError(errorCode: number): number {
   switch (errorCode) {
+    case KafkaErrorCodes.NONE:
+      return KafkaErrorCodes.NONE
     case KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION:
     case KafkaErrorCodes.NOT_ENOUGH_REPLICAS:
     case KafkaErrorCodes.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-    case KafkaErrorCodes.REQUEST_TIMED_OUT:
       return KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE
     case KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER:
     case KafkaErrorCodes.KAFKA_STORAGE_ERROR:
       return KafkaErrorCodes.NOT_COORDINATOR
+    case KafkaErrorCodes.REQUEST_TIMED_OUT:
+      return KafkaErrorCodes.REQUEST_TIMED_OUT
     default:
       return KafkaErrorCodes.UNKNOWN_SERVER_ERROR
   }
 }
 
-/** The same for offset commits, where a batch too large means too many or too long offsets. */
+/** For group metadata Kafka reports a timed-out write as REBALANCE_IN_PROGRESS: the members rejoin. */
+function groupWriteError(errorCode: number): number {
+  return errorCode === KafkaErrorCodes.REQUEST_TIMED_OUT ? KafkaErrorCodes.REBALANCE_IN_PROGRESS : coordinatorWriteError(errorCode)
+}
+
+/** For offset commits a batch too large means too many or too long offsets. */
 function offsetWriteError(errorCode: number): number {
   switch (errorCode) {
     case KafkaErrorCodes.MESSAGE_TOO_LARGE:
@@ -292,6 +295,6 @@ function offsetWriteError(errorCode: number): number {
     case KafkaErrorCodes.INVALID_FETCH_SIZE:
       return KafkaErrorCodes.INVALID_COMMIT_OFFSET_SIZE
     default:
-      return groupWriteError(errorCode)
+      return coordinatorWriteError(errorCode)
   }
 }

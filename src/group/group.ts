@@ -24,6 +24,17 @@ import { decodeSubscription } from '../protocol/messages/consumer-protocol.js'
 import type { CommittedOffset } from './coordinator-results.js'
 import type { MemberMetadata, MemberProtocol } from './member.js'
 
+/** An offset commit in the log that waits for replication before the group takes it in. */
+export interface PendingOffsetCommit {
+  readonly topic: string
+  readonly partition: number
+  readonly committed: CommittedOffset
+}
+
+function pendingKey(topic: string, partition: number): string {
+  return `${topic}/${partition}`
+}
+
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead'
 
 export const GROUP_STATES: readonly GroupState[] = ['Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead']
@@ -63,6 +74,13 @@ export class Group {
   subscribedTopics: ReadonlySet<string> | null = null
   /** Committed offsets: topic → partition → offset. Holds exactly what the log holds. */
   readonly offsets = new Map<string, Map<number, CommittedOffset>>()
+  /**
+   * Commits written to the log that are not replicated yet, per "topic/partition" (Kafka's
+   * pendingOffsetCommits): they count as offsets the group holds, expiry leaves their partitions
+   * alone, and a deletion meanwhile cancels them, so a late acknowledgement cannot bring back an
+   * offset that a later tombstone removed.
+   */
+  readonly #pendingCommits = new Map<string, Set<PendingOffsetCommit>>()
   /** The GroupMetadataValue last written to (or loaded from) the log, for snapshots. */
   persistedMetadata: Buffer | null = null
   /** The delayed join of the current rebalance (Kafka's DelayedJoin / InitialDelayedJoin). */
@@ -315,15 +333,55 @@ export class Group {
     partitions.set(partition, committed)
   }
 
+  /** Removes a committed offset; commits of it still replicating are cancelled (a removal wins). */
   removeCommitted(topic: string, partition: number): boolean {
+    this.#pendingCommits.delete(pendingKey(topic, partition))
     const partitions = this.offsets.get(topic)
     if (partitions === undefined || !partitions.delete(partition)) return false
     if (partitions.size === 0) this.offsets.delete(topic)
     return true
   }
 
+  /** Offsets committed or on their way into the log. */
   get hasOffsets(): boolean {
-    return this.offsets.size > 0
+    return this.offsets.size > 0 || this.#pendingCommits.size > 0
+  }
+
+  /** Notes a commit of `committed` written to the log, to apply once it is replicated. */
+  prepareOffsetCommit(topic: string, partition: number, committed: CommittedOffset): PendingOffsetCommit {
+    const pending: PendingOffsetCommit = { topic, partition, committed }
+    const key = pendingKey(topic, partition)
+    let set = this.#pendingCommits.get(key)
+    if (set === undefined) this.#pendingCommits.set(key, (set = new Set()))
+    set.add(pending)
+    return pending
+  }
+
+  /**
+   * The commit's write settled: a replicated one becomes the committed offset unless a removal
+   * cancelled it meanwhile; a failed one is forgotten. Commits settle in log order, so the last
+   * to settle is the latest.
+   */
+  completeOffsetCommit(pending: PendingOffsetCommit, replicated: boolean): void {
+    const key = pendingKey(pending.topic, pending.partition)
+    const set = this.#pendingCommits.get(key)
+    if (set === undefined || !set.delete(pending)) return
+    if (set.size === 0) this.#pendingCommits.delete(key)
+    if (replicated) this.setCommitted(pending.topic, pending.partition, pending.committed)
+  }
+
+  /** The partitions with a commit still replicating. */
+  *pendingCommitPartitions(): Iterable<{ topic: string; partition: number }> {
+    for (const set of this.#pendingCommits.values()) {
+      for (const { topic, partition } of set) {
+        yield { topic, partition }
+        break
+      }
+    }
+  }
+
+  hasPendingCommit(topic: string, partition: number): boolean {
+    return this.#pendingCommits.has(pendingKey(topic, partition))
   }
 
   #countProtocols(protocols: readonly MemberProtocol[], delta: number): void {

@@ -7,6 +7,8 @@
  *   period after its own commit;
  * - a live consumer group: offsets of topics it no longer subscribes to expire the retention
  *   period after their commit; the others never expire while it consumes them.
+ * A partition with a commit still replicating never expires (Kafka skips pending commits too):
+ * the new commit is about to replace the old one.
  */
 import type { Group } from './group.js'
 
@@ -18,6 +20,7 @@ export function expiredOffsets(group: Group, now: number, retentionMs: number): 
   for (const [topic, partitions] of group.offsets) {
     if (live && group.isSubscribedToTopic(topic)) continue
     for (const [partition, committed] of partitions) {
+      if (group.hasPendingCommit(topic, partition)) continue
       const since = emptySince ?? committed.commitTimestamp
       if (now - since >= retentionMs) expired.push({ topic, partition })
     }

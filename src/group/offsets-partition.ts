@@ -1,19 +1,26 @@
 /**
- * One partition of `__consumer_offsets` as the coordinator uses it: it appends the
- * coordinator's records as one uncompressed RecordBatch v2 per write (as leader, producer id -1,
- * through the same Partition path as user data, so fetches and replication see them like any
- * other records), replays the log to rebuild state at start, and keeps the coordinator snapshot
- * that lets start-up skip most of that replay.
+ * One partition of `__consumer_offsets` while this broker leads it and coordinates its groups: it
+ * appends the coordinator's records as one uncompressed RecordBatch v2 per write (as leader,
+ * producer id -1, through the same Partition path as user data, so fetches and replication see
+ * them like any other records), replays the log to rebuild state when leadership begins, and
+ * keeps the coordinator snapshot that lets that replay skip most of the log.
+ *
+ * Writes are acks=all (Kafka's offsets.commit.required.acks): a write is done once the ISR has it,
+ * which the delayed-produce purgatory reports; on a single broker that is at once. One instance
+ * lives for one leadership: a new one is made at each load, so nothing of an earlier leadership
+ * (writes still waiting, a divergence) leaks into the next.
  *
  * Event loop thread only; appends are synchronous (page cache), snapshot writes are async.
  */
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
-import { batchBaseOffset, batchCrc, batchIsControl, batchLastOffset, nextBatch } from '../protocol/record-batch.js'
+import { batchBaseOffset, batchCrc, batchIsControl, batchLastOffset, batchPartitionLeaderEpoch, nextBatch } from '../protocol/record-batch.js'
 import { decodeRecordBatch, encodeRecordBatch, type RecordInput } from '../protocol/records.js'
 import type { Partition } from '../replication/partition.js'
+import type { DelayedProducePurgatory } from '../replication/purgatory/delayed-produce.js'
 import { type CompressionCodec, decompress } from '../storage/codecs.js'
 import { crc32c } from '../storage/native.js'
 import { type Snapshot, type SnapshotRecord, encodeSnapshot, readSnapshot, writeSnapshot } from './coordinator-snapshot.js'
+import type { MaybeAsync } from './maybe-async.js'
 
 /** How much log one replay step reads (whole batches; the first may be larger). */
 const REPLAY_READ_BYTES = 16 * 1024 * 1024
@@ -24,9 +31,30 @@ export interface CoordinatorWrite {
   readonly value: Buffer | null
 }
 
-export interface AppendError {
-  readonly errorCode: number
+/**
+ * When the coordinator's memory takes a write in: at once (tombstones: the state changes first,
+ * as Kafka's cleanup does) or once the write is replicated (commits and group metadata: a
+ * client must not see what the ISR may still lose).
+ */
+export type MemoryUpdate = 'at-append' | 'once-replicated'
+
+export interface AppendResult {
+  /** Whether the records reached this leader's log (they may still fail to replicate). */
+  readonly appended: boolean
+  /** Why the append was refused, for the log; null when the records were appended. */
   readonly errorMessage: string | null
+  /**
+   * NONE once the ISR has the records; otherwise Kafka's error for the append or for its
+   * replication (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT).
+   */
+  readonly outcome: MaybeAsync<number>
+}
+
+/** What writes need from the broker: the purgatory where acks=all writes wait, and how long. */
+export interface CoordinatorWriteOptions {
+  readonly produces: DelayedProducePurgatory
+  /** Kafka's offsets.commit.timeout.ms. */
+  readonly timeoutMs: number
 }
 
 export interface LoadReport {
@@ -38,6 +66,15 @@ export interface LoadReport {
   readonly snapshotRejected: string | null
 }
 
+/** The batch that ends a snapshot's prefix of the log. */
+interface BatchIdentity {
+  readonly baseOffset: number
+  readonly crc: number
+  readonly leaderEpoch: number
+}
+
+const NO_BATCH: BatchIdentity = { baseOffset: -1, crc: 0, leaderEpoch: -1 }
+
 export class OffsetsTopicPartition {
   readonly partition: Partition
   /** Records appended since the last snapshot (drives the record-count snapshot trigger). */
@@ -45,9 +82,19 @@ export class OffsetsTopicPartition {
   /** The log end offset the last snapshot covers (-1: none yet). */
   snapshotEndOffset = -1
   #snapshotting: Promise<void> | null = null
+  readonly #writes: CoordinatorWriteOptions
+  /** Appended writes that memory takes in once replicated and that have not settled yet. */
+  #awaitingReplication = 0
+  /**
+   * A write the log holds but memory never took in (its replication failed or timed out): from
+   * then on memory is no longer the log's state, so no snapshot may be taken from it until the
+   * next load replays the log.
+   */
+  #diverged = false
 
-  constructor(partition: Partition) {
+  constructor(partition: Partition, writes: CoordinatorWriteOptions) {
     this.partition = partition
+    this.#writes = writes
   }
 
   get index(): number {
@@ -55,25 +102,43 @@ export class OffsetsTopicPartition {
   }
 
   /**
-   * Appends `writes` as one batch. Returns null on success, else the error as the coordinator
-   * should report it (Kafka's mapping from storage errors to coordinator errors).
+   * Appends `writes` as one batch with acks=all and reports when the ISR has it. `memory` says
+   * when the caller changes its state for this write, which decides whether a snapshot may be
+   * taken while the write waits.
    */
-  append(writes: readonly CoordinatorWrite[], nowMs: number): AppendError | null {
-    if (writes.length === 0) return null
+  append(writes: readonly CoordinatorWrite[], nowMs: number, memory: MemoryUpdate): AppendResult {
+    if (writes.length === 0) return { appended: true, errorMessage: null, outcome: KafkaErrorCodes.NONE }
     const records: RecordInput[] = writes.map((w, i) => ({ key: w.key, value: w.value, offsetDelta: i }))
     const batch = encodeRecordBatch({ baseTimestamp: nowMs, producerId: -1, producerEpoch: -1, baseSequence: -1, records }, { crc32c })
-    const outcome = this.partition.appendRecordsAsLeader(batch, -1, nowMs)
-    if (outcome.errorCode === KafkaErrorCodes.NONE) {
-      this.recordsSinceSnapshot += writes.length
-      return null
-    }
-    return { errorCode: outcome.errorCode, errorMessage: outcome.errorMessage }
+    const appended = this.partition.appendRecordsAsLeader(batch, -1, nowMs)
+    if (appended.errorCode !== KafkaErrorCodes.NONE) return { appended: false, errorMessage: appended.errorMessage, outcome: appended.errorCode }
+    this.recordsSinceSnapshot += writes.length
+    const requiredOffset = appended.requiredOffset
+    const waiting = this.#writes.produces.wait([{ partition: this.partition, requiredOffset }], this.#writes.timeoutMs)
+    if (waiting === null) return { appended: true, errorMessage: null, outcome: this.#settle(requiredOffset, memory) }
+    if (memory === 'once-replicated') this.#awaitingReplication++
+    const outcome = waiting.then(() => {
+      if (memory === 'once-replicated') this.#awaitingReplication--
+      return this.#settle(requiredOffset, memory)
+    })
+    return { appended: true, errorMessage: null, outcome }
+  }
+
+  #settle(requiredOffset: number, memory: MemoryUpdate): number {
+    const outcome = this.partition.replicationOutcome(requiredOffset)
+    const errorCode = outcome === 'pending' ? KafkaErrorCodes.REQUEST_TIMED_OUT : outcome
+    if (errorCode !== KafkaErrorCodes.NONE && memory === 'once-replicated') this.#diverged = true
+    return errorCode
   }
 
   /**
    * Rebuilds state: applies the snapshot's records if the snapshot still matches the log, then
-   * every record after it, in log order. `apply` sees each key with its value (null for a
-   * tombstone). Corrupt snapshots are ignored (the whole log is replayed instead).
+   * every record after it, in log order, up to the log end. `apply` sees each key with its value
+   * (null for a tombstone). Corrupt or stale snapshots are ignored (the whole log is replayed).
+   *
+   * It reads to the log end, not the high watermark, as Kafka's loader does: a new leader's log
+   * is the partition's truth, and followers will copy its tail or the leadership ends (and with
+   * it, this state).
    */
   async load(apply: (key: Buffer | null, value: Buffer | null) => void): Promise<LoadReport> {
     const log = this.partition.log
@@ -102,14 +167,20 @@ export class OffsetsTopicPartition {
 
   /**
    * Writes a snapshot of `records` (the live keys, as `liveRecords` gives them at this moment)
-   * covering the log up to its current end. Concurrent calls share the one in progress.
+   * covering the log up to its current end. Concurrent calls share the one in progress. Does
+   * nothing while memory may differ from the log: a write waits for replication (the log has
+   * it, memory not yet), or one failed after its append (the log has it, memory never will).
    */
   snapshot(liveRecords: () => SnapshotRecord[], nowMs: number): Promise<void> {
     if (this.#snapshotting !== null) return this.#snapshotting
+    if (this.#awaitingReplication > 0 || this.#diverged) return Promise.resolve()
     const endOffset = this.partition.logEndOffset
     if (endOffset === this.snapshotEndOffset) return Promise.resolve()
     const last = this.#lastBatch(endOffset)
-    const bytes = encodeSnapshot({ endOffset, lastBatchBaseOffset: last.baseOffset, lastBatchCrc: last.crc, records: liveRecords() }, nowMs)
+    const bytes = encodeSnapshot(
+      { endOffset, lastBatchBaseOffset: last.baseOffset, lastBatchCrc: last.crc, lastBatchLeaderEpoch: last.leaderEpoch, records: liveRecords() },
+      nowMs,
+    )
     const appendedMeanwhile = this.recordsSinceSnapshot
     this.#snapshotting = writeSnapshot(this.partition.log.dir, bytes)
       .then(() => {
@@ -126,24 +197,27 @@ export class OffsetsTopicPartition {
     const log = this.partition.log
     if (snapshot.endOffset > log.logEndOffset) return `it covers offsets up to ${snapshot.endOffset}, beyond the log end ${log.logEndOffset}`
     if (snapshot.endOffset < log.logStartOffset) return `it ends at ${snapshot.endOffset}, before the log start ${log.logStartOffset}`
+    if (snapshot.lastBatchLeaderEpoch === null || snapshot.lastBatchLeaderEpoch === undefined) {
+      return 'it does not record the leader epoch of its last batch (a version 1 file)'
+    }
     const last = this.#lastBatch(snapshot.endOffset)
-    if (last.baseOffset !== snapshot.lastBatchBaseOffset || last.crc !== snapshot.lastBatchCrc) {
+    if (last.baseOffset !== snapshot.lastBatchBaseOffset || last.crc !== snapshot.lastBatchCrc || last.leaderEpoch !== snapshot.lastBatchLeaderEpoch) {
       return `the log batch before offset ${snapshot.endOffset} is not the one the snapshot was taken after`
     }
     return null
   }
 
-  /** Base offset and CRC of the batch that holds `endOffset - 1`, or (-1, 0) at the log start. */
-  #lastBatch(endOffset: number): { baseOffset: number; crc: number } {
+  /** The batch that holds `endOffset - 1`, or NO_BATCH at the log start. */
+  #lastBatch(endOffset: number): BatchIdentity {
     const log = this.partition.log
-    if (endOffset <= log.logStartOffset) return { baseOffset: -1, crc: 0 }
+    if (endOffset <= log.logStartOffset) return NO_BATCH
     try {
       const buffer = log.read(endOffset - 1, 1).toBuffers()[0]
-      if (buffer === undefined || buffer.length < 21) return { baseOffset: -1, crc: 0 }
-      return { baseOffset: batchBaseOffset(buffer, 0), crc: batchCrc(buffer, 0) }
+      if (buffer === undefined || buffer.length < 21) return NO_BATCH
+      return { baseOffset: batchBaseOffset(buffer, 0), crc: batchCrc(buffer, 0), leaderEpoch: batchPartitionLeaderEpoch(buffer, 0) }
     } catch {
       // Unreadable here means no batch to vouch for the snapshot: it will not match on load.
-      return { baseOffset: -1, crc: 0 }
+      return { baseOffset: -2, crc: 0, leaderEpoch: -2 }
     }
   }
 

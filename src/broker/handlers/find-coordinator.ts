@@ -1,8 +1,11 @@
 /**
- * FindCoordinator: which broker coordinates a group. Answered at once, from what this broker
- * already knows: `__consumer_offsets` exists from broker start, so the answer never depends on
- * creating it (lazily creating it while clients wait is what kept kafkajs on
- * COORDINATOR_NOT_AVAILABLE in kafkajs#1752). On a single broker the coordinator is this broker.
+ * FindCoordinator: which broker coordinates a group: the leader of the group's partition of
+ * `__consumer_offsets`, as the metadata says, at the address the cluster view has for it.
+ * COORDINATOR_NOT_AVAILABLE while that partition has no leader or its leader is not a live
+ * broker; clients retry. Answered at once, from what this broker already knows:
+ * `__consumer_offsets` exists from broker start, so the answer never depends on creating it
+ * (lazily creating it while clients wait is what kept kafkajs on COORDINATOR_NOT_AVAILABLE in
+ * kafkajs#1752). On a single broker the coordinator is this broker.
  *
  * key_type 0 is a group; 1 (a transactional id) gets COORDINATOR_NOT_AVAILABLE with a message,
  * since Samsa has no transaction coordinator; other key types are INVALID_REQUEST. Up to v3 one
@@ -10,7 +13,8 @@
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
-import type { FindCoordinatorResponseInput } from '../../protocol/messages/find-coordinator.js'
+import type { FindCoordinatorRequest, FindCoordinatorResponseInput } from '../../protocol/messages/find-coordinator.js'
+import { OFFSETS_TOPIC } from '../../group/coordinator-key.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 
@@ -26,27 +30,51 @@ export function findCoordinatorHandler(broker: BrokerContext) {
       return { ...none, errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE, errorMessage: 'Samsa has no transaction coordinator: transactional producers are not supported.' }
     }
     if (keyType !== GROUP_KEY) return { ...none, errorCode: KafkaErrorCodes.INVALID_REQUEST, errorMessage: `Unknown coordinator key type ${keyType}.` }
-    const self = broker.cluster.broker(broker.nodeId)
-    if (self === undefined) return { ...none, errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The broker has no listener.' }
-    return { key, nodeId: self.nodeId, host: self.host, port: self.port, errorCode: KafkaErrorCodes.NONE, errorMessage: null }
+    const partition = broker.groups.partitionFor(key)
+    const leader = broker.metadata.partitionState(OFFSETS_TOPIC, partition)?.leader ?? -1
+    if (leader < 0) {
+      return { ...none, errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE, errorMessage: `${OFFSETS_TOPIC}-${partition}, which holds this group, has no leader.` }
+    }
+    const coordinator = broker.cluster.broker(leader)
+    if (coordinator === undefined) {
+      return {
+        ...none,
+        errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE,
+        errorMessage: `Broker ${leader}, the leader of ${OFFSETS_TOPIC}-${partition} which holds this group, is not live or has no listener.`,
+      }
+    }
+    return { key, nodeId: coordinator.nodeId, host: coordinator.host, port: coordinator.port, errorCode: KafkaErrorCodes.NONE, errorMessage: null }
+  }
+
+  const answer = (request: FindCoordinatorRequest, version: number): FindCoordinatorResponseInput => {
+    if (version >= 4) return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((key) => find(key, request.keyType)) }
+    const found = find(request.key, request.keyType)
+    return {
+      throttleTimeMs: 0,
+      errorCode: found.errorCode,
+      errorMessage: found.errorMessage ?? null,
+      nodeId: found.nodeId,
+      host: found.host,
+      port: found.port,
+    }
   }
 
   return defineHandler({
     apiKey: ApiKeys.FindCoordinator,
     advertised: { min: 0, max: 6 },
     handle(request, context) {
-      if (context.apiVersion >= 4) {
-        return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((key) => find(key, request.keyType)) }
+      // In a cluster __consumer_offsets is made on first use, once brokers have joined (Kafka does
+      // the same); on a single broker it exists from start and this never waits.
+      if (request.keyType === GROUP_KEY && broker.metadata.topic(OFFSETS_TOPIC) === undefined) {
+        return broker.topics.ensureOffsetsTopic().then(
+          () => answer(request, context.apiVersion),
+          (error: unknown) => {
+            broker.logger.warn(`could not create ${OFFSETS_TOPIC}; clients will retry`, { error })
+            return answer(request, context.apiVersion)
+          },
+        )
       }
-      const found = find(request.key, request.keyType)
-      return {
-        throttleTimeMs: 0,
-        errorCode: found.errorCode,
-        errorMessage: found.errorMessage ?? null,
-        nodeId: found.nodeId,
-        host: found.host,
-        port: found.port,
-      }
+      return answer(request, context.apiVersion)
     },
     errorResponse(request, errorCode, context) {
       if (context.apiVersion >= 4) {

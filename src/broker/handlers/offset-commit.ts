@@ -5,12 +5,15 @@
  * __consumer_offsets as one batch. v0 commits carry neither member nor generation and are
  * accepted for groups without members; a commit with a generation to a group that does not
  * exist gets ILLEGAL_GENERATION, or GROUP_ID_NOT_FOUND from v9 on. retention_time_ms (v2-4) is ignored, as Kafka 2.1+ ignores
- * it for groups: offsets.retention.minutes governs expiry.
+ * it for groups: offsets.retention.minutes governs expiry. The answer comes once the in-sync
+ * replicas of the group's __consumer_offsets partition have the commit (acks=all), so an
+ * acknowledged commit survives the coordinator's failover.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { OffsetCommitRequest, OffsetCommitResponseInput } from '../../protocol/messages/offset-commit.js'
 import type { OffsetCommitEntry } from '../../group/coordinator-results.js'
+import { andThen } from '../../group/maybe-async.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 
@@ -39,7 +42,7 @@ export function offsetCommitHandler(broker: BrokerContext) {
           return -1
         })
       })
-      const results = entries.length === 0
+      const committed = entries.length === 0
         ? []
         : broker.groups.commitOffsets({
           groupId: request.groupId,
@@ -49,17 +52,19 @@ export function offsetCommitHandler(broker: BrokerContext) {
           offsets: entries,
           missingGroupError: context.apiVersion >= 9 ? KafkaErrorCodes.GROUP_ID_NOT_FOUND : KafkaErrorCodes.ILLEGAL_GENERATION,
         })
-      let next = 0
-      return {
-        throttleTimeMs: 0,
-        topics: request.topics.map((topic, t) => ({
-          name: topic.name,
-          partitions: topic.partitions.map((p, i) => ({
-            partitionIndex: p.partitionIndex,
-            errorCode: errors[t]![i] === -1 ? results[next++]! : errors[t]![i]!,
+      return andThen(committed, (results): OffsetCommitResponseInput => {
+        let next = 0
+        return {
+          throttleTimeMs: 0,
+          topics: request.topics.map((topic, t) => ({
+            name: topic.name,
+            partitions: topic.partitions.map((p, i) => ({
+              partitionIndex: p.partitionIndex,
+              errorCode: errors[t]![i] === -1 ? results[next++]! : errors[t]![i]!,
+            })),
           })),
-        })),
-      }
+        }
+      })
     },
     errorResponse,
   })

@@ -24,11 +24,14 @@ export const defaultConfig: GroupCoordinatorConfig = {
   offsetsRetentionCheckIntervalMs: 600_000,
   snapshotIntervalMs: 60_000,
   snapshotRecords: 100_000,
+  offsetCommitTimeoutMs: 5000,
 }
 
 export interface OpenCoordinator {
   readonly coordinator: GroupCoordinator
   readonly logs: LogManager
+  /** The partitions of __consumer_offsets (3, all led by this broker, id 1, at the start). */
+  readonly replicas: ReplicaManager
   /** Clean stop: the coordinator snapshots, then the logs close. */
   close(): Promise<void>
   /** Stops without the coordinator's shutdown work (no snapshot), as after a crash. */
@@ -49,10 +52,12 @@ export async function openCoordinator(dir: string, config: Partial<GroupCoordina
     config: { ...defaultConfig, ...config },
     logger,
     offsetsTopicPartitions: async () => replicas.partitions(OFFSETS_TOPIC) as readonly Partition[],
+    replicas,
   })
   return {
     coordinator,
     logs,
+    replicas,
     async close() {
       await coordinator.shutdown()
       await logs.close()
