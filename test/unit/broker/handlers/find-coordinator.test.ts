@@ -24,13 +24,15 @@ const cluster: ClusterView = {
 const leaders = [2, 3, -1]
 
 /**
- * Only what FindCoordinator reads of the broker: which partition holds a group, that partition's
- * state in the metadata, and the live brokers.
+ * Only what FindCoordinator reads of the broker: which partition holds a group, that the offsets
+ * topic exists, that partition's state in the metadata, and the live brokers.
  */
 const broker = {
   nodeId: 1,
   groups: { partitionFor: (groupId: string) => partitionForGroup(groupId, PARTITIONS) },
   metadata: {
+    // __consumer_offsets exists, so FindCoordinator answers at once.
+    topic: (name: string) => (name === OFFSETS_TOPIC ? { name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: PARTITIONS, configs: {}, internal: true } : undefined),
     partitionState: (topic: string, partition: number): PartitionState | undefined =>
       topic === OFFSETS_TOPIC && partition < PARTITIONS
         ? { replicas: [1, 2, 3], leader: leaders[partition]!, leaderEpoch: 4, partitionEpoch: 7, isr: [1, 2] }
