@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Replication's cost on this machine: 3 Samsa brokers (one etcd, `samsa cluster up`), a topic of
+# replication factor 3 written with acks=all, against one broker written with acks=1, in the same
+# run, with the harness's small-records workload (100-byte records, 8 partitions, max rate) and
+# its half-rate companion (the latency at half of the cluster's own maximum). Also the brokers'
+# CPU seconds per GB written, summed over the three processes.
+#
+#   npm run bench:cluster                      # 20 s per run
+#   DURATION=60s npm run bench:cluster
+#
+# The results (harness JSON and HTML for both) go to bench/results/cluster-<time>/.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+duration="${DURATION:-20s}"
+base_port="${BASE_PORT:-19292}"
+etcd_port="${ETCD_PORT:-23890}"
+out="bench/results/cluster-$(date +%Y%m%d-%H%M%S)"
+work="$(mktemp -d "${TMPDIR:-/tmp}/samsa-bench-cluster-XXXXXX")"
+mkdir -p "$out"
+
+node dist/src/cli/main.js cluster up --brokers 3 --base-port "$base_port" --etcd-port "$etcd_port" --data-dir "$work" > "$out/cluster.log" 2>&1 &
+up=$!
+cleanup() {
+  kill -INT "$up" 2>/dev/null || true
+  wait "$up" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+for _ in $(seq 1 120); do
+  grep -q '^Bootstrap servers' "$out/cluster.log" && break
+  kill -0 "$up" 2>/dev/null || { cat "$out/cluster.log" >&2; exit 1; }
+  sleep 0.5
+done
+grep -q '^Bootstrap servers' "$out/cluster.log" || { echo "cluster.sh: the cluster did not start; see $out/cluster.log" >&2; exit 1; }
+pids=$(sed -n 's/^  broker [0-9]* .* pid \([0-9]*\) .*/\1/p' "$out/cluster.log" | tr '\n' ' ')
+
+# CPU seconds (user + system) of the three broker processes so far.
+cpu_seconds() {
+  local ticks=0 pid
+  for pid in $pids; do
+    ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", t / hz }'
+}
+
+harness() { node --single-threaded-gc dist/bench/harness/main.js --warmup 5s --duration "$duration" "$@"; }
+
+echo "== one broker, acks=1 (the baseline)"
+harness --preset small-records --acks 1 --label 'samsa 1 broker acks=1' --out "$out/single"
+echo "== three brokers, replication factor 3, acks=all"
+before=$(cpu_seconds)
+harness --preset small-records,small-records-half-rate --acks all --replication-factor 3 \
+  --bootstrap "127.0.0.1:$base_port" --label 'samsa 3 brokers RF=3 acks=all' --out "$out/cluster"
+after=$(cpu_seconds)
+
+node dist/bench/cluster/summary.js "$out/single" "$out/cluster" "$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.3f", a - b }')"
