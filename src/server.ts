@@ -160,6 +160,7 @@ export class BrokerServer {
       logger,
       advertisedListeners: () => config.advertisedListeners(bound),
       cluster: clusterView,
+      leaderElections: cluster === null ? null : (type, partitions) => cluster.electLeaders(type, partitions),
     }
     const handlers: ApiHandler[] = kafkaApiHandlers(context, () => processor.handlers())
     const processor = new BrokerRequestProcessor(handlers, logger.child('requests'))

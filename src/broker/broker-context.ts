@@ -8,7 +8,13 @@ import type { Logger } from '../common/logger.js'
 import type { GroupCoordinator } from '../group/group-coordinator.js'
 import type { MetadataStore } from '../metadata/metadata-store.js'
 import type { ReplicaManager } from '../replication/replica-manager.js'
+import type { ElectionResult, ElectionType } from '../cluster/controller.js'
 import type { ClusterView } from './cluster-view.js'
+
+export type LeaderElections = (
+  type: ElectionType,
+  partitions: ReadonlyArray<{ readonly topic: string; readonly partition: number }> | null,
+) => Promise<ElectionResult[] | 'NOT_CONTROLLER'>
 import type { ProducerIdManager } from './producer-id-manager.js'
 import type { TopicManager } from './topic-manager.js'
 
@@ -26,4 +32,6 @@ export interface BrokerContext {
   readonly advertisedListeners: () => readonly Listener[]
   /** The live brokers and the controller. */
   readonly cluster: ClusterView
+  /** Leader elections on the controller (ElectLeaders); null on a single broker. */
+  readonly leaderElections: LeaderElections | null
 }

@@ -18,7 +18,7 @@ import type { PartitionState } from '../metadata/metadata-store.js'
 import { type BrokerEndpoint as RegisteredEndpoint, type BrokerRegistration, BrokerRegistry } from './broker-registry.js'
 import { ensureClusterId } from './cluster-id.js'
 import { ClusterMetadataStore } from './cluster-metadata-store.js'
-import { Controller } from './controller.js'
+import { Controller, type ElectionResult, type ElectionType } from './controller.js'
 import { ControllerElection } from './controller-election.js'
 import { ControllerRequests } from './controller-requests.js'
 import { EtcdConnection } from './etcd-connection.js'
@@ -161,10 +161,10 @@ export class ClusterMembership {
     })
   }
 
-  /** Preferred-leader election on the controller, when this broker is it; -1 otherwise. */
-  electPreferredLeaders(partitions?: ReadonlyArray<{ readonly topic: string; readonly partition: number }>): Promise<number> {
-    if (!this.#controller.isActive) return Promise.resolve(-1)
-    return this.#controller.electPreferredLeaders(partitions)
+  /** ElectLeaders on the controller; 'NOT_CONTROLLER' on any other broker (clients retry there). */
+  electLeaders(type: ElectionType, partitions: ReadonlyArray<{ readonly topic: string; readonly partition: number }> | null): Promise<ElectionResult[] | 'NOT_CONTROLLER'> {
+    if (!this.#controller.isActive) return Promise.resolve('NOT_CONTROLLER')
+    return this.#controller.electLeaders(type, partitions)
   }
 
   /**

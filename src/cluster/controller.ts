@@ -23,7 +23,7 @@ import type { ClusterMetadataStore, PartitionView, TopicView } from './cluster-m
 import type { ControllerElection } from './controller-election.js'
 import { type ControllerRequest, ControllerRequests } from './controller-requests.js'
 import type { EtcdConnection } from './etcd-connection.js'
-import { applyIsrProposal, electPreferredLeader, moveLeadershipOff, onBrokersChanged } from './partition-elections.js'
+import { applyIsrProposal, electLeader, electPreferredLeader, moveLeadershipOff, onBrokersChanged } from './partition-elections.js'
 import { WatchedRange } from './watched-range.js'
 
 export interface ControllerOptions {
@@ -36,6 +36,37 @@ export interface ControllerOptions {
   readonly autoLeaderRebalance: boolean
   readonly leaderImbalanceCheckIntervalMs: number
   readonly logger: Logger
+}
+
+export type ElectionType = 'preferred' | 'unclean'
+
+/** One partition's answer to ElectLeaders, with Kafka's error name. */
+export interface ElectionResult {
+  readonly topic: string
+  readonly partition: number
+  readonly error: 'NONE' | 'ELECTION_NOT_NEEDED' | 'PREFERRED_LEADER_NOT_AVAILABLE' | 'ELIGIBLE_LEADERS_NOT_AVAILABLE' | 'UNKNOWN_TOPIC_OR_PARTITION' | 'NOT_CONTROLLER' | 'CONCURRENT_TRANSACTIONS'
+  readonly message: string | null
+}
+
+/** The state an election leads to, or why there is none. */
+function decideElection(type: ElectionType, state: PartitionState, live: ReadonlySet<number>): PartitionState | 'ELECTION_NOT_NEEDED' | 'PREFERRED_LEADER_NOT_AVAILABLE' | 'ELIGIBLE_LEADERS_NOT_AVAILABLE' {
+  if (type === 'preferred') {
+    if (state.leader === state.replicas[0]) return 'ELECTION_NOT_NEEDED'
+    return electPreferredLeader(state, live) ?? 'PREFERRED_LEADER_NOT_AVAILABLE'
+  }
+  if (state.leader >= 0 && live.has(state.leader)) return 'ELECTION_NOT_NEEDED'
+  return electLeader(state, { live, uncleanLeaderElection: true })?.state ?? 'ELIGIBLE_LEADERS_NOT_AVAILABLE'
+}
+
+function electionMessage(error: string, topic: string, partition: number): string {
+  switch (error) {
+    case 'ELECTION_NOT_NEEDED':
+      return `${topic}-${partition} already has the leader this election would choose.`
+    case 'PREFERRED_LEADER_NOT_AVAILABLE':
+      return `The preferred leader of ${topic}-${partition} is not live or not in sync.`
+    default:
+      return `No live replica of ${topic}-${partition} can lead it.`
+  }
 }
 
 /** What one decision wants written. */
@@ -86,9 +117,38 @@ export class Controller {
     return this.#active
   }
 
-  /** Preferred-leader election for the given partitions, or all (ElectLeaders, kafka-leader-election). */
+  /** Preferred-leader election for the given partitions, or all (the periodic rebalance). */
   electPreferredLeaders(partitions?: ReadonlyArray<{ readonly topic: string; readonly partition: number }>): Promise<number> {
     return this.#enqueue('preferred leader election', () => this.#electPreferred(partitions))
+  }
+
+  /**
+   * ElectLeaders: a preferred-replica election, or an unclean one for partitions without a live
+   * leader, for the given partitions or (null) every partition, with Kafka's per-partition
+   * answers. For a null list, partitions that needed no election are left out, as Kafka does.
+   */
+  electLeaders(type: ElectionType, partitions: ReadonlyArray<{ readonly topic: string; readonly partition: number }> | null): Promise<ElectionResult[]> {
+    return this.#enqueue('ElectLeaders', async () => {
+      const live = this.#live()
+      const results: ElectionResult[] = []
+      const wanted = partitions ?? [...this.#options.store.topics()].flatMap((t) => t.assignment.map((_, partition) => ({ topic: t.name, partition })))
+      for (const { topic: name, partition } of wanted) {
+        const topic = this.#options.store.topic(name)
+        const view = topic === undefined ? undefined : this.#options.store.partition(topic.topicId, partition)
+        if (topic === undefined || view === undefined) {
+          results.push({ topic: name, partition, error: 'UNKNOWN_TOPIC_OR_PARTITION', message: `${name}-${partition} does not exist.` })
+          continue
+        }
+        const decision = decideElection(type, view, live)
+        if (typeof decision === 'string') {
+          if (partitions !== null || decision !== 'ELECTION_NOT_NEEDED') results.push({ topic: name, partition, error: decision, message: electionMessage(decision, name, partition) })
+          continue
+        }
+        const written = await this.#writeOne({ topic, view, state: decision, why: `${type} leader election (ElectLeaders)` })
+        results.push({ topic: name, partition, error: written, message: written === 'NONE' ? null : `The election for ${name}-${partition} lost a race with another change; try again.` })
+      }
+      return results
+    }).then((results) => results ?? [])
   }
 
   async close(): Promise<void> {
@@ -225,6 +285,19 @@ export class Controller {
     }
     await this.#writeAll(changes)
     return changes.length
+  }
+
+  /** Writes one change now: NONE, or the error that kept it from being written. */
+  async #writeOne(change: StateChange): Promise<'NONE' | 'NOT_CONTROLLER' | 'CONCURRENT_TRANSACTIONS'> {
+    if (!this.#active) return 'NOT_CONTROLLER'
+    const result = await this.#options.store.updatePartition(this.#options.election.guard(), change.view.topicId, change.view.partition, change.state, change.view.modRevision)
+    if (result.status === 'fenced') {
+      this.#deactivate('deposed')
+      return 'NOT_CONTROLLER'
+    }
+    if (result.status === 'stale') return 'CONCURRENT_TRANSACTIONS'
+    this.#logger.info('partition state changed', { topic: change.topic.name, partition: change.view.partition, leader: change.state.leader, leaderEpoch: change.state.leaderEpoch, why: change.why })
+    return 'NONE'
   }
 
   /** Writes each change; one that lost a race is decided again by the next reconcile. */

@@ -14,6 +14,7 @@ import { deleteTopicsHandler } from './delete-topics.js'
 import { describeClusterHandler } from './describe-cluster.js'
 import { describeConfigsHandler } from './describe-configs.js'
 import { describeGroupsHandler } from './describe-groups.js'
+import { electLeadersHandler } from './elect-leaders.js'
 import { fetchHandler } from './fetch.js'
 import { findCoordinatorHandler } from './find-coordinator.js'
 import { heartbeatHandler } from './heartbeat.js'
@@ -61,5 +62,6 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     alterConfigsHandler(context),
     incrementalAlterConfigsHandler(context),
     describeClusterHandler(context),
+    electLeadersHandler(context),
   ]
 }

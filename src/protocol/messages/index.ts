@@ -11,6 +11,7 @@ import { createPartitionsRequest, createPartitionsResponse } from './create-part
 import { createTopicsRequest, createTopicsResponse } from './create-topics.js'
 import { deleteGroupsRequest, deleteGroupsResponse } from './delete-groups.js'
 import { deleteRecordsRequest, deleteRecordsResponse } from './delete-records.js'
+import { electLeadersRequest, electLeadersResponse } from './elect-leaders.js'
 import { deleteTopicsRequest, deleteTopicsResponse } from './delete-topics.js'
 import { describeClusterRequest, describeClusterResponse } from './describe-cluster.js'
 import { describeConfigsRequest, describeConfigsResponse } from './describe-configs.js'
@@ -102,6 +103,7 @@ export const apis = {
   ),
   [ApiKeys.OffsetDelete]: api('OffsetDelete', offsetDeleteRequest, offsetDeleteResponse),
   [ApiKeys.DescribeCluster]: api('DescribeCluster', describeClusterRequest, describeClusterResponse),
+  [ApiKeys.ElectLeaders]: api('ElectLeaders', electLeadersRequest, electLeadersResponse),
 } as const
 
 /** API keys that have descriptions here. */

@@ -16,6 +16,7 @@ const served: Array<[number, number, number, number | null]> = [
   [ApiKeys.AlterConfigs, 0, 2, 2],
   [ApiKeys.IncrementalAlterConfigs, 0, 1, 1],
   [ApiKeys.DescribeCluster, 0, 1, 0],
+  [ApiKeys.ElectLeaders, 0, 2, 2],
   [ApiKeys.DeleteRecords, 0, 2, 2],
   [ApiKeys.InitProducerId, 0, 5, 2],
   [ApiKeys.FindCoordinator, 0, 6, 3],

@@ -1,0 +1,78 @@
+/**
+ * Kafka 3.9.1's own tools against a three-broker cluster: kafka-topics creates a replicated
+ * topic and describes its leaders, replicas and ISR (and the under-replicated partitions while a
+ * broker is down); after the preferred leader of a partition came back, kafka-leader-election
+ * moves leadership back to it (ElectLeaders at the controller).
+ */
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ROOT } from '../helpers/broker-process.js'
+import { type TestCluster, startCluster } from '../helpers/cluster.js'
+
+const run = promisify(execFile)
+const TOOLS = join(ROOT, 'test', 'java', 'admin-tools')
+const JARS = join(TOOLS, 'target', 'dependency')
+
+let cluster: TestCluster
+
+async function tool(mainClass: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('java', [`-Dlog4j.configuration=file:${join(TOOLS, 'log4j.properties')}`, '-cp', `${JARS}/*`, mainClass, ...args], { timeout: 60_000 })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string }
+    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' }
+  }
+}
+
+const topics = (...args: string[]) => tool('org.apache.kafka.tools.TopicCommand', '--bootstrap-server', cluster.bootstrap, ...args)
+
+/** kafka-topics --describe lines for partition `p`: { leader, replicas, isr }. */
+async function describePartition(topic: string, p: number): Promise<{ leader: number; replicas: number[]; isr: number[] }> {
+  const { stdout } = await topics('--describe', '--topic', topic)
+  const line = stdout.split('\n').find((l) => new RegExp(`Partition: ${p}\\s`).test(l))
+  if (line === undefined) throw new Error(`no line for partition ${p} in:\n${stdout}`)
+  const field = (name: string) => line.match(new RegExp(`${name}: (\\S+)`))![1]!
+  return { leader: Number(field('Leader')), replicas: field('Replicas').split(',').map(Number), isr: field('Isr').split(',').map(Number) }
+}
+
+beforeAll(async () => {
+  cluster = await startCluster({ brokers: 3, settings: { 'broker.session.timeout.ms': 3000, 'broker.heartbeat.interval.ms': 500, 'auto.leader.rebalance.enable': false } })
+}, 120_000)
+
+afterAll(async () => {
+  await cluster?.close()
+})
+
+describe("Kafka's tools against a three-broker cluster", { timeout: 120_000 }, () => {
+  it('kafka-topics creates a topic of replication factor 3 whose leaders spread over the brokers', async () => {
+    const created = await topics('--create', '--topic', 'tools-replicated', '--partitions', '3', '--replication-factor', '3')
+    expect(created.stdout).toContain('Created topic tools-replicated.')
+    const partitions = await Promise.all([0, 1, 2].map((p) => describePartition('tools-replicated', p)))
+    for (const p of partitions) {
+      expect(p.replicas.sort()).toEqual([1, 2, 3])
+      expect(p.isr.sort()).toEqual([1, 2, 3])
+    }
+    expect(new Set(partitions.map((p) => p.leader)).size).toBe(3)
+  })
+
+  it('lists under-replicated partitions while a broker is down, and kafka-leader-election moves leadership back to the preferred replica once it returns', async () => {
+    const { replicas } = await describePartition('tools-replicated', 0)
+    const preferred = replicas[0]!
+    await cluster.kill(preferred)
+    await cluster.waitUntil(async () => (await describePartition('tools-replicated', 0)).leader !== preferred, 'a new leader for partition 0', 30_000)
+    const under = await topics('--describe', '--under-replicated-partitions')
+    expect(under.stdout).toMatch(/Topic: tools-replicated\s+Partition: 0/)
+
+    await cluster.restart(preferred)
+    await cluster.waitUntil(async () => (await describePartition('tools-replicated', 0)).isr.includes(preferred), 'the preferred replica back in the ISR', 30_000)
+    expect((await describePartition('tools-replicated', 0)).leader).not.toBe(preferred)
+
+    const elected = await tool('org.apache.kafka.tools.LeaderElectionCommand', '--bootstrap-server', cluster.bootstrap, '--election-type', 'PREFERRED', '--all-topic-partitions')
+    expect(elected.code, elected.stderr).toBe(0)
+    expect(elected.stdout).toMatch(/Successfully completed leader election \(PREFERRED\) for partitions .*tools-replicated-0/)
+    await cluster.waitUntil(async () => (await describePartition('tools-replicated', 0)).leader === preferred, 'partition 0 led by its preferred replica again', 30_000)
+  })
+})
