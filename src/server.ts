@@ -123,6 +123,7 @@ export class BrokerServer {
     }
     const replicas = new ReplicaManager(config.nodeId, metadata, logs, logger.child('replicas'), cluster === null ? {} : replicationOptions(config, cluster, logger))
     replicas.setLeaderEndpoints(leaderEndpoint)
+    await replicas.loadHighWatermarks()
     replicas.scheduleProducerExpiration(config.get('producer.id.expiration.ms'))
     const topics = new TopicManager(config, metadata, replicas, logs, logger.child('topics'), clusterView)
     let publisher: MetadataPublisher | null = null
@@ -224,6 +225,7 @@ export class BrokerServer {
       await BrokerServer.#stopServices(this.context.replicas, this.#publisher, this.context.groups)
       // Leaving the cluster now lets the controller drop this broker from ISRs at once.
       await this.#cluster?.close()
+      await this.context.replicas.checkpointHighWatermarks()
       await this.context.replicas.snapshotProducerState()
       await this.#logs.close()
       // Recompression may have started the process-wide pool; its threads must not outlive us.
@@ -250,6 +252,7 @@ function replicationOptions(config: BrokerConfig, cluster: ClusterMembership, lo
     mayLead: () => cluster.mayLead(),
     proposeIsr: (partition, proposal) => cluster.proposeIsr(partition.topicId, partition.index, proposal),
     replicaLagTimeMaxMs: config.get('replica.lag.time.max.ms'),
+    highWatermarkCheckpoint: { dataDir: config.dataDir, intervalMs: config.get('replica.high.watermark.checkpoint.interval.ms') },
   }
 }
 

@@ -276,6 +276,14 @@ export class Partition {
     return records.length
   }
 
+  /**
+   * Starts the partition from a checkpointed high watermark (replication-offset-checkpoint)
+   * instead of its log end: at start, before any state is applied. Clamped to the log.
+   */
+  restoreHighWatermark(offset: number): void {
+    this.#highWatermark = Math.max(this.logStartOffset, Math.min(offset, this.logEndOffset))
+  }
+
   /** A follower's high watermark: the leader's, as far as this log reaches; it never moves back. */
   updateFollowerHighWatermark(leaderHighWatermark: number): void {
     const candidate = Math.min(leaderHighWatermark, this.logEndOffset)

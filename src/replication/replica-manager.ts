@@ -21,6 +21,7 @@ import { type IsrProposer, Partition, type PartitionClusterHooks } from './parti
 import { Purgatories } from './purgatory/purgatories.js'
 import type { LeaderEndpoint, ReplicaFetcherOptions } from './replica-fetcher.js'
 import { ReplicaFetcherManager } from './replica-fetcher-manager.js'
+import { HighWatermarkCheckpoint, key as checkpointKey } from './high-watermark-checkpoint.js'
 
 /** What a broker in a cluster adds; a single broker passes nothing. */
 export interface ReplicaManagerClusterOptions {
@@ -35,6 +36,11 @@ export interface ReplicaManagerClusterOptions {
   readonly proposeIsr?: IsrProposer
   /** replica.lag.time.max.ms: how long a follower may lag before the leader proposes to drop it. */
   readonly replicaLagTimeMaxMs?: number
+  /**
+   * Where and how often (replica.high.watermark.checkpoint.interval.ms) high watermarks are
+   * checkpointed; partitions then start from the checkpoint instead of their log end.
+   */
+  readonly highWatermarkCheckpoint?: { readonly dataDir: string; readonly intervalMs: number }
 }
 
 const alwaysMayLead = (): boolean => true
@@ -76,6 +82,10 @@ export class ReplicaManager {
 
   readonly #partitionHooks: PartitionClusterHooks
   #isrTimer: NodeJS.Timeout | null = null
+  readonly #hwCheckpoint: HighWatermarkCheckpoint | null
+  /** The checkpointed high watermarks read at start, or null when partitions start at their log end. */
+  #checkpointed: Map<string, number> | null = null
+  #hwTimer: NodeJS.Timeout | null = null
   #leaderEndpoint: (brokerId: number) => LeaderEndpoint | undefined = () => undefined
 
   constructor(localBrokerId: number, metadata: MetadataStore, logs: LogManager, logger: Logger, cluster: ReplicaManagerClusterOptions = {}) {
@@ -85,6 +95,13 @@ export class ReplicaManager {
     this.#logger = logger
     this.#fetchers = cluster.fetcher === undefined ? null : new ReplicaFetcherManager(localBrokerId, cluster.fetcher)
     this.#partitionHooks = { mayLead: cluster.mayLead ?? alwaysMayLead, ...(cluster.proposeIsr !== undefined && { proposeIsr: cluster.proposeIsr }) }
+    const hw = cluster.highWatermarkCheckpoint
+    this.#hwCheckpoint = hw === undefined ? null : new HighWatermarkCheckpoint(hw.dataDir)
+    if (hw !== undefined) {
+      this.#hwTimer = setInterval(() => {
+        this.checkpointHighWatermarks().catch((error: unknown) => this.#logger.warn('could not checkpoint high watermarks', { error }))
+      }, hw.intervalMs).unref()
+    }
     const lagMs = cluster.replicaLagTimeMaxMs
     if (cluster.proposeIsr !== undefined && lagMs !== undefined) {
       // Kafka checks every half of replica.lag.time.max.ms, so a lagging follower leaves the ISR
@@ -149,10 +166,23 @@ export class ReplicaManager {
     }
   }
 
+  /** Reads the high watermark checkpoint, before any partition is loaded (a cluster broker's start). */
+  async loadHighWatermarks(): Promise<void> {
+    if (this.#hwCheckpoint !== null) this.#checkpointed = await this.#hwCheckpoint.read()
+  }
+
+  /** Writes every hosted partition's high watermark to replication-offset-checkpoint now. */
+  async checkpointHighWatermarks(): Promise<void> {
+    if (this.#hwCheckpoint === null) return
+    await this.#hwCheckpoint.write([...this.allPartitions()].map((p) => ({ topic: p.topic, partition: p.index, offset: p.highWatermark })))
+  }
+
   /** Stops every replica fetcher and the ISR checks (shutdown, before the logs close). */
   async stopFetchers(): Promise<void> {
     if (this.#isrTimer !== null) clearInterval(this.#isrTimer)
     this.#isrTimer = null
+    if (this.#hwTimer !== null) clearInterval(this.#hwTimer)
+    this.#hwTimer = null
     await this.#fetchers?.close()
   }
 
@@ -209,6 +239,7 @@ export class ReplicaManager {
           const producers = await this.#loadProducerState(log)
           // The partition starts as a follower of nobody until its state is applied below.
           const partition = new Partition(topic.name, index, topic.topicId, log, config, producers, this.#localBrokerId, NO_LEADERSHIP, this.#partitionHooks)
+          if (this.#checkpointed !== null) partition.restoreHighWatermark(this.#checkpointed.get(checkpointKey(topic.name, index)) ?? log.logStartOffset)
           partition.setListener(this.purgatories)
           list[index] = partition
           this.applyPartitionState(partition, this.#metadata.partitionState(topic.name, index) ?? state, this.#leaderEndpoint)

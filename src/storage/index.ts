@@ -19,3 +19,5 @@ export type { LogManagerOptions, TopicPartitionLog } from './log-manager.js'
 export { defaultLogConfig, type LogConfig } from './log-config.js'
 export { ReadPlan, type ReadPlanSlice } from './read-plan.js'
 export { transferResumable, transferTo, writeToSocket } from './transfer.js'
+/** Kafka's offset checkpoint files ("<topic> <partition> <offset>" lines), written durably. */
+export { readOffsetCheckpoint, writeOffsetCheckpoint, type OffsetCheckpointEntry } from './native.js'

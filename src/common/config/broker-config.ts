@@ -76,6 +76,7 @@ export const brokerConfigDefs = {
   'replica.fetch.response.max.bytes': intDef(10485760, 'bytes a follower fetches at once over all partitions', { min: 0 }),
   'replica.fetch.backoff.ms': intDef(1000, 'pause after a follower\'s fetch failed', { min: 0 }),
   'replica.socket.timeout.ms': intDef(30000, 'how long a follower waits for a response beyond the fetch wait', { min: 1 }),
+  'replica.high.watermark.checkpoint.interval.ms': longDef(5000, 'how often high watermarks are written to replication-offset-checkpoint', { min: 1 }),
   'num.replica.fetchers': intDef(1, 'fetchers per leader broker (Samsa keeps one connection per leader)', { min: 1 }),
   'broker.rack': stringDef(null, 'this broker\'s rack, for rack-aware replica placement'),
   'etcd.endpoints': listDef([], 'Samsa: etcd client URLs (http://host:port, comma-separated); set, the broker joins the cluster they coordinate (--etcd)'),
