@@ -11,10 +11,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll } from 'vitest'
+import { afterAll, beforeAll } from 'vitest'
+import { EtcdConnection } from '../../src/cluster/etcd-connection.js'
+import { freePort } from './free-ports.js'
 
 export interface EtcdMember {
   readonly name: string
@@ -180,13 +181,36 @@ async function killAndWait(child: ChildProcess): Promise<void> {
   await exited
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
+/**
+ * For a test file that talks to one etcd: starts it before the file's tests, and gives each test
+ * its own connection under a fresh key prefix (so tests never see each other's keys); every
+ * connection and the etcd are closed after the file.
+ */
+export function etcdPerFile(prefixBase: string, callTimeoutMs = 5000): {
+  readonly etcd: () => EtcdCluster
+  connect(prefix?: string): Promise<EtcdConnection>
+  /** Closes `item` after the file, before the connections opened earlier (reverse order). */
+  track<T extends { close(): unknown }>(item: T): T
+} {
+  let etcd: EtcdCluster | undefined
+  const toClose: Array<{ close(): unknown }> = []
+  let count = 0
+  beforeAll(async () => {
+    etcd = await startEtcd()
   })
+  afterAll(async () => {
+    for (const item of toClose.reverse()) await item.close()
+  })
+  return {
+    etcd: () => etcd!,
+    async connect(prefix = `/${prefixBase}-${++count}`) {
+      const connection = await EtcdConnection.connect({ endpoints: etcd!.endpoints, prefix, callTimeoutMs })
+      toClose.push(connection)
+      return connection
+    },
+    track(item) {
+      toClose.push(item)
+      return item
+    },
+  }
 }

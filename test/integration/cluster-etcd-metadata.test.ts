@@ -5,7 +5,7 @@
  * and producer-id blocks that never overlap.
  */
 import { type AddressInfo, type Socket, connect as connectTcp, createServer } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   BrokerRegistry,
   ClusterMetadataStore,
@@ -16,29 +16,14 @@ import {
   ProducerIdBlocks,
   ensureClusterId,
 } from '../../src/cluster/index.js'
-import { type EtcdCluster, startEtcd } from '../helpers/etcd.js'
+import { etcdPerFile } from '../helpers/etcd.js'
 
-let etcd: EtcdCluster
-const toClose: Array<{ close(): unknown }> = []
-
-beforeAll(async () => {
-  etcd = await startEtcd()
-})
-
-afterAll(async () => {
-  for (const item of toClose.reverse()) await item.close()
-})
-
-let prefixCount = 0
-async function connect(prefix = `/samsa-metadata-${++prefixCount}`): Promise<EtcdConnection> {
-  const connection = await EtcdConnection.connect({ endpoints: etcd.endpoints, prefix, callTimeoutMs: 5000 })
-  toClose.push(connection)
-  return connection
-}
+const etcdFile = etcdPerFile('samsa-metadata', 5000)
+const connect = etcdFile.connect
 
 async function store(connection: EtcdConnection): Promise<ClusterMetadataStore> {
   const s = new ClusterMetadataStore(connection)
-  toClose.push(s)
+  etcdFile.track(s)
   await s.start()
   return s
 }
@@ -47,7 +32,8 @@ async function store(connection: EtcdConnection): Promise<ClusterMetadataStore> 
 async function becomeController(connection: EtcdConnection): Promise<Compare> {
   const registry = new BrokerRegistry(connection, { nodeId: 1, endpoints: [], sessionTimeoutMs: 5000 })
   const election = new ControllerElection(connection, registry)
-  toClose.push(registry, election)
+  etcdFile.track(registry)
+  etcdFile.track(election)
   await registry.start()
   await registry.register()
   const elected = new Promise<void>((resolve) => election.onElected(() => resolve()))
@@ -127,9 +113,9 @@ describe('cluster metadata in etcd', () => {
     const guard = await becomeController(controller)
     const writer = await store(controller)
     // The reader reaches etcd through a proxy the test can cut, so only its watch breaks.
-    const proxy = await cuttableProxy(new URL(etcd.endpoints[0]!).port)
+    const proxy = await cuttableProxy(new URL(etcdFile.etcd().endpoints[0]!).port)
     const readerConnection = await EtcdConnection.connect({ endpoints: [proxy.url], prefix: controller.prefix, callTimeoutMs: 2000 })
-    toClose.push(readerConnection)
+    etcdFile.track(readerConnection)
     const reader = await store(readerConnection)
     const created = await writer.createTopic(guard, { name: 'events', assignment: [[1]] })
     if (created.status !== 'ok') throw new Error(`create failed: ${created.status}`)
@@ -190,7 +176,7 @@ async function cuttableProxy(targetPort: string): Promise<{ url: string; cut(): 
       server.close()
     },
   }
-  toClose.push(proxy)
+  etcdFile.track(proxy)
   return proxy
 }
 

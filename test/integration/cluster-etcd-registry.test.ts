@@ -5,31 +5,16 @@
  * paused or isolated leader stop acknowledging writes.
  */
 import { performance } from 'node:perf_hooks'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type BrokerChange, BrokerRegistry, EtcdConnection } from '../../src/cluster/index.js'
 import { ErrorCodes, SamsaError } from '../../src/common/errors.js'
-import { type EtcdCluster, startEtcd } from '../helpers/etcd.js'
+import { etcdPerFile } from '../helpers/etcd.js'
 
 /** Short sessions keep the test fast; production uses broker.session.timeout.ms (9 s). */
 const SESSION_MS = 2000
 
-let etcd: EtcdCluster
-const toClose: Array<{ close(): unknown }> = []
-
-beforeAll(async () => {
-  etcd = await startEtcd()
-})
-
-afterAll(async () => {
-  for (const item of toClose.reverse()) await item.close()
-})
-
-let prefixCount = 0
-async function connect(prefix = `/samsa-registry-${++prefixCount}`): Promise<EtcdConnection> {
-  const connection = await EtcdConnection.connect({ endpoints: etcd.endpoints, prefix, callTimeoutMs: 3000 })
-  toClose.push(connection)
-  return connection
-}
+const etcdFile = etcdPerFile('samsa-registry', 3000)
+const connect = etcdFile.connect
 
 async function registry(connection: EtcdConnection, nodeId: number): Promise<BrokerRegistry> {
   const r = new BrokerRegistry(connection, {
@@ -38,7 +23,7 @@ async function registry(connection: EtcdConnection, nodeId: number): Promise<Bro
     rack: 'rack-a',
     sessionTimeoutMs: SESSION_MS,
   })
-  toClose.push(r)
+  etcdFile.track(r)
   await r.start()
   return r
 }
@@ -140,7 +125,7 @@ describe('broker registration', () => {
     const lost = new Promise<{ reason: string; afterMs: number }>((resolve) => {
       const pausedAt = performance.now()
       broker.onLeaseLost((reason) => resolve({ reason, afterMs: performance.now() - pausedAt }))
-      etcd.stop(0)
+      etcdFile.etcd().stop(0)
     })
     let outcome: { reason: string; afterMs: number }
     try {
@@ -148,7 +133,7 @@ describe('broker registration', () => {
       // The synchronous check a leader makes before acknowledging agrees at once.
       expect(broker.isRegistered()).toBe(false)
     } finally {
-      etcd.cont(0)
+      etcdFile.etcd().cont(0)
     }
     console.log(`etcd paused to lease-lost callback: ${Math.round(outcome.afterMs)} ms (TTL ${SESSION_MS} ms)`)
     expect(outcome.reason).toBe('keepalive-timeout')
