@@ -3,7 +3,9 @@
 # replication factor 3 written with acks=all, against one broker written with acks=1, in the same
 # run, with the harness's small-records workload (100-byte records, 8 partitions, max rate) and
 # its half-rate companion (the latency at half of the cluster's own maximum). Also the brokers'
-# CPU seconds per GB written, summed over the three processes.
+# CPU seconds per GB written, summed over the three processes. Last, the same acks=1 workload on
+# the three brokers without replication (replication factor 1): what spreading partitions over
+# several broker processes gives a machine whose one broker cannot use every core.
 #
 #   npm run bench:cluster                      # 20 s per run
 #   DURATION=60s npm run bench:cluster
@@ -53,5 +55,8 @@ before=$(cpu_seconds)
 harness --preset small-records,small-records-half-rate --acks all --replication-factor 3 \
   --bootstrap "127.0.0.1:$base_port" --label 'samsa 3 brokers RF=3 acks=all' --out "$out/cluster"
 after=$(cpu_seconds)
+echo "== three brokers, replication factor 1, acks=1 (partitions spread over the brokers)"
+harness --preset small-records --acks 1 --replication-factor 1 \
+  --bootstrap "127.0.0.1:$base_port" --label 'samsa 3 brokers RF=1 acks=1' --out "$out/spread"
 
-node dist/bench/cluster/summary.js "$out/single" "$out/cluster" "$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.3f", a - b }')"
+node dist/bench/cluster/summary.js "$out/single" "$out/cluster" "$out/spread" "$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.3f", a - b }')"
