@@ -95,8 +95,17 @@ impl Task for CloseTask {
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
         Ok((|| {
-            let (job, clean) = lock(&self.log)?.begin_close()?;
-            job.run()?;
+            let (job, clean, in_flight) = {
+                let mut log = lock(&self.log)?;
+                let (job, clean) = log.begin_close()?;
+                (job, clean, log.in_flight())
+            };
+            let ran = job.run();
+            // A flush that took its handles before the close, or a retention pass still dropping
+            // its segments, may be writing into the directory: the close resolves only after
+            // them, so its caller may remove the directory at once.
+            in_flight.wait_idle();
+            ran?;
             lock(&self.log)?.complete_close(&job);
             Ok(clean)
         })())
@@ -123,8 +132,15 @@ impl Task for RetentionTask {
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
         Ok((|| {
-            let taken = lock(&self.log)?.take_old_segments(self.now_ms, self.high_watermark)?;
-            Ok(taken.len() as u32)
+            let (taken, _work) = {
+                let mut log = lock(&self.log)?;
+                let taken = log.take_old_segments(self.now_ms, self.high_watermark)?;
+                (taken, log.start_work())
+            };
+            // Dropping the segments queues their unlinks; a close waits for them (`_work`).
+            let count = taken.len() as u32;
+            drop(taken);
+            Ok(count)
         })())
     }
 
