@@ -1,12 +1,13 @@
 /**
  * Test helper: what a test file must not leave behind (open PartitionLogs, running broker
- * processes, in-process brokers), and the check test/setup/leak-check.ts runs once each file is
+ * processes, in-process brokers, worker pools), and the check test/setup/leak-check.ts runs once each file is
  * done. A leak is cleaned up (logs closed, processes killed) and then fails the file: a log
  * left open keeps flushing into a directory that is being removed (issue 17), and a broker left
  * running keeps a port, a data directory and a core busy for the files after it.
  */
 import type { ChildProcess } from 'node:child_process'
 import { openLogs, unregister } from '../../src/storage/open-logs.js'
+import { closeWorkerPool, openWorkerPools } from '../../src/workers/pool.js'
 
 interface Tracked {
   readonly description: string
@@ -50,6 +51,7 @@ export function leakedResources(): string[] {
       log === undefined ? `PartitionLog on ${dir} dropped without close (garbage-collected)` : `PartitionLog still open on ${dir}`,
     ),
     ...[...tracked.values()].map((t) => t.description),
+    ...(openWorkerPools() > 0 ? [`${openWorkerPools()} WorkerPool(s) not closed: their threads still run (the client's shared one: closeWorkerPool)`] : []),
   ]
 }
 
@@ -65,7 +67,8 @@ export async function failOnLeaks(): Promise<void> {
   tracked.clear()
   const logs = openLogs()
   for (const { token } of logs) unregister(token)
-  await Promise.allSettled([...logs.map(({ log }) => log?.close()), ...releases])
+  // Only the shared pool can be reached from here; a test's own pool it must close itself.
+  await Promise.allSettled([...logs.map(({ log }) => log?.close()), ...releases, closeWorkerPool()])
   throw new Error(
     `Left behind by this file (close or stop each in the test or its hooks, awaited):\n${leaks.map((l) => `  - ${l}`).join('\n')}`,
   )

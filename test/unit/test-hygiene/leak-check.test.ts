@@ -7,6 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { PartitionLog } from '../../../src/storage/index.js'
+import { WorkerPool } from '../../../src/workers/pool.js'
 import { failOnLeaks, leakedResources, trackProcess } from '../../helpers/leaks.js'
 import { makeBatch } from '../../helpers/record-batch.js'
 import { removeTempDirs, tempDir } from '../../helpers/temp-dir.js'
@@ -35,6 +36,13 @@ describe('the leak check run after every file', () => {
     trackProcess(child, 'stand-in broker')
     await expect(failOnLeaks()).rejects.toThrow(`stand-in broker (pid ${child.pid})`)
     expect(child.signalCode).toBe('SIGKILL')
+    expect(leakedResources()).toEqual([])
+  })
+
+  it('counts a worker pool until it is closed', async () => {
+    const pool = new WorkerPool({ maxThreads: 1 })
+    expect(leakedResources()).toEqual([expect.stringContaining('1 WorkerPool(s) not closed')])
+    await pool.close()
     expect(leakedResources()).toEqual([])
   })
 
