@@ -309,12 +309,20 @@ export class PartitionLog {
     }
   }
 
-  /** Closes without flushing, for a partition that is being deleted. */
-  abandon(): void {
+  /**
+   * Closes without flushing, for a partition that is being deleted: every other method throws
+   * SEGLOG_CLOSED at once. Resolves when the work already running for the log on the libuv pool
+   * (a flush, a retention pass) has finished; from then on nothing writes into the directory,
+   * so it may be renamed or removed.
+   */
+  async abandon(): Promise<void> {
     this.#closed = true
     this.#clearFlushTimer()
-    this.#native.abandon()
-    unregister(this.#registration)
+    try {
+      await this.#native.abandon()
+    } finally {
+      unregister(this.#registration)
+    }
   }
 
   /** Replaces the settings (unknown names throw SAMSA_CONFIG); they apply from the next append. */

@@ -10,7 +10,7 @@ use napi::bindgen_prelude::Buffer;
 use napi::{Env, Task};
 use napi_derive::napi;
 use seglog::checkpoint::{self, TopicPartitionOffset};
-use seglog::{LoadOptions, Log, LogConfig};
+use seglog::{InFlight, LoadOptions, Log, LogConfig};
 
 use crate::error::reject;
 use crate::js_log::NativeLog;
@@ -115,6 +115,25 @@ impl Task for CloseTask {
         output
             .map(|clean| CloseResult { clean })
             .map_err(|e| reject(env, e))
+    }
+}
+
+/// Waits for a log's work that runs without its lock (see seglog's `in_flight`) to finish.
+pub struct IdleTask {
+    pub(crate) in_flight: InFlight,
+}
+
+impl Task for IdleTask {
+    type Output = ();
+    type JsValue = ();
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        self.in_flight.wait_idle();
+        Ok(())
+    }
+
+    fn resolve(&mut self, _env: Env, _output: Self::Output) -> napi::Result<()> {
+        Ok(())
     }
 }
 

@@ -52,7 +52,7 @@ describe('LogManager', () => {
     rmSync(join(dataDir, CLEAN_SHUTDOWN_FILE))
     const crashed = await PartitionLog.open(join(dataDir, 't-0'), { 'segment.bytes': 2048 }, { cleanShutdown: true, recoveryPoint: 40 })
     crashed.appendAsLeader(makeBatch(), 0)
-    crashed.abandon()
+    await crashed.abandon()
     const again = await LogManager.open(dataDir, { 'segment.bytes': 2048 })
     const reopened = again.get('t', 0)!
     expect(again.hadCleanShutdown).toBe(false)
