@@ -1,9 +1,9 @@
 /**
  * Test helper: what a test file must not leave behind (open PartitionLogs, running broker
- * processes, in-process brokers, worker pools), and the check test/setup/leak-check.ts runs once each file is
- * done. A leak is cleaned up (logs closed, processes killed) and then fails the file: a log
- * left open keeps flushing into a directory that is being removed (issue 17), and a broker left
- * running keeps a port, a data directory and a core busy for the files after it.
+ * processes, in-process brokers, worker pools), and the check test/setup/leak-check.ts runs once
+ * each file is done. A leak is cleaned up (logs closed, processes killed) and then fails the
+ * file: a log left open keeps flushing into a directory that is being removed (issue 17), and a
+ * broker left running keeps a port, a data directory and a core busy for the files after it.
  */
 import type { ChildProcess } from 'node:child_process'
 import { openLogs, unregister } from '../../src/storage/open-logs.js'
@@ -51,7 +51,9 @@ export function leakedResources(): string[] {
       log === undefined ? `PartitionLog on ${dir} dropped without close (garbage-collected)` : `PartitionLog still open on ${dir}`,
     ),
     ...[...tracked.values()].map((t) => t.description),
-    ...(openWorkerPools() > 0 ? [`${openWorkerPools()} WorkerPool(s) not closed: their threads still run (the client's shared one: closeWorkerPool)`] : []),
+    ...(openWorkerPools() > 0
+      ? [`${openWorkerPools()} WorkerPool(s) not closed: their threads still run (the client's shared one: closeWorkerPool)`]
+      : []),
   ]
 }
 
