@@ -11,5 +11,11 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     teardownTimeout: 30_000,
+    // Fails a file that leaves an open log or a running broker behind (test/helpers/leaks.ts).
+    setupFiles: ['test/setup/leak-check.ts'],
+    // After-hooks run in reverse order of registration (vitest's default, relied on): the
+    // helpers' afterAll hooks, registered when a file imports them, run after the file's own
+    // (which stop its brokers and close its logs), and the leak check's runs last of all.
+    sequence: { hooks: 'stack' },
   },
 })

@@ -218,7 +218,9 @@ export class LogManager {
     const entry = this.#logs.get(k)
     if (entry === undefined) return false
     this.#logs.delete(k)
-    entry.log.abandon()
+    // Waits for a flush already running: it would write the leader-epoch checkpoint under the
+    // partition's name, which a topic created again at once could already be using.
+    await entry.log.abandon()
     const doomed = join(this.dataDir, `${k}.${randomUUID().replaceAll('-', '')}-delete`)
     await rename(entry.log.dir, doomed)
     await syncDir(this.dataDir)

@@ -17,6 +17,7 @@ import { ErrorCodes, SamsaError } from '../common/errors.js'
 import { defaultLogConfig, type LogConfig } from './log-config.js'
 import { toNativeConfig } from './native-config.js'
 import { NativeLog } from './native.js'
+import { register, unregister } from './open-logs.js'
 import { ReadPlan } from './read-plan.js'
 
 /** How the log was last closed; `LogManager` derives it from the clean-shutdown marker. */
@@ -118,11 +119,14 @@ export class PartitionLog {
   /** An fsync that failed in the background: the log refuses appends from then on. */
   #failure: unknown
   #closed = false
+  /** This log's entry among the open logs (diagnostics, see open-logs.ts). */
+  #registration: object
 
   private constructor(dir: string, native: NativeLog, config: LogConfig) {
     this.dir = dir
     this.#native = native
     this.#config = config
+    this.#registration = register(this)
   }
 
   /**
@@ -307,15 +311,28 @@ export class PartitionLog {
   async close(): Promise<CloseResult> {
     this.#closed = true
     this.#clearFlushTimer()
-    await this.#flushing?.catch(() => undefined)
-    return this.#native.close()
+    try {
+      await this.#flushing?.catch(() => undefined)
+      return await this.#native.close()
+    } finally {
+      unregister(this.#registration)
+    }
   }
 
-  /** Closes without flushing, for a partition that is being deleted. */
-  abandon(): void {
+  /**
+   * Closes without flushing, for a partition that is being deleted: every other method throws
+   * SEGLOG_CLOSED at once. Resolves when the work already running for the log on the libuv pool
+   * (a flush, a retention pass) has finished; from then on nothing writes into the directory,
+   * so it may be renamed or removed.
+   */
+  async abandon(): Promise<void> {
     this.#closed = true
     this.#clearFlushTimer()
-    this.#native.abandon()
+    try {
+      await this.#native.abandon()
+    } finally {
+      unregister(this.#registration)
+    }
   }
 
   /** Replaces the settings (unknown names throw SAMSA_CONFIG); they apply from the next append. */

@@ -60,6 +60,16 @@ interface Waiter {
 }
 
 /**
+ * Pools created and not yet closed in this process, for diagnostics: tests fail a file that
+ * leaves worker threads running (a pool keeps at least one thread until it is closed).
+ */
+let openPools = 0
+
+export function openWorkerPools(): number {
+  return openPools
+}
+
+/**
  * A bounded, backpressured piscina pool. Not thread-safe across workers (it lives on the event
  * loop that created it); use the process-wide instance from `workerPool()` unless a test needs
  * its own.
@@ -91,6 +101,7 @@ export class WorkerPool {
       maxQueue: this.#capacity,
       niceIncrement: options.niceIncrement ?? 5,
     })
+    openPools++
   }
 
   /**
@@ -147,8 +158,12 @@ export class WorkerPool {
     for (const listener of this.#roomListeners.splice(0)) listener.reject(closedError())
     // piscina's own close only waits for tasks a thread has picked up; queued ones would be
     // aborted, so wait for everything this pool accepted first.
-    if (this.#inFlight > 0) await new Promise<void>((resolve) => this.#idleListeners.push(resolve))
-    await this.#piscina.close()
+    try {
+      if (this.#inFlight > 0) await new Promise<void>((resolve) => this.#idleListeners.push(resolve))
+      await this.#piscina.close()
+    } finally {
+      openPools--
+    }
   }
 
   /** Takes a slot now, or queues for one (FIFO) when the pool is saturated. */

@@ -10,6 +10,7 @@ import { BrokerServer } from '../../src/server.js'
 import { BrokerConfig } from '../../src/common/config/broker-config.js'
 import { createLogger } from '../../src/common/logger.js'
 import { ApiKeys } from '../../src/protocol/index.js'
+import { track, untrack } from './leaks.js'
 import { WireClient } from './wire-client.js'
 
 export interface InProcessBroker {
@@ -28,19 +29,31 @@ export async function startInProcessBroker(settings: Record<string, string | num
     set: Object.entries(settings).map(([key, value]) => `${key}=${value}`),
     env: {},
   })
-  const broker = await BrokerServer.start(config, createLogger('test', 'silent'))
+  const removeDataDir = (): void => rmSync(dataDir, { recursive: true, force: true })
+  const broker = await BrokerServer.start(config, createLogger('test', 'silent')).catch((error: unknown) => {
+    removeDataDir()
+    throw error
+  })
   const address = broker.advertisedListeners[0]!
-  const client = await WireClient.connect(address.host, address.port)
+  const client = await WireClient.connect(address.host, address.port).catch(async (error: unknown) => {
+    await broker.shutdown()
+    removeDataDir()
+    throw error
+  })
+  const stop = async (): Promise<void> => {
+    untrack(broker)
+    client.close()
+    await broker.shutdown()
+    removeDataDir()
+  }
+  // Until stop() the leak check counts it (test/helpers/leaks.ts), and stops it if left running.
+  track(broker, `in-process broker on ${dataDir}`, stop)
   return {
     broker,
     client,
     async createTopics(...names) {
       await client.request(ApiKeys.Metadata, 9, { topics: names.map((name) => ({ name })), allowAutoTopicCreation: true })
     },
-    async stop() {
-      client.close()
-      await broker.shutdown()
-      rmSync(dataDir, { recursive: true, force: true })
-    },
+    stop,
   }
 }

@@ -25,8 +25,12 @@ afterAll(async () => {
 const COUNT = 2_000
 const expected = Array.from({ length: COUNT }, (_, i) => `record ${i} ${'compressible text '.repeat(i % 7)}`)
 
-/** The codec in the attributes of the first stored batch of the topic's partition 0. */
-async function storedCodec(topic: string): Promise<number> {
+/**
+ * The codecs in the attributes of the stored batches of the topic's partition 0 (the first
+ * MiB). A producer may send a batch uncompressed when compressing makes it bigger (librdkafka
+ * does, rdkafka_msgset_writer.c): with the CPU busy, kcat's first batch can hold one short record.
+ */
+async function storedCodecs(topic: string): Promise<Set<number>> {
   const client = await WireClient.connect(broker.host, broker.port)
   try {
     const response = await client.request(ApiKeys.Fetch, 12, {
@@ -41,7 +45,18 @@ async function storedCodec(topic: string): Promise<number> {
       forgottenTopicsData: [],
       rackId: '',
     })
-    return batchCompression(response.responses[0]!.partitions[0]!.records!, 0)
+    const records = response.responses[0]!.partitions[0]!.records!
+    const codecs = new Set<number>()
+    // Whole batches only (length field + 12 bytes each): the response may end with a partial one.
+    let position = 0
+    while (position + 61 <= records.length) {
+      const size = 12 + records.readInt32BE(position + 8)
+      if (position + size > records.length) break
+      codecs.add(batchCompression(records, position))
+      position += size
+    }
+    return codecs
+
   } finally {
     client.close()
   }
@@ -76,7 +91,9 @@ describe('compression', () => {
       }
       const topic = `kcat-${codec}`
       await kcat(['-P', '-b', broker.bootstrap, '-t', topic, '-z', codec, '-X', 'linger.ms=50'], expected.join('\n') + '\n')
-      expect(await storedCodec(topic)).toBe(number)
+      const codecs = [...(await storedCodecs(topic))]
+      expect(codecs).toContain(number)
+      expect(codecs.filter((codec) => codec !== number && codec !== 0)).toEqual([])
       await expectEveryClientReads(topic)
     })
   }
@@ -92,7 +109,7 @@ describe('compression', () => {
         await producer.send({ topic, compression: type, messages: expected.slice(i, i + 500).map((value) => ({ value })) })
       }
       await producer.disconnect()
-      expect(await storedCodec(topic)).toBe(type)
+      expect([...(await storedCodecs(topic))]).toEqual([type])
       await expectEveryClientReads(topic)
     })
   }

@@ -11,9 +11,10 @@ import { PartitionLog, transferResumable, transferTo, writeToSocket, type ReadPl
 import { makeBatch } from '../helpers/record-batch.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
-const closers: Array<() => void> = []
-afterEach(() => {
-  for (const close of closers.splice(0)) close()
+/** What each test opened (logs, sockets, servers), closed after it, newest first, awaited. */
+const closers: Array<() => Promise<unknown>> = []
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close()
 })
 
 /** A connected pair: `sender` is the server side, `receiver` the client (paused if asked). */
@@ -26,10 +27,10 @@ async function socketPair(pauseReceiver: boolean): Promise<{ sender: Socket; rec
   const receiver = connect(port, '127.0.0.1')
   if (pauseReceiver) receiver.pause()
   const [sender] = (await accepted) as [Socket]
-  closers.push(() => {
+  closers.push(async () => {
     sender.destroy()
     receiver.destroy()
-    server.close()
+    await new Promise((resolve) => server.close(resolve))
   })
   return { sender, receiver }
 }
@@ -52,6 +53,10 @@ async function twoSegmentPlan(batchBytes: number, batches: number, segmentBytes:
     'segment.bytes': segmentBytes,
     'max.message.bytes': batchBytes + 1024,
   })
+  // The roll scheduled a flush on the libuv pool; close waits for it, so the directory is only
+  // removed once nothing writes into it (left open, it failed with ENOTEMPTY: issue 17). The
+  // plan keeps its segment files after the close.
+  closers.push(() => log.close())
   for (let i = 0; i < batches; i++) log.appendAsLeader(makeBatch({ valueSize: batchBytes, seed: i }), 0)
   const plan = log.read(0, Number.MAX_SAFE_INTEGER)
   expect(plan.slices.map((s) => s.segmentBaseOffset)).toEqual(log.segmentBaseOffsets)

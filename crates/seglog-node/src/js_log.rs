@@ -15,7 +15,7 @@ use seglog::{LoadReport, Log, LogConfig};
 
 use crate::config::{JsLogConfig, JsRecoveryOptions};
 use crate::error::{poisoned, to_js};
-use crate::tasks::{now_ms, CloseTask, FlushTask, OpenTask, RetentionTask};
+use crate::tasks::{now_ms, CloseTask, FlushTask, IdleTask, OpenTask, RetentionTask};
 
 /// Producer fields of one stored batch (to rebuild idempotent-producer state at start).
 #[napi(object)]
@@ -328,11 +328,17 @@ impl NativeLog {
         })
     }
 
-    /// Closes without flushing (the partition is being deleted).
-    #[napi]
-    pub fn abandon(&self) -> napi::Result<(), String> {
-        self.lock()?.abandon();
-        Ok(())
+    /// Closes without flushing (the partition is being deleted): every method fails from now
+    /// on. The promise resolves once the work already running without the lock (a flush that
+    /// took its handles, a retention pass dropping segments) has finished: after that nothing of
+    /// the log writes into its directory, which the caller may then rename or remove.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn abandon(&self) -> napi::Result<AsyncTask<IdleTask>, String> {
+        let mut log = self.lock()?;
+        log.abandon();
+        Ok(AsyncTask::new(IdleTask {
+            in_flight: log.in_flight(),
+        }))
     }
 
     #[napi]

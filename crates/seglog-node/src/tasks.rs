@@ -10,7 +10,7 @@ use napi::bindgen_prelude::Buffer;
 use napi::{Env, Task};
 use napi_derive::napi;
 use seglog::checkpoint::{self, TopicPartitionOffset};
-use seglog::{LoadOptions, Log, LogConfig};
+use seglog::{InFlight, LoadOptions, Log, LogConfig};
 
 use crate::error::reject;
 use crate::js_log::NativeLog;
@@ -95,8 +95,17 @@ impl Task for CloseTask {
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
         Ok((|| {
-            let (job, clean) = lock(&self.log)?.begin_close()?;
-            job.run()?;
+            let (job, clean, in_flight) = {
+                let mut log = lock(&self.log)?;
+                let (job, clean) = log.begin_close()?;
+                (job, clean, log.in_flight())
+            };
+            let ran = job.run();
+            // A flush that took its handles before the close, or a retention pass still dropping
+            // its segments, may be writing into the directory: the close resolves only after
+            // them, so its caller may remove the directory at once.
+            in_flight.wait_idle();
+            ran?;
             lock(&self.log)?.complete_close(&job);
             Ok(clean)
         })())
@@ -106,6 +115,25 @@ impl Task for CloseTask {
         output
             .map(|clean| CloseResult { clean })
             .map_err(|e| reject(env, e))
+    }
+}
+
+/// Waits for a log's work that runs without its lock (see seglog's `in_flight`) to finish.
+pub struct IdleTask {
+    pub(crate) in_flight: InFlight,
+}
+
+impl Task for IdleTask {
+    type Output = ();
+    type JsValue = ();
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        self.in_flight.wait_idle();
+        Ok(())
+    }
+
+    fn resolve(&mut self, _env: Env, _output: Self::Output) -> napi::Result<()> {
+        Ok(())
     }
 }
 
@@ -123,8 +151,15 @@ impl Task for RetentionTask {
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
         Ok((|| {
-            let taken = lock(&self.log)?.take_old_segments(self.now_ms, self.high_watermark)?;
-            Ok(taken.len() as u32)
+            let (taken, _work) = {
+                let mut log = lock(&self.log)?;
+                let taken = log.take_old_segments(self.now_ms, self.high_watermark)?;
+                (taken, log.start_work())
+            };
+            // Dropping the segments queues their unlinks; a close waits for them (`_work`).
+            let count = taken.len() as u32;
+            drop(taken);
+            Ok(count)
         })())
     }
 

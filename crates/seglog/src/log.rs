@@ -17,6 +17,7 @@ use crate::batch::{self, BatchHeader, BatchInfo, ValidationRules, HEADER_SIZE};
 use crate::config::{LogConfig, TimestampType};
 use crate::error::{BatchCheck, Error, Result};
 use crate::file_names::LEADER_EPOCH_CHECKPOINT;
+use crate::in_flight::{InFlight, WorkTicket};
 use crate::leader_epoch::{EpochEndOffset, EpochEntry, LeaderEpochCache};
 use crate::read_plan::{FileSlice, ReadPlan};
 use crate::recovery::{self, LoadOptions, LoadReport};
@@ -78,6 +79,9 @@ pub struct FlushJob {
     flushed_messages: u64,
     epochs: Option<Vec<EpochEntry>>,
     epoch_path: PathBuf,
+    /// Counts the job as the log's work in flight until it is dropped: a close waits for it.
+    /// None for the close's own job.
+    _ticket: Option<WorkTicket>,
 }
 
 impl FlushJob {
@@ -107,6 +111,8 @@ pub struct Log {
     closed: bool,
     /// The log end offset when `complete_close` released the segments.
     end_offset_at_close: i64,
+    /// Flush jobs and retention drops running without the lock (see `in_flight`).
+    in_flight: InFlight,
 }
 
 impl Log {
@@ -131,6 +137,7 @@ impl Log {
             truncations: 0,
             closed: false,
             end_offset_at_close: 0,
+            in_flight: InFlight::default(),
         };
         Ok((log, loaded.report))
     }
@@ -191,6 +198,18 @@ impl Log {
     }
     pub fn is_closed(&self) -> bool {
         self.closed
+    }
+
+    /// The log's work running without its lock; a close waits for it with `wait_idle` (after
+    /// `begin_close`, before `complete_close`, without the lock).
+    pub fn in_flight(&self) -> InFlight {
+        self.in_flight.clone()
+    }
+
+    /// Counts work the caller does for this log outside its lock (dropping the segments that
+    /// `take_old_segments` returned) as in flight until the ticket is dropped.
+    pub fn start_work(&self) -> WorkTicket {
+        self.in_flight.ticket()
     }
 
     /// Replaces the settings; they apply to the next append, roll or retention pass.
@@ -654,7 +673,9 @@ impl Log {
     /// everything not yet flushed (run it without the lock, then call `complete_flush`).
     pub fn prepare_flush(&mut self) -> Result<FlushJob> {
         self.check_open()?;
-        self.prepare_flush_unchecked()
+        let mut job = self.prepare_flush_unchecked()?;
+        job._ticket = Some(self.in_flight.ticket());
+        Ok(job)
     }
 
     fn prepare_flush_unchecked(&mut self) -> Result<FlushJob> {
@@ -681,6 +702,7 @@ impl Log {
                 .is_dirty()
                 .then(|| self.leader_epochs.entries().to_vec()),
             epoch_path: self.dir.join(LEADER_EPOCH_CHECKPOINT),
+            _ticket: None,
         })
     }
 
@@ -699,9 +721,9 @@ impl Log {
     }
 
     /// Starts closing: no operation is accepted from now on. Records the final time index entry,
-    /// retries deferred shrinks and returns the last flush (run it, then `complete_close`) and
-    /// whether the files are in a clean state (false if a shrink is still deferred by a view, in
-    /// which case the next open must recover).
+    /// retries deferred shrinks and returns the last flush (run it, wait for `in_flight()` to be
+    /// idle without the lock, then `complete_close`) and whether the files are in a clean state
+    /// (false if a shrink is still deferred by a view, in which case the next open must recover).
     pub fn begin_close(&mut self) -> Result<(FlushJob, bool)> {
         self.check_open()?;
         self.closed = true;

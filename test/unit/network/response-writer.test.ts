@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { type AddressInfo, type Socket, connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { type FileTransfer, writeResponseFrame } from '../../../src/network/response-writer.js'
 import { PartitionLog, type ReadPlan, transferResumable } from '../../../src/storage/index.js'
 import { makeBatch } from '../../helpers/record-batch.js'
@@ -25,27 +25,27 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** A connected pair: the server's socket (written to) and the client's (read from). */
-async function socketPair(): Promise<{ server: Socket; client: Socket; close: () => void }> {
+/**
+ * A connected pair: the server's socket (written to) and the client's (read from). Both and the
+ * listener are closed when the test finishes, passed or not.
+ */
+async function socketPair(): Promise<{ server: Socket; client: Socket }> {
   const listener = createServer()
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
   const accepted = new Promise<Socket>((resolve) => listener.once('connection', resolve))
   const client = connect((listener.address() as AddressInfo).port, '127.0.0.1')
   const server = await accepted
-  return {
-    server,
-    client,
-    close: () => {
-      client.destroy()
-      server.destroy()
-      listener.close()
-    },
-  }
+  onTestFinished(async () => {
+    client.destroy()
+    server.destroy()
+    await new Promise((resolve) => listener.close(resolve))
+  })
+  return { server, client }
 }
 
 describe('writeResponseFrame', () => {
   it('sends a frame with file chunks whole and in order when the socket fills up on the way, then says it is writable once', async () => {
-    const { server, client, close } = await socketPair()
+    const { server, client } = await socketPair()
     const head = Buffer.from('head-of-the-response')
     const tail = Buffer.from('and-its-tail')
     const expected = Buffer.concat([head, ...plan.toBuffers(), tail, head, tail])
@@ -75,11 +75,10 @@ describe('writeResponseFrame', () => {
     await done
     expect(writableCalls).toBe(1)
     expect(Buffer.concat(received).equals(expected)).toBe(true)
-    close()
   })
 
   it('writes frames of Buffers only through Node, in order', async () => {
-    const { server, client, close } = await socketPair()
+    const { server, client } = await socketPair()
     const frames = Array.from({ length: 50 }, (_, i) => Buffer.from(`frame ${i};`))
     const expected = Buffer.concat(frames)
     const received: Buffer[] = []
@@ -92,6 +91,5 @@ describe('writeResponseFrame', () => {
     for (const frame of frames) expect(writeResponseFrame(server, { chunks: [frame] }, () => undefined, null)).toBe(true)
     await done
     expect(Buffer.concat(received).equals(expected)).toBe(true)
-    close()
   })
 })

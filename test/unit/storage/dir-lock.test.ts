@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { DataDirLock, LogManager } from '../../../src/storage/index.js'
 import { ROOT } from '../../helpers/broker-process.js'
 import { tempDir } from '../../helpers/temp-dir.js'
@@ -23,6 +23,10 @@ describe('DataDirLock', () => {
     const holder = spawn(process.execPath, ['--input-type=module', '-e', `
       const { DataDirLock } = await import(${JSON.stringify(join(ROOT, 'dist/src/storage/index.js'))})
       DataDirLock.acquire(${JSON.stringify(dir)}); console.log('locked'); setInterval(() => {}, 1000)`], { stdio: ['ignore', 'pipe', 'inherit'] })
+    // It never exits by itself: killed even when an expectation below fails.
+    onTestFinished(() => {
+      if (holder.exitCode === null && holder.signalCode === null) holder.kill('SIGKILL')
+    })
     await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()))
     expect(() => DataDirLock.acquire(dir)).toThrowError(/another process is using the log directory/)
     holder.kill('SIGKILL')

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { DataDirLock, LogManager } from '../../../src/storage/index.js'
+import { LogManager, PartitionLog } from '../../../src/storage/index.js'
+import { CLEAN_SHUTDOWN_FILE } from '../../../src/storage/log-manager.js'
 import { makeBatch } from '../../helpers/record-batch.js'
 import { tempDir } from '../../helpers/temp-dir.js'
 
@@ -46,12 +47,12 @@ describe('LogManager', () => {
     const log = await manager.create('t', 0)
     for (let i = 0; i < 40; i++) log.appendAsLeader(makeBatch({ valueSize: 200 }), 0)
     await manager.close()
-    // Simulate a crash of the next process: the marker is gone, checkpoints are as written, and
-    // the dying process's directory lock goes with it.
-    const lock = DataDirLock.acquire(dataDir)
-    const crashed = await LogManager.open(dataDir, { 'segment.bytes': 2048 }, { dirLock: lock })
-    crashed.get('t', 0)!.appendAsLeader(makeBatch(), 0)
-    lock.release()
+    // Simulate a next process that crashed after one more append: it had removed the marker,
+    // left the checkpoints as written, and its files are released without any close work.
+    rmSync(join(dataDir, CLEAN_SHUTDOWN_FILE))
+    const crashed = await PartitionLog.open(join(dataDir, 't-0'), { 'segment.bytes': 2048 }, { cleanShutdown: true, recoveryPoint: 40 })
+    crashed.appendAsLeader(makeBatch(), 0)
+    await crashed.abandon()
     const again = await LogManager.open(dataDir, { 'segment.bytes': 2048 })
     const reopened = again.get('t', 0)!
     expect(again.hadCleanShutdown).toBe(false)

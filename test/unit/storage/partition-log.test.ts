@@ -1,4 +1,4 @@
-import { readdirSync, writeFileSync } from 'node:fs'
+import { readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { PartitionLog } from '../../../src/storage/index.js'
@@ -216,6 +216,22 @@ describe('PartitionLog', () => {
       await log.close()
     }
   })
+
+  for (const end of ['close', 'abandon'] as const) {
+    it(`writes nothing into its directory once ${end} has resolved, even with a roll's flush running`, async () => {
+      const dir = tempDir()
+      const log = await PartitionLog.open(dir, { 'segment.bytes': 4 << 20 })
+      let rolled = false
+      for (let i = 0; !rolled; i++) rolled = log.appendAsLeader(makeBatch({ valueSize: 64_000, seed: i }), 3).flushNeeded
+      // Let the flush start on the libuv pool (4 MiB to fsync) before the log is let go.
+      await new Promise((resolve) => setImmediate(resolve))
+      await log[end]()
+      const snapshot = (): string[] => readdirSync(dir).map((name) => `${name} ${statSync(join(dir, name)).size} ${statSync(join(dir, name)).mtimeMs}`)
+      const after = snapshot()
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      expect(snapshot()).toEqual(after)
+    })
+  }
 
   it('throws SEGLOG_CLOSED after close', async () => {
     const log = await PartitionLog.open(tempDir())
