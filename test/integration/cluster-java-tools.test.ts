@@ -1,8 +1,10 @@
 /**
- * Kafka 3.9.1's own tools against a three-broker cluster: kafka-topics creates a replicated
- * topic and describes its leaders, replicas and ISR (and the under-replicated partitions while a
- * broker is down); after the preferred leader of a partition came back, kafka-leader-election
- * moves leadership back to it (ElectLeaders at the controller).
+ * Kafka 3.9.1's own tools and its Java client against a three-broker cluster: kafka-topics
+ * creates a replicated topic and describes its leaders, replicas and ISR (and the under-replicated
+ * partitions while a broker is down); after the preferred leader of a partition came back,
+ * kafka-leader-election moves leadership back to it (ElectLeaders at the controller); the Java
+ * client's default producer (idempotent, acks=all) writes to a replicated topic and its consumer
+ * reads every record back where the producer was told it is.
  */
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
@@ -10,6 +12,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT } from '../helpers/broker-process.js'
 import { type TestCluster, startCluster } from '../helpers/cluster.js'
+import { java, missingTools, prepareJava } from '../helpers/java-client.js'
 
 const run = promisify(execFile)
 const TOOLS = join(ROOT, 'test', 'java', 'admin-tools')
@@ -39,6 +42,7 @@ async function describePartition(topic: string, p: number): Promise<{ leader: nu
 }
 
 beforeAll(async () => {
+  if (missingTools.length === 0) prepareJava()
   cluster = await startCluster({ brokers: 3, settings: { 'broker.session.timeout.ms': 3000, 'broker.heartbeat.interval.ms': 500, 'auto.leader.rebalance.enable': false } })
 }, 120_000)
 
@@ -74,5 +78,16 @@ describe("Kafka's tools against a three-broker cluster", { timeout: 120_000 }, (
     expect(elected.code, elected.stderr).toBe(0)
     expect(elected.stdout).toMatch(/Successfully completed leader election \(PREFERRED\) for partitions .*tools-replicated-0/)
     await cluster.waitUntil(async () => (await describePartition('tools-replicated', 0)).leader === preferred, 'partition 0 led by its preferred replica again', 30_000)
+  })
+
+  it.skipIf(missingTools.length > 0)("the Java client's default producer (idempotent, acks=all) and its consumer: every record read back where it was acknowledged", async () => {
+    await topics('--create', '--topic', 'java-replicated', '--partitions', '3', '--replication-factor', '3', '--config', 'min.insync.replicas=2')
+    const produced = await java('produce', cluster.bootstrap, 'java-replicated', '3000', '100')
+    expect(produced[0]).toEqual(['config', 'true', '-1'])
+    const told = new Map(produced.filter((l) => l[0] === 'sent').map(([, value, partition, offset]) => [value!, `${partition}@${offset}`]))
+    expect(told.size).toBe(3000)
+    const consumed = (await java('consume', cluster.bootstrap, 'java-replicated', '3000')).filter((l) => l[0] === 'record')
+    expect(consumed).toHaveLength(3000)
+    for (const [, partition, offset, , value] of consumed) expect(`${partition}@${offset}`).toBe(told.get(value!))
   })
 })

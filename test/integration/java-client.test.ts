@@ -8,56 +8,14 @@
  * The tests are skipped, saying so, only when java, javac or mvn is not installed (.ci/run
  * installs them).
  */
-import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiKeys, batchBaseSequence, batchProducerId, encodeRecordBatch } from '../../src/protocol/index.js'
 import { partitionForKey } from '../../src/protocol/partitioner.js'
-import { type BrokerProcess, ROOT, startBroker } from '../helpers/broker-process.js'
+import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
+import { java, missingTools, prepareJava } from '../helpers/java-client.js'
 import { byPartition, kcat, readWithKcat } from '../helpers/clients.js'
 import { WireClient } from '../helpers/wire-client.js'
-
-const JAVA_DIR = join(ROOT, 'test', 'java', 'client')
-const LIB = join(JAVA_DIR, 'target', 'lib')
-const CLASSES = join(JAVA_DIR, 'target', 'classes')
-const SOURCE = join(JAVA_DIR, 'src', 'SamsaJavaClient.java')
-
-const missingTools = ['java', 'javac', 'mvn'].filter((tool) => spawnSync(tool, ['-version'], { stdio: 'ignore' }).error !== undefined)
-if (missingTools.length > 0) {
-  console.warn(`java-client tests skipped: ${missingTools.join(', ')} not installed (Debian: openjdk-17-jdk-headless maven; .ci/run installs them)`)
-}
-
-function run(command: string, args: readonly string[], cwd: string): void {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8' })
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`)
-}
-
-/** Fetches the jars (once) and compiles the program (when its source changed). */
-function prepareJava(): void {
-  const hasJars = existsSync(LIB) && readdirSync(LIB).some((name) => name.startsWith('kafka-clients-'))
-  if (!hasJars) run('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${LIB}`], JAVA_DIR)
-  const compiled = join(CLASSES, 'SamsaJavaClient.class')
-  if (!existsSync(compiled) || statSync(compiled).mtimeMs < statSync(SOURCE).mtimeMs) {
-    run('javac', ['-d', CLASSES, '-cp', `${LIB}/*`, SOURCE], JAVA_DIR)
-  }
-}
-
-/** Runs the Java program and returns its tab-separated output lines. */
-function java(...args: string[]): Promise<string[][]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('java', ['-cp', `${CLASSES}:${LIB}/*`, 'SamsaJavaClient', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.once('error', reject)
-    child.once('close', (code) => {
-      if (code !== 0) reject(new Error(`java ${args.join(' ')} exited with ${code}:\n${stderr}`))
-      else resolve(stdout.split('\n').filter((line) => line.length > 0).map((line) => line.split('\t')))
-    })
-  })
-}
 
 let broker: BrokerProcess
 

@@ -1,0 +1,54 @@
+/**
+ * Test helper: the Java client (org.apache.kafka:kafka-clients 3.9) through the small program in
+ * test/java/client/src: its default producer (idempotence on, acks=all) and an assigning
+ * consumer. kafka-clients and its dependencies come from Maven Central through
+ * test/java/client/pom.xml, and the program is compiled with javac; both are cached under its
+ * target/. Tests skip, saying so, only when java, javac or mvn is not installed (.ci/run installs
+ * them).
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { ROOT } from './broker-process.js'
+
+const JAVA_DIR = join(ROOT, 'test', 'java', 'client')
+const LIB = join(JAVA_DIR, 'target', 'lib')
+const CLASSES = join(JAVA_DIR, 'target', 'classes')
+const SOURCE = join(JAVA_DIR, 'src', 'SamsaJavaClient.java')
+
+export const missingTools = ['java', 'javac', 'mvn'].filter((tool) => spawnSync(tool, ['-version'], { stdio: 'ignore' }).error !== undefined)
+if (missingTools.length > 0) {
+  console.warn(`java-client tests skipped: ${missingTools.join(', ')} not installed (Debian: openjdk-17-jdk-headless maven; .ci/run installs them)`)
+}
+
+function run(command: string, args: readonly string[], cwd: string): void {
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8' })
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`)
+}
+
+/** Fetches the jars (once) and compiles the program (when its source changed). */
+export function prepareJava(): void {
+  const hasJars = existsSync(LIB) && readdirSync(LIB).some((name) => name.startsWith('kafka-clients-'))
+  if (!hasJars) run('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${LIB}`], JAVA_DIR)
+  const compiled = join(CLASSES, 'SamsaJavaClient.class')
+  if (!existsSync(compiled) || statSync(compiled).mtimeMs < statSync(SOURCE).mtimeMs) {
+    run('javac', ['-d', CLASSES, '-cp', `${LIB}/*`, SOURCE], JAVA_DIR)
+  }
+}
+
+/** Runs the Java program and returns its tab-separated output lines. */
+export function java(...args: string[]): Promise<string[][]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('java', ['-cp', `${CLASSES}:${LIB}/*`, 'SamsaJavaClient', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.once('error', reject)
+    child.once('close', (code) => {
+      if (code !== 0) reject(new Error(`java ${args.join(' ')} exited with ${code}:\n${stderr}`))
+      else resolve(stdout.split('\n').filter((line) => line.length > 0).map((line) => line.split('\t')))
+    })
+  })
+}
+
