@@ -162,6 +162,10 @@ export class BrokerServer {
       advertisedListeners: () => config.advertisedListeners(bound),
       cluster: clusterView,
       leaderElections: cluster === null ? null : (type, partitions) => cluster.electLeaders(type, partitions),
+      reassignments: cluster === null ? null : {
+        alter: (requests) => cluster.alterPartitionReassignments(requests),
+        list: (partitions) => cluster.listPartitionReassignments(partitions),
+      },
     }
     const handlers: ApiHandler[] = kafkaApiHandlers(context, () => processor.handlers())
     const processor = new BrokerRequestProcessor(handlers, logger.child('requests'))

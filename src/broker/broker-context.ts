@@ -8,15 +8,22 @@ import type { Logger } from '../common/logger.js'
 import type { GroupCoordinator } from '../group/group-coordinator.js'
 import type { MetadataStore } from '../metadata/metadata-store.js'
 import type { ReplicaManager } from '../replication/replica-manager.js'
-import type { ElectionResult, ElectionType } from '../cluster/controller.js'
+import type { ElectionResult, ElectionType, OngoingReassignment, ReassignmentRequest, ReassignmentResult } from '../cluster/controller.js'
 import type { ClusterView } from './cluster-view.js'
+import type { ProducerIdManager } from './producer-id-manager.js'
+import type { TopicManager } from './topic-manager.js'
 
 export type LeaderElections = (
   type: ElectionType,
   partitions: ReadonlyArray<{ readonly topic: string; readonly partition: number }> | null,
 ) => Promise<ElectionResult[] | 'NOT_CONTROLLER'>
-import type { ProducerIdManager } from './producer-id-manager.js'
-import type { TopicManager } from './topic-manager.js'
+
+/** Partition reassignment on the controller (AlterPartitionReassignments, ListPartitionReassignments). */
+export interface Reassignments {
+  alter(requests: readonly ReassignmentRequest[]): Promise<ReassignmentResult[] | 'NOT_CONTROLLER'>
+  /** The reassignments in progress among `partitions`, or all (null). */
+  list(partitions: ReadonlyArray<{ readonly topic: string; readonly partition: number }> | null): Promise<OngoingReassignment[] | 'NOT_CONTROLLER'>
+}
 
 export interface BrokerContext {
   readonly config: BrokerConfig
@@ -34,4 +41,6 @@ export interface BrokerContext {
   readonly cluster: ClusterView
   /** Leader elections on the controller (ElectLeaders); null on a single broker. */
   readonly leaderElections: LeaderElections | null
+  /** Partition reassignments on the controller; null on a single broker. */
+  readonly reassignments: Reassignments | null
 }

@@ -1,8 +1,10 @@
 /**
  * Applies what the cluster's metadata says to this broker's partitions (Kafka's
  * BrokerMetadataPublisher → ReplicaManager.applyDelta): a new topic or new partitions placed here
- * get local logs; every partition state is applied (lead, or follow its leader); a topic's new
- * configuration reaches its logs; a deleted topic's local logs go.
+ * get local logs; every partition state is applied (lead, or follow its leader); a partition
+ * whose replica set gains this broker (a reassignment adding it) gets a local log and follows,
+ * one whose replica set no longer names it (a reassignment done or cancelled) stops and its
+ * local log goes; a topic's new configuration reaches its logs; a deleted topic's local logs go.
  *
  * Changes are applied one at a time in the order the store reported them, since creating a log
  * is asynchronous and a state must not be applied to a partition still being created. Every
@@ -81,7 +83,9 @@ export class MetadataPublisher {
           break
         case 'partition-changed': {
           const partition = this.#replicas.partition(event.topic.name, event.partition)
-          if (partition === undefined) await this.#ensureTopic(event.topic.name)
+          if (!this.#replicas.isReplica(event.state)) {
+            if (partition !== undefined) await this.#replicas.removePartition(event.topic.name, event.partition, event.state)
+          } else if (partition === undefined) await this.#ensureTopic(event.topic.name)
           else this.#replicas.applyPartitionState(partition, event.state, this.#leaderEndpoint)
           break
         }
@@ -97,7 +101,9 @@ export class MetadataPublisher {
     for (let index = 0; index < hosted.length; index++) {
       const partition = hosted[index]
       const state = this.#metadata.partitionState(name, index)
-      if (partition !== undefined && state !== undefined) this.#replicas.applyPartitionState(partition, state, this.#leaderEndpoint)
+      if (partition === undefined || state === undefined) continue
+      if (this.#replicas.isReplica(state)) this.#replicas.applyPartitionState(partition, state, this.#leaderEndpoint)
+      else await this.#replicas.removePartition(name, index, state)
     }
   }
 }

@@ -90,6 +90,13 @@ export class TopicManager {
       if (known === undefined || partition >= known.partitions) {
         this.#logger.warn('deleting a partition log no topic owns', { topic, partition })
         await this.#logs.delete(topic, partition)
+        continue
+      }
+      // Moved to other brokers by a reassignment that finished while this broker was down.
+      const state = this.#metadata.partitionState(topic, partition)
+      if (state !== undefined && !this.#replicas.isReplica(state)) {
+        this.#logger.info('deleting the log of a partition no longer placed on this broker', { topic, partition, replicas: state.replicas })
+        await this.#logs.delete(topic, partition)
       }
     }
   }

@@ -18,7 +18,7 @@ import type { PartitionState } from '../metadata/metadata-store.js'
 import { type BrokerEndpoint as RegisteredEndpoint, type BrokerRegistration, BrokerRegistry } from './broker-registry.js'
 import { ensureClusterId } from './cluster-id.js'
 import { ClusterMetadataStore } from './cluster-metadata-store.js'
-import { Controller, type ElectionResult, type ElectionType } from './controller.js'
+import { Controller, type ElectionResult, type ElectionType, type OngoingReassignment, type ReassignmentRequest, type ReassignmentResult } from './controller.js'
 import { ControllerElection } from './controller-election.js'
 import { ControllerRequests } from './controller-requests.js'
 import { EtcdConnection } from './etcd-connection.js'
@@ -165,6 +165,18 @@ export class ClusterMembership {
   electLeaders(type: ElectionType, partitions: ReadonlyArray<{ readonly topic: string; readonly partition: number }> | null): Promise<ElectionResult[] | 'NOT_CONTROLLER'> {
     if (!this.#controller.isActive) return Promise.resolve('NOT_CONTROLLER')
     return this.#controller.electLeaders(type, partitions)
+  }
+
+  /** AlterPartitionReassignments on the controller; 'NOT_CONTROLLER' on any other broker. */
+  alterPartitionReassignments(requests: readonly ReassignmentRequest[]): Promise<ReassignmentResult[] | 'NOT_CONTROLLER'> {
+    if (!this.#controller.isActive) return Promise.resolve('NOT_CONTROLLER')
+    return this.#controller.alterPartitionReassignments(requests)
+  }
+
+  /** ListPartitionReassignments on the controller; 'NOT_CONTROLLER' on any other broker. */
+  listPartitionReassignments(partitions: ReadonlyArray<{ readonly topic: string; readonly partition: number }> | null): Promise<OngoingReassignment[] | 'NOT_CONTROLLER'> {
+    if (!this.#controller.isActive) return Promise.resolve('NOT_CONTROLLER')
+    return this.#controller.listPartitionReassignments(partitions)
   }
 
   /**

@@ -220,7 +220,10 @@ export class ClusterMetadataStore {
 
   /**
    * Writes a partition's new state if the key is still at `expectedModRevision` (the modRevision
-   * of the PartitionView the decision was based on). The caller bumps the epochs.
+   * of the PartitionView the decision was based on). The caller bumps the epochs. With `topic`
+   * (a reassignment changed the replicas) the topic's assignment for the partition becomes the
+   * new replica list in the same transaction, if the topic is still at its `modRevision`, so
+   * describe and placement never see a replica set the partition does not have.
    */
   async updatePartition(
     guard: Compare,
@@ -228,13 +231,18 @@ export class ClusterMetadataStore {
     partition: number,
     state: PartitionState,
     expectedModRevision: number,
+    topic?: TopicView,
   ): Promise<WriteResult<PartitionView>> {
     const key = this.#connection.key('partitions', topicId, partition)
-    const result = await this.#connection.txn(
-      [guard, { key, target: 'mod', result: '=', value: expectedModRevision }],
-      [{ op: 'put', key, value: encodePartition(state) }],
-      [{ op: 'get', key: guard.key }, { op: 'get', key }],
-    )
+    const compares: Compare[] = [guard, { key, target: 'mod', result: '=', value: expectedModRevision }]
+    const puts: TxnOp[] = [{ op: 'put', key, value: encodePartition(state) }]
+    if (topic !== undefined) {
+      const topicKey = this.#connection.key('topics', topic.name)
+      const assignment = topic.assignment.map((replicas, p) => (p === partition ? [...state.replicas] : replicas))
+      compares.push({ key: topicKey, target: 'mod', result: '=', value: topic.modRevision })
+      puts.push({ op: 'put', key: topicKey, value: encodeTopic({ ...topic, assignment }) })
+    }
+    const result = await this.#connection.txn(compares, puts, [{ op: 'get', key: guard.key }, { op: 'get', key }])
     if (!result.succeeded) return this.#failure(guard, result.reads, (kv) => this.#partitionView(topicId, partition, kv))
     const value = { ...state, topicId, partition, modRevision: result.revision }
     return { status: 'ok', value, revision: result.revision }

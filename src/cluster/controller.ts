@@ -11,6 +11,11 @@
  * - Controlled shutdown: a broker that asks has its leaderships moved to other ISR members first.
  * - Preferred-leader election every leader.imbalance.check.interval.seconds when
  *   auto.leader.rebalance.enable, and on demand (ElectLeaders).
+ * - Partition reassignment (AlterPartitionReassignments, partition-reassignments.ts has the
+ *   rules): started on request; finished by whichever decision first sees every target replica
+ *   in the ISR (normally the leader's ISR proposal that adds the last one, or a reconcile after a
+ *   controller change), so no timer or polling is needed. A change of a partition's replica set
+ *   also rewrites its topic's assignment, in the same transaction.
  *
  * Every write is guarded by the election (a deposed controller's write fails) and by the
  * partition key's revision (a decision made on a stale view is made again on the fresh one).
@@ -24,6 +29,14 @@ import type { ControllerElection } from './controller-election.js'
 import { type ControllerRequest, ControllerRequests } from './controller-requests.js'
 import type { EtcdConnection } from './etcd-connection.js'
 import { applyIsrProposal, electLeader, electPreferredLeader, moveLeadershipOff, onBrokersChanged } from './partition-elections.js'
+import {
+  type ReassignmentError,
+  cancelReassignment,
+  completeReassignment,
+  invalidTarget,
+  isReassigning,
+  startReassignment,
+} from './partition-reassignments.js'
 import { WatchedRange } from './watched-range.js'
 
 export interface ControllerOptions {
@@ -47,6 +60,35 @@ export interface ElectionResult {
   readonly error: 'NONE' | 'ELECTION_NOT_NEEDED' | 'PREFERRED_LEADER_NOT_AVAILABLE' | 'ELIGIBLE_LEADERS_NOT_AVAILABLE' | 'UNKNOWN_TOPIC_OR_PARTITION' | 'NOT_CONTROLLER' | 'CONCURRENT_TRANSACTIONS'
   readonly message: string | null
 }
+
+/** One partition's answer to AlterPartitionReassignments, with Kafka's error name. */
+export interface ReassignmentResult {
+  readonly topic: string
+  readonly partition: number
+  readonly error: ReassignmentError
+  readonly message: string | null
+}
+
+/** One partition of AlterPartitionReassignments: the target replicas, or null to cancel. */
+export interface ReassignmentRequest {
+  readonly topic: string
+  readonly partition: number
+  readonly replicas: readonly number[] | null
+}
+
+/** A reassignment in progress, as ListPartitionReassignments reports it. */
+export interface OngoingReassignment {
+  readonly topic: string
+  readonly partition: number
+  readonly replicas: readonly number[]
+  readonly addingReplicas: readonly number[]
+  readonly removingReplicas: readonly number[]
+}
+
+/** How long a decision waits for the view to show a write that beat it, before deciding again. */
+const VIEW_CATCH_UP_MS = 5_000
+/** Decisions of one reassignment request retried after losing a race. */
+const MAX_STALE_RETRIES = 3
 
 /** The state an election leads to, or why there is none. */
 function decideElection(type: ElectionType, state: PartitionState, live: ReadonlySet<number>): PartitionState | 'ELECTION_NOT_NEEDED' | 'PREFERRED_LEADER_NOT_AVAILABLE' | 'ELIGIBLE_LEADERS_NOT_AVAILABLE' {
@@ -151,6 +193,41 @@ export class Controller {
     }).then((results) => results ?? [])
   }
 
+  /**
+   * AlterPartitionReassignments: starts (or replaces, or with null replicas cancels) the
+   * reassignment of each partition, with Kafka's per-partition answers. A start whose target
+   * replicas are all in sync already completes at once.
+   */
+  alterPartitionReassignments(requests: readonly ReassignmentRequest[]): Promise<ReassignmentResult[]> {
+    return this.#enqueue('AlterPartitionReassignments', async () => {
+      const results: ReassignmentResult[] = []
+      for (const request of requests) results.push(await this.#reassign(request))
+      return results
+    }).then((results) => results ?? requests.map(({ topic, partition }) => ({ topic, partition, error: 'NOT_CONTROLLER' as const, message: 'This broker is no longer the controller.' })))
+  }
+
+  /** ListPartitionReassignments: the reassignments in progress among `partitions`, or all (null). */
+  listPartitionReassignments(partitions: ReadonlyArray<{ readonly topic: string; readonly partition: number }> | null): Promise<OngoingReassignment[] | 'NOT_CONTROLLER'> {
+    return this.#enqueue('ListPartitionReassignments', async () => {
+      const store = this.#options.store
+      const views = partitions === null
+        ? store.topics().flatMap((topic) => store.partitions(topic.topicId).map((view) => ({ topic, view })))
+        : partitions.flatMap(({ topic: name, partition }) => {
+          // Unknown topics and partitions are left out, as Kafka does.
+          const topic = store.topic(name)
+          const view = topic === undefined ? undefined : store.partition(topic.topicId, partition)
+          return topic === undefined || view === undefined ? [] : [{ topic, view }]
+        })
+      return views.filter(({ view }) => isReassigning(view)).map(({ topic, view }): OngoingReassignment => ({
+        topic: topic.name,
+        partition: view.partition,
+        replicas: view.replicas,
+        addingReplicas: view.addingReplicas ?? [],
+        removingReplicas: view.removingReplicas ?? [],
+      }))
+    }).then((ongoing) => ongoing ?? 'NOT_CONTROLLER')
+  }
+
   async close(): Promise<void> {
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe()
     this.#deactivate('resigned')
@@ -210,11 +287,15 @@ export class Controller {
         : topic.configs['unclean.leader.election.enable'] === 'true'
       for (const view of this.#options.store.partitions(topic.topicId)) {
         const election = onBrokersChanged(view, { live, uncleanLeaderElection: unclean })
-        if (election === null) continue
-        if (election.unclean) {
+        if (election?.unclean === true) {
           this.#logger.warn('unclean leader election: records the old ISR had may be lost', { topic: topic.name, partition: view.partition, leader: election.state.leader })
         }
-        changes.push({ topic, view, state: election.state, why: 'brokers changed' })
+        // A reassignment whose completion was not written (a controller change, a lost race)
+        // finishes here; so does one whose new leader was not live before.
+        const state = election?.state ?? view
+        const completed = completeReassignment(state, live)
+        if (completed !== null) changes.push({ topic, view, state: completed, why: 'reassignment complete' })
+        else if (election !== null) changes.push({ topic, view, state: election.state, why: 'brokers changed' })
       }
     }
     await this.#writeAll(changes)
@@ -243,7 +324,10 @@ export class Controller {
         this.#logger.info('refused an ISR change', { topic: topic.name, partition: request.partition, from: request.proposal.brokerId, why: outcome.refused })
         continue
       }
-      changes.push({ topic, view, state: outcome.state, why: `ISR change proposed by broker ${request.proposal.brokerId}` })
+      // The proposal that brings the last target replica into the ISR completes a reassignment.
+      const completed = completeReassignment(outcome.state, this.#live())
+      const why = `ISR change proposed by broker ${request.proposal.brokerId}${completed === null ? '' : ', completing a reassignment'}`
+      changes.push({ topic, view, state: completed ?? outcome.state, why })
     }
     // Brokers that asked to shut down (and still live) hand over their leaderships.
     for (const id of this.#shuttingDown) if (!shutdownRequests.has(id)) this.#shuttingDown.delete(id)
@@ -287,44 +371,92 @@ export class Controller {
     return changes.length
   }
 
+  /** One partition of AlterPartitionReassignments, decided again on a fresh view after a lost race. */
+  async #reassign(request: ReassignmentRequest): Promise<ReassignmentResult> {
+    const { topic: name, partition } = request
+    const answer = (error: ReassignmentError, message: string | null = null): ReassignmentResult => ({ topic: name, partition, error, message })
+    const store = this.#options.store
+    for (let attempt = 0; attempt < MAX_STALE_RETRIES; attempt++) {
+      const topic = store.topic(name)
+      const view = topic === undefined ? undefined : store.partition(topic.topicId, partition)
+      if (topic === undefined || view === undefined) return answer('UNKNOWN_TOPIC_OR_PARTITION', `${name}-${partition} does not exist.`)
+      const live = this.#live()
+      let state: PartitionState
+      if (request.replicas === null) {
+        const cancelled = cancelReassignment(view, live)
+        if (cancelled === 'NO_REASSIGNMENT_IN_PROGRESS') return answer(cancelled, `No reassignment of ${name}-${partition} is in progress.`)
+        if (cancelled.unclean) this.#logger.warn('cancelled a reassignment with no original replica in sync: records may be lost', { topic: name, partition, leader: cancelled.state.leader })
+        state = cancelled.state
+      } else {
+        const registered = new Set(this.#options.registry.liveBrokers().map((b) => b.nodeId))
+        const problem = invalidTarget(request.replicas, registered)
+        if (problem !== undefined) return answer('INVALID_REPLICA_ASSIGNMENT', problem)
+        const started = startReassignment(view, request.replicas, live)
+        if (started === null) return answer('NONE')
+        state = started
+      }
+      const why = request.replicas === null ? 'reassignment cancelled' : `reassignment to ${JSON.stringify(request.replicas)}${isReassigning(state) ? ' started' : ' done at once'}`
+      const written = await this.#write({ topic, view, state, why })
+      if (written === 'ok') return answer('NONE')
+      if (written === 'fenced') return answer('NOT_CONTROLLER', 'This broker is no longer the controller.')
+      // Lost a race (an ISR change, a topic config change): decide again on what won.
+      await store.waitFor(
+        () => store.partition(topic.topicId, partition)?.modRevision !== view.modRevision || store.topic(name)?.modRevision !== topic.modRevision,
+        VIEW_CATCH_UP_MS,
+      ).catch(() => undefined)
+    }
+    return answer('CONCURRENT_TRANSACTIONS', `${name}-${partition} kept changing under this request; try again.`)
+  }
+
   /** Writes one change now: NONE, or the error that kept it from being written. */
   async #writeOne(change: StateChange): Promise<'NONE' | 'NOT_CONTROLLER' | 'CONCURRENT_TRANSACTIONS'> {
-    if (!this.#active) return 'NOT_CONTROLLER'
-    const result = await this.#options.store.updatePartition(this.#options.election.guard(), change.view.topicId, change.view.partition, change.state, change.view.modRevision)
-    if (result.status === 'fenced') {
-      this.#deactivate('deposed')
-      return 'NOT_CONTROLLER'
-    }
-    if (result.status === 'stale') return 'CONCURRENT_TRANSACTIONS'
-    this.#logger.info('partition state changed', { topic: change.topic.name, partition: change.view.partition, leader: change.state.leader, leaderEpoch: change.state.leaderEpoch, why: change.why })
-    return 'NONE'
+    const written = await this.#write(change)
+    return written === 'ok' ? 'NONE' : written === 'fenced' ? 'NOT_CONTROLLER' : 'CONCURRENT_TRANSACTIONS'
   }
 
   /** Writes each change; one that lost a race is decided again by the next reconcile. */
   async #writeAll(changes: readonly StateChange[]): Promise<void> {
     let stale = 0
     for (const change of changes) {
-      if (!this.#active) return
-      const guard = this.#options.election.guard()
-      const result = await this.#options.store.updatePartition(guard, change.view.topicId, change.view.partition, change.state, change.view.modRevision)
-      if (result.status === 'fenced') {
-        this.#deactivate('deposed')
-        return
-      }
-      if (result.status === 'stale') {
-        stale++
-        continue
-      }
-      this.#logger.info('partition state changed', {
-        topic: change.topic.name,
-        partition: change.view.partition,
-        leader: change.state.leader,
-        leaderEpoch: change.state.leaderEpoch,
-        isr: change.state.isr,
-        why: change.why,
-      })
+      const written = await this.#write(change)
+      if (written === 'fenced') return
+      if (written === 'stale') stale++
     }
     // Someone else wrote meanwhile (rare: only this controller writes states): look again.
     if (stale > 0) void this.#enqueue('stale writes', () => this.#reconcileAll())
+  }
+
+  /**
+   * Writes one partition state, guarded by the election and the partition's revision: 'fenced'
+   * (and no longer active) when this broker is not the controller any more, 'stale' when the
+   * partition or its topic changed since the decision. A new replica set goes into the topic's
+   * assignment in the same transaction, and the view is given the time to show it, so the next
+   * decision about the topic starts from the assignment just written.
+   */
+  async #write(change: StateChange): Promise<'ok' | 'stale' | 'fenced'> {
+    if (!this.#active) return 'fenced'
+    const topic = this.#options.store.topicById(change.view.topicId) ?? change.topic
+    const assigned = topic.assignment[change.view.partition] ?? []
+    const assignmentChanged = assigned.length !== change.state.replicas.length || assigned.some((id, i) => id !== change.state.replicas[i])
+    const guard = this.#options.election.guard()
+    const { topicId, partition } = change.view
+    const result = await this.#options.store.updatePartition(guard, topicId, partition, change.state, change.view.modRevision, assignmentChanged ? topic : undefined)
+    if (result.status === 'fenced') {
+      this.#deactivate('deposed')
+      return 'fenced'
+    }
+    if (result.status === 'stale') return 'stale'
+    this.#logger.info('partition state changed', {
+      topic: change.topic.name,
+      partition,
+      leader: change.state.leader,
+      leaderEpoch: change.state.leaderEpoch,
+      isr: change.state.isr,
+      ...(assignmentChanged && { replicas: change.state.replicas }),
+      ...(isReassigning(change.state) && { addingReplicas: change.state.addingReplicas, removingReplicas: change.state.removingReplicas }),
+      why: change.why,
+    })
+    if (assignmentChanged) await this.#options.store.waitForRevision(result.revision, VIEW_CATCH_UP_MS).catch(() => undefined)
+    return 'ok'
   }
 }

@@ -3,9 +3,11 @@
  *
  *   <prefix>/topics/<name>                  {"topicId":"<uuid>","assignment":[[1,2,3],[2,3,1]],"configs":{"retention.ms":"1000"}}
  *   <prefix>/partitions/<topicId>/<index>   {"leader":1,"leaderEpoch":0,"partitionEpoch":0,"isr":[1,2,3],"replicas":[1,2,3]}
+ *                                           (+ "addingReplicas":[4],"removingReplicas":[1] while reassigned)
  *
  * `assignment[p]` is partition p's replica list in preference order (the first is the preferred
- * leader); `configs` holds only the topic's overrides, as Kafka stores them. Partition state is
+ * leader) and always equals partition p's `replicas` (the controller writes both in one
+ * transaction when a reassignment changes them); `configs` holds only the topic's overrides, as Kafka stores them. Partition state is
  * keyed by topic id, not name, so a topic deleted and created again under the same name never
  * sees the old incarnation's state (Kafka's reason for topic ids, KIP-516).
  *
@@ -53,21 +55,29 @@ export function encodePartition(state: PartitionState): string {
     partitionEpoch: state.partitionEpoch,
     isr: state.isr,
     replicas: state.replicas,
+    // Written only during a reassignment, so records of partitions never reassigned stay as they were.
+    ...(state.addingReplicas !== undefined && state.addingReplicas.length > 0 && { addingReplicas: state.addingReplicas }),
+    ...(state.removingReplicas !== undefined && state.removingReplicas.length > 0 && { removingReplicas: state.removingReplicas }),
   })
 }
 
 export function parsePartition(text: string): PartitionState | undefined {
   const value = parseObject(text)
   if (value === undefined) return undefined
-  const { leader, leaderEpoch, partitionEpoch, isr, replicas } = value
+  const { leader, leaderEpoch, partitionEpoch, isr, replicas, addingReplicas, removingReplicas } = value
   if (!Number.isInteger(leader) || !Number.isInteger(leaderEpoch) || !Number.isInteger(partitionEpoch)) return undefined
   if (!isNodeIdList(isr) || !isNodeIdList(replicas ?? [])) return undefined
+  if (!isNodeIdList(addingReplicas ?? []) || !isNodeIdList(removingReplicas ?? [])) return undefined
+  const adding = (addingReplicas ?? []) as number[]
+  const removing = (removingReplicas ?? []) as number[]
   return {
     leader: leader as number,
     leaderEpoch: leaderEpoch as number,
     partitionEpoch: partitionEpoch as number,
     isr,
     replicas: (replicas ?? []) as number[],
+    ...(adding.length > 0 && { addingReplicas: adding }),
+    ...(removing.length > 0 && { removingReplicas: removing }),
   }
 }
 

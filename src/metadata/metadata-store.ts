@@ -35,6 +35,14 @@ export interface PartitionState {
   readonly partitionEpoch: number
   /** The in-sync replicas, leader included. */
   readonly isr: readonly number[]
+  /**
+   * While a reassignment (KIP-455) is in progress: the target replicas not in the original set.
+   * `replicas` then holds the target followed by the replicas being removed. Absent or empty
+   * when no reassignment is in progress.
+   */
+  readonly addingReplicas?: readonly number[]
+  /** While a reassignment is in progress: the original replicas not in the target. */
+  readonly removingReplicas?: readonly number[]
 }
 
 /** A change to the store's contents, as a store that others also change (etcd) reports it. */

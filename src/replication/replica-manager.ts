@@ -269,6 +269,37 @@ export class ReplicaManager {
     }
   }
 
+  /**
+   * Stops hosting one partition whose replica set no longer names this broker (a reassignment
+   * moved it away: Kafka's StopReplica with deletePartition) and deletes its log. A leader steps
+   * down first, following `state` (which names another leader, or none), so acks=all produces
+   * still waiting settle with NOT_LEADER_OR_FOLLOWER and leadership listeners (the group
+   * coordinator) let go; then the fetcher stops copying it, waiting fetches are answered, and
+   * the log is closed and deleted. Returns false when the partition was not hosted here.
+   */
+  async removePartition(topicName: string, index: number, state: PartitionState): Promise<boolean> {
+    const list = this.#topics.get(topicName)
+    const partition = list?.[index]
+    if (list === undefined || partition === undefined) return false
+    if (partition.isLeader) {
+      partition.makeFollower(state.leader === this.#localBrokerId ? { ...state, leader: -1 } : state)
+      this.#tellLeadership(partition)
+    }
+    this.#fetchers?.unfollow(partition)
+    partition.setListener(null)
+    this.purgatories.fetches.completeFor(partition)
+    // A hole, as for partitions hosted elsewhere: partition() answers undefined from now on.
+    delete list[index]
+    await this.#logs.delete(topicName, index)
+    this.#logger.info('stopped hosting a partition moved to other brokers; its log is deleted', { topic: topicName, partition: index, replicas: state.replicas })
+    return true
+  }
+
+  /** Whether `state` names this broker among the partition's replicas. */
+  isReplica(state: PartitionState): boolean {
+    return state.replicas.includes(this.#localBrokerId)
+  }
+
   /** Stops hosting a topic and deletes its logs; fetches waiting on it are answered first. */
   async deleteTopic(topicName: string): Promise<void> {
     const list = this.#topics.get(topicName) ?? []

@@ -254,6 +254,14 @@ describe('IncrementalAlterConfigs', () => {
     }
   })
 
+  it('lets a broker resource DELETE settings (there are no dynamic ones to delete), as replication-throttle cleanup does', async () => {
+    const response = await wire.request(ApiKeys.IncrementalAlterConfigs, 1, {
+      resources: [{ resourceType: BROKER, resourceName: '7', configs: [op('leader.replication.throttled.rate', DELETE, null), op('follower.replication.throttled.rate', DELETE, null)] }],
+      validateOnly: false,
+    })
+    expect(response.responses.map((r) => [r.resourceName, r.errorCode])).toEqual([['7', E.NONE]])
+  })
+
   it("answers bad resources with Kafka's codes and changes nothing", async () => {
     const before = await topicConfigs('incremental')
     const resource = (resourceType: number, resourceName: string, ...configs: Array<ReturnType<typeof op>>) => ({ resourceType, resourceName, configs })

@@ -8,7 +8,10 @@
  * a setting that is not a list is INVALID_CONFIG; DELETE of a setting the topic does not override
  * is a no-op; an illegal topic name is INVALID_TOPIC_EXCEPTION and an unknown topic
  * UNKNOWN_TOPIC_OR_PARTITION. A resource named twice is refused and left as it was. Broker and
- * broker-logger resources are refused (static settings; one process-wide log level).
+ * broker-logger resources are refused (static settings; one process-wide log level), except a
+ * broker resource that only DELETEs: a broker has no dynamic settings, so there is nothing to
+ * delete and, as Kafka answers for a dynamic setting that is not set, that succeeds
+ * (kafka-reassign-partitions --verify and --cancel clear the replication throttles this way).
  * validate_only checks and changes nothing. A refused resource changes nothing.
  */
 import {
@@ -76,8 +79,13 @@ export function incrementalAlterConfigsHandler(broker: BrokerContext) {
     switch (resource.resourceType) {
       case ConfigResourceTypes.TOPIC:
         return alterTopic(resource, validateOnly)
-      case ConfigResourceTypes.BROKER:
-        return brokerResourceProblem(broker, resource.resourceName, true) ?? STATIC_BROKER_CONFIGS
+      case ConfigResourceTypes.BROKER: {
+        const problem = brokerResourceProblem(broker, resource.resourceName, true)
+        if (problem !== undefined) return problem
+        const operations = operationsOf(resource)
+        if (!Array.isArray(operations)) return operations
+        return operations.every((o) => o.operation === ConfigOperations.DELETE) ? NO_ERROR : STATIC_BROKER_CONFIGS
+      }
       case ConfigResourceTypes.BROKER_LOGGER:
         return (
           brokerResourceProblem(broker, resource.resourceName, false) ??

@@ -5,6 +5,7 @@
 import type { BrokerContext } from '../broker-context.js'
 import type { ApiHandler } from '../handler.js'
 import { alterConfigsHandler } from './alter-configs.js'
+import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js'
 import { apiVersionsHandler } from './api-versions.js'
 import { createPartitionsHandler } from './create-partitions.js'
 import { createTopicsHandler } from './create-topics.js'
@@ -24,6 +25,7 @@ import { joinGroupHandler } from './join-group.js'
 import { leaveGroupHandler } from './leave-group.js'
 import { listGroupsHandler } from './list-groups.js'
 import { listOffsetsHandler } from './list-offsets.js'
+import { listPartitionReassignmentsHandler } from './list-partition-reassignments.js'
 import { metadataHandler } from './metadata.js'
 import { offsetCommitHandler } from './offset-commit.js'
 import { offsetDeleteHandler } from './offset-delete.js'
@@ -63,5 +65,7 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     incrementalAlterConfigsHandler(context),
     describeClusterHandler(context),
     electLeadersHandler(context),
+    alterPartitionReassignmentsHandler(context),
+    listPartitionReassignmentsHandler(context),
   ]
 }

@@ -6,6 +6,7 @@
 import { ApiKeys } from '../api-keys.js'
 import type { MessageInput, MessageSchema, MessageType } from '../message.js'
 import { alterConfigsRequest, alterConfigsResponse } from './alter-configs.js'
+import { alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse } from './alter-partition-reassignments.js'
 import { apiVersionsRequest, apiVersionsResponse } from './api-versions.js'
 import { createPartitionsRequest, createPartitionsResponse } from './create-partitions.js'
 import { createTopicsRequest, createTopicsResponse } from './create-topics.js'
@@ -25,6 +26,7 @@ import { joinGroupRequest, joinGroupResponse } from './join-group.js'
 import { leaveGroupRequest, leaveGroupResponse } from './leave-group.js'
 import { listGroupsRequest, listGroupsResponse } from './list-groups.js'
 import { listOffsetsRequest, listOffsetsResponse } from './list-offsets.js'
+import { listPartitionReassignmentsRequest, listPartitionReassignmentsResponse } from './list-partition-reassignments.js'
 import { metadataRequest, metadataResponse } from './metadata.js'
 import { offsetCommitRequest, offsetCommitResponse } from './offset-commit.js'
 import { offsetDeleteRequest, offsetDeleteResponse } from './offset-delete.js'
@@ -100,6 +102,16 @@ export const apis = {
     'IncrementalAlterConfigs',
     incrementalAlterConfigsRequest,
     incrementalAlterConfigsResponse,
+  ),
+  [ApiKeys.AlterPartitionReassignments]: api(
+    'AlterPartitionReassignments',
+    alterPartitionReassignmentsRequest,
+    alterPartitionReassignmentsResponse,
+  ),
+  [ApiKeys.ListPartitionReassignments]: api(
+    'ListPartitionReassignments',
+    listPartitionReassignmentsRequest,
+    listPartitionReassignmentsResponse,
   ),
   [ApiKeys.OffsetDelete]: api('OffsetDelete', offsetDeleteRequest, offsetDeleteResponse),
   [ApiKeys.DescribeCluster]: api('DescribeCluster', describeClusterRequest, describeClusterResponse),

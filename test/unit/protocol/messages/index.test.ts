@@ -17,6 +17,8 @@ const served: Array<[number, number, number, number | null]> = [
   [ApiKeys.IncrementalAlterConfigs, 0, 1, 1],
   [ApiKeys.DescribeCluster, 0, 1, 0],
   [ApiKeys.ElectLeaders, 0, 2, 2],
+  [ApiKeys.AlterPartitionReassignments, 0, 0, 0],
+  [ApiKeys.ListPartitionReassignments, 0, 0, 0],
   [ApiKeys.DeleteRecords, 0, 2, 2],
   [ApiKeys.InitProducerId, 0, 5, 2],
   [ApiKeys.FindCoordinator, 0, 6, 3],
