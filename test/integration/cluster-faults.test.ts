@@ -84,6 +84,8 @@ describe('a three-broker cluster losing its controller and its leaders, acks=all
 
     // The dead controller was also a follower in the ISR: acks=all waits until the new
     // controller drops it from the ISR, which the lost session bounds.
+    const after = await cluster.metadata()
+    console.info(`controller ${controllerId} killed → controller ${after.controllerId}; partition leader ${before.leader} kept; longest ack gap ${gap} ms`)
     expect(gap).toBeLessThanOrEqual(SESSION_TIMEOUT_MS + 2000)
     expect((await partitionState(cluster, TOPIC)).leader).toBe(before.leader)
 
@@ -106,6 +108,7 @@ describe('a three-broker cluster losing its controller and its leaders, acks=all
       await cluster.restart(leader)
     }
     await waitForFullIsr(cluster, TOPIC)
+    console.info(`hard bounces of brokers ${victims.join(', ')}: longest ack gaps ${gaps.join(', ')} ms`)
     // One figure per round in the failure message says which bounce was slow.
     expect({ victims, gaps: gaps.map((g) => (g <= SESSION_TIMEOUT_MS + 2000 ? 'ok' : `${g} ms`)) }).toEqual({ victims, gaps: gaps.map(() => 'ok') })
   })
