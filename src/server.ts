@@ -255,6 +255,7 @@ function replicationOptions(config: BrokerConfig, cluster: ClusterMembership, lo
     fetcher,
     mayLead: () => cluster.mayLead(),
     proposeIsr: (partition, proposal) => cluster.proposeIsr(partition.topicId, partition.index, proposal),
+    isReplicaEligible: (brokerId) => cluster.isEligibleReplica(brokerId),
     replicaLagTimeMaxMs: config.get('replica.lag.time.max.ms'),
     highWatermarkCheckpoint: { dataDir: config.dataDir, intervalMs: config.get('replica.high.watermark.checkpoint.interval.ms') },
   }

@@ -4,9 +4,14 @@
  * cluster's broker CPU seconds per GB written (all three brokers), and the cluster's end-to-end
  * latency at half its own maximum rate.
  *
- * It also prints the three brokers' acks=1 throughput without replication, against the one broker.
- *
  *   node dist/bench/cluster/summary.js <single dir> <cluster dir> <spread dir> <cluster CPU seconds>
+ *       [<Kafka cluster result dir> <Kafka cluster CPU seconds>]
+ *
+ * It also prints the three brokers' acks=1 throughput without replication (the spread dir),
+ * against the one broker's.
+ *
+ * With the last two (COMPARE_KAFKA=1), it also prints Samsa's and Kafka's three-broker figures
+ * side by side: each at its own maximum rate, and each at half of its own maximum.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -23,9 +28,9 @@ function runs(dir: string): RunJson[] {
   return (JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { runs: RunJson[] }).runs
 }
 
-const [singleDir, clusterDir, spreadDir, cpuText] = process.argv.slice(2)
+const [singleDir, clusterDir, spreadDir, cpuText, kafkaDir, kafkaCpuText] = process.argv.slice(2)
 if (singleDir === undefined || clusterDir === undefined || spreadDir === undefined || cpuText === undefined) {
-  process.stderr.write('usage: summary.js <single dir> <cluster dir> <spread dir> <cluster CPU seconds>\n')
+  process.stderr.write('usage: summary.js <single dir> <cluster dir> <spread dir> <cluster CPU seconds> [<kafka dir> <kafka CPU seconds>]\n')
   process.exit(2)
 }
 const single = runs(singleDir).find((r) => r.workload === 'small-records')!
@@ -50,4 +55,39 @@ const lines = [
   `  every message verified:             ${[single, spread, ...cluster].every((r) => r.samsa.verification.ok) ? 'yes' : 'NO'}`,
   '',
 ]
+
+/** The figures of one three-broker cluster's pair of runs (max rate and half rate). */
+function clusterFigures(dir: string, cpu: number): { rate: number; mbs: number; cpuPerGb: number; p50: number | undefined; p99: number | undefined; ok: boolean } {
+  const all = runs(dir)
+  const top = all.find((r) => r.workload === 'small-records')!
+  const halfRun = all.find((r) => r.workload === 'small-records-half-rate')
+  const bytes = all.reduce((sum, r) => sum + r.samsa.publishMBsAvg * r.samsa.measuredSeconds * 1e6, 0)
+  return {
+    rate: top.samsa.publishRateAvg,
+    mbs: top.samsa.publishMBsAvg,
+    cpuPerGb: cpu / (bytes / 1e9),
+    p50: halfRun?.aggregatedEndToEndLatency50pct,
+    p99: halfRun?.aggregatedEndToEndLatency99pct,
+    ok: all.every((r) => r.samsa.verification.ok),
+  }
+}
+
+if (kafkaDir !== undefined && kafkaCpuText !== undefined) {
+  const samsa = clusterFigures(clusterDir, cpuSeconds)
+  const kafka = clusterFigures(kafkaDir, Number(kafkaCpuText))
+  const ms = (v: number | undefined): string => (v === undefined ? 'n/a' : `${v.toFixed(1)} ms`)
+  const row = (name: string, a: string, b: string, ratio = ''): string => `  ${name.padEnd(36)}${a.padStart(16)}${b.padStart(16)}${ratio.padStart(12)}`
+  const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || b === 0 ? '' : `${(a / b).toFixed(2)}×`)
+  lines.push(
+    'Samsa and Apache Kafka 3.9, each three brokers, RF=3, acks=all, same workloads, one after the other',
+    row('', 'samsa', 'kafka', 'samsa/kafka'),
+    row('max rate', mega(samsa.rate), mega(kafka.rate), ratio(samsa.rate, kafka.rate)),
+    row('max rate, payload', `${samsa.mbs.toFixed(1)} MB/s`, `${kafka.mbs.toFixed(1)} MB/s`, ratio(samsa.mbs, kafka.mbs)),
+    row('broker CPU per GB (three brokers)', `${samsa.cpuPerGb.toFixed(2)} CPU-s`, `${kafka.cpuPerGb.toFixed(2)} CPU-s`, ratio(samsa.cpuPerGb, kafka.cpuPerGb)),
+    row('e2e p50 at half its own max rate', ms(samsa.p50), ms(kafka.p50), ratio(samsa.p50, kafka.p50)),
+    row('e2e p99 at half its own max rate', ms(samsa.p99), ms(kafka.p99), ratio(samsa.p99, kafka.p99)),
+    row('every message verified', samsa.ok ? 'yes' : 'NO', kafka.ok ? 'yes' : 'NO'),
+    '',
+  )
+}
 process.stdout.write(lines.join('\n'))

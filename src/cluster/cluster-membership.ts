@@ -23,6 +23,7 @@ import { ControllerElection } from './controller-election.js'
 import { ControllerRequests } from './controller-requests.js'
 import { EtcdConnection } from './etcd-connection.js'
 import { EtcdMetadataStore } from './etcd-metadata-store.js'
+import { WatchedRange } from './watched-range.js'
 
 export interface ClusterMembershipOptions {
   readonly nodeId: number
@@ -57,6 +58,8 @@ export class ClusterMembership {
   readonly #election: ControllerElection
   readonly #controller: Controller
   readonly #requests: ControllerRequests
+  /** Brokers' controlled-shutdown requests, watched: such a broker may not join an ISR. */
+  readonly #shutdowns: WatchedRange
   readonly #options: ClusterMembershipOptions
   readonly #logger: Logger
   /** False from a lost lease until the view has caught up after registering again. */
@@ -79,6 +82,7 @@ export class ClusterMembership {
     this.#options = options
     this.#logger = options.logger
     this.#requests = new ControllerRequests(connection)
+    this.#shutdowns = new WatchedRange(connection, { prefix: connection.key('requests', 'controlled-shutdown') + '/' })
     this.#controller = new Controller({
       connection,
       store: view,
@@ -124,6 +128,7 @@ export class ClusterMembership {
    */
   async join(endpoints: readonly RegisteredEndpoint[]): Promise<void> {
     this.#registry.setEndpoints(endpoints)
+    await this.#shutdowns.start()
     await this.#registry.register({ waitMs: PREVIOUS_REGISTRATION_WAIT_MS })
     this.#viewCurrent = true
     this.#registry.onLeaseLost((reason) => {
@@ -148,6 +153,14 @@ export class ClusterMembership {
   broker(nodeId: number): MemberEndpoint | undefined {
     const registration = this.#registry.broker(nodeId)
     return registration === undefined ? undefined : toMemberEndpoint(registration)
+  }
+
+  /**
+   * Whether `brokerId` may join an ISR: registered, and not asking for a controlled shutdown (the
+   * controller refuses both, KIP-841).
+   */
+  isEligibleReplica(brokerId: number): boolean {
+    return this.#registry.broker(brokerId) !== undefined && this.#shutdowns.get(this.connection.key('requests', 'controlled-shutdown', brokerId)) === undefined
   }
 
   controllerId(): number {
@@ -206,6 +219,7 @@ export class ClusterMembership {
     this.#election.close()
     await this.#registry.deregister().catch(() => undefined)
     this.#registry.close()
+    this.#shutdowns.close()
     this.#view.close()
     await this.connection.close()
   }

@@ -79,6 +79,7 @@ export interface PartitionListener {
 }
 
 const alwaysMayLead = (): boolean => true
+const alwaysEligible = (): boolean => true
 
 /**
  * Sends a leader's proposal to change the ISR to the controller (Kafka's AlterPartition); the
@@ -91,10 +92,19 @@ export interface PartitionClusterHooks {
   /** False once the broker's cluster session may have lapsed (see ReplicaManagerClusterOptions). */
   readonly mayLead?: () => boolean
   readonly proposeIsr?: IsrProposer
+  /**
+   * Whether a broker may join an ISR now: registered and not shutting down (KIP-841). A leader
+   * never proposes one that is not, since the controller would refuse it.
+   */
+  readonly isReplicaEligible?: (brokerId: number) => boolean
 }
 
-/** A proposal the controller has not answered within this long is sent again. */
-const ISR_PROPOSAL_RETRY_MS = 5_000
+/**
+ * A proposal the controller has not answered within this long is given up: the controller
+ * refused it (it answers a refusal with silence), and the high watermark stops counting the
+ * members it would have added. A committed proposal reaches the leader in milliseconds.
+ */
+export const ISR_PROPOSAL_TIMEOUT_MS = 5_000
 
 /** What the leader knows of one follower, from the fetches it sends. */
 interface FollowerState {
@@ -129,6 +139,7 @@ export class Partition {
   /** False while this broker's cluster session may have lapsed: it must not acknowledge anything. */
   readonly #mayLead: () => boolean
   readonly #proposeIsr: IsrProposer | null
+  readonly #isReplicaEligible: (brokerId: number) => boolean
   /** The ISR this leader proposed and the controller has not answered yet (KIP-497), or null. */
   #pendingIsr: readonly number[] | null = null
   #pendingIsrSinceMs = 0
@@ -160,6 +171,7 @@ export class Partition {
     this.#state = state
     this.#mayLead = cluster.mayLead ?? alwaysMayLead
     this.#proposeIsr = cluster.proposeIsr ?? null
+    this.#isReplicaEligible = cluster.isReplicaEligible ?? alwaysEligible
     // A new partition or a restarted single broker: everything in the log is committed (in a
     // cluster the replication-offset checkpoint will supply the last known high watermark).
     this.#highWatermark = log.logEndOffset
@@ -357,6 +369,17 @@ export class Partition {
     this.#propose(this.#state.isr.filter((id) => !outOfSync.includes(id)), nowMs)
   }
 
+  /**
+   * Gives up a proposal the controller has not committed within ISR_PROPOSAL_TIMEOUT_MS (it was
+   * refused), so that the high watermark no longer waits for members it would have added.
+   */
+  expireIsrProposal(nowMs: number): void {
+    if (this.#pendingIsr === null || nowMs - this.#pendingIsrSinceMs <= ISR_PROPOSAL_TIMEOUT_MS) return
+    this.#pendingIsr = null
+    this.#maybeIncrementHighWatermark()
+    this.#listener?.onHighWatermark(this, 0)
+  }
+
   /** The ISR members (other than the leader) out of sync for longer than `maxLagMs`, for metrics and tests. */
   outOfSyncReplicas(nowMs: number, maxLagMs: number): number[] {
     return this.#state.isr.filter((id) => id !== this.localBrokerId && nowMs - (this.#followers.get(id)?.lastCaughtUpTimeMs ?? 0) > maxLagMs)
@@ -369,14 +392,14 @@ export class Partition {
    * missing from an ISR member.
    */
   #maybeExpandIsr(replicaId: number, follower: FollowerState, nowMs: number): void {
-    if (this.#state.isr.includes(replicaId) || !this.#canPropose(nowMs)) return
+    if (this.#state.isr.includes(replicaId) || !this.#canPropose(nowMs) || !this.#isReplicaEligible(replicaId)) return
     if (follower.logEndOffset < this.#highWatermark || follower.logEndOffset < this.#leaderEpochStartOffset) return
     this.#propose([...this.#state.isr, replicaId], nowMs)
   }
 
   #canPropose(nowMs: number): boolean {
     if (this.#proposeIsr === null || !this.isLeader || !this.#mayLead()) return false
-    return this.#pendingIsr === null || nowMs - this.#pendingIsrSinceMs > ISR_PROPOSAL_RETRY_MS
+    return this.#pendingIsr === null || nowMs - this.#pendingIsrSinceMs > ISR_PROPOSAL_TIMEOUT_MS
   }
 
   #propose(isr: readonly number[], nowMs: number): void {

@@ -34,6 +34,8 @@ export interface ReplicaManagerClusterOptions {
   readonly mayLead?: () => boolean
   /** Sends ISR proposals to the controller. */
   readonly proposeIsr?: IsrProposer
+  /** Whether a broker may join an ISR now (registered, not shutting down). */
+  readonly isReplicaEligible?: (brokerId: number) => boolean
   /** replica.lag.time.max.ms: how long a follower may lag before the leader proposes to drop it. */
   readonly replicaLagTimeMaxMs?: number
   /**
@@ -94,7 +96,11 @@ export class ReplicaManager {
     this.#logs = logs
     this.#logger = logger
     this.#fetchers = cluster.fetcher === undefined ? null : new ReplicaFetcherManager(localBrokerId, cluster.fetcher)
-    this.#partitionHooks = { mayLead: cluster.mayLead ?? alwaysMayLead, ...(cluster.proposeIsr !== undefined && { proposeIsr: cluster.proposeIsr }) }
+    this.#partitionHooks = {
+      mayLead: cluster.mayLead ?? alwaysMayLead,
+      ...(cluster.proposeIsr !== undefined && { proposeIsr: cluster.proposeIsr }),
+      ...(cluster.isReplicaEligible !== undefined && { isReplicaEligible: cluster.isReplicaEligible }),
+    }
     const hw = cluster.highWatermarkCheckpoint
     this.#hwCheckpoint = hw === undefined ? null : new HighWatermarkCheckpoint(hw.dataDir)
     if (hw !== undefined) {
@@ -105,11 +111,16 @@ export class ReplicaManager {
     const lagMs = cluster.replicaLagTimeMaxMs
     if (cluster.proposeIsr !== undefined && lagMs !== undefined) {
       // Kafka checks every half of replica.lag.time.max.ms, so a lagging follower leaves the ISR
-      // between one and one and a half lag times after it fell behind.
+      // between one and one and a half lag times after it fell behind; proposals the controller
+      // refused are given up within a second of their timeout.
       this.#isrTimer = setInterval(() => {
         const now = Date.now()
-        for (const partition of this.allPartitions()) if (partition.isLeader) partition.maybeShrinkIsr(now, lagMs)
-      }, Math.max(100, lagMs / 2)).unref()
+        for (const partition of this.allPartitions()) {
+          if (!partition.isLeader) continue
+          partition.expireIsrProposal(now)
+          partition.maybeShrinkIsr(now, lagMs)
+        }
+      }, Math.max(100, Math.min(lagMs / 2, 1000))).unref()
     }
   }
 

@@ -9,7 +9,7 @@ import { BrokerConfig } from '../../../src/common/config/broker-config.js'
 import type { TopicConfig } from '../../../src/common/config/topic-config.js'
 import type { PartitionState } from '../../../src/metadata/metadata-store.js'
 import { KafkaErrorCodes } from '../../../src/protocol/index.js'
-import { Partition } from '../../../src/replication/partition.js'
+import { ISR_PROPOSAL_TIMEOUT_MS, Partition, type PartitionClusterHooks } from '../../../src/replication/partition.js'
 import { Purgatories } from '../../../src/replication/purgatory/purgatories.js'
 import { PartitionLog } from '../../../src/storage/index.js'
 import { ProducerStateManager } from '../../../src/storage/producer-state.js'
@@ -24,12 +24,16 @@ afterEach(async () => {
 })
 
 /** A partition led by broker 1 with followers 2 and 3, all in sync, and its purgatories. */
-async function ledPartition(settings: Partial<TopicConfig> = {}, state: Partial<PartitionState> = {}): Promise<{ partition: Partition; purgatories: Purgatories }> {
+async function ledPartition(
+  settings: Partial<TopicConfig> = {},
+  state: Partial<PartitionState> = {},
+  hooks: PartitionClusterHooks = {},
+): Promise<{ partition: Partition; purgatories: Purgatories }> {
   const log = await PartitionLog.open(tempDir('samsa-replication-'))
   open.push(log)
   const config = { ...BrokerConfig.load({}).topicDefaults(), ...settings }
   const full: PartitionState = { replicas: [1, 2, 3], leader: LEADER, leaderEpoch: 4, partitionEpoch: 7, isr: [1, 2, 3], ...state }
-  const partition = new Partition('orders', 0, 'AAAAAAAAAAAAAAAAAAAAAA', log, config, new ProducerStateManager(), LEADER, full)
+  const partition = new Partition('orders', 0, 'AAAAAAAAAAAAAAAAAAAAAA', log, config, new ProducerStateManager(), LEADER, full, hooks)
   const purgatories = new Purgatories()
   partition.setListener(purgatories)
   return { partition, purgatories }
@@ -172,5 +176,43 @@ describe('reads and delayed fetches', () => {
     await consumer
     expect(woken).toEqual(['follower', 'consumer'])
     expect(purgatories.fetches.size).toBe(0)
+  })
+})
+
+describe('ISR proposals (AlterPartition)', () => {
+  it('proposes a caught-up follower back into the ISR, and counts it for the high watermark from then on', async () => {
+    const proposals: number[][] = []
+    const { partition } = await ledPartition({}, { isr: [1, 2] }, { proposeIsr: (_, p) => proposals.push([...p.isr]) })
+    append(partition, 4)
+    partition.updateFollowerFetchState(2, 4, Date.now())
+    expect(partition.highWatermark).toBe(4)
+    append(partition, 2)
+    partition.updateFollowerFetchState(3, 4, Date.now())
+    expect(proposals).toEqual([[1, 2, 3]])
+    // Broker 3 is counted though not yet committed: the high watermark waits for it.
+    partition.updateFollowerFetchState(2, 6, Date.now())
+    expect(partition.highWatermark).toBe(4)
+  })
+
+  it('never proposes a broker that may not join (not registered, or shutting down)', async () => {
+    const proposals: number[][] = []
+    const { partition } = await ledPartition({}, { isr: [1, 2] }, { proposeIsr: (_, p) => proposals.push([...p.isr]), isReplicaEligible: (id) => id !== 3 })
+    append(partition, 2)
+    partition.updateFollowerFetchState(3, 2, Date.now())
+    expect(proposals).toEqual([])
+  })
+
+  it('gives up a proposal the controller never committed, so acks=all stops waiting for the member it would have added', async () => {
+    const { partition, purgatories } = await ledPartition({}, { isr: [1, 2] }, { proposeIsr: () => undefined })
+    partition.updateFollowerFetchState(3, 0, Date.now())
+    const { requiredOffset } = append(partition, 3)
+    partition.updateFollowerFetchState(2, requiredOffset, Date.now())
+    const waiting = purgatories.produces.wait([{ partition, requiredOffset }], 60_000)!
+    expect(partition.highWatermark).toBe(0)
+    partition.expireIsrProposal(Date.now())
+    expect(partition.highWatermark).toBe(0)
+    partition.expireIsrProposal(Date.now() + ISR_PROPOSAL_TIMEOUT_MS + 1)
+    await waiting
+    expect([partition.highWatermark, partition.replicationOutcome(requiredOffset)]).toEqual([3, KafkaErrorCodes.NONE])
   })
 })
