@@ -18,6 +18,11 @@
  * re-added or removed); anything else, NOT_LEADER_OR_FOLLOWER from a leader that has not applied
  * its new state yet included, is retried after replica.fetch.backoff.ms. A broken connection is
  * reopened after the same backoff.
+ *
+ * Replication throttle, follower side (KIP-73): a partition this broker's topic setting
+ * follower.replication.throttled.replicas names, while this broker is not in its ISR, is left out
+ * of fetches while the follower quota is exceeded, and what is fetched of it counts against the
+ * quota; with nothing else to fetch, the fetcher waits replica.fetch.backoff.ms.
  */
 import type { Logger } from '../common/logger.js'
 import { BrokerConnection } from '../client/connection.js'
