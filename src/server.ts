@@ -30,6 +30,8 @@ import type { FileTransfer } from './network/response-writer.js'
 import { toLogConfig } from './replication/log-config.js'
 import type { LeaderEndpoint, ReplicaFetcherOptions } from './replication/replica-fetcher.js'
 import { ReplicaManager, type ReplicaManagerClusterOptions } from './replication/replica-manager.js'
+import { type ReplicationQuotas, replicationQuotas } from './replication/replication-quota.js'
+import { parseDynamicBrokerConfigs } from './common/config/dynamic-broker-config.js'
 import { DataDirLock, LogManager, type ReadPlan, transferResumable } from './storage/index.js'
 import { closeWorkerPool } from './workers/pool.js'
 
@@ -166,6 +168,10 @@ export class BrokerServer {
         alter: (requests) => cluster.alterPartitionReassignments(requests),
         list: (partitions) => cluster.listPartitionReassignments(partitions),
       },
+      dynamicConfigs: cluster === null ? null : {
+        current: () => cluster.brokerConfigs.configs(config.nodeId),
+        update: (update) => cluster.brokerConfigs.update(config.nodeId, update),
+      },
     }
     const handlers: ApiHandler[] = kafkaApiHandlers(context, () => processor.handlers())
     const processor = new BrokerRequestProcessor(handlers, logger.child('requests'))
@@ -242,6 +248,16 @@ export class BrokerServer {
 
 /** A cluster broker's replication settings, from Kafka's property names. */
 function replicationOptions(config: BrokerConfig, cluster: ClusterMembership, logger: Logger): ReplicaManagerClusterOptions {
+  const quotas = replicationQuotas(config.nodeId, {
+    samples: config.get('replication.quota.window.num'),
+    windowMs: config.get('replication.quota.window.size.seconds') * 1000,
+  })
+  // The rates are this broker's dynamic configs in etcd: applied now and whenever they change.
+  const apply = (overrides: Readonly<Record<string, string>>): void => applyThrottleRates(quotas, overrides, logger)
+  apply(cluster.brokerConfigs.configs(config.nodeId))
+  cluster.brokerConfigs.onChange((brokerId, overrides) => {
+    if (brokerId === config.nodeId) apply(overrides)
+  })
   const fetcher: ReplicaFetcherOptions = {
     maxWaitMs: config.get('replica.fetch.wait.max.ms'),
     minBytes: config.get('replica.fetch.min.bytes'),
@@ -250,8 +266,10 @@ function replicationOptions(config: BrokerConfig, cluster: ClusterMembership, lo
     backoffMs: config.get('replica.fetch.backoff.ms'),
     socketTimeoutMs: config.get('replica.socket.timeout.ms'),
     logger: logger.child('fetcher'),
+    quota: quotas.follower,
   }
   return {
+    quotas,
     fetcher,
     mayLead: () => cluster.mayLead(),
     proposeIsr: (partition, proposal) => cluster.proposeIsr(partition.topicId, partition.index, proposal),
@@ -259,6 +277,25 @@ function replicationOptions(config: BrokerConfig, cluster: ClusterMembership, lo
     replicaLagTimeMaxMs: config.get('replica.lag.time.max.ms'),
     highWatermarkCheckpoint: { dataDir: config.dataDir, intervalMs: config.get('replica.high.watermark.checkpoint.interval.ms') },
   }
+}
+
+/** Sets the quotas' bounds from this broker's dynamic configs (unset: unbounded). */
+function applyThrottleRates(quotas: ReplicationQuotas, overrides: Readonly<Record<string, string>>, logger: Logger): void {
+  let settings
+  try {
+    settings = parseDynamicBrokerConfigs(overrides)
+  } catch (error) {
+    // Written past validation (by hand, in etcd): keep the rates in force rather than guess.
+    logger.warn('ignoring dynamic broker configs that do not parse', { error })
+    return
+  }
+  const leader = settings['leader.replication.throttled.rate']
+  const follower = settings['follower.replication.throttled.rate']
+  if (quotas.leader.bound !== leader || quotas.follower.bound !== follower) {
+    logger.info('replication throttle rates', { leader, follower })
+  }
+  quotas.leader.bound = leader
+  quotas.follower.bound = follower
 }
 
 /** The data directory's lock, or a configuration error that says which directory is in use. */

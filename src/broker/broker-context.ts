@@ -25,6 +25,17 @@ export interface Reassignments {
   list(partitions: ReadonlyArray<{ readonly topic: string; readonly partition: number }> | null): Promise<OngoingReassignment[] | 'NOT_CONTROLLER'>
 }
 
+/**
+ * This broker's dynamic broker configs (the replication throttle rates), kept where every broker
+ * of the cluster can read them and they survive a restart.
+ */
+export interface DynamicBrokerConfigs {
+  /** This broker's overrides, as text. */
+  current(): Readonly<Record<string, string>>
+  /** Replaces them with `update(current)`; `update` may throw to refuse, and may run again after a lost race. */
+  update(update: (current: Readonly<Record<string, string>>) => Readonly<Record<string, string>>): Promise<void>
+}
+
 export interface BrokerContext {
   readonly config: BrokerConfig
   readonly nodeId: number
@@ -43,4 +54,6 @@ export interface BrokerContext {
   readonly leaderElections: LeaderElections | null
   /** Partition reassignments on the controller; null on a single broker. */
   readonly reassignments: Reassignments | null
+  /** Dynamic broker configs; null on a single broker (it has no followers to throttle). */
+  readonly dynamicConfigs: DynamicBrokerConfigs | null
 }

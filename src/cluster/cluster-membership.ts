@@ -16,6 +16,7 @@
 import type { Logger } from '../common/logger.js'
 import type { PartitionState } from '../metadata/metadata-store.js'
 import { type BrokerEndpoint as RegisteredEndpoint, type BrokerRegistration, BrokerRegistry } from './broker-registry.js'
+import { BrokerConfigStore } from './broker-configs.js'
 import { ensureClusterId } from './cluster-id.js'
 import { ClusterMetadataStore } from './cluster-metadata-store.js'
 import { Controller, type ElectionResult, type ElectionType, type OngoingReassignment, type ReassignmentRequest, type ReassignmentResult } from './controller.js'
@@ -53,6 +54,8 @@ const VIEW_CATCH_UP_MS = 30_000
 export class ClusterMembership {
   readonly connection: EtcdConnection
   readonly metadata: EtcdMetadataStore
+  /** Every broker's dynamic configs (the replication throttle rates), watched. */
+  readonly brokerConfigs: BrokerConfigStore
   readonly #view: ClusterMetadataStore
   readonly #registry: BrokerRegistry
   readonly #election: ControllerElection
@@ -70,6 +73,7 @@ export class ClusterMembership {
     connection: EtcdConnection,
     view: ClusterMetadataStore,
     metadata: EtcdMetadataStore,
+    brokerConfigs: BrokerConfigStore,
     registry: BrokerRegistry,
     election: ControllerElection,
     options: ClusterMembershipOptions,
@@ -77,6 +81,7 @@ export class ClusterMembership {
     this.connection = connection
     this.#view = view
     this.metadata = metadata
+    this.brokerConfigs = brokerConfigs
     this.#registry = registry
     this.#election = election
     this.#options = options
@@ -107,6 +112,8 @@ export class ClusterMembership {
       const view = new ClusterMetadataStore(connection)
       await view.start()
       const metadata = await EtcdMetadataStore.open(connection, view)
+      const brokerConfigs = new BrokerConfigStore(connection)
+      await brokerConfigs.start()
       const registry = new BrokerRegistry(connection, {
         nodeId: options.nodeId,
         endpoints: listeners,
@@ -115,7 +122,7 @@ export class ClusterMembership {
       })
       await registry.start()
       const election = new ControllerElection(connection, registry)
-      return new ClusterMembership(connection, view, metadata, registry, election, options)
+      return new ClusterMembership(connection, view, metadata, brokerConfigs, registry, election, options)
     } catch (error) {
       await connection.close().catch(() => undefined)
       throw error
@@ -220,6 +227,7 @@ export class ClusterMembership {
     await this.#registry.deregister().catch(() => undefined)
     this.#registry.close()
     this.#shutdowns.close()
+    this.brokerConfigs.close()
     this.#view.close()
     await this.connection.close()
   }

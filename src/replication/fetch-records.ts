@@ -12,6 +12,11 @@
  * A follower's fetch (replica id ≥ 0) also tells the leader how far that follower has got,
  * which may move the high watermark. When fewer than min bytes are available, the request waits
  * in the delayed-fetch purgatory until enough arrive or max wait passes, then reads again.
+ *
+ * Replication throttle, leader side (KIP-73): a follower outside a partition's ISR fetching a
+ * partition its topic names in leader.replication.throttled.replicas for this broker gets no
+ * records of it while the leader quota is exceeded (its progress is still taken), and what it is
+ * sent of such partitions counts against the quota. In-sync followers are never throttled.
  */
 import type { TopicMetadata } from '../metadata/metadata-store.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
@@ -59,17 +64,25 @@ interface ReadPass {
   /** Some partition answered with an error: the fetch is answered now, as Kafka does. */
   readonly failed: boolean
   readonly partitions: Partition[]
+  /** Bytes read of leader-throttled partitions, recorded against the quota if this pass is sent. */
+  readonly throttledBytes: number
 }
 
 const READ_COMMITTED = 1
 
 export function fetchRecords(replicas: ReplicaManager, request: FetchRecordsRequest, fetchMaxBytes: number): FetchedTopic[] | Promise<FetchedTopic[]> {
   const first = readOnce(replicas, request, fetchMaxBytes)
-  if (first.bytes >= request.minBytes || request.maxWaitMs <= 0 || first.failed || first.partitions.length === 0) return first.topics
+  if (first.bytes >= request.minBytes || request.maxWaitMs <= 0 || first.failed || first.partitions.length === 0) return sent(replicas, first)
   const toLogEnd = request.replicaId >= 0
   return replicas.purgatories.fetches
     .wait(first.partitions, toLogEnd, request.minBytes - first.bytes, request.maxWaitMs)
-    .then(() => readOnce(replicas, request, fetchMaxBytes).topics)
+    .then(() => sent(replicas, readOnce(replicas, request, fetchMaxBytes)))
+}
+
+/** The pass that is answered: its throttled bytes count against the leader quota now. */
+function sent(replicas: ReplicaManager, pass: ReadPass): FetchedTopic[] {
+  if (pass.throttledBytes > 0) replicas.quotas?.leader.record(pass.throttledBytes)
+  return pass.topics
 }
 
 /** One pass over the requested partitions. */
@@ -77,6 +90,8 @@ function readOnce(replicas: ReplicaManager, request: FetchRecordsRequest, fetchM
   const follower = request.replicaId >= 0
   const isolation: FetchIsolation = follower ? 'logEnd' : request.isolationLevel === READ_COMMITTED ? 'committed' : 'highWatermark'
   const now = Date.now()
+  const quota = follower ? replicas.quotas?.leader : undefined
+  let throttledBytes = 0
   let remaining = Math.min(request.maxBytes, fetchMaxBytes)
   let bytes = 0
   let failed = false
@@ -110,7 +125,10 @@ function readOnce(replicas: ReplicaManager, request: FetchRecordsRequest, fetchM
       const minOneBatch = bytes === 0
       const limit = minOneBatch ? Math.max(1, Math.min(p.partitionMaxBytes, remaining)) : Math.min(p.partitionMaxBytes, remaining)
       const fetchOffset = Number(p.fetchOffset)
-      const outcome = partition.read(fetchOffset, limit, isolation, minOneBatch)
+      const throttled = quota !== undefined && !partition.state.isr.includes(request.replicaId) && quota.isThrottled(partition)
+      // Over the quota, a throttled partition is answered without records (a zero-byte read still
+      // checks the offset), and the follower asks again.
+      const outcome = partition.read(fetchOffset, throttled && quota.isQuotaExceeded(now) ? 0 : limit, isolation, minOneBatch)
       // The leader learns the follower's log end offset from the offset it fetches from, after
       // the read, as Kafka does.
       if (follower && !partition.updateFollowerFetchState(request.replicaId, fetchOffset, now)) {
@@ -120,12 +138,13 @@ function readOnce(replicas: ReplicaManager, request: FetchRecordsRequest, fetchM
       }
       if (outcome.errorCode !== KafkaErrorCodes.NONE) failed = true
       const size = outcome.records?.byteLength ?? 0
+      if (throttled) throttledBytes += size
       bytes += size
       remaining = Math.max(0, remaining - size)
       outcomes.push(outcome)
     }
   }
-  return { topics, bytes, failed, partitions }
+  return { topics, bytes, failed, partitions, throttledBytes }
 }
 
 /** A shared outcome for a partition that could not be read: no offsets, no records. */

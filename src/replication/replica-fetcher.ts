@@ -18,6 +18,11 @@
  * re-added or removed); anything else, NOT_LEADER_OR_FOLLOWER from a leader that has not applied
  * its new state yet included, is retried after replica.fetch.backoff.ms. A broken connection is
  * reopened after the same backoff.
+ *
+ * Replication throttle, follower side (KIP-73): a partition this broker's topic setting
+ * follower.replication.throttled.replicas names, while this broker is not in its ISR, is left out
+ * of fetches while the follower quota is exceeded, and what is fetched of it counts against the
+ * quota; with nothing else to fetch, the fetcher waits replica.fetch.backoff.ms.
  */
 import type { Logger } from '../common/logger.js'
 import { BrokerConnection } from '../client/connection.js'
@@ -25,6 +30,7 @@ import { ApiKeys } from '../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
 import { RECORD_BATCH_OVERHEAD, batchSize } from '../protocol/record-batch.js'
 import type { Partition } from './partition.js'
+import type { ReplicationQuota } from './replication-quota.js'
 
 export interface LeaderEndpoint {
   readonly brokerId: number
@@ -46,6 +52,8 @@ export interface ReplicaFetcherOptions {
   /** replica.socket.timeout.ms: how long a request may take, beyond the fetch wait. */
   readonly socketTimeoutMs: number
   readonly logger: Logger
+  /** follower.replication.throttled.rate over the follower-throttled replicas (KIP-73). */
+  readonly quota?: ReplicationQuota
 }
 
 /** Where one partition's copy stands. */
@@ -124,8 +132,10 @@ export class ReplicaFetcher {
         const connection = await this.#connect()
         const truncating = ready.filter((s) => s.truncating)
         if (truncating.length > 0) await this.#truncate(connection, truncating)
-        const fetching = ready.filter((s) => !s.truncating && this.#partitions.get(s.partition) === s)
+        const fetching = ready.filter((s) => !s.truncating && this.#partitions.get(s.partition) === s && !this.#throttledNow(s.partition, now))
         if (fetching.length > 0) await this.#fetch(connection, fetching)
+        // Everything ready is over its throttle: wait for the rate to come down rather than spin.
+        else if (truncating.length === 0) await this.#sleep(this.#options.backoffMs)
       } catch (error) {
         if (!this.#running) break
         this.#options.logger.warn('replica fetch from the leader failed; retrying after the backoff', {
@@ -187,8 +197,24 @@ export class ReplicaFetcher {
     }
   }
 
+  /**
+   * Whether `partition` counts against the follower throttle: named in its topic's
+   * follower.replication.throttled.replicas for this broker, and this broker not in its ISR (an
+   * in-sync follower is never slowed, or acks=all writes would be).
+   */
+  #isThrottled(partition: Partition): boolean {
+    const quota = this.#options.quota
+    return quota !== undefined && !partition.state.isr.includes(this.#localBrokerId) && quota.isThrottled(partition)
+  }
+
+  /** Left out of this fetch: throttled, and the follower quota is exceeded (Kafka's shouldFollowerThrottle). */
+  #throttledNow(partition: Partition, nowMs: number): boolean {
+    return this.#isThrottled(partition) && this.#options.quota!.isQuotaExceeded(nowMs)
+  }
+
   async #fetch(connection: BrokerConnection, states: readonly PartitionFetchState[]): Promise<void> {
     const byTopic = groupByTopic(states)
+    const throttled = new Set(states.filter((s) => this.#isThrottled(s.partition)).map((s) => s.partition))
     const response = await connection.request(ApiKeys.Fetch, {
       replicaId: this.#localBrokerId,
       maxWaitMs: this.#options.maxWaitMs,
@@ -231,6 +257,7 @@ export class ReplicaFetcher {
           continue
         }
         const records = wholeBatches(data.records)
+        if (throttled.has(partition)) this.#options.quota!.record(records.length)
         try {
           partition.appendRecordsAsFollower(records, Number(data.highWatermark))
         } catch (error) {

@@ -21,6 +21,7 @@ import { type IsrProposer, Partition, type PartitionClusterHooks } from './parti
 import { Purgatories } from './purgatory/purgatories.js'
 import type { LeaderEndpoint, ReplicaFetcherOptions } from './replica-fetcher.js'
 import { ReplicaFetcherManager } from './replica-fetcher-manager.js'
+import type { ReplicationQuotas } from './replication-quota.js'
 import { HighWatermarkCheckpoint, key as checkpointKey } from './high-watermark-checkpoint.js'
 
 /** What a broker in a cluster adds; a single broker passes nothing. */
@@ -43,6 +44,8 @@ export interface ReplicaManagerClusterOptions {
    * checkpointed; partitions then start from the checkpoint instead of their log end.
    */
   readonly highWatermarkCheckpoint?: { readonly dataDir: string; readonly intervalMs: number }
+  /** The replication throttles (KIP-73); the follower one also reaches the fetchers through `fetcher.quota`. */
+  readonly quotas?: ReplicationQuotas
 }
 
 const alwaysMayLead = (): boolean => true
@@ -76,6 +79,8 @@ export class ReplicaManager {
   readonly #creating = new Map<string, Promise<void>>()
   /** Where fetches and acks=all produces wait; every partition reports its progress here. */
   readonly purgatories = new Purgatories()
+  /** The replication throttles; null on a single broker, which replicates nothing. */
+  readonly quotas: ReplicationQuotas | null
   #expirationTimer: NodeJS.Timeout | null = null
 
   /** Copies the partitions this broker follows; null on a single broker, which follows none. */
@@ -95,6 +100,7 @@ export class ReplicaManager {
     this.#metadata = metadata
     this.#logs = logs
     this.#logger = logger
+    this.quotas = cluster.quotas ?? null
     this.#fetchers = cluster.fetcher === undefined ? null : new ReplicaFetcherManager(localBrokerId, cluster.fetcher)
     this.#partitionHooks = {
       mayLead: cluster.mayLead ?? alwaysMayLead,

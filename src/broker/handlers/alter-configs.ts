@@ -6,8 +6,9 @@
  * Per resource: an illegal topic name is INVALID_TOPIC_EXCEPTION, an unknown topic
  * UNKNOWN_TOPIC_OR_PARTITION, an unknown setting or a bad value INVALID_CONFIG, a setting named
  * twice INVALID_REQUEST; a resource named twice is refused (INVALID_REQUEST) and left as it was.
- * Broker resources are refused: Samsa's broker settings are static. validate_only checks and
- * changes nothing. A refused resource changes nothing; the others still apply.
+ * A broker resource replaces the broker's dynamic settings (the replication throttle rates; see
+ * broker-dynamic-configs.ts). validate_only checks and changes nothing. A refused resource
+ * changes nothing; the others still apply.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
 import type { AlterConfigsRequest } from '../../protocol/messages/alter-configs.js'
@@ -17,11 +18,12 @@ import {
   ConfigResourceTypes,
   alterEachResource,
   alterErrorResponse,
-  STATIC_BROKER_CONFIGS,
-  brokerResourceProblem,
   topicResourceProblem,
   unsupportedResourceType,
 } from './config-resources.js'
+import { ConfigOperations } from '../../common/config/config-operations.js'
+import { parseDynamicBrokerConfigs } from '../../common/config/dynamic-broker-config.js'
+import { alterBrokerConfigs } from './broker-dynamic-configs.js'
 import { type ErrorResult, NO_ERROR, errorResult, refusal } from './topic-errors.js'
 
 type RequestedResource = AlterConfigsRequest['resources'][number]
@@ -44,12 +46,27 @@ export function alterConfigsHandler(broker: BrokerContext) {
     }
   }
 
+  const alterBroker = (resource: RequestedResource, validateOnly: boolean): ErrorResult | Promise<ErrorResult> => {
+    const overrides: Record<string, string> = {}
+    for (const { name, value } of resource.configs) {
+      if (Object.hasOwn(overrides, name)) return refusal('INVALID_REQUEST', `Setting ${name} appears more than once for broker '${resource.resourceName}'.`)
+      if (value === null) return refusal('INVALID_CONFIG', `Setting ${name} needs a value; leave it out to return to its default.`)
+      overrides[name] = value.trim()
+    }
+    const operations = Object.entries(overrides).map(([name, value]) => ({ name, operation: ConfigOperations.SET, value }))
+    // The whole set is replaced, so an empty request clears every override.
+    return alterBrokerConfigs(broker, resource.resourceName, operations.length === 0 ? [{ name: '', operation: ConfigOperations.DELETE, value: null }] : operations, () => {
+      parseDynamicBrokerConfigs(overrides)
+      return overrides
+    }, validateOnly, 'AlterConfigs')
+  }
+
   const alter = (resource: RequestedResource, validateOnly: boolean): ErrorResult | Promise<ErrorResult> => {
     switch (resource.resourceType) {
       case ConfigResourceTypes.TOPIC:
         return alterTopic(resource, validateOnly)
       case ConfigResourceTypes.BROKER:
-        return brokerResourceProblem(broker, resource.resourceName, true) ?? STATIC_BROKER_CONFIGS
+        return alterBroker(resource, validateOnly)
       default:
         return unsupportedResourceType(resource.resourceType)
     }

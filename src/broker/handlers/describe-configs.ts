@@ -1,7 +1,9 @@
 /**
  * DescribeConfigs: the settings of topics (resource type 2) and of this broker (4), each with its
  * effective value, source (v1+), synonyms (v1+, when asked), type and documentation (v3+, when
- * asked); v0 says instead whether the resource leaves the value at its default.
+ * asked); v0 says instead whether the resource leaves the value at its default. A broker's
+ * settings include, in a cluster, its dynamic ones: the replication throttle rates
+ * (DYNAMIC_BROKER_CONFIG when set).
  *
  * As Kafka answers: configuration_keys null or empty means every setting, and names we do not
  * know are left out; an illegal topic name is INVALID_TOPIC_EXCEPTION and an unknown topic
@@ -14,6 +16,7 @@
 import {
   type ConfigDescription,
   describeBrokerConfigs,
+  describeDynamicBrokerConfigs,
   describeTopicConfigs,
 } from '../../common/config/config-description.js'
 import { ApiKeys } from '../../protocol/api-keys.js'
@@ -38,7 +41,10 @@ export function describeConfigsHandler(broker: BrokerContext) {
       case ConfigResourceTypes.BROKER: {
         const problem = brokerResourceProblem(broker, resource.resourceName, true)
         if (problem !== undefined) return problem
-        return resource.resourceName === '' ? [] : describeBrokerConfigs(broker.config)
+        if (resource.resourceName === '') return []
+        // A single broker cannot change any setting (it has no followers to throttle): all static.
+        const dynamic = broker.dynamicConfigs === null ? [] : describeDynamicBrokerConfigs(broker.dynamicConfigs.current())
+        return [...describeBrokerConfigs(broker.config), ...dynamic]
       }
       case ConfigResourceTypes.BROKER_LOGGER:
         return brokerResourceProblem(broker, resource.resourceName, false) ?? []

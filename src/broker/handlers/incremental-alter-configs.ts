@@ -7,16 +7,16 @@
  * for SET/APPEND/SUBTRACT is INVALID_REQUEST; an unknown setting, a bad value or APPEND/SUBTRACT on
  * a setting that is not a list is INVALID_CONFIG; DELETE of a setting the topic does not override
  * is a no-op; an illegal topic name is INVALID_TOPIC_EXCEPTION and an unknown topic
- * UNKNOWN_TOPIC_OR_PARTITION. A resource named twice is refused and left as it was. Broker and
- * broker-logger resources are refused (static settings; one process-wide log level), except a
- * broker resource that only DELETEs: a broker has no dynamic settings, so there is nothing to
- * delete and, as Kafka answers for a dynamic setting that is not set, that succeeds
- * (kafka-reassign-partitions --verify and --cancel clear the replication throttles this way).
- * validate_only checks and changes nothing. A refused resource changes nothing.
+ * UNKNOWN_TOPIC_OR_PARTITION. A resource named twice is refused and left as it was. A broker
+ * resource changes the broker's dynamic settings, the replication throttle rates (see
+ * broker-dynamic-configs.ts for what is refused); broker-logger resources are refused (one
+ * process-wide log level). validate_only checks and changes nothing. A refused resource changes
+ * nothing.
  */
 import {
   type ConfigOperation,
   ConfigOperations,
+  applyBrokerConfigOperations,
   applyTopicConfigOperations,
   isConfigOperationId,
 } from '../../common/config/config-operations.js'
@@ -28,11 +28,11 @@ import {
   ConfigResourceTypes,
   alterEachResource,
   alterErrorResponse,
-  STATIC_BROKER_CONFIGS,
   brokerResourceProblem,
   topicResourceProblem,
   unsupportedResourceType,
 } from './config-resources.js'
+import { alterBrokerConfigs } from './broker-dynamic-configs.js'
 import { type ErrorResult, NO_ERROR, errorResult, refusal } from './topic-errors.js'
 
 type RequestedResource = IncrementalAlterConfigsRequest['resources'][number]
@@ -84,7 +84,14 @@ export function incrementalAlterConfigsHandler(broker: BrokerContext) {
         if (problem !== undefined) return problem
         const operations = operationsOf(resource)
         if (!Array.isArray(operations)) return operations
-        return operations.every((o) => o.operation === ConfigOperations.DELETE) ? NO_ERROR : STATIC_BROKER_CONFIGS
+        return alterBrokerConfigs(
+          broker,
+          resource.resourceName,
+          operations,
+          (current) => applyBrokerConfigOperations(current, operations),
+          validateOnly,
+          'IncrementalAlterConfigs',
+        )
       }
       case ConfigResourceTypes.BROKER_LOGGER:
         return (

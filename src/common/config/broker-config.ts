@@ -78,6 +78,8 @@ export const brokerConfigDefs = {
   'replica.socket.timeout.ms': intDef(30000, 'how long a follower waits for a response beyond the fetch wait', { min: 1 }),
   'replica.high.watermark.checkpoint.interval.ms': longDef(5000, 'how often high watermarks are written to replication-offset-checkpoint', { min: 1 }),
   'num.replica.fetchers': intDef(1, 'fetchers per leader broker (Samsa keeps one connection per leader)', { min: 1 }),
+  'replication.quota.window.num': intDef(11, 'samples the replication throttles measure their rate over', { min: 1 }),
+  'replication.quota.window.size.seconds': intDef(1, 'length of one replication throttle sample', { min: 1 }),
   'broker.rack': stringDef(null, 'this broker\'s rack, for rack-aware replica placement'),
   'etcd.endpoints': listDef([], 'Samsa: etcd client URLs (http://host:port, comma-separated); set, the broker joins the cluster they coordinate (--etcd)'),
   'etcd.prefix': stringDef('/samsa', 'Samsa: the key prefix of this cluster in etcd (several clusters may share one etcd)'),
@@ -352,4 +354,8 @@ function checkEtcdEndpoint(endpoint: string, source: ConfigSource): void {
     const where = source === 'flag' ? '--etcd or --set etcd.endpoints' : `etcd.endpoints (${source})`
     throw new SamsaError(ErrorCodes.CONFIG, `Invalid etcd endpoint '${endpoint}' in ${where}: expected a URL such as http://127.0.0.1:2379.`)
   }
+}
+
+export function isBrokerConfigName(name: string): name is BrokerConfigName {
+  return Object.hasOwn(brokerConfigDefs, name)
 }

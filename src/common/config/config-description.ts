@@ -3,14 +3,16 @@
  * value comes from, whether it can be changed, its type and documentation, and its synonyms (the
  * other places the value could come from, highest precedence first).
  *
- * Sources follow Kafka's rules for a broker without dynamic broker configs: a topic override is
- * DYNAMIC_TOPIC_CONFIG; a broker setting given in server.properties, a SAMSA_* variable or a flag
- * is STATIC_BROKER_CONFIG; anything else is DEFAULT_CONFIG. Broker settings are read-only (Samsa
- * has no dynamic broker configs); topic settings are not.
+ * Sources follow Kafka's rules: a topic override is DYNAMIC_TOPIC_CONFIG; a dynamic broker
+ * setting set for the broker (the replication throttle rates) is DYNAMIC_BROKER_CONFIG; a broker
+ * setting given in server.properties, a SAMSA_* variable or a flag is STATIC_BROKER_CONFIG;
+ * anything else is DEFAULT_CONFIG. Static broker settings are read-only; the dynamic ones and
+ * topic settings are not.
  */
 import { type BrokerConfig, type BrokerConfigName, brokerConfigDefs } from './broker-config.js'
 import { type ConfigDef, type ConfigType, formatValue } from './config-def.js'
 import { brokerConfigSynonyms, topicConfigSynonyms } from './config-synonyms.js'
+import { type DynamicBrokerConfigName, dynamicBrokerConfigDefs, dynamicDefaultText } from './dynamic-broker-config.js'
 import { type TopicConfigName, parseTopicOverrides, topicConfigDefs } from './topic-config.js'
 
 /** Kafka's ConfigSource ids (DescribeConfigs v1+ config_source and synonym source). */
@@ -101,6 +103,27 @@ export function describeBrokerConfigs(broker: BrokerConfig): ConfigDescription[]
       source: synonyms[0]?.source ?? ConfigSources.DEFAULT_CONFIG,
       isDefault: broker.sourceOf(name) === 'default',
       sensitive,
+      synonyms,
+      type: configTypeIds[def.type],
+      documentation: def.doc,
+    }
+  })
+}
+
+/** The dynamic broker settings of a broker with these overrides (text, as stored). */
+export function describeDynamicBrokerConfigs(overrides: Readonly<Record<string, string>>): ConfigDescription[] {
+  return (Object.keys(dynamicBrokerConfigDefs) as DynamicBrokerConfigName[]).map((name) => {
+    const def = dynamicBrokerConfigDefs[name]
+    const fallback: ConfigSynonym = { name, value: dynamicDefaultText(name), source: ConfigSources.DEFAULT_CONFIG }
+    const set = overrides[name]
+    const synonyms = set === undefined ? [fallback] : [{ name, value: set, source: ConfigSources.DYNAMIC_BROKER_CONFIG }, fallback]
+    return {
+      name,
+      value: synonyms[0]!.value,
+      readOnly: false,
+      source: synonyms[0]!.source,
+      isDefault: set === undefined,
+      sensitive: false,
       synonyms,
       type: configTypeIds[def.type],
       documentation: def.doc,

@@ -8,6 +8,7 @@
 import { type ConfigDef, formatValue } from './config-def.js'
 import { ErrorCodes, SamsaError } from '../errors.js'
 import { type TopicConfig, isTopicConfigName, topicConfigDefs } from './topic-config.js'
+import { parseDynamicBrokerConfigs } from './dynamic-broker-config.js'
 
 /** Kafka's AlterConfigOp.OpType ids. */
 export const ConfigOperations = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const
@@ -63,6 +64,24 @@ export function applyTopicConfigOperations(
     }
     next[name] = result.join(',')
   }
+  return next
+}
+
+/**
+ * A broker's dynamic overrides after applying `operations` in order, validated. The dynamic
+ * broker settings are numbers, so APPEND and SUBTRACT never apply; DELETE of anything is a
+ * no-op when it is not set, as Kafka answers. Throws SAMSA_CONFIG for an unknown or static
+ * setting, a bad value, or APPEND/SUBTRACT.
+ */
+export function applyBrokerConfigOperations(overrides: Readonly<Record<string, string>>, operations: readonly ConfigOperation[]): Record<string, string> {
+  const next: Record<string, string> = { ...overrides }
+  for (const { name, operation, value } of operations) {
+    if (operation === ConfigOperations.DELETE) delete next[name]
+    else if (operation === ConfigOperations.SET && value !== null) next[name] = value.trim()
+    else if (value === null) throw new SamsaError(ErrorCodes.CONFIG, `Setting ${name} needs a value.`)
+    else throw new SamsaError(ErrorCodes.CONFIG, `${name} is not a list setting; APPEND and SUBTRACT apply only to lists.`)
+  }
+  parseDynamicBrokerConfigs(next)
   return next
 }
 

@@ -34,6 +34,9 @@ export const topicConfigSynonyms: { readonly [K in TopicConfigName]: readonly Br
   'unclean.leader.election.enable': ['unclean.leader.election.enable'],
   'preallocate': ['log.preallocate'],
   'message.downconversion.enable': ['log.message.downconversion.enable'],
+  // Per topic only: the broker-level side of a throttle is its rate, a different setting.
+  'leader.replication.throttled.replicas': [],
+  'follower.replication.throttled.replicas': [],
 }
 
 /** Broker settings that are several spellings of one value (the first set one wins). */

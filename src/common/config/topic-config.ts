@@ -17,6 +17,23 @@ import {
 } from './config-def.js'
 import { ErrorCodes, SamsaError } from '../errors.js'
 
+/**
+ * A throttled-replicas list: every entry "partition:brokerId", or the single entry "*" (Kafka's
+ * ThrottledReplicaListValidator rule).
+ */
+function throttledReplicasDef(doc: string): ConfigDef<string[]> {
+  return {
+    type: 'list',
+    default: [],
+    doc,
+    validate: (entries) => {
+      if (entries.length === 1 && entries[0] === '*') return undefined
+      const bad = entries.find((entry) => !/^\d+:\d+$/.test(entry))
+      return bad === undefined ? undefined : `'${bad}' is not partition:brokerId; give a list of partition:brokerId entries, or *`
+    },
+  }
+}
+
 export const COMPRESSION_TYPES = ['producer', 'uncompressed', 'none', 'gzip', 'snappy', 'lz4', 'zstd'] as const
 
 export const topicConfigDefs = {
@@ -43,6 +60,12 @@ export const topicConfigDefs = {
   'unclean.leader.election.enable': booleanDef(false, 'allow a replica outside the ISR to become leader (may lose data)'),
   'preallocate': booleanDef(false, 'preallocate segment files'),
   'message.downconversion.enable': booleanDef(true, 'convert batches for old consumers (not needed: Samsa serves RecordBatch v2 only)'),
+  'leader.replication.throttled.replicas': throttledReplicasDef(
+    "replicas ('partition:brokerId', or '*' for all) whose leader bounds what it sends to followers outside the ISR by its leader.replication.throttled.rate",
+  ),
+  'follower.replication.throttled.replicas': throttledReplicasDef(
+    "replicas ('partition:brokerId', or '*' for all) that, outside the ISR, fetch no faster than their broker's follower.replication.throttled.rate",
+  ),
 } as const satisfies Record<string, ConfigDef<any>>
 
 export type TopicConfigName = keyof typeof topicConfigDefs
