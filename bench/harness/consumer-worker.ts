@@ -126,25 +126,41 @@ class ConsumerLoop {
     this.#stopped = true
   }
 
+  /**
+   * Fetches from every partition leader at once and independently, as Kafka's consumers do: a
+   * fetch parked at one leader (no new data there yet) never holds back the partitions of
+   * another. A partition is in at most one fetch at a time.
+   */
   async run(): Promise<void> {
+    const inFlight = new Map<number, Promise<void>>()
+    const busy = new Set<PartitionTracker>()
     while (!this.#stopped && !this.caughtUp) {
       try {
         const byLeader = new Map<number, PartitionTracker[]>()
         for (const tracker of this.trackers) {
+          if (busy.has(tracker)) continue
           const info = await this.#cluster.topicMetadata(tracker.topic)
           const leader = info.partitions[tracker.partition]?.leader ?? -1
-          if (leader < 0) continue
+          if (leader < 0 || inFlight.has(leader)) continue
           let list = byLeader.get(leader)
           if (list === undefined) byLeader.set(leader, (list = []))
           list.push(tracker)
         }
-        if (byLeader.size === 0) throw new Error('no partition has a leader')
-        await Promise.all([...byLeader].map(([leader, list]) => this.#fetch(leader, list)))
+        if (byLeader.size === 0 && inFlight.size === 0) throw new Error('no partition has a leader')
+        for (const [leader, list] of byLeader) {
+          for (const tracker of list) busy.add(tracker)
+          inFlight.set(leader, this.#fetch(leader, list).finally(() => {
+            inFlight.delete(leader)
+            for (const tracker of list) busy.delete(tracker)
+          }))
+        }
+        await Promise.race(inFlight.values())
       } catch (error) {
         failed((error as Error).message)
         await sleep(100)
       }
     }
+    await Promise.allSettled(inFlight.values())
   }
 
   async #fetch(leader: number, trackers: PartitionTracker[]): Promise<void> {
