@@ -10,49 +10,30 @@
  * first; if they are missing, the first test here fetches them with mvn, which needs network).
  */
 import { execFile } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiKeys } from '../../src/protocol/api-keys.js'
 import { ZERO_UUID } from '../../src/protocol/uuid.js'
 import { WireConnection } from '../helpers/admin-wire.js'
-import { type BrokerProcess, ROOT, startBroker } from '../helpers/broker-process.js'
+import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
+import { ensureKafkaTools, kafkaTool } from '../helpers/kafka-tools.js'
 
-const run = promisify(execFile)
-const TOOLS = join(ROOT, 'test', 'java', 'admin-tools')
-const JARS = join(TOOLS, 'target', 'dependency')
 const TOPIC_COMMAND = 'org.apache.kafka.tools.TopicCommand'
 const CONFIG_COMMAND = 'kafka.admin.ConfigCommand'
 const CLUSTER_TOOL = 'org.apache.kafka.tools.ClusterTool'
 
-interface ToolResult {
-  readonly code: number
-  readonly stdout: string
-  readonly stderr: string
-}
 
 let broker: BrokerProcess
 
 /** Runs one of Kafka's tools; never throws for a non-zero exit. */
-async function tool(mainClass: string, ...args: string[]): Promise<ToolResult> {
-  const javaArgs = [`-Dlog4j.configuration=file:${join(TOOLS, 'log4j.properties')}`, '-cp', `${JARS}/*`, mainClass, ...args]
-  try {
-    const { stdout, stderr } = await run('java', javaArgs, { timeout: 60_000 })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string }
-    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' }
-  }
-}
+const tool = kafkaTool
 
 const topics = (...args: string[]) => tool(TOPIC_COMMAND, '--bootstrap-server', broker.bootstrap, ...args)
 const configs = (...args: string[]) => tool(CONFIG_COMMAND, '--bootstrap-server', broker.bootstrap, ...args)
 
 beforeAll(async () => {
-  if (!existsSync(join(JARS, 'kafka-tools-3.9.1.jar'))) {
-    await run('mvn', ['-q', '-B', '-f', join(TOOLS, 'pom.xml'), 'dependency:copy-dependencies'], { timeout: 280_000 })
-  }
+  await ensureKafkaTools()
   broker = await startBroker()
 }, 300_000)
 

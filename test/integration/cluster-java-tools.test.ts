@@ -6,29 +6,15 @@
  * client's default producer (idempotent, acks=all) writes to a replicated topic and its consumer
  * reads every record back where the producer was told it is.
  */
-import { execFile } from 'node:child_process'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ROOT } from '../helpers/broker-process.js'
 import { type TestCluster, startCluster } from '../helpers/cluster.js'
+import { ensureKafkaTools, kafkaTool } from '../helpers/kafka-tools.js'
 import { java, missingTools, prepareJava } from '../helpers/java-client.js'
 
-const run = promisify(execFile)
-const TOOLS = join(ROOT, 'test', 'java', 'admin-tools')
-const JARS = join(TOOLS, 'target', 'dependency')
 
 let cluster: TestCluster
 
-async function tool(mainClass: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('java', [`-Dlog4j.configuration=file:${join(TOOLS, 'log4j.properties')}`, '-cp', `${JARS}/*`, mainClass, ...args], { timeout: 60_000 })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string }
-    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' }
-  }
-}
+const tool = kafkaTool
 
 const topics = (...args: string[]) => tool('org.apache.kafka.tools.TopicCommand', '--bootstrap-server', cluster.bootstrap, ...args)
 
@@ -42,6 +28,7 @@ async function describePartition(topic: string, p: number): Promise<{ leader: nu
 }
 
 beforeAll(async () => {
+  await ensureKafkaTools()
   if (missingTools.length === 0) prepareJava()
   cluster = await startCluster({ brokers: 3, settings: { 'broker.session.timeout.ms': 3000, 'broker.heartbeat.interval.ms': 500, 'auto.leader.rebalance.enable': false } })
 }, 120_000)

@@ -12,35 +12,22 @@
  * - Bad requests get Kafka's errors: unknown partitions, unregistered or repeated brokers,
  *   cancelling nothing, and NOT_CONTROLLER from a broker that is not the controller.
  */
-import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BrokerConnection } from '../../src/client/connection.js'
 import { ApiKeys } from '../../src/protocol/index.js'
 import { AckingProducer, check, readPartition } from '../helpers/ack-checker.js'
-import { ROOT } from '../helpers/broker-process.js'
 import { type TestCluster, startCluster } from '../helpers/cluster.js'
+import { ensureKafkaTools, kafkaTool } from '../helpers/kafka-tools.js'
 
-const run = promisify(execFile)
-const TOOLS = join(ROOT, 'test', 'java', 'admin-tools')
-const JARS = join(TOOLS, 'target', 'dependency')
 const TOPIC = 'reassigned'
 
 let cluster: TestCluster
 const jsonDir = mkdtempSync(join(tmpdir(), 'samsa-reassign-'))
 
-async function tool(mainClass: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('java', [`-Dlog4j.configuration=file:${join(TOOLS, 'log4j.properties')}`, '-cp', `${JARS}/*`, mainClass, ...args], { timeout: 60_000 })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string }
-    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' }
-  }
-}
+const tool = kafkaTool
 
 const topics = (...args: string[]) => tool('org.apache.kafka.tools.TopicCommand', '--bootstrap-server', cluster.bootstrap, ...args)
 const reassign = (...args: string[]) => tool('org.apache.kafka.tools.reassign.ReassignPartitionsCommand', '--bootstrap-server', cluster.bootstrap, ...args)
@@ -77,6 +64,7 @@ async function partitionState(topic: string, p = 0, via?: number): Promise<{ lea
 }
 
 beforeAll(async () => {
+  await ensureKafkaTools()
   cluster = await startCluster({
     brokers: 4,
     // A long session keeps a killed broker registered while the tool runs (the --list test).

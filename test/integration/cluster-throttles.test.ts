@@ -11,21 +11,16 @@
  *   followers are never throttled.
  * - A rate set with kafka-configs survives its broker's restart (it is kept in etcd).
  */
-import { execFile } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BrokerConnection } from '../../src/client/connection.js'
 import { ApiKeys } from '../../src/protocol/index.js'
-import { ROOT } from '../helpers/broker-process.js'
 import { type TestCluster, startCluster } from '../helpers/cluster.js'
+import { ensureKafkaTools, kafkaTool } from '../helpers/kafka-tools.js'
 
-const run = promisify(execFile)
-const TOOLS = join(ROOT, 'test', 'java', 'admin-tools')
-const JARS = join(TOOLS, 'target', 'dependency')
 const TOPIC = 'throttled'
 const RATE = 200_000
 /** Samples of the rate: the first (samples - 1) seconds of a copy may burst at the rate. */
@@ -37,15 +32,7 @@ const DYNAMIC_BROKER_CONFIG = 2
 let cluster: TestCluster
 const jsonDir = mkdtempSync(join(tmpdir(), 'samsa-throttles-'))
 
-async function tool(mainClass: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('java', [`-Dlog4j.configuration=file:${join(TOOLS, 'log4j.properties')}`, '-cp', `${JARS}/*`, mainClass, ...args], { timeout: 60_000 })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string }
-    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' }
-  }
-}
+const tool = kafkaTool
 
 const reassign = (...args: string[]) => tool('org.apache.kafka.tools.reassign.ReassignPartitionsCommand', '--bootstrap-server', cluster.bootstrap, ...args)
 const configs = (...args: string[]) => tool('kafka.admin.ConfigCommand', '--bootstrap-server', cluster.bootstrap, ...args)
@@ -82,6 +69,7 @@ async function partitionState(p: number): Promise<{ leader: number; replicas: nu
 }
 
 beforeAll(async () => {
+  await ensureKafkaTools()
   cluster = await startCluster({
     brokers: 3,
     settings: {

@@ -1,0 +1,45 @@
+/**
+ * Test helper: runs one of Kafka 3.9.1's command-line tools (kafka-topics, kafka-configs,
+ * kafka-leader-election, kafka-reassign-partitions, ...) by its main class, from the jars that
+ * test/java/admin-tools/pom.xml brings from Maven Central (`.ci/run` fetches them into
+ * target/dependency). Never throws for a non-zero exit: tests assert on the code and the output.
+ */
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { ROOT } from './broker-process.js'
+
+const run = promisify(execFile)
+const TOOLS = join(ROOT, 'test', 'java', 'admin-tools')
+const JARS = join(TOOLS, 'target', 'dependency')
+
+export interface ToolResult {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+export const KafkaTools = {
+  topics: 'org.apache.kafka.tools.TopicCommand',
+  configs: 'kafka.admin.ConfigCommand',
+  cluster: 'org.apache.kafka.tools.ClusterTool',
+  leaderElection: 'org.apache.kafka.tools.LeaderElectionCommand',
+  reassignPartitions: 'org.apache.kafka.tools.reassign.ReassignPartitionsCommand',
+} as const
+
+export async function kafkaTool(mainClass: string, ...args: string[]): Promise<ToolResult> {
+  try {
+    const { stdout, stderr } = await run('java', [`-Dlog4j.configuration=file:${join(TOOLS, 'log4j.properties')}`, '-cp', `${JARS}/*`, mainClass, ...args], { timeout: 60_000 })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string }
+    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' }
+  }
+}
+
+/** Fetches the tools' jars from Maven Central unless they are there already (`.ci/run` does it first). */
+export async function ensureKafkaTools(): Promise<void> {
+  if (existsSync(join(JARS, 'kafka-tools-3.9.1.jar'))) return
+  await run('mvn', ['-q', '-B', '-f', join(TOOLS, 'pom.xml'), 'dependency:copy-dependencies'], { timeout: 280_000 })
+}
