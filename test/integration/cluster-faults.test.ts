@@ -87,7 +87,8 @@ describe('a three-broker cluster losing its controller and its leaders, acks=all
     // controller drops it from the ISR, which the lost session bounds.
     const after = await cluster.metadata()
     console.info(`controller ${controllerId} killed → controller ${after.controllerId}; partition leader ${before.leader} kept; longest ack gap ${gap} ms`)
-    expect(gap).toBeLessThanOrEqual(SESSION_TIMEOUT_MS + 2000)
+    // Plus kafkajs's own retry backoff (up to 1 s in the ack checker).
+    expect(gap).toBeLessThanOrEqual(SESSION_TIMEOUT_MS + 3000)
     expect((await partitionState(cluster, TOPIC)).leader).toBe(before.leader)
 
     await cluster.restart(controllerId)
