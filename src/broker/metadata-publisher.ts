@@ -50,14 +50,6 @@ export class MetadataPublisher {
     return done
   }
 
-  /** Re-applies every partition state (after a leader's address changed, or the broker re-registered). */
-  refreshAll(): Promise<void> {
-    this.#queue = this.#queue.then(async () => {
-      for (const topic of this.#metadata.topics()) await this.#ensureTopic(topic.name)
-    })
-    return this.#queue
-  }
-
   /** Stops following and waits for what is being applied. */
   async close(): Promise<void> {
     this.#unsubscribe?.()

@@ -380,11 +380,6 @@ export class Partition {
     this.#listener?.onHighWatermark(this, 0)
   }
 
-  /** The ISR members (other than the leader) out of sync for longer than `maxLagMs`, for metrics and tests. */
-  outOfSyncReplicas(nowMs: number, maxLagMs: number): number[] {
-    return this.#state.isr.filter((id) => id !== this.localBrokerId && nowMs - (this.#followers.get(id)?.lastCaughtUpTimeMs ?? 0) > maxLagMs)
-  }
-
   /**
    * Proposes adding a follower to the ISR once it has caught up (Kafka's maybeExpandIsr): its log
    * reaches the high watermark and the start of the current leader epoch. From the proposal on,
@@ -406,11 +401,6 @@ export class Partition {
     this.#pendingIsr = isr
     this.#pendingIsrSinceMs = nowMs
     this.#proposeIsr!(this, { leaderEpoch: this.#state.leaderEpoch, partitionEpoch: this.#state.partitionEpoch, isr })
-  }
-
-  /** A follower's log end offset as the leader last saw it (-1 before its first fetch, or unknown). */
-  followerLogEndOffset(replicaId: number): number {
-    return this.#followers.get(replicaId)?.logEndOffset ?? -1
   }
 
   /** When the follower was last caught up, or undefined for a broker that is not a follower. */
