@@ -9,10 +9,9 @@
  */
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { BrokerConnection } from '../../src/client/connection.js'
-import { ApiKeys } from '../../src/protocol/index.js'
 import { AckingProducer, check, readPartition } from '../helpers/ack-checker.js'
 import { type TestCluster, startCluster } from '../helpers/cluster.js'
+import { partitionState as sharedPartitionState, waitForFullIsr as waitForFullIsrOf } from '../helpers/partition-state.js'
 
 const TOPIC = 'failover'
 const SESSION_TIMEOUT_MS = 3000
@@ -45,31 +44,8 @@ afterAll(async () => {
 /** Brokers not to ask (paused ones answer nothing). */
 const paused = new Set<number>()
 
-/** Partition 0's leader and ISR as the first responsive broker reports them. */
-async function partitionState(): Promise<{ leader: number; isr: number[] }> {
-  for (const broker of cluster.brokers) {
-    if (paused.has(broker.nodeId!) || broker.child.exitCode !== null || broker.child.signalCode !== null) continue
-    const connection = await BrokerConnection.open({ host: broker.host, port: broker.port, requestTimeoutMs: 3000 }).catch(() => undefined)
-    if (connection === undefined) continue
-    try {
-      const metadata = await connection.request(ApiKeys.Metadata, { topics: [{ name: TOPIC }], allowAutoTopicCreation: false }, 9)
-      const partition = metadata.topics[0]?.partitions.find((p) => p.partitionIndex === 0)
-      if (partition !== undefined) return { leader: partition.leaderId, isr: partition.isrNodes }
-    } catch {
-      // Try the next broker.
-    } finally {
-      connection.close()
-    }
-  }
-  throw new Error('no broker answered Metadata')
-}
-
-async function waitForFullIsr(): Promise<void> {
-  await cluster.waitUntil(async () => {
-    const state = await partitionState().catch(() => undefined)
-    return state !== undefined && state.leader >= 0 && state.isr.length === 3
-  }, 'the partition to have a leader and all three replicas in sync', 60_000)
-}
+const partitionState = () => sharedPartitionState(cluster, TOPIC, 0, paused)
+const waitForFullIsr = () => waitForFullIsrOf(cluster, TOPIC)
 
 /** Runs a fault while the producer keeps writing; returns the longest gap between acks meanwhile. */
 async function duringFault(fault: () => Promise<void>): Promise<number> {
