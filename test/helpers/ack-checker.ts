@@ -94,6 +94,18 @@ export class AckingProducer {
     }
   }
 
+  /**
+   * Runs `fault` while the producer keeps writing (start() first), then waits for `moreAcks`
+   * acknowledgements after it, and returns the longest gap between two acknowledgements from just
+   * before the fault until then: what a client saw of it.
+   */
+  async longestGapDuring(fault: () => Promise<void>, moreAcks = 30): Promise<number> {
+    const first = this.acks.length
+    await fault()
+    await this.waitForAcks(moreAcks, 60_000)
+    return longestGap(this.acks.slice(Math.max(0, first - 1)))
+  }
+
   get failures(): number {
     return this.#failures
   }
@@ -132,7 +144,12 @@ export function check(acks: readonly Ack[], read: ReadonlyArray<readonly [number
     if (n <= previous) reordered++
     previous = Math.max(previous, n)
   }
-  let longestGapMs = 0
-  for (let i = 1; i < acks.length; i++) longestGapMs = Math.max(longestGapMs, acks[i]!.atMs - acks[i - 1]!.atMs)
-  return { acked: acks.length, read: read.length, lost, duplicated, reordered, misplaced, longestGapMs }
+  return { acked: acks.length, read: read.length, lost, duplicated, reordered, misplaced, longestGapMs: longestGap(acks) }
+}
+
+/** The longest time between two consecutive acknowledgements. */
+export function longestGap(acks: readonly Ack[]): number {
+  let gap = 0
+  for (let i = 1; i < acks.length; i++) gap = Math.max(gap, acks[i]!.atMs - acks[i - 1]!.atMs)
+  return gap
 }

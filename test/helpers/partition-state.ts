@@ -3,6 +3,7 @@
  * broker that answers Metadata reports them, and waits on that. Brokers that are down or paused
  * are skipped (a paused broker would hold every call until its timeout).
  */
+import { Kafka, logLevel } from 'kafkajs'
 import { BrokerConnection } from '../../src/client/connection.js'
 import { ApiKeys } from '../../src/protocol/index.js'
 import type { TestCluster } from './cluster.js'
@@ -55,4 +56,25 @@ export async function waitForNewLeader(cluster: TestCluster, topic: string, prev
     return state.leader >= 0 && state.leader !== previous
   }, `a leader other than broker ${previous} for ${topic}-${partition}`, timeoutMs)
   return state!
+}
+
+/**
+ * Creates `topic` on the cluster with replication factor 3 and min.insync.replicas 2 (the fault
+ * tests' setting: acks=all survives one broker down), through kafkajs's admin client, and waits
+ * until every partition has a leader and all three replicas in sync. `replicas` places partition
+ * 0 by hand, preferred leader first.
+ */
+export async function createReplicatedTopic(cluster: TestCluster, topic: string, options: { readonly partitions?: number; readonly replicas?: readonly number[] } = {}): Promise<void> {
+  const kafka = new Kafka({ clientId: 'fault-test-admin', brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } })
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    const placement = options.replicas === undefined
+      ? { numPartitions: options.partitions ?? 1, replicationFactor: 3 }
+      : { replicaAssignment: [{ partition: 0, replicas: [...options.replicas] }] }
+    await admin.createTopics({ topics: [{ topic, ...placement, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] })
+  } finally {
+    await admin.disconnect()
+  }
+  for (let partition = 0; partition < (options.partitions ?? 1); partition++) await waitForFullIsr(cluster, topic, 3, partition)
 }

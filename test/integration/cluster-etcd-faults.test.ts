@@ -13,11 +13,10 @@
  * leader election takes about 2 s on this machine, and a session must outlast it (Kafka's own
  * default is 9 s) or every broker would be declared dead whenever etcd changes leader.
  */
-import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AckingProducer, check, readPartition } from '../helpers/ack-checker.js'
+import { AckingProducer, check, longestGap, readPartition } from '../helpers/ack-checker.js'
 import { type TestCluster, startCluster } from '../helpers/cluster.js'
-import { partitionState, waitForFullIsr } from '../helpers/partition-state.js'
+import { createReplicatedTopic, partitionState } from '../helpers/partition-state.js'
 
 const TOPIC = 'etcd-faults'
 /** etcd's election (~2 s) plus a client's call to the dead member timing out and moving on. */
@@ -27,15 +26,10 @@ const SESSION_TIMEOUT_MS = 6000
 
 let cluster: TestCluster
 let producer: AckingProducer | undefined
-let admin: ReturnType<Kafka['admin']> | undefined
 
 beforeAll(async () => {
   cluster = await startCluster({ brokers: 3, etcdMembers: 3, settings: { 'broker.session.timeout.ms': SESSION_TIMEOUT_MS } })
-  const kafka = new Kafka({ clientId: 'etcd-faults-admin', brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } })
-  admin = kafka.admin()
-  await admin.connect()
-  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] })
-  await waitForFullIsr(cluster, TOPIC)
+  await createReplicatedTopic(cluster, TOPIC)
   producer = await AckingProducer.connect(cluster.bootstrap, TOPIC)
   producer.start()
   await producer.waitForAcks(20)
@@ -43,7 +37,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await producer?.stop().catch(() => undefined)
-  await admin?.disconnect().catch(() => undefined)
   await cluster?.close()
 })
 
@@ -69,8 +62,7 @@ describe('a three-broker cluster over a three-member etcd that loses its Raft le
       return (producer!.acks.at(-1)?.atMs ?? 0) > killedAt + SESSION_TIMEOUT_MS + 2000
     }, 'acknowledgements to go on past one session after the kill', 60_000)
     expect(fewestBrokers).toBe(3)
-    const acks = producer!.acks.slice(Math.max(0, first - 1))
-    const { longestGapMs } = check(acks, acks.map((a) => [a.offset, a.value]))
+    const longestGapMs = longestGap(producer!.acks.slice(Math.max(0, first - 1)))
     expect(longestGapMs).toBeLessThanOrEqual(MAX_ACK_GAP_MS)
 
     // No session was lost: every broker still lists all three, and they agree on a controller.
@@ -83,8 +75,7 @@ describe('a three-broker cluster over a three-member etcd that loses its Raft le
     expect(after.leader).toBe(before.leader)
 
     // The controller writes to etcd through the two members left: a new topic gets leaders.
-    await admin!.createTopics({ topics: [{ topic: `${TOPIC}-after`, numPartitions: 2, replicationFactor: 3 }] })
-    await waitForFullIsr(cluster, `${TOPIC}-after`, 3, 1, 30_000)
+    await createReplicatedTopic(cluster, `${TOPIC}-after`, { partitions: 2 })
 
     const controllerAfter = (await cluster.metadata()).controllerId
     // Either outcome is correct; the report names which happened.

@@ -7,29 +7,23 @@
  * exactly once, at the offset it was acknowledged at, in order, and each scenario's longest gap
  * between two acknowledgements is held to its target.
  */
-import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { AckingProducer, check, readPartition } from '../helpers/ack-checker.js'
 import { type TestCluster, startCluster } from '../helpers/cluster.js'
-import { partitionState as sharedPartitionState, waitForFullIsr as waitForFullIsrOf } from '../helpers/partition-state.js'
+import { createReplicatedTopic, partitionState as sharedPartitionState, waitForFullIsr as waitForFullIsrOf } from '../helpers/partition-state.js'
 
 const TOPIC = 'failover'
 const SESSION_TIMEOUT_MS = 3000
 
 let cluster: TestCluster
 let producer: AckingProducer
-let admin: ReturnType<Kafka['admin']>
 
 beforeAll(async () => {
   cluster = await startCluster({
     brokers: 3,
     settings: { 'broker.session.timeout.ms': SESSION_TIMEOUT_MS, 'broker.heartbeat.interval.ms': 500, 'replica.lag.time.max.ms': 5000 },
   })
-  const kafka = new Kafka({ clientId: 'failover-admin', brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } })
-  admin = kafka.admin()
-  await admin.connect()
-  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] })
-  await waitForFullIsr()
+  await createReplicatedTopic(cluster, TOPIC)
   producer = await AckingProducer.connect(cluster.bootstrap, TOPIC)
   producer.start()
   await producer.waitForAcks(20)
@@ -37,7 +31,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await producer?.stop().catch(() => undefined)
-  await admin?.disconnect().catch(() => undefined)
   await cluster?.close()
 })
 
@@ -46,15 +39,6 @@ const paused = new Set<number>()
 
 const partitionState = () => sharedPartitionState(cluster, TOPIC, 0, paused)
 const waitForFullIsr = () => waitForFullIsrOf(cluster, TOPIC)
-
-/** Runs a fault while the producer keeps writing; returns the longest gap between acks meanwhile. */
-async function duringFault(fault: () => Promise<void>): Promise<number> {
-  const first = producer.acks.length
-  await fault()
-  await producer.waitForAcks(30, 60_000)
-  const acks = producer.acks.slice(Math.max(0, first - 1))
-  return check(acks, acks.map((a) => [a.offset, a.value])).longestGapMs
-}
 
 /** Every broker running and the partition fully in sync, whatever an earlier test left. */
 async function healed(): Promise<void> {
@@ -76,7 +60,7 @@ describe('a three-broker cluster under faults, acks=all with an idempotent produ
   it('survives kill -9 of the leader: a new leader from the ISR within the session timeout + 2 s', async () => {
     const { leader } = await partitionState()
     let electionMs = -1
-    const gap = await duringFault(async () => {
+    const gap = await producer.longestGapDuring(async () => {
       const killedAt = Date.now()
       await cluster.kill(leader)
       await cluster.waitUntil(async () => (await partitionState()).leader !== leader, 'a new leader', 30_000)
@@ -90,7 +74,7 @@ describe('a three-broker cluster under faults, acks=all with an idempotent produ
 
   it('hands leadership over before a clean stop (SIGTERM), so writes pause for under a second', async () => {
     const { leader } = await partitionState()
-    const gap = await duringFault(async () => {
+    const gap = await producer.longestGapDuring(async () => {
       expect(await cluster.stop(leader, 'SIGTERM')).toBe(0)
     })
     expect(gap).toBeLessThan(1000)
@@ -98,7 +82,7 @@ describe('a three-broker cluster under faults, acks=all with an idempotent produ
 
   it('fences a leader paused past its session (SIGSTOP, then SIGCONT): it acknowledges nothing the new leader lacks', async () => {
     const { leader } = await partitionState()
-    await duringFault(async () => {
+    await producer.longestGapDuring(async () => {
       cluster.pause(leader)
       paused.add(leader)
       try {
@@ -118,7 +102,7 @@ describe('a three-broker cluster under faults, acks=all with an idempotent produ
   it('keeps acknowledging when a follower is killed', async () => {
     const { leader, isr } = await partitionState()
     const follower = isr.find((id) => id !== leader)!
-    const gap = await duringFault(async () => {
+    const gap = await producer.longestGapDuring(async () => {
       await cluster.kill(follower)
     })
     // acks=all waits for the dead follower until the controller drops it from the ISR.

@@ -16,11 +16,10 @@
  * min.insync.replicas 2) throughout; at the end every acknowledged value must be read back once,
  * at its acknowledged offset, in order.
  */
-import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AckingProducer, check, readPartition } from '../helpers/ack-checker.js'
 import { type TestCluster, startCluster } from '../helpers/cluster.js'
-import { partitionState, waitForFullIsr, waitForNewLeader } from '../helpers/partition-state.js'
+import { createReplicatedTopic, partitionState, waitForFullIsr, waitForNewLeader } from '../helpers/partition-state.js'
 
 const TOPIC = 'faults'
 const SESSION_TIMEOUT_MS = 3000
@@ -38,17 +37,7 @@ beforeAll(async () => {
   // #5 kills a follower-and-controller, never the leader being written to.
   const { controllerId } = await cluster.metadata()
   const others = [1, 2, 3].filter((id) => id !== controllerId)
-  const kafka = new Kafka({ clientId: 'faults-admin', brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } })
-  const admin = kafka.admin()
-  await admin.connect()
-  try {
-    await admin.createTopics({
-      topics: [{ topic: TOPIC, replicaAssignment: [{ partition: 0, replicas: [...others, controllerId] }], configEntries: [{ name: 'min.insync.replicas', value: '2' }] }],
-    })
-  } finally {
-    await admin.disconnect()
-  }
-  await waitForFullIsr(cluster, TOPIC)
+  await createReplicatedTopic(cluster, TOPIC, { replicas: [...others, controllerId] })
   producer = await AckingProducer.connect(cluster.bootstrap, TOPIC)
   producer.start()
   await producer.waitForAcks(20)
@@ -59,22 +48,13 @@ afterAll(async () => {
   await cluster?.close()
 })
 
-/** Runs `fault` while the producer keeps writing; the longest gap between acks from just before it until 30 more acks. */
-async function longestGapDuring(fault: () => Promise<void>): Promise<number> {
-  const first = producer!.acks.length
-  await fault()
-  await producer!.waitForAcks(30, 60_000)
-  const acks = producer!.acks.slice(Math.max(0, first - 1))
-  return check(acks, acks.map((a) => [a.offset, a.value])).longestGapMs
-}
-
 describe('a three-broker cluster losing its controller and its leaders, acks=all with an idempotent producer', { timeout: 120_000 }, () => {
   it('elects another controller after kill -9 of the controller, and the partition led elsewhere keeps its leader and keeps acknowledging', async () => {
     const { controllerId } = await cluster.metadata()
     const before = await partitionState(cluster, TOPIC)
     expect(before.leader).not.toBe(controllerId)
 
-    const gap = await longestGapDuring(async () => {
+    const gap = await producer!.longestGapDuring(async () => {
       await cluster.kill(controllerId)
       // Every surviving broker must name the same new controller, not just the first one asked.
       await cluster.waitUntil(async () => {
@@ -103,7 +83,7 @@ describe('a three-broker cluster losing its controller and its leaders, acks=all
       const { leader } = await waitForFullIsr(cluster, TOPIC)
       victims.push(leader)
       gaps.push(
-        await longestGapDuring(async () => {
+        await producer!.longestGapDuring(async () => {
           const killedAt = Date.now()
           await cluster.kill(leader)
           await waitForNewLeader(cluster, TOPIC, leader)

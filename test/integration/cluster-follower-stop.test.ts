@@ -9,11 +9,10 @@
  * acks=all write times out until the follower returns. Three rounds, because the race is not hit
  * every time.
  */
-import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AckingProducer, check, readPartition } from '../helpers/ack-checker.js'
 import { type TestCluster, startCluster } from '../helpers/cluster.js'
-import { partitionState, waitForFullIsr } from '../helpers/partition-state.js'
+import { createReplicatedTopic, partitionState, waitForFullIsr } from '../helpers/partition-state.js'
 
 const TOPIC = 'follower-stop'
 const ROUNDS = 3
@@ -23,15 +22,7 @@ let producer: AckingProducer | undefined
 
 beforeAll(async () => {
   cluster = await startCluster({ brokers: 3, settings: { 'broker.session.timeout.ms': 3000, 'broker.heartbeat.interval.ms': 500 } })
-  const kafka = new Kafka({ clientId: 'follower-stop-admin', brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } })
-  const admin = kafka.admin()
-  await admin.connect()
-  try {
-    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] })
-  } finally {
-    await admin.disconnect()
-  }
-  await waitForFullIsr(cluster, TOPIC)
+  await createReplicatedTopic(cluster, TOPIC)
   producer = await AckingProducer.connect(cluster.bootstrap, TOPIC)
   for (let i = 0; i < 5; i++) await producer.sendOne()
 }, 120_000)
