@@ -216,3 +216,21 @@ describe('ISR proposals (AlterPartition)', () => {
     expect([partition.highWatermark, partition.replicationOutcome(requiredOffset)]).toEqual([3, KafkaErrorCodes.NONE])
   })
 })
+
+describe('a follower that becomes leader', () => {
+  it('still recognises an idempotent producer\'s retry of a batch it copied, and answers it with the original offset', async () => {
+    const { partition: leader } = await ledPartition({}, { isr: [1, 2] })
+    const { partition: follower } = await ledPartition({}, { leader: 2, isr: [1, 2], replicas: [1, 2, 3] })
+    const batch = (seq: number) => makeBatch({ records: 2, producerId: 77, producerEpoch: 0, baseSequence: seq })
+    leader.appendRecordsAsLeader(batch(0), -1, Date.now())
+    const second = leader.appendRecordsAsLeader(batch(2), -1, Date.now())
+    // The follower copies the leader's log as it is, offsets and producer fields included.
+    follower.appendRecordsAsFollower(Buffer.concat(leader.read(0, 1 << 20, 'logEnd').records!.toBuffers()), leader.highWatermark)
+    // The leader dies before answering the second batch; the follower takes over at a new epoch.
+    follower.makeLeader({ ...follower.state, leader: 1, leaderEpoch: 5, partitionEpoch: 8, isr: [1] })
+    const retry = follower.appendRecordsAsLeader(batch(2), 1, Date.now())
+    expect([retry.errorCode, retry.baseOffset, follower.logEndOffset]).toEqual([KafkaErrorCodes.NONE, second.baseOffset, 4])
+    const next = follower.appendRecordsAsLeader(batch(4), 1, Date.now())
+    expect([next.errorCode, next.baseOffset]).toEqual([KafkaErrorCodes.NONE, 4])
+  })
+})
