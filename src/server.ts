@@ -34,6 +34,8 @@ import { type ReplicationQuotas, replicationQuotas } from './replication/replica
 import { parseDynamicBrokerConfigs } from './common/config/dynamic-broker-config.js'
 import { DataDirLock, LogManager, type ReadPlan, transferResumable } from './storage/index.js'
 import { closeWorkerPool } from './workers/pool.js'
+import { HttpGateway } from './gateway/gateway.js'
+import { gatewayModules } from './gateway/modules.js'
 
 /** The only external chunks the protocol writer ever receives are storage read plans. */
 const sendfileTransfer: FileTransfer = (socket, chunks, onWritable) => transferResumable(socket, chunks as ReadonlyArray<Buffer | ReadPlan>, onWritable)
@@ -47,6 +49,8 @@ export class BrokerServer {
   /** This broker's place in its cluster; null for a single broker. */
   readonly #cluster: ClusterMembership | null
   readonly #publisher: MetadataPublisher | null
+  /** The HTTP gateway; null when http.port is 0. */
+  readonly #gateway: HttpGateway | null
   #stopping: Promise<void> | null = null
 
   private constructor(
@@ -57,8 +61,10 @@ export class BrokerServer {
     logger: Logger,
     cluster: ClusterMembership | null,
     publisher: MetadataPublisher | null,
+    gateway: HttpGateway | null,
   ) {
     this.config = config
+    this.#gateway = gateway
     this.context = context
     this.#logs = logs
     this.#listeners = listeners
@@ -75,7 +81,10 @@ export class BrokerServer {
     const lock = lockDataDir(dataDir)
     let logs: LogManager | undefined
     let cluster: ClusterMembership | null = null
+    let gateway: HttpGateway | null = null
     try {
+      // Bound first: /health/live answers while the logs load, and a busy port stops us at once.
+      gateway = await startGateway(config, logger)
       if (config.clusterMode) {
         cluster = await ClusterMembership.connect({
           nodeId: config.nodeId,
@@ -104,9 +113,10 @@ export class BrokerServer {
         onError: (error) => storageLogger.error('background log work failed', { error }),
         dirLock: lock,
       })
-      return await BrokerServer.#serve(config, logger, metadata, logs, cluster)
+      return await BrokerServer.#serve(config, logger, metadata, logs, cluster, gateway)
     } catch (error) {
       // Nothing was served: close what was opened (which releases the lock) and report.
+      await gateway?.close().catch(() => undefined)
       await cluster?.close().catch(() => undefined)
       if (logs === undefined) lock.release()
       else await logs.close().catch(() => undefined)
@@ -114,7 +124,14 @@ export class BrokerServer {
     }
   }
 
-  static async #serve(config: BrokerConfig, logger: Logger, metadata: MetadataStore, logs: LogManager, cluster: ClusterMembership | null): Promise<BrokerServer> {
+  static async #serve(
+    config: BrokerConfig,
+    logger: Logger,
+    metadata: MetadataStore,
+    logs: LogManager,
+    cluster: ClusterMembership | null,
+    gateway: HttpGateway | null,
+  ): Promise<BrokerServer> {
     const bound: Listener[] = []
     // Before the listeners are bound, a single broker describes itself by its configured address.
     const selfListeners = (): readonly Listener[] => (bound.length > 0 ? config.advertisedListeners(bound) : config.advertisedListeners())
@@ -208,7 +225,11 @@ export class BrokerServer {
         throw error
       }
     }
-    return new BrokerServer(config, context, logs, listeners, logger, cluster, publisher)
+    if (gateway !== null) {
+      gateway.serve({ broker: context, logger: logger.child('http') }, gatewayModules)
+      gateway.markReady()
+    }
+    return new BrokerServer(config, context, logs, listeners, logger, cluster, publisher, gateway)
   }
 
   static async #stopServices(replicas: ReplicaManager, publisher: MetadataPublisher | null, groups: GroupCoordinator): Promise<void> {
@@ -223,6 +244,11 @@ export class BrokerServer {
     return this.context.advertisedListeners()
   }
 
+  /** The HTTP gateway's base URL (http://host:port/), or null when it is off (http.port 0). */
+  get httpUrl(): string | null {
+    return this.#gateway?.url ?? null
+  }
+
   /** Clean shutdown; safe to call more than once. */
   shutdown(): Promise<void> {
     this.#stopping ??= (async () => {
@@ -230,6 +256,7 @@ export class BrokerServer {
       if (this.#cluster !== null && this.config.get('controlled.shutdown.enable')) {
         await this.#cluster.shutDownControlled(this.config.get('broker.session.timeout.ms'))
       }
+      await this.#gateway?.close()
       await Promise.all(this.#listeners.map((l) => l.close()))
       this.context.replicas.purgatories.completeAll()
       await BrokerServer.#stopServices(this.context.replicas, this.#publisher, this.context.groups)
@@ -296,6 +323,14 @@ function applyThrottleRates(quotas: ReplicationQuotas, overrides: Readonly<Recor
   }
   quotas.leader.bound = leader
   quotas.follower.bound = follower
+}
+
+/** The HTTP gateway on http.host:http.port, or null when http.port is 0. */
+async function startGateway(config: BrokerConfig, logger: Logger): Promise<HttpGateway | null> {
+  const port = config.get('http.port')
+  if (port === 0) return null
+  const host = config.getOptional('http.host') ?? config.listeners()[0]!.host
+  return HttpGateway.listen({ host, port, logger: logger.child('http') })
 }
 
 /** The data directory's lock, or a configuration error that says which directory is in use. */

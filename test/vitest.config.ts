@@ -13,6 +13,9 @@ export default defineConfig({
     teardownTimeout: 30_000,
     // Fails a file that leaves an open log or a running broker behind (test/helpers/leaks.ts).
     setupFiles: ['test/setup/leak-check.ts'],
+    // Brokers that tests start serve no HTTP gateway unless the test asks for one (a flag beats
+    // this): each would otherwise bind port 8082, and two test files run at once.
+    env: { SAMSA_HTTP_PORT: '0' },
     // After-hooks run in reverse order of registration (vitest's default, relied on): the
     // helpers' afterAll hooks, registered when a file imports them, run after the file's own
     // (which stop its brokers and close its logs), and the leak check's runs last of all.

@@ -44,7 +44,7 @@ export class BrokerUnderTest {
     const dataDir = mkdtempSync(join(tmpdir(), 'samsa-bench-'))
     const nodeArgs = [...(options.nodeArgs ?? [])]
     if (options.cpuProfileDir !== undefined) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir)
-    const args = [...nodeArgs, options.cli ?? CLI, 'start', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn']
+    const args = [...nodeArgs, options.cli ?? CLI, 'start', '--port', '0', '--http-port', '0', '--data-dir', dataDir, '--log-level', 'warn']
     for (const [key, value] of Object.entries(options.settings)) args.push('--set', `${key}=${value}`)
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
     const address = await new Promise<{ host: string; port: number }>((resolve, reject) => {

@@ -59,7 +59,7 @@ const brokerOf = (nodeId: number): Broker => brokers[nodeId - 1]!
 const say = (line: string): void => void process.stdout.write(`${line}\n`)
 
 function startBroker(broker: Broker): Promise<void> {
-  const args = ['start', '--etcd', etcdUrl, '--node-id', String(broker.nodeId), '--port', String(broker.port), '--data-dir', broker.dataDir]
+  const args = ['start', '--etcd', etcdUrl, '--node-id', String(broker.nodeId), '--port', String(broker.port), '--http-port', '0', '--data-dir', broker.dataDir]
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--max-semi-space-size=2', '--single-threaded-gc', MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
     broker.process = child

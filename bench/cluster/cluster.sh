@@ -29,7 +29,7 @@ out="bench/results/cluster-$(date +%Y%m%d-%H%M%S)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/samsa-bench-cluster-XXXXXX")"
 mkdir -p "$out"
 
-node dist/src/cli/main.js cluster up --brokers 3 --base-port "$base_port" --etcd-port "$etcd_port" --data-dir "$work" > "$out/cluster.log" 2>&1 &
+node dist/src/cli/main.js cluster up --brokers 3 --base-port "$base_port" --http-base-port 0 --etcd-port "$etcd_port" --data-dir "$work" > "$out/cluster.log" 2>&1 &
 up=$!
 kafka=""
 stop_samsa() {

@@ -51,7 +51,7 @@ function run(args: readonly string[], ready: RegExp): Promise<ChildProcess> {
 }
 
 function startBroker(broker: Broker): Promise<void> {
-  return run(['start', '--etcd', etcdUrl, '--node-id', String(broker.nodeId), '--port', String(broker.port), '--data-dir', broker.dataDir, ...settings], /ready on/).then((child) => {
+  return run(['start', '--etcd', etcdUrl, '--node-id', String(broker.nodeId), '--port', String(broker.port), '--http-port', '0', '--data-dir', broker.dataDir, ...settings], /ready on/).then((child) => {
     broker.process = child
   })
 }

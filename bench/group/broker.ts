@@ -19,7 +19,7 @@ export interface BenchBroker {
 }
 
 export async function startBroker(dataDir: string, settings: Record<string, string | number>, port = 0): Promise<BenchBroker> {
-  const args = [CLI, 'start', '--port', String(port), '--data-dir', dataDir, '--log-level', 'info']
+  const args = [CLI, 'start', '--port', String(port), '--http-port', '0', '--data-dir', dataDir, '--log-level', 'info']
   for (const [key, value] of Object.entries(settings)) args.push('--set', `${key}=${value}`)
   const started = performance.now()
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })

@@ -53,7 +53,7 @@ export class EmbeddedBroker {
   static async start(settings: Readonly<Record<string, string>> = {}): Promise<EmbeddedBroker> {
     if (!existsSync(CLI)) throw new SamsaError(ErrorCodes.USAGE, `The broker's CLI ${CLI} is missing: run \`npm run build\` first.`)
     const dataDir = mkdtempSync(join(tmpdir(), 'samsa-bench-'))
-    const args = [...BROKER_NODE_FLAGS, CLI, 'start', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn']
+    const args = [...BROKER_NODE_FLAGS, CLI, 'start', '--port', '0', '--http-port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn']
     for (const [key, value] of Object.entries(settings)) args.push('--set', `${key}=${value}`)
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))

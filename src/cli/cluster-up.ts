@@ -24,6 +24,8 @@ Ctrl-C stops the brokers (each cleanly, one at a time), then etcd.
 Options:
   --brokers <n>         how many brokers (default 3); node ids 1..n
   --base-port <port>    broker i listens on base-port + i - 1 (default 9092)
+  --http-base-port <p>  broker i serves its HTTP gateway and web console on
+                        http-base-port + i - 1 (default 8082; 0 turns them off)
   --data-dir <dir>      etcd's data and log, and each broker's log dir (default ./cluster-data);
                         run again with the same directory to bring the same cluster back
   --etcd-port <port>    etcd's client port (default 2379); its peer port is the next one
@@ -42,6 +44,8 @@ const DUPLICATE_SIGNAL_MS = 1000
 interface UpOptions {
   readonly brokers: number
   readonly basePort: number
+  /** Broker i's HTTP gateway port is httpBasePort + i - 1; 0: no gateway. */
+  readonly httpBasePort: number
   readonly dataDir: string
   readonly etcdPort: number
   /** `key=value` for every broker's --set. */
@@ -55,6 +59,9 @@ export async function run(argv: string[]): Promise<void> {
   await ensureFree(options.etcdPort, 'etcd client port', '--etcd-port')
   await ensureFree(options.etcdPort + 1, 'etcd peer port', '--etcd-port')
   for (let id = 1; id <= options.brokers; id++) await ensureFree(options.basePort + id - 1, `broker ${id}`, '--base-port')
+  if (options.httpBasePort !== 0) {
+    for (let id = 1; id <= options.brokers; id++) await ensureFree(options.httpBasePort + id - 1, `broker ${id}'s HTTP gateway`, '--http-base-port')
+  }
   mkdirSync(options.dataDir, { recursive: true })
 
   const cluster = new LocalCluster()
@@ -101,7 +108,8 @@ async function start(cluster: LocalCluster, options: UpOptions, etcdPath: string
   for (let id = 1; id <= options.brokers; id++) {
     const dataDir = join(options.dataDir, `broker-${id}`)
     const port = options.basePort + id - 1
-    const args = ['start', '--etcd', cluster.etcd.clientUrl, '--node-id', String(id), '--port', String(port), '--data-dir', dataDir, ...options.settings.flatMap((s) => ['--set', s])]
+    const httpPort = options.httpBasePort === 0 ? 0 : options.httpBasePort + id - 1
+    const args = ['start', '--etcd', cluster.etcd.clientUrl, '--node-id', String(id), '--port', String(port), '--http-port', String(httpPort), '--data-dir', dataDir, ...options.settings.flatMap((s) => ['--set', s])]
     cluster.startBroker(id, dataDir, args)
   }
   let addresses: string[]
@@ -112,10 +120,10 @@ async function start(cluster: LocalCluster, options: UpOptions, etcdPath: string
     if (cluster.stopReason !== undefined) return
     throw error
   }
-  if (cluster.stopReason === undefined) printSummary(cluster, addresses, etcdLog)
+  if (cluster.stopReason === undefined) printSummary(cluster, addresses, etcdLog, options.httpBasePort)
 }
 
-function printSummary(cluster: LocalCluster, addresses: readonly string[], etcdLog: string): void {
+function printSummary(cluster: LocalCluster, addresses: readonly string[], etcdLog: string, httpBasePort: number): void {
   const etcd = cluster.etcd!
   const width = Math.max(...addresses.map((a) => a.length), etcd.clientUrl.length)
   let out = `samsa cluster: ${cluster.brokers.length} brokers ready, coordinated by etcd at ${etcd.clientUrl}\n`
@@ -125,6 +133,7 @@ function printSummary(cluster: LocalCluster, addresses: readonly string[], etcdL
   out += `  etcd       ${etcd.clientUrl.padEnd(width)}  pid ${etcd.process.pid}  log ${etcdLog}\n`
   out += `Bootstrap servers: ${addresses.join(',')}\n`
   out += `See it with: samsa cluster describe --bootstrap-server ${addresses[0]}\n`
+  if (httpBasePort !== 0) out += `Web console: http://${HOST}:${httpBasePort}/ (each broker serves one, on ports ${httpBasePort}-${httpBasePort + cluster.brokers.length - 1})\n`
   out += 'Ctrl-C stops the brokers, then etcd.\n'
   process.stdout.write(out)
 }
@@ -135,6 +144,7 @@ function parseOptions(argv: string[]): UpOptions | undefined {
     options: {
       brokers: { type: 'string' },
       'base-port': { type: 'string' },
+      'http-base-port': { type: 'string' },
       'data-dir': { type: 'string' },
       'etcd-port': { type: 'string' },
       set: { type: 'string', multiple: true },
@@ -150,6 +160,8 @@ function parseOptions(argv: string[]): UpOptions | undefined {
   const brokers = integer('--brokers', values.brokers ?? '3', 1)
   const basePort = integer('--base-port', values['base-port'] ?? '9092', 1)
   const etcdPort = integer('--etcd-port', values['etcd-port'] ?? '2379', 1)
+  const httpBasePort = integer('--http-base-port', values['http-base-port'] ?? '8082', 0)
+  if (httpBasePort + brokers - 1 > 65535) throw usageError(`--http-base-port ${httpBasePort} with --brokers ${brokers} runs past port 65535; pick a lower --http-base-port.`)
   const lastPort = basePort + brokers - 1
   if (lastPort > 65535) throw usageError(`--base-port ${basePort} with --brokers ${brokers} runs past port 65535; pick a lower --base-port.`)
   if (etcdPort >= 65535) throw usageError(`--etcd-port ${etcdPort} leaves no room for etcd's peer port (the next one); pick a lower --etcd-port.`)
@@ -165,7 +177,7 @@ function parseOptions(argv: string[]): UpOptions | undefined {
   // offsets.topic.replication.factor, capped at the live brokers.)
   const replicationGiven = given.some((entry) => entry.slice(0, entry.indexOf('=')).trim() === 'default.replication.factor')
   const defaults = replicationGiven ? [] : [`default.replication.factor=${Math.min(brokers, 3)}`]
-  return { brokers, basePort, dataDir: values['data-dir'] ?? './cluster-data', etcdPort, settings: [...defaults, ...given] }
+  return { brokers, basePort, httpBasePort, dataDir: values['data-dir'] ?? './cluster-data', etcdPort, settings: [...defaults, ...given] }
 }
 
 /** Listens on the port for a moment: the plainest test that nothing else holds it. */

@@ -20,6 +20,9 @@ Options:
   --host <host>          listen on this address (default 127.0.0.1)
   --data-dir <dir>       log directory (log.dirs; default ./data)
   --node-id <id>         this broker's id (node.id; default 1)
+  --http-port <port>     serve the HTTP gateway (REST API, WebSocket streams, /metrics,
+                         health, web console) on this port (http.port; default 8082;
+                         0 turns it off)
   --etcd <urls>          join the cluster coordinated by this etcd (etcd.endpoints;
                          comma-separated, e.g. http://127.0.0.1:2379); without it the
                          broker is a cluster of one
@@ -41,6 +44,7 @@ export async function run(argv: string[]): Promise<void> {
       'data-dir': { type: 'string' },
       'node-id': { type: 'string' },
       etcd: { type: 'string' },
+      'http-port': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -64,12 +68,14 @@ export async function run(argv: string[]): Promise<void> {
     ...(options['data-dir'] !== undefined && { dataDir: options['data-dir'] }),
     ...(options['node-id'] !== undefined && { nodeId: options['node-id'] }),
     ...(options.etcd !== undefined && { etcd: options.etcd }),
+    ...(options['http-port'] !== undefined && { httpPort: options['http-port'] }),
     env: process.env,
   })
   const logger = createLogger('samsa', level)
   const broker = await BrokerServer.start(config, logger)
   const address = broker.advertisedListeners[0]!
-  process.stdout.write(`samsa: broker ${config.nodeId} ready on ${address.host}:${address.port} (data dir ${config.dataDir})\n`)
+  const http = broker.httpUrl === null ? '' : `; console, REST and /metrics on ${broker.httpUrl}`
+  process.stdout.write(`samsa: broker ${config.nodeId} ready on ${address.host}:${address.port} (data dir ${config.dataDir})${http}\n`)
 
   let signals = 0
   const stop = (signal: NodeJS.Signals): void => {

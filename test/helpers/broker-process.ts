@@ -32,6 +32,11 @@ export interface BrokerOptions {
   readonly nodeId?: number
   /** How long to wait for the ready line; 30 s by default (a cluster member registers in etcd first). */
   readonly readyTimeoutMs?: number
+  /**
+   * `--http-port`: serve the HTTP gateway there (test/helpers/free-port.ts finds one). 0 (off) by
+   * default: every broker would otherwise bind 8082. A restart reuses the previous port.
+   */
+  readonly httpPort?: number
 }
 
 export interface BrokerProcess {
@@ -41,6 +46,8 @@ export interface BrokerProcess {
   readonly port: number
   /** `host:port`, for kcat and kafkajs. */
   readonly bootstrap: string
+  /** The HTTP gateway's base URL (http://host:port/) from the ready line, or null when it is off. */
+  readonly httpUrl: string | null
   readonly dataDir: string
   readonly child: ChildProcess
   /** stdout and stderr so far, for assertion messages. */
@@ -102,7 +109,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerPr
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'samsa-it-'))
   if (options.dataDir === undefined) madeDataDirs.set(dataDir, [])
   const settings = { ...testDefaults, ...Object.fromEntries(Object.entries(options.settings ?? {}).map(([k, v]) => [k, String(v)])) }
-  const args = [CLI, 'start', '--port', String(options.port ?? 0), '--data-dir', dataDir]
+  const args = [CLI, 'start', '--port', String(options.port ?? 0), '--http-port', String(options.httpPort ?? 0), '--data-dir', dataDir]
   if (options.nodeId !== undefined) args.push('--node-id', String(options.nodeId))
   if (options.etcd !== undefined) args.push('--etcd', typeof options.etcd === 'string' ? options.etcd : options.etcd.join(','))
   for (const [key, value] of Object.entries(settings)) args.push('--set', `${key}=${value}`)
@@ -121,7 +128,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerPr
   }))
 
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000
-  const address = await new Promise<{ nodeId: number; host: string; port: number }>((resolve, reject) => {
+  const address = await new Promise<{ nodeId: number; host: string; port: number; httpUrl: string | null }>((resolve, reject) => {
     const timer = setTimeout(() => {
       // A broker that never became ready is of no use to the caller, who has no handle to stop it.
       child.kill('SIGKILL')
@@ -132,7 +139,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerPr
       const match = READY.exec(output)
       if (match !== null) {
         clearTimeout(timer)
-        resolve({ nodeId: Number(match[1]), host: match[2]!, port: Number(match[3]) })
+        const http = /on (http:\/\/\S+\/)/.exec(match.input.slice(match.index))
+        resolve({ nodeId: Number(match[1]), host: match[2]!, port: Number(match[3]), httpUrl: http?.[1] ?? null })
       }
     }
     child.stdout!.on('data', onData)
@@ -148,6 +156,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerPr
     host: address.host,
     port: address.port,
     bootstrap: `${address.host}:${address.port}`,
+    httpUrl: address.httpUrl,
     dataDir,
     child,
     output: () => output,
@@ -169,6 +178,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerPr
         env: { ...options.env, ...more.env },
         dataDir,
         port: address.port,
+        ...(address.httpUrl !== null && { httpPort: Number(new URL(address.httpUrl).port) }),
       })
     },
   }

@@ -26,7 +26,8 @@ export async function startInProcessBroker(settings: Record<string, string | num
   const config = BrokerConfig.load({
     port: '0',
     dataDir,
-    set: Object.entries(settings).map(([key, value]) => `${key}=${value}`),
+    // No HTTP gateway unless asked: every broker would otherwise bind 8082.
+    set: Object.entries({ 'http.port': 0, ...settings }).map(([key, value]) => `${key}=${value}`),
     env: {},
   })
   const removeDataDir = (): void => rmSync(dataDir, { recursive: true, force: true })

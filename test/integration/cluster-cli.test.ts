@@ -72,7 +72,7 @@ describe('samsa cluster up --brokers 3, then describe, then Ctrl-C', () => {
     basePort = await freePortRun(3)
     const etcdPort = await freePortRun(2)
     dataDir = mkdtempSync(join(tmpdir(), 'samsa-cluster-up-'))
-    up = spawn(process.execPath, [CLI, 'cluster', 'up', '--brokers', '3', '--base-port', String(basePort), '--etcd-port', String(etcdPort), '--data-dir', dataDir], {
+    up = spawn(process.execPath, [CLI, 'cluster', 'up', '--brokers', '3', '--base-port', String(basePort), '--http-base-port', '0', '--etcd-port', String(etcdPort), '--data-dir', dataDir], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -156,7 +156,7 @@ describe('samsa cluster up refuses to start', () => {
     const etcdPort = await freePortRun(2)
     const squatter = await listen(basePort + 1)
     try {
-      const result = await samsa(['cluster', 'up', '--base-port', String(basePort), '--etcd-port', String(etcdPort), '--data-dir', dataDir])
+      const result = await samsa(['cluster', 'up', '--base-port', String(basePort), '--http-base-port', '0', '--etcd-port', String(etcdPort), '--data-dir', dataDir])
       expect(result.code).toBe(1)
       expect(result.stderr).toContain(`samsa cluster: port ${basePort + 1} (broker 2) on 127.0.0.1 is already in use`)
       expect(result.stderr).toContain('--base-port')
@@ -173,7 +173,7 @@ describe('samsa cluster up refuses to start', () => {
     const etcdPort = await freePortRun(2)
     const squatter = await listen(etcdPort)
     try {
-      const result = await samsa(['cluster', 'up', '--base-port', String(basePort), '--etcd-port', String(etcdPort), '--data-dir', dataDir])
+      const result = await samsa(['cluster', 'up', '--base-port', String(basePort), '--http-base-port', '0', '--etcd-port', String(etcdPort), '--data-dir', dataDir])
       expect(result.code).toBe(1)
       expect(result.stderr).toContain(`port ${etcdPort} (etcd client port) on 127.0.0.1 is already in use`)
       expect(result.stderr).toContain('--etcd-port')

@@ -82,6 +82,8 @@ export const brokerConfigDefs = {
   'replication.quota.window.size.seconds': intDef(1, 'length of one replication throttle sample', { min: 1 }),
   'broker.rack': stringDef(null, 'this broker\'s rack, for rack-aware replica placement'),
   'etcd.endpoints': listDef([], 'Samsa: etcd client URLs (http://host:port, comma-separated); set, the broker joins the cluster they coordinate (--etcd)'),
+  'http.port': intDef(8082, 'Samsa: port of the HTTP gateway (REST Proxy v2 API, WebSocket streams, /metrics, health, web console); 0 turns it off (--http-port)', { min: 0, max: 65535 }),
+  'http.host': stringDef(null, 'Samsa: address the HTTP gateway listens on; defaults to the first listener\'s host'),
   'etcd.prefix': stringDef('/samsa', 'Samsa: the key prefix of this cluster in etcd (several clusters may share one etcd)'),
   'broker.session.timeout.ms': intDef(9000, 'a broker whose etcd lease is not renewed for this long is dead to the controller', { min: 1000 }),
   'broker.heartbeat.interval.ms': intDef(2000, 'how often a broker renews its etcd lease', { min: 100 }),
@@ -142,6 +144,8 @@ export interface ConfigSources {
   readonly nodeId?: string
   /** --etcd: etcd.endpoints, comma-separated. */
   readonly etcd?: string
+  /** --http-port: http.port. */
+  readonly httpPort?: string
 }
 
 export interface Listener {
@@ -208,6 +212,7 @@ export class BrokerConfig {
     if (sources.dataDir !== undefined) apply('log.dirs', sources.dataDir, 'flag', '--data-dir')
     if (sources.nodeId !== undefined) apply('node.id', sources.nodeId, 'flag', '--node-id')
     if (sources.etcd !== undefined) apply('etcd.endpoints', sources.etcd, 'flag', '--etcd')
+    if (sources.httpPort !== undefined) apply('http.port', sources.httpPort, 'flag', '--http-port')
     if (sources.port !== undefined || sources.host !== undefined) {
       const current = parseListener(String((values['listeners'] as string[])[0] ?? 'PLAINTEXT://127.0.0.1:9092'), 'listeners')
       const port = sources.port ?? String(current.port)

@@ -1,0 +1,394 @@
+/**
+ * The one module that imports uWebSockets.js. The rest of the gateway sees only the small surface
+ * below (routes, exchanges, WebSocket sessions), which also hides uWS's sharp edges:
+ *
+ * - `HttpRequest` lives only during the route callback: everything a handler may need later
+ *   (method, path, query, route parameters, headers, remote address) is copied up front.
+ * - An `HttpResponse` must not be touched after the client aborted or after it was ended: every
+ *   write goes through `respond`, which checks, and corks (required after an `await`).
+ * - `onData` chunks are neutered when the callback returns, so bodies are copied as they arrive,
+ *   and refused once they pass the route's limit.
+ * - uSockets binds with SO_REUSEPORT by default, which would let two brokers share port 8082 and
+ *   split its traffic; `listen` asks for the port exclusively so a busy port is an error.
+ * - `WebSocket.send` returns 0 (queued, will drain), 1 (sent) or 2 (dropped over maxBackpressure);
+ *   callers get that as a word and are expected to stop producing on 'queued' until `drain`.
+ *
+ * The dependency is an npm republish of uWebSockets.js (`@trufflesuite/uws-js-unofficial`, aliased
+ * as `uWebSockets.js` in package.json), since the official builds are published only on GitHub.
+ * Its loader silently falls back to a slow `ws`-based implementation when the binary does not
+ * load; `nativeHttpServer` says which one is in use and the gateway logs it.
+ */
+import uws from 'uWebSockets.js'
+
+/**
+ * What the native binary (v20.30) has and the package's typings, older than it, do not declare:
+ * `App.close()` and `listen(host, port, options, cb)`.
+ */
+type NativeApp = Omit<uws.TemplatedApp, 'listen'> & {
+  close(): void
+  listen(host: string, port: number, options: number, cb: (socket: uws.us_listen_socket | false) => void): NativeApp
+}
+/** uWS's LIBUS_LISTEN_EXCLUSIVE_PORT: bind without SO_REUSEPORT. */
+const LISTEN_EXCLUSIVE_PORT = 1
+
+/** True when uWS's native binary loaded (not the package's JavaScript fallback). */
+export const nativeHttpServer: boolean = typeof (uws as { getParts?: unknown }).getParts === 'function'
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'del' | 'patch' | 'head' | 'options' | 'any'
+
+/** What a handler knows about a request: copied out of uWS before the callback returned. */
+export interface HttpRequestInfo {
+  /** Lowercase: 'get', 'post', ... */
+  readonly method: string
+  /** The path, percent-decoded per segment by the router's parameters, not here. */
+  readonly path: string
+  readonly query: URLSearchParams
+  /** The route's `:name` parameters in order, percent-decoded. */
+  readonly params: readonly string[]
+  /** Lowercase header names. */
+  readonly headers: ReadonlyMap<string, string>
+  readonly remoteAddress: string
+}
+
+export type HttpHandler = (exchange: HttpExchange) => void | Promise<void>
+
+export interface RouteOptions {
+  /** Largest request body accepted, in bytes; larger ones get 413 before they are buffered. */
+  readonly maxBodyBytes?: number
+}
+
+/** One request and its response. */
+export class HttpExchange {
+  readonly request: HttpRequestInfo
+  readonly #res: uws.HttpResponse
+  #done = false
+  #abortListeners: Array<() => void> = []
+  #body: Promise<Buffer> | null = null
+  readonly #maxBodyBytes: number
+
+  /** @internal built by HttpServer */
+  constructor(res: uws.HttpResponse, request: HttpRequestInfo, maxBodyBytes: number) {
+    this.#res = res
+    this.request = request
+    this.#maxBodyBytes = maxBodyBytes
+    // uWS requires an abort handler on any response not ended synchronously; exactly one.
+    res.onAborted(() => {
+      this.#done = true
+      for (const listener of this.#abortListeners.splice(0)) listener()
+    })
+  }
+
+  /** The client went away or the response was sent: nothing more may be written. */
+  get finished(): boolean {
+    return this.#done
+  }
+
+  /** Runs `listener` if the client disconnects before the response is sent. */
+  onAbort(listener: () => void): void {
+    if (this.#done) return
+    this.#abortListeners.push(listener)
+  }
+
+  /**
+   * The request body, whole. Rejects with a BodyTooLargeError once it passes the route's limit
+   * (or the declared Content-Length does), without buffering the rest. Call it at most once,
+   * synchronously within the route callback or later: uWS buffers nothing, so reading starts when
+   * the handler is called.
+   */
+  body(): Promise<Buffer> {
+    return (this.#body ??= this.#readBody())
+  }
+
+  #readBody(): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const declared = Number(this.request.headers.get('content-length') ?? Number.NaN)
+      if (declared > this.#maxBodyBytes) {
+        reject(new BodyTooLargeError(declared, this.#maxBodyBytes))
+        return
+      }
+      const chunks: Buffer[] = []
+      let size = 0
+      let refused = false
+      this.#res.onData((chunk, isLast) => {
+        if (refused) return
+        size += chunk.byteLength
+        if (size > this.#maxBodyBytes) {
+          refused = true
+          reject(new BodyTooLargeError(size, this.#maxBodyBytes))
+          return
+        }
+        // The chunk's memory is reused once this callback returns: copy it.
+        chunks.push(Buffer.from(new Uint8Array(chunk).slice()))
+        if (isLast) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
+      })
+      this.onAbort(() => reject(new Error('the client disconnected before sending the whole body')))
+    })
+  }
+
+  /**
+   * Sends the response unless the client is gone; returns whether it was sent. Safe after an
+   * `await` (it corks) and safe to call twice (the second call does nothing).
+   */
+  respond(status: number, body: string | Uint8Array, headers: Readonly<Record<string, string>> = {}): boolean {
+    if (this.#done) return false
+    this.#done = true
+    this.#abortListeners = []
+    this.#res.cork(() => {
+      this.#res.writeStatus(statusLine(status))
+      for (const name in headers) this.#res.writeHeader(name, headers[name]!)
+      this.#res.end(body)
+    })
+    return true
+  }
+
+  /** JSON response with `contentType` (the REST Proxy's own types by default). */
+  json(status: number, value: unknown, contentType = 'application/json'): boolean {
+    return this.respond(status, JSON.stringify(value), { 'content-type': contentType })
+  }
+}
+
+/** A request body over the route's limit. */
+export class BodyTooLargeError extends Error {
+  readonly size: number
+  readonly limit: number
+  constructor(size: number, limit: number) {
+    super(`The request body (${size} bytes or more) is over the limit of ${limit} bytes.`)
+    this.name = 'BodyTooLargeError'
+    this.size = size
+    this.limit = limit
+  }
+}
+
+export type SendResult = 'sent' | 'queued' | 'dropped'
+
+/** One WebSocket connection, valid from `open` to `close`. */
+export interface WebSocketSession<State> {
+  readonly state: State
+  readonly remoteAddress: string
+  /** Sends one message; 'queued' means it is buffered and the caller should wait for `drain`. */
+  send(message: string | Uint8Array, binary: boolean): SendResult
+  /** Bytes waiting in the socket's send buffer. */
+  readonly bufferedAmount: number
+  /** Packs the sends made inside `fn` into as few syscalls as possible. */
+  cork(fn: () => void): void
+  /** Closes with a WebSocket close code and a short reason. */
+  end(code: number, reason: string): void
+  readonly closed: boolean
+}
+
+export interface WebSocketRoute<State> {
+  /** Largest message accepted from the client; larger closes the connection (1009). */
+  readonly maxPayloadLength: number
+  /** Bytes buffered per socket before sends are dropped; streams stop well before this. */
+  readonly maxBackpressure: number
+  /** Seconds without traffic before uWS closes the socket; 0 disables (pings keep it alive). */
+  readonly idleTimeoutSeconds: number
+  /**
+   * Decides whether to accept the upgrade: the session state, or an HTTP status and message to
+   * refuse it with. May be async (the request is copied first).
+   */
+  upgrade(request: HttpRequestInfo): State | { refuse: number; message: string } | Promise<State | { refuse: number; message: string }>
+  open(session: WebSocketSession<State>): void
+  /** A message from the client; `data` is a copy the handler may keep. */
+  message(session: WebSocketSession<State>, data: Buffer, binary: boolean): void
+  /** The send buffer drained below uWS's threshold: resume sending. */
+  drain(session: WebSocketSession<State>): void
+  close(session: WebSocketSession<State>, code: number, reason: string): void
+}
+
+/** uWS's per-socket user data: what the upgrade decided, then the session made at open. */
+interface Holder<State> {
+  readonly state: State
+  readonly remoteAddress: string
+  session: Session<State> | null
+}
+
+class Session<State> implements WebSocketSession<State> {
+  readonly state: State
+  readonly remoteAddress: string
+  readonly #ws: uws.WebSocket<Holder<State>>
+  closed = false
+
+  constructor(ws: uws.WebSocket<Holder<State>>, state: State, remoteAddress: string) {
+    this.#ws = ws
+    this.state = state
+    this.remoteAddress = remoteAddress
+  }
+
+  send(message: string | Uint8Array, binary: boolean): SendResult {
+    if (this.closed) return 'dropped'
+    const result = this.#ws.send(message, binary)
+    return result === 1 ? 'sent' : result === 0 ? 'queued' : 'dropped'
+  }
+
+  get bufferedAmount(): number {
+    return this.closed ? 0 : this.#ws.getBufferedAmount()
+  }
+
+  cork(fn: () => void): void {
+    if (this.closed) return
+    this.#ws.cork(fn)
+  }
+
+  end(code: number, reason: string): void {
+    if (this.closed) return
+    this.#ws.end(code, reason)
+  }
+}
+
+/** An HTTP and WebSocket server on uWS. */
+export class HttpServer {
+  readonly #app: NativeApp
+  readonly #sessions = new Set<Session<unknown>>()
+  #closed = false
+  readonly #onError: (error: unknown, request: HttpRequestInfo) => void
+
+  /** `onError` hears what a handler threw; the client has already been sent a 500. */
+  constructor(onError: (error: unknown, request: HttpRequestInfo) => void) {
+    this.#app = uws.App() as unknown as NativeApp
+    this.#onError = onError
+  }
+
+  route(method: HttpMethod, pattern: string, handler: HttpHandler, options: RouteOptions = {}): this {
+    const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024
+    const paramCount = (pattern.match(/:[^/]+/g) ?? []).length
+    this.#app[method](pattern, (res, req) => {
+      const request = copyRequest(res, req, paramCount)
+      const exchange = new HttpExchange(res, request, maxBodyBytes)
+      const fail = (error: unknown): void => {
+        this.#onError(error, request)
+        exchange.json(500, { error_code: 500, message: `Internal error: ${error instanceof Error ? error.message : String(error)}` })
+      }
+      try {
+        const result = handler(exchange)
+        if (result !== undefined) result.catch(fail)
+      } catch (error) {
+        fail(error)
+      }
+    })
+    return this
+  }
+
+  webSocket<State>(pattern: string, route: WebSocketRoute<State>): this {
+    const paramCount = (pattern.match(/:[^/]+/g) ?? []).length
+    this.#app.ws<Holder<State>>(pattern, {
+      maxPayloadLength: route.maxPayloadLength,
+      maxBackpressure: route.maxBackpressure,
+      idleTimeout: route.idleTimeoutSeconds,
+      sendPingsAutomatically: true,
+      upgrade: (res, req, context) => {
+        const request = copyRequest(res, req, paramCount)
+        const key = req.getHeader('sec-websocket-key')
+        const protocol = req.getHeader('sec-websocket-protocol')
+        const extensions = req.getHeader('sec-websocket-extensions')
+        let aborted = false
+        res.onAborted(() => {
+          aborted = true
+        })
+        const finish = (decision: State | { refuse: number; message: string }): void => {
+          if (aborted) return
+          res.cork(() => {
+            if (isRefusal(decision)) {
+              res.writeStatus(statusLine(decision.refuse))
+              res.writeHeader('content-type', 'application/json')
+              res.end(JSON.stringify({ error_code: decision.refuse, message: decision.message }))
+            } else {
+              const holder: Holder<State> = { state: decision, remoteAddress: request.remoteAddress, session: null }
+              res.upgrade(holder, key, protocol, extensions, context)
+            }
+          })
+        }
+        Promise.resolve()
+          .then(() => route.upgrade(request))
+          .then(finish, (error: unknown) => {
+            this.#onError(error, request)
+            finish({ refuse: 500, message: `Internal error: ${error instanceof Error ? error.message : String(error)}` })
+          })
+      },
+      open: (ws) => {
+        const holder = ws.getUserData()
+        const session = new Session(ws, holder.state, holder.remoteAddress)
+        holder.session = session
+        this.#sessions.add(session as Session<unknown>)
+        route.open(session)
+      },
+      message: (ws, message, isBinary) => {
+        const copy = Buffer.from(new Uint8Array(message).slice())
+        route.message(ws.getUserData().session!, copy, isBinary)
+      },
+      drain: (ws) => route.drain(ws.getUserData().session!),
+      close: (ws, code, message) => {
+        const session = ws.getUserData().session!
+        session.closed = true
+        this.#sessions.delete(session as Session<unknown>)
+        route.close(session, code, Buffer.from(message).toString('utf8'))
+      },
+    })
+    return this
+  }
+
+  /** Binds host:port exclusively; resolves with the bound port. */
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#app.listen(host, port, LISTEN_EXCLUSIVE_PORT, (socket) => {
+        if (socket === false) {
+          reject(new Error(`cannot listen on ${host}:${port}`))
+          return
+        }
+        resolve(uws.us_socket_local_port(socket))
+      })
+    })
+  }
+
+  /** Open WebSocket sessions (for metrics). */
+  get webSocketCount(): number {
+    return this.#sessions.size
+  }
+
+  /** Stops listening and closes every connection, HTTP and WebSocket, at once. */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    // App.close (uWS ≥ 20.x) closes the listen socket and all open sockets; closing only the listen
+    // socket would leave keep-alive connections holding the process for their idle timeout.
+    this.#app.close()
+  }
+}
+
+function isRefusal(value: unknown): value is { refuse: number; message: string } {
+  return value !== null && typeof value === 'object' && typeof (value as { refuse?: unknown }).refuse === 'number'
+}
+
+function copyRequest(res: uws.HttpResponse, req: uws.HttpRequest, paramCount: number): HttpRequestInfo {
+  const headers = new Map<string, string>()
+  req.forEach((name, value) => headers.set(name, value))
+  const params: string[] = []
+  for (let i = 0; i < paramCount; i++) params.push(safeDecode(req.getParameter(i)))
+  return {
+    method: req.getMethod(),
+    path: req.getUrl(),
+    query: new URLSearchParams(req.getQuery() ?? ''),
+    params,
+    headers,
+    remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString('utf8'),
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
+const reasons: Record<number, string> = {
+  200: 'OK', 201: 'Created', 204: 'No Content', 207: 'Multi-Status', 301: 'Moved Permanently', 304: 'Not Modified',
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+  406: 'Not Acceptable', 408: 'Request Timeout', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+}
+
+function statusLine(status: number): string {
+  return `${status} ${reasons[status] ?? 'Status'}`
+}
