@@ -33,7 +33,7 @@ export interface BrokerOptions {
   /** How long to wait for the ready line; 30 s by default (a cluster member registers in etcd first). */
   readonly readyTimeoutMs?: number
   /**
-   * `--http-port`: serve the HTTP gateway there (test/helpers/free-port.ts finds one). 0 (off) by
+   * `--http-port`: serve the HTTP gateway there (test/helpers/free-ports.ts finds one). 0 (off) by
    * default: every broker would otherwise bind 8082. A restart reuses the previous port.
    */
   readonly httpPort?: number

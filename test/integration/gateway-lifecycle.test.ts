@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { nativeHttpServer } from '../../src/gateway/uws.js'
 import { type BrokerProcess, CLI, startBroker } from '../helpers/broker-process.js'
 import { tempDir } from '../helpers/temp-dir.js'
-import { freePort } from '../helpers/free-port.js'
+import { freePort } from '../helpers/free-ports.js'
 
 let broker: BrokerProcess | undefined
 afterEach(async () => {
