@@ -1,8 +1,8 @@
 /**
- * ListOffsets: an offset per partition for a timestamp or one of Kafka's special timestamps,
- * looked up by the replication layer's offsetForTimestamp (partition-offsets.ts), which the HTTP
- * gateway shares. Leader epoch checks and version limits (-3 needs v7) are the handler's; v0
- * answers in its own shape (a list of offsets).
+ * ListOffsets: an offset per partition for a timestamp or one of Kafka's special timestamps
+ * (latest, earliest, the largest timestamp from v7, earliest local and tiered from v8/v9). The
+ * lookup itself is the partition-offsets service, which the HTTP gateway shares; this handler
+ * checks leadership and the leader epoch, and v0 answers in its own shape (a list of offsets).
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
