@@ -3,5 +3,6 @@
  * metrics/, console/) and is registered here once.
  */
 import type { GatewayModuleFactory } from './gateway.js'
+import { webSocketStreams } from './ws/ws-module.js'
 
-export const gatewayModules: readonly GatewayModuleFactory[] = []
+export const gatewayModules: readonly GatewayModuleFactory[] = [webSocketStreams]
