@@ -33,7 +33,7 @@ import { ReplicaManager, type ReplicaManagerClusterOptions } from './replication
 import { type ReplicationQuotas, replicationQuotas } from './replication/replication-quota.js'
 import { parseDynamicBrokerConfigs } from './common/config/dynamic-broker-config.js'
 import { DataDirLock, LogManager, type ReadPlan, transferResumable } from './storage/index.js'
-import { closeWorkerPool } from './workers/pool.js'
+import { type WorkerPoolLease, acquireWorkerPool } from './workers/pool.js'
 import { HttpGateway } from './gateway/gateway.js'
 import { gatewayModules } from './gateway/modules.js'
 
@@ -51,6 +51,11 @@ export class BrokerServer {
   readonly #publisher: MetadataPublisher | null
   /** The HTTP gateway; null when http.port is 0. */
   readonly #gateway: HttpGateway | null
+  /**
+   * This broker's hold on the process-wide worker pool (recompression runs there). Several
+   * brokers in one process share the pool; it closes when the last of them stops.
+   */
+  readonly #workerPool: WorkerPoolLease
   #stopping: Promise<void> | null = null
 
   private constructor(
@@ -62,9 +67,11 @@ export class BrokerServer {
     cluster: ClusterMembership | null,
     publisher: MetadataPublisher | null,
     gateway: HttpGateway | null,
+    workerPool: WorkerPoolLease,
   ) {
     this.config = config
     this.#gateway = gateway
+    this.#workerPool = workerPool
     this.context = context
     this.#logs = logs
     this.#listeners = listeners
@@ -229,7 +236,7 @@ export class BrokerServer {
       gateway.serve({ broker: context, logger: logger.child('http') }, gatewayModules)
       gateway.markReady()
     }
-    return new BrokerServer(config, context, logs, listeners, logger, cluster, publisher, gateway)
+    return new BrokerServer(config, context, logs, listeners, logger, cluster, publisher, gateway, acquireWorkerPool())
   }
 
   static async #stopServices(replicas: ReplicaManager, publisher: MetadataPublisher | null, groups: GroupCoordinator): Promise<void> {
@@ -265,8 +272,9 @@ export class BrokerServer {
       await this.context.replicas.checkpointHighWatermarks()
       await this.context.replicas.snapshotProducerState()
       await this.#logs.close()
-      // Recompression may have started the process-wide pool; its threads must not outlive us.
-      await closeWorkerPool()
+      // Recompression may have started the process-wide pool; its threads must not outlive the
+      // last broker that uses it, nor stop under another broker still running in this process.
+      await this.#workerPool.release()
       this.#logger.info('shut down cleanly')
     })()
     return this.#stopping
