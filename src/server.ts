@@ -349,7 +349,7 @@ function lockDataDir(dataDir: string): DataDirLock {
     if ((error as { code?: string }).code !== 'SEGLOG_DIR_LOCKED') throw error
     throw new SamsaError(
       ErrorCodes.CONFIG,
-      `The data directory ${dataDir} is in use by another process (is another broker running on it?). Stop that process or pass another --data-dir.`,
+      `The data directory ${dataDir} is in use by another broker (in this process or another). Stop that broker, or give this one another data directory (--data-dir, or startBroker's dataDir option).`,
       { cause: error },
     )
   }
