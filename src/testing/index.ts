@@ -1,0 +1,17 @@
+/**
+ * `samsa/testing`: helpers for tests against Kafka, for vitest and jest. `useBroker()` gives
+ * each test file its own in-process broker (and each test its own topics); `produceAndWait`
+ * and `waitForMessages` work against any broker. See README "Samsa as a library".
+ */
+export { type TestBroker, type TestHooks, type TopicOptions, type UseBrokerOptions, useBroker } from './broker-fixture.js'
+export {
+  type BrokerTarget,
+  type ProduceAndWaitOptions,
+  type TestMessage,
+  type WaitForMessagesOptions,
+  bootstrapServersOf,
+  produceAndWait,
+  waitForMessages,
+} from './messages.js'
+export type { ConsumerRecord } from '../client/consumer.js'
+export type { RecordMetadata } from '../client/producer.js'
