@@ -12,10 +12,16 @@
  * - crates/seglog-node/index.cjs: napi-rs's generated loader (index.js, an ES module) as
  *   CommonJS, next to the .node binaries its relative require() calls name.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build, transform } from 'esbuild'
+
+/** Written whole or not at all: a broker starting meanwhile (tests run in parallel) loads these. */
+function writeAtomically(path, text) {
+  writeFileSync(`${path}.${process.pid}.tmp`, text)
+  renameSync(`${path}.${process.pid}.tmp`, path)
+}
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const ownUrl = 'const __samsaImportMetaUrl = require("node:url").pathToFileURL(__filename).href;'
@@ -23,12 +29,13 @@ const common = { platform: 'node', target: 'node20', format: 'cjs', define: { 'i
 
 const loader = join(root, 'crates', 'seglog-node', 'index.js')
 const converted = await transform(readFileSync(loader, 'utf8'), { ...common, banner: ownUrl, loader: 'js', sourcefile: loader })
-writeFileSync(join(root, 'crates', 'seglog-node', 'index.cjs'), converted.code)
+writeAtomically(join(root, 'crates', 'seglog-node', 'index.cjs'), converted.code)
 
 const out = join(root, 'dist', 'cjs')
 mkdirSync(out, { recursive: true })
-await build({ ...common, entryPoints: [join(root, 'dist', 'src', 'cjs-bundle.js')], outfile: join(out, 'samsa.cjs'), banner: { js: ownUrl }, bundle: true, packages: 'external' })
+const bundle = await build({ ...common, entryPoints: [join(root, 'dist', 'src', 'cjs-bundle.js')], write: false, outfile: join(out, 'samsa.cjs'), banner: { js: ownUrl }, bundle: true, packages: 'external' })
+writeAtomically(join(out, 'samsa.cjs'), bundle.outputFiles[0].text)
 for (const entry of ['broker', 'client', 'testing', 'log']) {
   const file = entry === 'broker' ? 'index.cjs' : `${entry}.cjs`
-  writeFileSync(join(out, file), `'use strict'\n// CommonJS entry: the ${entry} namespace of the one bundle (see scripts/build-cjs.mjs).\nmodule.exports = require('./samsa.cjs').${entry}\n`)
+  writeAtomically(join(out, file), `'use strict'\n// CommonJS entry: the ${entry} namespace of the one bundle (see scripts/build-cjs.mjs).\nmodule.exports = require('./samsa.cjs').${entry}\n`)
 }
