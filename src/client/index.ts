@@ -1,7 +1,7 @@
 /**
  * `samsa/client`: Samsa's lean Kafka client (Producer, Consumer, Admin), what the `samsa` CLI
  * tools and the benchmark harness use, usable against any Kafka-compatible broker. See README
- * "Embedding the client". Errors are SamsaErrors with a stable `code`; those a broker answered
+ * "Samsa as a library". Errors are SamsaErrors with a stable `code`; those a broker answered
  * with a Kafka error code are KafkaErrors, which carry it (`errorCode`, `errorName`).
  */
 export { Admin, type NewTopic, type PartitionOffsets, type TopicConfigEntry, type TopicDescription } from './admin.js'

@@ -7,10 +7,13 @@
  * and the worker threads must be found inside node_modules/samsa, since nothing of the checkout
  * is reachable from the scratch directory.
  *
+ * The README's library examples (the blocks between `<!-- library-example:<file> -->` and
+ * `<!-- library-example:end -->`) run there too, as the files they name.
+ *
  * One scratch install serves every test of this file (it is the slow part: ~10-30 s, network).
  */
 import { execFile } from 'node:child_process'
-import { cpSync, existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -19,6 +22,16 @@ import { tempDir } from '../helpers/temp-dir.js'
 
 const run = promisify(execFile)
 const fixtures = join(repoRoot, 'test', 'fixtures', 'package-consumer')
+
+/** The README's library examples: file name → code. */
+function readmeExamples(): Map<string, string> {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8')
+  const examples = new Map<string, string>()
+  for (const match of readme.matchAll(/<!-- library-example:([\w.-]+) -->\s*```js\n([\s\S]*?)```\s*<!-- library-example:end -->/g)) {
+    examples.set(match[1]!, match[2]!)
+  }
+  return examples
+}
 
 /** The environment of the scratch project's commands: this test run's own settings left out. */
 function scratchEnv(): NodeJS.ProcessEnv {
@@ -63,7 +76,9 @@ describe('samsa installed from its packed tarball', () => {
     expect(existsSync(tarball), `npm pack wrote ${tarball}`).toBe(true)
     writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'samsa-package-consumer', private: true, jest: { testEnvironment: 'node' } }, null, 2))
     cpSync(fixtures, scratch, { recursive: true })
-    const install = await inScratch(scratch, 'npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball, 'kafkajs@2.2.4', 'vitest@3.2.7', 'jest@30'], 240_000)
+    for (const [file, code] of readmeExamples()) writeFileSync(join(scratch, file), code)
+    const clients = ['kafkajs@2.2.4', '@platformatic/kafka@1.35.0', 'vitest@3.2.7', 'jest@30']
+    const install = await inScratch(scratch, 'npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball, ...clients], 240_000)
     expect(install.code, `npm install failed:\n${install.stderr}`).toBe(0)
   }, 300_000)
 
@@ -94,5 +109,30 @@ describe('samsa installed from its packed tarball', () => {
       const outcome = await inScratch(scratch, process.execPath, [script], 60_000)
       expect(outcome, `${script} exits 0 on its own and prints the record`).toMatchObject({ code: 0, stdout: 'hello\n' })
     }
+  })
+  describe('README examples', () => {
+    it('has the four examples this file runs', () => {
+      expect([...readmeExamples().keys()].sort()).toEqual(['broker.mjs', 'client.mjs', 'orders.test.cjs', 'orders.test.mjs'])
+    })
+
+    it('broker.mjs: startBroker with kafkajs, then the process exits', async () => {
+      expect(await inScratch(scratch, process.execPath, ['broker.mjs'], 60_000)).toMatchObject({ code: 0, stdout: 'orders 0\n' })
+    })
+
+    it('client.mjs: samsa/client against startBroker, with a KafkaError', async () => {
+      expect(await inScratch(scratch, process.execPath, ['client.mjs'], 60_000)).toMatchObject({ code: 0, stdout: 'true 36 TOPIC_ALREADY_EXISTS\nuser-1 login\n' })
+    })
+
+    it('orders.test.mjs: vitest with @platformatic/kafka and useBroker', async () => {
+      const outcome = await inScratch(scratch, process.execPath, [join('node_modules', 'vitest', 'vitest.mjs'), 'run', 'orders.test.mjs'], 120_000)
+      expect(outcome.code, outcome.stdout + outcome.stderr).toBe(0)
+      expect(outcome.stdout).toMatch(/Tests\s+1 passed \(1\)/)
+    })
+
+    it('orders.test.cjs: jest with kafkajs, a consumer group and useBroker', async () => {
+      const outcome = await inScratch(scratch, process.execPath, [join('node_modules', 'jest', 'bin', 'jest.js'), '--ci', 'orders.test.cjs'], 120_000)
+      expect(outcome.code, outcome.stdout + outcome.stderr).toBe(0)
+      expect(outcome.stderr).toMatch(/Tests:\s+1 passed, 1 total/)
+    })
   })
 })
