@@ -11,7 +11,7 @@
 import type { BrokerContext } from './broker/broker-context.js'
 import { type ClusterView, soleBrokerView } from './broker/cluster-view.js'
 import { MetadataPublisher } from './broker/metadata-publisher.js'
-import { ClusterMembership } from './cluster/cluster-membership.js'
+import type { ClusterMembership } from './cluster/cluster-membership.js'
 import type { ApiHandler } from './broker/handler.js'
 import { kafkaApiHandlers } from './broker/handlers/index.js'
 import { ProducerIdManager } from './broker/producer-id-manager.js'
@@ -93,6 +93,9 @@ export class BrokerServer {
       // Bound first: /health/live answers while the logs load, and a busy port stops us at once.
       gateway = await startGateway(config, logger)
       if (config.clusterMode) {
+        // Loaded only in cluster mode: the etcd client (gRPC) takes ~200 ms to import, most of
+        // an in-process single broker's start (bench/library/startup.ts).
+        const { ClusterMembership } = await import('./cluster/cluster-membership.js')
         cluster = await ClusterMembership.connect({
           nodeId: config.nodeId,
           endpoints: config.get('etcd.endpoints'),
