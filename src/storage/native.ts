@@ -4,7 +4,7 @@
  * binding is found.
  *
  * The binding (index.js) and its typings (index.d.ts) are generated next to the crate by
- * `npm run build:native` (napi-rs CLI); `npm run build:cjs` derives index.cjs, the same loader
+ * `npm run build:native` (napi-rs CLI); `npm run build:package` derives index.cjs, the same loader
  * as CommonJS. This file runs from src/ (vitest), from dist/src/ (compiled) and from the
  * CommonJS bundle dist/cjs/, in a checkout or installed under node_modules/samsa, so it finds
  * the package root instead of assuming a relative depth.

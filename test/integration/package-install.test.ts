@@ -68,7 +68,7 @@ describe('samsa installed from its packed tarball', () => {
 
   beforeAll(async () => {
     ensureDistBuilt()
-    await run(process.execPath, [join(repoRoot, 'scripts', 'build-cjs.mjs')], { cwd: repoRoot })
+    await run(process.execPath, [join(repoRoot, 'scripts', 'build-package.mjs')], { cwd: repoRoot })
     scratch = tempDir('samsa-package-consumer-')
     // --ignore-scripts: `prepare` would rebuild the addon, which the checkout already has.
     const packed = await run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', scratch], { cwd: repoRoot, encoding: 'utf8' })
@@ -77,7 +77,7 @@ describe('samsa installed from its packed tarball', () => {
     writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'samsa-package-consumer', private: true, jest: { testEnvironment: 'node' } }, null, 2))
     cpSync(fixtures, scratch, { recursive: true })
     for (const [file, code] of readmeExamples()) writeFileSync(join(scratch, file), code)
-    const clients = ['kafkajs@2.2.4', '@platformatic/kafka@1.35.0', 'vitest@3.2.7', 'jest@30']
+    const clients = ['kafkajs@2.2.4', '@platformatic/kafka@1.35.0', 'vitest@3.2.7', 'jest@30', 'typescript@5.9.3', '@types/node@20']
     const install = await inScratch(scratch, 'npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball, ...clients], 240_000)
     expect(install.code, `npm install failed:\n${install.stderr}`).toBe(0)
   }, 300_000)
@@ -89,6 +89,11 @@ describe('samsa installed from its packed tarball', () => {
     expect(required.stdout.trim().split('\n')).toEqual(['index.cjs', 'client.cjs', 'testing.cjs', 'log.cjs'].map((file) => join(installed, 'dist', 'cjs', file)))
     const imported = await inScratch(scratch, process.execPath, ['--input-type=module', '-e', "console.log(import.meta.resolve('samsa'))"], 30_000)
     expect(imported.stdout.trim()).toBe(`file://${join(installed, 'dist', 'src', 'index.js')}`)
+  })
+
+  it('type-checks a TypeScript user of every entry point, with skipLibCheck off', async () => {
+    const outcome = await inScratch(scratch, process.execPath, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], 120_000)
+    expect(outcome, 'tsc found no errors in types.mts nor in the typings it loads').toMatchObject({ code: 0, stdout: '' })
   })
 
   it('runs a vitest file (ES modules) that starts a broker and uses kafkajs: admin, produce, a consumer group', async () => {
