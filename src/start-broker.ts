@@ -112,11 +112,6 @@ export class Broker implements AsyncDisposable {
     return this.#server.httpUrl
   }
 
-  /** The composition root, for Samsa's own tools and tests; not a stable API. */
-  get server(): BrokerServer {
-    return this.#server
-  }
-
   /**
    * Creates a topic and resolves once its partitions are ready to take records on this broker.
    * Rejects with a SamsaError (code SAMSA_TOPIC) whose `kafkaError` names Kafka's error, e.g.

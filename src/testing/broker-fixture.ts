@@ -3,12 +3,18 @@
  * closed after its last, with a fresh topic per test. Works with vitest and jest: it registers
  * its own beforeAll/afterAll, taken from the `hooks` option or, when that is left out, from the
  * test runner's globals (jest always has them; vitest with `globals: true`).
+ *
+ * When the run's global setup started a shared broker (startSharedBroker, shared-broker.ts),
+ * every file uses that one instead, and its topics are made through the Kafka protocol; the
+ * broker options given here are then the global setup's business and are not used.
  */
 import type { ConsumerRecord } from '../client/consumer.js'
 import type { RecordMetadata } from '../client/producer.js'
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 import { type Broker, type BrokerOptions, type CreateTopicOptions, startBroker } from '../start-broker.js'
+import { Admin } from '../client/admin.js'
 import { type ProduceAndWaitOptions, type TestMessage, type WaitForMessagesOptions, produceAndWait, waitForMessages } from './messages.js'
+import { sharedBrokerServers } from './shared-broker.js'
 
 type Hook = (fn: () => Promise<void>, timeoutMs?: number) => void
 
@@ -32,7 +38,10 @@ export interface TopicOptions extends CreateTopicOptions {
 
 /** The file's broker, available inside tests (after beforeAll). */
 export interface TestBroker {
-  /** The running broker; throws outside a test (before beforeAll or after afterAll). */
+  /**
+   * The running broker; throws outside a test (before beforeAll or after afterAll), and with a
+   * shared broker, which runs in the runner's main process (use bootstrapServers).
+   */
   readonly broker: Broker
   readonly bootstrapServers: string
   /** Creates a topic no other test uses and resolves with its name (`test-1-k3f9`). */
@@ -43,18 +52,28 @@ export interface TestBroker {
 
 export function useBroker(options: UseBrokerOptions = {}): TestBroker {
   const { hooks = globalHooks(), hookTimeoutMs = 30_000, ...brokerOptions } = options
+  const shared = sharedBrokerServers()
   let broker: Broker | undefined
+  let inFile = false
   let topics = 0
   const running = (): Broker => {
-    if (broker === undefined) {
-      throw new SamsaError(ErrorCodes.USAGE, 'The test broker runs from beforeAll to afterAll: use it inside a test or a hook registered after useBroker().')
+    if (shared !== undefined) {
+      throw new SamsaError(ErrorCodes.USAGE, `The run's shared broker (${shared}) lives in the test runner's main process; use bootstrapServers.`)
     }
+    if (broker === undefined) throw outsideTests()
     return broker
   }
+  const servers = (): string => {
+    if (shared === undefined) return running().bootstrapServers
+    if (!inFile) throw outsideTests()
+    return shared
+  }
   hooks.beforeAll(async () => {
-    broker = await startBroker(brokerOptions)
+    inFile = true
+    if (shared === undefined) broker = await startBroker(brokerOptions)
   }, hookTimeoutMs)
   hooks.afterAll(async () => {
+    inFile = false
     const stopping = broker
     broker = undefined
     await stopping?.close()
@@ -64,17 +83,40 @@ export function useBroker(options: UseBrokerOptions = {}): TestBroker {
       return running()
     },
     get bootstrapServers() {
-      return running().bootstrapServers
+      return servers()
     },
     async topic({ prefix = 'test', ...create } = {}) {
       // Unique within the file by the counter, across files sharing a broker by the suffix.
       const name = `${prefix}-${++topics}-${Math.random().toString(36).slice(2, 6)}`
-      await running().createTopic(name, create)
+      if (shared === undefined) {
+        await running().createTopic(name, create)
+      } else {
+        await createTopicThrough(servers(), name, create)
+      }
       return name
     },
-    produceAndWait: (topic, messages, produceOptions) => produceAndWait(running(), topic, messages, produceOptions),
-    waitForMessages: (topic, count, waitOptions) => waitForMessages(running(), topic, count, waitOptions),
+    produceAndWait: (topic, messages, produceOptions) => produceAndWait(servers(), topic, messages, produceOptions),
+    waitForMessages: (topic, count, waitOptions) => waitForMessages(servers(), topic, count, waitOptions),
   }
+}
+
+/** CreateTopics through the Kafka protocol, for a broker in another process. */
+async function createTopicThrough(bootstrapServers: string, name: string, options: CreateTopicOptions): Promise<void> {
+  const admin = new Admin({ bootstrapServers })
+  try {
+    await admin.createTopic({
+      name,
+      partitions: options.partitions ?? -1,
+      replicationFactor: options.replicationFactor ?? -1,
+      configs: Object.fromEntries(Object.entries(options.configs ?? {}).map(([key, value]) => [key, String(value)])),
+    })
+  } finally {
+    admin.close()
+  }
+}
+
+function outsideTests(): SamsaError {
+  return new SamsaError(ErrorCodes.USAGE, 'The test broker runs from beforeAll to afterAll: use it inside a test or a hook registered after useBroker().')
 }
 
 function globalHooks(): TestHooks {

@@ -1,7 +1,8 @@
 /**
  * `samsa/testing`: helpers for tests against Kafka, for vitest and jest. `useBroker()` gives
- * each test file its own in-process broker (and each test its own topics); `produceAndWait`
- * and `waitForMessages` work against any broker. See README "Samsa as a library".
+ * each test file its own in-process broker (and each test its own topics), or the run's shared
+ * one when a global setup started it (`startSharedBroker`); `produceAndWait` and
+ * `waitForMessages` work against any broker. See README "Samsa as a library".
  */
 export { type TestBroker, type TestHooks, type TopicOptions, type UseBrokerOptions, useBroker } from './broker-fixture.js'
 export {
@@ -13,5 +14,6 @@ export {
   produceAndWait,
   waitForMessages,
 } from './messages.js'
+export { SHARED_BROKER_VARIABLE, sharedBrokerServers, startSharedBroker } from './shared-broker.js'
 export type { ConsumerRecord } from '../client/consumer.js'
 export type { RecordMetadata } from '../client/producer.js'

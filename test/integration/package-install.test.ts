@@ -109,6 +109,21 @@ describe('samsa installed from its packed tarball', () => {
     expect(outcome.stderr).not.toMatch(/open handle/i)
   })
 
+  it('shares one broker across a run (global setup): jest files in two workers, and vitest', async () => {
+    const jest = await inScratch(scratch, process.execPath, [join('node_modules', 'jest', 'bin', 'jest.js'), '--ci', '-c', 'jest.shared.config.cjs'], 120_000)
+    expect(jest.code, jest.stdout + jest.stderr).toBe(0)
+    expect(jest.stderr).toMatch(/Tests:\s+2 passed, 2 total/)
+    // Each test file logs its process and the broker it used.
+    const used = [...(jest.stdout + jest.stderr).matchAll(/pid (\d+) worker \d+ broker (\S+)/g)].map((m) => ({ pid: m[1], broker: m[2] }))
+    expect(used).toHaveLength(2)
+    expect(new Set(used.map((u) => u.pid)).size, 'two worker processes').toBe(2)
+    expect(new Set(used.map((u) => u.broker)).size, 'one broker').toBe(1)
+
+    const vitest = await inScratch(scratch, process.execPath, [join('node_modules', 'vitest', 'vitest.mjs'), 'run', '-c', 'vitest.shared.config.mjs'], 120_000)
+    expect(vitest.code, vitest.stdout + vitest.stderr).toBe(0)
+    expect(vitest.stdout).toMatch(/Tests\s+1 passed \(1\)/)
+  })
+
   it('lets plain node exit by itself once the broker is closed, from ES modules and from CommonJS', async () => {
     for (const script of ['exits.mjs', 'exits.cjs']) {
       const outcome = await inScratch(scratch, process.execPath, [script], 60_000)
