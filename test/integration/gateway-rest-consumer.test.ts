@@ -1,16 +1,17 @@
 /**
  * REST Proxy consumer instances against a real broker process and real Kafka clients: an instance
  * reads what kafkajs produced; an instance and a kafkajs consumer in the same group split the
- * partitions (each partition to exactly one of them) and together consume every record once;
+ * partitions (each partition to exactly one of them) and together consume every record once; an
+ * instance and a librdkafka member (kcat -G) agree on the range assignor and split the partitions;
  * committed offsets survive deleting the instance and a new instance resumes from them, and
  * kafkajs's admin sees the same commits; seeks move positions; auto-commit commits on delete;
  * an idle instance expires and leaves its group.
  */
-import { Kafka, logLevel } from 'kafkajs'
+import { AssignerProtocol, type GroupDescription, Kafka, logLevel } from 'kafkajs'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
 import { freePort } from '../helpers/free-ports.js'
-import { type ClientProcess, type BatchEvent, latestAssignments, startKafkajsConsumer, waitUntil } from '../helpers/group-clients.js'
+import { type BatchEvent, type ClientProcess, latestAssignments, startKafkajsConsumer, startKcatGroupConsumer, waitUntil } from '../helpers/group-clients.js'
 import { BINARY_V2, JSON_V2, V2, produceJson, rest } from '../helpers/rest-client.js'
 
 interface RestRecord {
@@ -153,6 +154,35 @@ describe('a REST consumer instance', () => {
     expect(new Set(restRecords.map((r) => r.partition))).toEqual(new Set(restPartitions))
     const kafkajsBatchPartitions = new Set(kafkajs.events.filter((e) => e.e === 'batch').map((e) => (e as BatchEvent).p))
     expect(kafkajsBatchPartitions).toEqual(new Set(kafkajsPartitions))
+  })
+
+  it('shares its group with a librdkafka member (kcat -G) under the range assignor both offer', async () => {
+    const name = await createInstance('ranged', { name: 'rest-leader', format: 'json', 'auto.offset.reset': 'earliest' })
+    await rest(http, `/consumers/ranged/instances/${name}/subscription`, { body: { topics: ['shared'] }, contentType: V2 })
+    // The first read completes the join, before kcat arrives.
+    expect(await readRecords('ranged', name, 'json', 500)).toBeDefined()
+    const kcat = startKcatGroupConsumer({ bootstrap: broker.bootstrap, groupId: 'ranged', topic: 'shared', clientId: 'kcat-member' })
+    clients.push(kcat)
+    const admin = kafka.admin()
+    await admin.connect()
+    try {
+      let description: GroupDescription | undefined
+      await waitUntil(async () => {
+        await readRecords('ranged', name, 'json', 200)
+        description = (await admin.describeGroups(['ranged'])).groups[0]
+        return description?.state === 'Stable' && description.members.length === 2
+      }, 60_000, 'the group to settle with the instance and kcat')
+      expect(description!.protocol).toBe('range')
+      // Range: members sorted by id, each takes a contiguous run of two of the four partitions.
+      const byMember = description!.members
+        .map((m) => ({ memberId: m.memberId, partitions: AssignerProtocol.MemberAssignment.decode(m.memberAssignment)!.assignment['shared']! }))
+        .sort((a, b) => (a.memberId < b.memberId ? -1 : 1))
+      expect(byMember.map((m) => [...m.partitions].sort())).toEqual([[0, 1], [2, 3]])
+      const restAssigned = ((await rest(http, `/consumers/ranged/instances/${name}/assignments`)).body.partitions as Array<{ partition: number }>).map((p) => p.partition)
+      expect(byMember.find((m) => m.memberId.startsWith('rest-'))?.partitions.sort()).toEqual(restAssigned.sort())
+    } finally {
+      await admin.disconnect()
+    }
   })
 
   it('commits offsets that survive its deletion: a new instance in the group resumes there, and kafkajs sees the commit', async () => {
