@@ -115,12 +115,16 @@ describe('bad consumer instance requests', () => {
     }
   })
 
-  it('refuses a second instance with the same name (40902), a read in another format (40601), and a seek of a partition it does not hold (40903)', async () => {
+  it('refuses a second instance with the same name (40902), a read before any subscription or in another format (40903, 40601), and a seek of a partition it does not hold (40903)', async () => {
     expect((await rest(http, '/consumers/bad-group', { body: { name: 'one', format: 'json' }, ...C })).status).toBe(200)
     try {
       const again = await rest(http, '/consumers/bad-group', { body: { name: 'one' }, ...C })
       expect(again.status).toBe(409)
       expect(again.body.error_code).toBe(40902)
+
+      const unsubscribed = await rest(http, '/consumers/bad-group/instances/one/records', { accept: JSON_V2 })
+      expect(unsubscribed.status).toBe(409)
+      expect(unsubscribed.body.error_code).toBe(40903)
 
       const mismatch = await rest(http, '/consumers/bad-group/instances/one/records', { accept: BINARY_V2 })
       expect(mismatch.status).toBe(406)

@@ -175,6 +175,9 @@ export class ConsumerInstance {
     if (format !== this.config.format) {
       throw new ProxyError(406, ProxyErrorCodes.CONSUMER_FORMAT_MISMATCH, `This consumer instance was created with format '${this.config.format}'; read its records with Accept: application/vnd.kafka.${this.config.format}.v2+json, not ${format}.`)
     }
+    if (this.#mode === 'none') {
+      throw new ProxyError(409, ProxyErrorCodes.ILLEGAL_STATE, 'Illegal state: this consumer instance is neither subscribed to topics nor assigned partitions; POST its subscription or assignments first.')
+    }
     const deadline = Date.now() + timeoutMs
     if (this.#mode === 'subscribed') {
       const joined = await Promise.race([this.#member.whenJoined().then(() => true), sleep(timeoutMs).then(() => false)])
