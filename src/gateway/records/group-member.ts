@@ -100,6 +100,8 @@ export class GroupMember {
   #failure: ProxyError | null = null
   #heartbeat: NodeJS.Timeout | null = null
   #closed = false
+  /** Bumped by unsubscribe: a join that started before it must not leave the member in the group. */
+  #membershipEpoch = 0
 
   constructor(broker: BrokerContext, options: GroupMemberOptions) {
     this.#broker = broker
@@ -183,6 +185,7 @@ export class GroupMember {
 
   /** Leaves the group (if in it) and stops heartbeating; the member can subscribe again later. */
   unsubscribe(): void {
+    this.#membershipEpoch++
     this.#stopHeartbeat()
     this.#leave('the REST consumer unsubscribed')
     this.#topics = []
@@ -215,6 +218,13 @@ export class GroupMember {
       }
     }
     this.#needsJoin = false
+    const epoch = this.#membershipEpoch
+    /** True (after leaving what the join obtained) when the member was closed or unsubscribed meanwhile. */
+    const abandoned = (memberId: string): boolean => {
+      if (!this.#closed && epoch === this.#membershipEpoch) return false
+      if (memberId !== '') this.#broker.groups.leaveGroup(this.groupId, [{ memberId, groupInstanceId: null, reason: 'the REST consumer left while joining' }])
+      return true
+    }
     for (let attempt = 0; !this.#closed; attempt++) {
       if (attempt >= JOIN_ATTEMPTS) {
         this.#failure = new ProxyError(500, ProxyErrorCodes.KAFKA_RETRIABLE_ERROR, `Could not join consumer group '${this.groupId}' after ${attempt} attempts.`)
@@ -236,7 +246,7 @@ export class GroupMember {
         protocols: PROTOCOLS.map(([name]) => ({ name, metadata })),
         reason: null,
       })
-      if (this.#closed) return
+      if (abandoned(joined.memberId)) return
       if (joined.errorCode !== KafkaErrorCodes.NONE) {
         if (await this.#retryable(joined.errorCode, 'JoinGroup')) continue
         return
@@ -254,7 +264,7 @@ export class GroupMember {
         protocolName,
         assignments,
       })
-      if (this.#closed) return
+      if (abandoned(joined.memberId)) return
       if (synced.errorCode !== KafkaErrorCodes.NONE) {
         if (await this.#retryable(synced.errorCode, 'SyncGroup')) continue
         return
