@@ -16,6 +16,9 @@ import { restRecords } from './rest-records.js'
 import type { RestContext } from './rest-context.js'
 import { restPartition, restPartitions } from './topic-metadata.js'
 
+/** The longest a partition records read waits for records, whatever `timeout` asks: a parked read holds a purgatory slot. */
+const MAX_READ_WAIT_MS = 30_000
+
 export function partitionRoutes(server: HttpServer, context: RestContext): void {
   const { broker, logger } = context
   const known = (name: string) => {
@@ -54,7 +57,7 @@ export function partitionRoutes(server: HttpServer, context: RestContext): void 
     const partition = existing(topic, text)
     const query = exchange.request.query
     const offset = integerQuery(query.get('offset'), 'offset', null)
-    const timeoutMs = Math.min(integerQuery(query.get('timeout'), 'timeout', 0), broker.config.get('http.consumer.request.timeout.ms') * 30)
+    const timeoutMs = Math.min(integerQuery(query.get('timeout'), 'timeout', 0), MAX_READ_WAIT_MS)
     const maxBytes = Math.min(integerQuery(query.get('max_bytes'), 'max_bytes', 1024 * 1024), broker.config.get('http.consumer.request.max.bytes'))
     ledPartition(broker, topic, partition)
     const aborted = new AbortController()
