@@ -86,7 +86,8 @@ export function consumerRoutes(server: HttpServer, context: RestContext): void {
   server.route('get', `${INSTANCE}/records`, onInstance(async (instance, exchange) => {
     const format = acceptedRecordFormat(exchange.request.headers.get('accept'), instance.config.format)
     const query = exchange.request.query
-    const timeoutMs = integerQuery(query.get('timeout'), 'timeout', instance.config.requestTimeoutMs)
+    // Bounded like the partition read: a parked read holds a purgatory slot and the instance's lock.
+    const timeoutMs = Math.min(integerQuery(query.get('timeout'), 'timeout', instance.config.requestTimeoutMs), Math.max(30_000, instance.config.requestTimeoutMs))
     const maxBytesLimit = broker.config.get('http.consumer.request.max.bytes')
     const maxBytes = Math.min(integerQuery(query.get('max_bytes'), 'max_bytes', maxBytesLimit), maxBytesLimit)
     const aborted = new AbortController()
