@@ -38,7 +38,7 @@ export function consumerRoutes(server: HttpServer, context: RestContext): void {
     requireV2Accept(exchange.request.headers.get('accept'))
     const group = exchange.request.params[0]!
     const settings = instanceSettings(await controlBody(exchange))
-    const elsewhere = coordinatorElsewhere(broker, group)
+    const elsewhere = await coordinatorElsewhere(broker, group)
     if (elsewhere !== null) throw elsewhere
     const name = settings.name ?? `rest-consumer-${crypto.randomUUID()}`
     consumers.create({
