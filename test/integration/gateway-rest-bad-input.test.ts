@@ -8,9 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Kafka, logLevel } from 'kafkajs'
-import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
-import { freePort } from '../helpers/free-ports.js'
-import { BINARY_V2, JSON_V2, V2, rest } from '../helpers/rest-client.js'
+import type { BrokerProcess } from '../helpers/broker-process.js'
+import { BINARY_V2, JSON_V2, V2, rest, startBrokerWithGateway } from '../helpers/rest-client.js'
 
 const BODY_LIMIT = 4096
 
@@ -18,7 +17,7 @@ let broker: BrokerProcess
 let http: string
 
 beforeAll(async () => {
-  broker = await startBroker({ httpPort: await freePort(), settings: { 'http.request.max.bytes': BODY_LIMIT } })
+  broker = await startBrokerWithGateway({ settings: { 'http.request.max.bytes': BODY_LIMIT } })
   http = broker.httpUrl!
   const admin = new Kafka({ brokers: [broker.bootstrap], clientId: 'rest-bad-input', logLevel: logLevel.NOTHING }).admin()
   await admin.connect()

@@ -9,10 +9,9 @@
  */
 import { AssignerProtocol, type GroupDescription, Kafka, logLevel } from 'kafkajs'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
-import { freePort } from '../helpers/free-ports.js'
+import type { BrokerProcess } from '../helpers/broker-process.js'
 import { type BatchEvent, type ClientProcess, latestAssignments, startKafkajsConsumer, startKcatGroupConsumer, waitUntil } from '../helpers/group-clients.js'
-import { BINARY_V2, JSON_V2, V2, produceJson, rest } from '../helpers/rest-client.js'
+import { BINARY_V2, JSON_V2, V2, produceJson, rest, startBrokerWithGateway } from '../helpers/rest-client.js'
 
 interface RestRecord {
   topic: string
@@ -30,7 +29,7 @@ const clients: ClientProcess[] = []
 const instances: Array<[string, string]> = []
 
 beforeAll(async () => {
-  broker = await startBroker({ httpPort: await freePort() })
+  broker = await startBrokerWithGateway()
   http = broker.httpUrl!
   kafka = new Kafka({ brokers: [broker.bootstrap], clientId: 'rest-consumer-test', logLevel: logLevel.NOTHING })
   const admin = kafka.admin()
@@ -244,7 +243,7 @@ describe('an idle REST consumer instance', () => {
   })
 
   it('expires after http.consumer.instance.timeout.ms without requests and leaves its group', async () => {
-    short = await startBroker({ httpPort: await freePort(), settings: { 'http.consumer.instance.timeout.ms': 1500 } })
+    short = await startBrokerWithGateway({ settings: { 'http.consumer.instance.timeout.ms': 1500 } })
     const base = short.httpUrl!
     const admin = new Kafka({ brokers: [short.bootstrap], clientId: 'rest-expiry', logLevel: logLevel.NOTHING }).admin()
     await admin.connect()

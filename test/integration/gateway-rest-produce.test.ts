@@ -7,17 +7,16 @@
  */
 import { Kafka, Partitioners, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
+import type { BrokerProcess } from '../helpers/broker-process.js'
 import { readWithKafkajs, readWithKcat } from '../helpers/clients.js'
-import { freePort } from '../helpers/free-ports.js'
-import { BINARY_V2, JSON_V2, V2, rest } from '../helpers/rest-client.js'
+import { BINARY_V2, JSON_V2, V2, rest, startBrokerWithGateway } from '../helpers/rest-client.js'
 
 let broker: BrokerProcess
 let http: string
 let kafka: Kafka
 
 beforeAll(async () => {
-  broker = await startBroker({ httpPort: await freePort() })
+  broker = await startBrokerWithGateway()
   http = broker.httpUrl!
   kafka = new Kafka({ brokers: [broker.bootstrap], clientId: 'rest-produce-test', logLevel: logLevel.NOTHING })
   const admin = kafka.admin()
