@@ -62,9 +62,9 @@ export async function produceJson(baseUrl: string, topic: string, records: unkno
 }
 
 /**
- * A broker process serving the HTTP gateway on a free port. The port is free when chosen, but on
- * a busy machine a client's outgoing connection may take it before the broker binds it; the
- * broker then refuses to start ("Cannot serve HTTP ... in use") and another port is tried.
+ * A broker process serving the HTTP gateway on a free port. The port is free when chosen, but a
+ * server another test file starts at the same moment may bind it first; the broker then refuses
+ * to start ("Cannot serve HTTP ... in use") and another port is tried.
  */
 export async function startBrokerWithGateway(options: Omit<BrokerOptions, 'httpPort'> = {}): Promise<BrokerProcess> {
   for (let attempt = 1; ; attempt++) {
