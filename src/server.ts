@@ -235,11 +235,14 @@ export class BrokerServer {
         throw error
       }
     }
+    // Taken before the gateway's modules reach for the shared pool (the REST proxy's reads and
+    // produces run there); released once the gateway and everything else has stopped.
+    const workerPool = acquireWorkerPool()
     if (gateway !== null) {
       gateway.serve({ broker: context, logger: logger.child('http') }, gatewayModules)
       gateway.markReady()
     }
-    return new BrokerServer(config, context, logs, listeners, logger, cluster, publisher, gateway, acquireWorkerPool())
+    return new BrokerServer(config, context, logs, listeners, logger, cluster, publisher, gateway, workerPool)
   }
 
   static async #stopServices(replicas: ReplicaManager, publisher: MetadataPublisher | null, groups: GroupCoordinator): Promise<void> {

@@ -3,5 +3,8 @@
  * metrics/, console/) and is registered here once.
  */
 import type { GatewayModuleFactory } from './gateway.js'
+import { restProxyModule } from './rest/rest-proxy.js'
 
-export const gatewayModules: readonly GatewayModuleFactory[] = []
+export const gatewayModules: readonly GatewayModuleFactory[] = [
+  restProxyModule,
+]
