@@ -12,6 +12,7 @@ import { Producer } from '../../src/client/index.js'
 import { type Broker, startBroker } from '../../src/index.js'
 import { waitForMessages } from '../../src/testing/index.js'
 import { openWorkerPools } from '../../src/workers/pool.js'
+import { freePort } from '../helpers/free-ports.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
 const started: Broker[] = []
@@ -146,9 +147,15 @@ describe('startBroker options', () => {
     expect(await roundTrip(second, 'kept', ['y'])).toEqual(['x', 'y'])
   })
 
-  it('serves no HTTP gateway unless http.port is set', async () => {
-    const broker = await start()
-    expect(broker.httpUrl).toBeNull()
+  it('serves no HTTP gateway unless http.port is set, then serves it on that port', async () => {
+    expect((await start()).httpUrl).toBeNull()
+    const port = await freePort()
+    const broker = await start({ 'http.port': port })
+    expect(broker.httpUrl).toBe(`http://127.0.0.1:${port}/`)
+    const live = await fetch(new URL('health/live', broker.httpUrl!))
+    expect(live.status).toBe(200)
+    await broker.close()
+    expect(await portIsFree(port)).toBe(true)
   })
 
   it('stops at the end of an `await using` block', async () => {
