@@ -28,7 +28,7 @@ function writeAtomically(path, text) {
   renameSync(`${path}.${process.pid}.tmp`, path)
 }
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const ownUrl = 'const __samsaImportMetaUrl = require("node:url").pathToFileURL(__filename).href;'
 const common = { platform: 'node', target: 'node20', format: 'cjs', define: { 'import.meta.url': '__samsaImportMetaUrl' }, logLevel: 'warning' }
 
@@ -46,5 +46,5 @@ const bundle = await build({ ...common, entryPoints: [join(root, 'dist', 'src', 
 writeAtomically(join(out, 'samsa.cjs'), bundle.outputFiles[0].text)
 for (const entry of ['broker', 'client', 'testing', 'log']) {
   const file = entry === 'broker' ? 'index.cjs' : `${entry}.cjs`
-  writeAtomically(join(out, file), `'use strict'\n// CommonJS entry: the ${entry} namespace of the one bundle (see scripts/build-package.mjs).\nmodule.exports = require('./samsa.cjs').${entry}\n`)
+  writeAtomically(join(out, file), `'use strict'\n// CommonJS entry: the ${entry} namespace of the one bundle (see src/packaging/build-package.mjs).\nmodule.exports = require('./samsa.cjs').${entry}\n`)
 }
