@@ -3,5 +3,6 @@
  * metrics/, console/) and is registered here once.
  */
 import type { GatewayModuleFactory } from './gateway.js'
+import { metricsModule } from './metrics/metrics-module.js'
 
-export const gatewayModules: readonly GatewayModuleFactory[] = []
+export const gatewayModules: readonly GatewayModuleFactory[] = [metricsModule]
