@@ -7,9 +7,11 @@
  * Why plain counters and not diagnostics_channel: the gateway serves /metrics by default, so a
  * subscriber would always be there, and a channel then costs a message object and a subscriber
  * call per batch; a field increment costs neither and nothing at all to read until a scrape.
- * Measured with bench/micro (counting 1 M appends: field increments 1.4 ns each, a channel
- * publish to one subscriber 27 ns with its message object) and end to end with bench:broker
- * before and after these counters (README, "Metrics"): no difference beyond run-to-run noise.
+ * bench/micro/metrics/counting.bench.ts measures it per append: 3.6 ns for the two field
+ * additions, 8.7 ns for a channel publish to one subscriber that does the same additions (0.6 ns
+ * with nobody subscribed); at 100 000 batches a second the counters cost 0.04% of a core.
+ * bench:broker before and after them shows no difference beyond run-to-run noise (README,
+ * "Metrics").
  * Counting is per batch or per request, never per record.
  *
  * Not thread-safe: the event loop thread only, like the partitions that count.
