@@ -4,5 +4,9 @@
  */
 import type { GatewayModuleFactory } from './gateway.js'
 import { metricsModule } from './metrics/metrics-module.js'
+import { restProxyModule } from './rest/rest-proxy.js'
 
-export const gatewayModules: readonly GatewayModuleFactory[] = [metricsModule]
+export const gatewayModules: readonly GatewayModuleFactory[] = [
+  restProxyModule,
+  metricsModule,
+]
