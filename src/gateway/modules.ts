@@ -3,8 +3,10 @@
  * metrics/, console/) and is registered here once.
  */
 import type { GatewayModuleFactory } from './gateway.js'
+import { metricsModule } from './metrics/metrics-module.js'
 import { restProxyModule } from './rest/rest-proxy.js'
 
 export const gatewayModules: readonly GatewayModuleFactory[] = [
   restProxyModule,
+  metricsModule,
 ]
