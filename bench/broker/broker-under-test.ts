@@ -23,7 +23,7 @@ export interface BrokerUnderTestOptions {
   readonly nodeArgs?: readonly string[]
   /** Another build's dist/src/cli/main.js, to compare two builds with one driver. */
   readonly cli?: string
-  /** Serve the HTTP gateway on this port (a free one: see test/helpers/free-ports.ts); off by default. */
+  /** Serve the HTTP gateway on this port (0, the default, turns it off). */
   readonly httpPort?: number
 }
 

@@ -36,6 +36,8 @@ export interface ClusterOptions {
   readonly settings?: Settings
   /** `--set` for one broker, by node id (e.g. { 2: { 'broker.rack': 'b' } }). */
   readonly brokerSettings?: Readonly<Record<number, Settings>>
+  /** `--http-port` for some brokers, by node id: their HTTP gateways serve there (off elsewhere). */
+  readonly httpPorts?: Readonly<Record<number, number>>
   readonly env?: Readonly<Record<string, string>>
   /** Per broker, from spawn to ready line; 60 s by default (brokers start side by side on 2 cores). */
   readonly readyTimeoutMs?: number
@@ -114,6 +116,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
     dataDir: join(dataRoot, `broker-${nodeId}`),
     settings: { ...clusterDefaults, ...options.settings, ...options.brokerSettings?.[nodeId] },
     readyTimeoutMs: options.readyTimeoutMs ?? 60_000,
+    ...(options.httpPorts?.[nodeId] !== undefined && { httpPort: options.httpPorts[nodeId] }),
     ...(options.env !== undefined && { env: options.env }),
   })
 

@@ -17,7 +17,7 @@
  *   protocol commits before revoking, and after each assignment tells its owner (`onAssignment`).
  *
  * The group must be coordinated by this broker: in a cluster another broker may coordinate it
- * (the leader of its __consumer_offsets partition); `coordinatorHere` says so up front with a
+ * (the leader of its __consumer_offsets partition); `coordinatorElsewhere` says so up front with a
  * message naming that broker, and a member that loses its coordinator fails with that message.
  *
  * Event loop only. One member per instance; nothing is module-global.
@@ -70,11 +70,23 @@ const PROTOCOLS: ReadonlyArray<readonly [string, AssignorName]> = [
 const JOIN_RETRY_MS = 200
 const JOIN_ATTEMPTS = 50
 
-/** Null when this broker coordinates `groupId`, else the error naming the broker that does. */
-export function coordinatorElsewhere(broker: BrokerContext, groupId: string): ProxyError | null {
+/**
+ * Null when this broker coordinates `groupId`, else the error naming the broker that does. In a
+ * cluster __consumer_offsets is made on first use, as FindCoordinator makes it.
+ */
+export async function coordinatorElsewhere(broker: BrokerContext, groupId: string): Promise<ProxyError | null> {
+  if (broker.metadata.topic(OFFSETS_TOPIC) === undefined) await broker.topics.ensureOffsetsTopic()
+  return coordinatorNow(broker, groupId)
+}
+
+/** What coordinatorElsewhere says, from the metadata as it is now. */
+function coordinatorNow(broker: BrokerContext, groupId: string): ProxyError | null {
   const partition = broker.groups.partitionFor(groupId)
   const leader = broker.metadata.partitionState(OFFSETS_TOPIC, partition)?.leader ?? broker.nodeId
   if (leader === broker.nodeId) return null
+  if (leader < 0) {
+    return new ProxyError(500, ProxyErrorCodes.KAFKA_RETRIABLE_ERROR, `Consumer group '${groupId}' has no coordinator right now (${OFFSETS_TOPIC}-${partition} has no leader); try again shortly.`)
+  }
   return new ProxyError(
     500,
     ProxyErrorCodes.KAFKA_RETRIABLE_ERROR,
@@ -100,6 +112,8 @@ export class GroupMember {
   #failure: ProxyError | null = null
   #heartbeat: NodeJS.Timeout | null = null
   #closed = false
+  /** Bumped by unsubscribe: a join that started before it must not leave the member in the group. */
+  #membershipEpoch = 0
 
   constructor(broker: BrokerContext, options: GroupMemberOptions) {
     this.#broker = broker
@@ -183,6 +197,7 @@ export class GroupMember {
 
   /** Leaves the group (if in it) and stops heartbeating; the member can subscribe again later. */
   unsubscribe(): void {
+    this.#membershipEpoch++
     this.#stopHeartbeat()
     this.#leave('the REST consumer unsubscribed')
     this.#topics = []
@@ -215,6 +230,13 @@ export class GroupMember {
       }
     }
     this.#needsJoin = false
+    const epoch = this.#membershipEpoch
+    /** True (after leaving what the join obtained) when the member was closed or unsubscribed meanwhile. */
+    const abandoned = (memberId: string): boolean => {
+      if (!this.#closed && epoch === this.#membershipEpoch) return false
+      if (memberId !== '') this.#broker.groups.leaveGroup(this.groupId, [{ memberId, groupInstanceId: null, reason: 'the REST consumer left while joining' }])
+      return true
+    }
     for (let attempt = 0; !this.#closed; attempt++) {
       if (attempt >= JOIN_ATTEMPTS) {
         this.#failure = new ProxyError(500, ProxyErrorCodes.KAFKA_RETRIABLE_ERROR, `Could not join consumer group '${this.groupId}' after ${attempt} attempts.`)
@@ -236,7 +258,7 @@ export class GroupMember {
         protocols: PROTOCOLS.map(([name]) => ({ name, metadata })),
         reason: null,
       })
-      if (this.#closed) return
+      if (abandoned(joined.memberId)) return
       if (joined.errorCode !== KafkaErrorCodes.NONE) {
         if (await this.#retryable(joined.errorCode, 'JoinGroup')) continue
         return
@@ -254,7 +276,7 @@ export class GroupMember {
         protocolName,
         assignments,
       })
-      if (this.#closed) return
+      if (abandoned(joined.memberId)) return
       if (synced.errorCode !== KafkaErrorCodes.NONE) {
         if (await this.#retryable(synced.errorCode, 'SyncGroup')) continue
         return
@@ -278,6 +300,16 @@ export class GroupMember {
       case KafkaErrorCodes.MEMBER_ID_REQUIRED:
         return true
       case KafkaErrorCodes.COORDINATOR_LOAD_IN_PROGRESS:
+        await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_MS))
+        return true
+      case KafkaErrorCodes.NOT_COORDINATOR:
+      case KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE:
+        // Leadership of the group's partition is moving to this broker and has not landed yet;
+        // when it is moving away, the failure below names the new coordinator.
+        if (coordinatorNow(this.#broker, this.groupId) !== null) {
+          this.#failure = this.#groupError(errorCode, what)
+          return false
+        }
         await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_MS))
         return true
       default:
@@ -338,7 +370,7 @@ export class GroupMember {
 
   #groupError(errorCode: number, what: string): ProxyError {
     if (errorCode === KafkaErrorCodes.NOT_COORDINATOR || errorCode === KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE) {
-      const elsewhere = coordinatorElsewhere(this.#broker, this.groupId)
+      const elsewhere = coordinatorNow(this.#broker, this.groupId)
       if (elsewhere !== null) return elsewhere
     }
     const info = kafkaError(errorCode)

@@ -23,7 +23,7 @@ import type { GatewayModule, GatewayServices } from '../gateway.js'
 import { coordinatorElsewhere } from '../records/group-member.js'
 import { PartitionReader } from '../records/partition-reader.js'
 import { ProduceRecords } from '../records/produce-records.js'
-import { ProxyError } from '../records/proxy-error.js'
+import { ProxyError, topicNotFound } from '../records/proxy-error.js'
 import type { HttpServer } from '../uws.js'
 import { workerPool } from '../../workers/pool.js'
 import { CloseCodes } from './client-messages.js'
@@ -61,12 +61,12 @@ export function webSocketStreams(server: HttpServer, services: GatewayServices, 
     maxPayloadLength: broker.config.get('http.request.max.bytes'),
     maxBackpressure: limits.maxBackpressure,
     idleTimeoutSeconds: 120,
-    upgrade(request) {
+    async upgrade(request) {
       try {
         const options = parseStreamOptions(request.params[0]!, request.query)
         if (options.group !== null) {
-          if (broker.metadata.topic(options.topic) === undefined) throw new ProxyError(404, 40401, `Topic not found: '${options.topic}' does not exist on this cluster.`)
-          const elsewhere = coordinatorElsewhere(broker, options.group)
+          if (broker.metadata.topic(options.topic) === undefined) throw topicNotFound(options.topic)
+          const elsewhere = await coordinatorElsewhere(broker, options.group)
           if (elsewhere !== null) throw elsewhere
           return { options, start: null, session: null }
         }
