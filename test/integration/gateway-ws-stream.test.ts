@@ -209,13 +209,13 @@ describe('WebSocket topic streams', () => {
       expect(error).toBeInstanceOf(UpgradeRefused)
       return error as UpgradeRefused
     }
-    expect(await refusal('topics/no-such-topic')).toMatchObject({ status: 404, body: { message: expect.stringContaining("'no-such-topic' does not exist") } })
+    expect(await refusal('topics/no-such-topic')).toMatchObject({ status: 404, body: { error_code: 40401, message: expect.stringContaining("'no-such-topic' does not exist") } })
     await createTopic('ws-refusals', 2)
-    expect(await refusal('topics/ws-refusals?offset=soon')).toMatchObject({ status: 400, body: { message: expect.stringContaining("Parameter 'offset' is 'soon'") } })
+    expect(await refusal('topics/ws-refusals?offset=soon')).toMatchObject({ status: 400, body: { error_code: 400, message: expect.stringContaining("Parameter 'offset' is 'soon'") } })
     expect(await refusal('topics/ws-refusals?offsets=0-5')).toMatchObject({ status: 400, body: { message: expect.stringContaining('partition:offset pairs') } })
     expect(await refusal('topics/ws-refusals?format=avro')).toMatchObject({ status: 400 })
     expect(await refusal('topics/ws-refusals?group=g&offsets=0:1')).toMatchObject({ status: 400 })
-    expect(await refusal('topics/ws-refusals?partitions=7')).toMatchObject({ status: 404, body: { message: expect.stringContaining('partitions 0-1, not 7') } })
+    expect(await refusal('topics/ws-refusals?partitions=7')).toMatchObject({ status: 404, body: { error_code: 40402, message: expect.stringContaining('partitions 0-1, not 7') } })
   })
 
   it('resets an offset past the end to the end, saying so', async () => {
