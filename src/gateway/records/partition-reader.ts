@@ -126,6 +126,15 @@ export class PartitionReader {
     return this.#read(request, 'json', (result) => result.json ?? '[]', () => '[]')
   }
 
+  /**
+   * Records as the UTF-8 bytes of `envelope[0]` + the JSON array + `envelope[1]`: a whole text
+   * frame, encoded once in the worker and shared by every reader of the same bytes.
+   */
+  readJsonBytes(request: PartitionReadRequest, envelope: readonly [string, string]): Promise<PartitionRead<Uint8Array>> {
+    const empty = (): Uint8Array => Buffer.from(`${envelope[0]}[]${envelope[1]}`)
+    return this.#read(request, 'json-bytes', (result) => result.jsonBytes ?? empty(), empty, envelope)
+  }
+
   /** Records as one binary record frame (record-frame.ts). */
   readFrame(request: PartitionReadRequest): Promise<PartitionRead<Uint8Array>> {
     return this.#read(request, 'frame', (result) => result.frame ?? emptyFrame(), emptyFrame)
@@ -136,6 +145,7 @@ export class PartitionReader {
     output: DisplayOutput,
     pick: (result: DisplayRecordsResult) => Output,
     empty: () => Output,
+    envelope?: readonly [string, string],
   ): Promise<PartitionRead<Output>> {
     const maxBytes = request.maxBytes ?? DEFAULT_MAX_BYTES
     const partitionFetches: PartitionFetch[] = request.positions.map((position) => ({
@@ -179,7 +189,7 @@ export class PartitionReader {
     if (plans.length === 0 || request.signal?.aborted === true) return { partitions, count: 0, bytes: 0, output: empty() }
 
     const format = request.format ?? 'binary'
-    let key = `${fetched[0]!.topic?.topicId ?? request.topic}|${format}|${output}`
+    let key = `${fetched[0]!.topic?.topicId ?? request.topic}|${format}|${output}|${envelope?.join('|') ?? ''}`
     for (const { index, plan } of plans) key += `|${request.positions[index]!.partition}:${request.positions[index]!.offset}:${plan.byteLength}`
     const now = Date.now()
     for (const [oldKey, entry] of this.#shared) {
@@ -189,7 +199,7 @@ export class PartitionReader {
     let decode = this.#shared.get(key)?.result
     if (decode !== undefined) this.#sharedHits++
     else {
-      decode = this.#decode(plans, request, format, output)
+      decode = this.#decode(plans, request, format, output, envelope)
       this.#shared.set(key, { startedAt: now, result: decode })
       // A failed decode is not kept: the next read tries again (and fails with its own error).
       decode.catch(() => this.#shared.delete(key))
@@ -212,7 +222,13 @@ export class PartitionReader {
    * Copies the plans' bytes out of the page cache into one buffer (a worker needs bytes it can
    * own; the plans view segments through mmap) and decodes them in one pool task.
    */
-  async #decode(plans: ReadonlyArray<{ index: number; plan: ReadPlan }>, request: PartitionReadRequest, format: RecordFormat, output: DisplayOutput): Promise<Decoded> {
+  async #decode(
+    plans: ReadonlyArray<{ index: number; plan: ReadPlan }>,
+    request: PartitionReadRequest,
+    format: RecordFormat,
+    output: DisplayOutput,
+    envelope: readonly [string, string] | undefined,
+  ): Promise<Decoded> {
     const data = Buffer.allocUnsafeSlow(plans.reduce((sum, { plan }) => sum + plan.byteLength, 0))
     const parts: number[] = []
     const decoded: number[] = []
@@ -234,7 +250,7 @@ export class PartitionReader {
       decoded.push(partition)
     }
     if (decoded.length === 0) return { result: { nextOffsets: [], count: 0 }, decoded, unreadable, bytes: 0 }
-    const result = await this.#pool.run('decodeDisplayRecords', { data: at === data.length ? data : data.subarray(0, at), parts, format, output })
+    const result = await this.#pool.run('decodeDisplayRecords', { data: at === data.length ? data : data.subarray(0, at), parts, format, output, envelope })
     return { result, decoded, unreadable, bytes: at }
   }
 }
