@@ -200,9 +200,14 @@ export class PartitionReader {
     if (decode !== undefined) this.#sharedHits++
     else {
       decode = this.#decode(plans, request, format, output, envelope)
-      this.#shared.set(key, { startedAt: now, result: decode })
-      // A failed decode is not kept: the next read tries again (and fails with its own error).
-      decode.catch(() => this.#shared.delete(key))
+      const entry = { startedAt: now, result: decode }
+      this.#shared.set(key, entry)
+      const forget = (): void => {
+        if (this.#shared.get(key) === entry) this.#shared.delete(key)
+      }
+      // Kept a short while for readers a step behind, then let go even if no read comes to purge
+      // it; a failed decode is not kept at all (the next read tries again).
+      decode.then(() => setTimeout(forget, SHARED_DECODE_MS).unref(), forget)
     }
     const shared = await decode
     // Outcomes are this caller's: partitions come back by number, whoever started the decode.
