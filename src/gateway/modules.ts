@@ -5,8 +5,10 @@
 import type { GatewayModuleFactory } from './gateway.js'
 import { metricsModule } from './metrics/metrics-module.js'
 import { restProxyModule } from './rest/rest-proxy.js'
+import { webSocketStreams } from './ws/ws-module.js'
 
 export const gatewayModules: readonly GatewayModuleFactory[] = [
   restProxyModule,
   metricsModule,
+  webSocketStreams,
 ]

@@ -11,6 +11,13 @@
  * binary (base64), json or text form, as objects, as ready-made JSON text, or as a binary record
  * frame. Nothing here touches a record; the event loop copies bytes and receives one result.
  *
+ * Subscribers reading the same bytes share one decode: a read whose partitions, offsets and batch
+ * lengths (and form) match one decoded in the last second, or still being decoded, takes that
+ * result instead of copying and decoding again. That is the common case of a fan-out: every
+ * caught-up subscriber of a topic is woken by the same append and reads the same new batches, and
+ * subscribers that start together from the same offset stay in step. Results are shared, so
+ * callers must not modify them.
+ *
  * Each partition's outcome says where to read next (after the last batch read, control batches
  * included, or the same offset when nothing came) and carries the partition's Kafka error code:
  * OFFSET_OUT_OF_RANGE (below the log start or past the end), UNKNOWN_TOPIC_OR_PARTITION,
@@ -81,16 +88,32 @@ export interface PartitionReaderOptions {
 }
 
 const DEFAULT_MAX_BYTES = 1024 * 1024
+/** Decodes kept for sharing: at most this many, for at most this long after they were started. */
+const SHARED_DECODES = 32
+const SHARED_DECODE_MS = 1000
+
+interface SharedDecode {
+  readonly startedAt: number
+  readonly result: Promise<Decoded>
+}
 
 export class PartitionReader {
   readonly #replicas: ReplicaManager
   readonly #pool: WorkerPool
   readonly #fetchMaxBytes: number
+  /** Decodes by what they decoded (see the module comment), oldest first. */
+  readonly #shared = new Map<string, SharedDecode>()
+  #sharedHits = 0
 
   constructor(options: PartitionReaderOptions) {
     this.#replicas = options.replicas
     this.#pool = options.pool
     this.#fetchMaxBytes = options.fetchMaxBytes
+  }
+
+  /** Reads that took another read's decode instead of decoding (for tests and stats). */
+  get sharedDecodes(): number {
+    return this.#sharedHits
   }
 
   /** Records as objects. */
@@ -103,6 +126,15 @@ export class PartitionReader {
     return this.#read(request, 'json', (result) => result.json ?? '[]', () => '[]')
   }
 
+  /**
+   * Records as the UTF-8 bytes of `envelope[0]` + the JSON array + `envelope[1]`: a whole text
+   * frame, encoded once in the worker and shared by every reader of the same bytes.
+   */
+  readJsonBytes(request: PartitionReadRequest, envelope: readonly [string, string]): Promise<PartitionRead<Uint8Array>> {
+    const empty = (): Uint8Array => Buffer.from(`${envelope[0]}[]${envelope[1]}`)
+    return this.#read(request, 'json-bytes', (result) => result.jsonBytes ?? empty(), empty, envelope)
+  }
+
   /** Records as one binary record frame (record-frame.ts). */
   readFrame(request: PartitionReadRequest): Promise<PartitionRead<Uint8Array>> {
     return this.#read(request, 'frame', (result) => result.frame ?? emptyFrame(), emptyFrame)
@@ -113,6 +145,7 @@ export class PartitionReader {
     output: DisplayOutput,
     pick: (result: DisplayRecordsResult) => Output,
     empty: () => Output,
+    envelope?: readonly [string, string],
   ): Promise<PartitionRead<Output>> {
     const maxBytes = request.maxBytes ?? DEFAULT_MAX_BYTES
     const partitionFetches: PartitionFetch[] = request.positions.map((position) => ({
@@ -138,7 +171,6 @@ export class PartitionReader {
     const outcomes = fetched[0]?.partitions ?? []
     const partitions: PartitionReadOutcome[] = []
     const plans: Array<{ index: number; plan: ReadPlan }> = []
-    let bytes = 0
     for (let i = 0; i < partitionFetches.length; i++) {
       const position = request.positions[i]!
       const outcome = outcomes[i]
@@ -152,19 +184,63 @@ export class PartitionReader {
       const plan = outcome?.records
       if (plan != null && plan.byteLength > 0) {
         plans.push({ index: i, plan })
-        bytes += plan.byteLength
       }
     }
     if (plans.length === 0 || request.signal?.aborted === true) return { partitions, count: 0, bytes: 0, output: empty() }
 
-    // The plans view the page cache through mmap; a worker needs bytes it can own, so they are
-    // copied once into one buffer that is moved, not cloned, to the worker.
-    const data = Buffer.allocUnsafeSlow(bytes)
+    const format = request.format ?? 'binary'
+    let key = `${fetched[0]!.topic?.topicId ?? request.topic}|${format}|${output}|${envelope?.join('|') ?? ''}`
+    for (const { index, plan } of plans) key += `|${request.positions[index]!.partition}:${request.positions[index]!.offset}:${plan.byteLength}`
+    const now = Date.now()
+    for (const [oldKey, entry] of this.#shared) {
+      if (now - entry.startedAt < SHARED_DECODE_MS && this.#shared.size <= SHARED_DECODES) break
+      this.#shared.delete(oldKey)
+    }
+    let decode = this.#shared.get(key)?.result
+    if (decode !== undefined) this.#sharedHits++
+    else {
+      decode = this.#decode(plans, request, format, output, envelope)
+      const entry = { startedAt: now, result: decode }
+      this.#shared.set(key, entry)
+      const forget = (): void => {
+        if (this.#shared.get(key) === entry) this.#shared.delete(key)
+      }
+      // Kept a short while for readers a step behind, then let go even if no read comes to purge
+      // it; a failed decode is not kept at all (the next read tries again).
+      decode.then(() => setTimeout(forget, SHARED_DECODE_MS).unref(), forget)
+    }
+    const shared = await decode
+    // Outcomes are this caller's: partitions come back by number, whoever started the decode.
+    for (let i = 0; i < shared.decoded.length; i++) {
+      const next = shared.result.nextOffsets[i]!
+      const index = request.positions.findIndex((position) => position.partition === shared.decoded[i])
+      if (next >= 0 && index >= 0) partitions[index] = { ...partitions[index]!, nextOffset: next }
+    }
+    for (const partition of shared.unreadable) {
+      const index = request.positions.findIndex((position) => position.partition === partition)
+      if (index >= 0) partitions[index] = { ...partitions[index]!, errorCode: KafkaErrorCodes.KAFKA_STORAGE_ERROR }
+    }
+    return { partitions, count: shared.result.count, bytes: shared.bytes, output: shared.result.count === 0 ? empty() : pick(shared.result) }
+  }
+
+  /**
+   * Copies the plans' bytes out of the page cache into one buffer (a worker needs bytes it can
+   * own; the plans view segments through mmap) and decodes them in one pool task.
+   */
+  async #decode(
+    plans: ReadonlyArray<{ index: number; plan: ReadPlan }>,
+    request: PartitionReadRequest,
+    format: RecordFormat,
+    output: DisplayOutput,
+    envelope: readonly [string, string] | undefined,
+  ): Promise<Decoded> {
+    const data = Buffer.allocUnsafeSlow(plans.reduce((sum, { plan }) => sum + plan.byteLength, 0))
     const parts: number[] = []
-    /** The request position of each part. */
-    const partIndexes: number[] = []
+    const decoded: number[] = []
+    const unreadable: number[] = []
     let at = 0
     for (const { index, plan } of plans) {
+      const { partition, offset } = request.positions[index]!
       const start = at
       try {
         for (const slice of plan.toBuffers()) at += slice.copy(data, at)
@@ -172,27 +248,26 @@ export class PartitionReader {
         // A truncation (a new leader's log) removed the bytes since the plan was made: nothing of
         // this partition is read now, and the caller reads it again.
         at = start
-        partitions[index] = { ...partitions[index]!, errorCode: KafkaErrorCodes.KAFKA_STORAGE_ERROR }
+        unreadable.push(partition)
         continue
       }
-      parts.push(request.positions[index]!.partition, request.positions[index]!.offset, at)
-      partIndexes.push(index)
+      parts.push(partition, offset, at)
+      decoded.push(partition)
     }
-    if (parts.length === 0) return { partitions, count: 0, bytes: 0, output: empty() }
-    const result = await this.#pool.run('decodeDisplayRecords', {
-      data: at === bytes ? data : data.subarray(0, at),
-      parts,
-      format: request.format ?? 'binary',
-      output,
-    })
-    for (let i = 0; i < partIndexes.length; i++) {
-      const next = result.nextOffsets[i]!
-      if (next < 0) continue
-      const index = partIndexes[i]!
-      partitions[index] = { ...partitions[index]!, nextOffset: next }
-    }
-    return { partitions, count: result.count, bytes: at, output: pick(result) }
+    if (decoded.length === 0) return { result: { nextOffsets: [], count: 0 }, decoded, unreadable, bytes: 0 }
+    const result = await this.#pool.run('decodeDisplayRecords', { data: at === data.length ? data : data.subarray(0, at), parts, format, output, envelope })
+    return { result, decoded, unreadable, bytes: at }
   }
+}
+
+/** One decode, as shared between reads. */
+interface Decoded {
+  readonly result: DisplayRecordsResult
+  /** Partitions in the order of `result.nextOffsets`. */
+  readonly decoded: number[]
+  /** Partitions whose bytes were gone by the time they were copied. */
+  readonly unreadable: number[]
+  readonly bytes: number
 }
 
 function emptyFrame(): Uint8Array {

@@ -55,10 +55,12 @@ describe('PartitionReader', () => {
     expect(read.count).toBe(10)
   })
 
-  it('gives JSON text and binary frames of the same records', async () => {
+  it('gives JSON text, JSON in an envelope as bytes, and binary frames of the same records', async () => {
     const positions = [{ partition: 1, offset: 1 }]
     const asJson = await reader.readJson({ topic: TOPIC, positions, format: 'text' })
     expect((JSON.parse(asJson.output) as Array<{ value: string }>).map((r) => r.value)).toEqual(['{"n":11}', '{"n":12}'])
+    const asBytes = await reader.readJsonBytes({ topic: TOPIC, positions, format: 'text' }, ['{"r":', '}'])
+    expect(JSON.parse(Buffer.from(asBytes.output).toString('utf8'))).toEqual({ r: JSON.parse(asJson.output) })
     const asFrame = await reader.readFrame({ topic: TOPIC, positions })
     expect(decodeRecordFrame(asFrame.output).map((r) => Buffer.from(r.value!).toString())).toEqual(['{"n":11}', '{"n":12}'])
   })
@@ -97,6 +99,19 @@ describe('PartitionReader', () => {
     expect(read.partitions[0]!.nextOffset).toBe(99)
     const unknown = await reader.readRecords({ topic: 'no-such-topic', positions: [{ partition: 0, offset: 0 }] })
     expect(unknown.partitions[0]!.errorCode).toBe(KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION)
+  })
+
+  it('decodes once for readers of the same bytes, and again when the bytes differ', async () => {
+    const positions = [{ partition: 0, offset: 2 }]
+    const before = reader.sharedDecodes
+    const [a, b] = await Promise.all([reader.readJson({ topic: TOPIC, positions, format: 'text' }), reader.readJson({ topic: TOPIC, positions, format: 'text' })])
+    expect(reader.sharedDecodes).toBe(before + 1)
+    expect(b).toEqual(a)
+    expect(JSON.parse(a.output)).toHaveLength(8)
+    // Another form, or another offset, is another decode.
+    await reader.readJson({ topic: TOPIC, positions, format: 'json' })
+    await reader.readJson({ topic: TOPIC, positions: [{ partition: 0, offset: 3 }], format: 'text' })
+    expect(reader.sharedDecodes).toBe(before + 1)
   })
 
   it('bounds a read by max bytes but always returns the first batch', async () => {
