@@ -2,6 +2,7 @@
  * The gateway's route modules, in registration order. Each lives in its own folder (rest/, ws/,
  * metrics/, console/) and is registered here once.
  */
+import { consoleModule } from './console/console.js'
 import type { GatewayModuleFactory } from './gateway.js'
 
-export const gatewayModules: readonly GatewayModuleFactory[] = []
+export const gatewayModules: readonly GatewayModuleFactory[] = [consoleModule]
