@@ -6,10 +6,11 @@ const HEIGHT = 190
 const PAD = { left: 56, right: 10, top: 12, bottom: 22 }
 
 /**
- * lineChart({ title, series: [{ name, color }], format(value) → text, windowSeconds })
+ * lineChart({ title, series: [{ name, color }], format(value) → text, windowSeconds, minTop })
+ * (minTop: the y axis's least top, so an idle chart has round ticks)
  * returns { element, push(timeMs, values[]) }.
  */
-export function lineChart({ title, series, format, windowSeconds = 120, id }) {
+export function lineChart({ title, series, format, windowSeconds = 120, id, minTop = 4 }) {
   const samples = series.map(() => [])
   const now = h('span.now', '–')
   const plot = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': title, 'data-chart': id ?? title })
@@ -25,7 +26,7 @@ export function lineChart({ title, series, format, windowSeconds = 120, id }) {
     const start = latest - windowSeconds * 1000
     let max = 0
     for (const s of samples) for (const [, v] of s) if (v > max) max = v
-    const top = niceCeiling(max)
+    const top = niceCeiling(Math.max(max, minTop))
     const x = (t) => PAD.left + ((t - start) / (windowSeconds * 1000)) * (WIDTH - PAD.left - PAD.right)
     const y = (v) => HEIGHT - PAD.bottom - (v / top) * (HEIGHT - PAD.top - PAD.bottom)
     plot.replaceChildren()

@@ -13,7 +13,7 @@ export function brokersPage(view) {
   const errorSlot = h('div')
   const brokers = h('div.panel.flush', h('p.empty', 'Loading brokers…'))
   const messages = lineChart({ id: 'messages-in', title: 'Messages in/s', series: [{ name: 'messages in', color: '#2f6fed' }], format: (v) => formatRate(v, '') })
-  const bytes = lineChart({ id: 'bytes-in', title: 'Bytes in/s', series: [{ name: 'bytes in', color: '#1a7f4b' }], format: (v) => `${formatBytes(v)}/s` })
+  const bytes = lineChart({ id: 'bytes-in', title: 'Bytes in/s', series: [{ name: 'bytes in', color: '#1a7f4b' }], format: (v) => `${formatBytes(v)}/s`, minTop: 4096 })
   const latency = lineChart({
     id: 'latency',
     title: 'Request latency (mean, ms)',
@@ -21,6 +21,7 @@ export function brokersPage(view) {
     format: (v) => `${v < 10 ? v.toFixed(1) : Math.round(v)} ms`,
   })
   const latencyNote = h('p.muted', { style: 'margin:0 0 18px' })
+  latency.element.hidden = true
   view.append(
     h('div.page-head', h('h1', 'Brokers')),
     errorSlot, stats, brokers,
@@ -68,10 +69,12 @@ export function brokersPage(view) {
       const m = readMetrics(text)
       current = { at, messages: m.messagesIn, bytes: m.bytesIn, requestTime: m.requestTime }
       latencyNote.textContent = ''
+      latency.element.hidden = false
     } else {
       const { topics } = await api.topics().catch(() => ({ topics: [] }))
       const user = topics.filter((t) => !t.internal)
       current = { at, messages: user.reduce((s, t) => s + t.endOffset, 0), bytes: user.reduce((s, t) => s + t.sizeBytes, 0), requestTime: null }
+      latency.element.hidden = true
       latencyNote.textContent = 'This broker serves no /metrics: throughput is read from the topics’ end offsets and sizes, and request latency is not available.'
     }
     if (previous !== null) {
