@@ -4,5 +4,9 @@
  */
 import { consoleModule } from './console/console.js'
 import type { GatewayModuleFactory } from './gateway.js'
+import { restProxyModule } from './rest/rest-proxy.js'
 
-export const gatewayModules: readonly GatewayModuleFactory[] = [consoleModule]
+export const gatewayModules: readonly GatewayModuleFactory[] = [
+  restProxyModule,
+  consoleModule,
+]

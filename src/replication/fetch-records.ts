@@ -50,6 +50,8 @@ export interface FetchRecordsRequest {
   readonly topics: readonly TopicFetch[]
   /** Topics are named by id (Fetch v13+) rather than by name. */
   readonly byTopicId: boolean
+  /** Ends a wait for min bytes early (the gateway's stream closed); the fetch then reads once more. */
+  readonly signal?: AbortSignal
 }
 
 /** One requested topic's outcome: the topic if known, and a read outcome per requested partition. */
@@ -75,7 +77,7 @@ export function fetchRecords(replicas: ReplicaManager, request: FetchRecordsRequ
   if (first.bytes >= request.minBytes || request.maxWaitMs <= 0 || first.failed || first.partitions.length === 0) return sent(replicas, first)
   const toLogEnd = request.replicaId >= 0
   return replicas.purgatories.fetches
-    .wait(first.partitions, toLogEnd, request.minBytes - first.bytes, request.maxWaitMs)
+    .wait(first.partitions, toLogEnd, request.minBytes - first.bytes, request.maxWaitMs, request.signal)
     .then(() => sent(replicas, readOnce(replicas, request, fetchMaxBytes)))
 }
 

@@ -9,7 +9,9 @@ import { workerTask } from './pool.js'
 import { compress } from './tasks/compress.js'
 import { decodeBatches } from './tasks/decode-batches.js'
 import { decompress } from './tasks/decompress.js'
+import { displayRecords } from './tasks/display-records.js'
 import { encodeBatches } from './tasks/encode-batches.js'
+import { encodeEmbeddedRecords } from './tasks/encode-embedded-records.js'
 import { recompress } from './tasks/recompress.js'
 
 export const compressPayloads = workerTask(compress)
@@ -17,3 +19,5 @@ export const decompressPayloads = workerTask(decompress)
 export const encodeRecordBatches = workerTask(encodeBatches)
 export const decodeRecordBatches = workerTask((task: Parameters<typeof decodeBatches>[0]) => decodeBatches(task))
 export const recompressBatches = workerTask(recompress)
+export const encodeEmbeddedRecordBatches = workerTask(encodeEmbeddedRecords)
+export const decodeDisplayRecords = workerTask(displayRecords)

@@ -16,6 +16,8 @@ class DelayedFetch {
   missingBytes: number
   readonly resolve: () => void
   timer: NodeJS.Timeout | null = null
+  /** Detaches the wait from its caller's AbortSignal, once done. */
+  unlisten: (() => void) | null = null
   done = false
 
   constructor(partitions: readonly Partition[], toLogEnd: boolean, missingBytes: number, resolve: () => void) {
@@ -38,9 +40,11 @@ export class DelayedFetchPurgatory {
   /**
    * Resolves once `missingBytes` more bytes are readable across `partitions` (appended, for a
    * fetch `toLogEnd`; committed otherwise), after `maxWaitMs`, or at shutdown, whichever comes
-   * first. The caller then reads again.
+   * first. The caller then reads again. Aborting `signal` completes the wait at once: a gateway
+   * stream whose socket closed does not keep its timer and watch entries until max wait.
    */
-  wait(partitions: readonly Partition[], toLogEnd: boolean, missingBytes: number, maxWaitMs: number): Promise<void> {
+  wait(partitions: readonly Partition[], toLogEnd: boolean, missingBytes: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted === true) return Promise.resolve()
     return new Promise((resolve) => {
       const fetch = new DelayedFetch(partitions, toLogEnd, missingBytes, resolve)
       this.#waiting++
@@ -53,6 +57,11 @@ export class DelayedFetchPurgatory {
         set.add(fetch)
       }
       fetch.timer = setTimeout(() => this.#complete(fetch), maxWaitMs)
+      if (signal !== undefined) {
+        const abort = (): void => this.#complete(fetch)
+        signal.addEventListener('abort', abort, { once: true })
+        fetch.unlisten = () => signal.removeEventListener('abort', abort)
+      }
     })
   }
 
@@ -84,6 +93,8 @@ export class DelayedFetchPurgatory {
     this.#waiting--
     if (fetch.timer !== null) clearTimeout(fetch.timer)
     fetch.timer = null
+    fetch.unlisten?.()
+    fetch.unlisten = null
     for (const partition of fetch.partitions) {
       const set = this.#watchers.get(partition)
       if (set === undefined) continue
