@@ -1,8 +1,8 @@
 /**
  * The web console, served by the gateway itself: the page at /, its assets under /console/, and
- * the JSON API they call under /api/ (api/: cluster, topics, topic configs, groups, offsets).
- * Message browsing, producing and the live tail use the gateway's REST Proxy and WebSocket
- * routes, the same ones scripts use.
+ * the JSON API they call under /api/ (api/: cluster, topics, topic configs, groups, offsets, and
+ * records with their timestamps and headers for the message browser). Producing and the live
+ * tail use the gateway's REST Proxy and WebSocket routes, the same ones scripts use.
  *
  * The UI is plain ES modules, hand-written CSS and SVG charts: no framework, no bundler, no CDN.
  * The pages are a handful of tables, forms and two charts, which the browser's own DOM does
@@ -11,11 +11,14 @@
  * so the console works through any host name, port or reverse proxy the browser reaches the
  * broker by.
  */
+import { workerPool } from '../../workers/pool.js'
 import type { GatewayModule, GatewayServices } from '../gateway.js'
+import { PartitionReader } from '../records/partition-reader.js'
 import type { HttpServer } from '../uws.js'
 import { clusterRoutes } from './api/cluster.js'
 import { groupRoutes } from './api/groups.js'
 import { offsetRoutes } from './api/offsets.js'
+import { recordRoutes } from './api/records.js'
 import { topicConfigRoutes } from './api/topic-configs.js'
 import { topicRoutes } from './api/topics.js'
 import { StaticFiles, UI_DIRECTORY } from './static-files.js'
@@ -26,6 +29,8 @@ export function consoleModule(server: HttpServer, services: GatewayServices): Ga
   topicConfigRoutes(server, services)
   offsetRoutes(server, services)
   groupRoutes(server, services)
+  const { broker } = services
+  recordRoutes(server, services, new PartitionReader({ replicas: broker.replicas, pool: workerPool(), fetchMaxBytes: broker.config.get('fetch.max.bytes') }))
 
   const files = new StaticFiles(UI_DIRECTORY)
   server.route('get', '/', (exchange) => {

@@ -50,11 +50,9 @@ export const api = {
   group: (id) => call(`api/groups/${enc(id)}`),
   resetOffsets: (id, body) => call(`api/groups/${enc(id)}/offsets/reset`, { method: 'POST', body }),
 
-  // The gateway's REST Proxy v2 routes, in the binary embedded format (base64 keys and values).
-  records: (topic, partition, offset, maxBytes) =>
-    call(`topics/${enc(topic)}/partitions/${partition}/records?offset=${offset}&max_bytes=${maxBytes}&timeout=1000`, {
-      accept: 'application/vnd.kafka.binary.v2+json',
-    }),
+  records: (topic, partition, offset, limit) => call(`api/topics/${enc(topic)}/partitions/${partition}/records?offset=${offset}&limit=${limit}`),
+
+  // The gateway's REST Proxy v2 produce, in the binary embedded format (base64 keys and values).
   produce: (topic, record) =>
     call(`topics/${enc(topic)}`, { method: 'POST', body: { records: [record] }, contentType: 'application/vnd.kafka.binary.v2+json', accept: 'application/vnd.kafka.v2+json' }),
 

@@ -46,7 +46,7 @@ export function svg(tag, attrs = {}, ...children) {
  * `empty` is shown when there are no rows; `onRow(row, tr)` can decorate rows.
  */
 export function table(columns, rows, { empty = 'Nothing here yet.', onRow, testId } = {}) {
-  const head = h('thead', h('tr', columns.map((c) => h('th', { class: c.num ? 'num' : c.class }, c.label))))
+  const head = h('thead', h('tr', columns.map((c) => h('th', { class: c.num ? 'num' : undefined }, c.label))))
   const body = h('tbody')
   if (rows.length === 0) body.append(h('tr', h('td.empty', { colSpan: columns.length }, empty)))
   for (const row of rows) {

@@ -1,12 +1,11 @@
 // The message browser on a topic's page: read by partition from the newest, the oldest, an offset
-// or a time (through the REST Proxy's records route), a live tail over the WebSocket stream, and
+// or a time (through the console API's records route), a live tail over the WebSocket stream, and
 // a form to produce a test message (the REST Proxy's produce route). A record opens into a viewer
 // with its value as text, pretty-printed JSON or hex, its key, headers and timestamp.
 import { api, tailUrl } from '../lib/api.js'
 import { asHex, asJson, asText, bestFormat, fromBase64, preview, toBase64 } from '../lib/codec.js'
 import { errorBox, formatNumber, formatTime, h, openDialog, table, toast } from '../lib/dom.js'
 
-const MAX_BYTES = 1024 * 1024
 const TAIL_LIMIT = 500
 
 export function messagesTab(container, topicName) {
@@ -96,11 +95,11 @@ export function messagesTab(container, topicName) {
       }
       const newest = modeSelect.value === 'newest'
       records.sort((a, b) => (newest ? -1 : 1) * ((a.timestamp ?? 0) - (b.timestamp ?? 0) || a.offset - b.offset || a.partition - b.partition))
-      const shown = newest ? records.slice(0, limit) : records.slice(0, limit)
+      const shown = records.slice(0, limit)
       render(shown, shown.length === 0 ? 'No messages here yet. Produce one, or start a live tail.' : undefined)
       status.textContent = `${formatNumber(shown.length)} message${shown.length === 1 ? '' : 's'}`
     } catch (error) {
-      errorSlot.replaceChildren(errorBox(error.status === 404 && /no route/.test(error.message) ? new Error('This broker does not serve the REST Proxy records route, which the message browser reads through.') : error))
+      errorSlot.replaceChildren(errorBox(error))
       status.textContent = ''
     } finally {
       loadButton.disabled = false
@@ -110,11 +109,11 @@ export function messagesTab(container, topicName) {
   async function readPartition(partition, from, end, limit) {
     const out = []
     let offset = from
-    for (let call = 0; call < 10 && out.length < limit && offset < end; call++) {
-      const batch = await api.records(topicName, partition, offset, MAX_BYTES)
-      if (!Array.isArray(batch) || batch.length === 0) break
-      for (const record of batch) if (record.offset >= offset && out.length < limit) out.push(normalize(record, partition))
-      offset = out.length > 0 ? out[out.length - 1].offset + 1 : offset + 1
+    for (let call = 0; call < 20 && out.length < limit && offset < end; call++) {
+      const read = await api.records(topicName, partition, offset, limit - out.length)
+      for (const record of read.records) out.push(normalize(record, partition))
+      if (read.nextOffset <= offset) break
+      offset = read.nextOffset
     }
     return out
   }
