@@ -23,11 +23,15 @@ export function lineChart({ title, series, format, windowSeconds = 120, id, minT
 
   function draw() {
     const latest = Math.max(...samples.map((s) => (s.length > 0 ? s[s.length - 1][0] : 0)))
-    const start = latest - windowSeconds * 1000
+    const earliest = Math.min(...samples.map((s) => (s.length > 0 ? s[0][0] : latest)))
+    // A fresh chart spans what it has (at least 30 s), so the first samples are not a sliver at
+    // the right edge; it grows to the full window and then scrolls.
+    const spanMs = Math.min(windowSeconds * 1000, Math.max(30_000, latest - earliest))
+    const start = latest - spanMs
     let max = 0
     for (const s of samples) for (const [, v] of s) if (v > max) max = v
     const top = niceCeiling(Math.max(max, minTop))
-    const x = (t) => PAD.left + ((t - start) / (windowSeconds * 1000)) * (WIDTH - PAD.left - PAD.right)
+    const x = (t) => PAD.left + ((t - start) / spanMs) * (WIDTH - PAD.left - PAD.right)
     const y = (v) => HEIGHT - PAD.bottom - (v / top) * (HEIGHT - PAD.top - PAD.bottom)
     plot.replaceChildren()
     for (let i = 0; i <= 4; i++) {
@@ -37,7 +41,7 @@ export function lineChart({ title, series, format, windowSeconds = 120, id, minT
         svg('text', { x: PAD.left - 8, y: y(v) + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#8a93a6' }, document.createTextNode(format(v))),
       )
     }
-    plot.append(svg('text', { x: PAD.left, y: HEIGHT - 4, 'font-size': 11, fill: '#8a93a6' }, document.createTextNode(`${windowSeconds / 60} min ago`)))
+    plot.append(svg('text', { x: PAD.left, y: HEIGHT - 4, 'font-size': 11, fill: '#8a93a6' }, document.createTextNode(spanMs >= 60_000 ? `${Math.round(spanMs / 60_000)} min ago` : `${Math.round(spanMs / 1000)} s ago`)))
     plot.append(svg('text', { x: WIDTH - PAD.right, y: HEIGHT - 4, 'text-anchor': 'end', 'font-size': 11, fill: '#8a93a6' }, document.createTextNode('now')))
     let drawn = 0
     samples.forEach((s, i) => {

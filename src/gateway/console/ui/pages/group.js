@@ -55,7 +55,8 @@ export function groupPage(view, groupId) {
       table(
         [
           { label: 'Client id', value: (m) => m.clientId },
-          { label: 'Host', value: (m) => h('span.mono', m.host) },
+          // Kafka reports hosts as Java's InetAddress prints them, '/127.0.0.1'.
+          { label: 'Host', value: (m) => h('span.mono', m.host.replace(/^\//, '')) },
           { label: 'Member id', value: (m) => h('span.mono.muted', m.memberId) },
           { label: 'Assigned partitions', value: (m) => m.assignments.map((a) => `${a.topic}: ${a.partitions.join(', ')}`).join('; ') || h('span.muted', 'none') },
         ],

@@ -8,7 +8,8 @@ import { errorBox, formatNumber, formatTime, h, openDialog, table, toast } from 
 
 const TAIL_LIMIT = 500
 
-export function messagesTab(container, topicName) {
+/** `onProduced` runs after the form produced a message (the page refreshes its figures). */
+export function messagesTab(container, topicName, onProduced = () => undefined) {
   const partitionSelect = h('select', { 'aria-label': 'Partition', dataset: { testid: 'partition' } }, h('option', { value: 'all' }, 'All partitions'))
   const modeSelect = h('select', { 'aria-label': 'Start from', dataset: { testid: 'mode' } },
     h('option', { value: 'newest' }, 'Newest first'),
@@ -224,6 +225,7 @@ export function messagesTab(container, topicName) {
         const result = answer?.offsets?.[0]
         if (!result || result.error_code) throw new Error(result?.error ?? result?.message ?? 'The broker did not take the message.')
         toast(`Produced to partition ${result.partition} at offset ${result.offset}`)
+        onProduced()
         if (!tail) {
           modeSelect.value = 'newest'
           showInputs()
@@ -287,7 +289,7 @@ function viewer(record) {
       h('dl.kv',
         h('dt', 'Partition'), h('dd', record.partition),
         h('dt', 'Offset'), h('dd', record.offset),
-        h('dt', 'Timestamp'), h('dd', record.timestamp === null ? '–' : `${formatTime(record.timestamp)} (${record.timestamp})`),
+        h('dt', 'Timestamp'), h('dd', record.timestamp === null ? '–' : [formatTime(record.timestamp), h('div.muted', `${record.timestamp} ms`)]),
         h('dt', 'Key'), h('dd', keyText)),
       h('h3', { style: 'margin-top:14px' }, 'Headers'),
       record.headers.length === 0

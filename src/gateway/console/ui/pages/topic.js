@@ -134,7 +134,7 @@ export function topicPage(view, name, tab = 'messages') {
 
   stops.push(poll(refresh, 2000))
   if (tab === 'configs') renderConfigs()
-  else if (tab === 'messages') stops.push(messagesTab(content, name, () => topic))
+  else if (tab === 'messages') stops.push(messagesTab(content, name, refresh))
   else content.append(h('p.empty', 'Loading partitions…'))
   return () => stops.forEach((stop) => stop())
 }
