@@ -5,8 +5,10 @@
 import { consoleModule } from './console/console.js'
 import type { GatewayModuleFactory } from './gateway.js'
 import { restProxyModule } from './rest/rest-proxy.js'
+import { webSocketStreams } from './ws/ws-module.js'
 
 export const gatewayModules: readonly GatewayModuleFactory[] = [
   restProxyModule,
+  webSocketStreams,
   consoleModule,
 ]
