@@ -176,15 +176,25 @@ export function messagesTab(container, topicName, onProduced = () => undefined) 
     tailButton.classList.add('primary')
     render([], 'Waiting for new messages…')
     status.replaceChildren(h('span.live-dot'), 'Live: connecting…')
-    socket.addEventListener('open', () => status.replaceChildren(h('span.live-dot'), 'Live: waiting for new messages'))
+    // The stream's first frame ("subscribed") says it reads from the end now.
+    socket.addEventListener('open', () => status.replaceChildren(h('span.live-dot'), 'Live: connecting…'))
     socket.addEventListener('message', async (event) => {
       const text = typeof event.data === 'string' ? event.data : await event.data.text()
-      let incoming
+      let frame
       try {
-        incoming = recordsOf(JSON.parse(text))
+        frame = JSON.parse(text)
       } catch {
         return
       }
+      if (frame.type === 'error') {
+        errorSlot.replaceChildren(errorBox(new Error(`Live tail: ${frame.message}`)))
+        return
+      }
+      if (frame.type === 'subscribed' && received.length === 0) {
+        status.replaceChildren(h('span.live-dot'), 'Live: waiting for new messages')
+        return
+      }
+      const incoming = recordsOf(frame)
       for (const record of incoming) {
         if (only !== null && record.partition !== only) continue
         received.unshift(record)
@@ -262,10 +272,9 @@ function headersOf(headers) {
   return list.map((header) => ({ key: header.key ?? header.name ?? '', value: fromBase64(header.value ?? null) }))
 }
 
-/** Records in one WebSocket frame: a record, a list of them, or {records: [...]}. */
+/** Records in one stream frame ({"type": "records", "records": [...]}); other frames carry none. */
 function recordsOf(frame) {
-  const list = Array.isArray(frame) ? frame : Array.isArray(frame.records) ? frame.records : frame.offset !== undefined ? [frame] : []
-  return list.map((record) => normalize(record, record.partition ?? 0))
+  return Array.isArray(frame.records) ? frame.records.map((record) => normalize(record, record.partition)) : []
 }
 
 function viewer(record) {

@@ -35,7 +35,7 @@ export function topicPage(view, name, tab = 'messages') {
       errorSlot.replaceChildren()
       stats.replaceChildren(
         stat('Partitions', formatNumber(topic.partitions)),
-        stat('Replication factor', formatNumber(topic.replicationFactor)),
+        stat('Replicas', formatNumber(topic.replicationFactor)),
         stat('Size on disk', formatBytes(topic.sizeBytes)),
         stat('Messages', formatNumber(topic.messages)),
         stat('Messages in/s', formatRate(rate, '')),
