@@ -23,6 +23,8 @@ export interface BrokerUnderTestOptions {
   readonly nodeArgs?: readonly string[]
   /** Another build's dist/src/cli/main.js, to compare two builds with one driver. */
   readonly cli?: string
+  /** Serve the HTTP gateway on this port (0, the default, turns it off). */
+  readonly httpPort?: number
 }
 
 export class BrokerUnderTest {
@@ -44,7 +46,7 @@ export class BrokerUnderTest {
     const dataDir = mkdtempSync(join(tmpdir(), 'samsa-bench-'))
     const nodeArgs = [...(options.nodeArgs ?? [])]
     if (options.cpuProfileDir !== undefined) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir)
-    const args = [...nodeArgs, options.cli ?? CLI, 'start', '--port', '0', '--http-port', '0', '--data-dir', dataDir, '--log-level', 'warn']
+    const args = [...nodeArgs, options.cli ?? CLI, 'start', '--port', '0', '--http-port', String(options.httpPort ?? 0), '--data-dir', dataDir, '--log-level', 'warn']
     for (const [key, value] of Object.entries(options.settings)) args.push('--set', `${key}=${value}`)
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
     const address = await new Promise<{ host: string; port: number }>((resolve, reject) => {

@@ -4,11 +4,13 @@
  */
 import { consoleModule } from './console/console.js'
 import type { GatewayModuleFactory } from './gateway.js'
+import { metricsModule } from './metrics/metrics-module.js'
 import { restProxyModule } from './rest/rest-proxy.js'
 import { webSocketStreams } from './ws/ws-module.js'
 
 export const gatewayModules: readonly GatewayModuleFactory[] = [
   restProxyModule,
   webSocketStreams,
+  metricsModule,
   consoleModule,
 ]
