@@ -187,7 +187,7 @@ describe('web console in headless Chromium', () => {
     await shot('10-group-reset')
   }, 240_000)
 
-  it('draws the brokers page with live throughput from the broker', async () => {
+  it('draws the brokers page with live throughput and request time from /metrics', async () => {
     await page.goto(`${broker.httpUrl}#/brokers`)
     await page.locator('table[data-testid=brokers] tbody tr').first().waitFor()
     const cells = await page.locator('table[data-testid=brokers] tbody tr td').allTextContents()
@@ -203,6 +203,8 @@ describe('web console in headless Chromium', () => {
       }
     })()
     await page.locator('svg[data-chart=messages-in][data-drawn-series="1"] path').waitFor({ timeout: 60_000 })
+    // With /metrics served, request time per type is charted too (Produce at least, as we produce).
+    await page.locator('svg[data-chart=latency] path').first().waitFor({ timeout: 60_000 })
     await sending
     const peak = await page.locator('svg[data-chart=messages-in] text').first().textContent()
     expect(peak).not.toBeNull()

@@ -4,8 +4,10 @@
 
 /** { messagesIn, bytesIn, requestTime: { Produce: { sumMs, count }, ... } } */
 export function readMetrics(text) {
-  let messagesIn = null
-  let bytesIn = null
+  // Each counter comes per topic and, unlabelled, for all topics (as the JMX exporter exposes
+  // both); the all-topics line wins when present, else the topics are summed.
+  const sums = { messagesIn: null, bytesIn: null }
+  const totals = { messagesIn: null, bytesIn: null }
   const requestTime = {}
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue
@@ -14,9 +16,11 @@ export function readMetrics(text) {
     const [, name, labels = '', valueText] = match
     const value = Number(valueText)
     if (!Number.isFinite(value)) continue
-    if (name === 'kafka_server_brokertopicmetrics_messagesin_total') messagesIn = (messagesIn ?? 0) + value
-    else if (name === 'kafka_server_brokertopicmetrics_bytesin_total') bytesIn = (bytesIn ?? 0) + value
-    else if (/totaltime|latency|duration/i.test(name) && /_(sum|count)$/.test(name)) {
+    const counter = name === 'kafka_server_brokertopicmetrics_messagesin_total' ? 'messagesIn' : name === 'kafka_server_brokertopicmetrics_bytesin_total' ? 'bytesIn' : null
+    if (counter !== null) {
+      if (labels === '') totals[counter] = value
+      else sums[counter] = (sums[counter] ?? 0) + value
+    } else if (/totaltime|latency|duration/i.test(name) && /_(sum|count)$/.test(name)) {
       const request = /request="([^"]+)"/.exec(labels)?.[1]
       if (request === undefined) continue
       const entry = (requestTime[request] ??= { sumMs: 0, count: 0 })
@@ -24,5 +28,5 @@ export function readMetrics(text) {
       else entry.sumMs += /seconds/.test(name) ? value * 1000 : value
     }
   }
-  return { messagesIn, bytesIn, requestTime }
+  return { messagesIn: totals.messagesIn ?? sums.messagesIn, bytesIn: totals.bytesIn ?? sums.bytesIn, requestTime }
 }

@@ -16,8 +16,9 @@ export function brokersPage(view) {
   const bytes = lineChart({ id: 'bytes-in', title: 'Bytes in/s', series: [{ name: 'bytes in', color: '#1a7f4b' }], format: (v) => `${formatBytes(v)}/s`, minTop: 4096 })
   const latency = lineChart({
     id: 'latency',
-    title: 'Request latency (mean, ms)',
-    series: [{ name: 'Produce', color: '#c05621' }, { name: 'Fetch', color: '#6b46c1' }],
+    title: 'Request time, this broker (mean, ms)',
+    // Kafka's TotalTimeMs: a consumer's fetch includes the time it waited for new records.
+    series: [{ name: 'Produce', color: '#c05621' }, { name: 'Fetch (consumer, with its wait)', color: '#6b46c1' }],
     format: (v) => `${v < 10 ? v.toFixed(1) : Math.round(v)} ms`,
   })
   const latencyNote = h('p.muted', { style: 'margin:0 0 18px' })
@@ -86,10 +87,11 @@ export function brokersPage(view) {
         const mean = (type) => {
           const now = current.requestTime[type]
           const before = previous.requestTime[type]
-          if (!now || !before || now.count === before.count) return now && before ? 0 : null
+          // No request of this type in the interval: no point, rather than a made-up 0 ms.
+          if (!now || !before || now.count === before.count) return null
           return (now.sumMs - before.sumMs) / (now.count - before.count)
         }
-        latency.push(at, [mean('Produce'), mean('Fetch') ?? mean('FetchConsumer')])
+        latency.push(at, [mean('Produce'), mean('FetchConsumer') ?? mean('Fetch')])
       }
     }
     previous = current
