@@ -139,6 +139,41 @@ describe('console topics API', () => {
     expect(detail.body.partitionDetails[0]).toMatchObject({ partition: 0, leader: 1, replicas: [1], isr: [1], startOffset: 0, underReplicated: false, offline: false })
   })
 
+  it('reads records with their timestamps and headers for the message browser, a page at a time', async () => {
+    const sent = Date.now()
+    await producer.send({
+      topic: 'console.orders',
+      messages: [{ key: 'c', value: '{"n":4}', partition: 0, headers: { trace: 'xyz', empty: '' } }],
+    })
+    const page = await call('GET', 'api/topics/console.orders/partitions/0/records?offset=1&limit=5')
+    expect(page.status).toBe(200)
+    expect(page.body).toMatchObject({ topic: 'console.orders', partition: 0, startOffset: 0, endOffset: 3, nextOffset: 3 })
+    const [second, third] = page.body.records
+    expect(page.body.records).toHaveLength(2)
+    expect(second).toMatchObject({ offset: 1, key: Buffer.from('b').toString('base64'), value: Buffer.from('two').toString('base64'), headers: [] })
+    expect(third).toMatchObject({ offset: 2, key: Buffer.from('c').toString('base64'), value: Buffer.from('{"n":4}').toString('base64') })
+    expect(third.headers).toEqual([{ key: 'trace', value: Buffer.from('xyz').toString('base64') }, { key: 'empty', value: '' }])
+    expect(third.timestamp).toBeGreaterThanOrEqual(sent - 1000)
+
+    const first = await call('GET', 'api/topics/console.orders/partitions/0/records?offset=0&limit=1')
+    expect(first.body.records.map((r: { offset: number }) => r.offset)).toEqual([0])
+    expect(first.body.nextOffset).toBe(1)
+    const atEnd = await call('GET', 'api/topics/console.orders/partitions/0/records?offset=3')
+    expect(atEnd.body.records).toEqual([])
+
+    const beyond = await call('GET', 'api/topics/console.orders/partitions/0/records?offset=50')
+    expect(beyond.status).toBe(422)
+    expect(beyond.body.message).toBe('Offset 50 is out of range: console.orders-0 holds offsets 0 to 2.')
+    for (const query of ['offset=-1', 'offset=x', '', 'offset=0&limit=0']) {
+      const bad = await call('GET', `api/topics/console.orders/partitions/0/records?${query}`)
+      expect(bad.status, query).toBe(422)
+    }
+    expect(await call('GET', 'api/topics/console.orders/partitions/4/records?offset=0')).toEqual({
+      status: 404,
+      body: { error_code: 40402, message: "Topic 'console.orders' has 4 partition(s); there is no partition 4." },
+    })
+  })
+
   it('takes the broker defaults when partitions and replication factor are left out', async () => {
     const created = await call('POST', 'api/topics', { name: 'console.defaults' })
     expect(created.status).toBe(201)

@@ -21,7 +21,10 @@ export function recordRoutes(server: HttpServer, { broker, logger }: GatewayServ
     const [topic, partitionText] = exchange.request.params as [string, string]
     const known = broker.metadata.topic(topic)
     if (known === undefined) throw topicNotFound(topic)
-    const partition = integerField(partitionText, 'partition', 0, known.partitions - 1)
+    const partition = integerField(partitionText, 'partition', 0, 2 ** 31 - 1)
+    if (partition >= known.partitions) {
+      throw new ConsoleApiError(404, ConsoleErrors.PARTITION_NOT_FOUND, `Topic '${topic}' has ${known.partitions} partition(s); there is no partition ${partition}.`)
+    }
     const query = exchange.request.query
     const offset = integerField(query.get('offset'), 'offset', 0, MAX_OFFSET)
     const limit = integerField(query.get('limit'), 'limit', 1, 10_000, 100)
