@@ -19,7 +19,7 @@ export function produceRoutes(server: HttpServer, context: RestContext): void {
     const offsets = await context.produce.produce({ topic, partition, format, body })
     return { body: { key_schema_id: null, value_schema_id: null, offsets } }
   }
-  const limit = { maxBodyBytes: context.maxBodyBytes }
+  const limit = { maxBodyBytes: context.maxBodyBytes, reads: { headers: ['accept', 'content-type'] } }
   server.route('post', '/topics/:topic', restRoute(context.logger, (exchange) => produce(exchange, exchange.request.params[0]!, -1)), limit)
   server.route('post', '/topics/:topic/partitions/:partition', restRoute(context.logger, (exchange) => {
     const [topic, text] = exchange.request.params as [string, string]
