@@ -12,7 +12,14 @@
  * answered, and each latency counts from the scheduled send, so a stalled broker cannot hide its
  * stall (no coordinated omission). `--rounds` rounds of two phases of `--seconds` each, quiet
  * then under HTTP load, compared by their medians over the rounds (other jobs on a shared machine
- * move a single phase's p99 by tens of milliseconds). The HTTP load runs in a worker thread: `--get-connections` keep-alive connections repeat
+ * move a single phase's p99 by tens of milliseconds, so many short rounds read better than a few
+ * long ones). The broker runs with the V8 flags `npm start` gives it (runtime-flags.ts). With
+ * `--baseline-cli`, a second broker from another build runs beside it and the two take turns
+ * round by round, so a change is compared under the same machine load. Beside latency, each
+ * loaded phase reports what the broker spends per HTTP request: its main thread's CPU time (from
+ * /proc/<pid>/task/<pid>/stat; the Kafka producer's 1,000 requests/s are in it too) and its GC
+ * time, which the other jobs on the machine move far less than they move a p99.
+ * The HTTP load runs in a worker thread: `--get-connections` keep-alive connections repeat
  * GET /topics and `--produce-connections` repeat a REST produce of `--rest-records` JSON records
  * (acks=all), each as fast as the broker answers (saturating). The load thread runs at niceness
  * `--load-nice` (19 by default; 0 to compete with the broker on equal terms), so on two cores it
@@ -92,11 +99,18 @@ async function createTopics(host: string, port: number, names: readonly string[]
 }
 
 /** Starts HTTP load in a worker thread; resolves once every connection has sent its first request. */
-async function startLoad(host: string, port: number, groups: readonly LoadGroup[]): Promise<{ stop(): Promise<LoadWorkerResult> }> {
+async function startLoad(host: string, port: number, groups: readonly LoadGroup[]): Promise<{ counts(): Promise<number>; stop(): Promise<LoadWorkerResult> }> {
   const worker = new Worker(new URL('./load-worker.js', import.meta.url), { workerData: { host, port, groups, nice: Number(args['load-nice']) } satisfies LoadWorkerData })
   const failed = new Promise<never>((_, reject) => worker.once('error', reject))
   await Promise.race([new Promise((resolve) => worker.once('message', resolve)), failed])
   return {
+    /** Responses so far, all groups. */
+    async counts() {
+      const reply = new Promise<LoadWorkerResult>((resolve) => worker.once('message', resolve))
+      worker.postMessage('count')
+      const result = await Promise.race([reply, failed])
+      return result.groups.reduce((sum, g) => sum + g.ok + g.failed, 0)
+    },
     async stop() {
       const result = new Promise<LoadWorkerResult>((resolve) => worker.once('message', resolve))
       worker.postMessage('stop')
@@ -201,6 +215,9 @@ interface Subject {
   readonly loaded: LatencySummary[]
   readonly gcQuietMs: number[]
   readonly gcLoadedMs: number[]
+  /** Broker main-thread CPU time and GC time per HTTP request served, under load. */
+  readonly loopMicrosPerRequest: number[]
+  readonly gcMicrosPerRequest: number[]
 }
 
 async function startSubject(name: string, cli: string | undefined): Promise<Subject> {
@@ -217,7 +234,7 @@ async function startSubject(name: string, cli: string | undefined): Promise<Subj
     await createTopics(broker.host, broker.port, ['latency'], 1)
     await createTopics(broker.host, broker.port, ['rest-load'], 4)
     const connection = await WireConnection.open(broker.host, broker.port)
-    return { name, broker, httpPort, connection, quiet: [], loaded: [], gcQuietMs: [], gcLoadedMs: [] }
+    return { name, broker, httpPort, connection, quiet: [], loaded: [], gcQuietMs: [], gcLoadedMs: [], loopMicrosPerRequest: [], gcMicrosPerRequest: [] }
   } catch (error) {
     await broker.stop()
     throw error
@@ -239,14 +256,24 @@ async function measureRound(subject: Subject, round: number, produce: Buffer, gr
   const load = await startLoad('127.0.0.1', httpPort, groups)
   await new Promise((resolve) => setTimeout(resolve, 1000))
   const cpuBefore = broker.cpuSeconds()
+  const loopCpuBefore = broker.eventLoopCpuSeconds()
   loop = await brokerLoop(httpPort)
+  const counted = await load.counts()
   subject.loaded.push(await paceProduces(connection, produce, seconds))
   after = await brokerLoop(httpPort)
-  subject.gcLoadedMs.push((after.gcSeconds - loop.gcSeconds) * 1000)
+  const served = (await load.counts()) - counted
+  const gcMs = (after.gcSeconds - loop.gcSeconds) * 1000
+  subject.gcLoadedMs.push(gcMs)
   const brokerCpu = (broker.cpuSeconds() - cpuBefore) / seconds
+  const loopCpu = broker.eventLoopCpuSeconds() - loopCpuBefore
+  subject.loopMicrosPerRequest.push((loopCpu * 1e6) / served)
+  subject.gcMicrosPerRequest.push((gcMs * 1000) / served)
   const counts = await load.stop()
   console.log(`${formatLatency(label('HTTP load'), subject.loaded.at(-1)!)}; ${formatLoop(loop, after)}`)
-  console.log(`${''.padEnd(22)} ${formatLoad(counts)}; broker CPU ${(brokerCpu * 100).toFixed(0)}% of a core`)
+  console.log(
+    `${''.padEnd(22)} ${formatLoad(counts)}; broker CPU ${(brokerCpu * 100).toFixed(0)}% of a core, its event loop ${((loopCpu / seconds) * 100).toFixed(0)}%: ` +
+      `${subject.loopMicrosPerRequest.at(-1)!.toFixed(1)} µs of event loop and ${subject.gcMicrosPerRequest.at(-1)!.toFixed(1)} µs of GC per HTTP request`,
+  )
 }
 
 function summarize(subject: Subject): string {
@@ -255,7 +282,8 @@ function summarize(subject: Subject): string {
   return (
     `${subject.name === '' ? '' : `${subject.name}: `}median over ${subject.quiet.length} rounds: p50 ${median(subject.quiet.map((s) => s.p50)).toFixed(2)} → ${median(subject.loaded.map((s) => s.p50)).toFixed(2)} ms, ` +
     `p99 ${quietP99.toFixed(2)} → ${loadedP99.toFixed(2)} ms: ${((loadedP99 / quietP99 - 1) * 100).toFixed(0)}% (target: under +20%); ` +
-    `GC per ${seconds} s ${median(subject.gcQuietMs).toFixed(0)} → ${median(subject.gcLoadedMs).toFixed(0)} ms`
+    `GC per ${seconds} s ${median(subject.gcQuietMs).toFixed(0)} → ${median(subject.gcLoadedMs).toFixed(0)} ms; ` +
+    `per HTTP request ${median(subject.loopMicrosPerRequest).toFixed(1)} µs of event loop, ${median(subject.gcMicrosPerRequest).toFixed(1)} µs of GC`
   )
 }
 
