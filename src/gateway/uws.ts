@@ -83,6 +83,11 @@ export class HttpExchange {
   #abortListeners: Array<() => void> | null = null
   #body: Promise<Buffer> | null = null
   readonly #maxBodyBytes: number
+  /**
+   * True while uWS's route callback runs: uWS corks the socket for the callback itself, so a
+   * response sent then is written directly, without a cork callback of its own.
+   */
+  #inRouteCallback = true
 
   /** @internal built by HttpServer */
   constructor(res: uws.HttpResponse, request: HttpRequestInfo, maxBodyBytes: number) {
@@ -96,6 +101,11 @@ export class HttpExchange {
       this.#abortListeners = null
       if (listeners !== null) for (const listener of listeners) listener()
     })
+  }
+
+  /** @internal HttpServer calls this when the route callback returns. */
+  routeCallbackReturned(): void {
+    this.#inRouteCallback = false
   }
 
   /** The client went away or the response was sent: nothing more may be written. */
@@ -162,11 +172,13 @@ export class HttpExchange {
     if (this.#done) return false
     this.#done = true
     this.#abortListeners = null
-    this.#res.cork(() => {
+    const write = (): void => {
       this.#res.writeStatus(statusLine(status))
       for (const name in headers) this.#res.writeHeader(name, headers[name]!)
       this.#res.end(body)
-    })
+    }
+    if (this.#inRouteCallback) write()
+    else this.#res.cork(write)
     return true
   }
 
@@ -178,12 +190,15 @@ export class HttpExchange {
     if (this.#done) return false
     this.#done = true
     this.#abortListeners = null
-    this.#res.cork(() => {
-      this.#res.writeStatus(statusLine(status))
-      this.#res.writeHeader('content-type', contentType)
-      this.#res.end(body)
-    })
+    if (this.#inRouteCallback) this.#writeJson(status, body, contentType)
+    else this.#res.cork(() => this.#writeJson(status, body, contentType))
     return true
+  }
+
+  #writeJson(status: number, body: string | Uint8Array, contentType: string): void {
+    this.#res.writeStatus(statusLine(status))
+    this.#res.writeHeader('content-type', contentType)
+    this.#res.end(body)
   }
 
   /** JSON response with `contentType` (the REST Proxy's own types by default). */
@@ -315,6 +330,7 @@ export class HttpServer {
       } catch (error) {
         this.#fail(exchange, error)
       }
+      exchange.routeCallbackReturned()
     })
     return this
   }
@@ -441,15 +457,69 @@ class CopiedRequest implements HttpRequestInfo {
   }
 }
 
+/**
+ * The headers a route declared it reads: their values beside the route's shared list of names
+ * (lighter than a Map per request). Absent headers are left out.
+ */
+class DeclaredHeaders implements ReadonlyMap<string, string> {
+  readonly #names: readonly string[]
+  readonly #values: ReadonlyArray<string | undefined>
+
+  constructor(names: readonly string[], values: ReadonlyArray<string | undefined>) {
+    this.#names = names
+    this.#values = values
+  }
+
+  get(name: string): string | undefined {
+    const index = this.#names.indexOf(name)
+    return index < 0 ? undefined : this.#values[index]
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined
+  }
+
+  get size(): number {
+    let size = 0
+    for (const value of this.#values) if (value !== undefined) size++
+    return size
+  }
+
+  *entries(): MapIterator<[string, string]> {
+    for (let i = 0; i < this.#names.length; i++) if (this.#values[i] !== undefined) yield [this.#names[i]!, this.#values[i]!]
+  }
+
+  *keys(): MapIterator<string> {
+    for (const [name] of this.entries()) yield name
+  }
+
+  *values(): MapIterator<string> {
+    for (const [, value] of this.entries()) yield value
+  }
+
+  [Symbol.iterator](): MapIterator<[string, string]> {
+    return this.entries()
+  }
+
+  forEach(callback: (value: string, name: string, map: ReadonlyMap<string, string>) => void): void {
+    for (const [name, value] of this.entries()) callback(value, name, this)
+  }
+}
+
 function copyRequest(res: uws.HttpResponse, req: uws.HttpRequest, paramCount: number, reads: RequestReads | null): HttpRequestInfo {
-  const headers = new Map<string, string>()
-  if (reads === null) req.forEach((name, value) => headers.set(name, value))
-  else {
-    for (const name of reads.headers) {
+  let headers: ReadonlyMap<string, string>
+  if (reads === null) {
+    const all = new Map<string, string>()
+    req.forEach((name, value) => all.set(name, value))
+    headers = all
+  } else {
+    const values: Array<string | undefined> = new Array(reads.headers.length)
+    for (let i = 0; i < reads.headers.length; i++) {
       // uWS answers '' for a missing header.
-      const value = req.getHeader(name)
-      if (value !== '') headers.set(name, value)
+      const value = req.getHeader(reads.headers[i]!)
+      values[i] = value === '' ? undefined : value
     }
+    headers = new DeclaredHeaders(reads.headers, values)
   }
   let params = NO_PARAMS
   if (paramCount > 0) {
