@@ -9,6 +9,7 @@
  * clean-shutdown marker, so the next start needs no recovery scan.
  */
 import type { BrokerContext } from './broker/broker-context.js'
+import { BrokerMetrics } from './broker/broker-metrics.js'
 import { type ClusterView, soleBrokerView } from './broker/cluster-view.js'
 import { MetadataPublisher } from './broker/metadata-publisher.js'
 import { ClusterMembership } from './cluster/cluster-membership.js'
@@ -169,6 +170,7 @@ export class BrokerServer {
       replicas,
     })
 
+    const metrics = new BrokerMetrics()
     const context: BrokerContext = {
       config,
       nodeId: config.nodeId,
@@ -189,11 +191,14 @@ export class BrokerServer {
         current: () => cluster.brokerConfigs.configs(config.nodeId),
         update: (update) => cluster.brokerConfigs.update(config.nodeId, update),
       },
+      metrics,
     }
     const handlers: ApiHandler[] = kafkaApiHandlers(context, () => processor.handlers())
-    const processor = new BrokerRequestProcessor(handlers, logger.child('requests'))
+    const processor = new BrokerRequestProcessor(handlers, logger.child('requests'), undefined, metrics.requests)
 
     const listeners: KafkaListener[] = []
+    const listenerNames: string[] = []
+    metrics.countConnectionsWith(() => listeners.map((l, i) => ({ listener: listenerNames[i]!, connections: l.connectionCount })))
     for (const listener of config.listeners()) {
       const server = new KafkaListener(processor, {
         host: listener.host,
@@ -213,6 +218,7 @@ export class BrokerServer {
         throw error
       }
       listeners.push(server)
+      listenerNames.push(listener.name)
       bound.push({ name: listener.name, host: listener.host, port: address.port })
     }
     if (cluster !== null) {

@@ -9,6 +9,7 @@ import type { GroupCoordinator } from '../group/group-coordinator.js'
 import type { MetadataStore } from '../metadata/metadata-store.js'
 import type { ReplicaManager } from '../replication/replica-manager.js'
 import type { ElectionResult, ElectionType, OngoingReassignment, ReassignmentRequest, ReassignmentResult } from '../cluster/controller.js'
+import type { BrokerMetrics } from './broker-metrics.js'
 import type { ClusterView } from './cluster-view.js'
 import type { ProducerIdManager } from './producer-id-manager.js'
 import type { TopicManager } from './topic-manager.js'
@@ -56,4 +57,6 @@ export interface BrokerContext {
   readonly reassignments: Reassignments | null
   /** Dynamic broker configs; null on a single broker (it has no followers to throttle). */
   readonly dynamicConfigs: DynamicBrokerConfigs | null
+  /** Request and connection counts for /metrics (the rest is read from the services). */
+  readonly metrics: BrokerMetrics
 }

@@ -21,17 +21,22 @@ import { ApiKeys, apiKeyName } from '../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
 import { decodeRequest, encodeResponse } from '../protocol/frames.js'
 import type { DescribedApiKey, ResponseInputOf } from '../protocol/messages/index.js'
+import type { FetchRequest } from '../protocol/messages/fetch.js'
 import { type ApiHandler, CLOSE_CONNECTION as HANDLER_CLOSE, NO_RESPONSE, type RequestContext, servedRange } from './handler.js'
+import type { RequestMetrics } from './request-metrics.js'
 
 export class BrokerRequestProcessor implements RequestProcessor {
   readonly #handlers: Array<ApiHandler | undefined> = []
   readonly #logger: Logger
   readonly #onConnectionClosed: ((connection: ConnectionInfo) => void) | undefined
+  readonly #metrics: RequestMetrics | null
 
-  constructor(handlers: readonly ApiHandler[], logger: Logger, onConnectionClosed?: (connection: ConnectionInfo) => void) {
+  /** `metrics`, when given, counts every request answered (or refused with an error) and its time. */
+  constructor(handlers: readonly ApiHandler[], logger: Logger, onConnectionClosed?: (connection: ConnectionInfo) => void, metrics: RequestMetrics | null = null) {
     for (const handler of handlers) this.#handlers[handler.apiKey] = handler
     this.#logger = logger
     this.#onConnectionClosed = onConnectionClosed
+    this.#metrics = metrics
   }
 
   /** The handlers, by ascending API key (ApiVersions reads its answer from them). */
@@ -40,6 +45,7 @@ export class BrokerRequestProcessor implements RequestProcessor {
   }
 
   process(frame: Buffer, connection: ConnectionInfo): Outcome | Promise<Outcome> {
+    const started = performance.now()
     let request: ReturnType<typeof decodeRequest>
     try {
       request = decodeRequest(frame)
@@ -72,20 +78,30 @@ export class BrokerRequestProcessor implements RequestProcessor {
     try {
       result = handler.handle(request.body as never, context)
     } catch (error) {
-      return this.#failed(handler, request.body, context, error)
+      return this.#timed(apiKey, request.body, started, this.#failed(handler, request.body, context, error))
     }
-    if (result === NO_RESPONSE) return NETWORK_NO_RESPONSE
-    if (result === HANDLER_CLOSE) return CLOSE_CONNECTION
     if (result instanceof Promise) {
       return result.then(
-        (body) =>
-          body === NO_RESPONSE ? NETWORK_NO_RESPONSE
-          : body === HANDLER_CLOSE ? CLOSE_CONNECTION
-          : this.#encode(apiKey, header.apiVersion, header.correlationId, body),
-        (error: unknown) => this.#failed(handler, request.body, context, error),
+        (body) => this.#timed(apiKey, request.body, started, this.#outcome(apiKey, header.apiVersion, header.correlationId, body)),
+        (error: unknown) => this.#timed(apiKey, request.body, started, this.#failed(handler, request.body, context, error)),
       )
     }
-    return this.#encode(apiKey, header.apiVersion, header.correlationId, result)
+    return this.#timed(apiKey, request.body, started, this.#outcome(apiKey, header.apiVersion, header.correlationId, result))
+  }
+
+  #outcome(apiKey: DescribedApiKey, apiVersion: number, correlationId: number, body: Awaited<ReturnType<ApiHandler['handle']>>): Outcome {
+    return body === NO_RESPONSE ? NETWORK_NO_RESPONSE
+      : body === HANDLER_CLOSE ? CLOSE_CONNECTION
+      : this.#encode(apiKey, apiVersion, correlationId, body)
+  }
+
+  /** Records the request's type and time in the metrics, and passes its outcome on. */
+  #timed(apiKey: number, body: unknown, started: number, outcome: Outcome): Outcome {
+    if (this.#metrics !== null) {
+      const fromFollower = apiKey === ApiKeys.Fetch && fetchReplicaId(body as FetchRequest) >= 0
+      this.#metrics.record(apiKey, fromFollower, performance.now() - started)
+    }
+    return outcome
   }
 
   connectionClosed(connection: ConnectionInfo): void {
@@ -120,4 +136,9 @@ export class BrokerRequestProcessor implements RequestProcessor {
       apiKeys: [{ apiKey: ApiKeys.ApiVersions, minVersion: own.advertised.min, maxVersion: own.advertised.max }],
     })
   }
+}
+
+/** The fetching broker's id (replica_id before v15, replica_state from v15), or -1 for a consumer. */
+function fetchReplicaId(request: FetchRequest): number {
+  return request.replicaId >= 0 ? request.replicaId : (request.replicaState?.replicaId ?? -1)
 }

@@ -22,6 +22,7 @@ import type { TopicMetadata } from '../metadata/metadata-store.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
 import type { FetchIsolation, Partition, ReadOutcome } from './partition.js'
 import type { ReplicaManager } from './replica-manager.js'
+import type { TopicCounters } from './replication-counters.js'
 
 export interface PartitionFetch {
   readonly partition: number
@@ -68,6 +69,9 @@ interface ReadPass {
   readonly partitions: Partition[]
   /** Bytes read of leader-throttled partitions, recorded against the quota if this pass is sent. */
   readonly throttledBytes: number
+  /** Each topic's counters (undefined where none of its partitions is hosted), as `topics`. */
+  readonly counters: Array<TopicCounters | undefined>
+  readonly follower: boolean
 }
 
 const READ_COMMITTED = 1
@@ -81,9 +85,22 @@ export function fetchRecords(replicas: ReplicaManager, request: FetchRecordsRequ
     .then(() => sent(replicas, readOnce(replicas, request, fetchMaxBytes)))
 }
 
-/** The pass that is answered: its throttled bytes count against the leader quota now. */
+/**
+ * The pass that is answered: its throttled bytes count against the leader quota now, and its
+ * bytes count as sent to consumers or followers (only this pass: a parked fetch reads twice).
+ */
 function sent(replicas: ReplicaManager, pass: ReadPass): FetchedTopic[] {
   if (pass.throttledBytes > 0) replicas.quotas?.leader.record(pass.throttledBytes)
+  if (pass.bytes > 0) {
+    for (let t = 0; t < pass.topics.length; t++) {
+      const counters = pass.counters[t]
+      if (counters === undefined) continue
+      let bytes = 0
+      for (const outcome of pass.topics[t]!.partitions) bytes += outcome.records?.byteLength ?? 0
+      if (pass.follower) counters.replicationBytesOut += bytes
+      else counters.bytesOut += bytes
+    }
+  }
   return pass.topics
 }
 
@@ -99,12 +116,15 @@ function readOnce(replicas: ReplicaManager, request: FetchRecordsRequest, fetchM
   let failed = false
   const partitions: Partition[] = []
   const topics: FetchedTopic[] = []
+  const counters: Array<TopicCounters | undefined> = []
   for (const requested of request.topics) {
     const topic = request.byTopicId ? replicas.metadata.topicById(requested.topicId) : replicas.metadata.topic(requested.topic)
     const outcomes: ReadOutcome[] = []
     topics.push({ topic, partitions: outcomes })
+    counters.push(undefined)
     for (const p of requested.partitions) {
       const partition = topic === undefined ? undefined : replicas.partition(topic.name, p.partition)
+      if (partition !== undefined) counters[counters.length - 1] = partition.counters
       if (partition === undefined) {
         failed = true
         const hostedElsewhere = topic !== undefined && p.partition >= 0 && p.partition < topic.partitions
@@ -146,7 +166,7 @@ function readOnce(replicas: ReplicaManager, request: FetchRecordsRequest, fetchM
       outcomes.push(outcome)
     }
   }
-  return { topics, bytes, failed, partitions, throttledBytes }
+  return { topics, bytes, failed, partitions, throttledBytes, counters, follower }
 }
 
 /** A shared outcome for a partition that could not be read: no offsets, no records. */

@@ -26,12 +26,14 @@ import {
   batchMaxTimestamp,
   batchProducerEpoch,
   batchProducerId,
+  batchRecordsCount,
   batchSize,
 } from '../protocol/record-batch.js'
 import type { PartitionState } from '../metadata/metadata-store.js'
 import type { PartitionLog, ReadPlan } from '../storage/index.js'
 import { crc32c } from '../storage/native.js'
 import { ProducerStateManager } from '../storage/producer-state.js'
+import { TopicCounters } from './replication-counters.js'
 import { storageErrorCode } from './storage-errors.js'
 
 export interface AppendOutcome {
@@ -131,6 +133,8 @@ export class Partition {
   readonly producers: ProducerStateManager
   /** This broker's id. */
   readonly localBrokerId: number
+  /** The traffic counters of this partition's topic (shared with its other partitions here). */
+  readonly counters: TopicCounters
   #state: PartitionState
   #config: TopicConfig
   #highWatermark: number
@@ -160,7 +164,9 @@ export class Partition {
     localBrokerId: number,
     state: PartitionState,
     cluster: PartitionClusterHooks = {},
+    counters: TopicCounters = new TopicCounters(),
   ) {
+    this.counters = counters
     this.topic = topic
     this.index = index
     this.topicId = topicId
@@ -282,6 +288,7 @@ export class Partition {
         )
       }
       this.#appendedBytes += records.length
+      this.counters.replicationBytesIn += records.length
       this.#listener?.onLogAppend(this, records.length)
     }
     this.updateFollowerHighWatermark(leaderHighWatermark)
@@ -498,6 +505,9 @@ export class Partition {
     this.producers.update(producer, appended.baseOffset, batchMaxTimestamp(records, 0))
     const endOffset = this.log.logEndOffset
     this.#appendedBytes += records.length
+    const counters = this.counters
+    counters.messagesIn += batchRecordsCount(records, 0)
+    counters.bytesIn += records.length
     this.#listener?.onLogAppend(this, records.length)
     if (isrSize > 1) this.#pendingCommits.push({ endOffset, bytesThrough: this.#appendedBytes })
     this.#maybeIncrementHighWatermark()
@@ -581,6 +591,7 @@ export class Partition {
       const fits = plan.byteLength > 0 && (minOneBatch || plan.byteLength <= maxBytes)
       return { ...base, errorCode: KafkaErrorCodes.NONE, records: fits ? plan : null }
     } catch (error) {
+      this.counters.failedFetchRequests++
       return { ...base, errorCode: storageErrorCode(error), records: null }
     }
   }
@@ -607,6 +618,8 @@ export class Partition {
   }
 
   #error(errorCode: number, errorMessage: string): AppendOutcome {
+    // As Kafka, a producer sent to the wrong broker is routing, not a failure worth alerting on.
+    if (errorCode !== KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER) this.counters.failedProduceRequests++
     return { errorCode, errorMessage, baseOffset: -1, logAppendTime: -1, logStartOffset: this.logStartOffset, appendedBytes: 0, requiredOffset: -1 }
   }
 

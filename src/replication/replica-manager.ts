@@ -21,6 +21,7 @@ import { type IsrProposer, Partition, type PartitionClusterHooks } from './parti
 import { Purgatories } from './purgatory/purgatories.js'
 import type { LeaderEndpoint, ReplicaFetcherOptions } from './replica-fetcher.js'
 import { ReplicaFetcherManager } from './replica-fetcher-manager.js'
+import { ReplicaCounters, TopicCounters } from './replication-counters.js'
 import type { ReplicationQuotas } from './replication-quota.js'
 import { HighWatermarkCheckpoint, key as checkpointKey } from './high-watermark-checkpoint.js'
 
@@ -81,6 +82,10 @@ export class ReplicaManager {
   readonly purgatories = new Purgatories()
   /** The replication throttles; null on a single broker, which replicates nothing. */
   readonly quotas: ReplicationQuotas | null
+  /** ISR shrinks and expands of the partitions this broker led, for the metrics. */
+  readonly counters = new ReplicaCounters()
+  /** Each hosted topic's traffic counters, shared by its partitions here (see replication-counters.ts). */
+  readonly #topicCounters = new Map<string, TopicCounters>()
   #expirationTimer: NodeJS.Timeout | null = null
 
   /** Copies the partitions this broker follows; null on a single broker, which follows none. */
@@ -142,6 +147,12 @@ export class ReplicaManager {
     if (state.leaderEpoch < current.leaderEpoch || (state.leaderEpoch === current.leaderEpoch && state.partitionEpoch < current.partitionEpoch)) return
     const wasLeader = partition.isLeader
     if (state.leader === this.#localBrokerId) {
+      // The controller committed this leader's own ISR proposal: Kafka counts it as a shrink or
+      // an expand on the leader (a change that comes with a new leader epoch is an election).
+      if (wasLeader && state.leaderEpoch === current.leaderEpoch) {
+        if (state.isr.length < current.isr.length) this.counters.isrShrinks++
+        else if (state.isr.length > current.isr.length) this.counters.isrExpands++
+      }
       this.#fetchers?.unfollow(partition)
       partition.makeLeader(state)
       if (!wasLeader || state.leaderEpoch !== current.leaderEpoch) {
@@ -224,6 +235,11 @@ export class ReplicaManager {
     return this.#topics.get(topic) ?? []
   }
 
+  /** The traffic counters of every hosted topic, by name (read by /metrics). */
+  topicCounters(): ReadonlyMap<string, TopicCounters> {
+    return this.#topicCounters
+  }
+
   *allPartitions(): IterableIterator<Partition> {
     for (const list of this.#topics.values()) for (const partition of list) if (partition !== undefined) yield partition
   }
@@ -241,6 +257,8 @@ export class ReplicaManager {
   async ensurePartitions(topic: TopicMetadata, config: TopicConfig): Promise<readonly Partition[]> {
     const list = this.#topics.get(topic.name) ?? []
     this.#topics.set(topic.name, list)
+    let counters = this.#topicCounters.get(topic.name)
+    if (counters === undefined) this.#topicCounters.set(topic.name, (counters = new TopicCounters()))
     const missing: Array<Promise<void>> = []
     for (let index = 0; index < topic.partitions; index++) {
       if (list[index] !== undefined) continue
@@ -255,7 +273,7 @@ export class ReplicaManager {
           const log = this.#logs.get(topic.name, index) ?? (await this.#logs.create(topic.name, index, toLogConfig(config)))
           const producers = await this.#loadProducerState(log)
           // The partition starts as a follower of nobody until its state is applied below.
-          const partition = new Partition(topic.name, index, topic.topicId, log, config, producers, this.#localBrokerId, NO_LEADERSHIP, this.#partitionHooks)
+          const partition = new Partition(topic.name, index, topic.topicId, log, config, producers, this.#localBrokerId, NO_LEADERSHIP, this.#partitionHooks, counters)
           if (this.#checkpointed !== null) partition.restoreHighWatermark(this.#checkpointed.get(checkpointKey(topic.name, index)) ?? log.logStartOffset)
           partition.setListener(this.purgatories)
           list[index] = partition
@@ -321,6 +339,7 @@ export class ReplicaManager {
   async deleteTopic(topicName: string): Promise<void> {
     const list = this.#topics.get(topicName) ?? []
     this.#topics.delete(topicName)
+    this.#topicCounters.delete(topicName)
     for (const partition of list) {
       this.#fetchers?.unfollow(partition)
       partition.setListener(null)

@@ -1,0 +1,263 @@
+/**
+ * What HTTP traffic costs the broker, and what uWebSockets.js buys over node:http:
+ *
+ *   npm run build && npm run bench:http -- [--seconds 10] [--rate 1000] [--get-connections 32]
+ *     [--produce-connections 8] [--rest-records 100] [--metadata-connections 32] [--topics 20]
+ *     [--skip-latency] [--skip-metadata]
+ *
+ * (a) Kafka produce latency with and without HTTP load, on one broker process, in one run. A
+ * producer on the Kafka listener sends a Produce request (v9, acks=1, one batch of 10 records of
+ * 100 bytes) `--rate` times a second on a fixed schedule, whether or not earlier ones were
+ * answered, and each latency counts from the scheduled send, so a stalled broker cannot hide its
+ * stall (no coordinated omission). Three phases of `--seconds` each: quiet, under HTTP load, quiet
+ * again. The HTTP load runs in a worker thread: `--get-connections` keep-alive connections repeat
+ * GET /topics and `--produce-connections` repeat a REST produce of `--rest-records` JSON records
+ * (acks=all), each as fast as the broker answers (saturating). Target: p99 under load within 20%
+ * of quiet.
+ *
+ * (b) Requests/s of GET /topics from the gateway (uWS) and from a node:http server in the same
+ * process answering the same route with the same logic and the same JSON bytes (checked before
+ * timing), by the same client (a worker thread, `--metadata-connections` keep-alive connections),
+ * alternating two rounds each.
+ */
+import { createServer } from 'node:http'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { Worker } from 'node:worker_threads'
+import type { BrokerContext } from '../../src/broker/broker-context.js'
+import { BrokerConfig } from '../../src/common/config/broker-config.js'
+import { createLogger } from '../../src/common/logger.js'
+import { ApiKeys } from '../../src/protocol/api-keys.js'
+import { decodeResponse, encodeRequest } from '../../src/protocol/frames.js'
+import { encodeRecordBatch } from '../../src/protocol/records.js'
+import { flattenChunks } from '../../src/protocol/writer.js'
+import { BrokerServer } from '../../src/server.js'
+import { BrokerUnderTest } from '../broker/broker-under-test.js'
+import { WireConnection } from '../broker/wire-connection.js'
+import { freePort } from './free-port.js'
+import type { LoadRequest } from './http-client.js'
+import type { LoadGroup, LoadWorkerData, LoadWorkerResult } from './load-worker.js'
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    rate: { type: 'string', default: '1000' },
+    'get-connections': { type: 'string', default: '32' },
+    'produce-connections': { type: 'string', default: '8' },
+    'rest-records': { type: 'string', default: '100' },
+    'metadata-connections': { type: 'string', default: '32' },
+    topics: { type: 'string', default: '20' },
+    'skip-latency': { type: 'boolean', default: false },
+    'skip-metadata': { type: 'boolean', default: false },
+  },
+})
+const seconds = Number(args.seconds)
+const rate = Number(args.rate)
+const V2_JSON = 'application/vnd.kafka.v2+json'
+const JSON_V2 = 'application/vnd.kafka.json.v2+json'
+
+function frame(apiKey: number, version: number, body: unknown): Buffer {
+  const out = encodeRequest(apiKey as never, version, 0, 'samsa-bench-http', body as never)
+  return flattenChunks(out.chunks, out.byteLength)
+}
+
+async function createTopics(host: string, port: number, names: readonly string[], partitions: number): Promise<void> {
+  const connection = await WireConnection.open(host, port)
+  try {
+    const created = await new Promise<Buffer>((resolve) => {
+      connection.onFrame(resolve)
+      connection.send(frame(ApiKeys.CreateTopics, 5, {
+        topics: names.map((name) => ({ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] })),
+        timeoutMs: 30_000,
+        validateOnly: false,
+      }))
+    })
+    const body = decodeResponse(ApiKeys.CreateTopics, 5, created).body as { topics: Array<{ name: string; errorCode: number; errorMessage: string | null }> }
+    for (const topic of body.topics) if (topic.errorCode !== 0) throw new Error(`creating ${topic.name} failed: ${topic.errorCode} ${topic.errorMessage}`)
+  } finally {
+    connection.close()
+  }
+}
+
+/** Starts HTTP load in a worker thread; resolves once every connection has sent its first request. */
+async function startLoad(host: string, port: number, groups: readonly LoadGroup[]): Promise<{ stop(): Promise<LoadWorkerResult> }> {
+  const worker = new Worker(new URL('./load-worker.js', import.meta.url), { workerData: { host, port, groups } satisfies LoadWorkerData })
+  const failed = new Promise<never>((_, reject) => worker.once('error', reject))
+  await Promise.race([new Promise((resolve) => worker.once('message', resolve)), failed])
+  return {
+    async stop() {
+      const result = new Promise<LoadWorkerResult>((resolve) => worker.once('message', resolve))
+      worker.postMessage('stop')
+      const counts = await Promise.race([result, failed])
+      await worker.terminate()
+      return counts
+    },
+  }
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
+}
+
+interface LatencySummary {
+  readonly requests: number
+  readonly p50: number
+  readonly p99: number
+  readonly p999: number
+  readonly max: number
+}
+
+/**
+ * Sends `request` `rate` times a second for `durationS` seconds on one connection and returns
+ * the latencies from each scheduled send to its response, in milliseconds.
+ */
+async function paceProduces(connection: WireConnection, request: Buffer, durationS: number): Promise<LatencySummary> {
+  const total = Math.round(rate * durationS)
+  const scheduled = new Float64Array(total)
+  const latencies = new Float64Array(total)
+  let sent = 0
+  let answered = 0
+  const start = performance.now()
+  const intervalMs = 1000 / rate
+  await new Promise<void>((resolve, reject) => {
+    connection.onFrame((response) => {
+      const now = performance.now()
+      const body = decodeResponse(ApiKeys.Produce, 9, response).body
+      const error = body.responses[0]!.partitionResponses[0]!.errorCode
+      if (error !== 0) reject(new Error(`produce failed with error ${error}`))
+      latencies[answered] = now - scheduled[answered]!
+      if (++answered === total) resolve()
+    })
+    const tick = (): void => {
+      const now = performance.now()
+      // Every request whose time has come goes now, at its scheduled time, late or not.
+      while (sent < total && start + sent * intervalMs <= now) {
+        scheduled[sent] = start + sent * intervalMs
+        connection.send(request)
+        sent++
+      }
+      if (sent < total) setTimeout(tick, Math.max(0, start + sent * intervalMs - performance.now()))
+    }
+    tick()
+  })
+  latencies.sort()
+  return { requests: total, p50: percentile(latencies, 50), p99: percentile(latencies, 99), p999: percentile(latencies, 99.9), max: latencies[total - 1]! }
+}
+
+function formatLatency(name: string, s: LatencySummary): string {
+  return `${name.padEnd(22)} ${String(s.requests).padStart(7)} produces  p50 ${s.p50.toFixed(2)} ms  p99 ${s.p99.toFixed(2)} ms  p99.9 ${s.p999.toFixed(2)} ms  max ${s.max.toFixed(2)} ms`
+}
+
+function formatLoad(result: LoadWorkerResult): string {
+  return result.groups
+    .map((g) => `${g.name}: ${Math.round(g.ok / result.seconds).toLocaleString('en-US')} req/s${g.failed > 0 ? ` (${g.failed} failed, e.g. ${g.firstFailure})` : ''}`)
+    .join('; ')
+}
+
+async function latencyUnderLoad(): Promise<void> {
+  const httpPort = await freePort()
+  const broker = await BrokerUnderTest.start({ settings: { 'num.partitions': 4 }, httpPort })
+  try {
+    await createTopics(broker.host, broker.port, ['latency'], 1)
+    await createTopics(broker.host, broker.port, ['rest-load'], 4)
+    const produce = frame(ApiKeys.Produce, 9, {
+      transactionalId: null,
+      acks: 1,
+      timeoutMs: 30_000,
+      topicData: [{
+        name: 'latency',
+        partitionData: [{ index: 0, records: encodeRecordBatch({ baseTimestamp: Date.now(), records: Array.from({ length: 10 }, () => ({ value: Buffer.alloc(100, 'v') })) }) }],
+      }],
+    })
+    const restRecords = Array.from({ length: Number(args['rest-records']) }, (_, i) => ({ key: `key-${i}`, value: { id: i, name: `record ${i}`, tags: ['a', 'b'] } }))
+    const groups = ([
+      { name: 'GET /topics', connections: Number(args['get-connections']), requests: [{ method: 'GET', path: '/topics', headers: { accept: V2_JSON } }] },
+      {
+        name: `POST /topics/rest-load (${restRecords.length} records)`,
+        connections: Number(args['produce-connections']),
+        requests: [{ method: 'POST', path: '/topics/rest-load', headers: { 'content-type': JSON_V2, accept: V2_JSON }, body: Buffer.from(JSON.stringify({ records: restRecords })) }],
+      },
+    ] satisfies LoadGroup[]).filter((g) => g.connections > 0)
+
+    const connection = await WireConnection.open(broker.host, broker.port)
+    console.log(`(a) Kafka produce latency, ${rate} produces/s (acks=1, 10 × 100 B), broker pid ${broker.pid}, ${seconds} s per phase`)
+    await paceProduces(connection, produce, Math.min(2, seconds)) // warm-up
+    const quiet = await paceProduces(connection, produce, seconds)
+    console.log(formatLatency('quiet', quiet))
+    const load = await startLoad('127.0.0.1', httpPort, groups)
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const cpuBefore = broker.cpuSeconds()
+    const loaded = await paceProduces(connection, produce, seconds)
+    const brokerCpu = (broker.cpuSeconds() - cpuBefore) / seconds
+    const counts = await load.stop()
+    console.log(formatLatency('under HTTP load', loaded))
+    console.log(`${''.padEnd(22)} HTTP load: ${formatLoad(counts)}; broker CPU ${(brokerCpu * 100).toFixed(0)}% of a core`)
+    const after = await paceProduces(connection, produce, seconds)
+    console.log(formatLatency('quiet again', after))
+    const baseline = Math.max(quiet.p99, after.p99)
+    console.log(`p99 under load vs the worse quiet phase: ${((loaded.p99 / baseline - 1) * 100).toFixed(0)}% (target: under +20%)`)
+    connection.close()
+  } finally {
+    await broker.stop()
+  }
+}
+
+/** The same answer as the gateway's GET /topics (src/gateway/rest/topics.ts): user topics' names, sorted. */
+function topicNamesJson(broker: BrokerContext): string {
+  const names: string[] = []
+  for (const topic of broker.metadata.topics()) if (!topic.internal) names.push(topic.name)
+  return JSON.stringify(names.sort())
+}
+
+async function metadataGet(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'samsa-bench-http-'))
+  const httpPort = await freePort()
+  const config = BrokerConfig.load({ port: '0', dataDir, set: [`http.port=${httpPort}`, 'http.host=127.0.0.1'], env: {} })
+  const broker = await BrokerServer.start(config, createLogger('bench', 'silent'))
+  const nodeServer = createServer((request, response) => {
+    if (request.method === 'GET' && request.url === '/topics') {
+      const body = topicNamesJson(broker.context)
+      response.writeHead(200, { 'content-type': V2_JSON, 'content-length': Buffer.byteLength(body) })
+      response.end(body)
+      return
+    }
+    response.writeHead(404, { 'content-length': 0 })
+    response.end()
+  })
+  try {
+    const listener = broker.advertisedListeners[0]!
+    await createTopics(listener.host, listener.port, Array.from({ length: Number(args.topics) }, (_, i) => `metadata-topic-${String(i).padStart(3, '0')}`), 1)
+    const nodePort = await new Promise<number>((resolve) => nodeServer.listen(0, '127.0.0.1', () => resolve((nodeServer.address() as { port: number }).port)))
+    const uwsBody = await (await fetch(`http://127.0.0.1:${httpPort}/topics`, { headers: { accept: V2_JSON } })).text()
+    const nodeBody = await (await fetch(`http://127.0.0.1:${nodePort}/topics`)).text()
+    if (uwsBody !== nodeBody || uwsBody !== topicNamesJson(broker.context)) throw new Error(`the two servers answer differently:\n${uwsBody}\n${nodeBody}`)
+    console.log(`(b) GET /topics (${uwsBody.length} B of JSON, ${Number(args.topics)} topics), ${args['metadata-connections']} keep-alive connections, no pipelining, ${seconds} s per round`)
+    const group = (name: string): LoadGroup[] => [
+      { name, connections: Number(args['metadata-connections']), requests: [{ method: 'GET', path: '/topics', headers: { accept: V2_JSON } } satisfies LoadRequest] },
+    ]
+    const results = new Map<string, number[]>([['uWebSockets.js gateway', []], ['node:http', []]])
+    for (let round = 0; round < 2; round++) {
+      for (const [name, port] of [['uWebSockets.js gateway', httpPort], ['node:http', nodePort]] as const) {
+        const load = await startLoad('127.0.0.1', port, group(name))
+        await new Promise((resolve) => setTimeout(resolve, seconds * 1000))
+        const result = await load.stop()
+        const g = result.groups[0]!
+        if (g.failed > 0) throw new Error(`${name}: ${g.failed} requests failed, e.g. ${g.firstFailure}`)
+        results.get(name)!.push(g.ok / result.seconds)
+        console.log(`  round ${round + 1} ${name.padEnd(24)} ${Math.round(g.ok / result.seconds).toLocaleString('en-US').padStart(8)} req/s`)
+      }
+    }
+    const best = (name: string): number => Math.max(...results.get(name)!)
+    console.log(`best of two: uWS ${Math.round(best('uWebSockets.js gateway')).toLocaleString('en-US')} req/s, node:http ${Math.round(best('node:http')).toLocaleString('en-US')} req/s, ratio ${(best('uWebSockets.js gateway') / best('node:http')).toFixed(2)}×`)
+  } finally {
+    nodeServer.close()
+    nodeServer.closeAllConnections()
+    await broker.shutdown()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+if (!args['skip-latency']) await latencyUnderLoad()
+if (!args['skip-metadata']) await metadataGet()
