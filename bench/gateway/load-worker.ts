@@ -3,7 +3,14 @@
  * generator neither delays the Kafka producer whose latency the bench measures nor is delayed by
  * it. Started with `workerData` naming the server and the connection groups; `stop` in a message
  * ends the load and the worker answers with the counts per group and the seconds measured.
+ *
+ * With `nice`, the thread lowers its own scheduling priority (Linux applies setpriority to a
+ * thread id), so on a machine with fewer free cores than busy threads the broker gets the CPU
+ * first and the load saturates the broker rather than starving it of CPU time; the bench then
+ * measures what serving HTTP costs the broker, not how the kernel shares two cores.
  */
+import { readlinkSync } from 'node:fs'
+import { setPriority } from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'
 import { type LoadCounts, LoadConnection, type LoadRequest, encodeRequest } from './http-client.js'
 
@@ -17,6 +24,8 @@ export interface LoadWorkerData {
   readonly host: string
   readonly port: number
   readonly groups: readonly LoadGroup[]
+  /** A niceness for this thread (0-19), or undefined to keep the process's. */
+  readonly nice?: number
 }
 
 export interface LoadWorkerResult {
@@ -25,6 +34,10 @@ export interface LoadWorkerResult {
 }
 
 const data = workerData as LoadWorkerData
+if (data.nice !== undefined) {
+  // /proc/thread-self is /proc/<pid>/task/<tid>.
+  setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), data.nice)
+}
 const hostHeader = `${data.host}:${data.port}`
 const counts = data.groups.map((group) => ({ name: group.name, ok: 0, failed: 0, firstFailure: null as string | null }))
 const connections: LoadConnection[] = []

@@ -10,12 +10,15 @@
  * - kafka_consumergroup_members{consumergroup}.
  *
  * Read through the coordinator's public calls (listGroups, fetchOffsets, describeGroup), as an
- * admin client would ask, so the metrics need nothing private from it.
+ * admin client would ask, so the metrics need nothing private from it. The event loop is given
+ * back between groups once SLICE partitions were written, as for the partition families.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { BrokerContext } from '../../broker/broker-context.js'
 import { type Exposition, labels } from './exposition.js'
+import { SLICE } from './partition-families.js'
 
-export function writeGroupFamilies(out: Exposition, broker: BrokerContext): void {
+export async function writeGroupFamilies(out: Exposition, broker: BrokerContext): Promise<void> {
   const currentOffset = out.family('kafka_consumergroup_current_offset', 'gauge', 'Committed offset of a consumer group at a partition.')
   const currentOffsetSum = out.family('kafka_consumergroup_current_offset_sum', 'gauge', 'Sum of a consumer group\'s committed offsets over a topic\'s partitions.')
   const lag = out.family('kafka_consumergroup_lag', 'gauge', 'High watermark minus the committed offset of a consumer group at a partition.')
@@ -23,7 +26,12 @@ export function writeGroupFamilies(out: Exposition, broker: BrokerContext): void
   const members = out.family('kafka_consumergroup_members', 'gauge', 'Members of a consumer group.')
 
   const groups = broker.groups
+  let written = 0
   for (const { groupId } of groups.listGroups([], []).groups) {
+    if (written >= SLICE) {
+      written = 0
+      await nextTurn()
+    }
     const group = labels({ consumergroup: groupId })
     members.add(group, groups.describeGroup(groupId).members.length)
     for (const topic of groups.fetchOffsets(groupId, null).topics) {
@@ -34,6 +42,7 @@ export function writeGroupFamilies(out: Exposition, broker: BrokerContext): void
         if (committed.offset < 0) continue
         const where = labels({ consumergroup: groupId, topic: topic.name, partition: partitionIndex })
         currentOffset.add(where, committed.offset)
+        written++
         offsetSum += committed.offset
         const partition = broker.replicas.partition(topic.name, partitionIndex)
         if (partition === undefined) continue

@@ -3,10 +3,11 @@
  * on each scrape from the counters the broker keeps and the state its services hold. Nothing is
  * computed between scrapes except the process sampler (event-loop delay, GC pauses).
  *
- * A scrape walks every hosted partition once and every group this broker coordinates; with
- * thousands of partitions that is a few milliseconds of event-loop time per scrape (README,
- * "Metrics", gives the measured figure), once per scrape interval.
+ * A scrape walks every hosted partition once and every group this broker coordinates, in slices
+ * of SLICE partitions per turn of the event loop (bench/gateway/metrics-scrape.ts measures it:
+ * README, "Metrics").
  */
+import type { BrokerContext } from '../../broker/broker-context.js'
 import type { GatewayModuleFactory } from '../gateway.js'
 import { writeBrokerFamilies } from './broker-families.js'
 import { Exposition, PROMETHEUS_CONTENT_TYPE } from './exposition.js'
@@ -16,13 +17,19 @@ import { ProcessMetrics } from './process-metrics.js'
 
 export const metricsModule: GatewayModuleFactory = (server, services) => {
   const processMetrics = new ProcessMetrics()
-  server.route('get', '/metrics', (exchange) => {
-    const out = new Exposition()
-    writeBrokerFamilies(out, services.broker, server.webSocketCount)
-    writePartitionFamilies(out, services.broker)
-    writeGroupFamilies(out, services.broker)
-    processMetrics.write(out)
-    exchange.respond(200, out.toString(), { 'content-type': PROMETHEUS_CONTENT_TYPE })
+  server.route('get', '/metrics', async (exchange) => {
+    const text = await metricsText(services.broker, server.webSocketCount, processMetrics)
+    exchange.respond(200, text, { 'content-type': PROMETHEUS_CONTENT_TYPE })
   })
   return { close: () => processMetrics.close() }
+}
+
+/** The whole exposition, built over a few turns of the event loop when there are many partitions. */
+export async function metricsText(broker: BrokerContext, webSocketSessions: number, processMetrics: ProcessMetrics): Promise<string> {
+  const out = new Exposition()
+  writeBrokerFamilies(out, broker, webSocketSessions)
+  await writePartitionFamilies(out, broker)
+  await writeGroupFamilies(out, broker)
+  processMetrics.write(out)
+  return out.toString()
 }
