@@ -14,12 +14,15 @@ import type { BrokerContext } from '../broker/broker-context.js'
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 import type { Logger } from '../common/logger.js'
 import { healthRoutes } from './health.js'
+import { PeerBrokers } from './records/peer-brokers.js'
 import { HttpServer, nativeHttpServer } from './uws.js'
 
 /** What the gateway's route modules may use. */
 export interface GatewayServices {
   readonly broker: BrokerContext
   readonly logger: Logger
+  /** Kafka connections to the other brokers of the cluster, for partitions and groups served elsewhere. */
+  readonly peers: PeerBrokers
 }
 
 /** What a route module leaves running (timers, sessions), stopped when the gateway closes. */
@@ -43,6 +46,7 @@ export class HttpGateway {
   readonly #logger: Logger
   readonly #modules: GatewayModule[] = []
   readonly #health: { ready: boolean; serving: boolean }
+  #peers: PeerBrokers | null = null
   #closed = false
 
   private constructor(host: string, port: number, server: HttpServer, logger: Logger, health: { ready: boolean; serving: boolean }) {
@@ -88,7 +92,9 @@ export class HttpGateway {
   }
 
   /** Adds the routes of every module, now that the broker's services exist. */
-  serve(services: GatewayServices, modules: readonly GatewayModuleFactory[]): void {
+  serve(broker: Omit<GatewayServices, 'peers'>, modules: readonly GatewayModuleFactory[]): void {
+    this.#peers = new PeerBrokers(broker.broker.nodeId, broker.broker.cluster)
+    const services: GatewayServices = { ...broker, peers: this.#peers }
     for (const factory of modules) {
       const module = factory(this.#server, services)
       if (module !== undefined) this.#modules.push(module)
@@ -113,6 +119,7 @@ export class HttpGateway {
         this.#logger.warn('gateway module did not close cleanly', { error })
       }
     }
+    this.#peers?.close()
     this.#server.close()
   }
 }

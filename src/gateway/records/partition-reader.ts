@@ -19,7 +19,7 @@
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import { fetchRecords, type PartitionFetch } from '../../replication/fetch-records.js'
 import type { ReplicaManager } from '../../replication/replica-manager.js'
-import type { ReadPlan } from '../../storage/read-plan.js'
+import type { MetadataStore } from '../../metadata/metadata-store.js'
 import type { WorkerPool } from '../../workers/pool.js'
 import {
   type DisplayOutput,
@@ -28,6 +28,8 @@ import {
   type RecordFormat,
 } from '../../workers/tasks/display-records.js'
 import { RECORD_FRAME_HEADER_BYTES, writeFrameHeader } from '../../workers/tasks/record-frame.js'
+import type { PeerBrokers } from './peer-brokers.js'
+import { fetchFromLeader, type Piece } from './remote-fetch.js'
 
 export type { DisplayHeader, DisplayRecord, RecordFormat } from '../../workers/tasks/display-records.js'
 
@@ -73,8 +75,17 @@ export interface PartitionRead<Output> {
   readonly output: Output
 }
 
+/** What a reader needs to read partitions that other brokers lead. */
+export interface RemoteReads {
+  readonly nodeId: number
+  readonly metadata: MetadataStore
+  readonly peers: PeerBrokers
+}
+
 export interface PartitionReaderOptions {
   readonly replicas: ReplicaManager
+  /** Without it, partitions led elsewhere answer NOT_LEADER_OR_FOLLOWER. */
+  readonly remote?: RemoteReads
   readonly pool: WorkerPool
   /** The broker's fetch.max.bytes, which caps any read. */
   readonly fetchMaxBytes: number
@@ -86,9 +97,11 @@ export class PartitionReader {
   readonly #replicas: ReplicaManager
   readonly #pool: WorkerPool
   readonly #fetchMaxBytes: number
+  readonly #remote: RemoteReads | undefined
 
   constructor(options: PartitionReaderOptions) {
     this.#replicas = options.replicas
+    this.#remote = options.remote
     this.#pool = options.pool
     this.#fetchMaxBytes = options.fetchMaxBytes
   }
@@ -114,66 +127,45 @@ export class PartitionReader {
     pick: (result: DisplayRecordsResult) => Output,
     empty: () => Output,
   ): Promise<PartitionRead<Output>> {
-    const maxBytes = request.maxBytes ?? DEFAULT_MAX_BYTES
-    const partitionFetches: PartitionFetch[] = request.positions.map((position) => ({
+    const remote = this.#remote === undefined ? null : remoteLeaders(this.#remote, request)
+    const partitions: PartitionReadOutcome[] = request.positions.map((position) => ({
       partition: position.partition,
-      currentLeaderEpoch: -1,
-      fetchOffset: position.offset,
-      partitionMaxBytes: request.partitionMaxBytes ?? maxBytes,
+      errorCode: KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION,
+      nextOffset: position.offset,
+      highWatermark: -1,
+      logStartOffset: -1,
     }))
-    const fetched = await fetchRecords(
-      this.#replicas,
-      {
-        replicaId: -1,
-        maxWaitMs: request.maxWaitMs ?? 0,
-        minBytes: request.minBytes ?? 1,
-        maxBytes,
-        isolationLevel: 0,
-        topics: [{ topic: request.topic, topicId: '', partitions: partitionFetches }],
-        byTopicId: false,
-        signal: request.signal,
-      },
-      this.#fetchMaxBytes,
-    )
-    const outcomes = fetched[0]?.partitions ?? []
-    const partitions: PartitionReadOutcome[] = []
-    const plans: Array<{ index: number; plan: ReadPlan }> = []
-    let bytes = 0
-    for (let i = 0; i < partitionFetches.length; i++) {
-      const position = request.positions[i]!
-      const outcome = outcomes[i]
-      partitions.push({
-        partition: position.partition,
-        errorCode: outcome?.errorCode ?? KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION,
-        nextOffset: position.offset,
-        highWatermark: outcome?.highWatermark ?? -1,
-        logStartOffset: outcome?.logStartOffset ?? -1,
-      })
-      const plan = outcome?.records
-      if (plan != null && plan.byteLength > 0) {
-        plans.push({ index: i, plan })
-        bytes += plan.byteLength
-      }
+    let pieces: Piece[]
+    if (remote === null) {
+      pieces = await this.#readHere(request, request.positions.map((_, i) => i), partitions, request.signal)
+    } else {
+      pieces = await this.#readAnywhere(request, remote, partitions)
     }
-    if (plans.length === 0 || request.signal?.aborted === true) return { partitions, count: 0, bytes: 0, output: empty() }
+    if (pieces.length === 0 || request.signal?.aborted === true) return { partitions, count: 0, bytes: 0, output: empty() }
 
-    // The plans view the page cache through mmap; a worker needs bytes it can own, so they are
-    // copied once into one buffer that is moved, not cloned, to the worker.
+    // Local plans view the page cache through mmap; a worker needs bytes it can own, so every
+    // piece is copied once into one buffer that is moved, not cloned, to the worker.
+    let bytes = 0
+    for (const piece of pieces) bytes += piece.length
     const data = Buffer.allocUnsafeSlow(bytes)
     const parts: number[] = []
     /** The request position of each part. */
     const partIndexes: number[] = []
     let at = 0
-    for (const { index, plan } of plans) {
+    for (const { index, plan, records } of pieces) {
       const start = at
-      try {
-        for (const slice of plan.toBuffers()) at += slice.copy(data, at)
-      } catch {
-        // A truncation (a new leader's log) removed the bytes since the plan was made: nothing of
-        // this partition is read now, and the caller reads it again.
-        at = start
-        partitions[index] = { ...partitions[index]!, errorCode: KafkaErrorCodes.KAFKA_STORAGE_ERROR }
-        continue
+      if (records !== null) {
+        at += records.copy(data, at)
+      } else {
+        try {
+          for (const slice of plan!.toBuffers()) at += slice.copy(data, at)
+        } catch {
+          // A truncation (a new leader's log) removed the bytes since the plan was made: nothing of
+          // this partition is read now, and the caller reads it again.
+          at = start
+          partitions[index] = { ...partitions[index]!, errorCode: KafkaErrorCodes.KAFKA_STORAGE_ERROR }
+          continue
+        }
       }
       parts.push(request.positions[index]!.partition, request.positions[index]!.offset, at)
       partIndexes.push(index)
@@ -193,6 +185,103 @@ export class PartitionReader {
     }
     return { partitions, count: result.count, bytes: at, output: pick(result) }
   }
+
+  /** The positions at `indexes`, read through this broker's fetchRecords; fills their outcomes. */
+  async #readHere(request: PartitionReadRequest, indexes: readonly number[], partitions: PartitionReadOutcome[], signal: AbortSignal | undefined): Promise<Piece[]> {
+    const maxBytes = request.maxBytes ?? DEFAULT_MAX_BYTES
+    const partitionFetches: PartitionFetch[] = indexes.map((i) => ({
+      partition: request.positions[i]!.partition,
+      currentLeaderEpoch: -1,
+      fetchOffset: request.positions[i]!.offset,
+      partitionMaxBytes: request.partitionMaxBytes ?? maxBytes,
+    }))
+    const fetched = await fetchRecords(
+      this.#replicas,
+      {
+        replicaId: -1,
+        maxWaitMs: request.maxWaitMs ?? 0,
+        minBytes: request.minBytes ?? 1,
+        maxBytes,
+        isolationLevel: 0,
+        topics: [{ topic: request.topic, topicId: '', partitions: partitionFetches }],
+        byTopicId: false,
+        signal,
+      },
+      this.#fetchMaxBytes,
+    )
+    const outcomes = fetched[0]?.partitions ?? []
+    const pieces: Piece[] = []
+    indexes.forEach((index, i) => {
+      const outcome = outcomes[i]
+      if (outcome === undefined) return
+      partitions[index] = { ...partitions[index]!, errorCode: outcome.errorCode, highWatermark: outcome.highWatermark, logStartOffset: outcome.logStartOffset }
+      const plan = outcome.records
+      if (plan != null && plan.byteLength > 0) pieces.push({ index, plan, records: null, length: plan.byteLength })
+    })
+    return pieces
+  }
+
+  /**
+   * Positions led here and elsewhere: each leader's share is read at once, and the first read
+   * that brings records ends the others' waits (a local wait is aborted; a remote Fetch still
+   * parked at its leader is left to finish on its own connection, and its partitions keep their
+   * positions, to be read next time).
+   */
+  async #readAnywhere(request: PartitionReadRequest, byLeader: Map<number, number[]>, partitions: PartitionReadOutcome[]): Promise<Piece[]> {
+    const remote = this.#remote!
+    const waitEnded = new AbortController()
+    const stopWaiting = (): void => waitEnded.abort()
+    request.signal?.addEventListener('abort', stopWaiting, { once: true })
+    const settled: Piece[] = []
+    const reads: Array<Promise<void>> = []
+    /** Outcomes are copied into `partitions` only from reads that finished before the answer. */
+    let answered = false
+    for (const [leader, indexes] of byLeader) {
+      const outcomes = partitions.slice()
+      const read = leader === remote.nodeId
+        ? this.#readHere(request, indexes, outcomes, waitEnded.signal)
+        : fetchFromLeader(remote.peers, leader, request, indexes, outcomes)
+      reads.push(read.then((pieces) => {
+        if (answered) return
+        for (const index of indexes) partitions[index] = outcomes[index]!
+        settled.push(...pieces)
+        if (pieces.length > 0) stopWaiting()
+      }))
+    }
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let left = reads.length
+        for (const read of reads) {
+          read.then(() => {
+            if (--left === 0 || waitEnded.signal.aborted) resolve()
+          }, reject)
+        }
+      })
+    } finally {
+      answered = true
+      request.signal?.removeEventListener('abort', stopWaiting)
+      waitEnded.abort()
+    }
+    return settled
+  }
+}
+
+/** Request indexes by leader, or null when this broker leads every partition read (the fast path). */
+function remoteLeaders(remote: RemoteReads, request: PartitionReadRequest): Map<number, number[]> | null {
+  // Without a leader a partition is asked here, which answers with the error a client expects.
+  const leaderOf = (partition: number): number => {
+    const leader = remote.metadata.partitionState(request.topic, partition)?.leader ?? -1
+    return leader < 0 ? remote.nodeId : leader
+  }
+  if (request.positions.every((position) => leaderOf(position.partition) === remote.nodeId)) return null
+  const byLeader = new Map<number, number[]>()
+  request.positions.forEach((position, i) => {
+    const leader = leaderOf(position.partition)
+    let list = byLeader.get(leader)
+    if (list === undefined) byLeader.set(leader, (list = []))
+    list.push(i)
+  })
+  return byLeader
 }
 
 function emptyFrame(): Uint8Array {

@@ -20,7 +20,8 @@
  * body, not a socket that opens and closes.
  */
 import type { GatewayModule, GatewayServices } from '../gateway.js'
-import { coordinatorElsewhere } from '../records/group-member.js'
+import { GroupCoordinators } from '../records/group-coordinator-service.js'
+import { PartitionPositions } from '../records/partition-positions.js'
 import { PartitionReader } from '../records/partition-reader.js'
 import { ProduceRecords } from '../records/produce-records.js'
 import { ProxyError } from '../records/proxy-error.js'
@@ -51,8 +52,10 @@ export function webSocketStreams(server: HttpServer, services: GatewayServices, 
     broker,
     logger,
     limits,
-    reader: new PartitionReader({ replicas: broker.replicas, pool, fetchMaxBytes: broker.config.get('fetch.max.bytes') }),
-    producer: new ProduceRecords(broker, pool),
+    reader: new PartitionReader({ replicas: broker.replicas, pool, fetchMaxBytes: broker.config.get('fetch.max.bytes'), remote: { nodeId: broker.nodeId, metadata: broker.metadata, peers: services.peers } }),
+    producer: new ProduceRecords(broker, pool, services.peers),
+    positions: new PartitionPositions(broker, services.peers),
+    coordinators: new GroupCoordinators(broker, services.peers),
   }
   const sessions = new Set<StreamSession>()
   let nextId = 1
@@ -61,16 +64,14 @@ export function webSocketStreams(server: HttpServer, services: GatewayServices, 
     maxPayloadLength: broker.config.get('http.request.max.bytes'),
     maxBackpressure: limits.maxBackpressure,
     idleTimeoutSeconds: 120,
-    upgrade(request) {
+    async upgrade(request) {
       try {
         const options = parseStreamOptions(request.params[0]!, request.query)
         if (options.group !== null) {
           if (broker.metadata.topic(options.topic) === undefined) throw new ProxyError(404, 40401, `Topic not found: '${options.topic}' does not exist on this cluster.`)
-          const elsewhere = coordinatorElsewhere(broker, options.group)
-          if (elsewhere !== null) throw elsewhere
           return { options, start: null, session: null }
         }
-        return { options, start: startPositions(broker, options), session: null }
+        return { options, start: await startPositions(broker, streamServices.positions, options), session: null }
       } catch (error) {
         if (error instanceof StreamOptionsError) return { refuse: 400, message: error.message }
         if (error instanceof ProxyError) return { refuse: error.status, message: error.message }

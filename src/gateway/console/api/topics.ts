@@ -13,11 +13,12 @@
 import type { GatewayServices } from '../../gateway.js'
 import type { HttpServer } from '../../uws.js'
 import { ConsoleApiError, ConsoleErrors, apiRoute, integerField, invalidValue, jsonObjectBody, topicNotFound, withStatus } from './api-route.js'
+import type { PartitionPositions } from '../../records/partition-positions.js'
 import { partitionSummaries, topicSummary } from './partition-summary.js'
 
-export function topicRoutes(server: HttpServer, { broker, logger }: GatewayServices): void {
-  apiRoute(server, logger, 'get', '/api/topics', () => {
-    const topics = [...broker.metadata.topics()].map((topic) => topicSummary(broker, topic))
+export function topicRoutes(server: HttpServer, { broker, logger }: GatewayServices, positions: PartitionPositions): void {
+  apiRoute(server, logger, 'get', '/api/topics', async () => {
+    const topics = await Promise.all([...broker.metadata.topics()].map(async (topic) => topicSummary(broker, topic, await partitionSummaries(broker, positions, topic))))
     return { topics: topics.sort((a, b) => a.name.localeCompare(b.name)) }
   })
 
@@ -28,14 +29,14 @@ export function topicRoutes(server: HttpServer, { broker, logger }: GatewayServi
     const replicationFactor = integerField(body.replicationFactor, 'replicationFactor', 1, 32_767, -1)
     const configs = stringMap(body.configs ?? {}, 'configs')
     const created = await broker.topics.createTopic(body.name, { partitions, replicationFactor, configs })
-    return withStatus(201, topicSummary(broker, created))
+    return withStatus(201, topicSummary(broker, created, await partitionSummaries(broker, positions, created)))
   })
 
-  apiRoute(server, logger, 'get', '/api/topics/:topic', (exchange) => {
+  apiRoute(server, logger, 'get', '/api/topics/:topic', async (exchange) => {
     const name = exchange.request.params[0]!
     const topic = broker.metadata.topic(name)
     if (topic === undefined) throw topicNotFound(name)
-    const partitions = partitionSummaries(broker, topic)
+    const partitions = await partitionSummaries(broker, positions, topic)
     return { ...topicSummary(broker, topic, partitions), topicId: topic.topicId, partitionDetails: partitions }
   })
 

@@ -1,0 +1,149 @@
+/**
+ * PeerBrokers: the gateway's Kafka connections to the other brokers of its cluster, for what it
+ * cannot serve through this broker's services (a partition led elsewhere, a group coordinated
+ * elsewhere). Addresses come from the ClusterView (the registry in etcd), as the replica
+ * fetchers' do; a request is never sent to this broker's own listener: local work goes through
+ * the services.
+ *
+ * Two kinds of connection per peer, because a broker answers a connection's requests in order:
+ * - one shared, pipelined connection for requests the peer answers at once (Produce, ListOffsets,
+ *   Heartbeat, OffsetCommit, OffsetFetch, DescribeGroups, ListGroups, LeaveGroup), as a Kafka
+ *   producer keeps one connection per broker;
+ * - for requests the peer may park (a long-poll Fetch, JoinGroup, SyncGroup), a connection of
+ *   their own, borrowed from a small idle pool, so one parked request never holds back another.
+ *
+ * A connection that fails is dropped and the next request opens a new one. Event loop only; one
+ * instance per gateway.
+ */
+import type { ClusterView } from '../../broker/cluster-view.js'
+import { BrokerConnection } from '../../client/connection.js'
+import { ErrorCodes, SamsaError } from '../../common/errors.js'
+import type { DescribedApiKey, RequestInputOf, ResponseOf } from '../../protocol/messages/index.js'
+
+export interface PeerRequestOptions {
+  /** How long the answer may take, the peer's own wait included. */
+  readonly timeoutMs: number
+  /** True for requests the peer may park (long-poll Fetch, JoinGroup, SyncGroup). */
+  readonly parks?: boolean
+}
+
+/** Idle parking connections kept per peer; more are opened when needed and closed after use. */
+const IDLE_PARKING_CONNECTIONS = 4
+const CONNECT_TIMEOUT_MS = 5_000
+
+interface Peer {
+  readonly nodeId: number
+  readonly host: string
+  readonly port: number
+  shared: Promise<BrokerConnection> | null
+  readonly idle: BrokerConnection[]
+}
+
+export class PeerBrokers {
+  readonly #nodeId: number
+  readonly #cluster: ClusterView
+  readonly #peers = new Map<number, Peer>()
+  #closed = false
+
+  constructor(nodeId: number, cluster: ClusterView) {
+    this.#nodeId = nodeId
+    this.#cluster = cluster
+  }
+
+  /**
+   * Sends `body` to broker `nodeId` and resolves with its answer. Rejects with SAMSA_NETWORK when
+   * the broker is unknown, unreachable or drops the connection, SAMSA_TIMEOUT after `timeoutMs`.
+   */
+  async request<K extends DescribedApiKey>(nodeId: number, apiKey: K, body: RequestInputOf<K>, options: PeerRequestOptions): Promise<ResponseOf<K>> {
+    const peer = this.#peer(nodeId)
+    if (options.parks !== true) {
+      const connection = await this.#shared(peer)
+      return connection.request(apiKey, body, undefined, options.timeoutMs)
+    }
+    const connection = await this.#borrow(peer)
+    try {
+      return await connection.request(apiKey, body, undefined, options.timeoutMs)
+    } finally {
+      this.#giveBack(peer, connection)
+    }
+  }
+
+  /** Closes every connection; requests in flight fail. */
+  close(): void {
+    this.#closed = true
+    for (const peer of this.#peers.values()) this.#closePeer(peer)
+    this.#peers.clear()
+  }
+
+  #peer(nodeId: number): Peer {
+    if (this.#closed) throw new SamsaError(ErrorCodes.NETWORK, 'The HTTP gateway is closing; no request goes to other brokers any more.')
+    if (nodeId === this.#nodeId) {
+      // Local work goes through the services; reaching here is a bug in the caller.
+      throw new SamsaError(ErrorCodes.CLUSTER, `Broker ${nodeId} is this broker: the gateway serves it through its services, not its own listener.`)
+    }
+    const endpoint = this.#cluster.broker(nodeId)
+    if (endpoint === undefined) throw new SamsaError(ErrorCodes.NETWORK, `Broker ${nodeId} is not registered in the cluster (it may be down or restarting).`)
+    let peer = this.#peers.get(nodeId)
+    if (peer !== undefined && (peer.host !== endpoint.host || peer.port !== endpoint.port)) {
+      // The broker came back on another address.
+      this.#closePeer(peer)
+      peer = undefined
+    }
+    if (peer === undefined) {
+      peer = { nodeId, host: endpoint.host, port: endpoint.port, shared: null, idle: [] }
+      this.#peers.set(nodeId, peer)
+    }
+    return peer
+  }
+
+  #shared(peer: Peer): Promise<BrokerConnection> {
+    const current = peer.shared
+    if (current !== null) {
+      return current.then(
+        (connection) => (connection.isClosed ? this.#openShared(peer) : connection),
+        () => this.#openShared(peer),
+      )
+    }
+    return this.#openShared(peer)
+  }
+
+  #openShared(peer: Peer): Promise<BrokerConnection> {
+    // Several callers may find the connection closed at once: the first one's open serves all.
+    const opening = this.#open(peer)
+    peer.shared = opening
+    opening.catch(() => {
+      if (peer.shared === opening) peer.shared = null
+    })
+    return opening
+  }
+
+  async #borrow(peer: Peer): Promise<BrokerConnection> {
+    while (peer.idle.length > 0) {
+      const connection = peer.idle.pop()!
+      if (!connection.isClosed) return connection
+    }
+    return this.#open(peer)
+  }
+
+  #giveBack(peer: Peer, connection: BrokerConnection): void {
+    if (connection.isClosed) return
+    if (this.#closed || peer.idle.length >= IDLE_PARKING_CONNECTIONS || this.#peers.get(peer.nodeId) !== peer) connection.close()
+    else peer.idle.push(connection)
+  }
+
+  #open(peer: Peer): Promise<BrokerConnection> {
+    return BrokerConnection.open({
+      host: peer.host,
+      port: peer.port,
+      clientId: `samsa-gateway-${this.#nodeId}`,
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      maxInFlightRequests: 5,
+    })
+  }
+
+  #closePeer(peer: Peer): void {
+    peer.shared?.then((c) => c.close(), () => undefined)
+    peer.shared = null
+    for (const connection of peer.idle.splice(0)) connection.close()
+  }
+}
