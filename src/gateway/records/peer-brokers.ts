@@ -96,19 +96,22 @@ export class PeerBrokers {
     return peer
   }
 
-  #shared(peer: Peer): Promise<BrokerConnection> {
+  async #shared(peer: Peer): Promise<BrokerConnection> {
     const current = peer.shared
-    if (current !== null) {
-      return current.then(
-        (connection) => (connection.isClosed ? this.#openShared(peer) : connection),
-        () => this.#openShared(peer),
-      )
+    if (current === null) return this.#openShared(peer, null)
+    try {
+      const connection = await current
+      if (!connection.isClosed) return connection
+    } catch {
+      // The open failed; open again.
     }
-    return this.#openShared(peer)
+    return this.#openShared(peer, current)
   }
 
-  #openShared(peer: Peer): Promise<BrokerConnection> {
+  /** Opens the shared connection, unless another caller already replaced `failed` with a new one. */
+  #openShared(peer: Peer, failed: Promise<BrokerConnection> | null): Promise<BrokerConnection> {
     // Several callers may find the connection closed at once: the first one's open serves all.
+    if (peer.shared !== null && peer.shared !== failed) return peer.shared
     const opening = this.#open(peer)
     peer.shared = opening
     opening.catch(() => {

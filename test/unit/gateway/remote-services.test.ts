@@ -1,0 +1,135 @@
+/**
+ * The gateway's remote paths against a real broker: a gateway that believes it is another broker
+ * (node id 999) reaches the real one over the Kafka protocol, as it reaches a partition's leader
+ * or a group's coordinator in a cluster. What it gets must be what the local services give.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { BrokerContext } from '../../../src/broker/broker-context.js'
+import { ErrorCodes, SamsaError } from '../../../src/common/errors.js'
+import { GroupCoordinators } from '../../../src/gateway/records/group-coordinator-service.js'
+import { GroupMember } from '../../../src/gateway/records/group-member.js'
+import { appendAtLeaders } from '../../../src/gateway/records/leader-appends.js'
+import { PartitionPositions } from '../../../src/gateway/records/partition-positions.js'
+import { PartitionReader } from '../../../src/gateway/records/partition-reader.js'
+import { PeerBrokers } from '../../../src/gateway/records/peer-brokers.js'
+import { RemoteGroupCoordinator } from '../../../src/gateway/records/remote-group-coordinator.js'
+import { ApiKeys, encodeRecordBatch } from '../../../src/protocol/index.js'
+import type { ReplicaManager } from '../../../src/replication/replica-manager.js'
+import { WorkerPool } from '../../../src/workers/pool.js'
+import { type InProcessBroker, startInProcessBroker } from '../../helpers/in-process-broker.js'
+
+const TOPIC = 'remote'
+const OTHER = 999
+let fixture: InProcessBroker
+let context: BrokerContext
+/** The broker's services as a gateway on broker 999 sees them: it leads nothing and coordinates nothing. */
+let elsewhere: BrokerContext
+let pool: WorkerPool
+let peers: PeerBrokers
+
+const batch = (values: string[]): Buffer => encodeRecordBatch({ baseTimestamp: 1_760_000_000_000, records: values.map((v) => ({ key: null, value: Buffer.from(v) })) })
+
+beforeAll(async () => {
+  fixture = await startInProcessBroker({ 'num.partitions': 2, 'group.initial.rebalance.delay.ms': 0, 'offsets.topic.num.partitions': 2 })
+  context = fixture.broker.context
+  await fixture.createTopics(TOPIC)
+  const notLeader = { leaderPartition: () => context.nodeId } as unknown as ReplicaManager
+  elsewhere = { ...context, nodeId: OTHER, replicas: notLeader }
+  pool = new WorkerPool({ maxThreads: 1 })
+  peers = new PeerBrokers(OTHER, context.cluster)
+})
+
+afterAll(async () => {
+  peers?.close()
+  await pool?.close()
+  await fixture?.stop()
+})
+
+describe("the gateway's remote paths", () => {
+  it('never sends a request to its own broker', async () => {
+    const own = new PeerBrokers(context.nodeId, context.cluster)
+    const refused = await own.request(context.nodeId, ApiKeys.ListGroups, {}, { timeoutMs: 1000 }).catch((error: unknown) => error)
+    expect(SamsaError.is(refused, ErrorCodes.CLUSTER)).toBe(true)
+    own.close()
+  })
+
+  it('forwards batches to the leader with acks=all and reports the offsets the leader gave', async () => {
+    const first = await appendAtLeaders(elsewhere, peers, TOPIC, [{ index: 0, records: batch(['a', 'b', 'c']) }, { index: 1, records: batch(['d']) }], 5000)
+    expect(first.get(0)).toMatchObject({ errorCode: 0, baseOffset: 0 })
+    expect(first.get(1)).toMatchObject({ errorCode: 0, baseOffset: 0 })
+    const second = await appendAtLeaders(elsewhere, peers, TOPIC, [{ index: 0, records: batch(['e', 'f']) }], 5000)
+    expect(second.get(0)).toMatchObject({ errorCode: 0, baseOffset: 3 })
+    expect(context.replicas.partition(TOPIC, 0)!.highWatermark).toBe(5)
+  })
+
+  it('reads remote partitions with a Fetch to the leader into the same display records as a local read', async () => {
+    const local = new PartitionReader({ replicas: context.replicas, pool, fetchMaxBytes: 1024 * 1024 })
+    const remote = new PartitionReader({ replicas: context.replicas, pool, fetchMaxBytes: 1024 * 1024, remote: { nodeId: OTHER, metadata: context.metadata, peers } })
+    const request = { topic: TOPIC, positions: [{ partition: 0, offset: 1 }, { partition: 1, offset: 0 }], format: 'text' as const }
+    const [here, there] = await Promise.all([local.readJson(request), remote.readJson(request)])
+    expect(JSON.parse(there.output)).toEqual(JSON.parse(here.output))
+    expect(JSON.parse(there.output).map((r: { value: string }) => r.value)).toEqual(['b', 'c', 'e', 'f', 'd'])
+    expect(there.partitions).toEqual(here.partitions)
+    expect(there.partitions.map((p) => p.nextOffset)).toEqual([5, 1])
+  })
+
+  it('long-polls a remote partition through the Fetch wait, answering as soon as a record arrives', async () => {
+    const remote = new PartitionReader({ replicas: context.replicas, pool, fetchMaxBytes: 1024 * 1024, remote: { nodeId: OTHER, metadata: context.metadata, peers } })
+    const started = Date.now()
+    const read = remote.readRecords({ topic: TOPIC, positions: [{ partition: 1, offset: 1 }], format: 'text', maxWaitMs: 20_000 })
+    await appendAtLeaders(context, peers, TOPIC, [{ index: 1, records: batch(['late']) }], 5000)
+    const result = await read
+    expect(result.output.map((r) => r.value)).toEqual(['late'])
+    expect(Date.now() - started).toBeLessThan(15_000)
+  })
+
+  it('finds start, end and time offsets at the leader with ListOffsets, as the local lookup does', async () => {
+    const remote = new PartitionPositions(elsewhere, peers)
+    const local = new PartitionPositions(context, peers)
+    expect(await remote.bounds(TOPIC, 0)).toEqual(await local.bounds(TOPIC, 0))
+    expect(await remote.bounds(TOPIC, 0)).toEqual({ beginning: 0, end: 5 })
+    expect(await remote.offsetAtTime(TOPIC, 0, 1_760_000_000_000)).toBe(0)
+    // No record at or after a future time: the end, as a consumer seeking there ends up.
+    expect(await remote.offsetAtTime(TOPIC, 0, 4_000_000_000_000)).toBe(5)
+  })
+
+  it('joins a group through Kafka requests to its coordinator and shares it with a member joined locally', async () => {
+    const remoteCoordinators = new GroupCoordinators(elsewhere, peers)
+    await remoteCoordinators.ensureOffsetsTopic()
+    expect(remoteCoordinators.forGroup('shared')).toBeInstanceOf(RemoteGroupCoordinator)
+    const overTheWire = new GroupMember(elsewhere, { groupId: 'shared', clientId: 'remote', clientHost: '127.0.0.1', heartbeatIntervalMs: 100 }, remoteCoordinators)
+    const inProcess = new GroupMember(context, { groupId: 'shared', clientId: 'local', clientHost: '127.0.0.1', heartbeatIntervalMs: 100 })
+    try {
+      await overTheWire.subscribe([TOPIC])
+      expect(overTheWire.assignment.map((a) => a.partition).sort()).toEqual([0, 1])
+      await inProcess.subscribe([TOPIC])
+      // The remote member learns of the rebalance from its heartbeat and rejoins.
+      await until(async () => overTheWire.assignment.length === 1 && inProcess.assignment.length === 1 && (await describe()).members.length === 2, 'both members holding one partition each')
+      expect([...overTheWire.assignment, ...inProcess.assignment].map((a) => a.partition).sort()).toEqual([0, 1])
+
+      const mine = overTheWire.assignment[0]!
+      expect(await overTheWire.commit([{ ...mine, offset: 2, metadata: 'over the wire' }])).toEqual([{ ...mine, errorCode: 0 }])
+      expect(await inProcess.committed([mine])).toEqual([{ ...mine, offset: 2, metadata: 'over the wire' }])
+      const listed = await remoteCoordinators.forGroup('shared').listGroups([], [])
+      expect(listed.groups.map((g) => g.groupId)).toContain('shared')
+
+      overTheWire.close()
+      await until(() => inProcess.assignment.length === 2, 'the local member taking both partitions after the remote one left')
+    } finally {
+      overTheWire.close()
+      inProcess.close()
+    }
+
+    function describe() {
+      return new RemoteGroupCoordinator(peers, context.nodeId).describeGroup('shared')
+    }
+  })
+})
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
