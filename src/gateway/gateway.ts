@@ -8,7 +8,10 @@
  * `serve`, other paths get 503 with a message saying the broker is starting.
  *
  * The gateway calls the same services as the Kafka handlers (produce, fetch, metadata, groups);
- * it never goes through a Kafka client to its own broker.
+ * it never goes through a Kafka client to its own broker. In a cluster, what another broker
+ * serves (a partition it leads, a group it coordinates) is reached over the Kafka protocol
+ * through `peers` (records/peer-brokers.ts), so every broker's gateway serves the whole cluster;
+ * /metrics stays per broker, as Kafka's brokers are each scraped.
  */
 import type { BrokerContext } from '../broker/broker-context.js'
 import { ErrorCodes, SamsaError } from '../common/errors.js'

@@ -95,7 +95,7 @@ export class GroupMember {
   /** A heartbeat to a remote coordinator is awaiting its answer. */
   #beating = false
 
-  /** `coordinators` defaults to this broker's coordinator only (groups coordinated elsewhere fail, naming their coordinator). */
+  /** `coordinators` defaults to this broker's coordinator only (a group another broker coordinates then fails to join). */
   constructor(broker: BrokerContext, options: GroupMemberOptions, coordinators: GroupCoordinators = new GroupCoordinators(broker, null)) {
     this.#broker = broker
     this.#coordinators = coordinators
@@ -150,6 +150,7 @@ export class GroupMember {
   async commit(entries: readonly CommitEntry[]): Promise<Array<TopicPartition & { errorCode: number }>> {
     if (entries.length === 0) return []
     const inGroup = this.#memberId !== '' && this.#topics.length > 0
+    await this.#coordinators.ensureOffsetsTopic()
     const errors = await this.#coordinator().commitOffsets({
       groupId: this.groupId,
       generationId: inGroup ? this.#generationId : -1,
@@ -168,6 +169,7 @@ export class GroupMember {
       if (list === undefined) byTopic.set(topic, (list = []))
       list.push(partition)
     }
+    await this.#coordinators.ensureOffsetsTopic()
     const result = await this.#coordinator().fetchOffsets(this.groupId, [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })))
     if (result.errorCode !== KafkaErrorCodes.NONE) throw this.#groupError(result.errorCode, 'Fetching committed offsets')
     const offsets: Array<TopicPartition & { offset: number; metadata: string }> = []
@@ -248,7 +250,11 @@ export class GroupMember {
       let coordinator: GroupCoordinatorService
       try {
         coordinator = this.#coordinator()
-      } catch {
+      } catch (error) {
+        if (this.#coordinators.coordinatorId(this.groupId) >= 0) {
+          this.#failure = error as ProxyError
+          return
+        }
         // No coordinator while its partition elects a leader.
         await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_MS))
         continue

@@ -15,8 +15,9 @@
  *   rebalance and when the instance is deleted or expires.
  *
  * Requests on one instance run one at a time (a lock), so two reads never hand out the same
- * records. Partitions led by another broker, or a group coordinated by another broker, cannot be
- * served by this broker's services; those requests fail with a message naming the broker that can.
+ * records. Partitions led by another broker are read from their leaders, and a group coordinated
+ * by another broker is joined through its coordinator (records/), so an instance on any broker's
+ * gateway serves the whole cluster.
  */
 import type { BrokerContext } from '../../broker/broker-context.js'
 import { KafkaErrorCodes, kafkaError } from '../../protocol/error-codes.js'
