@@ -10,7 +10,9 @@
  *   Heartbeat, OffsetCommit, OffsetFetch, DescribeGroups, ListGroups, LeaveGroup), as a Kafka
  *   producer keeps one connection per broker;
  * - for requests the peer may park (a long-poll Fetch, JoinGroup, SyncGroup), a connection of
- *   their own, borrowed from a small idle pool, so one parked request never holds back another.
+ *   their own, borrowed from an idle pool, so one parked request never holds back another. As
+ *   many are open as requests are parked at once (a stream or consumer instance has at most one
+ *   per leader); idle ones are kept for reuse up to a bound and closed after a minute unused.
  *
  * A connection that fails is dropped and the next request opens a new one. Event loop only; one
  * instance per gateway.
@@ -28,26 +30,37 @@ export interface PeerRequestOptions {
 }
 
 /** Idle parking connections kept per peer; more are opened when needed and closed after use. */
-const IDLE_PARKING_CONNECTIONS = 4
-const CONNECT_TIMEOUT_MS = 5_000
+const IDLE_PARKING_CONNECTIONS = 64
+/** An idle parking connection unused this long is closed. */
+const IDLE_TIMEOUT_MS = 60_000
+/**
+ * Connecting and the ApiVersions exchange that opens a connection: a peer that is paused (or
+ * whose host vanished) fails fast, so a request can still try the partition's next leader
+ * within its own timeout.
+ */
+const OPEN_TIMEOUT_MS = 3_000
 
 interface Peer {
   readonly nodeId: number
   readonly host: string
   readonly port: number
   shared: Promise<BrokerConnection> | null
-  readonly idle: BrokerConnection[]
+  /** Most recently used last. */
+  readonly idle: Array<{ connection: BrokerConnection; since: number }>
 }
 
 export class PeerBrokers {
   readonly #nodeId: number
   readonly #cluster: ClusterView
   readonly #peers = new Map<number, Peer>()
+  readonly #sweeper: NodeJS.Timeout
   #closed = false
 
   constructor(nodeId: number, cluster: ClusterView) {
     this.#nodeId = nodeId
     this.#cluster = cluster
+    this.#sweeper = setInterval(() => this.#closeIdle(Date.now() - IDLE_TIMEOUT_MS), IDLE_TIMEOUT_MS / 4)
+    this.#sweeper.unref()
   }
 
   /**
@@ -71,6 +84,7 @@ export class PeerBrokers {
   /** Closes every connection; requests in flight fail. */
   close(): void {
     this.#closed = true
+    clearInterval(this.#sweeper)
     for (const peer of this.#peers.values()) this.#closePeer(peer)
     this.#peers.clear()
   }
@@ -122,7 +136,7 @@ export class PeerBrokers {
 
   async #borrow(peer: Peer): Promise<BrokerConnection> {
     while (peer.idle.length > 0) {
-      const connection = peer.idle.pop()!
+      const { connection } = peer.idle.pop()!
       if (!connection.isClosed) return connection
     }
     return this.#open(peer)
@@ -131,7 +145,14 @@ export class PeerBrokers {
   #giveBack(peer: Peer, connection: BrokerConnection): void {
     if (connection.isClosed) return
     if (this.#closed || peer.idle.length >= IDLE_PARKING_CONNECTIONS || this.#peers.get(peer.nodeId) !== peer) connection.close()
-    else peer.idle.push(connection)
+    else peer.idle.push({ connection, since: Date.now() })
+  }
+
+  /** Closes parking connections idle since before `before` (the oldest are first in each list). */
+  #closeIdle(before: number): void {
+    for (const peer of this.#peers.values()) {
+      while (peer.idle.length > 0 && (peer.idle[0]!.since < before || peer.idle[0]!.connection.isClosed)) peer.idle.shift()!.connection.close()
+    }
   }
 
   #open(peer: Peer): Promise<BrokerConnection> {
@@ -139,7 +160,9 @@ export class PeerBrokers {
       host: peer.host,
       port: peer.port,
       clientId: `samsa-gateway-${this.#nodeId}`,
-      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      connectTimeoutMs: OPEN_TIMEOUT_MS,
+      // Every request names its own timeout; this one bounds the opening ApiVersions.
+      requestTimeoutMs: OPEN_TIMEOUT_MS,
       maxInFlightRequests: 5,
     })
   }
@@ -147,6 +170,6 @@ export class PeerBrokers {
   #closePeer(peer: Peer): void {
     peer.shared?.then((c) => c.close(), () => undefined)
     peer.shared = null
-    for (const connection of peer.idle.splice(0)) connection.close()
+    for (const { connection } of peer.idle.splice(0)) connection.close()
   }
 }
