@@ -12,7 +12,7 @@ import type { BrokerContext } from './broker/broker-context.js'
 import { BrokerMetrics } from './broker/broker-metrics.js'
 import { type ClusterView, soleBrokerView } from './broker/cluster-view.js'
 import { MetadataPublisher } from './broker/metadata-publisher.js'
-import { ClusterMembership } from './cluster/cluster-membership.js'
+import type { ClusterMembership } from './cluster/cluster-membership.js'
 import type { ApiHandler } from './broker/handler.js'
 import { kafkaApiHandlers } from './broker/handlers/index.js'
 import { ProducerIdManager } from './broker/producer-id-manager.js'
@@ -34,7 +34,7 @@ import { ReplicaManager, type ReplicaManagerClusterOptions } from './replication
 import { type ReplicationQuotas, replicationQuotas } from './replication/replication-quota.js'
 import { parseDynamicBrokerConfigs } from './common/config/dynamic-broker-config.js'
 import { DataDirLock, LogManager, type ReadPlan, transferResumable } from './storage/index.js'
-import { closeWorkerPool } from './workers/pool.js'
+import { type WorkerPoolLease, acquireWorkerPool } from './workers/pool.js'
 import { HttpGateway } from './gateway/gateway.js'
 import { gatewayModules } from './gateway/modules.js'
 
@@ -52,6 +52,11 @@ export class BrokerServer {
   readonly #publisher: MetadataPublisher | null
   /** The HTTP gateway; null when http.port is 0. */
   readonly #gateway: HttpGateway | null
+  /**
+   * This broker's hold on the process-wide worker pool (recompression runs there). Several
+   * brokers in one process share the pool; it closes when the last of them stops.
+   */
+  readonly #workerPool: WorkerPoolLease
   #stopping: Promise<void> | null = null
 
   private constructor(
@@ -63,9 +68,11 @@ export class BrokerServer {
     cluster: ClusterMembership | null,
     publisher: MetadataPublisher | null,
     gateway: HttpGateway | null,
+    workerPool: WorkerPoolLease,
   ) {
     this.config = config
     this.#gateway = gateway
+    this.#workerPool = workerPool
     this.context = context
     this.#logs = logs
     this.#listeners = listeners
@@ -87,6 +94,9 @@ export class BrokerServer {
       // Bound first: /health/live answers while the logs load, and a busy port stops us at once.
       gateway = await startGateway(config, logger)
       if (config.clusterMode) {
+        // Loaded only in cluster mode: the etcd client (gRPC) takes ~200 ms to import, most of
+        // an in-process single broker's start (bench/library/startup.ts).
+        const { ClusterMembership } = await import('./cluster/cluster-membership.js')
         cluster = await ClusterMembership.connect({
           nodeId: config.nodeId,
           endpoints: config.get('etcd.endpoints'),
@@ -231,11 +241,14 @@ export class BrokerServer {
         throw error
       }
     }
+    // Taken before the gateway's modules reach for the shared pool (the REST proxy's reads and
+    // produces run there); released once the gateway and everything else has stopped.
+    const workerPool = acquireWorkerPool()
     if (gateway !== null) {
       gateway.serve({ broker: context, logger: logger.child('http') }, gatewayModules)
       gateway.markReady()
     }
-    return new BrokerServer(config, context, logs, listeners, logger, cluster, publisher, gateway)
+    return new BrokerServer(config, context, logs, listeners, logger, cluster, publisher, gateway, workerPool)
   }
 
   static async #stopServices(replicas: ReplicaManager, publisher: MetadataPublisher | null, groups: GroupCoordinator): Promise<void> {
@@ -271,8 +284,9 @@ export class BrokerServer {
       await this.context.replicas.checkpointHighWatermarks()
       await this.context.replicas.snapshotProducerState()
       await this.#logs.close()
-      // Recompression may have started the process-wide pool; its threads must not outlive us.
-      await closeWorkerPool()
+      // Recompression may have started the process-wide pool; its threads must not outlive the
+      // last broker that uses it, nor stop under another broker still running in this process.
+      await this.#workerPool.release()
       this.#logger.info('shut down cleanly')
     })()
     return this.#stopping
@@ -347,7 +361,7 @@ function lockDataDir(dataDir: string): DataDirLock {
     if ((error as { code?: string }).code !== 'SEGLOG_DIR_LOCKED') throw error
     throw new SamsaError(
       ErrorCodes.CONFIG,
-      `The data directory ${dataDir} is in use by another process (is another broker running on it?). Stop that process or pass another --data-dir.`,
+      `The data directory ${dataDir} is in use by another broker (in this process or another). Stop that broker, or give this one another data directory (--data-dir, or startBroker's dataDir option).`,
       { cause: error },
     )
   }

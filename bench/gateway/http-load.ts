@@ -151,6 +151,31 @@ async function paceProduces(connection: WireConnection, request: Buffer, duratio
   return { requests: total, p50: percentile(latencies, 50), p99: percentile(latencies, 99), p999: percentile(latencies, 99.9), max: latencies[total - 1]! }
 }
 
+/** What the broker's own /metrics says about its event loop since the previous scrape, and its GC so far. */
+interface BrokerLoop {
+  readonly lagP99Ms: number
+  readonly lagMaxMs: number
+  readonly gcSeconds: number
+}
+
+async function brokerLoop(httpPort: number): Promise<BrokerLoop> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text()
+  const value = (series: string): number => {
+    let sum = 0
+    for (const line of text.split('\n')) if (line.startsWith(series)) sum += Number(line.slice(line.lastIndexOf(' ') + 1))
+    return sum
+  }
+  return { lagP99Ms: value('nodejs_eventloop_lag_p99_seconds ') * 1000, lagMaxMs: value('nodejs_eventloop_lag_max_seconds ') * 1000, gcSeconds: value('nodejs_gc_duration_seconds_sum') }
+}
+
+/** monitorEventLoopDelay's samples include its 10 ms sampling interval (prom-client reports them so). */
+const LAG_RESOLUTION_MS = 10
+
+function formatLoop(before: BrokerLoop, after: BrokerLoop): string {
+  const beyond = (ms: number): string => Math.max(0, ms - LAG_RESOLUTION_MS).toFixed(1)
+  return `broker event-loop delay p99 ${beyond(after.lagP99Ms)} ms, max ${beyond(after.lagMaxMs)} ms; GC ${((after.gcSeconds - before.gcSeconds) * 1000).toFixed(0)} ms`
+}
+
 function formatLatency(name: string, s: LatencySummary): string {
   return `${name.padEnd(22)} ${String(s.requests).padStart(7)} produces  p50 ${s.p50.toFixed(2)} ms  p99 ${s.p99.toFixed(2)} ms  p99.9 ${s.p999.toFixed(2)} ms  max ${s.max.toFixed(2)} ms`
 }
@@ -195,15 +220,20 @@ async function latencyUnderLoad(): Promise<void> {
     const quiet: LatencySummary[] = []
     const loaded: LatencySummary[] = []
     for (let round = 1; round <= rounds; round++) {
+      // Each scrape of the broker's /metrics starts a new event-loop delay window.
+      let loop = await brokerLoop(httpPort)
       quiet.push(await paceProduces(connection, produce, seconds))
-      console.log(formatLatency(`round ${round} quiet`, quiet.at(-1)!))
+      let after = await brokerLoop(httpPort)
+      console.log(`${formatLatency(`round ${round} quiet`, quiet.at(-1)!)}; ${formatLoop(loop, after)}`)
       const load = await startLoad('127.0.0.1', httpPort, groups)
       await new Promise((resolve) => setTimeout(resolve, 1000))
       const cpuBefore = broker.cpuSeconds()
+      loop = await brokerLoop(httpPort)
       loaded.push(await paceProduces(connection, produce, seconds))
+      after = await brokerLoop(httpPort)
       const brokerCpu = (broker.cpuSeconds() - cpuBefore) / seconds
       const counts = await load.stop()
-      console.log(formatLatency(`round ${round} HTTP load`, loaded.at(-1)!))
+      console.log(`${formatLatency(`round ${round} HTTP load`, loaded.at(-1)!)}; ${formatLoop(loop, after)}`)
       console.log(`${''.padEnd(22)} ${formatLoad(counts)}; broker CPU ${(brokerCpu * 100).toFixed(0)}% of a core`)
     }
     const median = (values: number[]): number => values.sort((a, b) => a - b)[values.length >> 1]!

@@ -16,7 +16,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { BrokerConfig } from '../../src/common/config/broker-config.js'
 import { createLogger } from '../../src/common/logger.js'
 import { BrokerServer } from '../../src/server.js'
-import { metricsText } from '../../src/gateway/metrics/metrics-module.js'
+import { scrapeMetrics } from '../../src/gateway/metrics/metrics-module.js'
 import { SLICE } from '../../src/gateway/metrics/partition-families.js'
 import { ProcessMetrics } from '../../src/gateway/metrics/process-metrics.js'
 import { freePort } from './free-port.js'
@@ -83,7 +83,7 @@ try {
   blocked.enable()
   for (let i = 0; i < Number(args.scrapes); i++) {
     const started = performance.now()
-    await metricsText(context, 0, processMetrics)
+    await scrapeMetrics(context, 0, processMetrics)
     built.push(performance.now() - started)
   }
   blocked.disable()

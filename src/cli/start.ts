@@ -6,7 +6,7 @@
  */
 import { BrokerConfig } from '../common/config/broker-config.js'
 import { type LogLevel, createLogger } from '../common/logger.js'
-import { BrokerServer } from '../server.js'
+import { Broker } from '../start-broker.js'
 import { parseCommandArgs, usageError } from './usage-error.js'
 
 const help = `Usage: samsa start [options]
@@ -72,10 +72,10 @@ export async function run(argv: string[]): Promise<void> {
     env: process.env,
   })
   const logger = createLogger('samsa', level)
-  const broker = await BrokerServer.start(config, logger)
-  const address = broker.advertisedListeners[0]!
+  // The same handle startBroker() returns: one way to build and stop a broker.
+  const broker = await Broker.launch(config, logger)
   const http = broker.httpUrl === null ? '' : `; console, REST and /metrics on ${broker.httpUrl}`
-  process.stdout.write(`samsa: broker ${config.nodeId} ready on ${address.host}:${address.port} (data dir ${config.dataDir})${http}\n`)
+  process.stdout.write(`samsa: broker ${broker.nodeId} ready on ${broker.bootstrapServers} (data dir ${broker.dataDir})${http}\n`)
 
   let signals = 0
   const stop = (signal: NodeJS.Signals): void => {
@@ -84,7 +84,7 @@ export async function run(argv: string[]): Promise<void> {
       process.exit(130)
     }
     logger.info(`${signal} received`)
-    broker.shutdown().then(
+    broker.close().then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error('shutdown failed', { error })

@@ -10,9 +10,10 @@
  */
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 import { ApiKeys } from '../protocol/api-keys.js'
-import { KafkaErrorCodes, kafkaError } from '../protocol/error-codes.js'
+import { KafkaErrorCodes } from '../protocol/error-codes.js'
 import type { BrokerConnection } from './connection.js'
 import { type ClientOptions, Cluster, type TopicInfo, topicError } from './cluster.js'
+import { KafkaError, kafkaFailure } from './kafka-error.js'
 
 /** DescribeConfigs / AlterConfigs resource type of a topic. */
 const TOPIC_RESOURCE = 2
@@ -80,7 +81,7 @@ export class Admin {
     const result = response.topics[0]
     if (result === undefined) throw new SamsaError(ErrorCodes.PROTOCOL, 'The CreateTopics response named no topic.')
     if (result.errorCode === KafkaErrorCodes.TOPIC_ALREADY_EXISTS) {
-      throw new SamsaError(ErrorCodes.KAFKA, `topic '${topic.name}' already exists — see it with \`samsa topic describe ${topic.name}\``)
+      throw new KafkaError(result.errorCode, `topic '${topic.name}' already exists — see it with \`samsa topic describe ${topic.name}\``)
     }
     failOn(result.errorCode, result.errorMessage, `creating topic '${topic.name}'`)
     this.#cluster.invalidate(topic.name)
@@ -215,6 +216,5 @@ export class Admin {
 
 function failOn(errorCode: number, message: string | null, what: string): void {
   if (errorCode === KafkaErrorCodes.NONE) return
-  const info = kafkaError(errorCode)
-  throw new SamsaError(ErrorCodes.KAFKA, `${what} failed: ${info.name}: ${message ?? info.message}`)
+  throw kafkaFailure(errorCode, what, message)
 }

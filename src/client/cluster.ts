@@ -12,6 +12,7 @@ import { ErrorCodes, SamsaError } from '../common/errors.js'
 import { ApiKeys } from '../protocol/api-keys.js'
 import { KafkaErrorCodes, kafkaError } from '../protocol/error-codes.js'
 import { BrokerConnection } from './connection.js'
+import { KafkaError, kafkaFailure } from './kafka-error.js'
 
 export interface ClientOptions {
   /** `host:port`, or several; default `127.0.0.1:9092`. */
@@ -194,7 +195,7 @@ export class Cluster {
     const leader = info.partitions[partition]?.leader ?? -1
     if (leader < 0) {
       this.invalidate(topic)
-      throw new SamsaError(ErrorCodes.KAFKA, `Partition ${topic}-${partition} has no leader right now (LEADER_NOT_AVAILABLE); retry shortly.`)
+      throw new KafkaError(KafkaErrorCodes.LEADER_NOT_AVAILABLE, `Partition ${topic}-${partition} has no leader right now (LEADER_NOT_AVAILABLE); retry shortly.`)
     }
     return this.brokerConnection(leader)
   }
@@ -215,7 +216,7 @@ export class Cluster {
         return this.#connection(entry.host, entry.port)
       }
       if (!kafkaError(errorCode).retriable || attempt >= 20) {
-        throw new SamsaError(ErrorCodes.KAFKA, `Finding the coordinator of group '${groupId}' failed: ${kafkaError(errorCode).name}: ${kafkaError(errorCode).message}`)
+        throw kafkaFailure(errorCode, `Finding the coordinator of group '${groupId}'`)
       }
       await sleep(Math.min(100 * 2 ** attempt, 1000))
     }
@@ -260,15 +261,15 @@ export class Cluster {
 }
 
 /** A SamsaError for a topic-level Kafka error, with the next step for the common ones. */
-export function topicError(topic: string, errorCode: number): SamsaError {
+export function topicError(topic: string, errorCode: number): KafkaError {
   const info = kafkaError(errorCode)
   if (errorCode === KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION) {
-    return new SamsaError(ErrorCodes.KAFKA, `topic '${topic}' does not exist — create it with \`samsa topic create ${topic}\` (or enable auto.create.topics.enable on the broker)`)
+    return new KafkaError(errorCode, `topic '${topic}' does not exist — create it with \`samsa topic create ${topic}\` (or enable auto.create.topics.enable on the broker)`)
   }
   if (errorCode === KafkaErrorCodes.INVALID_TOPIC_EXCEPTION) {
-    return new SamsaError(ErrorCodes.KAFKA, `'${topic}' is not a valid topic name: use up to 249 of [a-zA-Z0-9._-]`)
+    return new KafkaError(errorCode, `'${topic}' is not a valid topic name: use up to 249 of [a-zA-Z0-9._-]`)
   }
-  return new SamsaError(ErrorCodes.KAFKA, `topic '${topic}': ${info.name}: ${info.message}`)
+  return new KafkaError(errorCode, `topic '${topic}': ${info.name}: ${info.message}`)
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -17,6 +17,7 @@ import { KafkaErrorCodes } from '../protocol/error-codes.js'
 import { FrameDecoder } from '../protocol/frame-decoder.js'
 import { decodeResponse, encodeRequest, responseCorrelationId } from '../protocol/frames.js'
 import { type DescribedApiKey, type RequestInputOf, type ResponseOf, apis } from '../protocol/messages/index.js'
+import { kafkaFailure } from './kafka-error.js'
 
 export interface ConnectionOptions {
   readonly host: string
@@ -220,7 +221,7 @@ export class BrokerConnection {
       response = await this.request(ApiKeys.ApiVersions, {}, Math.min(range?.maxVersion ?? 0, 2))
     }
     if (response.errorCode !== KafkaErrorCodes.NONE) {
-      throw new SamsaError(ErrorCodes.KAFKA, `The broker at ${this.address} refused ApiVersions with error code ${response.errorCode}.`)
+      throw kafkaFailure(response.errorCode, `ApiVersions to the broker at ${this.address}`)
     }
     for (const { apiKey, minVersion, maxVersion } of response.apiKeys) this.#versions.set(apiKey, { min: minVersion, max: maxVersion })
   }

@@ -15,7 +15,7 @@ import { ApiKeys } from '../protocol/api-keys.js'
 import { KafkaErrorCodes, kafkaError } from '../protocol/error-codes.js'
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../protocol/messages/consumer-protocol.js'
 import { ATTRIBUTES_OFFSET, COMPRESSION_CODEC_MASK, RECORD_BATCH_OVERHEAD } from '../protocol/record-batch.js'
-import { type WorkerPool, workerPool } from '../workers/pool.js'
+import { type WorkerPool, type WorkerPoolLease, acquireWorkerPool } from '../workers/pool.js'
 import {
   BATCH_FLAG_CONTROL,
   BATCH_FLAGS,
@@ -38,6 +38,7 @@ import {
 } from '../workers/tasks/decode-batches.js'
 import { type AssignorName, assignPartitions } from './assignors.js'
 import { type ClientOptions, Cluster, sleep, topicError } from './cluster.js'
+import { KafkaError, kafkaFailure } from './kafka-error.js'
 
 export interface ConsumerRecord {
   readonly topic: string
@@ -101,7 +102,10 @@ export class Consumer {
   readonly #ownsCluster: boolean
   readonly #options: Required<Omit<ConsumerOptions, 'groupId' | 'pool'>>
   readonly #groupId: string | undefined
-  readonly #pool: WorkerPool | null
+  /** The caller's pool (null: inline), or undefined for the shared one, held by #lease. */
+  readonly #ownPool: WorkerPool | null | undefined
+  /** Held from construction to close, so the shared pool outlives no one and no one outlives it. */
+  readonly #lease: WorkerPoolLease | null
   #positions = new Map<string, Position>()
   #subscription: string[] | null = null
   #memberId = ''
@@ -115,7 +119,8 @@ export class Consumer {
     this.#ownsCluster = !(cluster instanceof Cluster)
     this.#cluster = cluster instanceof Cluster ? cluster : new Cluster(cluster)
     this.#groupId = options.groupId
-    this.#pool = options.pool === undefined ? workerPool() : options.pool
+    this.#ownPool = options.pool
+    this.#lease = options.pool === undefined ? acquireWorkerPool() : null
     this.#options = {
       autoOffsetReset: options.autoOffsetReset ?? 'latest',
       maxWaitMs: options.maxWaitMs ?? 500,
@@ -242,8 +247,7 @@ export class Consumer {
           this.#cluster.forgetCoordinator(this.#groupId)
           continue
         }
-        const info = kafkaError(p.errorCode)
-        throw new SamsaError(ErrorCodes.KAFKA, `Committing ${topic.name}-${p.partitionIndex} for group '${this.#groupId}' failed: ${info.name}: ${info.message}`)
+        throw kafkaFailure(p.errorCode, `Committing ${topic.name}-${p.partitionIndex} for group '${this.#groupId}'`)
       }
     }
   }
@@ -268,6 +272,7 @@ export class Consumer {
     }
     this.#closed = true
     if (this.#ownsCluster) this.#cluster.close()
+    await this.#lease?.release()
   }
 
   async #fetch(leader: number, positions: Position[]): Promise<ConsumerRecord[]> {
@@ -326,7 +331,7 @@ export class Consumer {
             continue
           }
           if (p.errorCode === KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION) throw topicError(topic.topic, p.errorCode)
-          throw new SamsaError(ErrorCodes.KAFKA, `Fetching ${topic.topic}-${p.partitionIndex} failed: ${info.name}: ${info.message}`)
+          throw new KafkaError(p.errorCode, `Fetching ${topic.topic}-${p.partitionIndex} failed: ${info.name}: ${info.message}`)
         }
         if (p.records === null || p.records.length < RECORD_BATCH_OVERHEAD) continue
         const decoded = await this.#decode(p.records)
@@ -338,8 +343,8 @@ export class Consumer {
 
   #decode(records: Buffer): Promise<DecodedBatches> | DecodedBatches {
     const compressed = (records.readInt16BE(ATTRIBUTES_OFFSET) & COMPRESSION_CODEC_MASK) !== 0
-    if (this.#pool === null || (!compressed && records.length < this.#options.inlineDecodeBytes)) return decodeBatches({ records })
-    return this.#pool.run('decodeRecordBatches', { records })
+    if (this.#ownPool === null || (!compressed && records.length < this.#options.inlineDecodeBytes)) return decodeBatches({ records })
+    return (this.#ownPool ?? this.#lease!.pool).run('decodeRecordBatches', { records })
   }
 
   /** Turns decoded rows into records at or after the position, and moves the position past the batches. */
@@ -416,7 +421,7 @@ export class Consumer {
           if (position === undefined) continue
           if (p.errorCode !== KafkaErrorCodes.NONE) {
             if (kafkaError(p.errorCode).retriable) continue
-            throw new SamsaError(ErrorCodes.KAFKA, `Looking up offsets of ${topic.name}-${p.partitionIndex} failed: ${kafkaError(p.errorCode).name}`)
+            throw kafkaFailure(p.errorCode, `Looking up offsets of ${topic.name}-${p.partitionIndex}`)
           }
           if (p.offset >= 0n) {
             position.offset = Number(p.offset)
@@ -499,10 +504,8 @@ export class Consumer {
         this.#cluster.forgetCoordinator(groupId)
         await sleep(200)
         return true
-      default: {
-        const info = kafkaError(errorCode)
-        throw new SamsaError(ErrorCodes.KAFKA, `${what} for group '${groupId}' failed: ${info.name}: ${info.message}`)
-      }
+      default:
+        throw kafkaFailure(errorCode, `${what} for group '${groupId}'`)
     }
   }
 

@@ -21,12 +21,13 @@ import { ApiKeys } from '../protocol/api-keys.js'
 import { KafkaErrorCodes, kafkaError } from '../protocol/error-codes.js'
 import { partitionForKey } from '../protocol/partitioner.js'
 import { CompressionCodec, codecForCompressionType, parseCompressionType } from '../storage/codecs.js'
-import { type WorkerPool, workerPool } from '../workers/pool.js'
+import { type WorkerPool, type WorkerPoolLease, acquireWorkerPool } from '../workers/pool.js'
 import { BATCH_ROW, type EncodeBatchesTask, type EncodedBatches, batchAt, encodeBatches, initialOutputBytes } from '../workers/tasks/encode-batches.js'
 import { type RecordBytes, RecordSetBuilder, type RecordToPack } from '../workers/tasks/record-set.js'
 import { BatchBuffers } from './batch-buffers.js'
 import type { BrokerConnection } from './connection.js'
 import { type ClientOptions, Cluster, sleep, topicError } from './cluster.js'
+import { KafkaError } from './kafka-error.js'
 
 export type ProducerRecord = RecordToPack
 
@@ -129,7 +130,10 @@ export class Producer {
   readonly #timeoutMs: number
   readonly #bufferMemory: number
   readonly #autoCreate: boolean
-  readonly #pool: WorkerPool | null
+  /** The caller's pool (null: inline), or undefined for the shared one, held by #lease. */
+  readonly #ownPool: WorkerPool | null | undefined
+  /** Held from construction to close, so the shared pool outlives no one and no one outlives it. */
+  readonly #lease: WorkerPoolLease | null
   readonly #inlineEncodeBytes: number
   readonly #accumulators = new Map<string, TopicAccumulator>()
   readonly #sequences = new Map<string, Int32Array>()
@@ -163,7 +167,8 @@ export class Producer {
     this.#timeoutMs = options.timeoutMs ?? 30_000
     this.#bufferMemory = options.bufferMemory ?? 32 * 1024 * 1024
     this.#autoCreate = options.allowAutoTopicCreation ?? true
-    this.#pool = options.pool === undefined ? workerPool() : options.pool
+    this.#ownPool = options.pool
+    this.#lease = options.pool === undefined ? acquireWorkerPool() : null
     this.#inlineEncodeBytes = options.inlineEncodeBytes ?? 64 * 1024
   }
 
@@ -244,6 +249,7 @@ export class Producer {
     this.#closed = true
     this.#batchBuffers.clear()
     if (this.#ownsCluster) this.#cluster.close()
+    await this.#lease?.release()
   }
 
   async #initProducerId(): Promise<void> {
@@ -252,7 +258,7 @@ export class Producer {
     if (response.errorCode !== KafkaErrorCodes.NONE) {
       this.#initializing = null
       const info = kafkaError(response.errorCode)
-      throw new SamsaError(ErrorCodes.KAFKA, `The broker refused a producer id (InitProducerId): ${info.name}: ${info.message}`)
+      throw new KafkaError(response.errorCode, `The broker refused a producer id (InitProducerId): ${info.name}: ${info.message}`)
     }
     this.#producerId = Number(response.producerId)
     this.#producerEpoch = response.producerEpoch
@@ -331,7 +337,7 @@ export class Producer {
     }
     const builder = accumulator.builder
     if (builder.count === 0) return
-    const inline = this.#pool === null || (this.#codec === CompressionCodec.None && builder.dataBytes < this.#inlineEncodeBytes)
+    const inline = this.#ownPool === null || (this.#codec === CompressionCodec.None && builder.dataBytes < this.#inlineEncodeBytes)
     // Encoded here and now, the records need no copy of their own; the pool needs one to move.
     const records = inline ? builder.view() : builder.build()
     const segments = accumulator.segments
@@ -364,7 +370,7 @@ export class Producer {
         builder.clear()
       }
     } else {
-      encoding = this.#pool!.run('encodeRecordBatches', task)
+      encoding = (this.#ownPool ?? this.#lease!.pool).run('encodeRecordBatches', task)
     }
     const work = this.#encodeAndSend(accumulator.topic, encoding, inline, segments).catch((error: unknown) => {
       for (const list of segments) for (const segment of list ?? []) fail(segment.delivery, error as Error)
@@ -436,7 +442,7 @@ export class Producer {
       for (const batch of batches) {
         const leader = info.partitions[batch.partition]?.leader ?? -1
         if (leader < 0) {
-          requeue([batch], new SamsaError(ErrorCodes.KAFKA, `Partition ${topic}-${batch.partition} has no leader (LEADER_NOT_AVAILABLE).`))
+          requeue([batch], new KafkaError(KafkaErrorCodes.LEADER_NOT_AVAILABLE, `Partition ${topic}-${batch.partition} has no leader (LEADER_NOT_AVAILABLE).`))
           continue
         }
         let list = byLeader.get(leader)
@@ -487,7 +493,7 @@ export class Producer {
             continue
           }
           const info = kafkaError(p.errorCode)
-          const error = new SamsaError(ErrorCodes.KAFKA, `Producing to ${topic}-${p.index} failed: ${info.name}: ${p.errorMessage ?? info.message}`)
+          const error = new KafkaError(p.errorCode, `Producing to ${topic}-${p.index} failed: ${info.name}: ${p.errorMessage ?? info.message}`)
           if (p.errorCode === KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION && !this.#autoCreate) failBatch(batch, topicError(topic, p.errorCode))
           else if (info.retriable) requeue([batch], error)
           else failBatch(batch, error)

@@ -4,20 +4,29 @@
  * binding is found.
  *
  * The binding (index.js) and its typings (index.d.ts) are generated next to the crate by
- * `npm run build:native` (napi-rs CLI). This file runs both from src/ (vitest) and from
- * dist/src/ (compiled), so it finds the package root instead of assuming a relative depth.
+ * `npm run build:native` (napi-rs CLI); `npm run build:package` derives index.cjs, the same loader
+ * as CommonJS. This file runs from src/ (vitest), from dist/src/ (compiled) and from the
+ * CommonJS bundle dist/cjs/, in a checkout or installed under node_modules/samsa, so it finds
+ * the package root instead of assuming a relative depth.
+ *
+ * The load is synchronous (no top-level await), so the CommonJS bundle can contain this module
+ * and `require('samsa')` works. index.cjs is preferred because any `require` loads it, jest's
+ * included; index.js, napi's ES module, needs Node's require(esm) (Node 20.19 and later).
  */
 import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import type * as Addon from '../../crates/seglog-node/index.js'
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 
 function bindingPath(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
   for (;;) {
-    const candidate = join(dir, 'crates', 'seglog-node', 'index.js')
-    if (existsSync(candidate)) return candidate
+    for (const loader of ['index.cjs', 'index.js']) {
+      const candidate = join(dir, 'crates', 'seglog-node', loader)
+      if (existsSync(candidate)) return candidate
+    }
     const parent = dirname(dir)
     if (parent === dir) {
       throw new SamsaError(
@@ -29,7 +38,7 @@ function bindingPath(): string {
   }
 }
 
-const addon: typeof Addon = await import(pathToFileURL(bindingPath()).href)
+const addon = createRequire(import.meta.url)(bindingPath()) as typeof Addon
 
 export const { crc32c } = addon
 

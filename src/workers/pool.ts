@@ -29,6 +29,7 @@
  */
 import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Piscina, move, transferableSymbol, valueSymbol } from 'piscina'
 import { ErrorCodes, SamsaError } from '../common/errors.js'
@@ -71,8 +72,8 @@ export function openWorkerPools(): number {
 
 /**
  * A bounded, backpressured piscina pool. Not thread-safe across workers (it lives on the event
- * loop that created it); use the process-wide instance from `workerPool()` unless a test needs
- * its own.
+ * loop that created it); use the process-wide instance, through `acquireWorkerPool()`, unless a
+ * test needs its own.
  */
 export class WorkerPool {
   readonly #piscina: Piscina
@@ -189,6 +190,39 @@ export class WorkerPool {
 }
 
 let shared: WorkerPool | undefined
+/** Leases not yet released: running brokers and open clients that use the shared pool. */
+let leases = 0
+
+/**
+ * A hold on the process-wide pool. The pool is one per process, not one per broker, because its
+ * size is the core count (see above): two brokers in one process (tests, an embedder) with a
+ * pool each would oversubscribe the cores. Whoever may run tasks for a while (a broker from
+ * start to shutdown, a client from construction to close) holds a lease, and the pool's threads
+ * end when the last lease is released. Taking a lease starts no thread: the pool is created on
+ * the first task.
+ */
+export interface WorkerPoolLease {
+  /** The shared pool, created on first use. Throws once this lease is released. */
+  readonly pool: WorkerPool
+  /** Gives the hold back; the last one closes the pool. Safe to call more than once. */
+  release(): Promise<void>
+}
+
+export function acquireWorkerPool(): WorkerPoolLease {
+  leases++
+  let released = false
+  return {
+    get pool(): WorkerPool {
+      if (released) throw closedError()
+      return workerPool()
+    },
+    async release(): Promise<void> {
+      if (released) return
+      released = true
+      if (--leases === 0) await closeShared()
+    },
+  }
+}
 
 /** The process-wide pool, created on first use with the defaults above. */
 export function workerPool(): WorkerPool {
@@ -196,8 +230,17 @@ export function workerPool(): WorkerPool {
   return shared
 }
 
-/** Closes the process-wide pool if it was ever started. */
+/**
+ * Closes the process-wide pool now, unless a lease holds it (a running broker or open client
+ * in this process still needs it; the last lease's release closes it then). For callers that
+ * used `workerPool()` without a lease: the CLI tools at exit, tests after their last task.
+ */
 export async function closeWorkerPool(): Promise<void> {
+  if (leases > 0) return
+  await closeShared()
+}
+
+async function closeShared(): Promise<void> {
   const pool = shared
   shared = undefined
   await pool?.close()
@@ -223,21 +266,23 @@ function closedError(): SamsaError {
 }
 
 /**
- * The worker module to load. Node 20 cannot run TypeScript in a worker thread, so when this file
- * runs from src/ (vitest transpiles it in the main thread only) the workers load the compiled
- * dist/src/workers/worker.js: tests of the pool need `npm run build:ts` first, which `npm test`
- * does.
+ * The worker module to load: dist/src/workers/worker.js of this package. Node 20 cannot run
+ * TypeScript in a worker thread, so when this file runs from src/ (vitest transpiles it in the
+ * main thread only) the workers load the compiled one: tests of the pool need `npm run build:ts`
+ * first, which `npm test` does. The CommonJS bundle (dist/cjs/) starts the same ES module
+ * workers: a worker thread is plain Node, where ES modules always load.
  */
 function workerFilename(): string {
-  const compiled = import.meta.url.endsWith('.ts')
-    ? new URL('../../dist/src/workers/worker.js', import.meta.url)
-    : new URL('./worker.js', import.meta.url)
-  const path = fileURLToPath(compiled)
-  if (!existsSync(path)) {
-    throw new SamsaError(
-      ErrorCodes.NATIVE_LOAD,
-      `The worker module ${path} is missing. Run \`npm run build:ts\` (or \`npm run build\`).`,
-    )
+  const here = fileURLToPath(import.meta.url)
+  const sibling = join(dirname(here), 'worker.js')
+  if (here.endsWith('.js') && existsSync(sibling)) return sibling
+  for (let dir = dirname(here); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'dist', 'src', 'workers', 'worker.js')
+    if (existsSync(candidate)) return candidate
+    if (dirname(dir) === dir) break
   }
-  return path
+  throw new SamsaError(
+    ErrorCodes.NATIVE_LOAD,
+    `The worker module dist/src/workers/worker.js is missing (looked up from ${here}). Run \`npm run build:ts\` (or \`npm run build\`).`,
+  )
 }

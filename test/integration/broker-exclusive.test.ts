@@ -30,7 +30,7 @@ describe('one broker per data directory and port', () => {
 
     const second = secondBroker(['--port', '0', '--data-dir', broker.dataDir])
     expect(second.status).toBe(1)
-    expect(second.stderr).toContain(`The data directory ${broker.dataDir} is in use by another process`)
+    expect(second.stderr).toContain(`The data directory ${broker.dataDir} is in use by another broker`)
 
     await producer.send({ topic: 'owned', messages: [{ value: 'after' }] })
     await producer.disconnect()

@@ -141,6 +141,11 @@ export interface ConfigSources {
   readonly file?: string
   /** `key=value` strings from repeated --set flags. */
   readonly set?: readonly string[]
+  /**
+   * Properties an embedder passed to startBroker(), as text; errors name them "option 'key'".
+   * Applied after --set, before the convenience flags.
+   */
+  readonly options?: Readonly<Record<string, string>>
   /** Usually process.env; only SAMSA_* variables are read. */
   readonly env?: Readonly<Record<string, string | undefined>>
   readonly port?: string
@@ -214,6 +219,7 @@ export class BrokerConfig {
       if (eq <= 0) throw new SamsaError(ErrorCodes.CONFIG, `--set expects key=value, got '${pair}'.`)
       apply(pair.slice(0, eq).trim(), pair.slice(eq + 1), 'flag', `--set ${pair}`)
     }
+    for (const [name, text] of Object.entries(sources.options ?? {})) apply(name, text, 'flag', `option '${name}'`)
     if (sources.dataDir !== undefined) apply('log.dirs', sources.dataDir, 'flag', '--data-dir')
     if (sources.nodeId !== undefined) apply('node.id', sources.nodeId, 'flag', '--node-id')
     if (sources.etcd !== undefined) apply('etcd.endpoints', sources.etcd, 'flag', '--etcd')

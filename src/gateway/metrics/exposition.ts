@@ -7,10 +7,13 @@
  *
  * Every sample of a family must follow its HELP and TYPE lines without another family in
  * between, yet the collectors walk the partitions once and feed a dozen families on the way. So
- * each family keeps its own text, appended sample by sample, and the exposition joins the
- * families at the end: one pass over the broker's state, no sample objects, a few long strings
- * (V8 appends to them without copying). Label sets are rendered once by the caller (`labels`) and
- * reused across families.
+ * each family writes its sample lines as UTF-8 into its own growing Buffer, and the exposition
+ * joins the families' bytes once at the end: one pass over the broker's state, no sample objects,
+ * and no text held on the JavaScript heap while the walk goes on. (Keeping the lines as strings
+ * until the end, in one growing string or in an array, made the garbage collector copy and mark
+ * megabytes of live strings on every scrape: 5,000 partitions took 70-105 ms per scrape, most of
+ * it in GC, against 4-9 ms for 1,000; bench/gateway/metrics-scrape.ts.) Label sets are rendered
+ * once by the caller (`labels`) and reused across families.
  *
  * Counters end in _total (the caller names them so); a histogram is written as cumulative
  * <name>_bucket{le="..."} lines ending with le="+Inf", then <name>_sum and <name>_count.
@@ -49,12 +52,36 @@ export function formatValue(value: number): string {
   return Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf'
 }
 
+/** UTF-8 text appended to a Buffer that doubles as it fills. */
+class TextBuffer {
+  #bytes = Buffer.allocUnsafe(4096)
+  #length = 0
+
+  get length(): number {
+    return this.#length
+  }
+
+  write(text: string): void {
+    // A UTF-8 character takes at most 3 bytes per UTF-16 code unit.
+    if (this.#length + text.length * 3 > this.#bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.#bytes.length * 2, this.#length + text.length * 3))
+      this.#bytes.copy(grown, 0, 0, this.#length)
+      this.#bytes = grown
+    }
+    this.#length += this.#bytes.write(text, this.#length, 'utf8')
+  }
+
+  get bytes(): Buffer {
+    return this.#bytes.subarray(0, this.#length)
+  }
+}
+
 /** One metric family: its header and the samples added so far. */
 export class MetricFamily {
   readonly name: string
   readonly type: MetricType
   readonly help: string
-  #samples = ''
+  readonly #samples = new TextBuffer()
 
   constructor(name: string, type: MetricType, help: string) {
     this.name = name
@@ -64,7 +91,7 @@ export class MetricFamily {
 
   /** Adds a sample of the family's own name. */
   add(labelSet: LabelSet, value: number): this {
-    this.#samples += labelSet === '' ? `${this.name} ${formatValue(value)}\n` : `${this.name}{${labelSet}} ${formatValue(value)}\n`
+    this.#samples.write(labelSet === '' ? `${this.name} ${formatValue(value)}\n` : `${this.name}{${labelSet}} ${formatValue(value)}\n`)
     return this
   }
 
@@ -77,22 +104,22 @@ export class MetricFamily {
     let cumulative = 0
     for (let i = 0; i < upperBounds.length; i++) {
       cumulative += bucketCounts[i]!
-      this.#samples += `${this.name}_bucket{${prefix}le="${formatValue(upperBounds[i]!)}"} ${cumulative}\n`
+      this.#samples.write(`${this.name}_bucket{${prefix}le="${formatValue(upperBounds[i]!)}"} ${cumulative}\n`)
     }
     cumulative += bucketCounts[upperBounds.length]!
-    this.#samples += `${this.name}_bucket{${prefix}le="+Inf"} ${cumulative}\n`
+    this.#samples.write(`${this.name}_bucket{${prefix}le="+Inf"} ${cumulative}\n`)
     const braces = labelSet === '' ? '' : `{${labelSet}}`
-    this.#samples += `${this.name}_sum${braces} ${formatValue(sum)}\n${this.name}_count${braces} ${cumulative}\n`
+    this.#samples.write(`${this.name}_sum${braces} ${formatValue(sum)}\n${this.name}_count${braces} ${cumulative}\n`)
     return this
   }
 
   get isEmpty(): boolean {
-    return this.#samples === ''
+    return this.#samples.length === 0
   }
 
-  /** The family's text: HELP, TYPE, samples. */
-  toString(): string {
-    return `# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} ${this.type}\n${this.#samples}`
+  /** The family's bytes (HELP, TYPE, samples) as pieces to join. */
+  appendTo(parts: Buffer[]): void {
+    parts.push(Buffer.from(`# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} ${this.type}\n`), this.#samples.bytes)
   }
 }
 
@@ -110,10 +137,14 @@ export class Exposition {
     return family
   }
 
-  /** The exposition text; families without samples are left out. */
+  /** The exposition as UTF-8 bytes; families without samples are left out. */
+  toBuffer(): Buffer {
+    const parts: Buffer[] = []
+    for (const family of this.#families) if (!family.isEmpty) family.appendTo(parts)
+    return Buffer.concat(parts)
+  }
+
   toString(): string {
-    let text = ''
-    for (const family of this.#families) if (!family.isEmpty) text += family.toString()
-    return text
+    return this.toBuffer().toString('utf8')
   }
 }

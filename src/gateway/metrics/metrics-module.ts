@@ -18,18 +18,18 @@ import { ProcessMetrics } from './process-metrics.js'
 export const metricsModule: GatewayModuleFactory = (server, services) => {
   const processMetrics = new ProcessMetrics()
   server.route('get', '/metrics', async (exchange) => {
-    const text = await metricsText(services.broker, server.webSocketCount, processMetrics)
+    const text = await scrapeMetrics(services.broker, server.webSocketCount, processMetrics)
     exchange.respond(200, text, { 'content-type': PROMETHEUS_CONTENT_TYPE })
   })
   return { close: () => processMetrics.close() }
 }
 
-/** The whole exposition, built over a few turns of the event loop when there are many partitions. */
-export async function metricsText(broker: BrokerContext, webSocketSessions: number, processMetrics: ProcessMetrics): Promise<string> {
+/** The whole exposition as UTF-8, built over a few turns of the event loop when there are many partitions. */
+export async function scrapeMetrics(broker: BrokerContext, webSocketSessions: number, processMetrics: ProcessMetrics): Promise<Buffer> {
   const out = new Exposition()
   writeBrokerFamilies(out, broker, webSocketSessions)
   await writePartitionFamilies(out, broker)
   await writeGroupFamilies(out, broker)
   processMetrics.write(out)
-  return out.toString()
+  return out.toBuffer()
 }

@@ -2,7 +2,8 @@
  * Node process metrics under the names prom-client gives them, so the Node.js dashboards that
  * exist for prom-client read them unchanged: CPU seconds, resident memory, heap, open file
  * descriptors, event-loop delay (perf_hooks.monitorEventLoopDelay, a histogram sampled in C++
- * every 10 ms, reset after each scrape as prom-client does) and garbage-collection pauses (a
+ * every 10 ms, reset after each scrape as prom-client does; like prom-client's, its values include
+ * the 10 ms sampling interval, so an idle loop reads about 0.010 s) and garbage-collection pauses (a
  * PerformanceObserver on 'gc', one entry per collection, counted into fixed buckets).
  *
  * One instance per gateway (two brokers in one process each have their own); `close` stops the

@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { SamsaError } from '../../../src/common/errors.js'
 import { CodecErrorCodes, CompressionCodec, decompress } from '../../../src/storage/codecs.js'
-import { WorkerPool, closeWorkerPool, workerPool } from '../../../src/workers/pool.js'
+import { WorkerPool, acquireWorkerPool, closeWorkerPool, openWorkerPools, workerPool } from '../../../src/workers/pool.js'
 
 const records = (n: number): Buffer => Buffer.from(`{"id":${n},"event":"page_view","country":"DE"}\n`.repeat(2000))
 
@@ -106,5 +106,33 @@ describe('the process-wide pool', () => {
     await closeWorkerPool()
     expect(workerPool()).not.toBe(first)
     await closeWorkerPool()
+  })
+
+  it('stays open while any lease holds it and closes with the last release, in either order', async () => {
+    for (const order of [['first', 'second'], ['second', 'first']] as const) {
+      const leases = { first: acquireWorkerPool(), second: acquireWorkerPool() }
+      // A lease alone starts no thread: brokers take one at start and may never compress.
+      expect(openWorkerPools()).toBe(0)
+      const pool = leases.first.pool
+      expect(leases.second.pool).toBe(pool)
+      await leases[order[0]].release()
+      await leases[order[0]].release() // twice is once
+      const [out] = await leases[order[1]].pool.run('compressPayloads', { codec: CompressionCodec.Lz4, payloads: [records(3)] })
+      expect(out.length).toBeGreaterThan(0)
+      expect(() => leases[order[0]].pool).toThrow(/closed/)
+      await leases[order[1]].release()
+      expect(openWorkerPools()).toBe(0)
+      await expect(pool.run('compressPayloads', { codec: CompressionCodec.Lz4, payloads: [records(3)] })).rejects.toThrow(/closed/)
+    }
+  })
+
+  it('is not closed by closeWorkerPool while a lease holds it', async () => {
+    const lease = acquireWorkerPool()
+    const pool = lease.pool
+    await closeWorkerPool()
+    const [out] = await pool.run('compressPayloads', { codec: CompressionCodec.Lz4, payloads: [records(4)] })
+    expect(out.length).toBeGreaterThan(0)
+    await lease.release()
+    expect(openWorkerPools()).toBe(0)
   })
 })

@@ -5,7 +5,7 @@
  * a closed log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { metricsText } from '../../../../src/gateway/metrics/metrics-module.js'
+import { scrapeMetrics } from '../../../../src/gateway/metrics/metrics-module.js'
 import { SLICE } from '../../../../src/gateway/metrics/partition-families.js'
 import { ProcessMetrics } from '../../../../src/gateway/metrics/process-metrics.js'
 import { type InProcessBroker, startInProcessBroker } from '../../../helpers/in-process-broker.js'
@@ -26,11 +26,11 @@ afterAll(async () => {
   await fixture?.stop()
 })
 
-const linesOf = (text: string, prefix: string): string[] => text.split('\n').filter((line) => line.startsWith(prefix))
+const linesOf = (text: Buffer, prefix: string): string[] => text.toString('utf8').split('\n').filter((line) => line.startsWith(prefix))
 
 describe('the /metrics text', () => {
   it('writes every partition once per family across slices, under one HELP and TYPE per family', async () => {
-    const text = await metricsText(fixture.broker.context, 0, processMetrics)
+    const text = await scrapeMetrics(fixture.broker.context, 0, processMetrics)
     for (const family of ['kafka_log_log_size', 'kafka_log_log_logendoffset', 'kafka_topic_partition_current_offset', 'kafka_topic_partition_leader']) {
       const samples = linesOf(text, `${family}{topic="wide",`)
       expect(samples).toHaveLength(WIDE)
@@ -45,12 +45,12 @@ describe('the /metrics text', () => {
   it('leaves out the partitions of a topic deleted while the scrape gives the event loop back', async () => {
     // The scrape writes its first slice before it yields; the partitions stop being hosted then
     // (ReplicaManager.deleteTopic drops them at once, before it deletes their logs).
-    const scrape = metricsText(fixture.broker.context, 0, processMetrics)
+    const scrape = scrapeMetrics(fixture.broker.context, 0, processMetrics)
     const deleted = fixture.broker.context.replicas.deleteTopic('wide')
     const [text] = await Promise.all([scrape, deleted])
     const written = linesOf(text, 'kafka_log_log_size{topic="wide",').length
     expect(written).toBeGreaterThan(0)
     expect(written).toBeLessThan(WIDE)
-    expect(linesOf(await metricsText(fixture.broker.context, 0, processMetrics), 'kafka_log_log_size{topic="wide",')).toEqual([])
+    expect(linesOf(await scrapeMetrics(fixture.broker.context, 0, processMetrics), 'kafka_log_log_size{topic="wide",')).toEqual([])
   })
 })
