@@ -11,6 +11,17 @@
  * binary (base64), json or text form, as objects, as ready-made JSON text, or as a binary record
  * frame. Nothing here touches a record; the event loop copies bytes and receives one result.
  *
+ * Subscribers reading the same bytes share one decode: a read whose partitions, offsets and batch
+ * lengths (and form) match one decoded in the last second, or still being decoded, takes that
+ * result instead of copying and decoding again. That is the common case of a fan-out: every
+ * caught-up subscriber of a topic is woken by the same append and reads the same new batches, and
+ * subscribers that start together from the same offset stay in step. Results are shared, so
+ * callers must not modify them.
+ *
+ * Partitions another broker leads are read with a Fetch to their leader (remote-fetch.ts: replica
+ * id -1, read_uncommitted, the wait as the Fetch's maxWaitMs) and their bytes decoded by the same
+ * task. A read of partitions led here only takes the local path alone, as before cluster mode.
+ *
  * Each partition's outcome says where to read next (after the last batch read, control batches
  * included, or the same offset when nothing came) and carries the partition's Kafka error code:
  * OFFSET_OUT_OF_RANGE (below the log start or past the end), UNKNOWN_TOPIC_OR_PARTITION,
@@ -19,7 +30,6 @@
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import { fetchRecords, type PartitionFetch } from '../../replication/fetch-records.js'
 import type { ReplicaManager } from '../../replication/replica-manager.js'
-import type { MetadataStore } from '../../metadata/metadata-store.js'
 import type { WorkerPool } from '../../workers/pool.js'
 import {
   type DisplayOutput,
@@ -28,6 +38,7 @@ import {
   type RecordFormat,
 } from '../../workers/tasks/display-records.js'
 import { RECORD_FRAME_HEADER_BYTES, writeFrameHeader } from '../../workers/tasks/record-frame.js'
+import type { MetadataStore } from '../../metadata/metadata-store.js'
 import type { PeerBrokers } from './peer-brokers.js'
 import { fetchFromLeader, type Piece } from './remote-fetch.js'
 
@@ -92,18 +103,34 @@ export interface PartitionReaderOptions {
 }
 
 const DEFAULT_MAX_BYTES = 1024 * 1024
+/** Decodes kept for sharing: at most this many, for at most this long after they were started. */
+const SHARED_DECODES = 32
+const SHARED_DECODE_MS = 1000
+
+interface SharedDecode {
+  readonly startedAt: number
+  readonly result: Promise<Decoded>
+}
 
 export class PartitionReader {
   readonly #replicas: ReplicaManager
   readonly #pool: WorkerPool
   readonly #fetchMaxBytes: number
   readonly #remote: RemoteReads | undefined
+  /** Decodes by what they decoded (see the module comment), oldest first. */
+  readonly #shared = new Map<string, SharedDecode>()
+  #sharedHits = 0
 
   constructor(options: PartitionReaderOptions) {
     this.#replicas = options.replicas
-    this.#remote = options.remote
     this.#pool = options.pool
     this.#fetchMaxBytes = options.fetchMaxBytes
+    this.#remote = options.remote
+  }
+
+  /** Reads that took another read's decode instead of decoding (for tests and stats). */
+  get sharedDecodes(): number {
+    return this.#sharedHits
   }
 
   /** Records as objects. */
@@ -135,59 +162,77 @@ export class PartitionReader {
       highWatermark: -1,
       logStartOffset: -1,
     }))
-    let pieces: Piece[]
-    if (remote === null) {
-      pieces = await this.#readHere(request, request.positions.map((_, i) => i), partitions, request.signal)
-    } else {
-      pieces = await this.#readAnywhere(request, remote, partitions)
-    }
+    const read = remote === null
+      ? await this.#readHere(request, request.positions.map((_, i) => i), partitions, request.signal)
+      : await this.#readAnywhere(request, remote, partitions)
+    const pieces = read.pieces
     if (pieces.length === 0 || request.signal?.aborted === true) return { partitions, count: 0, bytes: 0, output: empty() }
+    pieces.sort((x, y) => x.index - y.index)
 
-    // Local plans view the page cache through mmap; a worker needs bytes it can own, so every
-    // piece is copied once into one buffer that is moved, not cloned, to the worker.
-    let bytes = 0
-    for (const piece of pieces) bytes += piece.length
-    const data = Buffer.allocUnsafeSlow(bytes)
+    const format = request.format ?? 'binary'
+    let key = `${read.topicId ?? request.topic}|${format}|${output}`
+    for (const { index, length } of pieces) key += `|${request.positions[index]!.partition}:${request.positions[index]!.offset}:${length}`
+    const now = Date.now()
+    for (const [oldKey, entry] of this.#shared) {
+      if (now - entry.startedAt < SHARED_DECODE_MS && this.#shared.size <= SHARED_DECODES) break
+      this.#shared.delete(oldKey)
+    }
+    let decode = this.#shared.get(key)?.result
+    if (decode !== undefined) this.#sharedHits++
+    else {
+      decode = this.#decode(pieces, request, format, output)
+      this.#shared.set(key, { startedAt: now, result: decode })
+      // A failed decode is not kept: the next read tries again (and fails with its own error).
+      decode.catch(() => this.#shared.delete(key))
+    }
+    const shared = await decode
+    // Outcomes are this caller's: partitions come back by number, whoever started the decode.
+    for (let i = 0; i < shared.decoded.length; i++) {
+      const next = shared.result.nextOffsets[i]!
+      const index = request.positions.findIndex((position) => position.partition === shared.decoded[i])
+      if (next >= 0 && index >= 0) partitions[index] = { ...partitions[index]!, nextOffset: next }
+    }
+    for (const partition of shared.unreadable) {
+      const index = request.positions.findIndex((position) => position.partition === partition)
+      if (index >= 0) partitions[index] = { ...partitions[index]!, errorCode: KafkaErrorCodes.KAFKA_STORAGE_ERROR }
+    }
+    return { partitions, count: shared.result.count, bytes: shared.bytes, output: shared.result.count === 0 ? empty() : pick(shared.result) }
+  }
+
+  /**
+   * Copies the pieces' bytes (local plans out of the page cache, a leader's bytes out of its
+   * response) into one buffer (a worker needs bytes it can own; the plans view segments through
+   * mmap) and decodes them in one pool task.
+   */
+  async #decode(pieces: readonly Piece[], request: PartitionReadRequest, format: RecordFormat, output: DisplayOutput): Promise<Decoded> {
+    const data = Buffer.allocUnsafeSlow(pieces.reduce((sum, { length }) => sum + length, 0))
     const parts: number[] = []
-    /** The request position of each part. */
-    const partIndexes: number[] = []
+    const decoded: number[] = []
+    const unreadable: number[] = []
     let at = 0
     for (const { index, plan, records } of pieces) {
+      const { partition, offset } = request.positions[index]!
       const start = at
-      if (records !== null) {
-        at += records.copy(data, at)
-      } else {
-        try {
-          for (const slice of plan!.toBuffers()) at += slice.copy(data, at)
-        } catch {
-          // A truncation (a new leader's log) removed the bytes since the plan was made: nothing of
-          // this partition is read now, and the caller reads it again.
-          at = start
-          partitions[index] = { ...partitions[index]!, errorCode: KafkaErrorCodes.KAFKA_STORAGE_ERROR }
-          continue
-        }
+      try {
+        if (records !== null) at += records.copy(data, at)
+        else for (const slice of plan!.toBuffers()) at += slice.copy(data, at)
+      } catch {
+        // A truncation (a new leader's log) removed the bytes since the plan was made: nothing of
+        // this partition is read now, and the caller reads it again.
+        at = start
+        unreadable.push(partition)
+        continue
       }
-      parts.push(request.positions[index]!.partition, request.positions[index]!.offset, at)
-      partIndexes.push(index)
+      parts.push(partition, offset, at)
+      decoded.push(partition)
     }
-    if (parts.length === 0) return { partitions, count: 0, bytes: 0, output: empty() }
-    const result = await this.#pool.run('decodeDisplayRecords', {
-      data: at === bytes ? data : data.subarray(0, at),
-      parts,
-      format: request.format ?? 'binary',
-      output,
-    })
-    for (let i = 0; i < partIndexes.length; i++) {
-      const next = result.nextOffsets[i]!
-      if (next < 0) continue
-      const index = partIndexes[i]!
-      partitions[index] = { ...partitions[index]!, nextOffset: next }
-    }
-    return { partitions, count: result.count, bytes: at, output: pick(result) }
+    if (decoded.length === 0) return { result: { nextOffsets: [], count: 0 }, decoded, unreadable, bytes: 0 }
+    const result = await this.#pool.run('decodeDisplayRecords', { data: at === data.length ? data : data.subarray(0, at), parts, format, output })
+    return { result, decoded, unreadable, bytes: at }
   }
 
   /** The positions at `indexes`, read through this broker's fetchRecords; fills their outcomes. */
-  async #readHere(request: PartitionReadRequest, indexes: readonly number[], partitions: PartitionReadOutcome[], signal: AbortSignal | undefined): Promise<Piece[]> {
+  async #readHere(request: PartitionReadRequest, indexes: readonly number[], partitions: PartitionReadOutcome[], signal: AbortSignal | undefined): Promise<PiecesRead> {
     const maxBytes = request.maxBytes ?? DEFAULT_MAX_BYTES
     const partitionFetches: PartitionFetch[] = indexes.map((i) => ({
       partition: request.positions[i]!.partition,
@@ -218,7 +263,7 @@ export class PartitionReader {
       const plan = outcome.records
       if (plan != null && plan.byteLength > 0) pieces.push({ index, plan, records: null, length: plan.byteLength })
     })
-    return pieces
+    return { pieces, topicId: fetched[0]?.topic?.topicId }
   }
 
   /**
@@ -227,25 +272,27 @@ export class PartitionReader {
    * parked at its leader is left to finish on its own connection, and its partitions keep their
    * positions, to be read next time).
    */
-  async #readAnywhere(request: PartitionReadRequest, byLeader: Map<number, number[]>, partitions: PartitionReadOutcome[]): Promise<Piece[]> {
+  async #readAnywhere(request: PartitionReadRequest, byLeader: Map<number, number[]>, partitions: PartitionReadOutcome[]): Promise<PiecesRead> {
     const remote = this.#remote!
     const waitEnded = new AbortController()
     const stopWaiting = (): void => waitEnded.abort()
     request.signal?.addEventListener('abort', stopWaiting, { once: true })
     const settled: Piece[] = []
+    let topicId: string | undefined
     const reads: Array<Promise<void>> = []
     /** Outcomes are copied into `partitions` only from reads that finished before the answer. */
     let answered = false
     for (const [leader, indexes] of byLeader) {
       const outcomes = partitions.slice()
-      const read = leader === remote.nodeId
+      const read: Promise<PiecesRead> = leader === remote.nodeId
         ? this.#readHere(request, indexes, outcomes, waitEnded.signal)
-        : fetchFromLeader(remote.peers, leader, request, indexes, outcomes)
-      reads.push(read.then((pieces) => {
+        : fetchFromLeader(remote.peers, leader, request, indexes, outcomes).then((pieces) => ({ pieces, topicId: undefined }))
+      reads.push(read.then((result) => {
         if (answered) return
         for (const index of indexes) partitions[index] = outcomes[index]!
-        settled.push(...pieces)
-        if (pieces.length > 0) stopWaiting()
+        settled.push(...result.pieces)
+        topicId ??= result.topicId
+        if (result.pieces.length > 0) stopWaiting()
       }))
     }
     try {
@@ -262,8 +309,14 @@ export class PartitionReader {
       request.signal?.removeEventListener('abort', stopWaiting)
       waitEnded.abort()
     }
-    return settled
+    return { pieces: settled, topicId }
   }
+}
+
+/** A read's pieces, and the topic's id when this broker's log told it (decodes are shared by it). */
+interface PiecesRead {
+  readonly pieces: Piece[]
+  readonly topicId: string | undefined
 }
 
 /** Request indexes by leader, or null when this broker leads every partition read (the fast path). */
@@ -282,6 +335,16 @@ function remoteLeaders(remote: RemoteReads, request: PartitionReadRequest): Map<
     list.push(i)
   })
   return byLeader
+}
+
+/** One decode, as shared between reads. */
+interface Decoded {
+  readonly result: DisplayRecordsResult
+  /** Partitions in the order of `result.nextOffsets`. */
+  readonly decoded: number[]
+  /** Partitions whose bytes were gone by the time they were copied. */
+  readonly unreadable: number[]
+  readonly bytes: number
 }
 
 function emptyFrame(): Uint8Array {

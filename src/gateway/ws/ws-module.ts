@@ -24,7 +24,7 @@ import { GroupCoordinators } from '../records/group-coordinator-service.js'
 import { PartitionPositions } from '../records/partition-positions.js'
 import { PartitionReader } from '../records/partition-reader.js'
 import { ProduceRecords } from '../records/produce-records.js'
-import { ProxyError } from '../records/proxy-error.js'
+import { ProxyError, topicNotFound } from '../records/proxy-error.js'
 import type { HttpServer } from '../uws.js'
 import { workerPool } from '../../workers/pool.js'
 import { CloseCodes } from './client-messages.js'
@@ -68,7 +68,7 @@ export function webSocketStreams(server: HttpServer, services: GatewayServices, 
       try {
         const options = parseStreamOptions(request.params[0]!, request.query)
         if (options.group !== null) {
-          if (broker.metadata.topic(options.topic) === undefined) throw new ProxyError(404, 40401, `Topic not found: '${options.topic}' does not exist on this cluster.`)
+          if (broker.metadata.topic(options.topic) === undefined) throw topicNotFound(options.topic)
           return { options, start: null, session: null }
         }
         return { options, start: await startPositions(broker, streamServices.positions, options), session: null }

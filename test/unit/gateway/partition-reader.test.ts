@@ -99,6 +99,19 @@ describe('PartitionReader', () => {
     expect(unknown.partitions[0]!.errorCode).toBe(KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION)
   })
 
+  it('decodes once for readers of the same bytes, and again when the bytes differ', async () => {
+    const positions = [{ partition: 0, offset: 2 }]
+    const before = reader.sharedDecodes
+    const [a, b] = await Promise.all([reader.readJson({ topic: TOPIC, positions, format: 'text' }), reader.readJson({ topic: TOPIC, positions, format: 'text' })])
+    expect(reader.sharedDecodes).toBe(before + 1)
+    expect(b).toEqual(a)
+    expect(JSON.parse(a.output)).toHaveLength(8)
+    // Another form, or another offset, is another decode.
+    await reader.readJson({ topic: TOPIC, positions, format: 'json' })
+    await reader.readJson({ topic: TOPIC, positions: [{ partition: 0, offset: 3 }], format: 'text' })
+    expect(reader.sharedDecodes).toBe(before + 1)
+  })
+
   it('bounds a read by max bytes but always returns the first batch', async () => {
     const read = await reader.readRecords({ topic: TOPIC, positions: [{ partition: 0, offset: 0 }], maxBytes: 1 })
     expect(read.output.map((r) => r.offset)).toEqual(['0', '1', '2', '3', '4'])
