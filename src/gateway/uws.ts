@@ -176,6 +176,13 @@ export interface WebSocketSession<State> {
   readonly closed: boolean
 }
 
+/** An upgrade answered with an HTTP error: `{"error_code": errorCode ?? refuse, "message": message}`. */
+export interface UpgradeRefusal {
+  readonly refuse: number
+  readonly message: string
+  readonly errorCode?: number
+}
+
 export interface WebSocketRoute<State> {
   /** Largest message accepted from the client; larger closes the connection (1009). */
   readonly maxPayloadLength: number
@@ -185,9 +192,10 @@ export interface WebSocketRoute<State> {
   readonly idleTimeoutSeconds: number
   /**
    * Decides whether to accept the upgrade: the session state, or an HTTP status and message to
-   * refuse it with. May be async (the request is copied first).
+   * refuse it with (and the error body's code, the status by default). May be async (the request
+   * is copied first).
    */
-  upgrade(request: HttpRequestInfo): State | { refuse: number; message: string } | Promise<State | { refuse: number; message: string }>
+  upgrade(request: HttpRequestInfo): State | UpgradeRefusal | Promise<State | UpgradeRefusal>
   open(session: WebSocketSession<State>): void
   /** A message from the client; `data` is a copy the handler may keep. */
   message(session: WebSocketSession<State>, data: Buffer, binary: boolean): void
@@ -285,13 +293,13 @@ export class HttpServer {
         res.onAborted(() => {
           aborted = true
         })
-        const finish = (decision: State | { refuse: number; message: string }): void => {
+        const finish = (decision: State | UpgradeRefusal): void => {
           if (aborted) return
           res.cork(() => {
             if (isRefusal(decision)) {
               res.writeStatus(statusLine(decision.refuse))
               res.writeHeader('content-type', 'application/json')
-              res.end(JSON.stringify({ error_code: decision.refuse, message: decision.message }))
+              res.end(JSON.stringify({ error_code: decision.errorCode ?? decision.refuse, message: decision.message }))
             } else {
               const holder: Holder<State> = { state: decision, remoteAddress: request.remoteAddress, session: null }
               res.upgrade(holder, key, protocol, extensions, context)
@@ -355,7 +363,7 @@ export class HttpServer {
   }
 }
 
-function isRefusal(value: unknown): value is { refuse: number; message: string } {
+function isRefusal(value: unknown): value is UpgradeRefusal {
   return value !== null && typeof value === 'object' && typeof (value as { refuse?: unknown }).refuse === 'number'
 }
 

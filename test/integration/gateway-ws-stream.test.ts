@@ -142,11 +142,11 @@ describe('WebSocket topic streams', () => {
     ])
   })
 
-  it('acks records produced over the socket with their offsets, and kcat reads them', async () => {
+  it('acks records produced over the socket with their offsets, and kcat reads them with their headers', async () => {
     await createTopic('ws-produce', 2)
     const client = await connect('topics/ws-produce?offset=earliest&format=json')
     await client.next('subscribed', DEADLINE)
-    client.send({ type: 'produce', id: 'first', records: [{ value: { n: 1 }, partition: 1 }, { key: 'order-9', value: { n: 2 }, partition: 1 }] })
+    client.send({ type: 'produce', id: 'first', records: [{ value: { n: 1 }, partition: 1, headers: [{ key: 'trace', value: 't-1' }] }, { key: 'order-9', value: { n: 2 }, partition: 1 }] })
     client.send({ type: 'produce', id: 42, format: 'binary', records: [{ value: Buffer.from('raw').toString('base64'), partition: 0 }] })
     const first = await client.next('ack', DEADLINE, (f) => f.id === 'first')
     expect(first.offsets).toEqual([
@@ -163,6 +163,8 @@ describe('WebSocket topic streams', () => {
       [1, 0, null, '{"n":1}'],
       [1, 1, '"order-9"', '{"n":2}'],
     ])
+    expect(kcatRecords.find((r) => r.partition === 1 && r.offset === 0)!.headers.map(([k, v]) => [k, v?.toString()])).toEqual([['trace', 't-1']])
+    expect(client.records.find((r) => r.partition === 1 && r.offset === '0')).toMatchObject({ headers: [{ key: 'trace', value: 't-1' }] })
   })
 
   it('answers a produce it cannot accept with an error frame carrying the request id, and writes nothing', async () => {
@@ -207,13 +209,13 @@ describe('WebSocket topic streams', () => {
       expect(error).toBeInstanceOf(UpgradeRefused)
       return error as UpgradeRefused
     }
-    expect(await refusal('topics/no-such-topic')).toMatchObject({ status: 404, body: { message: expect.stringContaining("'no-such-topic' does not exist") } })
+    expect(await refusal('topics/no-such-topic')).toMatchObject({ status: 404, body: { error_code: 40401, message: expect.stringContaining("'no-such-topic' does not exist") } })
     await createTopic('ws-refusals', 2)
-    expect(await refusal('topics/ws-refusals?offset=soon')).toMatchObject({ status: 400, body: { message: expect.stringContaining("Parameter 'offset' is 'soon'") } })
+    expect(await refusal('topics/ws-refusals?offset=soon')).toMatchObject({ status: 400, body: { error_code: 400, message: expect.stringContaining("Parameter 'offset' is 'soon'") } })
     expect(await refusal('topics/ws-refusals?offsets=0-5')).toMatchObject({ status: 400, body: { message: expect.stringContaining('partition:offset pairs') } })
     expect(await refusal('topics/ws-refusals?format=avro')).toMatchObject({ status: 400 })
     expect(await refusal('topics/ws-refusals?group=g&offsets=0:1')).toMatchObject({ status: 400 })
-    expect(await refusal('topics/ws-refusals?partitions=7')).toMatchObject({ status: 404, body: { message: expect.stringContaining('partitions 0-1, not 7') } })
+    expect(await refusal('topics/ws-refusals?partitions=7')).toMatchObject({ status: 404, body: { error_code: 40402, message: expect.stringContaining('partitions 0-1, not 7') } })
   })
 
   it('resets an offset past the end to the end, saying so', async () => {

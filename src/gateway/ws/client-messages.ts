@@ -2,9 +2,10 @@
  * What a client may send on a stream's socket, as JSON text frames:
  *
  *   {"type":"produce", "id": <any JSON>, "format": "json"|"binary",
- *    "records": [{"key": ..., "value": ..., "partition": ...}, ...]}
+ *    "records": [{"key": ..., "value": ..., "partition": ..., "headers": [{"key": k, "value": v}]}, ...]}
  *       appends the records to the stream's topic (acks=all), in the REST Proxy's embedded
- *       format (`format`, default: binary when the stream's format is binary, json otherwise);
+ *       format (`format`, default: binary when the stream's format is binary, json otherwise;
+ *       header values are base64 in the binary format, text in json);
  *       answered by {"type":"ack","id":...,"offsets":[{"partition":p,"offset":"o"} or
  *       {"partition":p,"error_code":c,"error":"..."}]} in record order, or by an error frame
  *       with the same id when the request is refused as a whole.

@@ -74,7 +74,7 @@ export function webSocketStreams(server: HttpServer, services: GatewayServices, 
         return { options, start: await startPositions(broker, streamServices.positions, options), session: null }
       } catch (error) {
         if (error instanceof StreamOptionsError) return { refuse: 400, message: error.message }
-        if (error instanceof ProxyError) return { refuse: error.status, message: error.message }
+        if (error instanceof ProxyError) return { refuse: error.status, errorCode: error.errorCode, message: error.message }
         throw error
       }
     },

@@ -9,6 +9,8 @@
  * - binary: key and value are base64 strings (or null/absent), stored as the decoded bytes;
  * - json: key and value are any JSON value, stored as that value's UTF-8 JSON text; null or
  *   absent means a null key or value.
+ * A record may also carry `headers`, `[{"key": name, "value": v}]` with v base64 (binary) or text
+ * (json) or null: not part of Confluent's v2, used by WebSocket produce (see recordHeaders).
  *
  * Partitioning: a partition in the URL wins for every record; then a record's own `partition`;
  * then murmur2(key) as the Java producer does; records with neither all go to
@@ -80,7 +82,7 @@ export function encodeEmbeddedRecords(task: EncodeEmbeddedRecordsTask): EncodedE
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
       return reject(422, 422, `records[${i}] must be an object with "value" and optionally "key" and "partition".`)
     }
-    const { key, value, partition } = record as { key?: unknown; value?: unknown; partition?: unknown }
+    const { key, value, partition, headers } = record as { key?: unknown; value?: unknown; partition?: unknown; headers?: unknown }
     let target = task.partition
     if (target < 0 && partition !== undefined && partition !== null) {
       if (!Number.isInteger(partition)) return reject(422, 422, `records[${i}].partition must be an integer, not ${JSON.stringify(partition)}.`)
@@ -93,7 +95,9 @@ export function encodeEmbeddedRecords(task: EncodeEmbeddedRecordsTask): EncodedE
     if (keyBytes === INVALID) return reject(422, 422, `records[${i}].key is not valid base64 (the binary format takes base64 strings or null).`)
     const valueBytes = task.format === 'binary' ? base64Bytes(value) : jsonText(value)
     if (valueBytes === INVALID) return reject(422, 422, `records[${i}].value is not valid base64 (the binary format takes base64 strings or null).`)
-    builder.append({ key: keyBytes, value: valueBytes, timestamp: now }, target)
+    const headerBytes = recordHeaders(headers, task.format)
+    if (typeof headerBytes === 'string') return reject(422, 422, `records[${i}].headers ${headerBytes}`)
+    builder.append({ key: keyBytes, value: valueBytes, timestamp: now, headers: headerBytes }, target)
   }
 
   const set = builder.view()
@@ -125,6 +129,31 @@ function base64Bytes(value: unknown): Buffer | null | typeof INVALID {
   // lone trailing sextet; Node's would silently skip them and store other bytes than were sent.
   if (!BASE64.test(value) || value.length % 4 === 1 || (value.endsWith('=') && value.length % 4 !== 0)) return INVALID
   return Buffer.from(value, 'base64')
+}
+
+/**
+ * A record's headers, an extension to the v2 body that the WebSocket produce uses (Confluent's v2
+ * has none; its v3 has `[{name, value}]`): an array of `{"key": name, "value": v}`, where v is
+ * base64 in the binary format and UTF-8 text in the json format (as the stream shows them), or
+ * null. Returns what is wrong with them, as text, when they cannot be used.
+ */
+function recordHeaders(headers: unknown, format: EmbeddedFormat): Array<[string, Buffer | string | null]> | undefined | string {
+  if (headers === undefined || headers === null) return undefined
+  if (!Array.isArray(headers)) return 'must be an array of {"key": name, "value": value}.'
+  const entries: Array<[string, Buffer | string | null]> = []
+  for (const header of headers as unknown[]) {
+    const { key, value } = (header ?? {}) as { key?: unknown; value?: unknown }
+    if (typeof key !== 'string') return `must each have a string "key", not ${JSON.stringify(header)}.`
+    if (value === undefined || value === null) {
+      entries.push([key, null])
+      continue
+    }
+    if (typeof value !== 'string') return `"${key}" has a ${typeof value} value; header values are ${format === 'binary' ? 'base64' : 'text'} strings or null.`
+    const bytes = format === 'binary' ? base64Bytes(value) : value
+    if (bytes === INVALID) return `"${key}" is not valid base64 (the binary format takes base64 header values).`
+    entries.push([key, bytes])
+  }
+  return entries
 }
 
 function jsonText(value: unknown): string | null {

@@ -117,4 +117,17 @@ describe('encodeEmbeddedRecords (REST produce bodies into batches)', () => {
     const result = encoded(task({ records: [{ value: 'aGk' }] }, { format: 'binary' }))
     expect(batches(result)[0]!.records[0]!.value).toBe('hi')
   })
+  it('carries record headers (the WebSocket produce\'s extension): base64 values in the binary format, text in json, null kept', () => {
+    const headersOf = (t: EncodeEmbeddedRecordsTask) => {
+      const result = encoded(t)
+      const data = Buffer.from(result.data.buffer, result.data.byteOffset, result.data.byteLength)
+      return decodeRecordBatch(data.subarray(result.batches[1], result.batches[2])).records[0]!.headers.map((h) => [h.key, h.value?.toString('utf8') ?? null])
+    }
+    const headers = [{ key: 'trace', value: 'abc' }, { key: 'empty', value: null }]
+    expect(headersOf(task({ records: [{ value: 1, headers }] }))).toEqual([['trace', 'abc'], ['empty', null]])
+    expect(headersOf(task({ records: [{ value: null, headers: [{ key: 'b', value: Buffer.from('bytes').toString('base64') }] }] }, { format: 'binary' }))).toEqual([['b', 'bytes']])
+    expect(rejection(task({ records: [{ value: 1, headers: { trace: 'abc' } }] }))).toMatchObject({ status: 422, message: expect.stringContaining('records[0].headers must be an array') })
+    expect(rejection(task({ records: [{ value: 1, headers: [{ key: 'n', value: 5 }] }] }))).toMatchObject({ status: 422, message: expect.stringContaining('"n" has a number value') })
+    expect(rejection(task({ records: [{ value: null, headers: [{ key: 'b', value: '***' }] }] }, { format: 'binary' }))).toMatchObject({ status: 422 })
+  })
 })
