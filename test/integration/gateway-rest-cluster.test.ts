@@ -150,6 +150,9 @@ describe('the HTTP gateway in a cluster', () => {
       [2, 3, 0, ends[2]],
     ])
     expect(topic.body.messages).toBe(300)
+    // Sizes: known for the replica broker 1 holds, unknown ('–') for the others, so the topic's is a lower bound.
+    expect(topic.body.partitionDetails.map((p: { sizeBytes: number | null }) => p.sizeBytes !== null)).toEqual([true, false, false])
+    expect(topic.body.sizePartial).toBe(true)
     const listed = (await rest(gateway(3), '/api/topics')).body.topics.find((t: { name: string }) => t.name === 'spread')
     expect(listed).toMatchObject({ endOffset: 300, messages: 300 })
 

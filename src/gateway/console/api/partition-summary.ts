@@ -33,6 +33,8 @@ export interface TopicSummary {
   readonly replicationFactor: number
   /** Sums over the partitions whose figures are known (size: those this broker holds). */
   readonly sizeBytes: number
+  /** True when some partition has no replica here, so the topic is larger than `sizeBytes`. */
+  readonly sizePartial: boolean
   readonly startOffset: number
   readonly endOffset: number
   /** endOffset − startOffset: the records still in the log. */
@@ -74,8 +76,10 @@ export function topicSummary(broker: BrokerContext, topic: TopicMetadata, partit
   let endOffset = 0
   let underReplicatedPartitions = 0
   let offlinePartitions = 0
+  let sizePartial = false
   for (const p of partitions) {
     sizeBytes += p.sizeBytes ?? 0
+    if (p.sizeBytes === null) sizePartial = true
     startOffset += p.startOffset ?? 0
     endOffset += p.endOffset ?? 0
     if (p.underReplicated) underReplicatedPartitions++
@@ -87,6 +91,7 @@ export function topicSummary(broker: BrokerContext, topic: TopicMetadata, partit
     partitions: topic.partitions,
     replicationFactor: broker.topics.replicationFactorOf(topic.name),
     sizeBytes,
+    sizePartial,
     startOffset,
     endOffset,
     messages: endOffset - startOffset,
