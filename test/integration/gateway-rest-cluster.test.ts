@@ -120,7 +120,7 @@ describe('the HTTP gateway in a cluster', () => {
     }, `broker 1's console to list group ${group.groupId} with lag 0`)
   })
 
-  it('streams partitions led by brokers 2 and 3 over a WebSocket on broker 1, from before and after subscribing', async () => {
+  it('streams partitions led by brokers 2 and 3 over a WebSocket on broker 1, from before and after subscribing, and as a member of a group another broker coordinates', async () => {
     const producer = kafka.producer()
     await producer.connect()
     try {
@@ -134,6 +134,13 @@ describe('the HTTP gateway in a cluster', () => {
       await stream.waitFor(() => stream.recordCount >= 8, DEADLINE, 'the 4 records produced after subscribing')
       const received = stream.records.map((r) => `${r.partition}/${r.offset}/${r.value}`).sort()
       expect(received).toEqual(['0/0/before-0', '0/1/before-2', '0/2/after-0', '0/3/after-2', '1/0/before-1', '1/1/before-3', '1/2/after-1', '1/3/after-3'])
+
+      // As a member of a group another broker coordinates: the same records, through the group's assignment.
+      const group = await groupCoordinatedElsewhere(1, 'ws-group')
+      const member = await StreamClient.connect(new URL(`v1/ws/topics/streamed?group=${group.groupId}&offset=earliest&format=text`, gateway(1).replace(/^http/, 'ws')).toString())
+      streams.push(member)
+      await member.waitFor(() => member.recordCount >= 8, DEADLINE, "the group's 8 records")
+      expect(member.records.map((r) => `${r.partition}/${r.offset}/${r.value}`).sort()).toEqual(received)
     } finally {
       await producer.disconnect()
     }
@@ -208,12 +215,12 @@ describe('the HTTP gateway in a cluster', () => {
 })
 
 /** A group whose coordinator (by FindCoordinator) is not broker `notOn`. */
-async function groupCoordinatedElsewhere(notOn: number): Promise<{ groupId: string; coordinator: number }> {
+async function groupCoordinatedElsewhere(notOn: number, prefix = 'remote-group'): Promise<{ groupId: string; coordinator: number }> {
   const client = new Cluster({ bootstrapServers: cluster.bootstrap, clientId: 'coordinator-probe' })
   try {
     const byAddress = new Map(cluster.brokers.map((b, i) => [b.bootstrap, i + 1]))
     for (let i = 0; i < 50; i++) {
-      const groupId = `remote-group-${i}`
+      const groupId = `${prefix}-${i}`
       const connection = await client.coordinator(groupId)
       const coordinator = byAddress.get(connection.address) ?? -1
       if (coordinator !== notOn && coordinator > 0) return { groupId, coordinator }
