@@ -77,6 +77,13 @@ describe('the HTTP gateway in a cluster', () => {
     const acknowledged = offsets.map((o, i) => `${o.partition}/${o.offset}/${JSON.stringify(records[i]!.value)}`).sort()
     const read = await readWithKcat(cluster.bootstrap, 'spread')
     expect(read.map((r) => `${r.partition}/${r.offset}/${r.value!.toString()}`).sort()).toEqual(acknowledged)
+
+    // Broker 1's REST API answers for broker 3's partition too: its offsets, and its records from an offset.
+    const onThree = read.filter((r) => r.partition === 2)
+    expect((await rest(gateway(1), '/topics/spread/partitions/2/offsets', { accept: V2 })).body).toEqual({ beginning_offset: 0, end_offset: onThree.length })
+    const fromOne = await rest(gateway(1), '/topics/spread/partitions/2/records?offset=1&max_bytes=100000', { accept: JSON_V2 })
+    expect(fromOne.status).toBe(200)
+    expect(fromOne.body.map((r: { offset: number; value: unknown }) => [r.offset, JSON.stringify(r.value)])).toEqual(onThree.slice(1).map((r) => [r.offset, r.value!.toString()]))
   })
 
   it('serves a consumer instance on broker 1 for a group another broker coordinates: every record once, commits kafkajs sees', async () => {
