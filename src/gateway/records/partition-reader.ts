@@ -276,7 +276,8 @@ export class PartitionReader {
     const remote = this.#remote!
     const waitEnded = new AbortController()
     const stopWaiting = (): void => waitEnded.abort()
-    request.signal?.addEventListener('abort', stopWaiting, { once: true })
+    if (request.signal?.aborted === true) stopWaiting()
+    else request.signal?.addEventListener('abort', stopWaiting, { once: true })
     const settled: Piece[] = []
     let topicId: string | undefined
     const reads: Array<Promise<void>> = []
