@@ -86,7 +86,7 @@ describe('the HTTP gateway in a cluster', () => {
     expect(fromOne.body.map((r: { offset: number; value: unknown }) => [r.offset, JSON.stringify(r.value)])).toEqual(onThree.slice(1).map((r) => [r.offset, r.value!.toString()]))
   })
 
-  it('serves a consumer instance on broker 1 for a group another broker coordinates: every record once, commits kafkajs sees', async () => {
+  it('serves a consumer instance on broker 1 for a group another broker coordinates: every record once, commits kafkajs sees, console lag and reset', async () => {
     const group = await groupCoordinatedElsewhere(1)
     const producer = kafka.producer()
     await producer.connect()
@@ -110,14 +110,7 @@ describe('the HTTP gateway in a cluster', () => {
     expect(values.sort()).toEqual(Array.from({ length: 60 }, (_, i) => `m${i}`).sort())
 
     expect((await rest(gateway(1), `${base}/offsets`, { method: 'POST', contentType: V2 })).status).toBe(200)
-    const admin = kafka.admin()
-    await admin.connect()
-    try {
-      const [committed] = await admin.fetchOffsets({ groupId: group.groupId, topics: ['consumed'] })
-      expect(committed!.partitions.map((p) => [p.partition, p.offset]).sort()).toEqual([[0, '20'], [1, '20'], [2, '20']])
-    } finally {
-      await admin.disconnect()
-    }
+    expect(await committedByKafkajs(group.groupId, 'consumed')).toEqual([[0, '20'], [1, '20'], [2, '20']])
     expect((await rest(gateway(1), base, { method: 'DELETE' })).status).toBe(204)
 
     // Broker 1's console lists the group (from its coordinator's ListGroups) with its lag from the leaders.
@@ -125,6 +118,11 @@ describe('the HTTP gateway in a cluster', () => {
       const listed = (await rest(gateway(1), '/api/groups')).body?.groups as Array<{ groupId: string; totalLag: number }> | undefined
       return listed?.some((g) => g.groupId === group.groupId && g.totalLag === 0) === true
     }, `broker 1's console to list group ${group.groupId} with lag 0`)
+
+    // The group is empty now: broker 1's console resets its offsets at its coordinator, and kafkajs sees them.
+    const reset = await rest(gateway(1), `/api/groups/${group.groupId}/offsets/reset`, { body: { to: 'earliest' }, contentType: 'application/json' })
+    expect(reset.status).toBe(200)
+    expect(await committedByKafkajs(group.groupId, 'consumed')).toEqual([[0, '0'], [1, '0'], [2, '0']])
   })
 
   it('streams partitions led by brokers 2 and 3 over a WebSocket on broker 1, from before and after subscribing, and as a member of a group another broker coordinates', async () => {
@@ -220,6 +218,18 @@ describe('the HTTP gateway in a cluster', () => {
     expect(lost).toEqual([])
   }, 120_000)
 })
+
+/** `[partition, offset]` of a group's commits on `topic`, as kafkajs's admin reads them. */
+async function committedByKafkajs(groupId: string, topic: string): Promise<Array<[number, string]>> {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] })
+    return committed!.partitions.map((p): [number, string] => [p.partition, p.offset]).sort((a, b) => a[0] - b[0])
+  } finally {
+    await admin.disconnect()
+  }
+}
 
 /** A group whose coordinator (by FindCoordinator) is not broker `notOn`. */
 async function groupCoordinatedElsewhere(notOn: number, prefix = 'remote-group'): Promise<{ groupId: string; coordinator: number }> {
