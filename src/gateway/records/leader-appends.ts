@@ -14,6 +14,7 @@ import type { BrokerContext } from '../../broker/broker-context.js'
 import { ErrorCodes, SamsaError } from '../../common/errors.js'
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
+import { setBatchBaseOffset, setBatchPartitionLeaderEpoch } from '../../protocol/record-batch.js'
 import { appendRecords, type PartitionRecords } from '../../replication/append-records.js'
 import type { AppendOutcome } from '../../replication/partition.js'
 import type { PeerBrokers } from './peer-brokers.js'
@@ -68,6 +69,14 @@ export async function appendAtLeaders(
     await Promise.all(sent)
     pending = pending.filter((batch) => LEADERSHIP_ERRORS.has(outcomes.get(batch.index)!.errorCode))
     if (pending.length === 0 || Date.now() + RETRY_BACKOFF_MS >= deadline) return outcomes
+    // A local append that lost leadership may have stamped its offset and epoch on the batch; a
+    // leader takes only a producer's batch (base offset 0), so they go back to what the encode
+    // task wrote. Both lie outside the CRC.
+    for (const { records } of pending) {
+      if (records === null) continue
+      setBatchBaseOffset(records, 0, 0)
+      setBatchPartitionLeaderEpoch(records, 0, -1)
+    }
     await new Promise((resolve) => setTimeout(resolve, RETRY_BACKOFF_MS))
   }
 }

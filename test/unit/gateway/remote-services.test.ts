@@ -93,6 +93,31 @@ describe("the gateway's remote paths", () => {
     expect(await remote.offsetAtTime(TOPIC, 0, 4_000_000_000_000)).toBe(5)
   })
 
+  it('re-reads the leader from the metadata and retries while leadership moves, within the timeout', async () => {
+    // The metadata first names a broker that is gone (777), then the real leader, as during a failover.
+    let asked = 0
+    const moving = {
+      ...context.metadata,
+      partitionState: (topic: string, partition: number) => {
+        const state = context.metadata.partitionState(topic, partition)
+        return state === undefined ? undefined : { ...state, leader: asked++ < 3 ? 777 : state.leader }
+      },
+      topic: (name: string) => context.metadata.topic(name),
+    } as typeof context.metadata
+    const failingOver = { ...elsewhere, metadata: moving }
+    const started = Date.now()
+    const moved = await appendAtLeaders(failingOver, peers, TOPIC, [{ index: 1, records: batch(['moved']) }], 5000)
+    expect(moved.get(1)).toMatchObject({ errorCode: 0, baseOffset: 2 })
+    expect(asked).toBe(4)
+    expect(Date.now() - started).toBeLessThan(5000)
+
+    // A leader that never comes: the last error stands once the timeout is spent, and nothing is written.
+    const nowhere = { ...elsewhere, metadata: { ...moving, partitionState: () => ({ ...context.metadata.partitionState(TOPIC, 1)!, leader: -1 }) } as typeof context.metadata }
+    const refused = await appendAtLeaders(nowhere, peers, TOPIC, [{ index: 1, records: batch(['never']) }], 500)
+    expect(refused.get(1)).toMatchObject({ errorCode: 5 })
+    expect(context.replicas.partition(TOPIC, 1)!.highWatermark).toBe(3)
+  })
+
   it('joins a group through Kafka requests to its coordinator and shares it with a member joined locally', async () => {
     const remoteCoordinators = new GroupCoordinators(elsewhere, peers)
     await remoteCoordinators.ensureOffsetsTopic()
