@@ -27,6 +27,11 @@ export interface PeerRequestOptions {
   readonly timeoutMs: number
   /** True for requests the peer may park (long-poll Fetch, JoinGroup, SyncGroup). */
   readonly parks?: boolean
+  /**
+   * The client id the peer should record (a group member's, which the coordinator shows in
+   * DescribeGroups): the request goes on a connection opened for it and closed after.
+   */
+  readonly clientId?: string
 }
 
 /** Idle parking connections kept per peer; more are opened when needed and closed after use. */
@@ -69,6 +74,14 @@ export class PeerBrokers {
    */
   async request<K extends DescribedApiKey>(nodeId: number, apiKey: K, body: RequestInputOf<K>, options: PeerRequestOptions): Promise<ResponseOf<K>> {
     const peer = this.#peer(nodeId)
+    if (options.clientId !== undefined) {
+      const connection = await this.#open(peer, options.clientId)
+      try {
+        return await connection.request(apiKey, body, undefined, options.timeoutMs)
+      } finally {
+        connection.close()
+      }
+    }
     if (options.parks !== true) {
       const connection = await this.#shared(peer)
       return connection.request(apiKey, body, undefined, options.timeoutMs)
@@ -155,11 +168,11 @@ export class PeerBrokers {
     }
   }
 
-  #open(peer: Peer): Promise<BrokerConnection> {
+  #open(peer: Peer, clientId = `samsa-gateway-${this.#nodeId}`): Promise<BrokerConnection> {
     return BrokerConnection.open({
       host: peer.host,
       port: peer.port,
-      clientId: `samsa-gateway-${this.#nodeId}`,
+      clientId,
       connectTimeoutMs: OPEN_TIMEOUT_MS,
       // Every request names its own timeout; this one bounds the opening ApiVersions.
       requestTimeoutMs: OPEN_TIMEOUT_MS,

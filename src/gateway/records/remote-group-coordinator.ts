@@ -8,8 +8,9 @@
  * go on connections of their own (peer-brokers.ts). A coordinator that cannot be reached answers
  * COORDINATOR_NOT_AVAILABLE, as a consumer would conclude, and the caller looks it up again.
  *
- * The coordinator records this gateway's connection as the member's client (its client id and
- * host), as Kafka's REST Proxy's members show the proxy's.
+ * A JoinGroup goes on a connection opened with the member's client id, which the coordinator
+ * records and shows (DescribeGroups, kafka-consumer-groups); the member's host it records is the
+ * gateway's, as a Kafka REST Proxy's members show the proxy's.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
@@ -63,7 +64,7 @@ export class RemoteGroupCoordinator implements GroupCoordinatorService {
           protocols: params.protocols.map((p) => ({ name: p.name, metadata: p.metadata })),
           reason: params.reason,
         },
-        { timeoutMs: Math.max(params.rebalanceTimeoutMs, params.sessionTimeoutMs) + PARKED_MARGIN_MS, parks: true },
+        { timeoutMs: Math.max(params.rebalanceTimeoutMs, params.sessionTimeoutMs) + PARKED_MARGIN_MS, parks: true, clientId: params.clientId },
       )
       return {
         errorCode: r.errorCode,

@@ -132,6 +132,9 @@ describe("the gateway's remote paths", () => {
       await until(async () => overTheWire.assignment.length === 1 && inProcess.assignment.length === 1 && (await describe()).members.length === 2, 'both members holding one partition each')
       expect([...overTheWire.assignment, ...inProcess.assignment].map((a) => a.partition).sort()).toEqual([0, 1])
 
+      // The coordinator knows the remote member by its own client id, not the gateway's.
+      expect((await describe()).members.map((m) => m.clientId).sort()).toEqual(['local', 'remote'])
+
       const mine = overTheWire.assignment[0]!
       expect(await overTheWire.commit([{ ...mine, offset: 2, metadata: 'over the wire' }])).toEqual([{ ...mine, errorCode: 0 }])
       expect(await inProcess.committed([mine])).toEqual([{ ...mine, offset: 2, metadata: 'over the wire' }])
