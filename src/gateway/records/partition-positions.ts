@@ -13,6 +13,13 @@ import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, offsetForTimestamp } from '../../
 import type { PeerBrokers } from './peer-brokers.js'
 import { ProxyError, ProxyErrorCodes, describeBroker, partitionNotFound, topicNotFound } from './proxy-error.js'
 
+export interface Bounds {
+  /** The log start offset. */
+  readonly beginning: number
+  /** The high watermark: the offset the next record gets, as consumers see it. */
+  readonly end: number
+}
+
 /** How long a leader may take to answer a ListOffsets. */
 const LIST_OFFSETS_TIMEOUT_MS = 10_000
 
@@ -25,6 +32,12 @@ export class PartitionPositions {
     this.#peers = peers
   }
 
+  /** True when the topic exists and has this partition. */
+  exists(topic: string, partition: number): boolean {
+    const metadata = this.#broker.metadata.topic(topic)
+    return metadata !== undefined && Number.isInteger(partition) && partition >= 0 && partition < metadata.partitions
+  }
+
   /** Throws ProxyError unless the topic has this partition. */
   checkExists(topic: string, partition: number): void {
     const metadata = this.#broker.metadata.topic(topic)
@@ -33,7 +46,7 @@ export class PartitionPositions {
   }
 
   /** The first offset still in the log and the high watermark (the next offset consumers will see). */
-  async bounds(topic: string, partition: number): Promise<{ beginning: number; end: number }> {
+  async bounds(topic: string, partition: number): Promise<Bounds> {
     const [beginning, end] = await Promise.all([this.offsets(topic, [partition], EARLIEST_TIMESTAMP), this.offsets(topic, [partition], LATEST_TIMESTAMP)])
     return { beginning: beginning.get(partition)!, end: end.get(partition)! }
   }
@@ -51,22 +64,56 @@ export class PartitionPositions {
    * The start and end of each of `partitions`, asked of each leader once; a partition whose
    * leader is not known or does not answer is left out (a console shows it as unknown).
    */
-  async boundsOfAll(topic: string, partitions: readonly number[]): Promise<Map<number, { beginning: number; end: number }>> {
-    const byLeader = new Map<number, number[]>()
-    for (const partition of partitions) {
-      const leader = this.#broker.metadata.partitionState(topic, partition)?.leader ?? -1
-      if (leader < 0) continue
-      let list = byLeader.get(leader)
-      if (list === undefined) byLeader.set(leader, (list = []))
-      list.push(partition)
+  async boundsOfAll(topic: string, partitions: readonly number[]): Promise<Map<number, Bounds>> {
+    return (await this.boundsOfTopics([{ topic, partitions }])).get(topic) ?? new Map()
+  }
+
+  /**
+   * As boundsOfAll for several topics at once: two ListOffsets per leader (earliest and latest)
+   * whatever the number of topics, so a console listing every topic costs each peer two requests.
+   */
+  async boundsOfTopics(wanted: ReadonlyArray<{ readonly topic: string; readonly partitions: readonly number[] }>): Promise<Map<string, Map<number, Bounds>>> {
+    const result = new Map<string, Map<number, Bounds>>()
+    const byLeader = new Map<number, Array<{ name: string; partitions: number[] }>>()
+    for (const { topic, partitions } of wanted) {
+      const bounds = new Map<number, Bounds>()
+      result.set(topic, bounds)
+      for (const partition of partitions) {
+        const led = this.#broker.replicas.leaderPartition(topic, partition)
+        if (typeof led !== 'number') {
+          bounds.set(partition, { beginning: offsetForTimestamp(led, EARLIEST_TIMESTAMP, false).offset, end: offsetForTimestamp(led, LATEST_TIMESTAMP, false).offset })
+          continue
+        }
+        const leader = this.#broker.metadata.partitionState(topic, partition)?.leader ?? -1
+        if (leader < 0 || leader === this.#broker.nodeId) continue
+        let topics = byLeader.get(leader)
+        if (topics === undefined) byLeader.set(leader, (topics = []))
+        let entry = topics.at(-1)
+        if (entry?.name !== topic) topics.push((entry = { name: topic, partitions: [] }))
+        entry.partitions.push(partition)
+      }
     }
-    const result = new Map<number, { beginning: number; end: number }>()
-    await Promise.all([...byLeader.values()].map(async (list) => {
+    await Promise.all([...byLeader].map(async ([leader, topics]) => {
+      const ask = (timestamp: number) => this.#peers.request(
+        leader,
+        ApiKeys.ListOffsets,
+        { replicaId: -1, isolationLevel: 0, topics: topics.map((t) => ({ name: t.name, partitions: t.partitions.map((partitionIndex) => ({ partitionIndex, timestamp: BigInt(timestamp) })) })) },
+        { timeoutMs: LIST_OFFSETS_TIMEOUT_MS },
+      )
+      let earliest, latest
       try {
-        const [beginning, end] = await Promise.all([this.offsets(topic, list, EARLIEST_TIMESTAMP), this.offsets(topic, list, LATEST_TIMESTAMP)])
-        for (const partition of list) result.set(partition, { beginning: beginning.get(partition)!, end: end.get(partition)! })
+        ;[earliest, latest] = await Promise.all([ask(EARLIEST_TIMESTAMP), ask(LATEST_TIMESTAMP)])
       } catch {
         // Unknown for now: the leader is moving or unreachable.
+        return
+      }
+      const starts = new Map<string, number>()
+      for (const t of earliest.topics) for (const p of t.partitions) if (p.errorCode === KafkaErrorCodes.NONE) starts.set(`${t.name}\u0000${p.partitionIndex}`, Number(p.offset))
+      for (const t of latest.topics) {
+        for (const p of t.partitions) {
+          const beginning = starts.get(`${t.name}\u0000${p.partitionIndex}`)
+          if (p.errorCode === KafkaErrorCodes.NONE && beginning !== undefined) result.get(t.name)?.set(p.partitionIndex, { beginning, end: Number(p.offset) })
+        }
       }
     }))
     return result

@@ -88,6 +88,9 @@ describe("the gateway's remote paths", () => {
     const local = new PartitionPositions(context, peers)
     expect(await remote.bounds(TOPIC, 0)).toEqual(await local.bounds(TOPIC, 0))
     expect(await remote.bounds(TOPIC, 0)).toEqual({ beginning: 0, end: 5 })
+    // Every partition of several topics in two requests to the leader, for the console's lists.
+    expect(await remote.boundsOfTopics([{ topic: TOPIC, partitions: [0, 1] }])).toEqual(await local.boundsOfTopics([{ topic: TOPIC, partitions: [0, 1] }]))
+    expect((await remote.boundsOfAll(TOPIC, [0, 1])).get(1)).toEqual({ beginning: 0, end: 2 })
     expect(await remote.offsetAtTime(TOPIC, 0, 1_760_000_000_000)).toBe(0)
     // No record at or after a future time: the end, as a consumer seeking there ends up.
     expect(await remote.offsetAtTime(TOPIC, 0, 4_000_000_000_000)).toBe(5)

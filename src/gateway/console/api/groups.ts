@@ -138,19 +138,12 @@ async function endOffsets(positions: PartitionPositions, keys: Iterable<string>)
     if (list === undefined) byTopic.set(topic, (list = []))
     list.push(Number(partition))
   }
+  // A group may hold commits for a topic deleted since: those partitions have no end.
+  const known = [...byTopic].map(([topic, partitions]) => ({ topic, partitions: partitions.filter((p) => positions.exists(topic, p)) }))
   const ends = new Map<string, number>()
-  await Promise.all([...byTopic].map(async ([topic, partitions]) => {
-    // A group may hold commits for a topic deleted since.
-    const known = partitions.filter((p) => {
-      try {
-        positions.checkExists(topic, p)
-        return true
-      } catch {
-        return false
-      }
-    })
-    for (const [partition, bounds] of await positions.boundsOfAll(topic, known)) ends.set(`${topic}\u0000${partition}`, bounds.end)
-  }))
+  for (const [topic, bounds] of await positions.boundsOfTopics(known)) {
+    for (const [partition, { end }] of bounds) ends.set(`${topic}\u0000${partition}`, end)
+  }
   return ends
 }
 

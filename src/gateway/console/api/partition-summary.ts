@@ -8,7 +8,7 @@
  */
 import type { BrokerContext } from '../../../broker/broker-context.js'
 import type { TopicMetadata } from '../../../metadata/metadata-store.js'
-import type { PartitionPositions } from '../../records/partition-positions.js'
+import type { Bounds } from '../../records/partition-positions.js'
 
 export interface PartitionSummary {
   readonly partition: number
@@ -43,7 +43,7 @@ export interface TopicSummary {
   readonly offlinePartitions: number
 }
 
-function partitionSummary(broker: BrokerContext, topic: string, index: number, bounds: { beginning: number; end: number } | undefined): PartitionSummary | undefined {
+function partitionSummary(broker: BrokerContext, topic: string, index: number, bounds: Bounds | undefined): PartitionSummary | undefined {
   const state = broker.metadata.partitionState(topic, index)
   if (state === undefined) return undefined
   const local = broker.replicas.partition(topic, index)
@@ -60,8 +60,8 @@ function partitionSummary(broker: BrokerContext, topic: string, index: number, b
   }
 }
 
-export async function partitionSummaries(broker: BrokerContext, positions: PartitionPositions, topic: TopicMetadata): Promise<PartitionSummary[]> {
-  const bounds = await positions.boundsOfAll(topic.name, Array.from({ length: topic.partitions }, (_, i) => i))
+/** Each partition of `topic`, with the offsets its leader gave (`bounds`, from PartitionPositions). */
+export function partitionSummaries(broker: BrokerContext, topic: TopicMetadata, bounds: ReadonlyMap<number, Bounds>): PartitionSummary[] {
   const summaries: PartitionSummary[] = []
   for (let index = 0; index < topic.partitions; index++) {
     const summary = partitionSummary(broker, topic.name, index, bounds.get(index))
