@@ -267,12 +267,25 @@ export class PartitionReader {
   }
 
   /**
-   * Positions led here and elsewhere: each leader's share is read at once, and the first read
-   * that brings records ends the others' waits (a local wait is aborted; a remote Fetch still
-   * parked at its leader is left to finish on its own connection, and its partitions keep their
-   * positions, to be read next time).
+   * Positions led here and elsewhere, each leader's share read at once, in two passes as a
+   * consumer reading several leaders does: the first without waiting, answered as soon as every
+   * leader answered; only when it found nothing (and no error) a second pass waits at every
+   * leader, and the first leader to bring records ends the others' waits (a local wait is
+   * aborted; a remote Fetch still parked is left to finish on its own connection, and its
+   * partitions keep the first pass's outcome and their positions, to be read next time).
    */
   async #readAnywhere(request: PartitionReadRequest, byLeader: Map<number, number[]>, partitions: PartitionReadOutcome[]): Promise<PiecesRead> {
+    const maxWaitMs = request.maxWaitMs ?? 0
+    const first = await this.#readLeaders(maxWaitMs === 0 ? request : { ...request, maxWaitMs: 0 }, byLeader, partitions, false)
+    if (maxWaitMs === 0 || first.pieces.length > 0 || request.signal?.aborted === true || partitions.some((p) => p.errorCode !== KafkaErrorCodes.NONE)) return first
+    return this.#readLeaders(request, byLeader, partitions, true)
+  }
+
+  /**
+   * One read at each leader at once; with `firstEndsWait`, the first to bring records ends the
+   * others' waits, else the answer waits for every leader.
+   */
+  async #readLeaders(request: PartitionReadRequest, byLeader: Map<number, number[]>, partitions: PartitionReadOutcome[], firstEndsWait: boolean): Promise<PiecesRead> {
     const remote = this.#remote!
     const waitEnded = new AbortController()
     const stopWaiting = (): void => waitEnded.abort()
@@ -293,7 +306,7 @@ export class PartitionReader {
         for (const index of indexes) partitions[index] = outcomes[index]!
         settled.push(...result.pieces)
         topicId ??= result.topicId
-        if (result.pieces.length > 0) stopWaiting()
+        if (firstEndsWait && result.pieces.length > 0) stopWaiting()
       }))
     }
     try {
@@ -301,7 +314,7 @@ export class PartitionReader {
         let left = reads.length
         for (const read of reads) {
           read.then(() => {
-            if (--left === 0 || waitEnded.signal.aborted) resolve()
+            if (--left === 0 || (firstEndsWait && waitEnded.signal.aborted)) resolve()
           }, reject)
         }
       })
@@ -322,19 +335,22 @@ interface PiecesRead {
 
 /** Request indexes by leader, or null when this broker leads every partition read (the fast path). */
 function remoteLeaders(remote: RemoteReads, request: PartitionReadRequest): Map<number, number[]> | null {
-  // Without a leader a partition is asked here, which answers with the error a client expects.
-  const leaderOf = (partition: number): number => {
-    const leader = remote.metadata.partitionState(request.topic, partition)?.leader ?? -1
-    return leader < 0 ? remote.nodeId : leader
-  }
-  if (request.positions.every((position) => leaderOf(position.partition) === remote.nodeId)) return null
-  const byLeader = new Map<number, number[]>()
-  request.positions.forEach((position, i) => {
-    const leader = leaderOf(position.partition)
-    let list = byLeader.get(leader)
-    if (list === undefined) byLeader.set(leader, (list = []))
+  let byLeader: Map<number, number[]> | null = null
+  const positions = request.positions
+  for (let i = 0; i < positions.length; i++) {
+    // Without a leader a partition is asked here, which answers with the error a client expects.
+    const leader = remote.metadata.partitionState(request.topic, positions[i]!.partition)?.leader ?? -1
+    const target = leader < 0 ? remote.nodeId : leader
+    if (byLeader === null) {
+      if (target === remote.nodeId) continue
+      // The first partition led elsewhere: those before it are read here.
+      byLeader = new Map([[remote.nodeId, Array.from({ length: i }, (_, j) => j)]])
+    }
+    let list = byLeader.get(target)
+    if (list === undefined) byLeader.set(target, (list = []))
     list.push(i)
-  })
+  }
+  if (byLeader?.get(remote.nodeId)?.length === 0) byLeader.delete(remote.nodeId)
   return byLeader
 }
 

@@ -73,13 +73,36 @@ describe("the gateway's remote paths", () => {
     expect(there.partitions.map((p) => p.nextOffset)).toEqual([5, 1])
   })
 
+  it('reads partitions led here and elsewhere in one read, each from its leader, as one local read would', async () => {
+    // Partition 0 led "here" (by broker 999, whose replicas are the real broker's), partition 1 elsewhere.
+    const split = { ...context.metadata, partitionState: (topic: string, partition: number) => {
+      const state = context.metadata.partitionState(topic, partition)
+      return state === undefined ? undefined : { ...state, leader: partition === 0 ? OTHER : state.leader }
+    } } as typeof context.metadata
+    const local = new PartitionReader({ replicas: context.replicas, pool, fetchMaxBytes: 1024 * 1024 })
+    const mixed = new PartitionReader({ replicas: context.replicas, pool, fetchMaxBytes: 1024 * 1024, remote: { nodeId: OTHER, metadata: split, peers } })
+    const request = { topic: TOPIC, positions: [{ partition: 0, offset: 0 }, { partition: 1, offset: 0 }], format: 'text' as const }
+    const [here, both] = await Promise.all([local.readRecords(request), mixed.readRecords(request)])
+    expect(both.output.map((r) => `${r.partition}/${r.offset}/${r.value}`).sort()).toEqual(here.output.map((r) => `${r.partition}/${r.offset}/${r.value}`).sort())
+    expect(both.partitions).toEqual(here.partitions)
+
+    // Waiting on both: a record at the remote one ends the local wait too.
+    const started = Date.now()
+    const waiting = mixed.readRecords({ ...request, positions: [{ partition: 0, offset: 5 }, { partition: 1, offset: 1 }], maxWaitMs: 20_000 })
+    await appendAtLeaders(context, peers, TOPIC, [{ index: 1, records: batch(['late']) }], 5000)
+    const woken = await waiting
+    expect(woken.output.map((r) => `${r.partition}/${r.offset}/${r.value}`)).toEqual(['1/1/late'])
+    expect(woken.partitions.map((p) => p.nextOffset)).toEqual([5, 2])
+    expect(Date.now() - started).toBeLessThan(15_000)
+  })
+
   it('long-polls a remote partition through the Fetch wait, answering as soon as a record arrives', async () => {
     const remote = new PartitionReader({ replicas: context.replicas, pool, fetchMaxBytes: 1024 * 1024, remote: { nodeId: OTHER, metadata: context.metadata, peers } })
     const started = Date.now()
-    const read = remote.readRecords({ topic: TOPIC, positions: [{ partition: 1, offset: 1 }], format: 'text', maxWaitMs: 20_000 })
-    await appendAtLeaders(context, peers, TOPIC, [{ index: 1, records: batch(['late']) }], 5000)
+    const read = remote.readRecords({ topic: TOPIC, positions: [{ partition: 1, offset: 2 }], format: 'text', maxWaitMs: 20_000 })
+    await appendAtLeaders(context, peers, TOPIC, [{ index: 1, records: batch(['later']) }], 5000)
     const result = await read
-    expect(result.output.map((r) => r.value)).toEqual(['late'])
+    expect(result.output.map((r) => r.value)).toEqual(['later'])
     expect(Date.now() - started).toBeLessThan(15_000)
   })
 
@@ -90,7 +113,7 @@ describe("the gateway's remote paths", () => {
     expect(await remote.bounds(TOPIC, 0)).toEqual({ beginning: 0, end: 5 })
     // Every partition of several topics in two requests to the leader, for the console's lists.
     expect(await remote.boundsOfTopics([{ topic: TOPIC, partitions: [0, 1] }])).toEqual(await local.boundsOfTopics([{ topic: TOPIC, partitions: [0, 1] }]))
-    expect((await remote.boundsOfAll(TOPIC, [0, 1])).get(1)).toEqual({ beginning: 0, end: 2 })
+    expect((await remote.boundsOfAll(TOPIC, [0, 1])).get(1)).toEqual({ beginning: 0, end: 3 })
     expect(await remote.offsetAtTime(TOPIC, 0, 1_760_000_000_000)).toBe(0)
     // No record at or after a future time: the end, as a consumer seeking there ends up.
     expect(await remote.offsetAtTime(TOPIC, 0, 4_000_000_000_000)).toBe(5)
@@ -110,7 +133,7 @@ describe("the gateway's remote paths", () => {
     const failingOver = { ...elsewhere, metadata: moving }
     const started = Date.now()
     const moved = await appendAtLeaders(failingOver, peers, TOPIC, [{ index: 1, records: batch(['moved']) }], 5000)
-    expect(moved.get(1)).toMatchObject({ errorCode: 0, baseOffset: 2 })
+    expect(moved.get(1)).toMatchObject({ errorCode: 0, baseOffset: 3 })
     expect(asked).toBe(4)
     expect(Date.now() - started).toBeLessThan(5000)
 
@@ -118,7 +141,7 @@ describe("the gateway's remote paths", () => {
     const nowhere = { ...elsewhere, metadata: { ...moving, partitionState: () => ({ ...context.metadata.partitionState(TOPIC, 1)!, leader: -1 }) } as typeof context.metadata }
     const refused = await appendAtLeaders(nowhere, peers, TOPIC, [{ index: 1, records: batch(['never']) }], 500)
     expect(refused.get(1)).toMatchObject({ errorCode: 5 })
-    expect(context.replicas.partition(TOPIC, 1)!.highWatermark).toBe(3)
+    expect(context.replicas.partition(TOPIC, 1)!.highWatermark).toBe(4)
   })
 
   it('joins a group through Kafka requests to its coordinator and shares it with a member joined locally', async () => {

@@ -97,7 +97,6 @@ export async function describeConsoleGroup(coordinators: GroupCoordinators, posi
 
 export function groupRoutes(server: HttpServer, { logger }: GatewayServices, coordinators: GroupCoordinators, positions: PartitionPositions): void {
   apiRoute(server, logger, 'get', '/api/groups', async () => {
-    await coordinators.ensureOffsetsTopic()
     const listed = await coordinators.listAllGroups()
     const details = await Promise.all(listed.groups.map((g) => describeConsoleGroup(coordinators, positions, g.groupId).catch(() => null)))
     const groups = listed.groups
@@ -122,7 +121,6 @@ export function groupRoutes(server: HttpServer, { logger }: GatewayServices, coo
 
   apiRoute(server, logger, 'get', '/api/groups/:group', async (exchange) => {
     const groupId = exchange.request.params[0]!
-    await coordinators.ensureOffsetsTopic()
     const detail = await describeConsoleGroup(coordinators, positions, groupId)
     if (detail.state === 'Dead') throw new ConsoleApiError(404, ConsoleErrors.GROUP_NOT_FOUND, `Consumer group '${groupId}' does not exist.`)
     return detail
