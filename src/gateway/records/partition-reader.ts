@@ -276,6 +276,8 @@ export class PartitionReader {
    */
   async #readAnywhere(request: PartitionReadRequest, byLeader: Map<number, number[]>, partitions: PartitionReadOutcome[]): Promise<PiecesRead> {
     const maxWaitMs = request.maxWaitMs ?? 0
+    // One leader (all elsewhere): its own Fetch waits, nothing to coordinate.
+    if (byLeader.size === 1) return this.#readLeaders(request, byLeader, partitions, false)
     const first = await this.#readLeaders(maxWaitMs === 0 ? request : { ...request, maxWaitMs: 0 }, byLeader, partitions, false)
     if (maxWaitMs === 0 || first.pieces.length > 0 || request.signal?.aborted === true || partitions.some((p) => p.errorCode !== KafkaErrorCodes.NONE)) return first
     return this.#readLeaders(request, byLeader, partitions, true)
