@@ -68,7 +68,7 @@ describe('samsa installed from its packed tarball', () => {
 
   beforeAll(async () => {
     ensureDistBuilt()
-    await run(process.execPath, [join(repoRoot, 'scripts', 'build-package.mjs')], { cwd: repoRoot })
+    await run(process.execPath, [join(repoRoot, 'src', 'packaging', 'build-package.mjs')], { cwd: repoRoot })
     scratch = tempDir('samsa-package-consumer-')
     // --ignore-scripts: `prepare` would rebuild the addon, which the checkout already has.
     const packed = await run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', scratch], { cwd: repoRoot, encoding: 'utf8' })

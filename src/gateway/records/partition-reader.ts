@@ -143,6 +143,15 @@ export class PartitionReader {
     return this.#read(request, 'json', (result) => result.json ?? '[]', () => '[]')
   }
 
+  /**
+   * Records as the UTF-8 bytes of `envelope[0]` + the JSON array + `envelope[1]`: a whole text
+   * frame, encoded once in the worker and shared by every reader of the same bytes.
+   */
+  readJsonBytes(request: PartitionReadRequest, envelope: readonly [string, string]): Promise<PartitionRead<Uint8Array>> {
+    const empty = (): Uint8Array => Buffer.from(`${envelope[0]}[]${envelope[1]}`)
+    return this.#read(request, 'json-bytes', (result) => result.jsonBytes ?? empty(), empty, envelope)
+  }
+
   /** Records as one binary record frame (record-frame.ts). */
   readFrame(request: PartitionReadRequest): Promise<PartitionRead<Uint8Array>> {
     return this.#read(request, 'frame', (result) => result.frame ?? emptyFrame(), emptyFrame)
@@ -153,6 +162,7 @@ export class PartitionReader {
     output: DisplayOutput,
     pick: (result: DisplayRecordsResult) => Output,
     empty: () => Output,
+    envelope?: readonly [string, string],
   ): Promise<PartitionRead<Output>> {
     const remote = this.#remote === undefined ? null : remoteLeaders(this.#remote, request)
     const partitions: PartitionReadOutcome[] = request.positions.map((position) => ({
@@ -170,7 +180,7 @@ export class PartitionReader {
     pieces.sort((x, y) => x.index - y.index)
 
     const format = request.format ?? 'binary'
-    let key = `${read.topicId ?? request.topic}|${format}|${output}`
+    let key = `${read.topicId ?? request.topic}|${format}|${output}|${envelope?.join('|') ?? ''}`
     for (const { index, length } of pieces) key += `|${request.positions[index]!.partition}:${request.positions[index]!.offset}:${length}`
     const now = Date.now()
     for (const [oldKey, entry] of this.#shared) {
@@ -180,10 +190,15 @@ export class PartitionReader {
     let decode = this.#shared.get(key)?.result
     if (decode !== undefined) this.#sharedHits++
     else {
-      decode = this.#decode(pieces, request, format, output)
-      this.#shared.set(key, { startedAt: now, result: decode })
-      // A failed decode is not kept: the next read tries again (and fails with its own error).
-      decode.catch(() => this.#shared.delete(key))
+      decode = this.#decode(pieces, request, format, output, envelope)
+      const entry = { startedAt: now, result: decode }
+      this.#shared.set(key, entry)
+      const forget = (): void => {
+        if (this.#shared.get(key) === entry) this.#shared.delete(key)
+      }
+      // Kept a short while for readers a step behind, then let go even if no read comes to purge
+      // it; a failed decode is not kept at all (the next read tries again).
+      decode.then(() => setTimeout(forget, SHARED_DECODE_MS).unref(), forget)
     }
     const shared = await decode
     // Outcomes are this caller's: partitions come back by number, whoever started the decode.
@@ -204,7 +219,13 @@ export class PartitionReader {
    * response) into one buffer (a worker needs bytes it can own; the plans view segments through
    * mmap) and decodes them in one pool task.
    */
-  async #decode(pieces: readonly Piece[], request: PartitionReadRequest, format: RecordFormat, output: DisplayOutput): Promise<Decoded> {
+  async #decode(
+    pieces: readonly Piece[],
+    request: PartitionReadRequest,
+    format: RecordFormat,
+    output: DisplayOutput,
+    envelope: readonly [string, string] | undefined,
+  ): Promise<Decoded> {
     const data = Buffer.allocUnsafeSlow(pieces.reduce((sum, { length }) => sum + length, 0))
     const parts: number[] = []
     const decoded: number[] = []
@@ -227,7 +248,7 @@ export class PartitionReader {
       decoded.push(partition)
     }
     if (decoded.length === 0) return { result: { nextOffsets: [], count: 0 }, decoded, unreadable, bytes: 0 }
-    const result = await this.#pool.run('decodeDisplayRecords', { data: at === data.length ? data : data.subarray(0, at), parts, format, output })
+    const result = await this.#pool.run('decodeDisplayRecords', { data: at === data.length ? data : data.subarray(0, at), parts, format, output, envelope })
     return { result, decoded, unreadable, bytes: at }
   }
 

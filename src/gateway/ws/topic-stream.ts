@@ -23,6 +23,9 @@ import { KafkaErrorCodes, kafkaError } from '../../protocol/error-codes.js'
 import type { PartitionRead, PartitionReader, RecordFormat } from '../records/partition-reader.js'
 import type { Outbox } from './outbox.js'
 
+/** A JSON records frame is `{"type":"records","records":[...]}`. */
+const RECORDS_ENVELOPE = ['{"type":"records","records":', '}'] as const
+
 export interface TopicStreamOptions {
   readonly topic: string
   readonly reader: PartitionReader
@@ -125,7 +128,7 @@ export class TopicStream {
       const generation = this.#generation
       const controller = new AbortController()
       this.#read = controller
-      let read: PartitionRead<string | Uint8Array>
+      let read: PartitionRead<Uint8Array>
       try {
         const request = {
           topic: this.#options.topic,
@@ -135,7 +138,7 @@ export class TopicStream {
           maxWaitMs: Math.max(0, Math.min(this.#options.maxWaitMs, nextRetry - now)),
           signal: controller.signal,
         }
-        read = this.#options.binaryFrames ? await this.#options.reader.readFrame(request) : await this.#options.reader.readJson(request)
+        read = this.#options.binaryFrames ? await this.#options.reader.readFrame(request) : await this.#options.reader.readJsonBytes(request, RECORDS_ENVELOPE)
       } catch (error) {
         if (!this.#closed) this.#options.fail(error)
         this.close()
@@ -150,10 +153,11 @@ export class TopicStream {
   }
 
   /** Sends a read's records and moves the positions past them; handles each partition's error. */
-  #take(read: PartitionRead<string | Uint8Array>): void {
+  #take(read: PartitionRead<Uint8Array>): void {
     if (read.count > 0) {
-      const frame = typeof read.output === 'string' ? `{"type":"records","records":${read.output}}` : read.output
-      this.#options.outbox.send(frame, typeof frame !== 'string')
+      // JSON frames come as UTF-8 bytes, sent with the text opcode: uWS then copies them as they
+      // are instead of encoding a string for every subscriber.
+      this.#options.outbox.send(read.output, this.#options.binaryFrames)
       this.#recordsSent += read.count
       this.#framesSent++
     }

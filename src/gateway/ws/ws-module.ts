@@ -7,8 +7,9 @@
  * Limits, and why:
  * - maxBackpressure 4 MiB per socket: the most uWS buffers for a socket before it drops sends.
  *   Streams stop reading the log at a quarter of it (1 MiB) and a read is at most 256 KiB of
- *   batches (JSON and base64 make a frame up to about 2.5 times that), so a stream never gets
- *   near the drop point and a stalled subscriber costs about 2 MiB at most;
+ *   batches, or one batch when that is larger (JSON and base64 make a frame up to about 2.5 times
+ *   the batches), so a stream stays clear of the drop point and a stalled subscriber costs 1 MiB
+ *   plus one frame (1.4 MB measured with 1 MB batches);
  * - a read waits up to 5 s for new records in the delayed-fetch purgatory, so an idle stream
  *   costs one parked fetch; closing the socket ends that wait at once;
  * - client messages up to http.request.max.bytes (a produce of many records), at most 64

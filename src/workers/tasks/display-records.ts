@@ -14,8 +14,10 @@
  *
  * Outputs (`output`):
  * - records: the records as objects (for callers that post-process them: REST, the console);
- * - json: the JSON text of the records array, ready to embed in a response or a WebSocket
- *   frame, so the event loop handles one string rather than an object per record;
+ * - json: the JSON text of the records array, ready to embed in a response, so the event loop
+ *   handles one string rather than an object per record;
+ * - json-bytes: the same text between `envelope`'s prefix and suffix, as UTF-8 bytes: a whole
+ *   WebSocket text frame, encoded once here however many subscribers it is sent to;
  * - frame: the compact binary frame of record-frame.ts (raw bytes, `format` does not apply).
  *
  * Records before a partition's fetch offset (a read starts at the batch holding it) and control
@@ -45,7 +47,7 @@ import {
 import { HEADER_FIXED_BYTES, RECORD_FIXED_BYTES, writeFrameHeader, writeInt64 } from './record-frame.js'
 
 export type RecordFormat = 'binary' | 'json' | 'text'
-export type DisplayOutput = 'records' | 'json' | 'frame'
+export type DisplayOutput = 'records' | 'json' | 'json-bytes' | 'frame'
 
 export interface DisplayHeader {
   readonly key: string
@@ -84,6 +86,8 @@ export interface DisplayRecordsTask {
   readonly parts: number[]
   readonly format: RecordFormat
   readonly output: DisplayOutput
+  /** For json-bytes: the text before and after the records array. */
+  readonly envelope?: readonly [string, string]
   /** Bound on each batch's decompressed records; default 64 MiB. */
   readonly maxDecompressedBytes?: number
 }
@@ -95,6 +99,7 @@ export interface DisplayRecordsResult {
   readonly count: number
   readonly records?: DisplayRecord[]
   readonly json?: string
+  readonly jsonBytes?: Uint8Array
   readonly frame?: Uint8Array
 }
 
@@ -134,7 +139,12 @@ export function displayRecords(task: DisplayRecordsTask): DisplayRecordsResult {
   if (task.output === 'frame') return { nextOffsets, count, frame: encodeFrame(parts, count) }
   const records: DisplayRecord[] = []
   for (const part of parts) for (const r of part.shown) records.push(displayRecord(part, r, task.format))
-  return task.output === 'json' ? { nextOffsets, count, json: JSON.stringify(records) } : { nextOffsets, count, records }
+  if (task.output === 'json') return { nextOffsets, count, json: JSON.stringify(records) }
+  if (task.output === 'json-bytes') {
+    const [prefix, suffix] = task.envelope ?? ['', '']
+    return { nextOffsets, count, jsonBytes: Buffer.from(prefix + JSON.stringify(records) + suffix, 'utf8') }
+  }
+  return { nextOffsets, count, records }
 }
 
 function displayRecord(part: DecodedPart, r: number, format: RecordFormat): DisplayRecord {

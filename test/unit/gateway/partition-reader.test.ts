@@ -55,10 +55,12 @@ describe('PartitionReader', () => {
     expect(read.count).toBe(10)
   })
 
-  it('gives JSON text and binary frames of the same records', async () => {
+  it('gives JSON text, JSON in an envelope as bytes, and binary frames of the same records', async () => {
     const positions = [{ partition: 1, offset: 1 }]
     const asJson = await reader.readJson({ topic: TOPIC, positions, format: 'text' })
     expect((JSON.parse(asJson.output) as Array<{ value: string }>).map((r) => r.value)).toEqual(['{"n":11}', '{"n":12}'])
+    const asBytes = await reader.readJsonBytes({ topic: TOPIC, positions, format: 'text' }, ['{"r":', '}'])
+    expect(JSON.parse(Buffer.from(asBytes.output).toString('utf8'))).toEqual({ r: JSON.parse(asJson.output) })
     const asFrame = await reader.readFrame({ topic: TOPIC, positions })
     expect(decodeRecordFrame(asFrame.output).map((r) => Buffer.from(r.value!).toString())).toEqual(['{"n":11}', '{"n":12}'])
   })

@@ -91,6 +91,12 @@ describe('displayRecords task', () => {
     expect(JSON.parse(asJson)).toEqual(JSON.parse(JSON.stringify(asObjects)))
   })
 
+  it('encodes the JSON text inside an envelope as UTF-8 bytes when asked for json-bytes', () => {
+    const result = displayRecords({ ...task([{ partition: 0, fetchOffset: 10, batches: [orders] }], 'json', 'json-bytes'), envelope: ['{"records":', ',"end":true}'] })
+    const asJson = displayRecords(task([{ partition: 0, fetchOffset: 10, batches: [orders] }], 'json', 'json')).json!
+    expect(Buffer.from(result.jsonBytes!).toString('utf8')).toBe(`{"records":${asJson},"end":true}`)
+  })
+
   it('writes a binary record frame that decodes back to the raw keys, values and headers', () => {
     const other = batch(7, [{ key: text('x'), value: Buffer.from([0, 255, 1]), headers: [{ key: 'n', value: null }, { key: 'é', value: text('v') }] }])
     const result = displayRecords(task([{ partition: 0, fetchOffset: 11, batches: [orders] }, { partition: 3, fetchOffset: 7, batches: [other] }], 'json', 'frame'))
