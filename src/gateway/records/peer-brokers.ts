@@ -70,12 +70,15 @@ export class PeerBrokers {
 
   /**
    * Sends `body` to broker `nodeId` and resolves with its answer. Rejects with SAMSA_NETWORK when
-   * the broker is unknown, unreachable or drops the connection, SAMSA_TIMEOUT after `timeoutMs`.
+   * the broker is unknown, unreachable or drops the connection, SAMSA_TIMEOUT when the request was
+   * sent and no answer came within `timeoutMs`.
    */
   async request<K extends DescribedApiKey>(nodeId: number, apiKey: K, body: RequestInputOf<K>, options: PeerRequestOptions): Promise<ResponseOf<K>> {
     const peer = this.#peer(nodeId)
+    // Opening a connection counts against the request's time too.
+    const openMs = Math.min(OPEN_TIMEOUT_MS, options.timeoutMs)
     if (options.clientId !== undefined) {
-      const connection = await this.#open(peer, options.clientId)
+      const connection = await this.#open(peer, openMs, options.clientId)
       try {
         return await connection.request(apiKey, body, undefined, options.timeoutMs)
       } finally {
@@ -83,10 +86,10 @@ export class PeerBrokers {
       }
     }
     if (options.parks !== true) {
-      const connection = await this.#shared(peer)
+      const connection = await this.#shared(peer, openMs)
       return connection.request(apiKey, body, undefined, options.timeoutMs)
     }
-    const connection = await this.#borrow(peer)
+    const connection = await this.#borrow(peer, openMs)
     try {
       return await connection.request(apiKey, body, undefined, options.timeoutMs)
     } finally {
@@ -123,23 +126,23 @@ export class PeerBrokers {
     return peer
   }
 
-  async #shared(peer: Peer): Promise<BrokerConnection> {
+  async #shared(peer: Peer, openMs: number): Promise<BrokerConnection> {
     const current = peer.shared
-    if (current === null) return this.#openShared(peer, null)
+    if (current === null) return this.#openShared(peer, null, openMs)
     try {
       const connection = await current
       if (!connection.isClosed) return connection
     } catch {
       // The open failed; open again.
     }
-    return this.#openShared(peer, current)
+    return this.#openShared(peer, current, openMs)
   }
 
   /** Opens the shared connection, unless another caller already replaced `failed` with a new one. */
-  #openShared(peer: Peer, failed: Promise<BrokerConnection> | null): Promise<BrokerConnection> {
+  #openShared(peer: Peer, failed: Promise<BrokerConnection> | null, openMs: number): Promise<BrokerConnection> {
     // Several callers may find the connection closed at once: the first one's open serves all.
     if (peer.shared !== null && peer.shared !== failed) return peer.shared
-    const opening = this.#open(peer)
+    const opening = this.#open(peer, openMs)
     peer.shared = opening
     opening.catch(() => {
       if (peer.shared === opening) peer.shared = null
@@ -147,12 +150,12 @@ export class PeerBrokers {
     return opening
   }
 
-  async #borrow(peer: Peer): Promise<BrokerConnection> {
+  async #borrow(peer: Peer, openMs: number): Promise<BrokerConnection> {
     while (peer.idle.length > 0) {
       const { connection } = peer.idle.pop()!
       if (!connection.isClosed) return connection
     }
-    return this.#open(peer)
+    return this.#open(peer, openMs)
   }
 
   #giveBack(peer: Peer, connection: BrokerConnection): void {
@@ -168,16 +171,26 @@ export class PeerBrokers {
     }
   }
 
-  #open(peer: Peer, clientId = `samsa-gateway-${this.#nodeId}`): Promise<BrokerConnection> {
-    return BrokerConnection.open({
-      host: peer.host,
-      port: peer.port,
-      clientId,
-      connectTimeoutMs: OPEN_TIMEOUT_MS,
-      // Every request names its own timeout; this one bounds the opening ApiVersions.
-      requestTimeoutMs: OPEN_TIMEOUT_MS,
-      maxInFlightRequests: 5,
-    })
+  /**
+   * A new connection. Any failure to open it is SAMSA_NETWORK, a timed-out ApiVersions included:
+   * the caller's request was not sent, so it may safely go elsewhere (SAMSA_TIMEOUT is kept for a
+   * request that was sent and got no answer).
+   */
+  async #open(peer: Peer, openMs: number, clientId = `samsa-gateway-${this.#nodeId}`): Promise<BrokerConnection> {
+    try {
+      return await BrokerConnection.open({
+        host: peer.host,
+        port: peer.port,
+        clientId,
+        connectTimeoutMs: openMs,
+        // Every request names its own timeout; this one bounds the opening ApiVersions.
+        requestTimeoutMs: openMs,
+        maxInFlightRequests: 5,
+      })
+    } catch (error) {
+      if (SamsaError.is(error, ErrorCodes.NETWORK)) throw error
+      throw new SamsaError(ErrorCodes.NETWORK, `Cannot open a connection to broker ${peer.nodeId} at ${peer.host}:${peer.port}: ${(error as Error).message}`, { cause: error })
+    }
   }
 
   #closePeer(peer: Peer): void {

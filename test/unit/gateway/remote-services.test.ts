@@ -3,7 +3,9 @@
  * (node id 999) reaches the real one over the Kafka protocol, as it reaches a partition's leader
  * or a group's coordinator in a cluster. What it gets must be what the local services give.
  */
+import { type AddressInfo, type Socket, connect, createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ClusterView } from '../../../src/broker/cluster-view.js'
 import type { BrokerContext } from '../../../src/broker/broker-context.js'
 import { ErrorCodes, SamsaError } from '../../../src/common/errors.js'
 import { GroupCoordinators } from '../../../src/gateway/records/group-coordinator-service.js'
@@ -144,6 +146,39 @@ describe("the gateway's remote paths", () => {
     expect(context.replicas.partition(TOPIC, 1)!.highWatermark).toBe(4)
   })
 
+  it('gives up on a leader that stops answering within the request timeout plus the network margin', async () => {
+    const endpoint = context.cluster.broker(context.nodeId)!
+    const proxy = await freezableProxy(endpoint.host, endpoint.port)
+    const view: ClusterView = {
+      brokers: () => [],
+      broker: (id) => (id === 5 ? { nodeId: 5, host: '127.0.0.1', port: proxy.port, rack: null } : undefined),
+      controllerId: () => -1,
+    }
+    const ledBy5 = { ...elsewhere, metadata: { ...context.metadata, partitionState: (topic: string, partition: number) => ({ ...context.metadata.partitionState(topic, partition)!, leader: 5 }) } as typeof context.metadata }
+    const connected = new PeerBrokers(OTHER, view)
+    const fresh = new PeerBrokers(OTHER, view)
+    try {
+      // Connected while the leader answered; then it goes silent (as a SIGSTOPped broker does).
+      expect((await appendAtLeaders(ledBy5, connected, TOPIC, [{ index: 0, records: batch(['before']) }], 1000)).get(0)).toMatchObject({ errorCode: 0 })
+      proxy.freeze()
+      let started = Date.now()
+      const sent = await appendAtLeaders(ledBy5, connected, TOPIC, [{ index: 0, records: batch(['silent']) }], 1000)
+      // Sent and unanswered: its fate is unknown, so it is not sent again (REQUEST_TIMED_OUT, retriable for the client).
+      expect(sent.get(0)).toMatchObject({ errorCode: 7 })
+      expect(Date.now() - started).toBeLessThan(1000 + 2000 + 1500)
+
+      // A new connection to the silent broker never opens: nothing was sent, so it is "not the leader" until the time is up.
+      started = Date.now()
+      const unsent = await appendAtLeaders(ledBy5, fresh, TOPIC, [{ index: 0, records: batch(['unsent']) }], 1000)
+      expect(unsent.get(0)).toMatchObject({ errorCode: 6 })
+      expect(Date.now() - started).toBeLessThan(1000 + 2000 + 1500)
+    } finally {
+      connected.close()
+      fresh.close()
+      proxy.close()
+    }
+  })
+
   it('joins a group through Kafka requests to its coordinator and shares it with a member joined locally', async () => {
     const remoteCoordinators = new GroupCoordinators(elsewhere, peers)
     await remoteCoordinators.ensureOffsetsTopic()
@@ -179,6 +214,33 @@ describe("the gateway's remote paths", () => {
     }
   })
 })
+
+/** A TCP proxy to the broker that can go silent: it then forwards nothing either way, keeping the sockets open. */
+async function freezableProxy(host: string, port: number): Promise<{ port: number; freeze(): void; close(): void }> {
+  let frozen = false
+  const sockets = new Set<Socket>()
+  const server = createServer((client) => {
+    const upstream = connect({ host, port })
+    sockets.add(client).add(upstream)
+    client.on('data', (data) => { if (!frozen) upstream.write(data) })
+    upstream.on('data', (data) => { if (!frozen) client.write(data) })
+    client.on('error', () => upstream.destroy())
+    upstream.on('error', () => client.destroy())
+    client.on('close', () => upstream.destroy())
+    upstream.on('close', () => client.destroy())
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as AddressInfo).port,
+    freeze: () => {
+      frozen = true
+    },
+    close: () => {
+      for (const socket of sockets) socket.destroy()
+      server.close()
+    },
+  }
+}
 
 async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
