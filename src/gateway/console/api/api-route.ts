@@ -9,6 +9,7 @@
 import { ErrorCodes, SamsaError } from '../../../common/errors.js'
 import type { Logger } from '../../../common/logger.js'
 import { TopicError } from '../../../metadata/metadata-store.js'
+import { ProxyError } from '../../records/proxy-error.js'
 import { BodyTooLargeError, type HttpExchange, type HttpMethod, type HttpServer } from '../../uws.js'
 
 export class ConsoleApiError extends Error {
@@ -104,6 +105,11 @@ function asApiError(error: unknown): ConsoleApiError | null {
   if (error instanceof TopicError) {
     const [status, errorCode] = kafkaRefusals[error.kafkaError] ?? [422, ConsoleErrors.INVALID_VALUE]
     return new ConsoleApiError(status, errorCode, error.message)
+  }
+  // The shared records services (positions, groups) refuse with the REST Proxy's codes, which
+  // the console's share; what is retriable there is "not available now" here.
+  if (error instanceof ProxyError) {
+    return error.status >= 500 ? new ConsoleApiError(503, ConsoleErrors.NOT_AVAILABLE, error.message) : new ConsoleApiError(error.status, error.errorCode, error.message)
   }
   // A setting that does not parse (SAMSA_CONFIG) is the client's mistake, not ours.
   if (error instanceof SamsaError && error.code === ErrorCodes.CONFIG) return invalidValue(error.message)

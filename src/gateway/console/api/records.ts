@@ -40,7 +40,7 @@ export function recordRoutes(server: HttpServer, { broker, logger }: GatewayServ
     }
     if (outcome.errorCode === KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER || outcome.errorCode === KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION) {
       const leader = broker.metadata.partitionState(topic, partition)?.leader ?? -1
-      throw new ConsoleApiError(503, ConsoleErrors.NOT_AVAILABLE, `This broker cannot read ${topic}-${partition}: ${leader === -1 ? 'it has no leader now' : `its leader is broker ${leader}; open that broker's console`}.`)
+      throw new ConsoleApiError(503, ConsoleErrors.NOT_AVAILABLE, `${topic}-${partition} cannot be read now: ${leader === -1 ? 'it has no leader' : `its leadership is moving (broker ${leader} by the latest metadata)`}; try again shortly.`)
     }
     if (outcome.errorCode !== KafkaErrorCodes.NONE) {
       throw new ConsoleApiError(503, ConsoleErrors.NOT_AVAILABLE, `Reading ${topic}-${partition} failed with Kafka error ${outcome.errorCode}; try again shortly.`)
