@@ -16,7 +16,8 @@ import type { GatewayServices } from '../../gateway.js'
 import type { GroupCoordinators } from '../../records/group-coordinator-service.js'
 import type { PartitionPositions } from '../../records/partition-positions.js'
 import type { HttpServer } from '../../uws.js'
-import { ConsoleApiError, ConsoleErrors, apiRoute } from './api-route.js'
+import { ProxyError } from '../../records/proxy-error.js'
+import { ConsoleErrors, apiRoute } from './api-route.js'
 
 export interface MemberSummary {
   readonly memberId: string
@@ -52,7 +53,7 @@ export async function describeConsoleGroup(coordinators: GroupCoordinators, posi
   const coordinator = coordinators.forGroup(groupId)
   const described = await coordinator.describeGroup(groupId)
   if (described.errorCode !== KafkaErrorCodes.NONE) {
-    throw new ConsoleApiError(503, ConsoleErrors.NOT_AVAILABLE, `The group coordinator cannot describe '${groupId}' now (Kafka error ${described.errorCode}); try again shortly.`)
+    throw new ProxyError(503, ConsoleErrors.NOT_AVAILABLE, `The group coordinator cannot describe '${groupId}' now (Kafka error ${described.errorCode}); try again shortly.`)
   }
   const members = described.members.map((m): MemberSummary => ({
     memberId: m.memberId,
@@ -122,7 +123,7 @@ export function groupRoutes(server: HttpServer, { logger }: GatewayServices, coo
   apiRoute(server, logger, 'get', '/api/groups/:group', async (exchange) => {
     const groupId = exchange.request.params[0]!
     const detail = await describeConsoleGroup(coordinators, positions, groupId)
-    if (detail.state === 'Dead') throw new ConsoleApiError(404, ConsoleErrors.GROUP_NOT_FOUND, `Consumer group '${groupId}' does not exist.`)
+    if (detail.state === 'Dead') throw new ProxyError(404, ConsoleErrors.GROUP_NOT_FOUND, `Consumer group '${groupId}' does not exist.`)
     return detail
   })
 }

@@ -18,7 +18,8 @@ import type { GatewayServices } from '../../gateway.js'
 import type { GroupCoordinatorService, GroupCoordinators } from '../../records/group-coordinator-service.js'
 import type { PartitionPositions } from '../../records/partition-positions.js'
 import type { HttpServer } from '../../uws.js'
-import { ConsoleApiError, ConsoleErrors, apiRoute, integerField, invalidValue, jsonObjectBody, topicNotFound } from './api-route.js'
+import { ProxyError } from '../../records/proxy-error.js'
+import { ConsoleErrors, apiRoute, integerField, invalidValue, jsonObjectBody, topicNotFound } from './api-route.js'
 
 /** Timestamps up to the year 9999, in ms; anything larger is a typo. */
 const MAX_TIMESTAMP_MS = 253_402_300_799_999
@@ -41,7 +42,7 @@ export function offsetRoutes(server: HttpServer, { broker, logger }: GatewayServ
     const coordinator = coordinators.forGroup(groupId)
     const group = await coordinator.describeGroup(groupId)
     if (group.errorCode !== KafkaErrorCodes.NONE) {
-      throw new ConsoleApiError(503, ConsoleErrors.NOT_AVAILABLE, `The group coordinator cannot reach '${groupId}' now (Kafka error ${group.errorCode}); try again shortly.`)
+      throw new ProxyError(503, ConsoleErrors.NOT_AVAILABLE, `The group coordinator cannot reach '${groupId}' now (Kafka error ${group.errorCode}); try again shortly.`)
     }
     if (group.state !== 'Empty' && group.state !== 'Dead') {
       throw notEmpty(groupId, group.state, group.members.length)
@@ -75,7 +76,7 @@ export function offsetRoutes(server: HttpServer, { broker, logger }: GatewayServ
       throw notEmpty(groupId, now.state, now.members.length)
     }
     if (failed !== undefined) {
-      throw new ConsoleApiError(503, ConsoleErrors.NOT_AVAILABLE, `The group coordinator did not store the reset (Kafka error ${failed}); nothing was changed. Try again shortly.`)
+      throw new ProxyError(503, ConsoleErrors.NOT_AVAILABLE, `The group coordinator did not store the reset (Kafka error ${failed}); nothing was changed. Try again shortly.`)
     }
     return { groupId, offsets: planned }
   })
@@ -86,7 +87,7 @@ function checkPartition(broker: BrokerContext, topic: string, index: number): vo
   const known = broker.metadata.topic(topic)
   if (known === undefined) throw topicNotFound(topic)
   if (index >= known.partitions) {
-    throw new ConsoleApiError(404, ConsoleErrors.PARTITION_NOT_FOUND, `Topic '${topic}' has ${known.partitions} partition(s); there is no partition ${index}.`)
+    throw new ProxyError(404, ConsoleErrors.PARTITION_NOT_FOUND, `Topic '${topic}' has ${known.partitions} partition(s); there is no partition ${index}.`)
   }
 }
 
@@ -118,8 +119,8 @@ async function resetTopics(broker: BrokerContext, coordinator: GroupCoordinatorS
   return committed
 }
 
-function notEmpty(groupId: string, state: string, members: number): ConsoleApiError {
-  return new ConsoleApiError(
+function notEmpty(groupId: string, state: string, members: number): ProxyError {
+  return new ProxyError(
     409,
     ConsoleErrors.GROUP_NOT_EMPTY,
     `Offsets can be reset only while group '${groupId}' has no members; it is ${state} with ${members} member(s). Stop its consumers first.`,

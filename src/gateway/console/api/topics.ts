@@ -13,7 +13,8 @@
 import type { TopicMetadata } from '../../../metadata/metadata-store.js'
 import type { GatewayServices } from '../../gateway.js'
 import type { HttpServer } from '../../uws.js'
-import { ConsoleApiError, ConsoleErrors, apiRoute, integerField, invalidValue, jsonObjectBody, topicNotFound, withStatus } from './api-route.js'
+import { ProxyError } from '../../records/proxy-error.js'
+import { ConsoleErrors, apiRoute, integerField, invalidValue, jsonObjectBody, topicNotFound, withStatus } from './api-route.js'
 import type { PartitionPositions } from '../../records/partition-positions.js'
 import { partitionSummaries, topicSummary } from './partition-summary.js'
 
@@ -46,7 +47,7 @@ export function topicRoutes(server: HttpServer, { broker, logger }: GatewayServi
   apiRoute(server, logger, 'del', '/api/topics/:topic', async (exchange) => {
     const name = exchange.request.params[0]!
     if (!broker.config.get('delete.topic.enable')) {
-      throw new ConsoleApiError(403, ConsoleErrors.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled on this broker (delete.topic.enable=false).')
+      throw new ProxyError(403, ConsoleErrors.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled on this broker (delete.topic.enable=false).')
     }
     await broker.topics.deleteTopic(name)
     return { deleted: name }
