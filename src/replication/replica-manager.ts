@@ -378,7 +378,10 @@ export class ReplicaManager {
 
   /** Writes producer-state snapshots (before a clean shutdown closes the logs). */
   async snapshotProducerState(): Promise<void> {
-    await mapWithLimit([...this.allPartitions()], PARALLEL_FILE_OPERATIONS, async (partition) => {
+    // An empty log needs no snapshot: rebuilding its state at start scans nothing. Skipping them
+    // is most of a clean stop of a large, mostly idle broker (10,000 files written otherwise).
+    const withRecords = [...this.allPartitions()].filter((p) => p.logEndOffset > p.logStartOffset)
+    await mapWithLimit(withRecords, PARALLEL_FILE_OPERATIONS, async (partition) => {
       const file: ProducerSnapshotFile = { version: 1, endOffset: partition.logEndOffset, producers: partition.producers.toSnapshot() }
       await writeFile(join(partition.log.dir, SNAPSHOT_FILE), JSON.stringify(file))
     })
@@ -388,6 +391,7 @@ export class ReplicaManager {
     let state = new ProducerStateManager()
     let from = log.logStartOffset
     const snapshotPath = join(log.dir, SNAPSHOT_FILE)
+    let found = true
     try {
       const snapshot = JSON.parse(await readFile(snapshotPath, 'utf8')) as ProducerSnapshotFile
       // A snapshot beyond the log end (the tail was lost or truncated) cannot be trusted.
@@ -396,12 +400,11 @@ export class ReplicaManager {
         from = Math.max(from, snapshot.endOffset)
       }
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        this.#logger.warn('ignoring unreadable producer state snapshot', { dir: log.dir, error })
-      }
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') found = false
+      else this.#logger.warn('ignoring unreadable producer state snapshot', { dir: log.dir, error })
     }
     // The snapshot only describes a clean stop; once loaded it must not be reused after a crash.
-    await rm(snapshotPath, { force: true })
+    if (found) await rm(snapshotPath, { force: true })
     while (from < log.logEndOffset) {
       const headers = log.readBatchHeaders(from, REBUILD_CHUNK)
       if (headers.length === 0) break
