@@ -78,13 +78,20 @@ async function partitionScale(kind: BrokerKind, partitions: number): Promise<Par
 
 const ms = (value: number): string => (value >= 100 ? value.toFixed(0) : value.toFixed(1))
 
+const results: { partitions: PartitionScaleFigures[]; connections: IdleConnectionFigures[]; workloads: WorkloadFigures[] } = { partitions: [], connections: [], workloads: [] }
+
+/** Written after every measurement, so a run cut short keeps what it measured. */
+function save(): void {
+  if (values.out !== undefined) writeFileSync(values.out, JSON.stringify(results, null, 2))
+}
+
 async function main(): Promise<void> {
-  const results: { partitions: PartitionScaleFigures[]; connections: IdleConnectionFigures[]; workloads: WorkloadFigures[] } = { partitions: [], connections: [], workloads: [] }
   if (sections.has('partitions')) {
     for (const partitions of values.partitions!.split(',').map(Number)) {
       for (const kind of kinds) {
         const f = await partitionScale(kind, partitions)
         results.partitions.push(f)
+        save()
         const r = f.requests
         console.log(
           `${f.broker} ${partitions} partitions: create ${ms(f.createMs)} ms, start ${ms(f.firstStartMs)} ms, restart ${ms(f.restartMs)} ms, SIGTERM to exit ${ms(f.stopMs)} ms, ` +
@@ -99,6 +106,7 @@ async function main(): Promise<void> {
     for (const kind of kinds) {
       const f = await measureIdleConnections(kind, port, Number(values.connections))
       results.connections.push(f)
+      save()
       console.log(
         `${f.broker} ${f.connections} idle connections: RSS ${f.rssBeforeMiB.toFixed(0)} -> ${f.rssAfterMiB.toFixed(0)} MiB (${f.bytesPerConnection.toFixed(0)} B each), ` +
           `opened in ${ms(f.openMs)} ms; one client's produce p50/p99 ${ms(f.produceBefore.p50)}/${ms(f.produceBefore.p99)} ms alone, ${ms(f.produceDuring.p50)}/${ms(f.produceDuring.p99)} ms with them open`,
@@ -106,9 +114,15 @@ async function main(): Promise<void> {
     }
   }
   if (sections.has('workloads')) {
-    results.workloads.push(...(await runWorkloads(values['workload-duration']!)))
+    await runWorkloads(values['workload-duration']!, (f) => {
+      results.workloads.push(f)
+      save()
+      console.log(
+        `workload ${f.partitions} partitions: ${f.publishRate.toFixed(0)} msg/s (${f.publishMBs.toFixed(0)} MB/s), publish p99 ${ms(f.publishP99Ms)} ms, ` +
+          `end-to-end p50/p99 ${ms(f.endToEndP50Ms)}/${ms(f.endToEndP99Ms)} ms${f.verified ? '' : ' (VERIFICATION FAILED)'}`,
+      )
+    })
   }
-  if (values.out !== undefined) writeFileSync(values.out, JSON.stringify(results, null, 2))
 }
 
 main().catch((error: unknown) => {

@@ -15,21 +15,45 @@ const PRESET = '1-topic-100-partitions-1kb-4p-4c'
 
 export interface WorkloadFigures {
   readonly partitions: number
-  /** The harness's result file for this run (its JSON, as written by --out). */
-  readonly result: unknown
+  readonly publishRate: number
+  readonly publishMBs: number
+  readonly publishP99Ms: number
+  readonly endToEndP50Ms: number
+  readonly endToEndP99Ms: number
+  /** Every message acknowledged was received, in order (the harness's verification). */
+  readonly verified: boolean
 }
 
-export async function runWorkloads(duration: string, partitionCounts: readonly number[] = [8, 100, 1000]): Promise<WorkloadFigures[]> {
+interface HarnessRun {
+  readonly aggregatedPublishLatency99pct: number
+  readonly aggregatedEndToEndLatency50pct: number
+  readonly aggregatedEndToEndLatency99pct: number
+  readonly samsa: { readonly publishRateAvg: number; readonly publishMBsAvg: number }
+}
+
+/** Runs the workload at each partition count; `done` gets each result as it comes. */
+export async function runWorkloads(duration: string, done: (figures: WorkloadFigures) => void, partitionCounts: readonly number[] = [8, 100, 1000]): Promise<WorkloadFigures[]> {
   const out: WorkloadFigures[] = []
   const dir = mkdtempSync(join(tmpdir(), 'samsa-bench-scale-omb-'))
   try {
     for (const partitions of partitionCounts) {
-      const file = join(dir, `omb-${partitions}.json`)
-      const args = ['--single-threaded-gc', HARNESS, '--preset', PRESET, '--partitions', String(partitions), '--duration', duration, '--warmup', '5s', '--out', file]
+      const results = join(dir, `omb-${partitions}`)
+      const args = ['--single-threaded-gc', HARNESS, '--preset', PRESET, '--partitions', String(partitions), '--duration', duration, '--warmup', '5s', '--out', results]
       console.log(`workload: ${PRESET} with ${partitions} partitions (node ${args.slice(1).join(' ')})`)
       const code = await new Promise<number | null>((resolve) => spawn(process.execPath, args, { stdio: 'inherit' }).once('exit', resolve))
       if (code !== 0) throw new Error(`the harness exited with ${code} for ${partitions} partitions`)
-      out.push({ partitions, result: JSON.parse(readFileSync(file, 'utf8')) })
+      const summary = JSON.parse(readFileSync(join(results, 'summary.json'), 'utf8')) as { ok: boolean; runs: HarnessRun[] }
+      const run = summary.runs[0]!
+      out.push({
+        partitions,
+        publishRate: run.samsa.publishRateAvg,
+        publishMBs: run.samsa.publishMBsAvg,
+        publishP99Ms: run.aggregatedPublishLatency99pct,
+        endToEndP50Ms: run.aggregatedEndToEndLatency50pct,
+        endToEndP99Ms: run.aggregatedEndToEndLatency99pct,
+        verified: summary.ok,
+      })
+      done(out[out.length - 1]!)
     }
   } finally {
     rmSync(dir, { recursive: true, force: true })

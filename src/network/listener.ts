@@ -40,6 +40,8 @@ export class KafkaListener {
   /** Sockets accepted but not yet read, waiting out max.connection.creation.rate. */
   readonly #throttled = new Map<Socket, NodeJS.Timeout>()
   #nextId = 1
+  #acceptErrors = 0
+  #acceptErrorLoggedAt = -Infinity
 
   constructor(processor: RequestProcessor, options: ListenerOptions) {
     this.#options = options
@@ -105,10 +107,25 @@ export class KafkaListener {
       this.#server.once('error', onError)
       this.#server.listen({ host: this.#options.host === '' ? undefined : this.#options.host, port: this.#options.port }, () => {
         this.#server.off('error', onError)
-        this.#server.on('error', (error) => this.#options.logger.error('listener error', { error }))
+        this.#server.on('error', (error) => this.#onAcceptError(error))
         resolve(this.#server.address() as AddressInfo)
       })
     })
+  }
+
+  /**
+   * An accept that failed, logged at most once per 10 s with the count so that a persistent
+   * failure cannot flood the log. Running out of descriptors never arrives here: libuv then
+   * accepts and closes the waiting connections itself (its EMFILE trick, so the listener does not
+   * spin), and the clients see their connection closed, as Kafka's do.
+   */
+  #onAcceptError(error: NodeJS.ErrnoException): void {
+    const now = Date.now()
+    this.#acceptErrors++
+    if (now - this.#acceptErrorLoggedAt < 10_000) return
+    this.#options.logger.error(`listener ${this.#options.name} could not accept a connection`, { error, failedAccepts: this.#acceptErrors })
+    this.#acceptErrorLoggedAt = now
+    this.#acceptErrors = 0
   }
 
   get connectionCount(): number {

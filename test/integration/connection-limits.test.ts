@@ -6,6 +6,8 @@
  * A refused connection is accepted by the kernel and then closed by the broker before it reads a
  * byte, so the client sees its connect succeed and its first request answered by a close.
  */
+import { execFileSync } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { connect, type Socket } from 'node:net'
 import { ApiKeys } from '../../src/protocol/index.js'
@@ -44,6 +46,12 @@ async function eventuallyServed(localAddress?: string, deadlineMs = 20_000): Pro
     if (Date.now() > deadline) throw new Error('no connection was served before the deadline')
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
+}
+
+/** The hard open-file limit of a process, from /proc/<pid>/limits. */
+function hardLimit(pid: number): string {
+  const line = readFileSync(`/proc/${pid}/limits`, 'utf8').split('\n').find((l) => l.startsWith('Max open files'))!
+  return line.trim().split(/\s+/)[4]!
 }
 
 describe('connection limits', () => {
@@ -97,6 +105,27 @@ describe('connection limits', () => {
     expect(results.every(Boolean)).toBe(true)
     // A one-second burst of 10 is served at once; the other 20 wait their turn at 10 per second.
     expect(elapsedMs).toBeGreaterThanOrEqual(1_500)
+  })
+
+  it('out of file descriptors, closes the connections it cannot accept and keeps serving the open ones', async () => {
+    // libuv accepts and closes what it has no descriptor for (nothing reaches the broker's code
+    // to log); the point is that the broker neither spins nor stops serving.
+    broker = await startBroker()
+    const served = await open()
+    expect(await answers(served)).toBe(true)
+    const pid = broker.child.pid!
+    // Lower the broker's limit to what it holds now plus a few: the next accepts fail with EMFILE.
+    const held = readdirSync(`/proc/${pid}/fd`).length
+    execFileSync('prlimit', ['--pid', String(pid), `--nofile=${held + 2}:${hardLimit(pid)}`])
+    try {
+      const attempts = await Promise.all(Array.from({ length: 20 }, async () => answers(await open())))
+      expect(attempts.filter((served) => !served).length).toBeGreaterThan(0)
+      expect(await answers(served)).toBe(true)
+    } finally {
+      execFileSync('prlimit', ['--pid', String(pid), `--nofile=${hardLimit(pid)}:${hardLimit(pid)}`])
+    }
+    for (const client of clients.splice(1)) client.close()
+    expect(await answers(await eventuallyServed())).toBe(true)
   })
 
   it('answers an active client promptly while 2,000 idle connections are open', async () => {
