@@ -27,6 +27,7 @@ import { OFFSETS_TOPIC } from './group/offsets-topic.js'
 import { FileMetadataStore, claimLogDir } from './metadata/file-metadata-store.js'
 import type { MetadataStore } from './metadata/metadata-store.js'
 import { KafkaListener } from './network/listener.js'
+import { connectionQuotas, queuedRequestBytes } from './network/connection-limits.js'
 import type { FileTransfer } from './network/response-writer.js'
 import { toLogConfig } from './replication/log-config.js'
 import type { LeaderEndpoint, ReplicaFetcherOptions } from './replication/replica-fetcher.js'
@@ -209,12 +210,18 @@ export class BrokerServer {
     const listeners: KafkaListener[] = []
     const listenerNames: string[] = []
     metrics.countConnectionsWith(() => listeners.map((l, i) => ({ listener: listenerNames[i]!, connections: l.connectionCount })))
+    const quotas = connectionQuotas(config, logger.child('network'))
+    metrics.countRefusalsWith(() => ({ ...quotas.refusals(), throttled: quotas.throttledCount }))
     for (const listener of config.listeners()) {
       const server = new KafkaListener(processor, {
+        name: listener.name,
         host: listener.host,
         port: listener.port,
         maxFrameBytes: config.get('socket.request.max.bytes'),
         idleTimeoutMs: config.get('connections.max.idle.ms'),
+        maxQueuedRequests: config.get('queued.max.requests'),
+        maxQueuedRequestBytes: queuedRequestBytes(config),
+        quotas,
         fileTransfer: sendfileTransfer,
         logger: logger.child('network'),
       })
