@@ -46,6 +46,11 @@ export interface LogManagerOptions {
   'log.flush.offset.checkpoint.interval.ms'?: number
   /** How often log start offsets are checkpointed. Default 60000. */
   'log.flush.start.offset.checkpoint.interval.ms'?: number
+  /**
+   * How often old segments not read since the previous sweep close their files (Kafka keeps
+   * them open; here an idle old segment costs no descriptor). Default 30000.
+   */
+  'log.segment.idle.release.ms'?: number
   /** Per-topic overrides, merged over the defaults when a log is opened or created. */
   topicConfig?: (topic: string, partition: number) => LogConfig | undefined
   /** Receives failures of background work (retention, checkpoints). Default: process warning. */
@@ -228,6 +233,16 @@ export class LogManager {
     return true
   }
 
+  /**
+   * Closes the files of old segments not read since the previous sweep, in every log (see
+   * PartitionLog.releaseIdleSegments); returns how many old segments still hold a file.
+   */
+  releaseIdleSegments(): number {
+    let stillOpen = 0
+    for (const { log } of this.#logs.values()) stillOpen += log.releaseIdleSegments()
+    return stillOpen
+  }
+
   /** Writes the recovery-point and log-start-offset checkpoints now. */
   async checkpoint(): Promise<void> {
     await Promise.all([this.#checkpointRecoveryPoints(), this.#checkpointLogStarts()])
@@ -299,6 +314,9 @@ export class LogManager {
     }
     const o = this.#options
     every(o['log.retention.check.interval.ms'] ?? 300_000, () => this.runRetention())
+    every(o['log.segment.idle.release.ms'] ?? 30_000, async () => {
+      this.releaseIdleSegments()
+    })
     // A timer tick finding the previous write of its file still running skips (no pile-up).
     const idle = (name: string): boolean => !this.#checkpointWrites.has(name)
     every(o['log.flush.offset.checkpoint.interval.ms'] ?? 60_000, async () => {
