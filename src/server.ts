@@ -33,7 +33,7 @@ import type { LeaderEndpoint, ReplicaFetcherOptions } from './replication/replic
 import { ReplicaManager, type ReplicaManagerClusterOptions } from './replication/replica-manager.js'
 import { type ReplicationQuotas, replicationQuotas } from './replication/replication-quota.js'
 import { parseDynamicBrokerConfigs } from './common/config/dynamic-broker-config.js'
-import { DataDirLock, LogManager, type ReadPlan, transferResumable } from './storage/index.js'
+import { DataDirLock, describeOpenFileLimit, LogManager, type ReadPlan, readOpenFileLimit, transferResumable } from './storage/index.js'
 import { type WorkerPoolLease, acquireWorkerPool } from './workers/pool.js'
 import { HttpGateway } from './gateway/gateway.js'
 import { gatewayModules } from './gateway/modules.js'
@@ -84,6 +84,7 @@ export class BrokerServer {
   /** Opens storage and metadata, loads every partition, and starts listening. */
   static async start(config: BrokerConfig, logger: Logger): Promise<BrokerServer> {
     for (const warning of config.warnings) logger.warn(warning)
+    logOpenFileLimit(logger)
     const dataDir = config.dataDir
     // Taken before anything in the directory is read: a second broker on it must stop here.
     const lock = lockDataDir(dataDir)
@@ -364,5 +365,18 @@ function lockDataDir(dataDir: string): DataDirLock {
       `The data directory ${dataDir} is in use by another broker (in this process or another). Stop that broker, or give this one another data directory (--data-dir, or startBroker's dataDir option).`,
       { cause: error },
     )
+  }
+}
+
+/**
+ * Logs RLIMIT_NOFILE: every partition holds a descriptor, so this bounds how many a broker can
+ * host. Node raises the soft limit to the hard one when it starts; a soft limit still below the
+ * hard one means a host process lowered it, and is worth a warning.
+ */
+function logOpenFileLimit(logger: Logger): void {
+  const limit = readOpenFileLimit()
+  logger.info('open-file limit', describeOpenFileLimit(limit))
+  if (limit !== null && limit.soft < limit.hard) {
+    logger.warn('the open-file soft limit is below the hard limit; partitions beyond the soft limit will be refused', describeOpenFileLimit(limit))
   }
 }

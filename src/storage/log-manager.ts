@@ -32,6 +32,7 @@ import {
   type OffsetCheckpointEntry,
 } from './native.js'
 import { DataDirLock } from './dir-lock.js'
+import { checkStartupDescriptors } from './open-file-limit.js'
 import { PartitionLog } from './partition-log.js'
 
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown'
@@ -135,6 +136,7 @@ export class LogManager {
     const recoveryPointOf = toMap(recoveryPoints)
     const logStartOf = toMap(logStarts)
     const opening: Array<Promise<void>> = []
+    const partitionDirs: Array<{ name: string; match: RegExpExecArray }> = []
     for (const entry of await readdir(dataDir, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue
       if (entry.name.endsWith('-delete')) {
@@ -142,12 +144,17 @@ export class LogManager {
         continue
       }
       const match = PARTITION_DIR.exec(entry.name)
-      if (match === null) continue
+      if (match !== null) partitionDirs.push({ name: entry.name, match })
+    }
+    // Before any log opens: running out of descriptors half way would fail with EMFILE on some
+    // random index file, after the work of opening the others.
+    checkStartupDescriptors(dataDir, partitionDirs.length)
+    for (const { name, match } of partitionDirs) {
       const [, topic, partitionText] = match as unknown as [string, string, string]
       const partition = Number(partitionText)
       const k = key(topic, partition)
       opening.push(
-        PartitionLog.open(join(dataDir, entry.name), manager.#configFor(topic, partition), {
+        PartitionLog.open(join(dataDir, name), manager.#configFor(topic, partition), {
           cleanShutdown,
           recoveryPoint: recoveryPointOf.get(k) ?? 0,
           logStartOffset: logStartOf.get(k) ?? 0,

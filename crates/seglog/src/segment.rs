@@ -662,8 +662,8 @@ impl Segment {
         let records = self.records()?;
         if !records.try_truncate(self.size.into())? {
             let zeros = [0u8; LOG_OVERHEAD];
-            let room = (records.physical_len() - u64::from(self.size)).min(LOG_OVERHEAD as u64)
-                as usize;
+            let room =
+                (records.physical_len() - u64::from(self.size)).min(LOG_OVERHEAD as u64) as usize;
             records.write_at(self.size.into(), &zeros[..room])?;
             self.sealed = true;
         }
