@@ -68,7 +68,11 @@ fn a_read_segment_closes_after_a_sweep_without_reads_and_reopens_on_the_next_rea
     let dir = tempfile::tempdir().unwrap();
     let log = reopen(dir.path(), log_with_old_segments(dir.path(), 60));
     drop(log.read(0, 1, None).unwrap());
-    assert_eq!(open_files_in(dir.path()), 2, "the first segment opened for the read");
+    assert_eq!(
+        open_files_in(dir.path()),
+        2,
+        "the first segment opened for the read"
+    );
     // Second chance: read since the previous sweep, so it stays.
     assert_eq!(log.release_idle_segments(), 1);
     assert_eq!(open_files_in(dir.path()), 2);
@@ -101,7 +105,10 @@ fn truncation_and_retention_work_on_released_segments() {
     log.truncate_to(cut, NOW).unwrap();
     assert_eq!(log.log_end_offset(), cut);
     let plan = log.read(0, u64::MAX, None).unwrap();
-    assert_eq!(split_batches(&plan.to_vec().unwrap()).last().unwrap().1, cut - 1);
+    assert_eq!(
+        split_batches(&plan.to_vec().unwrap()).last().unwrap().1,
+        cut - 1
+    );
     drop(plan);
     // Retention removes a released old segment's file at once.
     log.delete_records_before(bases[1]).unwrap();
@@ -115,7 +122,10 @@ fn truncation_and_retention_work_on_released_segments() {
     while std::fs::metadata(&first_log).is_ok()
         || std::fs::metadata(first_log.with_extension("log.deleted")).is_ok()
     {
-        assert!(std::time::Instant::now() < deadline, "{first_log:?} was not removed");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{first_log:?} was not removed"
+        );
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
 }
