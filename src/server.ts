@@ -8,6 +8,7 @@
  * produces, snapshot producer state, flush every log, write the checkpoints and the
  * clean-shutdown marker, so the next start needs no recovery scan.
  */
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import type { BrokerContext } from './broker/broker-context.js'
 import { BrokerMetrics } from './broker/broker-metrics.js'
 import { type ClusterView, soleBrokerView } from './broker/cluster-view.js'
@@ -85,6 +86,11 @@ export class BrokerServer {
   static async start(config: BrokerConfig, logger: Logger): Promise<BrokerServer> {
     for (const warning of config.warnings) logger.warn(warning)
     logOpenFileLimit(logger)
+    // The longest the event loop was blocked while loading, for the log line below: start-up at
+    // 10,000 partitions must not hold it for long stretches (bench/scale/start-stop.ts reads it).
+    const startedAt = performance.now()
+    const stalls = monitorEventLoopDelay({ resolution: 10 })
+    stalls.enable()
     const dataDir = config.dataDir
     // Taken before anything in the directory is read: a second broker on it must stop here.
     const lock = lockDataDir(dataDir)
@@ -125,8 +131,16 @@ export class BrokerServer {
         onError: (error) => storageLogger.error('background log work failed', { error }),
         dirLock: lock,
       })
-      return await BrokerServer.#serve(config, logger, metadata, logs, cluster, gateway)
+      const server = await BrokerServer.#serve(config, logger, metadata, logs, cluster, gateway)
+      stalls.disable()
+      logger.info('started', {
+        partitions: logs.logs().length,
+        ms: Math.round(performance.now() - startedAt),
+        longestStallMs: Math.round(stalls.max / 1e6),
+      })
+      return server
     } catch (error) {
+      stalls.disable()
       // Nothing was served: close what was opened (which releases the lock) and report.
       await gateway?.close().catch(() => undefined)
       await cluster?.close().catch(() => undefined)
