@@ -10,6 +10,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TopicConfig } from '../common/config/topic-config.js'
+import { ConcurrencyLimit } from '../common/concurrency-limit.js'
 import type { Logger } from '../common/logger.js'
 import type { MetadataStore, TopicMetadata } from '../metadata/metadata-store.js'
 import type { LogManager, PartitionLog } from '../storage/index.js'
@@ -78,6 +79,11 @@ export class ReplicaManager {
   readonly #topics = new Map<string, Partition[]>()
   /** Partition creations in progress, by topic and index. */
   readonly #creating = new Map<string, Promise<void>>()
+  /**
+   * Producer-state snapshot reads (at start) and writes (at shutdown) in flight at once: each
+   * holds a descriptor, and all partitions at once would need as many again as the logs do.
+   */
+  readonly #snapshotFiles = new ConcurrencyLimit(64)
   /** Where fetches and acks=all produces wait; every partition reports its progress here. */
   readonly purgatories = new Purgatories()
   /** The replication throttles; null on a single broker, which replicates nothing. */
@@ -371,10 +377,10 @@ export class ReplicaManager {
   /** Writes producer-state snapshots (before a clean shutdown closes the logs). */
   async snapshotProducerState(): Promise<void> {
     await Promise.all(
-      [...this.allPartitions()].map(async (partition) => {
+      [...this.allPartitions()].map((partition) => this.#snapshotFiles.run(async () => {
         const file: ProducerSnapshotFile = { version: 1, endOffset: partition.logEndOffset, producers: partition.producers.toSnapshot() }
         await writeFile(join(partition.log.dir, SNAPSHOT_FILE), JSON.stringify(file))
-      }),
+      })),
     )
   }
 
@@ -383,7 +389,7 @@ export class ReplicaManager {
     let from = log.logStartOffset
     const snapshotPath = join(log.dir, SNAPSHOT_FILE)
     try {
-      const snapshot = JSON.parse(await readFile(snapshotPath, 'utf8')) as ProducerSnapshotFile
+      const snapshot = JSON.parse(await this.#snapshotFiles.run(() => readFile(snapshotPath, 'utf8'))) as ProducerSnapshotFile
       // A snapshot beyond the log end (the tail was lost or truncated) cannot be trusted.
       if (snapshot.version === 1 && snapshot.endOffset <= log.logEndOffset) {
         state = ProducerStateManager.fromSnapshot(snapshot.producers)

@@ -149,12 +149,17 @@ export class LogManager {
     // Before any log opens: running out of descriptors half way would fail with EMFILE on some
     // random index file, after the work of opening the others.
     checkStartupDescriptors(dataDir, partitionDirs.length)
+    // One configuration per topic (overrides are per topic, as in Kafka): merging the defaults
+    // once per partition took 0.6 s of one synchronous loop at 10,000 partitions.
+    const topicConfigs = new Map<string, LogConfig>()
     for (const { name, match } of partitionDirs) {
       const [, topic, partitionText] = match as unknown as [string, string, string]
       const partition = Number(partitionText)
       const k = key(topic, partition)
+      let config = topicConfigs.get(topic)
+      if (config === undefined) topicConfigs.set(topic, (config = manager.#configFor(topic, partition)))
       opening.push(
-        PartitionLog.open(join(dataDir, name), manager.#configFor(topic, partition), {
+        PartitionLog.open(join(dataDir, name), config, {
           cleanShutdown,
           recoveryPoint: recoveryPointOf.get(k) ?? 0,
           logStartOffset: logStartOf.get(k) ?? 0,
