@@ -7,7 +7,7 @@
  * the snapshot written at the last clean shutdown (`producer-state.snapshot` in the partition
  * directory) when there is one, so a clean restart reads no batch headers at all.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises'
+import { readFile, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TopicConfig } from '../common/config/topic-config.js'
 import { ConcurrencyLimit } from '../common/concurrency-limit.js'
@@ -401,7 +401,9 @@ export class ReplicaManager {
       }
     }
     // The snapshot only describes a clean stop; once loaded it must not be reused after a crash.
-    await rm(snapshotPath, { force: true })
+    await unlink(snapshotPath).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error
+    })
     while (from < log.logEndOffset) {
       const headers = log.readBatchHeaders(from, REBUILD_CHUNK)
       if (headers.length === 0) break

@@ -687,6 +687,11 @@ impl Segment {
         self.write_pending_indexes()
     }
 
+    /// Whether index entries exist only in memory.
+    pub fn has_pending_index_entries(&self) -> bool {
+        self.offset_index.has_pending() || self.time_index.has_pending()
+    }
+
     pub fn write_pending_indexes(&mut self) -> Result<()> {
         self.offset_index.write_pending()?;
         self.time_index.write_pending()
