@@ -3,6 +3,8 @@
  * task per partition would otherwise run all at once: 10,000 parallel file writes open 10,000
  * descriptors on top of the 10,000 segments a broker that size already holds, and fail with
  * EMFILE under a 20,000 open-file limit (bench:scale, a clean stop at 10,000 partitions).
+ *
+ * Not thread-safe (one JS thread); not module-global (each owner has its own).
  */
 export class ConcurrencyLimit {
   readonly #limit: number
