@@ -8,6 +8,7 @@
  * produces, snapshot producer state, flush every log, write the checkpoints and the
  * clean-shutdown marker, so the next start needs no recovery scan.
  */
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import type { BrokerContext } from './broker/broker-context.js'
 import { BrokerMetrics } from './broker/broker-metrics.js'
 import { type ClusterView, soleBrokerView } from './broker/cluster-view.js'
@@ -27,13 +28,14 @@ import { OFFSETS_TOPIC } from './group/offsets-topic.js'
 import { FileMetadataStore, claimLogDir } from './metadata/file-metadata-store.js'
 import type { MetadataStore } from './metadata/metadata-store.js'
 import { KafkaListener } from './network/listener.js'
+import { connectionQuotas, queuedRequestBytes } from './network/connection-limits.js'
 import type { FileTransfer } from './network/response-writer.js'
 import { toLogConfig } from './replication/log-config.js'
 import type { LeaderEndpoint, ReplicaFetcherOptions } from './replication/replica-fetcher.js'
 import { ReplicaManager, type ReplicaManagerClusterOptions } from './replication/replica-manager.js'
 import { type ReplicationQuotas, replicationQuotas } from './replication/replication-quota.js'
 import { parseDynamicBrokerConfigs } from './common/config/dynamic-broker-config.js'
-import { DataDirLock, LogManager, type ReadPlan, transferResumable } from './storage/index.js'
+import { DataDirLock, describeOpenFileLimit, LogManager, type ReadPlan, readOpenFileLimit, transferResumable } from './storage/index.js'
 import { type WorkerPoolLease, acquireWorkerPool } from './workers/pool.js'
 import { HttpGateway } from './gateway/gateway.js'
 import { gatewayModules } from './gateway/modules.js'
@@ -84,6 +86,12 @@ export class BrokerServer {
   /** Opens storage and metadata, loads every partition, and starts listening. */
   static async start(config: BrokerConfig, logger: Logger): Promise<BrokerServer> {
     for (const warning of config.warnings) logger.warn(warning)
+    logOpenFileLimit(logger)
+    // The longest the event loop was blocked while loading, for the log line below: start-up at
+    // 10,000 partitions must not hold it for long stretches (bench/scale/start-stop.ts reads it).
+    const startedAt = performance.now()
+    const stalls = monitorEventLoopDelay({ resolution: 10 })
+    stalls.enable()
     const dataDir = config.dataDir
     // Taken before anything in the directory is read: a second broker on it must stop here.
     const lock = lockDataDir(dataDir)
@@ -124,8 +132,16 @@ export class BrokerServer {
         onError: (error) => storageLogger.error('background log work failed', { error }),
         dirLock: lock,
       })
-      return await BrokerServer.#serve(config, logger, metadata, logs, cluster, gateway)
+      const server = await BrokerServer.#serve(config, logger, metadata, logs, cluster, gateway)
+      stalls.disable()
+      logger.info('started', {
+        partitions: logs.logs().length,
+        ms: Math.round(performance.now() - startedAt),
+        longestStallMs: Math.round(stalls.max / 1e6),
+      })
+      return server
     } catch (error) {
+      stalls.disable()
       // Nothing was served: close what was opened (which releases the lock) and report.
       await gateway?.close().catch(() => undefined)
       await cluster?.close().catch(() => undefined)
@@ -209,12 +225,18 @@ export class BrokerServer {
     const listeners: KafkaListener[] = []
     const listenerNames: string[] = []
     metrics.countConnectionsWith(() => listeners.map((l, i) => ({ listener: listenerNames[i]!, connections: l.connectionCount })))
+    const quotas = connectionQuotas(config, logger.child('network'))
+    metrics.countRefusalsWith(() => ({ ...quotas.refusals(), throttled: quotas.throttledCount }))
     for (const listener of config.listeners()) {
       const server = new KafkaListener(processor, {
+        name: listener.name,
         host: listener.host,
         port: listener.port,
         maxFrameBytes: config.get('socket.request.max.bytes'),
         idleTimeoutMs: config.get('connections.max.idle.ms'),
+        maxQueuedRequests: config.get('queued.max.requests'),
+        maxQueuedRequestBytes: queuedRequestBytes(config),
+        quotas,
         fileTransfer: sendfileTransfer,
         logger: logger.child('network'),
       })
@@ -364,5 +386,18 @@ function lockDataDir(dataDir: string): DataDirLock {
       `The data directory ${dataDir} is in use by another broker (in this process or another). Stop that broker, or give this one another data directory (--data-dir, or startBroker's dataDir option).`,
       { cause: error },
     )
+  }
+}
+
+/**
+ * Logs RLIMIT_NOFILE: every partition holds a descriptor, so this bounds how many a broker can
+ * host. Node raises the soft limit to the hard one when it starts; a soft limit still below the
+ * hard one means a host process lowered it, and is worth a warning.
+ */
+function logOpenFileLimit(logger: Logger): void {
+  const limit = readOpenFileLimit()
+  logger.info('open-file limit', describeOpenFileLimit(limit))
+  if (limit !== null && limit.soft < limit.hard) {
+    logger.warn('the open-file soft limit is below the hard limit; partitions beyond the soft limit will be refused', describeOpenFileLimit(limit))
   }
 }

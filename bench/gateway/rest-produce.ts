@@ -14,11 +14,11 @@
  * window, request latency p50/p99/max, the broker's CPU use (from /proc) and the machine.
  */
 import { Agent, request } from 'node:http'
-import { createServer } from 'node:net'
 import { availableParallelism, cpus, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { Admin } from '../../src/client/admin.js'
 import { BrokerUnderTest } from '../broker/broker-under-test.js'
+import { freePort } from './free-port.js'
 
 const TOPIC = 'rest-bench'
 
@@ -39,18 +39,6 @@ const valueBytes = Number(args['value-bytes'])
 const partitions = Number(args.partitions)
 const seconds = Number(args.seconds)
 const warmupSeconds = Number(args['warmup-seconds'])
-
-/** A port free now, for the broker's HTTP gateway (the ready line names only the Kafka port). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 function body(): Buffer {
   const padding = 'x'.repeat(Math.max(0, valueBytes - 40))

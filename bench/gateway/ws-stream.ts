@@ -12,12 +12,12 @@
  * cores here): JSON parsing in the driver takes CPU the broker would otherwise have, so the
  * figures are a floor, and indicative on a shared box.
  */
-import { createServer } from 'node:net'
 import { parseArgs } from 'node:util'
 import { Admin } from '../../src/client/admin.js'
 import { Producer } from '../../src/client/producer.js'
 import { BrokerUnderTest } from '../broker/broker-under-test.js'
 import { StreamClient } from './ws-client.js'
+import { freePort } from './free-port.js'
 
 const { values } = parseArgs({
   options: {
@@ -35,17 +35,6 @@ const subscriberCounts = values.subscribers.split(',').map(Number)
 const frameModes = values.frames.split(',') as Array<'binary' | 'text'>
 const TOPIC = 'bench-ws'
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 async function preload(bootstrap: string): Promise<void> {
   const admin = new Admin({ bootstrapServers: bootstrap })

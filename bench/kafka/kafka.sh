@@ -7,6 +7,7 @@
 #   npm run bench:kafka                 # one broker on 29092; Ctrl-C stops it
 #   npm run bench:kafka -- --port 29192 # another port (the controller listens on port + 1)
 #   npm run bench:kafka -- --brokers 3  # brokers on 29092-29094, the controller on 29095
+#   npm run bench:kafka -- --work DIR    # keep the data in DIR (formatted on first use), to restart on it
 #
 # With --brokers N, broker 1 is also the cluster's only KRaft controller (combined mode) and the
 # others are brokers only. Why not a dedicated controller process: on the small machines these
@@ -23,11 +24,13 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 port=29092
 brokers=1
+work=""
 while (($#)); do
   case "$1" in
     --port) port="$2"; shift 2 ;;
     --brokers) brokers="$2"; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --work) work="$2"; shift 2 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "kafka.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -47,18 +50,22 @@ if [[ ! -f "$here/target/lib/.complete" ]]; then
   touch "$here/target/lib/.complete"
 fi
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/samsa-bench-kafka-XXXXXX")"
+keep_work=1
+if [[ -z "$work" ]]; then
+  work="$(mktemp -d "${TMPDIR:-/tmp}/samsa-bench-kafka-XXXXXX")"
+  keep_work=0
+fi
 classpath="$here/target/lib/*"
 java_opts=(-Xms1g -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent
   -Djava.awt.headless=true "-Dlog4j.configuration=file:$here/log4j.properties")
-cluster_id="$(java -cp "$classpath" "${java_opts[@]}" kafka.tools.StorageTool random-uuid)"
+cluster_id=""
 
 pids=()
 cleanup() {
   # Kafka exits non-zero on SIGTERM; that must not stop the cleanup (set -e).
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
+  ((keep_work)) || rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -89,13 +96,17 @@ transaction.state.log.replication.factor=${replication}
 transaction.state.log.min.isr=${min_isr}
 group.initial.rebalance.delay.ms=0
 PROPS
-  java -cp "$classpath" "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$work/node-$node/server.properties" >/dev/null
+  # A kept data directory (--work) is formatted once and restarted on as it is.
+  if [[ ! -f "$work/node-$node/data/meta.properties" ]]; then
+    [[ -n "$cluster_id" ]] || cluster_id="$(java -cp "$classpath" "${java_opts[@]}" kafka.tools.StorageTool random-uuid)"
+    java -cp "$classpath" "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$work/node-$node/server.properties" >/dev/null
+  fi
   java -cp "$classpath" "${java_opts[@]}" kafka.Kafka "$work/node-$node/server.properties" &
   pids+=($!)
 done
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for _ in $(seq 1 120); do
+for _ in $(seq 1 600); do
   for pid in "${pids[@]}"; do
     kill -0 "$pid" 2>/dev/null || { echo "kafka.sh: a Kafka process exited before it was ready" >&2; exit 1; }
   done
@@ -115,7 +126,7 @@ for _ in $(seq 1 120); do
     wait -n "${pids[@]}"
     exit $?
   fi
-  sleep 0.5
+  sleep 0.1
 done
 echo "kafka.sh: Kafka did not listen on ${bootstrap} within 60 s" >&2
 exit 1

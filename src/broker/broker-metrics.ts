@@ -13,10 +13,18 @@ export interface ListenerConnections {
   readonly connections: number
 }
 
+/** Connections the listeners' limits refused, per setting, and delayed by the creation rate. */
+export interface ConnectionRefusals {
+  readonly 'max.connections': number
+  readonly 'max.connections.per.ip': number
+  readonly throttled: number
+}
+
 export class BrokerMetrics {
   /** Requests and their total time per request type, recorded by the request processor. */
   readonly requests = new RequestMetrics()
   #listenerConnections: () => readonly ListenerConnections[] = () => []
+  #refusals: () => ConnectionRefusals = () => ({ 'max.connections': 0, 'max.connections.per.ip': 0, throttled: 0 })
 
   /** Open connections per Kafka listener, now. */
   listenerConnections(): readonly ListenerConnections[] {
@@ -26,5 +34,15 @@ export class BrokerMetrics {
   /** Where the connection counts come from, once the listeners are bound. */
   countConnectionsWith(source: () => readonly ListenerConnections[]): void {
     this.#listenerConnections = source
+  }
+
+  /** Connections refused or delayed by the connection limits so far. */
+  connectionRefusals(): ConnectionRefusals {
+    return this.#refusals()
+  }
+
+  /** Where the refusal counts come from, once the listeners' limits exist. */
+  countRefusalsWith(source: () => ConnectionRefusals): void {
+    this.#refusals = source
   }
 }

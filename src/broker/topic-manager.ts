@@ -14,7 +14,7 @@ import { ZERO_UUID } from '../common/uuid.js'
 import { type MetadataStore, TopicError, type TopicMetadata } from '../metadata/metadata-store.js'
 import { isInternalTopic } from '../metadata/topic-name.js'
 import type { ReplicaManager } from '../replication/replica-manager.js'
-import type { LogManager } from '../storage/index.js'
+import { descriptorShortfall, type LogManager } from '../storage/index.js'
 import { assignReplicas } from '../cluster/replica-placement.js'
 import { OFFSETS_TOPIC, offsetsTopicConfigs } from '../group/offsets-topic.js'
 import type { ClusterView } from './cluster-view.js'
@@ -131,6 +131,7 @@ export class TopicManager {
     }
     const assignment = this.#placement(name, options)
     const partitions = assignment.length
+    this.#checkDescriptors(assignment)
     if (options.validateOnly === true) {
       this.#metadata.validateNewTopic(name, partitions, configs)
       return { name, topicId: ZERO_UUID, partitions, configs: { ...configs }, internal: isInternalTopic(name) }
@@ -301,14 +302,28 @@ export class TopicManager {
       const replicationFactor = this.replicationFactorOf(name)
       for (const { brokerIds } of assignments) this.#checkReplicas(brokerIds, replicationFactor)
     }
-    if (validateOnly) return { ...topic, partitions: totalCount }
     const placement = assignments !== null
       ? assignments.map(({ brokerIds }) => [...brokerIds])
       : this.#placeMore(name, topic.partitions, additional)
+    this.#checkDescriptors(placement)
+    if (validateOnly) return { ...topic, partitions: totalCount }
     const updated = await this.#metadata.createPartitions(name, placement)
     await this.#replicas.ensurePartitions(updated, this.effectiveConfig(name))
     this.#logger.info('added partitions', { topic: name, partitions: totalCount })
     return updated
+  }
+
+  /**
+   * Refuses, before anything is created, partitions whose logs this broker could not keep open
+   * under its open-file limit (POLICY_VIOLATION, as Kafka answers a request its policy refuses;
+   * the message, which Kafka's admin tools and kafkajs show, says how to raise the limit).
+   */
+  #checkDescriptors(placement: readonly (readonly number[])[]): void {
+    const nodeId = this.#config.nodeId
+    let local = 0
+    for (const replicas of placement) if (replicas.includes(nodeId)) local++
+    const shortfall = descriptorShortfall(local)
+    if (shortfall !== null) throw new TopicError('POLICY_VIOLATION', shortfall)
   }
 
   /** Places `count` new partitions of `name` after its first `existing`, at the topic's replication factor. */

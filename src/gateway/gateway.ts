@@ -8,18 +8,24 @@
  * `serve`, other paths get 503 with a message saying the broker is starting.
  *
  * The gateway calls the same services as the Kafka handlers (produce, fetch, metadata, groups);
- * it never goes through a Kafka client to its own broker.
+ * it never goes through a Kafka client to its own broker. In a cluster, what another broker
+ * serves (a partition it leads, a group it coordinates) is reached over the Kafka protocol
+ * through `peers` (records/peer-brokers.ts), so every broker's gateway serves the whole cluster;
+ * /metrics stays per broker, as Kafka's brokers are each scraped.
  */
 import type { BrokerContext } from '../broker/broker-context.js'
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 import type { Logger } from '../common/logger.js'
 import { healthRoutes } from './health.js'
+import { PeerBrokers } from './records/peer-brokers.js'
 import { HttpServer, nativeHttpServer } from './uws.js'
 
 /** What the gateway's route modules may use. */
 export interface GatewayServices {
   readonly broker: BrokerContext
   readonly logger: Logger
+  /** Kafka connections to the other brokers of the cluster, for partitions and groups served elsewhere. */
+  readonly peers: PeerBrokers
 }
 
 /** What a route module leaves running (timers, sessions), stopped when the gateway closes. */
@@ -43,6 +49,7 @@ export class HttpGateway {
   readonly #logger: Logger
   readonly #modules: GatewayModule[] = []
   readonly #health: { ready: boolean; serving: boolean }
+  #peers: PeerBrokers | null = null
   #closed = false
 
   private constructor(host: string, port: number, server: HttpServer, logger: Logger, health: { ready: boolean; serving: boolean }) {
@@ -88,7 +95,10 @@ export class HttpGateway {
   }
 
   /** Adds the routes of every module, now that the broker's services exist. */
-  serve(services: GatewayServices, modules: readonly GatewayModuleFactory[]): void {
+  serve(broker: Omit<GatewayServices, 'peers'>, modules: readonly GatewayModuleFactory[]): void {
+    // One set of peer connections per gateway, shared by its modules and closed with it.
+    this.#peers = new PeerBrokers(broker.broker.nodeId, broker.broker.cluster)
+    const services: GatewayServices = { ...broker, peers: this.#peers }
     for (const factory of modules) {
       const module = factory(this.#server, services)
       if (module !== undefined) this.#modules.push(module)
@@ -113,6 +123,7 @@ export class HttpGateway {
         this.#logger.warn('gateway module did not close cleanly', { error })
       }
     }
+    this.#peers?.close()
     this.#server.close()
   }
 }

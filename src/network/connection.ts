@@ -10,9 +10,11 @@
  * without per-response sequencing.
  *
  * Backpressure: processing stops, and the socket stops being read, while Node's write buffer
- * for this socket is over its high-water mark or too many request bytes are queued; both
- * resume once the response is out (Node's 'drain', or the end of a file transfer) or the queue
- * shrinks.
+ * for this socket is over its high-water mark or too many requests or request bytes are queued
+ * (queued.max.requests, queued.max.request.bytes); both resume once the response is out (Node's
+ * 'drain', or the end of a file transfer) or the queue shrinks. So what one connection holds is
+ * bounded: one response beyond the write high-water mark, the queued requests, and at most one
+ * partial frame (up to socket.request.max.bytes, as in Kafka).
  */
 import type { Socket } from 'node:net'
 import type { Logger } from '../common/logger.js'
@@ -45,6 +47,8 @@ export interface RequestProcessor {
 
 export interface ConnectionOptions {
   readonly maxFrameBytes: number
+  /** Requests allowed to wait unprocessed before the socket stops being read (queued.max.requests). */
+  readonly maxQueuedRequests: number
   /** Request bytes allowed to wait unprocessed before the socket stops being read. */
   readonly maxQueuedRequestBytes: number
   readonly idleTimeoutMs: number
@@ -211,7 +215,10 @@ export class KafkaConnection implements ConnectionInfo {
 
   #applyBackpressure(): void {
     if (this.#closed) return
-    const mustPause = this.#waitingForWritable || this.#queuedBytes > this.#options.maxQueuedRequestBytes
+    const mustPause =
+      this.#waitingForWritable ||
+      this.#queuedBytes > this.#options.maxQueuedRequestBytes ||
+      this.#queue.length - this.#queueHead >= this.#options.maxQueuedRequests
     // A frame that is still arriving must be read to completion before it can be processed.
     if (mustPause && !this.#decoder.hasPartialFrame) {
       if (!this.#socket.isPaused()) this.#socket.pause()

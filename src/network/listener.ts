@@ -1,20 +1,32 @@
 /**
  * A Kafka listener: a TCP server whose connections are KafkaConnections feeding one
- * RequestProcessor (the broker). It owns the sockets and nothing else.
+ * RequestProcessor (the broker). It owns the sockets and nothing else; the broker's connection
+ * limits (connection-quotas.ts) decide which sockets it serves, which it closes at once and
+ * which wait out the connection creation rate.
  */
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net'
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 import type { Logger } from '../common/logger.js'
+import { normalizeAddress } from '../common/config/connection-overrides.js'
 import { KafkaConnection, type RequestProcessor } from './connection.js'
+import type { ConnectionQuotas } from './connection-quotas.js'
 import type { FileTransfer } from './response-writer.js'
 
 export interface ListenerOptions {
+  /** The listener's name (PLAINTEXT), for logs. */
+  readonly name: string
   readonly host: string
   readonly port: number
   /** socket.request.max.bytes */
   readonly maxFrameBytes: number
   /** connections.max.idle.ms */
   readonly idleTimeoutMs: number
+  /** queued.max.requests: frames one connection may have waiting before it stops being read. */
+  readonly maxQueuedRequests: number
+  /** Request bytes one connection may have waiting before it stops being read. */
+  readonly maxQueuedRequestBytes: number
+  /** The broker's connection limits, shared by all its listeners. */
+  readonly quotas: ConnectionQuotas
   /** Sends frames that carry storage read plans (Fetch responses); see response-writer.ts. */
   readonly fileTransfer: FileTransfer | null
   readonly logger: Logger
@@ -23,23 +35,61 @@ export interface ListenerOptions {
 export class KafkaListener {
   readonly #server: Server
   readonly #options: ListenerOptions
+  readonly #processor: RequestProcessor
   readonly #connections = new Set<KafkaConnection>()
+  /** Sockets accepted but not yet read, waiting out max.connection.creation.rate. */
+  readonly #throttled = new Map<Socket, NodeJS.Timeout>()
   #nextId = 1
+  #acceptErrors = 0
+  #acceptErrorLoggedAt = -Infinity
 
   constructor(processor: RequestProcessor, options: ListenerOptions) {
     this.#options = options
-    this.#server = createServer({ noDelay: true }, (socket: Socket) => {
-      const connection = new KafkaConnection(this.#nextId++, socket, processor, {
-        maxFrameBytes: options.maxFrameBytes,
-        // Two full frames may wait; beyond that the client is sending faster than we answer.
-        maxQueuedRequestBytes: Math.max(options.maxFrameBytes * 2, 1 << 20),
-        idleTimeoutMs: options.idleTimeoutMs,
-        fileTransfer: options.fileTransfer,
-        logger: options.logger,
-      })
-      this.#connections.add(connection)
-      socket.once('close', () => this.#connections.delete(connection))
+    this.#processor = processor
+    this.#server = createServer({ noDelay: true }, (socket: Socket) => this.#accept(socket))
+  }
+
+  #accept(socket: Socket): void {
+    const { quotas } = this.#options
+    const address = normalizeAddress(socket.remoteAddress ?? '')
+    // Until a KafkaConnection owns it, a reset from the peer must not become an uncaught error.
+    socket.on('error', ignoreSocketError)
+    if (quotas.acquire(address, this.#options.name) !== null) {
+      socket.destroy()
+      return
+    }
+    socket.once('close', () => quotas.release(address))
+    const delayMs = quotas.acceptDelayMs()
+    if (delayMs === 0) {
+      this.#serve(socket)
+      return
+    }
+    socket.pause()
+    const timer = setTimeout(() => {
+      this.#throttled.delete(socket)
+      if (!socket.destroyed) this.#serve(socket)
+    }, delayMs)
+    this.#throttled.set(socket, timer)
+    socket.once('close', () => {
+      clearTimeout(timer)
+      this.#throttled.delete(socket)
     })
+  }
+
+  #serve(socket: Socket): void {
+    const options = this.#options
+    socket.off('error', ignoreSocketError)
+    const connection = new KafkaConnection(this.#nextId++, socket, this.#processor, {
+      maxFrameBytes: options.maxFrameBytes,
+      maxQueuedRequests: options.maxQueuedRequests,
+      maxQueuedRequestBytes: options.maxQueuedRequestBytes,
+      idleTimeoutMs: options.idleTimeoutMs,
+      fileTransfer: options.fileTransfer,
+      logger: options.logger,
+    })
+    this.#connections.add(connection)
+    socket.once('close', () => this.#connections.delete(connection))
+    socket.resume()
   }
 
   /** Binds the port (0 picks a free one) and resolves with the bound address. */
@@ -57,10 +107,25 @@ export class KafkaListener {
       this.#server.once('error', onError)
       this.#server.listen({ host: this.#options.host === '' ? undefined : this.#options.host, port: this.#options.port }, () => {
         this.#server.off('error', onError)
-        this.#server.on('error', (error) => this.#options.logger.error('listener error', { error }))
+        this.#server.on('error', (error) => this.#onAcceptError(error))
         resolve(this.#server.address() as AddressInfo)
       })
     })
+  }
+
+  /**
+   * An accept that failed, logged at most once per 10 s with the count so that a persistent
+   * failure cannot flood the log. Running out of descriptors never arrives here: libuv then
+   * accepts and closes the waiting connections itself (its EMFILE trick, so the listener does not
+   * spin), and the clients see their connection closed, as Kafka's do.
+   */
+  #onAcceptError(error: NodeJS.ErrnoException): void {
+    const now = Date.now()
+    this.#acceptErrors++
+    if (now - this.#acceptErrorLoggedAt < 10_000) return
+    this.#options.logger.error(`listener ${this.#options.name} could not accept a connection`, { error, failedAccepts: this.#acceptErrors })
+    this.#acceptErrorLoggedAt = now
+    this.#acceptErrors = 0
   }
 
   get connectionCount(): number {
@@ -72,6 +137,13 @@ export class KafkaListener {
     return new Promise((resolve) => {
       this.#server.close(() => resolve())
       for (const connection of this.#connections) connection.close()
+      for (const [socket, timer] of this.#throttled) {
+        clearTimeout(timer)
+        socket.destroy()
+      }
+      this.#throttled.clear()
     })
   }
 }
+
+function ignoreSocketError(): void {}

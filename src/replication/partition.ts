@@ -367,13 +367,19 @@ export class Partition {
    */
   maybeShrinkIsr(nowMs: number, maxLagMs: number): void {
     if (!this.#canPropose(nowMs)) return
-    const outOfSync = this.#state.isr.filter((id) => {
-      if (id === this.localBrokerId) return false
-      const follower = this.#followers.get(id)
-      return follower === undefined || nowMs - follower.lastCaughtUpTimeMs > maxLagMs
-    })
-    if (outOfSync.length === 0) return
-    this.#propose(this.#state.isr.filter((id) => !outOfSync.includes(id)), nowMs)
+    // Runs every second over every led partition: the in-sync case, all of them nearly always,
+    // allocates nothing (bench/scale/isr-check.ts: p99 of a tick over 10,000 partitions).
+    const isr = this.#state.isr
+    let anyOutOfSync = false
+    for (let i = 0; i < isr.length && !anyOutOfSync; i++) anyOutOfSync = this.#isOutOfSync(isr[i]!, nowMs, maxLagMs)
+    if (!anyOutOfSync) return
+    this.#propose(isr.filter((id) => !this.#isOutOfSync(id, nowMs, maxLagMs)), nowMs)
+  }
+
+  #isOutOfSync(replicaId: number, nowMs: number, maxLagMs: number): boolean {
+    if (replicaId === this.localBrokerId) return false
+    const follower = this.#followers.get(replicaId)
+    return follower === undefined || nowMs - follower.lastCaughtUpTimeMs > maxLagMs
   }
 
   /**
@@ -575,24 +581,26 @@ export class Partition {
    * may exceed maxBytes).
    */
   read(fetchOffset: number, maxBytes: number, isolation: FetchIsolation, minOneBatch = true): ReadOutcome {
+    // A consumer of many idle partitions sends this for each of them on every poll: the log's
+    // offsets are native getters, so each is asked once, the log end only when the fetch offset
+    // is past the high watermark (it never is for a caught-up consumer), and the outcome is one
+    // object (bench:scale, Fetch of 1,000 idle partitions).
+    const highWatermark = this.#highWatermark
+    const logStartOffset = this.logStartOffset
+    const lastStableOffset = this.lastStableOffset
+    if (fetchOffset < logStartOffset || (fetchOffset > highWatermark && fetchOffset > this.logEndOffset)) {
+      return { highWatermark, lastStableOffset, logStartOffset, errorCode: KafkaErrorCodes.OFFSET_OUT_OF_RANGE, records: null }
+    }
     const upperBound = this.#upperBound(isolation)
-    const base = {
-      highWatermark: this.#highWatermark,
-      lastStableOffset: this.lastStableOffset,
-      logStartOffset: this.logStartOffset,
-    }
-    if (fetchOffset < this.logStartOffset || fetchOffset > this.logEndOffset) {
-      return { ...base, errorCode: KafkaErrorCodes.OFFSET_OUT_OF_RANGE, records: null }
-    }
-    if (fetchOffset >= upperBound || maxBytes <= 0) return { ...base, errorCode: KafkaErrorCodes.NONE, records: null }
+    if (fetchOffset >= upperBound || maxBytes <= 0) return { highWatermark, lastStableOffset, logStartOffset, errorCode: KafkaErrorCodes.NONE, records: null }
     try {
       const plan = this.log.read(fetchOffset, maxBytes, upperBound)
       // The log always plans the first batch; past the first partition of a fetch it only fits or not.
       const fits = plan.byteLength > 0 && (minOneBatch || plan.byteLength <= maxBytes)
-      return { ...base, errorCode: KafkaErrorCodes.NONE, records: fits ? plan : null }
+      return { highWatermark, lastStableOffset, logStartOffset, errorCode: KafkaErrorCodes.NONE, records: fits ? plan : null }
     } catch (error) {
       this.counters.failedFetchRequests++
-      return { ...base, errorCode: storageErrorCode(error), records: null }
+      return { highWatermark, lastStableOffset, logStartOffset, errorCode: storageErrorCode(error), records: null }
     }
   }
 

@@ -32,6 +32,7 @@ import {
   type OffsetCheckpointEntry,
 } from './native.js'
 import { DataDirLock } from './dir-lock.js'
+import { checkStartupDescriptors } from './open-file-limit.js'
 import { PartitionLog } from './partition-log.js'
 
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown'
@@ -46,6 +47,11 @@ export interface LogManagerOptions {
   'log.flush.offset.checkpoint.interval.ms'?: number
   /** How often log start offsets are checkpointed. Default 60000. */
   'log.flush.start.offset.checkpoint.interval.ms'?: number
+  /**
+   * How often old segments not read since the previous sweep close their files (Kafka keeps
+   * them open; here an idle old segment costs no descriptor). Default 30000.
+   */
+  'log.segment.idle.release.ms'?: number
   /** Per-topic overrides, merged over the defaults when a log is opened or created. */
   topicConfig?: (topic: string, partition: number) => LogConfig | undefined
   /** Receives failures of background work (retention, checkpoints). Default: process warning. */
@@ -130,6 +136,7 @@ export class LogManager {
     const recoveryPointOf = toMap(recoveryPoints)
     const logStartOf = toMap(logStarts)
     const opening: Array<Promise<void>> = []
+    const partitionDirs: Array<{ name: string; match: RegExpExecArray }> = []
     for (const entry of await readdir(dataDir, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue
       if (entry.name.endsWith('-delete')) {
@@ -137,12 +144,22 @@ export class LogManager {
         continue
       }
       const match = PARTITION_DIR.exec(entry.name)
-      if (match === null) continue
+      if (match !== null) partitionDirs.push({ name: entry.name, match })
+    }
+    // Before any log opens: running out of descriptors half way would fail with EMFILE on some
+    // random index file, after the work of opening the others.
+    checkStartupDescriptors(dataDir, partitionDirs.length)
+    // One configuration per topic (overrides are per topic, as in Kafka): merging the defaults
+    // once per partition took 0.6 s of one synchronous loop at 10,000 partitions.
+    const topicConfigs = new Map<string, LogConfig>()
+    for (const { name, match } of partitionDirs) {
       const [, topic, partitionText] = match as unknown as [string, string, string]
       const partition = Number(partitionText)
       const k = key(topic, partition)
+      let config = topicConfigs.get(topic)
+      if (config === undefined) topicConfigs.set(topic, (config = manager.#configFor(topic, partition)))
       opening.push(
-        PartitionLog.open(join(dataDir, entry.name), manager.#configFor(topic, partition), {
+        PartitionLog.open(join(dataDir, name), config, {
           cleanShutdown,
           recoveryPoint: recoveryPointOf.get(k) ?? 0,
           logStartOffset: logStartOf.get(k) ?? 0,
@@ -228,6 +245,16 @@ export class LogManager {
     return true
   }
 
+  /**
+   * Closes the files of old segments not read since the previous sweep, in every log (see
+   * PartitionLog.releaseIdleSegments); returns how many old segments still hold a file.
+   */
+  releaseIdleSegments(): number {
+    let stillOpen = 0
+    for (const { log } of this.#logs.values()) stillOpen += log.releaseIdleSegments()
+    return stillOpen
+  }
+
   /** Writes the recovery-point and log-start-offset checkpoints now. */
   async checkpoint(): Promise<void> {
     await Promise.all([this.#checkpointRecoveryPoints(), this.#checkpointLogStarts()])
@@ -299,6 +326,9 @@ export class LogManager {
     }
     const o = this.#options
     every(o['log.retention.check.interval.ms'] ?? 300_000, () => this.runRetention())
+    every(o['log.segment.idle.release.ms'] ?? 30_000, async () => {
+      this.releaseIdleSegments()
+    })
     // A timer tick finding the previous write of its file still running skips (no pile-up).
     const idle = (name: string): boolean => !this.#checkpointWrites.has(name)
     every(o['log.flush.offset.checkpoint.interval.ms'] ?? 60_000, async () => {

@@ -284,6 +284,17 @@ export class PartitionLog {
   }
 
   /**
+   * Closes the `.log` files of old segments that were not read since the previous call and that
+   * no read plan or Buffer holds (they open again on the next read); the active segment stays
+   * open. Returns how many old segments still hold a file. Synchronous and quick (close and
+   * munmap only); the LogManager calls it for every log on a timer.
+   */
+  releaseIdleSegments(): number {
+    if (this.#closed) return 0
+    return this.#native.releaseIdleSegments()
+  }
+
+  /**
    * fsyncs everything appended so far on the libuv pool, then advances the recovery point.
    * Appends continue meanwhile. Concurrent calls share one flush when they can.
    */

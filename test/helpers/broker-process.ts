@@ -37,6 +37,11 @@ export interface BrokerOptions {
    * default: every broker would otherwise bind 8082. A restart reuses the previous port.
    */
   readonly httpPort?: number
+  /**
+   * RLIMIT_NOFILE for the broker, soft and hard, or `{ soft, hard }`: it is spawned through
+   * prlimit, which execs node, so the child's pid is the broker's.
+   */
+  readonly openFileLimit?: number | { readonly soft: number; readonly hard: number }
 }
 
 export interface BrokerProcess {
@@ -113,7 +118,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerPr
   if (options.nodeId !== undefined) args.push('--node-id', String(options.nodeId))
   if (options.etcd !== undefined) args.push('--etcd', typeof options.etcd === 'string' ? options.etcd : options.etcd.join(','))
   for (const [key, value] of Object.entries(settings)) args.push('--set', `${key}=${value}`)
-  const child = spawn(process.execPath, args, {
+  const limit = typeof options.openFileLimit === 'number' ? { soft: options.openFileLimit, hard: options.openFileLimit } : options.openFileLimit
+  const [command, commandArgs] = limit === undefined
+    ? [process.execPath, args]
+    : ['prlimit', [`--nofile=${limit.soft}:${limit.hard}`, process.execPath, ...args]]
+  const child = spawn(command, commandArgs, {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -35,9 +35,10 @@ export class WireClient {
     })
   }
 
-  static connect(host: string, port: number): Promise<WireClient> {
+  /** Connects; `localAddress` picks the source IP (any of 127.0.0.0/8 works on Linux loopback). */
+  static connect(host: string, port: number, localAddress?: string): Promise<WireClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host, port }, () => {
+      const socket = connect(localAddress === undefined ? { host, port } : { host, port, localAddress }, () => {
         socket.off('error', reject)
         resolve(new WireClient(socket))
       })

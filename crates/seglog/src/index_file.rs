@@ -84,6 +84,15 @@ impl IndexFile {
         }
     }
 
+    /// For a file just read with `read_all`: it exists, so unlike `open` this does not open it
+    /// again to create it (two opens per segment saved at start-up).
+    pub fn existing(path: &Path, persisted: usize) -> IndexFile {
+        IndexFile {
+            path: path.to_owned(),
+            persisted,
+        }
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

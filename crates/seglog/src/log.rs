@@ -139,7 +139,39 @@ impl Log {
             end_offset_at_close: 0,
             in_flight: InFlight::default(),
         };
+        // Loading read every segment; only the active one stays open (see release_idle_segments).
+        log.release_old_segments(false);
         Ok((log, loaded.report))
+    }
+
+    /// Closes the `.log` files of old segments that no read plan, view or flush holds and that
+    /// were not read since the previous call, and returns how many old segments hold a file now.
+    /// The active segment always stays open.
+    ///
+    /// Why a sweep with a second chance, not a count-bounded LRU: a partition's old segments are
+    /// read by catching-up consumers and followers in runs, and the descriptor budget that matters
+    /// is the process's, shared by every partition; a per-log LRU bound would cap nothing that
+    /// matters, and a process-wide one would need state shared across logs on the read path.
+    /// The broker sweeps every log periodically, so an old segment costs a descriptor and its
+    /// address space only while it is being read, and the steady state is one open file per
+    /// partition (what the start-up check in src/storage/open-file-limit.ts counts).
+    pub fn release_idle_segments(&self) -> usize {
+        self.release_old_segments(true)
+    }
+
+    fn release_old_segments(&self, second_chance: bool) -> usize {
+        let mut still_open = 0;
+        let old = self.segments.len().saturating_sub(1);
+        for segment in self.segments.values().take(old) {
+            if second_chance && segment.take_recently_used() {
+                still_open += usize::from(segment.is_file_open());
+                continue;
+            }
+            if !segment.release_if_unused() {
+                still_open += 1;
+            }
+        }
+        still_open
     }
 
     fn check_open(&self) -> Result<()> {
@@ -393,17 +425,14 @@ impl Log {
                 break;
             }
             // Map the segment once so header scans on the fetch path are memory reads.
-            drop(
-                segment
-                    .records()
-                    .mapping(u64::from(self.config.segment_bytes))?,
-            );
+            let records = segment.records()?;
+            drop(records.mapping(u64::from(self.config.segment_bytes))?);
             let Some(range) = segment.read_range(from, remaining, upper_bound, plan.is_empty())?
             else {
                 continue;
             };
             plan.slices.push(FileSlice {
-                records: segment.records().clone(),
+                records,
                 position: range.position.into(),
                 len: range.len as usize,
             });
@@ -435,11 +464,10 @@ impl Log {
                 continue;
             };
             let mut position = first.position;
+            let records = segment.records()?;
             while position < segment.size() && out.len() < max_batches {
                 let mut bytes = [0u8; HEADER_SIZE];
-                segment
-                    .records()
-                    .read_exact_at(&mut bytes, position.into())?;
+                records.read_exact_at(&mut bytes, position.into())?;
                 let header = BatchHeader::new(&bytes);
                 out.push(BatchSummary {
                     base_offset: header.base_offset(),
@@ -485,7 +513,7 @@ impl Log {
             };
             let mut bytes = vec![0u8; batch.size as usize];
             segment
-                .records()
+                .records()?
                 .read_exact_at(&mut bytes, batch.position.into())?;
             let found = batch::first_record_at_or_after(&bytes, timestamp)
                 .map(|(offset, timestamp)| TimestampOffset { timestamp, offset })
@@ -687,6 +715,17 @@ impl Log {
             let segment = self.segments.get_mut(base).expect("listed above");
             segment.retry_deferred_truncation()?;
             if next_base.is_some_and(|next| next <= recovery_point) {
+                continue;
+            }
+            // An active segment with nothing new since the last flush (all its batches below the
+            // recovery point, every index entry already in its files) needs no fsync: closing
+            // 10,000 idle partitions otherwise cost 30,000 opens and fsyncs at shutdown. (Index
+            // files a recovery rebuilt may then stay unsynced until the next append's flush: they
+            // are derived data, sanity-checked at every open and rebuilt if an OS crash lost them.)
+            if next_base.is_none()
+                && segment.next_offset() <= recovery_point
+                && !segment.has_pending_index_entries()
+            {
                 continue;
             }
             segment.write_pending_indexes()?;

@@ -69,7 +69,7 @@ impl OffsetIndex {
         Ok(Some(OffsetIndex {
             base_offset,
             entries,
-            file: IndexFile::open(path, count)?,
+            file: IndexFile::existing(path, count),
         }))
     }
 
@@ -148,6 +148,11 @@ impl OffsetIndex {
             tail.extend_from_slice(&position.to_be_bytes());
         }
         self.file.write_tail(ENTRY_SIZE, self.entries.len(), &tail)
+    }
+
+    /// Whether entries exist only in memory (not yet written to the file).
+    pub fn has_pending(&self) -> bool {
+        self.file.persisted() < self.entries.len()
     }
 
     pub fn file(&self) -> &IndexFile {

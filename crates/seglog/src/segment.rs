@@ -4,9 +4,16 @@
 //!
 //! Not thread-safe: a segment is only used under its log's lock. Its `FileRecords` is shared
 //! (read plans, views, flushes) and is thread-safe on its own.
+//!
+//! The `.log` file is opened lazily, like Kafka's LazyIndex does for index files: an old segment
+//! whose file nobody holds can be released (`release_if_unused`) and costs no descriptor and no
+//! address space until the next read opens it again. The index entries stay in memory (they
+//! are what a lookup needs without touching the file), and the index files are only opened
+//! while written (index_file.rs), so a released segment holds nothing of the kernel's.
 
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::batch::{
     self, BatchHeader, BatchInfo, HEADER_SIZE, LOG_OVERHEAD, MAGIC_V2, MIN_BATCH_LENGTH,
@@ -50,7 +57,15 @@ pub struct SegmentRange {
 
 pub struct Segment {
     base_offset: i64,
-    records: Arc<FileRecords>,
+    dir: PathBuf,
+    /// The mapping length a (re)opened file gets: the segment's capacity.
+    capacity: u32,
+    /// The `.log` file, `None` while released. Behind a mutex only because reads take `&self`;
+    /// the log's own lock already serialises every use, so it is never contended.
+    records: Mutex<Option<Arc<FileRecords>>>,
+    /// Set by every use of the file, cleared by the idle sweep: a second chance, so a file read
+    /// since the last sweep stays open (see `Log::release_idle_segments`).
+    recently_used: AtomicBool,
     offset_index: OffsetIndex,
     time_index: TimeIndex,
     /// Bytes of valid batches; the file may be longer while a shrink is deferred.
@@ -80,7 +95,10 @@ impl Segment {
         )?;
         Ok(Segment {
             base_offset,
-            records,
+            dir: dir.to_owned(),
+            capacity,
+            records: Mutex::new(Some(records)),
+            recently_used: AtomicBool::new(true),
             offset_index: OffsetIndex::create(&index_file(dir, base_offset), base_offset)?,
             time_index: TimeIndex::create(&time_index_file(dir, base_offset), base_offset)?,
             size: 0,
@@ -173,7 +191,10 @@ impl Segment {
         };
         Ok(Some(Segment {
             base_offset,
-            records,
+            dir: dir.to_owned(),
+            capacity,
+            records: Mutex::new(Some(records)),
+            recently_used: AtomicBool::new(true),
             offset_index,
             time_index,
             size,
@@ -208,7 +229,10 @@ impl Segment {
         let file_len = records.physical_len();
         let mut segment = Segment {
             base_offset,
-            records,
+            dir: dir.to_owned(),
+            capacity,
+            records: Mutex::new(Some(Arc::clone(&records))),
+            recently_used: AtomicBool::new(true),
             offset_index: OffsetIndex::create(&index_file(dir, base_offset), base_offset)?,
             time_index: TimeIndex::create(&time_index_file(dir, base_offset), base_offset)?,
             size: 0,
@@ -226,7 +250,7 @@ impl Segment {
         let mut outcome = RecoveredSegment::default();
         let scan_len = file_len.min(i32::MAX as u64);
         let mapping = if scan_len > 0 {
-            Some(segment.records.mapping(scan_len)?)
+            Some(records.mapping(scan_len)?)
         } else {
             None
         };
@@ -283,7 +307,7 @@ impl Segment {
         if u64::from(segment.size) < file_len {
             outcome.truncated_bytes = file_len - u64::from(segment.size);
             // No view can exist yet: the segment was opened just now.
-            segment.records.try_truncate(segment.size.into())?;
+            records.try_truncate(segment.size.into())?;
         }
         if segment.size > 0 {
             segment.rolling_timestamp = segment.header_at(0)?.map(|b| b.max_timestamp);
@@ -311,8 +335,55 @@ impl Segment {
     pub fn is_sealed(&self) -> bool {
         self.sealed
     }
-    pub fn records(&self) -> &Arc<FileRecords> {
-        &self.records
+    /// The `.log` file, opened again if it was released. Cheap when open (an uncontended lock
+    /// and a reference count).
+    pub fn records(&self) -> Result<Arc<FileRecords>> {
+        self.recently_used.store(true, Ordering::Relaxed);
+        let mut slot = self.slot();
+        if let Some(records) = &*slot {
+            return Ok(Arc::clone(records));
+        }
+        let records = FileRecords::open(
+            &log_file(&self.dir, self.base_offset),
+            self.base_offset,
+            self.capacity as usize,
+            false,
+        )?;
+        *slot = Some(Arc::clone(&records));
+        Ok(records)
+    }
+
+    fn slot(&self) -> MutexGuard<'_, Option<Arc<FileRecords>>> {
+        // Only ever assigned whole, so consistent even if a holder panicked.
+        self.records
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether the `.log` file is open (held by the segment).
+    pub fn is_file_open(&self) -> bool {
+        self.slot().is_some()
+    }
+
+    /// Closes the `.log` file (and drops its mapping) if nothing but the segment holds it: no
+    /// read plan, view or flush. Returns whether the segment now holds no file. Only for old
+    /// segments: the active one is written on every append. A sealed segment keeps its file,
+    /// whose deferred shrink waits for it.
+    pub fn release_if_unused(&self) -> bool {
+        let mut slot = self.slot();
+        match &*slot {
+            None => true,
+            Some(records) if Arc::strong_count(records) == 1 && !self.sealed => {
+                *slot = None;
+                true
+            }
+            Some(_) => false,
+        }
+    }
+
+    /// Clears the recently-used mark and returns what it was (the idle sweep's second chance).
+    pub fn take_recently_used(&self) -> bool {
+        self.recently_used.swap(false, Ordering::Relaxed)
     }
     pub fn max_timestamp(&self) -> TimestampOffset {
         self.max_timestamp
@@ -330,9 +401,7 @@ impl Segment {
         if self.max_timestamp.timestamp >= 0 {
             return self.max_timestamp.timestamp;
         }
-        self.records
-            .file()
-            .metadata()
+        std::fs::metadata(log_file(&self.dir, self.base_offset))
             .ok()
             .and_then(|m| m.modified().ok())
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
@@ -377,14 +446,15 @@ impl Segment {
         writeback_bytes: Option<u32>,
     ) -> Result<()> {
         let start = self.size;
-        self.records.write_at(start.into(), set)?;
+        let records = self.records()?;
+        records.write_at(start.into(), set)?;
         for info in batches {
             self.index_batch(info, start + info.position as u32, interval);
         }
         self.size = start + set.len() as u32;
         if let Some(writeback_bytes) = writeback_bytes {
             self.writeback
-                .after_append(&self.records, self.size, writeback_bytes);
+                .after_append(&records, self.size, writeback_bytes);
         }
         if self.rolling_timestamp.is_none() {
             self.rolling_timestamp = batches.first().map(|b| b.max_timestamp);
@@ -413,7 +483,7 @@ impl Segment {
 
     /// The header of the batch at `position`, or `None` if the bytes there cannot be a batch.
     pub fn header_at(&self, position: u32) -> Result<Option<BatchPosition>> {
-        read_header(&self.records, self.size, position)
+        read_header(&*self.records()?, self.size, position)
     }
 
     /// Calls `visit` for each batch from `position` on until it returns false or the segment ends.
@@ -422,8 +492,12 @@ impl Segment {
         mut position: u32,
         mut visit: impl FnMut(&BatchPosition) -> bool,
     ) -> Result<()> {
+        if position >= self.size {
+            return Ok(());
+        }
+        let records = self.records()?;
         while position < self.size {
-            let Some(batch) = self.header_at(position)? else {
+            let Some(batch) = read_header(&records, self.size, position)? else {
                 break;
             };
             if !visit(&batch) {
@@ -585,11 +659,12 @@ impl Segment {
         if self.size == 0 {
             self.rolling_timestamp = None;
         }
-        if !self.records.try_truncate(self.size.into())? {
+        let records = self.records()?;
+        if !records.try_truncate(self.size.into())? {
             let zeros = [0u8; LOG_OVERHEAD];
-            let room = (self.records.physical_len() - u64::from(self.size)).min(LOG_OVERHEAD as u64)
-                as usize;
-            self.records.write_at(self.size.into(), &zeros[..room])?;
+            let room =
+                (records.physical_len() - u64::from(self.size)).min(LOG_OVERHEAD as u64) as usize;
+            records.write_at(self.size.into(), &zeros[..room])?;
             self.sealed = true;
         }
         Ok(())
@@ -598,7 +673,7 @@ impl Segment {
     /// Retries a shrink that a live view deferred; returns whether the file now ends at `size`
     /// (the segment is then no longer sealed).
     pub fn retry_deferred_truncation(&mut self) -> Result<bool> {
-        if self.sealed && self.records.try_truncate(self.size.into())? {
+        if self.sealed && self.records()?.try_truncate(self.size.into())? {
             self.sealed = false;
         }
         Ok(!self.sealed)
@@ -612,6 +687,11 @@ impl Segment {
         self.write_pending_indexes()
     }
 
+    /// Whether index entries exist only in memory.
+    pub fn has_pending_index_entries(&self) -> bool {
+        self.offset_index.has_pending() || self.time_index.has_pending()
+    }
+
     pub fn write_pending_indexes(&mut self) -> Result<()> {
         self.offset_index.write_pending()?;
         self.time_index.write_pending()
@@ -620,7 +700,7 @@ impl Segment {
     /// Handles to fsync outside the lock: the log file and both index files.
     pub fn sync_handles(&self) -> Result<SyncHandles> {
         Ok(SyncHandles {
-            records: Arc::clone(&self.records),
+            records: self.records()?,
             offset_index: self.offset_index.file().handle()?,
             time_index: self.time_index.file().handle()?,
         })
@@ -629,7 +709,19 @@ impl Segment {
     /// First phase of deleting the segment: the log file is renamed to `.deleted` (unlinked when
     /// the last view drops); the index files, which are never mapped, are removed at once.
     pub fn mark_deleted(&mut self) -> Result<()> {
-        self.records.mark_deleted()?;
+        match &*self.slot() {
+            Some(records) => records.mark_deleted()?,
+            // Released: nothing holds or maps the file, so it can go at once.
+            None => match std::fs::remove_file(log_file(&self.dir, self.base_offset)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    use crate::error::IoContext;
+                    return Err(e).context(|| {
+                        format!("remove {}", log_file(&self.dir, self.base_offset).display())
+                    });
+                }
+                _ => {}
+            },
+        }
         let _ = std::fs::remove_file(self.offset_index.file().path());
         let _ = std::fs::remove_file(self.time_index.file().path());
         Ok(())

@@ -68,7 +68,7 @@ impl TimeIndex {
         Ok(Some(TimeIndex {
             base_offset,
             entries,
-            file: IndexFile::open(path, count)?,
+            file: IndexFile::existing(path, count),
         }))
     }
 
@@ -124,6 +124,11 @@ impl TimeIndex {
             tail.extend_from_slice(&relative.to_be_bytes());
         }
         self.file.write_tail(ENTRY_SIZE, self.entries.len(), &tail)
+    }
+
+    /// Whether entries exist only in memory (not yet written to the file).
+    pub fn has_pending(&self) -> bool {
+        self.file.persisted() < self.entries.len()
     }
 
     pub fn file(&self) -> &IndexFile {

@@ -61,7 +61,7 @@ export function createTopicsHandler(broker: BrokerContext) {
         // Only v5+ responses carry the configs; older ones would drop them unread.
         configs: version < 5
           ? []
-          : describeTopicConfigs(broker.config, created.configs)
+          : [...describeTopicConfigs(broker.config, created.configs)]
             .sort((a, b) => (a.name < b.name ? -1 : 1))
             .map(toCreatedConfig),
       }

@@ -31,7 +31,7 @@ type ResourceResult = DescribeConfigsResponseInput['results'][number]
 type RequestedResource = DescribeConfigsRequest['resources'][number]
 
 export function describeConfigsHandler(broker: BrokerContext) {
-  const describe = (resource: RequestedResource): ConfigDescription[] | ErrorResult => {
+  const describe = (resource: RequestedResource): readonly ConfigDescription[] | ErrorResult => {
     switch (resource.resourceType) {
       case ConfigResourceTypes.TOPIC: {
         const problem = topicResourceProblem(broker, resource.resourceName)
@@ -69,7 +69,7 @@ export function describeConfigsHandler(broker: BrokerContext) {
       const results = distinct.map((resource): ResourceResult => {
         const base = { resourceType: resource.resourceType, resourceName: resource.resourceName }
         const described = describe(resource)
-        if (!Array.isArray(described)) return { ...base, ...described, configs: [] }
+        if (!isDescriptions(described)) return { ...base, ...described, configs: [] }
         const keys = resource.configurationKeys === null || resource.configurationKeys.length === 0 ? null : new Set(resource.configurationKeys)
         const wanted = keys === null ? described : described.filter((c) => keys.has(c.name))
         return {
@@ -104,4 +104,8 @@ export function describeConfigsHandler(broker: BrokerContext) {
       }
     },
   })
+}
+
+function isDescriptions(described: readonly ConfigDescription[] | ErrorResult): described is readonly ConfigDescription[] {
+  return Array.isArray(described)
 }

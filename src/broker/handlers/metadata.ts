@@ -22,6 +22,8 @@ import { topicErrorCode } from './topic-errors.js'
 
 type TopicEntry = MetadataResponseInput['topics'][number]
 
+const NONE_OFFLINE: number[] = []
+
 /**
  * Kafka's AclOperation codes, as bits of the authorized-operations fields. Samsa has no
  * authorizer, so, like Kafka without one, every operation a resource type supports is allowed.
@@ -59,7 +61,12 @@ export function metadataHandler(broker: BrokerContext) {
     partitions: partitionsOf(topic),
     topicAuthorizedOperations: includeOperations ? ALL_TOPIC_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
   })
-  /** Every partition as the metadata store has it, hosted here or not; replicas on dead brokers are offline. */
+  /**
+   * Every partition as the metadata store has it, hosted here or not; replicas on dead brokers are
+   * offline. The state's replica and ISR arrays go to the encoder as they are (it only reads
+   * them), and a partition with every replica alive shares one empty offline list: a Metadata for
+   * all of 10,000 partitions otherwise made 30,000 arrays (bench:scale).
+   */
   const partitionsOf = (topic: TopicMetadata): TopicEntry['partitions'] => {
     const partitions: TopicEntry['partitions'] = []
     for (let index = 0; index < topic.partitions; index++) {
@@ -70,12 +77,18 @@ export function metadataHandler(broker: BrokerContext) {
         partitionIndex: index,
         leaderId: state.leader,
         leaderEpoch: state.leaderEpoch,
-        replicaNodes: [...state.replicas],
-        isrNodes: [...state.isr],
-        offlineReplicas: state.replicas.filter((id) => broker.cluster.broker(id) === undefined),
+        replicaNodes: state.replicas as number[],
+        isrNodes: state.isr as number[],
+        offlineReplicas: offlineReplicas(state.replicas),
       })
     }
     return partitions
+  }
+  const offlineReplicas = (replicas: readonly number[]): number[] => {
+    for (let i = 0; i < replicas.length; i++) {
+      if (broker.cluster.broker(replicas[i]!) === undefined) return replicas.filter((id) => broker.cluster.broker(id) === undefined)
+    }
+    return NONE_OFFLINE
   }
   const failed = (name: string | null, topicId: string, errorCode: number): TopicEntry => ({
     errorCode,

@@ -19,6 +19,7 @@ import {
   stringDef,
   type ValueOf,
 } from './config-def.js'
+import { validateConnectionOverrides } from './connection-overrides.js'
 import { parseProperties } from './properties.js'
 import { type TopicConfig, topicConfigDefs } from './topic-config.js'
 import { ErrorCodes, SamsaError } from '../errors.js'
@@ -40,7 +41,12 @@ export const brokerConfigDefs = {
   'socket.request.max.bytes': intDef(104857600, 'largest request frame; larger frames close the connection', { min: 1 }),
   'connections.max.idle.ms': longDef(600000, 'close connections idle this long', { min: -1 }),
   'fetch.max.bytes': intDef(57671680, 'largest fetch response the broker builds', { min: 1024 }),
-  'queued.max.request.bytes': longDef(-1, 'unused by Samsa (per-connection backpressure instead)'),
+  'queued.max.request.bytes': longDef(-1, 'request bytes one connection may have read ahead of processing before the broker stops reading it; -1: 16 MiB (Kafka: over all connections)', { min: -1 }),
+  'queued.max.requests': intDef(500, 'requests one connection may have read ahead of processing before the broker stops reading it (Kafka: over all connections)', { min: 1 }),
+  'max.connections': intDef(2147483647, 'most connections over all Kafka listeners; more are closed at once', { min: 0 }),
+  'max.connections.per.ip': intDef(2147483647, 'most connections from one IP address; more are closed at once', { min: 0 }),
+  'max.connections.per.ip.overrides': { ...listDef([], 'per-IP limits that replace max.connections.per.ip for the addresses named, ip:count,...'), validate: validateConnectionOverrides },
+  'max.connection.creation.rate': intDef(2147483647, 'most new connections per second over the broker; faster accepts are delayed (KIP-612)', { min: 0 }),
   'log.retention.hours': intDef(168, 'retention in hours (topic: retention.ms)'),
   'log.retention.minutes': intDef(null, 'retention in minutes; overrides log.retention.hours'),
   'log.retention.ms': longDef(null, 'retention in ms; overrides minutes and hours; -1 keeps forever', { min: -1 }),
@@ -126,7 +132,7 @@ const ignoredKafkaSettings = new Set([
   'transaction.state.log.num.partitions', 'share.coordinator.state.topic.replication.factor',
   'share.coordinator.state.topic.min.isr', 'zookeeper.connect', 'zookeeper.connection.timeout.ms',
   'process.roles', 'controller.quorum.voters', 'controller.quorum.bootstrap.servers',
-  'inter.broker.listener.name', 'log.cleaner.enable', 'log.cleaner.threads', 'queued.max.requests',
+  'inter.broker.listener.name', 'log.cleaner.enable', 'log.cleaner.threads',
   'metadata.log.dir', 'group.coordinator.rebalance.protocols',
 ])
 

@@ -65,7 +65,24 @@ export interface ConfigDescription {
  * Every topic setting of a topic with these overrides (text, as stored), on this broker.
  * Throws SAMSA_CONFIG when an override does not parse (the store never holds such a one).
  */
-export function describeTopicConfigs(broker: BrokerConfig, overrides: Readonly<Record<string, string>>): ConfigDescription[] {
+/**
+ * Descriptions of a topic without overrides, per broker configuration (which never changes once
+ * loaded): every such topic is described alike, and a DescribeConfigs of every topic of a large
+ * broker rebuilt the broker's topic defaults and synonyms once per topic (bench:scale).
+ */
+const defaultTopicDescriptions = new WeakMap<BrokerConfig, readonly ConfigDescription[]>()
+
+/** A topic's settings as DescribeConfigs shows them; the result is shared, never to be changed. */
+export function describeTopicConfigs(broker: BrokerConfig, overrides: Readonly<Record<string, string>>): readonly ConfigDescription[] {
+  const cacheable = Object.keys(overrides).length === 0
+  const cached = cacheable ? defaultTopicDescriptions.get(broker) : undefined
+  if (cached !== undefined) return cached
+  const described = Object.freeze(describeTopicConfigsNow(broker, overrides))
+  if (cacheable) defaultTopicDescriptions.set(broker, described)
+  return described
+}
+
+function describeTopicConfigsNow(broker: BrokerConfig, overrides: Readonly<Record<string, string>>): ConfigDescription[] {
   const parsed = parseTopicOverrides(Object.entries(overrides)) as Record<string, unknown>
   const defaults = broker.topicDefaults() as Record<string, unknown>
   return (Object.keys(topicConfigDefs) as TopicConfigName[]).map((name) => {

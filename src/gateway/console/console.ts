@@ -13,6 +13,8 @@
  */
 import { workerPool } from '../../workers/pool.js'
 import type { GatewayModule, GatewayServices } from '../gateway.js'
+import { GroupCoordinators } from '../records/group-coordinator-service.js'
+import { PartitionPositions } from '../records/partition-positions.js'
 import { PartitionReader } from '../records/partition-reader.js'
 import type { HttpServer } from '../uws.js'
 import { clusterRoutes } from './api/cluster.js'
@@ -24,13 +26,16 @@ import { topicRoutes } from './api/topics.js'
 import { StaticFiles, UI_DIRECTORY } from './static-files.js'
 
 export function consoleModule(server: HttpServer, services: GatewayServices): GatewayModule | void {
+  const { broker, peers } = services
+  const positions = new PartitionPositions(broker, peers)
+  const coordinators = new GroupCoordinators(broker, peers)
   clusterRoutes(server, services)
-  topicRoutes(server, services)
+  topicRoutes(server, services, positions)
   topicConfigRoutes(server, services)
-  offsetRoutes(server, services)
-  groupRoutes(server, services)
-  const { broker } = services
-  recordRoutes(server, services, new PartitionReader({ replicas: broker.replicas, pool: workerPool(), fetchMaxBytes: broker.config.get('fetch.max.bytes') }))
+  offsetRoutes(server, services, coordinators, positions)
+  groupRoutes(server, services, coordinators, positions)
+  const remote = { nodeId: broker.nodeId, metadata: broker.metadata, peers }
+  recordRoutes(server, services, new PartitionReader({ replicas: broker.replicas, pool: workerPool(), fetchMaxBytes: broker.config.get('fetch.max.bytes'), remote }))
 
   const files = new StaticFiles(UI_DIRECTORY)
   server.route('get', '/', (exchange) => {

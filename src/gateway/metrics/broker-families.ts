@@ -12,7 +12,8 @@
  *   ISR shrinks and expands; kafka_controller_kafkacontroller_*: the active controller count
  *   and, on the controller, partitions without a leader.
  * - kafka_server_delayedoperationpurgatory_purgatorysize{delayedOperation}.
- * - kafka_server_socketservermetrics_connection_count{listener}, and the gateway's WebSocket
+ * - kafka_server_socketservermetrics_connection_count{listener}; connections refused by a limit
+ *   and delayed by the creation rate as samsa_network_connections_{refused,throttled}_total; and the gateway's WebSocket
  *   sessions as samsa_http_websocket_connections (they are not Kafka connections).
  *
  * The per-partition families (kafka_log_log_*, kafka_topic_partition_*) are in
@@ -49,6 +50,11 @@ export function writeBrokerFamilies(out: Exposition, broker: BrokerContext, webS
 
   const connections = out.family('kafka_server_socketservermetrics_connection_count', 'gauge', 'Open connections per Kafka listener.')
   for (const { listener, connections: count } of broker.metrics.listenerConnections()) connections.add(labels({ listener }), count)
+  const refusals = broker.metrics.connectionRefusals()
+  out.family('samsa_network_connections_refused_total', 'counter', 'New Kafka connections closed at once because a connection limit was reached, per limit (the setting).')
+    .add(labels({ limit: 'max.connections' }), refusals['max.connections'])
+    .add(labels({ limit: 'max.connections.per.ip' }), refusals['max.connections.per.ip'])
+  out.family('samsa_network_connections_throttled_total', 'counter', 'New Kafka connections whose first read was delayed by max.connection.creation.rate.').add('', refusals.throttled)
   out.family('samsa_http_websocket_connections', 'gauge', 'Open WebSocket sessions of the HTTP gateway.').add('', webSocketSessions)
 }
 

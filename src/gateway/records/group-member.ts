@@ -1,9 +1,11 @@
 /**
  * An in-process member of a classic Kafka consumer group: what a REST consumer instance or a
  * WebSocket stream uses to share a group's partitions with Kafka clients (kafkajs, librdkafka,
- * Java) of the same group. It speaks to this broker's GroupCoordinator directly, with the same
- * calls the JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit and OffsetFetch handlers
- * make, so to the coordinator and to the other members it is an ordinary member:
+ * Java) of the same group. It speaks to the group's coordinator through GroupCoordinatorService
+ * (group-coordinator-service.ts): this broker's GroupCoordinator directly, with the same calls the
+ * JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit and OffsetFetch handlers make, or, for
+ * a group another broker coordinates, those requests sent to it. To the coordinator and to the
+ * other members it is an ordinary member:
  *
  * - protocol type "consumer", subscription and assignment in Kafka's ConsumerProtocol format;
  * - it offers the assignors `range` (preferred; the Java client's default), `roundrobin` and
@@ -16,18 +18,18 @@
  * - before rejoining it lets its owner commit (`beforeRebalance`), as the Java consumer's eager
  *   protocol commits before revoking, and after each assignment tells its owner (`onAssignment`).
  *
- * The group must be coordinated by this broker: in a cluster another broker may coordinate it
- * (the leader of its __consumer_offsets partition); `coordinatorElsewhere` says so up front with a
- * message naming that broker, and a member that loses its coordinator fails with that message.
+ * The coordinator is looked up again for every call, so a member follows its group when the
+ * coordinator moves (a failover of its __consumer_offsets partition): calls answered
+ * NOT_COORDINATOR or COORDINATOR_NOT_AVAILABLE are retried against the new one.
  *
  * Event loop only. One member per instance; nothing is module-global.
  */
 import type { BrokerContext } from '../../broker/broker-context.js'
 import { type AssignorName, assignPartitions } from '../../client/assignors.js'
-import { OFFSETS_TOPIC } from '../../group/coordinator-key.js'
 import { KafkaErrorCodes, kafkaError } from '../../protocol/error-codes.js'
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../../protocol/messages/consumer-protocol.js'
-import { ProxyError, ProxyErrorCodes, describeBroker } from './proxy-error.js'
+import { GroupCoordinators, type GroupCoordinatorService } from './group-coordinator-service.js'
+import { ProxyError, ProxyErrorCodes } from './proxy-error.js'
 
 export interface TopicPartition {
   readonly topic: string
@@ -68,36 +70,12 @@ const PROTOCOLS: ReadonlyArray<readonly [string, AssignorName]> = [
 
 /** Joins that fail for a passing reason (a rebalance, a coordinator loading) retried this long. */
 const JOIN_RETRY_MS = 200
-const JOIN_ATTEMPTS = 50
-
-/**
- * Null when this broker coordinates `groupId`, else the error naming the broker that does. In a
- * cluster __consumer_offsets is made on first use, as FindCoordinator makes it.
- */
-export async function coordinatorElsewhere(broker: BrokerContext, groupId: string): Promise<ProxyError | null> {
-  if (broker.metadata.topic(OFFSETS_TOPIC) === undefined) await broker.topics.ensureOffsetsTopic()
-  return coordinatorNow(broker, groupId)
-}
-
-/** What coordinatorElsewhere says, from the metadata as it is now. */
-function coordinatorNow(broker: BrokerContext, groupId: string): ProxyError | null {
-  const partition = broker.groups.partitionFor(groupId)
-  const leader = broker.metadata.partitionState(OFFSETS_TOPIC, partition)?.leader ?? broker.nodeId
-  if (leader === broker.nodeId) return null
-  if (leader < 0) {
-    return new ProxyError(500, ProxyErrorCodes.KAFKA_RETRIABLE_ERROR, `Consumer group '${groupId}' has no coordinator right now (${OFFSETS_TOPIC}-${partition} has no leader); try again shortly.`)
-  }
-  return new ProxyError(
-    500,
-    ProxyErrorCodes.KAFKA_RETRIABLE_ERROR,
-    `Consumer group '${groupId}' is coordinated by ${describeBroker(broker, leader)}, not by this broker (${broker.nodeId}); ` +
-      'create the consumer instance through that broker\'s HTTP gateway.',
-  )
-}
+const JOIN_ATTEMPTS = 100
 
 export class GroupMember {
   readonly groupId: string
   readonly #broker: BrokerContext
+  readonly #coordinators: GroupCoordinators
   readonly #options: GroupMemberOptions
   readonly #sessionTimeoutMs: number
   readonly #rebalanceTimeoutMs: number
@@ -114,9 +92,13 @@ export class GroupMember {
   #closed = false
   /** Bumped by unsubscribe: a join that started before it must not leave the member in the group. */
   #membershipEpoch = 0
+  /** A heartbeat to a remote coordinator is awaiting its answer. */
+  #beating = false
 
-  constructor(broker: BrokerContext, options: GroupMemberOptions) {
+  /** `coordinators` defaults to this broker's coordinator only (a group another broker coordinates then fails to join). */
+  constructor(broker: BrokerContext, options: GroupMemberOptions, coordinators: GroupCoordinators = new GroupCoordinators(broker, null)) {
     this.#broker = broker
+    this.#coordinators = coordinators
     this.#options = options
     this.groupId = options.groupId
     this.#sessionTimeoutMs = options.sessionTimeoutMs ?? 45_000
@@ -168,7 +150,8 @@ export class GroupMember {
   async commit(entries: readonly CommitEntry[]): Promise<Array<TopicPartition & { errorCode: number }>> {
     if (entries.length === 0) return []
     const inGroup = this.#memberId !== '' && this.#topics.length > 0
-    const errors = await this.#broker.groups.commitOffsets({
+    await this.#coordinators.ensureOffsetsTopic()
+    const errors = await this.#coordinator().commitOffsets({
       groupId: this.groupId,
       generationId: inGroup ? this.#generationId : -1,
       memberId: inGroup ? this.#memberId : '',
@@ -179,14 +162,15 @@ export class GroupMember {
   }
 
   /** The group's committed offset of each partition, -1 where it has none. */
-  committed(partitions: readonly TopicPartition[]): Array<TopicPartition & { offset: number; metadata: string }> {
+  async committed(partitions: readonly TopicPartition[]): Promise<Array<TopicPartition & { offset: number; metadata: string }>> {
     const byTopic = new Map<string, number[]>()
     for (const { topic, partition } of partitions) {
       let list = byTopic.get(topic)
       if (list === undefined) byTopic.set(topic, (list = []))
       list.push(partition)
     }
-    const result = this.#broker.groups.fetchOffsets(this.groupId, [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })))
+    await this.#coordinators.ensureOffsetsTopic()
+    const result = await this.#coordinator().fetchOffsets(this.groupId, [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })))
     if (result.errorCode !== KafkaErrorCodes.NONE) throw this.#groupError(result.errorCode, 'Fetching committed offsets')
     const offsets: Array<TopicPartition & { offset: number; metadata: string }> = []
     for (const topic of result.topics) {
@@ -215,9 +199,24 @@ export class GroupMember {
 
   #leave(reason: string): void {
     if (this.#memberId === '') return
-    this.#broker.groups.leaveGroup(this.groupId, [{ memberId: this.#memberId, groupInstanceId: null, reason }])
+    this.#leaveAs(this.#memberId, reason)
     this.#memberId = ''
     this.#generationId = -1
+  }
+
+  /** Leaving is a courtesy: if the coordinator cannot be told, the session timeout removes the member. */
+  #leaveAs(memberId: string, reason: string): void {
+    try {
+      const left = this.#coordinator().leaveGroup(this.groupId, [{ memberId, groupInstanceId: null, reason }])
+      if (left instanceof Promise) left.catch(() => undefined)
+    } catch {
+      // No coordinator right now.
+    }
+  }
+
+  /** The group's coordinator now (this broker's or a remote one); throws ProxyError while there is none. */
+  #coordinator(): GroupCoordinatorService {
+    return this.#coordinators.forGroup(this.groupId)
   }
 
   async #join(): Promise<void> {
@@ -234,17 +233,35 @@ export class GroupMember {
     /** True (after leaving what the join obtained) when the member was closed or unsubscribed meanwhile. */
     const abandoned = (memberId: string): boolean => {
       if (!this.#closed && epoch === this.#membershipEpoch) return false
-      if (memberId !== '') this.#broker.groups.leaveGroup(this.groupId, [{ memberId, groupInstanceId: null, reason: 'the REST consumer left while joining' }])
+      if (memberId !== '') this.#leaveAs(memberId, 'the REST consumer left while joining')
       return true
+    }
+    try {
+      await this.#coordinators.ensureOffsetsTopic()
+    } catch (error) {
+      this.#failure = new ProxyError(500, ProxyErrorCodes.KAFKA_RETRIABLE_ERROR, `Could not join consumer group '${this.groupId}': ${(error as Error).message}`)
+      return
     }
     for (let attempt = 0; !this.#closed; attempt++) {
       if (attempt >= JOIN_ATTEMPTS) {
         this.#failure = new ProxyError(500, ProxyErrorCodes.KAFKA_RETRIABLE_ERROR, `Could not join consumer group '${this.groupId}' after ${attempt} attempts.`)
         return
       }
+      let coordinator: GroupCoordinatorService
+      try {
+        coordinator = this.#coordinator()
+      } catch (error) {
+        if (this.#coordinators.coordinatorId(this.groupId) >= 0) {
+          this.#failure = error as ProxyError
+          return
+        }
+        // No coordinator while its partition elects a leader.
+        await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_MS))
+        continue
+      }
       const topics = this.#topics
       const metadata = encodeSubscription({ topics: [...topics], userData: null }, 0)
-      const joined = await this.#broker.groups.joinGroup({
+      const joined = await coordinator.joinGroup({
         groupId: this.groupId,
         memberId: this.#memberId,
         groupInstanceId: null,
@@ -259,6 +276,11 @@ export class GroupMember {
         reason: null,
       })
       if (abandoned(joined.memberId)) return
+      if (joined.errorCode === KafkaErrorCodes.MEMBER_ID_REQUIRED) {
+        // A remote coordinator (JoinGroup v4+) hands out the member id first, to be joined with.
+        this.#memberId = joined.memberId
+        continue
+      }
       if (joined.errorCode !== KafkaErrorCodes.NONE) {
         if (await this.#retryable(joined.errorCode, 'JoinGroup')) continue
         return
@@ -267,7 +289,7 @@ export class GroupMember {
       this.#generationId = joined.generationId
       const protocolName = joined.protocolName ?? 'range'
       const assignments = joined.leader === joined.memberId ? this.#assign(protocolName, joined.members) : []
-      const synced = await this.#broker.groups.syncGroup({
+      const synced = await coordinator.syncGroup({
         groupId: this.groupId,
         generationId: joined.generationId,
         memberId: joined.memberId,
@@ -304,12 +326,8 @@ export class GroupMember {
         return true
       case KafkaErrorCodes.NOT_COORDINATOR:
       case KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE:
-        // Leadership of the group's partition is moving to this broker and has not landed yet;
-        // when it is moving away, the failure below names the new coordinator.
-        if (coordinatorNow(this.#broker, this.groupId) !== null) {
-          this.#failure = this.#groupError(errorCode, what)
-          return false
-        }
+        // Leadership of the group's partition is moving; the next attempt asks the coordinator
+        // the metadata names by then.
         await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_MS))
         return true
       default:
@@ -346,10 +364,40 @@ export class GroupMember {
   }
 
   #beat(): void {
-    if (this.#closed || this.#joining !== null || this.#memberId === '' || this.#failure !== null) return
-    const errorCode = this.#broker.groups.heartbeat({ groupId: this.groupId, generationId: this.#generationId, memberId: this.#memberId, groupInstanceId: null })
+    if (this.#closed || this.#joining !== null || this.#memberId === '' || this.#failure !== null || this.#beating) return
+    let coordinator: GroupCoordinatorService
+    try {
+      coordinator = this.#coordinator()
+    } catch {
+      return
+    }
+    const generationId = this.#generationId
+    const answer = coordinator.heartbeat({ groupId: this.groupId, generationId, memberId: this.#memberId, groupInstanceId: null })
+    if (typeof answer === 'number') {
+      this.#onHeartbeat(answer)
+      return
+    }
+    this.#beating = true
+    answer.then(
+      (errorCode) => {
+        this.#beating = false
+        // A join started meanwhile decides the member's fate.
+        if (!this.#closed && this.#joining === null && this.#generationId === generationId) this.#onHeartbeat(errorCode)
+      },
+      () => {
+        this.#beating = false
+      },
+    )
+  }
+
+  #onHeartbeat(errorCode: number): void {
     switch (errorCode) {
       case KafkaErrorCodes.NONE:
+        return
+      case KafkaErrorCodes.NOT_COORDINATOR:
+      case KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE:
+        // The coordinator is moving: the next beat goes to the new one, which answers
+        // UNKNOWN_MEMBER_ID if the member must join again.
         return
       case KafkaErrorCodes.REBALANCE_IN_PROGRESS:
         break
@@ -369,10 +417,6 @@ export class GroupMember {
   }
 
   #groupError(errorCode: number, what: string): ProxyError {
-    if (errorCode === KafkaErrorCodes.NOT_COORDINATOR || errorCode === KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE) {
-      const elsewhere = coordinatorNow(this.#broker, this.groupId)
-      if (elsewhere !== null) return elsewhere
-    }
     const info = kafkaError(errorCode)
     return new ProxyError(
       500,

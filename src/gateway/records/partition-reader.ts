@@ -18,6 +18,10 @@
  * subscribers that start together from the same offset stay in step. Results are shared, so
  * callers must not modify them.
  *
+ * Partitions another broker leads are read with a Fetch to their leader (remote-fetch.ts: replica
+ * id -1, read_uncommitted, the wait as the Fetch's maxWaitMs) and their bytes decoded by the same
+ * task. A read of partitions led here only takes the local path alone, as before cluster mode.
+ *
  * Each partition's outcome says where to read next (after the last batch read, control batches
  * included, or the same offset when nothing came) and carries the partition's Kafka error code:
  * OFFSET_OUT_OF_RANGE (below the log start or past the end), UNKNOWN_TOPIC_OR_PARTITION,
@@ -26,7 +30,6 @@
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import { fetchRecords, type PartitionFetch } from '../../replication/fetch-records.js'
 import type { ReplicaManager } from '../../replication/replica-manager.js'
-import type { ReadPlan } from '../../storage/read-plan.js'
 import type { WorkerPool } from '../../workers/pool.js'
 import {
   type DisplayOutput,
@@ -35,6 +38,9 @@ import {
   type RecordFormat,
 } from '../../workers/tasks/display-records.js'
 import { RECORD_FRAME_HEADER_BYTES, writeFrameHeader } from '../../workers/tasks/record-frame.js'
+import type { MetadataStore } from '../../metadata/metadata-store.js'
+import type { PeerBrokers } from './peer-brokers.js'
+import { fetchFromLeader, type Piece } from './remote-fetch.js'
 
 export type { DisplayHeader, DisplayRecord, RecordFormat } from '../../workers/tasks/display-records.js'
 
@@ -80,8 +86,17 @@ export interface PartitionRead<Output> {
   readonly output: Output
 }
 
+/** What a reader needs to read partitions that other brokers lead. */
+export interface RemoteReads {
+  readonly nodeId: number
+  readonly metadata: MetadataStore
+  readonly peers: PeerBrokers
+}
+
 export interface PartitionReaderOptions {
   readonly replicas: ReplicaManager
+  /** Without it, partitions led elsewhere answer NOT_LEADER_OR_FOLLOWER. */
+  readonly remote?: RemoteReads
   readonly pool: WorkerPool
   /** The broker's fetch.max.bytes, which caps any read. */
   readonly fetchMaxBytes: number
@@ -101,6 +116,7 @@ export class PartitionReader {
   readonly #replicas: ReplicaManager
   readonly #pool: WorkerPool
   readonly #fetchMaxBytes: number
+  readonly #remote: RemoteReads | undefined
   /** Decodes by what they decoded (see the module comment), oldest first. */
   readonly #shared = new Map<string, SharedDecode>()
   #sharedHits = 0
@@ -109,6 +125,7 @@ export class PartitionReader {
     this.#replicas = options.replicas
     this.#pool = options.pool
     this.#fetchMaxBytes = options.fetchMaxBytes
+    this.#remote = options.remote
   }
 
   /** Reads that took another read's decode instead of decoding (for tests and stats). */
@@ -147,50 +164,24 @@ export class PartitionReader {
     empty: () => Output,
     envelope?: readonly [string, string],
   ): Promise<PartitionRead<Output>> {
-    const maxBytes = request.maxBytes ?? DEFAULT_MAX_BYTES
-    const partitionFetches: PartitionFetch[] = request.positions.map((position) => ({
+    const remote = this.#remote === undefined ? null : remoteLeaders(this.#remote, request)
+    const partitions: PartitionReadOutcome[] = request.positions.map((position) => ({
       partition: position.partition,
-      currentLeaderEpoch: -1,
-      fetchOffset: position.offset,
-      partitionMaxBytes: request.partitionMaxBytes ?? maxBytes,
+      errorCode: KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION,
+      nextOffset: position.offset,
+      highWatermark: -1,
+      logStartOffset: -1,
     }))
-    const fetched = await fetchRecords(
-      this.#replicas,
-      {
-        replicaId: -1,
-        maxWaitMs: request.maxWaitMs ?? 0,
-        minBytes: request.minBytes ?? 1,
-        maxBytes,
-        isolationLevel: 0,
-        topics: [{ topic: request.topic, topicId: '', partitions: partitionFetches }],
-        byTopicId: false,
-        signal: request.signal,
-      },
-      this.#fetchMaxBytes,
-    )
-    const outcomes = fetched[0]?.partitions ?? []
-    const partitions: PartitionReadOutcome[] = []
-    const plans: Array<{ index: number; plan: ReadPlan }> = []
-    for (let i = 0; i < partitionFetches.length; i++) {
-      const position = request.positions[i]!
-      const outcome = outcomes[i]
-      partitions.push({
-        partition: position.partition,
-        errorCode: outcome?.errorCode ?? KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION,
-        nextOffset: position.offset,
-        highWatermark: outcome?.highWatermark ?? -1,
-        logStartOffset: outcome?.logStartOffset ?? -1,
-      })
-      const plan = outcome?.records
-      if (plan != null && plan.byteLength > 0) {
-        plans.push({ index: i, plan })
-      }
-    }
-    if (plans.length === 0 || request.signal?.aborted === true) return { partitions, count: 0, bytes: 0, output: empty() }
+    const read = remote === null
+      ? await this.#readHere(request, request.positions.map((_, i) => i), partitions, request.signal)
+      : await this.#readAnywhere(request, remote, partitions)
+    const pieces = read.pieces
+    if (pieces.length === 0 || request.signal?.aborted === true) return { partitions, count: 0, bytes: 0, output: empty() }
+    pieces.sort((x, y) => x.index - y.index)
 
     const format = request.format ?? 'binary'
-    let key = `${fetched[0]!.topic?.topicId ?? request.topic}|${format}|${output}|${envelope?.join('|') ?? ''}`
-    for (const { index, plan } of plans) key += `|${request.positions[index]!.partition}:${request.positions[index]!.offset}:${plan.byteLength}`
+    let key = `${read.topicId ?? request.topic}|${format}|${output}|${envelope?.join('|') ?? ''}`
+    for (const { index, length } of pieces) key += `|${request.positions[index]!.partition}:${request.positions[index]!.offset}:${length}`
     const now = Date.now()
     for (const [oldKey, entry] of this.#shared) {
       if (now - entry.startedAt < SHARED_DECODE_MS && this.#shared.size <= SHARED_DECODES) break
@@ -199,7 +190,7 @@ export class PartitionReader {
     let decode = this.#shared.get(key)?.result
     if (decode !== undefined) this.#sharedHits++
     else {
-      decode = this.#decode(plans, request, format, output, envelope)
+      decode = this.#decode(pieces, request, format, output, envelope)
       const entry = { startedAt: now, result: decode }
       this.#shared.set(key, entry)
       const forget = (): void => {
@@ -224,26 +215,28 @@ export class PartitionReader {
   }
 
   /**
-   * Copies the plans' bytes out of the page cache into one buffer (a worker needs bytes it can
-   * own; the plans view segments through mmap) and decodes them in one pool task.
+   * Copies the pieces' bytes (local plans out of the page cache, a leader's bytes out of its
+   * response) into one buffer (a worker needs bytes it can own; the plans view segments through
+   * mmap) and decodes them in one pool task.
    */
   async #decode(
-    plans: ReadonlyArray<{ index: number; plan: ReadPlan }>,
+    pieces: readonly Piece[],
     request: PartitionReadRequest,
     format: RecordFormat,
     output: DisplayOutput,
     envelope: readonly [string, string] | undefined,
   ): Promise<Decoded> {
-    const data = Buffer.allocUnsafeSlow(plans.reduce((sum, { plan }) => sum + plan.byteLength, 0))
+    const data = Buffer.allocUnsafeSlow(pieces.reduce((sum, { length }) => sum + length, 0))
     const parts: number[] = []
     const decoded: number[] = []
     const unreadable: number[] = []
     let at = 0
-    for (const { index, plan } of plans) {
+    for (const { index, plan, records } of pieces) {
       const { partition, offset } = request.positions[index]!
       const start = at
       try {
-        for (const slice of plan.toBuffers()) at += slice.copy(data, at)
+        if (records !== null) at += records.copy(data, at)
+        else for (const slice of plan!.toBuffers()) at += slice.copy(data, at)
       } catch {
         // A truncation (a new leader's log) removed the bytes since the plan was made: nothing of
         // this partition is read now, and the caller reads it again.
@@ -258,6 +251,130 @@ export class PartitionReader {
     const result = await this.#pool.run('decodeDisplayRecords', { data: at === data.length ? data : data.subarray(0, at), parts, format, output, envelope })
     return { result, decoded, unreadable, bytes: at }
   }
+
+  /** The positions at `indexes`, read through this broker's fetchRecords; fills their outcomes. */
+  async #readHere(request: PartitionReadRequest, indexes: readonly number[], partitions: PartitionReadOutcome[], signal: AbortSignal | undefined): Promise<PiecesRead> {
+    const maxBytes = request.maxBytes ?? DEFAULT_MAX_BYTES
+    const partitionFetches: PartitionFetch[] = indexes.map((i) => ({
+      partition: request.positions[i]!.partition,
+      currentLeaderEpoch: -1,
+      fetchOffset: request.positions[i]!.offset,
+      partitionMaxBytes: request.partitionMaxBytes ?? maxBytes,
+    }))
+    const fetched = await fetchRecords(
+      this.#replicas,
+      {
+        replicaId: -1,
+        maxWaitMs: request.maxWaitMs ?? 0,
+        minBytes: request.minBytes ?? 1,
+        maxBytes,
+        isolationLevel: 0,
+        topics: [{ topic: request.topic, topicId: '', partitions: partitionFetches }],
+        byTopicId: false,
+        signal,
+      },
+      this.#fetchMaxBytes,
+    )
+    const outcomes = fetched[0]?.partitions ?? []
+    const pieces: Piece[] = []
+    indexes.forEach((index, i) => {
+      const outcome = outcomes[i]
+      if (outcome === undefined) return
+      partitions[index] = { ...partitions[index]!, errorCode: outcome.errorCode, highWatermark: outcome.highWatermark, logStartOffset: outcome.logStartOffset }
+      const plan = outcome.records
+      if (plan != null && plan.byteLength > 0) pieces.push({ index, plan, records: null, length: plan.byteLength })
+    })
+    return { pieces, topicId: fetched[0]?.topic?.topicId }
+  }
+
+  /**
+   * Positions led here and elsewhere, each leader's share read at once, in two passes as a
+   * consumer reading several leaders does: the first without waiting, answered as soon as every
+   * leader answered; only when it found nothing (and no error) a second pass waits at every
+   * leader, and the first leader to bring records ends the others' waits (a local wait is
+   * aborted; a remote Fetch still parked is left to finish on its own connection, and its
+   * partitions keep the first pass's outcome and their positions, to be read next time).
+   */
+  async #readAnywhere(request: PartitionReadRequest, byLeader: Map<number, number[]>, partitions: PartitionReadOutcome[]): Promise<PiecesRead> {
+    const maxWaitMs = request.maxWaitMs ?? 0
+    // One leader (all elsewhere): its own Fetch waits, nothing to coordinate.
+    if (byLeader.size === 1) return this.#readLeaders(request, byLeader, partitions, false)
+    const first = await this.#readLeaders(maxWaitMs === 0 ? request : { ...request, maxWaitMs: 0 }, byLeader, partitions, false)
+    if (maxWaitMs === 0 || first.pieces.length > 0 || request.signal?.aborted === true || partitions.some((p) => p.errorCode !== KafkaErrorCodes.NONE)) return first
+    return this.#readLeaders(request, byLeader, partitions, true)
+  }
+
+  /**
+   * One read at each leader at once; with `firstEndsWait`, the first to bring records ends the
+   * others' waits, else the answer waits for every leader.
+   */
+  async #readLeaders(request: PartitionReadRequest, byLeader: Map<number, number[]>, partitions: PartitionReadOutcome[], firstEndsWait: boolean): Promise<PiecesRead> {
+    const remote = this.#remote!
+    const waitEnded = new AbortController()
+    const stopWaiting = (): void => waitEnded.abort()
+    if (request.signal?.aborted === true) stopWaiting()
+    else request.signal?.addEventListener('abort', stopWaiting, { once: true })
+    const settled: Piece[] = []
+    let topicId: string | undefined
+    const reads: Array<Promise<void>> = []
+    /** Outcomes are copied into `partitions` only from reads that finished before the answer. */
+    let answered = false
+    for (const [leader, indexes] of byLeader) {
+      const outcomes = partitions.slice()
+      const read: Promise<PiecesRead> = leader === remote.nodeId
+        ? this.#readHere(request, indexes, outcomes, waitEnded.signal)
+        : fetchFromLeader(remote.peers, leader, request, indexes, outcomes).then((pieces) => ({ pieces, topicId: undefined }))
+      reads.push(read.then((result) => {
+        if (answered) return
+        for (const index of indexes) partitions[index] = outcomes[index]!
+        settled.push(...result.pieces)
+        topicId ??= result.topicId
+        if (firstEndsWait && result.pieces.length > 0) stopWaiting()
+      }))
+    }
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let left = reads.length
+        for (const read of reads) {
+          read.then(() => {
+            if (--left === 0 || (firstEndsWait && waitEnded.signal.aborted)) resolve()
+          }, reject)
+        }
+      })
+    } finally {
+      answered = true
+      request.signal?.removeEventListener('abort', stopWaiting)
+      waitEnded.abort()
+    }
+    return { pieces: settled, topicId }
+  }
+}
+
+/** A read's pieces, and the topic's id when this broker's log told it (decodes are shared by it). */
+interface PiecesRead {
+  readonly pieces: Piece[]
+  readonly topicId: string | undefined
+}
+
+/** Request indexes by leader, or null when this broker leads every partition read (the fast path). */
+function remoteLeaders(remote: RemoteReads, request: PartitionReadRequest): Map<number, number[]> | null {
+  let byLeader: Map<number, number[]> | null = null
+  const positions = request.positions
+  for (let i = 0; i < positions.length; i++) {
+    // Without a leader a partition is asked here, which answers with the error a client expects.
+    const leader = remote.metadata.partitionState(request.topic, positions[i]!.partition)?.leader ?? -1
+    const target = leader < 0 ? remote.nodeId : leader
+    if (byLeader === null) {
+      if (target === remote.nodeId) continue
+      // The first partition led elsewhere: those before it are read here.
+      byLeader = new Map([[remote.nodeId, Array.from({ length: i }, (_, j) => j)]])
+    }
+    let list = byLeader.get(target)
+    if (list === undefined) byLeader.set(target, (list = []))
+    list.push(i)
+  }
+  if (byLeader?.get(remote.nodeId)?.length === 0) byLeader.delete(remote.nodeId)
+  return byLeader
 }
 
 /** One decode, as shared between reads. */

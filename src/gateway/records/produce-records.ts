@@ -4,21 +4,23 @@
  *
  * The body is encoded in the worker pool in one task (encode-embedded-records.ts: parse,
  * validate, partition with murmur2, one RecordBatch v2 per partition), then the batches go
- * through appendRecords, the same service as the Kafka Produce handler, in one call. A body that
- * fails validation is refused as a whole before anything is appended. A partition whose append
- * fails (it is led by another broker, its ISR is too small, the timeout passed) fails its own
- * records only, as Produce does per partition; the error names the leader when leadership is
- * the reason.
+ * to their leaders (leader-appends.ts): through appendRecords, the same service as the Kafka
+ * Produce handler, for partitions this broker leads, forwarded as a Produce request to the
+ * leader for the others, retried while leadership moves. A body that fails validation is refused
+ * as a whole before anything is appended. A partition whose append fails (no leader within the
+ * timeout, its ISR is too small, the timeout passed) fails its own records only, as Produce does
+ * per partition; the error names the leader when leadership is the reason.
  *
  * Keyless records go to one partition per request, taken round-robin per topic: the state for
  * that lives in the ProduceRecords instance (one per gateway), never in a module global.
  */
 import type { BrokerContext } from '../../broker/broker-context.js'
 import { KafkaErrorCodes, kafkaError } from '../../protocol/error-codes.js'
-import { appendRecords } from '../../replication/append-records.js'
 import type { AppendOutcome } from '../../replication/partition.js'
 import type { WorkerPool } from '../../workers/pool.js'
 import type { EmbeddedFormat } from '../../workers/tasks/encode-embedded-records.js'
+import { appendAtLeaders } from './leader-appends.js'
+import type { PeerBrokers } from './peer-brokers.js'
 import { ProxyError, ProxyErrorCodes, describeBroker, partitionNotFound, topicNotFound } from './proxy-error.js'
 
 /** One record's outcome, in the REST Proxy v2 response shape. */
@@ -42,13 +44,15 @@ const BATCH_ROW = 4
 export class ProduceRecords {
   readonly #broker: BrokerContext
   readonly #pool: WorkerPool
+  readonly #peers: PeerBrokers
   readonly #timeoutMs: number
   /** Per topic, the partition the next request's keyless records go to. */
   readonly #nextSticky = new Map<string, number>()
 
-  constructor(broker: BrokerContext, pool: WorkerPool) {
+  constructor(broker: BrokerContext, pool: WorkerPool, peers: PeerBrokers) {
     this.#broker = broker
     this.#pool = pool
+    this.#peers = peers
     this.#timeoutMs = broker.config.get('http.producer.request.timeout.ms')
   }
 
@@ -77,14 +81,7 @@ export class ProduceRecords {
       const row = b * BATCH_ROW
       partitionData.push({ index: encoded.batches[row]!, records: data.subarray(encoded.batches[row + 1], encoded.batches[row + 2]) })
     }
-    const appended = await appendRecords(this.#broker.replicas, {
-      acks: -1,
-      timeoutMs: this.#timeoutMs,
-      topics: [{ name: request.topic, partitionData }],
-      zstdAllowed: true,
-    })
-    const outcomes = new Map<number, AppendOutcome>()
-    partitionData.forEach((p, i) => outcomes.set(p.index, appended[0]![i]!))
+    const outcomes = await appendAtLeaders(this.#broker, this.#peers, request.topic, partitionData, this.#timeoutMs)
     return this.#recordOffsets(request.topic, encoded.count, new Int32Array(encoded.partitions.buffer, encoded.partitions.byteOffset, encoded.count), outcomes)
   }
 
@@ -115,7 +112,7 @@ export class ProduceRecords {
     let message = outcome.errorMessage ?? info.message
     if (outcome.errorCode === KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER) {
       const leader = this.#broker.metadata.partitionState(topic, partition)?.leader ?? -1
-      message = `This broker (${this.#broker.nodeId}) does not lead ${topic}-${partition}; its leader is ${describeBroker(this.#broker, leader)}. Produce there, or through that broker's HTTP gateway.`
+      message = `${message} (the leader of ${topic}-${partition} is now ${describeBroker(this.#broker, leader)}; it did not take the records within the request timeout)`
     }
     return {
       partition,

@@ -49,16 +49,3 @@ export function describeBroker(broker: BrokerContext, nodeId: number): string {
   const endpoint = broker.cluster.broker(nodeId)
   return endpoint === undefined ? `broker ${nodeId}` : `broker ${nodeId} (${endpoint.host}:${endpoint.port})`
 }
-
-/**
- * The answer for a partition this broker does not lead: the gateway serves only what its own
- * broker's services can, and names the broker that can (the client may send the request there).
- */
-export function notLeaderHere(broker: BrokerContext, topic: string, partition: number): ProxyError {
-  const leader = broker.metadata.partitionState(topic, partition)?.leader ?? -1
-  return new ProxyError(
-    500,
-    ProxyErrorCodes.KAFKA_RETRIABLE_ERROR,
-    `This broker (${broker.nodeId}) does not lead ${topic}-${partition}; its leader is ${describeBroker(broker, leader)}. Send the request to that broker's HTTP gateway.`,
-  )
-}

@@ -15,16 +15,18 @@
  *   rebalance and when the instance is deleted or expires.
  *
  * Requests on one instance run one at a time (a lock), so two reads never hand out the same
- * records. Partitions led by another broker, or a group coordinated by another broker, cannot be
- * served by this broker's services; those requests fail with a message naming the broker that can.
+ * records. Partitions led by another broker are read from their leaders, and a group coordinated
+ * by another broker is joined through its coordinator (records/), so an instance on any broker's
+ * gateway serves the whole cluster.
  */
 import type { BrokerContext } from '../../broker/broker-context.js'
 import { KafkaErrorCodes, kafkaError } from '../../protocol/error-codes.js'
 import type { EmbeddedFormat } from '../../workers/tasks/encode-embedded-records.js'
 import { GroupMember, type TopicPartition } from '../records/group-member.js'
 import type { PartitionRead, PartitionReader, DisplayRecord } from '../records/partition-reader.js'
-import { partitionBounds } from '../records/partition-positions.js'
-import { ProxyError, ProxyErrorCodes, notLeaderHere } from '../records/proxy-error.js'
+import type { GroupCoordinators } from '../records/group-coordinator-service.js'
+import type { PartitionPositions } from '../records/partition-positions.js'
+import { ProxyError, ProxyErrorCodes } from '../records/proxy-error.js'
 import { type RestRecord, restRecords } from './rest-records.js'
 
 export interface ConsumerInstanceConfig {
@@ -50,6 +52,7 @@ export class ConsumerInstance {
   readonly config: ConsumerInstanceConfig
   readonly #broker: BrokerContext
   readonly #reader: PartitionReader
+  readonly #positionsOf: PartitionPositions
   readonly #member: GroupMember
   #mode: 'none' | 'subscribed' | 'assigned' = 'none'
   #positions = new Map<string, Position>()
@@ -61,9 +64,10 @@ export class ConsumerInstance {
   #lastUsed = Date.now()
   #closed = false
 
-  constructor(broker: BrokerContext, reader: PartitionReader, config: ConsumerInstanceConfig) {
+  constructor(broker: BrokerContext, reader: PartitionReader, positions: PartitionPositions, coordinators: GroupCoordinators, config: ConsumerInstanceConfig) {
     this.#broker = broker
     this.#reader = reader
+    this.#positionsOf = positions
     this.config = config
     this.#member = new GroupMember(broker, {
       groupId: config.group,
@@ -71,7 +75,7 @@ export class ConsumerInstance {
       clientHost: config.clientHost,
       beforeRebalance: () => this.#autoCommit(),
       onAssignment: (assigned) => this.#adopt(assigned),
-    })
+    }, coordinators)
   }
 
   /** Milliseconds since the last request on this instance ended (0 while one is running). */
@@ -145,14 +149,16 @@ export class ConsumerInstance {
     for (const { position, offset } of targets) position.offset = offset
   }
 
-  seekToBeginning(partitions: readonly TopicPartition[]): void {
+  async seekToBeginning(partitions: readonly TopicPartition[]): Promise<void> {
     const targets = partitions.map((p) => this.#assigned(p.topic, p.partition))
-    for (const position of targets) position.offset = partitionBounds(this.#broker, position.topic, position.partition).beginning
+    const offsets = await Promise.all(targets.map((position) => this.#positionsOf.bounds(position.topic, position.partition)))
+    targets.forEach((position, i) => (position.offset = offsets[i]!.beginning))
   }
 
-  seekToEnd(partitions: readonly TopicPartition[]): void {
+  async seekToEnd(partitions: readonly TopicPartition[]): Promise<void> {
     const targets = partitions.map((p) => this.#assigned(p.topic, p.partition))
-    for (const position of targets) position.offset = partitionBounds(this.#broker, position.topic, position.partition).end
+    const offsets = await Promise.all(targets.map((position) => this.#positionsOf.bounds(position.topic, position.partition)))
+    targets.forEach((position, i) => (position.offset = offsets[i]!.end))
   }
 
   /** Commits the given offsets, or (none given) the positions of every assigned partition. */
@@ -166,7 +172,7 @@ export class ConsumerInstance {
     }
   }
 
-  committed(partitions: readonly TopicPartition[]): Array<TopicPartition & { offset: number; metadata: string }> {
+  committed(partitions: readonly TopicPartition[]): Promise<Array<TopicPartition & { offset: number; metadata: string }>> {
     return this.#member.committed(partitions)
   }
 
@@ -189,10 +195,6 @@ export class ConsumerInstance {
       await sleep(Math.max(0, deadline - Date.now()))
       return []
     }
-    for (const position of positions) {
-      const led = this.#broker.replicas.leaderPartition(position.topic, position.partition)
-      if (typeof led === 'number') throw notLeaderHere(this.#broker, position.topic, position.partition)
-    }
     const byTopic = new Map<string, Position[]>()
     for (const position of positions) {
       let list = byTopic.get(position.topic)
@@ -203,16 +205,16 @@ export class ConsumerInstance {
     const out: RestRecord[] = []
     for (const [topic, read] of reads) {
       const list = byTopic.get(topic)!
-      read.partitions.forEach((outcome, i) => {
+      for (const [i, outcome] of read.partitions.entries()) {
         const position = list[i]!
         if (outcome.errorCode === KafkaErrorCodes.OFFSET_OUT_OF_RANGE) {
           // Kafka's consumers apply auto.offset.reset to a position that fell out of the log.
-          const bounds = partitionBounds(this.#broker, topic, position.partition)
+          const bounds = await this.#positionsOf.bounds(topic, position.partition)
           position.offset = this.config.autoOffsetReset === 'earliest' ? bounds.beginning : bounds.end
         } else if (outcome.errorCode === KafkaErrorCodes.NONE && this.#positions.get(key(topic, position.partition)) === position) {
           position.offset = outcome.nextOffset
         }
-      })
+      }
       for (const record of restRecords(topic, read.output)) out.push(record)
     }
     return out
@@ -289,14 +291,14 @@ export class ConsumerInstance {
     const positions = [...this.#positions.values()]
     const unresolved = positions.filter((p) => p.offset < 0)
     if (unresolved.length > 0) {
-      const committed = new Map(this.#member.committed(unresolved).map((c) => [key(c.topic, c.partition), c.offset]))
+      const committed = new Map((await this.#member.committed(unresolved)).map((c) => [key(c.topic, c.partition), c.offset]))
       for (const position of unresolved) {
         const offset = committed.get(key(position.topic, position.partition)) ?? -1
         if (offset >= 0) {
           position.offset = offset
           continue
         }
-        const bounds = partitionBounds(this.#broker, position.topic, position.partition)
+        const bounds = await this.#positionsOf.bounds(position.topic, position.partition)
         position.offset = this.config.autoOffsetReset === 'earliest' ? bounds.beginning : bounds.end
       }
     }

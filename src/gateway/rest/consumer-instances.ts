@@ -7,6 +7,8 @@
  */
 import type { BrokerContext } from '../../broker/broker-context.js'
 import type { Logger } from '../../common/logger.js'
+import type { GroupCoordinators } from '../records/group-coordinator-service.js'
+import type { PartitionPositions } from '../records/partition-positions.js'
 import type { PartitionReader } from '../records/partition-reader.js'
 import { ProxyError, ProxyErrorCodes } from '../records/proxy-error.js'
 import { ConsumerInstance, type ConsumerInstanceConfig, instanceGone } from './consumer-instance.js'
@@ -14,14 +16,18 @@ import { ConsumerInstance, type ConsumerInstanceConfig, instanceGone } from './c
 export class ConsumerInstances {
   readonly #broker: BrokerContext
   readonly #reader: PartitionReader
+  readonly #positions: PartitionPositions
+  readonly #coordinators: GroupCoordinators
   readonly #logger: Logger
   readonly #timeoutMs: number
   readonly #instances = new Map<string, ConsumerInstance>()
   readonly #sweeper: NodeJS.Timeout
 
-  constructor(broker: BrokerContext, reader: PartitionReader, logger: Logger) {
+  constructor(broker: BrokerContext, reader: PartitionReader, positions: PartitionPositions, coordinators: GroupCoordinators, logger: Logger) {
     this.#broker = broker
     this.#reader = reader
+    this.#positions = positions
+    this.#coordinators = coordinators
     this.#logger = logger
     this.#timeoutMs = broker.config.get('http.consumer.instance.timeout.ms')
     // Checked a few times per timeout, so an instance outlives its timeout by at most a quarter of it.
@@ -34,7 +40,7 @@ export class ConsumerInstances {
     if (this.#instances.has(id)) {
       throw new ProxyError(409, ProxyErrorCodes.CONSUMER_ALREADY_EXISTS, `Consumer instance '${config.name}' already exists in group '${config.group}'; choose another name or DELETE it first.`)
     }
-    const instance = new ConsumerInstance(this.#broker, this.#reader, config)
+    const instance = new ConsumerInstance(this.#broker, this.#reader, this.#positions, this.#coordinators, config)
     this.#instances.set(id, instance)
     return instance
   }

@@ -11,7 +11,6 @@
  * `base_uri` is built from the request's Host header, so it points where the client reached the
  * proxy. See consumer-instance.ts for the semantics and consumer-instances.ts for expiry.
  */
-import { coordinatorElsewhere } from '../records/group-member.js'
 import type { HttpExchange, HttpServer } from '../uws.js'
 import { acceptedRecordFormat, recordContentType, requireV2Accept } from './content-types.js'
 import type { ConsumerInstance } from './consumer-instance.js'
@@ -38,8 +37,6 @@ export function consumerRoutes(server: HttpServer, context: RestContext): void {
     requireV2Accept(exchange.request.headers.get('accept'))
     const group = exchange.request.params[0]!
     const settings = instanceSettings(await controlBody(exchange))
-    const elsewhere = await coordinatorElsewhere(broker, group)
-    if (elsewhere !== null) throw elsewhere
     const name = settings.name ?? `rest-consumer-${crypto.randomUUID()}`
     consumers.create({
       group,
@@ -103,7 +100,7 @@ export function consumerRoutes(server: HttpServer, context: RestContext): void {
   server.route('get', `${INSTANCE}/offsets`, onInstance(async (instance, exchange) => {
     requireV2Accept(exchange.request.headers.get('accept'))
     const partitions = topicPartitions(await controlBody(exchange))
-    return { body: { offsets: instance.committed(partitions) } }
+    return { body: { offsets: await instance.committed(partitions) } }
   }), limit)
 
   server.route('post', `${INSTANCE}/positions`, onInstance(async (instance, exchange) => {
@@ -111,11 +108,11 @@ export function consumerRoutes(server: HttpServer, context: RestContext): void {
     return NO_CONTENT
   }), limit)
   server.route('post', `${INSTANCE}/positions/beginning`, onInstance(async (instance, exchange) => {
-    instance.seekToBeginning(topicPartitions(await controlBody(exchange)))
+    await instance.seekToBeginning(topicPartitions(await controlBody(exchange)))
     return NO_CONTENT
   }), limit)
   server.route('post', `${INSTANCE}/positions/end`, onInstance(async (instance, exchange) => {
-    instance.seekToEnd(topicPartitions(await controlBody(exchange)))
+    await instance.seekToEnd(topicPartitions(await controlBody(exchange)))
     return NO_CONTENT
   }), limit)
 }

@@ -7,8 +7,7 @@
  * Accept header asks for (binary by default).
  */
 import { KafkaErrorCodes, kafkaError } from '../../protocol/error-codes.js'
-import { partitionBounds, ledPartition } from '../records/partition-positions.js'
-import { ProxyError, ProxyErrorCodes, notLeaderHere, partitionNotFound, topicNotFound } from '../records/proxy-error.js'
+import { ProxyError, ProxyErrorCodes, partitionNotFound, topicNotFound } from '../records/proxy-error.js'
 import type { HttpServer } from '../uws.js'
 import { acceptedRecordFormat, recordContentType, requireV2Accept } from './content-types.js'
 import { partitionParam, restRoute } from './exchange.js'
@@ -44,10 +43,10 @@ export function partitionRoutes(server: HttpServer, context: RestContext): void 
     return { body: restPartition(broker, topic, existing(topic, text)) }
   }))
 
-  server.route('get', '/topics/:topic/partitions/:partition/offsets', restRoute(logger, (exchange) => {
+  server.route('get', '/topics/:topic/partitions/:partition/offsets', restRoute(logger, async (exchange) => {
     requireV2Accept(exchange.request.headers.get('accept'))
     const [topic, text] = exchange.request.params as [string, string]
-    const bounds = partitionBounds(broker, topic, existing(topic, text))
+    const bounds = await context.positions.bounds(topic, existing(topic, text))
     return { body: { beginning_offset: bounds.beginning, end_offset: bounds.end } }
   }))
 
@@ -59,7 +58,6 @@ export function partitionRoutes(server: HttpServer, context: RestContext): void 
     const offset = integerQuery(query.get('offset'), 'offset', null)
     const timeoutMs = Math.min(integerQuery(query.get('timeout'), 'timeout', 0), MAX_READ_WAIT_MS)
     const maxBytes = Math.min(integerQuery(query.get('max_bytes'), 'max_bytes', 1024 * 1024), broker.config.get('http.consumer.request.max.bytes'))
-    ledPartition(broker, topic, partition)
     const aborted = new AbortController()
     exchange.onAbort(() => aborted.abort())
     const read = await context.reader.readRecords({ topic, positions: [{ partition, offset }], format, maxWaitMs: timeoutMs, maxBytes, signal: aborted.signal })
@@ -67,7 +65,6 @@ export function partitionRoutes(server: HttpServer, context: RestContext): void 
     if (outcome.errorCode === KafkaErrorCodes.OFFSET_OUT_OF_RANGE) {
       throw new ProxyError(400, 40002, `Offset ${offset} is out of range: ${topic}-${partition} holds offsets ${outcome.logStartOffset} to ${outcome.highWatermark - 1} (the next record gets ${outcome.highWatermark}).`)
     }
-    if (outcome.errorCode === KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER) throw notLeaderHere(broker, topic, partition)
     if (outcome.errorCode !== KafkaErrorCodes.NONE) {
       const info = kafkaError(outcome.errorCode)
       throw new ProxyError(500, info.retriable ? ProxyErrorCodes.KAFKA_RETRIABLE_ERROR : ProxyErrorCodes.KAFKA_ERROR, `Reading ${topic}-${partition} failed: ${info.name}: ${info.message}`)

@@ -5,6 +5,7 @@
  */
 import type { BrokerContext } from '../../broker/broker-context.js'
 import type { Logger } from '../../common/logger.js'
+import type { PartitionPositions } from '../records/partition-positions.js'
 import type { PartitionReader } from '../records/partition-reader.js'
 import type { ProduceRecords } from '../records/produce-records.js'
 import type { ConsumerInstances } from './consumer-instances.js'
@@ -14,6 +15,8 @@ export interface RestContext {
   readonly logger: Logger
   readonly produce: ProduceRecords
   readonly reader: PartitionReader
+  /** Partition start, end and offset-by-time, wherever the partition is led. */
+  readonly positions: PartitionPositions
   readonly consumers: ConsumerInstances
   /** http.request.max.bytes: the largest body a route reads. */
   readonly maxBodyBytes: number

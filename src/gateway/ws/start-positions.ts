@@ -1,50 +1,47 @@
 /**
  * Where a stream's partitions start, from its query (stream-options.ts), through the gateway's
- * partition positions (the same lookup as ListOffsets): earliest is the log start offset, latest
- * the high watermark, a timestamp the first record at or after it (the end when there is none),
- * an explicit offset itself (the reader reports it out of range if it is, and the stream resets).
+ * partition positions (the same lookup as ListOffsets, at the partition's leader wherever it
+ * is): earliest is the log start offset, latest the high watermark, a timestamp the first record
+ * at or after it (the end when there is none), an explicit offset itself (the reader reports it
+ * out of range if it is, and the stream resets).
  *
- * A stream over all of a topic's partitions covers those this broker leads (in a cluster the
- * others are served by their leaders' gateways) and says which it left out; a partition named
- * explicitly must exist and be led here. Throws ProxyError otherwise, which refuses the upgrade.
+ * A stream covers all of a topic's partitions, or those named; a partition named must exist.
+ * Throws ProxyError otherwise, which refuses the upgrade.
  */
 import type { BrokerContext } from '../../broker/broker-context.js'
-import { ledPartition, offsetAtTime, partitionBounds } from '../records/partition-positions.js'
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../../replication/partition-offsets.js'
+import type { PartitionPositions } from '../records/partition-positions.js'
 import { topicNotFound } from '../records/proxy-error.js'
 import type { StartOffset, StreamOptions } from './stream-options.js'
 
 export interface StartPositions {
   /** Partition → first offset to send, in partition order. */
   readonly positions: Map<number, number>
-  /** Partitions of the topic left out because another broker leads them. */
-  readonly ledElsewhere: number[]
 }
 
-export function startPositions(broker: BrokerContext, options: StreamOptions): StartPositions {
+export async function startPositions(broker: BrokerContext, positionsOf: PartitionPositions, options: StreamOptions): Promise<StartPositions> {
   const topic = broker.metadata.topic(options.topic)
   if (topic === undefined) throw topicNotFound(options.topic)
-  const positions = new Map<number, number>()
-  const ledElsewhere: number[] = []
-  const explicit = options.partitions !== null
-  const partitions = options.partitions ?? Array.from({ length: topic.partitions }, (_, i) => i)
-  for (const partition of [...partitions].sort((a, b) => a - b)) {
-    if (explicit) ledPartition(broker, options.topic, partition)
-    else if (typeof broker.replicas.leaderPartition(options.topic, partition) === 'number') {
-      ledElsewhere.push(partition)
-      continue
+  const partitions = [...(options.partitions ?? Array.from({ length: topic.partitions }, (_, i) => i))].sort((a, b) => a - b)
+  for (const partition of partitions) positionsOf.checkExists(options.topic, partition)
+  const needed = partitions.filter((p) => options.offsets?.get(p) === undefined)
+  let found = new Map<number, number>()
+  if (needed.length > 0) {
+    if (options.timestamp !== null) {
+      const timestamp = options.timestamp
+      const offsets = await Promise.all(needed.map((p) => positionsOf.offsetAtTime(options.topic, p, timestamp)))
+      found = new Map(needed.map((p, i) => [p, offsets[i]!]))
+    } else {
+      found = await resetOffsets(positionsOf, options.topic, needed, options.offset)
     }
-    const given = options.offsets?.get(partition)
-    positions.set(
-      partition,
-      given !== undefined ? given : options.timestamp !== null ? offsetAtTime(broker, options.topic, partition, options.timestamp) : resetOffset(broker, options.topic, partition, options.offset),
-    )
   }
-  return { positions, ledElsewhere }
+  const positions = new Map<number, number>()
+  for (const partition of partitions) positions.set(partition, options.offsets?.get(partition) ?? found.get(partition)!)
+  return { positions }
 }
 
-/** The offset `policy` designates now: the log start, the high watermark, or the offset itself. */
-export function resetOffset(broker: BrokerContext, topic: string, partition: number, policy: StartOffset): number {
-  if (typeof policy === 'number') return policy
-  const bounds = partitionBounds(broker, topic, partition)
-  return policy === 'earliest' ? bounds.beginning : bounds.end
+/** The offsets `policy` designates now: the log start, the high watermark, or the offset itself. */
+export async function resetOffsets(positionsOf: PartitionPositions, topic: string, partitions: readonly number[], policy: StartOffset): Promise<Map<number, number>> {
+  if (typeof policy === 'number') return new Map(partitions.map((p) => [p, policy]))
+  return positionsOf.offsets(topic, partitions, policy === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP)
 }

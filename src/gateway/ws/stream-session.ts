@@ -31,7 +31,9 @@ import { ProxyError } from '../records/proxy-error.js'
 import type { WebSocketSession } from '../uws.js'
 import { type ClientMessage, CloseCodes, type CommitMessage, type ProduceMessage, parseClientMessage } from './client-messages.js'
 import { Outbox, type OutboxStats } from './outbox.js'
-import { resetOffset, type StartPositions } from './start-positions.js'
+import type { GroupCoordinators } from '../records/group-coordinator-service.js'
+import type { PartitionPositions } from '../records/partition-positions.js'
+import { resetOffsets, type StartPositions } from './start-positions.js'
 import type { StreamOptions } from './stream-options.js'
 import { TopicStream, type TopicStreamStats } from './topic-stream.js'
 
@@ -54,6 +56,8 @@ export interface StreamServices {
   readonly broker: BrokerContext
   readonly reader: PartitionReader
   readonly producer: ProduceRecords
+  readonly positions: PartitionPositions
+  readonly coordinators: GroupCoordinators
   readonly logger: Logger
   readonly limits: StreamLimits
 }
@@ -86,6 +90,8 @@ export class StreamSession {
   /** Positions last committed, to commit only what moved. */
   #committed = new Map<number, number>()
   #autoCommit: NodeJS.Timeout | null = null
+  /** Counts assignments, so that one whose offsets arrive after a newer one is dropped. */
+  #assignments = 0
   #producesInFlight = 0
   #closing: Promise<void> | null = null
 
@@ -122,7 +128,7 @@ export class StreamSession {
     const base = { type: 'subscribed', topic: options.topic, format: options.format, frames: options.binaryFrames ? 'binary' : 'text' }
     const start = this.#socket.state.start
     if (start !== null) {
-      this.#sendJson({ ...base, partitions: positionList(start.positions), ledElsewhere: start.ledElsewhere })
+      this.#sendJson({ ...base, partitions: positionList(start.positions) })
       this.#stream.assign(start.positions)
       return
     }
@@ -243,7 +249,7 @@ export class StreamSession {
   }
 
   #joinGroup(): void {
-    const { broker, limits } = this.#services
+    const { broker, limits, coordinators } = this.#services
     const member = new GroupMember(broker, {
       groupId: this.#options.group!,
       clientId: 'samsa-websocket',
@@ -254,8 +260,10 @@ export class StreamSession {
         this.#stream.assign(new Map())
         if (this.#options.autoCommit) await this.#commitPositions(sent, owned)
       },
-      onAssignment: (assigned) => this.#assigned(member, assigned),
-    })
+      onAssignment: (assigned) => {
+        this.#assigned(member, assigned).catch((error: unknown) => this.#sendError(null, error))
+      },
+    }, coordinators)
     this.#member = member
     member.subscribe([this.#options.topic]).catch((error: unknown) => {
       this.#sendError(null, error)
@@ -268,20 +276,22 @@ export class StreamSession {
     }
   }
 
-  #assigned(member: GroupMember, assigned: readonly TopicPartition[]): void {
+  /** Starts the stream on a new assignment, from the group's commits or the query's offset. */
+  async #assigned(member: GroupMember, assigned: readonly TopicPartition[]): Promise<void> {
     if (this.#closing !== null) return
-    const { broker } = this.#services
+    const generation = ++this.#assignments
+    this.#stream.assign(new Map())
     const mine = assigned.filter((tp) => tp.topic === this.#options.topic)
+    const committed = await member.committed(mine)
+    const uncommitted = committed.filter((c) => c.offset < 0).map((c) => c.partition)
+    const reset = uncommitted.length === 0 ? new Map<number, number>() : await resetOffsets(this.#services.positions, this.#options.topic, uncommitted, this.#options.offset)
+    // A newer assignment (or the end of the stream) came while the offsets were looked up.
+    if (generation !== this.#assignments || this.#closing !== null) return
     const positions = new Map<number, number>()
     this.#committed = new Map()
-    try {
-      for (const { partition, offset } of member.committed(mine)) {
-        if (offset >= 0) this.#committed.set(partition, offset)
-        positions.set(partition, offset >= 0 ? offset : resetOffset(broker, this.#options.topic, partition, this.#options.offset))
-      }
-    } catch (error) {
-      this.#sendError(null, error)
-      return
+    for (const { partition, offset } of committed) {
+      if (offset >= 0) this.#committed.set(partition, offset)
+      positions.set(partition, offset >= 0 ? offset : reset.get(partition)!)
     }
     const sorted = new Map([...positions].sort((a, b) => a[0] - b[0]))
     this.#sendJson({ type: 'assigned', generation: member.generationId, partitions: positionList(sorted) })

@@ -21,7 +21,8 @@
  * body, not a socket that opens and closes.
  */
 import type { GatewayModule, GatewayServices } from '../gateway.js'
-import { coordinatorElsewhere } from '../records/group-member.js'
+import { GroupCoordinators } from '../records/group-coordinator-service.js'
+import { PartitionPositions } from '../records/partition-positions.js'
 import { PartitionReader } from '../records/partition-reader.js'
 import { ProduceRecords } from '../records/produce-records.js'
 import { ProxyError, topicNotFound } from '../records/proxy-error.js'
@@ -52,8 +53,10 @@ export function webSocketStreams(server: HttpServer, services: GatewayServices, 
     broker,
     logger,
     limits,
-    reader: new PartitionReader({ replicas: broker.replicas, pool, fetchMaxBytes: broker.config.get('fetch.max.bytes') }),
-    producer: new ProduceRecords(broker, pool),
+    reader: new PartitionReader({ replicas: broker.replicas, pool, fetchMaxBytes: broker.config.get('fetch.max.bytes'), remote: { nodeId: broker.nodeId, metadata: broker.metadata, peers: services.peers } }),
+    producer: new ProduceRecords(broker, pool, services.peers),
+    positions: new PartitionPositions(broker, services.peers),
+    coordinators: new GroupCoordinators(broker, services.peers),
   }
   const sessions = new Set<StreamSession>()
   let nextId = 1
@@ -67,11 +70,9 @@ export function webSocketStreams(server: HttpServer, services: GatewayServices, 
         const options = parseStreamOptions(request.params[0]!, request.query)
         if (options.group !== null) {
           if (broker.metadata.topic(options.topic) === undefined) throw topicNotFound(options.topic)
-          const elsewhere = await coordinatorElsewhere(broker, options.group)
-          if (elsewhere !== null) throw elsewhere
           return { options, start: null, session: null }
         }
-        return { options, start: startPositions(broker, options), session: null }
+        return { options, start: await startPositions(broker, streamServices.positions, options), session: null }
       } catch (error) {
         if (error instanceof StreamOptionsError) return { refuse: 400, message: error.message }
         if (error instanceof ProxyError) return { refuse: error.status, errorCode: error.errorCode, message: error.message }

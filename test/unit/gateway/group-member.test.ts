@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BrokerContext } from '../../../src/broker/broker-context.js'
-import { GroupMember, type TopicPartition, coordinatorElsewhere } from '../../../src/gateway/records/group-member.js'
+import { GroupCoordinators } from '../../../src/gateway/records/group-coordinator-service.js'
+import { GroupMember, type TopicPartition } from '../../../src/gateway/records/group-member.js'
 import { type InProcessBroker, startInProcessBroker } from '../../helpers/in-process-broker.js'
 
 let broker: InProcessBroker
@@ -27,8 +28,11 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 }
 
 describe('GroupMember (an in-process member of a classic group)', () => {
-  it('is coordinated here on a single broker', async () => {
-    expect(await coordinatorElsewhere(context, 'any-group')).toBeNull()
+  it('is coordinated here, by the broker\'s own GroupCoordinator, on a single broker', async () => {
+    const coordinators = new GroupCoordinators(context, null)
+    await coordinators.ensureOffsetsTopic()
+    expect(coordinators.coordinatorId('any-group')).toBe(context.nodeId)
+    expect(coordinators.forGroup('any-group')).toBe(context.groups)
   })
 
   it('leads with the range assignor, rejoins when another member joins, commits before the rebalance, and takes everything back when it leaves', async () => {
@@ -58,7 +62,7 @@ describe('GroupMember (an in-process member of a classic group)', () => {
 
       const committed = await second.commit([{ topic: 'members', partition: 2, offset: 5, metadata: 'from second' }])
       expect(committed).toEqual([{ topic: 'members', partition: 2, errorCode: 0 }])
-      expect(first.committed([{ topic: 'members', partition: 2 }, { topic: 'members', partition: 0 }])).toEqual([
+      expect(await first.committed([{ topic: 'members', partition: 2 }, { topic: 'members', partition: 0 }])).toEqual([
         { topic: 'members', partition: 2, offset: 5, metadata: 'from second' },
         { topic: 'members', partition: 0, offset: -1, metadata: '' },
       ])
@@ -76,7 +80,7 @@ describe('GroupMember (an in-process member of a classic group)', () => {
     const member = new GroupMember(context, { groupId: 'manual', clientId: 'manual', clientHost: '127.0.0.1' })
     try {
       expect(await member.commit([{ topic: 'members', partition: 1, offset: 3 }])).toEqual([{ topic: 'members', partition: 1, errorCode: 0 }])
-      expect(member.committed([{ topic: 'members', partition: 1 }])[0]!.offset).toBe(3)
+      expect((await member.committed([{ topic: 'members', partition: 1 }]))[0]!.offset).toBe(3)
     } finally {
       member.close()
     }

@@ -2,6 +2,7 @@ import { type AddressInfo, connect, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createLogger } from '../../../src/common/logger.js'
 import { CLOSE_CONNECTION, NO_RESPONSE, type Outcome, type RequestProcessor } from '../../../src/network/connection.js'
+import { ConnectionQuotas } from '../../../src/network/connection-quotas.js'
 import { KafkaListener } from '../../../src/network/listener.js'
 
 const logger = createLogger('test', 'silent')
@@ -46,8 +47,24 @@ afterEach(async () => {
 })
 
 async function start(processor: RequestProcessor, maxFrameBytes = 1 << 20): Promise<AddressInfo> {
-  listener = new KafkaListener(processor, { host: '127.0.0.1', port: 0, maxFrameBytes, idleTimeoutMs: 0, fileTransfer: null, logger })
+  listener = new KafkaListener(processor, {
+    name: 'PLAINTEXT',
+    host: '127.0.0.1',
+    port: 0,
+    maxFrameBytes,
+    idleTimeoutMs: 0,
+    maxQueuedRequests: 500,
+    maxQueuedRequestBytes: Math.max(maxFrameBytes * 2, 1 << 20),
+    quotas: unlimitedQuotas(),
+    fileTransfer: null,
+    logger,
+  })
   return listener.listen()
+}
+
+function unlimitedQuotas(): ConnectionQuotas {
+  const unlimited = 2147483647
+  return new ConnectionQuotas({ maxConnections: unlimited, maxConnectionsPerIp: unlimited, perIpOverrides: new Map(), maxCreationRate: unlimited }, logger)
 }
 
 async function until(condition: () => boolean): Promise<void> {

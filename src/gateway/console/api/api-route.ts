@@ -1,6 +1,6 @@
 /**
  * How the console's JSON API answers: a handler returns a value (200, or the status it names) or
- * throws a ConsoleApiError, and the client gets `{"error_code", "message"}` with the HTTP status,
+ * throws a ProxyError (the gateway's one error type), and the client gets `{"error_code", "message"}` with the HTTP status,
  * the error body the REST Proxy v2 uses (error_code is the status followed by two digits, as
  * there: 40401 is an unknown topic). Refusals from the broker's services (TopicError, carrying
  * Kafka's error name) map onto a status here, once, so every route says the same thing for the
@@ -9,19 +9,8 @@
 import { ErrorCodes, SamsaError } from '../../../common/errors.js'
 import type { Logger } from '../../../common/logger.js'
 import { TopicError } from '../../../metadata/metadata-store.js'
+import { ProxyError } from '../../records/proxy-error.js'
 import { BodyTooLargeError, type HttpExchange, type HttpMethod, type HttpServer } from '../../uws.js'
-
-export class ConsoleApiError extends Error {
-  readonly status: number
-  readonly errorCode: number
-
-  constructor(status: number, errorCode: number, message: string) {
-    super(message)
-    this.name = 'ConsoleApiError'
-    this.status = status
-    this.errorCode = errorCode
-  }
-}
 
 /** The console API's error codes (status × 100 + n), in the REST Proxy's style. */
 export const ConsoleErrors = {
@@ -46,16 +35,16 @@ const kafkaRefusals: Record<string, readonly [status: number, errorCode: number]
   NOT_CONTROLLER: [503, ConsoleErrors.NOT_AVAILABLE],
 }
 
-export function badRequest(message: string): ConsoleApiError {
-  return new ConsoleApiError(400, ConsoleErrors.BAD_REQUEST, message)
+export function badRequest(message: string): ProxyError {
+  return new ProxyError(400, ConsoleErrors.BAD_REQUEST, message)
 }
 
-export function invalidValue(message: string): ConsoleApiError {
-  return new ConsoleApiError(422, ConsoleErrors.INVALID_VALUE, message)
+export function invalidValue(message: string): ProxyError {
+  return new ProxyError(422, ConsoleErrors.INVALID_VALUE, message)
 }
 
-export function topicNotFound(topic: string): ConsoleApiError {
-  return new ConsoleApiError(404, ConsoleErrors.TOPIC_NOT_FOUND, `Topic '${topic}' does not exist.`)
+export function topicNotFound(topic: string): ProxyError {
+  return new ProxyError(404, ConsoleErrors.TOPIC_NOT_FOUND, `Topic '${topic}' does not exist.`)
 }
 
 /** A handler's answer with a status other than 200. */
@@ -70,7 +59,7 @@ export function withStatus(status: number, body: unknown): WithStatus {
 
 export type ApiHandler = (exchange: HttpExchange) => unknown
 
-/** Registers a JSON route whose handler returns its answer or throws a ConsoleApiError. */
+/** Registers a JSON route whose handler returns its answer or throws a ProxyError. */
 export function apiRoute(server: HttpServer, logger: Logger, method: HttpMethod, pattern: string, handler: ApiHandler): void {
   server.route(method, pattern, async (exchange) => {
     let status = 200
@@ -98,12 +87,16 @@ export function apiRoute(server: HttpServer, logger: Logger, method: HttpMethod,
   }, { maxBodyBytes: 64 * 1024 })
 }
 
-function asApiError(error: unknown): ConsoleApiError | null {
-  if (error instanceof ConsoleApiError) return error
-  if (error instanceof BodyTooLargeError) return new ConsoleApiError(413, ConsoleErrors.BODY_TOO_LARGE, error.message)
+function asApiError(error: unknown): ProxyError | null {
+  if (error instanceof BodyTooLargeError) return new ProxyError(413, ConsoleErrors.BODY_TOO_LARGE, error.message)
   if (error instanceof TopicError) {
     const [status, errorCode] = kafkaRefusals[error.kafkaError] ?? [422, ConsoleErrors.INVALID_VALUE]
-    return new ConsoleApiError(status, errorCode, error.message)
+    return new ProxyError(status, errorCode, error.message)
+  }
+  // The shared records services (positions, groups) refuse with the REST Proxy's codes, which
+  // the console's share; what is retriable there is "not available now" here.
+  if (error instanceof ProxyError) {
+    return error.status >= 500 ? new ProxyError(503, ConsoleErrors.NOT_AVAILABLE, error.message) : error
   }
   // A setting that does not parse (SAMSA_CONFIG) is the client's mistake, not ours.
   if (error instanceof SamsaError && error.code === ErrorCodes.CONFIG) return invalidValue(error.message)
@@ -117,10 +110,10 @@ export async function jsonObjectBody(exchange: HttpExchange): Promise<Record<str
   try {
     value = JSON.parse(text)
   } catch (error) {
-    throw new ConsoleApiError(400, ConsoleErrors.MALFORMED_JSON, `The request body is not valid JSON: ${(error as Error).message}`)
+    throw new ProxyError(400, ConsoleErrors.MALFORMED_JSON, `The request body is not valid JSON: ${(error as Error).message}`)
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConsoleApiError(400, ConsoleErrors.MALFORMED_JSON, 'The request body must be a JSON object.')
+    throw new ProxyError(400, ConsoleErrors.MALFORMED_JSON, 'The request body must be a JSON object.')
   }
   return value as Record<string, unknown>
 }

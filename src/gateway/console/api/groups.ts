@@ -1,19 +1,23 @@
 /**
- * Consumer groups as the console shows them, from the group coordinator (the service behind
- * ListGroups, DescribeGroups and OffsetFetch) and the partitions' high watermarks:
+ * Consumer groups as the console shows them, from each group's coordinator (this broker's
+ * GroupCoordinator, or DescribeGroups and OffsetFetch sent to the broker that coordinates it:
+ * records/group-coordinator-service.ts), every broker's ListGroups, and the partitions' high
+ * watermarks at their leaders:
  * - GET /api/groups: each group's state, protocol, member count and total lag;
  * - GET /api/groups/:group: its members (client id, host, assigned partitions) and, per
  *   partition it has committed or been assigned, the committed offset, end offset and lag.
  * Lag is end offset (high watermark) − committed offset, as kafka-consumer-groups and
- * kafka_exporter compute it; a partition without a commit or whose end this broker does not
- * know has lag null, and the total counts only known lags.
+ * kafka_exporter compute it; a partition without a commit or whose leader does not answer has
+ * lag null, and the total counts only known lags.
  */
-import type { BrokerContext } from '../../../broker/broker-context.js'
 import { KafkaErrorCodes } from '../../../protocol/error-codes.js'
 import { decodeAssignment } from '../../../protocol/messages/consumer-protocol.js'
 import type { GatewayServices } from '../../gateway.js'
+import type { GroupCoordinators } from '../../records/group-coordinator-service.js'
+import type { PartitionPositions } from '../../records/partition-positions.js'
 import type { HttpServer } from '../../uws.js'
-import { ConsoleApiError, ConsoleErrors, apiRoute } from './api-route.js'
+import { ProxyError } from '../../records/proxy-error.js'
+import { ConsoleErrors, apiRoute } from './api-route.js'
 
 export interface MemberSummary {
   readonly memberId: string
@@ -45,10 +49,11 @@ export interface GroupDetail {
   readonly totalLag: number
 }
 
-export function describeConsoleGroup(broker: BrokerContext, groupId: string): GroupDetail {
-  const described = broker.groups.describeGroup(groupId)
+export async function describeConsoleGroup(coordinators: GroupCoordinators, positions: PartitionPositions, groupId: string): Promise<GroupDetail> {
+  const coordinator = coordinators.forGroup(groupId)
+  const described = await coordinator.describeGroup(groupId)
   if (described.errorCode !== KafkaErrorCodes.NONE) {
-    throw new ConsoleApiError(503, ConsoleErrors.NOT_AVAILABLE, `The group coordinator cannot describe '${groupId}' now (Kafka error ${described.errorCode}); try again shortly.`)
+    throw new ProxyError(503, ConsoleErrors.NOT_AVAILABLE, `The group coordinator cannot describe '${groupId}' now (Kafka error ${described.errorCode}); try again shortly.`)
   }
   const members = described.members.map((m): MemberSummary => ({
     memberId: m.memberId,
@@ -62,17 +67,18 @@ export function describeConsoleGroup(broker: BrokerContext, groupId: string): Gr
     for (const { topic, partitions } of member.assignments) for (const p of partitions) owner.set(`${topic}\u0000${p}`, member)
   }
   const committed = new Map<string, number>()
-  for (const topic of broker.groups.fetchOffsets(groupId, null).topics) {
+  for (const topic of (await coordinator.fetchOffsets(groupId, null)).topics) {
     for (const p of topic.partitions) if (p.committed.offset >= 0) committed.set(`${topic.name}\u0000${p.partitionIndex}`, p.committed.offset)
   }
   const keys = new Set([...committed.keys(), ...owner.keys()])
+  const ends = await endOffsets(positions, keys)
   let totalLag = 0
   const offsets = [...keys]
     .map((key): PartitionLag => {
       const [topic, partitionText] = key.split('\u0000') as [string, string]
       const partition = Number(partitionText)
       const committedOffset = committed.get(key) ?? null
-      const endOffset = broker.replicas.partition(topic, partition)?.highWatermark ?? null
+      const endOffset = ends.get(key) ?? null
       const lag = committedOffset === null || endOffset === null ? null : Math.max(0, endOffset - committedOffset)
       if (lag !== null) totalLag += lag
       const member = owner.get(key)
@@ -90,13 +96,16 @@ export function describeConsoleGroup(broker: BrokerContext, groupId: string): Gr
   }
 }
 
-export function groupRoutes(server: HttpServer, { broker, logger }: GatewayServices): void {
-  apiRoute(server, logger, 'get', '/api/groups', () => {
-    const listed = broker.groups.listGroups([], [])
+export function groupRoutes(server: HttpServer, { logger }: GatewayServices, coordinators: GroupCoordinators, positions: PartitionPositions): void {
+  apiRoute(server, logger, 'get', '/api/groups', async () => {
+    const listed = await coordinators.listAllGroups()
+    const details = await Promise.all(listed.groups.map((g) => describeConsoleGroup(coordinators, positions, g.groupId).catch(() => null)))
     const groups = listed.groups
-      .map((g) => {
-        const detail = describeConsoleGroup(broker, g.groupId)
-        return {
+      .flatMap((g, i) => {
+        const detail = details[i]
+        // Its coordinator moved or stopped answering since the listing.
+        if (detail == null) return []
+        return [{
           groupId: g.groupId,
           state: detail.state,
           protocolType: detail.protocolType,
@@ -104,19 +113,37 @@ export function groupRoutes(server: HttpServer, { broker, logger }: GatewayServi
           members: detail.members.length,
           topics: [...new Set(detail.offsets.map((o) => o.topic))].sort(),
           totalLag: detail.totalLag,
-        }
+        }]
       })
       .sort((a, b) => a.groupId.localeCompare(b.groupId))
     // A coordinator partition still loading makes the list incomplete; the console says so.
-    return { groups, complete: listed.errorCode === KafkaErrorCodes.NONE }
+    return { groups, complete: listed.complete && details.every((d) => d !== null) }
   })
 
-  apiRoute(server, logger, 'get', '/api/groups/:group', (exchange) => {
+  apiRoute(server, logger, 'get', '/api/groups/:group', async (exchange) => {
     const groupId = exchange.request.params[0]!
-    const detail = describeConsoleGroup(broker, groupId)
-    if (detail.state === 'Dead') throw new ConsoleApiError(404, ConsoleErrors.GROUP_NOT_FOUND, `Consumer group '${groupId}' does not exist.`)
+    const detail = await describeConsoleGroup(coordinators, positions, groupId)
+    if (detail.state === 'Dead') throw new ProxyError(404, ConsoleErrors.GROUP_NOT_FOUND, `Consumer group '${groupId}' does not exist.`)
     return detail
   })
+}
+
+/** The end offset (high watermark at the leader) of each `topic\u0000partition` key; left out where unknown. */
+async function endOffsets(positions: PartitionPositions, keys: Iterable<string>): Promise<Map<string, number>> {
+  const byTopic = new Map<string, number[]>()
+  for (const key of keys) {
+    const [topic, partition] = key.split('\u0000') as [string, string]
+    let list = byTopic.get(topic)
+    if (list === undefined) byTopic.set(topic, (list = []))
+    list.push(Number(partition))
+  }
+  // A group may hold commits for a topic deleted since: those partitions have no end.
+  const known = [...byTopic].map(([topic, partitions]) => ({ topic, partitions: partitions.filter((p) => positions.exists(topic, p)) }))
+  const ends = new Map<string, number>()
+  for (const [topic, bounds] of await positions.boundsOfTopics(known)) {
+    for (const [partition, { end }] of bounds) ends.set(`${topic}\u0000${partition}`, end)
+  }
+  return ends
 }
 
 /** A consumer's assignment bytes as topics and partitions; nothing when they do not decode. */

@@ -1,6 +1,7 @@
 /**
- * Offsets by time and offset resets, through the lookup ListOffsets uses (partition-offsets.ts)
- * and the commit path OffsetCommit uses (the group coordinator's commitOffsets):
+ * Offsets by time and offset resets, through the lookup ListOffsets uses (at each partition's
+ * leader: records/partition-positions.ts) and the commit path OffsetCommit uses (the group's
+ * coordinator, wherever it is: records/group-coordinator-service.ts):
  * - GET /api/topics/:topic/partitions/:partition/offset?timestamp=<ms>: the first record at or
  *   after that time (offset null when there is none yet), for the message browser;
  * - POST /api/groups/:group/offsets/reset {"to": "earliest"|"latest"|"timestamp", "timestamp"?,
@@ -12,21 +13,24 @@
  */
 import type { BrokerContext } from '../../../broker/broker-context.js'
 import { KafkaErrorCodes } from '../../../protocol/error-codes.js'
-import type { Partition } from '../../../replication/partition.js'
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, offsetForTimestamp } from '../../../replication/partition-offsets.js'
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../../../replication/partition-offsets.js'
 import type { GatewayServices } from '../../gateway.js'
+import type { GroupCoordinatorService, GroupCoordinators } from '../../records/group-coordinator-service.js'
+import type { PartitionPositions } from '../../records/partition-positions.js'
 import type { HttpServer } from '../../uws.js'
-import { ConsoleApiError, ConsoleErrors, apiRoute, integerField, invalidValue, jsonObjectBody, topicNotFound } from './api-route.js'
+import { ProxyError } from '../../records/proxy-error.js'
+import { ConsoleErrors, apiRoute, integerField, invalidValue, jsonObjectBody, topicNotFound } from './api-route.js'
 
 /** Timestamps up to the year 9999, in ms; anything larger is a typo. */
 const MAX_TIMESTAMP_MS = 253_402_300_799_999
 
-export function offsetRoutes(server: HttpServer, { broker, logger }: GatewayServices): void {
-  apiRoute(server, logger, 'get', '/api/topics/:topic/partitions/:partition/offset', (exchange) => {
+export function offsetRoutes(server: HttpServer, { broker, logger }: GatewayServices, coordinators: GroupCoordinators, positions: PartitionPositions): void {
+  apiRoute(server, logger, 'get', '/api/topics/:topic/partitions/:partition/offset', async (exchange) => {
     const [topic, partitionText] = exchange.request.params as [string, string]
     const partitionIndex = integerField(partitionText, 'partition', 0, 2 ** 31 - 1)
     const timestamp = integerField(exchange.request.query.get('timestamp'), 'timestamp', 0, MAX_TIMESTAMP_MS)
-    const found = offsetForTimestamp(ledPartition(broker, topic, partitionIndex), timestamp, false)
+    checkPartition(broker, topic, partitionIndex)
+    const found = (await positions.lookUp(topic, [partitionIndex], timestamp)).get(partitionIndex)!
     return { topic, partition: partitionIndex, offset: found.offset >= 0 ? found.offset : null, timestamp: found.offset >= 0 ? found.timestamp : null }
   })
 
@@ -34,30 +38,32 @@ export function offsetRoutes(server: HttpServer, { broker, logger }: GatewayServ
     const groupId = exchange.request.params[0]!
     const body = await jsonObjectBody(exchange)
     const target = resetTarget(body)
-    const group = broker.groups.describeGroup(groupId)
+    await coordinators.ensureOffsetsTopic()
+    const coordinator = coordinators.forGroup(groupId)
+    const group = await coordinator.describeGroup(groupId)
     if (group.errorCode !== KafkaErrorCodes.NONE) {
-      throw new ConsoleApiError(503, ConsoleErrors.NOT_AVAILABLE, `The group coordinator cannot reach '${groupId}' now (Kafka error ${group.errorCode}); try again shortly.`)
+      throw new ProxyError(503, ConsoleErrors.NOT_AVAILABLE, `The group coordinator cannot reach '${groupId}' now (Kafka error ${group.errorCode}); try again shortly.`)
     }
     if (group.state !== 'Empty' && group.state !== 'Dead') {
       throw notEmpty(groupId, group.state, group.members.length)
     }
-    const topics = resetTopics(broker, groupId, body.topics)
+    const topics = await resetTopics(broker, coordinator, groupId, body.topics)
     const previous = new Map<string, number>()
-    for (const t of broker.groups.fetchOffsets(groupId, null).topics) {
+    for (const t of (await coordinator.fetchOffsets(groupId, null)).topics) {
       for (const p of t.partitions) previous.set(`${t.name}\u0000${p.partitionIndex}`, p.committed.offset)
     }
     const planned: Array<{ topic: string; partition: number; previousOffset: number | null; offset: number }> = []
     for (const topic of topics) {
-      const count = broker.metadata.topic(topic)!.partitions
-      for (let index = 0; index < count; index++) {
-        const partition = ledPartition(broker, topic, index)
-        let offset = offsetForTimestamp(partition, target, false).offset
-        if (offset < 0) offset = partition.highWatermark
+      const indexes = Array.from({ length: broker.metadata.topic(topic)!.partitions }, (_, i) => i)
+      const [found, ends] = await Promise.all([positions.offsets(topic, indexes, target), positions.offsets(topic, indexes, LATEST_TIMESTAMP)])
+      for (const index of indexes) {
+        let offset = found.get(index)!
+        if (offset < 0) offset = ends.get(index)!
         const before = previous.get(`${topic}\u0000${index}`)
         planned.push({ topic, partition: index, previousOffset: before === undefined || before < 0 ? null : before, offset })
       }
     }
-    const errors = await broker.groups.commitOffsets({
+    const errors = await coordinator.commitOffsets({
       groupId,
       generationId: -1,
       memberId: '',
@@ -66,28 +72,23 @@ export function offsetRoutes(server: HttpServer, { broker, logger }: GatewayServ
     })
     const failed = errors.find((code) => code !== KafkaErrorCodes.NONE)
     if (failed === KafkaErrorCodes.UNKNOWN_MEMBER_ID || failed === KafkaErrorCodes.REBALANCE_IN_PROGRESS) {
-      const now = broker.groups.describeGroup(groupId)
+      const now = await coordinator.describeGroup(groupId)
       throw notEmpty(groupId, now.state, now.members.length)
     }
     if (failed !== undefined) {
-      throw new ConsoleApiError(503, ConsoleErrors.NOT_AVAILABLE, `The group coordinator did not store the reset (Kafka error ${failed}); nothing was changed. Try again shortly.`)
+      throw new ProxyError(503, ConsoleErrors.NOT_AVAILABLE, `The group coordinator did not store the reset (Kafka error ${failed}); nothing was changed. Try again shortly.`)
     }
     return { groupId, offsets: planned }
   })
 }
 
-/** The partition this broker leads, or the reason it cannot answer for it. */
-function ledPartition(broker: BrokerContext, topic: string, index: number): Partition {
-  const partition = broker.replicas.leaderPartition(topic, index)
-  if (typeof partition !== 'number') return partition
+/** Refuses a topic or partition that does not exist. */
+function checkPartition(broker: BrokerContext, topic: string, index: number): void {
   const known = broker.metadata.topic(topic)
   if (known === undefined) throw topicNotFound(topic)
   if (index >= known.partitions) {
-    throw new ConsoleApiError(404, ConsoleErrors.PARTITION_NOT_FOUND, `Topic '${topic}' has ${known.partitions} partition(s); there is no partition ${index}.`)
+    throw new ProxyError(404, ConsoleErrors.PARTITION_NOT_FOUND, `Topic '${topic}' has ${known.partitions} partition(s); there is no partition ${index}.`)
   }
-  const leader = broker.metadata.partitionState(topic, index)?.leader ?? -1
-  const where = leader === -1 ? 'it has no leader now (offline)' : `its leader is broker ${leader}; open that broker's console`
-  throw new ConsoleApiError(503, ConsoleErrors.NOT_AVAILABLE, `This broker does not lead ${topic}-${index}: ${where}.`)
 }
 
 /** The ListOffsets timestamp the body asks to reset to. */
@@ -105,7 +106,7 @@ function resetTarget(body: Record<string, unknown>): number {
 }
 
 /** The topics to reset: those named (each must exist), or those the group has committed. */
-function resetTopics(broker: BrokerContext, groupId: string, named: unknown): string[] {
+async function resetTopics(broker: BrokerContext, coordinator: GroupCoordinatorService, groupId: string, named: unknown): Promise<string[]> {
   if (named !== undefined && named !== null) {
     if (!Array.isArray(named) || named.length === 0 || !named.every((t) => typeof t === 'string')) {
       throw invalidValue('"topics" must be a non-empty list of topic names.')
@@ -113,13 +114,13 @@ function resetTopics(broker: BrokerContext, groupId: string, named: unknown): st
     for (const topic of named) if (broker.metadata.topic(topic) === undefined) throw topicNotFound(topic)
     return [...new Set(named as string[])]
   }
-  const committed = broker.groups.fetchOffsets(groupId, null).topics.map((t) => t.name).filter((t) => broker.metadata.topic(t) !== undefined)
+  const committed = (await coordinator.fetchOffsets(groupId, null)).topics.map((t) => t.name).filter((t) => broker.metadata.topic(t) !== undefined)
   if (committed.length === 0) throw invalidValue(`Group '${groupId}' has no committed offsets; name the topics to reset ("topics").`)
   return committed
 }
 
-function notEmpty(groupId: string, state: string, members: number): ConsoleApiError {
-  return new ConsoleApiError(
+function notEmpty(groupId: string, state: string, members: number): ProxyError {
+  return new ProxyError(
     409,
     ConsoleErrors.GROUP_NOT_EMPTY,
     `Offsets can be reset only while group '${groupId}' has no members; it is ${state} with ${members} member(s). Stop its consumers first.`,

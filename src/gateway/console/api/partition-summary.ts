@@ -1,11 +1,14 @@
 /**
  * What the console shows of a partition and a topic: placement from the metadata store (leader,
- * replicas, ISR), offsets and size from the local replica. In a cluster a broker holds only the
- * partitions placed on it, so the offsets of others are null here (the console asks the broker
- * it is served by; ask a partition's leader for its figures).
+ * replicas, ISR), start and end offsets from each partition's leader (this broker's replica when
+ * it leads, a ListOffsets to the leader otherwise: records/partition-positions.ts), and size from
+ * this broker's replica. A broker holds only the partitions placed on it, so the size of a
+ * partition with no replica here is null (unknown), and so are the offsets of a partition whose
+ * leader is moving or does not answer.
  */
 import type { BrokerContext } from '../../../broker/broker-context.js'
 import type { TopicMetadata } from '../../../metadata/metadata-store.js'
+import type { Bounds } from '../../records/partition-positions.js'
 
 export interface PartitionSummary {
   readonly partition: number
@@ -13,9 +16,9 @@ export interface PartitionSummary {
   readonly leader: number
   readonly replicas: readonly number[]
   readonly isr: readonly number[]
-  /** The log start offset, or null when this broker holds no replica. */
+  /** The log start offset at the leader, or null when the leader did not tell. */
   readonly startOffset: number | null
-  /** The high watermark (what consumers can read up to), or null when this broker holds no replica. */
+  /** The high watermark at the leader (what consumers can read up to), or null when the leader did not tell. */
   readonly endOffset: number | null
   /** Bytes of the local replica's segments, or null when this broker holds no replica. */
   readonly sizeBytes: number | null
@@ -28,8 +31,10 @@ export interface TopicSummary {
   readonly internal: boolean
   readonly partitions: number
   readonly replicationFactor: number
-  /** Sums over the partitions this broker holds. */
+  /** Sums over the partitions whose figures are known (size: those this broker holds). */
   readonly sizeBytes: number
+  /** True when some partition has no replica here, so the topic is larger than `sizeBytes`. */
+  readonly sizePartial: boolean
   readonly startOffset: number
   readonly endOffset: number
   /** endOffset − startOffset: the records still in the log. */
@@ -38,7 +43,7 @@ export interface TopicSummary {
   readonly offlinePartitions: number
 }
 
-export function partitionSummary(broker: BrokerContext, topic: string, index: number): PartitionSummary | undefined {
+function partitionSummary(broker: BrokerContext, topic: string, index: number, bounds: Bounds | undefined): PartitionSummary | undefined {
   const state = broker.metadata.partitionState(topic, index)
   if (state === undefined) return undefined
   const local = broker.replicas.partition(topic, index)
@@ -47,31 +52,34 @@ export function partitionSummary(broker: BrokerContext, topic: string, index: nu
     leader: state.leader,
     replicas: state.replicas,
     isr: state.isr,
-    startOffset: local?.logStartOffset ?? null,
-    endOffset: local?.highWatermark ?? null,
+    startOffset: bounds?.beginning ?? null,
+    endOffset: bounds?.end ?? null,
     sizeBytes: local?.log.size ?? null,
     underReplicated: state.leader !== -1 && state.isr.length < state.replicas.length,
     offline: state.leader === -1,
   }
 }
 
-export function partitionSummaries(broker: BrokerContext, topic: TopicMetadata): PartitionSummary[] {
+/** Each partition of `topic`, with the offsets its leader gave (`bounds`, from PartitionPositions). */
+export function partitionSummaries(broker: BrokerContext, topic: TopicMetadata, bounds: ReadonlyMap<number, Bounds>): PartitionSummary[] {
   const summaries: PartitionSummary[] = []
   for (let index = 0; index < topic.partitions; index++) {
-    const summary = partitionSummary(broker, topic.name, index)
+    const summary = partitionSummary(broker, topic.name, index, bounds.get(index))
     if (summary !== undefined) summaries.push(summary)
   }
   return summaries
 }
 
-export function topicSummary(broker: BrokerContext, topic: TopicMetadata, partitions = partitionSummaries(broker, topic)): TopicSummary {
+export function topicSummary(broker: BrokerContext, topic: TopicMetadata, partitions: readonly PartitionSummary[]): TopicSummary {
   let sizeBytes = 0
   let startOffset = 0
   let endOffset = 0
   let underReplicatedPartitions = 0
   let offlinePartitions = 0
+  let sizePartial = false
   for (const p of partitions) {
     sizeBytes += p.sizeBytes ?? 0
+    if (p.sizeBytes === null) sizePartial = true
     startOffset += p.startOffset ?? 0
     endOffset += p.endOffset ?? 0
     if (p.underReplicated) underReplicatedPartitions++
@@ -83,6 +91,7 @@ export function topicSummary(broker: BrokerContext, topic: TopicMetadata, partit
     partitions: topic.partitions,
     replicationFactor: broker.topics.replicationFactorOf(topic.name),
     sizeBytes,
+    sizePartial,
     startOffset,
     endOffset,
     messages: endOffset - startOffset,

@@ -12,7 +12,8 @@ import { KafkaErrorCodes } from '../../../protocol/error-codes.js'
 import type { PartitionReader } from '../../records/partition-reader.js'
 import type { GatewayServices } from '../../gateway.js'
 import type { HttpServer } from '../../uws.js'
-import { ConsoleApiError, ConsoleErrors, apiRoute, integerField, topicNotFound } from './api-route.js'
+import { ProxyError } from '../../records/proxy-error.js'
+import { ConsoleErrors, apiRoute, integerField, topicNotFound } from './api-route.js'
 
 const MAX_OFFSET = Number.MAX_SAFE_INTEGER
 
@@ -23,7 +24,7 @@ export function recordRoutes(server: HttpServer, { broker, logger }: GatewayServ
     if (known === undefined) throw topicNotFound(topic)
     const partition = integerField(partitionText, 'partition', 0, 2 ** 31 - 1)
     if (partition >= known.partitions) {
-      throw new ConsoleApiError(404, ConsoleErrors.PARTITION_NOT_FOUND, `Topic '${topic}' has ${known.partitions} partition(s); there is no partition ${partition}.`)
+      throw new ProxyError(404, ConsoleErrors.PARTITION_NOT_FOUND, `Topic '${topic}' has ${known.partitions} partition(s); there is no partition ${partition}.`)
     }
     const query = exchange.request.query
     const offset = integerField(query.get('offset'), 'offset', 0, MAX_OFFSET)
@@ -32,7 +33,7 @@ export function recordRoutes(server: HttpServer, { broker, logger }: GatewayServ
     const read = await reader.readRecords({ topic, positions: [{ partition, offset }], format: 'binary', maxBytes })
     const outcome = read.partitions[0]!
     if (outcome.errorCode === KafkaErrorCodes.OFFSET_OUT_OF_RANGE) {
-      throw new ConsoleApiError(
+      throw new ProxyError(
         422,
         ConsoleErrors.INVALID_VALUE,
         `Offset ${offset} is out of range: ${topic}-${partition} holds offsets ${outcome.logStartOffset} to ${outcome.highWatermark - 1}.`,
@@ -40,10 +41,10 @@ export function recordRoutes(server: HttpServer, { broker, logger }: GatewayServ
     }
     if (outcome.errorCode === KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER || outcome.errorCode === KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION) {
       const leader = broker.metadata.partitionState(topic, partition)?.leader ?? -1
-      throw new ConsoleApiError(503, ConsoleErrors.NOT_AVAILABLE, `This broker cannot read ${topic}-${partition}: ${leader === -1 ? 'it has no leader now' : `its leader is broker ${leader}; open that broker's console`}.`)
+      throw new ProxyError(503, ConsoleErrors.NOT_AVAILABLE, `${topic}-${partition} cannot be read now: ${leader === -1 ? 'it has no leader' : `its leadership is moving (broker ${leader} by the latest metadata)`}; try again shortly.`)
     }
     if (outcome.errorCode !== KafkaErrorCodes.NONE) {
-      throw new ConsoleApiError(503, ConsoleErrors.NOT_AVAILABLE, `Reading ${topic}-${partition} failed with Kafka error ${outcome.errorCode}; try again shortly.`)
+      throw new ProxyError(503, ConsoleErrors.NOT_AVAILABLE, `Reading ${topic}-${partition} failed with Kafka error ${outcome.errorCode}; try again shortly.`)
     }
     // A read returns whole batches: the records before `offset` in the first one are left out by
     // the reader, those past `limit` here.

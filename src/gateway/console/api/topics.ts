@@ -10,14 +10,19 @@
  * A refused request changes nothing: the topic manager checks the name, configs and placement
  * before it writes anything.
  */
+import type { TopicMetadata } from '../../../metadata/metadata-store.js'
 import type { GatewayServices } from '../../gateway.js'
 import type { HttpServer } from '../../uws.js'
-import { ConsoleApiError, ConsoleErrors, apiRoute, integerField, invalidValue, jsonObjectBody, topicNotFound, withStatus } from './api-route.js'
+import { ProxyError } from '../../records/proxy-error.js'
+import { ConsoleErrors, apiRoute, integerField, invalidValue, jsonObjectBody, topicNotFound, withStatus } from './api-route.js'
+import type { PartitionPositions } from '../../records/partition-positions.js'
 import { partitionSummaries, topicSummary } from './partition-summary.js'
 
-export function topicRoutes(server: HttpServer, { broker, logger }: GatewayServices): void {
-  apiRoute(server, logger, 'get', '/api/topics', () => {
-    const topics = [...broker.metadata.topics()].map((topic) => topicSummary(broker, topic))
+export function topicRoutes(server: HttpServer, { broker, logger }: GatewayServices, positions: PartitionPositions): void {
+  apiRoute(server, logger, 'get', '/api/topics', async () => {
+    const all = [...broker.metadata.topics()]
+    const bounds = await positions.boundsOfTopics(all.map((topic) => ({ topic: topic.name, partitions: indexesOf(topic) })))
+    const topics = all.map((topic) => topicSummary(broker, topic, partitionSummaries(broker, topic, bounds.get(topic.name) ?? new Map())))
     return { topics: topics.sort((a, b) => a.name.localeCompare(b.name)) }
   })
 
@@ -28,25 +33,29 @@ export function topicRoutes(server: HttpServer, { broker, logger }: GatewayServi
     const replicationFactor = integerField(body.replicationFactor, 'replicationFactor', 1, 32_767, -1)
     const configs = stringMap(body.configs ?? {}, 'configs')
     const created = await broker.topics.createTopic(body.name, { partitions, replicationFactor, configs })
-    return withStatus(201, topicSummary(broker, created))
+    return withStatus(201, topicSummary(broker, created, partitionSummaries(broker, created, await positions.boundsOfAll(created.name, indexesOf(created)))))
   })
 
-  apiRoute(server, logger, 'get', '/api/topics/:topic', (exchange) => {
+  apiRoute(server, logger, 'get', '/api/topics/:topic', async (exchange) => {
     const name = exchange.request.params[0]!
     const topic = broker.metadata.topic(name)
     if (topic === undefined) throw topicNotFound(name)
-    const partitions = partitionSummaries(broker, topic)
+    const partitions = partitionSummaries(broker, topic, await positions.boundsOfAll(topic.name, indexesOf(topic)))
     return { ...topicSummary(broker, topic, partitions), topicId: topic.topicId, partitionDetails: partitions }
   })
 
   apiRoute(server, logger, 'del', '/api/topics/:topic', async (exchange) => {
     const name = exchange.request.params[0]!
     if (!broker.config.get('delete.topic.enable')) {
-      throw new ConsoleApiError(403, ConsoleErrors.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled on this broker (delete.topic.enable=false).')
+      throw new ProxyError(403, ConsoleErrors.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled on this broker (delete.topic.enable=false).')
     }
     await broker.topics.deleteTopic(name)
     return { deleted: name }
   })
+}
+
+function indexesOf(topic: TopicMetadata): number[] {
+  return Array.from({ length: topic.partitions }, (_, i) => i)
 }
 
 /** An object of string values (numbers and booleans are taken as their text, as a form sends them). */

@@ -36,7 +36,8 @@ export function topicPage(view, name, tab = 'messages') {
       stats.replaceChildren(
         stat('Partitions', formatNumber(topic.partitions)),
         stat('Replicas', formatNumber(topic.replicationFactor)),
-        stat('Size on disk', formatBytes(topic.sizeBytes)),
+        // Partitions with no replica on this broker add a size it does not know.
+        stat('Size on disk', `${topic.sizePartial ? '≥ ' : ''}${formatBytes(topic.sizeBytes)}`),
         stat('Messages', formatNumber(topic.messages)),
         stat('Messages in/s', formatRate(rate, '')),
         stat('Health', topic.offlinePartitions > 0 ? `${topic.offlinePartitions} offline` : topic.underReplicatedPartitions > 0 ? `${topic.underReplicatedPartitions} under-replicated` : 'In sync',

@@ -29,7 +29,7 @@ export function topicsPage(view) {
           { label: 'Topic', value: (t) => h('span', h('a', { href: `#/topics/${encodeURIComponent(t.name)}` }, t.name), t.internal ? [' ', badge('internal')] : null) },
           { label: 'Partitions', num: true, value: (t) => formatNumber(t.partitions) },
           { label: 'Replicas', num: true, value: (t) => formatNumber(t.replicationFactor) },
-          { label: 'Size', num: true, value: (t) => formatBytes(t.sizeBytes) },
+          { label: 'Size', num: true, value: (t) => `${t.sizePartial ? '≥ ' : ''}${formatBytes(t.sizeBytes)}` },
           { label: 'Messages', num: true, value: (t) => formatNumber(t.messages) },
           { label: 'Messages in/s', num: true, value: (t) => formatRate(rates.get(t.name)?.rate ?? null, '') },
           {
