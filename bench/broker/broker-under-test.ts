@@ -67,13 +67,14 @@ export class BrokerUnderTest {
 
   /** The broker's CPU time so far (user + system), in seconds. */
   cpuSeconds(): number {
-    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8')
-    // Fields after the command name (which may contain spaces) start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    const utime = Number(fields[11])
-    const stime = Number(fields[12])
-    return (utime + stime) / CLOCK_TICKS_PER_SECOND
+    return threadCpuSeconds(`/proc/${this.pid}/stat`)
   }
+
+  /** CPU time of the broker's main thread (its event loop) so far, without worker threads, in seconds. */
+  eventLoopCpuSeconds(): number {
+    return threadCpuSeconds(`/proc/${this.pid}/task/${this.pid}/stat`)
+  }
+
 
   /** Resident memory in MiB. */
   rssMiB(): number {
@@ -89,4 +90,14 @@ export class BrokerUnderTest {
     await exited
     if (!this.#keepDataDir) rmSync(this.dataDir, { recursive: true, force: true })
   }
+}
+
+/** user + system time from a /proc stat file (a process's or one thread's), in seconds. */
+function threadCpuSeconds(statPath: string): number {
+  const stat = readFileSync(statPath, 'utf8')
+  // Fields after the command name (which may contain spaces) start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const utime = Number(fields[11])
+  const stime = Number(fields[12])
+  return (utime + stime) / CLOCK_TICKS_PER_SECOND
 }

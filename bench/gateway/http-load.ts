@@ -4,6 +4,7 @@
  *   npm run build && npm run bench:http -- [--seconds 10] [--rounds 3] [--rate 1000]
  *     [--get-connections 32] [--produce-connections 8] [--rest-records 100] [--load-nice 19]
  *     [--metadata-connections 32] [--topics 20] [--skip-latency] [--skip-metadata]
+ *     [--baseline-cli <another build's dist/src/cli/main.js>] [--broker-node-arg <flag>]... [--cpu-prof-dir <dir>]
  *
  * (a) Kafka produce latency with and without HTTP load, on one broker process, in one run. A
  * producer on the Kafka listener sends a Produce request (v9, acks=1, one batch of 10 records of
@@ -11,15 +12,22 @@
  * answered, and each latency counts from the scheduled send, so a stalled broker cannot hide its
  * stall (no coordinated omission). `--rounds` rounds of two phases of `--seconds` each, quiet
  * then under HTTP load, compared by their medians over the rounds (other jobs on a shared machine
- * move a single phase's p99 by tens of milliseconds). The HTTP load runs in a worker thread: `--get-connections` keep-alive connections repeat
+ * move a single phase's p99 by tens of milliseconds, so many short rounds read better than a few
+ * long ones). The broker runs with the V8 flags `npm start` gives it (runtime-flags.ts). With
+ * `--baseline-cli`, a second broker from another build runs beside it and the two take turns
+ * round by round, so a change is compared under the same machine load. Beside latency, each
+ * loaded phase reports what the broker spends per HTTP request: its main thread's CPU time (from
+ * /proc/<pid>/task/<pid>/stat; the Kafka producer's 1,000 requests/s are in it too) and its GC
+ * time, which the other jobs on the machine move far less than they move a p99.
+ * The HTTP load runs in a worker thread: `--get-connections` keep-alive connections repeat
  * GET /topics and `--produce-connections` repeat a REST produce of `--rest-records` JSON records
  * (acks=all), each as fast as the broker answers (saturating). The load thread runs at niceness
  * `--load-nice` (19 by default; 0 to compete with the broker on equal terms), so on two cores it
  * does not take the broker's CPU time. Target: p99 under load within 20% of quiet.
  *
  * (b) Requests/s of GET /topics from the gateway (uWS) and from a node:http server in the same
- * process answering the same route with the same logic and the same JSON bytes (checked before
- * timing), by the same client (a worker thread, `--metadata-connections` keep-alive connections),
+ * process answering the same route with the same logic (the gateway's body cached per topic-list
+ * change) and the same JSON bytes (checked before timing), by the same client (a worker thread, `--metadata-connections` keep-alive connections),
  * alternating two rounds each.
  */
 import { createServer } from 'node:http'
@@ -29,7 +37,9 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Worker } from 'node:worker_threads'
 import type { BrokerContext } from '../../src/broker/broker-context.js'
+import { BROKER_NODE_FLAGS } from '../../src/broker/runtime-flags.js'
 import { BrokerConfig } from '../../src/common/config/broker-config.js'
+import { TopicListBody } from '../../src/gateway/rest/topic-list-body.js'
 import { createLogger } from '../../src/common/logger.js'
 import { ApiKeys } from '../../src/protocol/api-keys.js'
 import { decodeResponse, encodeRequest } from '../../src/protocol/frames.js'
@@ -52,9 +62,12 @@ const { values: args } = parseArgs({
     'metadata-connections': { type: 'string', default: '32' },
     topics: { type: 'string', default: '20' },
     'load-nice': { type: 'string', default: '19' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
+    'baseline-cli': { type: 'string' },
     'skip-latency': { type: 'boolean', default: false },
     'skip-metadata': { type: 'boolean', default: false },
+    'broker-node-arg': { type: 'string', multiple: true, default: [] },
+    'cpu-prof-dir': { type: 'string' },
   },
 })
 const seconds = Number(args.seconds)
@@ -87,11 +100,18 @@ async function createTopics(host: string, port: number, names: readonly string[]
 }
 
 /** Starts HTTP load in a worker thread; resolves once every connection has sent its first request. */
-async function startLoad(host: string, port: number, groups: readonly LoadGroup[]): Promise<{ stop(): Promise<LoadWorkerResult> }> {
+async function startLoad(host: string, port: number, groups: readonly LoadGroup[]): Promise<{ counts(): Promise<number>; stop(): Promise<LoadWorkerResult> }> {
   const worker = new Worker(new URL('./load-worker.js', import.meta.url), { workerData: { host, port, groups, nice: Number(args['load-nice']) } satisfies LoadWorkerData })
   const failed = new Promise<never>((_, reject) => worker.once('error', reject))
   await Promise.race([new Promise((resolve) => worker.once('message', resolve)), failed])
   return {
+    /** Responses so far, all groups. */
+    async counts() {
+      const reply = new Promise<LoadWorkerResult>((resolve) => worker.once('message', resolve))
+      worker.postMessage('count')
+      const result = await Promise.race([reply, failed])
+      return result.groups.reduce((sum, g) => sum + g.ok + g.failed, 0)
+    },
     async stop() {
       const result = new Promise<LoadWorkerResult>((resolve) => worker.once('message', resolve))
       worker.postMessage('stop')
@@ -186,70 +206,136 @@ function formatLoad(result: LoadWorkerResult): string {
     .join('; ')
 }
 
-async function latencyUnderLoad(): Promise<void> {
+/** One broker whose Kafka latency is measured: this build's, or another's (--baseline-cli). */
+interface Subject {
+  readonly name: string
+  readonly broker: BrokerUnderTest
+  readonly httpPort: number
+  readonly connection: WireConnection
+  readonly quiet: LatencySummary[]
+  readonly loaded: LatencySummary[]
+  readonly gcQuietMs: number[]
+  readonly gcLoadedMs: number[]
+  /** Broker main-thread CPU time and GC time per HTTP request served, under load. */
+  readonly loopMicrosPerRequest: number[]
+  readonly gcMicrosPerRequest: number[]
+}
+
+async function startSubject(name: string, cli: string | undefined): Promise<Subject> {
   const httpPort = await freePort()
-  const broker = await BrokerUnderTest.start({ settings: { 'num.partitions': 4 }, httpPort })
+  const broker = await BrokerUnderTest.start({
+    settings: { 'num.partitions': 4 },
+    httpPort,
+    // As `npm start` runs it (src/broker/runtime-flags.ts): the GC settings shape the pauses measured here.
+    nodeArgs: [...BROKER_NODE_FLAGS, ...args['broker-node-arg']],
+    ...(args['cpu-prof-dir'] !== undefined && { cpuProfileDir: args['cpu-prof-dir'] }),
+    ...(cli !== undefined && { cli }),
+  })
   try {
     await createTopics(broker.host, broker.port, ['latency'], 1)
     await createTopics(broker.host, broker.port, ['rest-load'], 4)
-    const produce = frame(ApiKeys.Produce, 9, {
-      transactionalId: null,
-      acks: 1,
-      timeoutMs: 30_000,
-      topicData: [{
-        name: 'latency',
-        partitionData: [{ index: 0, records: encodeRecordBatch({ baseTimestamp: Date.now(), records: Array.from({ length: 10 }, () => ({ value: Buffer.alloc(100, 'v') })) }) }],
-      }],
-    })
-    const restRecords = Array.from({ length: Number(args['rest-records']) }, (_, i) => ({ key: `key-${i}`, value: { id: i, name: `record ${i}`, tags: ['a', 'b'] } }))
-    const groups = ([
-      { name: 'GET /topics', connections: Number(args['get-connections']), requests: [{ method: 'GET', path: '/topics', headers: { accept: V2_JSON } }] },
-      {
-        name: `POST /topics/rest-load (${restRecords.length} records)`,
-        connections: Number(args['produce-connections']),
-        requests: [{ method: 'POST', path: '/topics/rest-load', headers: { 'content-type': JSON_V2, accept: V2_JSON }, body: Buffer.from(JSON.stringify({ records: restRecords })) }],
-      },
-    ] satisfies LoadGroup[]).filter((g) => g.connections > 0)
-
     const connection = await WireConnection.open(broker.host, broker.port)
-    console.log(
-      `(a) Kafka produce latency, ${rate} produces/s (acks=1, 10 × 100 B), broker pid ${broker.pid}, ${rounds} rounds of ${seconds} s quiet + ${seconds} s loaded, ` +
-        `load thread nice ${args['load-nice']}, load average ${loadavg()[0]!.toFixed(1)} at the start`,
-    )
-    await paceProduces(connection, produce, Math.min(2, seconds)) // warm-up
-    const quiet: LatencySummary[] = []
-    const loaded: LatencySummary[] = []
-    for (let round = 1; round <= rounds; round++) {
-      // Each scrape of the broker's /metrics starts a new event-loop delay window.
-      let loop = await brokerLoop(httpPort)
-      quiet.push(await paceProduces(connection, produce, seconds))
-      let after = await brokerLoop(httpPort)
-      console.log(`${formatLatency(`round ${round} quiet`, quiet.at(-1)!)}; ${formatLoop(loop, after)}`)
-      const load = await startLoad('127.0.0.1', httpPort, groups)
-      await new Promise((resolve) => setTimeout(resolve, 1000))
-      const cpuBefore = broker.cpuSeconds()
-      loop = await brokerLoop(httpPort)
-      loaded.push(await paceProduces(connection, produce, seconds))
-      after = await brokerLoop(httpPort)
-      const brokerCpu = (broker.cpuSeconds() - cpuBefore) / seconds
-      const counts = await load.stop()
-      console.log(`${formatLatency(`round ${round} HTTP load`, loaded.at(-1)!)}; ${formatLoop(loop, after)}`)
-      console.log(`${''.padEnd(22)} ${formatLoad(counts)}; broker CPU ${(brokerCpu * 100).toFixed(0)}% of a core`)
-    }
-    const median = (values: number[]): number => values.sort((a, b) => a - b)[values.length >> 1]!
-    const quietP99 = median(quiet.map((s) => s.p99))
-    const loadedP99 = median(loaded.map((s) => s.p99))
-    console.log(
-      `median over rounds: p50 ${median(quiet.map((s) => s.p50)).toFixed(2)} → ${median(loaded.map((s) => s.p50)).toFixed(2)} ms, ` +
-        `p99 ${quietP99.toFixed(2)} → ${loadedP99.toFixed(2)} ms: ${((loadedP99 / quietP99 - 1) * 100).toFixed(0)}% (target: under +20%); load average ${loadavg()[0]!.toFixed(1)} at the end`,
-    )
-    connection.close()
-  } finally {
+    return { name, broker, httpPort, connection, quiet: [], loaded: [], gcQuietMs: [], gcLoadedMs: [], loopMicrosPerRequest: [], gcMicrosPerRequest: [] }
+  } catch (error) {
     await broker.stop()
+    throw error
   }
 }
 
-/** The same answer as the gateway's GET /topics (src/gateway/rest/topics.ts): user topics' names, sorted. */
+const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!
+
+/** One round on one broker: `seconds` quiet, then `seconds` under HTTP load. */
+async function measureRound(subject: Subject, round: number, produce: Buffer, groups: readonly LoadGroup[]): Promise<void> {
+  const { broker, httpPort, connection } = subject
+  const label = (phase: string): string => `${subject.name === '' ? '' : `${subject.name} `}round ${round} ${phase}`
+  // Each scrape of the broker's /metrics starts a new event-loop delay window.
+  let loop = await brokerLoop(httpPort)
+  subject.quiet.push(await paceProduces(connection, produce, seconds))
+  let after = await brokerLoop(httpPort)
+  subject.gcQuietMs.push((after.gcSeconds - loop.gcSeconds) * 1000)
+  console.log(`${formatLatency(label('quiet'), subject.quiet.at(-1)!)}; ${formatLoop(loop, after)}`)
+  const load = await startLoad('127.0.0.1', httpPort, groups)
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  const cpuBefore = broker.cpuSeconds()
+  const loopCpuBefore = broker.eventLoopCpuSeconds()
+  loop = await brokerLoop(httpPort)
+  const counted = await load.counts()
+  subject.loaded.push(await paceProduces(connection, produce, seconds))
+  after = await brokerLoop(httpPort)
+  const served = (await load.counts()) - counted
+  const gcMs = (after.gcSeconds - loop.gcSeconds) * 1000
+  subject.gcLoadedMs.push(gcMs)
+  const brokerCpu = (broker.cpuSeconds() - cpuBefore) / seconds
+  const loopCpu = broker.eventLoopCpuSeconds() - loopCpuBefore
+  subject.loopMicrosPerRequest.push((loopCpu * 1e6) / served)
+  subject.gcMicrosPerRequest.push((gcMs * 1000) / served)
+  const counts = await load.stop()
+  console.log(`${formatLatency(label('HTTP load'), subject.loaded.at(-1)!)}; ${formatLoop(loop, after)}`)
+  console.log(
+    `${''.padEnd(22)} ${formatLoad(counts)}; broker CPU ${(brokerCpu * 100).toFixed(0)}% of a core, its event loop ${((loopCpu / seconds) * 100).toFixed(0)}%: ` +
+      `${subject.loopMicrosPerRequest.at(-1)!.toFixed(1)} µs of event loop and ${subject.gcMicrosPerRequest.at(-1)!.toFixed(1)} µs of GC per HTTP request`,
+  )
+}
+
+function summarize(subject: Subject): string {
+  const quietP99 = median(subject.quiet.map((s) => s.p99))
+  const loadedP99 = median(subject.loaded.map((s) => s.p99))
+  return (
+    `${subject.name === '' ? '' : `${subject.name}: `}median over ${subject.quiet.length} rounds: p50 ${median(subject.quiet.map((s) => s.p50)).toFixed(2)} → ${median(subject.loaded.map((s) => s.p50)).toFixed(2)} ms, ` +
+    `p99 ${quietP99.toFixed(2)} → ${loadedP99.toFixed(2)} ms: ${((loadedP99 / quietP99 - 1) * 100).toFixed(0)}% (target: under +20%); ` +
+    `GC per ${seconds} s ${median(subject.gcQuietMs).toFixed(0)} → ${median(subject.gcLoadedMs).toFixed(0)} ms; ` +
+    `per HTTP request ${median(subject.loopMicrosPerRequest).toFixed(1)} µs of event loop, ${median(subject.gcMicrosPerRequest).toFixed(1)} µs of GC`
+  )
+}
+
+async function latencyUnderLoad(): Promise<void> {
+  const produce = frame(ApiKeys.Produce, 9, {
+    transactionalId: null,
+    acks: 1,
+    timeoutMs: 30_000,
+    topicData: [{
+      name: 'latency',
+      partitionData: [{ index: 0, records: encodeRecordBatch({ baseTimestamp: Date.now(), records: Array.from({ length: 10 }, () => ({ value: Buffer.alloc(100, 'v') })) }) }],
+    }],
+  })
+  const restRecords = Array.from({ length: Number(args['rest-records']) }, (_, i) => ({ key: `key-${i}`, value: { id: i, name: `record ${i}`, tags: ['a', 'b'] } }))
+  const groups = ([
+    { name: 'GET /topics', connections: Number(args['get-connections']), requests: [{ method: 'GET', path: '/topics', headers: { accept: V2_JSON } }] },
+    {
+      name: `POST /topics/rest-load (${restRecords.length} records)`,
+      connections: Number(args['produce-connections']),
+      requests: [{ method: 'POST', path: '/topics/rest-load', headers: { 'content-type': JSON_V2, accept: V2_JSON }, body: Buffer.from(JSON.stringify({ records: restRecords })) }],
+    },
+  ] satisfies LoadGroup[]).filter((g) => g.connections > 0)
+
+  const baselineCli = args['baseline-cli']
+  const subjects: Subject[] = []
+  try {
+    // With a baseline, both brokers run side by side and take turns, round by round, so both
+    // builds meet the same machine (other jobs on a shared VM move single phases by tens of ms).
+    subjects.push(await startSubject(baselineCli === undefined ? '' : 'this build', undefined))
+    if (baselineCli !== undefined) subjects.push(await startSubject('baseline', baselineCli))
+    console.log(
+      `(a) Kafka produce latency, ${rate} produces/s (acks=1, 10 × 100 B), broker ${subjects.map((s) => `${s.name} pid ${s.broker.pid}`).join(', ')}, ${rounds} rounds of ${seconds} s quiet + ${seconds} s loaded, ` +
+        `load thread nice ${args['load-nice']}, load average ${loadavg()[0]!.toFixed(1)} at the start`,
+    )
+    for (const subject of subjects) await paceProduces(subject.connection, produce, Math.min(2, seconds)) // warm-up
+    for (let round = 1; round <= rounds; round++) {
+      // Alternate which build goes first, so neither always follows the other's load.
+      const order = round % 2 === 1 ? subjects : [...subjects].reverse()
+      for (const subject of order) await measureRound(subject, round, produce, groups)
+    }
+    for (const subject of subjects) console.log(summarize(subject))
+    console.log(`load average ${loadavg()[0]!.toFixed(1)} at the end`)
+  } finally {
+    for (const subject of subjects) {
+      subject.connection.close()
+      await subject.broker.stop()
+    }
+  }
+}
+
+/** What the gateway's GET /topics must answer (src/gateway/rest/topics.ts): user topics' names, sorted. */
 function topicNamesJson(broker: BrokerContext): string {
   const names: string[] = []
   for (const topic of broker.metadata.topics()) if (!topic.internal) names.push(topic.name)
@@ -261,10 +347,12 @@ async function metadataGet(): Promise<void> {
   const httpPort = await freePort()
   const config = BrokerConfig.load({ port: '0', dataDir, set: [`http.port=${httpPort}`, 'http.host=127.0.0.1'], env: {} })
   const broker = await BrokerServer.start(config, createLogger('bench', 'silent'))
+  // The gateway's own cached body (rest/topic-list-body.ts), so both servers do the same work.
+  const topicList = new TopicListBody(broker.context.metadata)
   const nodeServer = createServer((request, response) => {
     if (request.method === 'GET' && request.url === '/topics') {
-      const body = topicNamesJson(broker.context)
-      response.writeHead(200, { 'content-type': V2_JSON, 'content-length': Buffer.byteLength(body) })
+      const body = topicList.current().bytes
+      response.writeHead(200, { 'content-type': V2_JSON, 'content-length': body.length })
       response.end(body)
       return
     }

@@ -1,8 +1,9 @@
 /**
  * A worker thread that runs HTTP load (http-client.ts) on its own event loop, so the load
  * generator neither delays the Kafka producer whose latency the bench measures nor is delayed by
- * it. Started with `workerData` naming the server and the connection groups; `stop` in a message
- * ends the load and the worker answers with the counts per group and the seconds measured.
+ * it. Started with `workerData` naming the server and the connection groups; `count` in a
+ * message answers with the counts per group so far, `stop` ends the load and answers with the
+ * counts per group and the seconds measured.
  *
  * With `nice`, the thread lowers its own scheduling priority (Linux applies setpriority to a
  * thread id), so on a machine with fewer free cores than busy threads the broker gets the CPU
@@ -51,9 +52,13 @@ const started = performance.now()
 for (const connection of connections) connection.start()
 parentPort!.postMessage({ started: true })
 
-parentPort!.once('message', async () => {
+parentPort!.on('message', async (message: 'count' | 'stop') => {
   const seconds = (performance.now() - started) / 1000
   const snapshot = counts.map((c) => ({ ...c }))
+  if (message === 'count') {
+    parentPort!.postMessage({ seconds, groups: snapshot } satisfies LoadWorkerResult)
+    return
+  }
   await Promise.all(connections.map((c) => c.stop()))
   for (const connection of connections) connection.close()
   parentPort!.postMessage({ seconds, groups: snapshot } satisfies LoadWorkerResult)

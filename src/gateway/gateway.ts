@@ -72,7 +72,7 @@ export class HttpGateway {
       } else {
         exchange.json(503, { error_code: 503, message: 'The broker is starting (loading its logs); try again shortly.' })
       }
-    })
+    }, { reads: { headers: [] } })
     let port: number
     try {
       port = await server.listen(options.host, options.port)

@@ -44,6 +44,8 @@ export function requireControlContentType(contentType: string | undefined): void
 
 /** Checks that the client accepts the v2 JSON responses; 406 otherwise. */
 export function requireV2Accept(accept: string | undefined): void {
+  // The common answers need no parsing (which makes arrays and strings on every request).
+  if (accept === undefined || accept === V2_JSON || accept === 'application/json' || accept === '*/*') return
   const types = mediaTypes(accept)
   if (types.length === 0) return
   if (types.some((t) => t === V2_JSON || t === 'application/vnd.kafka+json' || t === 'application/json' || t === 'application/*' || t === '*/*')) return

@@ -9,25 +9,54 @@ import { ProxyError } from '../records/proxy-error.js'
 import { BodyTooLargeError, type HttpExchange, type HttpHandler } from '../uws.js'
 import { V2_JSON, requireControlContentType } from './content-types.js'
 
-/** A route's answer: status, JSON value (undefined: an empty body), content type (v2 by default). */
+/**
+ * A route's answer: status, JSON value (undefined: an empty body; EncodedJson: JSON already
+ * encoded), content type (v2 by default).
+ */
 export interface RestAnswer {
   readonly status?: number
   readonly body: unknown
   readonly contentType?: string
 }
 
+/** A body that is JSON already (UTF-8), e.g. encoded once and served to many requests. */
+export class EncodedJson {
+  readonly bytes: Uint8Array
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes
+  }
+}
+
 export type RestHandler = (exchange: HttpExchange) => Promise<RestAnswer | undefined> | RestAnswer | undefined
 
+/**
+ * A handler that answers synchronously is answered synchronously: no promise per request, and
+ * the response leaves within uWS's callback (a loaded gateway serves tens of thousands of such
+ * GETs a second).
+ */
 export function restRoute(logger: Logger, handler: RestHandler): HttpHandler {
-  return async (exchange) => {
+  return (exchange) => {
+    let answer: ReturnType<RestHandler>
     try {
-      const answer = await handler(exchange)
-      if (answer === undefined) return
-      if (answer.status === 204 || answer.body === undefined) exchange.respond(answer.status ?? 200, '')
-      else exchange.json(answer.status ?? 200, answer.body, answer.contentType ?? V2_JSON)
+      answer = handler(exchange)
     } catch (error) {
       sendError(exchange, logger, error)
+      return
     }
+    if (answer instanceof Promise) return answer.then((settled) => sendAnswer(exchange, logger, settled), (error: unknown) => sendError(exchange, logger, error))
+    sendAnswer(exchange, logger, answer)
+  }
+}
+
+function sendAnswer(exchange: HttpExchange, logger: Logger, answer: RestAnswer | undefined): void {
+  if (answer === undefined) return
+  try {
+    const status = answer.status ?? 200
+    if (status === 204 || answer.body === undefined) exchange.respond(status, '')
+    else if (answer.body instanceof EncodedJson) exchange.respondJson(status, answer.body.bytes, answer.contentType ?? V2_JSON)
+    else exchange.json(status, answer.body, answer.contentType ?? V2_JSON)
+  } catch (error) {
+    sendError(exchange, logger, error)
   }
 }
 

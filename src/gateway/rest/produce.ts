@@ -7,7 +7,8 @@
  */
 import type { HttpServer } from '../uws.js'
 import { producedFormat, requireV2Accept } from './content-types.js'
-import { partitionParam, restRoute } from './exchange.js'
+import { EncodedJson, partitionParam, restRoute } from './exchange.js'
+import { encodeProduceResponse } from './produce-response.js'
 import type { RestContext } from './rest-context.js'
 import type { HttpExchange } from '../uws.js'
 
@@ -17,9 +18,9 @@ export function produceRoutes(server: HttpServer, context: RestContext): void {
     const format = producedFormat(exchange.request.headers.get('content-type'))
     const body = await exchange.body()
     const offsets = await context.produce.produce({ topic, partition, format, body })
-    return { body: { key_schema_id: null, value_schema_id: null, offsets } }
+    return { body: new EncodedJson(encodeProduceResponse(offsets)) }
   }
-  const limit = { maxBodyBytes: context.maxBodyBytes }
+  const limit = { maxBodyBytes: context.maxBodyBytes, reads: { headers: ['accept', 'content-type'] } }
   server.route('post', '/topics/:topic', restRoute(context.logger, (exchange) => produce(exchange, exchange.request.params[0]!, -1)), limit)
   server.route('post', '/topics/:topic/partitions/:partition', restRoute(context.logger, (exchange) => {
     const [topic, text] = exchange.request.params as [string, string]

@@ -7,16 +7,16 @@ import type { HttpServer } from '../uws.js'
 import { requireV2Accept } from './content-types.js'
 import { restRoute } from './exchange.js'
 import type { RestContext } from './rest-context.js'
+import { TopicListBody } from './topic-list-body.js'
 import { restTopic } from './topic-metadata.js'
 
 export function topicRoutes(server: HttpServer, context: RestContext): void {
   const { broker, logger } = context
+  const topicList = new TopicListBody(broker.metadata)
   server.route('get', '/topics', restRoute(logger, (exchange) => {
     requireV2Accept(exchange.request.headers.get('accept'))
-    const names: string[] = []
-    for (const topic of broker.metadata.topics()) if (!topic.internal) names.push(topic.name)
-    return { body: names.sort() }
-  }))
+    return { body: topicList.current() }
+  }), { reads: { headers: ['accept'] } })
 
   server.route('get', '/topics/:topic', restRoute(logger, (exchange) => {
     requireV2Accept(exchange.request.headers.get('accept'))
