@@ -26,6 +26,9 @@ export const kafkaErrorByStorageCode: Readonly<Record<string, number>> = {
   SEGLOG_OFFSET_OUT_OF_RANGE: KafkaErrorCodes.OFFSET_OUT_OF_RANGE,
   SEGLOG_IO: KafkaErrorCodes.KAFKA_STORAGE_ERROR,
   SEGLOG_CLOSED: KafkaErrorCodes.KAFKA_STORAGE_ERROR,
+  // A log taken offline after a background flush failed (disk full, out of descriptors), as
+  // Kafka takes a log dir offline after an I/O error: refused until the broker restarts.
+  SAMSA_STORAGE: KafkaErrorCodes.KAFKA_STORAGE_ERROR,
 }
 
 export function storageErrorCode(error: unknown): number {
