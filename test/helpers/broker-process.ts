@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll } from 'vitest'
 import { reportLeak, trackProcess } from './leaks.js'
+import { freePort } from './free-ports.js'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js')
@@ -192,4 +193,19 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerPr
     },
   }
   return broker
+}
+
+/**
+ * A broker process serving the HTTP gateway on a free port. The port is free when chosen, but a
+ * server another test file starts at the same moment may bind it first; the broker then refuses
+ * to start ("Cannot serve HTTP ... in use") and another port is tried.
+ */
+export async function startBrokerWithGateway(options: Omit<BrokerOptions, 'httpPort'> = {}): Promise<BrokerProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startBroker({ ...options, httpPort: await freePort() })
+    } catch (error) {
+      if (attempt >= 5 || !String(error).includes('Cannot serve HTTP')) throw error
+    }
+  }
 }

@@ -4,8 +4,6 @@
  * type and parsed body (or its text when it is not JSON) returned together for assertions.
  */
 import { request as httpRequest } from 'node:http'
-import { type BrokerOptions, type BrokerProcess, startBroker } from './broker-process.js'
-import { freePort } from './free-ports.js'
 
 export const V2 = 'application/vnd.kafka.v2+json'
 export const JSON_V2 = 'application/vnd.kafka.json.v2+json'
@@ -59,19 +57,4 @@ export async function produceJson(baseUrl: string, topic: string, records: unkno
   if (response.status !== 200) throw new Error(`REST produce failed: ${response.status} ${JSON.stringify(response.body)}`)
   for (const o of response.body.offsets) if (o.error_code !== null) throw new Error(`REST produce record failed: ${JSON.stringify(o)}`)
   return response.body.offsets
-}
-
-/**
- * A broker process serving the HTTP gateway on a free port. The port is free when chosen, but a
- * server another test file starts at the same moment may bind it first; the broker then refuses
- * to start ("Cannot serve HTTP ... in use") and another port is tried.
- */
-export async function startBrokerWithGateway(options: Omit<BrokerOptions, 'httpPort'> = {}): Promise<BrokerProcess> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startBroker({ ...options, httpPort: await freePort() })
-    } catch (error) {
-      if (attempt >= 5 || !String(error).includes('Cannot serve HTTP')) throw error
-    }
-  }
 }

@@ -8,8 +8,7 @@
 import { gunzipSync } from 'node:zlib'
 import { type Consumer, Kafka, type Producer, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
-import { freePort } from '../helpers/free-ports.js'
+import { type BrokerProcess, startBrokerWithGateway } from '../helpers/broker-process.js'
 
 let broker: BrokerProcess
 let kafka: Kafka
@@ -17,7 +16,7 @@ let producer: Producer
 const consumers: Consumer[] = []
 
 beforeAll(async () => {
-  broker = await startBroker({ httpPort: await freePort() })
+  broker = await startBrokerWithGateway()
   kafka = new Kafka({ clientId: 'console-api-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING })
   producer = kafka.producer()
   await producer.connect()

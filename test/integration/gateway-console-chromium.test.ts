@@ -14,9 +14,8 @@ import { join } from 'node:path'
 import { type Consumer, Kafka, type Producer, logLevel } from 'kafkajs'
 import { type Browser, type Page, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
+import { type BrokerProcess, startBrokerWithGateway } from '../helpers/broker-process.js'
 import { kcat } from '../helpers/clients.js'
-import { freePort } from '../helpers/free-ports.js'
 
 const SHOTS = mkdtempSync(join(tmpdir(), 'samsa-console-screens-'))
 const LAGGING = 300
@@ -31,7 +30,7 @@ const pageErrors: string[] = []
 
 beforeAll(async () => {
   console.log(`console screenshots: ${SHOTS}`)
-  broker = await startBroker({ httpPort: await freePort() })
+  broker = await startBrokerWithGateway()
   kafka = new Kafka({ clientId: 'console-chromium-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING })
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] })
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } })

@@ -6,8 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Admin, type Consumer, Kafka, type Producer, logLevel } from 'kafkajs'
-import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
-import { freePort } from '../helpers/free-ports.js'
+import { type BrokerProcess, startBrokerWithGateway } from '../helpers/broker-process.js'
 import { type PrometheusServer, promtoolCheckMetrics, startPrometheus } from '../helpers/prometheus.js'
 
 /**
@@ -28,7 +27,7 @@ let admin: Admin | undefined
 let consumer: Consumer | undefined
 
 beforeAll(async () => {
-  broker = await startBroker({ httpPort: await freePort(), settings: { 'num.partitions': 3 } })
+  broker = await startBrokerWithGateway({ settings: { 'num.partitions': 3 } })
   kafka = new Kafka({ brokers: [broker.bootstrap], clientId: 'metrics-test', logLevel: logLevel.NOTHING })
   producer = kafka.producer({ allowAutoTopicCreation: true })
   await producer.connect()

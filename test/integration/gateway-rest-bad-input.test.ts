@@ -8,8 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Kafka, logLevel } from 'kafkajs'
-import type { BrokerProcess } from '../helpers/broker-process.js'
-import { BINARY_V2, JSON_V2, V2, rest, startBrokerWithGateway } from '../helpers/rest-client.js'
+import { type BrokerProcess, startBrokerWithGateway } from '../helpers/broker-process.js'
+import { BINARY_V2, JSON_V2, V2, rest } from '../helpers/rest-client.js'
 
 const BODY_LIMIT = 4096
 

@@ -9,9 +9,9 @@
  */
 import { AssignerProtocol, type GroupDescription, Kafka, logLevel } from 'kafkajs'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { BrokerProcess } from '../helpers/broker-process.js'
+import { type BrokerProcess, startBrokerWithGateway } from '../helpers/broker-process.js'
 import { type BatchEvent, type ClientProcess, latestAssignments, startKafkajsConsumer, startKcatGroupConsumer, waitUntil } from '../helpers/group-clients.js'
-import { BINARY_V2, JSON_V2, V2, produceJson, rest, startBrokerWithGateway } from '../helpers/rest-client.js'
+import { BINARY_V2, JSON_V2, V2, produceJson, rest } from '../helpers/rest-client.js'
 
 interface RestRecord {
   topic: string

@@ -7,9 +7,9 @@
  */
 import { Kafka, Partitioners, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { BrokerProcess } from '../helpers/broker-process.js'
+import { type BrokerProcess, startBrokerWithGateway } from '../helpers/broker-process.js'
 import { readWithKafkajs, readWithKcat } from '../helpers/clients.js'
-import { BINARY_V2, JSON_V2, V2, rest, startBrokerWithGateway } from '../helpers/rest-client.js'
+import { BINARY_V2, JSON_V2, V2, rest } from '../helpers/rest-client.js'
 
 let broker: BrokerProcess
 let http: string

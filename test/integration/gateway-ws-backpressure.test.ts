@@ -8,8 +8,7 @@
 import { Kafka, type Producer, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { StreamClient } from '../../bench/gateway/ws-client.js'
-import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
-import { freePort } from '../helpers/free-ports.js'
+import { type BrokerProcess, startBrokerWithGateway } from '../helpers/broker-process.js'
 
 const TOPIC = 'ws-slow'
 const RECORDS = 40_000
@@ -49,7 +48,7 @@ async function connect(path: string): Promise<StreamClient> {
 }
 
 beforeAll(async () => {
-  broker = await startBroker({ httpPort: await freePort() })
+  broker = await startBrokerWithGateway()
   kafka = new Kafka({ clientId: 'gateway-ws-backpressure', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING })
   const admin = kafka.admin()
   await admin.connect()

@@ -8,8 +8,7 @@
 import { Kafka, type Producer, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { StreamClient } from '../../bench/gateway/ws-client.js'
-import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
-import { freePort } from '../helpers/free-ports.js'
+import { type BrokerProcess, startBrokerWithGateway } from '../helpers/broker-process.js'
 
 const DEADLINE = 60_000
 let broker: BrokerProcess
@@ -52,7 +51,7 @@ async function produce(topic: string, values: string[], partitions: number): Pro
 const values = (prefix: string, count: number): string[] => Array.from({ length: count }, (_, i) => `${prefix}-${i}`)
 
 beforeAll(async () => {
-  broker = await startBroker({ httpPort: await freePort() })
+  broker = await startBrokerWithGateway()
   kafka = new Kafka({ clientId: 'gateway-ws-group', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING })
   producer = kafka.producer()
   await producer.connect()

@@ -9,9 +9,8 @@ import { Kafka, type Producer, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { StreamClient, UpgradeRefused } from '../../bench/gateway/ws-client.js'
 import { decodeRecordFrame } from '../../src/workers/tasks/record-frame.js'
-import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
+import { type BrokerProcess, startBrokerWithGateway } from '../helpers/broker-process.js'
 import { readWithKcat } from '../helpers/clients.js'
-import { freePort } from '../helpers/free-ports.js'
 
 const DEADLINE = 30_000
 let broker: BrokerProcess
@@ -38,7 +37,7 @@ async function createTopic(topic: string, numPartitions: number): Promise<void> 
 }
 
 beforeAll(async () => {
-  broker = await startBroker({ httpPort: await freePort() })
+  broker = await startBrokerWithGateway()
   kafka = new Kafka({ clientId: 'gateway-ws-stream', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING })
   producer = kafka.producer()
   await producer.connect()
