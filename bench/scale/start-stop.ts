@@ -9,7 +9,9 @@
  * - the longest event-loop stall during start-up, from the broker's own `started` log line
  *   (perf_hooks.monitorEventLoopDelay over the whole start).
  *
- * Each partition gets one small record first (so every log has data to verify after kill -9).
+ * Each partition gets one small record first, and one more before each kill -9; after every
+ * restart from a kill the bench checks that each partition ends where those acknowledged records
+ * put it, and stops with an error naming the partition if not.
  *
  *   npm run build:ts && npm run bench:scale-storage                  # 1,000 and 10,000 partitions
  *   npm run bench:scale-storage -- --partitions 1000 --runs 3
@@ -87,6 +89,20 @@ async function produceToAll(broker: ScaleBroker, partitions: number): Promise<vo
   await producer.close()
 }
 
+/** Every acknowledged record survived: each partition's log end is `expected`. */
+async function checkEndOffsets(broker: ScaleBroker, partitions: number, expected: number): Promise<void> {
+  const admin = new Admin({ bootstrapServers: broker.bootstrap })
+  try {
+    for (const topic of topicsFor(partitions)) {
+      for (const p of await admin.listOffsets(topic.name)) {
+        if (p.latest !== expected) throw new Error(`${topic.name}-${p.partition} ends at ${p.latest} after kill -9 and restart, not ${expected}: acknowledged records are missing`)
+      }
+    }
+  } finally {
+    admin.close()
+  }
+}
+
 const rows: Row[] = []
 for (const partitions of counts) {
   const dataDir = mkdtempSync(join(tmpdir(), 'samsa-scale-'))
@@ -108,6 +124,8 @@ for (const partitions of counts) {
       await broker.stop('SIGKILL')
       broker = await startScaleBroker({ dataDir, cli })
       rows.push(rowOf(partitions, 'start after kill -9', broker, null))
+      // The first record, plus one per run so far, each acknowledged before a kill.
+      await checkEndOffsets(broker, partitions, 2 + run)
       await broker.stop('SIGTERM')
     }
   } finally {
