@@ -17,6 +17,7 @@
  * partial frame (up to socket.request.max.bytes, as in Kafka).
  */
 import type { Socket } from 'node:net'
+import { ANONYMOUS, type KafkaPrincipal } from '../common/kafka-principal.js'
 import type { Logger } from '../common/logger.js'
 import { FrameDecoder } from '../protocol/frame-decoder.js'
 import { type FileTransfer, type ResponseFrame, writeResponseFrame } from './response-writer.js'
@@ -33,6 +34,10 @@ export interface ConnectionInfo {
   readonly remoteAddress: string
   readonly remotePort: number
   readonly localPort: number
+  /** The name of the listener that accepted the connection (PLAINTEXT, SASL_SSL, ...). */
+  readonly listenerName: string
+  /** Who the peer is: User:ANONYMOUS until TLS client authentication or SASL says otherwise. */
+  readonly principal: KafkaPrincipal
 }
 
 export interface RequestProcessor {
@@ -46,6 +51,8 @@ export interface RequestProcessor {
 }
 
 export interface ConnectionOptions {
+  /** The accepting listener's name. */
+  readonly listenerName: string
   readonly maxFrameBytes: number
   /** Requests allowed to wait unprocessed before the socket stops being read (queued.max.requests). */
   readonly maxQueuedRequests: number
@@ -62,6 +69,8 @@ export class KafkaConnection implements ConnectionInfo {
   readonly remoteAddress: string
   readonly remotePort: number
   readonly localPort: number
+  readonly listenerName: string
+  principal: KafkaPrincipal = ANONYMOUS
 
   readonly #socket: Socket
   readonly #processor: RequestProcessor
@@ -86,6 +95,7 @@ export class KafkaConnection implements ConnectionInfo {
     this.remoteAddress = socket.remoteAddress ?? ''
     this.remotePort = socket.remotePort ?? 0
     this.localPort = socket.localPort ?? 0
+    this.listenerName = options.listenerName
 
     socket.setNoDelay(true)
     if (options.idleTimeoutMs > 0) {

@@ -80,6 +80,7 @@ export class KafkaListener {
     const options = this.#options
     socket.off('error', ignoreSocketError)
     const connection = new KafkaConnection(this.#nextId++, socket, this.#processor, {
+      listenerName: options.name,
       maxFrameBytes: options.maxFrameBytes,
       maxQueuedRequests: options.maxQueuedRequests,
       maxQueuedRequestBytes: options.maxQueuedRequestBytes,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { ANONYMOUS } from '../../../../src/common/kafka-principal.js'
 import type { BrokerContext } from '../../../../src/broker/broker-context.js'
 import type { BrokerEndpoint, ClusterView } from '../../../../src/broker/cluster-view.js'
 import type { RequestContext } from '../../../../src/broker/handler.js'
@@ -48,7 +49,7 @@ function groupIn(partition: number): string {
 const context = (apiVersion: number): RequestContext => ({
   apiVersion,
   header: { apiKey: 10, apiVersion, correlationId: 1, clientId: 'test', headerVersion: 2 },
-  connection: { id: 1, remoteAddress: '127.0.0.1', remotePort: 40000, localPort: 9092 },
+  connection: { id: 1, remoteAddress: '127.0.0.1', remotePort: 40000, localPort: 9092, listenerName: 'PLAINTEXT', principal: ANONYMOUS },
 })
 
 describe('FindCoordinator in a cluster', () => {
