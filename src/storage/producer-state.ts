@@ -301,6 +301,18 @@ export class ProducerStateManager {
     return out
   }
 
+  /**
+   * The last stable offset an aborted-transaction index entry records for `completed` (Kafka's
+   * ProducerStateManager.lastStableOffset(completedTxn)): the first offset of the earliest
+   * transaction still open, or the offset after the marker when none is. A read_committed fetch
+   * below it needs no entry written later.
+   */
+  lastStableOffsetAfter(completed: CompletedTxn): number {
+    let first = completed.lastOffset + 1
+    for (const entry of this.#ongoing) if (entry.currentTxnFirstOffset < first) first = entry.currentTxnFirstOffset
+    return first
+  }
+
   #recomputeFirstUnstableOffset(): void {
     let first = NO_TXN
     for (const entry of this.#ongoing) if (first === NO_TXN || entry.currentTxnFirstOffset < first) first = entry.currentTxnFirstOffset
