@@ -15,6 +15,7 @@ import { deleteTopicsHandler } from './delete-topics.js'
 import { describeClusterHandler } from './describe-cluster.js'
 import { describeConfigsHandler } from './describe-configs.js'
 import { describeGroupsHandler } from './describe-groups.js'
+import { describeProducersHandler } from './describe-producers.js'
 import { electLeadersHandler } from './elect-leaders.js'
 import { fetchHandler } from './fetch.js'
 import { findCoordinatorHandler } from './find-coordinator.js'
@@ -47,6 +48,7 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     initProducerIdHandler(context),
     offsetForLeaderEpochHandler(context),
     writeTxnMarkersHandler(context),
+    describeProducersHandler(context),
     deleteRecordsHandler(context),
     findCoordinatorHandler(context),
     joinGroupHandler(context),

@@ -17,6 +17,7 @@ import { deleteTopicsRequest, deleteTopicsResponse } from './delete-topics.js'
 import { describeClusterRequest, describeClusterResponse } from './describe-cluster.js'
 import { describeConfigsRequest, describeConfigsResponse } from './describe-configs.js'
 import { describeGroupsRequest, describeGroupsResponse } from './describe-groups.js'
+import { describeProducersRequest, describeProducersResponse } from './describe-producers.js'
 import { fetchRequest, fetchResponse } from './fetch.js'
 import { findCoordinatorRequest, findCoordinatorResponse } from './find-coordinator.js'
 import { heartbeatRequest, heartbeatResponse } from './heartbeat.js'
@@ -118,6 +119,7 @@ export const apis = {
   [ApiKeys.OffsetDelete]: api('OffsetDelete', offsetDeleteRequest, offsetDeleteResponse),
   [ApiKeys.DescribeCluster]: api('DescribeCluster', describeClusterRequest, describeClusterResponse),
   [ApiKeys.ElectLeaders]: api('ElectLeaders', electLeadersRequest, electLeadersResponse),
+  [ApiKeys.DescribeProducers]: api('DescribeProducers', describeProducersRequest, describeProducersResponse),
 } as const
 
 /** API keys that have descriptions here. */
