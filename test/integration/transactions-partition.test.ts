@@ -5,7 +5,8 @@
  * isolation.level=read_committed) and a kafkajs group consumer (readUncommitted: false) read the
  * topic. Neither ever shows an aborted record or a record of the open transaction; both see the
  * latter once it commits. A kill -9 with the transaction open and its `.txnindex` deleted: the
- * restart rebuilds the same last stable offset and the same aborted-transaction index.
+ * restart rebuilds the same last stable offset and the same aborted-transaction index; a clean
+ * restart keeps them through the producer-state snapshot.
  */
 import { readFile, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -140,6 +141,16 @@ describe('transactions on a partition', () => {
     await connect()
     expect(await readCommitted()).toEqual(before)
     expect(await txnIndexFiles()).toEqual(indexBefore)
+  })
+
+  it('keeps the open transaction through a clean restart, which starts from the producer-state snapshot', async () => {
+    client.close()
+    expect(await broker.stop('SIGTERM')).toBe(0)
+    const snapshot = JSON.parse(await readFile(join(broker.dataDir, `${TOPIC}-0`, 'producer-state.snapshot'), 'utf8')) as { producers: Array<{ producerId: number; currentTxnFirstOffset?: number }> }
+    expect(snapshot.producers.find((p) => p.producerId === 1005)?.currentTxnFirstOffset).toBe(openTxnOffset)
+    broker = await broker.restart()
+    await connect()
+    expect(await readCommitted()).toEqual(before)
   })
 
   it('a kafkajs read_committed consumer never shows aborted records and sees the open transaction once it commits', async () => {
