@@ -16,11 +16,11 @@ const READ_COMMITTED = 1
 const sequences = new Map<number, number>()
 
 /** Appends `values` as one transactional batch of `producerId` (epoch 0); returns its base offset. */
-async function produce(producerId: number, values: string[]): Promise<number> {
+async function produce(producerId: number, values: string[], baseTimestamp = Date.now()): Promise<number> {
   const baseSequence = sequences.get(producerId) ?? 0
   sequences.set(producerId, baseSequence + values.length)
   const records = encodeRecordBatch({
-    baseTimestamp: Date.now(),
+    baseTimestamp,
     producerId,
     producerEpoch: 0,
     baseSequence,
@@ -55,11 +55,11 @@ function fetch(isolationLevel: number, fetchOffset = 0, maxWaitMs = 0, client: W
   }).then((response) => response.responses[0]!.partitions[0]!)
 }
 
-async function latest(isolationLevel: number): Promise<number> {
+async function latest(isolationLevel: number, timestamp = -1n): Promise<number> {
   const response = await fixture.client.request(ApiKeys.ListOffsets, 7, {
     replicaId: -1,
     isolationLevel,
-    topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }],
+    topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp }] }],
   })
   return Number(response.topics[0]!.partitions[0]!.offset)
 }
@@ -142,5 +142,14 @@ describe('DescribeProducers', () => {
     expect(byId.get(2)).toMatchObject({ producerEpoch: 0, lastSequence: 1, coordinatorEpoch: 0, currentTxnStartOffset: -1n })
     expect(byId.get(3)).toMatchObject({ producerEpoch: 0, lastSequence: 1, coordinatorEpoch: -1, currentTxnStartOffset: BigInt(opened) })
     expect(byId.get(3)!.lastTimestamp).toBeGreaterThan(0n)
+  })
+})
+
+describe('ListOffsets by timestamp', () => {
+  it('answers read_committed only with offsets below the LSO', async () => {
+    const later = Date.now() + 60_000
+    const offset = await produce(4, ['future'], later)
+    expect(await latest(READ_UNCOMMITTED, BigInt(later - 1))).toBe(offset)
+    expect(await latest(READ_COMMITTED, BigInt(later - 1))).toBe(-1)
   })
 })
