@@ -9,7 +9,8 @@
  * NOT_LEADER_OR_FOLLOWER when the partition is not led here (it looks the leader up again and
  * retries), NOT_ENOUGH_REPLICAS, INVALID_PRODUCER_EPOCH or TRANSACTION_COORDINATOR_FENCED from the
  * partition's checks (see Partition.appendTxnMarkerAsLeader), REQUEST_TIMED_OUT when the ISR did
- * not confirm within `timeoutMs`. Internal topics take markers too: a transaction's offsets live
+ * not confirm within `timeoutMs`, INVALID_REQUEST for a marker no coordinator sends (a negative or
+ * out-of-range producer id, a negative epoch), which writes nothing. Internal topics take markers too: a transaction's offsets live
  * in __consumer_offsets. Each marker written and replicated is told to the ReplicaManager's
  * txn-marker listeners (replicas.onTxnMarkerWritten), as Kafka tells the group coordinator.
  */
@@ -58,7 +59,12 @@ export async function writeTxnMarkers(replicas: ReplicaManager, markers: readonl
     producerId: entry.producerId,
     topics: entry.topics.map((topic) => {
       const results: TxnMarkerPartitionResult[] = []
+      const invalid = markerProblem(entry)
       for (const index of topic.partitions) {
+        if (invalid !== null) {
+          results.push({ partition: index, errorCode: KafkaErrorCodes.INVALID_REQUEST, errorMessage: invalid })
+          continue
+        }
         const partition = replicas.leaderPartition(topic.name, index)
         if (typeof partition === 'number') {
           results.push({ partition: index, errorCode: partition, errorMessage: partition === KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER ? `This broker does not lead ${topic.name}-${index}.` : `${topic.name}-${index} does not exist.` })
@@ -87,4 +93,12 @@ export async function writeTxnMarkers(replicas: ReplicaManager, markers: readonl
       : { partition: partition.index, errorCode: outcome, errorMessage: `The marker was written to ${where} but not confirmed by its in-sync replicas.` }
   }
   return answer
+}
+
+/** Why a marker cannot be written, or null: producer ids and epochs of markers are never negative. */
+function markerProblem(entry: TxnMarkerEntry): string | null {
+  const producerId = BigInt(entry.producerId)
+  if (producerId < 0n || producerId > BigInt(Number.MAX_SAFE_INTEGER)) return `A transaction marker needs a producer id in [0, 2^53), not ${producerId}.`
+  if (entry.producerEpoch < 0) return `A transaction marker needs a producer epoch of 0 or more, not ${entry.producerEpoch}.`
+  return null
 }

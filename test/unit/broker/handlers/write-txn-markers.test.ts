@@ -89,6 +89,17 @@ describe('WriteTxnMarkers', () => {
     expect(told).toEqual([[`${TOPIC}-0`, PRODUCER, true]])
   })
 
+  it('refuses a marker with a negative producer id or epoch with INVALID_REQUEST, writing nothing', async () => {
+    const before = storedMarkers().length
+    for (const [producerId, producerEpoch] of [[-1n, 0], [BigInt(PRODUCER), -1], [1n << 60n, 0]] as const) {
+      const response = await fixture.client.request(ApiKeys.WriteTxnMarkers, 1, {
+        markers: [{ producerId, producerEpoch, transactionResult: true, topics: [{ name: TOPIC, partitionIndexes: [0] }], coordinatorEpoch: 9 }],
+      })
+      expect(response.markers[0]!.topics[0]!.partitions[0]!.errorCode).toBe(KafkaErrorCodes.INVALID_REQUEST)
+    }
+    expect(storedMarkers()).toHaveLength(before)
+  })
+
   it('answers UNKNOWN_TOPIC_OR_PARTITION for a partition that does not exist', async () => {
     expect(await writeMarker({ epoch: 1, coordinatorEpoch: 3, commit: true, partition: 7 })).toMatchObject({ errorCode: KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION })
     expect(await writeMarker({ epoch: 1, coordinatorEpoch: 3, commit: true, topic: 'no-such-topic' })).toMatchObject({ errorCode: KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION })
