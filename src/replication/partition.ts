@@ -192,7 +192,6 @@ export class Partition {
     // A new partition or a restarted single broker: everything in the log is committed (in a
     // cluster the replication-offset checkpoint will supply the last known high watermark).
     this.#highWatermark = log.logEndOffset
-    this.producers.onHighWatermark(this.#highWatermark)
     this.#resetFollowers(Date.now())
   }
 

@@ -305,7 +305,8 @@ export class ReplicaManager {
       if (creation === undefined) {
         creation = (async () => {
           const log = this.#logs.get(topic.name, index) ?? (await this.#logs.create(topic.name, index, toLogConfig(config)))
-          const startHighWatermark = this.#checkpointed?.get(checkpointKey(topic.name, index)) ?? log.logEndOffset
+          // The high watermark the partition starts from (see restoreHighWatermark below).
+          const startHighWatermark = this.#checkpointed === null ? log.logEndOffset : (this.#checkpointed.get(checkpointKey(topic.name, index)) ?? log.logStartOffset)
           const producers = await this.#snapshotFiles.run(() => this.#loadProducerState(log, startHighWatermark))
           // The partition starts as a follower of nobody until its state is applied below.
           const partition = new Partition(topic.name, index, topic.topicId, log, config, producers, this.#localBrokerId, NO_LEADERSHIP, this.#partitionHooks, counters)
