@@ -15,6 +15,7 @@ import { deleteTopicsHandler } from './delete-topics.js'
 import { describeClusterHandler } from './describe-cluster.js'
 import { describeConfigsHandler } from './describe-configs.js'
 import { describeGroupsHandler } from './describe-groups.js'
+import { describeProducersHandler } from './describe-producers.js'
 import { electLeadersHandler } from './elect-leaders.js'
 import { fetchHandler } from './fetch.js'
 import { findCoordinatorHandler } from './find-coordinator.js'
@@ -34,6 +35,7 @@ import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js'
 import { produceHandler } from './produce.js'
 import { saslHandshakeHandler } from './sasl-handshake.js'
 import { syncGroupHandler } from './sync-group.js'
+import { writeTxnMarkersHandler } from './write-txn-markers.js'
 
 export function kafkaApiHandlers(context: BrokerContext, served: () => readonly ApiHandler[]): ApiHandler[] {
   return [
@@ -45,6 +47,8 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     apiVersionsHandler(served),
     initProducerIdHandler(context),
     offsetForLeaderEpochHandler(context),
+    writeTxnMarkersHandler(context),
+    describeProducersHandler(context),
     deleteRecordsHandler(context),
     findCoordinatorHandler(context),
     joinGroupHandler(context),

@@ -17,6 +17,7 @@ import { deleteTopicsRequest, deleteTopicsResponse } from './delete-topics.js'
 import { describeClusterRequest, describeClusterResponse } from './describe-cluster.js'
 import { describeConfigsRequest, describeConfigsResponse } from './describe-configs.js'
 import { describeGroupsRequest, describeGroupsResponse } from './describe-groups.js'
+import { describeProducersRequest, describeProducersResponse } from './describe-producers.js'
 import { fetchRequest, fetchResponse } from './fetch.js'
 import { findCoordinatorRequest, findCoordinatorResponse } from './find-coordinator.js'
 import { heartbeatRequest, heartbeatResponse } from './heartbeat.js'
@@ -35,6 +36,7 @@ import { offsetForLeaderEpochRequest, offsetForLeaderEpochResponse } from './off
 import { produceRequest, produceResponse } from './produce.js'
 import { saslHandshakeRequest, saslHandshakeResponse } from './sasl-handshake.js'
 import { syncGroupRequest, syncGroupResponse } from './sync-group.js'
+import { writeTxnMarkersRequest, writeTxnMarkersResponse } from './write-txn-markers.js'
 
 export interface ApiDefinition<Request extends MessageSchema = MessageSchema, Response extends MessageSchema = MessageSchema> {
   readonly apiKey: number
@@ -94,6 +96,7 @@ export const apis = {
   [ApiKeys.DeleteRecords]: api('DeleteRecords', deleteRecordsRequest, deleteRecordsResponse),
   [ApiKeys.InitProducerId]: api('InitProducerId', initProducerIdRequest, initProducerIdResponse),
   [ApiKeys.OffsetForLeaderEpoch]: api('OffsetForLeaderEpoch', offsetForLeaderEpochRequest, offsetForLeaderEpochResponse),
+  [ApiKeys.WriteTxnMarkers]: api('WriteTxnMarkers', writeTxnMarkersRequest, writeTxnMarkersResponse),
   [ApiKeys.DescribeConfigs]: api('DescribeConfigs', describeConfigsRequest, describeConfigsResponse),
   [ApiKeys.AlterConfigs]: api('AlterConfigs', alterConfigsRequest, alterConfigsResponse),
   [ApiKeys.CreatePartitions]: api('CreatePartitions', createPartitionsRequest, createPartitionsResponse),
@@ -116,6 +119,7 @@ export const apis = {
   [ApiKeys.OffsetDelete]: api('OffsetDelete', offsetDeleteRequest, offsetDeleteResponse),
   [ApiKeys.DescribeCluster]: api('DescribeCluster', describeClusterRequest, describeClusterResponse),
   [ApiKeys.ElectLeaders]: api('ElectLeaders', electLeadersRequest, electLeadersResponse),
+  [ApiKeys.DescribeProducers]: api('DescribeProducers', describeProducersRequest, describeProducersResponse),
 } as const
 
 /** API keys that have descriptions here. */
