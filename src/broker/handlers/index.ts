@@ -39,6 +39,7 @@ import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js'
 import { produceHandler } from './produce.js'
 import { saslHandshakeHandler } from './sasl-handshake.js'
 import { syncGroupHandler } from './sync-group.js'
+import { writeTxnMarkersHandler } from './write-txn-markers.js'
 
 export function kafkaApiHandlers(context: BrokerContext, served: () => readonly ApiHandler[]): ApiHandler[] {
   return [
@@ -55,6 +56,7 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     describeTransactionsHandler(context),
     listTransactionsHandler(context),
     offsetForLeaderEpochHandler(context),
+    writeTxnMarkersHandler(context),
     deleteRecordsHandler(context),
     findCoordinatorHandler(context),
     joinGroupHandler(context),
