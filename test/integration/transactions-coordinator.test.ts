@@ -131,9 +131,11 @@ describe('transactions with kafkajs', () => {
     const zombie = await first.transaction()
     await zombie.send({ topic: 'fenced', messages: [{ value: 'zombie-0' }] })
 
-    // The second instance's InitProducerId aborts the first's open transaction and bumps the epoch.
+    // The second instance's InitProducerId (kafkajs sends it when the first transaction begins)
+    // aborts the first's open transaction and bumps the epoch.
     const second = transactionalProducer('fenced-app')
     await second.connect()
+    const txn = await second.transaction()
     const error = await zombie.commit().then(
       () => null,
       (e: { type?: string; message: string }) => e,
@@ -149,7 +151,6 @@ describe('transactions with kafkajs', () => {
     ).catch((e: Error) => e)
     expect(retry, 'a fenced producer cannot write again').toBeInstanceOf(Error)
 
-    const txn = await second.transaction()
     await txn.send({ topic: 'fenced', messages: [{ value: 'second-0' }] })
     await txn.commit()
     const values = await readCommitted('fenced', 'second-0')
