@@ -111,7 +111,7 @@ export class TransactionCoordinator {
   readonly #offsetsPartitionFor: (groupId: string) => { topic: string; partition: number }
   readonly #timers: NodeJS.Timeout[] = []
   readonly #loads = new Map<number, Promise<unknown>>()
-  /** Marker deliveries and Complete* writes under way (awaited by tests, not by shutdown). */
+  /** Background work under way: marker deliveries and Complete* writes, timeout aborts, expiries (awaited by tests, not by shutdown). */
   readonly #completions = new Set<Promise<void>>()
   #stopListening: () => void = () => undefined
   #active = true
@@ -388,7 +388,12 @@ export class TransactionCoordinator {
     })().catch((error: unknown) => {
       this.#logger.error('could not complete a transaction', { transactionalId, error })
     })
-    const tracked = done.finally(() => this.#completions.delete(tracked))
+    this.#track(done)
+  }
+
+  /** Background work awaitIdle() waits for. */
+  #track(work: Promise<void>): void {
+    const tracked = work.finally(() => this.#completions.delete(tracked))
     this.#completions.add(tracked)
   }
 
@@ -456,9 +461,11 @@ export class TransactionCoordinator {
         timeoutMs: m.txnTimeoutMs,
         openMs: this.#now() - m.txnStartTimestamp,
       })
-      void this.endTransaction(m.transactionalId, fence.producerId, fence.producerEpoch, false, false).then((error) => {
-        if (error !== KafkaErrorCodes.NONE) this.#logger.warn('could not abort a timed-out transaction; will try again', { transactionalId: m.transactionalId, errorCode: error })
-      })
+      this.#track(
+        this.endTransaction(m.transactionalId, fence.producerId, fence.producerEpoch, false, false).then((error) => {
+          if (error !== KafkaErrorCodes.NONE) this.#logger.warn('could not abort a timed-out transaction; will try again', { transactionalId: m.transactionalId, errorCode: error })
+        }),
+      )
     }
     return aborting
   }
@@ -469,9 +476,11 @@ export class TransactionCoordinator {
     const now = this.#now()
     for (const { coordinatorEpoch, metadata: m } of this.#state.expiredTransactionalIds(now, this.#config.transactionalIdExpirationMs)) {
       removing++
-      void Promise.resolve(this.#state.append(m, coordinatorEpoch, m.prepareDead(), now)).then((error) => {
-        if (error === KafkaErrorCodes.NONE) this.#logger.info('removed an expired transactional id', { transactionalId: m.transactionalId })
-      })
+      this.#track(
+        Promise.resolve(this.#state.append(m, coordinatorEpoch, m.prepareDead(), now)).then((error) => {
+          if (error === KafkaErrorCodes.NONE) this.#logger.info('removed an expired transactional id', { transactionalId: m.transactionalId })
+        }),
+      )
     }
     return removing
   }
