@@ -19,7 +19,7 @@ import { toLogConfig } from './log-config.js'
 import { type TxnMarkerBatch, decodeTxnMarkerBatch } from '../protocol/control-records.js'
 import type { PartitionState } from '../metadata/metadata-store.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
-import { type IsrProposer, Partition, type PartitionClusterHooks } from './partition.js'
+import { type IsrProposer, Partition, type PartitionClusterHooks, indexCompletedTxn } from './partition.js'
 import { Purgatories } from './purgatory/purgatories.js'
 import type { LeaderEndpoint, ReplicaFetcherOptions } from './replica-fetcher.js'
 import { ReplicaFetcherManager } from './replica-fetcher-manager.js'
@@ -419,7 +419,7 @@ export class ReplicaManager {
         if (h.producerId < 0) continue
         if (h.isControl) {
           const marker = readTxnMarker(log, h.baseOffset)
-          if (marker !== null) state.completeTxn(marker, h.baseOffset, h.maxTimestamp)
+          if (marker !== null) indexCompletedTxn(log, state, state.completeTxn(marker, h.baseOffset, h.maxTimestamp))
           continue
         }
         state.update(

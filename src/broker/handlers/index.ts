@@ -17,6 +17,7 @@ import { deleteTopicsHandler } from './delete-topics.js'
 import { describeClusterHandler } from './describe-cluster.js'
 import { describeConfigsHandler } from './describe-configs.js'
 import { describeGroupsHandler } from './describe-groups.js'
+import { describeProducersHandler } from './describe-producers.js'
 import { describeTransactionsHandler } from './describe-transactions.js'
 import { endTxnHandler } from './end-txn.js'
 import { electLeadersHandler } from './elect-leaders.js'
@@ -57,6 +58,7 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     listTransactionsHandler(context),
     offsetForLeaderEpochHandler(context),
     writeTxnMarkersHandler(context),
+    describeProducersHandler(context),
     deleteRecordsHandler(context),
     findCoordinatorHandler(context),
     joinGroupHandler(context),
