@@ -282,6 +282,24 @@ export class TransactionCoordinator {
     return this.#state.append(m, found.coordinatorEpoch, m.prepareAddPartitions(partitions, this.#now()), this.#now())
   }
 
+  /**
+   * AddPartitionsToTxn v4+ with verify_only (KIP-890): whether each partition is in the
+   * producer's current transaction (TRANSACTION_ABORTABLE where not), without changing anything.
+   * One error for all partitions when the producer does not hold the id or a commit or abort is
+   * completing. In `partitions` order.
+   */
+  verifyPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[]): number[] {
+    const all = (errorCode: number): number[] => partitions.map(() => errorCode)
+    if (transactionalId === '') return all(KafkaErrorCodes.INVALID_REQUEST)
+    const found = this.#state.get(transactionalId)
+    if ('errorCode' in found) return all(found.errorCode)
+    const m = found.metadata
+    if (m === undefined || m.producerId !== producerId) return all(KafkaErrorCodes.INVALID_PRODUCER_ID_MAPPING)
+    if (m.producerEpoch !== producerEpoch) return all(KafkaErrorCodes.PRODUCER_FENCED)
+    if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort') return all(KafkaErrorCodes.CONCURRENT_TRANSACTIONS)
+    return partitions.map((p) => (m.hasPartition(p.topic, p.partition) ? KafkaErrorCodes.NONE : KafkaErrorCodes.TRANSACTION_ABORTABLE))
+  }
+
   /** AddOffsetsToTxn: the group's __consumer_offsets partition joins the transaction. */
   addOffsets(transactionalId: string, producerId: number, producerEpoch: number, groupId: string): Promise<number> {
     return this.addPartitions(transactionalId, producerId, producerEpoch, [this.#offsetsPartitionFor(groupId)])

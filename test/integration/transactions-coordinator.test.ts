@@ -207,12 +207,12 @@ describe('a coordinator killed with a transaction in PrepareCommit', () => {
     const init = await client.request(ApiKeys.InitProducerId, 4, { transactionalId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 })
     expect(init.errorCode).toBe(KafkaErrorCodes.NONE)
     const added = await client.request(ApiKeys.AddPartitionsToTxn, 3, {
-      transactionalId,
-      producerId: init.producerId,
-      producerEpoch: init.producerEpoch,
-      topics: [{ name: 'stuck', partitions: [0] }],
+      v3AndBelowTransactionalId: transactionalId,
+      v3AndBelowProducerId: init.producerId,
+      v3AndBelowProducerEpoch: init.producerEpoch,
+      v3AndBelowTopics: [{ name: 'stuck', partitions: [0] }],
     })
-    expect(added.results[0]!.partitionResults[0]!.partitionErrorCode).toBe(KafkaErrorCodes.NONE)
+    expect(added.resultsByTopicV3AndBelow[0]!.resultsByPartition[0]!.partitionErrorCode).toBe(KafkaErrorCodes.NONE)
     const records = encodeRecordBatch({
       baseTimestamp: Date.now(),
       producerId: init.producerId,

@@ -33,8 +33,13 @@ async function init(transactionalId: string, version = 4, producerId = -1n, prod
 }
 
 async function addPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, version = 3, topics = [{ name: 'data', partitions: [0] }]) {
-  const response = await broker.client.request(ApiKeys.AddPartitionsToTxn, version, { transactionalId, producerId, producerEpoch, topics })
-  return response.results.flatMap((t) => t.partitionResults.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.partitionErrorCode })))
+  const response = await broker.client.request(ApiKeys.AddPartitionsToTxn, version, {
+    v3AndBelowTransactionalId: transactionalId,
+    v3AndBelowProducerId: producerId,
+    v3AndBelowProducerEpoch: producerEpoch,
+    v3AndBelowTopics: topics,
+  })
+  return response.resultsByTopicV3AndBelow.flatMap((t) => t.resultsByPartition.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.partitionErrorCode })))
 }
 
 async function endTxn(transactionalId: string, producerId: bigint, producerEpoch: number, committed: boolean, version = 3) {
@@ -115,6 +120,31 @@ describe('transaction APIs', () => {
       { topic: 'no-such-topic', partition: 0, errorCode: KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION },
     ])
     expect((await describeTxn('adder')).transactionState).toBe('Empty')
+  })
+
+  it('serves the batched broker form (v4, v5): adds for some transactions, verifies for others', async () => {
+    const a = await init('batch-a')
+    const b = await init('batch-b')
+    expect((await addPartitions('batch-b', b.producerId, b.producerEpoch))[0]!.errorCode).toBe(KafkaErrorCodes.NONE)
+    for (const version of [4, 5]) {
+      const response = await broker.client.request(ApiKeys.AddPartitionsToTxn, version, {
+        transactions: [
+          { transactionalId: 'batch-a', producerId: a.producerId, producerEpoch: a.producerEpoch, verifyOnly: false, topics: [{ name: 'data', partitions: [0] }] },
+          { transactionalId: 'batch-b', producerId: b.producerId, producerEpoch: b.producerEpoch, verifyOnly: true, topics: [{ name: 'data', partitions: [0, 1] }] },
+          { transactionalId: 'batch-b', producerId: b.producerId, producerEpoch: b.producerEpoch + 1, verifyOnly: true, topics: [{ name: 'data', partitions: [0] }] },
+        ],
+      })
+      expect(response.errorCode, `v${version}`).toBe(KafkaErrorCodes.NONE)
+      const errors = response.resultsByTransaction.map((t) => [t.transactionalId, t.topicResults.flatMap((r) => r.resultsByPartition.map((p) => p.partitionErrorCode))])
+      expect(errors).toEqual([
+        ['batch-a', [KafkaErrorCodes.NONE]],
+        // Partition 0 is in batch-b's transaction, partition 1 is not.
+        ['batch-b', [KafkaErrorCodes.NONE, KafkaErrorCodes.TRANSACTION_ABORTABLE]],
+        ['batch-b', [KafkaErrorCodes.PRODUCER_FENCED]],
+      ])
+    }
+    expect((await describeTxn('batch-a')).transactionState, 'the non-verifying entry added its partition').toBe('Ongoing')
+    expect((await describeTxn('batch-b')).topics, 'verifying added nothing').toEqual([{ topic: 'data', partitions: [0] }])
   })
 
   it('adds the group\'s __consumer_offsets partition for AddOffsetsToTxn', async () => {

@@ -21,7 +21,7 @@ const served: Array<[number, number, number, number | null]> = [
   [ApiKeys.ListPartitionReassignments, 0, 0, 0],
   [ApiKeys.DeleteRecords, 0, 2, 2],
   [ApiKeys.InitProducerId, 0, 5, 2],
-  [ApiKeys.AddPartitionsToTxn, 0, 3, 3],
+  [ApiKeys.AddPartitionsToTxn, 0, 5, 3],
   [ApiKeys.AddOffsetsToTxn, 0, 4, 3],
   [ApiKeys.EndTxn, 0, 4, 3],
   [ApiKeys.DescribeTransactions, 0, 0, 0],
