@@ -161,14 +161,15 @@ describe('transactions with kafkajs', () => {
   })
 
   it('aborts a transaction left open past its timeout and fences the producer that left it', async () => {
-    const producer = transactionalProducer('slow-app', 1500)
+    // Long enough to see it Ongoing first on a busy machine, short enough to wait for.
+    const producer = transactionalProducer('slow-app', 4000)
     await producer.connect()
     const txn = await producer.transaction()
     await txn.send({ topic: 'slow', messages: [{ value: 'abandoned' }] })
     const client = await wire()
     const before = await describeTransaction(client, 'slow-app')
     expect(before.transactionState).toBe('Ongoing')
-    expect(before.transactionTimeoutMs).toBe(1500)
+    expect(before.transactionTimeoutMs).toBe(4000)
 
     const aborted = await waitFor('the coordinator aborts slow-app', () => describeTransaction(client, 'slow-app'), (d) => d.transactionState === 'CompleteAbort')
     expect(aborted.producerEpoch, 'the abort bumped the epoch').toBe(before.producerEpoch + 1)
