@@ -28,6 +28,8 @@ import { OFFSETS_TOPIC } from './group/offsets-topic.js'
 import { FileMetadataStore, claimLogDir } from './metadata/file-metadata-store.js'
 import type { MetadataStore } from './metadata/metadata-store.js'
 import { KafkaListener } from './network/listener.js'
+import { type AuthenticatorFactory, requireAuthenticator } from './network/authenticator.js'
+import { usesSasl, usesTls } from './common/config/listener-config.js'
 import { connectionQuotas, queuedRequestBytes } from './network/connection-limits.js'
 import type { FileTransfer } from './network/response-writer.js'
 import { toLogConfig } from './replication/log-config.js'
@@ -86,6 +88,8 @@ export class BrokerServer {
   /** Opens storage and metadata, loads every partition, and starts listening. */
   static async start(config: BrokerConfig, logger: Logger): Promise<BrokerServer> {
     for (const warning of config.warnings) logger.warn(warning)
+    // Before anything is opened: a listener that cannot be served safely stops the start here.
+    const authenticators = new Map(config.listeners().map((listener) => [listener.name, authenticatorFor(listener)]))
     logOpenFileLimit(logger)
     // The longest the event loop was blocked while loading, for the log line below: start-up at
     // 10,000 partitions must not hold it for long stretches (bench/scale/start-stop.ts reads it).
@@ -132,7 +136,7 @@ export class BrokerServer {
         onError: (error) => storageLogger.error('background log work failed', { error }),
         dirLock: lock,
       })
-      const server = await BrokerServer.#serve(config, logger, metadata, logs, cluster, gateway)
+      const server = await BrokerServer.#serve(config, logger, metadata, logs, cluster, gateway, authenticators)
       stalls.disable()
       logger.info('started', {
         partitions: logs.logs().length,
@@ -158,6 +162,7 @@ export class BrokerServer {
     logs: LogManager,
     cluster: ClusterMembership | null,
     gateway: HttpGateway | null,
+    authenticators: ReadonlyMap<string, AuthenticatorFactory | null>,
   ): Promise<BrokerServer> {
     const bound: Listener[] = []
     // Before the listeners are bound, a single broker describes itself by its configured address.
@@ -230,6 +235,8 @@ export class BrokerServer {
     for (const listener of config.listeners()) {
       const server = new KafkaListener(processor, {
         name: listener.name,
+        securityProtocol: listener.securityProtocol,
+        authenticator: authenticators.get(listener.name) ?? null,
         host: listener.host,
         port: listener.port,
         maxFrameBytes: config.get('socket.request.max.bytes'),
@@ -251,12 +258,13 @@ export class BrokerServer {
       }
       listeners.push(server)
       listenerNames.push(listener.name)
-      bound.push({ name: listener.name, host: listener.host, port: address.port })
+      bound.push({ ...listener, port: address.port })
+      logger.info('listening', { listener: listener.name, securityProtocol: listener.securityProtocol, address: `${address.address}:${address.port}` })
     }
     if (cluster !== null) {
       try {
         // Registered with the addresses clients and followers should use.
-        await cluster.join(config.advertisedListeners(bound).map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: 'PLAINTEXT' })))
+        await cluster.join(config.advertisedListeners(bound).map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: l.securityProtocol })))
       } catch (error) {
         await Promise.all(listeners.map((l) => l.close()))
         await BrokerServer.#stopServices(replicas, publisher, groups)
@@ -313,6 +321,18 @@ export class BrokerServer {
     })()
     return this.#stopping
   }
+}
+
+/**
+ * The SASL authenticator of a listener: none for PLAINTEXT and SSL; a SASL listener cannot start
+ * without one (requireAuthenticator explains why), and this build has no SASL mechanism yet.
+ */
+function authenticatorFor(listener: Listener): AuthenticatorFactory | null {
+  if (usesTls(listener.securityProtocol)) {
+    throw new SamsaError(ErrorCodes.CONFIG, `listeners: ${listener.name} uses ${listener.securityProtocol}, and TLS listeners are not served by this build yet; use PLAINTEXT.`)
+  }
+  if (!usesSasl(listener.securityProtocol)) return null
+  return requireAuthenticator({ listenerName: listener.name, securityProtocol: listener.securityProtocol }, null)
 }
 
 /** A cluster broker's replication settings, from Kafka's property names. */
