@@ -11,7 +11,9 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import type { BrokerContext } from './broker/broker-context.js'
 import { BrokerMetrics } from './broker/broker-metrics.js'
-import { type ClusterView, soleBrokerView } from './broker/cluster-view.js'
+import { type ClusterView, type PeerEndpoint, soleBrokerView } from './broker/cluster-view.js'
+import { isIP } from 'node:net'
+import type { ConnectionOptions as TlsOptions } from 'node:tls'
 import { MetadataPublisher } from './broker/metadata-publisher.js'
 import type { ClusterMembership } from './cluster/cluster-membership.js'
 import type { ApiHandler } from './broker/handler.js'
@@ -29,6 +31,7 @@ import { FileMetadataStore, claimLogDir } from './metadata/file-metadata-store.j
 import type { MetadataStore } from './metadata/metadata-store.js'
 import { KafkaListener } from './network/listener.js'
 import { type AuthenticatorFactory, requireAuthenticator } from './network/authenticator.js'
+import { SslFactory, sslSettings } from './network/ssl-factory.js'
 import { usesSasl, usesTls } from './common/config/listener-config.js'
 import { connectionQuotas, queuedRequestBytes } from './network/connection-limits.js'
 import type { FileTransfer } from './network/response-writer.js'
@@ -89,7 +92,7 @@ export class BrokerServer {
   static async start(config: BrokerConfig, logger: Logger): Promise<BrokerServer> {
     for (const warning of config.warnings) logger.warn(warning)
     // Before anything is opened: a listener that cannot be served safely stops the start here.
-    const authenticators = new Map(config.listeners().map((listener) => [listener.name, authenticatorFor(listener)]))
+    const security = listenerSecurity(config, logger.child('network'))
     logOpenFileLimit(logger)
     // The longest the event loop was blocked while loading, for the log line below: start-up at
     // 10,000 partitions must not hold it for long stretches (bench/scale/start-stop.ts reads it).
@@ -136,7 +139,7 @@ export class BrokerServer {
         onError: (error) => storageLogger.error('background log work failed', { error }),
         dirLock: lock,
       })
-      const server = await BrokerServer.#serve(config, logger, metadata, logs, cluster, gateway, authenticators)
+      const server = await BrokerServer.#serve(config, logger, metadata, logs, cluster, gateway, security)
       stalls.disable()
       logger.info('started', {
         partitions: logs.logs().length,
@@ -146,6 +149,7 @@ export class BrokerServer {
       return server
     } catch (error) {
       stalls.disable()
+      for (const { ssl } of security.values()) ssl?.close()
       // Nothing was served: close what was opened (which releases the lock) and report.
       await gateway?.close().catch(() => undefined)
       await cluster?.close().catch(() => undefined)
@@ -162,16 +166,14 @@ export class BrokerServer {
     logs: LogManager,
     cluster: ClusterMembership | null,
     gateway: HttpGateway | null,
-    authenticators: ReadonlyMap<string, AuthenticatorFactory | null>,
+    security: ReadonlyMap<string, ListenerSecurity>,
   ): Promise<BrokerServer> {
     const bound: Listener[] = []
     // Before the listeners are bound, a single broker describes itself by its configured address.
     const selfListeners = (): readonly Listener[] => (bound.length > 0 ? config.advertisedListeners(bound) : config.advertisedListeners())
     const clusterView: ClusterView = cluster ?? soleBrokerView(config.nodeId, config.getOptional('broker.rack'), selfListeners)
-    const leaderEndpoint = (brokerId: number): LeaderEndpoint | undefined => {
-      const broker = clusterView.broker(brokerId)
-      return broker === undefined ? undefined : { brokerId, host: broker.host, port: broker.port }
-    }
+    const peerEndpoint = interBrokerEndpoints(config, clusterView, logger.child('network'))
+    const leaderEndpoint = (brokerId: number): LeaderEndpoint | undefined => peerEndpoint(brokerId)
     const replicas = new ReplicaManager(config.nodeId, metadata, logs, logger.child('replicas'), cluster === null ? {} : replicationOptions(config, cluster, logger))
     replicas.setLeaderEndpoints(leaderEndpoint)
     await replicas.loadHighWatermarks()
@@ -213,6 +215,7 @@ export class BrokerServer {
       logger,
       advertisedListeners: () => config.advertisedListeners(bound),
       cluster: clusterView,
+      peerEndpoint,
       leaderElections: cluster === null ? null : (type, partitions) => cluster.electLeaders(type, partitions),
       reassignments: cluster === null ? null : {
         alter: (requests) => cluster.alterPartitionReassignments(requests),
@@ -236,7 +239,8 @@ export class BrokerServer {
       const server = new KafkaListener(processor, {
         name: listener.name,
         securityProtocol: listener.securityProtocol,
-        authenticator: authenticators.get(listener.name) ?? null,
+        authenticator: security.get(listener.name)?.authenticator ?? null,
+        ssl: security.get(listener.name)?.ssl ?? null,
         host: listener.host,
         port: listener.port,
         maxFrameBytes: config.get('socket.request.max.bytes'),
@@ -324,15 +328,58 @@ export class BrokerServer {
 }
 
 /**
- * The SASL authenticator of a listener: none for PLAINTEXT and SSL; a SASL listener cannot start
- * without one (requireAuthenticator explains why), and this build has no SASL mechanism yet.
+ * Other brokers' endpoints on the inter-broker listener (inter.broker.listener.name), with TLS
+ * client options when it uses TLS: the trust store and, for a peer that requires client
+ * authentication, this broker's own key store, both from that listener's ssl.* settings. The
+ * secure context is read at each connect, so a reloaded certificate reaches new connections.
  */
-function authenticatorFor(listener: Listener): AuthenticatorFactory | null {
-  if (usesTls(listener.securityProtocol)) {
-    throw new SamsaError(ErrorCodes.CONFIG, `listeners: ${listener.name} uses ${listener.securityProtocol}, and TLS listeners are not served by this build yet; use PLAINTEXT.`)
+function interBrokerEndpoints(config: BrokerConfig, cluster: ClusterView, logger: Logger): (brokerId: number) => PeerEndpoint | undefined {
+  const listenerName = config.interBrokerListenerName()
+  const protocol = config.securityProtocolMap().get(listenerName) ?? 'PLAINTEXT'
+  const ssl = usesTls(protocol) ? new SslFactory(sslSettings(config, listenerName), 'client', logger) : null
+  const checkHost = ssl?.settings.endpointIdentification ?? true
+  return (brokerId) => {
+    const broker = cluster.broker(brokerId, listenerName)
+    if (broker === undefined) return undefined
+    const tls: TlsOptions | null = ssl === null
+      ? null
+      : {
+          secureContext: ssl.secureContext,
+          rejectUnauthorized: true,
+          ...(isIP(broker.host) === 0 && { servername: broker.host }),
+          ...(!checkHost && { checkServerIdentity: () => undefined }),
+        }
+    return { brokerId, host: broker.host, port: broker.port, tls }
   }
-  if (!usesSasl(listener.securityProtocol)) return null
-  return requireAuthenticator({ listenerName: listener.name, securityProtocol: listener.securityProtocol }, null)
+}
+
+interface ListenerSecurity {
+  readonly authenticator: AuthenticatorFactory | null
+  readonly ssl: SslFactory | null
+}
+
+/**
+ * What each listener needs before it serves a connection: TLS (SSL, SASL_SSL) with its key store
+ * loaded and watched for changes, and a SASL authenticator (SASL_PLAINTEXT, SASL_SSL), which this
+ * build does not have yet, so a SASL listener cannot start (requireAuthenticator says why). Built
+ * before anything is opened, so bad settings stop the start at once.
+ */
+function listenerSecurity(config: BrokerConfig, logger: Logger): Map<string, ListenerSecurity> {
+  const result = new Map<string, ListenerSecurity>()
+  try {
+    for (const listener of config.listeners()) {
+      const authenticator = usesSasl(listener.securityProtocol)
+        ? requireAuthenticator({ listenerName: listener.name, securityProtocol: listener.securityProtocol }, null)
+        : null
+      const ssl = usesTls(listener.securityProtocol) ? new SslFactory(sslSettings(config, listener.name), 'server', logger) : null
+      ssl?.watch()
+      result.set(listener.name, { authenticator, ssl })
+    }
+  } catch (error) {
+    for (const { ssl } of result.values()) ssl?.close()
+    throw error
+  }
+  return result
 }
 
 /** A cluster broker's replication settings, from Kafka's property names. */
