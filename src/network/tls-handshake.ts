@@ -24,6 +24,8 @@ export class TlsAcceptor {
   readonly #server: Server
   readonly #ssl: SslFactory
   readonly #failures: HandshakeFailureLog
+  /** Peer address of each TCP socket handed over, for failures reported after it is gone. */
+  readonly #peers = new WeakMap<Socket, string>()
 
   /** `onSecure` gets each socket whose handshake succeeded, with the principal it proved. */
   constructor(ssl: SslFactory, failures: HandshakeFailureLog, onSecure: (socket: TLSSocket, principal: KafkaPrincipal) => void) {
@@ -33,14 +35,16 @@ export class TlsAcceptor {
     this.#server = createServer({
       ...ssl.contextOptions,
       requestCert: clientAuth !== 'none',
-      // 'requested' accepts a client without a certificate, but one that sends a certificate must
-      // send a valid one (as Java's wantClientAuth): checked once the handshake is done.
-      rejectUnauthorized: clientAuth === 'required',
+      // Checked in #principal once the handshake is done, never by Node: Node drops a connection
+      // whose certificate it rejects without a word, and every refusal must be logged with its
+      // reason. 'requested' accepts a client without a certificate; one that sends a certificate
+      // must send a valid one (as Java's wantClientAuth).
+      rejectUnauthorized: false,
       handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
     })
     ssl.onReload(() => this.#server.setSecureContext(ssl.contextOptions))
     this.#server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
-      failures.record(socket.remoteAddress ?? '', describeTlsError(error))
+      failures.record(this.#addressOf(socket), describeTlsError(error))
       socket.destroy()
     })
     this.#server.on('secureConnection', (socket: TLSSocket) => {
@@ -55,14 +59,26 @@ export class TlsAcceptor {
 
   /** Starts the handshake on an accepted socket. */
   accept(socket: Socket): void {
+    this.#peers.set(socket, socket.remoteAddress ?? '')
     this.#server.emit('connection', socket)
   }
 
+  #addressOf(socket: TLSSocket): string {
+    // Node's TLSSocket keeps the TCP socket it wraps as _parent; a closed socket has no address.
+    const parent = (socket as unknown as { _parent?: Socket })._parent
+    return (parent !== undefined ? this.#peers.get(parent) : undefined) ?? socket.remoteAddress ?? ''
+  }
+
   #principal(socket: TLSSocket): KafkaPrincipal | null {
-    if (this.#ssl.settings.clientAuth === 'none') return ANONYMOUS
-    const address = socket.remoteAddress ?? ''
+    const clientAuth = this.#ssl.settings.clientAuth
+    if (clientAuth === 'none') return ANONYMOUS
+    const address = this.#addressOf(socket)
     const peer = socket.getPeerX509Certificate()
-    if (peer === undefined) return ANONYMOUS
+    if (peer === undefined) {
+      if (clientAuth === 'requested') return ANONYMOUS
+      this.#failures.record(address, 'the client sent no certificate and ssl.client.auth is required')
+      return null
+    }
     if (!socket.authorized) {
       this.#failures.record(address, `client certificate ${distinguishedName(peer.subject)} refused: ${String(socket.authorizationError)}`)
       return null
@@ -77,22 +93,24 @@ export class TlsAcceptor {
 }
 
 function describeTlsError(error: NodeJS.ErrnoException): string {
-  const message = error.message.trim()
+  // OpenSSL's "80FC...:error:0A000415:SSL routines:ssl3_read_bytes:sslv3 alert certificate
+  // expired:../deps/...:1601:SSL alert number 45" says what matters in its fifth field.
+  const message = /error:[0-9A-F]+:SSL routines:[^:]*:([^:]+)/.exec(error.message)?.[1] ?? error.message.trim()
   if (/wrong version number|http request|unknown protocol|packet length too long/i.test(message)) {
     return `the peer does not speak TLS (a plaintext client on a TLS listener?): ${message}`
   }
   if (/peer did not return a certificate|certificate required/i.test(message)) {
     return `the client sent no certificate and ssl.client.auth is required: ${message}`
   }
-  return error.code !== undefined ? `${message} (${error.code})` : message
+  return message
 }
 
-/** Handshake failures, logged once per peer address per window. */
+/** Handshake failures, logged once per peer address and reason per window. */
 export class HandshakeFailureLog {
   readonly #logger: Logger
   readonly #listenerName: string
   readonly #windowMs: number
-  /** Peer address → when it was last logged and failures since; bounded, oldest dropped first. */
+  /** Peer address and reason → when last logged and failures since; bounded, oldest dropped first. */
   readonly #peers = new Map<string, { loggedAt: number; suppressed: number }>()
   readonly #maxPeers = 10_000
   #total = 0
@@ -111,14 +129,15 @@ export class HandshakeFailureLog {
   record(address: string, reason: string): void {
     this.#total++
     const now = Date.now()
-    const peer = this.#peers.get(address)
+    const key = `${address} ${reason}`
+    const peer = this.#peers.get(key)
     if (peer !== undefined && now - peer.loggedAt < this.#windowMs) {
       peer.suppressed++
       return
     }
     if (this.#peers.size >= this.#maxPeers) this.#peers.delete(this.#peers.keys().next().value!)
-    this.#peers.delete(address)
-    this.#peers.set(address, { loggedAt: now, suppressed: 0 })
+    this.#peers.delete(key)
+    this.#peers.set(key, { loggedAt: now, suppressed: 0 })
     this.#logger.warn('TLS handshake failed', {
       listener: this.#listenerName,
       peer: address,
