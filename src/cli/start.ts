@@ -17,8 +17,8 @@ Runs a Kafka-compatible broker. Settings use Kafka's broker property names.
 Options:
   --config <file>        read settings from a server.properties file
   --set <key=value>      set a property (repeatable), e.g. --set num.partitions=3
-  --port <port>          listen on this port (default 9092; 0 picks a free one)
-  --host <host>          listen on this address (default 127.0.0.1)
+  --port <port>          the PLAINTEXT listener's port (default 9092; 0 picks a free one)
+  --host <host>          the PLAINTEXT listener's address (default 127.0.0.1)
   --data-dir <dir>       log directory (log.dirs; default ./data)
   --node-id <id>         this broker's id (node.id; default 1)
   --http-port <port>     serve the HTTP gateway (REST API, WebSocket streams, /metrics,
@@ -29,6 +29,11 @@ Options:
                          broker is a cluster of one
   --log-level <level>    debug, info, warn, error or silent (default info)
   -h, --help             show this help
+
+Listeners and TLS, as in Kafka's server.properties:
+  --set listeners=PLAINTEXT://127.0.0.1:9092,SSL://0.0.0.0:9093
+  --set ssl.keystore.location=/etc/samsa/server.pem     (PEM: key and certificate chain)
+  --set ssl.truststore.location=/etc/samsa/ca.pem --set ssl.client.auth=required
 
 Environment variables SAMSA_<KEY> set properties too, dots as underscores:
 SAMSA_NUM_PARTITIONS=3. Precedence: file < environment < --set < flags.
