@@ -5,7 +5,7 @@
  * made with openssl for this run (test/helpers/tls-certs.ts). Every failure case is followed by
  * a client that still gets served.
  */
-import { copyFileSync, readFileSync, renameSync } from 'node:fs'
+import { copyFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { connect as connectTcp } from 'node:net'
 import { connect as connectTls } from 'node:tls'
 import { join } from 'node:path'
@@ -14,6 +14,7 @@ import { Producer } from '@platformatic/kafka'
 import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
 import { kcat, readWithKcat } from '../helpers/clients.js'
 import { kafkajs } from '../helpers/kafka-interop.js'
+import { javaWithProperties, missingTools, prepareJava } from '../helpers/java-client.js'
 import { type Pki, makePki } from '../helpers/tls-certs.js'
 
 let pki: Pki
@@ -66,6 +67,13 @@ async function serialOf(address: string): Promise<string> {
     })
     socket.once('error', reject)
   })
+}
+
+/** A Java client properties file (Kafka's own PEM support: ssl.truststore.type=PEM, ...). */
+function javaProperties(name: string, settings: Record<string, string>): string {
+  const file = join(pki.dir, `${name}.properties`)
+  writeFileSync(file, Object.entries(settings).map(([k, v]) => `${k}=${v}`).join('\n') + '\n')
+  return file
 }
 
 describe('SSL listeners', () => {
@@ -152,4 +160,20 @@ describe('SSL listeners', () => {
     expect((await answered).readInt32BE(4)).toBe(7)
     open.destroy()
   })
+
+  it.skipIf(missingTools.length > 0)('serves the Java client over SSL and with mutual TLS (PEM stores), the principal from its certificate', async () => {
+    prepareJava()
+    const trust = { 'security.protocol': 'SSL', 'ssl.truststore.type': 'PEM', 'ssl.truststore.location': pki.caPem }
+    const overSsl = javaProperties('java-ssl', trust)
+    const sent = await javaWithProperties(overSsl, 'produce', broker.listeners.SSL!, 'tls-java', '50', '5')
+    expect(sent.filter((l) => l[0] === 'sent')).toHaveLength(50)
+    const read = await javaWithProperties(overSsl, 'consume', broker.listeners.SSL!, 'tls-java', '50')
+    expect(read.filter((l) => l[0] === 'record').map((l) => l[4]).sort()).toEqual(Array.from({ length: 50 }, (_, i) => `value-${i}`).sort())
+
+    const javaClient = pki.issue('java-client', '/O=Samsa Test/OU=eng/CN=javaclient', { serverNames: false })
+    const mutual = javaProperties('java-mtls', { ...trust, 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': javaClient.keystore })
+    const sentMutual = await javaWithProperties(mutual, 'produce', broker.listeners.MTLS!, 'tls-java-mtls', '10', '2')
+    expect(sentMutual.filter((l) => l[0] === 'sent')).toHaveLength(10)
+    expect(broker.output()).toMatch(/TLS client authenticated .*listener="MTLS".*principal="User:JAVACLIENT"/)
+  }, 300_000)
 })
