@@ -64,6 +64,8 @@ export class BrokerServer {
    * brokers in one process share the pool; it closes when the last of them stops.
    */
   readonly #workerPool: WorkerPoolLease
+  /** TLS for this broker's connections to others when the inter-broker listener is SSL (watched for renewals). */
+  readonly #interBrokerSsl: SslFactory | null
   #stopping: Promise<void> | null = null
 
   private constructor(
@@ -76,7 +78,9 @@ export class BrokerServer {
     publisher: MetadataPublisher | null,
     gateway: HttpGateway | null,
     workerPool: WorkerPoolLease,
+    interBrokerSsl: SslFactory | null,
   ) {
+    this.#interBrokerSsl = interBrokerSsl
     this.config = config
     this.#gateway = gateway
     this.#workerPool = workerPool
@@ -172,7 +176,8 @@ export class BrokerServer {
     // Before the listeners are bound, a single broker describes itself by its configured address.
     const selfListeners = (): readonly Listener[] => (bound.length > 0 ? config.advertisedListeners(bound) : config.advertisedListeners())
     const clusterView: ClusterView = cluster ?? soleBrokerView(config.nodeId, config.getOptional('broker.rack'), selfListeners)
-    const peerEndpoint = interBrokerEndpoints(config, clusterView, logger.child('network'))
+    const interBroker = interBrokerEndpoints(config, clusterView, logger.child('network'))
+    const peerEndpoint = interBroker.endpoint
     const leaderEndpoint = (brokerId: number): LeaderEndpoint | undefined => peerEndpoint(brokerId)
     const replicas = new ReplicaManager(config.nodeId, metadata, logs, logger.child('replicas'), cluster === null ? {} : replicationOptions(config, cluster, logger))
     replicas.setLeaderEndpoints(leaderEndpoint)
@@ -282,7 +287,7 @@ export class BrokerServer {
       gateway.serve({ broker: context, logger: logger.child('http') }, gatewayModules)
       gateway.markReady()
     }
-    return new BrokerServer(config, context, logs, listeners, logger, cluster, publisher, gateway, workerPool)
+    return new BrokerServer(config, context, logs, listeners, logger, cluster, publisher, gateway, workerPool, interBroker.ssl)
   }
 
   static async #stopServices(replicas: ReplicaManager, publisher: MetadataPublisher | null, groups: GroupCoordinator): Promise<void> {
@@ -321,6 +326,7 @@ export class BrokerServer {
       // Recompression may have started the process-wide pool; its threads must not outlive the
       // last broker that uses it, nor stop under another broker still running in this process.
       await this.#workerPool.release()
+      this.#interBrokerSsl?.close()
       this.#logger.info('shut down cleanly')
     })()
     return this.#stopping
@@ -333,12 +339,18 @@ export class BrokerServer {
  * authentication, this broker's own key store, both from that listener's ssl.* settings. The
  * secure context is read at each connect, so a reloaded certificate reaches new connections.
  */
-function interBrokerEndpoints(config: BrokerConfig, cluster: ClusterView, logger: Logger): (brokerId: number) => PeerEndpoint | undefined {
+function interBrokerEndpoints(
+  config: BrokerConfig,
+  cluster: ClusterView,
+  logger: Logger,
+): { endpoint: (brokerId: number) => PeerEndpoint | undefined; ssl: SslFactory | null } {
   const listenerName = config.interBrokerListenerName()
   const protocol = config.securityProtocolMap().get(listenerName) ?? 'PLAINTEXT'
-  const ssl = usesTls(protocol) ? new SslFactory(sslSettings(config, listenerName), 'client', logger) : null
+  // Only a cluster member talks to other brokers; a single broker builds no client side.
+  const ssl = usesTls(protocol) && config.clusterMode ? new SslFactory(sslSettings(config, listenerName), 'client', logger) : null
+  ssl?.watch()
   const checkHost = ssl?.settings.endpointIdentification ?? true
-  return (brokerId) => {
+  const endpoint = (brokerId: number): PeerEndpoint | undefined => {
     const broker = cluster.broker(brokerId, listenerName)
     if (broker === undefined) return undefined
     const tls: TlsOptions | null = ssl === null
@@ -351,6 +363,7 @@ function interBrokerEndpoints(config: BrokerConfig, cluster: ClusterView, logger
         }
     return { brokerId, host: broker.host, port: broker.port, tls }
   }
+  return { endpoint, ssl }
 }
 
 interface ListenerSecurity {

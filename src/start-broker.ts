@@ -177,12 +177,17 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   if (properties['log.dirs'] !== undefined || properties['log.dir'] !== undefined) {
     throw configError("Set the data directory with the dataDir option, not 'log.dirs'/'log.dir' (a broker has exactly one).")
   }
-  if (properties['listeners'] !== undefined) throw configError("Set the listener with the port and host options, not 'listeners'.")
+  // 'listeners' names every listener with its address (SSL ones need the ssl.* options too);
+  // without it, port and host make the one PLAINTEXT listener.
+  const listenersGiven = properties['listeners'] !== undefined
+  if (listenersGiven && (options.port !== undefined || options.host !== undefined)) {
+    throw configError("Give either 'listeners' (every listener with its address) or the port and host options, not both.")
+  }
 
   const ownedDataDir = dataDir === undefined ? mkdtempSync(join(tmpdir(), 'samsa-')) : null
   let config: BrokerConfig
   try {
-    config = BrokerConfig.load({ options: properties, port: String(port), host, dataDir: dataDir ?? ownedDataDir!, env: {} })
+    config = BrokerConfig.load({ options: properties, ...(!listenersGiven && { port: String(port), host }), dataDir: dataDir ?? ownedDataDir!, env: {} })
   } catch (error) {
     if (ownedDataDir !== null) rmSync(ownedDataDir, { recursive: true, force: true })
     throw error

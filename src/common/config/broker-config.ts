@@ -60,7 +60,6 @@ export const brokerConfigDefs = {
   'ssl.client.auth': stringDef('none', 'client certificates: none, requested (verified when sent) or required', ['none', 'requested', 'required']),
   'ssl.principal.mapping.rules': stringDef('DEFAULT', 'how a client certificate\'s distinguished name becomes the principal: RULE:pattern/replacement/[LU],...,DEFAULT'),
   'ssl.endpoint.identification.algorithm': stringDef('https', 'as a client of other brokers: https checks the host name against their certificates; empty turns the check off'),
-  'ssl.engine.factory.class': stringDef(null, 'not served by Samsa (TLS is Node\'s OpenSSL)'),
   'log.dirs': listDef(['./data'], 'directories that hold partition logs'),
   'log.dir': stringDef(null, 'older single-directory form of log.dirs'),
   'num.partitions': intDef(1, 'partitions of an auto-created topic', { min: 1 }),
