@@ -55,7 +55,7 @@ export const brokerConfigDefs = {
   'ssl.truststore.password': passwordDef('trust store password (not used for PEM files)'),
   'ssl.truststore.certificates': passwordDef('trusted CA certificates in PEM, inline (instead of ssl.truststore.location)'),
   'ssl.enabled.protocols': listDef(['TLSv1.2', 'TLSv1.3'], 'TLS versions accepted', ['TLSv1.2', 'TLSv1.3']),
-  'ssl.protocol': stringDef('TLSv1.3', 'the TLS version a broker prefers as a client of other brokers', ['TLSv1.2', 'TLSv1.3', 'TLS']),
+  'ssl.protocol': stringDef('TLSv1.3', 'accepted for Kafka compatibility; the versions served and used come from ssl.enabled.protocols', ['TLSv1.2', 'TLSv1.3', 'TLS']),
   'ssl.cipher.suites': listDef([], 'cipher suites allowed (IANA names such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, or OpenSSL names); empty: the defaults'),
   'ssl.client.auth': stringDef('none', 'client certificates: none, requested (verified when sent) or required', ['none', 'requested', 'required']),
   'ssl.principal.mapping.rules': stringDef('DEFAULT', 'how a client certificate\'s distinguished name becomes the principal: RULE:pattern/replacement/[LU],...,DEFAULT'),
