@@ -69,6 +69,12 @@ export interface ReadOutcome {
  */
 export type FetchIsolation = 'logEnd' | 'highWatermark' | 'committed'
 
+/**
+ * Who appends (Kafka's AppendOrigin): a client's produce, or the broker's own coordinator
+ * writing for a producer (a TxnOffsetCommit), whose sequence numbers are not the producer's.
+ */
+export type AppendOrigin = 'client' | 'coordinator'
+
 /** Told about a partition's progress: the purgatories, to wake what waits on it. */
 export interface PartitionListener {
   /** Records were appended to the log (`bytes` of them): follower fetches may complete. */
@@ -442,7 +448,7 @@ export class Partition {
    * magic, CRC and size and writes. Any failure is returned as an error code and message, with
    * nothing written.
    */
-  appendRecordsAsLeader(records: Buffer, requiredAcks: number, nowMs: number): AppendOutcome {
+  appendRecordsAsLeader(records: Buffer, requiredAcks: number, nowMs: number, origin: AppendOrigin = 'client'): AppendOutcome {
     if (!this.isLeader) {
       return this.#error(KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER, `This broker (${this.localBrokerId}) does not lead ${this.topic}-${this.index}; its leader is ${this.#state.leader}.`)
     }
@@ -480,7 +486,7 @@ export class Partition {
       baseSequence: batchBaseSequence(records, 0),
       lastOffsetDelta: batchLastOffsetDelta(records, 0),
     }
-    const check = this.producers.check(producer)
+    const check = origin === 'coordinator' ? this.producers.checkEpoch(producer) : this.producers.check(producer)
     // Kafka validates the batch (CRC included) before it looks at producer state; the storage
     // engine does that for batches it writes, so only answers that skip it check the CRC here.
     if (check.kind !== 'append' && !batchCrcIsValid(records, 0, crc32c)) {

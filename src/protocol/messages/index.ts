@@ -35,6 +35,7 @@ import { offsetForLeaderEpochRequest, offsetForLeaderEpochResponse } from './off
 import { produceRequest, produceResponse } from './produce.js'
 import { saslHandshakeRequest, saslHandshakeResponse } from './sasl-handshake.js'
 import { syncGroupRequest, syncGroupResponse } from './sync-group.js'
+import { txnOffsetCommitRequest, txnOffsetCommitResponse } from './txn-offset-commit.js'
 
 export interface ApiDefinition<Request extends MessageSchema = MessageSchema, Response extends MessageSchema = MessageSchema> {
   readonly apiKey: number
@@ -94,6 +95,7 @@ export const apis = {
   [ApiKeys.DeleteRecords]: api('DeleteRecords', deleteRecordsRequest, deleteRecordsResponse),
   [ApiKeys.InitProducerId]: api('InitProducerId', initProducerIdRequest, initProducerIdResponse),
   [ApiKeys.OffsetForLeaderEpoch]: api('OffsetForLeaderEpoch', offsetForLeaderEpochRequest, offsetForLeaderEpochResponse),
+  [ApiKeys.TxnOffsetCommit]: api('TxnOffsetCommit', txnOffsetCommitRequest, txnOffsetCommitResponse),
   [ApiKeys.DescribeConfigs]: api('DescribeConfigs', describeConfigsRequest, describeConfigsResponse),
   [ApiKeys.AlterConfigs]: api('AlterConfigs', alterConfigsRequest, alterConfigsResponse),
   [ApiKeys.CreatePartitions]: api('CreatePartitions', createPartitionsRequest, createPartitionsResponse),
