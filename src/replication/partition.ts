@@ -7,7 +7,9 @@
  * up (from the fetch offsets its fetches carry, as Kafka's Partition.updateFollowerFetchState
  * does), and moves the high watermark to the smallest log end offset over the ISR. On a single
  * broker the ISR is the leader alone, so the high watermark follows the log end offset at once.
- * The last stable offset equals the high watermark while Samsa has no transactions.
+ * The last stable offset is the high watermark or, when lower, the first offset of a
+ * transaction not yet complete and replicated (see producer-state.ts); read_committed consumers
+ * read up to it.
  *
  * Not thread-safe: owned by the ReplicaManager and used on the event loop thread only.
  */
@@ -19,6 +21,7 @@ import {
   batchBaseOffset,
   batchBaseSequence,
   batchIsControl,
+  batchIsTransactional,
   batchBaseTimestamp,
   batchCrcIsValid,
   batchLastOffsetDelta,
@@ -32,7 +35,8 @@ import {
 import type { PartitionState } from '../metadata/metadata-store.js'
 import type { PartitionLog, ReadPlan } from '../storage/index.js'
 import { crc32c } from '../storage/native.js'
-import { ProducerStateManager } from '../storage/producer-state.js'
+import { decodeTxnMarkerBatch, encodeEndTxnMarkerBatch } from '../protocol/control-records.js'
+import { type CompletedTxn, NO_TXN, ProducerStateManager, type TxnMarker } from '../storage/producer-state.js'
 import { TopicCounters } from './replication-counters.js'
 import { storageErrorCode } from './storage-errors.js'
 
@@ -84,6 +88,8 @@ export interface PartitionListener {
    * consumer fetches and acks=all produces may complete.
    */
   onHighWatermark(partition: Partition, bytes: number): void
+  /** The last stable offset moved forward: read_committed fetches may complete. */
+  onLastStableOffset?(partition: Partition): void
 }
 
 const alwaysMayLead = (): boolean => true
@@ -187,6 +193,7 @@ export class Partition {
     // A new partition or a restarted single broker: everything in the log is committed (in a
     // cluster the replication-offset checkpoint will supply the last known high watermark).
     this.#highWatermark = log.logEndOffset
+    this.producers.onHighWatermark(this.#highWatermark)
     this.#resetFollowers(Date.now())
   }
 
@@ -240,7 +247,8 @@ export class Partition {
   }
 
   get lastStableOffset(): number {
-    return this.#highWatermark
+    const firstUnstable = this.producers.firstUnstableOffset
+    return firstUnstable === NO_TXN || firstUnstable > this.#highWatermark ? this.#highWatermark : firstUnstable
   }
 
   get logStartOffset(): number {
@@ -279,15 +287,21 @@ export class Partition {
     if (records.length > 0) {
       this.log.appendAsFollower(records)
       for (let position = 0; position + RECORD_BATCH_OVERHEAD <= records.length; position += batchSize(records, position)) {
-        if (batchIsControl(records, position)) continue
         const producerId = batchProducerId(records, position)
         if (producerId < 0) continue
+        if (batchIsControl(records, position)) {
+          // As Kafka's follower, a marker the leader accepted is applied even if it looks fenced here.
+          const marker = decodeTxnMarkerBatch(records, position)
+          if (marker !== null) this.#completeTxn(marker, batchBaseOffset(records, position), batchMaxTimestamp(records, position))
+          continue
+        }
         this.producers.update(
           {
             producerId,
             producerEpoch: batchProducerEpoch(records, position),
             baseSequence: batchBaseSequence(records, position),
             lastOffsetDelta: batchLastOffsetDelta(records, position),
+            isTransactional: batchIsTransactional(records, position),
           },
           batchBaseOffset(records, position),
           batchMaxTimestamp(records, position),
@@ -307,15 +321,19 @@ export class Partition {
    */
   restoreHighWatermark(offset: number): void {
     this.#highWatermark = Math.max(this.logStartOffset, Math.min(offset, this.logEndOffset))
+    this.producers.onHighWatermark(this.#highWatermark)
   }
 
   /** A follower's high watermark: the leader's, as far as this log reaches; it never moves back. */
   updateFollowerHighWatermark(leaderHighWatermark: number): void {
     const candidate = Math.min(leaderHighWatermark, this.logEndOffset)
     if (candidate <= this.#highWatermark) return
+    const stableBefore = this.lastStableOffset
     this.#highWatermark = candidate
+    this.producers.onHighWatermark(candidate)
     this.#committedBytes = this.#appendedBytes
     this.#listener?.onHighWatermark(this, 0)
+    if (this.lastStableOffset > stableBefore) this.#listener?.onLastStableOffset?.(this)
   }
 
   /**
@@ -327,8 +345,8 @@ export class Partition {
   truncateTo(offset: number): void {
     if (offset >= this.logEndOffset) return
     this.log.truncateTo(offset)
-    this.producers.truncateFrom(this.logEndOffset)
     if (this.#highWatermark > this.logEndOffset) this.#highWatermark = this.logEndOffset
+    this.producers.truncateFrom(this.logEndOffset)
   }
 
   /**
@@ -485,6 +503,7 @@ export class Partition {
       producerEpoch: batchProducerEpoch(records, 0),
       baseSequence: batchBaseSequence(records, 0),
       lastOffsetDelta: batchLastOffsetDelta(records, 0),
+      isTransactional: batchIsTransactional(records, 0),
     }
     const check = origin === 'coordinator' ? this.producers.checkEpoch(producer) : this.producers.check(producer)
     // Kafka validates the batch (CRC included) before it looks at producer state; the storage
@@ -515,21 +534,66 @@ export class Partition {
       return this.#storageError(error)
     }
     this.producers.update(producer, appended.baseOffset, batchMaxTimestamp(records, 0))
+    this.counters.messagesIn += batchRecordsCount(records, 0)
+    return this.#appendedAsLeader(records.length, appended.baseOffset, appended.logAppendTime, isrSize)
+  }
+
+  /**
+   * Appends a COMMIT or ABORT marker for a producer's transaction (WriteTxnMarkers, from the
+   * transaction coordinator), as Kafka's appendRecordsToLeader with origin Coordinator: the
+   * leader writes a control batch it builds itself, after checking the producer and coordinator
+   * epochs. The transaction it ends stays unstable until the high watermark passes the marker;
+   * an aborted one is entered in the aborted-transaction index at once. Errors are returned as
+   * codes with nothing written.
+   */
+  appendTxnMarkerAsLeader(marker: TxnMarker, nowMs: number): AppendOutcome {
+    if (!this.isLeader) {
+      return this.#error(KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER, `This broker (${this.localBrokerId}) does not lead ${this.topic}-${this.index}; its leader is ${this.#state.leader}.`)
+    }
+    if (!this.#mayLead()) {
+      return this.#error(KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER, `This broker (${this.localBrokerId}) lost its cluster session and may have been replaced as leader of ${this.topic}-${this.index}.`)
+    }
+    const isrSize = this.#state.isr.length
+    if (isrSize < this.#config['min.insync.replicas']) {
+      return this.#error(
+        KafkaErrorCodes.NOT_ENOUGH_REPLICAS,
+        `The in-sync replicas of ${this.topic}-${this.index} are ${isrSize}, below min.insync.replicas=${this.#config['min.insync.replicas']}.`,
+      )
+    }
+    const check = this.producers.checkMarker(marker)
+    if (check.kind === 'error') return this.#error(KafkaErrorCodes[check.error], check.message)
+    const records = encodeEndTxnMarkerBatch({ ...marker, timestamp: nowMs }, crc32c)
+    let appended
+    try {
+      appended = this.log.appendAsLeader(records, this.leaderEpoch, { allowControlBatches: true })
+    } catch (error) {
+      return this.#storageError(error)
+    }
+    this.#completeTxn(marker, appended.baseOffset, nowMs)
+    return this.#appendedAsLeader(records.length, appended.baseOffset, appended.logAppendTime, isrSize)
+  }
+
+  /** Ends a producer's transaction at the marker at `offset` (leader, follower alike). */
+  #completeTxn(marker: TxnMarker, offset: number, timestamp: number): CompletedTxn | null {
+    const completed = this.producers.completeTxn(marker, offset, timestamp)
+    return completed
+  }
+
+  /** What every leader append does once its bytes are in the log. */
+  #appendedAsLeader(bytes: number, baseOffset: number, logAppendTime: number, isrSize: number): AppendOutcome {
     const endOffset = this.log.logEndOffset
-    this.#appendedBytes += records.length
-    const counters = this.counters
-    counters.messagesIn += batchRecordsCount(records, 0)
-    counters.bytesIn += records.length
-    this.#listener?.onLogAppend(this, records.length)
+    this.#appendedBytes += bytes
+    this.counters.bytesIn += bytes
+    this.#listener?.onLogAppend(this, bytes)
     if (isrSize > 1) this.#pendingCommits.push({ endOffset, bytesThrough: this.#appendedBytes })
     this.#maybeIncrementHighWatermark()
     return {
       errorCode: KafkaErrorCodes.NONE,
       errorMessage: null,
-      baseOffset: appended.baseOffset,
-      logAppendTime: appended.logAppendTime,
+      baseOffset,
+      logAppendTime,
       logStartOffset: this.logStartOffset,
-      appendedBytes: records.length,
+      appendedBytes: bytes,
       requiredOffset: endOffset,
     }
   }
@@ -544,7 +608,9 @@ export class Partition {
     for (const replica of this.#state.isr) candidate = Math.min(candidate, this.#replicaLogEndOffset(replica))
     if (this.#pendingIsr !== null) for (const replica of this.#pendingIsr) candidate = Math.min(candidate, this.#replicaLogEndOffset(replica))
     if (candidate <= this.#highWatermark) return
+    const stableBefore = this.lastStableOffset
     this.#highWatermark = candidate
+    this.producers.onHighWatermark(candidate)
     const before = this.#committedBytes
     const pending = this.#pendingCommits
     let passed = 0
@@ -556,6 +622,7 @@ export class Partition {
     // Appends made while the leader was the whole ISR were committed as they were written.
     if (pending.length === 0) this.#committedBytes = this.#appendedBytes
     this.#listener?.onHighWatermark(this, this.#committedBytes - before)
+    if (this.lastStableOffset > stableBefore) this.#listener?.onLastStableOffset?.(this)
   }
 
   #replicaLogEndOffset(replica: number): number {

@@ -35,6 +35,7 @@ import { produceHandler } from './produce.js'
 import { saslHandshakeHandler } from './sasl-handshake.js'
 import { syncGroupHandler } from './sync-group.js'
 import { txnOffsetCommitHandler } from './txn-offset-commit.js'
+import { writeTxnMarkersHandler } from './write-txn-markers.js'
 
 export function kafkaApiHandlers(context: BrokerContext, served: () => readonly ApiHandler[]): ApiHandler[] {
   return [
@@ -46,6 +47,7 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     apiVersionsHandler(served),
     initProducerIdHandler(context),
     offsetForLeaderEpochHandler(context),
+    writeTxnMarkersHandler(context),
     deleteRecordsHandler(context),
     findCoordinatorHandler(context),
     joinGroupHandler(context),

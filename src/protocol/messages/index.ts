@@ -36,6 +36,7 @@ import { produceRequest, produceResponse } from './produce.js'
 import { saslHandshakeRequest, saslHandshakeResponse } from './sasl-handshake.js'
 import { syncGroupRequest, syncGroupResponse } from './sync-group.js'
 import { txnOffsetCommitRequest, txnOffsetCommitResponse } from './txn-offset-commit.js'
+import { writeTxnMarkersRequest, writeTxnMarkersResponse } from './write-txn-markers.js'
 
 export interface ApiDefinition<Request extends MessageSchema = MessageSchema, Response extends MessageSchema = MessageSchema> {
   readonly apiKey: number
@@ -95,6 +96,7 @@ export const apis = {
   [ApiKeys.DeleteRecords]: api('DeleteRecords', deleteRecordsRequest, deleteRecordsResponse),
   [ApiKeys.InitProducerId]: api('InitProducerId', initProducerIdRequest, initProducerIdResponse),
   [ApiKeys.OffsetForLeaderEpoch]: api('OffsetForLeaderEpoch', offsetForLeaderEpochRequest, offsetForLeaderEpochResponse),
+  [ApiKeys.WriteTxnMarkers]: api('WriteTxnMarkers', writeTxnMarkersRequest, writeTxnMarkersResponse),
   [ApiKeys.TxnOffsetCommit]: api('TxnOffsetCommit', txnOffsetCommitRequest, txnOffsetCommitResponse),
   [ApiKeys.DescribeConfigs]: api('DescribeConfigs', describeConfigsRequest, describeConfigsResponse),
   [ApiKeys.AlterConfigs]: api('AlterConfigs', alterConfigsRequest, alterConfigsResponse),

@@ -21,6 +21,7 @@ const served: Array<[number, number, number, number | null]> = [
   [ApiKeys.ListPartitionReassignments, 0, 0, 0],
   [ApiKeys.DeleteRecords, 0, 2, 2],
   [ApiKeys.InitProducerId, 0, 5, 2],
+  [ApiKeys.WriteTxnMarkers, 0, 1, 1],
   [ApiKeys.FindCoordinator, 0, 6, 3],
   [ApiKeys.JoinGroup, 0, 9, 6],
   [ApiKeys.SyncGroup, 0, 5, 4],
