@@ -92,7 +92,7 @@ export interface GroupCoordinatorOptions {
    */
   readonly offsetsTopicPartitions: () => Promise<readonly (Partition | undefined)[]>
   /** Tells of leadership changes and holds the purgatory where writes wait for the ISR. */
-  readonly replicas: Pick<ReplicaManager, 'onLeadershipChange' | 'purgatories'>
+  readonly replicas: Pick<ReplicaManager, 'onLeadershipChange' | 'onTransactionMarker' | 'purgatories'>
   /** Clock, for tests. */
   readonly now?: () => number
 }
@@ -145,7 +145,16 @@ export class GroupCoordinator {
     })
     const coordinator = new GroupCoordinator(options, store)
     // Listening before the first loads, so that no leadership change between the two is missed.
-    coordinator.#stopListening = options.replicas.onLeadershipChange((partition, leading) => coordinator.#onLeadershipChange(partition, leading))
+    const stopLeadership = options.replicas.onLeadershipChange((partition, leading) => coordinator.#onLeadershipChange(partition, leading))
+    // A transaction's marker in a __consumer_offsets partition settles its offsets there. Markers
+    // reach a follower too, which has no groups in memory (its load will read them from the log).
+    const stopMarkers = options.replicas.onTransactionMarker((partition, marker) => {
+      if (partition.topic === OFFSETS_TOPIC && partition.isLeader) coordinator.onTransactionCompleted(partition.index, marker.producerId, marker.commit)
+    })
+    coordinator.#stopListening = () => {
+      stopLeadership()
+      stopMarkers()
+    }
     const started = performance.now()
     const loads = await Promise.all(partitions.filter((p): p is Partition => p !== undefined && p.isLeader).map((p) => coordinator.#onElection(p)))
     const loaded = loads.filter((l) => l !== null)

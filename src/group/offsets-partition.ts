@@ -162,14 +162,16 @@ export class OffsetsTopicPartition {
   /**
    * Rebuilds state: applies the snapshot's records if the snapshot still matches the log, then
    * every record after it, in log order, up to the log end. `apply` sees each key with its value
-   * (null for a tombstone), and the transaction markers. Corrupt or stale snapshots are ignored
-   * (the whole log is replayed).
+   * (null for a tombstone), and the transaction markers (a plain function sees the records only).
+   * Corrupt or stale snapshots are ignored (the whole log is replayed).
    *
    * It reads to the log end, not the high watermark, as Kafka's loader does: a new leader's log
    * is the partition's truth, and followers will copy its tail or the leadership ends (and with
    * it, this state).
    */
-  async load(apply: CoordinatorLogReader): Promise<LoadReport> {
+  async load(reader: CoordinatorLogReader | ((key: Buffer | null, value: Buffer | null) => void)): Promise<LoadReport> {
+    // A log without transactions (__transaction_state) is read record by record.
+    const apply: CoordinatorLogReader = typeof reader === 'function' ? { record: (key, value) => reader(key, value), marker: () => undefined } : reader
     const log = this.partition.log
     let from = log.logStartOffset
     let snapshotRecords = 0
