@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { KafkaErrorCodes as E } from '../../../src/protocol/error-codes.js'
-import { partitionForGroup } from '../../../src/group/coordinator-key.js'
+import { OFFSETS_TOPIC, partitionForGroup } from '../../../src/group/coordinator-key.js'
+import type { Partition } from '../../../src/replication/partition.js'
 import { tempDir } from '../../helpers/temp-dir.js'
 import { type OpenCoordinator, joinAll, joinParams, openCoordinator, sync } from './coordinator-fixture.js'
 
@@ -94,6 +95,70 @@ describe('transactional offset commits (TxnOffsetCommit)', () => {
     await txnCommit('g', [['in', 0, 100]])
     await open.coordinator.commitOffsets({ groupId: 'g', generationId: -1, memberId: '', groupInstanceId: null, offsets: [{ topic: 'in', partition: 0, offset: 200, leaderEpoch: -1, metadata: '' }] })
     open.coordinator.onTransactionCompleted(partitionForGroup('g', open.coordinator.offsetsTopicPartitionCount), PRODUCER, true)
+    expect(committed('g', 'in', [0], true)).toEqual([[200, E.NONE]])
+  })
+})
+
+/** Appends a transaction's marker to the group's __consumer_offsets partition, as WriteTxnMarkers does. */
+function writeMarker(groupId: string, producerId: number, commit: boolean): void {
+  const index = partitionForGroup(groupId, open!.coordinator.offsetsTopicPartitionCount)
+  const partition = open!.replicas.partitions(OFFSETS_TOPIC)[index] as Partition
+  const outcome = partition.appendTxnMarkerAsLeader({ producerId, producerEpoch: 0, coordinatorEpoch: 0, commit }, Date.now())
+  expect(outcome.errorCode).toBe(E.NONE)
+}
+
+describe('transactional offsets and the log', () => {
+  it('are settled by the marker appended to the __consumer_offsets partition', async () => {
+    open = await openCoordinator(tempDir())
+    await txnCommit('g', [['in', 0, 42]])
+    writeMarker('g', PRODUCER, true)
+    expect(committed('g', 'in', [0], true)).toEqual([[42, E.NONE]])
+    await txnCommit('g', [['in', 0, 50]])
+    writeMarker('g', PRODUCER, false)
+    expect(committed('g', 'in', [0], true)).toEqual([[42, E.NONE]])
+  })
+
+  it('are rebuilt after a crash: committed ones count, aborted ones never, open ones wait for their marker', async () => {
+    const dir = tempDir()
+    open = await openCoordinator(dir)
+    await txnCommit('g', [['in', 0, 10]], { producerId: 1 })
+    writeMarker('g', 1, true)
+    await txnCommit('g', [['in', 1, 20]], { producerId: 2 })
+    writeMarker('g', 2, false)
+    await txnCommit('g', [['in', 2, 30]], { producerId: 3 })
+    await txnCommit('only-open', [['in', 0, 5]], { producerId: 3 })
+    await open.crash()
+
+    open = await openCoordinator(dir)
+    expect(committed('g', 'in', [0, 1, 2], true)).toEqual([[10, E.NONE], [-1, E.NONE], [-1, E.UNSTABLE_OFFSET_COMMIT]])
+    expect(committed('only-open', 'in', [0], true)).toEqual([[-1, E.UNSTABLE_OFFSET_COMMIT]])
+    writeMarker('g', 3, true)
+    if (partitionForGroup('only-open', 3) !== partitionForGroup('g', 3)) writeMarker('only-open', 3, true)
+    expect(committed('g', 'in', [0, 1, 2], true)).toEqual([[10, E.NONE], [-1, E.NONE], [30, E.NONE]])
+    expect(committed('only-open', 'in', [0], true)).toEqual([[5, E.NONE]])
+  })
+
+  it('survive a clean stop while their transaction is open (no snapshot hides them) and commit afterwards', async () => {
+    const dir = tempDir()
+    open = await openCoordinator(dir)
+    expect(await open.coordinator.commitOffsets({ groupId: 'g', generationId: -1, memberId: '', groupInstanceId: null, offsets: [{ topic: 'in', partition: 1, offset: 7, leaderEpoch: -1, metadata: '' }] })).toEqual([E.NONE])
+    await txnCommit('g', [['in', 0, 10]])
+    await open.close()
+
+    open = await openCoordinator(dir)
+    expect(committed('g', 'in', [0, 1], true)).toEqual([[-1, E.UNSTABLE_OFFSET_COMMIT], [7, E.NONE]])
+    writeMarker('g', PRODUCER, true)
+    expect(committed('g', 'in', [0, 1], true)).toEqual([[10, E.NONE], [7, E.NONE]])
+  })
+
+  it('lose to a later plain commit after a reload too', async () => {
+    const dir = tempDir()
+    open = await openCoordinator(dir)
+    await txnCommit('g', [['in', 0, 100]])
+    await open.coordinator.commitOffsets({ groupId: 'g', generationId: -1, memberId: '', groupInstanceId: null, offsets: [{ topic: 'in', partition: 0, offset: 200, leaderEpoch: -1, metadata: '' }] })
+    writeMarker('g', PRODUCER, true)
+    await open.crash()
+    open = await openCoordinator(dir)
     expect(committed('g', 'in', [0], true)).toEqual([[200, E.NONE]])
   })
 })
