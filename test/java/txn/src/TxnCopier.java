@@ -26,14 +26,19 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * transaction that also commits the consumed offsets (sendOffsetsToTransaction with the
  * consumer's group metadata, so the group coordinator fences a zombie member, KIP-447).
  *
- *   <bootstrap> <input> <output> <group> <transactional.id> <expected> <per txn> <pause ms>
+ *   <bootstrap> <input> <output> <group> <transactional.id> <expected> <per txn> <pause ms> <abort every>
  *
+ * Each transaction pauses <pause ms> before it ends, and every <abort every>-th one (0: none)
+ * is aborted on purpose after its records and offsets were sent, and its input read again, as
+ * the copier's random aborts do: the output then holds aborted records that a read_committed
+ * consumer must never see.
  * On any error it aborts the transaction (or, if the producer is unusable, closes it and starts
  * a new one with the same transactional.id, which fences the old epoch and has the coordinator
  * finish its transaction) and rewinds the consumer to the group's committed offsets: the
  * recovery Kafka's copier does, so it survives the broker being killed and restarted. It stops
  * once the committed offsets cover <expected> input records. Output (tab-separated):
  *   progress <input records committed so far>   after each committed transaction
+ *   aborted <input records committed so far>    after each deliberate abort
  *   recovered <error class>                      after each recovery
  *   done <input records committed>
  */
@@ -43,6 +48,8 @@ public final class TxnCopier {
     long expected = Long.parseLong(args[5]);
     int perTxn = Integer.parseInt(args[6]);
     long pauseMs = Long.parseLong(args[7]);
+    int abortEvery = Integer.parseInt(args[8]);
+    long transactions = 0;
 
     Properties consumerProps = new Properties();
     consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -84,10 +91,18 @@ public final class TxnCopier {
             positions.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
           }
           producer.sendOffsetsToTransaction(positions, consumer.groupMetadata());
+          // The pause is inside the transaction, so that a broker killed meanwhile kills it midway.
+          if (pauseMs > 0) Thread.sleep(pauseMs);
+          if (abortEvery > 0 && ++transactions % abortEvery == 0) {
+            // Kafka's copier aborts at random (--enable-random-aborts); here every abortEvery-th.
+            producer.abortTransaction();
+            rewind(consumer, committed);
+            System.out.println("aborted\t" + total(committed));
+            continue;
+          }
           producer.commitTransaction();
           positions.forEach((tp, o) -> committed.put(tp, o.offset()));
           System.out.println("progress\t" + total(committed));
-          if (pauseMs > 0) Thread.sleep(pauseMs);
         } catch (KafkaException e) {
           producer = recover(producer, producerProps);
           rewind(consumer, committed);
