@@ -118,8 +118,13 @@ describe.skipIf(missingJavaTools.length > 0)('transactions with the Java client 
       await program.waitForLine((l) => l[0] === 'state' && l[1] === 'RUNNING', 180_000)
       // Kill the broker while the application is busy with the first half.
       const deadline = Date.now() + 120_000
-      while ((await readWithKcat(broker.bootstrap, 'wc-out').catch(() => [])).length < 200) {
-        if (Date.now() > deadline) throw new Error(`word count produced nothing within 120 s:\n${program.stderr().slice(-4000)}`)
+      let lastError: unknown = null
+      const outputSoFar = (): Promise<number> => readWithKcat(broker.bootstrap, 'wc-out', ['-s', 'value=q']).then((r) => r.length, (error: unknown) => {
+        lastError = error
+        return 0
+      })
+      while ((await outputSoFar()) < 200) {
+        if (Date.now() > deadline) throw new Error(`word count produced nothing within 120 s (${String(lastError)}):\n${program.stderr().slice(-4000)}`)
         await new Promise((resolve) => setTimeout(resolve, 200))
       }
       await killAndRestart()
