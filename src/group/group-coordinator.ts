@@ -92,7 +92,7 @@ export interface GroupCoordinatorOptions {
    */
   readonly offsetsTopicPartitions: () => Promise<readonly (Partition | undefined)[]>
   /** Tells of leadership changes and holds the purgatory where writes wait for the ISR. */
-  readonly replicas: Pick<ReplicaManager, 'onLeadershipChange' | 'onTransactionMarker' | 'purgatories'>
+  readonly replicas: Pick<ReplicaManager, 'onLeadershipChange' | 'onTxnMarkerWritten' | 'purgatories'>
   /** Clock, for tests. */
   readonly now?: () => number
 }
@@ -146,10 +146,11 @@ export class GroupCoordinator {
     const coordinator = new GroupCoordinator(options, store)
     // Listening before the first loads, so that no leadership change between the two is missed.
     const stopLeadership = options.replicas.onLeadershipChange((partition, leading) => coordinator.#onLeadershipChange(partition, leading))
-    // A transaction's marker in a __consumer_offsets partition settles its offsets there. Markers
-    // reach a follower too, which has no groups in memory (its load will read them from the log).
-    const stopMarkers = options.replicas.onTransactionMarker((partition, marker) => {
-      if (partition.topic === OFFSETS_TOPIC && partition.isLeader) coordinator.onTransactionCompleted(partition.index, marker.producerId, marker.commit)
+    // A transaction's marker in a __consumer_offsets partition, once replicated, settles its
+    // offsets there (Kafka's onTransactionCompleted). A follower has no groups in memory: its
+    // load will read the marker from the log.
+    const stopMarkers = options.replicas.onTxnMarkerWritten((partition, producerId, committed) => {
+      if (partition.topic === OFFSETS_TOPIC) coordinator.onTransactionCompleted(partition.index, producerId, committed)
     })
     coordinator.#stopListening = () => {
       stopLeadership()

@@ -33,7 +33,7 @@ import {
   batchSize,
 } from '../protocol/record-batch.js'
 import type { PartitionState } from '../metadata/metadata-store.js'
-import type { PartitionLog, ReadPlan } from '../storage/index.js'
+import type { AbortedTxn, PartitionLog, ReadPlan } from '../storage/index.js'
 import { crc32c } from '../storage/native.js'
 import { decodeTxnMarkerBatch, encodeEndTxnMarkerBatch } from '../protocol/control-records.js'
 import { type CompletedTxn, NO_TXN, ProducerStateManager, type TxnMarker } from '../storage/producer-state.js'
@@ -64,6 +64,11 @@ export interface ReadOutcome {
   readonly logStartOffset: number
   /** Whole batches starting at the one that holds the fetch offset, or null. */
   readonly records: ReadPlan | null
+  /**
+   * For a read_committed read that returned records: the aborted transactions overlapping them
+   * (from the `.txnindex` files), which the consumer drops; null otherwise.
+   */
+  readonly abortedTransactions?: readonly AbortedTxn[] | null
 }
 
 /**
@@ -111,11 +116,6 @@ export interface PartitionClusterHooks {
    * never proposes one that is not, since the controller would refuse it.
    */
   readonly isReplicaEligible?: (brokerId: number) => boolean
-  /**
-   * A COMMIT or ABORT marker was appended to this partition's log, as leader or as follower:
-   * the group coordinator settles a transaction's offsets when one lands in __consumer_offsets.
-   */
-  readonly onTxnMarker?: (partition: Partition, marker: TxnMarker) => void
 }
 
 /**
@@ -160,7 +160,6 @@ export class Partition {
   /** False while this broker's cluster session may have lapsed: it must not acknowledge anything. */
   readonly #mayLead: () => boolean
   readonly #proposeIsr: IsrProposer | null
-  readonly #onTxnMarker: ((partition: Partition, marker: TxnMarker) => void) | null
   readonly #isReplicaEligible: (brokerId: number) => boolean
   /** The ISR this leader proposed and the controller has not answered yet (KIP-497), or null. */
   #pendingIsr: readonly number[] | null = null
@@ -195,7 +194,6 @@ export class Partition {
     this.#state = state
     this.#mayLead = cluster.mayLead ?? alwaysMayLead
     this.#proposeIsr = cluster.proposeIsr ?? null
-    this.#onTxnMarker = cluster.onTxnMarker ?? null
     this.#isReplicaEligible = cluster.isReplicaEligible ?? alwaysEligible
     // A new partition or a restarted single broker: everything in the log is committed (in a
     // cluster the replication-offset checkpoint will supply the last known high watermark).
@@ -336,11 +334,12 @@ export class Partition {
     const candidate = Math.min(leaderHighWatermark, this.logEndOffset)
     if (candidate <= this.#highWatermark) return
     const stableBefore = this.lastStableOffset
+    const heldBack = stableBefore < this.#highWatermark
     this.#highWatermark = candidate
     this.producers.onHighWatermark(candidate)
     this.#committedBytes = this.#appendedBytes
     this.#listener?.onHighWatermark(this, 0)
-    if (this.lastStableOffset > stableBefore) this.#listener?.onLastStableOffset?.(this)
+    this.#maybeReleaseStableOffset(stableBefore, heldBack)
   }
 
   /**
@@ -573,18 +572,19 @@ export class Partition {
     let appended
     try {
       appended = this.log.appendAsLeader(records, this.leaderEpoch, { allowControlBatches: true })
+      this.#completeTxn(marker, appended.baseOffset, nowMs)
     } catch (error) {
       return this.#storageError(error)
     }
-    this.#completeTxn(marker, appended.baseOffset, nowMs)
     return this.#appendedAsLeader(records.length, appended.baseOffset, appended.logAppendTime, isrSize)
   }
 
-  /** Ends a producer's transaction at the marker at `offset` (leader, follower alike). */
-  #completeTxn(marker: TxnMarker, offset: number, timestamp: number): CompletedTxn | null {
-    const completed = this.producers.completeTxn(marker, offset, timestamp)
-    this.#onTxnMarker?.(this, marker)
-    return completed
+  /**
+   * Ends a producer's transaction at the marker at `offset` (leader and follower alike) and
+   * enters an aborted one in the segment's `.txnindex`. Throws the storage engine's error.
+   */
+  #completeTxn(marker: TxnMarker, offset: number, timestamp: number): void {
+    indexCompletedTxn(this.log, this.producers, this.producers.completeTxn(marker, offset, timestamp))
   }
 
   /** What every leader append does once its bytes are in the log. */
@@ -617,6 +617,7 @@ export class Partition {
     if (this.#pendingIsr !== null) for (const replica of this.#pendingIsr) candidate = Math.min(candidate, this.#replicaLogEndOffset(replica))
     if (candidate <= this.#highWatermark) return
     const stableBefore = this.lastStableOffset
+    const heldBack = stableBefore < this.#highWatermark
     this.#highWatermark = candidate
     this.producers.onHighWatermark(candidate)
     const before = this.#committedBytes
@@ -630,7 +631,18 @@ export class Partition {
     // Appends made while the leader was the whole ISR were committed as they were written.
     if (pending.length === 0) this.#committedBytes = this.#appendedBytes
     this.#listener?.onHighWatermark(this, this.#committedBytes - before)
-    if (this.lastStableOffset > stableBefore) this.#listener?.onLastStableOffset?.(this)
+    this.#maybeReleaseStableOffset(stableBefore, heldBack)
+  }
+
+  /**
+   * After a high watermark move: when a transaction held the last stable offset back before or
+   * does now, and it moved, the purgatory did not count the bytes it passed for read_committed
+   * fetches (see DelayedFetchPurgatory.progress), so they are woken outright to read again.
+   * Without a transaction the LSO is the high watermark and its bytes counted as they came.
+   */
+  #maybeReleaseStableOffset(stableBefore: number, heldBack: boolean): void {
+    const stable = this.lastStableOffset
+    if (stable > stableBefore && (heldBack || stable < this.#highWatermark)) this.#listener?.onLastStableOffset?.(this)
   }
 
   #replicaLogEndOffset(replica: number): number {
@@ -678,7 +690,11 @@ export class Partition {
       const plan = this.log.read(fetchOffset, maxBytes, upperBound)
       // The log always plans the first batch; past the first partition of a fetch it only fits or not.
       const fits = plan.byteLength > 0 && (minOneBatch || plan.byteLength <= maxBytes)
-      return { highWatermark, lastStableOffset, logStartOffset, errorCode: KafkaErrorCodes.NONE, records: fits ? plan : null }
+      if (isolation !== 'committed' || !fits) return { highWatermark, lastStableOffset, logStartOffset, errorCode: KafkaErrorCodes.NONE, records: fits ? plan : null }
+      // Bounded by the LSO rather than the last batch read (the plan does not say which offset
+      // that is): entries past the records are harmless, a consumer only applies those it reaches.
+      const abortedTransactions = this.log.collectAbortedTxns(fetchOffset, upperBound)
+      return { highWatermark, lastStableOffset, logStartOffset, errorCode: KafkaErrorCodes.NONE, records: plan, abortedTransactions }
     } catch (error) {
       this.counters.failedFetchRequests++
       return { highWatermark, lastStableOffset, logStartOffset, errorCode: storageErrorCode(error), records: null }
@@ -715,4 +731,19 @@ export class Partition {
   #storageError(error: unknown): AppendOutcome {
     return this.#error(storageErrorCode(error), (error as Error)?.message ?? String(error))
   }
+}
+
+/**
+ * Enters an aborted transaction in the log's aborted-transaction index, with the last stable
+ * offset Kafka records beside it. Shared by the partition and the producer-state rebuild, which
+ * offers every aborted transaction again (the index skips those it has).
+ */
+export function indexCompletedTxn(log: PartitionLog, producers: ProducerStateManager, completed: CompletedTxn | null): void {
+  if (completed === null || !completed.isAborted) return
+  log.appendAbortedTxn({
+    producerId: completed.producerId,
+    firstOffset: completed.firstOffset,
+    lastOffset: completed.lastOffset,
+    lastStableOffset: producers.lastStableOffsetAfter(completed),
+  })
 }

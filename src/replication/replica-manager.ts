@@ -14,12 +14,12 @@ import type { Logger } from '../common/logger.js'
 import { ConcurrencyLimit, mapWithLimit } from '../common/concurrency-limit.js'
 import type { MetadataStore, TopicMetadata } from '../metadata/metadata-store.js'
 import type { LogManager, PartitionLog } from '../storage/index.js'
-import { type ProducerSnapshotEntry, ProducerStateManager, type TxnMarker } from '../storage/producer-state.js'
+import { type ProducerSnapshotEntry, ProducerStateManager } from '../storage/producer-state.js'
 import { toLogConfig } from './log-config.js'
 import { type TxnMarkerBatch, decodeTxnMarkerBatch } from '../protocol/control-records.js'
 import type { PartitionState } from '../metadata/metadata-store.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
-import { type IsrProposer, Partition, type PartitionClusterHooks } from './partition.js'
+import { type IsrProposer, Partition, type PartitionClusterHooks, indexCompletedTxn } from './partition.js'
 import { Purgatories } from './purgatory/purgatories.js'
 import type { LeaderEndpoint, ReplicaFetcherOptions } from './replica-fetcher.js'
 import { ReplicaFetcherManager } from './replica-fetcher-manager.js'
@@ -59,8 +59,12 @@ const NO_LEADERSHIP: PartitionState = Object.freeze({ replicas: Object.freeze([]
 /** Told that this broker now leads `partition` (`leading`) or no longer does. */
 export type LeadershipListener = (partition: Partition, leading: boolean) => void
 
-/** Told of a COMMIT or ABORT marker appended to a hosted partition (see onTransactionMarker). */
-export type TxnMarkerListener = (partition: Partition, marker: TxnMarker) => void
+/**
+ * Told that a COMMIT (`committed`) or ABORT marker for `producerId` was written to `partition`
+ * and replicated (Kafka calls the group coordinator's onTransactionCompleted this way, so that
+ * offsets committed in a transaction become visible, or are dropped, with it).
+ */
+export type TxnMarkerListener = (partition: Partition, producerId: number, committed: boolean) => void
 
 const SNAPSHOT_FILE = 'producer-state.snapshot'
 /**
@@ -124,7 +128,6 @@ export class ReplicaManager {
       mayLead: cluster.mayLead ?? alwaysMayLead,
       ...(cluster.proposeIsr !== undefined && { proposeIsr: cluster.proposeIsr }),
       ...(cluster.isReplicaEligible !== undefined && { isReplicaEligible: cluster.isReplicaEligible }),
-      onTxnMarker: (partition, marker) => this.#tellTxnMarker(partition, marker),
     }
     const hw = cluster.highWatermarkCheckpoint
     this.#hwCheckpoint = hw === undefined ? null : new HighWatermarkCheckpoint(hw.dataDir)
@@ -198,22 +201,19 @@ export class ReplicaManager {
     return () => this.#leadershipListeners.delete(listener)
   }
 
-  /**
-   * Tells `listener` of every COMMIT or ABORT marker appended to a partition hosted here, as
-   * leader or follower, once it is in the log; the group coordinator settles transactional
-   * offsets this way. Returns the unsubscribe function.
-   */
-  onTransactionMarker(listener: TxnMarkerListener): () => void {
+  /** Tells `listener` of every transaction marker written and replicated here. Returns the unsubscribe function. */
+  onTxnMarkerWritten(listener: TxnMarkerListener): () => void {
     this.#txnMarkerListeners.add(listener)
     return () => this.#txnMarkerListeners.delete(listener)
   }
 
-  #tellTxnMarker(partition: Partition, marker: TxnMarker): void {
+  /** Called by writeTxnMarkers once a marker is replicated. */
+  tellTxnMarkerWritten(partition: Partition, producerId: number, committed: boolean): void {
     for (const listener of [...this.#txnMarkerListeners]) {
       try {
-        listener(partition, marker)
+        listener(partition, producerId, committed)
       } catch (error) {
-        this.#logger.error('transaction marker listener threw', { topic: partition.topic, partition: partition.index, error })
+        this.#logger.error('transaction marker listener threw', { topic: partition.topic, partition: partition.index, producerId, error })
       }
     }
   }
@@ -444,7 +444,7 @@ export class ReplicaManager {
         if (h.producerId < 0) continue
         if (h.isControl) {
           const marker = readTxnMarker(log, h.baseOffset)
-          if (marker !== null) state.completeTxn(marker, h.baseOffset, h.maxTimestamp)
+          if (marker !== null) indexCompletedTxn(log, state, state.completeTxn(marker, h.baseOffset, h.maxTimestamp))
           continue
         }
         state.update(

@@ -10,7 +10,8 @@
  * retries), NOT_ENOUGH_REPLICAS, INVALID_PRODUCER_EPOCH or TRANSACTION_COORDINATOR_FENCED from the
  * partition's checks (see Partition.appendTxnMarkerAsLeader), REQUEST_TIMED_OUT when the ISR did
  * not confirm within `timeoutMs`. Internal topics take markers too: a transaction's offsets live
- * in __consumer_offsets.
+ * in __consumer_offsets. Each marker written and replicated is told to the ReplicaManager's
+ * txn-marker listeners (replicas.onTxnMarkerWritten), as Kafka tells the group coordinator.
  */
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
 import type { Partition } from './partition.js'
@@ -42,6 +43,8 @@ export interface TxnMarkerResult {
 
 interface PendingMarker {
   readonly partition: Partition
+  readonly producerId: number
+  readonly committed: boolean
   readonly requiredOffset: number
   readonly results: TxnMarkerPartitionResult[]
   readonly slot: number
@@ -64,7 +67,7 @@ export async function writeTxnMarkers(replicas: ReplicaManager, markers: readonl
         const marker = { producerId: Number(entry.producerId), producerEpoch: entry.producerEpoch, coordinatorEpoch: entry.coordinatorEpoch, commit: entry.committed }
         const outcome = partition.appendTxnMarkerAsLeader(marker, now)
         results.push({ partition: index, errorCode: outcome.errorCode, errorMessage: outcome.errorMessage })
-        if (outcome.errorCode === KafkaErrorCodes.NONE) pending.push({ partition, requiredOffset: outcome.requiredOffset, results, slot: results.length - 1 })
+        if (outcome.errorCode === KafkaErrorCodes.NONE) pending.push({ partition, producerId: marker.producerId, committed: entry.committed, requiredOffset: outcome.requiredOffset, results, slot: results.length - 1 })
       }
       return { name: topic.name, partitions: results }
     }),
@@ -72,9 +75,12 @@ export async function writeTxnMarkers(replicas: ReplicaManager, markers: readonl
   if (pending.length === 0) return answer
   const waiting = replicas.purgatories.produces.wait(pending, timeoutMs)
   if (waiting !== null) await waiting
-  for (const { partition, requiredOffset, results, slot } of pending) {
+  for (const { partition, producerId, committed, requiredOffset, results, slot } of pending) {
     const outcome = partition.replicationOutcome(requiredOffset)
-    if (outcome === KafkaErrorCodes.NONE) continue
+    if (outcome === KafkaErrorCodes.NONE) {
+      replicas.tellTxnMarkerWritten(partition, producerId, committed)
+      continue
+    }
     const where = `${partition.topic}-${partition.index}`
     results[slot] = outcome === 'pending'
       ? { partition: partition.index, errorCode: KafkaErrorCodes.REQUEST_TIMED_OUT, errorMessage: `The in-sync replicas of ${where} did not confirm the marker within ${timeoutMs} ms.` }

@@ -19,6 +19,7 @@ import { describeConfigsHandler } from './describe-configs.js'
 import { describeGroupsHandler } from './describe-groups.js'
 import { describeTransactionsHandler } from './describe-transactions.js'
 import { endTxnHandler } from './end-txn.js'
+import { describeProducersHandler } from './describe-producers.js'
 import { electLeadersHandler } from './elect-leaders.js'
 import { fetchHandler } from './fetch.js'
 import { findCoordinatorHandler } from './find-coordinator.js'
@@ -58,6 +59,7 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     listTransactionsHandler(context),
     offsetForLeaderEpochHandler(context),
     writeTxnMarkersHandler(context),
+    describeProducersHandler(context),
     deleteRecordsHandler(context),
     findCoordinatorHandler(context),
     joinGroupHandler(context),

@@ -21,6 +21,7 @@ import { describeConfigsRequest, describeConfigsResponse } from './describe-conf
 import { describeGroupsRequest, describeGroupsResponse } from './describe-groups.js'
 import { describeTransactionsRequest, describeTransactionsResponse } from './describe-transactions.js'
 import { endTxnRequest, endTxnResponse } from './end-txn.js'
+import { describeProducersRequest, describeProducersResponse } from './describe-producers.js'
 import { fetchRequest, fetchResponse } from './fetch.js'
 import { findCoordinatorRequest, findCoordinatorResponse } from './find-coordinator.js'
 import { heartbeatRequest, heartbeatResponse } from './heartbeat.js'
@@ -130,6 +131,7 @@ export const apis = {
   [ApiKeys.OffsetDelete]: api('OffsetDelete', offsetDeleteRequest, offsetDeleteResponse),
   [ApiKeys.DescribeCluster]: api('DescribeCluster', describeClusterRequest, describeClusterResponse),
   [ApiKeys.ElectLeaders]: api('ElectLeaders', electLeadersRequest, electLeadersResponse),
+  [ApiKeys.DescribeProducers]: api('DescribeProducers', describeProducersRequest, describeProducersResponse),
 } as const
 
 /** API keys that have descriptions here. */

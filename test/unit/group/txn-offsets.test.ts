@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { KafkaErrorCodes as E } from '../../../src/protocol/error-codes.js'
 import { OFFSETS_TOPIC, partitionForGroup } from '../../../src/group/coordinator-key.js'
-import type { Partition } from '../../../src/replication/partition.js'
+import { writeTxnMarkers } from '../../../src/replication/txn-markers.js'
 import { tempDir } from '../../helpers/temp-dir.js'
 import { type OpenCoordinator, joinAll, joinParams, openCoordinator, sync } from './coordinator-fixture.js'
 
@@ -99,22 +99,21 @@ describe('transactional offset commits (TxnOffsetCommit)', () => {
   })
 })
 
-/** Appends a transaction's marker to the group's __consumer_offsets partition, as WriteTxnMarkers does. */
-function writeMarker(groupId: string, producerId: number, commit: boolean): void {
+/** Writes a transaction's marker to the group's __consumer_offsets partition, as WriteTxnMarkers does. */
+async function writeMarker(groupId: string, producerId: number, committed: boolean): Promise<void> {
   const index = partitionForGroup(groupId, open!.coordinator.offsetsTopicPartitionCount)
-  const partition = open!.replicas.partitions(OFFSETS_TOPIC)[index] as Partition
-  const outcome = partition.appendTxnMarkerAsLeader({ producerId, producerEpoch: 0, coordinatorEpoch: 0, commit }, Date.now())
-  expect(outcome.errorCode).toBe(E.NONE)
+  const [result] = await writeTxnMarkers(open!.replicas, [{ producerId, producerEpoch: 0, coordinatorEpoch: 0, committed, topics: [{ name: OFFSETS_TOPIC, partitions: [index] }] }], 5000)
+  expect(result!.topics[0]!.partitions[0]!.errorCode).toBe(E.NONE)
 }
 
 describe('transactional offsets and the log', () => {
   it('are settled by the marker appended to the __consumer_offsets partition', async () => {
     open = await openCoordinator(tempDir())
     await txnCommit('g', [['in', 0, 42]])
-    writeMarker('g', PRODUCER, true)
+    await writeMarker('g', PRODUCER, true)
     expect(committed('g', 'in', [0], true)).toEqual([[42, E.NONE]])
     await txnCommit('g', [['in', 0, 50]])
-    writeMarker('g', PRODUCER, false)
+    await writeMarker('g', PRODUCER, false)
     expect(committed('g', 'in', [0], true)).toEqual([[42, E.NONE]])
   })
 
@@ -122,9 +121,9 @@ describe('transactional offsets and the log', () => {
     const dir = tempDir()
     open = await openCoordinator(dir)
     await txnCommit('g', [['in', 0, 10]], { producerId: 1 })
-    writeMarker('g', 1, true)
+    await writeMarker('g', 1, true)
     await txnCommit('g', [['in', 1, 20]], { producerId: 2 })
-    writeMarker('g', 2, false)
+    await writeMarker('g', 2, false)
     await txnCommit('g', [['in', 2, 30]], { producerId: 3 })
     await txnCommit('only-open', [['in', 0, 5]], { producerId: 3 })
     await open.crash()
@@ -132,8 +131,8 @@ describe('transactional offsets and the log', () => {
     open = await openCoordinator(dir)
     expect(committed('g', 'in', [0, 1, 2], true)).toEqual([[10, E.NONE], [-1, E.NONE], [-1, E.UNSTABLE_OFFSET_COMMIT]])
     expect(committed('only-open', 'in', [0], true)).toEqual([[-1, E.UNSTABLE_OFFSET_COMMIT]])
-    writeMarker('g', 3, true)
-    if (partitionForGroup('only-open', 3) !== partitionForGroup('g', 3)) writeMarker('only-open', 3, true)
+    await writeMarker('g', 3, true)
+    if (partitionForGroup('only-open', 3) !== partitionForGroup('g', 3)) await writeMarker('only-open', 3, true)
     expect(committed('g', 'in', [0, 1, 2], true)).toEqual([[10, E.NONE], [-1, E.NONE], [30, E.NONE]])
     expect(committed('only-open', 'in', [0], true)).toEqual([[5, E.NONE]])
   })
@@ -147,7 +146,7 @@ describe('transactional offsets and the log', () => {
 
     open = await openCoordinator(dir)
     expect(committed('g', 'in', [0, 1], true)).toEqual([[-1, E.UNSTABLE_OFFSET_COMMIT], [7, E.NONE]])
-    writeMarker('g', PRODUCER, true)
+    await writeMarker('g', PRODUCER, true)
     expect(committed('g', 'in', [0, 1], true)).toEqual([[10, E.NONE], [7, E.NONE]])
   })
 
@@ -156,7 +155,7 @@ describe('transactional offsets and the log', () => {
     open = await openCoordinator(dir)
     await txnCommit('g', [['in', 0, 100]])
     await open.coordinator.commitOffsets({ groupId: 'g', generationId: -1, memberId: '', groupInstanceId: null, offsets: [{ topic: 'in', partition: 0, offset: 200, leaderEpoch: -1, metadata: '' }] })
-    writeMarker('g', PRODUCER, true)
+    await writeMarker('g', PRODUCER, true)
     await open.crash()
     open = await openCoordinator(dir)
     expect(committed('g', 'in', [0], true)).toEqual([[200, E.NONE]])

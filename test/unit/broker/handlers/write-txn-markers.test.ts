@@ -76,6 +76,19 @@ describe('WriteTxnMarkers', () => {
     expect(storedMarkers().map((m) => m.commit)).toEqual([true, false])
   })
 
+  it('tells the ReplicaManager\'s marker listeners of each marker written (as Kafka tells the group coordinator), not of refused ones', async () => {
+    const told: Array<[string, number, boolean]> = []
+    const stop = fixture.broker.context.replicas.onTxnMarkerWritten((partition, producerId, committed) => told.push([`${partition.topic}-${partition.index}`, producerId, committed]))
+    try {
+      await produceTransactional(1, 0)
+      expect(await writeMarker({ epoch: 1, coordinatorEpoch: 3, commit: true })).toMatchObject({ errorCode: KafkaErrorCodes.NONE })
+      expect(await writeMarker({ epoch: 0, coordinatorEpoch: 3, commit: true })).toMatchObject({ errorCode: KafkaErrorCodes.INVALID_PRODUCER_EPOCH })
+    } finally {
+      stop()
+    }
+    expect(told).toEqual([[`${TOPIC}-0`, PRODUCER, true]])
+  })
+
   it('answers UNKNOWN_TOPIC_OR_PARTITION for a partition that does not exist', async () => {
     expect(await writeMarker({ epoch: 1, coordinatorEpoch: 3, commit: true, partition: 7 })).toMatchObject({ errorCode: KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION })
     expect(await writeMarker({ epoch: 1, coordinatorEpoch: 3, commit: true, topic: 'no-such-topic' })).toMatchObject({ errorCode: KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION })
