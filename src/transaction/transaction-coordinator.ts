@@ -111,7 +111,7 @@ export class TransactionCoordinator {
   readonly #offsetsPartitionFor: (groupId: string) => { topic: string; partition: number }
   readonly #timers: NodeJS.Timeout[] = []
   readonly #loads = new Map<number, Promise<unknown>>()
-  /** Marker deliveries and Complete* writes under way (awaited by tests, not by shutdown). */
+  /** Background work under way: marker deliveries and Complete* writes, timeout aborts, expiries (awaited by tests, not by shutdown). */
   readonly #completions = new Set<Promise<void>>()
   #stopListening: () => void = () => undefined
   #active = true
@@ -282,6 +282,24 @@ export class TransactionCoordinator {
     return this.#state.append(m, found.coordinatorEpoch, m.prepareAddPartitions(partitions, this.#now()), this.#now())
   }
 
+  /**
+   * AddPartitionsToTxn v4+ with verify_only (KIP-890): whether each partition is in the
+   * producer's current transaction (TRANSACTION_ABORTABLE where not), without changing anything.
+   * One error for all partitions when the producer does not hold the id or a commit or abort is
+   * completing. In `partitions` order.
+   */
+  verifyPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[]): number[] {
+    const all = (errorCode: number): number[] => partitions.map(() => errorCode)
+    if (transactionalId === '') return all(KafkaErrorCodes.INVALID_REQUEST)
+    const found = this.#state.get(transactionalId)
+    if ('errorCode' in found) return all(found.errorCode)
+    const m = found.metadata
+    if (m === undefined || m.producerId !== producerId) return all(KafkaErrorCodes.INVALID_PRODUCER_ID_MAPPING)
+    if (m.producerEpoch !== producerEpoch) return all(KafkaErrorCodes.PRODUCER_FENCED)
+    if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort') return all(KafkaErrorCodes.CONCURRENT_TRANSACTIONS)
+    return partitions.map((p) => (m.hasPartition(p.topic, p.partition) ? KafkaErrorCodes.NONE : KafkaErrorCodes.TRANSACTION_ABORTABLE))
+  }
+
   /** AddOffsetsToTxn: the group's __consumer_offsets partition joins the transaction. */
   addOffsets(transactionalId: string, producerId: number, producerEpoch: number, groupId: string): Promise<number> {
     return this.addPartitions(transactionalId, producerId, producerEpoch, [this.#offsetsPartitionFor(groupId)])
@@ -388,7 +406,12 @@ export class TransactionCoordinator {
     })().catch((error: unknown) => {
       this.#logger.error('could not complete a transaction', { transactionalId, error })
     })
-    const tracked = done.finally(() => this.#completions.delete(tracked))
+    this.#track(done)
+  }
+
+  /** Background work awaitIdle() waits for. */
+  #track(work: Promise<void>): void {
+    const tracked = work.finally(() => this.#completions.delete(tracked))
     this.#completions.add(tracked)
   }
 
@@ -456,9 +479,11 @@ export class TransactionCoordinator {
         timeoutMs: m.txnTimeoutMs,
         openMs: this.#now() - m.txnStartTimestamp,
       })
-      void this.endTransaction(m.transactionalId, fence.producerId, fence.producerEpoch, false, false).then((error) => {
-        if (error !== KafkaErrorCodes.NONE) this.#logger.warn('could not abort a timed-out transaction; will try again', { transactionalId: m.transactionalId, errorCode: error })
-      })
+      this.#track(
+        this.endTransaction(m.transactionalId, fence.producerId, fence.producerEpoch, false, false).then((error) => {
+          if (error !== KafkaErrorCodes.NONE) this.#logger.warn('could not abort a timed-out transaction; will try again', { transactionalId: m.transactionalId, errorCode: error })
+        }),
+      )
     }
     return aborting
   }
@@ -469,9 +494,11 @@ export class TransactionCoordinator {
     const now = this.#now()
     for (const { coordinatorEpoch, metadata: m } of this.#state.expiredTransactionalIds(now, this.#config.transactionalIdExpirationMs)) {
       removing++
-      void Promise.resolve(this.#state.append(m, coordinatorEpoch, m.prepareDead(), now)).then((error) => {
-        if (error === KafkaErrorCodes.NONE) this.#logger.info('removed an expired transactional id', { transactionalId: m.transactionalId })
-      })
+      this.#track(
+        Promise.resolve(this.#state.append(m, coordinatorEpoch, m.prepareDead(), now)).then((error) => {
+          if (error === KafkaErrorCodes.NONE) this.#logger.info('removed an expired transactional id', { transactionalId: m.transactionalId })
+        }),
+      )
     }
     return removing
   }

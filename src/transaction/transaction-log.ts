@@ -38,8 +38,8 @@ export const transactionLogValue = defineMessage({
   flexibleVersions: '1+',
   fields: {
     producerId: field.int64(),
-    previousProducerId: field.int64({ taggedVersions: '1+', tag: 0, default: -1n }),
-    nextProducerId: field.int64({ taggedVersions: '1+', tag: 1, default: -1n }),
+    previousProducerId: field.int64({ versions: '1+', taggedVersions: '1+', tag: 0, default: -1n }),
+    nextProducerId: field.int64({ versions: '1+', taggedVersions: '1+', tag: 1, default: -1n }),
     producerEpoch: field.int16(),
     transactionTimeoutMs: field.int32(),
     transactionStatus: field.int8(),
@@ -52,7 +52,7 @@ export const transactionLogValue = defineMessage({
     ),
     transactionLastUpdateTimestampMs: field.int64(),
     transactionStartTimestampMs: field.int64(),
-    clientTransactionVersion: field.int16({ taggedVersions: '1+', tag: 2, default: 0 }),
+    clientTransactionVersion: field.int16({ versions: '1+', taggedVersions: '1+', tag: 2, default: 0 }),
   },
 })
 

@@ -42,6 +42,16 @@ export interface TxnMarkerTransport {
 
 export type DeliveryOutcome = 'delivered' | 'abandoned'
 
+/** Marker errors that pass by themselves (Kafka retries exactly these). */
+const TRANSIENT_ERRORS = new Set<number>([
+  KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION,
+  KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER,
+  KafkaErrorCodes.NOT_ENOUGH_REPLICAS,
+  KafkaErrorCodes.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+  KafkaErrorCodes.REQUEST_TIMED_OUT,
+  KafkaErrorCodes.KAFKA_STORAGE_ERROR,
+])
+
 const FIRST_RETRY_MS = 50
 const MAX_RETRY_MS = 1000
 
@@ -100,9 +110,14 @@ export class TxnMarkerChannel {
               case 'done':
                 delivered(r)
                 break
-              case 'retry':
+              case 'retry': {
+                // Leader moves and short ISRs pass; anything else is worth an operator's eye.
+                const details = { transactionalId, topic: r.topic, partition: r.partition, errorCode: r.errorCode }
+                if (TRANSIENT_ERRORS.has(r.errorCode)) this.#logger.debug('a partition did not take a transaction marker; retrying', details)
+                else this.#logger.warn('a partition refused a transaction marker for an unexpected reason; retrying', details)
                 retry.push(r)
                 break
+              }
               case 'fenced':
                 fenced = true
                 this.#logger.warn('a partition refused transaction markers from this coordinator; a newer one exists', {

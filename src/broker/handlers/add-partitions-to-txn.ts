@@ -1,8 +1,13 @@
 /**
- * AddPartitionsToTxn (v0-3, the form clients send): the partitions join the producer's
- * transaction on its coordinator. A partition of a topic that does not exist gets
- * UNKNOWN_TOPIC_OR_PARTITION and the rest OPERATION_NOT_ATTEMPTED, with nothing added, as in
- * Kafka; otherwise every partition gets the coordinator's one answer. Versions before 2 predate
+ * AddPartitionsToTxn: partitions join a producer's transaction on its coordinator.
+ *
+ * Up to v3 (what clients send) one transaction; from v4 (KIP-890, what partition leaders send)
+ * a batch, each transaction either added like a v3 request or, with verify_only, checked: each
+ * partition NONE when it is in the transaction, TRANSACTION_ABORTABLE when not.
+ *
+ * Adding: a partition of a topic that does not exist gets UNKNOWN_TOPIC_OR_PARTITION and the
+ * transaction's other partitions OPERATION_NOT_ATTEMPTED, with nothing added, as in Kafka;
+ * otherwise every partition gets the coordinator's one answer. Versions before 2 predate
  * PRODUCER_FENCED and get INVALID_PRODUCER_EPOCH instead.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
@@ -13,39 +18,76 @@ import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 import { fencedErrorForVersion } from './txn-errors.js'
 
+type Topics = AddPartitionsToTxnRequest['v3AndBelowTopics']
+type TopicResults = AddPartitionsToTxnResponseInput['resultsByTopicV3AndBelow']
+
+interface Transaction {
+  readonly transactionalId: string
+  readonly producerId: bigint
+  readonly producerEpoch: number
+  readonly verifyOnly: boolean
+  readonly topics: Topics
+}
+
+function topicResults(topics: Topics, errorOf: (topic: string, partition: number, index: number) => number): NonNullable<TopicResults> {
+  let index = 0
+  return topics.map((t) => ({
+    name: t.name,
+    resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: errorOf(t.name, p, index++) })),
+  }))
+}
+
 export function addPartitionsToTxnHandler(broker: BrokerContext) {
-  const respond = (request: AddPartitionsToTxnRequest, errorOf: (topic: string, partition: number) => number): AddPartitionsToTxnResponseInput => ({
-    throttleTimeMs: 0,
-    results: request.topics.map((t) => ({
-      name: t.name,
-      partitionResults: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: errorOf(t.name, p) })),
-    })),
-  })
+  /** One transaction's per-partition answers. */
+  const handleTransaction = async (txn: Transaction, version: number): Promise<NonNullable<TopicResults>> => {
+    const partitions: TopicPartition[] = txn.topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })))
+    const producerId = Number(txn.producerId)
+    if (txn.verifyOnly) {
+      const errors = broker.transactions.verifyPartitions(txn.transactionalId, producerId, txn.producerEpoch, partitions)
+      return topicResults(txn.topics, (_t, _p, i) => errors[i]!)
+    }
+    const unknown = new Set<string>()
+    for (const { topic, partition } of partitions) {
+      const count = broker.metadata.topic(topic)?.partitions ?? 0
+      if (partition < 0 || partition >= count) unknown.add(`${topic}\u0000${partition}`)
+    }
+    if (unknown.size > 0) {
+      return topicResults(txn.topics, (topic, p) =>
+        unknown.has(`${topic}\u0000${p}`) ? KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION : KafkaErrorCodes.OPERATION_NOT_ATTEMPTED,
+      )
+    }
+    const error = await broker.transactions.addPartitions(txn.transactionalId, producerId, txn.producerEpoch, partitions)
+    const answered = fencedErrorForVersion(error, version, 2)
+    return topicResults(txn.topics, () => answered)
+  }
 
   return defineHandler({
     apiKey: ApiKeys.AddPartitionsToTxn,
-    advertised: { min: 0, max: 3 },
-    async handle(request, context) {
-      const unknown = new Set<string>()
-      const partitions: TopicPartition[] = []
-      for (const t of request.topics) {
-        const count = broker.metadata.topic(t.name)?.partitions ?? 0
-        for (const p of t.partitions) {
-          if (p < 0 || p >= count) unknown.add(`${t.name}\u0000${p}`)
-          else partitions.push({ topic: t.name, partition: p })
+    advertised: { min: 0, max: 5 },
+    async handle(request, context): Promise<AddPartitionsToTxnResponseInput> {
+      if (context.apiVersion < 4) {
+        const txn: Transaction = {
+          transactionalId: request.v3AndBelowTransactionalId,
+          producerId: request.v3AndBelowProducerId,
+          producerEpoch: request.v3AndBelowProducerEpoch,
+          verifyOnly: false,
+          topics: request.v3AndBelowTopics,
         }
+        return { throttleTimeMs: 0, resultsByTopicV3AndBelow: await handleTransaction(txn, context.apiVersion) }
       }
-      if (unknown.size > 0) {
-        return respond(request, (topic, p) =>
-          unknown.has(`${topic}\u0000${p}`) ? KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION : KafkaErrorCodes.OPERATION_NOT_ATTEMPTED,
-        )
+      const results = await Promise.all(request.transactions.map((txn) => handleTransaction(txn, context.apiVersion)))
+      return {
+        throttleTimeMs: 0,
+        errorCode: KafkaErrorCodes.NONE,
+        resultsByTransaction: request.transactions.map((txn, i) => ({ transactionalId: txn.transactionalId, topicResults: results[i]! })),
       }
-      const error = await broker.transactions.addPartitions(request.transactionalId, Number(request.producerId), request.producerEpoch, partitions)
-      const answered = fencedErrorForVersion(error, context.apiVersion, 2)
-      return respond(request, () => answered)
     },
-    errorResponse(request, errorCode) {
-      return respond(request, () => errorCode)
+    errorResponse(request, errorCode, context) {
+      if (context.apiVersion < 4) return { resultsByTopicV3AndBelow: topicResults(request.v3AndBelowTopics, () => errorCode) }
+      return {
+        errorCode,
+        resultsByTransaction: request.transactions.map((txn) => ({ transactionalId: txn.transactionalId, topicResults: topicResults(txn.topics, () => errorCode) })),
+      }
     },
   })
 }

@@ -106,9 +106,9 @@ describe('InitProducerId', () => {
     expect(ids.size).toBe(6)
   })
 
-  it('refuses a transactional id, since there is no transaction coordinator yet', async () => {
+  it('sends a transactional id to its coordinator: NOT_COORDINATOR before FindCoordinator has made __transaction_state', async () => {
     const answer = await fixture.client.request(ApiKeys.InitProducerId, 4, { transactionalId: 'txn-1', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 })
-    expect(answer.errorCode).not.toBe(KafkaErrorCodes.NONE)
+    expect(answer.errorCode).toBe(KafkaErrorCodes.NOT_COORDINATOR)
     expect(answer.producerId).toBe(-1n)
   })
 })
