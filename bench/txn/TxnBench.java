@@ -29,15 +29,27 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *     transactional: one transaction per <records per txn> records, committed; plain: the same
  *     records without transactions. Prints  produce <mode> <records> <ms>
  *
- *   consume <bootstrap> <topic> read_committed|read_uncommitted <records>
- *     Reads every partition from the beginning until <records> records. Prints
- *     consume <isolation> <records> <ms>
+ *   consume <bootstrap> <topic> <records> <passes>
+ *     Reads every partition from the beginning until <records> records, <passes> times with
+ *     read_uncommitted and <passes> times with read_committed, alternating, each pass with a new
+ *     consumer in this one JVM (so both isolation levels run on the same warmed-up client).
+ *     Prints   consume <isolation> <records> <ms>   per pass.
  */
 public final class TxnBench {
   public static void main(String[] args) throws Exception {
     if (args[0].equals("create")) create(args[1], args[2], Integer.parseInt(args[3]));
     else if (args[0].equals("produce")) produce(args[1], args[2], args[3].equals("transactional"), Integer.parseInt(args[4]), Integer.parseInt(args[5]), Integer.parseInt(args[6]));
-    else consume(args[1], args[2], args[3], Integer.parseInt(args[4]));
+    else {
+      // A first pass of each warms up the JIT and the broker's page cache; it is not reported.
+      int records = Integer.parseInt(args[3]);
+      consume(args[1], args[2], "read_uncommitted", records, false);
+      consume(args[1], args[2], "read_committed", records, false);
+      for (int pass = 0; pass < Integer.parseInt(args[4]); pass++) {
+        boolean committedFirst = pass % 2 == 1;
+        consume(args[1], args[2], committedFirst ? "read_committed" : "read_uncommitted", records, true);
+        consume(args[1], args[2], committedFirst ? "read_uncommitted" : "read_committed", records, true);
+      }
+    }
   }
 
   static void create(String bootstrap, String topic, int partitions) throws Exception {
@@ -75,7 +87,7 @@ public final class TxnBench {
     }
   }
 
-  static void consume(String bootstrap, String topic, String isolation, int records) {
+  static void consume(String bootstrap, String topic, String isolation, int records, boolean report) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
@@ -95,7 +107,7 @@ public final class TxnBench {
         if ((System.nanoTime() - started) > 300_000_000_000L) throw new IllegalStateException("read " + seen + " of " + records + " in 300 s");
       }
       long ms = (System.nanoTime() - started) / 1_000_000;
-      System.out.println("consume\t" + isolation + "\t" + seen + "\t" + ms);
+      if (report) System.out.println("consume\t" + isolation + "\t" + seen + "\t" + ms);
     }
   }
 }

@@ -6,12 +6,13 @@
  *   in transactions of 1,000 records each, committed; records/s of each and their ratio, per
  *   broker, and Samsa's figure against Kafka's;
  * - fetch: the transactional topic read from the beginning with read_committed and with
- *   read_uncommitted (records/s; the target is within 10 % of each other).
+ *   read_uncommitted, alternating, in one warmed-up JVM (records/s; the target is within 10 %
+ *   of each other).
  *
  * Rounds alternate the brokers and the modes so that drift in the machine's load falls on all
  * of them alike; the median of the rounds is reported, with the load average before and after.
  *
- *   npm run build:ts && npm run bench:txn -- [--records N] [--rounds N] [--partitions N] [--no-kafka]
+ *   npm run build:ts && npm run bench:txn -- [--records N] [--rounds N] [--fetch-passes N] [--partitions N] [--no-kafka]
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, statSync } from 'node:fs'
@@ -35,6 +36,7 @@ const { values: options } = parseArgs({
     'record-bytes': { type: 'string', default: '100' },
     partitions: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '3' },
+    'fetch-passes': { type: 'string', default: '3' },
     'no-kafka': { type: 'boolean', default: false },
   },
 })
@@ -43,6 +45,7 @@ const PER_TXN = Number(options['records-per-txn'])
 const RECORD_BYTES = Number(options['record-bytes'])
 const PARTITIONS = Number(options.partitions)
 const ROUNDS = Number(options.rounds)
+const FETCH_PASSES = Number(options['fetch-passes'])
 
 /** Kafka's jars (bench/kafka fetches them; they include kafka-clients) and TxnBench compiled against them. */
 function prepare(): void {
@@ -59,8 +62,8 @@ function prepare(): void {
   }
 }
 
-/** Runs TxnBench and returns its result line's fields. */
-function runBench(args: readonly string[]): Promise<string[]> {
+/** Runs TxnBench and returns its result lines' fields. */
+function runBench(args: readonly string[]): Promise<string[][]> {
   return new Promise((resolve, reject) => {
     const child = spawn('java', ['-Xmx512m', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-cp', `${CLASSES}:${LIB}/*`, 'TxnBench', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
@@ -68,9 +71,9 @@ function runBench(args: readonly string[]): Promise<string[]> {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     child.once('exit', (code) => {
-      const line = stdout.split('\n').find((l) => l.startsWith('produce\t') || l.startsWith('consume\t'))
-      if (code !== 0 || (args[0] !== 'create' && line === undefined)) reject(new Error(`TxnBench ${args.join(' ')} exited with ${code}:\n${stderr.slice(-3000)}`))
-      else resolve(line?.split('\t') ?? [])
+      const lines = stdout.split('\n').filter((l) => l.startsWith('produce\t') || l.startsWith('consume\t')).map((l) => l.split('\t'))
+      if (code !== 0 || (args[0] !== 'create' && lines.length === 0)) reject(new Error(`TxnBench ${args.join(' ')} exited with ${code}:\n${stderr.slice(-3000)}`))
+      else resolve(lines)
     })
   })
 }
@@ -123,13 +126,11 @@ async function main(): Promise<void> {
         for (const mode of modes) {
           const topic = `${mode}-${round}`
           await runBench(['create', target.bootstrap, topic, String(PARTITIONS)])
-          const [, , records, ms] = await runBench(['produce', target.bootstrap, topic, mode, String(RECORDS), String(PER_TXN), String(RECORD_BYTES)])
+          const [[, , records, ms]] = (await runBench(['produce', target.bootstrap, topic, mode, String(RECORDS), String(PER_TXN), String(RECORD_BYTES)])) as [string[]]
           note(produced, `${target.name} ${mode}`, perSecond(Number(records), Number(ms)))
           console.log(`round ${round + 1}: ${target.name} ${mode} produce ${fmt(perSecond(Number(records), Number(ms)))} records/s`)
         }
-        const isolations = round % 2 === 0 ? ['read_uncommitted', 'read_committed'] : ['read_committed', 'read_uncommitted']
-        for (const isolation of isolations) {
-          const [, , records, ms] = await runBench(['consume', target.bootstrap, `transactional-${round}`, isolation, String(RECORDS)])
+        for (const [, isolation, records, ms] of await runBench(['consume', target.bootstrap, `transactional-${round}`, String(RECORDS), String(FETCH_PASSES)])) {
           note(consumed, `${target.name} ${isolation}`, perSecond(Number(records), Number(ms)))
           console.log(`round ${round + 1}: ${target.name} ${isolation} fetch ${fmt(perSecond(Number(records), Number(ms)))} records/s`)
         }
@@ -140,7 +141,7 @@ async function main(): Promise<void> {
     if (kafka !== null) await stopKafka(kafka)
   }
 
-  console.log(`\nbench:txn: ${RECORDS.toLocaleString('en-US')} records of ${RECORD_BYTES} bytes, acks=all, ${PARTITIONS} partitions, ${PER_TXN} records per transaction, Java client 3.9.1, median of ${ROUNDS} rounds`)
+  console.log(`\nbench:txn: ${RECORDS.toLocaleString('en-US')} records of ${RECORD_BYTES} bytes, acks=all, ${PARTITIONS} partitions, ${PER_TXN} records per transaction, Java client 3.9.1, median of ${ROUNDS} rounds (fetch: of ${ROUNDS * FETCH_PASSES} passes)`)
   console.log(`load average before: ${load.map((l) => l.toFixed(2)).join(' ')}, after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
   for (const target of targets) {
     const plain = median(produced.get(`${target.name} plain`)!)
