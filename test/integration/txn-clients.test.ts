@@ -3,13 +3,17 @@
  * kafkajs against the real broker: transactions that commit and abort, each carrying a group's
  * offset (send_offsets_to_transaction, kafkajs's sendOffsets). A read_committed consumer of the
  * same client sees exactly the committed records, and the group's committed offset moves only
- * with a committed transaction. One broker for the file.
+ * with a committed transaction. Raw TxnOffsetCommit requests at every version, and the bad ones
+ * a broken client could send, get Kafka's answers. One broker for the file.
  */
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ApiKeys } from '../../src/protocol/api-keys.js'
+import { KafkaErrorCodes as E } from '../../src/protocol/error-codes.js'
 import { type BrokerProcess, ROOT, startBroker } from '../helpers/broker-process.js'
+import { type RawConnection, connectRaw, ensureTopic } from '../helpers/group-admin.js'
 
 const PYTHON_CLIENT = join(ROOT, 'test', 'python', 'txn_librdkafka.py')
 const confluentKafkaMissing = spawnSync('python3', ['-c', 'import confluent_kafka'], { stdio: 'ignore' }).status !== 0
@@ -119,4 +123,57 @@ describe('kafkajs transactions', () => {
       await admin.disconnect()
     }
   }, 120_000)
+})
+
+describe('TxnOffsetCommit on the wire', () => {
+  let connection: RawConnection
+
+  beforeAll(async () => {
+    await ensureTopic(broker.bootstrap, 'wire-txn')
+    connection = await connectRaw(broker.bootstrap, 'raw-txn-client')
+  })
+
+  afterAll(() => connection?.close())
+
+  const commit = (version: number, groupId: string, overrides: { producerId?: bigint; topic?: string; memberId?: string; generationId?: number } = {}) =>
+    connection.request(ApiKeys.TxnOffsetCommit, version, {
+      transactionalId: `raw-${groupId}`,
+      groupId,
+      producerId: overrides.producerId ?? BigInt(7000 + version),
+      producerEpoch: 0,
+      generationId: overrides.generationId ?? -1,
+      memberId: overrides.memberId ?? '',
+      groupInstanceId: null,
+      topics: [{ name: overrides.topic ?? 'wire-txn', partitions: [{ partitionIndex: 0, committedOffset: 42n, committedLeaderEpoch: -1, committedMetadata: 'm' }] }],
+    })
+
+  /** The group's offset of wire-txn-0 as OffsetFetch v7 reports it, with and without require_stable. */
+  async function fetched(groupId: string): Promise<{ stable: [bigint, number]; latest: [bigint, number] }> {
+    const read = async (requireStable: boolean): Promise<[bigint, number]> => {
+      const response = await connection.request(ApiKeys.OffsetFetch, 7, { groupId, topics: [{ name: 'wire-txn', partitionIndexes: [0] }], requireStable })
+      const partition = response.topics[0]!.partitions[0]!
+      return [partition.committedOffset, partition.errorCode]
+    }
+    return { stable: await read(true), latest: await read(false) }
+  }
+
+  it('every version 0-4 writes the offset into the transaction: pending (UNSTABLE_OFFSET_COMMIT for require_stable), not yet committed', async () => {
+    for (let version = 0; version <= 4; version++) {
+      const response = await commit(version, `wire-v${version}`)
+      expect(response.topics, `v${version}`).toEqual([{ name: 'wire-txn', partitions: [{ partitionIndex: 0, errorCode: E.NONE }] }])
+      expect(await fetched(`wire-v${version}`), `v${version}`).toEqual({ stable: [-1n, E.UNSTABLE_OFFSET_COMMIT], latest: [-1n, E.NONE] })
+    }
+  })
+
+  it('refuses what a broken client could send, changing nothing', async () => {
+    const refused = async (groupId: string, response: Awaited<ReturnType<typeof commit>>, errorCode: number): Promise<void> => {
+      expect(response.topics[0]!.partitions[0]!.errorCode, groupId).toBe(errorCode)
+      if (groupId !== '') expect(await fetched(groupId), groupId).toEqual({ stable: [-1n, E.NONE], latest: [-1n, E.NONE] })
+    }
+    await refused('wire-no-topic', await commit(3, 'wire-no-topic', { topic: 'no-such-topic' }), E.UNKNOWN_TOPIC_OR_PARTITION)
+    await refused('wire-no-producer', await commit(3, 'wire-no-producer', { producerId: -1n }), E.INVALID_PRODUCER_ID_MAPPING)
+    await refused('', await commit(3, ''), E.INVALID_GROUP_ID)
+    // v3+: a member the group does not know (a zombie that lost its partitions) is fenced.
+    await refused('wire-zombie', await commit(3, 'wire-zombie', { memberId: 'zombie', generationId: 4 }), E.UNKNOWN_MEMBER_ID)
+  })
 })
