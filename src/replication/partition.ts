@@ -125,6 +125,12 @@ export interface PartitionClusterHooks {
  */
 export const ISR_PROPOSAL_TIMEOUT_MS = 5_000
 
+/**
+ * Aborted transactions a read_committed answer lists without finding where its records end;
+ * past this many, the plan's batch headers are walked to drop those beyond the records.
+ */
+const ABORTED_TXNS_WITHOUT_TRIM = 32
+
 /** What the leader knows of one follower, from the fetches it sends. */
 interface FollowerState {
   /** The follower's log end offset: the offset of its last fetch; -1 until it fetches. */
@@ -198,7 +204,6 @@ export class Partition {
     // A new partition or a restarted single broker: everything in the log is committed (in a
     // cluster the replication-offset checkpoint will supply the last known high watermark).
     this.#highWatermark = log.logEndOffset
-    this.producers.onHighWatermark(this.#highWatermark)
     this.#resetFollowers(Date.now())
   }
 
@@ -693,7 +698,9 @@ export class Partition {
       if (isolation !== 'committed' || !fits) return { highWatermark, lastStableOffset, logStartOffset, errorCode: KafkaErrorCodes.NONE, records: fits ? plan : null }
       // Bounded by the LSO rather than the last batch read (the plan does not say which offset
       // that is): entries past the records are harmless, a consumer only applies those it reaches.
-      const abortedTransactions = this.log.collectAbortedTxns(fetchOffset, upperBound)
+      // Only a long list (a consumer far behind many aborts) is cut to the records returned.
+      let abortedTransactions = this.log.collectAbortedTxns(fetchOffset, upperBound)
+      if (abortedTransactions.length > ABORTED_TXNS_WITHOUT_TRIM) abortedTransactions = overlapping(abortedTransactions, plan)
       return { highWatermark, lastStableOffset, logStartOffset, errorCode: KafkaErrorCodes.NONE, records: plan, abortedTransactions }
     } catch (error) {
       this.counters.failedFetchRequests++
@@ -746,4 +753,15 @@ export function indexCompletedTxn(log: PartitionLog, producers: ProducerStateMan
     lastOffset: completed.lastOffset,
     lastStableOffset: producers.lastStableOffsetAfter(completed),
   })
+}
+
+/** The aborted transactions that begin at or before the last offset of the planned records. */
+function overlapping(aborted: AbortedTxn[], plan: ReadPlan): AbortedTxn[] {
+  let lastOffset = -1
+  for (const view of plan.toBuffers()) {
+    for (let position = 0; position + RECORD_BATCH_OVERHEAD <= view.length; position += batchSize(view, position)) {
+      lastOffset = batchBaseOffset(view, position) + batchLastOffsetDelta(view, position)
+    }
+  }
+  return lastOffset < 0 ? aborted : aborted.filter((txn) => txn.firstOffset <= lastOffset)
 }

@@ -59,13 +59,6 @@ const NO_LEADERSHIP: PartitionState = Object.freeze({ replicas: Object.freeze([]
 /** Told that this broker now leads `partition` (`leading`) or no longer does. */
 export type LeadershipListener = (partition: Partition, leading: boolean) => void
 
-/**
- * Told that a COMMIT (`committed`) or ABORT marker for `producerId` was written to `partition`
- * and replicated (Kafka calls the group coordinator's onTransactionCompleted this way, so that
- * offsets committed in a transaction become visible, or are dropped, with it).
- */
-export type TxnMarkerListener = (partition: Partition, producerId: number, committed: boolean) => void
-
 const SNAPSHOT_FILE = 'producer-state.snapshot'
 /**
  * Producer-state snapshot files read or written at once. Each holds a descriptor while open;
@@ -105,7 +98,6 @@ export class ReplicaManager {
   /** Copies the partitions this broker follows; null on a single broker, which follows none. */
   readonly #fetchers: ReplicaFetcherManager | null
   readonly #leadershipListeners = new Set<LeadershipListener>()
-  readonly #txnMarkerListeners = new Set<TxnMarkerListener>()
 
   readonly #partitionHooks: PartitionClusterHooks
   #isrTimer: NodeJS.Timeout | null = null
@@ -201,23 +193,6 @@ export class ReplicaManager {
     return () => this.#leadershipListeners.delete(listener)
   }
 
-  /** Tells `listener` of every transaction marker written and replicated here. Returns the unsubscribe function. */
-  onTxnMarkerWritten(listener: TxnMarkerListener): () => void {
-    this.#txnMarkerListeners.add(listener)
-    return () => this.#txnMarkerListeners.delete(listener)
-  }
-
-  /** Called by writeTxnMarkers once a marker is replicated. */
-  tellTxnMarkerWritten(partition: Partition, producerId: number, committed: boolean): void {
-    for (const listener of [...this.#txnMarkerListeners]) {
-      try {
-        listener(partition, producerId, committed)
-      } catch (error) {
-        this.#logger.error('transaction marker listener threw', { topic: partition.topic, partition: partition.index, producerId, error })
-      }
-    }
-  }
-
   #tellLeadership(partition: Partition): void {
     for (const listener of [...this.#leadershipListeners]) {
       try {
@@ -305,7 +280,8 @@ export class ReplicaManager {
       if (creation === undefined) {
         creation = (async () => {
           const log = this.#logs.get(topic.name, index) ?? (await this.#logs.create(topic.name, index, toLogConfig(config)))
-          const startHighWatermark = this.#checkpointed?.get(checkpointKey(topic.name, index)) ?? log.logEndOffset
+          // The high watermark the partition starts from (see restoreHighWatermark below).
+          const startHighWatermark = this.#checkpointed === null ? log.logEndOffset : (this.#checkpointed.get(checkpointKey(topic.name, index)) ?? log.logStartOffset)
           const producers = await this.#snapshotFiles.run(() => this.#loadProducerState(log, startHighWatermark))
           // The partition starts as a follower of nobody until its state is applied below.
           const partition = new Partition(topic.name, index, topic.topicId, log, config, producers, this.#localBrokerId, NO_LEADERSHIP, this.#partitionHooks, counters)

@@ -9,9 +9,9 @@
  * NOT_LEADER_OR_FOLLOWER when the partition is not led here (it looks the leader up again and
  * retries), NOT_ENOUGH_REPLICAS, INVALID_PRODUCER_EPOCH or TRANSACTION_COORDINATOR_FENCED from the
  * partition's checks (see Partition.appendTxnMarkerAsLeader), REQUEST_TIMED_OUT when the ISR did
- * not confirm within `timeoutMs`. Internal topics take markers too: a transaction's offsets live
- * in __consumer_offsets. Each marker written and replicated is told to the ReplicaManager's
- * txn-marker listeners (replicas.onTxnMarkerWritten), as Kafka tells the group coordinator.
+ * not confirm within `timeoutMs`, INVALID_REQUEST for a marker no coordinator sends (a negative or
+ * out-of-range producer id, a negative epoch), which writes nothing. Internal topics take markers
+ * too: a transaction's offsets live in __consumer_offsets.
  */
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
 import type { Partition } from './partition.js'
@@ -43,8 +43,6 @@ export interface TxnMarkerResult {
 
 interface PendingMarker {
   readonly partition: Partition
-  readonly producerId: number
-  readonly committed: boolean
   readonly requiredOffset: number
   readonly results: TxnMarkerPartitionResult[]
   readonly slot: number
@@ -58,7 +56,12 @@ export async function writeTxnMarkers(replicas: ReplicaManager, markers: readonl
     producerId: entry.producerId,
     topics: entry.topics.map((topic) => {
       const results: TxnMarkerPartitionResult[] = []
+      const invalid = markerProblem(entry)
       for (const index of topic.partitions) {
+        if (invalid !== null) {
+          results.push({ partition: index, errorCode: KafkaErrorCodes.INVALID_REQUEST, errorMessage: invalid })
+          continue
+        }
         const partition = replicas.leaderPartition(topic.name, index)
         if (typeof partition === 'number') {
           results.push({ partition: index, errorCode: partition, errorMessage: partition === KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER ? `This broker does not lead ${topic.name}-${index}.` : `${topic.name}-${index} does not exist.` })
@@ -67,7 +70,7 @@ export async function writeTxnMarkers(replicas: ReplicaManager, markers: readonl
         const marker = { producerId: Number(entry.producerId), producerEpoch: entry.producerEpoch, coordinatorEpoch: entry.coordinatorEpoch, commit: entry.committed }
         const outcome = partition.appendTxnMarkerAsLeader(marker, now)
         results.push({ partition: index, errorCode: outcome.errorCode, errorMessage: outcome.errorMessage })
-        if (outcome.errorCode === KafkaErrorCodes.NONE) pending.push({ partition, producerId: marker.producerId, committed: entry.committed, requiredOffset: outcome.requiredOffset, results, slot: results.length - 1 })
+        if (outcome.errorCode === KafkaErrorCodes.NONE) pending.push({ partition, requiredOffset: outcome.requiredOffset, results, slot: results.length - 1 })
       }
       return { name: topic.name, partitions: results }
     }),
@@ -75,16 +78,21 @@ export async function writeTxnMarkers(replicas: ReplicaManager, markers: readonl
   if (pending.length === 0) return answer
   const waiting = replicas.purgatories.produces.wait(pending, timeoutMs)
   if (waiting !== null) await waiting
-  for (const { partition, producerId, committed, requiredOffset, results, slot } of pending) {
+  for (const { partition, requiredOffset, results, slot } of pending) {
     const outcome = partition.replicationOutcome(requiredOffset)
-    if (outcome === KafkaErrorCodes.NONE) {
-      replicas.tellTxnMarkerWritten(partition, producerId, committed)
-      continue
-    }
+    if (outcome === KafkaErrorCodes.NONE) continue
     const where = `${partition.topic}-${partition.index}`
     results[slot] = outcome === 'pending'
       ? { partition: partition.index, errorCode: KafkaErrorCodes.REQUEST_TIMED_OUT, errorMessage: `The in-sync replicas of ${where} did not confirm the marker within ${timeoutMs} ms.` }
       : { partition: partition.index, errorCode: outcome, errorMessage: `The marker was written to ${where} but not confirmed by its in-sync replicas.` }
   }
   return answer
+}
+
+/** Why a marker cannot be written, or null: producer ids and epochs of markers are never negative. */
+function markerProblem(entry: TxnMarkerEntry): string | null {
+  const producerId = BigInt(entry.producerId)
+  if (producerId < 0n || producerId > BigInt(Number.MAX_SAFE_INTEGER)) return `A transaction marker needs a producer id in [0, 2^53), not ${producerId}.`
+  if (entry.producerEpoch < 0) return `A transaction marker needs a producer epoch of 0 or more, not ${entry.producerEpoch}.`
+  return null
 }

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiKeys, KafkaErrorCodes, encodeRecordBatch } from '../../src/protocol/index.js'
 import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
 import { readWithKcat } from '../helpers/clients.js'
+import { ensureKafkaTools, kafkaTool } from '../helpers/kafka-tools.js'
 import { WireClient } from '../helpers/wire-client.js'
 
 const TOPIC = 'txn-visibility'
@@ -92,6 +93,7 @@ let openTxnOffset = -1
 let before: Awaited<ReturnType<typeof readCommitted>>
 
 beforeAll(async () => {
+  await ensureKafkaTools()
   broker = await startBroker({ settings: { 'num.partitions': 1 } })
   await connect()
   await client.request(ApiKeys.Metadata, 9, { topics: [{ name: TOPIC }], allowAutoTopicCreation: true })
@@ -151,6 +153,17 @@ describe('transactions on a partition', () => {
     broker = await broker.restart()
     await connect()
     expect(await readCommitted()).toEqual(before)
+  })
+
+  it('kafka-transactions.sh describe-producers shows the open transaction\'s start offset', async () => {
+    const result = await kafkaTool('org.apache.kafka.tools.TransactionsCommand', '--bootstrap-server', broker.bootstrap, 'describe-producers', '--topic', TOPIC, '--partition', '0')
+    expect(result.code, result.stderr).toBe(0)
+    const rows = result.stdout.trim().split('\n').map((line) => line.trim().split(/\s+/))
+    expect(rows[0]).toEqual(['ProducerId', 'ProducerEpoch', 'LatestCoordinatorEpoch', 'LastSequence', 'LastTimestamp', 'CurrentTransactionStartOffset'])
+    const byProducer = new Map(rows.slice(1).map((row) => [row[0], row]))
+    expect([...byProducer.keys()].sort()).toEqual(['1001', '1002', '1003', '1004', '1005'])
+    expect(byProducer.get('1005')![5]).toBe(String(openTxnOffset))
+    expect(byProducer.get('1003')).toMatchObject({ 1: '0', 2: '0', 3: '2', 5: 'None' })
   })
 
   it('a kafkajs read_committed consumer never shows aborted records and sees the open transaction once it commits', async () => {

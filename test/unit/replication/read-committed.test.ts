@@ -13,34 +13,35 @@ let fixture: InProcessBroker
 const TOPIC = 'read-committed'
 const READ_UNCOMMITTED = 0
 const READ_COMMITTED = 1
+const MANY_ABORTS = 'many-aborts'
 const sequences = new Map<number, number>()
 
 /** Appends `values` as one transactional batch of `producerId` (epoch 0); returns its base offset. */
-async function produce(producerId: number, values: string[]): Promise<number> {
+async function produce(producerId: number, values: string[], baseTimestamp = Date.now(), topic = TOPIC): Promise<number> {
   const baseSequence = sequences.get(producerId) ?? 0
   sequences.set(producerId, baseSequence + values.length)
   const records = encodeRecordBatch({
-    baseTimestamp: Date.now(),
+    baseTimestamp,
     producerId,
     producerEpoch: 0,
     baseSequence,
     isTransactional: true,
     records: values.map((value) => ({ value: Buffer.from(value) })),
   })
-  const response = await fixture.client.request(ApiKeys.Produce, 9, { transactionalId: `txn-${producerId}`, acks: -1, timeoutMs: 5000, topicData: [{ name: TOPIC, partitionData: [{ index: 0, records }] }] })
+  const response = await fixture.client.request(ApiKeys.Produce, 9, { transactionalId: `txn-${producerId}`, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] })
   const partition = response.responses[0]!.partitionResponses[0]!
   expect(partition.errorCode).toBe(KafkaErrorCodes.NONE)
   return Number(partition.baseOffset)
 }
 
-async function endTxn(producerId: number, commit: boolean): Promise<void> {
+async function endTxn(producerId: number, commit: boolean, topic = TOPIC): Promise<void> {
   const response = await fixture.client.request(ApiKeys.WriteTxnMarkers, 1, {
-    markers: [{ producerId: BigInt(producerId), producerEpoch: 0, transactionResult: commit, topics: [{ name: TOPIC, partitionIndexes: [0] }], coordinatorEpoch: 0 }],
+    markers: [{ producerId: BigInt(producerId), producerEpoch: 0, transactionResult: commit, topics: [{ name: topic, partitionIndexes: [0] }], coordinatorEpoch: 0 }],
   })
   expect(response.markers[0]!.topics[0]!.partitions[0]!.errorCode).toBe(KafkaErrorCodes.NONE)
 }
 
-function fetch(isolationLevel: number, fetchOffset = 0, maxWaitMs = 0, client: WireClient = fixture.client) {
+function fetch(isolationLevel: number, fetchOffset = 0, maxWaitMs = 0, client: WireClient = fixture.client, topic = TOPIC, partitionMaxBytes = 1 << 20) {
   return client.request(ApiKeys.Fetch, 12, {
     replicaId: -1,
     maxWaitMs,
@@ -49,24 +50,24 @@ function fetch(isolationLevel: number, fetchOffset = 0, maxWaitMs = 0, client: W
     isolationLevel,
     sessionId: 0,
     sessionEpoch: -1,
-    topics: [{ topic: TOPIC, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: BigInt(fetchOffset), lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
+    topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: BigInt(fetchOffset), lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes }] }],
     forgottenTopicsData: [],
     rackId: '',
   }).then((response) => response.responses[0]!.partitions[0]!)
 }
 
-async function latest(isolationLevel: number): Promise<number> {
+async function latest(isolationLevel: number, timestamp = -1n): Promise<number> {
   const response = await fixture.client.request(ApiKeys.ListOffsets, 7, {
     replicaId: -1,
     isolationLevel,
-    topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }],
+    topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp }] }],
   })
   return Number(response.topics[0]!.partitions[0]!.offset)
 }
 
 beforeAll(async () => {
   fixture = await startInProcessBroker()
-  await fixture.createTopics(TOPIC)
+  await fixture.createTopics(TOPIC, MANY_ABORTS)
 })
 
 afterAll(async () => {
@@ -142,5 +143,28 @@ describe('DescribeProducers', () => {
     expect(byId.get(2)).toMatchObject({ producerEpoch: 0, lastSequence: 1, coordinatorEpoch: 0, currentTxnStartOffset: -1n })
     expect(byId.get(3)).toMatchObject({ producerEpoch: 0, lastSequence: 1, coordinatorEpoch: -1, currentTxnStartOffset: BigInt(opened) })
     expect(byId.get(3)!.lastTimestamp).toBeGreaterThan(0n)
+  })
+})
+
+describe('ListOffsets by timestamp', () => {
+  it('answers read_committed only with offsets below the LSO', async () => {
+    const later = Date.now() + 60_000
+    const offset = await produce(4, ['future'], later)
+    expect(await latest(READ_UNCOMMITTED, BigInt(later - 1))).toBe(offset)
+    expect(await latest(READ_COMMITTED, BigInt(later - 1))).toBe(-1)
+  })
+})
+
+describe('a read_committed answer far behind many aborted transactions', () => {
+  it('lists only the aborted transactions that begin within the records it returns', async () => {
+    for (let i = 0; i < 40; i++) {
+      await produce(100 + i, [`aborted-${i}`], Date.now(), MANY_ABORTS)
+      await endTxn(100 + i, false, MANY_ABORTS)
+    }
+    const everything = await fetch(READ_COMMITTED, 0, 0, fixture.client, MANY_ABORTS)
+    expect(everything.abortedTransactions!.map((t) => Number(t.producerId))).toEqual(Array.from({ length: 40 }, (_, i) => 100 + i))
+    // One byte of room: the first batch only (KIP-74), which holds producer 100's record alone.
+    const first = await fetch(READ_COMMITTED, 0, 0, fixture.client, MANY_ABORTS, 1)
+    expect(first.abortedTransactions).toEqual([{ producerId: 100n, firstOffset: 0n }])
   })
 })

@@ -76,17 +76,15 @@ describe('WriteTxnMarkers', () => {
     expect(storedMarkers().map((m) => m.commit)).toEqual([true, false])
   })
 
-  it('tells the ReplicaManager\'s marker listeners of each marker written (as Kafka tells the group coordinator), not of refused ones', async () => {
-    const told: Array<[string, number, boolean]> = []
-    const stop = fixture.broker.context.replicas.onTxnMarkerWritten((partition, producerId, committed) => told.push([`${partition.topic}-${partition.index}`, producerId, committed]))
-    try {
-      await produceTransactional(1, 0)
-      expect(await writeMarker({ epoch: 1, coordinatorEpoch: 3, commit: true })).toMatchObject({ errorCode: KafkaErrorCodes.NONE })
-      expect(await writeMarker({ epoch: 0, coordinatorEpoch: 3, commit: true })).toMatchObject({ errorCode: KafkaErrorCodes.INVALID_PRODUCER_EPOCH })
-    } finally {
-      stop()
+  it('refuses a marker with a negative producer id or epoch with INVALID_REQUEST, writing nothing', async () => {
+    const before = storedMarkers().length
+    for (const [producerId, producerEpoch] of [[-1n, 0], [BigInt(PRODUCER), -1], [1n << 60n, 0]] as const) {
+      const response = await fixture.client.request(ApiKeys.WriteTxnMarkers, 1, {
+        markers: [{ producerId, producerEpoch, transactionResult: true, topics: [{ name: TOPIC, partitionIndexes: [0] }], coordinatorEpoch: 9 }],
+      })
+      expect(response.markers[0]!.topics[0]!.partitions[0]!.errorCode).toBe(KafkaErrorCodes.INVALID_REQUEST)
     }
-    expect(told).toEqual([[`${TOPIC}-0`, PRODUCER, true]])
+    expect(storedMarkers()).toHaveLength(before)
   })
 
   it('answers UNKNOWN_TOPIC_OR_PARTITION for a partition that does not exist', async () => {
