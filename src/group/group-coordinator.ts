@@ -92,7 +92,7 @@ export interface GroupCoordinatorOptions {
    */
   readonly offsetsTopicPartitions: () => Promise<readonly (Partition | undefined)[]>
   /** Tells of leadership changes and holds the purgatory where writes wait for the ISR. */
-  readonly replicas: Pick<ReplicaManager, 'onLeadershipChange' | 'onTxnMarkerWritten' | 'purgatories'>
+  readonly replicas: Pick<ReplicaManager, 'onLeadershipChange' | 'onTransactionMarker' | 'purgatories'>
   /** Clock, for tests. */
   readonly now?: () => number
 }
@@ -146,11 +146,12 @@ export class GroupCoordinator {
     const coordinator = new GroupCoordinator(options, store)
     // Listening before the first loads, so that no leadership change between the two is missed.
     const stopLeadership = options.replicas.onLeadershipChange((partition, leading) => coordinator.#onLeadershipChange(partition, leading))
-    // A transaction's marker in a __consumer_offsets partition, once replicated, settles its
-    // offsets there (Kafka's onTransactionCompleted). A follower has no groups in memory: its
-    // load will read the marker from the log.
-    const stopMarkers = options.replicas.onTxnMarkerWritten((partition, producerId, committed) => {
-      if (partition.topic === OFFSETS_TOPIC) coordinator.onTransactionCompleted(partition.index, producerId, committed)
+    // A transaction's marker in a __consumer_offsets partition this broker leads settles its
+    // offsets there (Kafka's onTransactionCompleted). It is told at the append: the coordinator
+    // retries a marker that does not replicate, on whichever broker leads next. A follower has
+    // no groups in memory: its load will read the marker from the log.
+    const stopMarkers = options.replicas.onTransactionMarker((partition, marker) => {
+      if (partition.topic === OFFSETS_TOPIC && partition.isLeader) coordinator.onTransactionCompleted(partition.index, marker.producerId, marker.commit)
     })
     coordinator.#stopListening = () => {
       stopLeadership()

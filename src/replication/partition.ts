@@ -116,6 +116,11 @@ export interface PartitionClusterHooks {
    * never proposes one that is not, since the controller would refuse it.
    */
   readonly isReplicaEligible?: (brokerId: number) => boolean
+  /**
+   * A COMMIT or ABORT marker was appended to this partition's log, as leader or as follower:
+   * the group coordinator settles a transaction's offsets when one lands in __consumer_offsets.
+   */
+  readonly onTxnMarker?: (partition: Partition, marker: TxnMarker) => void
 }
 
 /**
@@ -166,6 +171,7 @@ export class Partition {
   /** False while this broker's cluster session may have lapsed: it must not acknowledge anything. */
   readonly #mayLead: () => boolean
   readonly #proposeIsr: IsrProposer | null
+  readonly #onTxnMarker: ((partition: Partition, marker: TxnMarker) => void) | null
   readonly #isReplicaEligible: (brokerId: number) => boolean
   /** The ISR this leader proposed and the controller has not answered yet (KIP-497), or null. */
   #pendingIsr: readonly number[] | null = null
@@ -200,6 +206,7 @@ export class Partition {
     this.#state = state
     this.#mayLead = cluster.mayLead ?? alwaysMayLead
     this.#proposeIsr = cluster.proposeIsr ?? null
+    this.#onTxnMarker = cluster.onTxnMarker ?? null
     this.#isReplicaEligible = cluster.isReplicaEligible ?? alwaysEligible
     // A new partition or a restarted single broker: everything in the log is committed (in a
     // cluster the replication-offset checkpoint will supply the last known high watermark).
@@ -590,6 +597,7 @@ export class Partition {
    */
   #completeTxn(marker: TxnMarker, offset: number, timestamp: number): void {
     indexCompletedTxn(this.log, this.producers, this.producers.completeTxn(marker, offset, timestamp))
+    this.#onTxnMarker?.(this, marker)
   }
 
   /** What every leader append does once its bytes are in the log. */
