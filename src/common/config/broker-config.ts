@@ -21,6 +21,7 @@ import {
 } from './config-def.js'
 import { validateConnectionOverrides } from './connection-overrides.js'
 import { parseProperties } from './properties.js'
+import { ListenerSaslSettings, type SaslConfigName, parseListenerPrefixedSaslKey, saslConfigDefs } from './sasl-config.js'
 import { type TopicConfig, topicConfigDefs } from './topic-config.js'
 import { ErrorCodes, SamsaError } from '../errors.js'
 
@@ -118,6 +119,7 @@ export const brokerConfigDefs = {
   'producer.id.expiration.ms': intDef(86400000, 'idle time after which an idempotent producer\'s state is dropped', { min: 1 }),
   'transaction.max.timeout.ms': intDef(900000, 'largest transaction timeout a producer may ask for', { min: 1 }),
   'transactional.id.expiration.ms': intDef(604800000, 'idle time after which a transactional id expires', { min: 1 }),
+  ...saslConfigDefs,
 } as const satisfies Record<string, ConfigDef<any>>
 
 /**
@@ -173,12 +175,15 @@ export interface Listener {
 export class BrokerConfig {
   readonly #values: BrokerSettings
   readonly #sources: Map<BrokerConfigName, ConfigSource>
+  /** listener.name.<listener>[.<mechanism>].<sasl setting> overrides (sasl-config.ts). */
+  readonly #listenerSasl: ListenerSaslSettings
   /** Human-readable warnings (ignored Kafka settings) for the start-up log. */
   readonly warnings: readonly string[]
 
-  private constructor(values: BrokerSettings, sources: Map<BrokerConfigName, ConfigSource>, warnings: string[]) {
+  private constructor(values: BrokerSettings, sources: Map<BrokerConfigName, ConfigSource>, warnings: string[], listenerSasl: ListenerSaslSettings) {
     this.#values = values
     this.#sources = sources
+    this.#listenerSasl = listenerSasl
     this.warnings = warnings
   }
 
@@ -187,11 +192,21 @@ export class BrokerConfig {
     const values = {} as Record<string, unknown>
     const origin = new Map<BrokerConfigName, ConfigSource>()
     const warnings: string[] = []
+    const listenerSasl = new ListenerSaslSettings()
     for (const [name, def] of Object.entries(brokerConfigDefs)) values[name] = def.default
 
     const apply = (name: string, text: string, source: ConfigSource, where: string): void => {
       if (ignoredKafkaSettings.has(name)) {
         warnings.push(`${name} (${where}) has no effect in Samsa and is ignored`)
+        return
+      }
+      const prefixed = parseListenerPrefixedSaslKey(name)
+      if (prefixed !== null) {
+        try {
+          listenerSasl.set(name, prefixed, text)
+        } catch (error) {
+          throw new SamsaError(ErrorCodes.CONFIG, `${(error as Error).message} (${where})`)
+        }
         return
       }
       if (!Object.hasOwn(brokerConfigDefs, name)) {
@@ -244,7 +259,7 @@ export class BrokerConfig {
     if (values['broker.id'] !== null && !origin.has('node.id')) values['node.id'] = values['broker.id']
     if (values['log.dir'] !== null && !origin.has('log.dirs')) values['log.dirs'] = [values['log.dir']]
 
-    const config = new BrokerConfig(values as BrokerSettings, origin, warnings)
+    const config = new BrokerConfig(values as BrokerSettings, origin, warnings, listenerSasl)
     config.listeners() // validates the listener syntax now rather than at bind time
     for (const endpoint of config.get('etcd.endpoints')) checkEtcdEndpoint(endpoint, config.sourceOf('etcd.endpoints'))
     if (config.get('log.dirs').length !== 1) {
@@ -260,6 +275,16 @@ export class BrokerConfig {
   /** Like get, but keeps `null` for settings that have no default and were not set. */
   getOptional<K extends BrokerConfigName>(name: K): BrokerSettings[K] {
     return this.#values[name]
+  }
+
+  /**
+   * A SASL setting as it applies to one listener (and mechanism): the
+   * listener.name.<listener>.<mechanism>.<setting> override, else listener.name.<listener>.<setting>,
+   * else the broker-wide setting, as Kafka resolves them.
+   */
+  saslSetting<K extends SaslConfigName>(listener: string, mechanism: string | null, name: K): BrokerSettings[K] {
+    const override = this.#listenerSasl.get(listener, mechanism, name)
+    return (override === undefined ? this.#values[name] : override) as BrokerSettings[K]
   }
 
   sourceOf(name: BrokerConfigName): ConfigSource {
