@@ -28,6 +28,9 @@ import { OFFSETS_TOPIC } from './group/offsets-topic.js'
 import { FileMetadataStore, claimLogDir } from './metadata/file-metadata-store.js'
 import type { MetadataStore } from './metadata/metadata-store.js'
 import { KafkaListener } from './network/listener.js'
+import { SaslAuthenticators } from './network/sasl-authenticator.js'
+import { FileScramCredentialStore } from './security/sasl/scram-credential-file.js'
+import type { ScramCredentialStore } from './security/sasl/scram-credential-store.js'
 import { connectionQuotas, queuedRequestBytes } from './network/connection-limits.js'
 import type { FileTransfer } from './network/response-writer.js'
 import { toLogConfig } from './replication/log-config.js'
@@ -197,6 +200,8 @@ export class BrokerServer {
     })
 
     const metrics = new BrokerMetrics()
+    const scramCredentials: ScramCredentialStore = cluster?.scramCredentials ?? (await FileScramCredentialStore.open(config.dataDir))
+    const saslAuthenticators = new SaslAuthenticators()
     const context: BrokerContext = {
       config,
       nodeId: config.nodeId,
@@ -218,6 +223,8 @@ export class BrokerServer {
         update: (update) => cluster.brokerConfigs.update(config.nodeId, update),
       },
       metrics,
+      saslAuthenticators,
+      scramCredentials,
     }
     const handlers: ApiHandler[] = kafkaApiHandlers(context, () => processor.handlers())
     const processor = new BrokerRequestProcessor(handlers, logger.child('requests'), undefined, metrics.requests)

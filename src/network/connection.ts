@@ -84,6 +84,8 @@ export class KafkaConnection implements ConnectionInfo {
   #waitingForWritable = false
   /** A close was asked for while a response was still going out. */
   #endWhenWritten = false
+  /** The response being produced is the last: the connection closes once it is out. */
+  #closeAfterResponse = false
   #closed = false
 
   constructor(id: number, socket: Socket, processor: RequestProcessor, options: ConnectionOptions) {
@@ -120,6 +122,14 @@ export class KafkaConnection implements ConnectionInfo {
     if (this.#closed) return
     this.#closed = true
     this.#socket.destroy()
+  }
+
+  /**
+   * Makes the response of the request being processed the last one: it is sent, then the
+   * connection closes (a failed SASL authentication is answered, then closed, as in Kafka).
+   */
+  closeAfterResponse(): void {
+    this.#closeAfterResponse = true
   }
 
   /**
@@ -219,8 +229,12 @@ export class KafkaConnection implements ConnectionInfo {
       this.#closeAfterFlush()
       return
     }
-    if (writeResponseFrame(this.#socket, outcome, this.#onWritable, this.#options.fileTransfer)) return
+    if (writeResponseFrame(this.#socket, outcome, this.#onWritable, this.#options.fileTransfer)) {
+      if (this.#closeAfterResponse) this.#closeAfterFlush()
+      return
+    }
     this.#waitingForWritable = true
+    if (this.#closeAfterResponse) this.#closeAfterFlush()
   }
 
   #applyBackpressure(): void {
