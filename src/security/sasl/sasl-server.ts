@@ -61,3 +61,10 @@ export interface SaslMechanism {
   /** A new exchange for one connection. */
   createServer(): SaslServer
 }
+
+/** A client's login: how Samsa's own client (the replica fetcher) authenticates to a broker. */
+export interface SaslCredentials {
+  readonly mechanism: string
+  readonly username: string
+  readonly password: string
+}

@@ -16,6 +16,7 @@ import { OAuthBearerMechanism } from '../../../src/security/sasl/oauthbearer.js'
 import { PlainMechanism, plainUsersFromJaas } from '../../../src/security/sasl/plain.js'
 import { SaslAuthenticationError, type SaslStep } from '../../../src/security/sasl/sasl-server.js'
 import { ScramMechanism } from '../../../src/security/sasl/scram.js'
+import { saslLogin } from '../../../src/client/sasl-login.js'
 import { type ScramMechanismName, credentialFromSaltedPassword, newScramCredential } from '../../../src/security/sasl/scram-credential.js'
 
 const logger = createLogger('test', 'error')
@@ -222,5 +223,40 @@ describe('OAUTHBEARER', () => {
         keys.close()
       }
     })
+  })
+})
+
+describe("Samsa's client login (the replica fetcher's)", () => {
+  const credentials = new Map([['broker', newScramCredential('SCRAM-SHA-512', 'broker-secret')]])
+  const scram = new ScramMechanism('SCRAM-SHA-512', (user) => credentials.get(user))
+  const transport = (mechanisms = new Map<string, { createServer(): { evaluate(t: Buffer): SaslStep | Promise<SaslStep> } }>([['SCRAM-SHA-512', scram]])) => {
+    let server: { evaluate(t: Buffer): SaslStep | Promise<SaslStep> } | null = null
+    return {
+      address: 'broker-2:9093',
+      async handshake(mechanism: string) {
+        const factory = mechanisms.get(mechanism)
+        server = factory?.createServer() ?? null
+        return { errorCode: factory === undefined ? 33 : 0, mechanisms: [...mechanisms.keys()] }
+      },
+      async authenticate(token: Buffer) {
+        try {
+          const step = await server!.evaluate(token)
+          return { errorCode: 0, errorMessage: null, authBytes: step.challenge }
+        } catch (error) {
+          return { errorCode: 58, errorMessage: (error as Error).message, authBytes: Buffer.alloc(0) }
+        }
+      },
+    }
+  }
+
+  it('logs in with SCRAM-SHA-512 and checks the server signature', async () => {
+    await expect(saslLogin(transport(), { mechanism: 'SCRAM-SHA-512', username: 'broker', password: 'broker-secret' })).resolves.toBeUndefined()
+  })
+
+  it('names the broker and the reason when the login fails or the mechanism is not offered', async () => {
+    await expect(saslLogin(transport(), { mechanism: 'SCRAM-SHA-512', username: 'broker', password: 'wrong' })).rejects.toThrow(
+      /broker-2:9093 refused SASL\/SCRAM-SHA-512 login as broker: Authentication failed during authentication due to invalid credentials/,
+    )
+    await expect(saslLogin(transport(), { mechanism: 'PLAIN', username: 'broker', password: 'x' })).rejects.toThrow(/does not offer SASL mechanism PLAIN \(it offers SCRAM-SHA-512\)/)
   })
 })
