@@ -281,3 +281,20 @@ export class SaslServerAuthenticator implements SaslExchange {
     return { connection: this.#connection.id, remote: this.#connection.remoteAddress, listener: this.#connection.listenerName }
   }
 }
+
+/**
+ * The authenticator factory of one SASL listener: each new connection gets its own exchange,
+ * registered where the SASL handlers find it.
+ */
+export function saslAuthenticatorFactory(
+  listener: SaslListener,
+  broker: RequestProcessor,
+  sessions: SaslAuthenticators,
+  logger: Logger,
+): (connection: KafkaConnection) => SaslServerAuthenticator {
+  return (connection) => {
+    const authenticator = new SaslServerAuthenticator(connection, listener, broker, logger)
+    sessions.register(connection, authenticator)
+    return authenticator
+  }
+}
