@@ -26,8 +26,8 @@ export interface FrameLimits {
 }
 
 export class FrameDecoder {
-  readonly #limits: FrameLimits
-  readonly #minFrameBytes: number
+  #limits: FrameLimits
+  #minFrameBytes: number
   /** Bytes of a size prefix split across chunks. */
   #sizeBytes = Buffer.alloc(4)
   #sizeFilled = 0
@@ -51,6 +51,23 @@ export class FrameDecoder {
    */
   trustAnnouncedSizes(trusted: boolean): void {
     this.#trustSizes = trusted
+  }
+
+  /**
+   * Lets frames smaller than a request header through (raw SASL tokens after a SaslHandshake v0
+   * are framed like requests but carry no header), or restores the minimum.
+   */
+  acceptShortFrames(accept: boolean): void {
+    this.#minFrameBytes = accept ? 0 : this.#limits.kind === 'request' ? MIN_REQUEST_FRAME_BYTES : MIN_RESPONSE_FRAME_BYTES
+  }
+
+  /**
+   * Changes the size limit for frames whose size prefix has not arrived yet (a connection before
+   * and after SASL authentication). A frame already being assembled keeps the limit it passed.
+   */
+  setLimit(maxFrameBytes: number, limitName: string): void {
+    if (maxFrameBytes === this.#limits.maxFrameBytes && limitName === this.#limits.limitName) return
+    this.#limits = { kind: this.#limits.kind, maxFrameBytes, limitName }
   }
 
   /** True while a frame has started but not finished arriving. */
