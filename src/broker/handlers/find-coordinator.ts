@@ -24,7 +24,7 @@ const TRANSACTION_KEY = 1
 type Coordinator = NonNullable<FindCoordinatorResponseInput['coordinators']>[number]
 
 export function findCoordinatorHandler(broker: BrokerContext) {
-  const find = (key: string, keyType: number): Coordinator => {
+  const find = (key: string, keyType: number, listenerName: string): Coordinator => {
     const none = { key, nodeId: -1, host: '', port: -1 }
     if (keyType === TRANSACTION_KEY) {
       return { ...none, errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE, errorMessage: 'Samsa has no transaction coordinator: transactional producers are not supported.' }
@@ -35,7 +35,7 @@ export function findCoordinatorHandler(broker: BrokerContext) {
     if (leader < 0) {
       return { ...none, errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE, errorMessage: `${OFFSETS_TOPIC}-${partition}, which holds this group, has no leader.` }
     }
-    const coordinator = broker.cluster.broker(leader)
+    const coordinator = broker.cluster.broker(leader, listenerName)
     if (coordinator === undefined) {
       return {
         ...none,
@@ -46,9 +46,10 @@ export function findCoordinatorHandler(broker: BrokerContext) {
     return { key, nodeId: coordinator.nodeId, host: coordinator.host, port: coordinator.port, errorCode: KafkaErrorCodes.NONE, errorMessage: null }
   }
 
-  const answer = (request: FindCoordinatorRequest, version: number): FindCoordinatorResponseInput => {
-    if (version >= 4) return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((key) => find(key, request.keyType)) }
-    const found = find(request.key, request.keyType)
+  /** The coordinator's endpoint is on the listener the request came in on, as in Kafka. */
+  const answer = (request: FindCoordinatorRequest, version: number, listenerName: string): FindCoordinatorResponseInput => {
+    if (version >= 4) return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((key) => find(key, request.keyType, listenerName)) }
+    const found = find(request.key, request.keyType, listenerName)
     return {
       throttleTimeMs: 0,
       errorCode: found.errorCode,
@@ -67,14 +68,14 @@ export function findCoordinatorHandler(broker: BrokerContext) {
       // the same); on a single broker it exists from start and this never waits.
       if (request.keyType === GROUP_KEY && broker.metadata.topic(OFFSETS_TOPIC) === undefined) {
         return broker.topics.ensureOffsetsTopic().then(
-          () => answer(request, context.apiVersion),
+          () => answer(request, context.apiVersion, context.connection.listenerName),
           (error: unknown) => {
             broker.logger.warn(`could not create ${OFFSETS_TOPIC}; clients will retry`, { error })
-            return answer(request, context.apiVersion)
+            return answer(request, context.apiVersion, context.connection.listenerName)
           },
         )
       }
-      return answer(request, context.apiVersion)
+      return answer(request, context.apiVersion, context.connection.listenerName)
     },
     errorResponse(request, errorCode, context) {
       if (context.apiVersion >= 4) {
