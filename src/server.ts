@@ -11,7 +11,9 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import type { BrokerContext } from './broker/broker-context.js'
 import { BrokerMetrics } from './broker/broker-metrics.js'
-import { type ClusterView, soleBrokerView } from './broker/cluster-view.js'
+import { type ClusterView, type PeerEndpoint, soleBrokerView } from './broker/cluster-view.js'
+import { isIP } from 'node:net'
+import type { ConnectionOptions as TlsOptions } from 'node:tls'
 import { MetadataPublisher } from './broker/metadata-publisher.js'
 import type { ClusterMembership } from './cluster/cluster-membership.js'
 import type { ApiHandler } from './broker/handler.js'
@@ -35,6 +37,7 @@ import type { SaslCredentials } from './security/sasl/sasl-server.js'
 import { FileScramCredentialStore } from './security/sasl/scram-credential-file.js'
 import type { ScramCredentialStore } from './security/sasl/scram-credential-store.js'
 import { type AuthenticatorFactory, requireAuthenticator } from './network/authenticator.js'
+import { SslFactory, sslSettings } from './network/ssl-factory.js'
 import { usesSasl, usesTls } from './common/config/listener-config.js'
 import { connectionQuotas, queuedRequestBytes } from './network/connection-limits.js'
 import type { FileTransfer } from './network/response-writer.js'
@@ -97,7 +100,7 @@ export class BrokerServer {
   static async start(config: BrokerConfig, logger: Logger): Promise<BrokerServer> {
     for (const warning of config.warnings) logger.warn(warning)
     // Before anything is opened: a listener that cannot be served safely stops the start here.
-    for (const listener of config.listeners()) checkServable(listener)
+    const security = listenerSecurity(config, logger.child('network'))
     logOpenFileLimit(logger)
     // The longest the event loop was blocked while loading, for the log line below: start-up at
     // 10,000 partitions must not hold it for long stretches (bench/scale/start-stop.ts reads it).
@@ -144,7 +147,7 @@ export class BrokerServer {
         onError: (error) => storageLogger.error('background log work failed', { error }),
         dirLock: lock,
       })
-      const server = await BrokerServer.#serve(config, logger, metadata, logs, cluster, gateway)
+      const server = await BrokerServer.#serve(config, logger, metadata, logs, cluster, gateway, security)
       stalls.disable()
       logger.info('started', {
         partitions: logs.logs().length,
@@ -154,6 +157,7 @@ export class BrokerServer {
       return server
     } catch (error) {
       stalls.disable()
+      for (const { ssl } of security.values()) ssl?.close()
       // Nothing was served: close what was opened (which releases the lock) and report.
       await gateway?.close().catch(() => undefined)
       await cluster?.close().catch(() => undefined)
@@ -170,15 +174,14 @@ export class BrokerServer {
     logs: LogManager,
     cluster: ClusterMembership | null,
     gateway: HttpGateway | null,
+    security: ReadonlyMap<string, ListenerSecurity>,
   ): Promise<BrokerServer> {
     const bound: Listener[] = []
     // Before the listeners are bound, a single broker describes itself by its configured address.
     const selfListeners = (): readonly Listener[] => (bound.length > 0 ? config.advertisedListeners(bound) : config.advertisedListeners())
     const clusterView: ClusterView = cluster ?? soleBrokerView(config.nodeId, config.getOptional('broker.rack'), selfListeners)
-    const leaderEndpoint = (brokerId: number): LeaderEndpoint | undefined => {
-      const broker = clusterView.broker(brokerId)
-      return broker === undefined ? undefined : { brokerId, host: broker.host, port: broker.port }
-    }
+    const peerEndpoint = interBrokerEndpoints(config, clusterView, logger.child('network'))
+    const leaderEndpoint = (brokerId: number): LeaderEndpoint | undefined => peerEndpoint(brokerId)
     const replicas = new ReplicaManager(config.nodeId, metadata, logs, logger.child('replicas'), cluster === null ? {} : replicationOptions(config, cluster, logger))
     replicas.setLeaderEndpoints(leaderEndpoint)
     await replicas.loadHighWatermarks()
@@ -222,6 +225,7 @@ export class BrokerServer {
       logger,
       advertisedListeners: () => config.advertisedListeners(bound),
       cluster: clusterView,
+      peerEndpoint,
       leaderElections: cluster === null ? null : (type, partitions) => cluster.electLeaders(type, partitions),
       reassignments: cluster === null ? null : {
         alter: (requests) => cluster.alterPartitionReassignments(requests),
@@ -266,6 +270,7 @@ export class BrokerServer {
         authenticator: usesSasl(listener.securityProtocol)
           ? requireAuthenticator({ listenerName: listener.name, securityProtocol: listener.securityProtocol }, authenticators.get(listener.name))
           : null,
+        ssl: security.get(listener.name)?.ssl ?? null,
         host: listener.host,
         port: listener.port,
         maxFrameBytes: config.get('socket.request.max.bytes'),
@@ -355,18 +360,61 @@ export class BrokerServer {
   }
 }
 
-/** Refuses, before anything is opened, a listener this build cannot serve safely. */
-function checkServable(listener: Listener): void {
-  if (usesTls(listener.securityProtocol)) {
-    throw new SamsaError(ErrorCodes.CONFIG, `listeners: ${listener.name} uses ${listener.securityProtocol}, and TLS listeners are not served by this build yet; use PLAINTEXT.`)
-  }
-}
-
 /** Followers log in to leaders when the inter-broker listener uses SASL. */
 function interBrokerSasl(config: BrokerConfig): { sasl?: SaslCredentials } {
   const name = config.interBrokerListenerName()
   const listener = config.listeners().find((l) => l.name === name)
   return listener !== undefined && usesSasl(listener.securityProtocol) ? { sasl: interBrokerSaslCredentials(config, listener.name) } : {}
+}
+
+/**
+ * Other brokers' endpoints on the inter-broker listener (inter.broker.listener.name), with TLS
+ * client options when it uses TLS: the trust store and, for a peer that requires client
+ * authentication, this broker's own key store, both from that listener's ssl.* settings. The
+ * secure context is read at each connect, so a reloaded certificate reaches new connections.
+ */
+function interBrokerEndpoints(config: BrokerConfig, cluster: ClusterView, logger: Logger): (brokerId: number) => PeerEndpoint | undefined {
+  const listenerName = config.interBrokerListenerName()
+  const protocol = config.securityProtocolMap().get(listenerName) ?? 'PLAINTEXT'
+  const ssl = usesTls(protocol) ? new SslFactory(sslSettings(config, listenerName), 'client', logger) : null
+  const checkHost = ssl?.settings.endpointIdentification ?? true
+  return (brokerId) => {
+    const broker = cluster.broker(brokerId, listenerName)
+    if (broker === undefined) return undefined
+    const tls: TlsOptions | null = ssl === null
+      ? null
+      : {
+          secureContext: ssl.secureContext,
+          rejectUnauthorized: true,
+          ...(isIP(broker.host) === 0 && { servername: broker.host }),
+          ...(!checkHost && { checkServerIdentity: () => undefined }),
+        }
+    return { brokerId, host: broker.host, port: broker.port, tls }
+  }
+}
+
+interface ListenerSecurity {
+  readonly ssl: SslFactory | null
+}
+
+/**
+ * The TLS each listener needs before it serves a connection (SSL, SASL_SSL): its key store loaded
+ * and watched for changes. Built before anything is opened, so bad settings stop the start at
+ * once. (SASL listeners get their authenticator in #serve, once the credential store is open.)
+ */
+function listenerSecurity(config: BrokerConfig, logger: Logger): Map<string, ListenerSecurity> {
+  const result = new Map<string, ListenerSecurity>()
+  try {
+    for (const listener of config.listeners()) {
+      const ssl = usesTls(listener.securityProtocol) ? new SslFactory(sslSettings(config, listener.name), 'server', logger) : null
+      ssl?.watch()
+      result.set(listener.name, { ssl })
+    }
+  } catch (error) {
+    for (const { ssl } of result.values()) ssl?.close()
+    throw error
+  }
+  return result
 }
 
 /** A cluster broker's replication settings, from Kafka's property names. */

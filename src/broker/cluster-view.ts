@@ -4,6 +4,7 @@
  * own controller (soleBrokerView); in cluster mode the view follows the broker registry and the
  * controller election in etcd.
  */
+import type { ConnectionOptions as TlsOptions } from 'node:tls'
 import type { Listener } from '../common/config/broker-config.js'
 
 export interface BrokerEndpoint {
@@ -13,12 +14,22 @@ export interface BrokerEndpoint {
   readonly rack: string | null
 }
 
+/**
+ * How this broker reaches another one (replication, the gateway's peer requests): the peer's
+ * endpoint on the inter-broker listener, and the TLS client options when that listener uses TLS.
+ */
+export interface PeerEndpoint {
+  readonly brokerId: number
+  readonly host: string
+  readonly port: number
+  readonly tls: TlsOptions | null
+}
+
 export interface ClusterView {
   /**
-   * Live brokers, by node id, with their endpoint on `listenerName` (Kafka answers Metadata with
-   * the endpoints of the listener the request came in on, so a client that bootstrapped on a
-   * SASL listener stays on SASL listeners); the first advertised listener's when it is not given
-   * or a broker does not have it.
+   * Live brokers, by node id, at their endpoint on `listenerName` (Kafka's rule: a client is told
+   * the addresses of the listener it connected through, and brokers without that listener are
+   * left out). Without a listener name: each broker's first advertised endpoint.
    */
   brokers(listenerName?: string): readonly BrokerEndpoint[]
   broker(nodeId: number, listenerName?: string): BrokerEndpoint | undefined
@@ -29,8 +40,8 @@ export interface ClusterView {
 /** The view of a broker that is a cluster of one. */
 export function soleBrokerView(nodeId: number, rack: string | null, advertisedListeners: () => readonly Listener[]): ClusterView {
   const self = (listenerName: string | undefined): BrokerEndpoint | undefined => {
-    const all = advertisedListeners()
-    const listener = all.find((l) => l.name === listenerName) ?? all[0]
+    const listeners = advertisedListeners()
+    const listener = listenerName === undefined ? listeners[0] : listeners.find((l) => l.name === listenerName)
     return listener === undefined ? undefined : { nodeId, host: listener.host, port: listener.port, rack }
   }
   return {

@@ -159,8 +159,7 @@ export class ClusterMembership {
     return this.#viewCurrent && this.#registry.isRegistered()
   }
 
-  /** The live brokers with their client endpoints. */
-  /** The live brokers, each with its endpoint on `listenerName` (else its first one). */
+  /** The live brokers with their endpoints on `listenerName` (their first endpoint without one). */
   brokers(listenerName?: string): MemberEndpoint[] {
     return this.#registry.liveBrokers().map((r) => toMemberEndpoint(r, listenerName)).filter((b): b is MemberEndpoint => b !== undefined)
   }
@@ -269,7 +268,7 @@ function isLedBy(state: PartitionState, nodeId: number): boolean {
   return state.leader === nodeId
 }
 
-function toMemberEndpoint(registration: BrokerRegistration, listenerName?: string): MemberEndpoint | undefined {
-  const endpoint = registration.endpoints.find((e) => e.name === listenerName) ?? registration.endpoints[0]
+function toMemberEndpoint(registration: BrokerRegistration, listenerName: string | undefined): MemberEndpoint | undefined {
+  const endpoint = listenerName === undefined ? registration.endpoints[0] : registration.endpoints.find((e) => e.name === listenerName)
   return endpoint === undefined ? undefined : { nodeId: registration.nodeId, host: endpoint.host, port: endpoint.port, rack: registration.rack }
 }

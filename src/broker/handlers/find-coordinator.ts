@@ -40,13 +40,12 @@ export function findCoordinatorHandler(broker: BrokerContext) {
       return {
         ...none,
         errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE,
-        errorMessage: `Broker ${leader}, the leader of ${OFFSETS_TOPIC}-${partition} which holds this group, is not live or has no listener.`,
+        errorMessage: `Broker ${leader}, the leader of ${OFFSETS_TOPIC}-${partition} which holds this group, is not live or has no ${listenerName} listener.`,
       }
     }
     return { key, nodeId: coordinator.nodeId, host: coordinator.host, port: coordinator.port, errorCode: KafkaErrorCodes.NONE, errorMessage: null }
   }
 
-  /** The coordinator's endpoint is on the listener the request came in on, as in Kafka. */
   const answer = (request: FindCoordinatorRequest, version: number, listenerName: string): FindCoordinatorResponseInput => {
     if (version >= 4) return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((key) => find(key, request.keyType, listenerName)) }
     const found = find(request.key, request.keyType, listenerName)

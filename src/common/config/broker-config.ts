@@ -15,6 +15,7 @@ import {
   intDef,
   listDef,
   longDef,
+  passwordDef,
   parseValue,
   stringDef,
   type ValueOf,
@@ -44,6 +45,23 @@ export const brokerConfigDefs = {
   'inter.broker.listener.name': stringDef(null, 'the listener brokers use to reach each other (replication, coordinator requests); must be advertised'),
   'security.inter.broker.protocol': stringDef(null, 'older form of inter.broker.listener.name: the listener named like this protocol (default PLAINTEXT)'),
   'controller.listener.names': listDef([], 'KRaft controller listeners (not served by Samsa)'),
+  'ssl.keystore.type': stringDef('PEM', 'format of the key store; Samsa reads PEM (convert JKS or PKCS12 with keytool/openssl)', ['PEM']),
+  'ssl.keystore.location': stringDef(null, 'PEM file with the private key and its certificate chain (re-read when it changes)'),
+  'ssl.keystore.password': passwordDef('key store password (not used for PEM files; see ssl.key.password)'),
+  'ssl.keystore.certificate.chain': passwordDef('the certificate chain in PEM, inline (instead of ssl.keystore.location)'),
+  'ssl.keystore.key': passwordDef('the private key in PEM, inline (instead of ssl.keystore.location)'),
+  'ssl.key.password': passwordDef('password of an encrypted private key'),
+  'ssl.truststore.type': stringDef('PEM', 'format of the trust store; Samsa reads PEM', ['PEM']),
+  'ssl.truststore.location': stringDef(null, 'PEM file of the CA certificates trusted for peers\' certificates (re-read when it changes)'),
+  'ssl.truststore.password': passwordDef('trust store password (not used for PEM files)'),
+  'ssl.truststore.certificates': passwordDef('trusted CA certificates in PEM, inline (instead of ssl.truststore.location)'),
+  'ssl.enabled.protocols': listDef(['TLSv1.2', 'TLSv1.3'], 'TLS versions accepted', ['TLSv1.2', 'TLSv1.3']),
+  'ssl.protocol': stringDef('TLSv1.3', 'the TLS version a broker prefers as a client of other brokers', ['TLSv1.2', 'TLSv1.3', 'TLS']),
+  'ssl.cipher.suites': listDef([], 'cipher suites allowed (IANA names such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, or OpenSSL names); empty: the defaults'),
+  'ssl.client.auth': stringDef('none', 'client certificates: none, requested (verified when sent) or required', ['none', 'requested', 'required']),
+  'ssl.principal.mapping.rules': stringDef('DEFAULT', 'how a client certificate\'s distinguished name becomes the principal: RULE:pattern/replacement/[LU],...,DEFAULT'),
+  'ssl.endpoint.identification.algorithm': stringDef('https', 'as a client of other brokers: https checks the host name against their certificates; empty turns the check off'),
+  'ssl.engine.factory.class': stringDef(null, 'not served by Samsa (TLS is Node\'s OpenSSL)'),
   'log.dirs': listDef(['./data'], 'directories that hold partition logs'),
   'log.dir': stringDef(null, 'older single-directory form of log.dirs'),
   'num.partitions': intDef(1, 'partitions of an auto-created topic', { min: 1 }),
@@ -187,12 +205,40 @@ export class BrokerConfig {
   readonly #listenerSasl: ListenerSaslSettings
   /** Human-readable warnings (ignored Kafka settings) for the start-up log. */
   readonly warnings: readonly string[]
+  /** `listener.name.<listener>.<setting>` values, by upper-case listener name. */
+  readonly #listenerOverrides: ReadonlyMap<string, ReadonlyMap<string, unknown>>
 
-  private constructor(values: BrokerSettings, sources: Map<BrokerConfigName, ConfigSource>, warnings: string[], listenerSasl: ListenerSaslSettings) {
+  private constructor(
+    values: BrokerSettings,
+    sources: Map<BrokerConfigName, ConfigSource>,
+    warnings: string[],
+    listenerSasl: ListenerSaslSettings,
+    listenerOverrides: ReadonlyMap<string, ReadonlyMap<string, unknown>>,
+  ) {
     this.#values = values
     this.#sources = sources
     this.#listenerSasl = listenerSasl
     this.warnings = warnings
+    this.#listenerOverrides = listenerOverrides
+  }
+
+  /**
+   * A setting as one listener sees it: `listener.name.<listener>.<name>` when set, else the
+   * broker-wide value (Kafka's per-listener overrides, e.g. listener.name.internal.ssl.client.auth).
+   */
+  forListener<K extends BrokerConfigName>(listenerName: string, name: K): BrokerSettings[K] {
+    const override = this.#listenerOverrides.get(listenerName.toUpperCase())
+    if (override?.has(name) === true) return override.get(name) as BrokerSettings[K]
+    return this.#values[name]
+  }
+
+  /**
+   * A listener-scoped setting that has no broker-wide form (SASL's
+   * `listener.name.<l>.<mechanism>.sasl.jaas.config`), as text; undefined when not set.
+   */
+  listenerSetting(listenerName: string, key: string): string | undefined {
+    const value = this.#listenerOverrides.get(listenerName.toUpperCase())?.get(key)
+    return typeof value === 'string' ? value : undefined
   }
 
   /** Builds the effective configuration. Throws SAMSA_CONFIG naming the setting and its origin. */
@@ -203,11 +249,10 @@ export class BrokerConfig {
     const listenerSasl = new ListenerSaslSettings()
     for (const [name, def] of Object.entries(brokerConfigDefs)) values[name] = def.default
 
+    const listenerOverrides = new Map<string, Map<string, unknown>>()
     const apply = (name: string, text: string, source: ConfigSource, where: string): void => {
-      if (ignoredKafkaSettings.has(name)) {
-        warnings.push(`${name} (${where}) has no effect in Samsa and is ignored`)
-        return
-      }
+      // SASL settings per listener (and mechanism) are resolved by sasl-config.ts; the other
+      // listener-scoped ones (ssl.*) by applyListenerOverride.
       const prefixed = parseListenerPrefixedSaslKey(name)
       if (prefixed !== null) {
         try {
@@ -215,6 +260,15 @@ export class BrokerConfig {
         } catch (error) {
           throw new SamsaError(ErrorCodes.CONFIG, `${(error as Error).message} (${where})`)
         }
+        return
+      }
+      const scoped = LISTENER_SCOPED.exec(name)
+      if (scoped !== null) {
+        applyListenerOverride(listenerOverrides, scoped[1]!.toUpperCase(), scoped[2]!, text, where)
+        return
+      }
+      if (ignoredKafkaSettings.has(name)) {
+        warnings.push(`${name} (${where}) has no effect in Samsa and is ignored`)
         return
       }
       if (!Object.hasOwn(brokerConfigDefs, name)) {
@@ -275,7 +329,7 @@ export class BrokerConfig {
     if (values['broker.id'] !== null && !origin.has('node.id')) values['node.id'] = values['broker.id']
     if (values['log.dir'] !== null && !origin.has('log.dirs')) values['log.dirs'] = [values['log.dir']]
 
-    const config = new BrokerConfig(values as BrokerSettings, origin, warnings, listenerSasl)
+    const config = new BrokerConfig(values as BrokerSettings, origin, warnings, listenerSasl, listenerOverrides)
     // Validates the listener settings now rather than at bind time.
     config.interBrokerListenerName(config.advertisedListeners())
     for (const endpoint of config.get('etcd.endpoints')) checkEtcdEndpoint(endpoint, config.sourceOf('etcd.endpoints'))
@@ -406,6 +460,32 @@ export class BrokerConfig {
       'preallocate': this.get('log.preallocate'),
     }
   }
+}
+
+/** `listener.name.<listener>.<setting>`: a per-listener override, as Kafka spells it. */
+const LISTENER_SCOPED = /^listener\.name\.([A-Za-z0-9_]+)\.(.+)$/
+/** Listener-scoped settings with no broker-wide form, kept as text: `<mechanism>.sasl.jaas.config` and kin. */
+const MECHANISM_SCOPED = /^[a-z0-9-]+\.(sasl\.[a-z.]+|connections\.max\.reauth\.ms)$/
+
+function applyListenerOverride(overrides: Map<string, Map<string, unknown>>, listenerName: string, key: string, text: string, where: string): void {
+  let value: unknown
+  if (Object.hasOwn(brokerConfigDefs, key) && (key.startsWith('ssl.') || key.startsWith('sasl.') || key === 'connections.max.reauth.ms')) {
+    try {
+      value = parseValue(`listener.name.${listenerName.toLowerCase()}.${key}`, brokerConfigDefs[key as BrokerConfigName] as ConfigDef<unknown>, text)
+    } catch (error) {
+      throw new SamsaError(ErrorCodes.CONFIG, `${(error as Error).message} (${where})`)
+    }
+  } else if (MECHANISM_SCOPED.test(key) || key.startsWith('sasl.') || key === 'connections.max.reauth.ms') {
+    value = text.trim()
+  } else {
+    throw new SamsaError(
+      ErrorCodes.CONFIG,
+      `Unknown setting listener.name.${listenerName.toLowerCase()}.${key} (${where}): a listener may override ssl.*, sasl.* and <mechanism>.sasl.* settings.`,
+    )
+  }
+  let forListener = overrides.get(listenerName)
+  if (forListener === undefined) overrides.set(listenerName, (forListener = new Map()))
+  forListener.set(key, value)
 }
 
 /** An etcd endpoint must be an http(s) URL with a host and port, as etcd's clients take them. */

@@ -1,8 +1,8 @@
 /**
  * PeerBrokers: the gateway's Kafka connections to the other brokers of its cluster, for what it
  * cannot serve through this broker's services (a partition led elsewhere, a group coordinated
- * elsewhere). Addresses come from the ClusterView (the registry in etcd), as the replica
- * fetchers' do; a request is never sent to this broker's own listener: local work goes through
+ * elsewhere). Addresses come from the broker's peer endpoints (the registry in etcd, on the
+ * inter-broker listener, with TLS when it uses TLS), as the replica fetchers' do; a request is never sent to this broker's own listener: local work goes through
  * the services.
  *
  * Two kinds of connection per peer, because a broker answers a connection's requests in order:
@@ -17,7 +17,8 @@
  * A connection that fails is dropped and the next request opens a new one. Event loop only; one
  * instance per gateway.
  */
-import type { ClusterView } from '../../broker/cluster-view.js'
+import type { ConnectionOptions as TlsOptions } from 'node:tls'
+import type { PeerEndpoint } from '../../broker/cluster-view.js'
 import { BrokerConnection } from '../../client/connection.js'
 import { ErrorCodes, SamsaError } from '../../common/errors.js'
 import type { DescribedApiKey, RequestInputOf, ResponseOf } from '../../protocol/messages/index.js'
@@ -49,6 +50,7 @@ interface Peer {
   readonly nodeId: number
   readonly host: string
   readonly port: number
+  readonly tls: TlsOptions | null
   shared: Promise<BrokerConnection> | null
   /** Most recently used last. */
   readonly idle: Array<{ connection: BrokerConnection; since: number }>
@@ -56,14 +58,14 @@ interface Peer {
 
 export class PeerBrokers {
   readonly #nodeId: number
-  readonly #cluster: ClusterView
+  readonly #endpoint: (nodeId: number) => PeerEndpoint | undefined
   readonly #peers = new Map<number, Peer>()
   readonly #sweeper: NodeJS.Timeout
   #closed = false
 
-  constructor(nodeId: number, cluster: ClusterView) {
+  constructor(nodeId: number, endpoint: (nodeId: number) => PeerEndpoint | undefined) {
     this.#nodeId = nodeId
-    this.#cluster = cluster
+    this.#endpoint = endpoint
     this.#sweeper = setInterval(() => this.#closeIdle(Date.now() - IDLE_TIMEOUT_MS), IDLE_TIMEOUT_MS / 4)
     this.#sweeper.unref()
   }
@@ -111,7 +113,7 @@ export class PeerBrokers {
       // Local work goes through the services; reaching here is a bug in the caller.
       throw new SamsaError(ErrorCodes.CLUSTER, `Broker ${nodeId} is this broker: the gateway serves it through its services, not its own listener.`)
     }
-    const endpoint = this.#cluster.broker(nodeId)
+    const endpoint = this.#endpoint(nodeId)
     if (endpoint === undefined) throw new SamsaError(ErrorCodes.NETWORK, `Broker ${nodeId} is not registered in the cluster (it may be down or restarting).`)
     let peer = this.#peers.get(nodeId)
     if (peer !== undefined && (peer.host !== endpoint.host || peer.port !== endpoint.port)) {
@@ -120,7 +122,7 @@ export class PeerBrokers {
       peer = undefined
     }
     if (peer === undefined) {
-      peer = { nodeId, host: endpoint.host, port: endpoint.port, shared: null, idle: [] }
+      peer = { nodeId, host: endpoint.host, port: endpoint.port, tls: endpoint.tls, shared: null, idle: [] }
       this.#peers.set(nodeId, peer)
     }
     return peer
@@ -186,6 +188,7 @@ export class PeerBrokers {
         // Every request names its own timeout; this one bounds the opening ApiVersions.
         requestTimeoutMs: openMs,
         maxInFlightRequests: 5,
+        tls: peer.tls,
       })
     } catch (error) {
       if (SamsaError.is(error, ErrorCodes.NETWORK)) throw error

@@ -52,6 +52,7 @@ async function start(processor: RequestProcessor, maxFrameBytes = 1 << 20, authe
     name: authenticator === null ? 'PLAINTEXT' : 'SASL_PLAINTEXT',
     securityProtocol: authenticator === null ? 'PLAINTEXT' : 'SASL_PLAINTEXT',
     authenticator,
+    ssl: null,
     host: '127.0.0.1',
     port: 0,
     maxFrameBytes,
