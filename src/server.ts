@@ -26,6 +26,10 @@ import type { Logger } from './common/logger.js'
 import { GroupCoordinator, groupCoordinatorConfig } from './group/group-coordinator.js'
 import { OFFSETS_TOPIC } from './group/offsets-topic.js'
 import { FileMetadataStore, claimLogDir } from './metadata/file-metadata-store.js'
+import { ALLOW_ALL, AclAuthorizer, type Authorizer, parseSuperUsers } from './security/acl-authorizer.js'
+import { ClientQuotaManager } from './security/client-quota-manager.js'
+import { FileSecurityStore } from './security/file-security-store.js'
+import type { SecurityStore } from './security/security-store.js'
 import type { MetadataStore } from './metadata/metadata-store.js'
 import { KafkaListener } from './network/listener.js'
 import { connectionQuotas, queuedRequestBytes } from './network/connection-limits.js'
@@ -197,6 +201,7 @@ export class BrokerServer {
     })
 
     const metrics = new BrokerMetrics()
+    const security = cluster?.security ?? (await FileSecurityStore.open(config.dataDir))
     const context: BrokerContext = {
       config,
       nodeId: config.nodeId,
@@ -218,9 +223,15 @@ export class BrokerServer {
         update: (update) => cluster.brokerConfigs.update(config.nodeId, update),
       },
       metrics,
+      authorizer: buildAuthorizer(config, security, logger.child('authorizer')),
+      security,
+      clientQuotas: new ClientQuotaManager({
+        samples: config.get('quota.window.num'),
+        windowMs: config.get('quota.window.size.seconds') * 1000,
+      }, security, logger.child('quotas')),
     }
     const handlers: ApiHandler[] = kafkaApiHandlers(context, () => processor.handlers())
-    const processor = new BrokerRequestProcessor(handlers, logger.child('requests'), undefined, metrics.requests)
+    const processor = new BrokerRequestProcessor(handlers, logger.child('requests'), undefined, metrics.requests, context.clientQuotas)
 
     const listeners: KafkaListener[] = []
     const listenerNames: string[] = []
@@ -400,4 +411,13 @@ function logOpenFileLimit(logger: Logger): void {
   if (limit !== null && limit.soft < limit.hard) {
     logger.warn('the open-file soft limit is below the hard limit; partitions beyond the soft limit will be refused', describeOpenFileLimit(limit))
   }
+}
+
+/** Kafka's ACL authorizer when authorizer.class.name names it, else one that allows everything. */
+function buildAuthorizer(config: BrokerConfig, store: SecurityStore, logger: Logger): Authorizer {
+  if (config.get('authorizer.class.name') === '') return ALLOW_ALL
+  return new AclAuthorizer({
+    superUsers: parseSuperUsers(config.get('super.users')),
+    allowEveryoneIfNoAclFound: config.get('allow.everyone.if.no.acl.found'),
+  }, store, logger)
 }

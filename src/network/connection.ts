@@ -38,6 +38,11 @@ export interface ConnectionInfo {
   readonly listenerName: string
   /** Who the peer is: User:ANONYMOUS until TLS client authentication or SASL says otherwise. */
   readonly principal: KafkaPrincipal
+  /**
+   * Stops reading and processing this connection's requests for `ms` once the current response
+   * is out: how a client over its quota is held back (Kafka mutes the channel).
+   */
+  mute?(ms: number): void
 }
 
 export interface RequestProcessor {
@@ -85,6 +90,8 @@ export class KafkaConnection implements ConnectionInfo {
   /** A close was asked for while a response was still going out. */
   #endWhenWritten = false
   #closed = false
+  /** Muted by a client quota until this timer fires. */
+  #muteTimer: NodeJS.Timeout | undefined
 
   constructor(id: number, socket: Socket, processor: RequestProcessor, options: ConnectionOptions) {
     this.id = id
@@ -113,6 +120,18 @@ export class KafkaConnection implements ConnectionInfo {
 
   get closed(): boolean {
     return this.#closed
+  }
+
+  mute(ms: number): void {
+    if (this.#closed || ms <= 0) return
+    clearTimeout(this.#muteTimer)
+    this.#muteTimer = setTimeout(this.#unmute, ms)
+    this.#applyBackpressure()
+  }
+
+  readonly #unmute = (): void => {
+    this.#muteTimer = undefined
+    this.#processQueue()
   }
 
   /** Closes the connection at once; responses not yet written are dropped. */
@@ -178,7 +197,7 @@ export class KafkaConnection implements ConnectionInfo {
     const socket = this.#socket
     socket.cork()
     try {
-      while (!this.#inFlight && !this.#waitingForWritable && !this.#closed && this.#queueHead < this.#queue.length) {
+      while (!this.#inFlight && !this.#waitingForWritable && this.#muteTimer === undefined && !this.#closed && this.#queueHead < this.#queue.length) {
         const frame = this.#queue[this.#queueHead]!
         this.#queue[this.#queueHead++] = undefined as unknown as Buffer
         this.#queuedBytes -= frame.length
@@ -227,6 +246,7 @@ export class KafkaConnection implements ConnectionInfo {
     if (this.#closed) return
     const mustPause =
       this.#waitingForWritable ||
+      this.#muteTimer !== undefined ||
       this.#queuedBytes > this.#options.maxQueuedRequestBytes ||
       this.#queue.length - this.#queueHead >= this.#options.maxQueuedRequests
     // A frame that is still arriving must be read to completion before it can be processed.
@@ -246,6 +266,7 @@ export class KafkaConnection implements ConnectionInfo {
 
   #onClose(): void {
     this.#closed = true
+    clearTimeout(this.#muteTimer)
     this.#queue.length = 0
     this.#queueHead = 0
     this.#queuedBytes = 0

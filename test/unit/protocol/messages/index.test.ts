@@ -33,6 +33,11 @@ const served: Array<[number, number, number, number | null]> = [
   [ApiKeys.DeleteGroups, 0, 2, 2],
   [ApiKeys.OffsetDelete, 0, 0, null],
   [ApiKeys.SaslHandshake, 0, 1, null],
+  [ApiKeys.DescribeAcls, 0, 3, 2],
+  [ApiKeys.CreateAcls, 0, 3, 2],
+  [ApiKeys.DeleteAcls, 0, 3, 2],
+  [ApiKeys.DescribeClientQuotas, 0, 1, 1],
+  [ApiKeys.AlterClientQuotas, 0, 1, 1],
 ]
 
 test.each(served)('API %i covers versions %i-%i, flexible from %s', (apiKey, min, max, flexible) => {
