@@ -50,6 +50,11 @@ export interface Authorizer {
    * checks that only filter a listing (Metadata's topics, ListGroups), as Kafka does.
    */
   authorize(context: AuthorizationContext, operation: number, resourceType: number, resourceName: string, logIfDenied?: boolean): boolean
+  /**
+   * May the principal do `operation` on some resource of the type (Kafka's authorizeByResourceType:
+   * InitProducerId asks it for WRITE on any topic)?
+   */
+  authorizeAny(context: AuthorizationContext, operation: number, resourceType: number): boolean
 }
 
 /** The part of a RequestContext a decision needs. */
@@ -62,6 +67,7 @@ export interface AuthorizationContext {
 export const ALLOW_ALL: Authorizer = Object.freeze({
   enabled: false,
   authorize: () => true,
+  authorizeAny: () => true,
 })
 
 export interface AclAuthorizerOptions {
@@ -164,6 +170,28 @@ export class AclAuthorizer implements Authorizer {
     }
     if (allowed) return true
     return !anyAclForResource && this.#allowEveryoneIfNoAclFound
+  }
+
+  authorizeAny(context: AuthorizationContext, operation: number, resourceType: number): boolean {
+    const principalName = principalToString(context.connection.principal)
+    if (this.#superUsers.has(principalName)) return true
+    const acls = this.#index.get(resourceType)
+    if (acls === undefined) return this.#allowEveryoneIfNoAclFound
+    const host = clientHost(context.connection.remoteAddress)
+    const applies = (binding: AclBinding) =>
+      (binding.principal === principalName || binding.principal === WILDCARD_PRINCIPAL) && (binding.host === host || binding.host === WILDCARD_HOST)
+    // Simpler than Kafka's pattern arithmetic, and never more generous: a DENY on every resource
+    // (the literal `*`) for the operation refuses; otherwise any applicable ALLOW allows.
+    for (const binding of acls.literal.get(WILDCARD_RESOURCE) ?? NONE) {
+      if (applies(binding) && binding.permissionType === AclPermissionType.DENY && denyApplies(binding.operation, operation)) return false
+    }
+    let allowed = false
+    const visit = (binding: AclBinding): void => {
+      if (binding.permissionType === AclPermissionType.ALLOW && applies(binding) && allowImplies(binding.operation, operation)) allowed = true
+    }
+    for (const list of acls.literal.values()) for (const binding of list) visit(binding)
+    for (const binding of acls.prefixed) visit(binding)
+    return allowed
   }
 
   #rebuild(): void {
