@@ -32,6 +32,14 @@ import { FileSecurityStore } from './security/file-security-store.js'
 import type { SecurityStore } from './security/security-store.js'
 import type { MetadataStore } from './metadata/metadata-store.js'
 import { KafkaListener } from './network/listener.js'
+import { SaslAuthenticators, saslAuthenticatorFactory } from './network/sasl-authenticator.js'
+import { type SaslListener, buildSaslListener } from './security/sasl/sasl-listener.js'
+import { interBrokerSaslCredentials } from './security/sasl/inter-broker.js'
+import type { SaslCredentials } from './security/sasl/sasl-server.js'
+import { FileScramCredentialStore } from './security/sasl/scram-credential-file.js'
+import type { ScramCredentialStore } from './security/sasl/scram-credential-store.js'
+import { type AuthenticatorFactory, requireAuthenticator } from './network/authenticator.js'
+import { usesSasl, usesTls } from './common/config/listener-config.js'
 import { connectionQuotas, queuedRequestBytes } from './network/connection-limits.js'
 import type { FileTransfer } from './network/response-writer.js'
 import { toLogConfig } from './replication/log-config.js'
@@ -64,6 +72,8 @@ export class BrokerServer {
    */
   readonly #workerPool: WorkerPoolLease
   #stopping: Promise<void> | null = null
+  /** The SASL listeners' mechanisms (a JWKS refresh timer each, for OAUTHBEARER). */
+  #saslListeners: readonly SaslListener[] = []
 
   private constructor(
     config: BrokerConfig,
@@ -90,6 +100,8 @@ export class BrokerServer {
   /** Opens storage and metadata, loads every partition, and starts listening. */
   static async start(config: BrokerConfig, logger: Logger): Promise<BrokerServer> {
     for (const warning of config.warnings) logger.warn(warning)
+    // Before anything is opened: a listener that cannot be served safely stops the start here.
+    for (const listener of config.listeners()) checkServable(listener)
     logOpenFileLimit(logger)
     // The longest the event loop was blocked while loading, for the log line below: start-up at
     // 10,000 partitions must not hold it for long stretches (bench/scale/start-stop.ts reads it).
@@ -202,6 +214,8 @@ export class BrokerServer {
 
     const metrics = new BrokerMetrics()
     const security = cluster?.security ?? (await FileSecurityStore.open(config.dataDir))
+    const scramCredentials: ScramCredentialStore = cluster?.scramCredentials ?? (await FileScramCredentialStore.open(config.dataDir))
+    const saslAuthenticators = new SaslAuthenticators()
     const context: BrokerContext = {
       config,
       nodeId: config.nodeId,
@@ -229,9 +243,27 @@ export class BrokerServer {
         samples: config.get('quota.window.num'),
         windowMs: config.get('quota.window.size.seconds') * 1000,
       }, security, logger.child('quotas')),
+      saslAuthenticators,
+      scramCredentials,
     }
     const handlers: ApiHandler[] = kafkaApiHandlers(context, () => processor.handlers())
     const processor = new BrokerRequestProcessor(handlers, logger.child('requests'), undefined, metrics.requests, context.clientQuotas)
+
+    // Each SASL listener's mechanisms, built from its settings (a JWKS is fetched here).
+    const saslListeners: SaslListener[] = []
+    const authenticators = new Map<string, AuthenticatorFactory>()
+    try {
+      for (const listener of config.listeners()) {
+        if (!usesSasl(listener.securityProtocol)) continue
+        const sasl = await buildSaslListener(config, listener.name, scramCredentials, logger.child('sasl'))
+        saslListeners.push(sasl)
+        authenticators.set(listener.name, saslAuthenticatorFactory(sasl, processor, saslAuthenticators, logger.child('sasl')))
+      }
+    } catch (error) {
+      for (const sasl of saslListeners) sasl.close()
+      await BrokerServer.#stopServices(replicas, publisher, groups)
+      throw error
+    }
 
     const listeners: KafkaListener[] = []
     const listenerNames: string[] = []
@@ -241,6 +273,10 @@ export class BrokerServer {
     for (const listener of config.listeners()) {
       const server = new KafkaListener(processor, {
         name: listener.name,
+        securityProtocol: listener.securityProtocol,
+        authenticator: usesSasl(listener.securityProtocol)
+          ? requireAuthenticator({ listenerName: listener.name, securityProtocol: listener.securityProtocol }, authenticators.get(listener.name))
+          : null,
         host: listener.host,
         port: listener.port,
         maxFrameBytes: config.get('socket.request.max.bytes'),
@@ -262,12 +298,13 @@ export class BrokerServer {
       }
       listeners.push(server)
       listenerNames.push(listener.name)
-      bound.push({ name: listener.name, host: listener.host, port: address.port })
+      bound.push({ ...listener, port: address.port })
+      logger.info('listening', { listener: listener.name, securityProtocol: listener.securityProtocol, address: `${address.address}:${address.port}` })
     }
     if (cluster !== null) {
       try {
         // Registered with the addresses clients and followers should use.
-        await cluster.join(config.advertisedListeners(bound).map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: 'PLAINTEXT' })))
+        await cluster.join(config.advertisedListeners(bound).map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: l.securityProtocol })))
       } catch (error) {
         await Promise.all(listeners.map((l) => l.close()))
         await BrokerServer.#stopServices(replicas, publisher, groups)
@@ -281,7 +318,9 @@ export class BrokerServer {
       gateway.serve({ broker: context, logger: logger.child('http') }, gatewayModules)
       gateway.markReady()
     }
-    return new BrokerServer(config, context, logs, listeners, logger, cluster, publisher, gateway, workerPool)
+    const server = new BrokerServer(config, context, logs, listeners, logger, cluster, publisher, gateway, workerPool)
+    server.#saslListeners = saslListeners
+    return server
   }
 
   static async #stopServices(replicas: ReplicaManager, publisher: MetadataPublisher | null, groups: GroupCoordinator): Promise<void> {
@@ -310,6 +349,7 @@ export class BrokerServer {
       }
       await this.#gateway?.close()
       await Promise.all(this.#listeners.map((l) => l.close()))
+      for (const sasl of this.#saslListeners) sasl.close()
       this.context.replicas.purgatories.completeAll()
       await BrokerServer.#stopServices(this.context.replicas, this.#publisher, this.context.groups)
       // Leaving the cluster now lets the controller drop this broker from ISRs at once.
@@ -324,6 +364,20 @@ export class BrokerServer {
     })()
     return this.#stopping
   }
+}
+
+/** Refuses, before anything is opened, a listener this build cannot serve safely. */
+function checkServable(listener: Listener): void {
+  if (usesTls(listener.securityProtocol)) {
+    throw new SamsaError(ErrorCodes.CONFIG, `listeners: ${listener.name} uses ${listener.securityProtocol}, and TLS listeners are not served by this build yet; use PLAINTEXT.`)
+  }
+}
+
+/** Followers log in to leaders when the inter-broker listener uses SASL. */
+function interBrokerSasl(config: BrokerConfig): { sasl?: SaslCredentials } {
+  const name = config.interBrokerListenerName()
+  const listener = config.listeners().find((l) => l.name === name)
+  return listener !== undefined && usesSasl(listener.securityProtocol) ? { sasl: interBrokerSaslCredentials(config, listener.name) } : {}
 }
 
 /** A cluster broker's replication settings, from Kafka's property names. */
@@ -347,6 +401,7 @@ function replicationOptions(config: BrokerConfig, cluster: ClusterMembership, lo
     socketTimeoutMs: config.get('replica.socket.timeout.ms'),
     logger: logger.child('fetcher'),
     quota: quotas.follower,
+    ...interBrokerSasl(config),
   }
   return {
     quotas,

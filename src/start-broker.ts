@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { BrokerConfig, type BrokerConfigName, isBrokerConfigName } from './common/config/broker-config.js'
 import { ErrorCodes, SamsaError } from './common/errors.js'
 import { type LogLevel, type Logger, createLogger } from './common/logger.js'
+import type { Listener } from './common/config/broker-config.js'
 import { BrokerServer } from './server.js'
 
 /** A broker property's value: Kafka's text form, or the number, boolean or list it stands for. */
@@ -101,6 +102,11 @@ export class Broker implements AsyncDisposable {
 
   get nodeId(): number {
     return this.#server.config.nodeId
+  }
+
+  /** Every advertised listener with the port it is bound to (NAME, host, port, security protocol). */
+  get listeners(): readonly Listener[] {
+    return this.#server.advertisedListeners
   }
 
   get dataDir(): string {

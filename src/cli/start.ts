@@ -5,6 +5,7 @@
  * use; logs go to stderr. SIGTERM and SIGINT shut down cleanly (a second signal exits at once).
  */
 import { BrokerConfig } from '../common/config/broker-config.js'
+import { formatListener } from '../common/config/listener-config.js'
 import { type LogLevel, createLogger } from '../common/logger.js'
 import { Broker } from '../start-broker.js'
 import { parseCommandArgs, usageError } from './usage-error.js'
@@ -75,7 +76,11 @@ export async function run(argv: string[]): Promise<void> {
   // The same handle startBroker() returns: one way to build and stop a broker.
   const broker = await Broker.launch(config, logger)
   const http = broker.httpUrl === null ? '' : `; console, REST and /metrics on ${broker.httpUrl}`
-  process.stdout.write(`samsa: broker ${broker.nodeId} ready on ${broker.bootstrapServers} (data dir ${broker.dataDir})${http}\n`)
+  // The first listener leads the line (scripts read it); every listener follows when there are more.
+  const listeners = broker.listeners.length > 1 || broker.listeners[0]!.securityProtocol !== 'PLAINTEXT'
+    ? `; listeners ${broker.listeners.map(formatListener).join(',')}`
+    : ''
+  process.stdout.write(`samsa: broker ${broker.nodeId} ready on ${broker.bootstrapServers} (data dir ${broker.dataDir})${http}${listeners}\n`)
 
   let signals = 0
   const stop = (signal: NodeJS.Signals): void => {

@@ -18,6 +18,7 @@ import { FrameDecoder } from '../protocol/frame-decoder.js'
 import { decodeResponse, encodeRequest, responseCorrelationId } from '../protocol/frames.js'
 import { type DescribedApiKey, type RequestInputOf, type ResponseOf, apis } from '../protocol/messages/index.js'
 import { kafkaFailure } from './kafka-error.js'
+import { SASL_AUTHENTICATE_VERSION, SASL_HANDSHAKE_VERSION, type SaslCredentials, saslLogin } from './sasl-login.js'
 
 export interface ConnectionOptions {
   readonly host: string
@@ -29,6 +30,8 @@ export interface ConnectionOptions {
   readonly requestTimeoutMs?: number
   /** Requests sent and not yet answered; default 5 (Java's max.in.flight.requests.per.connection). */
   readonly maxInFlightRequests?: number
+  /** Log in with SASL (PLAIN, SCRAM-SHA-256/512) after ApiVersions, for SASL_* listeners. */
+  readonly sasl?: SaslCredentials
 }
 
 /**
@@ -108,6 +111,13 @@ export class BrokerConnection {
     const connection = new BrokerConnection(socket, options)
     try {
       await connection.#negotiateVersions()
+      if (options.sasl !== undefined) {
+        await saslLogin({
+          address: connection.address,
+          handshake: (mechanism) => connection.request(ApiKeys.SaslHandshake, { mechanism }, SASL_HANDSHAKE_VERSION),
+          authenticate: (authBytes) => connection.request(ApiKeys.SaslAuthenticate, { authBytes }, SASL_AUTHENTICATE_VERSION),
+        }, options.sasl)
+      }
     } catch (error) {
       connection.close()
       throw error

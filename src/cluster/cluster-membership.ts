@@ -18,6 +18,7 @@ import type { PartitionState } from '../metadata/metadata-store.js'
 import { type BrokerEndpoint as RegisteredEndpoint, type BrokerRegistration, BrokerRegistry } from './broker-registry.js'
 import { BrokerConfigStore } from './broker-configs.js'
 import { EtcdSecurityStore } from './etcd-security-store.js'
+import { EtcdScramCredentialStore } from './scram-credential-etcd-store.js'
 import { ensureClusterId } from './cluster-id.js'
 import { ClusterMetadataStore } from './cluster-metadata-store.js'
 import { Controller, type ElectionResult, type ElectionType, type OngoingReassignment, type ReassignmentRequest, type ReassignmentResult } from './controller.js'
@@ -59,6 +60,8 @@ export class ClusterMembership {
   readonly brokerConfigs: BrokerConfigStore
   /** ACLs and client quotas, watched. */
   readonly security: EtcdSecurityStore
+  /** Users' SCRAM credentials, shared by every broker of the cluster. */
+  readonly scramCredentials: EtcdScramCredentialStore
   readonly #view: ClusterMetadataStore
   readonly #registry: BrokerRegistry
   readonly #election: ControllerElection
@@ -78,6 +81,7 @@ export class ClusterMembership {
     metadata: EtcdMetadataStore,
     brokerConfigs: BrokerConfigStore,
     security: EtcdSecurityStore,
+    scramCredentials: EtcdScramCredentialStore,
     registry: BrokerRegistry,
     election: ControllerElection,
     options: ClusterMembershipOptions,
@@ -87,6 +91,7 @@ export class ClusterMembership {
     this.metadata = metadata
     this.brokerConfigs = brokerConfigs
     this.security = security
+    this.scramCredentials = scramCredentials
     this.#registry = registry
     this.#election = election
     this.#options = options
@@ -121,6 +126,8 @@ export class ClusterMembership {
       await brokerConfigs.start()
       const security = new EtcdSecurityStore(connection)
       await security.start()
+      const scramCredentials = new EtcdScramCredentialStore(connection)
+      await scramCredentials.start()
       const registry = new BrokerRegistry(connection, {
         nodeId: options.nodeId,
         endpoints: listeners,
@@ -129,7 +136,7 @@ export class ClusterMembership {
       })
       await registry.start()
       const election = new ControllerElection(connection, registry)
-      return new ClusterMembership(connection, view, metadata, brokerConfigs, security, registry, election, options)
+      return new ClusterMembership(connection, view, metadata, brokerConfigs, security, scramCredentials, registry, election, options)
     } catch (error) {
       await connection.close().catch(() => undefined)
       throw error
@@ -236,6 +243,7 @@ export class ClusterMembership {
     this.#shutdowns.close()
     this.brokerConfigs.close()
     this.security.close()
+    this.scramCredentials.close()
     this.#view.close()
     await this.connection.close()
   }

@@ -8,13 +8,18 @@ import { type AddressInfo, type Server, type Socket, createServer } from 'node:n
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 import type { Logger } from '../common/logger.js'
 import { normalizeAddress } from '../common/config/connection-overrides.js'
+import type { SecurityProtocol } from '../common/config/listener-config.js'
+import type { AuthenticatorFactory } from './authenticator.js'
 import { KafkaConnection, type RequestProcessor } from './connection.js'
 import type { ConnectionQuotas } from './connection-quotas.js'
 import type { FileTransfer } from './response-writer.js'
 
 export interface ListenerOptions {
-  /** The listener's name (PLAINTEXT), for logs. */
+  /** The listener's name (PLAINTEXT, INTERNAL, ...), carried by each of its connections. */
   readonly name: string
+  readonly securityProtocol: SecurityProtocol
+  /** SASL listeners: the authenticator of each connection (authenticator.ts); null otherwise. */
+  readonly authenticator: AuthenticatorFactory | null
   readonly host: string
   readonly port: number
   /** socket.request.max.bytes */
@@ -81,6 +86,8 @@ export class KafkaListener {
     socket.off('error', ignoreSocketError)
     const connection = new KafkaConnection(this.#nextId++, socket, this.#processor, {
       listenerName: options.name,
+      securityProtocol: options.securityProtocol,
+      authenticator: options.authenticator,
       maxFrameBytes: options.maxFrameBytes,
       maxQueuedRequests: options.maxQueuedRequests,
       maxQueuedRequestBytes: options.maxQueuedRequestBytes,

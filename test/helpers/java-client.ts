@@ -38,8 +38,17 @@ export function prepareJava(): void {
 
 /** Runs the Java program and returns its tab-separated output lines. */
 export function java(...args: string[]): Promise<string[][]> {
+  return javaWithConfig(null, ...args)
+}
+
+/**
+ * Runs the Java program with extra client properties (a properties file: security.protocol,
+ * sasl.mechanism, sasl.jaas.config, ...) added to every client it makes.
+ */
+export function javaWithConfig(clientConfigFile: string | null, ...args: string[]): Promise<string[][]> {
   return new Promise((resolve, reject) => {
-    const child = spawn('java', ['-cp', `${CLASSES}:${LIB}/*`, 'SamsaJavaClient', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const env = { ...process.env, SAMSA_CLIENT_CONFIG: clientConfigFile ?? '' }
+    const child = spawn('java', ['-cp', `${CLASSES}:${LIB}/*`, 'SamsaJavaClient', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))

@@ -37,7 +37,10 @@ import { offsetDeleteHandler } from './offset-delete.js'
 import { offsetFetchHandler } from './offset-fetch.js'
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js'
 import { produceHandler } from './produce.js'
+import { saslAuthenticateHandler } from './sasl-authenticate.js'
 import { saslHandshakeHandler } from './sasl-handshake.js'
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js'
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js'
 import { syncGroupHandler } from './sync-group.js'
 
 export function kafkaApiHandlers(context: BrokerContext, served: () => readonly ApiHandler[]): ApiHandler[] {
@@ -46,7 +49,8 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     fetchHandler(context),
     metadataHandler(context),
     listOffsetsHandler(context),
-    saslHandshakeHandler,
+    saslHandshakeHandler(context),
+    saslAuthenticateHandler(context),
     apiVersionsHandler(served),
     initProducerIdHandler(context),
     offsetForLeaderEpochHandler(context),
@@ -77,5 +81,7 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     deleteAclsHandler(context),
     describeClientQuotasHandler(context),
     alterClientQuotasHandler(context),
+    describeUserScramCredentialsHandler(context),
+    alterUserScramCredentialsHandler(context),
   ]
 }

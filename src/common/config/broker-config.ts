@@ -20,8 +20,19 @@ import {
   type ValueOf,
 } from './config-def.js'
 import { validateConnectionOverrides } from './connection-overrides.js'
+import {
+  DEFAULT_SECURITY_PROTOCOL_MAP,
+  type Listener,
+  formatHost,
+  interBrokerListenerName,
+  parseListenerAddress,
+  parseListeners,
+  parseSecurityProtocolMap,
+} from './listener-config.js'
 import { parseProperties } from './properties.js'
+import { ListenerSaslSettings, type SaslConfigName, parseListenerPrefixedSaslKey, saslConfigDefs } from './sasl-config.js'
 import { type TopicConfig, topicConfigDefs } from './topic-config.js'
+import type { SecurityProtocol } from './listener-config.js'
 import { ErrorCodes, SamsaError } from '../errors.js'
 
 /** The authorizer.class.name values Samsa serves (both give Kafka's ACL semantics), and '' for none. */
@@ -30,9 +41,11 @@ export const AUTHORIZER_CLASS_NAMES = ['', 'org.apache.kafka.metadata.authorizer
 export const brokerConfigDefs = {
   'node.id': intDef(1, 'this broker\'s id in the cluster', { min: 0 }),
   'broker.id': intDef(null, 'older name of node.id', { min: -1 }),
-  'listeners': listDef(['PLAINTEXT://127.0.0.1:9092'], 'addresses the broker listens on, NAME://host:port'),
-  'advertised.listeners': listDef([], 'addresses given to clients in Metadata; defaults to listeners'),
-  'listener.security.protocol.map': listDef(['PLAINTEXT:PLAINTEXT'], 'listener name to security protocol'),
+  'listeners': listDef(['PLAINTEXT://127.0.0.1:9092'], 'addresses the broker listens on, NAME://host:port, one per named listener (--port sets the PLAINTEXT one)'),
+  'advertised.listeners': listDef([], 'addresses given to clients in Metadata, NAME://host:port; defaults to listeners'),
+  'listener.security.protocol.map': listDef(DEFAULT_SECURITY_PROTOCOL_MAP, 'listener name to security protocol (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL), NAME:PROTOCOL,...'),
+  'inter.broker.listener.name': stringDef(null, 'the listener brokers use to reach each other (replication, coordinator requests); must be advertised'),
+  'security.inter.broker.protocol': stringDef(null, 'older form of inter.broker.listener.name: the listener named like this protocol (default PLAINTEXT)'),
   'controller.listener.names': listDef([], 'KRaft controller listeners (not served by Samsa)'),
   'log.dirs': listDef(['./data'], 'directories that hold partition logs'),
   'log.dir': stringDef(null, 'older single-directory form of log.dirs'),
@@ -131,6 +144,7 @@ export const brokerConfigDefs = {
   'producer.id.expiration.ms': intDef(86400000, 'idle time after which an idempotent producer\'s state is dropped', { min: 1 }),
   'transaction.max.timeout.ms': intDef(900000, 'largest transaction timeout a producer may ask for', { min: 1 }),
   'transactional.id.expiration.ms': intDef(604800000, 'idle time after which a transactional id expires', { min: 1 }),
+  ...saslConfigDefs,
 } as const satisfies Record<string, ConfigDef<any>>
 
 /**
@@ -145,7 +159,7 @@ const ignoredKafkaSettings = new Set([
   'transaction.state.log.num.partitions', 'share.coordinator.state.topic.replication.factor',
   'share.coordinator.state.topic.min.isr', 'zookeeper.connect', 'zookeeper.connection.timeout.ms',
   'process.roles', 'controller.quorum.voters', 'controller.quorum.bootstrap.servers',
-  'inter.broker.listener.name', 'log.cleaner.enable', 'log.cleaner.threads',
+  'log.cleaner.enable', 'log.cleaner.threads',
   'metadata.log.dir', 'group.coordinator.rebalance.protocols',
 ])
 
@@ -177,21 +191,20 @@ export interface ConfigSources {
   readonly httpPort?: string
 }
 
-export interface Listener {
-  readonly name: string
-  readonly host: string
-  readonly port: number
-}
+export type { Listener, SecurityProtocol } from './listener-config.js'
 
 export class BrokerConfig {
   readonly #values: BrokerSettings
   readonly #sources: Map<BrokerConfigName, ConfigSource>
+  /** listener.name.<listener>[.<mechanism>].<sasl setting> overrides (sasl-config.ts). */
+  readonly #listenerSasl: ListenerSaslSettings
   /** Human-readable warnings (ignored Kafka settings) for the start-up log. */
   readonly warnings: readonly string[]
 
-  private constructor(values: BrokerSettings, sources: Map<BrokerConfigName, ConfigSource>, warnings: string[]) {
+  private constructor(values: BrokerSettings, sources: Map<BrokerConfigName, ConfigSource>, warnings: string[], listenerSasl: ListenerSaslSettings) {
     this.#values = values
     this.#sources = sources
+    this.#listenerSasl = listenerSasl
     this.warnings = warnings
   }
 
@@ -200,11 +213,21 @@ export class BrokerConfig {
     const values = {} as Record<string, unknown>
     const origin = new Map<BrokerConfigName, ConfigSource>()
     const warnings: string[] = []
+    const listenerSasl = new ListenerSaslSettings()
     for (const [name, def] of Object.entries(brokerConfigDefs)) values[name] = def.default
 
     const apply = (name: string, text: string, source: ConfigSource, where: string): void => {
       if (ignoredKafkaSettings.has(name)) {
         warnings.push(`${name} (${where}) has no effect in Samsa and is ignored`)
+        return
+      }
+      const prefixed = parseListenerPrefixedSaslKey(name)
+      if (prefixed !== null) {
+        try {
+          listenerSasl.set(name, prefixed, text)
+        } catch (error) {
+          throw new SamsaError(ErrorCodes.CONFIG, `${(error as Error).message} (${where})`)
+        }
         return
       }
       if (!Object.hasOwn(brokerConfigDefs, name)) {
@@ -244,21 +267,30 @@ export class BrokerConfig {
     if (sources.etcd !== undefined) apply('etcd.endpoints', sources.etcd, 'flag', '--etcd')
     if (sources.httpPort !== undefined) apply('http.port', sources.httpPort, 'flag', '--http-port')
     if (sources.port !== undefined || sources.host !== undefined) {
-      const current = parseListener(String((values['listeners'] as string[])[0] ?? 'PLAINTEXT://127.0.0.1:9092'), 'listeners')
-      const port = sources.port ?? String(current.port)
-      const host = sources.host ?? current.host
-      if (!/^\d+$/.test(port) || Number(port) > 65535) {
+      // --port and --host are the PLAINTEXT listener's shorthand; other listeners keep theirs.
+      const entries = values['listeners'] as string[]
+      const protocols = parseSecurityProtocolMap(values['listener.security.protocol.map'] as string[])
+      const index = entries.findIndex((text) => protocols.get(parseListenerAddress(text, 'listeners').name) === 'PLAINTEXT')
+      const port = sources.port
+      if (port !== undefined && (!/^\d+$/.test(port) || Number(port) > 65535)) {
         throw new SamsaError(ErrorCodes.CONFIG, `Invalid value '${port}' for --port: expected a port number 0-65535.`)
       }
-      apply('listeners', `${current.name}://${formatHost(host)}:${port}`, 'flag', '--port/--host')
+      if (index < 0) {
+        warnings.push('--port/--host set the PLAINTEXT listener, and listeners has none; they are ignored (give each listener its port in listeners)')
+      } else {
+        const current = parseListenerAddress(entries[index]!, 'listeners')
+        const replaced = `${current.name}://${formatHost(sources.host ?? current.host)}:${port ?? current.port}`
+        apply('listeners', entries.map((text, i) => (i === index ? replaced : text)).join(','), 'flag', '--port/--host')
+      }
     }
 
     // Kafka's older names win only when the newer one was left at its default.
     if (values['broker.id'] !== null && !origin.has('node.id')) values['node.id'] = values['broker.id']
     if (values['log.dir'] !== null && !origin.has('log.dirs')) values['log.dirs'] = [values['log.dir']]
 
-    const config = new BrokerConfig(values as BrokerSettings, origin, warnings)
-    config.listeners() // validates the listener syntax now rather than at bind time
+    const config = new BrokerConfig(values as BrokerSettings, origin, warnings, listenerSasl)
+    // Validates the listener settings now rather than at bind time.
+    config.interBrokerListenerName(config.advertisedListeners())
     for (const endpoint of config.get('etcd.endpoints')) checkEtcdEndpoint(endpoint, config.sourceOf('etcd.endpoints'))
     if (config.get('log.dirs').length !== 1) {
       throw new SamsaError(ErrorCodes.CONFIG, 'log.dirs: Samsa supports exactly one log directory per broker.')
@@ -273,6 +305,16 @@ export class BrokerConfig {
   /** Like get, but keeps `null` for settings that have no default and were not set. */
   getOptional<K extends BrokerConfigName>(name: K): BrokerSettings[K] {
     return this.#values[name]
+  }
+
+  /**
+   * A SASL setting as it applies to one listener (and mechanism): the
+   * listener.name.<listener>.<mechanism>.<setting> override, else listener.name.<listener>.<setting>,
+   * else the broker-wide setting, as Kafka resolves them.
+   */
+  saslSetting<K extends SaslConfigName>(listener: string, mechanism: string | null, name: K): BrokerSettings[K] {
+    const override = this.#listenerSasl.get(listener, mechanism, name)
+    return (override === undefined ? this.#values[name] : override) as BrokerSettings[K]
   }
 
   sourceOf(name: BrokerConfigName): ConfigSource {
@@ -297,34 +339,49 @@ export class BrokerConfig {
     return this.get('etcd.endpoints').length > 0
   }
 
-  /** The PLAINTEXT listeners to bind (controller listeners are skipped). */
+  /** The listeners to bind, each with its security protocol (controller listeners are skipped). */
   listeners(): Listener[] {
-    const controllers = new Set(this.get('controller.listener.names'))
-    const protocols = new Map(
-      this.get('listener.security.protocol.map').map((entry) => {
-        const [name, protocol] = entry.split(':')
-        return [name!, protocol ?? ''] as const
-      }),
-    )
-    const result: Listener[] = []
-    for (const text of this.get('listeners')) {
-      const listener = parseListener(text, 'listeners')
-      if (controllers.has(listener.name)) continue
-      const protocol = protocols.get(listener.name) ?? listener.name
-      if (protocol !== 'PLAINTEXT') {
-        throw new SamsaError(ErrorCodes.CONFIG, `listeners: ${listener.name} uses ${protocol}; Samsa serves PLAINTEXT listeners only.`)
-      }
-      result.push(listener)
-    }
-    if (result.length === 0) throw new SamsaError(ErrorCodes.CONFIG, 'listeners: no PLAINTEXT listener is configured.')
+    const controllers = new Set(this.get('controller.listener.names').map((name) => name.toUpperCase()))
+    const result = parseListeners(this.get('listeners'), 'listeners', this.securityProtocolMap(), controllers)
+    if (result.length === 0) throw new SamsaError(ErrorCodes.CONFIG, 'listeners: no listener is configured (controller listeners are not served by Samsa).')
     return result
   }
 
-  /** What Metadata tells clients to connect to, per listener name. */
+  /** listener.security.protocol.map, listener name → protocol. */
+  securityProtocolMap(): Map<string, SecurityProtocol> {
+    return parseSecurityProtocolMap(this.get('listener.security.protocol.map'))
+  }
+
+  /**
+   * What Metadata tells clients to connect to, per listener name: advertised.listeners when set
+   * (each must name a listener), otherwise the bound listeners with a routable host.
+   */
   advertisedListeners(bound: readonly Listener[] = this.listeners()): Listener[] {
-    const advertised = this.get('advertised.listeners').map((text) => parseListener(text, 'advertised.listeners'))
-    if (advertised.length > 0) return advertised
-    return bound.map((l) => ({ ...l, host: l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? '127.0.0.1' : l.host }))
+    const entries = this.get('advertised.listeners')
+    if (entries.length === 0) {
+      return bound.map((l) => ({ ...l, host: l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? '127.0.0.1' : l.host }))
+    }
+    const controllers = new Set(this.get('controller.listener.names').map((name) => name.toUpperCase()))
+    const advertised = parseListeners(entries, 'advertised.listeners', this.securityProtocolMap(), controllers)
+    for (const listener of advertised) {
+      if (!bound.some((l) => l.name === listener.name)) {
+        throw new SamsaError(
+          ErrorCodes.CONFIG,
+          `advertised.listeners: ${listener.name} is not a listener (listeners: ${bound.map((l) => l.name).join(', ')}); advertise only listeners the broker binds.`,
+        )
+      }
+    }
+    return advertised
+  }
+
+  /** The name of the listener other brokers reach this one through (replication, peer requests). */
+  interBrokerListenerName(advertised: readonly Listener[] = this.advertisedListeners()): string {
+    return interBrokerListenerName(
+      this.getOptional('inter.broker.listener.name'),
+      this.getOptional('security.inter.broker.protocol'),
+      advertised,
+      this.clusterMode,
+    )
   }
 
   /** Topic defaults derived from the broker settings, as Kafka derives them. */
@@ -362,19 +419,6 @@ export class BrokerConfig {
       'preallocate': this.get('log.preallocate'),
     }
   }
-}
-
-function parseListener(text: string, setting: string): Listener {
-  const match = /^([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:/]*):(\d+)$/.exec(text.trim())
-  if (match === null || Number(match[3]) > 65535) {
-    throw new SamsaError(ErrorCodes.CONFIG, `Invalid value '${text}' for setting ${setting}: expected NAME://host:port, e.g. PLAINTEXT://127.0.0.1:9092.`)
-  }
-  const host = match[2]!.startsWith('[') ? match[2]!.slice(1, -1) : match[2]!
-  return { name: match[1]!.toUpperCase(), host, port: Number(match[3]) }
-}
-
-function formatHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host
 }
 
 /** An etcd endpoint must be an http(s) URL with a host and port, as etcd's clients take them. */

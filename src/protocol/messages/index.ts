@@ -7,6 +7,7 @@ import { ApiKeys } from '../api-keys.js'
 import type { MessageInput, MessageSchema, MessageType } from '../message.js'
 import { alterClientQuotasRequest, alterClientQuotasResponse } from './alter-client-quotas.js'
 import { alterConfigsRequest, alterConfigsResponse } from './alter-configs.js'
+import { alterUserScramCredentialsRequest, alterUserScramCredentialsResponse } from './alter-user-scram-credentials.js'
 import { alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse } from './alter-partition-reassignments.js'
 import { apiVersionsRequest, apiVersionsResponse } from './api-versions.js'
 import { createAclsRequest, createAclsResponse } from './create-acls.js'
@@ -21,6 +22,7 @@ import { describeAclsRequest, describeAclsResponse } from './describe-acls.js'
 import { describeClientQuotasRequest, describeClientQuotasResponse } from './describe-client-quotas.js'
 import { describeClusterRequest, describeClusterResponse } from './describe-cluster.js'
 import { describeConfigsRequest, describeConfigsResponse } from './describe-configs.js'
+import { describeUserScramCredentialsRequest, describeUserScramCredentialsResponse } from './describe-user-scram-credentials.js'
 import { describeGroupsRequest, describeGroupsResponse } from './describe-groups.js'
 import { fetchRequest, fetchResponse } from './fetch.js'
 import { findCoordinatorRequest, findCoordinatorResponse } from './find-coordinator.js'
@@ -38,6 +40,7 @@ import { offsetDeleteRequest, offsetDeleteResponse } from './offset-delete.js'
 import { offsetFetchRequest, offsetFetchResponse } from './offset-fetch.js'
 import { offsetForLeaderEpochRequest, offsetForLeaderEpochResponse } from './offset-for-leader-epoch.js'
 import { produceRequest, produceResponse } from './produce.js'
+import { saslAuthenticateRequest, saslAuthenticateResponse } from './sasl-authenticate.js'
 import { saslHandshakeRequest, saslHandshakeResponse } from './sasl-handshake.js'
 import { syncGroupRequest, syncGroupResponse } from './sync-group.js'
 
@@ -126,6 +129,17 @@ export const apis = {
   [ApiKeys.AlterClientQuotas]: api('AlterClientQuotas', alterClientQuotasRequest, alterClientQuotasResponse),
   [ApiKeys.DescribeCluster]: api('DescribeCluster', describeClusterRequest, describeClusterResponse),
   [ApiKeys.ElectLeaders]: api('ElectLeaders', electLeadersRequest, electLeadersResponse),
+  [ApiKeys.SaslAuthenticate]: api('SaslAuthenticate', saslAuthenticateRequest, saslAuthenticateResponse),
+  [ApiKeys.DescribeUserScramCredentials]: api(
+    'DescribeUserScramCredentials',
+    describeUserScramCredentialsRequest,
+    describeUserScramCredentialsResponse,
+  ),
+  [ApiKeys.AlterUserScramCredentials]: api(
+    'AlterUserScramCredentials',
+    alterUserScramCredentialsRequest,
+    alterUserScramCredentialsResponse,
+  ),
 } as const
 
 /** API keys that have descriptions here. */
