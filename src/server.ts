@@ -28,6 +28,10 @@ import type { Logger } from './common/logger.js'
 import { GroupCoordinator, groupCoordinatorConfig } from './group/group-coordinator.js'
 import { OFFSETS_TOPIC } from './group/offsets-topic.js'
 import { FileMetadataStore, claimLogDir } from './metadata/file-metadata-store.js'
+import { ALLOW_ALL, AclAuthorizer, type Authorizer, parseSuperUsers } from './security/acl-authorizer.js'
+import { ClientQuotaManager } from './security/client-quota-manager.js'
+import { FileSecurityStore } from './security/file-security-store.js'
+import type { SecurityStore } from './security/security-store.js'
 import type { MetadataStore } from './metadata/metadata-store.js'
 import { KafkaListener } from './network/listener.js'
 import { SaslAuthenticators, saslAuthenticatorFactory } from './network/sasl-authenticator.js'
@@ -174,7 +178,7 @@ export class BrokerServer {
     logs: LogManager,
     cluster: ClusterMembership | null,
     gateway: HttpGateway | null,
-    security: ReadonlyMap<string, ListenerSecurity>,
+    listenerTls: ReadonlyMap<string, ListenerSecurity>,
   ): Promise<BrokerServer> {
     const bound: Listener[] = []
     // Before the listeners are bound, a single broker describes itself by its configured address.
@@ -212,6 +216,7 @@ export class BrokerServer {
     })
 
     const metrics = new BrokerMetrics()
+    const security = cluster?.security ?? (await FileSecurityStore.open(config.dataDir))
     const scramCredentials: ScramCredentialStore = cluster?.scramCredentials ?? (await FileScramCredentialStore.open(config.dataDir))
     const saslAuthenticators = new SaslAuthenticators()
     const context: BrokerContext = {
@@ -236,11 +241,17 @@ export class BrokerServer {
         update: (update) => cluster.brokerConfigs.update(config.nodeId, update),
       },
       metrics,
+      authorizer: buildAuthorizer(config, security, logger.child('authorizer')),
+      security,
+      clientQuotas: new ClientQuotaManager({
+        samples: config.get('quota.window.num'),
+        windowMs: config.get('quota.window.size.seconds') * 1000,
+      }, security, logger.child('quotas')),
       saslAuthenticators,
       scramCredentials,
     }
     const handlers: ApiHandler[] = kafkaApiHandlers(context, () => processor.handlers())
-    const processor = new BrokerRequestProcessor(handlers, logger.child('requests'), undefined, metrics.requests)
+    const processor = new BrokerRequestProcessor(handlers, logger.child('requests'), undefined, metrics.requests, context.clientQuotas)
 
     // Each SASL listener's mechanisms, built from its settings (a JWKS is fetched here).
     const saslListeners: SaslListener[] = []
@@ -270,7 +281,7 @@ export class BrokerServer {
         authenticator: usesSasl(listener.securityProtocol)
           ? requireAuthenticator({ listenerName: listener.name, securityProtocol: listener.securityProtocol }, authenticators.get(listener.name))
           : null,
-        ssl: security.get(listener.name)?.ssl ?? null,
+        ssl: listenerTls.get(listener.name)?.ssl ?? null,
         host: listener.host,
         port: listener.port,
         maxFrameBytes: config.get('socket.request.max.bytes'),
@@ -503,4 +514,13 @@ function logOpenFileLimit(logger: Logger): void {
   if (limit !== null && limit.soft < limit.hard) {
     logger.warn('the open-file soft limit is below the hard limit; partitions beyond the soft limit will be refused', describeOpenFileLimit(limit))
   }
+}
+
+/** Kafka's ACL authorizer when authorizer.class.name names it, else one that allows everything. */
+function buildAuthorizer(config: BrokerConfig, store: SecurityStore, logger: Logger): Authorizer {
+  if (config.get('authorizer.class.name') === '') return ALLOW_ALL
+  return new AclAuthorizer({
+    superUsers: parseSuperUsers(config.get('super.users')),
+    allowEveryoneIfNoAclFound: config.get('allow.everyone.if.no.acl.found'),
+  }, store, logger)
 }

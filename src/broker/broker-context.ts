@@ -9,6 +9,9 @@ import type { GroupCoordinator } from '../group/group-coordinator.js'
 import type { MetadataStore } from '../metadata/metadata-store.js'
 import type { ReplicaManager } from '../replication/replica-manager.js'
 import type { ElectionResult, ElectionType, OngoingReassignment, ReassignmentRequest, ReassignmentResult } from '../cluster/controller.js'
+import type { Authorizer } from '../security/acl-authorizer.js'
+import type { ClientQuotaManager } from '../security/client-quota-manager.js'
+import type { SecurityStore } from '../security/security-store.js'
 import type { BrokerMetrics } from './broker-metrics.js'
 import type { ClusterView, PeerEndpoint } from './cluster-view.js'
 import type { ProducerIdManager } from './producer-id-manager.js'
@@ -76,6 +79,12 @@ export interface BrokerContext {
   readonly dynamicConfigs: DynamicBrokerConfigs | null
   /** Request and connection counts for /metrics (the rest is read from the services). */
   readonly metrics: BrokerMetrics
+  /** ACL checks: every handler asks it before touching a resource (allows everything without authorizer.class.name). */
+  readonly authorizer: Authorizer
+  /** Where ACLs and client quotas are kept (the ACL and quota APIs change them here). */
+  readonly security: SecurityStore
+  /** Client quotas: what requests are recorded against and how long a client is throttled. */
+  readonly clientQuotas: ClientQuotaManager
   /** The SASL exchanges of connections on SASL listeners. */
   readonly saslAuthenticators: SaslSessions
   /** Users' SCRAM credentials (Describe/AlterUserScramCredentials, SCRAM logins). */

@@ -17,6 +17,7 @@ import type { Logger } from '../common/logger.js'
 import type { PartitionState } from '../metadata/metadata-store.js'
 import { type BrokerEndpoint as RegisteredEndpoint, type BrokerRegistration, BrokerRegistry } from './broker-registry.js'
 import { BrokerConfigStore } from './broker-configs.js'
+import { EtcdSecurityStore } from './etcd-security-store.js'
 import { EtcdScramCredentialStore } from './scram-credential-etcd-store.js'
 import { ensureClusterId } from './cluster-id.js'
 import { ClusterMetadataStore } from './cluster-metadata-store.js'
@@ -57,6 +58,8 @@ export class ClusterMembership {
   readonly metadata: EtcdMetadataStore
   /** Every broker's dynamic configs (the replication throttle rates), watched. */
   readonly brokerConfigs: BrokerConfigStore
+  /** ACLs and client quotas, watched. */
+  readonly security: EtcdSecurityStore
   /** Users' SCRAM credentials, shared by every broker of the cluster. */
   readonly scramCredentials: EtcdScramCredentialStore
   readonly #view: ClusterMetadataStore
@@ -77,6 +80,7 @@ export class ClusterMembership {
     view: ClusterMetadataStore,
     metadata: EtcdMetadataStore,
     brokerConfigs: BrokerConfigStore,
+    security: EtcdSecurityStore,
     scramCredentials: EtcdScramCredentialStore,
     registry: BrokerRegistry,
     election: ControllerElection,
@@ -86,6 +90,7 @@ export class ClusterMembership {
     this.#view = view
     this.metadata = metadata
     this.brokerConfigs = brokerConfigs
+    this.security = security
     this.scramCredentials = scramCredentials
     this.#registry = registry
     this.#election = election
@@ -119,6 +124,8 @@ export class ClusterMembership {
       const metadata = await EtcdMetadataStore.open(connection, view)
       const brokerConfigs = new BrokerConfigStore(connection)
       await brokerConfigs.start()
+      const security = new EtcdSecurityStore(connection)
+      await security.start()
       const scramCredentials = new EtcdScramCredentialStore(connection)
       await scramCredentials.start()
       const registry = new BrokerRegistry(connection, {
@@ -129,7 +136,7 @@ export class ClusterMembership {
       })
       await registry.start()
       const election = new ControllerElection(connection, registry)
-      return new ClusterMembership(connection, view, metadata, brokerConfigs, scramCredentials, registry, election, options)
+      return new ClusterMembership(connection, view, metadata, brokerConfigs, security, scramCredentials, registry, election, options)
     } catch (error) {
       await connection.close().catch(() => undefined)
       throw error
@@ -235,6 +242,7 @@ export class ClusterMembership {
     this.#registry.close()
     this.#shutdowns.close()
     this.brokerConfigs.close()
+    this.security.close()
     this.scramCredentials.close()
     this.#view.close()
     await this.connection.close()

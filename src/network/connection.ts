@@ -40,6 +40,11 @@ export interface ConnectionInfo {
   readonly listenerName: string
   /** Who the peer is: User:ANONYMOUS until TLS client authentication or SASL says otherwise. */
   readonly principal: KafkaPrincipal
+  /**
+   * Stops reading and processing this connection's requests for `ms` once the current response
+   * is out: how a client over its quota is held back (Kafka mutes the channel).
+   */
+  mute?(ms: number): void
 }
 
 export interface RequestProcessor {
@@ -100,6 +105,8 @@ export class KafkaConnection implements ConnectionInfo {
   /** The response being produced is the last: the connection closes once it is out. */
   #closeAfterResponse = false
   #closed = false
+  /** Muted by a client quota until this timer fires. */
+  #muteTimer: NodeJS.Timeout | undefined
 
   constructor(id: number, socket: Socket, processor: RequestProcessor, options: ConnectionOptions, principal: KafkaPrincipal = ANONYMOUS) {
     this.id = id
@@ -132,6 +139,18 @@ export class KafkaConnection implements ConnectionInfo {
 
   get closed(): boolean {
     return this.#closed
+  }
+
+  mute(ms: number): void {
+    if (this.#closed || ms <= 0) return
+    clearTimeout(this.#muteTimer)
+    this.#muteTimer = setTimeout(this.#unmute, ms)
+    this.#applyBackpressure()
+  }
+
+  readonly #unmute = (): void => {
+    this.#muteTimer = undefined
+    this.#processQueue()
   }
 
   /** Closes the connection at once; responses not yet written are dropped. */
@@ -217,7 +236,7 @@ export class KafkaConnection implements ConnectionInfo {
     const socket = this.#socket
     socket.cork()
     try {
-      while (!this.#inFlight && !this.#waitingForWritable && !this.#closed && this.#queueHead < this.#queue.length) {
+      while (!this.#inFlight && !this.#waitingForWritable && this.#muteTimer === undefined && !this.#closed && this.#queueHead < this.#queue.length) {
         const frame = this.#queue[this.#queueHead]!
         this.#queue[this.#queueHead++] = undefined as unknown as Buffer
         this.#queuedBytes -= frame.length
@@ -271,6 +290,7 @@ export class KafkaConnection implements ConnectionInfo {
     if (this.#closed) return
     const mustPause =
       this.#waitingForWritable ||
+      this.#muteTimer !== undefined ||
       this.#queuedBytes > this.#options.maxQueuedRequestBytes ||
       this.#queue.length - this.#queueHead >= this.#options.maxQueuedRequests
     // A frame that is still arriving must be read to completion before it can be processed.
@@ -290,6 +310,7 @@ export class KafkaConnection implements ConnectionInfo {
 
   #onClose(): void {
     this.#closed = true
+    clearTimeout(this.#muteTimer)
     this.#queue.length = 0
     this.#queueHead = 0
     this.#queuedBytes = 0

@@ -17,6 +17,8 @@ import type { FindCoordinatorRequest, FindCoordinatorResponseInput } from '../..
 import { OFFSETS_TOPIC } from '../../group/coordinator-key.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
+import type { RequestContext } from '../handler.js'
 
 const GROUP_KEY = 0
 const TRANSACTION_KEY = 1
@@ -24,8 +26,14 @@ const TRANSACTION_KEY = 1
 type Coordinator = NonNullable<FindCoordinatorResponseInput['coordinators']>[number]
 
 export function findCoordinatorHandler(broker: BrokerContext) {
-  const find = (key: string, keyType: number, listenerName: string): Coordinator => {
+  const find = (context: RequestContext, key: string, keyType: number): Coordinator => {
     const none = { key, nodeId: -1, host: '', port: -1 }
+    if (keyType === GROUP_KEY && !broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.GROUP, key)) {
+      return { ...none, errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, errorMessage: null }
+    }
+    if (keyType === TRANSACTION_KEY && !broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) {
+      return { ...none, errorCode: KafkaErrorCodes.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: null }
+    }
     if (keyType === TRANSACTION_KEY) {
       return { ...none, errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE, errorMessage: 'Samsa has no transaction coordinator: transactional producers are not supported.' }
     }
@@ -35,20 +43,20 @@ export function findCoordinatorHandler(broker: BrokerContext) {
     if (leader < 0) {
       return { ...none, errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE, errorMessage: `${OFFSETS_TOPIC}-${partition}, which holds this group, has no leader.` }
     }
-    const coordinator = broker.cluster.broker(leader, listenerName)
+    const coordinator = broker.cluster.broker(leader, context.connection.listenerName)
     if (coordinator === undefined) {
       return {
         ...none,
         errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE,
-        errorMessage: `Broker ${leader}, the leader of ${OFFSETS_TOPIC}-${partition} which holds this group, is not live or has no ${listenerName} listener.`,
+        errorMessage: `Broker ${leader}, the leader of ${OFFSETS_TOPIC}-${partition} which holds this group, is not live or has no ${context.connection.listenerName} listener.`,
       }
     }
     return { key, nodeId: coordinator.nodeId, host: coordinator.host, port: coordinator.port, errorCode: KafkaErrorCodes.NONE, errorMessage: null }
   }
 
-  const answer = (request: FindCoordinatorRequest, version: number, listenerName: string): FindCoordinatorResponseInput => {
-    if (version >= 4) return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((key) => find(key, request.keyType, listenerName)) }
-    const found = find(request.key, request.keyType, listenerName)
+  const answer = (request: FindCoordinatorRequest, context: RequestContext): FindCoordinatorResponseInput => {
+    if (context.apiVersion >= 4) return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((key) => find(context, key, request.keyType)) }
+    const found = find(context, request.key, request.keyType)
     return {
       throttleTimeMs: 0,
       errorCode: found.errorCode,
@@ -67,14 +75,14 @@ export function findCoordinatorHandler(broker: BrokerContext) {
       // the same); on a single broker it exists from start and this never waits.
       if (request.keyType === GROUP_KEY && broker.metadata.topic(OFFSETS_TOPIC) === undefined) {
         return broker.topics.ensureOffsetsTopic().then(
-          () => answer(request, context.apiVersion, context.connection.listenerName),
+          () => answer(request, context),
           (error: unknown) => {
             broker.logger.warn(`could not create ${OFFSETS_TOPIC}; clients will retry`, { error })
-            return answer(request, context.apiVersion, context.connection.listenerName)
+            return answer(request, context)
           },
         )
       }
-      return answer(request, context.apiVersion, context.connection.listenerName)
+      return answer(request, context)
     },
     errorResponse(request, errorCode, context) {
       if (context.apiVersion >= 4) {

@@ -4,14 +4,19 @@
  */
 import type { BrokerContext } from '../broker-context.js'
 import type { ApiHandler } from '../handler.js'
+import { alterClientQuotasHandler } from './alter-client-quotas.js'
 import { alterConfigsHandler } from './alter-configs.js'
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js'
 import { apiVersionsHandler } from './api-versions.js'
+import { createAclsHandler } from './create-acls.js'
 import { createPartitionsHandler } from './create-partitions.js'
 import { createTopicsHandler } from './create-topics.js'
+import { deleteAclsHandler } from './delete-acls.js'
 import { deleteGroupsHandler } from './delete-groups.js'
 import { deleteRecordsHandler } from './delete-records.js'
 import { deleteTopicsHandler } from './delete-topics.js'
+import { describeAclsHandler } from './describe-acls.js'
+import { describeClientQuotasHandler } from './describe-client-quotas.js'
 import { describeClusterHandler } from './describe-cluster.js'
 import { describeConfigsHandler } from './describe-configs.js'
 import { describeGroupsHandler } from './describe-groups.js'
@@ -71,6 +76,11 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     electLeadersHandler(context),
     alterPartitionReassignmentsHandler(context),
     listPartitionReassignmentsHandler(context),
+    describeAclsHandler(context),
+    createAclsHandler(context),
+    deleteAclsHandler(context),
+    describeClientQuotasHandler(context),
+    alterClientQuotasHandler(context),
     describeUserScramCredentialsHandler(context),
     alterUserScramCredentialsHandler(context),
   ]

@@ -36,6 +36,9 @@ import { type TopicConfig, topicConfigDefs } from './topic-config.js'
 import type { SecurityProtocol } from './listener-config.js'
 import { ErrorCodes, SamsaError } from '../errors.js'
 
+/** The authorizer.class.name values Samsa serves (both give Kafka's ACL semantics), and '' for none. */
+export const AUTHORIZER_CLASS_NAMES = ['', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer', 'kafka.security.authorizer.AclAuthorizer'] as const
+
 export const brokerConfigDefs = {
   'node.id': intDef(1, 'this broker\'s id in the cluster', { min: 0 }),
   'broker.id': intDef(null, 'older name of node.id', { min: -1 }),
@@ -119,6 +122,16 @@ export const brokerConfigDefs = {
   'replication.quota.window.size.seconds': intDef(1, 'length of one replication throttle sample', { min: 1 }),
   'broker.rack': stringDef(null, 'this broker\'s rack, for rack-aware replica placement'),
   'etcd.endpoints': listDef([], 'Samsa: etcd client URLs (http://host:port, comma-separated); set, the broker joins the cluster they coordinate (--etcd)'),
+  'authorizer.class.name': {
+    ...stringDef('', 'the authorizer: org.apache.kafka.metadata.authorizer.StandardAuthorizer (or kafka.security.authorizer.AclAuthorizer) checks every request against the ACLs; empty allows everything'),
+    validate: (value: string) => ((AUTHORIZER_CLASS_NAMES as readonly string[]).includes(value)
+      ? undefined
+      : `Samsa has Kafka's ACL authorizer only: set ${AUTHORIZER_CLASS_NAMES[1]} (or ${AUTHORIZER_CLASS_NAMES[2]}), or leave it empty for none`),
+  },
+  'super.users': stringDef('', 'principals allowed everything when an authorizer is on, separated by semicolons (User:admin;User:CN=ops)'),
+  'allow.everyone.if.no.acl.found': booleanDef(false, 'with an authorizer: allow a request on a resource that has no ACL at all'),
+  'quota.window.num': intDef(11, 'samples the client quotas measure their rates over', { min: 1 }),
+  'quota.window.size.seconds': intDef(1, 'length of one client quota sample', { min: 1 }),
   'http.port': intDef(8082, 'Samsa: port of the HTTP gateway (REST Proxy v2 API, WebSocket streams, /metrics, health, web console); 0 turns it off (--http-port)', { min: 0, max: 65535 }),
   'http.host': stringDef(null, 'Samsa: address the HTTP gateway listens on; defaults to the first listener\'s host'),
   'http.request.max.bytes': intDef(8388608, 'Samsa: largest REST request body (a produce request\'s records); larger bodies get 413', { min: 1024 }),

@@ -5,16 +5,21 @@
  */
 import { ApiKeys } from '../api-keys.js'
 import type { MessageInput, MessageSchema, MessageType } from '../message.js'
+import { alterClientQuotasRequest, alterClientQuotasResponse } from './alter-client-quotas.js'
 import { alterConfigsRequest, alterConfigsResponse } from './alter-configs.js'
 import { alterUserScramCredentialsRequest, alterUserScramCredentialsResponse } from './alter-user-scram-credentials.js'
 import { alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse } from './alter-partition-reassignments.js'
 import { apiVersionsRequest, apiVersionsResponse } from './api-versions.js'
+import { createAclsRequest, createAclsResponse } from './create-acls.js'
 import { createPartitionsRequest, createPartitionsResponse } from './create-partitions.js'
 import { createTopicsRequest, createTopicsResponse } from './create-topics.js'
+import { deleteAclsRequest, deleteAclsResponse } from './delete-acls.js'
 import { deleteGroupsRequest, deleteGroupsResponse } from './delete-groups.js'
 import { deleteRecordsRequest, deleteRecordsResponse } from './delete-records.js'
 import { electLeadersRequest, electLeadersResponse } from './elect-leaders.js'
 import { deleteTopicsRequest, deleteTopicsResponse } from './delete-topics.js'
+import { describeAclsRequest, describeAclsResponse } from './describe-acls.js'
+import { describeClientQuotasRequest, describeClientQuotasResponse } from './describe-client-quotas.js'
 import { describeClusterRequest, describeClusterResponse } from './describe-cluster.js'
 import { describeConfigsRequest, describeConfigsResponse } from './describe-configs.js'
 import { describeUserScramCredentialsRequest, describeUserScramCredentialsResponse } from './describe-user-scram-credentials.js'
@@ -97,6 +102,9 @@ export const apis = {
   [ApiKeys.DeleteRecords]: api('DeleteRecords', deleteRecordsRequest, deleteRecordsResponse),
   [ApiKeys.InitProducerId]: api('InitProducerId', initProducerIdRequest, initProducerIdResponse),
   [ApiKeys.OffsetForLeaderEpoch]: api('OffsetForLeaderEpoch', offsetForLeaderEpochRequest, offsetForLeaderEpochResponse),
+  [ApiKeys.DescribeAcls]: api('DescribeAcls', describeAclsRequest, describeAclsResponse),
+  [ApiKeys.CreateAcls]: api('CreateAcls', createAclsRequest, createAclsResponse),
+  [ApiKeys.DeleteAcls]: api('DeleteAcls', deleteAclsRequest, deleteAclsResponse),
   [ApiKeys.DescribeConfigs]: api('DescribeConfigs', describeConfigsRequest, describeConfigsResponse),
   [ApiKeys.AlterConfigs]: api('AlterConfigs', alterConfigsRequest, alterConfigsResponse),
   [ApiKeys.CreatePartitions]: api('CreatePartitions', createPartitionsRequest, createPartitionsResponse),
@@ -117,6 +125,8 @@ export const apis = {
     listPartitionReassignmentsResponse,
   ),
   [ApiKeys.OffsetDelete]: api('OffsetDelete', offsetDeleteRequest, offsetDeleteResponse),
+  [ApiKeys.DescribeClientQuotas]: api('DescribeClientQuotas', describeClientQuotasRequest, describeClientQuotasResponse),
+  [ApiKeys.AlterClientQuotas]: api('AlterClientQuotas', alterClientQuotasRequest, alterClientQuotasResponse),
   [ApiKeys.DescribeCluster]: api('DescribeCluster', describeClusterRequest, describeClusterResponse),
   [ApiKeys.ElectLeaders]: api('ElectLeaders', electLeadersRequest, electLeadersResponse),
   [ApiKeys.SaslAuthenticate]: api('SaslAuthenticate', saslAuthenticateRequest, saslAuthenticateResponse),
