@@ -106,7 +106,7 @@ describe('SASL authenticator', () => {
     expect(connection.closing).toBe(true)
   })
 
-  it('gives the session lifetime, accepts a re-authentication before it ends, and closes a connection whose session ended', async () => {
+  it('gives the session lifetime, accepts a re-authentication before and just after it ends, and closes a connection that sends anything else after it ended', async () => {
     const { login, request, authenticator, advance } = setup(10_000)
     expect(await login('alice', 'alice-secret')).toMatchObject({ errorCode: 0, sessionLifetimeMs: 10_000n })
     advance(9_000)
@@ -117,6 +117,9 @@ describe('SASL authenticator', () => {
     expect(authenticator.authenticated).toBe(true)
     advance(2_000)
     expect(authenticator.authenticated).toBe(false)
+    // A client that begins re-authenticating just after the end is still accepted.
+    expect(await login('alice', 'alice-secret')).toMatchObject({ errorCode: 0, sessionLifetimeMs: 10_000n })
+    advance(11_000)
     expect(await request(ApiKeys.Metadata, 1, { topics: null })).toBe(CLOSE_CONNECTION)
   })
 
