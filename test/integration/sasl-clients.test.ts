@@ -7,6 +7,7 @@
  *                   OAUTHBEARER with Kafka's default unsecured tokens
  *   JWKS            OAUTHBEARER checked against a JSON Web Key Set (file: URL), audience, issuer
  *   REAUTH          SCRAM-SHA-512 with connections.max.reauth.ms=1500 (KIP-368)
+ *   SASL_SSL        TLS (a test CA's certificate), then PLAIN or SCRAM-SHA-512
  *
  * kcat (librdkafka), kafkajs, @platformatic/kafka, the Java client and Kafka 3.9.1's
  * kafka-configs each authenticate and move records; wrong credentials fail at the client with a
@@ -14,7 +15,7 @@
  */
 import { execFile } from 'node:child_process'
 import { generateKeyPairSync, sign } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -26,6 +27,7 @@ import { type BrokerProcess, CLI, startBroker } from '../helpers/broker-process.
 import { kcat, readWithKcat } from '../helpers/clients.js'
 import { freePort } from '../helpers/free-ports.js'
 import { javaWithConfig, missingTools, prepareJava } from '../helpers/java-client.js'
+import { makePki } from '../helpers/tls-certs.js'
 import { KafkaTools, ensureKafkaTools, kafkaTool } from '../helpers/kafka-tools.js'
 
 const execFileAsync = promisify(execFile)
@@ -41,17 +43,22 @@ let broker: BrokerProcess
 let sasl: string
 let jwks: string
 let reauth: string
+let saslSsl: string
+const pki = makePki()
 
 beforeAll(async () => {
   writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ ...rsa.publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'RS256', use: 'sig' }] }))
   // The first SCRAM admin exists before the broker first starts, as with kafka-storage format --add-scram.
   await execFileAsync(process.execPath, [CLI, 'user', 'add', '--data-dir', dataDir, '--user', 'admin', '--password', 'admin-secret', '--mechanism', 'SCRAM-SHA-512'])
-  const [saslPort, jwksPort, reauthPort] = [await freePort(), await freePort(), await freePort()]
+  const [saslPort, jwksPort, reauthPort, sslPort] = [await freePort(), await freePort(), await freePort(), await freePort()]
   broker = await startBroker({
     dataDir,
     settings: {
-      'listeners': `PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:${saslPort},JWKS://127.0.0.1:${jwksPort},REAUTH://127.0.0.1:${reauthPort}`,
-      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,JWKS:SASL_PLAINTEXT,REAUTH:SASL_PLAINTEXT',
+      'listeners': `PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:${saslPort},JWKS://127.0.0.1:${jwksPort},REAUTH://127.0.0.1:${reauthPort},SASL_SSL://127.0.0.1:${sslPort}`,
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,JWKS:SASL_PLAINTEXT,REAUTH:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',
+      'listener.name.sasl_ssl.ssl.keystore.location': pki.server.keystore,
+      'listener.name.sasl_ssl.sasl.enabled.mechanisms': 'SCRAM-SHA-512,PLAIN',
+      'listener.name.sasl_ssl.plain.sasl.jaas.config': `${PLAIN_MODULE} required user_alice="alice-secret" user_bob="bob-secret";`,
       'listener.name.sasl_plaintext.sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER',
       'listener.name.sasl_plaintext.plain.sasl.jaas.config': `${PLAIN_MODULE} required user_alice="alice-secret" user_bob="bob-secret";`,
       'listener.name.jwks.sasl.enabled.mechanisms': 'OAUTHBEARER',
@@ -66,6 +73,7 @@ beforeAll(async () => {
   sasl = `127.0.0.1:${saslPort}`
   jwks = `127.0.0.1:${jwksPort}`
   reauth = `127.0.0.1:${reauthPort}`
+  saslSsl = `127.0.0.1:${sslPort}`
 }, 90_000)
 
 afterAll(async () => {
@@ -74,6 +82,7 @@ afterAll(async () => {
 })
 
 const scram512 = (user: string, password: string) => ['-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=SCRAM-SHA-512', '-X', `sasl.username=${user}`, '-X', `sasl.password=${password}`]
+const overTls = (auth: readonly string[]) => auth.map((arg) => (arg === 'security.protocol=SASL_PLAINTEXT' ? 'security.protocol=SASL_SSL' : arg)).concat(['-X', `ssl.ca.location=${pki.caPem}`])
 const plain = (user: string, password: string) => ['-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=PLAIN', '-X', `sasl.username=${user}`, '-X', `sasl.password=${password}`]
 
 async function produceWithKcat(bootstrap: string, topic: string, values: readonly string[], auth: readonly string[]): Promise<void> {
@@ -105,6 +114,12 @@ describe('kcat (librdkafka)', () => {
     await produceWithKcat(sasl, 'kcat-scram', ['a', 'b', 'c'], scram512('admin', 'admin-secret'))
     const read = await readWithKcat(sasl, 'kcat-scram', plain('alice', 'alice-secret'))
     expect(read.map((r) => r.value!.toString())).toEqual(['a', 'b', 'c'])
+  })
+
+  it('produces and consumes over SASL_SSL with SCRAM-SHA-512 and with PLAIN', async () => {
+    await produceWithKcat(saslSsl, 'kcat-sasl-ssl', ['x', 'y'], overTls(scram512('admin', 'admin-secret')))
+    expect((await readWithKcat(saslSsl, 'kcat-sasl-ssl', overTls(plain('alice', 'alice-secret')))).map((r) => r.value!.toString())).toEqual(['x', 'y'])
+    expect(await kcatFailure(['-L', '-b', saslSsl, '-m', '3', ...overTls(scram512('admin', 'wrong'))])).toContain('invalid credentials with SASL mechanism SCRAM-SHA-512')
   })
 
   it('fails a wrong password and an unknown user with the reason, and the broker keeps serving', async () => {
@@ -159,23 +174,26 @@ describe('kafka-configs (Kafka 3.9.1) manages SCRAM users through the SASL liste
 })
 
 describe('kafkajs and @platformatic/kafka', () => {
-  it('kafkajs produces and consumes with SCRAM-SHA-512 and reports a wrong password clearly', async () => {
-    const kafka = new Kafka({ clientId: 'sasl-kafkajs', brokers: [sasl], logLevel: logLevel.NOTHING, sasl: { mechanism: 'scram-sha-512', username: 'admin', password: 'admin-secret' } })
+  it('kafkajs produces and consumes over SASL_SSL with SCRAM-SHA-512 and reports a wrong password clearly', async () => {
+    const ssl = { ca: [readFileSync(pki.caPem, 'utf8')] }
+    const kafka = new Kafka({ clientId: 'sasl-kafkajs', brokers: [saslSsl], ssl, logLevel: logLevel.NOTHING, sasl: { mechanism: 'scram-sha-512', username: 'admin', password: 'admin-secret' } })
     const producer = kafka.producer()
     await producer.connect()
     await producer.send({ topic: 'kafkajs-sasl', acks: -1, messages: [{ value: 'one' }, { value: 'two' }] })
     await producer.disconnect()
     expect((await readWithKcat(sasl, 'kafkajs-sasl', scram512('admin', 'admin-secret'))).map((r) => r.value!.toString())).toEqual(['one', 'two'])
 
-    const wrong = new Kafka({ clientId: 'sasl-kafkajs-wrong', brokers: [sasl], logLevel: logLevel.NOTHING, retry: { retries: 0 }, sasl: { mechanism: 'scram-sha-512', username: 'admin', password: 'nope' } })
+    const wrong = new Kafka({ clientId: 'sasl-kafkajs-wrong', brokers: [saslSsl], ssl, logLevel: logLevel.NOTHING, retry: { retries: 0 }, sasl: { mechanism: 'scram-sha-512', username: 'admin', password: 'nope' } })
     const admin = wrong.admin()
     await expect(admin.connect()).rejects.toThrow(/invalid credentials|Authentication failed/i)
   })
 
-  it('@platformatic/kafka produces and consumes with PLAIN', async () => {
+  it('@platformatic/kafka produces and consumes over SASL_SSL with PLAIN', async () => {
+    const tls = { ca: readFileSync(pki.caPem, 'utf8') }
     const producer = new Producer({
       clientId: 'sasl-platformatic',
-      bootstrapBrokers: [sasl],
+      bootstrapBrokers: [saslSsl],
+      tls,
       serializers: stringSerializers,
       autocreateTopics: true,
       sasl: { mechanism: 'PLAIN', username: 'bob', password: 'bob-secret' },
@@ -188,7 +206,8 @@ describe('kafkajs and @platformatic/kafka', () => {
     const consumer = new Consumer({
       clientId: 'sasl-platformatic-c',
       groupId: 'platformatic-sasl-group',
-      bootstrapBrokers: [sasl],
+      bootstrapBrokers: [saslSsl],
+      tls,
       deserializers: stringDeserializers,
       sasl: { mechanism: 'PLAIN', username: 'bob', password: 'bob-secret' },
     })
@@ -240,6 +259,16 @@ describe.skipIf(missingTools.length > 0)('the Java client', () => {
       'sasl.jaas.config': `${OAUTH_MODULE} required unsecuredLoginStringClaim_sub="java-reader";`,
     })
     const records = (await javaWithConfig(oauth, 'consume', sasl, 'java-sasl', '20')).filter((l) => l[0] === 'record')
+    expect(records.map((r) => r[4]).sort()).toEqual(sent.map((s) => s[1]).sort())
+  })
+
+  it('produces and consumes over SASL_SSL with SCRAM-SHA-512 and with PLAIN', async () => {
+    const tls = { 'security.protocol': 'SASL_SSL', 'ssl.truststore.type': 'PEM', 'ssl.truststore.location': pki.caPem }
+    const scram = clientConfig('java-ssl-scram', { ...tls, 'sasl.mechanism': 'SCRAM-SHA-512', 'sasl.jaas.config': `${SCRAM_MODULE} required username="admin" password="admin-secret";` })
+    const sent = (await javaWithConfig(scram, 'produce', saslSsl, 'java-sasl-ssl', '10', '2')).filter((l) => l[0] === 'sent')
+    expect(sent).toHaveLength(10)
+    const plainConfig = clientConfig('java-ssl-plain', { ...tls, 'sasl.mechanism': 'PLAIN', 'sasl.jaas.config': `${PLAIN_MODULE} required username="bob" password="bob-secret";` })
+    const records = (await javaWithConfig(plainConfig, 'consume', saslSsl, 'java-sasl-ssl', '10')).filter((l) => l[0] === 'record')
     expect(records.map((r) => r[4]).sort()).toEqual(sent.map((s) => s[1]).sort())
   })
 
