@@ -17,6 +17,7 @@ import { PlainMechanism, plainUsersFromJaas } from '../../../src/security/sasl/p
 import { SaslAuthenticationError, type SaslStep } from '../../../src/security/sasl/sasl-server.js'
 import { ScramMechanism } from '../../../src/security/sasl/scram.js'
 import { saslLogin } from '../../../src/client/sasl-login.js'
+import { scramPasswordMatches } from '../../../src/security/sasl/password-check.js'
 import { type ScramMechanismName, credentialFromSaltedPassword, newScramCredential } from '../../../src/security/sasl/scram-credential.js'
 
 const logger = createLogger('test', 'error')
@@ -258,5 +259,15 @@ describe("Samsa's client login (the replica fetcher's)", () => {
       /broker-2:9093 refused SASL\/SCRAM-SHA-512 login as broker: Authentication failed during authentication due to invalid credentials/,
     )
     await expect(saslLogin(transport(), { mechanism: 'PLAIN', username: 'broker', password: 'x' })).rejects.toThrow(/does not offer SASL mechanism PLAIN \(it offers SCRAM-SHA-512\)/)
+  })
+})
+
+describe('password checks for HTTP Basic', () => {
+  it('accepts a SCRAM user\'s password and refuses a wrong one or an unknown user', () => {
+    const credential = newScramCredential('SCRAM-SHA-256', 'carol-secret', 4096)
+    const store = { credential: (user: string, mechanism: string) => (user === 'carol' && mechanism === 'SCRAM-SHA-256' ? credential : undefined) } as never
+    expect(scramPasswordMatches(store, 'carol', 'carol-secret')).toBe(true)
+    expect(scramPasswordMatches(store, 'carol', 'wrong')).toBe(false)
+    expect(scramPasswordMatches(store, 'dave', 'carol-secret')).toBe(false)
   })
 })
