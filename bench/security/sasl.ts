@@ -127,7 +127,7 @@ async function bench(target: Target): Promise<{ produce: Phase; consume: Phase }
 
 function line(name: string, phase: string, result: Phase): string {
   const bytes = records * recordBytes
-  return `${name.padEnd(26)} ${phase.padEnd(8)} ${(bytes / 1e6 / result.seconds).toFixed(1).padStart(7)} MB/s  ${Math.round(records / result.seconds).toLocaleString('en').padStart(9)} rec/s  broker ${(result.cpu / (bytes / 1e9)).toFixed(2).padStart(6)} CPU-s/GB`
+  return `${name.padEnd(30)} ${phase.padEnd(8)} ${(bytes / 1e6 / result.seconds).toFixed(1).padStart(7)} MB/s  ${Math.round(records / result.seconds).toLocaleString('en').padStart(9)} rec/s  broker ${(result.cpu / (bytes / 1e9)).toFixed(2).padStart(6)} CPU-s/GB`
 }
 
 const cleanups: Array<() => Promise<void> | void> = []
