@@ -140,6 +140,19 @@ describe('kcat (librdkafka)', () => {
   })
 })
 
+describe('samsa user', () => {
+  it('lists the bootstrapped admin, and says where PLAIN users live when asked for one', async () => {
+    const { stdout } = await execFileAsync(process.execPath, [CLI, 'user', 'list', '--data-dir', dataDir])
+    expect(stdout).toContain('admin\tSCRAM-SHA-512 (iterations=4096)')
+    const plainAdd = await execFileAsync(process.execPath, [CLI, 'user', 'add', '--data-dir', dataDir, '--user', 'dave', '--password', 'x', '--mechanism', 'PLAIN']).then(
+      () => null,
+      (error: { code: number; stderr: string }) => error,
+    )
+    expect(plainAdd?.code).toBe(2)
+    expect(plainAdd?.stderr).toMatch(/PLAIN users are not stored by Samsa \(nor by Kafka\): list them in the broker's properties/)
+  })
+})
+
 describe('kafka-configs (Kafka 3.9.1) manages SCRAM users through the SASL listener', () => {
   beforeAll(async () => {
     await ensureKafkaTools()
