@@ -32,8 +32,18 @@ import { OFFSETS_TOPIC } from './group/offsets-topic.js'
 import { TransactionCoordinator, transactionCoordinatorConfig } from './transaction/transaction-coordinator.js'
 import { TRANSACTION_STATE_TOPIC } from './transaction/transaction-topic.js'
 import { FileMetadataStore, claimLogDir } from './metadata/file-metadata-store.js'
+import { ALLOW_ALL, AclAuthorizer, type Authorizer, parseSuperUsers } from './security/acl-authorizer.js'
+import { ClientQuotaManager } from './security/client-quota-manager.js'
+import { FileSecurityStore } from './security/file-security-store.js'
+import type { SecurityStore } from './security/security-store.js'
 import type { MetadataStore } from './metadata/metadata-store.js'
 import { KafkaListener } from './network/listener.js'
+import { SaslAuthenticators, saslAuthenticatorFactory } from './network/sasl-authenticator.js'
+import { type SaslListener, buildSaslListener } from './security/sasl/sasl-listener.js'
+import { interBrokerSaslCredentials } from './security/sasl/inter-broker.js'
+import type { SaslCredentials } from './security/sasl/sasl-server.js'
+import { FileScramCredentialStore } from './security/sasl/scram-credential-file.js'
+import type { ScramCredentialStore } from './security/sasl/scram-credential-store.js'
 import { type AuthenticatorFactory, requireAuthenticator } from './network/authenticator.js'
 import { SslFactory, sslSettings } from './network/ssl-factory.js'
 import { usesSasl, usesTls } from './common/config/listener-config.js'
@@ -81,6 +91,8 @@ export class BrokerServer {
   /** TLS for this broker's connections to others when the inter-broker listener is SSL (watched for renewals). */
   readonly #interBrokerSsl: SslFactory | null
   #stopping: Promise<void> | null = null
+  /** The SASL listeners' mechanisms (a JWKS refresh timer each, for OAUTHBEARER). */
+  #saslListeners: readonly SaslListener[] = []
 
   private constructor(
     config: BrokerConfig,
@@ -184,7 +196,7 @@ export class BrokerServer {
     logs: LogManager,
     cluster: ClusterMembership | null,
     gateway: HttpGateway | null,
-    security: ReadonlyMap<string, ListenerSecurity>,
+    listenerTls: ReadonlyMap<string, ListenerSecurity>,
   ): Promise<BrokerServer> {
     const bound: Listener[] = []
     // Before the listeners are bound, a single broker describes itself by its configured address.
@@ -240,6 +252,9 @@ export class BrokerServer {
     const services: StoppableServices = { replicas, publisher, groups, transactions, markerPeers }
 
     const metrics = new BrokerMetrics()
+    const security = cluster?.security ?? (await FileSecurityStore.open(config.dataDir))
+    const scramCredentials: ScramCredentialStore = cluster?.scramCredentials ?? (await FileScramCredentialStore.open(config.dataDir))
+    const saslAuthenticators = new SaslAuthenticators()
     const context: BrokerContext = {
       config,
       nodeId: config.nodeId,
@@ -263,9 +278,33 @@ export class BrokerServer {
         update: (update) => cluster.brokerConfigs.update(config.nodeId, update),
       },
       metrics,
+      authorizer: buildAuthorizer(config, security, logger.child('authorizer')),
+      security,
+      clientQuotas: new ClientQuotaManager({
+        samples: config.get('quota.window.num'),
+        windowMs: config.get('quota.window.size.seconds') * 1000,
+      }, security, logger.child('quotas')),
+      saslAuthenticators,
+      scramCredentials,
     }
     const handlers: ApiHandler[] = kafkaApiHandlers(context, () => processor.handlers())
-    const processor = new BrokerRequestProcessor(handlers, logger.child('requests'), undefined, metrics.requests)
+    const processor = new BrokerRequestProcessor(handlers, logger.child('requests'), undefined, metrics.requests, context.clientQuotas)
+
+    // Each SASL listener's mechanisms, built from its settings (a JWKS is fetched here).
+    const saslListeners: SaslListener[] = []
+    const authenticators = new Map<string, AuthenticatorFactory>()
+    try {
+      for (const listener of config.listeners()) {
+        if (!usesSasl(listener.securityProtocol)) continue
+        const sasl = await buildSaslListener(config, listener.name, scramCredentials, logger.child('sasl'))
+        saslListeners.push(sasl)
+        authenticators.set(listener.name, saslAuthenticatorFactory(sasl, processor, saslAuthenticators, logger.child('sasl')))
+      }
+    } catch (error) {
+      for (const sasl of saslListeners) sasl.close()
+      await BrokerServer.#stopServices(services)
+      throw error
+    }
 
     const listeners: KafkaListener[] = []
     const listenerNames: string[] = []
@@ -276,8 +315,10 @@ export class BrokerServer {
       const server = new KafkaListener(processor, {
         name: listener.name,
         securityProtocol: listener.securityProtocol,
-        authenticator: security.get(listener.name)?.authenticator ?? null,
-        ssl: security.get(listener.name)?.ssl ?? null,
+        authenticator: usesSasl(listener.securityProtocol)
+          ? requireAuthenticator({ listenerName: listener.name, securityProtocol: listener.securityProtocol }, authenticators.get(listener.name))
+          : null,
+        ssl: listenerTls.get(listener.name)?.ssl ?? null,
         host: listener.host,
         port: listener.port,
         maxFrameBytes: config.get('socket.request.max.bytes'),
@@ -319,7 +360,9 @@ export class BrokerServer {
       gateway.serve({ broker: context, logger: logger.child('http') }, gatewayModules)
       gateway.markReady()
     }
-    return new BrokerServer(config, context, logs, listeners, logger, cluster, services, gateway, workerPool, interBroker.ssl)
+    const server = new BrokerServer(config, context, logs, listeners, logger, cluster, services, gateway, workerPool, interBroker.ssl)
+    server.#saslListeners = saslListeners
+    return server
   }
 
   static async #stopServices({ replicas, publisher, groups, transactions, markerPeers }: StoppableServices): Promise<void> {
@@ -351,6 +394,7 @@ export class BrokerServer {
       }
       await this.#gateway?.close()
       await Promise.all(this.#listeners.map((l) => l.close()))
+      for (const sasl of this.#saslListeners) sasl.close()
       this.context.replicas.purgatories.completeAll()
       await BrokerServer.#stopServices(this.#services)
       // Leaving the cluster now lets the controller drop this broker from ISRs at once.
@@ -366,6 +410,13 @@ export class BrokerServer {
     })()
     return this.#stopping
   }
+}
+
+/** Followers log in to leaders when the inter-broker listener uses SASL. */
+function interBrokerSasl(config: BrokerConfig): { sasl?: SaslCredentials } {
+  const name = config.interBrokerListenerName()
+  const listener = config.listeners().find((l) => l.name === name)
+  return listener !== undefined && usesSasl(listener.securityProtocol) ? { sasl: interBrokerSaslCredentials(config, listener.name) } : {}
 }
 
 /**
@@ -402,26 +453,21 @@ function interBrokerEndpoints(
 }
 
 interface ListenerSecurity {
-  readonly authenticator: AuthenticatorFactory | null
   readonly ssl: SslFactory | null
 }
 
 /**
- * What each listener needs before it serves a connection: TLS (SSL, SASL_SSL) with its key store
- * loaded and watched for changes, and a SASL authenticator (SASL_PLAINTEXT, SASL_SSL), which this
- * build does not have yet, so a SASL listener cannot start (requireAuthenticator says why). Built
- * before anything is opened, so bad settings stop the start at once.
+ * The TLS each listener needs before it serves a connection (SSL, SASL_SSL): its key store loaded
+ * and watched for changes. Built before anything is opened, so bad settings stop the start at
+ * once. (SASL listeners get their authenticator in #serve, once the credential store is open.)
  */
 function listenerSecurity(config: BrokerConfig, logger: Logger): Map<string, ListenerSecurity> {
   const result = new Map<string, ListenerSecurity>()
   try {
     for (const listener of config.listeners()) {
-      const authenticator = usesSasl(listener.securityProtocol)
-        ? requireAuthenticator({ listenerName: listener.name, securityProtocol: listener.securityProtocol }, null)
-        : null
       const ssl = usesTls(listener.securityProtocol) ? new SslFactory(sslSettings(config, listener.name), 'server', logger) : null
       ssl?.watch()
-      result.set(listener.name, { authenticator, ssl })
+      result.set(listener.name, { ssl })
     }
   } catch (error) {
     for (const { ssl } of result.values()) ssl?.close()
@@ -451,6 +497,7 @@ function replicationOptions(config: BrokerConfig, cluster: ClusterMembership, lo
     socketTimeoutMs: config.get('replica.socket.timeout.ms'),
     logger: logger.child('fetcher'),
     quota: quotas.follower,
+    ...interBrokerSasl(config),
   }
   return {
     quotas,
@@ -515,4 +562,13 @@ function logOpenFileLimit(logger: Logger): void {
   if (limit !== null && limit.soft < limit.hard) {
     logger.warn('the open-file soft limit is below the hard limit; partitions beyond the soft limit will be refused', describeOpenFileLimit(limit))
   }
+}
+
+/** Kafka's ACL authorizer when authorizer.class.name names it, else one that allows everything. */
+function buildAuthorizer(config: BrokerConfig, store: SecurityStore, logger: Logger): Authorizer {
+  if (config.get('authorizer.class.name') === '') return ALLOW_ALL
+  return new AclAuthorizer({
+    superUsers: parseSuperUsers(config.get('super.users')),
+    allowEveryoneIfNoAclFound: config.get('allow.everyone.if.no.acl.found'),
+  }, store, logger)
 }

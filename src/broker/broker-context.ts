@@ -10,10 +10,17 @@ import type { MetadataStore } from '../metadata/metadata-store.js'
 import type { ReplicaManager } from '../replication/replica-manager.js'
 import type { TransactionCoordinator } from '../transaction/transaction-coordinator.js'
 import type { ElectionResult, ElectionType, OngoingReassignment, ReassignmentRequest, ReassignmentResult } from '../cluster/controller.js'
+import type { Authorizer } from '../security/acl-authorizer.js'
+import type { ClientQuotaManager } from '../security/client-quota-manager.js'
+import type { SecurityStore } from '../security/security-store.js'
 import type { BrokerMetrics } from './broker-metrics.js'
 import type { ClusterView, PeerEndpoint } from './cluster-view.js'
 import type { ProducerIdManager } from './producer-id-manager.js'
 import type { TopicManager } from './topic-manager.js'
+import type { ConnectionInfo } from '../network/connection.js'
+import type { SaslAuthenticateResponseInput } from '../protocol/messages/sasl-authenticate.js'
+import type { SaslHandshakeResponseInput } from '../protocol/messages/sasl-handshake.js'
+import type { ScramCredentialStore } from '../security/sasl/scram-credential-store.js'
 
 export type LeaderElections = (
   type: ElectionType,
@@ -36,6 +43,17 @@ export interface DynamicBrokerConfigs {
   current(): Readonly<Record<string, string>>
   /** Replaces them with `update(current)`; `update` may throw to refuse, and may run again after a lost race. */
   update(update: (current: Readonly<Record<string, string>>) => Readonly<Record<string, string>>): Promise<void>
+}
+
+/** The SASL exchange of one connection (network/sasl-authenticator.ts), as the SASL handlers drive it. */
+export interface SaslExchange {
+  handshake(mechanism: string, apiVersion: number): SaslHandshakeResponseInput
+  authenticate(token: Buffer, apiVersion: number): SaslAuthenticateResponseInput | Promise<SaslAuthenticateResponseInput>
+}
+
+/** Finds the SASL exchange of a connection; undefined on listeners without SASL. */
+export interface SaslSessions {
+  of(connection: ConnectionInfo): SaslExchange | undefined
 }
 
 export interface BrokerContext {
@@ -64,4 +82,14 @@ export interface BrokerContext {
   readonly dynamicConfigs: DynamicBrokerConfigs | null
   /** Request and connection counts for /metrics (the rest is read from the services). */
   readonly metrics: BrokerMetrics
+  /** ACL checks: every handler asks it before touching a resource (allows everything without authorizer.class.name). */
+  readonly authorizer: Authorizer
+  /** Where ACLs and client quotas are kept (the ACL and quota APIs change them here). */
+  readonly security: SecurityStore
+  /** Client quotas: what requests are recorded against and how long a client is throttled. */
+  readonly clientQuotas: ClientQuotaManager
+  /** The SASL exchanges of connections on SASL listeners. */
+  readonly saslAuthenticators: SaslSessions
+  /** Users' SCRAM credentials (Describe/AlterUserScramCredentials, SCRAM logins). */
+  readonly scramCredentials: ScramCredentialStore
 }

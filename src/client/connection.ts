@@ -19,6 +19,7 @@ import { FrameDecoder } from '../protocol/frame-decoder.js'
 import { decodeResponse, encodeRequest, responseCorrelationId } from '../protocol/frames.js'
 import { type DescribedApiKey, type RequestInputOf, type ResponseOf, apis } from '../protocol/messages/index.js'
 import { kafkaFailure } from './kafka-error.js'
+import { SASL_AUTHENTICATE_VERSION, SASL_HANDSHAKE_VERSION, type SaslCredentials, saslLogin } from './sasl-login.js'
 
 export interface ConnectionOptions {
   readonly host: string
@@ -32,6 +33,8 @@ export interface ConnectionOptions {
   readonly maxInFlightRequests?: number
   /** TLS (an SSL listener): the trust store, a client certificate, host name checks. Plain TCP when absent. */
   readonly tls?: TlsOptions | null
+  /** Log in with SASL (PLAIN, SCRAM-SHA-256/512) after ApiVersions, for SASL_* listeners. */
+  readonly sasl?: SaslCredentials
 }
 
 /**
@@ -114,6 +117,13 @@ export class BrokerConnection {
     const connection = new BrokerConnection(socket, options)
     try {
       await connection.#negotiateVersions()
+      if (options.sasl !== undefined) {
+        await saslLogin({
+          address: connection.address,
+          handshake: (mechanism) => connection.request(ApiKeys.SaslHandshake, { mechanism }, SASL_HANDSHAKE_VERSION),
+          authenticate: (authBytes) => connection.request(ApiKeys.SaslAuthenticate, { authBytes }, SASL_AUTHENTICATE_VERSION),
+        }, options.sasl)
+      }
     } catch (error) {
       connection.close()
       throw error

@@ -19,6 +19,11 @@ export interface Authenticator {
   readonly authenticated: boolean
   /** The largest frame accepted while not authenticated (Kafka: sasl.server.max.receive.size). */
   readonly maxFrameBytes: number
+  /**
+   * True while frames are raw SASL tokens (after SaslHandshake v0), which may be shorter than a
+   * request header.
+   */
+  readonly rawTokens?: boolean
   /** Handles one frame received before authentication completed; see RequestProcessor.process. */
   process(frame: Buffer, connection: KafkaConnection): Outcome | PromiseLike<Outcome>
   /** The connection is gone. */

@@ -40,6 +40,11 @@ export interface ConnectionInfo {
   readonly listenerName: string
   /** Who the peer is: User:ANONYMOUS until TLS client authentication or SASL says otherwise. */
   readonly principal: KafkaPrincipal
+  /**
+   * Stops reading and processing this connection's requests for `ms` once the current response
+   * is out: how a client over its quota is held back (Kafka mutes the channel).
+   */
+  mute?(ms: number): void
 }
 
 export interface RequestProcessor {
@@ -97,7 +102,11 @@ export class KafkaConnection implements ConnectionInfo {
   #waitingForWritable = false
   /** A close was asked for while a response was still going out. */
   #endWhenWritten = false
+  /** The response being produced is the last: the connection closes once it is out. */
+  #closeAfterResponse = false
   #closed = false
+  /** Muted by a client quota until this timer fires. */
+  #muteTimer: NodeJS.Timeout | undefined
 
   constructor(id: number, socket: Socket, processor: RequestProcessor, options: ConnectionOptions, principal: KafkaPrincipal = ANONYMOUS) {
     this.id = id
@@ -132,11 +141,31 @@ export class KafkaConnection implements ConnectionInfo {
     return this.#closed
   }
 
+  mute(ms: number): void {
+    if (this.#closed || ms <= 0) return
+    clearTimeout(this.#muteTimer)
+    this.#muteTimer = setTimeout(this.#unmute, ms)
+    this.#applyBackpressure()
+  }
+
+  readonly #unmute = (): void => {
+    this.#muteTimer = undefined
+    this.#processQueue()
+  }
+
   /** Closes the connection at once; responses not yet written are dropped. */
   close(): void {
     if (this.#closed) return
     this.#closed = true
     this.#socket.destroy()
+  }
+
+  /**
+   * Makes the response of the request being processed the last one: it is sent, then the
+   * connection closes (a failed SASL authentication is answered, then closed, as in Kafka).
+   */
+  closeAfterResponse(): void {
+    this.#closeAfterResponse = true
   }
 
   /**
@@ -171,8 +200,12 @@ export class KafkaConnection implements ConnectionInfo {
   /** Before authentication only the authenticator's small frames are read (CVE-2022-34917). */
   #limitFrames(): void {
     const authenticator = this.#authenticator
-    if (authenticator === null || authenticator.authenticated) this.#decoder.setLimit(this.#options.maxFrameBytes, 'socket.request.max.bytes')
+    const trusted = authenticator === null || authenticator.authenticated
+    if (trusted) this.#decoder.setLimit(this.#options.maxFrameBytes, 'socket.request.max.bytes')
     else this.#decoder.setLimit(authenticator.maxFrameBytes, 'the limit before authentication (sasl.server.max.receive.size)')
+    // An unauthenticated peer's split frames cost what arrived, not what their size announced.
+    this.#decoder.trustAnnouncedSizes(trusted)
+    this.#decoder.acceptShortFrames(authenticator?.rawTokens === true)
   }
 
   #onData(chunk: Buffer): void {
@@ -203,7 +236,7 @@ export class KafkaConnection implements ConnectionInfo {
     const socket = this.#socket
     socket.cork()
     try {
-      while (!this.#inFlight && !this.#waitingForWritable && !this.#closed && this.#queueHead < this.#queue.length) {
+      while (!this.#inFlight && !this.#waitingForWritable && this.#muteTimer === undefined && !this.#closed && this.#queueHead < this.#queue.length) {
         const frame = this.#queue[this.#queueHead]!
         this.#queue[this.#queueHead++] = undefined as unknown as Buffer
         this.#queuedBytes -= frame.length
@@ -245,14 +278,19 @@ export class KafkaConnection implements ConnectionInfo {
       this.#closeAfterFlush()
       return
     }
-    if (writeResponseFrame(this.#socket, outcome, this.#onWritable, this.#options.fileTransfer)) return
+    if (writeResponseFrame(this.#socket, outcome, this.#onWritable, this.#options.fileTransfer)) {
+      if (this.#closeAfterResponse) this.#closeAfterFlush()
+      return
+    }
     this.#waitingForWritable = true
+    if (this.#closeAfterResponse) this.#closeAfterFlush()
   }
 
   #applyBackpressure(): void {
     if (this.#closed) return
     const mustPause =
       this.#waitingForWritable ||
+      this.#muteTimer !== undefined ||
       this.#queuedBytes > this.#options.maxQueuedRequestBytes ||
       this.#queue.length - this.#queueHead >= this.#options.maxQueuedRequests
     // A frame that is still arriving must be read to completion before it can be processed.
@@ -272,6 +310,7 @@ export class KafkaConnection implements ConnectionInfo {
 
   #onClose(): void {
     this.#closed = true
+    clearTimeout(this.#muteTimer)
     this.#queue.length = 0
     this.#queueHead = 0
     this.#queuedBytes = 0

@@ -27,6 +27,7 @@
 import type { Logger } from '../common/logger.js'
 import type { ConnectionOptions as TlsOptions } from 'node:tls'
 import { BrokerConnection } from '../client/connection.js'
+import type { SaslCredentials } from '../client/sasl-login.js'
 import { ApiKeys } from '../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
 import { RECORD_BATCH_OVERHEAD, batchSize } from '../protocol/record-batch.js'
@@ -57,6 +58,8 @@ export interface ReplicaFetcherOptions {
   readonly logger: Logger
   /** follower.replication.throttled.rate over the follower-throttled replicas (KIP-73). */
   readonly quota?: ReplicationQuota
+  /** The login to leaders when the inter-broker listener uses SASL. */
+  readonly sasl?: SaslCredentials
 }
 
 /** Where one partition's copy stands. */
@@ -162,6 +165,7 @@ export class ReplicaFetcher {
       requestTimeoutMs: this.#options.socketTimeoutMs + this.#options.maxWaitMs,
       maxInFlightRequests: 1,
       tls: this.leader.tls ?? null,
+      ...(this.#options.sasl !== undefined && { sasl: this.#options.sasl }),
     })
     return this.#connection
   }

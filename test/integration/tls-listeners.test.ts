@@ -14,7 +14,7 @@ import { Producer } from '@platformatic/kafka'
 import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
 import { kcat, readWithKcat } from '../helpers/clients.js'
 import { kafkajs } from '../helpers/kafka-interop.js'
-import { javaWithProperties, missingTools, prepareJava } from '../helpers/java-client.js'
+import { javaWithConfig, missingTools, prepareJava } from '../helpers/java-client.js'
 import { type Pki, makePki } from '../helpers/tls-certs.js'
 
 let pki: Pki
@@ -165,14 +165,14 @@ describe('SSL listeners', () => {
     prepareJava()
     const trust = { 'security.protocol': 'SSL', 'ssl.truststore.type': 'PEM', 'ssl.truststore.location': pki.caPem }
     const overSsl = javaProperties('java-ssl', trust)
-    const sent = await javaWithProperties(overSsl, 'produce', broker.listeners.SSL!, 'tls-java', '50', '5')
+    const sent = await javaWithConfig(overSsl, 'produce', broker.listeners.SSL!, 'tls-java', '50', '5')
     expect(sent.filter((l) => l[0] === 'sent')).toHaveLength(50)
-    const read = await javaWithProperties(overSsl, 'consume', broker.listeners.SSL!, 'tls-java', '50')
+    const read = await javaWithConfig(overSsl, 'consume', broker.listeners.SSL!, 'tls-java', '50')
     expect(read.filter((l) => l[0] === 'record').map((l) => l[4]).sort()).toEqual(Array.from({ length: 50 }, (_, i) => `value-${i}`).sort())
 
     const javaClient = pki.issue('java-client', '/O=Samsa Test/OU=eng/CN=javaclient', { serverNames: false })
     const mutual = javaProperties('java-mtls', { ...trust, 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': javaClient.keystore })
-    const sentMutual = await javaWithProperties(mutual, 'produce', broker.listeners.MTLS!, 'tls-java-mtls', '10', '2')
+    const sentMutual = await javaWithConfig(mutual, 'produce', broker.listeners.MTLS!, 'tls-java-mtls', '10', '2')
     expect(sentMutual.filter((l) => l[0] === 'sent')).toHaveLength(10)
     expect(broker.output()).toMatch(/TLS client authenticated .*listener="MTLS".*principal="User:JAVACLIENT"/)
   }, 300_000)

@@ -5,20 +5,25 @@
  * reported when asked for: without ACLs every client may read, describe and delete a group.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
+import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import { AUTHORIZED_OPERATIONS_OMITTED } from '../../protocol/messages/metadata.js'
 import { GROUP_AUTHORIZED_OPERATIONS } from '../../group/group-coordinator.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
 
 export function describeGroupsHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.DescribeGroups,
     advertised: { min: 0, max: 5 },
-    handle(request) {
+    handle(request, context) {
       const operations = request.includeAuthorizedOperations ? GROUP_AUTHORIZED_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED
       return {
         throttleTimeMs: 0,
         groups: request.groups.map((groupId) => {
+          if (!broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) {
+            return { errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: operations }
+          }
           const d = broker.groups.describeGroup(groupId)
           return {
             errorCode: d.errorCode,

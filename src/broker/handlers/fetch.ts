@@ -19,6 +19,8 @@ import { type FetchedTopic, fetchRecords } from '../../replication/fetch-records
 import type { AbortedTxn } from '../../storage/index.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/acl.js'
+import { splitByAuthorization } from './authorized-topics.js'
 
 type TopicResponse = FetchResponseInput['responses'][number]
 type PartitionResponse = TopicResponse['partitions'][number]
@@ -82,6 +84,15 @@ export function fetchHandler(broker: BrokerContext) {
     })),
   })
 
+  const withRefused = (response: FetchResponseInput, denied: FetchRequest['topics']): FetchResponseInput => ({
+    ...response,
+    responses: [...response.responses, ...denied.map((topic) => ({
+      topic: topic.topic,
+      topicId: topic.topicId,
+      partitions: topic.partitions.map((p) => emptyPartition(p.partition, KafkaErrorCodes.TOPIC_AUTHORIZATION_FAILED)),
+    }))],
+  })
+
   return defineHandler({
     apiKey: ApiKeys.Fetch,
     advertised: { min: 4, max: 16 },
@@ -89,8 +100,16 @@ export function fetchHandler(broker: BrokerContext) {
       if (request.sessionId !== 0 && request.sessionEpoch > 0) {
         return { throttleTimeMs: 0, errorCode: KafkaErrorCodes.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] }
       }
+      const replicaId = context.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId
+      // A follower needs CLUSTER_ACTION on the cluster, a consumer READ on each topic (as Kafka).
+      const split = replicaId >= 0
+        ? (broker.authorizer.authorize(context, AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME) ? null : { allowed: [], denied: [...request.topics] })
+        : splitByAuthorization(broker, context, AclOperation.READ, ResourceType.TOPIC, request.topics, (topic) =>
+          context.apiVersion >= 13 ? broker.metadata.topicById(topic.topicId)?.name : topic.topic)
+      if (split !== null) request = { ...request, topics: split.allowed }
+      const respondAuthorized = split === null ? respond : (r: FetchRequest, f: FetchedTopic[]) => withRefused(respond(r, f), split.denied)
       const fetched = fetchRecords(broker.replicas, {
-        replicaId: context.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId,
+        replicaId,
         maxWaitMs: request.maxWaitMs,
         minBytes: request.minBytes,
         maxBytes: request.maxBytes,
@@ -98,7 +117,7 @@ export function fetchHandler(broker: BrokerContext) {
         topics: request.topics,
         byTopicId: context.apiVersion >= 13,
       }, broker.config.get('fetch.max.bytes'))
-      return fetched instanceof Promise ? fetched.then((f) => respond(request, f)) : respond(request, fetched)
+      return fetched instanceof Promise ? fetched.then((f) => respondAuthorized(request, f)) : respondAuthorized(request, fetched)
     },
     errorResponse,
   })

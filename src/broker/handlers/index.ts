@@ -6,14 +6,19 @@ import type { BrokerContext } from '../broker-context.js'
 import type { ApiHandler } from '../handler.js'
 import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js'
 import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js'
+import { alterClientQuotasHandler } from './alter-client-quotas.js'
 import { alterConfigsHandler } from './alter-configs.js'
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js'
 import { apiVersionsHandler } from './api-versions.js'
+import { createAclsHandler } from './create-acls.js'
 import { createPartitionsHandler } from './create-partitions.js'
 import { createTopicsHandler } from './create-topics.js'
+import { deleteAclsHandler } from './delete-acls.js'
 import { deleteGroupsHandler } from './delete-groups.js'
 import { deleteRecordsHandler } from './delete-records.js'
 import { deleteTopicsHandler } from './delete-topics.js'
+import { describeAclsHandler } from './describe-acls.js'
+import { describeClientQuotasHandler } from './describe-client-quotas.js'
 import { describeClusterHandler } from './describe-cluster.js'
 import { describeConfigsHandler } from './describe-configs.js'
 import { describeGroupsHandler } from './describe-groups.js'
@@ -38,7 +43,10 @@ import { offsetDeleteHandler } from './offset-delete.js'
 import { offsetFetchHandler } from './offset-fetch.js'
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js'
 import { produceHandler } from './produce.js'
+import { saslAuthenticateHandler } from './sasl-authenticate.js'
 import { saslHandshakeHandler } from './sasl-handshake.js'
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js'
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js'
 import { syncGroupHandler } from './sync-group.js'
 import { txnOffsetCommitHandler } from './txn-offset-commit.js'
 import { writeTxnMarkersHandler } from './write-txn-markers.js'
@@ -49,7 +57,8 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     fetchHandler(context),
     metadataHandler(context),
     listOffsetsHandler(context),
-    saslHandshakeHandler,
+    saslHandshakeHandler(context),
+    saslAuthenticateHandler(context),
     apiVersionsHandler(served),
     initProducerIdHandler(context),
     addPartitionsToTxnHandler(context),
@@ -83,5 +92,12 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     electLeadersHandler(context),
     alterPartitionReassignmentsHandler(context),
     listPartitionReassignmentsHandler(context),
+    describeAclsHandler(context),
+    createAclsHandler(context),
+    deleteAclsHandler(context),
+    describeClientQuotasHandler(context),
+    alterClientQuotasHandler(context),
+    describeUserScramCredentialsHandler(context),
+    alterUserScramCredentialsHandler(context),
   ]
 }

@@ -11,7 +11,9 @@ import { ApiKeys } from '../../protocol/api-keys.js'
 import type { OffsetFetchRequest, OffsetFetchResponseInput } from '../../protocol/messages/offset-fetch.js'
 import type { OffsetFetchResult } from '../../group/coordinator-results.js'
 import type { BrokerContext } from '../broker-context.js'
-import { defineHandler } from '../handler.js'
+import { type RequestContext, defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
+import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 
 type Topics = ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null
 
@@ -29,7 +31,25 @@ function partitions(result: OffsetFetchResult) {
 }
 
 export function offsetFetchHandler(broker: BrokerContext) {
-  const fetchOne = (groupId: string, topics: Topics, requireStable: boolean): OffsetFetchResult => broker.groups.fetchOffsets(groupId, topics, requireStable)
+  /**
+   * As Kafka: DESCRIBE on the group, then DESCRIBE on each topic; a topic asked for by name that
+   * may not be described answers TOPIC_AUTHORIZATION_FAILED, and one that comes from "every
+   * committed topic" is left out.
+   */
+  const fetchOne = (context: RequestContext, groupId: string, topics: Topics, requireStable: boolean): OffsetFetchResult => {
+    if (!broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) return { errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, topics: [] }
+    const result = broker.groups.fetchOffsets(groupId, topics, requireStable)
+    if (!broker.authorizer.enabled) return result
+    const visible = (name: string) => broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.TOPIC, name, topics !== null)
+    if (topics === null) return { errorCode: result.errorCode, topics: result.topics.filter((t) => visible(t.name)) }
+    return {
+      errorCode: result.errorCode,
+      topics: result.topics.map((t) => visible(t.name) ? t : {
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ ...p, committed: { offset: -1, leaderEpoch: -1, metadata: '', commitTimestamp: -1 }, errorCode: KafkaErrorCodes.TOPIC_AUTHORIZATION_FAILED })),
+      }),
+    }
+  }
 
   const errorResponse = (request: OffsetFetchRequest, errorCode: number, version: number): OffsetFetchResponseInput => {
     const failed = (topics: Topics): OffsetFetchResult => ({
@@ -53,12 +73,12 @@ export function offsetFetchHandler(broker: BrokerContext) {
         return {
           throttleTimeMs: 0,
           groups: request.groups.map((g) => {
-            const result = fetchOne(g.groupId, g.topics, request.requireStable)
+            const result = fetchOne(context, g.groupId, g.topics, request.requireStable)
             return { groupId: g.groupId, topics: partitions(result), errorCode: result.errorCode }
           }),
         }
       }
-      const result = fetchOne(request.groupId, request.topics, request.requireStable)
+      const result = fetchOne(context, request.groupId, request.topics, request.requireStable)
       return { throttleTimeMs: 0, topics: partitions(result), errorCode: result.errorCode }
     },
     errorResponse: (request, errorCode, context) => errorResponse(request, errorCode, context.apiVersion),

@@ -31,9 +31,13 @@ import {
   parseSecurityProtocolMap,
 } from './listener-config.js'
 import { parseProperties } from './properties.js'
+import { ListenerSaslSettings, type SaslConfigName, parseListenerPrefixedSaslKey, saslConfigDefs } from './sasl-config.js'
 import { type TopicConfig, topicConfigDefs } from './topic-config.js'
 import type { SecurityProtocol } from './listener-config.js'
 import { ErrorCodes, SamsaError } from '../errors.js'
+
+/** The authorizer.class.name values Samsa serves (both give Kafka's ACL semantics), and '' for none. */
+export const AUTHORIZER_CLASS_NAMES = ['', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer', 'kafka.security.authorizer.AclAuthorizer'] as const
 
 export const brokerConfigDefs = {
   'node.id': intDef(1, 'this broker\'s id in the cluster', { min: 0 }),
@@ -117,6 +121,16 @@ export const brokerConfigDefs = {
   'replication.quota.window.size.seconds': intDef(1, 'length of one replication throttle sample', { min: 1 }),
   'broker.rack': stringDef(null, 'this broker\'s rack, for rack-aware replica placement'),
   'etcd.endpoints': listDef([], 'Samsa: etcd client URLs (http://host:port, comma-separated); set, the broker joins the cluster they coordinate (--etcd)'),
+  'authorizer.class.name': {
+    ...stringDef('', 'the authorizer: org.apache.kafka.metadata.authorizer.StandardAuthorizer (or kafka.security.authorizer.AclAuthorizer) checks every request against the ACLs; empty allows everything'),
+    validate: (value: string) => ((AUTHORIZER_CLASS_NAMES as readonly string[]).includes(value)
+      ? undefined
+      : `Samsa has Kafka's ACL authorizer only: set ${AUTHORIZER_CLASS_NAMES[1]} (or ${AUTHORIZER_CLASS_NAMES[2]}), or leave it empty for none`),
+  },
+  'super.users': stringDef('', 'principals allowed everything when an authorizer is on, separated by semicolons (User:admin;User:CN=ops)'),
+  'allow.everyone.if.no.acl.found': booleanDef(false, 'with an authorizer: allow a request on a resource that has no ACL at all'),
+  'quota.window.num': intDef(11, 'samples the client quotas measure their rates over', { min: 1 }),
+  'quota.window.size.seconds': intDef(1, 'length of one client quota sample', { min: 1 }),
   'http.port': intDef(8082, 'Samsa: port of the HTTP gateway (REST Proxy v2 API, WebSocket streams, /metrics, health, web console); 0 turns it off (--http-port)', { min: 0, max: 65535 }),
   'http.host': stringDef(null, 'Samsa: address the HTTP gateway listens on; defaults to the first listener\'s host'),
   'http.request.max.bytes': intDef(8388608, 'Samsa: largest REST request body (a produce request\'s records); larger bodies get 413', { min: 1024 }),
@@ -154,6 +168,7 @@ export const brokerConfigDefs = {
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': intDef(10000, 'how often the transaction coordinator aborts transactions open longer than their timeout', { min: 1 }),
   'transaction.remove.expired.transaction.cleanup.interval.ms': intDef(3600000, 'how often the transaction coordinator removes transactional ids idle past transactional.id.expiration.ms', { min: 1 }),
   'transaction.state.write.timeout.ms': intDef(5000, 'Samsa: how long a write to __transaction_state waits for its in-sync replicas before the request fails (Kafka uses request.timeout.ms)', { min: 1 }),
+  ...saslConfigDefs,
 } as const satisfies Record<string, ConfigDef<any>>
 
 /**
@@ -204,6 +219,8 @@ export type { Listener, SecurityProtocol } from './listener-config.js'
 export class BrokerConfig {
   readonly #values: BrokerSettings
   readonly #sources: Map<BrokerConfigName, ConfigSource>
+  /** listener.name.<listener>[.<mechanism>].<sasl setting> overrides (sasl-config.ts). */
+  readonly #listenerSasl: ListenerSaslSettings
   /** Human-readable warnings (ignored Kafka settings) for the start-up log. */
   readonly warnings: readonly string[]
   /** `listener.name.<listener>.<setting>` values, by upper-case listener name. */
@@ -213,10 +230,12 @@ export class BrokerConfig {
     values: BrokerSettings,
     sources: Map<BrokerConfigName, ConfigSource>,
     warnings: string[],
+    listenerSasl: ListenerSaslSettings,
     listenerOverrides: ReadonlyMap<string, ReadonlyMap<string, unknown>>,
   ) {
     this.#values = values
     this.#sources = sources
+    this.#listenerSasl = listenerSasl
     this.warnings = warnings
     this.#listenerOverrides = listenerOverrides
   }
@@ -245,10 +264,22 @@ export class BrokerConfig {
     const values = {} as Record<string, unknown>
     const origin = new Map<BrokerConfigName, ConfigSource>()
     const warnings: string[] = []
+    const listenerSasl = new ListenerSaslSettings()
     for (const [name, def] of Object.entries(brokerConfigDefs)) values[name] = def.default
 
     const listenerOverrides = new Map<string, Map<string, unknown>>()
     const apply = (name: string, text: string, source: ConfigSource, where: string): void => {
+      // SASL settings per listener (and mechanism) are resolved by sasl-config.ts; the other
+      // listener-scoped ones (ssl.*) by applyListenerOverride.
+      const prefixed = parseListenerPrefixedSaslKey(name)
+      if (prefixed !== null) {
+        try {
+          listenerSasl.set(name, prefixed, text)
+        } catch (error) {
+          throw new SamsaError(ErrorCodes.CONFIG, `${(error as Error).message} (${where})`)
+        }
+        return
+      }
       const scoped = LISTENER_SCOPED.exec(name)
       if (scoped !== null) {
         applyListenerOverride(listenerOverrides, scoped[1]!.toUpperCase(), scoped[2]!, text, where)
@@ -316,7 +347,7 @@ export class BrokerConfig {
     if (values['broker.id'] !== null && !origin.has('node.id')) values['node.id'] = values['broker.id']
     if (values['log.dir'] !== null && !origin.has('log.dirs')) values['log.dirs'] = [values['log.dir']]
 
-    const config = new BrokerConfig(values as BrokerSettings, origin, warnings, listenerOverrides)
+    const config = new BrokerConfig(values as BrokerSettings, origin, warnings, listenerSasl, listenerOverrides)
     // Validates the listener settings now rather than at bind time.
     config.interBrokerListenerName(config.advertisedListeners())
     for (const endpoint of config.get('etcd.endpoints')) checkEtcdEndpoint(endpoint, config.sourceOf('etcd.endpoints'))
@@ -333,6 +364,16 @@ export class BrokerConfig {
   /** Like get, but keeps `null` for settings that have no default and were not set. */
   getOptional<K extends BrokerConfigName>(name: K): BrokerSettings[K] {
     return this.#values[name]
+  }
+
+  /**
+   * A SASL setting as it applies to one listener (and mechanism): the
+   * listener.name.<listener>.<mechanism>.<setting> override, else listener.name.<listener>.<setting>,
+   * else the broker-wide setting, as Kafka resolves them.
+   */
+  saslSetting<K extends SaslConfigName>(listener: string, mechanism: string | null, name: K): BrokerSettings[K] {
+    const override = this.#listenerSasl.get(listener, mechanism, name)
+    return (override === undefined ? this.#values[name] : override) as BrokerSettings[K]
   }
 
   sourceOf(name: BrokerConfigName): ConfigSource {

@@ -7,17 +7,24 @@ import { ApiKeys } from '../api-keys.js'
 import type { MessageInput, MessageSchema, MessageType } from '../message.js'
 import { addOffsetsToTxnRequest, addOffsetsToTxnResponse } from './add-offsets-to-txn.js'
 import { addPartitionsToTxnRequest, addPartitionsToTxnResponse } from './add-partitions-to-txn.js'
+import { alterClientQuotasRequest, alterClientQuotasResponse } from './alter-client-quotas.js'
 import { alterConfigsRequest, alterConfigsResponse } from './alter-configs.js'
+import { alterUserScramCredentialsRequest, alterUserScramCredentialsResponse } from './alter-user-scram-credentials.js'
 import { alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse } from './alter-partition-reassignments.js'
 import { apiVersionsRequest, apiVersionsResponse } from './api-versions.js'
+import { createAclsRequest, createAclsResponse } from './create-acls.js'
 import { createPartitionsRequest, createPartitionsResponse } from './create-partitions.js'
 import { createTopicsRequest, createTopicsResponse } from './create-topics.js'
+import { deleteAclsRequest, deleteAclsResponse } from './delete-acls.js'
 import { deleteGroupsRequest, deleteGroupsResponse } from './delete-groups.js'
 import { deleteRecordsRequest, deleteRecordsResponse } from './delete-records.js'
 import { electLeadersRequest, electLeadersResponse } from './elect-leaders.js'
 import { deleteTopicsRequest, deleteTopicsResponse } from './delete-topics.js'
+import { describeAclsRequest, describeAclsResponse } from './describe-acls.js'
+import { describeClientQuotasRequest, describeClientQuotasResponse } from './describe-client-quotas.js'
 import { describeClusterRequest, describeClusterResponse } from './describe-cluster.js'
 import { describeConfigsRequest, describeConfigsResponse } from './describe-configs.js'
+import { describeUserScramCredentialsRequest, describeUserScramCredentialsResponse } from './describe-user-scram-credentials.js'
 import { describeGroupsRequest, describeGroupsResponse } from './describe-groups.js'
 import { describeProducersRequest, describeProducersResponse } from './describe-producers.js'
 import { describeTransactionsRequest, describeTransactionsResponse } from './describe-transactions.js'
@@ -39,6 +46,7 @@ import { offsetDeleteRequest, offsetDeleteResponse } from './offset-delete.js'
 import { offsetFetchRequest, offsetFetchResponse } from './offset-fetch.js'
 import { offsetForLeaderEpochRequest, offsetForLeaderEpochResponse } from './offset-for-leader-epoch.js'
 import { produceRequest, produceResponse } from './produce.js'
+import { saslAuthenticateRequest, saslAuthenticateResponse } from './sasl-authenticate.js'
 import { saslHandshakeRequest, saslHandshakeResponse } from './sasl-handshake.js'
 import { syncGroupRequest, syncGroupResponse } from './sync-group.js'
 import { txnOffsetCommitRequest, txnOffsetCommitResponse } from './txn-offset-commit.js'
@@ -109,6 +117,9 @@ export const apis = {
   [ApiKeys.OffsetForLeaderEpoch]: api('OffsetForLeaderEpoch', offsetForLeaderEpochRequest, offsetForLeaderEpochResponse),
   [ApiKeys.WriteTxnMarkers]: api('WriteTxnMarkers', writeTxnMarkersRequest, writeTxnMarkersResponse),
   [ApiKeys.TxnOffsetCommit]: api('TxnOffsetCommit', txnOffsetCommitRequest, txnOffsetCommitResponse),
+  [ApiKeys.DescribeAcls]: api('DescribeAcls', describeAclsRequest, describeAclsResponse),
+  [ApiKeys.CreateAcls]: api('CreateAcls', createAclsRequest, createAclsResponse),
+  [ApiKeys.DeleteAcls]: api('DeleteAcls', deleteAclsRequest, deleteAclsResponse),
   [ApiKeys.DescribeConfigs]: api('DescribeConfigs', describeConfigsRequest, describeConfigsResponse),
   [ApiKeys.AlterConfigs]: api('AlterConfigs', alterConfigsRequest, alterConfigsResponse),
   [ApiKeys.CreatePartitions]: api('CreatePartitions', createPartitionsRequest, createPartitionsResponse),
@@ -129,9 +140,22 @@ export const apis = {
     listPartitionReassignmentsResponse,
   ),
   [ApiKeys.OffsetDelete]: api('OffsetDelete', offsetDeleteRequest, offsetDeleteResponse),
+  [ApiKeys.DescribeClientQuotas]: api('DescribeClientQuotas', describeClientQuotasRequest, describeClientQuotasResponse),
+  [ApiKeys.AlterClientQuotas]: api('AlterClientQuotas', alterClientQuotasRequest, alterClientQuotasResponse),
   [ApiKeys.DescribeCluster]: api('DescribeCluster', describeClusterRequest, describeClusterResponse),
   [ApiKeys.ElectLeaders]: api('ElectLeaders', electLeadersRequest, electLeadersResponse),
   [ApiKeys.DescribeProducers]: api('DescribeProducers', describeProducersRequest, describeProducersResponse),
+  [ApiKeys.SaslAuthenticate]: api('SaslAuthenticate', saslAuthenticateRequest, saslAuthenticateResponse),
+  [ApiKeys.DescribeUserScramCredentials]: api(
+    'DescribeUserScramCredentials',
+    describeUserScramCredentialsRequest,
+    describeUserScramCredentialsResponse,
+  ),
+  [ApiKeys.AlterUserScramCredentials]: api(
+    'AlterUserScramCredentials',
+    alterUserScramCredentialsRequest,
+    alterUserScramCredentialsResponse,
+  ),
 } as const
 
 /** API keys that have descriptions here. */

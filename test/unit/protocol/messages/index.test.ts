@@ -41,6 +41,14 @@ const served: Array<[number, number, number, number | null]> = [
   [ApiKeys.DeleteGroups, 0, 2, 2],
   [ApiKeys.OffsetDelete, 0, 0, null],
   [ApiKeys.SaslHandshake, 0, 1, null],
+  [ApiKeys.DescribeAcls, 0, 3, 2],
+  [ApiKeys.CreateAcls, 0, 3, 2],
+  [ApiKeys.DeleteAcls, 0, 3, 2],
+  [ApiKeys.DescribeClientQuotas, 0, 1, 1],
+  [ApiKeys.AlterClientQuotas, 0, 1, 1],
+  [ApiKeys.SaslAuthenticate, 0, 2, 2],
+  [ApiKeys.DescribeUserScramCredentials, 0, 0, 0],
+  [ApiKeys.AlterUserScramCredentials, 0, 0, 0],
 ]
 
 test.each(served)('API %i covers versions %i-%i, flexible from %s', (apiKey, min, max, flexible) => {
@@ -53,5 +61,5 @@ test.each(served)('API %i covers versions %i-%i, flexible from %s', (apiKey, min
 test('the table holds exactly the served APIs, in key order', () => {
   expect(allApis().map((api) => api.apiKey)).toEqual(served.map(([key]) => key).sort((a, b) => a - b))
   expect(Object.keys(apis)).toHaveLength(served.length)
-  expect(getApi(ApiKeys.SaslAuthenticate)).toBeUndefined()
+  expect(getApi(ApiKeys.DescribeDelegationToken)).toBeUndefined()
 })
