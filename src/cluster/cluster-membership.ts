@@ -167,13 +167,14 @@ export class ClusterMembership {
   }
 
   /** The live brokers with their client endpoints. */
-  brokers(): MemberEndpoint[] {
-    return this.#registry.liveBrokers().map(toMemberEndpoint).filter((b): b is MemberEndpoint => b !== undefined)
+  /** The live brokers, each with its endpoint on `listenerName` (else its first one). */
+  brokers(listenerName?: string): MemberEndpoint[] {
+    return this.#registry.liveBrokers().map((r) => toMemberEndpoint(r, listenerName)).filter((b): b is MemberEndpoint => b !== undefined)
   }
 
-  broker(nodeId: number): MemberEndpoint | undefined {
+  broker(nodeId: number, listenerName?: string): MemberEndpoint | undefined {
     const registration = this.#registry.broker(nodeId)
-    return registration === undefined ? undefined : toMemberEndpoint(registration)
+    return registration === undefined ? undefined : toMemberEndpoint(registration, listenerName)
   }
 
   /**
@@ -276,7 +277,7 @@ function isLedBy(state: PartitionState, nodeId: number): boolean {
   return state.leader === nodeId
 }
 
-function toMemberEndpoint(registration: BrokerRegistration): MemberEndpoint | undefined {
-  const endpoint = registration.endpoints[0]
+function toMemberEndpoint(registration: BrokerRegistration, listenerName?: string): MemberEndpoint | undefined {
+  const endpoint = registration.endpoints.find((e) => e.name === listenerName) ?? registration.endpoints[0]
   return endpoint === undefined ? undefined : { nodeId: registration.nodeId, host: endpoint.host, port: endpoint.port, rack: registration.rack }
 }

@@ -28,7 +28,9 @@ function run(command: string, args: readonly string[], cwd: string): void {
 
 /** Fetches the jars (once) and compiles the program (when its source changed). */
 export function prepareJava(): void {
-  const hasJars = existsSync(LIB) && readdirSync(LIB).some((name) => name.startsWith('kafka-clients-'))
+  // jackson-databind came later (the OAUTHBEARER tests): a lib directory without it is fetched again.
+  const jars = existsSync(LIB) ? readdirSync(LIB) : []
+  const hasJars = ['kafka-clients-', 'jackson-databind-'].every((prefix) => jars.some((name) => name.startsWith(prefix)))
   if (!hasJars) run('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${LIB}`], JAVA_DIR)
   const compiled = join(CLASSES, 'SamsaJavaClient.class')
   if (!existsSync(compiled) || statSync(compiled).mtimeMs < statSync(SOURCE).mtimeMs) {

@@ -121,6 +121,8 @@ describe('before authentication', () => {
         s.once('error', reject)
       })
       socket.on('error', () => undefined)
+      // Read (and drop) what the broker sends, or Node never sees the broker close the socket.
+      socket.resume()
       const index = i
       closed.push(false)
       socket.once('close', () => (closed[index] = true))

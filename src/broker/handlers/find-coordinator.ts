@@ -27,6 +27,7 @@ type Coordinator = NonNullable<FindCoordinatorResponseInput['coordinators']>[num
 
 export function findCoordinatorHandler(broker: BrokerContext) {
   const find = (context: RequestContext, key: string, keyType: number): Coordinator => {
+    const listenerName = context.connection.listenerName
     const none = { key, nodeId: -1, host: '', port: -1 }
     if (keyType === GROUP_KEY && !broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.GROUP, key)) {
       return { ...none, errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, errorMessage: null }
@@ -43,7 +44,7 @@ export function findCoordinatorHandler(broker: BrokerContext) {
     if (leader < 0) {
       return { ...none, errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE, errorMessage: `${OFFSETS_TOPIC}-${partition}, which holds this group, has no leader.` }
     }
-    const coordinator = broker.cluster.broker(leader)
+    const coordinator = broker.cluster.broker(leader, listenerName)
     if (coordinator === undefined) {
       return {
         ...none,
@@ -54,6 +55,7 @@ export function findCoordinatorHandler(broker: BrokerContext) {
     return { key, nodeId: coordinator.nodeId, host: coordinator.host, port: coordinator.port, errorCode: KafkaErrorCodes.NONE, errorMessage: null }
   }
 
+  /** The coordinator's endpoint is on the listener the request came in on, as in Kafka. */
   const answer = (request: FindCoordinatorRequest, context: RequestContext): FindCoordinatorResponseInput => {
     if (context.apiVersion >= 4) return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((key) => find(context, key, request.keyType)) }
     const found = find(context, request.key, request.keyType)

@@ -45,6 +45,8 @@ type State =
       readonly credential: ScramCredential | undefined
       readonly fakeCredential: ScramCredential
       readonly nonce: string
+      /** The part of the nonce the server added (the client's final message must end with it). */
+      readonly serverNonce: string
       readonly clientFirstBare: string
       readonly serverFirst: string
       readonly gs2Header: string
@@ -91,7 +93,8 @@ class ScramSaslServer implements SaslServer {
     const credential = this.#lookup(username, this.mechanism)
     const fakeCredential = this.#fakeCredential(username)
     const shown = credential ?? fakeCredential
-    const nonce = clientNonce + randomBytes(18).toString('base64')
+    const serverNonce = randomBytes(18).toString('base64')
+    const nonce = clientNonce + serverNonce
     const serverFirst = `r=${nonce},s=${shown.salt.toString('base64')},i=${shown.iterations}`
     this.#state = {
       kind: 'client-final',
@@ -99,6 +102,7 @@ class ScramSaslServer implements SaslServer {
       credential,
       fakeCredential,
       nonce,
+      serverNonce,
       clientFirstBare: match[3]!,
       serverFirst,
       gs2Header: text.slice(0, text.length - match[3]!.length),
@@ -111,7 +115,9 @@ class ScramSaslServer implements SaslServer {
     const match = /^c=([^,]*),r=([^,]*)(?:,.*)?,p=([A-Za-z0-9+/=]+)$/s.exec(text)
     if (match === null) throw this.#malformed('client-final message')
     if (Buffer.from(match[1]!, 'base64').toString('utf8') !== state.gs2Header) throw this.#malformed('channel binding')
-    if (match[2] !== state.nonce) throw new SaslAuthenticationError('Authentication failed: Invalid client nonce in the final client message.')
+    // As Kafka's ScramSaslServer: the nonce must end with the server's part. librdkafka sends its
+    // client nonce before the combined nonce, and Kafka accepts that, so Samsa does too.
+    if (!match[2]!.endsWith(state.serverNonce)) throw new SaslAuthenticationError('Authentication failed: Invalid client nonce in the final client message.')
     const proof = Buffer.from(match[3]!, 'base64')
     const withoutProof = text.slice(0, text.length - match[3]!.length - 3)
     const authMessage = `${state.clientFirstBare},${state.serverFirst},${withoutProof}`
