@@ -5,6 +5,8 @@
 import type { BrokerContext } from '../broker-context.js'
 import type { ApiHandler } from '../handler.js'
 import { alterClientQuotasHandler } from './alter-client-quotas.js'
+import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js'
+import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js'
 import { alterConfigsHandler } from './alter-configs.js'
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js'
 import { apiVersionsHandler } from './api-versions.js'
@@ -20,6 +22,9 @@ import { describeClientQuotasHandler } from './describe-client-quotas.js'
 import { describeClusterHandler } from './describe-cluster.js'
 import { describeConfigsHandler } from './describe-configs.js'
 import { describeGroupsHandler } from './describe-groups.js'
+import { describeProducersHandler } from './describe-producers.js'
+import { describeTransactionsHandler } from './describe-transactions.js'
+import { endTxnHandler } from './end-txn.js'
 import { electLeadersHandler } from './elect-leaders.js'
 import { fetchHandler } from './fetch.js'
 import { findCoordinatorHandler } from './find-coordinator.js'
@@ -31,6 +36,7 @@ import { leaveGroupHandler } from './leave-group.js'
 import { listGroupsHandler } from './list-groups.js'
 import { listOffsetsHandler } from './list-offsets.js'
 import { listPartitionReassignmentsHandler } from './list-partition-reassignments.js'
+import { listTransactionsHandler } from './list-transactions.js'
 import { metadataHandler } from './metadata.js'
 import { offsetCommitHandler } from './offset-commit.js'
 import { offsetDeleteHandler } from './offset-delete.js'
@@ -42,6 +48,7 @@ import { saslHandshakeHandler } from './sasl-handshake.js'
 import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js'
 import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js'
 import { syncGroupHandler } from './sync-group.js'
+import { writeTxnMarkersHandler } from './write-txn-markers.js'
 
 export function kafkaApiHandlers(context: BrokerContext, served: () => readonly ApiHandler[]): ApiHandler[] {
   return [
@@ -53,7 +60,14 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     saslAuthenticateHandler(context),
     apiVersionsHandler(served),
     initProducerIdHandler(context),
+    addPartitionsToTxnHandler(context),
+    addOffsetsToTxnHandler(context),
+    endTxnHandler(context),
+    describeTransactionsHandler(context),
+    listTransactionsHandler(context),
     offsetForLeaderEpochHandler(context),
+    writeTxnMarkersHandler(context),
+    describeProducersHandler(context),
     deleteRecordsHandler(context),
     findCoordinatorHandler(context),
     joinGroupHandler(context),

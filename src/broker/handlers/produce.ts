@@ -89,8 +89,11 @@ export function produceHandler(broker: BrokerContext) {
       if (acks !== 0 && acks !== 1 && acks !== -1) {
         return errorResponse(request, KafkaErrorCodes.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${acks}.`)
       }
-      if (request.transactionalId !== null) {
-        return errorResponse(request, KafkaErrorCodes.INVALID_TXN_STATE, 'Samsa does not support transactional producers yet.')
+      // Transactional batches (a transactional id in the request) follow the idempotence rules
+      // plus the partition's transaction rules (see producer-state.ts); their producer reached
+      // this point through the transaction coordinator's InitProducerId and AddPartitionsToTxn.
+      if (request.transactionalId !== null && !broker.authorizer.authorize(context, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) {
+        return errorResponse(request, KafkaErrorCodes.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
       }
       const split = splitByAuthorization(broker, context, AclOperation.WRITE, ResourceType.TOPIC, request.topicData, (topic) => topic.name)
       if (split !== null) return produceAuthorized(request, split, context.apiVersion)

@@ -6,6 +6,8 @@
 import { ApiKeys } from '../api-keys.js'
 import type { MessageInput, MessageSchema, MessageType } from '../message.js'
 import { alterClientQuotasRequest, alterClientQuotasResponse } from './alter-client-quotas.js'
+import { addOffsetsToTxnRequest, addOffsetsToTxnResponse } from './add-offsets-to-txn.js'
+import { addPartitionsToTxnRequest, addPartitionsToTxnResponse } from './add-partitions-to-txn.js'
 import { alterConfigsRequest, alterConfigsResponse } from './alter-configs.js'
 import { alterUserScramCredentialsRequest, alterUserScramCredentialsResponse } from './alter-user-scram-credentials.js'
 import { alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse } from './alter-partition-reassignments.js'
@@ -24,6 +26,9 @@ import { describeClusterRequest, describeClusterResponse } from './describe-clus
 import { describeConfigsRequest, describeConfigsResponse } from './describe-configs.js'
 import { describeUserScramCredentialsRequest, describeUserScramCredentialsResponse } from './describe-user-scram-credentials.js'
 import { describeGroupsRequest, describeGroupsResponse } from './describe-groups.js'
+import { describeProducersRequest, describeProducersResponse } from './describe-producers.js'
+import { describeTransactionsRequest, describeTransactionsResponse } from './describe-transactions.js'
+import { endTxnRequest, endTxnResponse } from './end-txn.js'
 import { fetchRequest, fetchResponse } from './fetch.js'
 import { findCoordinatorRequest, findCoordinatorResponse } from './find-coordinator.js'
 import { heartbeatRequest, heartbeatResponse } from './heartbeat.js'
@@ -34,6 +39,7 @@ import { leaveGroupRequest, leaveGroupResponse } from './leave-group.js'
 import { listGroupsRequest, listGroupsResponse } from './list-groups.js'
 import { listOffsetsRequest, listOffsetsResponse } from './list-offsets.js'
 import { listPartitionReassignmentsRequest, listPartitionReassignmentsResponse } from './list-partition-reassignments.js'
+import { listTransactionsRequest, listTransactionsResponse } from './list-transactions.js'
 import { metadataRequest, metadataResponse } from './metadata.js'
 import { offsetCommitRequest, offsetCommitResponse } from './offset-commit.js'
 import { offsetDeleteRequest, offsetDeleteResponse } from './offset-delete.js'
@@ -43,6 +49,7 @@ import { produceRequest, produceResponse } from './produce.js'
 import { saslAuthenticateRequest, saslAuthenticateResponse } from './sasl-authenticate.js'
 import { saslHandshakeRequest, saslHandshakeResponse } from './sasl-handshake.js'
 import { syncGroupRequest, syncGroupResponse } from './sync-group.js'
+import { writeTxnMarkersRequest, writeTxnMarkersResponse } from './write-txn-markers.js'
 
 export interface ApiDefinition<Request extends MessageSchema = MessageSchema, Response extends MessageSchema = MessageSchema> {
   readonly apiKey: number
@@ -101,10 +108,16 @@ export const apis = {
   [ApiKeys.DeleteTopics]: api('DeleteTopics', deleteTopicsRequest, deleteTopicsResponse),
   [ApiKeys.DeleteRecords]: api('DeleteRecords', deleteRecordsRequest, deleteRecordsResponse),
   [ApiKeys.InitProducerId]: api('InitProducerId', initProducerIdRequest, initProducerIdResponse),
+  [ApiKeys.AddPartitionsToTxn]: api('AddPartitionsToTxn', addPartitionsToTxnRequest, addPartitionsToTxnResponse),
+  [ApiKeys.AddOffsetsToTxn]: api('AddOffsetsToTxn', addOffsetsToTxnRequest, addOffsetsToTxnResponse),
+  [ApiKeys.EndTxn]: api('EndTxn', endTxnRequest, endTxnResponse),
+  [ApiKeys.DescribeTransactions]: api('DescribeTransactions', describeTransactionsRequest, describeTransactionsResponse),
+  [ApiKeys.ListTransactions]: api('ListTransactions', listTransactionsRequest, listTransactionsResponse),
   [ApiKeys.OffsetForLeaderEpoch]: api('OffsetForLeaderEpoch', offsetForLeaderEpochRequest, offsetForLeaderEpochResponse),
   [ApiKeys.DescribeAcls]: api('DescribeAcls', describeAclsRequest, describeAclsResponse),
   [ApiKeys.CreateAcls]: api('CreateAcls', createAclsRequest, createAclsResponse),
   [ApiKeys.DeleteAcls]: api('DeleteAcls', deleteAclsRequest, deleteAclsResponse),
+  [ApiKeys.WriteTxnMarkers]: api('WriteTxnMarkers', writeTxnMarkersRequest, writeTxnMarkersResponse),
   [ApiKeys.DescribeConfigs]: api('DescribeConfigs', describeConfigsRequest, describeConfigsResponse),
   [ApiKeys.AlterConfigs]: api('AlterConfigs', alterConfigsRequest, alterConfigsResponse),
   [ApiKeys.CreatePartitions]: api('CreatePartitions', createPartitionsRequest, createPartitionsResponse),
@@ -140,6 +153,7 @@ export const apis = {
     alterUserScramCredentialsRequest,
     alterUserScramCredentialsResponse,
   ),
+  [ApiKeys.DescribeProducers]: api('DescribeProducers', describeProducersRequest, describeProducersResponse),
 } as const
 
 /** API keys that have descriptions here. */
