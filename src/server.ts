@@ -35,6 +35,7 @@ import { FileMetadataStore, claimLogDir } from './metadata/file-metadata-store.j
 import { ALLOW_ALL, AclAuthorizer, type Authorizer, parseSuperUsers } from './security/acl-authorizer.js'
 import { ClientQuotaManager } from './security/client-quota-manager.js'
 import { FileSecurityStore } from './security/file-security-store.js'
+import { basicAuthenticator } from './gateway/http-basic-auth.js'
 import type { SecurityStore } from './security/security-store.js'
 import type { MetadataStore } from './metadata/metadata-store.js'
 import { KafkaListener } from './network/listener.js'
@@ -357,6 +358,7 @@ export class BrokerServer {
     // produces run there); released once the gateway and everything else has stopped.
     const workerPool = acquireWorkerPool()
     if (gateway !== null) {
+      if (config.get('gateway.auth') === 'basic') gateway.requireAuthentication(basicAuthenticator(config, context.scramCredentials))
       gateway.serve({ broker: context, logger: logger.child('http') }, gatewayModules)
       gateway.markReady()
     }

@@ -19,6 +19,8 @@ import type { EtcdConnection, TxnOp } from './etcd-connection.js'
 import { WatchedRange } from './watched-range.js'
 
 const VIEW_CATCH_UP_MS = 30_000
+/** etcd's default --max-txn-ops. */
+const MAX_TXN_OPS = 128
 
 export class EtcdSecurityStore implements SecurityStore {
   readonly #connection: EtcdConnection
@@ -79,10 +81,22 @@ export class EtcdSecurityStore implements SecurityStore {
     return this.#aclRoot + Buffer.from(bindingKey(binding)).toString('base64url')
   }
 
+  /**
+   * Writes the ops in transactions of at most MAX_TXN_OPS (etcd refuses more, --max-txn-ops
+   * being 128 by default, and refuses a key twice in one): a CreateAcls of 1,000 bindings is
+   * several transactions, each applied whole, so a failure part-way leaves the first ones in
+   * place, which the client's error says and a retry completes (puts and deletes are idempotent).
+   */
   async #commit(ops: TxnOp[]): Promise<void> {
-    if (ops.length === 0) return
-    const result = await this.#connection.txn([], ops)
-    await this.#range.waitForRevision(result.revision, VIEW_CATCH_UP_MS)
+    const byKey = new Map<string, TxnOp>()
+    for (const op of ops) byKey.set(op.key, op)
+    const distinct = [...byKey.values()]
+    let revision = 0
+    for (let start = 0; start < distinct.length; start += MAX_TXN_OPS) {
+      const result = await this.#connection.txn([], distinct.slice(start, start + MAX_TXN_OPS))
+      revision = result.revision
+    }
+    if (revision > 0) await this.#range.waitForRevision(revision, VIEW_CATCH_UP_MS)
   }
 
   /** Rebuilds the records from the mirror (a few thousand keys at most; changes are rare). */

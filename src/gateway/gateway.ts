@@ -18,7 +18,7 @@ import { ErrorCodes, SamsaError } from '../common/errors.js'
 import type { Logger } from '../common/logger.js'
 import { healthRoutes } from './health.js'
 import { PeerBrokers } from '../broker/peer-brokers.js'
-import { HttpServer, nativeHttpServer } from './uws.js'
+import { type HttpAuthenticator, HttpServer, nativeHttpServer } from './uws.js'
 
 /** What the gateway's route modules may use. */
 export interface GatewayServices {
@@ -92,6 +92,11 @@ export class HttpGateway {
   /** The gateway's base URL, e.g. http://127.0.0.1:8082/ */
   get url(): string {
     return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}/`
+  }
+
+  /** Every route but /health/* requires the authenticator's credentials from now on (gateway.auth=basic). */
+  requireAuthentication(authenticator: HttpAuthenticator): void {
+    this.#server.requireAuthentication(authenticator)
   }
 
   /** Adds the routes of every module, now that the broker's services exist. */

@@ -61,6 +61,8 @@ export interface Authorizer {
 export interface AuthorizationContext {
   readonly connection: ConnectionInfo
   readonly header: { readonly apiKey: number }
+  /** What the log calls the request when it is not a Kafka API (the gateway's 'HTTP'). */
+  readonly requestName?: string
 }
 
 /** The authorizer of a broker that has none: everything is allowed, as in Kafka. */
@@ -140,7 +142,7 @@ export class AclAuthorizer implements Authorizer {
         operation: operationName(operation),
         resource: `${resourceTypeName(resourceType)}:${resourceName}`,
         host,
-        request: apiKeyName(context.header.apiKey),
+        request: context.requestName ?? apiKeyName(context.header.apiKey),
         listener: connection.listenerName,
       })
     }

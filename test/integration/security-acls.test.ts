@@ -1,10 +1,10 @@
 /**
- * Kafka's ACL authorizer against a real broker, with Kafka 3.9.1's kafka-acls (AclCommand),
- * kafkajs and kcat. Until SASL or TLS client authentication gives connections other principals,
- * every client here is User:ANONYMOUS; the broker starts deny-by-default
- * (allow.everyone.if.no.acl.found=false) with ANONYMOUS allowed to administer the cluster, the
- * way an operator bootstraps Kafka's admin principal, so one identity can both manage ACLs and be
- * refused what no ACL grants it:
+ * Kafka's ACL authorizer against one real broker, with Kafka 3.9.1's kafka-acls (AclCommand),
+ * kafkajs and kcat. Clients on its PLAINTEXT listener are User:ANONYMOUS; those on its
+ * SASL_PLAINTEXT listener log in with PLAIN as alice, bob or admin (super.users=User:admin). The
+ * broker starts deny-by-default (allow.everyone.if.no.acl.found=false) with ANONYMOUS allowed to
+ * administer the cluster, the way an operator bootstraps Kafka's admin principal, so one identity
+ * can both manage ACLs and be refused what no ACL grants it:
  *
  * - kafka-acls adds, lists and removes ACLs (literal and prefixed, topic and group);
  * - without WRITE on a topic a producer is refused at once with TOPIC_AUTHORIZATION_FAILED
@@ -13,7 +13,8 @@
  * - with DESCRIBE but not READ a consumer's fetch is refused; without READ on a group it cannot
  *   join it; Metadata lists only the topics the principal may describe;
  * - a PREFIXED ACL covers a topic created after it;
- * - super.users bypass every ACL (a second broker, started with ANONYMOUS as super user).
+ * - principals from SASL: alice, granted WRITE and READ on a topic, produces and consumes it while
+ *   bob, granted nothing, is refused; admin, a super user, may do everything without an ACL.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -26,6 +27,7 @@ import { KafkaErrorCodes } from '../../src/protocol/error-codes.js'
 import { AclOperation, AclPermissionType, type AclBinding, PatternType, ResourceType } from '../../src/security/acl.js'
 import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
 import { kcat } from '../helpers/clients.js'
+import { freePort } from '../helpers/free-ports.js'
 import { ensureKafkaTools, kafkaTool } from '../helpers/kafka-tools.js'
 
 const AUTHORIZER = { 'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer' }
@@ -43,6 +45,9 @@ const ADMIN_ACLS: AclBinding[] = [AclOperation.ALTER, AclOperation.DESCRIBE, Acl
 
 let broker: BrokerProcess
 let kafka: Kafka
+let saslBootstrap: string
+const PLAIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginModule'
+const plain = (user: string) => ['-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=PLAIN', '-X', `sasl.username=${user}`, '-X', `sasl.password=${user}-secret`]
 const dataDir = mkdtempSync(join(tmpdir(), 'samsa-acls-'))
 
 const acls = (...args: string[]) => kafkaTool('kafka.admin.AclCommand', '--bootstrap-server', broker.bootstrap, ...args)
@@ -50,13 +55,26 @@ const acls = (...args: string[]) => kafkaTool('kafka.admin.AclCommand', '--boots
 beforeAll(async () => {
   await ensureKafkaTools()
   writeFileSync(join(dataDir, 'security.json'), JSON.stringify({ version: 1, acls: ADMIN_ACLS, quotas: {} }))
-  broker = await startBroker({ dataDir, settings: { ...AUTHORIZER, 'auto.create.topics.enable': false } })
+  const saslPort = await freePort()
+  broker = await startBroker({
+    dataDir,
+    settings: {
+      ...AUTHORIZER,
+      'super.users': 'User:admin',
+      'auto.create.topics.enable': false,
+      'listeners': `PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+      'listener.name.sasl_plaintext.sasl.enabled.mechanisms': 'PLAIN',
+      'listener.name.sasl_plaintext.plain.sasl.jaas.config': `${PLAIN_MODULE} required user_alice="alice-secret" user_bob="bob-secret" user_admin="admin-secret";`,
+    },
+  })
+  saslBootstrap = `127.0.0.1:${saslPort}`
   kafka = new Kafka({ clientId: 'acl-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2 } })
   const admin = kafka.admin()
   await admin.connect()
   try {
     // Not waiting for leaders: that needs a Metadata answer for topics ANONYMOUS may not describe.
-    await admin.createTopics({ waitForLeaders: false, topics: ['guarded', 'described', 'team-early'].map((topic) => ({ topic, numPartitions: 1 })) })
+    await admin.createTopics({ waitForLeaders: false, topics: ['guarded', 'described', 'team-early', 'alices'].map((topic) => ({ topic, numPartitions: 1 })) })
   } finally {
     await admin.disconnect()
   }
@@ -186,21 +204,34 @@ describe('authorization of clients', () => {
   }, 120_000)
 })
 
-describe('super.users', () => {
-  let superBroker: BrokerProcess
+describe('principals from SASL', () => {
+  it('lets alice produce and consume what her ACLs grant, and refuses bob', async () => {
+    const granted = await acls('--add', '--allow-principal', 'User:alice', '--operation', 'Write', '--operation', 'Read', '--topic', 'alices')
+    expect(granted.code, granted.stderr).toBe(0)
+    const produced = await kcat(['-P', '-b', saslBootstrap, ...plain('alice'), '-t', 'alices'], 'from alice\n')
+    expect(produced.code, produced.stderr).toBe(0)
+    const consumed = await kcat(['-C', '-b', saslBootstrap, ...plain('alice'), '-t', 'alices', '-e', '-f', '%s\n'])
+    expect(consumed.stdout.toString().trim()).toBe('from alice')
 
-  beforeAll(async () => {
-    superBroker = await startBroker({ settings: { ...AUTHORIZER, 'super.users': 'User:admin;User:ANONYMOUS' } })
+    await expect(kcat(['-P', '-b', saslBootstrap, ...plain('bob'), '-t', 'alices'], 'from bob\n', 60_000)).rejects.toThrow(/Topic authorization failed/)
+    const bob = new Kafka({ clientId: 'bob', brokers: [saslBootstrap], logLevel: logLevel.NOTHING, sasl: { mechanism: 'plain', username: 'bob', password: 'bob-secret' } })
+    const producer = bob.producer()
+    await producer.connect()
+    try {
+      await expect(producer.send({ topic: 'alices', messages: [{ value: 'no' }] })).rejects.toMatchObject({ retriable: false, message: expect.stringMatching(/Not authorized to access topics/) })
+    } finally {
+      await producer.disconnect()
+    }
+    expect(broker.output()).toMatch(/authorization denied principal="User:bob" operation="DESCRIBE" resource="TOPIC:alices"/)
+    // Nothing of bob's reached the log.
+    const all = await kcat(['-C', '-b', saslBootstrap, ...plain('alice'), '-t', 'alices', '-e', '-f', '%s\n'])
+    expect(all.stdout.toString().trim().split('\n')).toEqual(['from alice'])
   }, 120_000)
 
-  afterAll(async () => {
-    await superBroker?.stop()
-  })
-
-  it('may do everything without a single ACL', async () => {
-    const produced = await kcat(['-P', '-b', superBroker.bootstrap, '-t', 'anything'], 'a\nb\n')
+  it('lets a super user do everything without a single ACL of its own', async () => {
+    const produced = await kcat(['-P', '-b', saslBootstrap, ...plain('admin'), '-t', 'guarded'], 'a\nb\n')
     expect(produced.code, produced.stderr).toBe(0)
-    const consumed = await kcat(['-C', '-b', superBroker.bootstrap, '-t', 'anything', '-e', '-f', '%s\n'])
+    const consumed = await kcat(['-C', '-b', saslBootstrap, ...plain('admin'), '-t', 'guarded', '-e', '-f', '%s\n'])
     expect(consumed.stdout.toString().trim().split('\n')).toEqual(['a', 'b'])
   }, 120_000)
 })

@@ -131,6 +131,7 @@ export const brokerConfigDefs = {
   'allow.everyone.if.no.acl.found': booleanDef(false, 'with an authorizer: allow a request on a resource that has no ACL at all'),
   'quota.window.num': intDef(11, 'samples the client quotas measure their rates over', { min: 1 }),
   'quota.window.size.seconds': intDef(1, 'length of one client quota sample', { min: 1 }),
+  'gateway.auth': stringDef('none', 'Samsa: HTTP gateway authentication: none, or basic (HTTP Basic against the SASL PLAIN and SCRAM users; requests then run under the ACLs as User:<name>)', ['none', 'basic']),
   'http.port': intDef(8082, 'Samsa: port of the HTTP gateway (REST Proxy v2 API, WebSocket streams, /metrics, health, web console); 0 turns it off (--http-port)', { min: 0, max: 65535 }),
   'http.host': stringDef(null, 'Samsa: address the HTTP gateway listens on; defaults to the first listener\'s host'),
   'http.request.max.bytes': intDef(8388608, 'Samsa: largest REST request body (a produce request\'s records); larger bodies get 413', { min: 1024 }),
