@@ -5,6 +5,7 @@
 
 pub mod batch;
 pub mod checkpoint;
+pub mod cleaner;
 pub mod codec;
 pub mod config;
 mod deleter;

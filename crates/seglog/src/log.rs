@@ -232,6 +232,19 @@ impl Log {
         self.closed
     }
 
+    /// The segments by base offset, the active one last (for the cleaner, which reads them).
+    pub(crate) fn segments(&self) -> &BTreeMap<i64, Segment> {
+        &self.segments
+    }
+    /// For the cleaner's swap, under the lock.
+    pub(crate) fn segments_mut(&mut self) -> &mut BTreeMap<i64, Segment> {
+        &mut self.segments
+    }
+    /// How many truncations the log has seen (a cleaning refuses its swap if this moved).
+    pub(crate) fn truncation_count(&self) -> u64 {
+        self.truncations
+    }
+
     /// The log's work running without its lock; a close waits for it with `wait_idle` (after
     /// `begin_close`, before `complete_close`, without the lock).
     pub fn in_flight(&self) -> InFlight {
