@@ -45,6 +45,15 @@ pub use swap::{complete_interrupted_swaps, StopAfter};
 use throttler::Throttler;
 use transactions::TransactionScan;
 
+/// For a produce to a compacted topic: whether every record of the batch has a key (see
+/// `records::first_record_without_key`); the error names the first keyless record.
+pub fn check_keys(batch: &[u8], position: usize) -> Result<()> {
+    match records::first_record_without_key(batch)? {
+        None => Ok(()),
+        Some(record) => Err(Error::RecordWithoutKey { position, record }),
+    }
+}
+
 /// What one cleaning may do.
 #[derive(Debug, Clone)]
 pub struct CleanOptions {

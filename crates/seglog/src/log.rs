@@ -31,6 +31,9 @@ pub struct LeaderAppendOptions {
     pub require_zero_base_offset: bool,
     /// Accept control batches (transaction markers written by the broker itself).
     pub allow_control_batches: bool,
+    /// Refuse records without a key (a compacted topic, as Kafka's LogValidator does). Walks
+    /// every record, so only compacted topics ask for it.
+    pub require_keys: bool,
 }
 
 impl Default for LeaderAppendOptions {
@@ -38,6 +41,7 @@ impl Default for LeaderAppendOptions {
         LeaderAppendOptions {
             require_zero_base_offset: true,
             allow_control_batches: false,
+            require_keys: false,
         }
     }
 }
@@ -282,6 +286,12 @@ impl Log {
             check_record_counts: true,
         };
         let mut batches = batch::validate_record_set(set, &rules)?;
+        if options.require_keys {
+            for info in &batches {
+                let bytes = &set[info.position..info.position + info.size];
+                crate::cleaner::check_keys(bytes, info.position)?;
+            }
+        }
         self.check_fits_a_segment(set.len())?;
         let log_append = self.config.message_timestamp_type == TimestampType::LogAppendTime;
         let mut next_offset = self.log_end_offset();

@@ -146,8 +146,8 @@ fn open(dir: &Path) -> Log {
 
 fn append(log: &mut Log, mut batch: Vec<u8>) -> i64 {
     let options = LeaderAppendOptions {
-        require_zero_base_offset: true,
         allow_control_batches: true,
+        ..Default::default()
     };
     log.append_as_leader(&mut batch, 1, options, NOW)
         .unwrap()
@@ -682,4 +682,42 @@ fn the_cleaned_log_reopens_cleanly_and_cleans_again() {
         },
     );
     assert_eq!(again.segments_written, 0, "nothing dirty: {again:?}");
+}
+
+#[test]
+fn a_compacted_topic_refuses_records_without_a_key_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = open(dir.path());
+    let keyed = LeaderAppendOptions {
+        require_keys: true,
+        ..Default::default()
+    };
+    for codec in [Codec::None, Codec::Zstd] {
+        let mut batch = keyed_batch(
+            &[(Some(b"k"), Some(b"v")), (None, Some(b"v"))],
+            codec,
+            NO_PRODUCER,
+            NOW,
+        );
+        let error = log.append_as_leader(&mut batch, 1, keyed, NOW).unwrap_err();
+        assert_eq!(error.code(), "SEGLOG_COMPACTED_TOPIC_MISSING_KEY");
+        assert!(
+            error
+                .to_string()
+                .starts_with("Compacted topic cannot accept message without key"),
+            "{error}"
+        );
+        assert!(
+            error.to_string().contains("record 1 of the batch"),
+            "{error}"
+        );
+    }
+    assert_eq!(log.log_end_offset(), 0, "nothing appended");
+    let mut batch = keyed_batch(&[(Some(b"k"), Some(b"v"))], Codec::Lz4, NO_PRODUCER, NOW);
+    log.append_as_leader(&mut batch, 1, keyed, NOW).unwrap();
+    // Without the option (an uncompacted topic) the record is taken as it is.
+    let mut batch = keyed_batch(&[(None, Some(b"v"))], Codec::None, NO_PRODUCER, NOW);
+    log.append_as_leader(&mut batch, 1, LeaderAppendOptions::default(), NOW)
+        .unwrap();
+    assert_eq!(log.log_end_offset(), 2);
 }

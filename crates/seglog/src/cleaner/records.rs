@@ -167,3 +167,26 @@ pub(crate) fn control_is_commit(batch_bytes: &[u8]) -> Result<bool> {
     })?;
     commit.ok_or_else(|| corrupt(header.base_offset(), "control batch without a marker key"))
 }
+
+/// For a produce to a compacted topic: the index of the first record of `batch` without a key,
+/// if any. Only called for compacted topics (Kafka's LogValidator check), so the uncompacted
+/// produce path never walks records. A malformed record counts as keyless.
+pub(crate) fn first_record_without_key(batch: &[u8]) -> Result<Option<i32>> {
+    let header = BatchHeader::new(batch);
+    if header.is_control() {
+        return Ok(None);
+    }
+    let payload = payload(batch)?;
+    let mut index = 0i32;
+    let mut missing = None;
+    let walked = for_each_record(&header, &payload, |record| {
+        if missing.is_none() && record.key.is_none() {
+            missing = Some(index);
+        }
+        index += 1;
+    });
+    Ok(match walked {
+        Ok(()) => missing,
+        Err(_) => Some(missing.unwrap_or(index)),
+    })
+}
