@@ -120,7 +120,7 @@ export class BrokerServer {
       }
       const metadata = cluster?.metadata ?? (await FileMetadataStore.open(dataDir, config.nodeId))
       const topicConfig = (topic: string): TopicConfig | undefined =>
-        metadata.topic(topic) === undefined ? undefined : { ...config.topicDefaults(), ...metadata.overrides(topic) }
+        metadata.topic(topic) === undefined ? undefined : alwaysCompacted({ ...config.topicDefaults(), ...metadata.overrides(topic) }, topic)
       const storageLogger = logger.child('log')
       logs = await LogManager.open(dataDir, toLogConfig(config.topicDefaults()), {
         'log.retention.check.interval.ms': config.get('log.retention.check.interval.ms'),
@@ -184,6 +184,19 @@ export class BrokerServer {
     // A single broker makes __consumer_offsets before the first client connects, so
     // FindCoordinator never waits; a cluster makes it on first use, once brokers have joined.
     if (cluster === null) await topics.ensureOffsetsTopic()
+    if (config.get('log.cleaner.enable')) {
+      await logs.startCleaner({
+        'log.cleaner.threads': config.get('log.cleaner.threads'),
+        'log.cleaner.dedupe.buffer.size': config.get('log.cleaner.dedupe.buffer.size'),
+        'log.cleaner.io.max.bytes.per.second': config.get('log.cleaner.io.max.bytes.per.second'),
+        'log.cleaner.backoff.ms': config.get('log.cleaner.backoff.ms'),
+        'log.cleaner.min.cleanable.ratio': config.get('log.cleaner.min.cleanable.ratio'),
+        // Each replica cleans its own log below its high watermark; a log without a partition
+        // here (not loaded yet) is left alone.
+        upperBound: (topic, partition) => replicas.partition(topic, partition)?.highWatermark ?? 0,
+        logger: logger.child('cleaner'),
+      })
+    }
     const groups = await GroupCoordinator.start({
       config: groupCoordinatorConfig(config),
       logger: logger.child('groups'),
@@ -400,4 +413,16 @@ function logOpenFileLimit(logger: Logger): void {
   if (limit !== null && limit.soft < limit.hard) {
     logger.warn('the open-file soft limit is below the hard limit; partitions beyond the soft limit will be refused', describeOpenFileLimit(limit))
   }
+}
+
+/**
+ * The internal topics whose state is the latest record per key stay compacted whatever an older
+ * metadata file says (a __consumer_offsets made before compaction existed), so replaying them at
+ * start-up stays bounded.
+ */
+function alwaysCompacted(config: TopicConfig, topic: string): TopicConfig {
+  if ((topic === OFFSETS_TOPIC || topic === '__transaction_state') && !config['cleanup.policy'].includes('compact')) {
+    return { ...config, 'cleanup.policy': ['compact'] }
+  }
+  return config
 }
