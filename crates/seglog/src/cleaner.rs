@@ -26,6 +26,7 @@
 mod offset_map;
 mod records;
 mod swap;
+mod thread_priority;
 mod throttler;
 mod transactions;
 
@@ -283,9 +284,31 @@ fn lock(log: &Mutex<Log>) -> Result<std::sync::MutexGuard<'_, Log>> {
 #[derive(Default)]
 struct TransactionsKept(HashMap<i64, bool>);
 
-/// Cleans the log once (see the module doc). Blocking and long: run it on its own thread.
-/// `cancel` stops it between batches; what was already swapped stays swapped.
+/// Cleans the log once (see the module doc) on a thread of its own at a lower CPU priority
+/// (thread_priority.rs); blocks the caller until it is done. `cancel` stops it between batches;
+/// what was already swapped stays swapped.
 pub fn clean(log: &Mutex<Log>, options: &CleanOptions, cancel: &AtomicBool) -> Result<CleanStats> {
+    std::thread::scope(|scope| {
+        let cleaning = std::thread::Builder::new()
+            .name("seglog-cleaner".into())
+            .spawn_scoped(scope, || {
+                thread_priority::lower_current_thread(10);
+                clean_here(log, options, cancel)
+            });
+        match cleaning {
+            Ok(thread) => thread.join().unwrap_or_else(|_| {
+                Err(Error::io(
+                    "clean the log",
+                    std::io::Error::other("the cleaner thread panicked"),
+                ))
+            }),
+            // No thread to be had: clean here, at the caller's priority.
+            Err(_) => clean_here(log, options, cancel),
+        }
+    })
+}
+
+fn clean_here(log: &Mutex<Log>, options: &CleanOptions, cancel: &AtomicBool) -> Result<CleanStats> {
     let started = Instant::now();
     let snap = snapshot(&*lock(log)?)?;
     let mut stats = CleanStats {
