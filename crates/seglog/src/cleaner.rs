@@ -143,33 +143,110 @@ impl SegmentSnapshot {
             .map_or(0, |d| d.as_millis() as i64)
     }
 
+    /// Calls `visit(header, position)` for each batch header, reading 61 bytes a batch (the
+    /// transaction scan needs no more); stops when it returns false or the bytes end.
+    pub(crate) fn for_each_header(
+        &self,
+        mut visit: impl FnMut(&BatchHeader<'_>, u64) -> Result<bool>,
+    ) -> Result<()> {
+        use std::os::unix::fs::FileExt;
+        let size = u64::from(self.size);
+        let mut bytes = [0u8; HEADER_SIZE];
+        let mut position = 0u64;
+        while position + HEADER_SIZE as u64 <= size {
+            match self.records.file().read_exact_at(&mut bytes, position) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+                Err(e) => return Err(Error::io(format!("read segment {}", self.base_offset), e)),
+            }
+            let header = BatchHeader::new(&bytes);
+            if header.magic() != MAGIC_V2 || header.batch_length() < MIN_BATCH_LENGTH {
+                break;
+            }
+            let batch_size = header.size() as u64;
+            if position + batch_size > size || !visit(&header, position)? {
+                break;
+            }
+            position += batch_size;
+        }
+        Ok(())
+    }
+
+    /// The `len` bytes at `position` (one whole batch).
+    pub(crate) fn read_at(&self, position: u64, len: usize) -> Result<Vec<u8>> {
+        use std::os::unix::fs::FileExt;
+        let mut bytes = vec![0u8; len];
+        self.records
+            .file()
+            .read_exact_at(&mut bytes, position)
+            .map_err(|e| Error::io(format!("read segment {}", self.base_offset), e))?;
+        Ok(bytes)
+    }
+
     /// Calls `visit(header, whole batch)` for each batch; stops when it returns false.
+    ///
+    /// Reads with pread into a buffer rather than through the segment's mmap: faulting in a
+    /// gigabyte of pages takes the process's mmap lock hundreds of thousands of times, which the
+    /// event loop thread (V8's heap, read-plan mappings) then waits for. A file truncated
+    /// meanwhile simply ends the scan early (the swap is then refused anyway).
     pub(crate) fn for_each_batch(
         &self,
         mut visit: impl FnMut(&BatchHeader<'_>, &[u8]) -> Result<bool>,
     ) -> Result<()> {
-        if self.size == 0 {
-            return Ok(());
-        }
-        // Holding the mapping defers any shrink of the file (FileRecords), so a truncation
-        // meanwhile cannot pull pages from under the scan.
-        let mapping = self.records.mapping(u64::from(self.size))?;
-        let mut position = 0usize;
-        let size = self.size as usize;
-        while position + HEADER_SIZE <= size {
-            let header = BatchHeader::new(mapping.bytes(position, HEADER_SIZE));
+        use std::os::unix::fs::FileExt;
+        const CHUNK: usize = 1 << 20;
+        let size = u64::from(self.size);
+        let file = self.records.file();
+        let mut buf = vec![0u8; CHUNK.min(self.size as usize).max(HEADER_SIZE)];
+        // buf[at..filled] holds the file's bytes from `base + at`.
+        let (mut base, mut at, mut filled) = (0u64, 0usize, 0usize);
+        let fill = |buf: &mut Vec<u8>,
+                    base: &mut u64,
+                    at: &mut usize,
+                    filled: &mut usize,
+                    need: usize|
+         -> Result<bool> {
+            buf.copy_within(*at..*filled, 0);
+            *filled -= *at;
+            *base += *at as u64;
+            *at = 0;
+            if buf.len() < need {
+                buf.resize(need, 0);
+            }
+            let want = ((buf.len() - *filled) as u64).min(size - (*base + *filled as u64)) as usize;
+            match file.read_exact_at(&mut buf[*filled..*filled + want], *base + *filled as u64) {
+                Ok(()) => {
+                    *filled += want;
+                    Ok(*filled >= need)
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+                Err(e) => Err(Error::io(format!("read segment {}", self.base_offset), e)),
+            }
+        };
+        while base + (at + HEADER_SIZE) as u64 <= size {
+            if at + HEADER_SIZE > filled
+                && !fill(&mut buf, &mut base, &mut at, &mut filled, HEADER_SIZE)?
+            {
+                break;
+            }
+            let header = BatchHeader::new(&buf[at..at + HEADER_SIZE]);
             if header.magic() != MAGIC_V2 || header.batch_length() < MIN_BATCH_LENGTH {
                 break;
             }
             let batch_size = header.size();
-            if position + batch_size > size {
+            if base + (at + batch_size) as u64 > size {
                 break;
             }
-            let bytes = mapping.bytes(position, batch_size);
+            if at + batch_size > filled
+                && !fill(&mut buf, &mut base, &mut at, &mut filled, batch_size)?
+            {
+                break;
+            }
+            let bytes = &buf[at..at + batch_size];
             if !visit(&BatchHeader::new(bytes), bytes)? {
                 break;
             }
-            position += batch_size;
+            at += batch_size;
         }
         Ok(())
     }

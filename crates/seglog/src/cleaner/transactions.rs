@@ -1,5 +1,5 @@
 //! What the cleaner must know about transactions before it rewrites anything, found by one scan
-//! of batch headers over the whole log (control batches are the only ones read further):
+//! of batch headers over the whole log (control batches are the only ones read whole):
 //!
 //! - which transactional batches belong to aborted transactions (their data goes, Kafka's
 //!   "abortedTransactions" that the .txnindex would otherwise list),
@@ -35,7 +35,7 @@ impl TransactionScan {
         // Per producer: first offset of its open transaction.
         let mut open: HashMap<i64, i64> = HashMap::new();
         for segment in segments {
-            segment.for_each_batch(|header, bytes| {
+            segment.for_each_header(|header, position| {
                 let pid = header.producer_id();
                 if pid >= 0 {
                     scan.last_batch_of_producer
@@ -43,7 +43,8 @@ impl TransactionScan {
                 }
                 if header.is_control() {
                     if let Some(first) = open.remove(&pid) {
-                        if !control_is_commit(bytes)? {
+                        let bytes = segment.read_at(position, header.size())?;
+                        if !control_is_commit(&bytes)? {
                             scan.aborted
                                 .entry(pid)
                                 .or_default()
