@@ -1,11 +1,12 @@
 //! The cleaner's thread runs at a lower CPU priority (nice +10) than the broker's event loop.
 //!
 //! Why: a cleaning is seconds to minutes of CPU (parse, hash, copy) that nobody waits for, while
-//! the event loop answers produce and fetch requests. On the 2-core build VM, loaded by other
-//! work, an unthrottled cleaning of 1 GiB at nice 0 tripled the produce p99 of the same broker
-//! (bench:cleaner: 4.8 ms idle, 14.5 ms while cleaning). Linux applies setpriority(PRIO_PROCESS,
-//! tid) to one thread, and an unprivileged thread can never raise its priority back, so the
-//! cleaning runs on a thread of its own that ends with it (never on a shared pool thread).
+//! the event loop answers produce and fetch requests; when both want the CPU, the event loop
+//! should win (bench:cleaner measures the produce p99 with and without a cleaning running).
+//! Linux applies setpriority(PRIO_PROCESS, tid) to one thread, and an
+//! unprivileged thread can never raise its priority back, so the cleaning runs on a thread of
+//! its own that ends with it (never on a shared pool thread). The price: on a machine busy with
+//! other work the cleaner runs slower.
 
 #![allow(unsafe_code)]
 
