@@ -19,12 +19,16 @@ import { kafkaApiHandlers } from './broker/handlers/index.js'
 import { ProducerIdManager } from './broker/producer-id-manager.js'
 import { BrokerRequestProcessor } from './broker/request-processor.js'
 import { TopicManager } from './broker/topic-manager.js'
+import { PeerBrokers } from './broker/peer-brokers.js'
+import { txnMarkerTransport } from './broker/txn-marker-transport.js'
 import type { BrokerConfig, Listener } from './common/config/broker-config.js'
 import type { TopicConfig } from './common/config/topic-config.js'
 import { ErrorCodes, SamsaError } from './common/errors.js'
 import type { Logger } from './common/logger.js'
 import { GroupCoordinator, groupCoordinatorConfig } from './group/group-coordinator.js'
 import { OFFSETS_TOPIC } from './group/offsets-topic.js'
+import { TransactionCoordinator, transactionCoordinatorConfig } from './transaction/transaction-coordinator.js'
+import { TRANSACTION_STATE_TOPIC } from './transaction/transaction-topic.js'
 import { FileMetadataStore, claimLogDir } from './metadata/file-metadata-store.js'
 import type { MetadataStore } from './metadata/metadata-store.js'
 import { KafkaListener } from './network/listener.js'
@@ -40,6 +44,15 @@ import { type WorkerPoolLease, acquireWorkerPool } from './workers/pool.js'
 import { HttpGateway } from './gateway/gateway.js'
 import { gatewayModules } from './gateway/modules.js'
 
+/** The services a broker stops before its logs close. */
+interface StoppableServices {
+  readonly replicas: ReplicaManager
+  readonly publisher: MetadataPublisher | null
+  readonly groups: GroupCoordinator
+  readonly transactions: TransactionCoordinator
+  readonly markerPeers: PeerBrokers
+}
+
 /** The only external chunks the protocol writer ever receives are storage read plans. */
 const sendfileTransfer: FileTransfer = (socket, chunks, onWritable) => transferResumable(socket, chunks as ReadonlyArray<Buffer | ReadPlan>, onWritable)
 
@@ -51,7 +64,8 @@ export class BrokerServer {
   readonly #logger: Logger
   /** This broker's place in its cluster; null for a single broker. */
   readonly #cluster: ClusterMembership | null
-  readonly #publisher: MetadataPublisher | null
+  /** What #stopServices stops, in its order. */
+  readonly #services: StoppableServices
   /** The HTTP gateway; null when http.port is 0. */
   readonly #gateway: HttpGateway | null
   /**
@@ -68,7 +82,7 @@ export class BrokerServer {
     listeners: KafkaListener[],
     logger: Logger,
     cluster: ClusterMembership | null,
-    publisher: MetadataPublisher | null,
+    services: StoppableServices,
     gateway: HttpGateway | null,
     workerPool: WorkerPoolLease,
   ) {
@@ -80,7 +94,7 @@ export class BrokerServer {
     this.#listeners = listeners
     this.#logger = logger
     this.#cluster = cluster
-    this.#publisher = publisher
+    this.#services = services
   }
 
   /** Opens storage and metadata, loads every partition, and starts listening. */
@@ -191,9 +205,10 @@ export class BrokerServer {
         'log.cleaner.io.max.bytes.per.second': config.get('log.cleaner.io.max.bytes.per.second'),
         'log.cleaner.backoff.ms': config.get('log.cleaner.backoff.ms'),
         'log.cleaner.min.cleanable.ratio': config.get('log.cleaner.min.cleanable.ratio'),
-        // Each replica cleans its own log below its high watermark; a log without a partition
-        // here (not loaded yet) is left alone.
-        upperBound: (topic, partition) => replicas.partition(topic, partition)?.highWatermark ?? 0,
+        // Each replica cleans its own log below its last stable offset (at most the high
+        // watermark: an open transaction is not compacted, and a follower may still truncate
+        // above it); a log without a partition here (not loaded yet) is left alone.
+        upperBound: (topic, partition) => replicas.partition(topic, partition)?.lastStableOffset ?? 0,
         logger: logger.child('cleaner'),
       })
     }
@@ -209,6 +224,23 @@ export class BrokerServer {
       replicas,
     })
 
+    const producerIds = new ProducerIdManager(metadata)
+    // Markers to partitions led elsewhere travel on connections of the coordinator's own.
+    const markerPeers = new PeerBrokers(config.nodeId, clusterView, `samsa-txn-markers-${config.nodeId}`)
+    const transactionConfig = transactionCoordinatorConfig(config)
+    const transactions = await TransactionCoordinator.start({
+      config: transactionConfig,
+      logger: logger.child('transactions'),
+      // Fixed for the broker's life, like __consumer_offsets: it decides where ids live.
+      partitionCount: metadata.topic(TRANSACTION_STATE_TOPIC)?.partitions ?? config.get('transaction.state.log.num.partitions'),
+      hostedPartitions: () => replicas.partitions(TRANSACTION_STATE_TOPIC),
+      replicas,
+      nextProducerId: () => producerIds.nextProducerId(),
+      offsetsPartitionFor: (groupId) => ({ topic: OFFSETS_TOPIC, partition: groups.partitionFor(groupId) }),
+      markers: txnMarkerTransport(config.nodeId, metadata, replicas, markerPeers, transactionConfig.writeTimeoutMs),
+    })
+    const services: StoppableServices = { replicas, publisher, groups, transactions, markerPeers }
+
     const metrics = new BrokerMetrics()
     const context: BrokerContext = {
       config,
@@ -216,8 +248,9 @@ export class BrokerServer {
       metadata,
       topics,
       replicas,
-      producerIds: new ProducerIdManager(metadata),
+      producerIds,
       groups,
+      transactions,
       logger,
       advertisedListeners: () => config.advertisedListeners(bound),
       cluster: clusterView,
@@ -259,7 +292,7 @@ export class BrokerServer {
       } catch (error) {
         // Undo what #serve started; start() then closes the logs.
         await Promise.all(listeners.map((l) => l.close()))
-        await BrokerServer.#stopServices(replicas, publisher, groups)
+        await BrokerServer.#stopServices(services)
         throw error
       }
       listeners.push(server)
@@ -272,7 +305,7 @@ export class BrokerServer {
         await cluster.join(config.advertisedListeners(bound).map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: 'PLAINTEXT' })))
       } catch (error) {
         await Promise.all(listeners.map((l) => l.close()))
-        await BrokerServer.#stopServices(replicas, publisher, groups)
+        await BrokerServer.#stopServices(services)
         throw error
       }
     }
@@ -283,13 +316,16 @@ export class BrokerServer {
       gateway.serve({ broker: context, logger: logger.child('http') }, gatewayModules)
       gateway.markReady()
     }
-    return new BrokerServer(config, context, logs, listeners, logger, cluster, publisher, gateway, workerPool)
+    return new BrokerServer(config, context, logs, listeners, logger, cluster, services, gateway, workerPool)
   }
 
-  static async #stopServices(replicas: ReplicaManager, publisher: MetadataPublisher | null, groups: GroupCoordinator): Promise<void> {
+  static async #stopServices({ replicas, publisher, groups, transactions, markerPeers }: StoppableServices): Promise<void> {
     await publisher?.close()
     await replicas.stopFetchers()
     replicas.stopProducerExpiration()
+    // Deliveries under way stop; the next coordinator of their ids resends from the log.
+    transactions.shutdown()
+    markerPeers.close()
     await groups.shutdown()
   }
 
@@ -313,7 +349,7 @@ export class BrokerServer {
       await this.#gateway?.close()
       await Promise.all(this.#listeners.map((l) => l.close()))
       this.context.replicas.purgatories.completeAll()
-      await BrokerServer.#stopServices(this.context.replicas, this.#publisher, this.context.groups)
+      await BrokerServer.#stopServices(this.#services)
       // Leaving the cluster now lets the controller drop this broker from ISRs at once.
       await this.#cluster?.close()
       await this.context.replicas.checkpointHighWatermarks()

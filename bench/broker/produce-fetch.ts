@@ -4,7 +4,8 @@
  *
  *   npm run build && npm run bench:broker -- [--records 4000000] [--partitions 8]
  *     [--record-bytes 100] [--batch-bytes 65536] [--connections 4] [--in-flight 8]
- *     [--fetch-connections 4] [--fetch-rounds 1] [--cpu-prof <dir>] [--skip-fetch] [--keep-data]
+ *     [--fetch-connections 4] [--fetch-rounds 1] [--isolation-level 0|1] [--cpu-prof <dir>]
+ *     [--skip-fetch] [--keep-data]
  *     [--broker-node-args=--perf-basic-prof] [--broker-cli <other build>/dist/src/cli/main.js]
  *
  * Produce: batches of 100-byte records (about 64 KiB each, uncompressed, no producer id) are
@@ -17,6 +18,8 @@
  * 0 (Fetch v16 by topic id, 4 MiB per partition, 32 MiB per response) until they reach the high
  * watermark, one request in flight per connection, as a consumer does. Every batch received is
  * checked (framing, CRC-32C, offsets follow on) and the record count must equal what was produced.
+ * `--isolation-level 1` fetches read_committed (bounded by the last stable offset, with the
+ * aborted-transaction lookup), to compare with read_uncommitted on the same data.
  *
  * The broker's CPU time comes from /proc/<pid>/stat before and after each phase. `--cpu-prof`
  * makes the broker write a V8 CPU profile into that directory at shutdown.
@@ -57,6 +60,7 @@ const { values: args } = parseArgs({
     'broker-node-args': { type: 'string', default: '' },
     'broker-cli': { type: 'string' },
     'fetch-rounds': { type: 'string', default: '1' },
+    'isolation-level': { type: 'string', default: '0' },
   },
 })
 const recordsWanted = Number(args.records)
@@ -264,7 +268,7 @@ async function fetchAll(broker: BrokerUnderTest, topic: TopicInfo, expected: num
                 maxWaitMs: 500,
                 minBytes: 1,
                 maxBytes: 32 << 20,
-                isolationLevel: 0,
+                isolationLevel: Number(args['isolation-level']),
                 sessionId: 0,
                 sessionEpoch: -1,
                 topics: [

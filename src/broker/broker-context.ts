@@ -8,6 +8,7 @@ import type { Logger } from '../common/logger.js'
 import type { GroupCoordinator } from '../group/group-coordinator.js'
 import type { MetadataStore } from '../metadata/metadata-store.js'
 import type { ReplicaManager } from '../replication/replica-manager.js'
+import type { TransactionCoordinator } from '../transaction/transaction-coordinator.js'
 import type { ElectionResult, ElectionType, OngoingReassignment, ReassignmentRequest, ReassignmentResult } from '../cluster/controller.js'
 import type { BrokerMetrics } from './broker-metrics.js'
 import type { ClusterView } from './cluster-view.js'
@@ -46,6 +47,8 @@ export interface BrokerContext {
   readonly producerIds: ProducerIdManager
   /** Consumer groups and committed offsets. */
   readonly groups: GroupCoordinator
+  /** Transactional ids and their transactions (the transaction coordinator). */
+  readonly transactions: TransactionCoordinator
   readonly logger: Logger
   /** Where clients should connect to this broker, with the ports actually bound. */
   readonly advertisedListeners: () => readonly Listener[]

@@ -17,6 +17,7 @@ import type { ReplicaManager } from '../replication/replica-manager.js'
 import { descriptorShortfall, type LogManager } from '../storage/index.js'
 import { assignReplicas } from '../cluster/replica-placement.js'
 import { OFFSETS_TOPIC, offsetsTopicConfigs } from '../group/offsets-topic.js'
+import { TRANSACTION_STATE_TOPIC, transactionStateTopicConfigs } from '../transaction/transaction-topic.js'
 import type { ClusterView } from './cluster-view.js'
 
 /** The brokers one partition is placed on, as CreateTopics and CreatePartitions name them. */
@@ -222,29 +223,48 @@ export class TopicManager {
    * broker losses than configured). Concurrent callers share one creation.
    */
   ensureOffsetsTopic(): Promise<TopicMetadata> {
-    const existing = this.#metadata.topic(OFFSETS_TOPIC)
+    return this.#ensureInternalTopic(OFFSETS_TOPIC, 'offsets.topic.num.partitions', 'offsets.topic.replication.factor', () => offsetsTopicConfigs(this.#config))
+  }
+
+  /**
+   * Creates __transaction_state unless it exists, as __consumer_offsets is created: the
+   * transaction.state.log.* settings, the replication factor capped at the live brokers.
+   */
+  ensureTransactionStateTopic(): Promise<TopicMetadata> {
+    return this.#ensureInternalTopic(TRANSACTION_STATE_TOPIC, 'transaction.state.log.num.partitions', 'transaction.state.log.replication.factor', (rf) =>
+      transactionStateTopicConfigs(this.#config, rf),
+    )
+  }
+
+  #ensureInternalTopic(
+    name: string,
+    partitionsSetting: 'offsets.topic.num.partitions' | 'transaction.state.log.num.partitions',
+    replicationSetting: 'offsets.topic.replication.factor' | 'transaction.state.log.replication.factor',
+    configs: (replicationFactor: number) => Record<string, string>,
+  ): Promise<TopicMetadata> {
+    const existing = this.#metadata.topic(name)
     if (existing !== undefined) return Promise.resolve(existing)
-    let pending = this.#autoCreating.get(OFFSETS_TOPIC)
+    let pending = this.#autoCreating.get(name)
     if (pending === undefined) {
-      const wanted = this.#config.get('offsets.topic.replication.factor')
+      const wanted = this.#config.get(replicationSetting)
       const live = this.#cluster.brokers().length
       const replicationFactor = Math.max(1, Math.min(wanted, live))
       if (replicationFactor < wanted && live > 1) {
-        this.#logger.warn(`creating ${OFFSETS_TOPIC} with replication factor ${replicationFactor}: offsets.topic.replication.factor is ${wanted} but only ${live} brokers are live`)
+        this.#logger.warn(`creating ${name} with replication factor ${replicationFactor}: ${replicationSetting} is ${wanted} but only ${live} brokers are live`)
       }
-      pending = this.createTopic(OFFSETS_TOPIC, {
-        partitions: this.#config.get('offsets.topic.num.partitions'),
+      pending = this.createTopic(name, {
+        partitions: this.#config.get(partitionsSetting),
         replicationFactor,
-        configs: offsetsTopicConfigs(this.#config),
+        configs: configs(replicationFactor),
       })
         .catch((error: unknown) => {
           // Another broker created it first.
-          const created = this.#metadata.topic(OFFSETS_TOPIC)
+          const created = this.#metadata.topic(name)
           if (error instanceof TopicError && error.kafkaError === 'TOPIC_ALREADY_EXISTS' && created !== undefined) return created
           throw error
         })
-        .finally(() => this.#autoCreating.delete(OFFSETS_TOPIC))
-      this.#autoCreating.set(OFFSETS_TOPIC, pending)
+        .finally(() => this.#autoCreating.delete(name))
+      this.#autoCreating.set(name, pending)
     }
     return pending
   }

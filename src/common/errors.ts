@@ -29,6 +29,11 @@ export const ErrorCodes = {
   ETCD: 'SAMSA_ETCD',
   /** A cluster rule was broken: a node id already registered, a write by a deposed controller. */
   CLUSTER: 'SAMSA_CLUSTER',
+  /**
+   * The transaction coordinator was asked for a state change its state machine forbids (a
+   * coordinator bug, never a client's doing: clients get Kafka error codes).
+   */
+  TRANSACTION_STATE: 'SAMSA_TRANSACTION_STATE',
 } as const
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]

@@ -10,14 +10,14 @@
  * The gateway calls the same services as the Kafka handlers (produce, fetch, metadata, groups);
  * it never goes through a Kafka client to its own broker. In a cluster, what another broker
  * serves (a partition it leads, a group it coordinates) is reached over the Kafka protocol
- * through `peers` (records/peer-brokers.ts), so every broker's gateway serves the whole cluster;
+ * through `peers` (src/broker/peer-brokers.ts), so every broker's gateway serves the whole cluster;
  * /metrics stays per broker, as Kafka's brokers are each scraped.
  */
 import type { BrokerContext } from '../broker/broker-context.js'
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 import type { Logger } from '../common/logger.js'
 import { healthRoutes } from './health.js'
-import { PeerBrokers } from './records/peer-brokers.js'
+import { PeerBrokers } from '../broker/peer-brokers.js'
 import { HttpServer, nativeHttpServer } from './uws.js'
 
 /** What the gateway's route modules may use. */

@@ -8,7 +8,8 @@
  */
 import type { Crc32c } from './crc32c.js'
 import { protocolError } from './protocol-error.js'
-import { encodeRecordBatch } from './records.js'
+import { RECORDS_OFFSET, batchProducerEpoch, batchProducerId, batchRecordsCount, batchSize } from './record-batch.js'
+import { decodeRecords, encodeRecordBatch } from './records.js'
 
 export const ControlRecordTypes = { ABORT: 0, COMMIT: 1 } as const
 
@@ -83,4 +84,36 @@ export function encodeEndTxnMarkerBatch(marker: EndTxnMarkerBatchInput, crc32c?:
     },
     crc32c === undefined ? {} : { crc32c },
   )
+}
+
+/** What a stored COMMIT or ABORT control batch says. */
+export interface TxnMarkerBatch {
+  readonly producerId: number
+  readonly producerEpoch: number
+  readonly coordinatorEpoch: number
+  readonly commit: boolean
+}
+
+/**
+ * Reads the transaction marker of the control batch at `position` (control batches are never
+ * compressed), or null when its record is not a well-formed COMMIT or ABORT marker (a type this
+ * broker does not know). Control batches are one per transaction and partition, so decoding the
+ * record here costs nothing on the data path.
+ */
+export function decodeTxnMarkerBatch(records: Buffer, position: number): TxnMarkerBatch | null {
+  try {
+    const section = records.subarray(position + RECORDS_OFFSET, position + batchSize(records, position))
+    const [record] = decodeRecords(section, batchRecordsCount(records, position))
+    if (record === undefined) return null
+    const key = decodeControlRecordKey(record.key)
+    if (key.type !== ControlRecordTypes.ABORT && key.type !== ControlRecordTypes.COMMIT) return null
+    return {
+      producerId: batchProducerId(records, position),
+      producerEpoch: batchProducerEpoch(records, position),
+      coordinatorEpoch: decodeEndTxnMarker(record.value).coordinatorEpoch,
+      commit: key.type === ControlRecordTypes.COMMIT,
+    }
+  } catch {
+    return null
+  }
 }

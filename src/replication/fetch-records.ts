@@ -81,7 +81,7 @@ export function fetchRecords(replicas: ReplicaManager, request: FetchRecordsRequ
   if (first.bytes >= request.minBytes || request.maxWaitMs <= 0 || first.failed || first.partitions.length === 0) return sent(replicas, first)
   const toLogEnd = request.replicaId >= 0
   return replicas.purgatories.fetches
-    .wait(first.partitions, toLogEnd, request.minBytes - first.bytes, request.maxWaitMs, request.signal)
+    .wait(first.partitions, toLogEnd, request.minBytes - first.bytes, request.maxWaitMs, request.signal, !toLogEnd && request.isolationLevel === READ_COMMITTED)
     .then(() => sent(replicas, readOnce(replicas, request, fetchMaxBytes)))
 }
 

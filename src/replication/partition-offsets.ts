@@ -43,10 +43,12 @@ export function offsetForTimestamp(partition: Partition, timestamp: number, read
     }
     default: {
       const found = partition.log.offsetForTimestamp(timestamp)
-      // Only offsets consumers may read are answered.
-      if (found === null || found.offset >= partition.highWatermark) return { offset: -1, timestamp: -1 }
+      // Only offsets the consumer may read are answered: below the high watermark, or for
+      // read_committed below the last stable offset (Kafka's lastFetchableOffset).
+      const fetchable = readCommitted ? partition.lastStableOffset : partition.highWatermark
+      if (found === null || found.offset >= fetchable) return { offset: -1, timestamp: -1 }
       const record = firstRecordAtOrAfter(partition, found.offset, timestamp) ?? { offset: found.offset, timestamp: found.timestamp }
-      return record.offset >= partition.highWatermark ? { offset: -1, timestamp: -1 } : record
+      return record.offset >= fetchable ? { offset: -1, timestamp: -1 } : record
     }
   }
 }

@@ -7,7 +7,9 @@
  * up (from the fetch offsets its fetches carry, as Kafka's Partition.updateFollowerFetchState
  * does), and moves the high watermark to the smallest log end offset over the ISR. On a single
  * broker the ISR is the leader alone, so the high watermark follows the log end offset at once.
- * The last stable offset equals the high watermark while Samsa has no transactions.
+ * The last stable offset is the high watermark or, when lower, the first offset of a
+ * transaction not yet complete and replicated (see producer-state.ts); read_committed consumers
+ * read up to it.
  *
  * Not thread-safe: owned by the ReplicaManager and used on the event loop thread only.
  */
@@ -19,6 +21,7 @@ import {
   batchBaseOffset,
   batchBaseSequence,
   batchIsControl,
+  batchIsTransactional,
   batchBaseTimestamp,
   batchCrcIsValid,
   batchLastOffsetDelta,
@@ -30,9 +33,10 @@ import {
   batchSize,
 } from '../protocol/record-batch.js'
 import type { PartitionState } from '../metadata/metadata-store.js'
-import type { PartitionLog, ReadPlan } from '../storage/index.js'
+import type { AbortedTxn, PartitionLog, ReadPlan } from '../storage/index.js'
 import { crc32c } from '../storage/native.js'
-import { ProducerStateManager } from '../storage/producer-state.js'
+import { decodeTxnMarkerBatch, encodeEndTxnMarkerBatch } from '../protocol/control-records.js'
+import { type CompletedTxn, NO_TXN, ProducerStateManager, type TxnMarker } from '../storage/producer-state.js'
 import { TopicCounters } from './replication-counters.js'
 import { storageErrorCode } from './storage-errors.js'
 
@@ -62,6 +66,11 @@ export interface ReadOutcome {
   readonly logStartOffset: number
   /** Whole batches starting at the one that holds the fetch offset, or null. */
   readonly records: ReadPlan | null
+  /**
+   * For a read_committed read that returned records: the aborted transactions overlapping them
+   * (from the `.txnindex` files), which the consumer drops; null otherwise.
+   */
+  readonly abortedTransactions?: readonly AbortedTxn[] | null
 }
 
 /**
@@ -80,6 +89,8 @@ export interface PartitionListener {
    * consumer fetches and acks=all produces may complete.
    */
   onHighWatermark(partition: Partition, bytes: number): void
+  /** The last stable offset moved forward: read_committed fetches may complete. */
+  onLastStableOffset?(partition: Partition): void
 }
 
 const alwaysMayLead = (): boolean => true
@@ -109,6 +120,12 @@ export interface PartitionClusterHooks {
  * members it would have added. A committed proposal reaches the leader in milliseconds.
  */
 export const ISR_PROPOSAL_TIMEOUT_MS = 5_000
+
+/**
+ * Aborted transactions a read_committed answer lists without finding where its records end;
+ * past this many, the plan's batch headers are walked to drop those beyond the records.
+ */
+const ABORTED_TXNS_WITHOUT_TRIM = 32
 
 /** What the leader knows of one follower, from the fetches it sends. */
 interface FollowerState {
@@ -236,7 +253,8 @@ export class Partition {
   }
 
   get lastStableOffset(): number {
-    return this.#highWatermark
+    const firstUnstable = this.producers.firstUnstableOffset
+    return firstUnstable === NO_TXN || firstUnstable > this.#highWatermark ? this.#highWatermark : firstUnstable
   }
 
   get logStartOffset(): number {
@@ -275,15 +293,21 @@ export class Partition {
     if (records.length > 0) {
       this.log.appendAsFollower(records)
       for (let position = 0; position + RECORD_BATCH_OVERHEAD <= records.length; position += batchSize(records, position)) {
-        if (batchIsControl(records, position)) continue
         const producerId = batchProducerId(records, position)
         if (producerId < 0) continue
+        if (batchIsControl(records, position)) {
+          // As Kafka's follower, a marker the leader accepted is applied even if it looks fenced here.
+          const marker = decodeTxnMarkerBatch(records, position)
+          if (marker !== null) this.#completeTxn(marker, batchBaseOffset(records, position), batchMaxTimestamp(records, position))
+          continue
+        }
         this.producers.update(
           {
             producerId,
             producerEpoch: batchProducerEpoch(records, position),
             baseSequence: batchBaseSequence(records, position),
             lastOffsetDelta: batchLastOffsetDelta(records, position),
+            isTransactional: batchIsTransactional(records, position),
           },
           batchBaseOffset(records, position),
           batchMaxTimestamp(records, position),
@@ -303,15 +327,20 @@ export class Partition {
    */
   restoreHighWatermark(offset: number): void {
     this.#highWatermark = Math.max(this.logStartOffset, Math.min(offset, this.logEndOffset))
+    this.producers.onHighWatermark(this.#highWatermark)
   }
 
   /** A follower's high watermark: the leader's, as far as this log reaches; it never moves back. */
   updateFollowerHighWatermark(leaderHighWatermark: number): void {
     const candidate = Math.min(leaderHighWatermark, this.logEndOffset)
     if (candidate <= this.#highWatermark) return
+    const stableBefore = this.lastStableOffset
+    const heldBack = stableBefore < this.#highWatermark
     this.#highWatermark = candidate
+    this.producers.onHighWatermark(candidate)
     this.#committedBytes = this.#appendedBytes
     this.#listener?.onHighWatermark(this, 0)
+    this.#maybeReleaseStableOffset(stableBefore, heldBack)
   }
 
   /**
@@ -323,8 +352,8 @@ export class Partition {
   truncateTo(offset: number): void {
     if (offset >= this.logEndOffset) return
     this.log.truncateTo(offset)
-    this.producers.truncateFrom(this.logEndOffset)
     if (this.#highWatermark > this.logEndOffset) this.#highWatermark = this.logEndOffset
+    this.producers.truncateFrom(this.logEndOffset)
   }
 
   /**
@@ -481,6 +510,7 @@ export class Partition {
       producerEpoch: batchProducerEpoch(records, 0),
       baseSequence: batchBaseSequence(records, 0),
       lastOffsetDelta: batchLastOffsetDelta(records, 0),
+      isTransactional: batchIsTransactional(records, 0),
     }
     const check = this.producers.check(producer)
     // Kafka validates the batch (CRC included) before it looks at producer state; the storage
@@ -515,21 +545,68 @@ export class Partition {
       return this.#storageError(error)
     }
     this.producers.update(producer, appended.baseOffset, batchMaxTimestamp(records, 0))
+    this.counters.messagesIn += batchRecordsCount(records, 0)
+    return this.#appendedAsLeader(records.length, appended.baseOffset, appended.logAppendTime, isrSize)
+  }
+
+  /**
+   * Appends a COMMIT or ABORT marker for a producer's transaction (WriteTxnMarkers, from the
+   * transaction coordinator), as Kafka's appendRecordsToLeader with origin Coordinator: the
+   * leader writes a control batch it builds itself, after checking the producer and coordinator
+   * epochs. The transaction it ends stays unstable until the high watermark passes the marker;
+   * an aborted one is entered in the aborted-transaction index at once. Errors are returned as
+   * codes with nothing written.
+   */
+  appendTxnMarkerAsLeader(marker: TxnMarker, nowMs: number): AppendOutcome {
+    if (!this.isLeader) {
+      return this.#error(KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER, `This broker (${this.localBrokerId}) does not lead ${this.topic}-${this.index}; its leader is ${this.#state.leader}.`)
+    }
+    if (!this.#mayLead()) {
+      return this.#error(KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER, `This broker (${this.localBrokerId}) lost its cluster session and may have been replaced as leader of ${this.topic}-${this.index}.`)
+    }
+    const isrSize = this.#state.isr.length
+    if (isrSize < this.#config['min.insync.replicas']) {
+      return this.#error(
+        KafkaErrorCodes.NOT_ENOUGH_REPLICAS,
+        `The in-sync replicas of ${this.topic}-${this.index} are ${isrSize}, below min.insync.replicas=${this.#config['min.insync.replicas']}.`,
+      )
+    }
+    const check = this.producers.checkMarker(marker)
+    if (check.kind === 'error') return this.#error(KafkaErrorCodes[check.error], check.message)
+    const records = encodeEndTxnMarkerBatch({ ...marker, timestamp: nowMs }, crc32c)
+    let appended
+    try {
+      appended = this.log.appendAsLeader(records, this.leaderEpoch, { allowControlBatches: true })
+      this.#completeTxn(marker, appended.baseOffset, nowMs)
+    } catch (error) {
+      return this.#storageError(error)
+    }
+    return this.#appendedAsLeader(records.length, appended.baseOffset, appended.logAppendTime, isrSize)
+  }
+
+  /**
+   * Ends a producer's transaction at the marker at `offset` (leader and follower alike) and
+   * enters an aborted one in the segment's `.txnindex`. Throws the storage engine's error.
+   */
+  #completeTxn(marker: TxnMarker, offset: number, timestamp: number): void {
+    indexCompletedTxn(this.log, this.producers, this.producers.completeTxn(marker, offset, timestamp))
+  }
+
+  /** What every leader append does once its bytes are in the log. */
+  #appendedAsLeader(bytes: number, baseOffset: number, logAppendTime: number, isrSize: number): AppendOutcome {
     const endOffset = this.log.logEndOffset
-    this.#appendedBytes += records.length
-    const counters = this.counters
-    counters.messagesIn += batchRecordsCount(records, 0)
-    counters.bytesIn += records.length
-    this.#listener?.onLogAppend(this, records.length)
+    this.#appendedBytes += bytes
+    this.counters.bytesIn += bytes
+    this.#listener?.onLogAppend(this, bytes)
     if (isrSize > 1) this.#pendingCommits.push({ endOffset, bytesThrough: this.#appendedBytes })
     this.#maybeIncrementHighWatermark()
     return {
       errorCode: KafkaErrorCodes.NONE,
       errorMessage: null,
-      baseOffset: appended.baseOffset,
-      logAppendTime: appended.logAppendTime,
+      baseOffset,
+      logAppendTime,
       logStartOffset: this.logStartOffset,
-      appendedBytes: records.length,
+      appendedBytes: bytes,
       requiredOffset: endOffset,
     }
   }
@@ -544,7 +621,10 @@ export class Partition {
     for (const replica of this.#state.isr) candidate = Math.min(candidate, this.#replicaLogEndOffset(replica))
     if (this.#pendingIsr !== null) for (const replica of this.#pendingIsr) candidate = Math.min(candidate, this.#replicaLogEndOffset(replica))
     if (candidate <= this.#highWatermark) return
+    const stableBefore = this.lastStableOffset
+    const heldBack = stableBefore < this.#highWatermark
     this.#highWatermark = candidate
+    this.producers.onHighWatermark(candidate)
     const before = this.#committedBytes
     const pending = this.#pendingCommits
     let passed = 0
@@ -556,6 +636,18 @@ export class Partition {
     // Appends made while the leader was the whole ISR were committed as they were written.
     if (pending.length === 0) this.#committedBytes = this.#appendedBytes
     this.#listener?.onHighWatermark(this, this.#committedBytes - before)
+    this.#maybeReleaseStableOffset(stableBefore, heldBack)
+  }
+
+  /**
+   * After a high watermark move: when a transaction held the last stable offset back before or
+   * does now, and it moved, the purgatory did not count the bytes it passed for read_committed
+   * fetches (see DelayedFetchPurgatory.progress), so they are woken outright to read again.
+   * Without a transaction the LSO is the high watermark and its bytes counted as they came.
+   */
+  #maybeReleaseStableOffset(stableBefore: number, heldBack: boolean): void {
+    const stable = this.lastStableOffset
+    if (stable > stableBefore && (heldBack || stable < this.#highWatermark)) this.#listener?.onLastStableOffset?.(this)
   }
 
   #replicaLogEndOffset(replica: number): number {
@@ -603,7 +695,13 @@ export class Partition {
       const plan = this.log.read(fetchOffset, maxBytes, upperBound)
       // The log always plans the first batch; past the first partition of a fetch it only fits or not.
       const fits = plan.byteLength > 0 && (minOneBatch || plan.byteLength <= maxBytes)
-      return { highWatermark, lastStableOffset, logStartOffset, errorCode: KafkaErrorCodes.NONE, records: fits ? plan : null }
+      if (isolation !== 'committed' || !fits) return { highWatermark, lastStableOffset, logStartOffset, errorCode: KafkaErrorCodes.NONE, records: fits ? plan : null }
+      // Bounded by the LSO rather than the last batch read (the plan does not say which offset
+      // that is): entries past the records are harmless, a consumer only applies those it reaches.
+      // Only a long list (a consumer far behind many aborts) is cut to the records returned.
+      let abortedTransactions = this.log.collectAbortedTxns(fetchOffset, upperBound)
+      if (abortedTransactions.length > ABORTED_TXNS_WITHOUT_TRIM) abortedTransactions = overlapping(abortedTransactions, plan)
+      return { highWatermark, lastStableOffset, logStartOffset, errorCode: KafkaErrorCodes.NONE, records: plan, abortedTransactions }
     } catch (error) {
       this.counters.failedFetchRequests++
       return { highWatermark, lastStableOffset, logStartOffset, errorCode: storageErrorCode(error), records: null }
@@ -640,4 +738,30 @@ export class Partition {
   #storageError(error: unknown): AppendOutcome {
     return this.#error(storageErrorCode(error), (error as Error)?.message ?? String(error))
   }
+}
+
+/**
+ * Enters an aborted transaction in the log's aborted-transaction index, with the last stable
+ * offset Kafka records beside it. Shared by the partition and the producer-state rebuild, which
+ * offers every aborted transaction again (the index skips those it has).
+ */
+export function indexCompletedTxn(log: PartitionLog, producers: ProducerStateManager, completed: CompletedTxn | null): void {
+  if (completed === null || !completed.isAborted) return
+  log.appendAbortedTxn({
+    producerId: completed.producerId,
+    firstOffset: completed.firstOffset,
+    lastOffset: completed.lastOffset,
+    lastStableOffset: producers.lastStableOffsetAfter(completed),
+  })
+}
+
+/** The aborted transactions that begin at or before the last offset of the planned records. */
+function overlapping(aborted: AbortedTxn[], plan: ReadPlan): AbortedTxn[] {
+  let lastOffset = -1
+  for (const view of plan.toBuffers()) {
+    for (let position = 0; position + RECORD_BATCH_OVERHEAD <= view.length; position += batchSize(view, position)) {
+      lastOffset = batchBaseOffset(view, position) + batchLastOffsetDelta(view, position)
+    }
+  }
+  return lastOffset < 0 ? aborted : aborted.filter((txn) => txn.firstOffset <= lastOffset)
 }

@@ -16,9 +16,10 @@ import type { MetadataStore, TopicMetadata } from '../metadata/metadata-store.js
 import type { LogManager, PartitionLog } from '../storage/index.js'
 import { type ProducerSnapshotEntry, ProducerStateManager } from '../storage/producer-state.js'
 import { toLogConfig } from './log-config.js'
+import { type TxnMarkerBatch, decodeTxnMarkerBatch } from '../protocol/control-records.js'
 import type { PartitionState } from '../metadata/metadata-store.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
-import { type IsrProposer, Partition, type PartitionClusterHooks } from './partition.js'
+import { type IsrProposer, Partition, type PartitionClusterHooks, indexCompletedTxn } from './partition.js'
 import { Purgatories } from './purgatory/purgatories.js'
 import type { LeaderEndpoint, ReplicaFetcherOptions } from './replica-fetcher.js'
 import { ReplicaFetcherManager } from './replica-fetcher-manager.js'
@@ -279,7 +280,9 @@ export class ReplicaManager {
       if (creation === undefined) {
         creation = (async () => {
           const log = this.#logs.get(topic.name, index) ?? (await this.#logs.create(topic.name, index, toLogConfig(config)))
-          const producers = await this.#snapshotFiles.run(() => this.#loadProducerState(log))
+          // The high watermark the partition starts from (see restoreHighWatermark below).
+          const startHighWatermark = this.#checkpointed === null ? log.logEndOffset : (this.#checkpointed.get(checkpointKey(topic.name, index)) ?? log.logStartOffset)
+          const producers = await this.#snapshotFiles.run(() => this.#loadProducerState(log, startHighWatermark))
           // The partition starts as a follower of nobody until its state is applied below.
           const partition = new Partition(topic.name, index, topic.topicId, log, config, producers, this.#localBrokerId, NO_LEADERSHIP, this.#partitionHooks, counters)
           if (this.#checkpointed !== null) partition.restoreHighWatermark(this.#checkpointed.get(checkpointKey(topic.name, index)) ?? log.logStartOffset)
@@ -387,7 +390,12 @@ export class ReplicaManager {
     })
   }
 
-  async #loadProducerState(log: PartitionLog): Promise<ProducerStateManager> {
+  /**
+   * Rebuilds a partition's producer state: the snapshot, then every batch header after it,
+   * reading the marker of each control batch (one per transaction). `stableBelow` is the high
+   * watermark the partition will start from.
+   */
+  async #loadProducerState(log: PartitionLog, stableBelow: number): Promise<ProducerStateManager> {
     let state = new ProducerStateManager()
     let from = log.logStartOffset
     const snapshotPath = join(log.dir, SNAPSHOT_FILE)
@@ -409,16 +417,35 @@ export class ReplicaManager {
       const headers = log.readBatchHeaders(from, REBUILD_CHUNK)
       if (headers.length === 0) break
       for (const h of headers) {
-        if (h.producerId >= 0 && !h.isControl) {
-          state.update(
-            { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffset - h.baseOffset },
-            h.baseOffset,
-            h.maxTimestamp,
-          )
+        if (h.producerId < 0) continue
+        if (h.isControl) {
+          const marker = readTxnMarker(log, h.baseOffset)
+          if (marker !== null) indexCompletedTxn(log, state, state.completeTxn(marker, h.baseOffset, h.maxTimestamp))
+          continue
         }
+        state.update(
+          {
+            producerId: h.producerId,
+            producerEpoch: h.producerEpoch,
+            baseSequence: h.baseSequence,
+            lastOffsetDelta: h.lastOffset - h.baseOffset,
+            isTransactional: h.isTransactional,
+          },
+          h.baseOffset,
+          h.maxTimestamp,
+        )
       }
       from = headers[headers.length - 1]!.lastOffset + 1
+      // Completed transactions wait for the high watermark; below the one the partition will
+      // start from they are stable already, so the list stays short on a long log.
+      state.onHighWatermark(Math.min(stableBelow, from))
     }
     return state
   }
+}
+
+/** The marker of the control batch at `offset`, read from the log (at rebuild only). */
+function readTxnMarker(log: PartitionLog, offset: number): TxnMarkerBatch | null {
+  const bytes = Buffer.concat(log.read(offset, 1, offset + 1).toBuffers())
+  return bytes.length === 0 ? null : decodeTxnMarkerBatch(bytes, 0)
 }

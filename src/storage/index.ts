@@ -4,6 +4,7 @@
  */
 export { PartitionLog } from './partition-log.js'
 export type {
+  AbortedTxn,
   AppendOptions,
   AppendResult,
   BatchHeader,

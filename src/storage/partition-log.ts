@@ -6,7 +6,9 @@
  * On disk: `<20-digit base offset>.log` segments of RecordBatch v2 batches exactly as producers
  * sent them (with the broker-assigned baseOffset and partitionLeaderEpoch), a sparse `.index`
  * (offset → position) and `.timeindex` (timestamp → offset) per segment, and
- * `leader-epoch-checkpoint`.
+ * `leader-epoch-checkpoint`, and for segments holding ABORT markers a `.txnindex` of the aborted
+ * transactions (Kafka's 34-byte AbortedTxn entries: version, producer id, first offset, last
+ * offset, last stable offset).
  *
  * Thread-safety and ownership: a PartitionLog belongs to the JS thread that opened it. Its
  * synchronous methods do page-cache work only (microseconds) and never wait on a disk; fsync,
@@ -85,6 +87,17 @@ export interface BatchHeader {
   isTransactional: boolean
   isControl: boolean
   partitionLeaderEpoch: number
+}
+
+/** An aborted transaction, as the `.txnindex` records it (Kafka's AbortedTxn). */
+export interface AbortedTxn {
+  producerId: number
+  /** Offset of the transaction's first batch. */
+  firstOffset: number
+  /** Offset of its ABORT marker. */
+  lastOffset: number
+  /** The last stable offset once the marker was written: no later entry concerns offsets below it. */
+  lastStableOffset: number
 }
 
 /** What opening found: how many segments were verified, rebuilt or cut. */
@@ -212,6 +225,25 @@ export class PartitionLog {
   /** Producer fields of up to `maxBatches` batches from the one containing `fromOffset`. */
   readBatchHeaders(fromOffset: number, maxBatches: number): BatchHeader[] {
     return this.#native.readBatchHeaders(fromOffset, maxBatches)
+  }
+
+  /**
+   * Enters an aborted transaction in the `.txnindex` of the segment holding its ABORT marker;
+   * returns false when it is there already (a rebuild offers every one again). Synchronous, a
+   * page-cache write.
+   */
+  appendAbortedTxn(txn: AbortedTxn): boolean {
+    this.#checkUsable()
+    return this.#native.appendAbortedTxn(txn.producerId, txn.firstOffset, txn.lastOffset, txn.lastStableOffset)
+  }
+
+  /**
+   * The aborted transactions overlapping [`fetchOffset`, `upperBound`), from the `.txnindex` of
+   * the segment holding `fetchOffset` and later ones (Kafka's collectAbortedTransactions): what
+   * a read_committed fetch of that range reports. Synchronous, from memory.
+   */
+  collectAbortedTxns(fetchOffset: number, upperBound: number): AbortedTxn[] {
+    return this.#native.collectAbortedTxns(fetchOffset, upperBound)
   }
 
   /** First offset still readable. */

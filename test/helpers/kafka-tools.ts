@@ -26,6 +26,7 @@ export const KafkaTools = {
   cluster: 'org.apache.kafka.tools.ClusterTool',
   leaderElection: 'org.apache.kafka.tools.LeaderElectionCommand',
   reassignPartitions: 'org.apache.kafka.tools.reassign.ReassignPartitionsCommand',
+  transactions: 'org.apache.kafka.tools.TransactionsCommand',
 } as const
 
 export async function kafkaTool(mainClass: string, ...args: string[]): Promise<ToolResult> {

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 
 use napi::bindgen_prelude::{AsyncTask, Buffer, BufferSlice, External};
 use napi_derive::napi;
-use seglog::{LoadReport, Log, LogConfig};
+use seglog::{AbortedTxn, LoadReport, Log, LogConfig};
 
 use crate::cleaner::{CleanTask, CleanerCancel, JsCleanOptions, JsCleanableStats};
 use crate::config::{JsLogConfig, JsRecoveryOptions};
@@ -32,6 +32,15 @@ pub struct BatchHeaderInfo {
     pub is_transactional: bool,
     pub is_control: bool,
     pub partition_leader_epoch: i32,
+}
+
+/// One entry of a segment's aborted-transaction index (`.txnindex`).
+#[napi(object)]
+pub struct AbortedTxnInfo {
+    pub producer_id: i64,
+    pub first_offset: i64,
+    pub last_offset: i64,
+    pub last_stable_offset: i64,
 }
 
 #[napi(object)]
@@ -216,6 +225,49 @@ impl NativeLog {
                 is_transactional: h.is_transactional,
                 is_control: h.is_control,
                 partition_leader_epoch: h.partition_leader_epoch,
+            })
+            .collect())
+    }
+
+    /// Records an aborted transaction in the `.txnindex` of the segment holding its marker;
+    /// false when already there. A page-cache write, as appends are.
+    #[napi]
+    pub fn append_aborted_txn(
+        &self,
+        producer_id: i64,
+        first_offset: i64,
+        last_offset: i64,
+        last_stable_offset: i64,
+    ) -> napi::Result<bool, String> {
+        self.lock()?
+            .append_aborted_txn(AbortedTxn {
+                producer_id,
+                first_offset,
+                last_offset,
+                last_stable_offset,
+            })
+            .map_err(to_js)
+    }
+
+    /// The aborted transactions overlapping [fetchOffset, upperBound), for read_committed
+    /// fetches. In-memory entries only: no disk read.
+    #[napi]
+    pub fn collect_aborted_txns(
+        &self,
+        fetch_offset: i64,
+        upper_bound: i64,
+    ) -> napi::Result<Vec<AbortedTxnInfo>, String> {
+        let found = self
+            .lock()?
+            .collect_aborted_txns(fetch_offset, upper_bound)
+            .map_err(to_js)?;
+        Ok(found
+            .into_iter()
+            .map(|t| AbortedTxnInfo {
+                producer_id: t.producer_id,
+                first_offset: t.first_offset,
+                last_offset: t.last_offset,
+                last_stable_offset: t.last_stable_offset,
             })
             .collect())
     }

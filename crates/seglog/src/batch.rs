@@ -246,7 +246,13 @@ pub fn validate_batch(set: &[u8], position: usize, rules: &ValidationRules) -> R
             check: BatchCheck::ControlBatchFromClient,
         });
     }
-    if rules.check_record_counts && header.producer_id() >= 0 && header.base_sequence() < 0 {
+    // Control batches (transaction markers, written by the broker) carry the producer's id but
+    // no sequence, as in Kafka.
+    if rules.check_record_counts
+        && !header.is_control()
+        && header.producer_id() >= 0
+        && header.base_sequence() < 0
+    {
         return Err(Error::InvalidBatch {
             position,
             check: BatchCheck::MissingSequence {

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 pub const LOG_SUFFIX: &str = ".log";
 pub const INDEX_SUFFIX: &str = ".index";
 pub const TIME_INDEX_SUFFIX: &str = ".timeindex";
+/// The aborted-transaction index (Kafka's `.txnindex`), present only once a segment has one.
+pub const TXN_INDEX_SUFFIX: &str = ".txnindex";
 /// Appended to a file that is scheduled for deletion (first phase of a two-phase delete).
 pub const DELETED_SUFFIX: &str = ".deleted";
 /// The cleaner's files (cleaner/swap.rs): a `.cleaned` segment is half written and stale when
@@ -33,6 +35,10 @@ pub fn index_file(dir: &Path, base_offset: i64) -> PathBuf {
 
 pub fn time_index_file(dir: &Path, base_offset: i64) -> PathBuf {
     dir.join(format!("{}{TIME_INDEX_SUFFIX}", offset_name(base_offset)))
+}
+
+pub fn txn_index_file(dir: &Path, base_offset: i64) -> PathBuf {
+    dir.join(format!("{}{TXN_INDEX_SUFFIX}", offset_name(base_offset)))
 }
 
 /// The path with `.deleted` appended.

@@ -25,6 +25,7 @@ pub mod recovery;
 pub mod segment;
 pub mod sendfile;
 pub mod time_index;
+pub mod txn_index;
 mod writeback;
 
 pub use config::{LogConfig, TimestampType};
@@ -34,3 +35,4 @@ pub use in_flight::{InFlight, WorkTicket};
 pub use log::{AppendInfo, BatchSummary, LeaderAppendOptions, Log};
 pub use read_plan::{FileSlice, ReadPlan};
 pub use recovery::{LoadOptions, LoadReport};
+pub use txn_index::AbortedTxn;

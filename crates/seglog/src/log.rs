@@ -23,6 +23,7 @@ use crate::read_plan::{FileSlice, ReadPlan};
 use crate::recovery::{self, LoadOptions, LoadReport};
 use crate::segment::{Segment, SyncHandles};
 use crate::time_index::TimestampOffset;
+use crate::txn_index::AbortedTxn;
 
 /// Options of a leader append (Kafka's LogValidator rules for client batches).
 #[derive(Debug, Clone, Copy)]
@@ -466,6 +467,46 @@ impl Log {
             from = segment.next_offset();
         }
         Ok(plan)
+    }
+
+    /// Records an aborted transaction in the `.txnindex` of the segment holding its ABORT marker
+    /// (`last_offset`). An entry already there (a rebuild offering it again) is skipped; returns
+    /// whether it was added. The broker calls this at append, replication and rebuild.
+    pub fn append_aborted_txn(&mut self, txn: AbortedTxn) -> Result<bool> {
+        self.check_open()?;
+        let Some((_, segment)) = self.segments.range_mut(..=txn.last_offset).next_back() else {
+            return Ok(false);
+        };
+        if txn.last_offset >= segment.next_offset() {
+            return Ok(false);
+        }
+        segment.txn_index_mut().append(txn)
+    }
+
+    /// The aborted transactions that overlap [`fetch_offset`, `upper_bound`), from the
+    /// `.txnindex` of the segment holding `fetch_offset` and later ones, until an entry shows no
+    /// later one can overlap (Kafka's collectAbortedTransactions). For read_committed fetches.
+    pub fn collect_aborted_txns(
+        &self,
+        fetch_offset: i64,
+        upper_bound: i64,
+    ) -> Result<Vec<AbortedTxn>> {
+        self.check_open()?;
+        let mut out = Vec::new();
+        let floor = self
+            .segments
+            .range(..=fetch_offset)
+            .next_back()
+            .map_or(fetch_offset, |(&base, _)| base);
+        for segment in self.segments.range(floor..).map(|(_, s)| s) {
+            if segment
+                .txn_index()
+                .collect(fetch_offset, upper_bound, &mut out)
+            {
+                break;
+            }
+        }
+        Ok(out)
     }
 
     /// Producer fields of up to `max_batches` batches from the one containing `from_offset`.

@@ -18,8 +18,8 @@ use std::path::Path;
 use crate::config::LogConfig;
 use crate::error::{IoContext, Result};
 use crate::file_names::{
-    index_file, is_stale_leftover, log_file, parse_offset, time_index_file, INDEX_SUFFIX,
-    LEADER_EPOCH_CHECKPOINT, LOG_SUFFIX, TIME_INDEX_SUFFIX,
+    index_file, is_stale_leftover, log_file, parse_offset, time_index_file, txn_index_file,
+    INDEX_SUFFIX, LEADER_EPOCH_CHECKPOINT, LOG_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX,
 };
 use crate::leader_epoch::LeaderEpochCache;
 use crate::segment::Segment;
@@ -73,6 +73,7 @@ fn remove_segment_files(dir: &Path, base_offset: i64) -> Result<()> {
         log_file(dir, base_offset),
         index_file(dir, base_offset),
         time_index_file(dir, base_offset),
+        txn_index_file(dir, base_offset),
     ] {
         match std::fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -105,8 +106,9 @@ pub fn load(
                 .context(|| format!("remove leftover {}", entry.path().display()))?;
         } else if let Some(base) = parse_offset(name, LOG_SUFFIX) {
             bases.insert(base);
-        } else if let Some(base) =
-            parse_offset(name, INDEX_SUFFIX).or_else(|| parse_offset(name, TIME_INDEX_SUFFIX))
+        } else if let Some(base) = parse_offset(name, INDEX_SUFFIX)
+            .or_else(|| parse_offset(name, TIME_INDEX_SUFFIX))
+            .or_else(|| parse_offset(name, TXN_INDEX_SUFFIX))
         {
             index_bases.insert(base);
         }

@@ -19,10 +19,11 @@ use crate::batch::{
     self, BatchHeader, BatchInfo, HEADER_SIZE, LOG_OVERHEAD, MAGIC_V2, MIN_BATCH_LENGTH,
 };
 use crate::error::Result;
-use crate::file_names::{index_file, log_file, time_index_file};
+use crate::file_names::{index_file, log_file, time_index_file, txn_index_file};
 use crate::file_records::FileRecords;
 use crate::offset_index::OffsetIndex;
 use crate::time_index::{TimeIndex, TimestampOffset};
+use crate::txn_index::TxnIndex;
 use crate::writeback::WritebackMark;
 
 /// Where a batch sits in a segment and what its header says.
@@ -68,6 +69,8 @@ pub struct Segment {
     recently_used: AtomicBool,
     offset_index: OffsetIndex,
     time_index: TimeIndex,
+    /// Aborted transactions whose ABORT marker is in this segment.
+    txn_index: TxnIndex,
     /// Bytes of valid batches; the file may be longer while a shrink is deferred.
     size: u32,
     next_offset: i64,
@@ -101,6 +104,7 @@ impl Segment {
             recently_used: AtomicBool::new(true),
             offset_index: OffsetIndex::create(&index_file(dir, base_offset), base_offset)?,
             time_index: TimeIndex::create(&time_index_file(dir, base_offset), base_offset)?,
+            txn_index: TxnIndex::create(&txn_index_file(dir, base_offset))?,
             size: 0,
             next_offset: base_offset,
             max_timestamp: TimestampOffset {
@@ -197,6 +201,7 @@ impl Segment {
             recently_used: AtomicBool::new(true),
             offset_index,
             time_index,
+            txn_index: TxnIndex::open(&txn_index_file(dir, base_offset))?,
             size,
             next_offset,
             max_timestamp,
@@ -235,6 +240,9 @@ impl Segment {
             recently_used: AtomicBool::new(true),
             offset_index: OffsetIndex::create(&index_file(dir, base_offset), base_offset)?,
             time_index: TimeIndex::create(&time_index_file(dir, base_offset), base_offset)?,
+            // Kept: entries past what survives the scan are dropped below, and the broker's
+            // producer-state rebuild writes again any that a crash lost.
+            txn_index: TxnIndex::open(&txn_index_file(dir, base_offset))?,
             size: 0,
             next_offset: base_offset,
             max_timestamp: TimestampOffset {
@@ -316,6 +324,7 @@ impl Segment {
             segment.max_timestamp.timestamp,
             segment.max_timestamp.offset,
         );
+        segment.txn_index.truncate_to(segment.next_offset)?;
         segment.write_pending_indexes()?;
         Ok((segment, outcome))
     }
@@ -393,6 +402,12 @@ impl Segment {
     }
     pub fn time_index(&self) -> &TimeIndex {
         &self.time_index
+    }
+    pub fn txn_index(&self) -> &TxnIndex {
+        &self.txn_index
+    }
+    pub fn txn_index_mut(&mut self) -> &mut TxnIndex {
+        &mut self.txn_index
     }
 
     /// The newest timestamp for retention.ms: the max batch timestamp, or the file's modification
@@ -624,6 +639,7 @@ impl Segment {
         };
         self.offset_index.truncate_to(cut.base_offset)?;
         self.time_index.truncate_to(cut.base_offset)?;
+        self.txn_index.truncate_to(cut.base_offset)?;
         self.size = cut.position;
         self.writeback.after_truncate(self.size);
         self.next_offset = cut.base_offset;
@@ -724,6 +740,7 @@ impl Segment {
         }
         let _ = std::fs::remove_file(self.offset_index.file().path());
         let _ = std::fs::remove_file(self.time_index.file().path());
+        self.txn_index.delete();
         Ok(())
     }
 }

@@ -16,6 +16,7 @@ import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { FetchRequest, FetchResponseInput } from '../../protocol/messages/fetch.js'
 import { ZERO_UUID } from '../../protocol/uuid.js'
 import { type FetchedTopic, fetchRecords } from '../../replication/fetch-records.js'
+import type { AbortedTxn } from '../../storage/index.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 
@@ -24,6 +25,13 @@ type PartitionResponse = TopicResponse['partitions'][number]
 
 const EMPTY = Buffer.alloc(0)
 const READ_COMMITTED = 1
+const NONE_ABORTED: PartitionResponse['abortedTransactions'] = []
+
+/** The response's list: producer id and first offset of each aborted transaction in the range. */
+function abortedTransactions(aborted: readonly AbortedTxn[] | null | undefined): PartitionResponse['abortedTransactions'] {
+  if (aborted === null || aborted === undefined || aborted.length === 0) return NONE_ABORTED
+  return aborted.map((txn) => ({ producerId: BigInt(txn.producerId), firstOffset: BigInt(txn.firstOffset) }))
+}
 
 export function fetchHandler(broker: BrokerContext) {
   const emptyPartition = (partitionIndex: number, errorCode: number): PartitionResponse => ({
@@ -53,7 +61,7 @@ export function fetchHandler(broker: BrokerContext) {
           highWatermark: outcome.highWatermark,
           lastStableOffset: outcome.lastStableOffset,
           logStartOffset: outcome.logStartOffset,
-          abortedTransactions: readCommitted && outcome.errorCode === KafkaErrorCodes.NONE ? [] : null,
+          abortedTransactions: readCommitted && outcome.errorCode === KafkaErrorCodes.NONE ? abortedTransactions(outcome.abortedTransactions) : null,
           preferredReadReplica: -1,
           records: outcome.records ?? EMPTY,
         })

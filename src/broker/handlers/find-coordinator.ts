@@ -7,14 +7,16 @@
  * (lazily creating it while clients wait is what kept kafkajs on COORDINATOR_NOT_AVAILABLE in
  * kafkajs#1752). On a single broker the coordinator is this broker.
  *
- * key_type 0 is a group; 1 (a transactional id) gets COORDINATOR_NOT_AVAILABLE with a message,
- * since Samsa has no transaction coordinator; other key types are INVALID_REQUEST. Up to v3 one
+ * key_type 0 is a group (its partition of `__consumer_offsets`); 1 a transactional id (the
+ * leader of its partition of `__transaction_state`, which the first such request creates, as
+ * Kafka does; an empty id is INVALID_REQUEST); other key types are INVALID_REQUEST. Up to v3 one
  * key per request, answered in the top-level fields; from v4 a batch of keys.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { FindCoordinatorRequest, FindCoordinatorResponseInput } from '../../protocol/messages/find-coordinator.js'
 import { OFFSETS_TOPIC } from '../../group/coordinator-key.js'
+import { TRANSACTION_STATE_TOPIC } from '../../transaction/transaction-topic.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 
@@ -26,21 +28,26 @@ type Coordinator = NonNullable<FindCoordinatorResponseInput['coordinators']>[num
 export function findCoordinatorHandler(broker: BrokerContext) {
   const find = (key: string, keyType: number): Coordinator => {
     const none = { key, nodeId: -1, host: '', port: -1 }
-    if (keyType === TRANSACTION_KEY) {
-      return { ...none, errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE, errorMessage: 'Samsa has no transaction coordinator: transactional producers are not supported.' }
+    if (keyType !== GROUP_KEY && keyType !== TRANSACTION_KEY) {
+      return { ...none, errorCode: KafkaErrorCodes.INVALID_REQUEST, errorMessage: `Unknown coordinator key type ${keyType}.` }
     }
-    if (keyType !== GROUP_KEY) return { ...none, errorCode: KafkaErrorCodes.INVALID_REQUEST, errorMessage: `Unknown coordinator key type ${keyType}.` }
-    const partition = broker.groups.partitionFor(key)
-    const leader = broker.metadata.partitionState(OFFSETS_TOPIC, partition)?.leader ?? -1
+    if (keyType === TRANSACTION_KEY && key === '') {
+      return { ...none, errorCode: KafkaErrorCodes.INVALID_REQUEST, errorMessage: 'The transactional id is empty.' }
+    }
+    const [topic, partition, what] =
+      keyType === GROUP_KEY
+        ? [OFFSETS_TOPIC, broker.groups.partitionFor(key), 'this group']
+        : [TRANSACTION_STATE_TOPIC, broker.transactions.partitionFor(key), 'this transactional id']
+    const leader = broker.metadata.partitionState(topic, partition)?.leader ?? -1
     if (leader < 0) {
-      return { ...none, errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE, errorMessage: `${OFFSETS_TOPIC}-${partition}, which holds this group, has no leader.` }
+      return { ...none, errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE, errorMessage: `${topic}-${partition}, which holds ${what}, has no leader.` }
     }
     const coordinator = broker.cluster.broker(leader)
     if (coordinator === undefined) {
       return {
         ...none,
         errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE,
-        errorMessage: `Broker ${leader}, the leader of ${OFFSETS_TOPIC}-${partition} which holds this group, is not live or has no listener.`,
+        errorMessage: `Broker ${leader}, the leader of ${topic}-${partition} which holds ${what}, is not live or has no listener.`,
       }
     }
     return { key, nodeId: coordinator.nodeId, host: coordinator.host, port: coordinator.port, errorCode: KafkaErrorCodes.NONE, errorMessage: null }
@@ -65,11 +72,17 @@ export function findCoordinatorHandler(broker: BrokerContext) {
     handle(request, context) {
       // In a cluster __consumer_offsets is made on first use, once brokers have joined (Kafka does
       // the same); on a single broker it exists from start and this never waits.
-      if (request.keyType === GROUP_KEY && broker.metadata.topic(OFFSETS_TOPIC) === undefined) {
-        return broker.topics.ensureOffsetsTopic().then(
+      // __transaction_state is made on the first transactional FindCoordinator, on a single
+      // broker too (most never use transactions and need not carry its 50 partitions).
+      const [topic, ensure] =
+        request.keyType === GROUP_KEY
+          ? [OFFSETS_TOPIC, () => broker.topics.ensureOffsetsTopic()]
+          : [TRANSACTION_STATE_TOPIC, () => broker.topics.ensureTransactionStateTopic()]
+      if ((request.keyType === GROUP_KEY || request.keyType === TRANSACTION_KEY) && broker.metadata.topic(topic) === undefined) {
+        return ensure().then(
           () => answer(request, context.apiVersion),
           (error: unknown) => {
-            broker.logger.warn(`could not create ${OFFSETS_TOPIC}; clients will retry`, { error })
+            broker.logger.warn(`could not create ${topic}; clients will retry`, { error })
             return answer(request, context.apiVersion)
           },
         )

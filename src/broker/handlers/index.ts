@@ -4,6 +4,8 @@
  */
 import type { BrokerContext } from '../broker-context.js'
 import type { ApiHandler } from '../handler.js'
+import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js'
+import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js'
 import { alterConfigsHandler } from './alter-configs.js'
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js'
 import { apiVersionsHandler } from './api-versions.js'
@@ -15,6 +17,9 @@ import { deleteTopicsHandler } from './delete-topics.js'
 import { describeClusterHandler } from './describe-cluster.js'
 import { describeConfigsHandler } from './describe-configs.js'
 import { describeGroupsHandler } from './describe-groups.js'
+import { describeProducersHandler } from './describe-producers.js'
+import { describeTransactionsHandler } from './describe-transactions.js'
+import { endTxnHandler } from './end-txn.js'
 import { electLeadersHandler } from './elect-leaders.js'
 import { fetchHandler } from './fetch.js'
 import { findCoordinatorHandler } from './find-coordinator.js'
@@ -26,6 +31,7 @@ import { leaveGroupHandler } from './leave-group.js'
 import { listGroupsHandler } from './list-groups.js'
 import { listOffsetsHandler } from './list-offsets.js'
 import { listPartitionReassignmentsHandler } from './list-partition-reassignments.js'
+import { listTransactionsHandler } from './list-transactions.js'
 import { metadataHandler } from './metadata.js'
 import { offsetCommitHandler } from './offset-commit.js'
 import { offsetDeleteHandler } from './offset-delete.js'
@@ -34,6 +40,7 @@ import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js'
 import { produceHandler } from './produce.js'
 import { saslHandshakeHandler } from './sasl-handshake.js'
 import { syncGroupHandler } from './sync-group.js'
+import { writeTxnMarkersHandler } from './write-txn-markers.js'
 
 export function kafkaApiHandlers(context: BrokerContext, served: () => readonly ApiHandler[]): ApiHandler[] {
   return [
@@ -44,7 +51,14 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     saslHandshakeHandler,
     apiVersionsHandler(served),
     initProducerIdHandler(context),
+    addPartitionsToTxnHandler(context),
+    addOffsetsToTxnHandler(context),
+    endTxnHandler(context),
+    describeTransactionsHandler(context),
+    listTransactionsHandler(context),
     offsetForLeaderEpochHandler(context),
+    writeTxnMarkersHandler(context),
+    describeProducersHandler(context),
     deleteRecordsHandler(context),
     findCoordinatorHandler(context),
     joinGroupHandler(context),

@@ -73,9 +73,9 @@ export function produceHandler(broker: BrokerContext) {
       if (acks !== 0 && acks !== 1 && acks !== -1) {
         return errorResponse(request, KafkaErrorCodes.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${acks}.`)
       }
-      if (request.transactionalId !== null) {
-        return errorResponse(request, KafkaErrorCodes.INVALID_TXN_STATE, 'Samsa does not support transactional producers yet.')
-      }
+      // Transactional batches (a transactional id in the request) follow the idempotence rules
+      // plus the partition's transaction rules (see producer-state.ts); their producer reached
+      // this point through the transaction coordinator's InitProducerId and AddPartitionsToTxn.
       const results = appendRecords(broker.replicas, {
         acks,
         timeoutMs: request.timeoutMs,

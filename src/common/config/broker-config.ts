@@ -123,6 +123,13 @@ export const brokerConfigDefs = {
   'producer.id.expiration.ms': intDef(86400000, 'idle time after which an idempotent producer\'s state is dropped', { min: 1 }),
   'transaction.max.timeout.ms': intDef(900000, 'largest transaction timeout a producer may ask for', { min: 1 }),
   'transactional.id.expiration.ms': intDef(604800000, 'idle time after which a transactional id expires', { min: 1 }),
+  'transaction.state.log.num.partitions': intDef(50, 'partitions of __transaction_state (fixed once the topic exists: it decides which partition holds a transactional id)', { min: 1 }),
+  'transaction.state.log.replication.factor': intDef(3, 'replication factor of __transaction_state (capped at the live brokers when it is created)', { min: 1 }),
+  'transaction.state.log.min.isr': intDef(2, 'min.insync.replicas of __transaction_state (capped at its replication factor)', { min: 1 }),
+  'transaction.state.log.segment.bytes': intDef(104857600, 'segment size of __transaction_state', { min: 1 }),
+  'transaction.abort.timed.out.transaction.cleanup.interval.ms': intDef(10000, 'how often the transaction coordinator aborts transactions open longer than their timeout', { min: 1 }),
+  'transaction.remove.expired.transaction.cleanup.interval.ms': intDef(3600000, 'how often the transaction coordinator removes transactional ids idle past transactional.id.expiration.ms', { min: 1 }),
+  'transaction.state.write.timeout.ms': intDef(5000, 'Samsa: how long a write to __transaction_state waits for its in-sync replicas before the request fails (Kafka uses request.timeout.ms)', { min: 1 }),
 } as const satisfies Record<string, ConfigDef<any>>
 
 /**
@@ -133,8 +140,7 @@ export const brokerConfigDefs = {
 const ignoredKafkaSettings = new Set([
   'num.network.threads', 'num.io.threads', 'socket.send.buffer.bytes', 'socket.receive.buffer.bytes',
   'num.recovery.threads.per.data.dir', 'background.threads',
-  'transaction.state.log.replication.factor', 'transaction.state.log.min.isr',
-  'transaction.state.log.num.partitions', 'share.coordinator.state.topic.replication.factor',
+  'share.coordinator.state.topic.replication.factor',
   'share.coordinator.state.topic.min.isr', 'zookeeper.connect', 'zookeeper.connection.timeout.ms',
   'process.roles', 'controller.quorum.voters', 'controller.quorum.bootstrap.servers',
   'inter.broker.listener.name',

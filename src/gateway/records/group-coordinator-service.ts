@@ -28,7 +28,7 @@ import type {
 } from '../../group/coordinator-results.js'
 import type { MaybeAsync } from '../../group/maybe-async.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
-import type { PeerBrokers } from './peer-brokers.js'
+import type { PeerBrokers } from '../../broker/peer-brokers.js'
 import { ProxyError, ProxyErrorCodes } from './proxy-error.js'
 import { RemoteGroupCoordinator } from './remote-group-coordinator.js'
 

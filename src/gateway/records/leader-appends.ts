@@ -17,7 +17,7 @@ import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import { setBatchBaseOffset, setBatchPartitionLeaderEpoch } from '../../protocol/record-batch.js'
 import { appendRecords, type PartitionRecords } from '../../replication/append-records.js'
 import type { AppendOutcome } from '../../replication/partition.js'
-import type { PeerBrokers } from './peer-brokers.js'
+import type { PeerBrokers } from '../../broker/peer-brokers.js'
 
 /** Pause between attempts while leadership moves (an election takes a session timeout or so). */
 const RETRY_BACKOFF_MS = 100

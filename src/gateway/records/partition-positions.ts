@@ -10,7 +10,7 @@ import type { BrokerContext } from '../../broker/broker-context.js'
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes, kafkaError } from '../../protocol/error-codes.js'
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, offsetForTimestamp } from '../../replication/partition-offsets.js'
-import type { PeerBrokers } from './peer-brokers.js'
+import type { PeerBrokers } from '../../broker/peer-brokers.js'
 import { ProxyError, ProxyErrorCodes, describeBroker, partitionNotFound, topicNotFound } from './proxy-error.js'
 
 export interface Bounds {

@@ -39,7 +39,7 @@ import {
 } from '../../workers/tasks/display-records.js'
 import { RECORD_FRAME_HEADER_BYTES, writeFrameHeader } from '../../workers/tasks/record-frame.js'
 import type { MetadataStore } from '../../metadata/metadata-store.js'
-import type { PeerBrokers } from './peer-brokers.js'
+import type { PeerBrokers } from '../../broker/peer-brokers.js'
 import { fetchFromLeader, type Piece } from './remote-fetch.js'
 
 export type { DisplayHeader, DisplayRecord, RecordFormat } from '../../workers/tasks/display-records.js'

@@ -20,7 +20,7 @@ import type { AppendOutcome } from '../../replication/partition.js'
 import type { WorkerPool } from '../../workers/pool.js'
 import type { EmbeddedFormat } from '../../workers/tasks/encode-embedded-records.js'
 import { appendAtLeaders } from './leader-appends.js'
-import type { PeerBrokers } from './peer-brokers.js'
+import type { PeerBrokers } from '../../broker/peer-brokers.js'
 import { ProxyError, ProxyErrorCodes, describeBroker, partitionNotFound, topicNotFound } from './proxy-error.js'
 
 /** One record's outcome, in the REST Proxy v2 response shape. */

@@ -2,7 +2,7 @@
  * The gateway's read of partitions another broker leads: a Fetch to the leader as a consumer
  * sends it (replica id -1, read_uncommitted, the caller's long-poll wait as maxWaitMs), whose
  * record bytes then go through the same display-records task as local reads. The Fetch parks on
- * a connection of its own (peer-brokers.ts), so a long poll holds back no other request.
+ * a connection of its own (src/broker/peer-brokers.ts), so a long poll holds back no other request.
  *
  * A leader that cannot be reached, or answers late, gives its partitions NETWORK_EXCEPTION, a
  * retriable error: the caller reads again, by then perhaps from a new leader.
@@ -10,7 +10,7 @@
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { ReadPlan } from '../../storage/read-plan.js'
-import type { PeerBrokers } from './peer-brokers.js'
+import type { PeerBrokers } from '../../broker/peer-brokers.js'
 
 /** A partition's batches to decode: a local read plan or the bytes a leader sent. */
 export interface Piece {

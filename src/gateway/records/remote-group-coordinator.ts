@@ -5,7 +5,7 @@
  * DescribeGroups, ListGroups), and its answer is turned back into the coordinator's result types.
  *
  * JoinGroup and SyncGroup may be parked by the coordinator until the rebalance completes, so they
- * go on connections of their own (peer-brokers.ts). A coordinator that cannot be reached answers
+ * go on connections of their own (src/broker/peer-brokers.ts). A coordinator that cannot be reached answers
  * COORDINATOR_NOT_AVAILABLE, as a consumer would conclude, and the caller looks it up again.
  *
  * A JoinGroup goes on a connection opened with the member's client id, which the coordinator
@@ -28,7 +28,7 @@ import type {
   SyncGroupResult,
 } from '../../group/coordinator-results.js'
 import type { GroupCoordinatorService, TopicPartitionIndexes } from './group-coordinator-service.js'
-import type { PeerBrokers } from './peer-brokers.js'
+import type { PeerBrokers } from '../../broker/peer-brokers.js'
 
 /** For requests the coordinator answers at once. */
 const REQUEST_TIMEOUT_MS = 10_000

@@ -5,6 +5,8 @@
  */
 import { ApiKeys } from '../api-keys.js'
 import type { MessageInput, MessageSchema, MessageType } from '../message.js'
+import { addOffsetsToTxnRequest, addOffsetsToTxnResponse } from './add-offsets-to-txn.js'
+import { addPartitionsToTxnRequest, addPartitionsToTxnResponse } from './add-partitions-to-txn.js'
 import { alterConfigsRequest, alterConfigsResponse } from './alter-configs.js'
 import { alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse } from './alter-partition-reassignments.js'
 import { apiVersionsRequest, apiVersionsResponse } from './api-versions.js'
@@ -17,6 +19,9 @@ import { deleteTopicsRequest, deleteTopicsResponse } from './delete-topics.js'
 import { describeClusterRequest, describeClusterResponse } from './describe-cluster.js'
 import { describeConfigsRequest, describeConfigsResponse } from './describe-configs.js'
 import { describeGroupsRequest, describeGroupsResponse } from './describe-groups.js'
+import { describeProducersRequest, describeProducersResponse } from './describe-producers.js'
+import { describeTransactionsRequest, describeTransactionsResponse } from './describe-transactions.js'
+import { endTxnRequest, endTxnResponse } from './end-txn.js'
 import { fetchRequest, fetchResponse } from './fetch.js'
 import { findCoordinatorRequest, findCoordinatorResponse } from './find-coordinator.js'
 import { heartbeatRequest, heartbeatResponse } from './heartbeat.js'
@@ -27,6 +32,7 @@ import { leaveGroupRequest, leaveGroupResponse } from './leave-group.js'
 import { listGroupsRequest, listGroupsResponse } from './list-groups.js'
 import { listOffsetsRequest, listOffsetsResponse } from './list-offsets.js'
 import { listPartitionReassignmentsRequest, listPartitionReassignmentsResponse } from './list-partition-reassignments.js'
+import { listTransactionsRequest, listTransactionsResponse } from './list-transactions.js'
 import { metadataRequest, metadataResponse } from './metadata.js'
 import { offsetCommitRequest, offsetCommitResponse } from './offset-commit.js'
 import { offsetDeleteRequest, offsetDeleteResponse } from './offset-delete.js'
@@ -35,6 +41,7 @@ import { offsetForLeaderEpochRequest, offsetForLeaderEpochResponse } from './off
 import { produceRequest, produceResponse } from './produce.js'
 import { saslHandshakeRequest, saslHandshakeResponse } from './sasl-handshake.js'
 import { syncGroupRequest, syncGroupResponse } from './sync-group.js'
+import { writeTxnMarkersRequest, writeTxnMarkersResponse } from './write-txn-markers.js'
 
 export interface ApiDefinition<Request extends MessageSchema = MessageSchema, Response extends MessageSchema = MessageSchema> {
   readonly apiKey: number
@@ -93,7 +100,13 @@ export const apis = {
   [ApiKeys.DeleteTopics]: api('DeleteTopics', deleteTopicsRequest, deleteTopicsResponse),
   [ApiKeys.DeleteRecords]: api('DeleteRecords', deleteRecordsRequest, deleteRecordsResponse),
   [ApiKeys.InitProducerId]: api('InitProducerId', initProducerIdRequest, initProducerIdResponse),
+  [ApiKeys.AddPartitionsToTxn]: api('AddPartitionsToTxn', addPartitionsToTxnRequest, addPartitionsToTxnResponse),
+  [ApiKeys.AddOffsetsToTxn]: api('AddOffsetsToTxn', addOffsetsToTxnRequest, addOffsetsToTxnResponse),
+  [ApiKeys.EndTxn]: api('EndTxn', endTxnRequest, endTxnResponse),
+  [ApiKeys.DescribeTransactions]: api('DescribeTransactions', describeTransactionsRequest, describeTransactionsResponse),
+  [ApiKeys.ListTransactions]: api('ListTransactions', listTransactionsRequest, listTransactionsResponse),
   [ApiKeys.OffsetForLeaderEpoch]: api('OffsetForLeaderEpoch', offsetForLeaderEpochRequest, offsetForLeaderEpochResponse),
+  [ApiKeys.WriteTxnMarkers]: api('WriteTxnMarkers', writeTxnMarkersRequest, writeTxnMarkersResponse),
   [ApiKeys.DescribeConfigs]: api('DescribeConfigs', describeConfigsRequest, describeConfigsResponse),
   [ApiKeys.AlterConfigs]: api('AlterConfigs', alterConfigsRequest, alterConfigsResponse),
   [ApiKeys.CreatePartitions]: api('CreatePartitions', createPartitionsRequest, createPartitionsResponse),
@@ -116,6 +129,7 @@ export const apis = {
   [ApiKeys.OffsetDelete]: api('OffsetDelete', offsetDeleteRequest, offsetDeleteResponse),
   [ApiKeys.DescribeCluster]: api('DescribeCluster', describeClusterRequest, describeClusterResponse),
   [ApiKeys.ElectLeaders]: api('ElectLeaders', electLeadersRequest, electLeadersResponse),
+  [ApiKeys.DescribeProducers]: api('DescribeProducers', describeProducersRequest, describeProducersResponse),
 } as const
 
 /** API keys that have descriptions here. */

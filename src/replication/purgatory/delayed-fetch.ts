@@ -12,6 +12,8 @@ class DelayedFetch {
   readonly partitions: readonly Partition[]
   /** True for a follower's fetch (woken by appends), false for a consumer's (woken by commits). */
   readonly toLogEnd: boolean
+  /** A read_committed consumer's: also woken when a last stable offset moves. */
+  readonly readCommitted: boolean
   /** Bytes still missing before min.bytes is reached. */
   missingBytes: number
   readonly resolve: () => void
@@ -20,9 +22,10 @@ class DelayedFetch {
   unlisten: (() => void) | null = null
   done = false
 
-  constructor(partitions: readonly Partition[], toLogEnd: boolean, missingBytes: number, resolve: () => void) {
+  constructor(partitions: readonly Partition[], toLogEnd: boolean, readCommitted: boolean, missingBytes: number, resolve: () => void) {
     this.partitions = partitions
     this.toLogEnd = toLogEnd
+    this.readCommitted = readCommitted
     this.missingBytes = missingBytes
     this.resolve = resolve
   }
@@ -43,10 +46,10 @@ export class DelayedFetchPurgatory {
    * first. The caller then reads again. Aborting `signal` completes the wait at once: a gateway
    * stream whose socket closed does not keep its timer and watch entries until max wait.
    */
-  wait(partitions: readonly Partition[], toLogEnd: boolean, missingBytes: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> {
+  wait(partitions: readonly Partition[], toLogEnd: boolean, missingBytes: number, maxWaitMs: number, signal?: AbortSignal, readCommitted = false): Promise<void> {
     if (signal?.aborted === true) return Promise.resolve()
     return new Promise((resolve) => {
-      const fetch = new DelayedFetch(partitions, toLogEnd, missingBytes, resolve)
+      const fetch = new DelayedFetch(partitions, toLogEnd, readCommitted, missingBytes, resolve)
       this.#waiting++
       for (const partition of partitions) {
         let set = this.#watchers.get(partition)
@@ -69,11 +72,26 @@ export class DelayedFetchPurgatory {
   progress(partition: Partition, bytes: number, committed: boolean): void {
     const set = this.#watchers.get(partition)
     if (set === undefined) return
+    // A transaction holding the last stable offset back makes committed bytes unreadable for
+    // read_committed fetches; stableProgress wakes them once it completes.
+    const stableHeldBack = committed && partition.lastStableOffset < partition.highWatermark
     for (const fetch of set) {
       if (fetch.toLogEnd === committed) continue
+      if (stableHeldBack && fetch.readCommitted) continue
       fetch.missingBytes -= bytes
       if (fetch.missingBytes <= 0) this.#complete(fetch)
     }
+  }
+
+  /**
+   * `partition`'s last stable offset moved: a transaction's records became readable at once
+   * (they were below the high watermark already, so their bytes were counted then). Completes
+   * the read_committed fetches waiting on it, which read again.
+   */
+  stableProgress(partition: Partition): void {
+    const set = this.#watchers.get(partition)
+    if (set === undefined) return
+    for (const fetch of set) if (fetch.readCommitted) this.#complete(fetch)
   }
 
   /** Completes every fetch waiting on `partition` (its leadership changed, it was removed). */

@@ -1,7 +1,7 @@
 /**
  * The broker's two purgatories in one place, and the listener every partition reports its
  * progress to: appends wake follower fetches; high watermark moves wake consumer fetches and
- * acks=all produces.
+ * acks=all produces; last stable offset moves wake read_committed fetches.
  */
 import type { Partition, PartitionListener } from '../partition.js'
 import { DelayedFetchPurgatory } from './delayed-fetch.js'
@@ -18,6 +18,10 @@ export class Purgatories implements PartitionListener {
   onHighWatermark(partition: Partition, bytes: number): void {
     if (bytes > 0) this.fetches.progress(partition, bytes, true)
     this.produces.progress(partition)
+  }
+
+  onLastStableOffset(partition: Partition): void {
+    this.fetches.stableProgress(partition)
   }
 
   /** Answers everything waiting (shutdown): fetches read what they have, produces time out. */

@@ -287,6 +287,8 @@ pub fn complete_interrupted_swaps(dir: &Path) -> Result<usize> {
             for path in final_paths(dir, old) {
                 remove_if_present(&path)?;
             }
+            // The cleaned segment holds no aborted transaction's data: no index of them either.
+            remove_if_present(&crate::file_names::txn_index_file(dir, old))?;
         }
         for path in finals.iter().rev() {
             let swap = with_suffix(path, SWAP_SUFFIX);

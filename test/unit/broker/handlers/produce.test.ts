@@ -69,8 +69,13 @@ describe('Produce', () => {
     expect(stored.readBigInt64BE(35)).toBe(answer.logAppendTimeMs)
   })
 
-  it('refuses transactional produce requests, which Samsa does not support yet', async () => {
-    expect((await produce('plain', batch(), { transactionalId: 'txn-1' })).errorCode).toBe(KafkaErrorCodes.INVALID_TXN_STATE)
+  it('takes a transactional producer\'s batches under the idempotence rules, and still refuses control batches from it', async () => {
+    const transactional = { producerId: 77, producerEpoch: 0, isTransactional: true }
+    const first = await produce('plain', batch({ ...transactional, baseSequence: 0 }), { transactionalId: 'txn-1' })
+    expect(first.errorCode).toBe(KafkaErrorCodes.NONE)
+    expect((await produce('plain', batch({ ...transactional, baseSequence: 0 }), { transactionalId: 'txn-1' })).baseOffset).toBe(first.baseOffset)
+    expect((await produce('plain', batch({ ...transactional, baseSequence: 5 }), { transactionalId: 'txn-1' })).errorCode).toBe(KafkaErrorCodes.OUT_OF_ORDER_SEQUENCE_NUMBER)
+    expect((await produce('plain', batch({ ...transactional, baseSequence: 2, isControl: true }), { transactionalId: 'txn-1' })).errorCode).toBe(KafkaErrorCodes.INVALID_RECORD)
   })
 
   it('refuses writes to internal topics with INVALID_TOPIC_EXCEPTION', async () => {
@@ -101,9 +106,9 @@ describe('InitProducerId', () => {
     expect(ids.size).toBe(6)
   })
 
-  it('refuses a transactional id, since there is no transaction coordinator yet', async () => {
+  it('sends a transactional id to its coordinator: NOT_COORDINATOR before FindCoordinator has made __transaction_state', async () => {
     const answer = await fixture.client.request(ApiKeys.InitProducerId, 4, { transactionalId: 'txn-1', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 })
-    expect(answer.errorCode).not.toBe(KafkaErrorCodes.NONE)
+    expect(answer.errorCode).toBe(KafkaErrorCodes.NOT_COORDINATOR)
     expect(answer.producerId).toBe(-1n)
   })
 })

@@ -1,7 +1,8 @@
 /**
- * PeerBrokers: the gateway's Kafka connections to the other brokers of its cluster, for what it
- * cannot serve through this broker's services (a partition led elsewhere, a group coordinated
- * elsewhere). Addresses come from the ClusterView (the registry in etcd), as the replica
+ * PeerBrokers: a broker's Kafka connections to the other brokers of its cluster, for what it
+ * cannot serve through its own services: the HTTP gateway's requests for a partition led
+ * elsewhere or a group coordinated elsewhere, and the transaction coordinator's WriteTxnMarkers
+ * to the leaders of a transaction's partitions. Addresses come from the ClusterView (the registry in etcd), as the replica
  * fetchers' do; a request is never sent to this broker's own listener: local work goes through
  * the services.
  *
@@ -15,12 +16,13 @@
  *   per leader); idle ones are kept for reuse up to a bound and closed after a minute unused.
  *
  * A connection that fails is dropped and the next request opens a new one. Event loop only; one
- * instance per gateway.
+ * instance per user (the gateway has one, the transaction marker channel another), each with
+ * its own client id so the peer's logs tell them apart.
  */
-import type { ClusterView } from '../../broker/cluster-view.js'
-import { BrokerConnection } from '../../client/connection.js'
-import { ErrorCodes, SamsaError } from '../../common/errors.js'
-import type { DescribedApiKey, RequestInputOf, ResponseOf } from '../../protocol/messages/index.js'
+import type { ClusterView } from './cluster-view.js'
+import { BrokerConnection } from '../client/connection.js'
+import { ErrorCodes, SamsaError } from '../common/errors.js'
+import type { DescribedApiKey, RequestInputOf, ResponseOf } from '../protocol/messages/index.js'
 
 export interface PeerRequestOptions {
   /** How long the answer may take, the peer's own wait included. */
@@ -57,13 +59,16 @@ interface Peer {
 export class PeerBrokers {
   readonly #nodeId: number
   readonly #cluster: ClusterView
+  readonly #clientId: string
   readonly #peers = new Map<number, Peer>()
   readonly #sweeper: NodeJS.Timeout
   #closed = false
 
-  constructor(nodeId: number, cluster: ClusterView) {
+  /** `clientId` names this user in the peers' request logs. */
+  constructor(nodeId: number, cluster: ClusterView, clientId = `samsa-gateway-${nodeId}`) {
     this.#nodeId = nodeId
     this.#cluster = cluster
+    this.#clientId = clientId
     this.#sweeper = setInterval(() => this.#closeIdle(Date.now() - IDLE_TIMEOUT_MS), IDLE_TIMEOUT_MS / 4)
     this.#sweeper.unref()
   }
@@ -106,10 +111,10 @@ export class PeerBrokers {
   }
 
   #peer(nodeId: number): Peer {
-    if (this.#closed) throw new SamsaError(ErrorCodes.NETWORK, 'The HTTP gateway is closing; no request goes to other brokers any more.')
+    if (this.#closed) throw new SamsaError(ErrorCodes.NETWORK, 'This broker is closing its connections to other brokers; no request goes to them any more.')
     if (nodeId === this.#nodeId) {
       // Local work goes through the services; reaching here is a bug in the caller.
-      throw new SamsaError(ErrorCodes.CLUSTER, `Broker ${nodeId} is this broker: the gateway serves it through its services, not its own listener.`)
+      throw new SamsaError(ErrorCodes.CLUSTER, `Broker ${nodeId} is this broker: local work goes through its services, not its own listener.`)
     }
     const endpoint = this.#cluster.broker(nodeId)
     if (endpoint === undefined) throw new SamsaError(ErrorCodes.NETWORK, `Broker ${nodeId} is not registered in the cluster (it may be down or restarting).`)
@@ -176,7 +181,7 @@ export class PeerBrokers {
    * the caller's request was not sent, so it may safely go elsewhere (SAMSA_TIMEOUT is kept for a
    * request that was sent and got no answer).
    */
-  async #open(peer: Peer, openMs: number, clientId = `samsa-gateway-${this.#nodeId}`): Promise<BrokerConnection> {
+  async #open(peer: Peer, openMs: number, clientId = this.#clientId): Promise<BrokerConnection> {
     try {
       return await BrokerConnection.open({
         host: peer.host,
