@@ -158,7 +158,7 @@ export class BrokerServer {
       }
       const metadata = cluster?.metadata ?? (await FileMetadataStore.open(dataDir, config.nodeId))
       const topicConfig = (topic: string): TopicConfig | undefined =>
-        metadata.topic(topic) === undefined ? undefined : { ...config.topicDefaults(), ...metadata.overrides(topic) }
+        metadata.topic(topic) === undefined ? undefined : alwaysCompacted({ ...config.topicDefaults(), ...metadata.overrides(topic) }, topic)
       const storageLogger = logger.child('log')
       logs = await LogManager.open(dataDir, toLogConfig(config.topicDefaults()), {
         'log.retention.check.interval.ms': config.get('log.retention.check.interval.ms'),
@@ -223,6 +223,20 @@ export class BrokerServer {
     // A single broker makes __consumer_offsets before the first client connects, so
     // FindCoordinator never waits; a cluster makes it on first use, once brokers have joined.
     if (cluster === null) await topics.ensureOffsetsTopic()
+    if (config.get('log.cleaner.enable')) {
+      await logs.startCleaner({
+        'log.cleaner.threads': config.get('log.cleaner.threads'),
+        'log.cleaner.dedupe.buffer.size': config.get('log.cleaner.dedupe.buffer.size'),
+        'log.cleaner.io.max.bytes.per.second': config.get('log.cleaner.io.max.bytes.per.second'),
+        'log.cleaner.backoff.ms': config.get('log.cleaner.backoff.ms'),
+        'log.cleaner.min.cleanable.ratio': config.get('log.cleaner.min.cleanable.ratio'),
+        // Each replica cleans its own log below its last stable offset (at most the high
+        // watermark: an open transaction is not compacted, and a follower may still truncate
+        // above it); a log without a partition here (not loaded yet) is left alone.
+        upperBound: (topic, partition) => replicas.partition(topic, partition)?.lastStableOffset ?? 0,
+        logger: logger.child('cleaner'),
+      })
+    }
     const groups = await GroupCoordinator.start({
       config: groupCoordinatorConfig(config),
       logger: logger.child('groups'),
@@ -573,4 +587,16 @@ function buildAuthorizer(config: BrokerConfig, store: SecurityStore, logger: Log
     superUsers: parseSuperUsers(config.get('super.users')),
     allowEveryoneIfNoAclFound: config.get('allow.everyone.if.no.acl.found'),
   }, store, logger)
+}
+
+/**
+ * The internal topics whose state is the latest record per key stay compacted whatever an older
+ * metadata file says (a __consumer_offsets made before compaction existed), so replaying them at
+ * start-up stays bounded.
+ */
+function alwaysCompacted(config: TopicConfig, topic: string): TopicConfig {
+  if ((topic === OFFSETS_TOPIC || topic === TRANSACTION_STATE_TOPIC) && !config['cleanup.policy'].includes('compact')) {
+    return { ...config, 'cleanup.policy': ['compact'] }
+  }
+  return config
 }

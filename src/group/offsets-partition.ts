@@ -12,6 +12,8 @@
  *
  * Event loop thread only; appends are synchronous (page cache), snapshot writes are async.
  */
+import { stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
 import { ControlRecordTypes, decodeControlRecordKey } from '../protocol/control-records.js'
 import { batchBaseOffset, batchCrc, batchLastOffset, batchPartitionLeaderEpoch, nextBatch } from '../protocol/record-batch.js'
@@ -20,7 +22,7 @@ import type { Partition } from '../replication/partition.js'
 import type { DelayedProducePurgatory } from '../replication/purgatory/delayed-produce.js'
 import { type CompressionCodec, decompress } from '../storage/codecs.js'
 import { crc32c } from '../storage/native.js'
-import { type Snapshot, type SnapshotRecord, encodeSnapshot, readSnapshot, writeSnapshot } from './coordinator-snapshot.js'
+import { SNAPSHOT_FILE, type Snapshot, type SnapshotRecord, encodeSnapshot, readSnapshot, writeSnapshot } from './coordinator-snapshot.js'
 import type { MaybeAsync } from './maybe-async.js'
 
 /** How much log one replay step reads (whole batches; the first may be larger). */
@@ -183,7 +185,7 @@ export class OffsetsTopicPartition {
       snapshotRejected = `unreadable: ${(error as Error).message}`
     }
     if (snapshot !== null) {
-      snapshotRejected = this.#snapshotMismatch(snapshot)
+      snapshotRejected = this.#snapshotMismatch(snapshot) ?? (await this.#snapshotOutlivedTombstones())
       if (snapshotRejected === null) {
         for (const record of snapshot.records) apply.record(record.key, record.value, -1, -1)
         snapshotRecords = snapshot.records.length
@@ -222,6 +224,22 @@ export class OffsetsTopicPartition {
         this.#snapshotting = null
       })
     return this.#snapshotting
+  }
+
+  /**
+   * The log cleaner removes a tombstone delete.retention.ms after cleaning it; a snapshot older
+   * than that may hold a group or offset whose tombstone, after the snapshot's end, is gone
+   * from the log, and would bring it back. Such a snapshot is not used: the compacted log alone
+   * is the truth.
+   */
+  async #snapshotOutlivedTombstones(): Promise<string | null> {
+    const retentionMs = this.partition.config['delete.retention.ms']
+    try {
+      const ageMs = Date.now() - (await stat(join(this.partition.log.dir, SNAPSHOT_FILE))).mtimeMs
+      return ageMs > retentionMs ? `it is ${Math.round(ageMs)} ms old, more than delete.retention.ms (${retentionMs}): tombstones after it may have been compacted away` : null
+    } catch {
+      return null
+    }
   }
 
   #snapshotMismatch(snapshot: Snapshot): string | null {

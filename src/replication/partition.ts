@@ -40,6 +40,8 @@ import { type CompletedTxn, NO_TXN, ProducerStateManager, type TxnMarker } from 
 import { TopicCounters } from './replication-counters.js'
 import { storageErrorCode } from './storage-errors.js'
 
+
+const REQUIRE_KEYS = { requireKeys: true } as const
 export interface AppendOutcome {
   readonly errorCode: number
   readonly errorMessage: string | null
@@ -547,7 +549,11 @@ export class Partition {
 
     let appended
     try {
-      appended = this.log.appendAsLeader(records, this.leaderEpoch)
+      // A compacted topic needs a key on every record (Kafka's LogValidator); only then does
+      // the append walk the records.
+      appended = this.log.isCompacted
+        ? this.log.appendAsLeader(records, this.leaderEpoch, REQUIRE_KEYS)
+        : this.log.appendAsLeader(records, this.leaderEpoch)
     } catch (error) {
       return this.#storageError(error)
     }

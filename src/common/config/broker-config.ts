@@ -99,6 +99,11 @@ export const brokerConfigDefs = {
   'log.message.timestamp.before.max.ms': longDef(LONG_MAX, 'oldest accepted record timestamp, as an age', { min: 0 }),
   'log.message.timestamp.after.max.ms': longDef(LONG_MAX, 'newest accepted record timestamp, ahead of now', { min: 0 }),
   'log.segment.delete.delay.ms': longDef(60000, 'delay before a deleted segment file is removed', { min: 0 }),
+  'log.cleaner.enable': booleanDef(true, 'run the log cleaner, which compacts topics with cleanup.policy=compact (__consumer_offsets among them)'),
+  'log.cleaner.threads': intDef(1, 'logs cleaned at the same time', { min: 0 }),
+  'log.cleaner.dedupe.buffer.size': longDef(134217728, 'memory for the key-to-offset maps of all cleaner threads together (24 bytes a key)', { min: 0 }),
+  'log.cleaner.io.max.bytes.per.second': doubleDef(Number.MAX_VALUE, 'bytes read and written per second by all cleaner threads together'),
+  'log.cleaner.backoff.ms': longDef(15000, 'pause of the cleaner when no log is dirty enough', { min: 0 }),
   'log.cleaner.delete.retention.ms': longDef(86400000, 'how long delete markers stay (topic: delete.retention.ms)', { min: 0 }),
   'log.cleaner.min.compaction.lag.ms': longDef(0, 'youngest record age eligible for compaction (topic: min.compaction.lag.ms)', { min: 0 }),
   'log.cleaner.max.compaction.lag.ms': longDef(LONG_MAX, 'oldest record age before compaction is forced (topic: max.compaction.lag.ms)', { min: 1 }),
@@ -183,7 +188,6 @@ const ignoredKafkaSettings = new Set([
   'share.coordinator.state.topic.replication.factor',
   'share.coordinator.state.topic.min.isr', 'zookeeper.connect', 'zookeeper.connection.timeout.ms',
   'process.roles', 'controller.quorum.voters', 'controller.quorum.bootstrap.servers',
-  'log.cleaner.enable', 'log.cleaner.threads',
   'metadata.log.dir', 'group.coordinator.rebalance.protocols',
 ])
 
