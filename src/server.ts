@@ -194,6 +194,7 @@ export class BrokerServer {
         return Array.from({ length: topic?.partitions ?? config.get('offsets.topic.num.partitions') }, (_, i) => hosted[i])
       },
       replicas,
+      topics: metadata,
     })
 
     const metrics = new BrokerMetrics()

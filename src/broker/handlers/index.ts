@@ -3,10 +3,13 @@
  * processor serves, so it reads the table lazily through `served`.
  */
 import type { BrokerContext } from '../broker-context.js'
+import { brokerFeatures } from '../features.js'
 import type { ApiHandler } from '../handler.js'
 import { alterConfigsHandler } from './alter-configs.js'
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js'
 import { apiVersionsHandler } from './api-versions.js'
+import { consumerGroupDescribeHandler } from './consumer-group-describe.js'
+import { consumerGroupHeartbeatHandler } from './consumer-group-heartbeat.js'
 import { createPartitionsHandler } from './create-partitions.js'
 import { createTopicsHandler } from './create-topics.js'
 import { deleteGroupsHandler } from './delete-groups.js'
@@ -42,7 +45,7 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     metadataHandler(context),
     listOffsetsHandler(context),
     saslHandshakeHandler,
-    apiVersionsHandler(served),
+    apiVersionsHandler(served, { features: brokerFeatures({ consumerGroups: context.groups.servesConsumerGroups }), logger: context.logger }),
     initProducerIdHandler(context),
     offsetForLeaderEpochHandler(context),
     deleteRecordsHandler(context),
@@ -67,5 +70,8 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     electLeadersHandler(context),
     alterPartitionReassignmentsHandler(context),
     listPartitionReassignmentsHandler(context),
+    // KIP-848 is advertised only when served, so a client with group.protocol=consumer fails
+    // at once with its own message when group.coordinator.rebalance.protocols leaves it out.
+    ...(context.groups.servesConsumerGroups ? [consumerGroupHeartbeatHandler(context), consumerGroupDescribeHandler(context)] : []),
   ]
 }
