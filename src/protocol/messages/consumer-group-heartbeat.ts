@@ -63,7 +63,7 @@ export const consumerGroupHeartbeatResponse = defineMessage({
     errorCode: field.int16(),
     errorMessage: field.string({ nullableVersions: '0+', default: null }),
     memberId: field.string({ nullableVersions: '0+', default: null }),
-    memberEpoch: field.int32({ default: -1 }),
+    memberEpoch: field.int32({ default: 0 }),
     heartbeatIntervalMs: field.int32({ default: 0 }),
     assignment: field.struct(
       {
