@@ -26,7 +26,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * Output, tab-separated, one line each:
  *   ASSIGNED <ms> <p,p,...>   REVOKED <ms> <p,...>   LOST <ms> <p,...>
  *   REC <partition> <offset> <value> <ms>
- *   COMMITTED <ms>            ERROR <message>
+ *   COMMITTED <ms>            COMMIT_FAILED <ms> <exception>            ERROR <message>
  * A line "stop" (or end of input) on stdin closes the consumer, which leaves the group.
  */
 public class GroupMember {
@@ -66,7 +66,7 @@ public class GroupMember {
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) { print(out, "ASSIGNED", partitions); }
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
           // Commit what was consumed of them before they go, as applications should.
-          if (!partitions.isEmpty()) consumer.commitSync();
+          if (!partitions.isEmpty()) commit(consumer, out);
           print(out, "REVOKED", partitions);
         }
         public void onPartitionsLost(Collection<TopicPartition> partitions) { print(out, "LOST", partitions); }
@@ -80,12 +80,25 @@ public class GroupMember {
             .append('\t').append(System.currentTimeMillis()).append('\n');
         }
         out.print(lines);
-        consumer.commitSync();
-        out.println("COMMITTED\t" + System.currentTimeMillis());
+        commit(consumer, out);
       }
     } catch (Exception e) {
       out.println("ERROR\t" + e.toString().replace('\n', ' '));
       System.exit(2);
+    }
+  }
+
+  /**
+   * Commits what was consumed. A classic member may be told a rebalance is under way
+   * (RebalanceInProgressException, CommitFailedException): as applications do, it goes on
+   * polling, and what it printed since its last COMMITTED line may be delivered again.
+   */
+  static void commit(KafkaConsumer<String, String> consumer, PrintStream out) {
+    try {
+      consumer.commitSync();
+      out.println("COMMITTED\t" + System.currentTimeMillis());
+    } catch (org.apache.kafka.common.errors.RebalanceInProgressException | org.apache.kafka.clients.consumer.CommitFailedException e) {
+      out.println("COMMIT_FAILED\t" + System.currentTimeMillis() + "\t" + e.getClass().getSimpleName());
     }
   }
 
