@@ -145,6 +145,8 @@ describe.skipIf(missingJavaTools.length > 0)('KIP-848 consumer groups with the J
         consumed: sightings.size,
         duplicatesFromKilledMember: fromKilled.length,
         duplicatesAfterFailedCommits: fromFailedCommits.length,
+        // The same measure over the quiet seconds before the join: the machine's own noise.
+        keptPartitionPauseBeforeJoinMs: keptPartitionPause(group.slice(0, 3), ownedBeforeJoin, joinedAt - 6000, joinedAt - 500),
         keptPartitionPauseOnJoinMs: keptPartitionPause(group.slice(0, 3), ownedBeforeJoin, joinedAt - 500, joinSettled),
         keptPartitionPauseOnKillMs: keptPartitionPause(survivors[protocol], new Map(group.map((m) => [m, ownedAt(m, killedAt)])), killedAt, Date.now()),
       }

@@ -70,8 +70,11 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     electLeadersHandler(context),
     alterPartitionReassignmentsHandler(context),
     listPartitionReassignmentsHandler(context),
-    // KIP-848 is advertised only when served, so a client with group.protocol=consumer fails
-    // at once with its own message when group.coordinator.rebalance.protocols leaves it out.
-    ...(context.groups.servesConsumerGroups ? [consumerGroupHeartbeatHandler(context), consumerGroupDescribeHandler(context)] : []),
+    // Advertised even when group.coordinator.rebalance.protocols leaves "consumer" out: the
+    // heartbeat is then answered UNSUPPORTED_VERSION with a message, which librdkafka 2.16 and
+    // the Java client 4.x both raise to the application at once; an API left out of ApiVersions
+    // makes librdkafka's consumer wait silently forever (checked with confluent-kafka 2.16.2).
+    consumerGroupHeartbeatHandler(context),
+    consumerGroupDescribeHandler(context),
   ]
 }
