@@ -30,6 +30,7 @@ import type { Partition } from '../replication/partition.js'
 import type { ReplicaManager } from '../replication/replica-manager.js'
 import { OFFSETS_TOPIC } from './coordinator-key.js'
 import { groupMetadataRecordKey } from './coordinator-records.js'
+import { encodeAssignment } from '../protocol/messages/consumer-protocol.js'
 import type {
   CommittedOffset,
   GroupDescription,
@@ -476,8 +477,27 @@ export class GroupCoordinator {
     const error = this.#validateGroup(groupId, true)
     const dead = { groupId, state: 'Dead', protocolType: '', protocolData: '', members: [] }
     if (error !== KafkaErrorCodes.NONE) return { ...dead, errorCode: error, state: '' }
-    // A consumer group is not a classic group: DescribeGroups before v6 reports it Dead, as Kafka does.
-    if (this.#consumer?.groups.has(groupId) === true) return { ...dead, errorCode: KafkaErrorCodes.NONE }
+    // For the broker's own readers (console, metrics): a consumer group in the classic shape, its
+    // members' partitions as consumer-protocol assignments. The DescribeGroups handler answers
+    // Kafka's way instead (isConsumerGroup).
+    const consumerGroup = this.#consumer?.describe(groupId)
+    if (consumerGroup != null) {
+      return {
+        errorCode: KafkaErrorCodes.NONE,
+        groupId,
+        state: consumerGroup.groupState,
+        protocolType: CONSUMER_PROTOCOL_TYPE,
+        protocolData: consumerGroup.assignorName,
+        members: consumerGroup.members.map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.instanceId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          metadata: Buffer.alloc(0),
+          assignment: encodeAssignment({ assignedPartitions: m.assignment.topicPartitions.map((t) => ({ topic: t.topicName, partitions: t.partitions })) }),
+        })),
+      }
+    }
     const group = this.#groups.get(groupId)
     if (group === undefined) return { ...dead, errorCode: KafkaErrorCodes.NONE }
     // Member metadata and assignments mean something only once the group is Stable.
@@ -556,6 +576,11 @@ export class GroupCoordinator {
     const written = this.#removeOffsets(group, eligible)
     if (!written.appended) return failed(written.errorCode)
     return { errorCode: KafkaErrorCodes.NONE, topics: result }
+  }
+
+  /** Whether `groupId` is a KIP-848 consumer group coordinated here. */
+  isConsumerGroup(groupId: string): boolean {
+    return this.#consumer?.groups.has(groupId) === true
   }
 
   /** Whether KIP-848 consumer groups are served (group.coordinator.rebalance.protocols has "consumer"). */

@@ -66,7 +66,12 @@ describe('classic and consumer groups side by side', () => {
     await classicGroup('classic-g')
     await heartbeat({ groupId: 'consumer-g', memberId: 'm1', memberEpoch: 0 })
     const { coordinator } = open!
-    expect(coordinator.describeGroup('consumer-g')).toMatchObject({ errorCode: E.NONE, state: 'Dead', members: [] })
+    // DescribeGroups answers Dead for it (the handler asks isConsumerGroup); the broker's own
+    // readers (console, metrics) get it in the classic shape.
+    expect(coordinator.isConsumerGroup('consumer-g')).toBe(true)
+    expect(coordinator.isConsumerGroup('classic-g')).toBe(false)
+    expect(coordinator.describeGroup('consumer-g')).toMatchObject({ errorCode: E.NONE, state: 'Stable', protocolType: 'consumer', protocolData: 'uniform' })
+    expect(coordinator.describeGroup('consumer-g').members.map((m) => m.memberId)).toEqual(['m1'])
     const [asConsumer, classic, missing] = coordinator.consumerGroupDescribe(['consumer-g', 'classic-g', 'nobody'])
     expect(asConsumer).toMatchObject({ errorCode: E.NONE, groupState: 'Stable', groupEpoch: 1, assignmentEpoch: 1, assignorName: 'uniform' })
     expect(asConsumer!.members[0]).toMatchObject({ memberId: 'm1', memberEpoch: 1, subscribedTopicNames: ['orders'], memberType: 1 })
