@@ -73,6 +73,11 @@ describe.skipIf(missingJavaTools.length > 0)('KIP-848 consumer groups with the J
     }
     await waitForAll(all, () => balanced(groups.consumer)() && balanced(groups.classic)(), 'both groups to assign all partitions to three members', 240_000)
 
+    // Let every member fetch its partitions for a while, so the pause figures below measure the
+    // rebalance, not a partition just handed over.
+    const settledAt = Date.now() + 8000
+    await waitForAll(all, () => Date.now() >= settledAt, 'the groups to settle', 20_000)
+
     // A fourth member joins each group.
     const joinedAt = Date.now()
     const ownedBeforeJoin = new Map(all.map((m) => [m, new Set(m.owned)]))
