@@ -45,6 +45,17 @@ export interface ConnectionInfo {
    * is out: how a client over its quota is held back (Kafka mutes the channel).
    */
   mute?(ms: number): void
+  /**
+   * The client software the peer named in ApiVersions v3+ (KIP-511: "apache-kafka-java" 4.1.0,
+   * "librdkafka" 2.16.0, ...); undefined until it says.
+   */
+  clientSoftware?: ClientSoftware
+}
+
+/** KIP-511's ClientSoftwareName and ClientSoftwareVersion. */
+export interface ClientSoftware {
+  readonly name: string
+  readonly version: string
 }
 
 export interface RequestProcessor {
@@ -87,6 +98,7 @@ export class KafkaConnection implements ConnectionInfo {
   readonly securityProtocol: SecurityProtocol
   /** Set by TLS client authentication (the certificate's mapped DN) or by the authenticator. */
   principal: KafkaPrincipal = ANONYMOUS
+  clientSoftware: ClientSoftware | undefined = undefined
 
   readonly #socket: Socket
   /** The SASL exchange that must complete before the broker sees a frame; null when none is needed. */

@@ -1,7 +1,7 @@
 /**
  * DescribeGroups: each group's state, protocol and members (client id, host, and once the group
  * is Stable their subscription metadata and assignment). A group that does not exist is
- * described as Dead with no error, as Kafka does before v6. Authorized operations (v3+) are
+ * described as Dead with no error, as Kafka does before v6, and so is a KIP-848 consumer group. Authorized operations (v3+) are
  * reported when asked for: without ACLs every client may read, describe and delete a group.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
@@ -23,6 +23,11 @@ export function describeGroupsHandler(broker: BrokerContext) {
         groups: request.groups.map((groupId) => {
           if (!broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) {
             return { errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: operations }
+          }
+          // A KIP-848 consumer group is not a classic group: Kafka describes it as Dead here
+          // before v6 (the admin client asks ConsumerGroupDescribe first).
+          if (broker.groups.isConsumerGroup(groupId)) {
+            return { errorCode: 0, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations: operations }
           }
           const d = broker.groups.describeGroup(groupId)
           return {

@@ -1,8 +1,8 @@
 /**
  * ListGroups: the groups this broker coordinates, with their protocol type ("consumer", or "" for
  * groups that only store offsets), their state (v4+, which may also filter by state,
- * case-insensitively) and their type (v5+: always "classic"; a types filter without "classic"
- * lists nothing).
+ * case-insensitively) and their type (v5+: "classic", or "consumer" for KIP-848 consumer groups;
+ * a types filter, case-insensitive, lists only those types).
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
 import type { BrokerContext } from '../broker-context.js'

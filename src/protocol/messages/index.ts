@@ -13,6 +13,8 @@ import { alterUserScramCredentialsRequest, alterUserScramCredentialsResponse } f
 import { alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse } from './alter-partition-reassignments.js'
 import { apiVersionsRequest, apiVersionsResponse } from './api-versions.js'
 import { createAclsRequest, createAclsResponse } from './create-acls.js'
+import { consumerGroupDescribeRequest, consumerGroupDescribeResponse } from './consumer-group-describe.js'
+import { consumerGroupHeartbeatRequest, consumerGroupHeartbeatResponse } from './consumer-group-heartbeat.js'
 import { createPartitionsRequest, createPartitionsResponse } from './create-partitions.js'
 import { createTopicsRequest, createTopicsResponse } from './create-topics.js'
 import { deleteAclsRequest, deleteAclsResponse } from './delete-acls.js'
@@ -156,6 +158,8 @@ export const apis = {
     alterUserScramCredentialsRequest,
     alterUserScramCredentialsResponse,
   ),
+  [ApiKeys.ConsumerGroupHeartbeat]: api('ConsumerGroupHeartbeat', consumerGroupHeartbeatRequest, consumerGroupHeartbeatResponse),
+  [ApiKeys.ConsumerGroupDescribe]: api('ConsumerGroupDescribe', consumerGroupDescribeRequest, consumerGroupDescribeResponse),
 } as const
 
 /** API keys that have descriptions here. */

@@ -49,6 +49,8 @@ const served: Array<[number, number, number, number | null]> = [
   [ApiKeys.SaslAuthenticate, 0, 2, 2],
   [ApiKeys.DescribeUserScramCredentials, 0, 0, 0],
   [ApiKeys.AlterUserScramCredentials, 0, 0, 0],
+  [ApiKeys.ConsumerGroupHeartbeat, 0, 1, 0],
+  [ApiKeys.ConsumerGroupDescribe, 0, 1, 0],
 ]
 
 test.each(served)('API %i covers versions %i-%i, flexible from %s', (apiKey, min, max, flexible) => {
