@@ -20,6 +20,7 @@ import { describeClusterRequest, describeClusterResponse } from './describe-clus
 import { describeConfigsRequest, describeConfigsResponse } from './describe-configs.js'
 import { describeGroupsRequest, describeGroupsResponse } from './describe-groups.js'
 import { describeProducersRequest, describeProducersResponse } from './describe-producers.js'
+import { describeTopicPartitionsRequest, describeTopicPartitionsResponse } from './describe-topic-partitions.js'
 import { describeTransactionsRequest, describeTransactionsResponse } from './describe-transactions.js'
 import { endTxnRequest, endTxnResponse } from './end-txn.js'
 import { fetchRequest, fetchResponse } from './fetch.js'
@@ -130,6 +131,11 @@ export const apis = {
   [ApiKeys.DescribeCluster]: api('DescribeCluster', describeClusterRequest, describeClusterResponse),
   [ApiKeys.ElectLeaders]: api('ElectLeaders', electLeadersRequest, electLeadersResponse),
   [ApiKeys.DescribeProducers]: api('DescribeProducers', describeProducersRequest, describeProducersResponse),
+  [ApiKeys.DescribeTopicPartitions]: api(
+    'DescribeTopicPartitions',
+    describeTopicPartitionsRequest,
+    describeTopicPartitionsResponse,
+  ),
 } as const
 
 /** API keys that have descriptions here. */
