@@ -176,6 +176,8 @@ export class FetchSessionCache {
   readonly #sessions = new Map<number, FetchSession>()
   /** Sessions evicted to make room, for metrics (Kafka's IncrementalFetchSessionEvictionsPerSec). */
   evictions = 0
+  /** Incremental requests accepted, for metrics: shows that fetchers really use their sessions. */
+  incrementalFetches = 0
 
   constructor(options: FetchSessionCacheOptions) {
     this.maxSlots = options.maxSlots
@@ -219,6 +221,7 @@ export class FetchSessionCache {
     }
     this.#touch(session, this.#now())
     session.epoch = nextEpoch(session.epoch)
+    this.incrementalFetches++
     return new IncrementalContext(session, sessionEpoch)
   }
 
