@@ -111,13 +111,19 @@ class SessionlessContext implements FetchContext {
   }
 }
 
-/** A full fetch that asks for a session: every partition is answered and remembered. */
+/** A full fetch that asks for a session: every partition is answered and, when a session can be made, remembered. */
 class FullContext implements FetchContext {
   readonly errorCode = KafkaErrorCodes.NONE
   readonly incremental = false
   readonly #cache: FetchSessionCache
   readonly #request: FetchSessionRequest
   readonly #partitions: CachedPartition[] = []
+  /**
+   * Whether a session can be made, decided at the first partition: clients that ask for a new
+   * session on every fetch (some do) would otherwise cost an object per partition per fetch
+   * once the cache is full.
+   */
+  #remember: boolean | undefined
 
   constructor(cache: FetchSessionCache, request: FetchSessionRequest) {
     this.#cache = cache
@@ -130,6 +136,8 @@ class FullContext implements FetchContext {
     return KafkaErrorCodes.NONE
   }
   include(topic: number, index: number, outcome: ReadOutcome): boolean {
+    this.#remember ??= this.#cache.hasRoomFor(this.#request.follower, countPartitions(this.#request.topics))
+    if (!this.#remember) return true
     const requested = this.#request.topics[topic]!
     const byId = this.#request.version >= 13
     const cached = new CachedPartition(byId ? '' : requested.topic, byId ? requested.topicId : '', requested.partitions[index]!)
@@ -138,8 +146,15 @@ class FullContext implements FetchContext {
     return true
   }
   complete(): number {
+    if (this.#remember === false) return INVALID_SESSION_ID
     return this.#cache.maybeCreateSession(this.#request.follower, this.#request.version >= 13, this.#partitions)
   }
+}
+
+function countPartitions(topics: readonly RequestedTopic[]): number {
+  let count = 0
+  for (const topic of topics) count += topic.partitions.length
+  return count
 }
 
 /** An incremental fetch: reads the whole session, answers what is new. */
@@ -225,6 +240,12 @@ export class FetchSessionCache {
     return new IncrementalContext(session, sessionEpoch)
   }
 
+  /** Whether a session of `size` partitions could be created now (by evicting one, if need be). */
+  hasRoomFor(privileged: boolean, size: number): boolean {
+    if (this.maxSlots === 0) return false
+    return this.#sessions.size < this.maxSlots || this.#evictionCandidate(privileged, size, this.#now()) !== undefined
+  }
+
   /**
    * Creates a session of `partitions` when there is room or room can be made; returns its id,
    * or 0 when none was created (the fetcher then keeps sending full requests).
@@ -232,7 +253,12 @@ export class FetchSessionCache {
   maybeCreateSession(privileged: boolean, usesTopicIds: boolean, partitions: readonly CachedPartition[]): number {
     const now = this.#now()
     if (this.maxSlots === 0) return INVALID_SESSION_ID
-    if (this.#sessions.size >= this.maxSlots && !this.#tryEvict(privileged, partitions.length, now)) return INVALID_SESSION_ID
+    if (this.#sessions.size >= this.maxSlots) {
+      const victim = this.#evictionCandidate(privileged, partitions.length, now)
+      if (victim === undefined) return INVALID_SESSION_ID
+      this.remove(victim.id)
+      this.evictions++
+    }
     const session = new FetchSession(this.#newSessionId(), privileged, usesTopicIds, now)
     for (const cached of partitions) session.add(cached)
     this.#sessions.set(session.id, session)
@@ -252,10 +278,11 @@ export class FetchSessionCache {
     session.lastUsedMs = now
   }
 
-  #tryEvict(privileged: boolean, size: number, now: number): boolean {
+  /** The session a new one of `size` partitions may replace, if any (Kafka's tryEvict, without evicting). */
+  #evictionCandidate(privileged: boolean, size: number, now: number): FetchSession | undefined {
     const leastRecentlyUsed = this.#sessions.values().next().value
-    if (leastRecentlyUsed === undefined) return false
-    if (now - leastRecentlyUsed.lastUsedMs > this.evictionMs) return this.#evict(leastRecentlyUsed)
+    if (leastRecentlyUsed === undefined) return undefined
+    if (now - leastRecentlyUsed.lastUsedMs > this.evictionMs) return leastRecentlyUsed
     let victim: FetchSession | undefined
     for (const session of this.#sessions.values()) {
       const old = now - session.creationMs > this.evictionMs
@@ -263,16 +290,9 @@ export class FetchSessionCache {
       if (!(old || (privileged && !session.privileged))) continue
       if (victim === undefined || compareValue(session.privileged, session.size, session.id, victim.privileged, victim.size, victim.id) < 0) victim = session
     }
-    if (victim === undefined) return false
     // The newcomer must be worth at least as much as what it replaces (id 0 sorts first).
-    if (compareValue(privileged, size, 0, victim.privileged, victim.size, victim.id) < 0) return false
-    return this.#evict(victim)
-  }
-
-  #evict(session: FetchSession): boolean {
-    this.remove(session.id)
-    this.evictions++
-    return true
+    if (victim === undefined || compareValue(privileged, size, 0, victim.privileged, victim.size, victim.id) < 0) return undefined
+    return victim
   }
 
   #newSessionId(): number {

@@ -214,6 +214,15 @@ describe('FetchSessionCache', () => {
       expect(cache.get(large)).toBeDefined()
     })
 
+    it('keeps at most max slots when a client asks for a new session on every fetch (as @platformatic/kafka 1.x does)', () => {
+      const { cache } = clockedCache(3)
+      const ids = Array.from({ length: 10 }, () => withSession(cache, partitions(20)))
+      expect(ids.filter((id) => id !== 0)).toHaveLength(3)
+      expect(cache.size).toBe(3)
+      expect(cache.partitions).toBe(60)
+      expect(cache.hasRoomFor(false, 20)).toBe(false)
+    })
+
     it("lets a follower's session evict a young consumer's, but not the reverse", () => {
       const { cache } = clockedCache(1)
       const consumer = withSession(cache, partitions(500))
