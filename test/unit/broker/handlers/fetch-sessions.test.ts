@@ -20,6 +20,7 @@ interface Fetch {
   forgotten?: number[]
   minBytes?: number
   maxWaitMs?: number
+  isolationLevel?: number
 }
 
 /** Sends one Fetch and returns the decoded response with the request's and response's sizes on the wire. */
@@ -30,7 +31,7 @@ async function fetch(version: number, fetch: Fetch): Promise<{ response: Respons
     maxWaitMs: fetch.maxWaitMs ?? 0,
     minBytes: fetch.minBytes ?? 0,
     maxBytes: 50 << 20,
-    isolationLevel: 0,
+    isolationLevel: fetch.isolationLevel ?? 0,
     sessionId: fetch.sessionId,
     sessionEpoch: fetch.sessionEpoch,
     topics: partitions.length === 0 ? [] : [{
@@ -55,6 +56,20 @@ async function produce(partition: number, count: number, client = fixture.client
   const records = encodeRecordBatch({ baseTimestamp: Date.now(), records: Array.from({ length: count }, (_, i) => ({ value: Buffer.from(`record-${i}`) })) })
   const response = await client.request(ApiKeys.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: TOPIC, partitionData: [{ index: partition, records }] }] })
   expect(response.responses[0]!.partitionResponses[0]!.errorCode).toBe(KafkaErrorCodes.NONE)
+}
+
+/** Appends a transactional batch of `producerId` to `partition` (its first, sequence 0). */
+async function produceTransactional(partition: number, producerId: number, values: string[]): Promise<void> {
+  const records = encodeRecordBatch({ baseTimestamp: Date.now(), producerId, producerEpoch: 0, baseSequence: 0, isTransactional: true, records: values.map((value) => ({ value: Buffer.from(value) })) })
+  const response = await fixture.client.request(ApiKeys.Produce, 9, { transactionalId: `txn-${producerId}`, acks: -1, timeoutMs: 5000, topicData: [{ name: TOPIC, partitionData: [{ index: partition, records }] }] })
+  expect(response.responses[0]!.partitionResponses[0]!.errorCode).toBe(KafkaErrorCodes.NONE)
+}
+
+async function endTxn(partition: number, producerId: number, commit: boolean): Promise<void> {
+  const response = await fixture.client.request(ApiKeys.WriteTxnMarkers, 1, {
+    markers: [{ producerId: BigInt(producerId), producerEpoch: 0, transactionResult: commit, topics: [{ name: TOPIC, partitionIndexes: [partition] }], coordinatorEpoch: 0 }],
+  })
+  expect(response.markers[0]!.topics[0]!.partitions[0]!.errorCode).toBe(KafkaErrorCodes.NONE)
 }
 
 const returned = (response: ResponseOf<typeof ApiKeys.Fetch>) =>
@@ -131,6 +146,30 @@ describe('Fetch sessions', () => {
     }
     const { response: woken } = await waiting
     expect(returned(woken).map((p) => p.partition)).toEqual([42])
+    await fetch(12, { sessionId, sessionEpoch: -1 })
+  })
+
+  it('holds a read_committed session at the last stable offset and sends the partition when the transaction ends', async () => {
+    const partition = 500
+    await produceTransactional(partition, 9001, ['c1', 'c2'])
+    const { response: full } = await fetch(12, { sessionId: 0, sessionEpoch: 0, isolationLevel: 1, partitions: [[partition, 0n], [partition + 1, 0n]] })
+    const sessionId = full.sessionId
+    const open = full.responses[0]!.partitions.find((p) => p.partitionIndex === partition)!
+    expect({ lastStableOffset: open.lastStableOffset, bytes: open.records?.length ?? 0 }).toEqual({ lastStableOffset: 0n, bytes: 0 })
+    // Nothing new while the transaction is open: the records above the LSO are not for this consumer.
+    expect(returned((await fetch(12, { sessionId, sessionEpoch: 1, isolationLevel: 1 })).response)).toEqual([])
+    await endTxn(partition, 9001, true)
+    const { response: committed } = await fetch(12, { sessionId, sessionEpoch: 2, isolationLevel: 1 })
+    const sent = committed.responses[0]!.partitions
+    expect(sent.map((p) => p.partitionIndex)).toEqual([partition])
+    // Two records and the commit marker: the LSO and the high watermark are past all three.
+    expect({ lastStableOffset: sent[0]!.lastStableOffset, highWatermark: sent[0]!.highWatermark, aborted: sent[0]!.abortedTransactions }).toEqual({ lastStableOffset: 3n, highWatermark: 3n, aborted: [] })
+    expect(sent[0]!.records!.length).toBeGreaterThan(0)
+    // An aborted transaction comes with its producer in the aborted list.
+    await produceTransactional(partition, 9002, ['a1'])
+    await endTxn(partition, 9002, false)
+    const { response: aborted } = await fetch(12, { sessionId, sessionEpoch: 3, isolationLevel: 1, partitions: [[partition, 3n]] })
+    expect(aborted.responses[0]!.partitions.map((p) => [p.partitionIndex, p.abortedTransactions])).toEqual([[partition, [{ producerId: 9002n, firstOffset: 3n }]]])
     await fetch(12, { sessionId, sessionEpoch: -1 })
   })
 
