@@ -5,9 +5,9 @@
  *   (librdkafka) read 200 partitions from the beginning while records are produced to three of
  *   them: each reads every record exactly once, in order per partition, and the broker's
  *   /metrics show that the Java consumer's fetches went through an incremental session;
- * - Kafka 3.9.1's kafka-topics --describe, which asks with DescribeTopicPartitions, lists a
- *   topic of 250 partitions through pages of 100 (max.request.partition.size.limit), every
- *   partition once.
+ * - kafka-topics --describe from Kafka 3.9.1 and from 4.1.0, which ask with
+ *   DescribeTopicPartitions, list a topic of 250 partitions through pages of 100
+ *   (max.request.partition.size.limit), every partition once.
  */
 import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -15,7 +15,7 @@ import { ApiKeys, KafkaErrorCodes } from '../../src/protocol/index.js'
 import { type BrokerProcess, startBrokerWithGateway } from '../helpers/broker-process.js'
 import { kcat } from '../helpers/clients.js'
 import { java, missingTools, prepareJava } from '../helpers/java-client.js'
-import { KafkaTools, ensureKafkaTools, kafkaTool } from '../helpers/kafka-tools.js'
+import { KafkaTools, type ToolResult, ensureKafkaTools, ensureKafkaTools4, kafkaTool, kafkaTool4 } from '../helpers/kafka-tools.js'
 import { WireClient } from '../helpers/wire-client.js'
 
 const CONSUMED = 'sessions-200'
@@ -61,6 +61,7 @@ describe.skipIf(missingTools.length > 0)('fetch sessions and DescribeTopicPartit
   beforeAll(async () => {
     prepareJava()
     await ensureKafkaTools()
+    await ensureKafkaTools4()
     broker = await startBrokerWithGateway({ settings: { 'max.request.partition.size.limit': 100 } })
     const admin = await WireClient.connect(broker.host, broker.port)
     try {
@@ -111,25 +112,27 @@ describe.skipIf(missingTools.length > 0)('fetch sessions and DescribeTopicPartit
     expect(await metric('samsa_fetch_sessions_incremental_requests_total')).toBeGreaterThan(incrementalBefore)
   }, 300_000)
 
-  it('kafka-topics --describe lists 250 partitions through DescribeTopicPartitions pages of 100', async () => {
-    const before = await requestsOf('DescribeTopicPartitions')
-    const result = await kafkaTool(KafkaTools.topics, '--bootstrap-server', broker.bootstrap, '--describe', '--topic', DESCRIBED)
-    expect(result.code, result.stderr).toBe(0)
-    const summary = result.stdout.split('\n').find((l) => l.startsWith(`Topic: ${DESCRIBED}\t`))
-    expect(summary).toContain('PartitionCount: 250')
-    const partitions = result.stdout.split('\n').filter((l) => l.includes('Partition: ')).map((l) => {
-      const fields = Object.fromEntries(l.trim().split('\t').map((f) => [f.slice(0, f.indexOf(':')), f.slice(f.indexOf(':') + 1).trim()]))
-      return fields
-    })
-    expect(partitions.map((p) => Number(p.Partition))).toEqual(Array.from({ length: 250 }, (_, i) => i))
-    for (const p of partitions) expect({ leader: p.Leader, replicas: p.Replicas, isr: p.Isr }).toEqual({ leader: '1', replicas: '1', isr: '1' })
-    // Three pages: 0-99, 100-199, 200-249.
-    expect((await requestsOf('DescribeTopicPartitions')) - before).toBeGreaterThanOrEqual(3)
+  const tools: ReadonlyArray<readonly [string, (mainClass: string, ...args: string[]) => Promise<ToolResult>]> = [['3.9.1', kafkaTool], ['4.1.0', kafkaTool4]]
+  for (const [version, tool] of tools) {
+    it(`kafka-topics ${version} --describe lists 250 partitions through DescribeTopicPartitions pages of 100`, async () => {
+      const before = await requestsOf('DescribeTopicPartitions')
+      const result = await tool(KafkaTools.topics, '--bootstrap-server', broker.bootstrap, '--describe', '--topic', DESCRIBED)
+      expect(result.code, result.stderr).toBe(0)
+      const summary = result.stdout.split('\n').find((l) => l.startsWith(`Topic: ${DESCRIBED}\t`))
+      expect(summary).toContain('PartitionCount: 250')
+      const partitions = result.stdout.split('\n').filter((l) => l.includes('Partition: ')).map((l) =>
+        Object.fromEntries(l.trim().split('\t').map((f) => [f.slice(0, f.indexOf(':')), f.slice(f.indexOf(':') + 1).trim()])),
+      )
+      expect(partitions.map((p) => Number(p.Partition))).toEqual(Array.from({ length: 250 }, (_, i) => i))
+      for (const p of partitions) expect({ leader: p.Leader, replicas: p.Replicas, isr: p.Isr }).toEqual({ leader: '1', replicas: '1', isr: '1' })
+      // Three pages (0-99, 100-199, 200-249), asked for with DescribeTopicPartitions.
+      expect((await requestsOf('DescribeTopicPartitions')) - before).toBeGreaterThanOrEqual(3)
 
-    const all = await kafkaTool(KafkaTools.topics, '--bootstrap-server', broker.bootstrap, '--describe')
-    expect(all.code, all.stderr).toBe(0)
-    const topics = all.stdout.split('\n').filter((l) => l.startsWith('Topic: ') && l.includes('PartitionCount')).map((l) => l.split('\t')[0])
-    expect(topics).toEqual(expect.arrayContaining([`Topic: ${CONSUMED}`, `Topic: ${DESCRIBED}`]))
-    expect(all.stdout.split('\n').filter((l) => l.includes(`Topic: ${CONSUMED}\tPartition: `))).toHaveLength(200)
-  }, 180_000)
+      const all = await tool(KafkaTools.topics, '--bootstrap-server', broker.bootstrap, '--describe')
+      expect(all.code, all.stderr).toBe(0)
+      const topics = all.stdout.split('\n').filter((l) => l.startsWith('Topic: ') && l.includes('PartitionCount')).map((l) => l.split('\t')[0])
+      expect(topics).toEqual(expect.arrayContaining([`Topic: ${CONSUMED}`, `Topic: ${DESCRIBED}`]))
+      expect(all.stdout.split('\n').filter((l) => l.includes(`Topic: ${CONSUMED}\tPartition: `))).toHaveLength(200)
+    }, 180_000)
+  }
 })
