@@ -48,7 +48,8 @@ export function fetchHandler(broker: BrokerContext) {
 
   const respond = (request: FetchRequest, session: FetchContext, fetched: FetchedTopic[]): FetchResponseInput => {
     const sessionError = session.responseError()
-    if (sessionError !== KafkaErrorCodes.NONE) return { throttleTimeMs: 0, errorCode: sessionError, sessionId: 0, responses: [] }
+    // As Kafka, the answer to a request that lost a race on its session still names the session.
+    if (sessionError !== KafkaErrorCodes.NONE) return { throttleTimeMs: 0, errorCode: sessionError, sessionId: session.complete(), responses: [] }
     const readCommitted = request.isolationLevel === READ_COMMITTED
     const responses: TopicResponse[] = []
     for (let t = 0; t < fetched.length; t++) {
