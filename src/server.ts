@@ -11,7 +11,9 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import type { BrokerContext } from './broker/broker-context.js'
 import { BrokerMetrics } from './broker/broker-metrics.js'
-import { type ClusterView, soleBrokerView } from './broker/cluster-view.js'
+import { type ClusterView, type PeerEndpoint, soleBrokerView } from './broker/cluster-view.js'
+import { isIP } from 'node:net'
+import type { ConnectionOptions as TlsOptions } from 'node:tls'
 import { MetadataPublisher } from './broker/metadata-publisher.js'
 import type { ClusterMembership } from './cluster/cluster-membership.js'
 import type { ApiHandler } from './broker/handler.js'
@@ -32,6 +34,9 @@ import { TRANSACTION_STATE_TOPIC } from './transaction/transaction-topic.js'
 import { FileMetadataStore, claimLogDir } from './metadata/file-metadata-store.js'
 import type { MetadataStore } from './metadata/metadata-store.js'
 import { KafkaListener } from './network/listener.js'
+import { type AuthenticatorFactory, requireAuthenticator } from './network/authenticator.js'
+import { SslFactory, sslSettings } from './network/ssl-factory.js'
+import { usesSasl, usesTls } from './common/config/listener-config.js'
 import { connectionQuotas, queuedRequestBytes } from './network/connection-limits.js'
 import type { FileTransfer } from './network/response-writer.js'
 import { FetchSessionCache } from './replication/fetch-session-cache.js'
@@ -74,6 +79,8 @@ export class BrokerServer {
    * brokers in one process share the pool; it closes when the last of them stops.
    */
   readonly #workerPool: WorkerPoolLease
+  /** TLS for this broker's connections to others when the inter-broker listener is SSL (watched for renewals). */
+  readonly #interBrokerSsl: SslFactory | null
   #stopping: Promise<void> | null = null
 
   private constructor(
@@ -86,7 +93,9 @@ export class BrokerServer {
     services: StoppableServices,
     gateway: HttpGateway | null,
     workerPool: WorkerPoolLease,
+    interBrokerSsl: SslFactory | null,
   ) {
+    this.#interBrokerSsl = interBrokerSsl
     this.config = config
     this.#gateway = gateway
     this.#workerPool = workerPool
@@ -101,6 +110,8 @@ export class BrokerServer {
   /** Opens storage and metadata, loads every partition, and starts listening. */
   static async start(config: BrokerConfig, logger: Logger): Promise<BrokerServer> {
     for (const warning of config.warnings) logger.warn(warning)
+    // Before anything is opened: a listener that cannot be served safely stops the start here.
+    const security = listenerSecurity(config, logger.child('network'))
     logOpenFileLimit(logger)
     // The longest the event loop was blocked while loading, for the log line below: start-up at
     // 10,000 partitions must not hold it for long stretches (bench/scale/start-stop.ts reads it).
@@ -147,7 +158,7 @@ export class BrokerServer {
         onError: (error) => storageLogger.error('background log work failed', { error }),
         dirLock: lock,
       })
-      const server = await BrokerServer.#serve(config, logger, metadata, logs, cluster, gateway)
+      const server = await BrokerServer.#serve(config, logger, metadata, logs, cluster, gateway, security)
       stalls.disable()
       logger.info('started', {
         partitions: logs.logs().length,
@@ -157,6 +168,7 @@ export class BrokerServer {
       return server
     } catch (error) {
       stalls.disable()
+      for (const { ssl } of security.values()) ssl?.close()
       // Nothing was served: close what was opened (which releases the lock) and report.
       await gateway?.close().catch(() => undefined)
       await cluster?.close().catch(() => undefined)
@@ -173,15 +185,15 @@ export class BrokerServer {
     logs: LogManager,
     cluster: ClusterMembership | null,
     gateway: HttpGateway | null,
+    security: ReadonlyMap<string, ListenerSecurity>,
   ): Promise<BrokerServer> {
     const bound: Listener[] = []
     // Before the listeners are bound, a single broker describes itself by its configured address.
     const selfListeners = (): readonly Listener[] => (bound.length > 0 ? config.advertisedListeners(bound) : config.advertisedListeners())
     const clusterView: ClusterView = cluster ?? soleBrokerView(config.nodeId, config.getOptional('broker.rack'), selfListeners)
-    const leaderEndpoint = (brokerId: number): LeaderEndpoint | undefined => {
-      const broker = clusterView.broker(brokerId)
-      return broker === undefined ? undefined : { brokerId, host: broker.host, port: broker.port }
-    }
+    const interBroker = interBrokerEndpoints(config, clusterView, logger.child('network'))
+    const peerEndpoint = interBroker.endpoint
+    const leaderEndpoint = (brokerId: number): LeaderEndpoint | undefined => peerEndpoint(brokerId)
     const replicas = new ReplicaManager(config.nodeId, metadata, logs, logger.child('replicas'), cluster === null ? {} : replicationOptions(config, cluster, logger))
     replicas.setLeaderEndpoints(leaderEndpoint)
     await replicas.loadHighWatermarks()
@@ -213,7 +225,7 @@ export class BrokerServer {
 
     const producerIds = new ProducerIdManager(metadata)
     // Markers to partitions led elsewhere travel on connections of the coordinator's own.
-    const markerPeers = new PeerBrokers(config.nodeId, clusterView, `samsa-txn-markers-${config.nodeId}`)
+    const markerPeers = new PeerBrokers(config.nodeId, peerEndpoint, `samsa-txn-markers-${config.nodeId}`)
     const transactionConfig = transactionCoordinatorConfig(config)
     const transactions = await TransactionCoordinator.start({
       config: transactionConfig,
@@ -242,6 +254,7 @@ export class BrokerServer {
       logger,
       advertisedListeners: () => config.advertisedListeners(bound),
       cluster: clusterView,
+      peerEndpoint,
       leaderElections: cluster === null ? null : (type, partitions) => cluster.electLeaders(type, partitions),
       reassignments: cluster === null ? null : {
         alter: (requests) => cluster.alterPartitionReassignments(requests),
@@ -264,6 +277,9 @@ export class BrokerServer {
     for (const listener of config.listeners()) {
       const server = new KafkaListener(processor, {
         name: listener.name,
+        securityProtocol: listener.securityProtocol,
+        authenticator: security.get(listener.name)?.authenticator ?? null,
+        ssl: security.get(listener.name)?.ssl ?? null,
         host: listener.host,
         port: listener.port,
         maxFrameBytes: config.get('socket.request.max.bytes'),
@@ -285,12 +301,13 @@ export class BrokerServer {
       }
       listeners.push(server)
       listenerNames.push(listener.name)
-      bound.push({ name: listener.name, host: listener.host, port: address.port })
+      bound.push({ ...listener, port: address.port })
+      logger.info('listening', { listener: listener.name, securityProtocol: listener.securityProtocol, address: `${address.address}:${address.port}` })
     }
     if (cluster !== null) {
       try {
         // Registered with the addresses clients and followers should use.
-        await cluster.join(config.advertisedListeners(bound).map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: 'PLAINTEXT' })))
+        await cluster.join(config.advertisedListeners(bound).map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: l.securityProtocol })))
       } catch (error) {
         await Promise.all(listeners.map((l) => l.close()))
         await BrokerServer.#stopServices(services)
@@ -304,7 +321,7 @@ export class BrokerServer {
       gateway.serve({ broker: context, logger: logger.child('http') }, gatewayModules)
       gateway.markReady()
     }
-    return new BrokerServer(config, context, logs, listeners, logger, cluster, services, gateway, workerPool)
+    return new BrokerServer(config, context, logs, listeners, logger, cluster, services, gateway, workerPool, interBroker.ssl)
   }
 
   static async #stopServices({ replicas, publisher, groups, transactions, markerPeers }: StoppableServices): Promise<void> {
@@ -346,10 +363,73 @@ export class BrokerServer {
       // Recompression may have started the process-wide pool; its threads must not outlive the
       // last broker that uses it, nor stop under another broker still running in this process.
       await this.#workerPool.release()
+      this.#interBrokerSsl?.close()
       this.#logger.info('shut down cleanly')
     })()
     return this.#stopping
   }
+}
+
+/**
+ * Other brokers' endpoints on the inter-broker listener (inter.broker.listener.name), with TLS
+ * client options when it uses TLS: the trust store and, for a peer that requires client
+ * authentication, this broker's own key store, both from that listener's ssl.* settings. The
+ * secure context is read at each connect, so a reloaded certificate reaches new connections.
+ */
+function interBrokerEndpoints(
+  config: BrokerConfig,
+  cluster: ClusterView,
+  logger: Logger,
+): { endpoint: (brokerId: number) => PeerEndpoint | undefined; ssl: SslFactory | null } {
+  const listenerName = config.interBrokerListenerName()
+  const protocol = config.securityProtocolMap().get(listenerName) ?? 'PLAINTEXT'
+  // Only a cluster member talks to other brokers; a single broker builds no client side.
+  const ssl = usesTls(protocol) && config.clusterMode ? new SslFactory(sslSettings(config, listenerName), 'client', logger) : null
+  ssl?.watch()
+  const checkHost = ssl?.settings.endpointIdentification ?? true
+  const endpoint = (brokerId: number): PeerEndpoint | undefined => {
+    const broker = cluster.broker(brokerId, listenerName)
+    if (broker === undefined) return undefined
+    const tls: TlsOptions | null = ssl === null
+      ? null
+      : {
+          secureContext: ssl.secureContext,
+          rejectUnauthorized: true,
+          ...(isIP(broker.host) === 0 && { servername: broker.host }),
+          ...(!checkHost && { checkServerIdentity: () => undefined }),
+        }
+    return { brokerId, host: broker.host, port: broker.port, tls }
+  }
+  return { endpoint, ssl }
+}
+
+interface ListenerSecurity {
+  readonly authenticator: AuthenticatorFactory | null
+  readonly ssl: SslFactory | null
+}
+
+/**
+ * What each listener needs before it serves a connection: TLS (SSL, SASL_SSL) with its key store
+ * loaded and watched for changes, and a SASL authenticator (SASL_PLAINTEXT, SASL_SSL), which this
+ * build does not have yet, so a SASL listener cannot start (requireAuthenticator says why). Built
+ * before anything is opened, so bad settings stop the start at once.
+ */
+function listenerSecurity(config: BrokerConfig, logger: Logger): Map<string, ListenerSecurity> {
+  const result = new Map<string, ListenerSecurity>()
+  try {
+    for (const listener of config.listeners()) {
+      const authenticator = usesSasl(listener.securityProtocol)
+        ? requireAuthenticator({ listenerName: listener.name, securityProtocol: listener.securityProtocol }, null)
+        : null
+      const ssl = usesTls(listener.securityProtocol) ? new SslFactory(sslSettings(config, listener.name), 'server', logger) : null
+      ssl?.watch()
+      result.set(listener.name, { authenticator, ssl })
+    }
+  } catch (error) {
+    for (const { ssl } of result.values()) ssl?.close()
+    throw error
+  }
+  return result
 }
 
 /** A cluster broker's replication settings, from Kafka's property names. */

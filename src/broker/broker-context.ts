@@ -12,7 +12,7 @@ import type { ReplicaManager } from '../replication/replica-manager.js'
 import type { TransactionCoordinator } from '../transaction/transaction-coordinator.js'
 import type { ElectionResult, ElectionType, OngoingReassignment, ReassignmentRequest, ReassignmentResult } from '../cluster/controller.js'
 import type { BrokerMetrics } from './broker-metrics.js'
-import type { ClusterView } from './cluster-view.js'
+import type { ClusterView, PeerEndpoint } from './cluster-view.js'
 import type { ProducerIdManager } from './producer-id-manager.js'
 import type { TopicManager } from './topic-manager.js'
 
@@ -57,6 +57,8 @@ export interface BrokerContext {
   readonly advertisedListeners: () => readonly Listener[]
   /** The live brokers and the controller. */
   readonly cluster: ClusterView
+  /** Another broker's inter-broker endpoint (with TLS options on an SSL listener); undefined when it is not live. */
+  readonly peerEndpoint: (brokerId: number) => PeerEndpoint | undefined
   /** Leader elections on the controller (ElectLeaders); null on a single broker. */
   readonly leaderElections: LeaderElections | null
   /** Partition reassignments on the controller; null on a single broker. */

@@ -11,6 +11,7 @@
  * Not thread-safe; lives on the event loop that opened it.
  */
 import { type Socket, connect as connectSocket } from 'node:net'
+import { type ConnectionOptions as TlsOptions, connect as connectTls } from 'node:tls'
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 import { ApiKeys, apiKeyName } from '../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
@@ -29,6 +30,8 @@ export interface ConnectionOptions {
   readonly requestTimeoutMs?: number
   /** Requests sent and not yet answered; default 5 (Java's max.in.flight.requests.per.connection). */
   readonly maxInFlightRequests?: number
+  /** TLS (an SSL listener): the trust store, a client certificate, host name checks. Plain TCP when absent. */
+  readonly tls?: TlsOptions | null
 }
 
 /**
@@ -90,12 +93,15 @@ export class BrokerConnection {
   /** Opens a connection and agrees API versions with the broker. */
   static async open(options: ConnectionOptions): Promise<BrokerConnection> {
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const socket = connectSocket({ host: options.host, port: options.port })
+      const tls = options.tls ?? null
+      const socket: Socket = tls === null
+        ? connectSocket({ host: options.host, port: options.port })
+        : connectTls({ ...tls, host: options.host, port: options.port })
       const timer = setTimeout(() => {
         socket.destroy()
         reject(new SamsaError(ErrorCodes.NETWORK, `cannot reach broker at ${options.host}:${options.port}: no answer within ${options.connectTimeoutMs ?? 10_000} ms — is the address right and the broker running?`))
       }, options.connectTimeoutMs ?? 10_000)
-      socket.once('connect', () => {
+      socket.once(tls === null ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer)
         socket.removeAllListeners('error')
         resolve(socket)

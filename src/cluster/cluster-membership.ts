@@ -152,14 +152,14 @@ export class ClusterMembership {
     return this.#viewCurrent && this.#registry.isRegistered()
   }
 
-  /** The live brokers with their client endpoints. */
-  brokers(): MemberEndpoint[] {
-    return this.#registry.liveBrokers().map(toMemberEndpoint).filter((b): b is MemberEndpoint => b !== undefined)
+  /** The live brokers with their endpoints on `listenerName` (their first endpoint without one). */
+  brokers(listenerName?: string): MemberEndpoint[] {
+    return this.#registry.liveBrokers().map((r) => toMemberEndpoint(r, listenerName)).filter((b): b is MemberEndpoint => b !== undefined)
   }
 
-  broker(nodeId: number): MemberEndpoint | undefined {
+  broker(nodeId: number, listenerName?: string): MemberEndpoint | undefined {
     const registration = this.#registry.broker(nodeId)
-    return registration === undefined ? undefined : toMemberEndpoint(registration)
+    return registration === undefined ? undefined : toMemberEndpoint(registration, listenerName)
   }
 
   /**
@@ -260,7 +260,7 @@ function isLedBy(state: PartitionState, nodeId: number): boolean {
   return state.leader === nodeId
 }
 
-function toMemberEndpoint(registration: BrokerRegistration): MemberEndpoint | undefined {
-  const endpoint = registration.endpoints[0]
+function toMemberEndpoint(registration: BrokerRegistration, listenerName: string | undefined): MemberEndpoint | undefined {
+  const endpoint = listenerName === undefined ? registration.endpoints[0] : registration.endpoints.find((e) => e.name === listenerName)
   return endpoint === undefined ? undefined : { nodeId: registration.nodeId, host: endpoint.host, port: endpoint.port, rack: registration.rack }
 }

@@ -97,7 +97,7 @@ export class HttpGateway {
   /** Adds the routes of every module, now that the broker's services exist. */
   serve(broker: Omit<GatewayServices, 'peers'>, modules: readonly GatewayModuleFactory[]): void {
     // One set of peer connections per gateway, shared by its modules and closed with it.
-    this.#peers = new PeerBrokers(broker.broker.nodeId, broker.broker.cluster)
+    this.#peers = new PeerBrokers(broker.broker.nodeId, broker.broker.peerEndpoint)
     const services: GatewayServices = { ...broker, peers: this.#peers }
     for (const factory of modules) {
       const module = factory(this.#server, services)

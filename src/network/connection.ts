@@ -17,9 +17,11 @@
  * partial frame (up to socket.request.max.bytes, as in Kafka).
  */
 import type { Socket } from 'node:net'
+import type { SecurityProtocol } from '../common/config/listener-config.js'
 import { ANONYMOUS, type KafkaPrincipal } from '../common/kafka-principal.js'
 import type { Logger } from '../common/logger.js'
 import { FrameDecoder } from '../protocol/frame-decoder.js'
+import type { Authenticator, AuthenticatorFactory } from './authenticator.js'
 import { type FileTransfer, type ResponseFrame, writeResponseFrame } from './response-writer.js'
 
 /** The handler has nothing to send back (acks=0 produce). */
@@ -53,6 +55,13 @@ export interface RequestProcessor {
 export interface ConnectionOptions {
   /** The accepting listener's name. */
   readonly listenerName: string
+  /** The accepting listener's security protocol. */
+  readonly securityProtocol: SecurityProtocol
+  /**
+   * SASL listeners: makes the authenticator every frame goes to until the peer is authenticated
+   * (authenticator.ts). Null on PLAINTEXT and SSL listeners.
+   */
+  readonly authenticator: AuthenticatorFactory | null
   readonly maxFrameBytes: number
   /** Requests allowed to wait unprocessed before the socket stops being read (queued.max.requests). */
   readonly maxQueuedRequests: number
@@ -70,9 +79,13 @@ export class KafkaConnection implements ConnectionInfo {
   readonly remotePort: number
   readonly localPort: number
   readonly listenerName: string
+  readonly securityProtocol: SecurityProtocol
+  /** Set by TLS client authentication (the certificate's mapped DN) or by the authenticator. */
   principal: KafkaPrincipal = ANONYMOUS
 
   readonly #socket: Socket
+  /** The SASL exchange that must complete before the broker sees a frame; null when none is needed. */
+  readonly #authenticator: Authenticator | null
   readonly #processor: RequestProcessor
   readonly #decoder: FrameDecoder
   readonly #options: ConnectionOptions
@@ -86,7 +99,7 @@ export class KafkaConnection implements ConnectionInfo {
   #endWhenWritten = false
   #closed = false
 
-  constructor(id: number, socket: Socket, processor: RequestProcessor, options: ConnectionOptions) {
+  constructor(id: number, socket: Socket, processor: RequestProcessor, options: ConnectionOptions, principal: KafkaPrincipal = ANONYMOUS) {
     this.id = id
     this.#socket = socket
     this.#processor = processor
@@ -96,6 +109,10 @@ export class KafkaConnection implements ConnectionInfo {
     this.remotePort = socket.remotePort ?? 0
     this.localPort = socket.localPort ?? 0
     this.listenerName = options.listenerName
+    this.securityProtocol = options.securityProtocol
+    this.principal = principal
+    this.#authenticator = options.authenticator === null ? null : options.authenticator(this, { listenerName: this.listenerName, securityProtocol: this.securityProtocol })
+    this.#limitFrames()
 
     socket.setNoDelay(true)
     if (options.idleTimeoutMs > 0) {
@@ -151,7 +168,15 @@ export class KafkaConnection implements ConnectionInfo {
     this.#queuedBytes += frame.length
   }
 
+  /** Before authentication only the authenticator's small frames are read (CVE-2022-34917). */
+  #limitFrames(): void {
+    const authenticator = this.#authenticator
+    if (authenticator === null || authenticator.authenticated) this.#decoder.setLimit(this.#options.maxFrameBytes, 'socket.request.max.bytes')
+    else this.#decoder.setLimit(authenticator.maxFrameBytes, 'the limit before authentication (sasl.server.max.receive.size)')
+  }
+
   #onData(chunk: Buffer): void {
+    this.#limitFrames()
     try {
       this.#decoder.push(chunk, this.#onFrame)
     } catch (error) {
@@ -184,7 +209,8 @@ export class KafkaConnection implements ConnectionInfo {
         this.#queuedBytes -= frame.length
         let outcome: Outcome | PromiseLike<Outcome>
         try {
-          outcome = this.#processor.process(frame, this)
+          const authenticator = this.#authenticator
+          outcome = authenticator !== null && !authenticator.authenticated ? authenticator.process(frame, this) : this.#processor.process(frame, this)
         } catch (error) {
           this.#failed(error)
           return
@@ -249,6 +275,7 @@ export class KafkaConnection implements ConnectionInfo {
     this.#queue.length = 0
     this.#queueHead = 0
     this.#queuedBytes = 0
+    this.#authenticator?.close?.()
     this.#processor.connectionClosed?.(this)
   }
 }

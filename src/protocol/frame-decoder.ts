@@ -24,7 +24,7 @@ export interface FrameLimits {
 }
 
 export class FrameDecoder {
-  readonly #limits: FrameLimits
+  #limits: FrameLimits
   readonly #minFrameBytes: number
   /** Bytes of a size prefix split across chunks. */
   #sizeBytes = Buffer.alloc(4)
@@ -36,6 +36,15 @@ export class FrameDecoder {
   constructor(limits: FrameLimits) {
     this.#limits = limits
     this.#minFrameBytes = limits.kind === 'request' ? MIN_REQUEST_FRAME_BYTES : MIN_RESPONSE_FRAME_BYTES
+  }
+
+  /**
+   * Changes the size limit for frames whose size prefix has not arrived yet (a connection before
+   * and after SASL authentication). A frame already being assembled keeps the limit it passed.
+   */
+  setLimit(maxFrameBytes: number, limitName: string): void {
+    if (maxFrameBytes === this.#limits.maxFrameBytes && limitName === this.#limits.limitName) return
+    this.#limits = { kind: this.#limits.kind, maxFrameBytes, limitName }
   }
 
   /** True while a frame has started but not finished arriving. */

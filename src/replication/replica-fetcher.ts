@@ -25,6 +25,7 @@
  * quota; with nothing else to fetch, the fetcher waits replica.fetch.backoff.ms.
  */
 import type { Logger } from '../common/logger.js'
+import type { ConnectionOptions as TlsOptions } from 'node:tls'
 import { BrokerConnection } from '../client/connection.js'
 import { ApiKeys } from '../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
@@ -36,6 +37,8 @@ export interface LeaderEndpoint {
   readonly brokerId: number
   readonly host: string
   readonly port: number
+  /** TLS client options when the inter-broker listener uses TLS; null for plain TCP. */
+  readonly tls?: TlsOptions | null
 }
 
 export interface ReplicaFetcherOptions {
@@ -158,6 +161,7 @@ export class ReplicaFetcher {
       clientId: `samsa-replica-fetcher-${this.#localBrokerId}`,
       requestTimeoutMs: this.#options.socketTimeoutMs + this.#options.maxWaitMs,
       maxInFlightRequests: 1,
+      tls: this.leader.tls ?? null,
     })
     return this.#connection
   }

@@ -38,8 +38,14 @@ export function prepareJava(): void {
 
 /** Runs the Java program and returns its tab-separated output lines. */
 export function java(...args: string[]): Promise<string[][]> {
+  return javaWithProperties(null, ...args)
+}
+
+/** Like java(), with the client settings of a properties file added to its clients' (TLS, say). */
+export function javaWithProperties(propertiesFile: string | null, ...args: string[]): Promise<string[][]> {
   return new Promise((resolve, reject) => {
-    const child = spawn('java', ['-cp', `${CLASSES}:${LIB}/*`, 'SamsaJavaClient', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const env = propertiesFile === null ? process.env : { ...process.env, KAFKA_CLIENT_PROPERTIES: propertiesFile }
+    const child = spawn('java', ['-cp', `${CLASSES}:${LIB}/*`, 'SamsaJavaClient', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))

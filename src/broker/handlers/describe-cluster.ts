@@ -42,7 +42,7 @@ export function describeClusterHandler(broker: BrokerContext) {
         errorCode: KafkaErrorCodes.NONE,
         errorMessage: null,
         controllerId: broker.cluster.controllerId(),
-        brokers: broker.cluster.brokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+        brokers: broker.cluster.brokers(context.connection.listenerName).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
         clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
       }
     },

@@ -26,7 +26,7 @@ const TRANSACTION_KEY = 1
 type Coordinator = NonNullable<FindCoordinatorResponseInput['coordinators']>[number]
 
 export function findCoordinatorHandler(broker: BrokerContext) {
-  const find = (key: string, keyType: number): Coordinator => {
+  const find = (key: string, keyType: number, listenerName: string): Coordinator => {
     const none = { key, nodeId: -1, host: '', port: -1 }
     if (keyType !== GROUP_KEY && keyType !== TRANSACTION_KEY) {
       return { ...none, errorCode: KafkaErrorCodes.INVALID_REQUEST, errorMessage: `Unknown coordinator key type ${keyType}.` }
@@ -42,20 +42,20 @@ export function findCoordinatorHandler(broker: BrokerContext) {
     if (leader < 0) {
       return { ...none, errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE, errorMessage: `${topic}-${partition}, which holds ${what}, has no leader.` }
     }
-    const coordinator = broker.cluster.broker(leader)
+    const coordinator = broker.cluster.broker(leader, listenerName)
     if (coordinator === undefined) {
       return {
         ...none,
         errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE,
-        errorMessage: `Broker ${leader}, the leader of ${topic}-${partition} which holds ${what}, is not live or has no listener.`,
+        errorMessage: `Broker ${leader}, the leader of ${topic}-${partition} which holds ${what}, is not live or has no ${listenerName} listener.`,
       }
     }
     return { key, nodeId: coordinator.nodeId, host: coordinator.host, port: coordinator.port, errorCode: KafkaErrorCodes.NONE, errorMessage: null }
   }
 
-  const answer = (request: FindCoordinatorRequest, version: number): FindCoordinatorResponseInput => {
-    if (version >= 4) return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((key) => find(key, request.keyType)) }
-    const found = find(request.key, request.keyType)
+  const answer = (request: FindCoordinatorRequest, version: number, listenerName: string): FindCoordinatorResponseInput => {
+    if (version >= 4) return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((key) => find(key, request.keyType, listenerName)) }
+    const found = find(request.key, request.keyType, listenerName)
     return {
       throttleTimeMs: 0,
       errorCode: found.errorCode,
@@ -80,14 +80,14 @@ export function findCoordinatorHandler(broker: BrokerContext) {
           : [TRANSACTION_STATE_TOPIC, () => broker.topics.ensureTransactionStateTopic()]
       if ((request.keyType === GROUP_KEY || request.keyType === TRANSACTION_KEY) && broker.metadata.topic(topic) === undefined) {
         return ensure().then(
-          () => answer(request, context.apiVersion),
+          () => answer(request, context.apiVersion, context.connection.listenerName),
           (error: unknown) => {
             broker.logger.warn(`could not create ${topic}; clients will retry`, { error })
-            return answer(request, context.apiVersion)
+            return answer(request, context.apiVersion, context.connection.listenerName)
           },
         )
       }
-      return answer(request, context.apiVersion)
+      return answer(request, context.apiVersion, context.connection.listenerName)
     },
     errorResponse(request, errorCode, context) {
       if (context.apiVersion >= 4) {

@@ -41,6 +41,7 @@ import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js'
 import { produceHandler } from './produce.js'
 import { saslHandshakeHandler } from './sasl-handshake.js'
 import { syncGroupHandler } from './sync-group.js'
+import { txnOffsetCommitHandler } from './txn-offset-commit.js'
 import { writeTxnMarkersHandler } from './write-txn-markers.js'
 
 export function kafkaApiHandlers(context: BrokerContext, served: () => readonly ApiHandler[]): ApiHandler[] {
@@ -68,6 +69,7 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     leaveGroupHandler(context),
     offsetCommitHandler(context),
     offsetFetchHandler(context),
+    txnOffsetCommitHandler(context),
     listGroupsHandler(context),
     describeGroupsHandler(context),
     deleteGroupsHandler(context),

@@ -133,7 +133,7 @@ export function metadataHandler(broker: BrokerContext) {
       }
       return {
         throttleTimeMs: 0,
-        brokers: broker.cluster.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+        brokers: broker.cluster.brokers(context.connection.listenerName).map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
         clusterId: broker.metadata.clusterId,
         controllerId: broker.cluster.controllerId(),
         topics,

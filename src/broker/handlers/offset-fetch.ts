@@ -2,8 +2,10 @@
  * OffsetFetch: a group's committed offsets, for the partitions asked (or, with a null topic
  * list, v2+, every partition the group has committed). Partitions without a commit answer
  * offset -1. Up to v7 one group per request (v0-1 report errors per partition, v2-7 also at top
- * level); from v8 several groups, each with its own error. require_stable (v7+) has nothing to
- * wait for: Samsa has no transactional offset commits.
+ * level); from v8 several groups, each with its own error. With require_stable (v7+, sent by
+ * read_committed consumers, KIP-447) a partition whose commit is still on its way, above all one
+ * inside an open transaction, answers UNSTABLE_OFFSET_COMMIT and the client asks again, so it
+ * never starts from an offset that an abort would take back.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
 import type { OffsetFetchRequest, OffsetFetchResponseInput } from '../../protocol/messages/offset-fetch.js'
@@ -27,7 +29,7 @@ function partitions(result: OffsetFetchResult) {
 }
 
 export function offsetFetchHandler(broker: BrokerContext) {
-  const fetchOne = (groupId: string, topics: Topics): OffsetFetchResult => broker.groups.fetchOffsets(groupId, topics)
+  const fetchOne = (groupId: string, topics: Topics, requireStable: boolean): OffsetFetchResult => broker.groups.fetchOffsets(groupId, topics, requireStable)
 
   const errorResponse = (request: OffsetFetchRequest, errorCode: number, version: number): OffsetFetchResponseInput => {
     const failed = (topics: Topics): OffsetFetchResult => ({
@@ -51,12 +53,12 @@ export function offsetFetchHandler(broker: BrokerContext) {
         return {
           throttleTimeMs: 0,
           groups: request.groups.map((g) => {
-            const result = fetchOne(g.groupId, g.topics)
+            const result = fetchOne(g.groupId, g.topics, request.requireStable)
             return { groupId: g.groupId, topics: partitions(result), errorCode: result.errorCode }
           }),
         }
       }
-      const result = fetchOne(request.groupId, request.topics)
+      const result = fetchOne(request.groupId, request.topics, request.requireStable)
       return { throttleTimeMs: 0, topics: partitions(result), errorCode: result.errorCode }
     },
     errorResponse: (request, errorCode, context) => errorResponse(request, errorCode, context.apiVersion),

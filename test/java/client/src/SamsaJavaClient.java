@@ -27,6 +27,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *   produce <bootstrap> <topic> <count> <keys>   default KafkaProducer (idempotence on, acks=all)
  *   consume <bootstrap> <topic> <count>          assign every partition, read from the beginning
  *   offsets-for-times <bootstrap> <topic> <ts>   KafkaConsumer.offsetsForTimes
+ *
+ * KAFKA_CLIENT_PROPERTIES, when set, names a properties file whose settings are added to both
+ * clients' (security.protocol=SSL, ssl.truststore.location, ... for the TLS tests).
  */
 public final class SamsaJavaClient {
   public static void main(String[] args) throws Exception {
@@ -44,6 +47,7 @@ public final class SamsaJavaClient {
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    addClientProperties(props);
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
       ProducerConfig effective = new ProducerConfig(props);
       System.out.println("config\t" + effective.getBoolean(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG) + "\t" + effective.getString(ProducerConfig.ACKS_CONFIG));
@@ -61,13 +65,22 @@ public final class SamsaJavaClient {
     }
   }
 
-  private static KafkaConsumer<String, String> consumer(String bootstrap) {
+  private static void addClientProperties(Properties props) throws java.io.IOException {
+    String file = System.getenv("KAFKA_CLIENT_PROPERTIES");
+    if (file == null || file.isEmpty()) return;
+    try (java.io.FileReader reader = new java.io.FileReader(file)) {
+      props.load(reader);
+    }
+  }
+
+  private static KafkaConsumer<String, String> consumer(String bootstrap) throws java.io.IOException {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     // No group: partitions are assigned by hand, positions are not committed.
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    addClientProperties(props);
     return new KafkaConsumer<>(props);
   }
 
@@ -77,7 +90,7 @@ public final class SamsaJavaClient {
     return partitions;
   }
 
-  private static void consume(String bootstrap, String topic, int count) {
+  private static void consume(String bootstrap, String topic, int count) throws java.io.IOException {
     try (KafkaConsumer<String, String> consumer = consumer(bootstrap)) {
       List<TopicPartition> partitions = partitions(consumer, topic);
       consumer.assign(partitions);
@@ -102,7 +115,7 @@ public final class SamsaJavaClient {
     }
   }
 
-  private static void offsetsForTimes(String bootstrap, String topic, long timestamp) {
+  private static void offsetsForTimes(String bootstrap, String topic, long timestamp) throws java.io.IOException {
     try (KafkaConsumer<String, String> consumer = consumer(bootstrap)) {
       Map<TopicPartition, Long> query = new HashMap<>();
       for (TopicPartition partition : partitions(consumer, topic)) query.put(partition, timestamp);

@@ -36,6 +36,7 @@ const served: Array<[number, number, number, number | null]> = [
   [ApiKeys.LeaveGroup, 0, 5, 4],
   [ApiKeys.OffsetCommit, 0, 9, 8],
   [ApiKeys.OffsetFetch, 0, 9, 6],
+  [ApiKeys.TxnOffsetCommit, 0, 4, 3],
   [ApiKeys.ListGroups, 0, 5, 3],
   [ApiKeys.DescribeGroups, 0, 5, 5],
   [ApiKeys.DeleteGroups, 0, 2, 2],
