@@ -50,6 +50,7 @@ import { SslFactory, sslSettings } from './network/ssl-factory.js'
 import { usesSasl, usesTls } from './common/config/listener-config.js'
 import { connectionQuotas, queuedRequestBytes } from './network/connection-limits.js'
 import type { FileTransfer } from './network/response-writer.js'
+import { FetchSessionCache } from './replication/fetch-session-cache.js'
 import { toLogConfig } from './replication/log-config.js'
 import type { LeaderEndpoint, ReplicaFetcherOptions } from './replication/replica-fetcher.js'
 import { ReplicaManager, type ReplicaManagerClusterOptions } from './replication/replica-manager.js'
@@ -277,6 +278,7 @@ export class BrokerServer {
       metadata,
       topics,
       replicas,
+      fetchSessions: new FetchSessionCache({ maxSlots: config.get('max.incremental.fetch.session.cache.slots') }),
       producerIds,
       groups,
       transactions,

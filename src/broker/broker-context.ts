@@ -7,6 +7,7 @@ import type { BrokerConfig, Listener } from '../common/config/broker-config.js'
 import type { Logger } from '../common/logger.js'
 import type { GroupCoordinator } from '../group/group-coordinator.js'
 import type { MetadataStore } from '../metadata/metadata-store.js'
+import type { FetchSessionCache } from '../replication/fetch-session-cache.js'
 import type { ReplicaManager } from '../replication/replica-manager.js'
 import type { TransactionCoordinator } from '../transaction/transaction-coordinator.js'
 import type { ElectionResult, ElectionType, OngoingReassignment, ReassignmentRequest, ReassignmentResult } from '../cluster/controller.js'
@@ -62,6 +63,8 @@ export interface BrokerContext {
   readonly metadata: MetadataStore
   readonly topics: TopicManager
   readonly replicas: ReplicaManager
+  /** Incremental fetch sessions (KIP-227), shared by every connection. */
+  readonly fetchSessions: FetchSessionCache
   readonly producerIds: ProducerIdManager
   /** Consumer groups and committed offsets. */
   readonly groups: GroupCoordinator

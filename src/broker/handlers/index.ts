@@ -26,6 +26,7 @@ import { describeClusterHandler } from './describe-cluster.js'
 import { describeConfigsHandler } from './describe-configs.js'
 import { describeGroupsHandler } from './describe-groups.js'
 import { describeProducersHandler } from './describe-producers.js'
+import { describeTopicPartitionsHandler } from './describe-topic-partitions.js'
 import { describeTransactionsHandler } from './describe-transactions.js'
 import { endTxnHandler } from './end-txn.js'
 import { electLeadersHandler } from './elect-leaders.js'
@@ -92,6 +93,7 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     alterConfigsHandler(context),
     incrementalAlterConfigsHandler(context),
     describeClusterHandler(context),
+    describeTopicPartitionsHandler(context),
     electLeadersHandler(context),
     alterPartitionReassignmentsHandler(context),
     listPartitionReassignmentsHandler(context),

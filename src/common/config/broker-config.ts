@@ -74,6 +74,8 @@ export const brokerConfigDefs = {
   'socket.request.max.bytes': intDef(104857600, 'largest request frame; larger frames close the connection', { min: 1 }),
   'connections.max.idle.ms': longDef(600000, 'close connections idle this long', { min: -1 }),
   'fetch.max.bytes': intDef(57671680, 'largest fetch response the broker builds', { min: 1024 }),
+  'max.request.partition.size.limit': intDef(2000, 'most partitions a DescribeTopicPartitions response describes (KIP-966)', { min: 1 }),
+  'max.incremental.fetch.session.cache.slots': intDef(1000, 'incremental fetch sessions (KIP-227) the broker keeps over all clients; 0 disables them', { min: 0 }),
   'queued.max.request.bytes': longDef(-1, 'request bytes one connection may have read ahead of processing before the broker stops reading it; -1: 16 MiB (Kafka: over all connections)', { min: -1 }),
   'queued.max.requests': intDef(500, 'requests one connection may have read ahead of processing before the broker stops reading it (Kafka: over all connections)', { min: 1 }),
   'max.connections': intDef(2147483647, 'most connections over all Kafka listeners; more are closed at once', { min: 0 }),

@@ -29,6 +29,7 @@ import { describeConfigsRequest, describeConfigsResponse } from './describe-conf
 import { describeUserScramCredentialsRequest, describeUserScramCredentialsResponse } from './describe-user-scram-credentials.js'
 import { describeGroupsRequest, describeGroupsResponse } from './describe-groups.js'
 import { describeProducersRequest, describeProducersResponse } from './describe-producers.js'
+import { describeTopicPartitionsRequest, describeTopicPartitionsResponse } from './describe-topic-partitions.js'
 import { describeTransactionsRequest, describeTransactionsResponse } from './describe-transactions.js'
 import { endTxnRequest, endTxnResponse } from './end-txn.js'
 import { fetchRequest, fetchResponse } from './fetch.js'
@@ -160,6 +161,11 @@ export const apis = {
   ),
   [ApiKeys.ConsumerGroupHeartbeat]: api('ConsumerGroupHeartbeat', consumerGroupHeartbeatRequest, consumerGroupHeartbeatResponse),
   [ApiKeys.ConsumerGroupDescribe]: api('ConsumerGroupDescribe', consumerGroupDescribeRequest, consumerGroupDescribeResponse),
+  [ApiKeys.DescribeTopicPartitions]: api(
+    'DescribeTopicPartitions',
+    describeTopicPartitionsRequest,
+    describeTopicPartitionsResponse,
+  ),
 } as const
 
 /** API keys that have descriptions here. */
