@@ -14,7 +14,8 @@
  *   join it; Metadata lists only the topics the principal may describe;
  * - a PREFIXED ACL covers a topic created after it;
  * - principals from SASL: alice, granted WRITE and READ on a topic, produces and consumes it while
- *   bob, granted nothing, is refused; admin, a super user, may do everything without an ACL.
+ *   bob, granted nothing, is refused; admin, a super user, may do everything without an ACL;
+ *   a transactional producer needs WRITE on its transactional id before it may begin.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -226,6 +227,29 @@ describe('principals from SASL', () => {
     // Nothing of bob's reached the log.
     const all = await kcat(['-C', '-b', saslBootstrap, ...plain('alice'), '-t', 'alices', '-e', '-f', '%s\n'])
     expect(all.stdout.toString().trim().split('\n')).toEqual(['from alice'])
+  }, 120_000)
+
+  it('lets a transactional producer begin only with WRITE on its transactional id', async () => {
+    const alice = new Kafka({ clientId: 'alice-tx', brokers: [saslBootstrap], logLevel: logLevel.NOTHING, retry: { retries: 1 }, sasl: { mechanism: 'plain', username: 'alice', password: 'alice-secret' } })
+    const refused = alice.producer({ transactionalId: 'alice-tx', idempotent: true, maxInFlightRequests: 1 })
+    // Refused at once (FindCoordinator answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED), not retried.
+    await expect(refused.connect()).rejects.toThrow(/transactional id authorization failed/i)
+    await refused.disconnect()
+    expect(broker.output()).toMatch(/authorization denied principal="User:alice" operation="DESCRIBE" resource="TRANSACTIONAL_ID:alice-tx"/)
+
+    const granted = await acls('--add', '--allow-principal', 'User:alice', '--operation', 'Write', '--transactional-id', 'alice-tx')
+    expect(granted.code, granted.stderr).toBe(0)
+    const producer = alice.producer({ transactionalId: 'alice-tx', idempotent: true, maxInFlightRequests: 1 })
+    await producer.connect()
+    try {
+      const transaction = await producer.transaction()
+      await transaction.send({ topic: 'alices', messages: [{ value: 'in a transaction' }] })
+      await transaction.commit()
+    } finally {
+      await producer.disconnect()
+    }
+    const read = await kcat(['-C', '-b', saslBootstrap, ...plain('alice'), '-X', 'isolation.level=read_committed', '-t', 'alices', '-e', '-f', '%s\n'])
+    expect(read.stdout.toString().trim().split('\n')).toContain('in a transaction')
   }, 120_000)
 
   it('lets a super user do everything without a single ACL of its own', async () => {

@@ -9,13 +9,18 @@
  * transaction's other partitions OPERATION_NOT_ATTEMPTED, with nothing added, as in Kafka;
  * otherwise every partition gets the coordinator's one answer. Versions before 2 predate
  * PRODUCER_FENCED and get INVALID_PRODUCER_EPOCH instead.
+ *
+ * Authorization as Kafka's: a client (v0-3) needs WRITE on the transactional id and on each
+ * topic (a refused topic gets TOPIC_AUTHORIZATION_FAILED, the others OPERATION_NOT_ATTEMPTED);
+ * the broker-to-broker batch (v4+) needs CLUSTER_ACTION on the cluster.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { AddPartitionsToTxnRequest, AddPartitionsToTxnResponseInput } from '../../protocol/messages/add-partitions-to-txn.js'
 import type { TopicPartition } from '../../transaction/transaction-metadata.js'
 import type { BrokerContext } from '../broker-context.js'
-import { defineHandler } from '../handler.js'
+import { defineHandler, type RequestContext } from '../handler.js'
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/acl.js'
 import { fencedErrorForVersion } from './txn-errors.js'
 
 type Topics = AddPartitionsToTxnRequest['v3AndBelowTopics']
@@ -39,7 +44,17 @@ function topicResults(topics: Topics, errorOf: (topic: string, partition: number
 
 export function addPartitionsToTxnHandler(broker: BrokerContext) {
   /** One transaction's per-partition answers. */
-  const handleTransaction = async (txn: Transaction, version: number): Promise<NonNullable<TopicResults>> => {
+  const handleTransaction = async (txn: Transaction, context: RequestContext): Promise<NonNullable<TopicResults>> => {
+    const version = context.apiVersion
+    if (version < 4) {
+      if (!broker.authorizer.authorize(context, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, txn.transactionalId)) {
+        return topicResults(txn.topics, () => KafkaErrorCodes.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
+      }
+      const refused = new Set(txn.topics.filter((t) => !broker.authorizer.authorize(context, AclOperation.WRITE, ResourceType.TOPIC, t.name)).map((t) => t.name))
+      if (refused.size > 0) {
+        return topicResults(txn.topics, (topic) => (refused.has(topic) ? KafkaErrorCodes.TOPIC_AUTHORIZATION_FAILED : KafkaErrorCodes.OPERATION_NOT_ATTEMPTED))
+      }
+    }
     const partitions: TopicPartition[] = txn.topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })))
     const producerId = Number(txn.producerId)
     if (txn.verifyOnly) {
@@ -73,9 +88,12 @@ export function addPartitionsToTxnHandler(broker: BrokerContext) {
           verifyOnly: false,
           topics: request.v3AndBelowTopics,
         }
-        return { throttleTimeMs: 0, resultsByTopicV3AndBelow: await handleTransaction(txn, context.apiVersion) }
+        return { throttleTimeMs: 0, resultsByTopicV3AndBelow: await handleTransaction(txn, context) }
       }
-      const results = await Promise.all(request.transactions.map((txn) => handleTransaction(txn, context.apiVersion)))
+      if (!broker.authorizer.authorize(context, AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)) {
+        return { throttleTimeMs: 0, errorCode: KafkaErrorCodes.CLUSTER_AUTHORIZATION_FAILED, resultsByTransaction: [] }
+      }
+      const results = await Promise.all(request.transactions.map((txn) => handleTransaction(txn, context)))
       return {
         throttleTimeMs: 0,
         errorCode: KafkaErrorCodes.NONE,

@@ -23,6 +23,7 @@ import type { ScramCredentialChange } from '../../security/sasl/scram-credential
 import { createHash } from 'node:crypto'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/acl.js'
 
 interface UserResult {
   errorCode: number
@@ -33,7 +34,12 @@ export function alterUserScramCredentialsHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.AlterUserScramCredentials,
     advertised: { min: 0, max: 0 },
-    async handle(request) {
+    async handle(request, context) {
+      // As Kafka: ALTER on the cluster; every user in the request gets CLUSTER_AUTHORIZATION_FAILED.
+      if (!broker.authorizer.authorize(context, AclOperation.ALTER, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)) {
+        const users = new Set([...request.deletions, ...request.upsertions].map((entry) => entry.name))
+        return { throttleTimeMs: 0, results: [...users].map((user) => ({ user, errorCode: KafkaErrorCodes.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null })) }
+      }
       const results = new Map<string, UserResult>()
       const changes = new Map<string, ScramCredentialChange[]>()
       const seen = new Set<string>()

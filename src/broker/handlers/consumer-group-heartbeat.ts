@@ -7,12 +7,18 @@ import { ApiKeys } from '../../protocol/api-keys.js'
 import { andThen } from '../../group/maybe-async.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { KafkaErrorCodes } from '../../protocol/error-codes.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
 
 export function consumerGroupHeartbeatHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.ConsumerGroupHeartbeat,
     advertised: { min: 0, max: 1 },
     handle(request, context) {
+      // As Kafka: READ on the group.
+      if (!broker.authorizer.authorize(context, AclOperation.READ, ResourceType.GROUP, request.groupId)) {
+        return { throttleTimeMs: 0, errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, errorMessage: null, memberEpoch: -1 }
+      }
       const result = broker.groups.consumerGroupHeartbeat({
         groupId: request.groupId,
         memberId: request.memberId,

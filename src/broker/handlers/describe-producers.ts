@@ -9,6 +9,7 @@ import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { DescribeProducersRequest, DescribeProducersResponseInput } from '../../protocol/messages/describe-producers.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
 
 type PartitionResponse = DescribeProducersResponseInput['topics'][number]['partitions'][number]
 
@@ -45,12 +46,15 @@ export function describeProducersHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.DescribeProducers,
     advertised: { min: 0, max: 0 },
-    handle(request) {
+    handle(request, context) {
       return {
         throttleTimeMs: 0,
         topics: request.topics.map((topic) => ({
           name: topic.name,
-          partitions: topic.partitionIndexes.map((index) => describe(topic.name, index)),
+          // As Kafka: READ on the topic, else TOPIC_AUTHORIZATION_FAILED for its partitions.
+          partitions: broker.authorizer.authorize(context, AclOperation.READ, ResourceType.TOPIC, topic.name)
+            ? topic.partitionIndexes.map((index) => describe(topic.name, index))
+            : topic.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode: KafkaErrorCodes.TOPIC_AUTHORIZATION_FAILED, errorMessage: null, activeProducers: [] })),
         })),
       }
     },

@@ -23,6 +23,7 @@ import type { TopicMetadata } from '../../metadata/metadata-store.js'
 import { topicNameProblem } from '../../metadata/topic-name.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
 import { ALL_TOPIC_OPERATIONS } from './metadata.js'
 
 type TopicEntry = DescribeTopicPartitionsResponseInput['topics'][number]
@@ -65,16 +66,19 @@ export function describeTopicPartitionsHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.DescribeTopicPartitions,
     advertised: { min: 0, max: 0 },
-    handle(request) {
+    handle(request, context) {
       const cursor = request.cursor
       const everyTopic = request.topics.length === 0
       const named = everyTopic ? [] : [...new Set(request.topics.map((t) => t.name))]
       if (cursor !== null && (cursor.partitionIndex < 0 || (!everyTopic && !named.includes(cursor.topicName)))) {
         return { throttleTimeMs: 0, topics: named.map((name) => ({ ...unknown(name), errorCode: KafkaErrorCodes.INVALID_REQUEST })), nextCursor: null }
       }
-      // Authorization (DESCRIBE on each topic) filters here: unauthorized named topics get
-      // TOPIC_AUTHORIZATION_FAILED, unauthorized topics of an all-topics request are left out.
-      const names = (everyTopic ? [...broker.metadata.topics()].map((t) => t.name) : named)
+      // As Kafka: DESCRIBE on each topic; a refused named topic gets TOPIC_AUTHORIZATION_FAILED,
+      // refused topics of an all-topics request are left out.
+      const refused = named.filter((name) => !broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.TOPIC, name))
+      const names = (everyTopic
+        ? [...broker.metadata.topics()].map((t) => t.name).filter((name) => broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.TOPIC, name, false))
+        : named.filter((name) => !refused.includes(name)))
         .filter((name) => cursor === null || name >= cursor.topicName)
         .sort()
       let remaining = Math.min(request.responsePartitionLimit, broker.config.get('max.request.partition.size.limit'))
@@ -108,7 +112,7 @@ export function describeTopicPartitionsHandler(broker: BrokerContext) {
         }
         remaining -= Math.max(0, topic.partitions - from)
       }
-      return { throttleTimeMs: 0, topics, nextCursor }
+      return { throttleTimeMs: 0, topics: [...topics, ...refused.map((name) => ({ ...unknown(name), errorCode: KafkaErrorCodes.TOPIC_AUTHORIZATION_FAILED }))], nextCursor }
     },
     errorResponse(request, errorCode) {
       return { throttleTimeMs: 0, topics: request.topics.map(({ name }) => ({ ...unknown(name), errorCode })), nextCursor: null }

@@ -10,12 +10,17 @@ import { SCRAM_MECHANISM_CODES } from '../../security/sasl/scram-credential.js'
 import type { ScramUserDescription } from '../../security/sasl/scram-credential-store.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/acl.js'
 
 export function describeUserScramCredentialsHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.DescribeUserScramCredentials,
     advertised: { min: 0, max: 0 },
-    handle(request) {
+    handle(request, context) {
+      // As Kafka: DESCRIBE on the cluster.
+      if (!broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)) {
+        return { throttleTimeMs: 0, errorCode: KafkaErrorCodes.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, results: [] }
+      }
       const all = broker.scramCredentials.users()
       const described = (description: ScramUserDescription) => ({
         user: description.user,

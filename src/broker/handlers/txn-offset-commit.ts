@@ -7,6 +7,9 @@
  * transaction. The answer comes once the ISR has that batch; the offsets become visible to the
  * group (OffsetFetch) only when the transaction commits. A producer fenced by a newer epoch
  * gets INVALID_PRODUCER_EPOCH and nothing is written.
+ *
+ * Authorization as Kafka's: WRITE on the transactional id, READ on the group, READ on each topic
+ * (a refused topic's partitions get TOPIC_AUTHORIZATION_FAILED and are not stored).
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
@@ -15,6 +18,7 @@ import type { OffsetCommitEntry } from '../../group/coordinator-results.js'
 import { andThen } from '../../group/maybe-async.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
 
 export function txnOffsetCommitHandler(broker: BrokerContext) {
   const errorResponse = (request: TxnOffsetCommitRequest, errorCode: number): TxnOffsetCommitResponseInput => ({
@@ -25,12 +29,21 @@ export function txnOffsetCommitHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.TxnOffsetCommit,
     advertised: { min: 0, max: 4 },
-    handle(request) {
+    handle(request, context) {
+      if (!broker.authorizer.authorize(context, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) {
+        return errorResponse(request, KafkaErrorCodes.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
+      }
+      if (!broker.authorizer.authorize(context, AclOperation.READ, ResourceType.GROUP, request.groupId)) {
+        return errorResponse(request, KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED)
+      }
       // A producer id that cannot be one (the client never got one) is refused before any write.
       if (request.producerId < 0n || request.producerEpoch < 0) return errorResponse(request, KafkaErrorCodes.INVALID_PRODUCER_ID_MAPPING)
       const entries: OffsetCommitEntry[] = []
       const errors: number[][] = request.topics.map((topic) => {
         const known = broker.metadata.topic(topic.name)
+        if (!broker.authorizer.authorize(context, AclOperation.READ, ResourceType.TOPIC, topic.name)) {
+          return topic.partitions.map(() => KafkaErrorCodes.TOPIC_AUTHORIZATION_FAILED)
+        }
         return topic.partitions.map((p) => {
           if (known === undefined || p.partitionIndex < 0 || p.partitionIndex >= known.partitions) return KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION
           entries.push({
