@@ -208,6 +208,7 @@ export class BrokerServer {
         return Array.from({ length: topic?.partitions ?? config.get('offsets.topic.num.partitions') }, (_, i) => hosted[i])
       },
       replicas,
+      topics: metadata,
     })
 
     const producerIds = new ProducerIdManager(metadata)

@@ -99,6 +99,8 @@ export interface OffsetCommitParams {
    * ILLEGAL_GENERATION.
    */
   readonly missingGroupError?: number
+  /** The OffsetCommit version (a KIP-848 member must commit with v9+); -1 when not from the wire. */
+  readonly apiVersion?: number
 }
 
 /** A committed offset as OffsetFetch reports it; offset -1 means none. */

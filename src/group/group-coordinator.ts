@@ -29,6 +29,7 @@ import { KafkaErrorCodes } from '../protocol/error-codes.js'
 import type { Partition } from '../replication/partition.js'
 import type { ReplicaManager } from '../replication/replica-manager.js'
 import { OFFSETS_TOPIC } from './coordinator-key.js'
+import { groupMetadataRecordKey } from './coordinator-records.js'
 import type {
   CommittedOffset,
   GroupDescription,
@@ -50,6 +51,18 @@ import { GroupMembership, joinError, syncError } from './group-membership.js'
 import { GroupStore, type PartitionLoad, type TombstoneWrite, type TopicPartitionOffset } from './group-store.js'
 import { type MaybeAsync, andThen } from './maybe-async.js'
 import { expiredOffsets } from './offset-expiration.js'
+import type { ConsumerGroup } from './consumer-group.js'
+import {
+  type AssignorName,
+  type ConsumerGroupConfig,
+  ConsumerGroupCoordinator,
+  type ConsumerGroupHeartbeatParams,
+  type ConsumerGroupHeartbeatResult,
+  type DescribedConsumerGroup,
+  type MigrationPolicy,
+  type TopicsView,
+} from './consumer-group-coordinator.js'
+import { consumerAssignorName } from '../common/config/broker-config.js'
 
 export interface GroupCoordinatorConfig {
   readonly minSessionTimeoutMs: number
@@ -65,6 +78,8 @@ export interface GroupCoordinatorConfig {
   readonly snapshotRecords: number
   /** How long a write waits for the ISR before it fails with REQUEST_TIMED_OUT (offsets.commit.timeout.ms). */
   readonly offsetCommitTimeoutMs: number
+  /** KIP-848 consumer groups; absent when group.coordinator.rebalance.protocols leaves out "consumer". */
+  readonly consumer?: ConsumerGroupConfig
 }
 
 export function groupCoordinatorConfig(config: BrokerConfig): GroupCoordinatorConfig {
@@ -79,6 +94,15 @@ export function groupCoordinatorConfig(config: BrokerConfig): GroupCoordinatorCo
     snapshotIntervalMs: config.get('offsets.snapshot.interval.ms'),
     snapshotRecords: config.get('offsets.snapshot.records'),
     offsetCommitTimeoutMs: config.get('offsets.commit.timeout.ms'),
+    consumer: config.get('group.coordinator.rebalance.protocols').includes('consumer')
+      ? {
+        sessionTimeoutMs: config.get('group.consumer.session.timeout.ms'),
+        heartbeatIntervalMs: config.get('group.consumer.heartbeat.interval.ms'),
+        maxSize: config.get('group.consumer.max.size'),
+        assignors: [...new Set(config.get('group.consumer.assignors').map((a) => consumerAssignorName(a)!))] as AssignorName[],
+        migrationPolicy: config.get('group.consumer.migration.policy') as MigrationPolicy,
+      }
+      : undefined,
   }
 }
 
@@ -94,6 +118,8 @@ export interface GroupCoordinatorOptions {
   readonly replicas: Pick<ReplicaManager, 'onLeadershipChange' | 'purgatories'>
   /** Clock, for tests. */
   readonly now?: () => number
+  /** The topics, for KIP-848 consumer groups (the coordinator assigns their partitions). */
+  readonly topics?: TopicsView
 }
 
 /** What OffsetFetch answers for a partition without a committed offset. */
@@ -117,6 +143,8 @@ export class GroupCoordinator {
   readonly #loads = new Map<number, Promise<PartitionLoad | null>>()
   #stopListening: () => void = () => undefined
   #active = true
+  /** KIP-848 consumer groups; null when they are not served. */
+  readonly #consumer: ConsumerGroupCoordinator | null
 
   private constructor(options: GroupCoordinatorOptions, store: GroupStore) {
     this.#config = options.config
@@ -124,6 +152,15 @@ export class GroupCoordinator {
     this.#now = options.now ?? Date.now
     this.#store = store
     this.#groups = new Map()
+    this.#consumer =
+      options.config.consumer === undefined || options.topics === undefined
+        ? null
+        : new ConsumerGroupCoordinator({
+          config: options.config.consumer,
+          topics: options.topics,
+          logger: this.#logger,
+          write: (groupId, records) => this.#store.storeRecords(groupId, records, this.#now()),
+        })
     this.#membership = new GroupMembership(store, { initialRebalanceDelayMs: this.#config.initialRebalanceDelayMs }, this.#logger, this.#now, (g) =>
       this.#removeIfUnused(g),
     )
@@ -193,6 +230,7 @@ export class GroupCoordinator {
           this.#groups.set(group.groupId, group)
           this.#membership.scheduleLoadedMembers(group)
         }
+        this.#consumer?.adopt(loaded.consumerGroups)
         return loaded
       },
       (error: unknown) => {
@@ -224,6 +262,11 @@ export class GroupCoordinator {
       this.#groups.delete(group.groupId)
       unloaded++
     }
+    for (const groupId of [...(this.#consumer?.groups.keys() ?? [])]) {
+      if (this.#store.partitionFor(groupId) !== index) continue
+      this.#consumer!.forget(groupId)
+      unloaded++
+    }
     this.#logger.info('no longer coordinator of a __consumer_offsets partition; unloaded its groups', { partition: index, groups: unloaded })
   }
 
@@ -241,6 +284,14 @@ export class GroupCoordinator {
     if (error !== KafkaErrorCodes.NONE) return joinError(params.memberId, error)
     const { minSessionTimeoutMs: min, maxSessionTimeoutMs: max } = this.#config
     if (params.sessionTimeoutMs < min || params.sessionTimeoutMs > max) return joinError(params.memberId, KafkaErrorCodes.INVALID_SESSION_TIMEOUT)
+    const consumerGroup = this.#consumer?.groups.get(params.groupId)
+    if (consumerGroup !== undefined) {
+      // Samsa's consumer groups have no classic members: an empty one becomes a classic group
+      // (as Kafka converts it), a live one refuses the classic protocol.
+      if (consumerGroup.members.size > 0) return joinError(params.memberId, KafkaErrorCodes.INCONSISTENT_GROUP_PROTOCOL)
+      const converted = this.#dropConsumerGroup(consumerGroup)
+      if (converted !== KafkaErrorCodes.NONE) return joinError(params.memberId, converted)
+    }
     let group = this.#groups.get(params.groupId)
     if (group === undefined) {
       if (params.memberId !== '') return joinError(params.memberId, KafkaErrorCodes.UNKNOWN_MEMBER_ID)
@@ -292,6 +343,15 @@ export class GroupCoordinator {
     const all = (errorCode: number): number[] => params.offsets.map(() => errorCode)
     const error = this.#validateGroup(params.groupId, true)
     if (error !== KafkaErrorCodes.NONE) return all(error)
+    const consumerGroup = this.#consumer?.groups.get(params.groupId)
+    if (consumerGroup !== undefined) {
+      const refused = this.#consumer!.validateOffsetCommit(consumerGroup, params.memberId, params.generationId, params.apiVersion ?? -1)
+      if (refused !== KafkaErrorCodes.NONE) return all(refused)
+      // A consumer group keeps its offsets in a classic Group without members beside it.
+      let holder = this.#groups.get(params.groupId)
+      if (holder === undefined) this.#groups.set(params.groupId, (holder = new Group(params.groupId, 'Empty', this.#now())))
+      return this.#storeOffsets(holder, params)
+    }
     let group = this.#groups.get(params.groupId)
     if (group === undefined) {
       // A group that only stores offsets; anything else is a member of a generation we lost.
@@ -397,7 +457,13 @@ export class GroupCoordinator {
     const wantedStates = new Set(states.map((s) => s.toLowerCase()))
     const wantedTypes = new Set(types.map((t) => t.toLowerCase()))
     const groups: GroupListing[] = []
+    for (const group of this.#consumer?.groups.values() ?? []) {
+      if (wantedStates.size > 0 && !wantedStates.has(group.state.toLowerCase())) continue
+      if (wantedTypes.size > 0 && !wantedTypes.has('consumer')) continue
+      groups.push({ groupId: group.groupId, protocolType: CONSUMER_PROTOCOL_TYPE, state: group.state, type: 'consumer' })
+    }
     for (const group of this.#groups.values()) {
+      if (this.#consumer?.groups.has(group.groupId) === true) continue
       if (wantedStates.size > 0 && !wantedStates.has(group.state.toLowerCase())) continue
       if (wantedTypes.size > 0 && !wantedTypes.has('classic')) continue
       groups.push({ groupId: group.groupId, protocolType: group.protocolType ?? '', state: group.state, type: 'classic' })
@@ -410,6 +476,8 @@ export class GroupCoordinator {
     const error = this.#validateGroup(groupId, true)
     const dead = { groupId, state: 'Dead', protocolType: '', protocolData: '', members: [] }
     if (error !== KafkaErrorCodes.NONE) return { ...dead, errorCode: error, state: '' }
+    // A consumer group is not a classic group: DescribeGroups before v6 reports it Dead, as Kafka does.
+    if (this.#consumer?.groups.has(groupId) === true) return { ...dead, errorCode: KafkaErrorCodes.NONE }
     const group = this.#groups.get(groupId)
     if (group === undefined) return { ...dead, errorCode: KafkaErrorCodes.NONE }
     // Member metadata and assignments mean something only once the group is Stable.
@@ -442,6 +510,13 @@ export class GroupCoordinator {
   #deleteGroup(groupId: string): number {
     const error = this.#validateGroup(groupId, true)
     if (error !== KafkaErrorCodes.NONE) return error
+    const consumerGroup = this.#consumer?.groups.get(groupId)
+    if (consumerGroup !== undefined) {
+      if (consumerGroup.members.size > 0) return KafkaErrorCodes.NON_EMPTY_GROUP
+      const dropped = this.#dropConsumerGroup(consumerGroup)
+      if (dropped !== KafkaErrorCodes.NONE) return dropped
+      if (!this.#groups.has(groupId)) return KafkaErrorCodes.NONE
+    }
     const group = this.#groups.get(groupId)
     if (group === undefined || group.is('Dead')) return KafkaErrorCodes.GROUP_ID_NOT_FOUND
     if (!group.is('Empty')) return KafkaErrorCodes.NON_EMPTY_GROUP
@@ -465,9 +540,10 @@ export class GroupCoordinator {
     if (group === undefined || group.is('Dead')) return failed(KafkaErrorCodes.GROUP_ID_NOT_FOUND)
     const live = !group.is('Empty')
     if (live && group.protocolType !== CONSUMER_PROTOCOL_TYPE) return failed(KafkaErrorCodes.NON_EMPTY_GROUP)
+    const consumerGroup = this.#consumer?.groups.get(groupId)
     const eligible: Array<{ topic: string; partition: number }> = []
     const result = topics.map((t) => {
-      const subscribed = live && group.isSubscribedToTopic(t.name)
+      const subscribed = (live && group.isSubscribedToTopic(t.name)) || (consumerGroup !== undefined && consumerGroup.members.size > 0 && consumerGroup.subscriptionMetadata.has(t.name))
       return {
         name: t.name,
         partitions: t.partitions.map((partitionIndex) => {
@@ -482,6 +558,86 @@ export class GroupCoordinator {
     return { errorCode: KafkaErrorCodes.NONE, topics: result }
   }
 
+  /** Whether KIP-848 consumer groups are served (group.coordinator.rebalance.protocols has "consumer"). */
+  get servesConsumerGroups(): boolean {
+    return this.#consumer !== null
+  }
+
+  /**
+   * ConsumerGroupHeartbeat (KIP-848). A classic group of the same id answers GROUP_ID_NOT_FOUND
+   * unless it is empty, in which case it becomes a consumer group and keeps its offsets.
+   */
+  consumerGroupHeartbeat(params: ConsumerGroupHeartbeatParams): MaybeAsync<ConsumerGroupHeartbeatResult> {
+    const failed = (errorCode: number, errorMessage: string | null): ConsumerGroupHeartbeatResult => ({
+      errorCode,
+      errorMessage,
+      memberId: null,
+      memberEpoch: -1,
+      heartbeatIntervalMs: 0,
+      assignment: null,
+    })
+    const consumer = this.#consumer
+    if (consumer === null) return failed(KafkaErrorCodes.UNSUPPORTED_VERSION, 'The consumer group protocol is not enabled on this broker (group.coordinator.rebalance.protocols).')
+    const invalid = ConsumerGroupCoordinator.validate(params, consumer.config.assignors)
+    if (invalid !== null) return failed(invalid.errorCode, invalid.message)
+    const error = this.#validateGroup(params.groupId, false)
+    if (error !== KafkaErrorCodes.NONE) return failed(error, null)
+    const classic = this.#groups.get(params.groupId)
+    if (classic !== undefined && !consumer.groups.has(params.groupId)) {
+      if (!classic.is('Empty') || classic.pendingMembers.size > 0) return failed(KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Group ${params.groupId} is not a consumer group.`)
+      if (params.memberEpoch !== 0) return failed(KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Consumer group ${params.groupId} not found.`)
+      if (classic.persistedMetadata !== null) {
+        // The empty classic group becomes a consumer group: its metadata goes, its offsets stay.
+        const written = this.#store.storeRecords(params.groupId, [{ key: groupMetadataRecordKey(params.groupId), value: null }], this.#now(), 'at-append')
+        if (typeof written === 'number' && written !== KafkaErrorCodes.NONE) return failed(written, null)
+        classic.persistedMetadata = null
+        classic.protocolType = null
+        this.#logger.info('converted an empty classic group to a consumer group', { group: params.groupId })
+      }
+    }
+    return consumer.heartbeat(params, this.#now())
+  }
+
+  /** ConsumerGroupDescribe: a classic group (or none) answers GROUP_ID_NOT_FOUND, as Kafka does. */
+  consumerGroupDescribe(groupIds: readonly string[]): DescribedConsumerGroup[] {
+    const failed = (groupId: string, errorCode: number, errorMessage: string | null): DescribedConsumerGroup => ({
+      errorCode,
+      errorMessage,
+      groupId,
+      groupState: '',
+      groupEpoch: 0,
+      assignmentEpoch: 0,
+      assignorName: '',
+      members: [],
+    })
+    return groupIds.map((groupId) => {
+      const error = this.#validateGroup(groupId, false)
+      if (error !== KafkaErrorCodes.NONE) return failed(groupId, error, null)
+      const described = this.#consumer?.describe(groupId) ?? null
+      if (described !== null) return described
+      if (this.#groups.has(groupId)) return failed(groupId, KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`)
+      return failed(groupId, KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Group ${groupId} not found.`)
+    })
+  }
+
+  /** Removes an empty consumer group's records (deletion, or conversion to a classic group). */
+  #dropConsumerGroup(group: ConsumerGroup): number {
+    const written = this.#store.storeRecords(group.groupId, this.#consumer!.tombstones(group), this.#now(), 'at-append')
+    if (typeof written === 'number' && written !== KafkaErrorCodes.NONE) return written
+    this.#consumer!.forget(group.groupId)
+    this.#logger.info('removed empty consumer group', { group: group.groupId })
+    return KafkaErrorCodes.NONE
+  }
+
+  /** The records of the consumer groups of one partition, for its snapshot. */
+  readonly #consumerGroupRecords = (partition: number) => {
+    const records = []
+    for (const group of this.#consumer?.groups.values() ?? []) {
+      if (this.#store.partitionFor(group.groupId) === partition) records.push(...this.#consumer!.liveRecords(group))
+    }
+    return records
+  }
+
   /**
    * Stops the coordinator: timers stop, waiting JoinGroup/SyncGroup requests are answered
    * NOT_COORDINATOR (clients look for the coordinator again), and every partition that changed
@@ -493,12 +649,13 @@ export class GroupCoordinator {
     this.#stopListening()
     for (const timer of this.#timers) clearInterval(timer)
     for (const group of this.#groups.values()) this.#membership.shutdown(group, KafkaErrorCodes.NOT_COORDINATOR)
-    await this.#store.snapshot(this.#groups, this.#now(), 1)
+    this.#consumer?.shutdown()
+    await this.#store.snapshot(this.#groups, this.#now(), 1, this.#consumerGroupRecords)
   }
 
   /** Writes snapshots of every partition that changed (the benchmark and tests use it). */
   snapshotNow(): Promise<void> {
-    return this.#store.snapshot(this.#groups, this.#now(), 1)
+    return this.#store.snapshot(this.#groups, this.#now(), 1, this.#consumerGroupRecords)
   }
 
   /**
@@ -509,13 +666,16 @@ export class GroupCoordinator {
     const now = this.#now()
     let removed = 0
     for (const group of [...this.#groups.values()]) {
+      // A consumer group's offsets expire once it has no members, like a classic group's.
+      const consumerGroup = this.#consumer?.groups.get(group.groupId)
+      if (consumerGroup !== undefined && consumerGroup.members.size > 0) continue
       const expired = expiredOffsets(group, now, this.#config.offsetsRetentionMs)
       if (expired.length > 0 && this.#removeOffsets(group, expired).appended) {
         removed += expired.length
         this.#logger.info('expired committed offsets', { group: group.groupId, offsets: expired.length })
       }
       // An Empty group with nothing committed has nothing left to keep (Kafka's cleanup).
-      if (group.is('Empty') && !group.hasOffsets && group.isEmpty && group.pendingMembers.size === 0) {
+      if (group.is('Empty') && !group.hasOffsets && group.isEmpty && group.pendingMembers.size === 0 && consumerGroup === undefined) {
         if (this.#store.storeTombstones(group.groupId, [], true, now).appended) this.#markDead(group)
       }
     }
@@ -578,8 +738,8 @@ export class GroupCoordinator {
       this.#timers.push(timer)
     }
     every(this.#config.offsetsRetentionCheckIntervalMs, () => this.expireOffsets())
-    every(this.#config.snapshotIntervalMs, () => this.#store.snapshot(this.#groups, this.#now(), 1))
-    every(SNAPSHOT_CHECK_MS, () => this.#store.snapshot(this.#groups, this.#now(), this.#config.snapshotRecords))
+    every(this.#config.snapshotIntervalMs, () => this.#store.snapshot(this.#groups, this.#now(), 1, this.#consumerGroupRecords))
+    every(SNAPSHOT_CHECK_MS, () => this.#store.snapshot(this.#groups, this.#now(), this.#config.snapshotRecords, this.#consumerGroupRecords))
   }
 }
 

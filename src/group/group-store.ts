@@ -19,6 +19,8 @@ import type { Partition } from '../replication/partition.js'
 import { groupMetadataRecordKey, groupMetadataRecordValue, offsetCommitRecordKey, offsetCommitRecordValue } from './coordinator-records.js'
 import type { CommittedOffset } from './coordinator-results.js'
 import type { SnapshotRecord } from './coordinator-snapshot.js'
+import type { ConsumerGroup } from './consumer-group.js'
+import { ConsumerGroupLoader } from './consumer-group-loader.js'
 import { partitionForGroup } from './coordinator-key.js'
 import type { Group } from './group.js'
 import { GroupLoader } from './group-loader.js'
@@ -40,6 +42,8 @@ export interface GroupStoreOptions {
 
 export interface PartitionLoad {
   readonly groups: Map<string, Group>
+  /** The KIP-848 consumer groups of the partition. */
+  readonly consumerGroups: readonly ConsumerGroup[]
   readonly snapshotRecords: number
   readonly replayedRecords: number
   readonly ms: number
@@ -120,9 +124,13 @@ export class GroupStore {
     const current = (): boolean => this.#coordinated.get(partition.index) === coordination && partition.isLeader
     const offsetsPartition = new OffsetsTopicPartition(partition, this.#writes)
     const loader = new GroupLoader(this.#logger)
+    const consumerLoader = new ConsumerGroupLoader(this.#logger)
     let report
     try {
-      report = await offsetsPartition.load((key, value) => loader.apply(key, value))
+      report = await offsetsPartition.load((key, value) => {
+        loader.apply(key, value)
+        consumerLoader.apply(key, value)
+      })
     } catch (error) {
       if (this.#coordinated.get(partition.index) === coordination) this.#coordinated.delete(partition.index)
       throw error
@@ -133,7 +141,7 @@ export class GroupStore {
       this.#logger.warn('not using a coordinator snapshot', { partition: partition.index, reason: report.snapshotRejected })
     }
     if (loader.unreadable > 0) this.#logger.warn('skipped unreadable __consumer_offsets records', { partition: partition.index, count: loader.unreadable })
-    return { groups: loader.groups(now()), snapshotRecords: report.snapshotRecords, replayedRecords: report.replayedRecords, ms: performance.now() - started }
+    return { groups: loader.groups(now()), consumerGroups: consumerLoader.groups(), snapshotRecords: report.snapshotRecords, replayedRecords: report.replayedRecords, ms: performance.now() - started }
   }
 
   /**
@@ -199,10 +207,24 @@ export class GroupStore {
   }
 
   /**
+   * Writes KIP-848 consumer group records (tombstones among them) as one batch. `memory` says
+   * when the caller's state counts (see MemoryUpdate). Returns a Kafka error code once replicated
+   * (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, REQUEST_TIMED_OUT on failure).
+   */
+  storeRecords(groupId: string, writes: readonly CoordinatorWrite[], now: number, memory: MemoryUpdate = 'once-replicated'): MaybeAsync<number> {
+    return andThen(this.#append(groupId, writes, now, memory, 'consumer group state').outcome, coordinatorWriteError)
+  }
+
+  /**
    * Writes snapshots of the loaded partitions that changed, from the live groups: those with at
    * least `minRecords` records appended since their last snapshot (1 at shutdown).
    */
-  async snapshot(groups: ReadonlyMap<string, Group>, now: number, minRecords: number): Promise<void> {
+  async snapshot(
+    groups: ReadonlyMap<string, Group>,
+    now: number,
+    minRecords: number,
+    consumerGroupRecords: (partition: number) => SnapshotRecord[] = () => [],
+  ): Promise<void> {
     const due: OffsetsTopicPartition[] = []
     for (const { loaded } of this.#coordinated.values()) {
       if (loaded !== null && loaded.recordsSinceSnapshot > 0 && loaded.recordsSinceSnapshot >= minRecords) due.push(loaded)
@@ -217,7 +239,7 @@ export class GroupStore {
     }
     await Promise.all(
       due.map((p) =>
-        p.snapshot(() => liveRecords(byPartition.get(p.index) ?? []), now).catch((error: unknown) => {
+        p.snapshot(() => [...liveRecords(byPartition.get(p.index) ?? []), ...consumerGroupRecords(p.index)], now).catch((error: unknown) => {
           this.#logger.warn('could not write a coordinator snapshot', { partition: p.index, error })
         }),
       ),

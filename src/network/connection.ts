@@ -38,6 +38,17 @@ export interface ConnectionInfo {
   readonly listenerName: string
   /** Who the peer is: User:ANONYMOUS until TLS client authentication or SASL says otherwise. */
   readonly principal: KafkaPrincipal
+  /**
+   * The client software the peer named in ApiVersions v3+ (KIP-511: "apache-kafka-java" 4.1.0,
+   * "librdkafka" 2.16.0, ...); undefined until it says.
+   */
+  clientSoftware?: ClientSoftware
+}
+
+/** KIP-511's ClientSoftwareName and ClientSoftwareVersion. */
+export interface ClientSoftware {
+  readonly name: string
+  readonly version: string
 }
 
 export interface RequestProcessor {
@@ -71,6 +82,7 @@ export class KafkaConnection implements ConnectionInfo {
   readonly localPort: number
   readonly listenerName: string
   principal: KafkaPrincipal = ANONYMOUS
+  clientSoftware: ClientSoftware | undefined = undefined
 
   readonly #socket: Socket
   readonly #processor: RequestProcessor

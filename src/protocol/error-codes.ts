@@ -138,6 +138,7 @@ const definitions = [
   [125, 'INVALID_VOTER_KEY', false, 'The voter key does not match the receiving replica.'],
   [126, 'DUPLICATE_VOTER', false, 'The voter is already part of the voter set.'],
   [127, 'VOTER_NOT_FOUND', false, 'The voter is not part of the voter set.'],
+  [128, 'INVALID_REGULAR_EXPRESSION', false, 'The regular expression is not valid.'],
 ] as const
 
 type Definition = (typeof definitions)[number]

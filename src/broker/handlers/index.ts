@@ -3,12 +3,15 @@
  * processor serves, so it reads the table lazily through `served`.
  */
 import type { BrokerContext } from '../broker-context.js'
+import { brokerFeatures } from '../features.js'
 import type { ApiHandler } from '../handler.js'
 import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js'
 import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js'
 import { alterConfigsHandler } from './alter-configs.js'
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js'
 import { apiVersionsHandler } from './api-versions.js'
+import { consumerGroupDescribeHandler } from './consumer-group-describe.js'
+import { consumerGroupHeartbeatHandler } from './consumer-group-heartbeat.js'
 import { createPartitionsHandler } from './create-partitions.js'
 import { createTopicsHandler } from './create-topics.js'
 import { deleteGroupsHandler } from './delete-groups.js'
@@ -49,7 +52,7 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     metadataHandler(context),
     listOffsetsHandler(context),
     saslHandshakeHandler,
-    apiVersionsHandler(served),
+    apiVersionsHandler(served, { features: brokerFeatures({ consumerGroups: context.groups.servesConsumerGroups }), logger: context.logger }),
     initProducerIdHandler(context),
     addPartitionsToTxnHandler(context),
     addOffsetsToTxnHandler(context),
@@ -81,5 +84,11 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     electLeadersHandler(context),
     alterPartitionReassignmentsHandler(context),
     listPartitionReassignmentsHandler(context),
+    // Advertised even when group.coordinator.rebalance.protocols leaves "consumer" out: the
+    // heartbeat is then answered UNSUPPORTED_VERSION with a message, which librdkafka 2.16 and
+    // the Java client 4.x both raise to the application at once; an API left out of ApiVersions
+    // makes librdkafka's consumer wait silently forever (checked with confluent-kafka 2.16.2).
+    consumerGroupHeartbeatHandler(context),
+    consumerGroupDescribeHandler(context),
   ]
 }

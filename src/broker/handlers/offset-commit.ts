@@ -50,6 +50,7 @@ export function offsetCommitHandler(broker: BrokerContext) {
           memberId: request.memberId,
           groupInstanceId: request.groupInstanceId,
           offsets: entries,
+          apiVersion: context.apiVersion,
           missingGroupError: context.apiVersion >= 9 ? KafkaErrorCodes.GROUP_ID_NOT_FOUND : KafkaErrorCodes.ILLEGAL_GENERATION,
         })
       return andThen(committed, (results): OffsetCommitResponseInput => {

@@ -115,6 +115,16 @@ export const brokerConfigDefs = {
   'group.min.session.timeout.ms': intDef(6000, 'smallest session timeout a member may ask for', { min: 0 }),
   'group.max.session.timeout.ms': intDef(1800000, 'largest session timeout a member may ask for', { min: 0 }),
   'group.max.size': intDef(2147483647, 'most members in one group', { min: 1 }),
+  'group.coordinator.rebalance.protocols': listDef(['classic', 'consumer'], 'group protocols the coordinator serves: classic (JoinGroup/SyncGroup) and consumer (KIP-848 ConsumerGroupHeartbeat)', ['classic', 'consumer']),
+  'group.consumer.session.timeout.ms': intDef(45000, 'KIP-848: a consumer-group member that does not heartbeat this long is removed', { min: 1 }),
+  'group.consumer.min.session.timeout.ms': intDef(45000, 'KIP-848: lower bound of group.consumer.session.timeout.ms', { min: 1 }),
+  'group.consumer.max.session.timeout.ms': intDef(60000, 'KIP-848: upper bound of group.consumer.session.timeout.ms', { min: 1 }),
+  'group.consumer.heartbeat.interval.ms': intDef(5000, 'KIP-848: how often consumer-group members are told to heartbeat', { min: 1 }),
+  'group.consumer.min.heartbeat.interval.ms': intDef(5000, 'KIP-848: lower bound of group.consumer.heartbeat.interval.ms', { min: 1 }),
+  'group.consumer.max.heartbeat.interval.ms': intDef(15000, 'KIP-848: upper bound of group.consumer.heartbeat.interval.ms', { min: 1 }),
+  'group.consumer.max.size': intDef(2147483647, 'KIP-848: most members in one consumer group', { min: 1 }),
+  'group.consumer.assignors': listDef(['uniform', 'range'], 'KIP-848 server-side assignors, the first the default (uniform, range; Kafka\'s class names are accepted too)'),
+  'group.consumer.migration.policy': stringDef('bidirectional', 'KIP-848: which empty groups convert between the classic and the consumer protocol', ['disabled', 'upgrade', 'downgrade', 'bidirectional']),
   'producer.id.expiration.ms': intDef(86400000, 'idle time after which an idempotent producer\'s state is dropped', { min: 1 }),
   'transaction.max.timeout.ms': intDef(900000, 'largest transaction timeout a producer may ask for', { min: 1 }),
   'transactional.id.expiration.ms': intDef(604800000, 'idle time after which a transactional id expires', { min: 1 }),
@@ -139,7 +149,7 @@ const ignoredKafkaSettings = new Set([
   'share.coordinator.state.topic.min.isr', 'zookeeper.connect', 'zookeeper.connection.timeout.ms',
   'process.roles', 'controller.quorum.voters', 'controller.quorum.bootstrap.servers',
   'inter.broker.listener.name', 'log.cleaner.enable', 'log.cleaner.threads',
-  'metadata.log.dir', 'group.coordinator.rebalance.protocols',
+  'metadata.log.dir',
 ])
 
 export type BrokerConfigName = keyof typeof brokerConfigDefs
@@ -253,6 +263,7 @@ export class BrokerConfig {
     const config = new BrokerConfig(values as BrokerSettings, origin, warnings)
     config.listeners() // validates the listener syntax now rather than at bind time
     for (const endpoint of config.get('etcd.endpoints')) checkEtcdEndpoint(endpoint, config.sourceOf('etcd.endpoints'))
+    checkConsumerGroupSettings(config)
     if (config.get('log.dirs').length !== 1) {
       throw new SamsaError(ErrorCodes.CONFIG, 'log.dirs: Samsa supports exactly one log directory per broker.')
     }
@@ -386,4 +397,37 @@ function checkEtcdEndpoint(endpoint: string, source: ConfigSource): void {
 
 export function isBrokerConfigName(name: string): name is BrokerConfigName {
   return Object.hasOwn(brokerConfigDefs, name)
+}
+
+/** Kafka's checks between the KIP-848 group settings: each timeout within its bounds, assignors known. */
+function checkConsumerGroupSettings(config: BrokerConfig): void {
+  const within = (name: BrokerConfigName, min: BrokerConfigName, max: BrokerConfigName): void => {
+    const value = config.get(name) as number
+    if (value < (config.get(min) as number) || value > (config.get(max) as number)) {
+      throw new SamsaError(ErrorCodes.CONFIG, `${name} (${value}) must be between ${min} (${String(config.get(min))}) and ${max} (${String(config.get(max))}).`)
+    }
+  }
+  within('group.consumer.session.timeout.ms', 'group.consumer.min.session.timeout.ms', 'group.consumer.max.session.timeout.ms')
+  within('group.consumer.heartbeat.interval.ms', 'group.consumer.min.heartbeat.interval.ms', 'group.consumer.max.heartbeat.interval.ms')
+  if (config.get('group.consumer.heartbeat.interval.ms') >= config.get('group.consumer.session.timeout.ms')) {
+    throw new SamsaError(ErrorCodes.CONFIG, 'group.consumer.heartbeat.interval.ms must be less than group.consumer.session.timeout.ms.')
+  }
+  const assignors = config.get('group.consumer.assignors')
+  const unknown = assignors.find((a) => consumerAssignorName(a) === null)
+  if (unknown !== undefined) throw new SamsaError(ErrorCodes.CONFIG, `group.consumer.assignors: '${unknown}' is not an assignor Samsa has (uniform, range).`)
+  if (assignors.length === 0) throw new SamsaError(ErrorCodes.CONFIG, 'group.consumer.assignors must name at least one assignor (uniform, range).')
+}
+
+/** The short name of a server-side assignor, from its short name or Kafka's class name; null if unknown. */
+export function consumerAssignorName(name: string): 'uniform' | 'range' | null {
+  switch (name) {
+    case 'uniform':
+    case 'org.apache.kafka.coordinator.group.assignor.UniformAssignor':
+      return 'uniform'
+    case 'range':
+    case 'org.apache.kafka.coordinator.group.assignor.RangeAssignor':
+      return 'range'
+    default:
+      return null
+  }
 }

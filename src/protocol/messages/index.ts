@@ -10,6 +10,8 @@ import { addPartitionsToTxnRequest, addPartitionsToTxnResponse } from './add-par
 import { alterConfigsRequest, alterConfigsResponse } from './alter-configs.js'
 import { alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse } from './alter-partition-reassignments.js'
 import { apiVersionsRequest, apiVersionsResponse } from './api-versions.js'
+import { consumerGroupDescribeRequest, consumerGroupDescribeResponse } from './consumer-group-describe.js'
+import { consumerGroupHeartbeatRequest, consumerGroupHeartbeatResponse } from './consumer-group-heartbeat.js'
 import { createPartitionsRequest, createPartitionsResponse } from './create-partitions.js'
 import { createTopicsRequest, createTopicsResponse } from './create-topics.js'
 import { deleteGroupsRequest, deleteGroupsResponse } from './delete-groups.js'
@@ -130,6 +132,8 @@ export const apis = {
   [ApiKeys.DescribeCluster]: api('DescribeCluster', describeClusterRequest, describeClusterResponse),
   [ApiKeys.ElectLeaders]: api('ElectLeaders', electLeadersRequest, electLeadersResponse),
   [ApiKeys.DescribeProducers]: api('DescribeProducers', describeProducersRequest, describeProducersResponse),
+  [ApiKeys.ConsumerGroupHeartbeat]: api('ConsumerGroupHeartbeat', consumerGroupHeartbeatRequest, consumerGroupHeartbeatResponse),
+  [ApiKeys.ConsumerGroupDescribe]: api('ConsumerGroupDescribe', consumerGroupDescribeRequest, consumerGroupDescribeResponse),
 } as const
 
 /** API keys that have descriptions here. */

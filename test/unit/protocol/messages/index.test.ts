@@ -40,6 +40,8 @@ const served: Array<[number, number, number, number | null]> = [
   [ApiKeys.DeleteGroups, 0, 2, 2],
   [ApiKeys.OffsetDelete, 0, 0, null],
   [ApiKeys.SaslHandshake, 0, 1, null],
+  [ApiKeys.ConsumerGroupHeartbeat, 0, 1, 0],
+  [ApiKeys.ConsumerGroupDescribe, 0, 1, 0],
 ]
 
 test.each(served)('API %i covers versions %i-%i, flexible from %s', (apiKey, min, max, flexible) => {

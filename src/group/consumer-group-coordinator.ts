@@ -1,0 +1,746 @@
+/**
+ * The KIP-848 half of the group coordinator: ConsumerGroupHeartbeat and ConsumerGroupDescribe
+ * for consumer groups (Kafka's GroupMetadataManager, consumer-group part). The coordinator,
+ * not a client, computes the assignment; members reconcile to it one heartbeat at a time, so a
+ * member that keeps its partitions never stops consuming them during a rebalance.
+ *
+ * One heartbeat, in Kafka's order:
+ *   1. find or create the group and the member (epoch 0 joins; a static member rejoining with
+ *      its group.instance.id takes its predecessor's place and partitions, without a rebalance);
+ *   2. take in what changed (subscription, regex, assignor, rebalance timeout); a change of what
+ *      the assignment depends on bumps the group epoch;
+ *   3. when the group epoch is ahead of the target assignment, the assignor computes a new
+ *      target for every member;
+ *   4. reconcile the member towards its target (current-assignment.ts) and answer with its epoch
+ *      and, when it changed or the member asked in full, its partitions.
+ * Every change is written to __consumer_offsets in Kafka's record formats
+ * (consumer-group-records.ts) and the answer waits for the write, so what a member was told
+ * survives a restart or a coordinator move; steady heartbeats write nothing.
+ *
+ * Timers: a member that does not heartbeat within group.consumer.session.timeout.ms is removed
+ * (a static member that left with epoch -2 too); a member that does not give up partitions
+ * within its rebalance timeout is removed (fenced), so the others can have them.
+ *
+ * Event loop thread only. The caller (GroupCoordinator) checks that this broker coordinates the
+ * group before it calls in.
+ */
+import { randomUUID } from 'node:crypto'
+import type { Logger } from '../common/logger.js'
+import { KafkaErrorCodes } from '../protocol/error-codes.js'
+import {
+  type Assignment,
+  assignmentsEqual,
+  copyAssignment,
+  fromTopicPartitions,
+  isSubset,
+  toTopicPartitions,
+} from './assignment.js'
+import {
+  ConsumerGroup,
+  ConsumerGroupMember,
+  LEAVE_GROUP_MEMBER_EPOCH,
+  LEAVE_GROUP_STATIC_MEMBER_EPOCH,
+  MemberState,
+} from './consumer-group.js'
+import { consumerGroupKeys, consumerGroupValues } from './consumer-group-records.js'
+import type { SnapshotRecord } from './coordinator-snapshot.js'
+import { type OwnedPartitions, reconcile } from './current-assignment.js'
+import { type MaybeAsync, andThen } from './maybe-async.js'
+import type { CoordinatorWrite } from './offsets-partition.js'
+import { serverAssignors } from './server-assignors.js'
+import { InvalidTopicRegexError, compileTopicRegex } from './topic-regex.js'
+
+export type AssignorName = 'uniform' | 'range'
+export type MigrationPolicy = 'disabled' | 'upgrade' | 'downgrade' | 'bidirectional'
+
+export interface ConsumerGroupConfig {
+  readonly sessionTimeoutMs: number
+  readonly heartbeatIntervalMs: number
+  readonly maxSize: number
+  /** The server-side assignors, the first the default. */
+  readonly assignors: readonly AssignorName[]
+  readonly migrationPolicy: MigrationPolicy
+}
+
+/** What the coordinator needs of the topics: names, ids and partition counts. */
+export interface TopicsView {
+  topic(name: string): { readonly topicId: string; readonly partitions: number } | undefined
+  topicById(topicId: string): { readonly name: string; readonly partitions: number } | undefined
+  topics(): Iterable<{ readonly name: string; readonly topicId: string; readonly partitions: number; readonly internal: boolean }>
+}
+
+export interface ConsumerGroupHeartbeatParams {
+  readonly groupId: string
+  readonly memberId: string
+  readonly memberEpoch: number
+  readonly instanceId: string | null
+  readonly rackId: string | null
+  readonly rebalanceTimeoutMs: number
+  readonly subscribedTopicNames: readonly string[] | null
+  readonly subscribedTopicRegex: string | null
+  readonly serverAssignor: string | null
+  readonly topicPartitions: OwnedPartitions
+  readonly clientId: string
+  readonly clientHost: string
+  readonly apiVersion: number
+}
+
+export interface ConsumerGroupHeartbeatResult {
+  readonly errorCode: number
+  readonly errorMessage: string | null
+  readonly memberId: string | null
+  readonly memberEpoch: number
+  readonly heartbeatIntervalMs: number
+  readonly assignment: { topicPartitions: Array<{ topicId: string; partitions: number[] }> } | null
+}
+
+export interface DescribedConsumerGroup {
+  readonly errorCode: number
+  readonly errorMessage: string | null
+  readonly groupId: string
+  readonly groupState: string
+  readonly groupEpoch: number
+  readonly assignmentEpoch: number
+  readonly assignorName: string
+  readonly members: Array<{
+    memberId: string
+    instanceId: string | null
+    rackId: string | null
+    memberEpoch: number
+    clientId: string
+    clientHost: string
+    subscribedTopicNames: string[]
+    subscribedTopicRegex: string | null
+    assignment: { topicPartitions: Array<{ topicId: string; topicName: string; partitions: number[] }> }
+    targetAssignment: { topicPartitions: Array<{ topicId: string; topicName: string; partitions: number[] }> }
+    memberType: number
+  }>
+}
+
+export interface ConsumerGroupCoordinatorOptions {
+  readonly config: ConsumerGroupConfig
+  readonly topics: TopicsView
+  /** Appends records to the group's __consumer_offsets partition; a Kafka error code once replicated. */
+  readonly write: (groupId: string, records: readonly CoordinatorWrite[]) => MaybeAsync<number>
+  readonly logger: Logger
+}
+
+/** How often a group re-resolves its subscribed topics (new topics, more partitions, regex matches). */
+const METADATA_REFRESH_MS = 1000
+
+/** A request that fails with a Kafka error and a message for the client (Kafka's ApiException). */
+class HeartbeatError extends Error {
+  readonly errorCode: number
+  constructor(errorCode: number, message: string) {
+    super(message)
+    this.errorCode = errorCode
+  }
+}
+
+export class ConsumerGroupCoordinator {
+  readonly groups = new Map<string, ConsumerGroup>()
+  readonly #config: ConsumerGroupConfig
+  readonly #topics: TopicsView
+  readonly #write: ConsumerGroupCoordinatorOptions['write']
+  readonly #logger: Logger
+  readonly #regexes = new Map<string, RegExp>()
+  /** When each group next re-resolves its subscription metadata. */
+  readonly #refreshDeadline = new WeakMap<ConsumerGroup, number>()
+
+  constructor(options: ConsumerGroupCoordinatorOptions) {
+    this.#config = options.config
+    this.#topics = options.topics
+    this.#write = options.write
+    this.#logger = options.logger
+  }
+
+  get config(): ConsumerGroupConfig {
+    return this.#config
+  }
+
+  /** Kafka's throwIfConsumerGroupHeartbeatRequestIsInvalid: INVALID_REQUEST or UNSUPPORTED_ASSIGNOR, with the message. */
+  static validate(params: ConsumerGroupHeartbeatParams, assignors: readonly string[]): { errorCode: number; message: string } | null {
+    const invalid = (message: string) => ({ errorCode: KafkaErrorCodes.INVALID_REQUEST, message })
+    if ((params.apiVersion >= 1 || params.memberEpoch > 0 || params.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH) && params.memberId === '') {
+      return invalid("MemberId can't be empty.")
+    }
+    if (params.groupId === '') return invalid("GroupId can't be empty.")
+    if (params.instanceId === '') return invalid("InstanceId can't be empty.")
+    if (params.rackId === '') return invalid("RackId can't be empty.")
+    if (params.memberEpoch === 0) {
+      if (params.rebalanceTimeoutMs === -1) return invalid('RebalanceTimeoutMs must be provided in first request.')
+      if (params.topicPartitions === null || params.topicPartitions.length > 0) return invalid('TopicPartitions must be empty when (re-)joining.')
+      if (params.subscribedTopicNames === null && params.subscribedTopicRegex === null) {
+        return invalid('Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining.')
+      }
+    } else if (params.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+      if (params.instanceId === null) return invalid("InstanceId can't be null.")
+    } else if (params.memberEpoch < LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+      return invalid('MemberEpoch is invalid.')
+    }
+    if (params.serverAssignor !== null && !assignors.includes(params.serverAssignor)) {
+      return {
+        errorCode: KafkaErrorCodes.UNSUPPORTED_ASSIGNOR,
+        message: `ServerAssignor ${params.serverAssignor} is not supported. Supported assignors: ${assignors.join(', ')}.`,
+      }
+    }
+    return null
+  }
+
+  heartbeat(params: ConsumerGroupHeartbeatParams, now: number): MaybeAsync<ConsumerGroupHeartbeatResult> {
+    const records: CoordinatorWrite[] = []
+    let result: ConsumerGroupHeartbeatResult
+    try {
+      result =
+        params.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH || params.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH
+          ? this.#leave(params, records)
+          : this.#heartbeat(params, records, now)
+    } catch (error) {
+      if (!(error instanceof HeartbeatError)) throw error
+      // Records of a failed heartbeat are still written: a fence removes the member for good.
+      const failed = errorResult(error.errorCode, error.message)
+      return records.length === 0 ? failed : andThen(this.#write(params.groupId, records), () => failed)
+    }
+    if (records.length === 0) return result
+    return andThen(this.#write(params.groupId, records), (errorCode) =>
+      errorCode === KafkaErrorCodes.NONE ? result : errorResult(errorCode, 'The group coordinator could not store the group state.'),
+    )
+  }
+
+  #heartbeat(params: ConsumerGroupHeartbeatParams, records: CoordinatorWrite[], now: number): ConsumerGroupHeartbeatResult {
+    const { groupId, memberEpoch } = params
+    let group = this.groups.get(groupId)
+    if (group === undefined) {
+      if (memberEpoch !== 0) throw new HeartbeatError(KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Consumer group ${groupId} not found.`)
+      group = new ConsumerGroup(groupId)
+      this.groups.set(groupId, group)
+    }
+    const memberId = params.memberId === '' ? randomUUID() : params.memberId
+    if (group.members.size >= this.#config.maxSize && !group.members.has(memberId) && group.staticMember(params.instanceId) === undefined) {
+      throw new HeartbeatError(KafkaErrorCodes.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.#config.maxSize} members.`)
+    }
+    const { member, isNew } = params.instanceId === null
+      ? this.#dynamicMember(group, memberId, params)
+      : this.#staticMember(group, memberId, params.instanceId, params, records)
+
+    // 1. What changed.
+    let bump = group.groupEpoch === 0 || isNew
+    if (params.subscribedTopicRegex !== null && params.subscribedTopicRegex !== '') this.#regex(params.subscribedTopicRegex)
+    const subscriptionChanged =
+      (params.subscribedTopicNames !== null && !sameNames(params.subscribedTopicNames, member.subscribedTopicNames)) ||
+      (params.subscribedTopicRegex !== null && (params.subscribedTopicRegex || null) !== member.subscribedTopicRegex) ||
+      (params.serverAssignor !== null && params.serverAssignor !== member.serverAssignor)
+    const metadataChanged =
+      subscriptionChanged ||
+      isNew ||
+      (params.rackId !== null && params.rackId !== member.rackId) ||
+      (params.rebalanceTimeoutMs !== -1 && params.rebalanceTimeoutMs !== member.rebalanceTimeoutMs) ||
+      member.clientId !== params.clientId ||
+      member.clientHost !== params.clientHost
+    if (params.subscribedTopicNames !== null) member.subscribedTopicNames = [...params.subscribedTopicNames]
+    if (params.subscribedTopicRegex !== null) member.subscribedTopicRegex = params.subscribedTopicRegex === '' ? null : params.subscribedTopicRegex
+    if (params.serverAssignor !== null) member.serverAssignor = params.serverAssignor
+    if (params.rackId !== null) member.rackId = params.rackId
+    if (params.rebalanceTimeoutMs !== -1) member.rebalanceTimeoutMs = params.rebalanceTimeoutMs
+    member.clientId = params.clientId
+    member.clientHost = params.clientHost
+    bump ||= subscriptionChanged
+    if (metadataChanged) records.push(this.#memberRecord(group, member))
+
+    // 2. The subscribed topics as they are now; a difference bumps the group epoch too.
+    if (bump || now >= (this.#refreshDeadline.get(group) ?? 0)) {
+      bump = this.#refreshSubscriptionMetadata(group, records) || bump
+      this.#refreshDeadline.set(group, now + METADATA_REFRESH_MS)
+    }
+    if (bump) {
+      group.groupEpoch++
+      records.push({ key: consumerGroupKeys.metadata(groupId), value: consumerGroupValues.metadata(group.groupEpoch) })
+      this.#logger.info('bumped consumer group epoch', { group: groupId, groupEpoch: group.groupEpoch, members: group.members.size })
+    }
+
+    // 3. A new target when the group moved on.
+    if (group.groupEpoch > group.assignmentEpoch) this.#computeTargetAssignment(group, records)
+
+    // 4. Reconcile this member.
+    const before = member.assigned
+    this.#reconcile(group, member, params.topicPartitions, records)
+    this.#scheduleSession(group, member)
+
+    const fullRequest = memberEpoch === 0 || (params.rebalanceTimeoutMs !== -1 && params.subscribedTopicNames !== null && params.topicPartitions !== null)
+    const changed = !assignmentsEqual(before, member.assigned)
+    return {
+      errorCode: KafkaErrorCodes.NONE,
+      errorMessage: null,
+      memberId: member.memberId,
+      memberEpoch: member.memberEpoch,
+      heartbeatIntervalMs: this.#config.heartbeatIntervalMs,
+      assignment: fullRequest || changed || isNew ? { topicPartitions: toTopicPartitions(member.assigned) } : null,
+    }
+  }
+
+  #dynamicMember(group: ConsumerGroup, memberId: string, params: ConsumerGroupHeartbeatParams): { member: ConsumerGroupMember; isNew: boolean } {
+    const existing = group.members.get(memberId)
+    if (params.memberEpoch === 0) {
+      if (existing === undefined) {
+        const member = new ConsumerGroupMember(memberId)
+        group.updateMember(member)
+        return { member, isNew: true }
+      }
+      // A member that rejoins has given up everything it owned (the protocol's rule after a
+      // fence or an error); it is reconciled from nothing again.
+      this.#resetMember(group, existing)
+      return { member: existing, isNew: false }
+    }
+    if (existing === undefined) throw new HeartbeatError(KafkaErrorCodes.UNKNOWN_MEMBER_ID, `Member ${memberId} is not a member of group ${group.groupId}.`)
+    checkMemberEpoch(existing, params.memberEpoch, params.topicPartitions)
+    return { member: existing, isNew: false }
+  }
+
+  #staticMember(
+    group: ConsumerGroup,
+    memberId: string,
+    instanceId: string,
+    params: ConsumerGroupHeartbeatParams,
+    records: CoordinatorWrite[],
+  ): { member: ConsumerGroupMember; isNew: boolean } {
+    const existing = group.staticMember(instanceId)
+    if (params.memberEpoch === 0) {
+      if (existing === undefined) {
+        const member = new ConsumerGroupMember(memberId)
+        member.instanceId = instanceId
+        group.updateMember(member)
+        return { member, isNew: true }
+      }
+      if (existing.memberId === memberId) {
+        this.#resetMember(group, existing)
+        return { member: existing, isNew: false }
+      }
+      if (existing.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+        throw new HeartbeatError(
+          KafkaErrorCodes.UNRELEASED_INSTANCE_ID,
+          `Static member ${memberId} with instance id ${instanceId} cannot join the group because the instance id is owned by ${existing.memberId} member.`,
+        )
+      }
+      // The instance came back: the new member id takes the old one's partitions and target,
+      // so nobody else sees a rebalance.
+      const member = new ConsumerGroupMember(memberId)
+      Object.assign(member, {
+        instanceId,
+        rackId: existing.rackId,
+        subscribedTopicNames: existing.subscribedTopicNames,
+        subscribedTopicRegex: existing.subscribedTopicRegex,
+        serverAssignor: existing.serverAssignor,
+        rebalanceTimeoutMs: existing.rebalanceTimeoutMs,
+        clientId: existing.clientId,
+        clientHost: existing.clientHost,
+        memberEpoch: 0,
+        previousMemberEpoch: 0,
+        state: MemberState.STABLE,
+        assigned: copyAssignment(existing.assigned),
+      })
+      const target = group.targetAssignment.get(existing.memberId) ?? new Map()
+      this.#removeMemberRecords(group, existing, records)
+      group.removeMember(existing.memberId)
+      group.updateMember(member)
+      group.targetAssignment.set(memberId, target)
+      records.push(this.#memberRecord(group, member))
+      records.push({ key: consumerGroupKeys.targetMember(group.groupId, memberId), value: consumerGroupValues.targetMember(toTopicPartitions(target)) })
+      this.#logger.info('static member rejoined consumer group', { group: group.groupId, instanceId, memberId, previousMemberId: existing.memberId })
+      return { member, isNew: false }
+    }
+    if (existing === undefined) throw new HeartbeatError(KafkaErrorCodes.UNKNOWN_MEMBER_ID, `Instance id ${instanceId} is unknown.`)
+    if (existing.memberId !== memberId) {
+      throw new HeartbeatError(
+        KafkaErrorCodes.FENCED_INSTANCE_ID,
+        `Static member ${memberId} with instance id ${instanceId} was fenced by member ${existing.memberId}.`,
+      )
+    }
+    checkMemberEpoch(existing, params.memberEpoch, params.topicPartitions)
+    return { member: existing, isNew: false }
+  }
+
+  #leave(params: ConsumerGroupHeartbeatParams, records: CoordinatorWrite[]): ConsumerGroupHeartbeatResult {
+    const group = this.groups.get(params.groupId)
+    if (group === undefined) throw new HeartbeatError(KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Consumer group ${params.groupId} not found.`)
+    let member: ConsumerGroupMember | undefined
+    if (params.instanceId !== null) {
+      member = group.staticMember(params.instanceId)
+      if (member === undefined) throw new HeartbeatError(KafkaErrorCodes.UNKNOWN_MEMBER_ID, `Instance id ${params.instanceId} is unknown.`)
+      if (member.memberId !== params.memberId) {
+        throw new HeartbeatError(
+          KafkaErrorCodes.FENCED_INSTANCE_ID,
+          `Static member ${params.memberId} with instance id ${params.instanceId} was fenced by member ${member.memberId}.`,
+        )
+      }
+    } else {
+      member = group.members.get(params.memberId)
+      if (member === undefined) throw new HeartbeatError(KafkaErrorCodes.UNKNOWN_MEMBER_ID, `Member ${params.memberId} is not a member of group ${group.groupId}.`)
+    }
+    if (params.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+      // A static member going away for a while (a restart): it keeps its partitions and target
+      // until it comes back or its session times out; nobody else rebalances meanwhile.
+      const before = { assigned: member.assigned, pendingRevocation: member.pendingRevocation }
+      member.memberEpoch = LEAVE_GROUP_STATIC_MEMBER_EPOCH
+      member.pendingRevocation = new Map()
+      group.replaceOwnership(before, member)
+      if (member.rebalanceTimer !== null) clearTimeout(member.rebalanceTimer)
+      member.rebalanceTimer = null
+      records.push(this.#currentAssignmentRecord(group, member))
+      this.#logger.info('static member left consumer group temporarily', { group: group.groupId, memberId: member.memberId, instanceId: member.instanceId })
+    } else {
+      this.#removeMember(group, member, records, 'left')
+    }
+    return {
+      errorCode: KafkaErrorCodes.NONE,
+      errorMessage: null,
+      memberId: params.memberId,
+      memberEpoch: params.memberEpoch,
+      heartbeatIntervalMs: 0,
+      assignment: null,
+    }
+  }
+
+  /** Removes a member (it left, its session expired, or it did not revoke in time) and rebalances the rest. */
+  #removeMember(group: ConsumerGroup, member: ConsumerGroupMember, records: CoordinatorWrite[], why: string): void {
+    this.#removeMemberRecords(group, member, records)
+    group.removeMember(member.memberId)
+    group.groupEpoch++
+    records.push({ key: consumerGroupKeys.metadata(group.groupId), value: consumerGroupValues.metadata(group.groupEpoch) })
+    this.#refreshSubscriptionMetadata(group, records)
+    this.#computeTargetAssignment(group, records)
+    this.#logger.info(`consumer group member ${why}`, { group: group.groupId, memberId: member.memberId, groupEpoch: group.groupEpoch, members: group.members.size })
+  }
+
+  #removeMemberRecords(group: ConsumerGroup, member: ConsumerGroupMember, records: CoordinatorWrite[]): void {
+    records.push({ key: consumerGroupKeys.currentAssignment(group.groupId, member.memberId), value: null })
+    records.push({ key: consumerGroupKeys.targetMember(group.groupId, member.memberId), value: null })
+    records.push({ key: consumerGroupKeys.member(group.groupId, member.memberId), value: null })
+  }
+
+  #resetMember(group: ConsumerGroup, member: ConsumerGroupMember): void {
+    const before = { assigned: member.assigned, pendingRevocation: member.pendingRevocation }
+    member.memberEpoch = 0
+    member.previousMemberEpoch = 0
+    member.state = MemberState.STABLE
+    member.assigned = new Map()
+    member.pendingRevocation = new Map()
+    group.replaceOwnership(before, member)
+  }
+
+  #reconcile(group: ConsumerGroup, member: ConsumerGroupMember, owned: OwnedPartitions, records: CoordinatorWrite[]): void {
+    const target = group.targetAssignment.get(member.memberId) ?? new Map()
+    const next = reconcile(member, group.assignmentEpoch, target, (t, p) => group.currentPartitionEpoch(t, p), owned)
+    if (next === member) return
+    const changed =
+      next.memberEpoch !== member.memberEpoch ||
+      next.state !== member.state ||
+      !assignmentsEqual(next.assigned, member.assigned) ||
+      !assignmentsEqual(next.pendingRevocation, member.pendingRevocation)
+    if (!changed) return
+    const before = { assigned: member.assigned, pendingRevocation: member.pendingRevocation }
+    member.memberEpoch = next.memberEpoch
+    member.previousMemberEpoch = next.previousMemberEpoch
+    member.state = next.state
+    member.assigned = next.assigned
+    member.pendingRevocation = next.pendingRevocation
+    group.replaceOwnership(before, member)
+    records.push(this.#currentAssignmentRecord(group, member))
+    if (member.state === MemberState.UNREVOKED_PARTITIONS) this.#scheduleRebalanceTimeout(group, member)
+    else if (member.rebalanceTimer !== null) {
+      clearTimeout(member.rebalanceTimer)
+      member.rebalanceTimer = null
+    }
+  }
+
+  /**
+   * Re-resolves the topics the members subscribe to (names that exist, and every non-internal
+   * topic a member's regex matches); returns whether they differ from before (a new topic, a
+   * deleted one, more partitions), writing the new metadata when they do.
+   */
+  #refreshSubscriptionMetadata(group: ConsumerGroup, records: CoordinatorWrite[]): boolean {
+    const next = new Map<string, { topicId: string; partitions: number }>()
+    for (const name of group.subscribedTopicNames()) {
+      const topic = this.#topics.topic(name)
+      if (topic !== undefined) next.set(name, { topicId: topic.topicId, partitions: topic.partitions })
+    }
+    const regexes = new Set<string>()
+    for (const member of group.members.values()) if (member.subscribedTopicRegex !== null) regexes.add(member.subscribedTopicRegex)
+    if (regexes.size > 0) {
+      const compiled = [...regexes].map((r) => this.#regexOrNull(r)).filter((r): r is RegExp => r !== null)
+      for (const topic of this.#topics.topics()) {
+        if (topic.internal || next.has(topic.name)) continue
+        if (compiled.some((r) => r.test(topic.name))) next.set(topic.name, { topicId: topic.topicId, partitions: topic.partitions })
+      }
+    }
+    const same =
+      next.size === group.subscriptionMetadata.size &&
+      [...next].every(([name, t]) => {
+        const old = group.subscriptionMetadata.get(name)
+        return old !== undefined && old.topicId === t.topicId && old.partitions === t.partitions
+      })
+    if (same) return false
+    group.subscriptionMetadata = next
+    records.push({
+      key: consumerGroupKeys.partitionMetadata(group.groupId),
+      value: consumerGroupValues.partitionMetadata({
+        epoch: group.groupEpoch + 1,
+        topics: [...next].map(([topicName, t]) => ({ topicId: t.topicId, topicName, numPartitions: t.partitions, partitionRacks: [] })),
+      }),
+    })
+    return true
+  }
+
+  /** Computes every member's target for the current group epoch; writes the targets that changed. */
+  #computeTargetAssignment(group: ConsumerGroup, records: CoordinatorWrite[]): void {
+    const assignorName = this.#chooseAssignor(group)
+    const members = new Map<string, Set<string>>()
+    const topics = new Map<string, number>()
+    for (const member of group.members.values()) {
+      const subscribed = new Set<string>()
+      for (const [name, t] of group.subscriptionMetadata) {
+        if (member.subscribedTopicNames.includes(name) || (member.subscribedTopicRegex !== null && this.#regexOrNull(member.subscribedTopicRegex)?.test(name) === true)) {
+          subscribed.add(t.topicId)
+          topics.set(t.topicId, t.partitions)
+        }
+      }
+      members.set(member.memberId, subscribed)
+    }
+    const target = serverAssignors[assignorName]({ members, topics, previous: group.targetAssignment })
+    for (const [memberId, assignment] of target) {
+      const previous = group.targetAssignment.get(memberId)
+      if (previous === undefined || !assignmentsEqual(previous, assignment)) {
+        records.push({ key: consumerGroupKeys.targetMember(group.groupId, memberId), value: consumerGroupValues.targetMember(toTopicPartitions(assignment)) })
+      }
+      group.targetAssignment.set(memberId, assignment)
+    }
+    group.assignmentEpoch = group.groupEpoch
+    group.assignorName = assignorName
+    records.push({ key: consumerGroupKeys.targetMetadata(group.groupId), value: consumerGroupValues.targetMetadata(group.assignmentEpoch) })
+  }
+
+  /** Kafka's choice: the assignor most members ask for, else the first configured. */
+  #chooseAssignor(group: ConsumerGroup): AssignorName {
+    const votes = new Map<AssignorName, number>()
+    for (const member of group.members.values()) {
+      const name = member.serverAssignor as AssignorName | null
+      if (name !== null && this.#config.assignors.includes(name)) votes.set(name, (votes.get(name) ?? 0) + 1)
+    }
+    let best: AssignorName = this.#config.assignors[0]!
+    let bestVotes = 0
+    for (const [name, count] of votes) {
+      if (count > bestVotes) {
+        best = name
+        bestVotes = count
+      }
+    }
+    return best
+  }
+
+  #scheduleSession(group: ConsumerGroup, member: ConsumerGroupMember): void {
+    if (member.sessionTimer !== null) {
+      member.sessionTimer.refresh()
+      return
+    }
+    member.sessionTimer = setTimeout(() => this.#expire(group, member, 'session timed out'), this.#config.sessionTimeoutMs)
+    member.sessionTimer.unref()
+  }
+
+  #scheduleRebalanceTimeout(group: ConsumerGroup, member: ConsumerGroupMember): void {
+    if (member.rebalanceTimer !== null) return
+    const timeout = member.rebalanceTimeoutMs > 0 ? member.rebalanceTimeoutMs : this.#config.sessionTimeoutMs
+    const epoch = member.memberEpoch
+    member.rebalanceTimer = setTimeout(() => {
+      member.rebalanceTimer = null
+      // Still holding partitions others wait for, at the same epoch: fenced.
+      if (member.state === MemberState.UNREVOKED_PARTITIONS && member.memberEpoch === epoch) this.#expire(group, member, 'did not revoke within its rebalance timeout')
+    }, timeout)
+    member.rebalanceTimer.unref()
+  }
+
+  #expire(group: ConsumerGroup, member: ConsumerGroupMember, why: string): void {
+    if (group.dead || group.members.get(member.memberId) !== member) return
+    const records: CoordinatorWrite[] = []
+    this.#removeMember(group, member, records, `removed: ${why}`)
+    void Promise.resolve(this.#write(group.groupId, records)).catch((error: unknown) => this.#logger.warn('could not store a member removal', { group: group.groupId, error }))
+  }
+
+  #memberRecord(group: ConsumerGroup, member: ConsumerGroupMember): CoordinatorWrite {
+    return {
+      key: consumerGroupKeys.member(group.groupId, member.memberId),
+      value: consumerGroupValues.member({
+        instanceId: member.instanceId,
+        rackId: member.rackId,
+        clientId: member.clientId,
+        clientHost: member.clientHost,
+        subscribedTopicNames: [...member.subscribedTopicNames],
+        subscribedTopicRegex: member.subscribedTopicRegex,
+        rebalanceTimeoutMs: member.rebalanceTimeoutMs,
+        serverAssignor: member.serverAssignor,
+      }),
+    }
+  }
+
+  #currentAssignmentRecord(group: ConsumerGroup, member: ConsumerGroupMember): CoordinatorWrite {
+    return {
+      key: consumerGroupKeys.currentAssignment(group.groupId, member.memberId),
+      value: consumerGroupValues.currentAssignment({
+        memberEpoch: member.memberEpoch,
+        previousMemberEpoch: member.previousMemberEpoch,
+        state: member.state,
+        assignedPartitions: toTopicPartitions(member.assigned),
+        partitionsPendingRevocation: toTopicPartitions(member.pendingRevocation),
+      }),
+    }
+  }
+
+  #regex(pattern: string): RegExp {
+    let compiled = this.#regexes.get(pattern)
+    if (compiled !== undefined) return compiled
+    try {
+      compiled = compileTopicRegex(pattern)
+    } catch (error) {
+      if (error instanceof InvalidTopicRegexError) throw new HeartbeatError(KafkaErrorCodes.INVALID_REGULAR_EXPRESSION, error.message)
+      throw error
+    }
+    this.#regexes.set(pattern, compiled)
+    return compiled
+  }
+
+  #regexOrNull(pattern: string): RegExp | null {
+    try {
+      return this.#regex(pattern)
+    } catch {
+      return null
+    }
+  }
+
+  /** The group's state for ConsumerGroupDescribe. */
+  describe(groupId: string): DescribedConsumerGroup | null {
+    const group = this.groups.get(groupId)
+    if (group === undefined) return null
+    const named = (assignment: Assignment) =>
+      toTopicPartitions(assignment).map((t) => ({ ...t, topicName: this.#topics.topicById(t.topicId)?.name ?? '' }))
+    return {
+      errorCode: KafkaErrorCodes.NONE,
+      errorMessage: null,
+      groupId,
+      groupState: group.state,
+      groupEpoch: group.groupEpoch,
+      assignmentEpoch: group.assignmentEpoch,
+      assignorName: group.assignorName || this.#config.assignors[0]!,
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.memberId,
+        instanceId: m.instanceId,
+        rackId: m.rackId,
+        memberEpoch: m.memberEpoch,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        subscribedTopicNames: [...m.subscribedTopicNames],
+        subscribedTopicRegex: m.subscribedTopicRegex,
+        assignment: { topicPartitions: named(m.assigned) },
+        targetAssignment: { topicPartitions: named(group.targetAssignment.get(m.memberId) ?? new Map()) },
+        // KIP-1099: 1 = the consumer protocol (Samsa's consumer groups have no classic members).
+        memberType: 1,
+      })),
+    }
+  }
+
+  /**
+   * Kafka's ConsumerGroup.validateOffsetCommit: NONE when the commit may go ahead. A commit
+   * without a member epoch (-1) is accepted only while the group has no members.
+   */
+  validateOffsetCommit(group: ConsumerGroup, memberId: string, memberEpoch: number, apiVersion: number): number {
+    if (memberEpoch < 0 && group.members.size === 0) return KafkaErrorCodes.NONE
+    const member = group.members.get(memberId)
+    if (member === undefined) return KafkaErrorCodes.UNKNOWN_MEMBER_ID
+    if (apiVersion >= 0 && apiVersion < 9) return KafkaErrorCodes.UNSUPPORTED_VERSION
+    if (memberEpoch !== member.memberEpoch) return KafkaErrorCodes.STALE_MEMBER_EPOCH
+    return KafkaErrorCodes.NONE
+  }
+
+  /** The records that describe the group now (snapshots, and tombstones for a deletion). */
+  liveRecords(group: ConsumerGroup): SnapshotRecord[] {
+    const records: SnapshotRecord[] = []
+    const push = (w: CoordinatorWrite) => records.push({ key: w.key, value: w.value! })
+    push({ key: consumerGroupKeys.metadata(group.groupId), value: consumerGroupValues.metadata(group.groupEpoch) })
+    push({
+      key: consumerGroupKeys.partitionMetadata(group.groupId),
+      value: consumerGroupValues.partitionMetadata({
+        epoch: group.groupEpoch,
+        topics: [...group.subscriptionMetadata].map(([topicName, t]) => ({ topicId: t.topicId, topicName, numPartitions: t.partitions, partitionRacks: [] })),
+      }),
+    })
+    for (const member of group.members.values()) {
+      push(this.#memberRecord(group, member))
+      push({
+        key: consumerGroupKeys.targetMember(group.groupId, member.memberId),
+        value: consumerGroupValues.targetMember(toTopicPartitions(group.targetAssignment.get(member.memberId) ?? new Map())),
+      })
+      push(this.#currentAssignmentRecord(group, member))
+    }
+    push({ key: consumerGroupKeys.targetMetadata(group.groupId), value: consumerGroupValues.targetMetadata(group.assignmentEpoch) })
+    return records
+  }
+
+  /** Tombstones for every record of an empty group (deletion, or conversion to a classic group). */
+  tombstones(group: ConsumerGroup): CoordinatorWrite[] {
+    return this.liveRecords(group).map((r) => ({ key: r.key, value: null }))
+  }
+
+  /** Takes in groups loaded from the log: their members get a fresh session, as if they had just heartbeated. */
+  adopt(groups: Iterable<ConsumerGroup>): void {
+    for (const group of groups) {
+      this.groups.set(group.groupId, group)
+      for (const member of group.members.values()) {
+        this.#scheduleSession(group, member)
+        if (member.state === MemberState.UNREVOKED_PARTITIONS) this.#scheduleRebalanceTimeout(group, member)
+      }
+    }
+  }
+
+  /** Drops a group from memory (deleted, converted, or its partition moved away). */
+  forget(groupId: string): void {
+    const group = this.groups.get(groupId)
+    if (group === undefined) return
+    for (const member of group.members.values()) member.clearTimers()
+    group.dead = true
+    this.groups.delete(groupId)
+  }
+
+  shutdown(): void {
+    for (const group of this.groups.values()) for (const member of group.members.values()) member.clearTimers()
+  }
+}
+
+/** Kafka's throwIfConsumerGroupMemberEpochIsInvalid. */
+function checkMemberEpoch(member: ConsumerGroupMember, received: number, owned: OwnedPartitions): void {
+  if (received > member.memberEpoch) {
+    throw new HeartbeatError(
+      KafkaErrorCodes.FENCED_MEMBER_EPOCH,
+      `The consumer group member has a greater member epoch (${received}) than the one known by the group coordinator (${member.memberEpoch}). The member must abandon all its partitions and rejoin.`,
+    )
+  }
+  if (received < member.memberEpoch) {
+    // The answer with the bumped epoch may have been lost: the previous epoch is accepted
+    // while the member owns no more than it is assigned.
+    if (received !== member.previousMemberEpoch || owned === null || !isSubset(owned, member.assigned)) {
+      throw new HeartbeatError(
+        KafkaErrorCodes.FENCED_MEMBER_EPOCH,
+        `The consumer group member has a smaller member epoch (${received}) than the one known by the group coordinator (${member.memberEpoch}). The member must abandon all its partitions and rejoin.`,
+      )
+    }
+  }
+}
+
+function errorResult(errorCode: number, errorMessage: string): ConsumerGroupHeartbeatResult {
+  return { errorCode, errorMessage, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null }
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  const set = new Set(b)
+  return a.every((x) => set.has(x))
+}
+
+/** For the loader and tests: an assignment from a record's topic partitions. */
+export { fromTopicPartitions }

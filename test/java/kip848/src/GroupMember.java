@@ -1,0 +1,109 @@
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * One member of a consumer group, for the KIP-848 tests: subscribes to a topic with
+ * group.protocol=consumer or classic, prints every record it receives and every assignment
+ * change with the time it saw it, and commits synchronously after each poll that returned
+ * records (so what it printed before a COMMIT line is committed).
+ *
+ *   java GroupMember <bootstrap> <group> <topic> <consumer|classic> [instance-id]
+ *
+ * Output, tab-separated, one line each:
+ *   ASSIGNED <ms> <p,p,...>   REVOKED <ms> <p,...>   LOST <ms> <p,...>
+ *   REC <partition> <offset> <value> <ms>
+ *   COMMITTED <ms>            COMMIT_FAILED <ms> <exception>            ERROR <message>
+ * A line "stop" (or end of input) on stdin closes the consumer, which leaves the group.
+ */
+public class GroupMember {
+  public static void main(String[] args) throws Exception {
+    String bootstrap = args[0], group = args[1], topic = args[2], protocol = args[3];
+    String instanceId = args.length > 4 ? args[4] : null;
+    PrintStream out = new PrintStream(System.out, true);
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "member-" + ProcessHandle.current().pid());
+    if (instanceId != null) props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId);
+    if (protocol.equals("classic")) {
+      // The consumer protocol takes these from the broker (group.consumer.*); classic members
+      // ask for the same session timeout so both kinds detect a dead member alike.
+      props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000");
+      props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");
+      props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+    }
+    AtomicBoolean running = new AtomicBoolean(true);
+    Thread stdin = new Thread(() -> {
+      try (BufferedReader reader = new BufferedReader(new InputStreamReader(System.in))) {
+        String line;
+        while ((line = reader.readLine()) != null && !line.trim().equals("stop")) { }
+      } catch (Exception ignored) { }
+      running.set(false);
+    });
+    stdin.setDaemon(true);
+    stdin.start();
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
+      consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) { print(out, "ASSIGNED", partitions); }
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+          // Commit what was consumed of them before they go, as applications should.
+          if (!partitions.isEmpty()) commit(consumer, out);
+          print(out, "REVOKED", partitions);
+        }
+        public void onPartitionsLost(Collection<TopicPartition> partitions) { print(out, "LOST", partitions); }
+      });
+      while (running.get()) {
+        ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(100));
+        if (records.isEmpty()) continue;
+        StringBuilder lines = new StringBuilder();
+        for (ConsumerRecord<String, String> r : records) {
+          lines.append("REC\t").append(r.partition()).append('\t').append(r.offset()).append('\t').append(r.value())
+            .append('\t').append(System.currentTimeMillis()).append('\n');
+        }
+        out.print(lines);
+        commit(consumer, out);
+      }
+    } catch (Exception e) {
+      out.println("ERROR\t" + e.toString().replace('\n', ' '));
+      System.exit(2);
+    }
+  }
+
+  /**
+   * Commits what was consumed. A classic member may be told a rebalance is under way
+   * (RebalanceInProgressException, CommitFailedException): as applications do, it goes on
+   * polling, and what it printed since its last COMMITTED line may be delivered again.
+   */
+  static void commit(KafkaConsumer<String, String> consumer, PrintStream out) {
+    try {
+      consumer.commitSync();
+      out.println("COMMITTED\t" + System.currentTimeMillis());
+    } catch (org.apache.kafka.common.errors.RebalanceInProgressException | org.apache.kafka.clients.consumer.CommitFailedException e) {
+      out.println("COMMIT_FAILED\t" + System.currentTimeMillis() + "\t" + e.getClass().getSimpleName());
+    }
+  }
+
+  static void print(PrintStream out, String what, Collection<TopicPartition> partitions) {
+    out.println(what + "\t" + System.currentTimeMillis() + "\t"
+      + partitions.stream().map(tp -> String.valueOf(tp.partition())).sorted().collect(Collectors.joining(",")));
+  }
+}
