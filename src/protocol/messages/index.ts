@@ -42,6 +42,10 @@ import { offsetFetchRequest, offsetFetchResponse } from './offset-fetch.js'
 import { offsetForLeaderEpochRequest, offsetForLeaderEpochResponse } from './offset-for-leader-epoch.js'
 import { produceRequest, produceResponse } from './produce.js'
 import { saslHandshakeRequest, saslHandshakeResponse } from './sasl-handshake.js'
+import { shareAcknowledgeRequest, shareAcknowledgeResponse } from './share-acknowledge.js'
+import { shareFetchRequest, shareFetchResponse } from './share-fetch.js'
+import { shareGroupDescribeRequest, shareGroupDescribeResponse } from './share-group-describe.js'
+import { shareGroupHeartbeatRequest, shareGroupHeartbeatResponse } from './share-group-heartbeat.js'
 import { syncGroupRequest, syncGroupResponse } from './sync-group.js'
 import { writeTxnMarkersRequest, writeTxnMarkersResponse } from './write-txn-markers.js'
 
@@ -134,6 +138,10 @@ export const apis = {
   [ApiKeys.DescribeProducers]: api('DescribeProducers', describeProducersRequest, describeProducersResponse),
   [ApiKeys.ConsumerGroupHeartbeat]: api('ConsumerGroupHeartbeat', consumerGroupHeartbeatRequest, consumerGroupHeartbeatResponse),
   [ApiKeys.ConsumerGroupDescribe]: api('ConsumerGroupDescribe', consumerGroupDescribeRequest, consumerGroupDescribeResponse),
+  [ApiKeys.ShareGroupHeartbeat]: api('ShareGroupHeartbeat', shareGroupHeartbeatRequest, shareGroupHeartbeatResponse),
+  [ApiKeys.ShareGroupDescribe]: api('ShareGroupDescribe', shareGroupDescribeRequest, shareGroupDescribeResponse),
+  [ApiKeys.ShareFetch]: api('ShareFetch', shareFetchRequest, shareFetchResponse),
+  [ApiKeys.ShareAcknowledge]: api('ShareAcknowledge', shareAcknowledgeRequest, shareAcknowledgeResponse),
 } as const
 
 /** API keys that have descriptions here. */
