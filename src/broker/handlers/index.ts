@@ -42,6 +42,10 @@ import { offsetFetchHandler } from './offset-fetch.js'
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js'
 import { produceHandler } from './produce.js'
 import { saslHandshakeHandler } from './sasl-handshake.js'
+import { shareAcknowledgeHandler } from './share-acknowledge.js'
+import { shareFetchHandler } from './share-fetch.js'
+import { shareGroupDescribeHandler } from './share-group-describe.js'
+import { shareGroupHeartbeatHandler } from './share-group-heartbeat.js'
 import { syncGroupHandler } from './sync-group.js'
 import { writeTxnMarkersHandler } from './write-txn-markers.js'
 
@@ -52,7 +56,7 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     metadataHandler(context),
     listOffsetsHandler(context),
     saslHandshakeHandler,
-    apiVersionsHandler(served, { features: brokerFeatures({ consumerGroups: context.groups.servesConsumerGroups }), logger: context.logger }),
+    apiVersionsHandler(served, { features: brokerFeatures({ consumerGroups: context.groups.servesConsumerGroups, shareGroups: context.shares !== null }), logger: context.logger }),
     initProducerIdHandler(context),
     addPartitionsToTxnHandler(context),
     addOffsetsToTxnHandler(context),
@@ -90,5 +94,10 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     // makes librdkafka's consumer wait silently forever (checked with confluent-kafka 2.16.2).
     consumerGroupHeartbeatHandler(context),
     consumerGroupDescribeHandler(context),
+    // Share groups (KIP-932); advertised only when served, as Kafka does, so a share consumer
+    // fails at once with the Java client's own "share groups are not supported" error.
+    ...(context.shares === null
+      ? []
+      : [shareGroupHeartbeatHandler(context), shareGroupDescribeHandler(context), shareFetchHandler(context), shareAcknowledgeHandler(context)]),
   ]
 }
