@@ -24,8 +24,13 @@ function run(command: string, args: readonly string[], cwd: string): void {
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`)
 }
 
+const TOOLS = join(DIR, 'target', 'tools')
+
 /** Fetches the jars (once) and compiles the program (when its source changed). */
 export function prepareShareConsumers(): void {
+  if (!existsSync(TOOLS) || !readdirSync(TOOLS).some((name) => name.startsWith('kafka-tools-4'))) {
+    run('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${TOOLS}`], DIR)
+  }
   const hasJars = existsSync(LIB) && readdirSync(LIB).some((name) => name.startsWith('kafka-clients-4'))
   if (!hasJars) run('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${LIB}`], POM_DIR)
   const compiled = join(CLASSES, 'ShareConsumers.class')
@@ -33,6 +38,24 @@ export function prepareShareConsumers(): void {
     mkdirSync(CLASSES, { recursive: true })
     run('javac', ['-d', CLASSES, '-cp', `${LIB}/*`, SOURCE], DIR)
   }
+}
+
+/** Runs Kafka 4.1's kafka-share-groups (ShareGroupCommand) and returns its exit code and output. */
+export function kafkaShareGroups(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('java', ['-cp', `${TOOLS}/*`, 'org.apache.kafka.tools.consumer.group.ShareGroupCommand', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    trackProcess(child, 'kafka-share-groups')
+    let stdout = ''
+    let stderr = ''
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000)
+    child.once('error', reject)
+    child.once('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
 }
 
 export type Behaviour = 'accept' | 'reject-odd' | 'release' | 'hold'

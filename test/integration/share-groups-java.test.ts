@@ -3,12 +3,13 @@
  * several consumers on one partition, each record processed by one of them; records held by a
  * consumer killed with SIGKILL go to another once their lock times out; REJECTed records never
  * come back; a RELEASEd record is delivered at most group.share.delivery.count.limit times; and
- * a broker restart keeps the share-partition's state.
+ * a broker restart keeps the share-partition's state. Kafka 4.1's kafka-share-groups lists and
+ * describes the group.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
 import { kcat } from '../helpers/clients.js'
-import { missingJavaTools, prepareShareConsumers, ShareConsumers } from '../helpers/java-share-consumers.js'
+import { kafkaShareGroups, missingJavaTools, prepareShareConsumers, ShareConsumers } from '../helpers/java-share-consumers.js'
 
 const LOCK_MS = 4000
 const DELIVERY_LIMIT = 3
@@ -82,6 +83,20 @@ describe.skipIf(missingJavaTools.length > 0)('share groups with the Java client 
     const consumersWithRecords = new Set(accepted().map((d) => d.consumer))
     expect(consumersWithRecords.size).toBeGreaterThan(1)
     expect(five.errors).toEqual([])
+
+    // kafka-share-groups sees the live group: listed, its five members on partition 0, and the
+    // start offset past every accepted record.
+    const listed = await kafkaShareGroups('--bootstrap-server', broker.bootstrap, '--list')
+    expect(listed.code, listed.stderr).toBe(0)
+    expect(listed.stdout.split('\n')).toContain('share-five-group')
+    const members = await kafkaShareGroups('--bootstrap-server', broker.bootstrap, '--describe', '--group', 'share-five-group', '--members')
+    expect(members.code, members.stderr).toBe(0)
+    const memberLines = members.stdout.split('\n').filter((line) => line.startsWith('share-five-group'))
+    expect(memberLines).toHaveLength(5)
+    for (const line of memberLines) expect(line).toMatch(/share-five:0/)
+    const offsets = await kafkaShareGroups('--bootstrap-server', broker.bootstrap, '--describe', '--group', 'share-five-group')
+    expect(offsets.code, offsets.stderr).toBe(0)
+    expect(offsets.stdout).toMatch(new RegExp(`share-five-group\\s+share-five\\s+0\\s+${values.length}\\b`))
     await five.stop()
   }, 300_000)
 

@@ -20,6 +20,7 @@ import { deleteTopicsHandler } from './delete-topics.js'
 import { describeClusterHandler } from './describe-cluster.js'
 import { describeConfigsHandler } from './describe-configs.js'
 import { describeGroupsHandler } from './describe-groups.js'
+import { describeShareGroupOffsetsHandler } from './describe-share-group-offsets.js'
 import { describeProducersHandler } from './describe-producers.js'
 import { describeTransactionsHandler } from './describe-transactions.js'
 import { endTxnHandler } from './end-txn.js'
@@ -98,6 +99,6 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     // fails at once with the Java client's own "share groups are not supported" error.
     ...(context.shares === null
       ? []
-      : [shareGroupHeartbeatHandler(context), shareGroupDescribeHandler(context), shareFetchHandler(context), shareAcknowledgeHandler(context)]),
+      : [shareGroupHeartbeatHandler(context), shareGroupDescribeHandler(context), shareFetchHandler(context), shareAcknowledgeHandler(context), describeShareGroupOffsetsHandler(context)]),
   ]
 }

@@ -22,6 +22,7 @@ import { describeClusterRequest, describeClusterResponse } from './describe-clus
 import { describeConfigsRequest, describeConfigsResponse } from './describe-configs.js'
 import { describeGroupsRequest, describeGroupsResponse } from './describe-groups.js'
 import { describeProducersRequest, describeProducersResponse } from './describe-producers.js'
+import { describeShareGroupOffsetsRequest, describeShareGroupOffsetsResponse } from './describe-share-group-offsets.js'
 import { describeTransactionsRequest, describeTransactionsResponse } from './describe-transactions.js'
 import { endTxnRequest, endTxnResponse } from './end-txn.js'
 import { fetchRequest, fetchResponse } from './fetch.js'
@@ -142,6 +143,7 @@ export const apis = {
   [ApiKeys.ShareGroupDescribe]: api('ShareGroupDescribe', shareGroupDescribeRequest, shareGroupDescribeResponse),
   [ApiKeys.ShareFetch]: api('ShareFetch', shareFetchRequest, shareFetchResponse),
   [ApiKeys.ShareAcknowledge]: api('ShareAcknowledge', shareAcknowledgeRequest, shareAcknowledgeResponse),
+  [ApiKeys.DescribeShareGroupOffsets]: api('DescribeShareGroupOffsets', describeShareGroupOffsetsRequest, describeShareGroupOffsetsResponse),
 } as const
 
 /** API keys that have descriptions here. */
