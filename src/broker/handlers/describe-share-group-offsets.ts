@@ -27,6 +27,13 @@ export function describeShareGroupOffsetsHandler(broker: BrokerContext) {
           for (const p of tp.partitions) set.add(p)
         }
       }
+      for (const p of (await broker.shares?.groupPartitions(group.groupId)) ?? []) {
+        const name = broker.metadata.topicById(p.topicId)?.name
+        if (name === undefined) continue
+        let set = assigned.get(name)
+        if (set === undefined) assigned.set(name, (set = new Set()))
+        set.add(p.partition)
+      }
       wanted = [...assigned].map(([topicName, partitions]) => ({ topicName, partitions: [...partitions].sort((a, b) => a - b) }))
     }
     const topics: GroupResult['topics'] = []

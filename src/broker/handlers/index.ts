@@ -8,6 +8,7 @@ import type { ApiHandler } from '../handler.js'
 import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js'
 import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js'
 import { alterConfigsHandler } from './alter-configs.js'
+import { alterShareGroupOffsetsHandler } from './alter-share-group-offsets.js'
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js'
 import { apiVersionsHandler } from './api-versions.js'
 import { consumerGroupDescribeHandler } from './consumer-group-describe.js'
@@ -16,6 +17,7 @@ import { createPartitionsHandler } from './create-partitions.js'
 import { createTopicsHandler } from './create-topics.js'
 import { deleteGroupsHandler } from './delete-groups.js'
 import { deleteRecordsHandler } from './delete-records.js'
+import { deleteShareGroupOffsetsHandler } from './delete-share-group-offsets.js'
 import { deleteTopicsHandler } from './delete-topics.js'
 import { describeClusterHandler } from './describe-cluster.js'
 import { describeConfigsHandler } from './describe-configs.js'
@@ -99,6 +101,14 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     // fails at once with the Java client's own "share groups are not supported" error.
     ...(context.shares === null
       ? []
-      : [shareGroupHeartbeatHandler(context), shareGroupDescribeHandler(context), shareFetchHandler(context), shareAcknowledgeHandler(context), describeShareGroupOffsetsHandler(context)]),
+      : [
+        shareGroupHeartbeatHandler(context),
+        shareGroupDescribeHandler(context),
+        shareFetchHandler(context),
+        shareAcknowledgeHandler(context),
+        describeShareGroupOffsetsHandler(context),
+        alterShareGroupOffsetsHandler(context),
+        deleteShareGroupOffsetsHandler(context),
+      ]),
   ]
 }

@@ -189,6 +189,35 @@ export class SharePartitionManager {
     }
   }
 
+  /**
+   * AlterShareGroupOffsets (a number) and DeleteShareGroupOffsets (null): the share-partition
+   * starts again at `startOffset` with nothing in flight, or is forgotten (the next fetch starts
+   * it by share.auto.offset.reset). The caller checks the group is empty. Durable on return.
+   */
+  async resetState(groupId: string, topicId: string, partition: number, startOffset: number | null): Promise<void> {
+    const id = this.#id(groupId, topicId, partition)
+    const key: SharePartitionKey = { groupId, topicId, partition }
+    await Promise.resolve(this.#partitions.get(id)).catch(() => undefined)
+    this.#partitions.delete(id)
+    if (startOffset === null) {
+      this.#keys.delete(id)
+      await this.#options.store.delete(key)
+      return
+    }
+    const shared = new SharePartition(this.#options.config, startOffset)
+    this.#partitions.set(id, shared)
+    this.#keys.set(id, key)
+    await this.#persist(id, shared)
+  }
+
+  /** The share-partitions the group has started on here: in memory, or persisted. */
+  async groupPartitions(groupId: string): Promise<Array<{ topicId: string; partition: number }>> {
+    const found = new Map<string, { topicId: string; partition: number }>()
+    for (const key of this.#keys.values()) if (key.groupId === groupId) found.set(partitionKey(key.topicId, key.partition), { topicId: key.topicId, partition: key.partition })
+    for (const p of await this.#options.store.partitions(groupId)) found.set(partitionKey(p.topicId, p.partition), p)
+    return [...found.values()]
+  }
+
   /** The share-partition's start offset for DescribeShareGroupOffsets, or -1 if it has none. */
   async startOffset(groupId: string, topicId: string, partition: number): Promise<number> {
     const id = this.#id(groupId, topicId, partition)

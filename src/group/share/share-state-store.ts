@@ -12,7 +12,7 @@
  * The state stays on the broker that led the partition when it was written: a leader move in a
  * cluster starts the share-partition afresh (share.auto.offset.reset) on the new leader.
  */
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ShareSnapshot } from './share-partition.js'
 
@@ -69,6 +69,23 @@ export class ShareStateStore {
       pending.waiters.push(resolve)
       pending.failures.push(reject)
     })
+  }
+
+  /** The share-partitions of `groupId` that have persisted state. */
+  async partitions(groupId: string): Promise<Array<{ topicId: string; partition: number }>> {
+    let names: string[]
+    try {
+      names = await readdir(join(this.#dir, encodeURIComponent(groupId)))
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+      throw error
+    }
+    const found: Array<{ topicId: string; partition: number }> = []
+    for (const name of names) {
+      const match = /^(.+)-(\d+)\.json$/.exec(name)
+      if (match !== null) found.push({ topicId: match[1]!, partition: Number(match[2]) })
+    }
+    return found
   }
 
   /** Forgets a share-partition's state (DeleteShareGroupOffsets, a deleted group). */

@@ -9,6 +9,7 @@ import { addOffsetsToTxnRequest, addOffsetsToTxnResponse } from './add-offsets-t
 import { addPartitionsToTxnRequest, addPartitionsToTxnResponse } from './add-partitions-to-txn.js'
 import { alterConfigsRequest, alterConfigsResponse } from './alter-configs.js'
 import { alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse } from './alter-partition-reassignments.js'
+import { alterShareGroupOffsetsRequest, alterShareGroupOffsetsResponse } from './alter-share-group-offsets.js'
 import { apiVersionsRequest, apiVersionsResponse } from './api-versions.js'
 import { consumerGroupDescribeRequest, consumerGroupDescribeResponse } from './consumer-group-describe.js'
 import { consumerGroupHeartbeatRequest, consumerGroupHeartbeatResponse } from './consumer-group-heartbeat.js'
@@ -17,6 +18,7 @@ import { createTopicsRequest, createTopicsResponse } from './create-topics.js'
 import { deleteGroupsRequest, deleteGroupsResponse } from './delete-groups.js'
 import { deleteRecordsRequest, deleteRecordsResponse } from './delete-records.js'
 import { electLeadersRequest, electLeadersResponse } from './elect-leaders.js'
+import { deleteShareGroupOffsetsRequest, deleteShareGroupOffsetsResponse } from './delete-share-group-offsets.js'
 import { deleteTopicsRequest, deleteTopicsResponse } from './delete-topics.js'
 import { describeClusterRequest, describeClusterResponse } from './describe-cluster.js'
 import { describeConfigsRequest, describeConfigsResponse } from './describe-configs.js'
@@ -144,6 +146,8 @@ export const apis = {
   [ApiKeys.ShareFetch]: api('ShareFetch', shareFetchRequest, shareFetchResponse),
   [ApiKeys.ShareAcknowledge]: api('ShareAcknowledge', shareAcknowledgeRequest, shareAcknowledgeResponse),
   [ApiKeys.DescribeShareGroupOffsets]: api('DescribeShareGroupOffsets', describeShareGroupOffsetsRequest, describeShareGroupOffsetsResponse),
+  [ApiKeys.AlterShareGroupOffsets]: api('AlterShareGroupOffsets', alterShareGroupOffsetsRequest, alterShareGroupOffsetsResponse),
+  [ApiKeys.DeleteShareGroupOffsets]: api('DeleteShareGroupOffsets', deleteShareGroupOffsetsRequest, deleteShareGroupOffsetsResponse),
 } as const
 
 /** API keys that have descriptions here. */
