@@ -4,7 +4,7 @@
  * consumer killed with SIGKILL go to another once their lock times out; REJECTed records never
  * come back; a RELEASEd record is delivered at most group.share.delivery.count.limit times; and
  * a broker restart keeps the share-partition's state. Kafka 4.1's kafka-share-groups lists and
- * describes the group.
+ * describes the group, shows its start offsets and deletes them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
@@ -173,5 +173,15 @@ describe.skipIf(missingJavaTools.length > 0)('share groups with the Java client 
     expect(after.deliveries.map((d) => d.value).sort()).toEqual([...second].sort())
     expect(after.deliveries.every((d) => d.deliveryCount === 1)).toBe(true)
     await after.stop()
+
+    // The group is empty now: kafka-share-groups shows its start offset past all 25 records,
+    // deletes its offsets for the topic, and then has none to show.
+    const tool = (...args: string[]) => kafkaShareGroups('--bootstrap-server', broker.bootstrap, ...args)
+    const described = await tool('--describe', '--group', 'share-restart-group')
+    expect(described.stdout).toMatch(/share-restart-group\s+share-restart\s+0\s+25\b/)
+    const deleted = await tool('--delete-offsets', '--group', 'share-restart-group', '--topic', topic)
+    expect(deleted.stdout).toMatch(/share-restart\s+Successful/)
+    const emptied = await tool('--describe', '--group', 'share-restart-group')
+    expect(emptied.stdout).not.toMatch(/share-restart-group\s+share-restart\s+0/)
   }, 300_000)
 })
