@@ -665,6 +665,7 @@ export class GroupCoordinator {
     if (invalid !== null) return failed(invalid.errorCode, invalid.message)
     const error = this.#validateGroup(params.groupId, false)
     if (error !== KafkaErrorCodes.NONE) return failed(error, null)
+    if (this.#share?.groups.has(params.groupId) === true) return failed(KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Group ${params.groupId} is not a consumer group.`)
     const classic = this.#groups.get(params.groupId)
     if (classic !== undefined && !consumer.groups.has(params.groupId)) {
       if (!classic.is('Empty') || classic.pendingMembers.size > 0) return failed(KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Group ${params.groupId} is not a consumer group.`)
