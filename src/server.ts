@@ -11,7 +11,9 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import type { BrokerContext } from './broker/broker-context.js'
 import { BrokerMetrics } from './broker/broker-metrics.js'
-import { type ClusterView, soleBrokerView } from './broker/cluster-view.js'
+import { type ClusterView, type PeerEndpoint, soleBrokerView } from './broker/cluster-view.js'
+import { isIP } from 'node:net'
+import type { ConnectionOptions as TlsOptions } from 'node:tls'
 import { MetadataPublisher } from './broker/metadata-publisher.js'
 import type { ClusterMembership } from './cluster/cluster-membership.js'
 import type { ApiHandler } from './broker/handler.js'
@@ -30,10 +32,25 @@ import { OFFSETS_TOPIC } from './group/offsets-topic.js'
 import { TransactionCoordinator, transactionCoordinatorConfig } from './transaction/transaction-coordinator.js'
 import { TRANSACTION_STATE_TOPIC } from './transaction/transaction-topic.js'
 import { FileMetadataStore, claimLogDir } from './metadata/file-metadata-store.js'
+import { ALLOW_ALL, AclAuthorizer, type Authorizer, parseSuperUsers } from './security/acl-authorizer.js'
+import { ClientQuotaManager } from './security/client-quota-manager.js'
+import { FileSecurityStore } from './security/file-security-store.js'
+import { basicAuthenticator } from './gateway/http-basic-auth.js'
+import type { SecurityStore } from './security/security-store.js'
 import type { MetadataStore } from './metadata/metadata-store.js'
 import { KafkaListener } from './network/listener.js'
+import { SaslAuthenticators, saslAuthenticatorFactory } from './network/sasl-authenticator.js'
+import { type SaslListener, buildSaslListener } from './security/sasl/sasl-listener.js'
+import { interBrokerSaslCredentials } from './security/sasl/inter-broker.js'
+import type { SaslCredentials } from './security/sasl/sasl-server.js'
+import { FileScramCredentialStore } from './security/sasl/scram-credential-file.js'
+import type { ScramCredentialStore } from './security/sasl/scram-credential-store.js'
+import { type AuthenticatorFactory, requireAuthenticator } from './network/authenticator.js'
+import { SslFactory, sslSettings } from './network/ssl-factory.js'
+import { usesSasl, usesTls } from './common/config/listener-config.js'
 import { connectionQuotas, queuedRequestBytes } from './network/connection-limits.js'
 import type { FileTransfer } from './network/response-writer.js'
+import { FetchSessionCache } from './replication/fetch-session-cache.js'
 import { toLogConfig } from './replication/log-config.js'
 import type { LeaderEndpoint, ReplicaFetcherOptions } from './replication/replica-fetcher.js'
 import { ReplicaManager, type ReplicaManagerClusterOptions } from './replication/replica-manager.js'
@@ -76,7 +93,11 @@ export class BrokerServer {
    * brokers in one process share the pool; it closes when the last of them stops.
    */
   readonly #workerPool: WorkerPoolLease
+  /** TLS for this broker's connections to others when the inter-broker listener is SSL (watched for renewals). */
+  readonly #interBrokerSsl: SslFactory | null
   #stopping: Promise<void> | null = null
+  /** The SASL listeners' mechanisms (a JWKS refresh timer each, for OAUTHBEARER). */
+  #saslListeners: readonly SaslListener[] = []
 
   private constructor(
     config: BrokerConfig,
@@ -88,7 +109,9 @@ export class BrokerServer {
     services: StoppableServices,
     gateway: HttpGateway | null,
     workerPool: WorkerPoolLease,
+    interBrokerSsl: SslFactory | null,
   ) {
+    this.#interBrokerSsl = interBrokerSsl
     this.config = config
     this.#gateway = gateway
     this.#workerPool = workerPool
@@ -103,6 +126,8 @@ export class BrokerServer {
   /** Opens storage and metadata, loads every partition, and starts listening. */
   static async start(config: BrokerConfig, logger: Logger): Promise<BrokerServer> {
     for (const warning of config.warnings) logger.warn(warning)
+    // Before anything is opened: a listener that cannot be served safely stops the start here.
+    const security = listenerSecurity(config, logger.child('network'))
     logOpenFileLimit(logger)
     // The longest the event loop was blocked while loading, for the log line below: start-up at
     // 10,000 partitions must not hold it for long stretches (bench/scale/start-stop.ts reads it).
@@ -137,7 +162,7 @@ export class BrokerServer {
       }
       const metadata = cluster?.metadata ?? (await FileMetadataStore.open(dataDir, config.nodeId))
       const topicConfig = (topic: string): TopicConfig | undefined =>
-        metadata.topic(topic) === undefined ? undefined : { ...config.topicDefaults(), ...metadata.overrides(topic) }
+        metadata.topic(topic) === undefined ? undefined : alwaysCompacted({ ...config.topicDefaults(), ...metadata.overrides(topic) }, topic)
       const storageLogger = logger.child('log')
       logs = await LogManager.open(dataDir, toLogConfig(config.topicDefaults()), {
         'log.retention.check.interval.ms': config.get('log.retention.check.interval.ms'),
@@ -149,7 +174,7 @@ export class BrokerServer {
         onError: (error) => storageLogger.error('background log work failed', { error }),
         dirLock: lock,
       })
-      const server = await BrokerServer.#serve(config, logger, metadata, logs, cluster, gateway)
+      const server = await BrokerServer.#serve(config, logger, metadata, logs, cluster, gateway, security)
       stalls.disable()
       logger.info('started', {
         partitions: logs.logs().length,
@@ -159,6 +184,7 @@ export class BrokerServer {
       return server
     } catch (error) {
       stalls.disable()
+      for (const { ssl } of security.values()) ssl?.close()
       // Nothing was served: close what was opened (which releases the lock) and report.
       await gateway?.close().catch(() => undefined)
       await cluster?.close().catch(() => undefined)
@@ -175,15 +201,15 @@ export class BrokerServer {
     logs: LogManager,
     cluster: ClusterMembership | null,
     gateway: HttpGateway | null,
+    listenerTls: ReadonlyMap<string, ListenerSecurity>,
   ): Promise<BrokerServer> {
     const bound: Listener[] = []
     // Before the listeners are bound, a single broker describes itself by its configured address.
     const selfListeners = (): readonly Listener[] => (bound.length > 0 ? config.advertisedListeners(bound) : config.advertisedListeners())
     const clusterView: ClusterView = cluster ?? soleBrokerView(config.nodeId, config.getOptional('broker.rack'), selfListeners)
-    const leaderEndpoint = (brokerId: number): LeaderEndpoint | undefined => {
-      const broker = clusterView.broker(brokerId)
-      return broker === undefined ? undefined : { brokerId, host: broker.host, port: broker.port }
-    }
+    const interBroker = interBrokerEndpoints(config, clusterView, logger.child('network'))
+    const peerEndpoint = interBroker.endpoint
+    const leaderEndpoint = (brokerId: number): LeaderEndpoint | undefined => peerEndpoint(brokerId)
     const replicas = new ReplicaManager(config.nodeId, metadata, logs, logger.child('replicas'), cluster === null ? {} : replicationOptions(config, cluster, logger))
     replicas.setLeaderEndpoints(leaderEndpoint)
     await replicas.loadHighWatermarks()
@@ -201,6 +227,20 @@ export class BrokerServer {
     // A single broker makes __consumer_offsets before the first client connects, so
     // FindCoordinator never waits; a cluster makes it on first use, once brokers have joined.
     if (cluster === null) await topics.ensureOffsetsTopic()
+    if (config.get('log.cleaner.enable')) {
+      await logs.startCleaner({
+        'log.cleaner.threads': config.get('log.cleaner.threads'),
+        'log.cleaner.dedupe.buffer.size': config.get('log.cleaner.dedupe.buffer.size'),
+        'log.cleaner.io.max.bytes.per.second': config.get('log.cleaner.io.max.bytes.per.second'),
+        'log.cleaner.backoff.ms': config.get('log.cleaner.backoff.ms'),
+        'log.cleaner.min.cleanable.ratio': config.get('log.cleaner.min.cleanable.ratio'),
+        // Each replica cleans its own log below its last stable offset (at most the high
+        // watermark: an open transaction is not compacted, and a follower may still truncate
+        // above it); a log without a partition here (not loaded yet) is left alone.
+        upperBound: (topic, partition) => replicas.partition(topic, partition)?.lastStableOffset ?? 0,
+        logger: logger.child('cleaner'),
+      })
+    }
     const groups = await GroupCoordinator.start({
       config: groupCoordinatorConfig(config),
       logger: logger.child('groups'),
@@ -216,7 +256,7 @@ export class BrokerServer {
 
     const producerIds = new ProducerIdManager(metadata)
     // Markers to partitions led elsewhere travel on connections of the coordinator's own.
-    const markerPeers = new PeerBrokers(config.nodeId, clusterView, `samsa-txn-markers-${config.nodeId}`)
+    const markerPeers = new PeerBrokers(config.nodeId, peerEndpoint, `samsa-txn-markers-${config.nodeId}`)
     const transactionConfig = transactionCoordinatorConfig(config)
     const transactions = await TransactionCoordinator.start({
       config: transactionConfig,
@@ -252,12 +292,16 @@ export class BrokerServer {
     const services: StoppableServices = { replicas, publisher, groups, transactions, markerPeers, shares }
 
     const metrics = new BrokerMetrics()
+    const security = cluster?.security ?? (await FileSecurityStore.open(config.dataDir))
+    const scramCredentials: ScramCredentialStore = cluster?.scramCredentials ?? (await FileScramCredentialStore.open(config.dataDir))
+    const saslAuthenticators = new SaslAuthenticators()
     const context: BrokerContext = {
       config,
       nodeId: config.nodeId,
       metadata,
       topics,
       replicas,
+      fetchSessions: new FetchSessionCache({ maxSlots: config.get('max.incremental.fetch.session.cache.slots') }),
       producerIds,
       groups,
       shares,
@@ -265,6 +309,7 @@ export class BrokerServer {
       logger,
       advertisedListeners: () => config.advertisedListeners(bound),
       cluster: clusterView,
+      peerEndpoint,
       leaderElections: cluster === null ? null : (type, partitions) => cluster.electLeaders(type, partitions),
       reassignments: cluster === null ? null : {
         alter: (requests) => cluster.alterPartitionReassignments(requests),
@@ -275,9 +320,33 @@ export class BrokerServer {
         update: (update) => cluster.brokerConfigs.update(config.nodeId, update),
       },
       metrics,
+      authorizer: buildAuthorizer(config, security, logger.child('authorizer')),
+      security,
+      clientQuotas: new ClientQuotaManager({
+        samples: config.get('quota.window.num'),
+        windowMs: config.get('quota.window.size.seconds') * 1000,
+      }, security, logger.child('quotas')),
+      saslAuthenticators,
+      scramCredentials,
     }
     const handlers: ApiHandler[] = kafkaApiHandlers(context, () => processor.handlers())
-    const processor = new BrokerRequestProcessor(handlers, logger.child('requests'), undefined, metrics.requests)
+    const processor = new BrokerRequestProcessor(handlers, logger.child('requests'), undefined, metrics.requests, context.clientQuotas)
+
+    // Each SASL listener's mechanisms, built from its settings (a JWKS is fetched here).
+    const saslListeners: SaslListener[] = []
+    const authenticators = new Map<string, AuthenticatorFactory>()
+    try {
+      for (const listener of config.listeners()) {
+        if (!usesSasl(listener.securityProtocol)) continue
+        const sasl = await buildSaslListener(config, listener.name, scramCredentials, logger.child('sasl'))
+        saslListeners.push(sasl)
+        authenticators.set(listener.name, saslAuthenticatorFactory(sasl, processor, saslAuthenticators, logger.child('sasl')))
+      }
+    } catch (error) {
+      for (const sasl of saslListeners) sasl.close()
+      await BrokerServer.#stopServices(services)
+      throw error
+    }
 
     const listeners: KafkaListener[] = []
     const listenerNames: string[] = []
@@ -287,6 +356,11 @@ export class BrokerServer {
     for (const listener of config.listeners()) {
       const server = new KafkaListener(processor, {
         name: listener.name,
+        securityProtocol: listener.securityProtocol,
+        authenticator: usesSasl(listener.securityProtocol)
+          ? requireAuthenticator({ listenerName: listener.name, securityProtocol: listener.securityProtocol }, authenticators.get(listener.name))
+          : null,
+        ssl: listenerTls.get(listener.name)?.ssl ?? null,
         host: listener.host,
         port: listener.port,
         maxFrameBytes: config.get('socket.request.max.bytes'),
@@ -308,12 +382,13 @@ export class BrokerServer {
       }
       listeners.push(server)
       listenerNames.push(listener.name)
-      bound.push({ name: listener.name, host: listener.host, port: address.port })
+      bound.push({ ...listener, port: address.port })
+      logger.info('listening', { listener: listener.name, securityProtocol: listener.securityProtocol, address: `${address.address}:${address.port}` })
     }
     if (cluster !== null) {
       try {
         // Registered with the addresses clients and followers should use.
-        await cluster.join(config.advertisedListeners(bound).map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: 'PLAINTEXT' })))
+        await cluster.join(config.advertisedListeners(bound).map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: l.securityProtocol })))
       } catch (error) {
         await Promise.all(listeners.map((l) => l.close()))
         await BrokerServer.#stopServices(services)
@@ -324,10 +399,13 @@ export class BrokerServer {
     // produces run there); released once the gateway and everything else has stopped.
     const workerPool = acquireWorkerPool()
     if (gateway !== null) {
+      if (config.get('gateway.auth') === 'basic') gateway.requireAuthentication(basicAuthenticator(config, context.scramCredentials))
       gateway.serve({ broker: context, logger: logger.child('http') }, gatewayModules)
       gateway.markReady()
     }
-    return new BrokerServer(config, context, logs, listeners, logger, cluster, services, gateway, workerPool)
+    const server = new BrokerServer(config, context, logs, listeners, logger, cluster, services, gateway, workerPool, interBroker.ssl)
+    server.#saslListeners = saslListeners
+    return server
   }
 
   static async #stopServices({ replicas, publisher, groups, transactions, markerPeers, shares }: StoppableServices): Promise<void> {
@@ -360,6 +438,7 @@ export class BrokerServer {
       }
       await this.#gateway?.close()
       await Promise.all(this.#listeners.map((l) => l.close()))
+      for (const sasl of this.#saslListeners) sasl.close()
       this.context.replicas.purgatories.completeAll()
       await BrokerServer.#stopServices(this.#services)
       // Leaving the cluster now lets the controller drop this broker from ISRs at once.
@@ -370,10 +449,75 @@ export class BrokerServer {
       // Recompression may have started the process-wide pool; its threads must not outlive the
       // last broker that uses it, nor stop under another broker still running in this process.
       await this.#workerPool.release()
+      this.#interBrokerSsl?.close()
       this.#logger.info('shut down cleanly')
     })()
     return this.#stopping
   }
+}
+
+/** Followers log in to leaders when the inter-broker listener uses SASL. */
+function interBrokerSasl(config: BrokerConfig): { sasl?: SaslCredentials } {
+  const name = config.interBrokerListenerName()
+  const listener = config.listeners().find((l) => l.name === name)
+  return listener !== undefined && usesSasl(listener.securityProtocol) ? { sasl: interBrokerSaslCredentials(config, listener.name) } : {}
+}
+
+/**
+ * Other brokers' endpoints on the inter-broker listener (inter.broker.listener.name), with TLS
+ * client options when it uses TLS: the trust store and, for a peer that requires client
+ * authentication, this broker's own key store, both from that listener's ssl.* settings. The
+ * secure context is read at each connect, so a reloaded certificate reaches new connections.
+ */
+function interBrokerEndpoints(
+  config: BrokerConfig,
+  cluster: ClusterView,
+  logger: Logger,
+): { endpoint: (brokerId: number) => PeerEndpoint | undefined; ssl: SslFactory | null } {
+  const listenerName = config.interBrokerListenerName()
+  const protocol = config.securityProtocolMap().get(listenerName) ?? 'PLAINTEXT'
+  // Only a cluster member talks to other brokers; a single broker builds no client side.
+  const ssl = usesTls(protocol) && config.clusterMode ? new SslFactory(sslSettings(config, listenerName), 'client', logger) : null
+  ssl?.watch()
+  const checkHost = ssl?.settings.endpointIdentification ?? true
+  const endpoint = (brokerId: number): PeerEndpoint | undefined => {
+    const broker = cluster.broker(brokerId, listenerName)
+    if (broker === undefined) return undefined
+    const tls: TlsOptions | null = ssl === null
+      ? null
+      : {
+          secureContext: ssl.secureContext,
+          rejectUnauthorized: true,
+          ...(isIP(broker.host) === 0 && { servername: broker.host }),
+          ...(!checkHost && { checkServerIdentity: () => undefined }),
+        }
+    return { brokerId, host: broker.host, port: broker.port, tls }
+  }
+  return { endpoint, ssl }
+}
+
+interface ListenerSecurity {
+  readonly ssl: SslFactory | null
+}
+
+/**
+ * The TLS each listener needs before it serves a connection (SSL, SASL_SSL): its key store loaded
+ * and watched for changes. Built before anything is opened, so bad settings stop the start at
+ * once. (SASL listeners get their authenticator in #serve, once the credential store is open.)
+ */
+function listenerSecurity(config: BrokerConfig, logger: Logger): Map<string, ListenerSecurity> {
+  const result = new Map<string, ListenerSecurity>()
+  try {
+    for (const listener of config.listeners()) {
+      const ssl = usesTls(listener.securityProtocol) ? new SslFactory(sslSettings(config, listener.name), 'server', logger) : null
+      ssl?.watch()
+      result.set(listener.name, { ssl })
+    }
+  } catch (error) {
+    for (const { ssl } of result.values()) ssl?.close()
+    throw error
+  }
+  return result
 }
 
 /** A cluster broker's replication settings, from Kafka's property names. */
@@ -397,6 +541,7 @@ function replicationOptions(config: BrokerConfig, cluster: ClusterMembership, lo
     socketTimeoutMs: config.get('replica.socket.timeout.ms'),
     logger: logger.child('fetcher'),
     quota: quotas.follower,
+    ...interBrokerSasl(config),
   }
   return {
     quotas,
@@ -461,4 +606,25 @@ function logOpenFileLimit(logger: Logger): void {
   if (limit !== null && limit.soft < limit.hard) {
     logger.warn('the open-file soft limit is below the hard limit; partitions beyond the soft limit will be refused', describeOpenFileLimit(limit))
   }
+}
+
+/** Kafka's ACL authorizer when authorizer.class.name names it, else one that allows everything. */
+function buildAuthorizer(config: BrokerConfig, store: SecurityStore, logger: Logger): Authorizer {
+  if (config.get('authorizer.class.name') === '') return ALLOW_ALL
+  return new AclAuthorizer({
+    superUsers: parseSuperUsers(config.get('super.users')),
+    allowEveryoneIfNoAclFound: config.get('allow.everyone.if.no.acl.found'),
+  }, store, logger)
+}
+
+/**
+ * The internal topics whose state is the latest record per key stay compacted whatever an older
+ * metadata file says (a __consumer_offsets made before compaction existed), so replaying them at
+ * start-up stays bounded.
+ */
+function alwaysCompacted(config: TopicConfig, topic: string): TopicConfig {
+  if ((topic === OFFSETS_TOPIC || topic === TRANSACTION_STATE_TOPIC) && !config['cleanup.policy'].includes('compact')) {
+    return { ...config, 'cleanup.policy': ['compact'] }
+  }
+  return config
 }

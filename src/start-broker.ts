@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { BrokerConfig, type BrokerConfigName, isBrokerConfigName } from './common/config/broker-config.js'
 import { ErrorCodes, SamsaError } from './common/errors.js'
 import { type LogLevel, type Logger, createLogger } from './common/logger.js'
+import type { Listener } from './common/config/broker-config.js'
 import { BrokerServer } from './server.js'
 
 /** A broker property's value: Kafka's text form, or the number, boolean or list it stands for. */
@@ -103,6 +104,11 @@ export class Broker implements AsyncDisposable {
     return this.#server.config.nodeId
   }
 
+  /** Every advertised listener with the port it is bound to (NAME, host, port, security protocol). */
+  get listeners(): readonly Listener[] {
+    return this.#server.advertisedListeners
+  }
+
   get dataDir(): string {
     return this.#server.config.dataDir
   }
@@ -171,12 +177,17 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   if (properties['log.dirs'] !== undefined || properties['log.dir'] !== undefined) {
     throw configError("Set the data directory with the dataDir option, not 'log.dirs'/'log.dir' (a broker has exactly one).")
   }
-  if (properties['listeners'] !== undefined) throw configError("Set the listener with the port and host options, not 'listeners'.")
+  // 'listeners' names every listener with its address (SSL ones need the ssl.* options too);
+  // without it, port and host make the one PLAINTEXT listener.
+  const listenersGiven = properties['listeners'] !== undefined
+  if (listenersGiven && (options.port !== undefined || options.host !== undefined)) {
+    throw configError("Give either 'listeners' (every listener with its address) or the port and host options, not both.")
+  }
 
   const ownedDataDir = dataDir === undefined ? mkdtempSync(join(tmpdir(), 'samsa-')) : null
   let config: BrokerConfig
   try {
-    config = BrokerConfig.load({ options: properties, port: String(port), host, dataDir: dataDir ?? ownedDataDir!, env: {} })
+    config = BrokerConfig.load({ options: properties, ...(!listenersGiven && { port: String(port), host }), dataDir: dataDir ?? ownedDataDir!, env: {} })
   } catch (error) {
     if (ownedDataDir !== null) rmSync(ownedDataDir, { recursive: true, force: true })
     throw error

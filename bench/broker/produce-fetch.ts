@@ -24,6 +24,8 @@
  * The broker's CPU time comes from /proc/<pid>/stat before and after each phase. `--cpu-prof`
  * makes the broker write a V8 CPU profile into that directory at shutdown.
  */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ApiKeys } from '../../src/protocol/api-keys.js'
 import { decodeResponse, encodeRequest } from '../../src/protocol/frames.js'
@@ -61,6 +63,9 @@ const { values: args } = parseArgs({
     'broker-cli': { type: 'string' },
     'fetch-rounds': { type: 'string', default: '1' },
     'isolation-level': { type: 'string', default: '0' },
+    // A directory with ca.pem and server.keystore.pem: the broker serves one SSL listener and the
+    // driver talks TLS to it (bench/security/tls.ts makes the directory and compares).
+    'ssl-dir': { type: 'string' },
   },
 })
 const recordsWanted = Number(args.records)
@@ -70,6 +75,9 @@ const batchBytes = Number(args['batch-bytes'])
 const connections = Number(args.connections)
 const inFlight = Number(args['in-flight'])
 const fetchConnections = Math.min(Number(args['fetch-connections']), partitions)
+const sslDir = args['ssl-dir']
+const tls = sslDir === undefined ? null : { ca: readFileSync(join(sslDir, 'ca.pem')), servername: 'localhost' }
+const open = (broker: BrokerUnderTest): Promise<WireConnection> => WireConnection.open(broker.host, broker.port, tls)
 
 interface PhaseResult {
   readonly records: number
@@ -124,7 +132,7 @@ interface TopicInfo {
 }
 
 async function createTopic(broker: BrokerUnderTest): Promise<TopicInfo> {
-  const connection = await WireConnection.open(broker.host, broker.port)
+  const connection = await open(broker)
   try {
     const metadata = await request<{ topics: Array<{ errorCode: number; topicId: string; partitions: unknown[] }> }>(
       connection,
@@ -159,7 +167,7 @@ async function produce(broker: BrokerUnderTest, perBatch: number): Promise<Phase
   }
   const totalRequests = Math.ceil(recordsWanted / perBatch)
   const perPartition = new Array<number>(partitions).fill(0)
-  const sockets = await Promise.all(Array.from({ length: connections }, () => WireConnection.open(broker.host, broker.port)))
+  const sockets = await Promise.all(Array.from({ length: connections }, () => open(broker)))
 
   const cpuBefore = broker.cpuSeconds()
   const driverBefore = process.cpuUsage()
@@ -242,7 +250,7 @@ function consumeBatches(records: Buffer, fetchOffset: number): [number, number, 
 }
 
 async function fetchAll(broker: BrokerUnderTest, topic: TopicInfo, expected: number[]): Promise<PhaseResult> {
-  const sockets = await Promise.all(Array.from({ length: fetchConnections }, () => WireConnection.open(broker.host, broker.port)))
+  const sockets = await Promise.all(Array.from({ length: fetchConnections }, () => open(broker)))
   const offsets = new Array<number>(partitions).fill(0)
   let records = 0
   let bytes = 0
@@ -324,7 +332,13 @@ async function fetchAll(broker: BrokerUnderTest, topic: TopicInfo, expected: num
 async function main(): Promise<void> {
   const perBatch = recordsPerBatch()
   const broker = await BrokerUnderTest.start({
-    settings: { 'num.partitions': partitions },
+    settings: {
+      'num.partitions': partitions,
+      ...(sslDir !== undefined && {
+        'listeners': 'SSL://127.0.0.1:0',
+        'ssl.keystore.location': join(sslDir, 'server.keystore.pem'),
+      }),
+    },
     ...(args['cpu-prof'] !== undefined && { cpuProfileDir: args['cpu-prof'] }),
     keepDataDir: args['keep-data'],
     nodeArgs: args['broker-node-args'].split(' ').filter((a) => a.length > 0),

@@ -7,6 +7,7 @@
  * spans socket chunks.
  */
 import { connect, type Socket } from 'node:net'
+import { type ConnectionOptions as TlsOptions, connect as connectTls } from 'node:tls'
 import { FrameDecoder } from '../../src/protocol/frame-decoder.js'
 
 export type FrameHandler = (frame: Buffer) => void
@@ -21,15 +22,17 @@ export class WireConnection {
     socket.on('data', (chunk: Buffer) => this.#onData(chunk))
   }
 
-  static open(host: string, port: number): Promise<WireConnection> {
+  /** Plain TCP, or TLS with `tls` (bench/security compares the two). */
+  static open(host: string, port: number, tls: TlsOptions | null = null): Promise<WireConnection> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host, port, noDelay: true }, () => {
+      const onOpen = (): void => {
         socket.off('error', reject)
         socket.on('error', (error) => {
           throw error
         })
         resolve(new WireConnection(socket))
-      })
+      }
+      const socket: Socket = tls === null ? connect({ host, port, noDelay: true }, onOpen) : connectTls({ ...tls, host, port }, onOpen).setNoDelay(true)
       socket.once('error', reject)
     })
   }

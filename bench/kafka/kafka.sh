@@ -8,6 +8,8 @@
 #   npm run bench:kafka -- --port 29192 # another port (the controller listens on port + 1)
 #   npm run bench:kafka -- --brokers 3  # brokers on 29092-29094, the controller on 29095
 #   npm run bench:kafka -- --work DIR    # keep the data in DIR (formatted on first use), to restart on it
+#   npm run bench:kafka -- --sasl-ssl    # one broker with a SASL_SSL listener as well (SCRAM-SHA-512, user
+#                                        # admin / admin-secret, self-signed certificate: CA in the data dir)
 #
 # With --brokers N, broker 1 is also the cluster's only KRaft controller (combined mode) and the
 # others are brokers only. Why not a dedicated controller process: on the small machines these
@@ -25,12 +27,14 @@ root="$(cd "$here/../.." && pwd)"
 port=29092
 brokers=1
 work=""
+sasl_ssl=0
 while (($#)); do
   case "$1" in
     --port) port="$2"; shift 2 ;;
     --brokers) brokers="$2"; shift 2 ;;
     --work) work="$2"; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --sasl-ssl) sasl_ssl=1; shift ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "kafka.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -70,6 +74,26 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# SASL_SSL as an operator sets it up: a PEM key store (key and self-signed certificate in one
+# file), SCRAM-SHA-512 with the admin's credential written by `kafka-storage format --add-scram`.
+sasl_port=$((controller_port + 1))
+sasl_props=""
+format_scram=()
+if ((sasl_ssl)); then
+  ((brokers == 1)) || { echo "kafka.sh: --sasl-ssl runs one broker" >&2; exit 2; }
+  mkdir -p "$work/tls"
+  if [[ ! -f "$work/tls/keystore.pem" ]]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+      -keyout "$work/tls/key.pem" -out "$work/tls/ca.pem" 2>/dev/null
+    cat "$work/tls/key.pem" "$work/tls/ca.pem" > "$work/tls/keystore.pem"
+  fi
+  sasl_props="sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PEM
+ssl.keystore.location=$work/tls/keystore.pem"
+  format_scram=(--add-scram 'SCRAM-SHA-512=[name=admin,password=admin-secret]')
+fi
+
 bootstrap=""
 for node in $(seq 1 "$brokers"); do
   node_port=$((port + node - 1))
@@ -77,6 +101,7 @@ for node in $(seq 1 "$brokers"); do
   if ((node == 1)); then
     roles="broker,controller"
     listeners="PLAINTEXT://127.0.0.1:${node_port},CONTROLLER://127.0.0.1:${controller_port}"
+    ((sasl_ssl)) && listeners="${listeners},SASL_SSL://127.0.0.1:${sasl_port}"
   else
     roles="broker"
     listeners="PLAINTEXT://127.0.0.1:${node_port}"
@@ -87,9 +112,10 @@ process.roles=${roles}
 node.id=${node}
 controller.quorum.voters=1@127.0.0.1:${controller_port}
 listeners=${listeners}
-advertised.listeners=PLAINTEXT://127.0.0.1:${node_port}
+advertised.listeners=PLAINTEXT://127.0.0.1:${node_port}$( ((sasl_ssl)) && echo ",SASL_SSL://127.0.0.1:${sasl_port}")
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
+${sasl_props}
 log.dirs=${work}/node-${node}/data
 offsets.topic.replication.factor=${replication}
 transaction.state.log.replication.factor=${replication}
@@ -99,7 +125,7 @@ PROPS
   # A kept data directory (--work) is formatted once and restarted on as it is.
   if [[ ! -f "$work/node-$node/data/meta.properties" ]]; then
     [[ -n "$cluster_id" ]] || cluster_id="$(java -cp "$classpath" "${java_opts[@]}" kafka.tools.StorageTool random-uuid)"
-    java -cp "$classpath" "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$work/node-$node/server.properties" >/dev/null
+    java -cp "$classpath" "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$work/node-$node/server.properties" "${format_scram[@]}" >/dev/null
   fi
   java -cp "$classpath" "${java_opts[@]}" kafka.Kafka "$work/node-$node/server.properties" &
   pids+=($!)
@@ -116,6 +142,7 @@ for _ in $(seq 1 600); do
     if ((brokers == 1)); then
       echo "kafka: Apache Kafka 3.9 ready on 127.0.0.1:${port} (pid ${pids[0]}, data dir ${work}/node-1/data)"
       echo "kafka: measure it with: npm run bench -- --compare 127.0.0.1:${port} --compare-label kafka"
+      ((sasl_ssl)) && echo "kafka: SASL_SSL on 127.0.0.1:${sasl_port} (SCRAM-SHA-512 admin/admin-secret, CA ${work}/tls/ca.pem)"
     else
       node "$root/dist/bench/kafka/wait-brokers.js" "$bootstrap" "$brokers" 120 || exit 1
       echo "kafka: Apache Kafka 3.9 cluster of ${brokers} brokers ready on ${bootstrap} (controller: node 1, on 127.0.0.1:${controller_port}; data under ${work})"

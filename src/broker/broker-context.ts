@@ -8,13 +8,21 @@ import type { Logger } from '../common/logger.js'
 import type { GroupCoordinator } from '../group/group-coordinator.js'
 import type { SharePartitionManager } from '../group/share/share-partition-manager.js'
 import type { MetadataStore } from '../metadata/metadata-store.js'
+import type { FetchSessionCache } from '../replication/fetch-session-cache.js'
 import type { ReplicaManager } from '../replication/replica-manager.js'
 import type { TransactionCoordinator } from '../transaction/transaction-coordinator.js'
 import type { ElectionResult, ElectionType, OngoingReassignment, ReassignmentRequest, ReassignmentResult } from '../cluster/controller.js'
+import type { Authorizer } from '../security/acl-authorizer.js'
+import type { ClientQuotaManager } from '../security/client-quota-manager.js'
+import type { SecurityStore } from '../security/security-store.js'
 import type { BrokerMetrics } from './broker-metrics.js'
-import type { ClusterView } from './cluster-view.js'
+import type { ClusterView, PeerEndpoint } from './cluster-view.js'
 import type { ProducerIdManager } from './producer-id-manager.js'
 import type { TopicManager } from './topic-manager.js'
+import type { ConnectionInfo } from '../network/connection.js'
+import type { SaslAuthenticateResponseInput } from '../protocol/messages/sasl-authenticate.js'
+import type { SaslHandshakeResponseInput } from '../protocol/messages/sasl-handshake.js'
+import type { ScramCredentialStore } from '../security/sasl/scram-credential-store.js'
 
 export type LeaderElections = (
   type: ElectionType,
@@ -39,12 +47,25 @@ export interface DynamicBrokerConfigs {
   update(update: (current: Readonly<Record<string, string>>) => Readonly<Record<string, string>>): Promise<void>
 }
 
+/** The SASL exchange of one connection (network/sasl-authenticator.ts), as the SASL handlers drive it. */
+export interface SaslExchange {
+  handshake(mechanism: string, apiVersion: number): SaslHandshakeResponseInput
+  authenticate(token: Buffer, apiVersion: number): SaslAuthenticateResponseInput | Promise<SaslAuthenticateResponseInput>
+}
+
+/** Finds the SASL exchange of a connection; undefined on listeners without SASL. */
+export interface SaslSessions {
+  of(connection: ConnectionInfo): SaslExchange | undefined
+}
+
 export interface BrokerContext {
   readonly config: BrokerConfig
   readonly nodeId: number
   readonly metadata: MetadataStore
   readonly topics: TopicManager
   readonly replicas: ReplicaManager
+  /** Incremental fetch sessions (KIP-227), shared by every connection. */
+  readonly fetchSessions: FetchSessionCache
   readonly producerIds: ProducerIdManager
   /** Consumer groups and committed offsets. */
   readonly groups: GroupCoordinator
@@ -57,6 +78,8 @@ export interface BrokerContext {
   readonly advertisedListeners: () => readonly Listener[]
   /** The live brokers and the controller. */
   readonly cluster: ClusterView
+  /** Another broker's inter-broker endpoint (with TLS options on an SSL listener); undefined when it is not live. */
+  readonly peerEndpoint: (brokerId: number) => PeerEndpoint | undefined
   /** Leader elections on the controller (ElectLeaders); null on a single broker. */
   readonly leaderElections: LeaderElections | null
   /** Partition reassignments on the controller; null on a single broker. */
@@ -65,4 +88,14 @@ export interface BrokerContext {
   readonly dynamicConfigs: DynamicBrokerConfigs | null
   /** Request and connection counts for /metrics (the rest is read from the services). */
   readonly metrics: BrokerMetrics
+  /** ACL checks: every handler asks it before touching a resource (allows everything without authorizer.class.name). */
+  readonly authorizer: Authorizer
+  /** Where ACLs and client quotas are kept (the ACL and quota APIs change them here). */
+  readonly security: SecurityStore
+  /** Client quotas: what requests are recorded against and how long a client is throttled. */
+  readonly clientQuotas: ClientQuotaManager
+  /** The SASL exchanges of connections on SASL listeners. */
+  readonly saslAuthenticators: SaslSessions
+  /** Users' SCRAM credentials (Describe/AlterUserScramCredentials, SCRAM logins). */
+  readonly scramCredentials: ScramCredentialStore
 }

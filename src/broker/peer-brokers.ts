@@ -2,7 +2,8 @@
  * PeerBrokers: a broker's Kafka connections to the other brokers of its cluster, for what it
  * cannot serve through its own services: the HTTP gateway's requests for a partition led
  * elsewhere or a group coordinated elsewhere, and the transaction coordinator's WriteTxnMarkers
- * to the leaders of a transaction's partitions. Addresses come from the ClusterView (the registry in etcd), as the replica
+ * to the leaders of a transaction's partitions. Addresses come from the broker's peer endpoints
+ * (the registry in etcd, on the inter-broker listener, with TLS when it uses TLS), as the replica
  * fetchers' do; a request is never sent to this broker's own listener: local work goes through
  * the services.
  *
@@ -19,7 +20,8 @@
  * instance per user (the gateway has one, the transaction marker channel another), each with
  * its own client id so the peer's logs tell them apart.
  */
-import type { ClusterView } from './cluster-view.js'
+import type { ConnectionOptions as TlsOptions } from 'node:tls'
+import type { PeerEndpoint } from './cluster-view.js'
 import { BrokerConnection } from '../client/connection.js'
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 import type { DescribedApiKey, RequestInputOf, ResponseOf } from '../protocol/messages/index.js'
@@ -51,6 +53,7 @@ interface Peer {
   readonly nodeId: number
   readonly host: string
   readonly port: number
+  readonly tls: TlsOptions | null
   shared: Promise<BrokerConnection> | null
   /** Most recently used last. */
   readonly idle: Array<{ connection: BrokerConnection; since: number }>
@@ -58,16 +61,16 @@ interface Peer {
 
 export class PeerBrokers {
   readonly #nodeId: number
-  readonly #cluster: ClusterView
+  readonly #endpoint: (nodeId: number) => PeerEndpoint | undefined
   readonly #clientId: string
   readonly #peers = new Map<number, Peer>()
   readonly #sweeper: NodeJS.Timeout
   #closed = false
 
   /** `clientId` names this user in the peers' request logs. */
-  constructor(nodeId: number, cluster: ClusterView, clientId = `samsa-gateway-${nodeId}`) {
+  constructor(nodeId: number, endpoint: (nodeId: number) => PeerEndpoint | undefined, clientId = `samsa-gateway-${nodeId}`) {
     this.#nodeId = nodeId
-    this.#cluster = cluster
+    this.#endpoint = endpoint
     this.#clientId = clientId
     this.#sweeper = setInterval(() => this.#closeIdle(Date.now() - IDLE_TIMEOUT_MS), IDLE_TIMEOUT_MS / 4)
     this.#sweeper.unref()
@@ -116,7 +119,7 @@ export class PeerBrokers {
       // Local work goes through the services; reaching here is a bug in the caller.
       throw new SamsaError(ErrorCodes.CLUSTER, `Broker ${nodeId} is this broker: local work goes through its services, not its own listener.`)
     }
-    const endpoint = this.#cluster.broker(nodeId)
+    const endpoint = this.#endpoint(nodeId)
     if (endpoint === undefined) throw new SamsaError(ErrorCodes.NETWORK, `Broker ${nodeId} is not registered in the cluster (it may be down or restarting).`)
     let peer = this.#peers.get(nodeId)
     if (peer !== undefined && (peer.host !== endpoint.host || peer.port !== endpoint.port)) {
@@ -125,7 +128,7 @@ export class PeerBrokers {
       peer = undefined
     }
     if (peer === undefined) {
-      peer = { nodeId, host: endpoint.host, port: endpoint.port, shared: null, idle: [] }
+      peer = { nodeId, host: endpoint.host, port: endpoint.port, tls: endpoint.tls, shared: null, idle: [] }
       this.#peers.set(nodeId, peer)
     }
     return peer
@@ -191,6 +194,7 @@ export class PeerBrokers {
         // Every request names its own timeout; this one bounds the opening ApiVersions.
         requestTimeoutMs: openMs,
         maxInFlightRequests: 5,
+        tls: peer.tls,
       })
     } catch (error) {
       if (SamsaError.is(error, ErrorCodes.NETWORK)) throw error

@@ -24,19 +24,32 @@ import type { DescribedApiKey, ResponseInputOf } from '../protocol/messages/inde
 import type { FetchRequest } from '../protocol/messages/fetch.js'
 import { type ApiHandler, CLOSE_CONNECTION as HANDLER_CLOSE, NO_RESPONSE, type RequestContext, servedRange } from './handler.js'
 import type { RequestMetrics } from './request-metrics.js'
+import type { ClientQuotaManager } from '../security/client-quota-manager.js'
+import { recordQuotas } from './request-throttle.js'
 
 export class BrokerRequestProcessor implements RequestProcessor {
   readonly #handlers: Array<ApiHandler | undefined> = []
   readonly #logger: Logger
   readonly #onConnectionClosed: ((connection: ConnectionInfo) => void) | undefined
   readonly #metrics: RequestMetrics | null
+  readonly #quotas: ClientQuotaManager | null
 
-  /** `metrics`, when given, counts every request answered (or refused with an error) and its time. */
-  constructor(handlers: readonly ApiHandler[], logger: Logger, onConnectionClosed?: (connection: ConnectionInfo) => void, metrics: RequestMetrics | null = null) {
+  /**
+   * `metrics`, when given, counts every request answered (or refused with an error) and its time;
+   * `quotas`, when given, records each request against its client quotas and throttles the client.
+   */
+  constructor(
+    handlers: readonly ApiHandler[],
+    logger: Logger,
+    onConnectionClosed?: (connection: ConnectionInfo) => void,
+    metrics: RequestMetrics | null = null,
+    quotas: ClientQuotaManager | null = null,
+  ) {
     for (const handler of handlers) this.#handlers[handler.apiKey] = handler
     this.#logger = logger
     this.#onConnectionClosed = onConnectionClosed
     this.#metrics = metrics
+    this.#quotas = quotas
   }
 
   /** The handlers, by ascending API key (ApiVersions reads its answer from them). */
@@ -82,11 +95,18 @@ export class BrokerRequestProcessor implements RequestProcessor {
     }
     if (result instanceof Promise) {
       return result.then(
-        (body) => this.#timed(apiKey, request.body, started, this.#outcome(apiKey, header.apiVersion, header.correlationId, body)),
+        (body) => this.#timed(apiKey, request.body, started, this.#outcome(apiKey, header.apiVersion, header.correlationId, this.#throttled(context, request.body, frame.length, started, body))),
         (error: unknown) => this.#timed(apiKey, request.body, started, this.#failed(handler, request.body, context, error)),
       )
     }
-    return this.#timed(apiKey, request.body, started, this.#outcome(apiKey, header.apiVersion, header.correlationId, result))
+    return this.#timed(apiKey, request.body, started, this.#outcome(apiKey, header.apiVersion, header.correlationId, this.#throttled(context, request.body, frame.length, started, result)))
+  }
+
+  /** With client quotas set: records the request, and on a violation sets throttle_time_ms and mutes the connection. */
+  #throttled<B>(context: RequestContext, request: unknown, requestBytes: number, started: number, body: B): B {
+    const quotas = this.#quotas
+    if (quotas === null || !quotas.active) return body
+    return recordQuotas(quotas, context, request, requestBytes, performance.now() - started, body)
   }
 
   #outcome(apiKey: DescribedApiKey, apiVersion: number, correlationId: number, body: Awaited<ReturnType<ApiHandler['handle']>>): Outcome {

@@ -17,6 +17,7 @@ const commands: Record<string, Command> = {
   group: { summary: 'list, describe (with lag), reset offsets of, and delete consumer groups', load: () => import('./group.js') },
   topic: { summary: 'create, list, describe, delete topics and change their settings', load: () => import('./topic.js') },
   produce: { summary: 'produce records from stdin, one per line', load: () => import('./produce.js') },
+  user: { summary: 'add, list and delete SCRAM users (in the data dir before a start, or in etcd)', load: () => import('./user.js') },
   consume: { summary: 'print the records of a topic as JSON lines', load: () => import('./consume.js') },
   bench: { summary: 'measure throughput and latency of this or any Kafka-compatible broker', load: () => import('../../bench/harness/main.js') },
 }

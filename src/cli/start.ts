@@ -5,6 +5,7 @@
  * use; logs go to stderr. SIGTERM and SIGINT shut down cleanly (a second signal exits at once).
  */
 import { BrokerConfig } from '../common/config/broker-config.js'
+import { formatListener } from '../common/config/listener-config.js'
 import { type LogLevel, createLogger } from '../common/logger.js'
 import { Broker } from '../start-broker.js'
 import { parseCommandArgs, usageError } from './usage-error.js'
@@ -16,8 +17,8 @@ Runs a Kafka-compatible broker. Settings use Kafka's broker property names.
 Options:
   --config <file>        read settings from a server.properties file
   --set <key=value>      set a property (repeatable), e.g. --set num.partitions=3
-  --port <port>          listen on this port (default 9092; 0 picks a free one)
-  --host <host>          listen on this address (default 127.0.0.1)
+  --port <port>          the PLAINTEXT listener's port (default 9092; 0 picks a free one)
+  --host <host>          the PLAINTEXT listener's address (default 127.0.0.1)
   --data-dir <dir>       log directory (log.dirs; default ./data)
   --node-id <id>         this broker's id (node.id; default 1)
   --http-port <port>     serve the HTTP gateway (REST API, WebSocket streams, /metrics,
@@ -28,6 +29,11 @@ Options:
                          broker is a cluster of one
   --log-level <level>    debug, info, warn, error or silent (default info)
   -h, --help             show this help
+
+Listeners and TLS, as in Kafka's server.properties:
+  --set listeners=PLAINTEXT://127.0.0.1:9092,SSL://0.0.0.0:9093
+  --set ssl.keystore.location=/etc/samsa/server.pem     (PEM: key and certificate chain)
+  --set ssl.truststore.location=/etc/samsa/ca.pem --set ssl.client.auth=required
 
 Environment variables SAMSA_<KEY> set properties too, dots as underscores:
 SAMSA_NUM_PARTITIONS=3. Precedence: file < environment < --set < flags.
@@ -75,7 +81,11 @@ export async function run(argv: string[]): Promise<void> {
   // The same handle startBroker() returns: one way to build and stop a broker.
   const broker = await Broker.launch(config, logger)
   const http = broker.httpUrl === null ? '' : `; console, REST and /metrics on ${broker.httpUrl}`
-  process.stdout.write(`samsa: broker ${broker.nodeId} ready on ${broker.bootstrapServers} (data dir ${broker.dataDir})${http}\n`)
+  // The first listener leads the line (scripts read it); every listener follows when there are more.
+  const listeners = broker.listeners.length > 1 || broker.listeners[0]!.securityProtocol !== 'PLAINTEXT'
+    ? `; listeners ${broker.listeners.map(formatListener).join(',')}`
+    : ''
+  process.stdout.write(`samsa: broker ${broker.nodeId} ready on ${broker.bootstrapServers} (data dir ${broker.dataDir})${http}${listeners}\n`)
 
   let signals = 0
   const stop = (signal: NodeJS.Signals): void => {

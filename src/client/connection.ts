@@ -11,6 +11,7 @@
  * Not thread-safe; lives on the event loop that opened it.
  */
 import { type Socket, connect as connectSocket } from 'node:net'
+import { type ConnectionOptions as TlsOptions, connect as connectTls } from 'node:tls'
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 import { ApiKeys, apiKeyName } from '../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
@@ -18,6 +19,7 @@ import { FrameDecoder } from '../protocol/frame-decoder.js'
 import { decodeResponse, encodeRequest, responseCorrelationId } from '../protocol/frames.js'
 import { type DescribedApiKey, type RequestInputOf, type ResponseOf, apis } from '../protocol/messages/index.js'
 import { kafkaFailure } from './kafka-error.js'
+import { SASL_AUTHENTICATE_VERSION, SASL_HANDSHAKE_VERSION, type SaslCredentials, saslLogin } from './sasl-login.js'
 
 export interface ConnectionOptions {
   readonly host: string
@@ -29,6 +31,10 @@ export interface ConnectionOptions {
   readonly requestTimeoutMs?: number
   /** Requests sent and not yet answered; default 5 (Java's max.in.flight.requests.per.connection). */
   readonly maxInFlightRequests?: number
+  /** TLS (an SSL listener): the trust store, a client certificate, host name checks. Plain TCP when absent. */
+  readonly tls?: TlsOptions | null
+  /** Log in with SASL (PLAIN, SCRAM-SHA-256/512) after ApiVersions, for SASL_* listeners. */
+  readonly sasl?: SaslCredentials
 }
 
 /**
@@ -90,12 +96,15 @@ export class BrokerConnection {
   /** Opens a connection and agrees API versions with the broker. */
   static async open(options: ConnectionOptions): Promise<BrokerConnection> {
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const socket = connectSocket({ host: options.host, port: options.port })
+      const tls = options.tls ?? null
+      const socket: Socket = tls === null
+        ? connectSocket({ host: options.host, port: options.port })
+        : connectTls({ ...tls, host: options.host, port: options.port })
       const timer = setTimeout(() => {
         socket.destroy()
         reject(new SamsaError(ErrorCodes.NETWORK, `cannot reach broker at ${options.host}:${options.port}: no answer within ${options.connectTimeoutMs ?? 10_000} ms — is the address right and the broker running?`))
       }, options.connectTimeoutMs ?? 10_000)
-      socket.once('connect', () => {
+      socket.once(tls === null ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer)
         socket.removeAllListeners('error')
         resolve(socket)
@@ -108,6 +117,13 @@ export class BrokerConnection {
     const connection = new BrokerConnection(socket, options)
     try {
       await connection.#negotiateVersions()
+      if (options.sasl !== undefined) {
+        await saslLogin({
+          address: connection.address,
+          handshake: (mechanism) => connection.request(ApiKeys.SaslHandshake, { mechanism }, SASL_HANDSHAKE_VERSION),
+          authenticate: (authBytes) => connection.request(ApiKeys.SaslAuthenticate, { authBytes }, SASL_AUTHENTICATE_VERSION),
+        }, options.sasl)
+      }
     } catch (error) {
       connection.close()
       throw error

@@ -17,6 +17,8 @@ import type { Logger } from '../common/logger.js'
 import type { PartitionState } from '../metadata/metadata-store.js'
 import { type BrokerEndpoint as RegisteredEndpoint, type BrokerRegistration, BrokerRegistry } from './broker-registry.js'
 import { BrokerConfigStore } from './broker-configs.js'
+import { EtcdSecurityStore } from './etcd-security-store.js'
+import { EtcdScramCredentialStore } from './scram-credential-etcd-store.js'
 import { ensureClusterId } from './cluster-id.js'
 import { ClusterMetadataStore } from './cluster-metadata-store.js'
 import { Controller, type ElectionResult, type ElectionType, type OngoingReassignment, type ReassignmentRequest, type ReassignmentResult } from './controller.js'
@@ -56,6 +58,10 @@ export class ClusterMembership {
   readonly metadata: EtcdMetadataStore
   /** Every broker's dynamic configs (the replication throttle rates), watched. */
   readonly brokerConfigs: BrokerConfigStore
+  /** ACLs and client quotas, watched. */
+  readonly security: EtcdSecurityStore
+  /** Users' SCRAM credentials, shared by every broker of the cluster. */
+  readonly scramCredentials: EtcdScramCredentialStore
   readonly #view: ClusterMetadataStore
   readonly #registry: BrokerRegistry
   readonly #election: ControllerElection
@@ -74,6 +80,8 @@ export class ClusterMembership {
     view: ClusterMetadataStore,
     metadata: EtcdMetadataStore,
     brokerConfigs: BrokerConfigStore,
+    security: EtcdSecurityStore,
+    scramCredentials: EtcdScramCredentialStore,
     registry: BrokerRegistry,
     election: ControllerElection,
     options: ClusterMembershipOptions,
@@ -82,6 +90,8 @@ export class ClusterMembership {
     this.#view = view
     this.metadata = metadata
     this.brokerConfigs = brokerConfigs
+    this.security = security
+    this.scramCredentials = scramCredentials
     this.#registry = registry
     this.#election = election
     this.#options = options
@@ -114,6 +124,10 @@ export class ClusterMembership {
       const metadata = await EtcdMetadataStore.open(connection, view)
       const brokerConfigs = new BrokerConfigStore(connection)
       await brokerConfigs.start()
+      const security = new EtcdSecurityStore(connection)
+      await security.start()
+      const scramCredentials = new EtcdScramCredentialStore(connection)
+      await scramCredentials.start()
       const registry = new BrokerRegistry(connection, {
         nodeId: options.nodeId,
         endpoints: listeners,
@@ -122,7 +136,7 @@ export class ClusterMembership {
       })
       await registry.start()
       const election = new ControllerElection(connection, registry)
-      return new ClusterMembership(connection, view, metadata, brokerConfigs, registry, election, options)
+      return new ClusterMembership(connection, view, metadata, brokerConfigs, security, scramCredentials, registry, election, options)
     } catch (error) {
       await connection.close().catch(() => undefined)
       throw error
@@ -152,14 +166,14 @@ export class ClusterMembership {
     return this.#viewCurrent && this.#registry.isRegistered()
   }
 
-  /** The live brokers with their client endpoints. */
-  brokers(): MemberEndpoint[] {
-    return this.#registry.liveBrokers().map(toMemberEndpoint).filter((b): b is MemberEndpoint => b !== undefined)
+  /** The live brokers with their endpoints on `listenerName` (their first endpoint without one). */
+  brokers(listenerName?: string): MemberEndpoint[] {
+    return this.#registry.liveBrokers().map((r) => toMemberEndpoint(r, listenerName)).filter((b): b is MemberEndpoint => b !== undefined)
   }
 
-  broker(nodeId: number): MemberEndpoint | undefined {
+  broker(nodeId: number, listenerName?: string): MemberEndpoint | undefined {
     const registration = this.#registry.broker(nodeId)
-    return registration === undefined ? undefined : toMemberEndpoint(registration)
+    return registration === undefined ? undefined : toMemberEndpoint(registration, listenerName)
   }
 
   /**
@@ -228,6 +242,8 @@ export class ClusterMembership {
     this.#registry.close()
     this.#shutdowns.close()
     this.brokerConfigs.close()
+    this.security.close()
+    this.scramCredentials.close()
     this.#view.close()
     await this.connection.close()
   }
@@ -260,7 +276,7 @@ function isLedBy(state: PartitionState, nodeId: number): boolean {
   return state.leader === nodeId
 }
 
-function toMemberEndpoint(registration: BrokerRegistration): MemberEndpoint | undefined {
-  const endpoint = registration.endpoints[0]
+function toMemberEndpoint(registration: BrokerRegistration, listenerName: string | undefined): MemberEndpoint | undefined {
+  const endpoint = listenerName === undefined ? registration.endpoints[0] : registration.endpoints.find((e) => e.name === listenerName)
   return endpoint === undefined ? undefined : { nodeId: registration.nodeId, host: endpoint.host, port: endpoint.port, rack: registration.rack }
 }

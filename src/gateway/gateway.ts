@@ -18,7 +18,7 @@ import { ErrorCodes, SamsaError } from '../common/errors.js'
 import type { Logger } from '../common/logger.js'
 import { healthRoutes } from './health.js'
 import { PeerBrokers } from '../broker/peer-brokers.js'
-import { HttpServer, nativeHttpServer } from './uws.js'
+import { type HttpAuthenticator, HttpServer, nativeHttpServer } from './uws.js'
 
 /** What the gateway's route modules may use. */
 export interface GatewayServices {
@@ -94,10 +94,15 @@ export class HttpGateway {
     return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}/`
   }
 
+  /** Every route but /health/* requires the authenticator's credentials from now on (gateway.auth=basic). */
+  requireAuthentication(authenticator: HttpAuthenticator): void {
+    this.#server.requireAuthentication(authenticator)
+  }
+
   /** Adds the routes of every module, now that the broker's services exist. */
   serve(broker: Omit<GatewayServices, 'peers'>, modules: readonly GatewayModuleFactory[]): void {
     // One set of peer connections per gateway, shared by its modules and closed with it.
-    this.#peers = new PeerBrokers(broker.broker.nodeId, broker.broker.cluster)
+    this.#peers = new PeerBrokers(broker.broker.nodeId, broker.broker.peerEndpoint)
     const services: GatewayServices = { ...broker, peers: this.#peers }
     for (const factory of modules) {
       const module = factory(this.#server, services)

@@ -21,6 +21,7 @@
  * load; `nativeHttpServer` says which one is in use and the gateway logs it.
  */
 import uws from 'uWebSockets.js'
+import { ANONYMOUS, type KafkaPrincipal } from '../common/kafka-principal.js'
 
 /**
  * What the native binary (v20.30) has and the package's typings, older than it, do not declare:
@@ -75,9 +76,23 @@ export interface RequestReads {
   readonly remoteAddress?: boolean
 }
 
+/**
+ * Who may use the HTTP routes (gateway.auth=basic): the principal an Authorization header names,
+ * or null to refuse the request with 401.
+ */
+export interface HttpAuthenticator {
+  authenticate(authorization: string | undefined): KafkaPrincipal | null
+  /** Paths served without authentication (health checks). */
+  isPublic(path: string): boolean
+  /** The WWW-Authenticate challenge sent with a 401. */
+  readonly challenge: string
+}
+
 /** One request and its response. */
 export class HttpExchange {
   readonly request: HttpRequestInfo
+  /** Who sent it: the authenticated user with gateway.auth=basic, else User:ANONYMOUS. */
+  principal: KafkaPrincipal = ANONYMOUS
   readonly #res: uws.HttpResponse
   #done = false
   #abortListeners: Array<() => void> | null = null
@@ -310,6 +325,7 @@ export class HttpServer {
   readonly #sessions = new Set<Session<unknown>>()
   #closed = false
   readonly #onError: (error: unknown, request: HttpRequestInfo) => void
+  #authenticator: HttpAuthenticator | null = null
 
   /** `onError` hears what a handler threw; the client has already been sent a 500. */
   constructor(onError: (error: unknown, request: HttpRequestInfo) => void) {
@@ -317,13 +333,35 @@ export class HttpServer {
     this.#onError = onError
   }
 
+  /**
+   * Requires authentication on every route but the authenticator's public ones, from now on
+   * (routes registered earlier included). Set before the routes that need it are served.
+   */
+  requireAuthentication(authenticator: HttpAuthenticator): void {
+    this.#authenticator = authenticator
+  }
+
   route(method: HttpMethod, pattern: string, handler: HttpHandler, options: RouteOptions = {}): this {
     const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024
     const paramCount = (pattern.match(/:[^/]+/g) ?? []).length
-    // body() reads Content-Length, so a route that declares its headers gets it too.
-    const reads = options.reads === undefined ? null : { ...options.reads, headers: [...new Set([...options.reads.headers, 'content-length'])] }
+    // body() reads Content-Length, and authentication Authorization, so a route that declares
+    // its headers gets both too.
+    const reads = options.reads === undefined ? null : { ...options.reads, headers: [...new Set([...options.reads.headers, 'content-length', 'authorization'])] }
     this.#app[method](pattern, (res, req) => {
       const exchange = new HttpExchange(res, copyRequest(res, req, paramCount, reads), maxBodyBytes)
+      const authenticator = this.#authenticator
+      if (authenticator !== null && !authenticator.isPublic(exchange.request.path)) {
+        const principal = authenticator.authenticate(exchange.request.headers.get('authorization'))
+        if (principal === null) {
+          exchange.respond(401, JSON.stringify({ error_code: 40101, message: 'Authentication required: send HTTP Basic credentials of a SASL (PLAIN or SCRAM) user.' }), {
+            'content-type': 'application/json',
+            'www-authenticate': authenticator.challenge,
+          })
+          exchange.routeCallbackReturned()
+          return
+        }
+        exchange.principal = principal
+      }
       try {
         const result = handler(exchange)
         if (result !== undefined) result.catch((error: unknown) => this.#fail(exchange, error))
@@ -368,6 +406,11 @@ export class HttpServer {
               res.upgrade(holder, key, protocol, extensions, context)
             }
           })
+        }
+        const authenticator = this.#authenticator
+        if (authenticator !== null && !authenticator.isPublic(request.path) && authenticator.authenticate(request.headers.get('authorization')) === null) {
+          finish({ refuse: 401, errorCode: 40101, message: 'Authentication required: send HTTP Basic credentials of a SASL (PLAIN or SCRAM) user.' })
+          return
         }
         Promise.resolve()
           .then(() => route.upgrade(request))

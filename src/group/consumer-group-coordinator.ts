@@ -209,6 +209,8 @@ export class ConsumerGroupCoordinator {
 
   #heartbeat(params: ConsumerGroupHeartbeatParams, records: CoordinatorWrite[], now: number): ConsumerGroupHeartbeatResult {
     const { groupId, memberEpoch } = params
+    // Checked before anything changes: a refused heartbeat leaves the group as it was.
+    if (params.subscribedTopicRegex !== null && params.subscribedTopicRegex !== '') this.#regex(params.subscribedTopicRegex)
     let group = this.groups.get(groupId)
     if (group === undefined) {
       if (memberEpoch !== 0) throw new HeartbeatError(KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Consumer group ${groupId} not found.`)
@@ -225,7 +227,6 @@ export class ConsumerGroupCoordinator {
 
     // 1. What changed.
     let bump = group.groupEpoch === 0 || isNew
-    if (params.subscribedTopicRegex !== null && params.subscribedTopicRegex !== '') this.#regex(params.subscribedTopicRegex)
     const subscriptionChanged =
       (params.subscribedTopicNames !== null && !sameNames(params.subscribedTopicNames, member.subscribedTopicNames)) ||
       (params.subscribedTopicRegex !== null && (params.subscribedTopicRegex || null) !== member.subscribedTopicRegex) ||

@@ -103,12 +103,35 @@ export interface OffsetCommitParams {
   readonly apiVersion?: number
 }
 
+/**
+ * TxnOffsetCommit: offsets a transactional producer commits for a group inside its transaction.
+ * From v3 (KIP-447) the consumer's generation, member id and instance id come along and are
+ * checked as OffsetCommit checks them; before v3 they are -1, "" and null and nothing is checked.
+ */
+export interface TxnOffsetCommitParams {
+  readonly groupId: string
+  readonly transactionalId: string
+  readonly producerId: number
+  readonly producerEpoch: number
+  readonly generationId: number
+  readonly memberId: string
+  readonly groupInstanceId: string | null
+  readonly offsets: readonly OffsetCommitEntry[]
+}
+
 /** A committed offset as OffsetFetch reports it; offset -1 means none. */
 export interface CommittedOffset {
   readonly offset: number
   readonly leaderEpoch: number
   readonly metadata: string
   readonly commitTimestamp: number
+  /**
+   * Where in __consumer_offsets the record of this commit is (memory only, never on the wire).
+   * When a transactional and a plain commit of one partition race, the one written later in the
+   * log wins, whenever its transaction commits (Kafka's CommitRecordMetadataAndOffset.olderThan).
+   * Absent for offsets read from a coordinator snapshot: older than anything after it.
+   */
+  readonly recordOffset?: number
 }
 
 export interface OffsetFetchTopicResult {

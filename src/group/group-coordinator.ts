@@ -7,8 +7,8 @@
  * it stops leading it drops them from memory (onResignation; requests waiting in JoinGroup or
  * SyncGroup are answered NOT_COORDINATOR and clients look for the new coordinator). Every other
  * group gets NOT_COORDINATOR. It runs the classic protocol through GroupMembership, answers the
- * offset and admin APIs itself (OffsetCommit, OffsetFetch, ListGroups, DescribeGroups,
- * DeleteGroups, OffsetDelete), and in the background expires offsets
+ * offset and admin APIs itself (OffsetCommit, TxnOffsetCommit, OffsetFetch, ListGroups,
+ * DescribeGroups, DeleteGroups, OffsetDelete), and in the background expires offsets
  * (offsets.retention.minutes) and writes coordinator snapshots of the partitions it leads.
  *
  * The broker gives it what it needs at composition (it does not import src/broker): the
@@ -30,6 +30,7 @@ import type { Partition } from '../replication/partition.js'
 import type { ReplicaManager } from '../replication/replica-manager.js'
 import { OFFSETS_TOPIC } from './coordinator-key.js'
 import { groupMetadataRecordKey } from './coordinator-records.js'
+import { encodeAssignment } from '../protocol/messages/consumer-protocol.js'
 import type {
   CommittedOffset,
   GroupDescription,
@@ -45,6 +46,7 @@ import type {
   OffsetFetchTopicResult,
   SyncGroupParams,
   SyncGroupResult,
+  TxnOffsetCommitParams,
 } from './coordinator-results.js'
 import { CONSUMER_PROTOCOL_TYPE, Group } from './group.js'
 import { GroupMembership, joinError, syncError } from './group-membership.js'
@@ -125,7 +127,7 @@ export interface GroupCoordinatorOptions {
    */
   readonly offsetsTopicPartitions: () => Promise<readonly (Partition | undefined)[]>
   /** Tells of leadership changes and holds the purgatory where writes wait for the ISR. */
-  readonly replicas: Pick<ReplicaManager, 'onLeadershipChange' | 'purgatories'>
+  readonly replicas: Pick<ReplicaManager, 'onLeadershipChange' | 'onTransactionMarker' | 'purgatories'>
   /** Clock, for tests. */
   readonly now?: () => number
   /** The topics, for KIP-848 consumer groups (the coordinator assigns their partitions). */
@@ -149,6 +151,8 @@ export class GroupCoordinator {
   readonly #membership: GroupMembership
   readonly #groups: Map<string, Group>
   readonly #timers: NodeJS.Timeout[] = []
+  /** Groups with offsets in each producer's open transaction (Kafka's openGroupsForProducer). */
+  readonly #openGroupsForProducer = new Map<number, Set<string>>()
   /** Loads under way, by partition. */
   readonly #loads = new Map<number, Promise<PartitionLoad | null>>()
   #stopListening: () => void = () => undefined
@@ -195,7 +199,18 @@ export class GroupCoordinator {
     })
     const coordinator = new GroupCoordinator(options, store)
     // Listening before the first loads, so that no leadership change between the two is missed.
-    coordinator.#stopListening = options.replicas.onLeadershipChange((partition, leading) => coordinator.#onLeadershipChange(partition, leading))
+    const stopLeadership = options.replicas.onLeadershipChange((partition, leading) => coordinator.#onLeadershipChange(partition, leading))
+    // A transaction's marker in a __consumer_offsets partition this broker leads settles its
+    // offsets there (Kafka's onTransactionCompleted). It is told at the append: the coordinator
+    // retries a marker that does not replicate, on whichever broker leads next. A follower has
+    // no groups in memory: its load will read the marker from the log.
+    const stopMarkers = options.replicas.onTransactionMarker((partition, marker) => {
+      if (partition.topic === OFFSETS_TOPIC && partition.isLeader) coordinator.onTransactionCompleted(partition.index, marker.producerId, marker.commit)
+    })
+    coordinator.#stopListening = () => {
+      stopLeadership()
+      stopMarkers()
+    }
     const started = performance.now()
     const loads = await Promise.all(partitions.filter((p): p is Partition => p !== undefined && p.isLeader).map((p) => coordinator.#onElection(p)))
     const loaded = loads.filter((l) => l !== null)
@@ -245,6 +260,7 @@ export class GroupCoordinator {
         for (const group of loaded.groups.values()) {
           this.#groups.set(group.groupId, group)
           this.#membership.scheduleLoadedMembers(group)
+          for (const producerId of group.producersWithPendingTxnOffsets) this.#trackTxnProducer(producerId, group.groupId)
         }
         this.#consumer?.adopt(loaded.consumerGroups)
         return loaded
@@ -420,7 +436,9 @@ export class GroupCoordinator {
     })
     if (valid.length === 0) return errors
     const pending = valid.map(({ topic, partition, committed }) => group.prepareOffsetCommit(topic, partition, committed))
-    return andThen(this.#store.storeOffsets(group.groupId, valid, now), (error) => {
+    const written = this.#store.storeOffsets(group.groupId, valid, now)
+    if (written.baseOffset >= 0) pending.forEach((commit, i) => (commit.committed = { ...commit.committed, recordOffset: written.baseOffset + i }))
+    return andThen(written.outcome, (error) => {
       const replicated = error === KafkaErrorCodes.NONE && !group.is('Dead')
       for (const commit of pending) group.completeOffsetCommit(commit, replicated)
       for (const i of validIndexes) errors[i] = error
@@ -430,10 +448,101 @@ export class GroupCoordinator {
   }
 
   /**
-   * The committed offsets of `groupId` for `topics` (null: every partition with a commit).
-   * Partitions without a commit get offset -1.
+   * Commits offsets inside a producer's transaction (TxnOffsetCommit); returns one error code per
+   * entry of `params.offsets`, in order, once the write is replicated. The offsets are written
+   * now, as a batch of that transaction, and become the group's committed offsets only when the
+   * transaction's COMMIT marker reaches the group's __consumer_offsets partition
+   * (onTransactionCompleted); an ABORT drops them. Kafka's rules: any group id but "", a group
+   * that does not exist yet is created, and a request that names a member (v3+, KIP-447) must
+   * come from a current member of the current generation, whatever the group's state; older
+   * versions name none and are not checked.
    */
-  fetchOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null): OffsetFetchResult {
+  commitTransactionalOffsets(params: TxnOffsetCommitParams): MaybeAsync<number[]> {
+    const all = (errorCode: number): number[] => params.offsets.map(() => errorCode)
+    const error = this.#validateGroup(params.groupId, false)
+    if (error !== KafkaErrorCodes.NONE) return all(error)
+    let group = this.#groups.get(params.groupId)
+    if (group === undefined) {
+      group = new Group(params.groupId, 'Empty', this.#now())
+      this.#groups.set(params.groupId, group)
+    }
+    const refused = this.#validateTxnCommit(group, params)
+    if (refused !== KafkaErrorCodes.NONE) {
+      this.#removeIfUnused(group)
+      return all(refused)
+    }
+    const now = this.#now()
+    const errors: number[] = []
+    const valid: TopicPartitionOffset[] = []
+    const validIndexes: number[] = []
+    params.offsets.forEach((entry, i) => {
+      const metadata = entry.metadata ?? ''
+      if (metadata.length > this.#config.maxMetadataBytes) {
+        errors[i] = KafkaErrorCodes.OFFSET_METADATA_TOO_LARGE
+        return
+      }
+      validIndexes.push(i)
+      valid.push({ topic: entry.topic, partition: entry.partition, committed: { offset: entry.offset, leaderEpoch: entry.leaderEpoch, metadata, commitTimestamp: now } })
+    })
+    if (valid.length === 0) return errors
+    const target = group
+    const pending = valid.map(({ topic, partition, committed }) => target.prepareTxnOffsetCommit(params.producerId, topic, partition, committed))
+    this.#trackTxnProducer(params.producerId, target.groupId)
+    const written = this.#store.storeOffsets(target.groupId, valid, now, { producerId: params.producerId, producerEpoch: params.producerEpoch })
+    if (written.baseOffset >= 0) pending.forEach((commit, i) => (commit.committed = { ...commit.committed, recordOffset: written.baseOffset + i }))
+    return andThen(written.outcome, (errorCode) => {
+      if (errorCode !== KafkaErrorCodes.NONE || target.is('Dead')) for (const commit of pending) target.failTxnOffsetCommit(commit)
+      for (const i of validIndexes) errors[i] = errorCode
+      this.#removeIfUnused(target)
+      return errors
+    })
+  }
+
+  /** Kafka's validateOffsetCommit for a transactional commit. */
+  #validateTxnCommit(group: Group, params: TxnOffsetCommitParams): number {
+    if (group.is('Dead')) return KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE
+    // Before v3 a transactional commit carries no member: nothing to check.
+    if (params.generationId < 0 && params.memberId === '' && params.groupInstanceId === null) return KafkaErrorCodes.NONE
+    if (group.isStaticMemberFenced(params.groupInstanceId, params.memberId)) return KafkaErrorCodes.FENCED_INSTANCE_ID
+    if (!group.has(params.memberId)) return KafkaErrorCodes.UNKNOWN_MEMBER_ID
+    if (params.generationId !== group.generationId) return KafkaErrorCodes.ILLEGAL_GENERATION
+    return KafkaErrorCodes.NONE
+  }
+
+  #trackTxnProducer(producerId: number, groupId: string): void {
+    let groups = this.#openGroupsForProducer.get(producerId)
+    if (groups === undefined) this.#openGroupsForProducer.set(producerId, (groups = new Set()))
+    groups.add(groupId)
+  }
+
+  /**
+   * A transaction of `producerId` ended in partition `offsetsPartition` of __consumer_offsets:
+   * its marker is in the log there. The offsets it committed for the groups of that partition
+   * become their committed offsets (`commit`) or are dropped (Kafka's handleTxnCompletion).
+   * Partitions not coordinated here have nothing in memory: their load reads the marker.
+   */
+  onTransactionCompleted(offsetsPartition: number, producerId: number, commit: boolean): void {
+    const groupIds = this.#openGroupsForProducer.get(producerId)
+    if (groupIds === undefined) return
+    for (const groupId of [...groupIds]) {
+      if (this.#store.partitionFor(groupId) !== offsetsPartition) continue
+      groupIds.delete(groupId)
+      const group = this.#groups.get(groupId)
+      if (group === undefined || group.is('Dead')) continue
+      const applied = group.completeTxnOffsetCommits(producerId, commit)
+      if (applied > 0) this.#logger.debug('transactional offsets committed', { group: groupId, producerId, offsets: applied })
+      this.#removeIfUnused(group)
+    }
+    if (groupIds.size === 0) this.#openGroupsForProducer.delete(producerId)
+  }
+
+  /**
+   * The committed offsets of `groupId` for `topics` (null: every partition with a commit).
+   * Partitions without a commit get offset -1. With `requireStable` (OffsetFetch v7+, sent by
+   * read_committed consumers), a partition whose commit is still on its way (replicating, or
+   * inside an open transaction) answers UNSTABLE_OFFSET_COMMIT, which the client retries.
+   */
+  fetchOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null, requireStable = false): OffsetFetchResult {
     const error = this.#validateGroup(groupId, true)
     if (error !== KafkaErrorCodes.NONE) {
       return {
@@ -454,11 +563,11 @@ export class GroupCoordinator {
       for (const topic of topics) {
         result.push({
           name: topic.name,
-          partitions: topic.partitionIndexes.map((p) => ({
-            partitionIndex: p,
-            committed: group?.committed(topic.name, p) ?? NO_OFFSET,
-            errorCode: KafkaErrorCodes.NONE,
-          })),
+          partitions: topic.partitionIndexes.map((p) =>
+            requireStable && group?.hasUnstableOffset(topic.name, p) === true
+              ? { partitionIndex: p, committed: NO_OFFSET, errorCode: KafkaErrorCodes.UNSTABLE_OFFSET_COMMIT }
+              : { partitionIndex: p, committed: group?.committed(topic.name, p) ?? NO_OFFSET, errorCode: KafkaErrorCodes.NONE },
+          ),
         })
       }
     }
@@ -497,8 +606,27 @@ export class GroupCoordinator {
     const error = this.#validateGroup(groupId, true)
     const dead = { groupId, state: 'Dead', protocolType: '', protocolData: '', members: [] }
     if (error !== KafkaErrorCodes.NONE) return { ...dead, errorCode: error, state: '' }
-    // A consumer group is not a classic group: DescribeGroups before v6 reports it Dead, as Kafka does.
-    if (this.#consumer?.groups.has(groupId) === true) return { ...dead, errorCode: KafkaErrorCodes.NONE }
+    // For the broker's own readers (console, metrics): a consumer group in the classic shape, its
+    // members' partitions as consumer-protocol assignments. The DescribeGroups handler answers
+    // Kafka's way instead (isConsumerGroup).
+    const consumerGroup = this.#consumer?.describe(groupId)
+    if (consumerGroup != null) {
+      return {
+        errorCode: KafkaErrorCodes.NONE,
+        groupId,
+        state: consumerGroup.groupState,
+        protocolType: CONSUMER_PROTOCOL_TYPE,
+        protocolData: consumerGroup.assignorName,
+        members: consumerGroup.members.map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.instanceId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          metadata: Buffer.alloc(0),
+          assignment: encodeAssignment({ assignedPartitions: m.assignment.topicPartitions.map((t) => ({ topic: t.topicName, partitions: t.partitions })) }),
+        })),
+      }
+    }
     if (this.#share?.groups.has(groupId) === true) return { ...dead, errorCode: KafkaErrorCodes.NONE }
     const group = this.#groups.get(groupId)
     if (group === undefined) return { ...dead, errorCode: KafkaErrorCodes.NONE }
@@ -639,6 +767,11 @@ export class GroupCoordinator {
       return { errorCode: KafkaErrorCodes.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} ${kind}.` }
     }
     return described
+  }
+
+  /** Whether `groupId` is a KIP-848 consumer group coordinated here. */
+  isConsumerGroup(groupId: string): boolean {
+    return this.#consumer?.groups.has(groupId) === true
   }
 
   /** Whether KIP-848 consumer groups are served (group.coordinator.rebalance.protocols has "consumer"). */
@@ -834,5 +967,11 @@ export class GroupCoordinator {
  */
 function* allOffsets(group: Group): Iterable<{ topic: string; partition: number }> {
   for (const [topic, partitions] of group.offsets) for (const partition of partitions.keys()) yield { topic, partition }
-  for (const pending of group.pendingCommitPartitions()) if (group.committed(pending.topic, pending.partition) === undefined) yield pending
+  const seen = new Set<string>()
+  for (const pending of [...group.pendingCommitPartitions(), ...group.pendingTxnCommitPartitions()]) {
+    const key = `${pending.topic}/${pending.partition}`
+    if (group.committed(pending.topic, pending.partition) !== undefined || seen.has(key)) continue
+    seen.add(key)
+    yield pending
+  }
 }

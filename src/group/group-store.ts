@@ -25,7 +25,7 @@ import { partitionForGroup } from './coordinator-key.js'
 import type { Group } from './group.js'
 import { GroupLoader } from './group-loader.js'
 import { type MaybeAsync, andThen } from './maybe-async.js'
-import { type CoordinatorWrite, type CoordinatorWriteOptions, type MemoryUpdate, OffsetsTopicPartition } from './offsets-partition.js'
+import { type CoordinatorWrite, type CoordinatorWriteOptions, type MemoryUpdate, OffsetsTopicPartition, type TransactionalProducer } from './offsets-partition.js'
 
 export interface TopicPartitionOffset {
   readonly topic: string
@@ -59,6 +59,7 @@ export interface TombstoneWrite {
 /** An append to a partition of __consumer_offsets and its outcome (raw Kafka error codes). */
 interface Appended {
   readonly appended: boolean
+  readonly baseOffset: number
   readonly outcome: MaybeAsync<number>
 }
 
@@ -127,9 +128,13 @@ export class GroupStore {
     const consumerLoader = new ConsumerGroupLoader(this.#logger)
     let report
     try {
-      report = await offsetsPartition.load((key, value) => {
-        loader.apply(key, value)
-        consumerLoader.apply(key, value)
+      report = await offsetsPartition.load({
+        record: (key, value, offset, producerId) => {
+          loader.record(key, value, offset, producerId)
+          // KIP-848 group records are the coordinator's own writes, never part of a transaction.
+          if (producerId === -1) consumerLoader.apply(key, value)
+        },
+        marker: (producerId, commit) => loader.marker(producerId, commit),
       })
     } catch (error) {
       if (this.#coordinated.get(partition.index) === coordination) this.#coordinated.delete(partition.index)
@@ -183,13 +188,24 @@ export class GroupStore {
     })
   }
 
-  /** Writes committed offsets as one batch. Returns a Kafka error code for all of them, once replicated. */
-  storeOffsets(groupId: string, offsets: readonly TopicPartitionOffset[], now: number): MaybeAsync<number> {
+  /**
+   * Writes committed offsets as one batch: the coordinator's own, or (`transaction`) a batch of
+   * that producer's transaction (TxnOffsetCommit). `baseOffset` is where the first record went
+   * (-1 when the append failed; the others follow in order); `outcome` the Kafka error code for
+   * all of them, once replicated.
+   */
+  storeOffsets(
+    groupId: string,
+    offsets: readonly TopicPartitionOffset[],
+    now: number,
+    transaction: TransactionalProducer | null = null,
+  ): { readonly baseOffset: number; readonly outcome: MaybeAsync<number> } {
     const writes: CoordinatorWrite[] = offsets.map(({ topic, partition, committed }) => ({
       key: offsetCommitRecordKey(groupId, topic, partition),
       value: offsetCommitRecordValue(committed.offset, committed.leaderEpoch, committed.metadata, committed.commitTimestamp),
     }))
-    return andThen(this.#append(groupId, writes, now, 'once-replicated', 'offsets').outcome, offsetWriteError)
+    const written = this.#append(groupId, writes, now, 'once-replicated', transaction === null ? 'offsets' : 'transactional offsets', transaction)
+    return { baseOffset: written.baseOffset, outcome: andThen(written.outcome, offsetWriteError) }
   }
 
   /**
@@ -238,7 +254,9 @@ export class GroupStore {
       list.push(group)
     }
     await Promise.all(
-      due.map((p) =>
+      // A snapshot holds committed state only: offsets inside open transactions would be lost
+      // with the log prefix it replaces, so a partition that has some waits for a quieter moment.
+      due.filter((p) => !(byPartition.get(p.index) ?? []).some((g) => g.hasPendingTxnOffsets)).map((p) =>
         p.snapshot(() => [...liveRecords(byPartition.get(p.index) ?? []), ...consumerGroupRecords(p.index)], now).catch((error: unknown) => {
           this.#logger.warn('could not write a coordinator snapshot', { partition: p.index, error })
         }),
@@ -247,20 +265,20 @@ export class GroupStore {
   }
 
   /** Appends to the group's partition; the raw append or replication error code, logged when not NONE. */
-  #append(groupId: string, writes: readonly CoordinatorWrite[], now: number, memory: MemoryUpdate, what: string): Appended {
+  #append(groupId: string, writes: readonly CoordinatorWrite[], now: number, memory: MemoryUpdate, what: string, transaction: TransactionalProducer | null = null): Appended {
     const partition = this.#coordinated.get(this.partitionFor(groupId))?.loaded
     if (partition == null) {
       // The partition was unloaded while the caller held the group: another broker leads it now.
-      return { appended: false, outcome: KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER }
+      return { appended: false, baseOffset: -1, outcome: KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER }
     }
-    const result = partition.append(writes, now, memory)
+    const result = partition.append(writes, now, memory, transaction)
     const outcome = andThen(result.outcome, (errorCode) => {
       if (errorCode !== KafkaErrorCodes.NONE) {
         this.#logger.warn(`could not store ${what}`, { group: groupId, partition: partition.index, errorCode, error: result.errorMessage })
       }
       return errorCode
     })
-    return { appended: result.appended, outcome }
+    return { appended: result.appended, baseOffset: result.baseOffset, outcome }
   }
 }
 
@@ -316,6 +334,10 @@ function offsetWriteError(errorCode: number): number {
     case KafkaErrorCodes.RECORD_LIST_TOO_LARGE:
     case KafkaErrorCodes.INVALID_FETCH_SIZE:
       return KafkaErrorCodes.INVALID_COMMIT_OFFSET_SIZE
+    // A transactional write of a fenced producer: the client must learn it was fenced.
+    case KafkaErrorCodes.INVALID_PRODUCER_EPOCH:
+    case KafkaErrorCodes.PRODUCER_FENCED:
+      return errorCode
     default:
       return coordinatorWriteError(errorCode)
   }

@@ -28,7 +28,26 @@ import type { MemberMetadata, MemberProtocol } from './member.js'
 export interface PendingOffsetCommit {
   readonly topic: string
   readonly partition: number
-  readonly committed: CommittedOffset
+  committed: CommittedOffset
+}
+
+/**
+ * An offset committed inside a transaction (TxnOffsetCommit): it waits for the transaction's
+ * COMMIT marker before the group takes it in, and is dropped at an ABORT marker. Its
+ * `committed.recordOffset` is set once its record is in the log.
+ */
+export interface PendingTxnOffsetCommit {
+  readonly producerId: number
+  readonly topic: string
+  readonly partition: number
+  committed: CommittedOffset
+  /** The commit of the same partition in the same transaction that this one replaces, if any. */
+  readonly replaces: PendingTxnOffsetCommit | undefined
+}
+
+/** Whether `candidate` was written to the log after `current` (Kafka's olderThan, reversed). */
+function isNewerRecord(current: CommittedOffset | undefined, candidate: CommittedOffset): boolean {
+  return current === undefined || (current.recordOffset ?? -1) < (candidate.recordOffset ?? -1) || candidate.recordOffset === undefined
 }
 
 function pendingKey(topic: string, partition: number): string {
@@ -81,6 +100,12 @@ export class Group {
    * offset that a later tombstone removed.
    */
   readonly #pendingCommits = new Map<string, Set<PendingOffsetCommit>>()
+  /**
+   * Offsets committed inside transactions that have not ended, per producer id and then per
+   * "topic/partition" (Kafka's pendingTransactionalOffsetCommits). A later commit of the same
+   * partition in the same transaction replaces the earlier one.
+   */
+  readonly #pendingTxnCommits = new Map<number, Map<string, PendingTxnOffsetCommit>>()
   /** The GroupMetadataValue last written to (or loaded from) the log, for snapshots. */
   persistedMetadata: Buffer | null = null
   /** The delayed join of the current rebalance (Kafka's DelayedJoin / InitialDelayedJoin). */
@@ -333,18 +358,25 @@ export class Group {
     partitions.set(partition, committed)
   }
 
-  /** Removes a committed offset; commits of it still replicating are cancelled (a removal wins). */
+  /**
+   * Removes a committed offset; commits of it still replicating, and those of open transactions,
+   * are cancelled (a removal wins), as Kafka's removeOffsets does.
+   */
   removeCommitted(topic: string, partition: number): boolean {
-    this.#pendingCommits.delete(pendingKey(topic, partition))
+    const key = pendingKey(topic, partition)
+    this.#pendingCommits.delete(key)
+    for (const [producerId, pending] of this.#pendingTxnCommits) {
+      if (pending.delete(key) && pending.size === 0) this.#pendingTxnCommits.delete(producerId)
+    }
     const partitions = this.offsets.get(topic)
     if (partitions === undefined || !partitions.delete(partition)) return false
     if (partitions.size === 0) this.offsets.delete(topic)
     return true
   }
 
-  /** Offsets committed or on their way into the log. */
+  /** Offsets committed or on their way into the log (also inside open transactions). */
   get hasOffsets(): boolean {
-    return this.offsets.size > 0 || this.#pendingCommits.size > 0
+    return this.offsets.size > 0 || this.#pendingCommits.size > 0 || this.#pendingTxnCommits.size > 0
   }
 
   /** Notes a commit of `committed` written to the log, to apply once it is replicated. */
@@ -359,15 +391,96 @@ export class Group {
 
   /**
    * The commit's write settled: a replicated one becomes the committed offset unless a removal
-   * cancelled it meanwhile; a failed one is forgotten. Commits settle in log order, so the last
-   * to settle is the latest.
+   * cancelled it meanwhile, or a transactional commit written after it in the log was committed
+   * meanwhile; a failed one is forgotten.
    */
   completeOffsetCommit(pending: PendingOffsetCommit, replicated: boolean): void {
     const key = pendingKey(pending.topic, pending.partition)
     const set = this.#pendingCommits.get(key)
     if (set === undefined || !set.delete(pending)) return
     if (set.size === 0) this.#pendingCommits.delete(key)
-    if (replicated) this.setCommitted(pending.topic, pending.partition, pending.committed)
+    if (replicated && isNewerRecord(this.committed(pending.topic, pending.partition), pending.committed)) {
+      this.setCommitted(pending.topic, pending.partition, pending.committed)
+    }
+  }
+
+  /** Notes an offset committed inside the open transaction of `producerId`, before it is written. */
+  prepareTxnOffsetCommit(producerId: number, topic: string, partition: number, committed: CommittedOffset): PendingTxnOffsetCommit {
+    let byPartition = this.#pendingTxnCommits.get(producerId)
+    if (byPartition === undefined) this.#pendingTxnCommits.set(producerId, (byPartition = new Map()))
+    const key = pendingKey(topic, partition)
+    const pending: PendingTxnOffsetCommit = { producerId, topic, partition, committed, replaces: byPartition.get(key) }
+    byPartition.set(key, pending)
+    return pending
+  }
+
+  /**
+   * The write of a transactional commit failed: it is forgotten and the commit it replaced (an
+   * earlier one of the same transaction, in the log) counts again, unless a later commit of the
+   * same transaction replaced it meanwhile. (Kafka's failPendingTxnOffsetCommit forgets both;
+   * a fenced zombie's refused commit must not erase what the transaction wrote before.)
+   */
+  failTxnOffsetCommit(pending: PendingTxnOffsetCommit): void {
+    const byPartition = this.#pendingTxnCommits.get(pending.producerId)
+    const key = pendingKey(pending.topic, pending.partition)
+    if (byPartition?.get(key) !== pending) return
+    if (pending.replaces !== undefined) return void byPartition.set(key, pending.replaces)
+    byPartition.delete(key)
+    if (byPartition.size === 0) this.#pendingTxnCommits.delete(pending.producerId)
+  }
+
+  /**
+   * The transaction of `producerId` ended (its marker is in this group's __consumer_offsets
+   * partition): on COMMIT its offsets become committed, each unless a commit written later in
+   * the log already holds the partition; on ABORT they are dropped. Returns how many it applied.
+   */
+  completeTxnOffsetCommits(producerId: number, commit: boolean): number {
+    const byPartition = this.#pendingTxnCommits.get(producerId)
+    if (byPartition === undefined) return 0
+    this.#pendingTxnCommits.delete(producerId)
+    if (!commit) return 0
+    let applied = 0
+    for (const pending of byPartition.values()) {
+      // A commit whose record never reached the log is not part of the transaction.
+      if (pending.committed.recordOffset === undefined) continue
+      if (!isNewerRecord(this.committed(pending.topic, pending.partition), pending.committed)) continue
+      this.setCommitted(pending.topic, pending.partition, pending.committed)
+      applied++
+    }
+    return applied
+  }
+
+  /** Whether offsets of this group wait inside open transactions. */
+  get hasPendingTxnOffsets(): boolean {
+    return this.#pendingTxnCommits.size > 0
+  }
+
+  /** Producers with offsets pending in an open transaction of this group. */
+  get producersWithPendingTxnOffsets(): Iterable<number> {
+    return this.#pendingTxnCommits.keys()
+  }
+
+  /** Partitions with offsets pending in open transactions (a deletion tombstones these too). */
+  *pendingTxnCommitPartitions(): Iterable<{ topic: string; partition: number }> {
+    const seen = new Set<string>()
+    for (const byPartition of this.#pendingTxnCommits.values()) {
+      for (const [key, { topic, partition }] of byPartition) {
+        if (seen.has(key)) continue
+        seen.add(key)
+        yield { topic, partition }
+      }
+    }
+  }
+
+  /**
+   * Whether a commit of the partition is on its way: replicating, or inside an open
+   * transaction. OffsetFetch with require_stable answers UNSTABLE_OFFSET_COMMIT then (KIP-447).
+   */
+  hasUnstableOffset(topic: string, partition: number): boolean {
+    const key = pendingKey(topic, partition)
+    if (this.#pendingCommits.has(key)) return true
+    for (const byPartition of this.#pendingTxnCommits.values()) if (byPartition.has(key)) return true
+    return false
   }
 
   /** The partitions with a commit still replicating. */

@@ -12,18 +12,27 @@
  *
  * Event loop thread only; appends are synchronous (page cache), snapshot writes are async.
  */
+import { stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
-import { batchBaseOffset, batchCrc, batchIsControl, batchLastOffset, batchPartitionLeaderEpoch, nextBatch } from '../protocol/record-batch.js'
+import { ControlRecordTypes, decodeControlRecordKey } from '../protocol/control-records.js'
+import { batchBaseOffset, batchCrc, batchLastOffset, batchPartitionLeaderEpoch, nextBatch } from '../protocol/record-batch.js'
 import { decodeRecordBatch, encodeRecordBatch, type RecordInput } from '../protocol/records.js'
 import type { Partition } from '../replication/partition.js'
 import type { DelayedProducePurgatory } from '../replication/purgatory/delayed-produce.js'
 import { type CompressionCodec, decompress } from '../storage/codecs.js'
 import { crc32c } from '../storage/native.js'
-import { type Snapshot, type SnapshotRecord, encodeSnapshot, readSnapshot, writeSnapshot } from './coordinator-snapshot.js'
+import { SNAPSHOT_FILE, type Snapshot, type SnapshotRecord, encodeSnapshot, readSnapshot, writeSnapshot } from './coordinator-snapshot.js'
 import type { MaybeAsync } from './maybe-async.js'
 
 /** How much log one replay step reads (whole batches; the first may be larger). */
 const REPLAY_READ_BYTES = 16 * 1024 * 1024
+
+/** The producer whose transaction a TxnOffsetCommit write belongs to. */
+export interface TransactionalProducer {
+  readonly producerId: number
+  readonly producerEpoch: number
+}
 
 export interface CoordinatorWrite {
   readonly key: Buffer
@@ -41,6 +50,8 @@ export type MemoryUpdate = 'at-append' | 'once-replicated'
 export interface AppendResult {
   /** Whether the records reached this leader's log (they may still fail to replicate). */
   readonly appended: boolean
+  /** The log offset of the first record written (the others follow it in order); -1 when not appended. */
+  readonly baseOffset: number
   /** Why the append was refused, for the log; null when the records were appended. */
   readonly errorMessage: string | null
   /**
@@ -55,6 +66,18 @@ export interface CoordinatorWriteOptions {
   readonly produces: DelayedProducePurgatory
   /** Kafka's offsets.commit.timeout.ms. */
   readonly timeoutMs: number
+}
+
+/** What a load hands the state it rebuilds, in log order. */
+export interface CoordinatorLogReader {
+  /**
+   * One record (`value` null: a tombstone) at log `offset` (-1 for one from the snapshot);
+   * `transactionalProducerId` is the producer whose transaction wrote it (a TxnOffsetCommit), -1
+   * for the coordinator's own writes.
+   */
+  record(key: Buffer | null, value: Buffer | null, offset: number, transactionalProducerId: number): void
+  /** The COMMIT (`commit`) or ABORT marker of `producerId`'s transaction. */
+  marker(producerId: number, commit: boolean): void
 }
 
 export interface LoadReport {
@@ -106,22 +129,29 @@ export class OffsetsTopicPartition {
    * when the caller changes its state for this write, which decides whether a snapshot may be
    * taken while the write waits.
    */
-  append(writes: readonly CoordinatorWrite[], nowMs: number, memory: MemoryUpdate): AppendResult {
-    if (writes.length === 0) return { appended: true, errorMessage: null, outcome: KafkaErrorCodes.NONE }
+  append(writes: readonly CoordinatorWrite[], nowMs: number, memory: MemoryUpdate, transaction: TransactionalProducer | null = null): AppendResult {
+    if (writes.length === 0) return { appended: true, baseOffset: -1, errorMessage: null, outcome: KafkaErrorCodes.NONE }
     const records: RecordInput[] = writes.map((w, i) => ({ key: w.key, value: w.value, offsetDelta: i }))
-    const batch = encodeRecordBatch({ baseTimestamp: nowMs, producerId: -1, producerEpoch: -1, baseSequence: -1, records }, { crc32c })
-    const appended = this.partition.appendRecordsAsLeader(batch, -1, nowMs)
-    if (appended.errorCode !== KafkaErrorCodes.NONE) return { appended: false, errorMessage: appended.errorMessage, outcome: appended.errorCode }
+    // A transactional write is a batch of the producer's own transaction, as Kafka writes it
+    // (sequence 0; the partition checks the epoch, not the sequence, of a coordinator's batch):
+    // the transaction's marker then ends it here like in any partition it wrote to.
+    const producer = transaction === null
+      ? { producerId: -1, producerEpoch: -1, baseSequence: -1 }
+      : { producerId: transaction.producerId, producerEpoch: transaction.producerEpoch, baseSequence: 0, isTransactional: true }
+    const batch = encodeRecordBatch({ baseTimestamp: nowMs, ...producer, records }, { crc32c })
+    const appended = this.partition.appendRecordsAsLeader(batch, -1, nowMs, 'coordinator')
+    if (appended.errorCode !== KafkaErrorCodes.NONE) return { appended: false, baseOffset: -1, errorMessage: appended.errorMessage, outcome: appended.errorCode }
     this.recordsSinceSnapshot += writes.length
     const requiredOffset = appended.requiredOffset
     const waiting = this.#writes.produces.wait([{ partition: this.partition, requiredOffset }], this.#writes.timeoutMs)
-    if (waiting === null) return { appended: true, errorMessage: null, outcome: this.#settle(requiredOffset, memory) }
+    const baseOffset = appended.baseOffset
+    if (waiting === null) return { appended: true, baseOffset, errorMessage: null, outcome: this.#settle(requiredOffset, memory) }
     if (memory === 'once-replicated') this.#awaitingReplication++
     const outcome = waiting.then(() => {
       if (memory === 'once-replicated') this.#awaitingReplication--
       return this.#settle(requiredOffset, memory)
     })
-    return { appended: true, errorMessage: null, outcome }
+    return { appended: true, baseOffset, errorMessage: null, outcome }
   }
 
   #settle(requiredOffset: number, memory: MemoryUpdate): number {
@@ -134,13 +164,16 @@ export class OffsetsTopicPartition {
   /**
    * Rebuilds state: applies the snapshot's records if the snapshot still matches the log, then
    * every record after it, in log order, up to the log end. `apply` sees each key with its value
-   * (null for a tombstone). Corrupt or stale snapshots are ignored (the whole log is replayed).
+   * (null for a tombstone), and the transaction markers (a plain function sees the records only).
+   * Corrupt or stale snapshots are ignored (the whole log is replayed).
    *
    * It reads to the log end, not the high watermark, as Kafka's loader does: a new leader's log
    * is the partition's truth, and followers will copy its tail or the leadership ends (and with
    * it, this state).
    */
-  async load(apply: (key: Buffer | null, value: Buffer | null) => void): Promise<LoadReport> {
+  async load(reader: CoordinatorLogReader | ((key: Buffer | null, value: Buffer | null) => void)): Promise<LoadReport> {
+    // A log without transactions (__transaction_state) is read record by record.
+    const apply: CoordinatorLogReader = typeof reader === 'function' ? { record: (key, value) => reader(key, value), marker: () => undefined } : reader
     const log = this.partition.log
     let from = log.logStartOffset
     let snapshotRecords = 0
@@ -152,9 +185,9 @@ export class OffsetsTopicPartition {
       snapshotRejected = `unreadable: ${(error as Error).message}`
     }
     if (snapshot !== null) {
-      snapshotRejected = this.#snapshotMismatch(snapshot)
+      snapshotRejected = this.#snapshotMismatch(snapshot) ?? (await this.#snapshotOutlivedTombstones())
       if (snapshotRejected === null) {
-        for (const record of snapshot.records) apply(record.key, record.value)
+        for (const record of snapshot.records) apply.record(record.key, record.value, -1, -1)
         snapshotRecords = snapshot.records.length
         from = snapshot.endOffset
         this.snapshotEndOffset = snapshot.endOffset
@@ -193,6 +226,22 @@ export class OffsetsTopicPartition {
     return this.#snapshotting
   }
 
+  /**
+   * The log cleaner removes a tombstone delete.retention.ms after cleaning it; a snapshot older
+   * than that may hold a group or offset whose tombstone, after the snapshot's end, is gone
+   * from the log, and would bring it back. Such a snapshot is not used: the compacted log alone
+   * is the truth.
+   */
+  async #snapshotOutlivedTombstones(): Promise<string | null> {
+    const retentionMs = this.partition.config['delete.retention.ms']
+    try {
+      const ageMs = Date.now() - (await stat(join(this.partition.log.dir, SNAPSHOT_FILE))).mtimeMs
+      return ageMs > retentionMs ? `it is ${Math.round(ageMs)} ms old, more than delete.retention.ms (${retentionMs}): tombstones after it may have been compacted away` : null
+    } catch {
+      return null
+    }
+  }
+
   #snapshotMismatch(snapshot: Snapshot): string | null {
     const log = this.partition.log
     if (snapshot.endOffset > log.logEndOffset) return `it covers offsets up to ${snapshot.endOffset}, beyond the log end ${log.logEndOffset}`
@@ -221,8 +270,8 @@ export class OffsetsTopicPartition {
     }
   }
 
-  /** Applies every record from `from` to the log end; returns how many. */
-  #replay(from: number, apply: (key: Buffer | null, value: Buffer | null) => void): number {
+  /** Applies every record and transaction marker from `from` to the log end; returns how many records. */
+  #replay(from: number, apply: CoordinatorLogReader): number {
     const log = this.partition.log
     let position = from
     let count = 0
@@ -235,13 +284,21 @@ export class OffsetsTopicPartition {
           const end = nextBatch(buffer, at, buffer.length, true)
           if (end === -1) break
           const lastOffset = batchLastOffset(buffer, at)
-          if (lastOffset >= position && !batchIsControl(buffer, at)) {
+          if (lastOffset >= position) {
             const batch = decodeRecordBatch(buffer, { crc32c, decompress: decompressBatch }, at)
             const base = Number(batch.baseOffset)
-            for (const record of batch.records) {
-              if (base + record.offsetDelta < position) continue
-              apply(record.key, record.value)
-              count++
+            const producerId = Number(batch.producerId)
+            if (batch.isControl) {
+              const type = batch.records.length > 0 ? controlRecordType(batch.records[0]!.key) : -1
+              if (type === ControlRecordTypes.COMMIT || type === ControlRecordTypes.ABORT) apply.marker(producerId, type === ControlRecordTypes.COMMIT)
+            } else {
+              const transactionalProducerId = batch.isTransactional ? producerId : -1
+              for (const record of batch.records) {
+                const offset = base + record.offsetDelta
+                if (offset < position) continue
+                apply.record(record.key, record.value, offset, transactionalProducerId)
+                count++
+              }
             }
           }
           next = Math.max(next, lastOffset + 1)
@@ -253,6 +310,15 @@ export class OffsetsTopicPartition {
       position = next
     }
     return count
+  }
+}
+
+/** The type of a control record from its key; -1 when the key is too short to say. */
+function controlRecordType(key: Buffer | null): number {
+  try {
+    return decodeControlRecordKey(key).type
+  } catch {
+    return -1
   }
 }
 

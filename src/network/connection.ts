@@ -17,9 +17,11 @@
  * partial frame (up to socket.request.max.bytes, as in Kafka).
  */
 import type { Socket } from 'node:net'
+import type { SecurityProtocol } from '../common/config/listener-config.js'
 import { ANONYMOUS, type KafkaPrincipal } from '../common/kafka-principal.js'
 import type { Logger } from '../common/logger.js'
 import { FrameDecoder } from '../protocol/frame-decoder.js'
+import type { Authenticator, AuthenticatorFactory } from './authenticator.js'
 import { type FileTransfer, type ResponseFrame, writeResponseFrame } from './response-writer.js'
 
 /** The handler has nothing to send back (acks=0 produce). */
@@ -38,6 +40,11 @@ export interface ConnectionInfo {
   readonly listenerName: string
   /** Who the peer is: User:ANONYMOUS until TLS client authentication or SASL says otherwise. */
   readonly principal: KafkaPrincipal
+  /**
+   * Stops reading and processing this connection's requests for `ms` once the current response
+   * is out: how a client over its quota is held back (Kafka mutes the channel).
+   */
+  mute?(ms: number): void
   /**
    * The client software the peer named in ApiVersions v3+ (KIP-511: "apache-kafka-java" 4.1.0,
    * "librdkafka" 2.16.0, ...); undefined until it says.
@@ -64,6 +71,13 @@ export interface RequestProcessor {
 export interface ConnectionOptions {
   /** The accepting listener's name. */
   readonly listenerName: string
+  /** The accepting listener's security protocol. */
+  readonly securityProtocol: SecurityProtocol
+  /**
+   * SASL listeners: makes the authenticator every frame goes to until the peer is authenticated
+   * (authenticator.ts). Null on PLAINTEXT and SSL listeners.
+   */
+  readonly authenticator: AuthenticatorFactory | null
   readonly maxFrameBytes: number
   /** Requests allowed to wait unprocessed before the socket stops being read (queued.max.requests). */
   readonly maxQueuedRequests: number
@@ -81,10 +95,14 @@ export class KafkaConnection implements ConnectionInfo {
   readonly remotePort: number
   readonly localPort: number
   readonly listenerName: string
+  readonly securityProtocol: SecurityProtocol
+  /** Set by TLS client authentication (the certificate's mapped DN) or by the authenticator. */
   principal: KafkaPrincipal = ANONYMOUS
   clientSoftware: ClientSoftware | undefined = undefined
 
   readonly #socket: Socket
+  /** The SASL exchange that must complete before the broker sees a frame; null when none is needed. */
+  readonly #authenticator: Authenticator | null
   readonly #processor: RequestProcessor
   readonly #decoder: FrameDecoder
   readonly #options: ConnectionOptions
@@ -96,9 +114,13 @@ export class KafkaConnection implements ConnectionInfo {
   #waitingForWritable = false
   /** A close was asked for while a response was still going out. */
   #endWhenWritten = false
+  /** The response being produced is the last: the connection closes once it is out. */
+  #closeAfterResponse = false
   #closed = false
+  /** Muted by a client quota until this timer fires. */
+  #muteTimer: NodeJS.Timeout | undefined
 
-  constructor(id: number, socket: Socket, processor: RequestProcessor, options: ConnectionOptions) {
+  constructor(id: number, socket: Socket, processor: RequestProcessor, options: ConnectionOptions, principal: KafkaPrincipal = ANONYMOUS) {
     this.id = id
     this.#socket = socket
     this.#processor = processor
@@ -108,6 +130,10 @@ export class KafkaConnection implements ConnectionInfo {
     this.remotePort = socket.remotePort ?? 0
     this.localPort = socket.localPort ?? 0
     this.listenerName = options.listenerName
+    this.securityProtocol = options.securityProtocol
+    this.principal = principal
+    this.#authenticator = options.authenticator === null ? null : options.authenticator(this, { listenerName: this.listenerName, securityProtocol: this.securityProtocol })
+    this.#limitFrames()
 
     socket.setNoDelay(true)
     if (options.idleTimeoutMs > 0) {
@@ -127,11 +153,31 @@ export class KafkaConnection implements ConnectionInfo {
     return this.#closed
   }
 
+  mute(ms: number): void {
+    if (this.#closed || ms <= 0) return
+    clearTimeout(this.#muteTimer)
+    this.#muteTimer = setTimeout(this.#unmute, ms)
+    this.#applyBackpressure()
+  }
+
+  readonly #unmute = (): void => {
+    this.#muteTimer = undefined
+    this.#processQueue()
+  }
+
   /** Closes the connection at once; responses not yet written are dropped. */
   close(): void {
     if (this.#closed) return
     this.#closed = true
     this.#socket.destroy()
+  }
+
+  /**
+   * Makes the response of the request being processed the last one: it is sent, then the
+   * connection closes (a failed SASL authentication is answered, then closed, as in Kafka).
+   */
+  closeAfterResponse(): void {
+    this.#closeAfterResponse = true
   }
 
   /**
@@ -163,7 +209,19 @@ export class KafkaConnection implements ConnectionInfo {
     this.#queuedBytes += frame.length
   }
 
+  /** Before authentication only the authenticator's small frames are read (CVE-2022-34917). */
+  #limitFrames(): void {
+    const authenticator = this.#authenticator
+    const trusted = authenticator === null || authenticator.authenticated
+    if (trusted) this.#decoder.setLimit(this.#options.maxFrameBytes, 'socket.request.max.bytes')
+    else this.#decoder.setLimit(authenticator.maxFrameBytes, 'the limit before authentication (sasl.server.max.receive.size)')
+    // An unauthenticated peer's split frames cost what arrived, not what their size announced.
+    this.#decoder.trustAnnouncedSizes(trusted)
+    this.#decoder.acceptShortFrames(authenticator?.rawTokens === true)
+  }
+
   #onData(chunk: Buffer): void {
+    this.#limitFrames()
     try {
       this.#decoder.push(chunk, this.#onFrame)
     } catch (error) {
@@ -190,13 +248,14 @@ export class KafkaConnection implements ConnectionInfo {
     const socket = this.#socket
     socket.cork()
     try {
-      while (!this.#inFlight && !this.#waitingForWritable && !this.#closed && this.#queueHead < this.#queue.length) {
+      while (!this.#inFlight && !this.#waitingForWritable && this.#muteTimer === undefined && !this.#closed && this.#queueHead < this.#queue.length) {
         const frame = this.#queue[this.#queueHead]!
         this.#queue[this.#queueHead++] = undefined as unknown as Buffer
         this.#queuedBytes -= frame.length
         let outcome: Outcome | PromiseLike<Outcome>
         try {
-          outcome = this.#processor.process(frame, this)
+          const authenticator = this.#authenticator
+          outcome = authenticator !== null && !authenticator.authenticated ? authenticator.process(frame, this) : this.#processor.process(frame, this)
         } catch (error) {
           this.#failed(error)
           return
@@ -231,14 +290,19 @@ export class KafkaConnection implements ConnectionInfo {
       this.#closeAfterFlush()
       return
     }
-    if (writeResponseFrame(this.#socket, outcome, this.#onWritable, this.#options.fileTransfer)) return
+    if (writeResponseFrame(this.#socket, outcome, this.#onWritable, this.#options.fileTransfer)) {
+      if (this.#closeAfterResponse) this.#closeAfterFlush()
+      return
+    }
     this.#waitingForWritable = true
+    if (this.#closeAfterResponse) this.#closeAfterFlush()
   }
 
   #applyBackpressure(): void {
     if (this.#closed) return
     const mustPause =
       this.#waitingForWritable ||
+      this.#muteTimer !== undefined ||
       this.#queuedBytes > this.#options.maxQueuedRequestBytes ||
       this.#queue.length - this.#queueHead >= this.#options.maxQueuedRequests
     // A frame that is still arriving must be read to completion before it can be processed.
@@ -258,9 +322,11 @@ export class KafkaConnection implements ConnectionInfo {
 
   #onClose(): void {
     this.#closed = true
+    clearTimeout(this.#muteTimer)
     this.#queue.length = 0
     this.#queueHead = 0
     this.#queuedBytes = 0
+    this.#authenticator?.close?.()
     this.#processor.connectionClosed?.(this)
   }
 }

@@ -8,13 +8,23 @@ import { type AddressInfo, type Server, type Socket, createServer } from 'node:n
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 import type { Logger } from '../common/logger.js'
 import { normalizeAddress } from '../common/config/connection-overrides.js'
+import type { SecurityProtocol } from '../common/config/listener-config.js'
+import { ANONYMOUS, type KafkaPrincipal, principalToString } from '../common/kafka-principal.js'
+import type { AuthenticatorFactory } from './authenticator.js'
+import type { SslFactory } from './ssl-factory.js'
+import { HandshakeFailureLog, TlsAcceptor } from './tls-handshake.js'
 import { KafkaConnection, type RequestProcessor } from './connection.js'
 import type { ConnectionQuotas } from './connection-quotas.js'
 import type { FileTransfer } from './response-writer.js'
 
 export interface ListenerOptions {
-  /** The listener's name (PLAINTEXT), for logs. */
+  /** The listener's name (PLAINTEXT, INTERNAL, ...), carried by each of its connections. */
   readonly name: string
+  readonly securityProtocol: SecurityProtocol
+  /** SASL listeners: the authenticator of each connection (authenticator.ts); null otherwise. */
+  readonly authenticator: AuthenticatorFactory | null
+  /** SSL and SASL_SSL listeners: the TLS server side (ssl-factory.ts); null otherwise. */
+  readonly ssl: SslFactory | null
   readonly host: string
   readonly port: number
   /** socket.request.max.bytes */
@@ -37,6 +47,10 @@ export class KafkaListener {
   readonly #options: ListenerOptions
   readonly #processor: RequestProcessor
   readonly #connections = new Set<KafkaConnection>()
+  /** TCP sockets handed to TLS (in their handshake, or under a TLS connection), closed with the listener. */
+  readonly #handshaking = new Set<Socket>()
+  readonly #handshakeFailures: HandshakeFailureLog
+  readonly #tls: TlsAcceptor | null
   /** Sockets accepted but not yet read, waiting out max.connection.creation.rate. */
   readonly #throttled = new Map<Socket, NodeJS.Timeout>()
   #nextId = 1
@@ -46,6 +60,8 @@ export class KafkaListener {
   constructor(processor: RequestProcessor, options: ListenerOptions) {
     this.#options = options
     this.#processor = processor
+    this.#handshakeFailures = new HandshakeFailureLog(options.name, options.logger)
+    this.#tls = options.ssl === null ? null : new TlsAcceptor(options.ssl, this.#handshakeFailures, (socket, principal) => this.#connect(socket, principal))
     this.#server = createServer({ noDelay: true }, (socket: Socket) => this.#accept(socket))
   }
 
@@ -77,17 +93,39 @@ export class KafkaListener {
   }
 
   #serve(socket: Socket): void {
-    const options = this.#options
     socket.off('error', ignoreSocketError)
+    if (this.#tls === null) {
+      this.#connect(socket)
+      return
+    }
+    // The TLS layer owns the socket's errors from here (a failed handshake is logged once).
+    this.#handshaking.add(socket)
+    socket.once('close', () => this.#handshaking.delete(socket))
+    this.#tls.accept(socket)
+    socket.resume()
+  }
+
+  /** Failed TLS handshakes on this listener since it started. */
+  get handshakeFailures(): number {
+    return this.#handshakeFailures.total
+  }
+
+  #connect(socket: Socket, principal?: KafkaPrincipal): void {
+    const options = this.#options
     const connection = new KafkaConnection(this.#nextId++, socket, this.#processor, {
       listenerName: options.name,
+      securityProtocol: options.securityProtocol,
+      authenticator: options.authenticator,
       maxFrameBytes: options.maxFrameBytes,
       maxQueuedRequests: options.maxQueuedRequests,
       maxQueuedRequestBytes: options.maxQueuedRequestBytes,
       idleTimeoutMs: options.idleTimeoutMs,
       fileTransfer: options.fileTransfer,
       logger: options.logger,
-    })
+    }, principal)
+    if (principal !== undefined && principal !== ANONYMOUS) {
+      options.logger.debug('TLS client authenticated', { connection: connection.id, listener: options.name, remote: connection.remoteAddress, principal: principalToString(principal) })
+    }
     this.#connections.add(connection)
     socket.once('close', () => this.#connections.delete(connection))
     socket.resume()
@@ -138,6 +176,9 @@ export class KafkaListener {
     return new Promise((resolve) => {
       this.#server.close(() => resolve())
       for (const connection of this.#connections) connection.close()
+      for (const socket of this.#handshaking) socket.destroy()
+      this.#handshaking.clear()
+      this.#options.ssl?.close()
       for (const [socket, timer] of this.#throttled) {
         clearTimeout(timer)
         socket.destroy()

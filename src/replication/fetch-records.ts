@@ -21,6 +21,7 @@
 import type { TopicMetadata } from '../metadata/metadata-store.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
 import type { FetchIsolation, Partition, ReadOutcome } from './partition.js'
+import { CachedPartition } from './fetch-session.js'
 import type { ReplicaManager } from './replica-manager.js'
 import type { TopicCounters } from './replication-counters.js'
 
@@ -53,6 +54,13 @@ export interface FetchRecordsRequest {
   readonly byTopicId: boolean
   /** Ends a wait for min bytes early (the gateway's stream closed); the fetch then reads once more. */
   readonly signal?: AbortSignal
+  /**
+   * An incremental fetch session's read (KIP-227): the partitions are the session's
+   * CachedPartitions, and one with nothing new since its last response (caught up, offsets
+   * unchanged) is not read: its outcome is UNCHANGED. An idle fetch of 1,000 partitions then
+   * allocates nothing per partition.
+   */
+  readonly incremental?: boolean
 }
 
 /** One requested topic's outcome: the topic if known, and a read outcome per requested partition. */
@@ -150,7 +158,10 @@ function readOnce(replicas: ReplicaManager, request: FetchRecordsRequest, fetchM
       const throttled = quota !== undefined && !partition.state.isr.includes(request.replicaId) && quota.isThrottled(partition)
       // Over the quota, a throttled partition is answered without records (a zero-byte read still
       // checks the offset), and the follower asks again.
-      const outcome = partition.read(fetchOffset, throttled && quota.isQuotaExceeded(now) ? 0 : limit, isolation, minOneBatch)
+      const outcome =
+        request.incremental === true && p instanceof CachedPartition && nothingNew(partition, p, fetchOffset, isolation)
+          ? UNCHANGED
+          : partition.read(fetchOffset, throttled && quota.isQuotaExceeded(now) ? 0 : limit, isolation, minOneBatch)
       // The leader learns the follower's log end offset from the offset it fetches from, after
       // the read, as Kafka does.
       if (follower && !partition.updateFollowerFetchState(request.replicaId, fetchOffset, now)) {
@@ -168,6 +179,26 @@ function readOnce(replicas: ReplicaManager, request: FetchRecordsRequest, fetchM
   }
   return { topics, bytes, failed, partitions, throttledBytes, counters, follower }
 }
+
+/**
+ * Whether a session partition would read no records and show the fetcher the same offsets it
+ * was last sent: the fetch offset is exactly where this fetcher's reads end (so it is in range),
+ * and the high watermark, last stable offset and log start offset are those last sent.
+ */
+function nothingNew(partition: Partition, cached: CachedPartition, fetchOffset: number, isolation: FetchIsolation): boolean {
+  const highWatermark = partition.highWatermark
+  if (highWatermark !== cached.highWatermark) return false
+  const lastStableOffset = partition.lastStableOffset
+  if (lastStableOffset !== cached.lastStableOffset || partition.logStartOffset !== cached.logStartOffset) return false
+  const upperBound = isolation === 'logEnd' ? partition.logEndOffset : isolation === 'committed' ? lastStableOffset : highWatermark
+  return fetchOffset === upperBound
+}
+
+/**
+ * The outcome of a session partition that was not read because nothing is new (see
+ * `incremental`); its offsets mean nothing and the response leaves the partition out.
+ */
+export const UNCHANGED: ReadOutcome = Object.freeze({ errorCode: KafkaErrorCodes.NONE, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null })
 
 /** A shared outcome for a partition that could not be read: no offsets, no records. */
 function failure(errorCode: number): ReadOutcome {

@@ -22,5 +22,10 @@ export function toLogConfig(config: TopicConfig): LogConfig {
     'flush.messages': config['flush.messages'] >= LONG_MAX ? null : config['flush.messages'],
     'flush.ms': config['flush.ms'] >= LONG_MAX ? null : config['flush.ms'],
     'message.timestamp.type': config['message.timestamp.type'] === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime',
+    'cleanup.policy': config['cleanup.policy'],
+    'delete.retention.ms': config['delete.retention.ms'],
+    'min.compaction.lag.ms': config['min.compaction.lag.ms'],
+    'max.compaction.lag.ms': config['max.compaction.lag.ms'],
+    'min.cleanable.dirty.ratio': config['min.cleanable.dirty.ratio'],
   }
 }

@@ -40,6 +40,8 @@ import { type CompletedTxn, NO_TXN, ProducerStateManager, type TxnMarker } from 
 import { TopicCounters } from './replication-counters.js'
 import { storageErrorCode } from './storage-errors.js'
 
+
+const REQUIRE_KEYS = { requireKeys: true } as const
 export interface AppendOutcome {
   readonly errorCode: number
   readonly errorMessage: string | null
@@ -78,6 +80,12 @@ export interface ReadOutcome {
  */
 export type FetchIsolation = 'logEnd' | 'highWatermark' | 'committed'
 
+/**
+ * Who appends (Kafka's AppendOrigin): a client's produce, or the broker's own coordinator
+ * writing for a producer (a TxnOffsetCommit), whose sequence numbers are not the producer's.
+ */
+export type AppendOrigin = 'client' | 'coordinator'
+
 /** Told about a partition's progress: the purgatories, to wake what waits on it. */
 export interface PartitionListener {
   /** Records were appended to the log (`bytes` of them): follower fetches may complete. */
@@ -110,6 +118,11 @@ export interface PartitionClusterHooks {
    * never proposes one that is not, since the controller would refuse it.
    */
   readonly isReplicaEligible?: (brokerId: number) => boolean
+  /**
+   * A COMMIT or ABORT marker was appended to this partition's log, as leader or as follower:
+   * the group coordinator settles a transaction's offsets when one lands in __consumer_offsets.
+   */
+  readonly onTxnMarker?: (partition: Partition, marker: TxnMarker) => void
 }
 
 /**
@@ -160,6 +173,7 @@ export class Partition {
   /** False while this broker's cluster session may have lapsed: it must not acknowledge anything. */
   readonly #mayLead: () => boolean
   readonly #proposeIsr: IsrProposer | null
+  readonly #onTxnMarker: ((partition: Partition, marker: TxnMarker) => void) | null
   readonly #isReplicaEligible: (brokerId: number) => boolean
   /** The ISR this leader proposed and the controller has not answered yet (KIP-497), or null. */
   #pendingIsr: readonly number[] | null = null
@@ -194,6 +208,7 @@ export class Partition {
     this.#state = state
     this.#mayLead = cluster.mayLead ?? alwaysMayLead
     this.#proposeIsr = cluster.proposeIsr ?? null
+    this.#onTxnMarker = cluster.onTxnMarker ?? null
     this.#isReplicaEligible = cluster.isReplicaEligible ?? alwaysEligible
     // A new partition or a restarted single broker: everything in the log is committed (in a
     // cluster the replication-offset checkpoint will supply the last known high watermark).
@@ -471,7 +486,7 @@ export class Partition {
    * magic, CRC and size and writes. Any failure is returned as an error code and message, with
    * nothing written.
    */
-  appendRecordsAsLeader(records: Buffer, requiredAcks: number, nowMs: number): AppendOutcome {
+  appendRecordsAsLeader(records: Buffer, requiredAcks: number, nowMs: number, origin: AppendOrigin = 'client'): AppendOutcome {
     if (!this.isLeader) {
       return this.#error(KafkaErrorCodes.NOT_LEADER_OR_FOLLOWER, `This broker (${this.localBrokerId}) does not lead ${this.topic}-${this.index}; its leader is ${this.#state.leader}.`)
     }
@@ -510,7 +525,7 @@ export class Partition {
       lastOffsetDelta: batchLastOffsetDelta(records, 0),
       isTransactional: batchIsTransactional(records, 0),
     }
-    const check = this.producers.check(producer)
+    const check = origin === 'coordinator' ? this.producers.checkEpoch(producer) : this.producers.check(producer)
     // Kafka validates the batch (CRC included) before it looks at producer state; the storage
     // engine does that for batches it writes, so only answers that skip it check the CRC here.
     if (check.kind !== 'append' && !batchCrcIsValid(records, 0, crc32c)) {
@@ -534,7 +549,11 @@ export class Partition {
 
     let appended
     try {
-      appended = this.log.appendAsLeader(records, this.leaderEpoch)
+      // A compacted topic needs a key on every record (Kafka's LogValidator); only then does
+      // the append walk the records.
+      appended = this.log.isCompacted
+        ? this.log.appendAsLeader(records, this.leaderEpoch, REQUIRE_KEYS)
+        : this.log.appendAsLeader(records, this.leaderEpoch)
     } catch (error) {
       return this.#storageError(error)
     }
@@ -584,6 +603,7 @@ export class Partition {
    */
   #completeTxn(marker: TxnMarker, offset: number, timestamp: number): void {
     indexCompletedTxn(this.log, this.producers, this.producers.completeTxn(marker, offset, timestamp))
+    this.#onTxnMarker?.(this, marker)
   }
 
   /** What every leader append does once its bytes are in the log. */

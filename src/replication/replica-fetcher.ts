@@ -25,7 +25,9 @@
  * quota; with nothing else to fetch, the fetcher waits replica.fetch.backoff.ms.
  */
 import type { Logger } from '../common/logger.js'
+import type { ConnectionOptions as TlsOptions } from 'node:tls'
 import { BrokerConnection } from '../client/connection.js'
+import type { SaslCredentials } from '../client/sasl-login.js'
 import { ApiKeys } from '../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
 import { RECORD_BATCH_OVERHEAD, batchSize } from '../protocol/record-batch.js'
@@ -36,6 +38,8 @@ export interface LeaderEndpoint {
   readonly brokerId: number
   readonly host: string
   readonly port: number
+  /** TLS client options when the inter-broker listener uses TLS; null for plain TCP. */
+  readonly tls?: TlsOptions | null
 }
 
 export interface ReplicaFetcherOptions {
@@ -54,6 +58,8 @@ export interface ReplicaFetcherOptions {
   readonly logger: Logger
   /** follower.replication.throttled.rate over the follower-throttled replicas (KIP-73). */
   readonly quota?: ReplicationQuota
+  /** The login to leaders when the inter-broker listener uses SASL. */
+  readonly sasl?: SaslCredentials
 }
 
 /** Where one partition's copy stands. */
@@ -158,6 +164,8 @@ export class ReplicaFetcher {
       clientId: `samsa-replica-fetcher-${this.#localBrokerId}`,
       requestTimeoutMs: this.#options.socketTimeoutMs + this.#options.maxWaitMs,
       maxInFlightRequests: 1,
+      tls: this.leader.tls ?? null,
+      ...(this.#options.sasl !== undefined && { sasl: this.#options.sasl }),
     })
     return this.#connection
   }

@@ -14,7 +14,7 @@ import type { Logger } from '../common/logger.js'
 import { ConcurrencyLimit, mapWithLimit } from '../common/concurrency-limit.js'
 import type { MetadataStore, TopicMetadata } from '../metadata/metadata-store.js'
 import type { LogManager, PartitionLog } from '../storage/index.js'
-import { type ProducerSnapshotEntry, ProducerStateManager } from '../storage/producer-state.js'
+import { type ProducerSnapshotEntry, ProducerStateManager, type TxnMarker } from '../storage/producer-state.js'
 import { toLogConfig } from './log-config.js'
 import { type TxnMarkerBatch, decodeTxnMarkerBatch } from '../protocol/control-records.js'
 import type { PartitionState } from '../metadata/metadata-store.js'
@@ -59,6 +59,9 @@ const NO_LEADERSHIP: PartitionState = Object.freeze({ replicas: Object.freeze([]
 /** Told that this broker now leads `partition` (`leading`) or no longer does. */
 export type LeadershipListener = (partition: Partition, leading: boolean) => void
 
+/** Told of a COMMIT or ABORT marker appended to a hosted partition (see onTransactionMarker). */
+export type TxnMarkerListener = (partition: Partition, marker: TxnMarker) => void
+
 const SNAPSHOT_FILE = 'producer-state.snapshot'
 /**
  * Producer-state snapshot files read or written at once. Each holds a descriptor while open;
@@ -98,6 +101,7 @@ export class ReplicaManager {
   /** Copies the partitions this broker follows; null on a single broker, which follows none. */
   readonly #fetchers: ReplicaFetcherManager | null
   readonly #leadershipListeners = new Set<LeadershipListener>()
+  readonly #txnMarkerListeners = new Set<TxnMarkerListener>()
 
   readonly #partitionHooks: PartitionClusterHooks
   #isrTimer: NodeJS.Timeout | null = null
@@ -120,6 +124,7 @@ export class ReplicaManager {
       mayLead: cluster.mayLead ?? alwaysMayLead,
       ...(cluster.proposeIsr !== undefined && { proposeIsr: cluster.proposeIsr }),
       ...(cluster.isReplicaEligible !== undefined && { isReplicaEligible: cluster.isReplicaEligible }),
+      onTxnMarker: (partition, marker) => this.#tellTxnMarker(partition, marker),
     }
     const hw = cluster.highWatermarkCheckpoint
     this.#hwCheckpoint = hw === undefined ? null : new HighWatermarkCheckpoint(hw.dataDir)
@@ -191,6 +196,26 @@ export class ReplicaManager {
   onLeadershipChange(listener: LeadershipListener): () => void {
     this.#leadershipListeners.add(listener)
     return () => this.#leadershipListeners.delete(listener)
+  }
+
+  /**
+   * Tells `listener` of every COMMIT or ABORT marker appended to a partition hosted here, as
+   * leader or follower, once it is in the log; the group coordinator settles transactional
+   * offsets this way. Returns the unsubscribe function.
+   */
+  onTransactionMarker(listener: TxnMarkerListener): () => void {
+    this.#txnMarkerListeners.add(listener)
+    return () => this.#txnMarkerListeners.delete(listener)
+  }
+
+  #tellTxnMarker(partition: Partition, marker: TxnMarker): void {
+    for (const listener of [...this.#txnMarkerListeners]) {
+      try {
+        listener(partition, marker)
+      } catch (error) {
+        this.#logger.error('transaction marker listener threw', { topic: partition.topic, partition: partition.index, error })
+      }
+    }
   }
 
   #tellLeadership(partition: Partition): void {

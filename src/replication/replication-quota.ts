@@ -64,6 +64,18 @@ export class WindowedRate {
     return span === 0 ? 0 : (total * 1000) / span
   }
 
+  /**
+   * The time the rate is measured over at `nowMs` (never less than samples - 1 windows), which a
+   * throttle time is computed against: (rate - bound) / bound * span, as Kafka's ClientQuotaManager does.
+   */
+  spanMs(nowMs: number): number {
+    this.#purge(nowMs)
+    const first = this.#windows[0]
+    const elapsed = first === undefined ? 0 : Math.max(0, nowMs - first.startMs)
+    const minimum = (this.#samples - 1) * this.#windowMs
+    return elapsed >= minimum ? elapsed : minimum + (elapsed % this.#windowMs)
+  }
+
   /** Drops windows that started `samples` windows ago or earlier, as Kafka expires samples. */
   #purge(nowMs: number): void {
     const expireAge = this.#samples * this.#windowMs

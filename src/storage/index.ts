@@ -16,6 +16,7 @@ export type {
 } from './partition-log.js'
 export { DataDirLock } from './dir-lock.js'
 export { LogManager } from './log-manager.js'
+export { CLEANER_OFFSET_CHECKPOINT, LogCleaner, type CleanableLog, type LogCleanerOptions } from './log-cleaner.js'
 export { checkStartupDescriptors, descriptorShortfall, describeOpenFileLimit, readOpenFileLimit, type OpenFileLimit } from './open-file-limit.js'
 export type { LogManagerOptions, TopicPartitionLog } from './log-manager.js'
 export { defaultLogConfig, type LogConfig } from './log-config.js'

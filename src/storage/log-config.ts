@@ -30,7 +30,27 @@ export interface LogConfig {
    * what an acknowledgement promises (only a flush makes data durable). Default 1048576.
    */
   'writeback.bytes'?: number
+  // What the log cleaner (log-cleaner.ts) reads; the addon's open and append never see these.
+  /** `delete`, `compact` or both. A log is cleaned when it includes `compact`. Default ['delete']. */
+  'cleanup.policy'?: readonly string[]
+  /** How long a tombstone or transaction marker stays after the cleaning that first kept it. Default 1 day. */
+  'delete.retention.ms'?: number
+  /** Records younger than this are not compacted. Default 0. */
+  'min.compaction.lag.ms'?: number
+  /** A log whose oldest dirty record is older than this is cleaned whatever its dirty ratio. Default Long.MAX_VALUE. */
+  'max.compaction.lag.ms'?: number
+  /** Clean when dirty bytes / (clean + dirty bytes) reaches this. Default: log.cleaner.min.cleanable.ratio. */
+  'min.cleanable.dirty.ratio'?: number
 }
+
+/** The settings only the cleaner reads (not passed to the addon's log). */
+export const cleanerSettingNames = [
+  'cleanup.policy',
+  'delete.retention.ms',
+  'min.compaction.lag.ms',
+  'max.compaction.lag.ms',
+  'min.cleanable.dirty.ratio',
+] as const satisfies ReadonlyArray<keyof LogConfig>
 
 /** Kafka's defaults (and Samsa's for writeback.bytes), for display and for callers that merge configs. */
 export const defaultLogConfig: Readonly<Required<LogConfig>> = Object.freeze({
@@ -44,4 +64,9 @@ export const defaultLogConfig: Readonly<Required<LogConfig>> = Object.freeze({
   'flush.ms': null,
   'message.timestamp.type': 'CreateTime',
   'writeback.bytes': 1_048_576,
+  'cleanup.policy': Object.freeze(['delete']),
+  'delete.retention.ms': 86_400_000,
+  'min.compaction.lag.ms': 0,
+  'max.compaction.lag.ms': Number.MAX_SAFE_INTEGER,
+  'min.cleanable.dirty.ratio': 0.5,
 })

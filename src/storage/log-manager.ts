@@ -32,6 +32,7 @@ import {
   type OffsetCheckpointEntry,
 } from './native.js'
 import { DataDirLock } from './dir-lock.js'
+import { LogCleaner, type LogCleanerOptions } from './log-cleaner.js'
 import { checkStartupDescriptors } from './open-file-limit.js'
 import { PartitionLog } from './partition-log.js'
 
@@ -96,6 +97,7 @@ export class LogManager {
   #checkpointWrites = new Map<string, Promise<void>>()
   #hadCleanShutdown: boolean
   #closed = false
+  #cleaner: LogCleaner | undefined
 
   private constructor(dataDir: string, defaults: LogConfig, options: LogManagerOptions, hadCleanShutdown: boolean) {
     this.dataDir = dataDir
@@ -183,6 +185,24 @@ export class LogManager {
     return manager
   }
 
+  /**
+   * Starts the log cleaner over this directory's compacted logs (log-cleaner.ts). The broker
+   * calls it once its partitions can tell their high watermarks. `close` stops it first.
+   */
+  async startCleaner(options: LogCleanerOptions = {}): Promise<LogCleaner> {
+    this.#checkOpen()
+    if (this.#cleaner !== undefined) return this.#cleaner
+    const cleaner = new LogCleaner(this.dataDir, () => this.logs(), options)
+    this.#cleaner = cleaner
+    await cleaner.start()
+    return cleaner
+  }
+
+  /** The running cleaner, if started. */
+  get cleaner(): LogCleaner | undefined {
+    return this.#cleaner
+  }
+
   /** Whether the marker was present at open (no log was scanned). */
   get hadCleanShutdown(): boolean {
     return this.#hadCleanShutdown
@@ -235,6 +255,8 @@ export class LogManager {
     const entry = this.#logs.get(k)
     if (entry === undefined) return false
     this.#logs.delete(k)
+    // A cleaning holds the log's work in flight until it ends: stop it rather than wait.
+    await this.#cleaner?.abort(topic, partition, true)
     // Waits for a flush already running: it would write the leader-epoch checkpoint under the
     // partition's name, which a topic created again at once could already be using.
     await entry.log.abandon()
@@ -274,6 +296,8 @@ export class LogManager {
     if (this.#closed) return
     this.#closed = true
     for (const timer of this.#timers) clearInterval(timer)
+    // Before the logs close: a close waits for a running cleaning, which stops between batches.
+    await this.#cleaner?.stop()
     await Promise.allSettled(this.#creating.values())
     const results = await Promise.all(this.logs().map(({ log }) => log.close()))
     await this.checkpoint()

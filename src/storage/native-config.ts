@@ -5,7 +5,7 @@
  * not part of the published API, so the published typings never refer to the addon's.
  */
 import { ErrorCodes, SamsaError } from '../common/errors.js'
-import type { LogConfig } from './log-config.js'
+import { cleanerSettingNames, type LogConfig } from './log-config.js'
 import type { NativeLogConfig } from './native.js'
 
 const nativeNames = {
@@ -19,17 +19,20 @@ const nativeNames = {
   'flush.ms': 'flushMs',
   'message.timestamp.type': 'messageTimestampType',
   'writeback.bytes': 'writebackBytes',
-} as const satisfies Record<keyof LogConfig, keyof NativeLogConfig>
+} as const satisfies Record<Exclude<keyof LogConfig, (typeof cleanerSettingNames)[number]>, keyof NativeLogConfig>
+
+const cleanerOnly: ReadonlySet<string> = new Set(cleanerSettingNames)
 
 /** Translates Kafka-named settings into the addon's object, rejecting unknown names and non-integers. */
 export function toNativeConfig(config: LogConfig): NativeLogConfig {
   const native: NativeLogConfig = {}
   for (const [name, value] of Object.entries(config)) {
+    if (cleanerOnly.has(name)) continue
     if (!Object.hasOwn(nativeNames, name)) {
       throw new SamsaError(ErrorCodes.CONFIG, `Unknown log config "${name}". Known: ${Object.keys(nativeNames).join(', ')}.`)
     }
     if (value === undefined || value === null) continue
-    const key = nativeNames[name as keyof LogConfig]
+    const key = nativeNames[name as keyof typeof nativeNames]
     if (key === 'messageTimestampType') {
       if (value !== 'CreateTime' && value !== 'LogAppendTime') {
         throw new SamsaError(ErrorCodes.CONFIG, `Log config message.timestamp.type must be CreateTime or LogAppendTime, got ${String(value)}.`)

@@ -56,15 +56,20 @@ export const {
   writeFileDurably,
   syncDir,
   DirectoryLock,
+  CleanerCancel,
 } = addon
 export type NativeLog = Addon.NativeLog
 export type DirectoryLock = Addon.DirectoryLock
+export type CleanerCancel = Addon.CleanerCancel
 /** A read plan as the addon hands it out (an N-API External); wrapped by read-plan.ts. */
 export type ReadPlanHandle = Addon.ExternalObject<'ReadPlan'>
 export type {
   BatchHeaderInfo,
   CloseResult,
   EpochEndOffset,
+  JsCleanableStats as CleanableStats,
+  JsCleanOptions as CleanOptions,
+  JsCleanStats as CleanStats,
   JsLogConfig as NativeLogConfig,
   JsRecoveryOptions as NativeRecoveryOptions,
   OffsetCheckpointEntry,

@@ -18,7 +18,7 @@
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 import { defaultLogConfig, type LogConfig } from './log-config.js'
 import { toNativeConfig } from './native-config.js'
-import { NativeLog } from './native.js'
+import { NativeLog, type CleanableStats, type CleanerCancel, type CleanOptions, type CleanStats } from './native.js'
 import { register, unregister } from './open-logs.js'
 import { ReadPlan } from './read-plan.js'
 
@@ -41,6 +41,11 @@ export interface AppendOptions {
   requireZeroBaseOffset?: boolean
   /** Accept control batches (transaction markers the broker writes itself). Default false. */
   allowControlBatches?: boolean
+  /**
+   * Refuse records without a key (SEGLOG_COMPACTED_TOPIC_MISSING_KEY), as Kafka does for a
+   * compacted topic. Walks every record in Rust, so only compacted topics ask. Default false.
+   */
+  requireKeys?: boolean
 }
 
 export interface AppendResult {
@@ -111,6 +116,7 @@ export interface CloseResult {
 
 const ALLOW_NON_ZERO_BASE_OFFSET = 1
 const ALLOW_CONTROL_BATCHES = 2
+const REQUIRE_KEYS = 4
 /**
  * The addon writes an append's result here (baseOffset, lastOffset, logAppendTime, maxTimestamp,
  * recordCount, flushNeeded), and a read plan's byte length, rather than building a JS object
@@ -125,6 +131,8 @@ export class PartitionLog {
   readonly dir: string
   #native: NativeLog
   #config: LogConfig
+  /** cleanup.policy includes compact (kept as a field: the produce path asks on every append). */
+  #compacted: boolean
   /** The latest flush, and the one among them that has not started its fsync yet. */
   #flushing: Promise<void> | undefined
   #flushQueued: Promise<void> | undefined
@@ -139,6 +147,7 @@ export class PartitionLog {
     this.dir = dir
     this.#native = native
     this.#config = config
+    this.#compacted = isCompactedConfig(config)
     this.#registration = register(this)
   }
 
@@ -166,6 +175,7 @@ export class PartitionLog {
     let flags = 0
     if (options?.requireZeroBaseOffset === false) flags |= ALLOW_NON_ZERO_BASE_OFFSET
     if (options?.allowControlBatches === true) flags |= ALLOW_CONTROL_BATCHES
+    if (options?.requireKeys === true) flags |= REQUIRE_KEYS
     this.#native.appendAsLeader(records, leaderEpoch, flags)
     return this.#afterAppend()
   }
@@ -305,6 +315,25 @@ export class PartitionLog {
     return this.#native.deleteRecordsBefore(offset)
   }
 
+  /** Whether the log cleaner compacts this log (cleanup.policy includes `compact`). */
+  get isCompacted(): boolean {
+    return this.#compacted
+  }
+
+  /** How dirty the log is for the cleaner (in-memory segment sizes; quick). */
+  cleanableStats(options: CleanOptions): CleanableStats {
+    return this.#native.cleanableStats(options)
+  }
+
+  /**
+   * One cleaning (compaction) of the segments below the active one, on the libuv pool (seglog's
+   * cleaner.rs). Appends and reads go on meanwhile; the swap takes the log's lock for renames
+   * only. `cancel` stops it between batches; a close waits for a cleaning, so cancel first.
+   */
+  clean(options: CleanOptions, cancel: CleanerCancel): Promise<CleanStats> {
+    return this.#native.clean(options, cancel)
+  }
+
   /**
    * Retention on the libuv pool: deletes the oldest segments that are below the log start
    * offset, older than retention.ms or beyond retention.bytes, never at or past `highWatermark`
@@ -382,6 +411,7 @@ export class PartitionLog {
   updateConfig(config: LogConfig): void {
     this.#native.updateConfig(toNativeConfig(config))
     this.#config = { ...config }
+    this.#compacted = isCompactedConfig(config)
   }
 
   #checkUsable(): void {
@@ -432,4 +462,8 @@ export class PartitionLog {
     if (this.#flushMsTimer !== undefined) clearTimeout(this.#flushMsTimer)
     this.#flushMsTimer = undefined
   }
+}
+
+function isCompactedConfig(config: LogConfig): boolean {
+  return config['cleanup.policy']?.includes('compact') ?? false
 }

@@ -174,6 +174,21 @@ export class ProducerStateManager {
     return APPEND
   }
 
+  /**
+   * Checks a batch the broker itself appends for a producer (Kafka's AppendOrigin.COORDINATOR:
+   * a TxnOffsetCommit's offsets in __consumer_offsets): only the epoch is checked, since the
+   * sequence belongs to the producer's own batches, not to the coordinator's writes for it.
+   */
+  checkEpoch(batch: ProducerBatch): SequenceCheck {
+    const epoch = this.#producers.get(batch.producerId)?.epoch
+    if (batch.producerId === NO_PRODUCER_ID || epoch === undefined || batch.producerEpoch >= epoch) return APPEND
+    return {
+      kind: 'error',
+      error: 'INVALID_PRODUCER_EPOCH',
+      message: `Producer ${batch.producerId} epoch ${batch.producerEpoch} is older than the current epoch ${epoch}; a newer producer instance has fenced it.`,
+    }
+  }
+
   /** Records a batch that is now in the log (as leader after `check`, as follower, or at rebuild). */
   update(batch: ProducerBatch, firstOffset: number, timestamp: number): void {
     if (batch.producerId === NO_PRODUCER_ID) return

@@ -43,6 +43,8 @@ export interface BrokerOptions {
    * prlimit, which execs node, so the child's pid is the broker's.
    */
   readonly openFileLimit?: number | { readonly soft: number; readonly hard: number }
+  /** `--log-level` (info by default); debug shows, for example, TLS client principals. */
+  readonly logLevel?: 'debug' | 'info' | 'warn' | 'error'
 }
 
 export interface BrokerProcess {
@@ -54,6 +56,8 @@ export interface BrokerProcess {
   readonly bootstrap: string
   /** The HTTP gateway's base URL (http://host:port/) from the ready line, or null when it is off. */
   readonly httpUrl: string | null
+  /** Every listener's `host:port` by name, from the ready line (only the first when it lists none). */
+  readonly listeners: Readonly<Record<string, string>>
   readonly dataDir: string
   readonly child: ChildProcess
   /** stdout and stderr so far, for assertion messages. */
@@ -117,6 +121,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerPr
   const settings = { ...testDefaults, ...Object.fromEntries(Object.entries(options.settings ?? {}).map(([k, v]) => [k, String(v)])) }
   const args = [CLI, 'start', '--port', String(options.port ?? 0), '--http-port', String(options.httpPort ?? 0), '--data-dir', dataDir]
   if (options.nodeId !== undefined) args.push('--node-id', String(options.nodeId))
+  if (options.logLevel !== undefined) args.push('--log-level', options.logLevel)
   if (options.etcd !== undefined) args.push('--etcd', typeof options.etcd === 'string' ? options.etcd : options.etcd.join(','))
   for (const [key, value] of Object.entries(settings)) args.push('--set', `${key}=${value}`)
   const limit = typeof options.openFileLimit === 'number' ? { soft: options.openFileLimit, hard: options.openFileLimit } : options.openFileLimit
@@ -138,7 +143,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerPr
   }))
 
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000
-  const address = await new Promise<{ nodeId: number; host: string; port: number; httpUrl: string | null }>((resolve, reject) => {
+  const address = await new Promise<{ nodeId: number; host: string; port: number; httpUrl: string | null; listeners: Record<string, string> }>((resolve, reject) => {
     const timer = setTimeout(() => {
       // A broker that never became ready is of no use to the caller, who has no handle to stop it.
       child.kill('SIGKILL')
@@ -149,8 +154,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerPr
       const match = READY.exec(output)
       if (match !== null) {
         clearTimeout(timer)
-        const http = /on (http:\/\/\S+\/)/.exec(match.input.slice(match.index))
-        resolve({ nodeId: Number(match[1]), host: match[2]!, port: Number(match[3]), httpUrl: http?.[1] ?? null })
+        const line = match.input.slice(match.index).split('\n')[0]!
+        const http = /on (http:\/\/\S+\/)/.exec(line)
+        const listed = /; listeners (\S+)/.exec(line)?.[1]?.split(',') ?? []
+        const listeners = Object.fromEntries(listed.map((entry) => [entry.slice(0, entry.indexOf('://')), entry.slice(entry.indexOf('://') + 3)]))
+        resolve({ nodeId: Number(match[1]), host: match[2]!, port: Number(match[3]), httpUrl: http?.[1] ?? null, listeners })
       }
     }
     child.stdout!.on('data', onData)
@@ -167,6 +175,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerPr
     port: address.port,
     bootstrap: `${address.host}:${address.port}`,
     httpUrl: address.httpUrl,
+    listeners: address.listeners,
     dataDir,
     child,
     output: () => output,

@@ -28,7 +28,9 @@ function run(command: string, args: readonly string[], cwd: string): void {
 
 /** Fetches the jars (once) and compiles the program (when its source changed). */
 export function prepareJava(): void {
-  const hasJars = existsSync(LIB) && readdirSync(LIB).some((name) => name.startsWith('kafka-clients-'))
+  // jackson-databind came later (the OAUTHBEARER tests): a lib directory without it is fetched again.
+  const jars = existsSync(LIB) ? readdirSync(LIB) : []
+  const hasJars = ['kafka-clients-', 'jackson-databind-'].every((prefix) => jars.some((name) => name.startsWith(prefix)))
   if (!hasJars) run('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${LIB}`], JAVA_DIR)
   const compiled = join(CLASSES, 'SamsaJavaClient.class')
   if (!existsSync(compiled) || statSync(compiled).mtimeMs < statSync(SOURCE).mtimeMs) {
@@ -38,8 +40,17 @@ export function prepareJava(): void {
 
 /** Runs the Java program and returns its tab-separated output lines. */
 export function java(...args: string[]): Promise<string[][]> {
+  return javaWithConfig(null, ...args)
+}
+
+/**
+ * Runs the Java program with extra client properties (a properties file: security.protocol,
+ * sasl.mechanism, sasl.jaas.config, ...) added to every client it makes.
+ */
+export function javaWithConfig(clientConfigFile: string | null, ...args: string[]): Promise<string[][]> {
   return new Promise((resolve, reject) => {
-    const child = spawn('java', ['-cp', `${CLASSES}:${LIB}/*`, 'SamsaJavaClient', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const env = { ...process.env, SAMSA_CLIENT_CONFIG: clientConfigFile ?? '' }
+    const child = spawn('java', ['-cp', `${CLASSES}:${LIB}/*`, 'SamsaJavaClient', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))

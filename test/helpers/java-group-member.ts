@@ -3,6 +3,7 @@
  * program test/java/kip848/src/GroupMember.java) with group.protocol=consumer (KIP-848) or
  * classic. Each member is its own JVM; what it prints (records with the time it received them,
  * assignment changes, commits) is parsed as it arrives, so tests wait for events, not for time.
+ * GroupAdmin, beside it, is the Java Admin client's view of groups.
  * The jars come from Maven Central through test/java/kip848/pom.xml and are cached under its
  * target/, like test/helpers/java-client.ts does for the 3.9 client.
  */
@@ -15,7 +16,7 @@ import { trackProcess } from './leaks.js'
 const DIR = join(ROOT, 'test', 'java', 'kip848')
 const LIB = join(DIR, 'target', 'lib')
 const CLASSES = join(DIR, 'target', 'classes')
-const SOURCE = join(DIR, 'src', 'GroupMember.java')
+const SOURCES = ['GroupMember', 'GroupAdmin']
 
 export const missingJavaTools = ['java', 'javac', 'mvn'].filter((tool) => spawnSync(tool, ['-version'], { stdio: 'ignore' }).error !== undefined)
 
@@ -28,8 +29,27 @@ function run(command: string, args: readonly string[]): void {
 export function prepareGroupMember(): void {
   const hasJars = existsSync(LIB) && readdirSync(LIB).some((name) => name.startsWith('kafka-clients-4'))
   if (!hasJars) run('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${LIB}`])
-  const compiled = join(CLASSES, 'GroupMember.class')
-  if (!existsSync(compiled) || statSync(compiled).mtimeMs < statSync(SOURCE).mtimeMs) run('javac', ['-d', CLASSES, '-cp', `${LIB}/*`, SOURCE])
+  for (const name of SOURCES) {
+    const source = join(DIR, 'src', `${name}.java`)
+    const compiled = join(CLASSES, `${name}.class`)
+    if (!existsSync(compiled) || statSync(compiled).mtimeMs < statSync(source).mtimeMs) run('javac', ['-d', CLASSES, '-cp', `${LIB}/*`, source])
+  }
+}
+
+/** Runs GroupAdmin (the Java Admin client's view of groups; a share consumer's error) and returns its tab-separated lines. */
+export function groupAdmin(...args: string[]): Promise<string[][]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('java', ['-cp', `${CLASSES}:${LIB}/*`, 'GroupAdmin', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    trackProcess(child, 'Java GroupAdmin')
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`GroupAdmin ${args.join(' ')} exited with ${code}: ${stderr}`))
+      else resolve(stdout.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t')))
+    })
+  })
 }
 
 export interface ReceivedRecord {
@@ -92,8 +112,8 @@ export class GroupMember {
         this.#pendingSinceCommit = []
         break
       case 'COMMIT_FAILED':
+        // They stay pending: the member commits again on its next poll.
         for (const r of this.#pendingSinceCommit) r.commitFailed = true
-        this.#pendingSinceCommit = []
         break
       case 'ASSIGNED':
       case 'REVOKED':

@@ -5,7 +5,7 @@
  * target/dependency). Never throws for a non-zero exit: tests assert on the code and the output.
  */
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { ROOT } from './broker-process.js'
@@ -13,6 +13,9 @@ import { ROOT } from './broker-process.js'
 const run = promisify(execFile)
 const TOOLS = join(ROOT, 'test', 'java', 'admin-tools')
 const JARS = join(TOOLS, 'target', 'dependency')
+/** Kafka 4.x's tools (test/java/admin-tools-4/pom.xml), on a classpath of their own. */
+const TOOLS_4 = join(ROOT, 'test', 'java', 'admin-tools-4')
+const JARS_4 = join(TOOLS_4, 'target', 'dependency')
 
 export interface ToolResult {
   readonly code: number
@@ -29,14 +32,29 @@ export const KafkaTools = {
   transactions: 'org.apache.kafka.tools.TransactionsCommand',
 } as const
 
-export async function kafkaTool(mainClass: string, ...args: string[]): Promise<ToolResult> {
+export function kafkaTool(mainClass: string, ...args: string[]): Promise<ToolResult> {
+  return runTool(['-Dlog4j.configuration=file:' + join(TOOLS, 'log4j.properties'), '-cp', `${JARS}/*`, mainClass, ...args])
+}
+
+/** The same with Kafka 4.x's tools (see ensureKafkaTools4). */
+export function kafkaTool4(mainClass: string, ...args: string[]): Promise<ToolResult> {
+  return runTool(['-cp', `${JARS_4}/*`, mainClass, ...args])
+}
+
+async function runTool(javaArgs: string[]): Promise<ToolResult> {
   try {
-    const { stdout, stderr } = await run('java', [`-Dlog4j.configuration=file:${join(TOOLS, 'log4j.properties')}`, '-cp', `${JARS}/*`, mainClass, ...args], { timeout: 60_000 })
+    const { stdout, stderr } = await run('java', javaArgs, { timeout: 60_000 })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string }
     return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' }
   }
+}
+
+/** Fetches Kafka 4.x's tools from Maven Central unless they are there already (`.ci/run` does it first). */
+export async function ensureKafkaTools4(): Promise<void> {
+  if (existsSync(JARS_4) && readdirSync(JARS_4).some((name) => /^kafka-tools-4\./.test(name))) return
+  await run('mvn', ['-q', '-B', '-f', join(TOOLS_4, 'pom.xml'), 'dependency:copy-dependencies'], { timeout: 280_000 })
 }
 
 /** Fetches the tools' jars from Maven Central unless they are there already (`.ci/run` does it first). */

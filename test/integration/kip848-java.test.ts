@@ -6,10 +6,10 @@
  *
  * Proven for both groups: every acknowledged record is consumed (none lost), duplicates come
  * only from the killed member's uncommitted tail (counted), no member sees a partition's
- * records out of order, and the committed offsets end at the log end. Measured: how long each
- * partition a member kept through the rebalance went without records (the "stop-the-world"
- * pause KIP-848 removes); the consumer protocol's must stay short, the classic figure is
- * reported beside it.
+ * records out of order, the committed offsets end at the log end, and a KIP-848 member never
+ * loses a partition it keeps. Reported (not asserted: timing on a shared machine): how long
+ * each partition a member kept through the rebalance went without records, for both groups and
+ * for a quiet window before the join.
  *
  * Then the broker restarts under a live consumer group: the members resume at their epochs
  * (no partition is revoked or assigned, the group epoch does not move).
@@ -17,7 +17,7 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
-import { GroupMember, missingJavaTools, prepareGroupMember, waitForAll } from '../helpers/java-group-member.js'
+import { GroupMember, groupAdmin, missingJavaTools, prepareGroupMember, waitForAll } from '../helpers/java-group-member.js'
 
 const TOPIC = 'kip848-orders'
 const PARTITIONS = 6
@@ -37,6 +37,9 @@ describe.skipIf(missingJavaTools.length > 0)('KIP-848 consumer groups with the J
         'group.consumer.min.heartbeat.interval.ms': 100,
         'group.min.session.timeout.ms': 1000,
         'offsets.topic.num.partitions': 3,
+        // Share groups switched off here: the last test checks how a share consumer fails when
+        // they are not served (share-groups-java.test.ts covers them served).
+        'group.share.enable': false,
       },
     })
     const admin = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin()
@@ -72,6 +75,11 @@ describe.skipIf(missingJavaTools.length > 0)('KIP-848 consumer groups with the J
       return owners.length === group.length && total === PARTITIONS && new Set(group.flatMap((m) => [...m.owned])).size === PARTITIONS
     }
     await waitForAll(all, () => balanced(groups.consumer)() && balanced(groups.classic)(), 'both groups to assign all partitions to three members', 240_000)
+
+    // Let every member fetch its partitions for a while, so the pause figures below measure the
+    // rebalance, not a partition just handed over.
+    const settledAt = Date.now() + 8000
+    await waitForAll(all, () => Date.now() >= settledAt, 'the groups to settle', 20_000)
 
     // A fourth member joins each group.
     const joinedAt = Date.now()
@@ -156,20 +164,50 @@ describe.skipIf(missingJavaTools.length > 0)('KIP-848 consumer groups with the J
     const admin = kafka.admin()
     await admin.connect()
     const ends = new Map((await admin.fetchTopicOffsets(TOPIC)).map((o) => [o.partition, o.high]))
+    const expectedCommits = [...ends].sort((a, b) => a[0] - b[0]).map(([p, high]) => [p, high])
     for (const protocol of ['consumer', 'classic'] as const) {
-      const [offsets] = await admin.fetchOffsets({ groupId: `orders-${protocol}`, topics: [TOPIC] })
-      expect(offsets!.partitions.map((p) => [p.partition, p.offset]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual(
-        [...ends].sort((a, b) => a[0] - b[0]).map(([p, high]) => [p, high]),
-      )
+      // A member prints a record before it commits it: wait for the last commits to land.
+      let committed: Array<Array<string | number>> = []
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+        const [offsets] = await admin.fetchOffsets({ groupId: `orders-${protocol}`, topics: [TOPIC] })
+        committed = offsets!.partitions.map((p) => [p.partition, p.offset]).sort((a, b) => Number(a[0]) - Number(b[0]))
+        if (JSON.stringify(committed) === JSON.stringify(expectedCommits)) break
+      }
+      expect({ protocol, committed }, JSON.stringify(committed)).toEqual({ protocol, committed: expectedCommits })
     }
     await admin.disconnect()
     console.log(`KIP-848 vs classic (Java client 4.4.0, ${PARTITIONS} partitions):`, JSON.stringify(report))
 
-    // The consumer protocol never stops a member's kept partitions for a rebalance: its pause
-    // is the gap between fetches, bounded here generously for a loaded 2-core machine.
-    const consumerReport = report.consumer as { keptPartitionPauseOnJoinMs: number }
-    expect(consumerReport.keptPartitionPauseOnJoinMs).toBeLessThan(3000)
+    // The consumer protocol moves partitions one at a time: through the join, every partition a
+    // member gave up went to someone else, and nothing it kept was taken away and given back (the
+    // pause figures above are reported, not asserted: on a shared 2-core machine they measure
+    // the machine as much as the protocol; bench:rebalance has the coordinator's side).
+    for (const m of groups.consumer.slice(0, 3)) {
+      const revokedInJoin = m.changes.filter((c) => c.kind === 'REVOKED' && c.atMs >= joinedAt && c.atMs <= joinSettled).flatMap((c) => c.partitions)
+      const regained = m.changes.filter((c) => c.kind === 'ASSIGNED' && c.atMs >= joinedAt && c.atMs <= joinSettled).flatMap((c) => c.partitions)
+      expect(revokedInJoin.filter((p) => regained.includes(p))).toEqual([])
+      for (const p of ownedBeforeJoin.get(m)!) if (!revokedInJoin.includes(p)) expect(ownedAt(m, joinSettled).has(p)).toBe(true)
+    }
   }, 600_000)
+
+  test('the Java Admin client lists and describes consumer groups as kafka-consumer-groups does; a share consumer fails at once with its own message', async () => {
+    const group = [1, 2].map((i) => new GroupMember(`admin-${i}`, broker.bootstrap, 'orders-admin', TOPIC, 'consumer'))
+    members.push(...group)
+    await waitForAll(group, () => group.every((m) => m.owned.size === PARTITIONS / 2), 'two members with three partitions each', 120_000)
+    const listed = await groupAdmin(broker.bootstrap, 'list')
+    expect(listed).toContainEqual(['GROUP', 'orders-admin', 'Consumer', 'Stable', 'consumer'])
+    const described = await groupAdmin(broker.bootstrap, 'describe', 'orders-admin')
+    expect(described[0]).toEqual(['DESCRIBED', 'orders-admin', 'Consumer', 'Stable', 'uniform', '2'])
+    const assigned = described.filter((l) => l[0] === 'MEMBER').flatMap((l) => l[4]!.split(',')).map(Number).sort()
+    expect(assigned).toEqual([0, 1, 2, 3, 4, 5])
+    await Promise.all(group.map((m) => m.stop()))
+
+    // Share groups (KIP-932) are off on this broker (group.share.enable=false): not advertised, so the client says so itself
+    // (GroupAdmin polls 30 s and prints "none" if no error comes).
+    const [shareError] = await groupAdmin(broker.bootstrap, 'share', 'orders-share', TOPIC)
+    expect(shareError![1]).toBe('UnsupportedVersionException')
+    expect(shareError![2]).toMatch(/does not support the share group protocol/)
+  }, 300_000)
 
   test('a broker restart resumes a consumer group without a rebalance: same epochs, no partition moves', async () => {
     const group = [1, 2].map((i) => new GroupMember(`restart-${i}`, broker.bootstrap, 'orders-restart', TOPIC, 'consumer'))

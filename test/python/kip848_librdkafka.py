@@ -6,7 +6,7 @@ records or `timeout` seconds pass, commits synchronously, and prints one JSON li
 partitions it was assigned, the values it read, and every error librdkafka reported to the
 application (error callback and consume errors), so a refusal shows up as the user would see it.
 
-  python3 kip848_librdkafka.py <bootstrap> <group> <subscription> <count> <timeout-seconds>
+  python3 kip848_librdkafka.py <bootstrap> <group> <subscription> <count> <timeout-seconds> [extra-config-json]
 """
 import json
 import sys
@@ -15,12 +15,16 @@ import time
 from confluent_kafka import Consumer, KafkaException
 
 bootstrap, group, subscription, count, timeout = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
+extra = json.loads(sys.argv[6]) if len(sys.argv) > 6 else {}
 errors = []
 assigned = []
+fatal = []
 
 
 def on_error(err):
     errors.append(str(err))
+    if err.fatal():
+        fatal.append(err)
 
 
 def on_assign(consumer, partitions):
@@ -34,11 +38,12 @@ consumer = Consumer({
     "auto.offset.reset": "earliest",
     "enable.auto.commit": False,
     "error_cb": on_error,
+    **extra,
 })
 consumer.subscribe([subscription], on_assign=on_assign)
 values = []
 deadline = time.time() + timeout
-while len(values) < count and time.time() < deadline:
+while len(values) < count and time.time() < deadline and not fatal:
     message = consumer.poll(0.2)
     if message is None:
         continue

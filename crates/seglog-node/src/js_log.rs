@@ -13,6 +13,7 @@ use napi::bindgen_prelude::{AsyncTask, Buffer, BufferSlice, External};
 use napi_derive::napi;
 use seglog::{AbortedTxn, LoadReport, Log, LogConfig};
 
+use crate::cleaner::{CleanTask, CleanerCancel, JsCleanOptions, JsCleanableStats};
 use crate::config::{JsLogConfig, JsRecoveryOptions};
 use crate::error::{poisoned, to_js};
 use crate::tasks::{now_ms, CloseTask, FlushTask, IdleTask, OpenTask, RetentionTask};
@@ -139,7 +140,8 @@ impl NativeLog {
     }
 
     /// Validates, assigns offsets in place (baseOffset, partitionLeaderEpoch) and appends.
-    /// `flags`: bit 0 = allow a non-zero client baseOffset, bit 1 = allow control batches.
+    /// `flags`: bit 0 = allow a non-zero client baseOffset, bit 1 = allow control batches,
+    /// bit 2 = refuse records without a key (a compacted topic).
     /// The result goes into the result buffer (6 fields: baseOffset, lastOffset, logAppendTime,
     /// maxTimestamp, recordCount, flushNeeded) instead of a new JS object: building an object
     /// through N-API costs a dozen calls, more than the page-cache write itself for small
@@ -154,6 +156,7 @@ impl NativeLog {
         let options = seglog::LeaderAppendOptions {
             require_zero_base_offset: flags & APPEND_ALLOW_NON_ZERO_BASE_OFFSET == 0,
             allow_control_batches: flags & APPEND_ALLOW_CONTROL_BATCHES != 0,
+            require_keys: flags & APPEND_REQUIRE_KEYS != 0,
         };
         let info = self
             .lock()?
@@ -401,6 +404,26 @@ impl NativeLog {
         }))
     }
 
+    /// How dirty the log is for the cleaner (sizes from memory; quick).
+    #[napi]
+    pub fn cleanable_stats(
+        &self,
+        options: JsCleanOptions,
+    ) -> napi::Result<JsCleanableStats, String> {
+        let options = seglog::cleaner::CleanOptions::from(&options);
+        Ok(seglog::cleaner::cleanable_stats(&*self.lock()?, &options).into())
+    }
+
+    /// One cleaning (log compaction) on the libuv pool; `cancel` stops it between batches.
+    #[napi(ts_return_type = "Promise<JsCleanStats>")]
+    pub fn clean(&self, options: JsCleanOptions, cancel: &CleanerCancel) -> AsyncTask<CleanTask> {
+        AsyncTask::new(CleanTask {
+            log: Arc::clone(&self.inner),
+            options: (&options).into(),
+            cancel: Arc::clone(&cancel.flag),
+        })
+    }
+
     #[napi]
     pub fn update_config(&self, config: JsLogConfig) -> napi::Result<(), String> {
         let config = LogConfig::try_from(&config).map_err(to_js)?;
@@ -410,6 +433,7 @@ impl NativeLog {
 
 const APPEND_ALLOW_NON_ZERO_BASE_OFFSET: u32 = 1;
 const APPEND_ALLOW_CONTROL_BATCHES: u32 = 2;
+const APPEND_REQUIRE_KEYS: u32 = 4;
 fn append_fields(info: &seglog::AppendInfo) -> [f64; 6] {
     [
         info.base_offset as f64,

@@ -1,5 +1,6 @@
 //! napi-rs glue for seglog. Only conversions live here; the logic is in crates/seglog.
 
+mod cleaner;
 mod codec;
 mod config;
 mod dir_lock;

@@ -85,6 +85,10 @@ pub enum Error {
         reason: String,
     },
 
+    /// A record without a key sent to a compacted topic (Kafka's message, then the details).
+    #[error("Compacted topic cannot accept message without key: record {record} of the batch at byte {position} has a null key. Give every record a key, or produce to a topic whose cleanup.policy does not include compact")]
+    RecordWithoutKey { position: usize, record: i32 },
+
     /// The log was closed; no operation is possible any more.
     #[error("the log at {dir} is closed")]
     Closed { dir: PathBuf },
@@ -145,6 +149,7 @@ impl Error {
             Error::InvalidMagic { .. } => "SEGLOG_INVALID_MAGIC",
             Error::InvalidBatch { check, .. } => check.code(),
             Error::EmptyRecordSet => "SEGLOG_EMPTY_RECORD_SET",
+            Error::RecordWithoutKey { .. } => "SEGLOG_COMPACTED_TOPIC_MISSING_KEY",
             Error::UnexpectedAppendOffset { .. } => "SEGLOG_UNEXPECTED_APPEND_OFFSET",
             Error::MessageTooLarge { .. } => "SEGLOG_MESSAGE_TOO_LARGE",
             Error::RecordSetTooLarge { .. } => "SEGLOG_RECORD_SET_TOO_LARGE",

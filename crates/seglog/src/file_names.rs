@@ -11,7 +11,8 @@ pub const TIME_INDEX_SUFFIX: &str = ".timeindex";
 pub const TXN_INDEX_SUFFIX: &str = ".txnindex";
 /// Appended to a file that is scheduled for deletion (first phase of a two-phase delete).
 pub const DELETED_SUFFIX: &str = ".deleted";
-/// Kafka's compaction leftovers; this log never compacts, so they are stale when found.
+/// The cleaner's files (cleaner/swap.rs): a `.cleaned` segment is half written and stale when
+/// found at open; a `.log.swap` is complete and its swap is finished at open.
 pub const CLEANED_SUFFIX: &str = ".cleaned";
 pub const SWAP_SUFFIX: &str = ".swap";
 /// Suffix of the temporary file a checkpoint is written to before the rename.

@@ -1,10 +1,12 @@
 //! seglog: a partition log in Kafka's on-disk layout.
 //!
 //! Pure Rust, no napi. `crates/seglog-node` exposes it to Node.js. `unsafe` is confined to
-//! `mmap`, `sendfile` and `writeback` (sync_file_range).
+//! `mmap`, `sendfile`, `writeback` (sync_file_range) and `cleaner/thread_priority`
+//! (setpriority).
 
 pub mod batch;
 pub mod checkpoint;
+pub mod cleaner;
 pub mod codec;
 pub mod config;
 mod deleter;

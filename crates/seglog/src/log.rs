@@ -32,6 +32,9 @@ pub struct LeaderAppendOptions {
     pub require_zero_base_offset: bool,
     /// Accept control batches (transaction markers written by the broker itself).
     pub allow_control_batches: bool,
+    /// Refuse records without a key (a compacted topic, as Kafka's LogValidator does). Walks
+    /// every record, so only compacted topics ask for it.
+    pub require_keys: bool,
 }
 
 impl Default for LeaderAppendOptions {
@@ -39,6 +42,7 @@ impl Default for LeaderAppendOptions {
         LeaderAppendOptions {
             require_zero_base_offset: true,
             allow_control_batches: false,
+            require_keys: false,
         }
     }
 }
@@ -233,6 +237,19 @@ impl Log {
         self.closed
     }
 
+    /// The segments by base offset, the active one last (for the cleaner, which reads them).
+    pub(crate) fn segments(&self) -> &BTreeMap<i64, Segment> {
+        &self.segments
+    }
+    /// For the cleaner's swap, under the lock.
+    pub(crate) fn segments_mut(&mut self) -> &mut BTreeMap<i64, Segment> {
+        &mut self.segments
+    }
+    /// How many truncations the log has seen (a cleaning refuses its swap if this moved).
+    pub(crate) fn truncation_count(&self) -> u64 {
+        self.truncations
+    }
+
     /// The log's work running without its lock; a close waits for it with `wait_idle` (after
     /// `begin_close`, before `complete_close`, without the lock).
     pub fn in_flight(&self) -> InFlight {
@@ -270,6 +287,12 @@ impl Log {
             check_record_counts: true,
         };
         let mut batches = batch::validate_record_set(set, &rules)?;
+        if options.require_keys {
+            for info in &batches {
+                let bytes = &set[info.position..info.position + info.size];
+                crate::cleaner::check_keys(bytes, info.position)?;
+            }
+        }
         self.check_fits_a_segment(set.len())?;
         let log_append = self.config.message_timestamp_type == TimestampType::LogAppendTime;
         let mut next_offset = self.log_end_offset();

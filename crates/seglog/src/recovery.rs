@@ -93,6 +93,8 @@ pub fn load(
     now_ms: i64,
 ) -> Result<LoadedLog> {
     std::fs::create_dir_all(dir).context(|| format!("create {}", dir.display()))?;
+    // A cleaner swap that a crash interrupted is completed before the directory is read.
+    crate::cleaner::complete_interrupted_swaps(dir)?;
     let mut bases = BTreeSet::new();
     let mut index_bases = BTreeSet::new();
     for entry in std::fs::read_dir(dir).context(|| format!("list {}", dir.display()))? {

@@ -14,17 +14,13 @@ import { ApiKeys } from '../../protocol/api-keys.js'
 import type { AlterConfigsRequest } from '../../protocol/messages/alter-configs.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
-import {
-  ConfigResourceTypes,
-  alterEachResource,
-  alterErrorResponse,
-  topicResourceProblem,
-  unsupportedResourceType,
-} from './config-resources.js'
+import { alterEachResource, alterErrorResponse, configAuthorizationProblem, ConfigResourceTypes, topicResourceProblem, unsupportedResourceType } from './config-resources.js'
 import { ConfigOperations } from '../../common/config/config-operations.js'
 import { parseDynamicBrokerConfigs } from '../../common/config/dynamic-broker-config.js'
 import { alterBrokerConfigs } from './broker-dynamic-configs.js'
 import { type ErrorResult, NO_ERROR, errorResult, refusal } from './topic-errors.js'
+import { AclOperation } from '../../security/acl.js'
+import type { RequestContext } from '../handler.js'
 
 type RequestedResource = AlterConfigsRequest['resources'][number]
 
@@ -61,7 +57,9 @@ export function alterConfigsHandler(broker: BrokerContext) {
     }, validateOnly, 'AlterConfigs')
   }
 
-  const alter = (resource: RequestedResource, validateOnly: boolean): ErrorResult | Promise<ErrorResult> => {
+  const alter = (resource: RequestedResource, validateOnly: boolean, context: RequestContext): ErrorResult | Promise<ErrorResult> => {
+    const unauthorized = configAuthorizationProblem(broker, context, resource, AclOperation.ALTER_CONFIGS)
+    if (unauthorized !== undefined) return unauthorized
     switch (resource.resourceType) {
       case ConfigResourceTypes.TOPIC:
         return alterTopic(resource, validateOnly)
@@ -75,7 +73,7 @@ export function alterConfigsHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.AlterConfigs,
     advertised: { min: 0, max: 2 },
-    handle: (request) => alterEachResource(request.resources, (resource) => alter(resource, request.validateOnly)),
+    handle: (request, context) => alterEachResource(request.resources, (resource) => alter(resource, request.validateOnly, context)),
     errorResponse: (request, errorCode) => alterErrorResponse(request.resources, errorCode),
   })
 }

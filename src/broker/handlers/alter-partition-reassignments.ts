@@ -12,6 +12,7 @@ import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponseInput } from '../../protocol/messages/alter-partition-reassignments.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/acl.js'
 
 type TopicResponses = AlterPartitionReassignmentsResponseInput['responses']
 
@@ -52,7 +53,8 @@ export function alterPartitionReassignmentsHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.AlterPartitionReassignments,
     advertised: { min: 0, max: 0 },
-    async handle(request) {
+    async handle(request, context) {
+      if (!broker.authorizer.authorize(context, AclOperation.ALTER, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)) return errorResponse(request, KafkaErrorCodes.CLUSTER_AUTHORIZATION_FAILED, 'Reassigning partitions needs ALTER on the cluster.')
       const requests = requested(request)
       const results = broker.reassignments === null ? soleBroker(requests) : await broker.reassignments.alter(requests)
       if (results === 'NOT_CONTROLLER') return errorResponse(request, KafkaErrorCodes.NOT_CONTROLLER, 'This broker is not the controller.')

@@ -10,6 +10,7 @@ import type { AlterShareGroupOffsetsResponseInput } from '../../protocol/message
 import { ZERO_UUID } from '../../protocol/uuid.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
 
 /** Why the share-group offsets of `groupId` may not be changed now, or null. */
 export function emptyShareGroupProblem(broker: BrokerContext, groupId: string): { errorCode: number; errorMessage: string | null } | null {
@@ -26,7 +27,9 @@ export function alterShareGroupOffsetsHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.AlterShareGroupOffsets,
     advertised: { min: 0, max: 0 },
-    async handle(request): Promise<AlterShareGroupOffsetsResponseInput> {
+    async handle(request, context): Promise<AlterShareGroupOffsetsResponseInput> {
+      if (!broker.authorizer.authorize(context, AclOperation.READ, ResourceType.GROUP, request.groupId)) return { throttleTimeMs: 0, errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, responses: [] }
+
       const problem = emptyShareGroupProblem(broker, request.groupId)
       if (problem !== null) return { throttleTimeMs: 0, ...problem, responses: [] }
       const responses: AlterShareGroupOffsetsResponseInput['responses'] = []

@@ -5,6 +5,8 @@
 import { topicNameProblem } from '../../metadata/topic-name.js'
 import type { BrokerContext } from '../broker-context.js'
 import { type ErrorResult, refusal } from './topic-errors.js'
+import { CLUSTER_RESOURCE_NAME, ResourceType, operationName } from '../../security/acl.js'
+import type { RequestContext } from '../handler.js'
 
 /** Kafka's ConfigResource.Type ids. */
 export const ConfigResourceTypes = {
@@ -36,6 +38,25 @@ export function brokerResourceProblem(broker: BrokerContext, name: string, allow
   if (Number(name) !== broker.nodeId) {
     const expected = allowEmpty ? `${broker.nodeId} (or empty for cluster defaults)` : `${broker.nodeId}`
     return refusal('INVALID_REQUEST', `This is broker ${broker.nodeId}; expected resource name ${expected}, not '${name}'.`)
+  }
+  return undefined
+}
+
+/**
+ * The refusal of a config resource the principal may not `operation` (DESCRIBE_CONFIGS or
+ * ALTER_CONFIGS), as Kafka asks: on the topic for a topic, on the cluster for a broker or its
+ * loggers. Undefined when allowed, or when the type is one the handler refuses anyway.
+ */
+export function configAuthorizationProblem(broker: BrokerContext, context: RequestContext, resource: { readonly resourceType: number; readonly resourceName: string }, operation: number): ErrorResult | undefined {
+  if (resource.resourceType === ConfigResourceTypes.TOPIC) {
+    return broker.authorizer.authorize(context, operation, ResourceType.TOPIC, resource.resourceName)
+      ? undefined
+      : refusal('TOPIC_AUTHORIZATION_FAILED', `Not authorized to ${operationName(operation)} on topic '${resource.resourceName}'.`)
+  }
+  if (resource.resourceType === ConfigResourceTypes.BROKER || resource.resourceType === ConfigResourceTypes.BROKER_LOGGER) {
+    return broker.authorizer.authorize(context, operation, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)
+      ? undefined
+      : refusal('CLUSTER_AUTHORIZATION_FAILED', `Not authorized to ${operationName(operation)} on the cluster.`)
   }
   return undefined
 }

@@ -15,7 +15,8 @@ import type { CreatePartitionsResponseInput } from '../../protocol/messages/crea
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 import { namedMoreThanOnce, requestedTopics, tooManyPartitions } from './requested-topics.js'
-import { type ErrorResult, NO_ERROR, errorResult } from './topic-errors.js'
+import { type ErrorResult, NO_ERROR, errorResult, refusal } from './topic-errors.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
 
 type TopicResult = CreatePartitionsResponseInput['results'][number]
 
@@ -25,7 +26,7 @@ export function createPartitionsHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.CreatePartitions,
     advertised: { min: 0, max: 3 },
-    async handle(request) {
+    async handle(request, context) {
       const { distinct, namedOnce } = requestedTopics(request.topics)
 
       let added = 0
@@ -39,6 +40,7 @@ export function createPartitionsHandler(broker: BrokerContext) {
       const results = await Promise.all(
         distinct.map(async ({ name, count, assignments }): Promise<TopicResult> => {
           if (!namedOnce(name)) return result(name, namedMoreThanOnce(name))
+          if (!broker.authorizer.authorize(context, AclOperation.ALTER, ResourceType.TOPIC, name)) return result(name, refusal('TOPIC_AUTHORIZATION_FAILED', `Not authorized to ALTER topic '${name}'.`))
           try {
             await broker.topics.createPartitions(name, count, { assignments, validateOnly: request.validateOnly })
             return result(name, NO_ERROR)

@@ -21,6 +21,7 @@ import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 import { namedMoreThanOnce, requestedTopics, tooManyPartitions } from './requested-topics.js'
 import { type ErrorResult, errorResult, refusal } from './topic-errors.js'
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/acl.js'
 
 type TopicResult = CreateTopicsResponseInput['topics'][number]
 type RequestedTopic = CreateTopicsRequest['topics'][number]
@@ -75,6 +76,9 @@ export function createTopicsHandler(broker: BrokerContext) {
     advertised: { min: 0, max: 7 },
     async handle(request, context) {
       const { distinct, namedOnce } = requestedTopics(request.topics)
+      // As Kafka: CREATE on the cluster covers every topic, else CREATE on each topic.
+      const mayCreateAny = broker.authorizer.authorize(context, AclOperation.CREATE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME, false)
+      const mayCreate = (name: string) => mayCreateAny || broker.authorizer.authorize(context, AclOperation.CREATE, ResourceType.TOPIC, name)
 
       let requested = 0
       for (const topic of distinct) {
@@ -87,7 +91,9 @@ export function createTopicsHandler(broker: BrokerContext) {
       // so a request for thousands of topics costs a few metadata writes, not thousands.
       const topics = await Promise.all(
         distinct.map((topic) =>
-          namedOnce(topic.name) ? create(topic, request.validateOnly, context.apiVersion) : failed(topic.name, namedMoreThanOnce(topic.name)),
+          !namedOnce(topic.name) ? failed(topic.name, namedMoreThanOnce(topic.name))
+            : !mayCreate(topic.name) ? failed(topic.name, refusal('TOPIC_AUTHORIZATION_FAILED', `Not authorized to CREATE topic '${topic.name}'.`))
+            : create(topic, request.validateOnly, context.apiVersion),
         ),
       )
       return { throttleTimeMs: 0, topics }

@@ -17,6 +17,7 @@ import type { DeleteRecordsRequest, DeleteRecordsResponseInput } from '../../pro
 import { storageErrorCode } from '../../replication/storage-errors.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
 
 type PartitionResponse = DeleteRecordsResponseInput['topics'][number]['partitions'][number]
 
@@ -57,12 +58,14 @@ export function deleteRecordsHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.DeleteRecords,
     advertised: { min: 0, max: 2 },
-    handle(request) {
+    handle(request, context) {
       return {
         throttleTimeMs: 0,
         topics: request.topics.map((topic) => ({
           name: topic.name,
-          partitions: topic.partitions.map((p) => deleteBefore(topic.name, p.partitionIndex, p.offset)),
+          partitions: !broker.authorizer.authorize(context, AclOperation.DELETE, ResourceType.TOPIC, topic.name)
+            ? topic.partitions.map((p) => answer(p.partitionIndex, KafkaErrorCodes.TOPIC_AUTHORIZATION_FAILED))
+            : topic.partitions.map((p) => deleteBefore(topic.name, p.partitionIndex, p.offset)),
         })),
       }
     },

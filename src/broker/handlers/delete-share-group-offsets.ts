@@ -8,13 +8,16 @@ import type { DeleteShareGroupOffsetsResponseInput } from '../../protocol/messag
 import { ZERO_UUID } from '../../protocol/uuid.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
 import { emptyShareGroupProblem } from './alter-share-group-offsets.js'
 
 export function deleteShareGroupOffsetsHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.DeleteShareGroupOffsets,
     advertised: { min: 0, max: 0 },
-    async handle(request): Promise<DeleteShareGroupOffsetsResponseInput> {
+    async handle(request, context): Promise<DeleteShareGroupOffsetsResponseInput> {
+      if (!broker.authorizer.authorize(context, AclOperation.DELETE, ResourceType.GROUP, request.groupId)) return { throttleTimeMs: 0, errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, responses: [] }
+
       const problem = emptyShareGroupProblem(broker, request.groupId)
       if (problem !== null) return { throttleTimeMs: 0, ...problem, responses: [] }
       const responses: DeleteShareGroupOffsetsResponseInput['responses'] = []

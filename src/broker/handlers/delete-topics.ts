@@ -14,6 +14,7 @@ import { ZERO_UUID } from '../../protocol/uuid.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 import { type ErrorResult, NO_ERROR, errorResult, refusal } from './topic-errors.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
 
 type DeletionResult = DeleteTopicsResponseInput['responses'][number]
 
@@ -78,6 +79,11 @@ export function deleteTopicsHandler(broker: BrokerContext) {
         }
 
         const topic = name !== null ? broker.metadata.topic(name) : broker.metadata.topicById(topicId)
+        const nameToCheck = name ?? topic?.name
+        if (nameToCheck !== undefined && !broker.authorizer.authorize(context, AclOperation.DELETE, ResourceType.TOPIC, nameToCheck)) {
+          responses.push(result(name, topicId, refusal('TOPIC_AUTHORIZATION_FAILED', `Not authorized to DELETE topic '${nameToCheck}'.`)))
+          continue
+        }
         if (topic === undefined) {
           responses.push(
             name !== null

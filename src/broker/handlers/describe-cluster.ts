@@ -15,6 +15,7 @@ import { AUTHORIZED_OPERATIONS_OMITTED } from '../../protocol/messages/metadata.
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 import { ALL_CLUSTER_OPERATIONS } from './metadata.js'
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/acl.js'
 
 const BROKER_ENDPOINTS = 1
 const CONTROLLER_ENDPOINTS = 2
@@ -26,6 +27,9 @@ export function describeClusterHandler(broker: BrokerContext) {
     handle(request, context) {
       const endpointType = context.apiVersion >= 1 ? request.endpointType : BROKER_ENDPOINTS
       const base = { throttleTimeMs: 0, endpointType, clusterId: broker.metadata.clusterId }
+      if (!broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)) {
+        return { ...base, errorCode: KafkaErrorCodes.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'DescribeCluster needs DESCRIBE on the cluster.', brokers: [] }
+      }
       if (endpointType !== BROKER_ENDPOINTS) {
         return {
           ...base,
@@ -42,7 +46,7 @@ export function describeClusterHandler(broker: BrokerContext) {
         errorCode: KafkaErrorCodes.NONE,
         errorMessage: null,
         controllerId: broker.cluster.controllerId(),
-        brokers: broker.cluster.brokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+        brokers: broker.cluster.brokers(context.connection.listenerName).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
         clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
       }
     },

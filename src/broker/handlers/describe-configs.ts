@@ -24,14 +24,18 @@ import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { DescribeConfigsRequest, DescribeConfigsResponseInput } from '../../protocol/messages/describe-configs.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
-import { ConfigResourceTypes, brokerResourceProblem, resourceKey, topicResourceProblem, unsupportedResourceType } from './config-resources.js'
+import { brokerResourceProblem, configAuthorizationProblem, ConfigResourceTypes, topicResourceProblem, resourceKey, unsupportedResourceType } from './config-resources.js'
 import type { ErrorResult } from './topic-errors.js'
+import { AclOperation } from '../../security/acl.js'
+import type { RequestContext } from '../handler.js'
 
 type ResourceResult = DescribeConfigsResponseInput['results'][number]
 type RequestedResource = DescribeConfigsRequest['resources'][number]
 
 export function describeConfigsHandler(broker: BrokerContext) {
-  const describe = (resource: RequestedResource): readonly ConfigDescription[] | ErrorResult => {
+  const describe = (resource: RequestedResource, context: RequestContext): readonly ConfigDescription[] | ErrorResult => {
+    const unauthorized = configAuthorizationProblem(broker, context, resource, AclOperation.DESCRIBE_CONFIGS)
+    if (unauthorized !== undefined) return unauthorized
     switch (resource.resourceType) {
       case ConfigResourceTypes.TOPIC: {
         const problem = topicResourceProblem(broker, resource.resourceName)
@@ -56,7 +60,7 @@ export function describeConfigsHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.DescribeConfigs,
     advertised: { min: 0, max: 4 },
-    handle(request) {
+    handle(request, context) {
       // A resource named twice is described once: the answer is the same, and a request that
       // repeats one topic a million times must not make a million copies of its configs.
       const seen = new Set<string>()
@@ -68,7 +72,7 @@ export function describeConfigsHandler(broker: BrokerContext) {
       })
       const results = distinct.map((resource): ResourceResult => {
         const base = { resourceType: resource.resourceType, resourceName: resource.resourceName }
-        const described = describe(resource)
+        const described = describe(resource, context)
         if (!isDescriptions(described)) return { ...base, ...described, configs: [] }
         const keys = resource.configurationKeys === null || resource.configurationKeys.length === 0 ? null : new Set(resource.configurationKeys)
         const wanted = keys === null ? described : described.filter((c) => keys.has(c.name))

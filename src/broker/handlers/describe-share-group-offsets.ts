@@ -10,6 +10,7 @@ import type { DescribeShareGroupOffsetsRequest, DescribeShareGroupOffsetsRespons
 import { ZERO_UUID } from '../../protocol/uuid.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
 
 type GroupResult = DescribeShareGroupOffsetsResponseInput['groups'][number]
 
@@ -57,8 +58,12 @@ export function describeShareGroupOffsetsHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.DescribeShareGroupOffsets,
     advertised: { min: 0, max: 0 },
-    async handle(request) {
-      return { throttleTimeMs: 0, groups: await Promise.all(request.groups.map(describeGroup)) }
+    async handle(request, context) {
+      const described = (group: DescribeShareGroupOffsetsRequest['groups'][number]): Promise<GroupResult> | GroupResult =>
+        broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.GROUP, group.groupId)
+          ? describeGroup(group)
+          : { groupId: group.groupId, topics: [], errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, errorMessage: null }
+      return { throttleTimeMs: 0, groups: await Promise.all(request.groups.map(described)) }
     },
     errorResponse(request, errorCode) {
       return { groups: request.groups.map((g) => ({ groupId: g.groupId, topics: [], errorCode })) }

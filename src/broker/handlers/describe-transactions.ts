@@ -7,15 +7,20 @@
 import { ApiKeys } from '../../protocol/api-keys.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
+import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 
 export function describeTransactionsHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.DescribeTransactions,
     advertised: { min: 0, max: 0 },
-    handle(request) {
+    handle(request, context) {
       return {
         throttleTimeMs: 0,
         transactionStates: request.transactionalIds.map((id) => {
+          if (!broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, id)) {
+            return { errorCode: KafkaErrorCodes.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, transactionalId: id, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1n, producerId: -1n, producerEpoch: -1, topics: [] }
+          }
           const d = broker.transactions.describe(id)
           const topics = new Map<string, number[]>()
           for (const { topic, partition } of d.partitions) {

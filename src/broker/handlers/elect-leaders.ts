@@ -10,6 +10,7 @@ import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { ElectLeadersRequest, ElectLeadersResponseInput } from '../../protocol/messages/elect-leaders.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/acl.js'
 
 const PREFERRED = 0
 const UNCLEAN = 1
@@ -52,6 +53,7 @@ export function electLeadersHandler(broker: BrokerContext) {
     apiKey: ApiKeys.ElectLeaders,
     advertised: { min: 0, max: 2 },
     async handle(request, context) {
+      if (!broker.authorizer.authorize(context, AclOperation.ALTER, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)) return errorResponse(request, KafkaErrorCodes.CLUSTER_AUTHORIZATION_FAILED)
       const type = context.apiVersion >= 1 ? request.electionType : PREFERRED
       if (type !== PREFERRED && type !== UNCLEAN) {
         return errorResponse(request, KafkaErrorCodes.INVALID_REQUEST)

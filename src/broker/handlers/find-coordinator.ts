@@ -19,6 +19,8 @@ import { OFFSETS_TOPIC } from '../../group/coordinator-key.js'
 import { TRANSACTION_STATE_TOPIC } from '../../transaction/transaction-topic.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
+import type { RequestContext } from '../handler.js'
 
 const GROUP_KEY = 0
 const TRANSACTION_KEY = 1
@@ -26,10 +28,16 @@ const TRANSACTION_KEY = 1
 type Coordinator = NonNullable<FindCoordinatorResponseInput['coordinators']>[number]
 
 export function findCoordinatorHandler(broker: BrokerContext) {
-  const find = (key: string, keyType: number): Coordinator => {
+  const find = (context: RequestContext, key: string, keyType: number): Coordinator => {
     const none = { key, nodeId: -1, host: '', port: -1 }
     if (keyType !== GROUP_KEY && keyType !== TRANSACTION_KEY) {
       return { ...none, errorCode: KafkaErrorCodes.INVALID_REQUEST, errorMessage: `Unknown coordinator key type ${keyType}.` }
+    }
+    if (keyType === GROUP_KEY && !broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.GROUP, key)) {
+      return { ...none, errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, errorMessage: null }
+    }
+    if (keyType === TRANSACTION_KEY && !broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) {
+      return { ...none, errorCode: KafkaErrorCodes.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: null }
     }
     if (keyType === TRANSACTION_KEY && key === '') {
       return { ...none, errorCode: KafkaErrorCodes.INVALID_REQUEST, errorMessage: 'The transactional id is empty.' }
@@ -42,20 +50,20 @@ export function findCoordinatorHandler(broker: BrokerContext) {
     if (leader < 0) {
       return { ...none, errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE, errorMessage: `${topic}-${partition}, which holds ${what}, has no leader.` }
     }
-    const coordinator = broker.cluster.broker(leader)
+    const coordinator = broker.cluster.broker(leader, context.connection.listenerName)
     if (coordinator === undefined) {
       return {
         ...none,
         errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE,
-        errorMessage: `Broker ${leader}, the leader of ${topic}-${partition} which holds ${what}, is not live or has no listener.`,
+        errorMessage: `Broker ${leader}, the leader of ${topic}-${partition} which holds ${what}, is not live or has no ${context.connection.listenerName} listener.`,
       }
     }
     return { key, nodeId: coordinator.nodeId, host: coordinator.host, port: coordinator.port, errorCode: KafkaErrorCodes.NONE, errorMessage: null }
   }
 
-  const answer = (request: FindCoordinatorRequest, version: number): FindCoordinatorResponseInput => {
-    if (version >= 4) return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((key) => find(key, request.keyType)) }
-    const found = find(request.key, request.keyType)
+  const answer = (request: FindCoordinatorRequest, context: RequestContext): FindCoordinatorResponseInput => {
+    if (context.apiVersion >= 4) return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((key) => find(context, key, request.keyType)) }
+    const found = find(context, request.key, request.keyType)
     return {
       throttleTimeMs: 0,
       errorCode: found.errorCode,
@@ -80,14 +88,14 @@ export function findCoordinatorHandler(broker: BrokerContext) {
           : [TRANSACTION_STATE_TOPIC, () => broker.topics.ensureTransactionStateTopic()]
       if ((request.keyType === GROUP_KEY || request.keyType === TRANSACTION_KEY) && broker.metadata.topic(topic) === undefined) {
         return ensure().then(
-          () => answer(request, context.apiVersion),
+          () => answer(request, context),
           (error: unknown) => {
             broker.logger.warn(`could not create ${topic}; clients will retry`, { error })
-            return answer(request, context.apiVersion)
+            return answer(request, context)
           },
         )
       }
-      return answer(request, context.apiVersion)
+      return answer(request, context)
     },
     errorResponse(request, errorCode, context) {
       if (context.apiVersion >= 4) {

@@ -24,16 +24,11 @@ import { ApiKeys } from '../../protocol/api-keys.js'
 import type { IncrementalAlterConfigsRequest } from '../../protocol/messages/incremental-alter-configs.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
-import {
-  ConfigResourceTypes,
-  alterEachResource,
-  alterErrorResponse,
-  brokerResourceProblem,
-  topicResourceProblem,
-  unsupportedResourceType,
-} from './config-resources.js'
+import { alterEachResource, alterErrorResponse, brokerResourceProblem, configAuthorizationProblem, ConfigResourceTypes, topicResourceProblem, unsupportedResourceType } from './config-resources.js'
 import { alterBrokerConfigs } from './broker-dynamic-configs.js'
 import { type ErrorResult, NO_ERROR, errorResult, refusal } from './topic-errors.js'
+import { AclOperation } from '../../security/acl.js'
+import type { RequestContext } from '../handler.js'
 
 type RequestedResource = IncrementalAlterConfigsRequest['resources'][number]
 
@@ -75,7 +70,9 @@ export function incrementalAlterConfigsHandler(broker: BrokerContext) {
     }
   }
 
-  const alter = (resource: RequestedResource, validateOnly: boolean): ErrorResult | Promise<ErrorResult> => {
+  const alter = (resource: RequestedResource, validateOnly: boolean, context: RequestContext): ErrorResult | Promise<ErrorResult> => {
+    const unauthorized = configAuthorizationProblem(broker, context, resource, AclOperation.ALTER_CONFIGS)
+    if (unauthorized !== undefined) return unauthorized
     switch (resource.resourceType) {
       case ConfigResourceTypes.TOPIC:
         return alterTopic(resource, validateOnly)
@@ -106,7 +103,7 @@ export function incrementalAlterConfigsHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.IncrementalAlterConfigs,
     advertised: { min: 0, max: 1 },
-    handle: (request) => alterEachResource(request.resources, (resource) => alter(resource, request.validateOnly)),
+    handle: (request, context) => alterEachResource(request.resources, (resource) => alter(resource, request.validateOnly, context)),
     errorResponse: (request, errorCode) => alterErrorResponse(request.resources, errorCode),
   })
 }

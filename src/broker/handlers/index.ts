@@ -7,23 +7,29 @@ import { brokerFeatures } from '../features.js'
 import type { ApiHandler } from '../handler.js'
 import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js'
 import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js'
+import { alterClientQuotasHandler } from './alter-client-quotas.js'
 import { alterConfigsHandler } from './alter-configs.js'
 import { alterShareGroupOffsetsHandler } from './alter-share-group-offsets.js'
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js'
 import { apiVersionsHandler } from './api-versions.js'
+import { createAclsHandler } from './create-acls.js'
 import { consumerGroupDescribeHandler } from './consumer-group-describe.js'
 import { consumerGroupHeartbeatHandler } from './consumer-group-heartbeat.js'
 import { createPartitionsHandler } from './create-partitions.js'
 import { createTopicsHandler } from './create-topics.js'
+import { deleteAclsHandler } from './delete-acls.js'
 import { deleteGroupsHandler } from './delete-groups.js'
 import { deleteRecordsHandler } from './delete-records.js'
 import { deleteShareGroupOffsetsHandler } from './delete-share-group-offsets.js'
 import { deleteTopicsHandler } from './delete-topics.js'
+import { describeAclsHandler } from './describe-acls.js'
+import { describeClientQuotasHandler } from './describe-client-quotas.js'
 import { describeClusterHandler } from './describe-cluster.js'
 import { describeConfigsHandler } from './describe-configs.js'
 import { describeGroupsHandler } from './describe-groups.js'
 import { describeShareGroupOffsetsHandler } from './describe-share-group-offsets.js'
 import { describeProducersHandler } from './describe-producers.js'
+import { describeTopicPartitionsHandler } from './describe-topic-partitions.js'
 import { describeTransactionsHandler } from './describe-transactions.js'
 import { endTxnHandler } from './end-txn.js'
 import { electLeadersHandler } from './elect-leaders.js'
@@ -44,12 +50,16 @@ import { offsetDeleteHandler } from './offset-delete.js'
 import { offsetFetchHandler } from './offset-fetch.js'
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js'
 import { produceHandler } from './produce.js'
+import { saslAuthenticateHandler } from './sasl-authenticate.js'
 import { saslHandshakeHandler } from './sasl-handshake.js'
 import { shareAcknowledgeHandler } from './share-acknowledge.js'
 import { shareFetchHandler } from './share-fetch.js'
 import { shareGroupDescribeHandler } from './share-group-describe.js'
 import { shareGroupHeartbeatHandler } from './share-group-heartbeat.js'
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js'
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js'
 import { syncGroupHandler } from './sync-group.js'
+import { txnOffsetCommitHandler } from './txn-offset-commit.js'
 import { writeTxnMarkersHandler } from './write-txn-markers.js'
 
 export function kafkaApiHandlers(context: BrokerContext, served: () => readonly ApiHandler[]): ApiHandler[] {
@@ -58,7 +68,8 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     fetchHandler(context),
     metadataHandler(context),
     listOffsetsHandler(context),
-    saslHandshakeHandler,
+    saslHandshakeHandler(context),
+    saslAuthenticateHandler(context),
     apiVersionsHandler(served, { features: brokerFeatures({ consumerGroups: context.groups.servesConsumerGroups, shareGroups: context.shares !== null }), logger: context.logger }),
     initProducerIdHandler(context),
     addPartitionsToTxnHandler(context),
@@ -77,6 +88,7 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     leaveGroupHandler(context),
     offsetCommitHandler(context),
     offsetFetchHandler(context),
+    txnOffsetCommitHandler(context),
     listGroupsHandler(context),
     describeGroupsHandler(context),
     deleteGroupsHandler(context),
@@ -88,9 +100,17 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     alterConfigsHandler(context),
     incrementalAlterConfigsHandler(context),
     describeClusterHandler(context),
+    describeTopicPartitionsHandler(context),
     electLeadersHandler(context),
     alterPartitionReassignmentsHandler(context),
     listPartitionReassignmentsHandler(context),
+    describeAclsHandler(context),
+    createAclsHandler(context),
+    deleteAclsHandler(context),
+    describeClientQuotasHandler(context),
+    alterClientQuotasHandler(context),
+    describeUserScramCredentialsHandler(context),
+    alterUserScramCredentialsHandler(context),
     // Advertised even when group.coordinator.rebalance.protocols leaves "consumer" out: the
     // heartbeat is then answered UNSUPPORTED_VERSION with a message, which librdkafka 2.16 and
     // the Java client 4.x both raise to the application at once; an API left out of ApiVersions

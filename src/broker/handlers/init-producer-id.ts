@@ -16,12 +16,21 @@ import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 import { fencedErrorForVersion } from './txn-errors.js'
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/acl.js'
 
 export function initProducerIdHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.InitProducerId,
     advertised: { min: 0, max: 5 },
     async handle(request, context) {
+      if (request.transactionalId !== null && !broker.authorizer.authorize(context, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) {
+        return { errorCode: KafkaErrorCodes.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 }
+      }
+      // An idempotent producer needs IDEMPOTENT_WRITE on the cluster or WRITE on some topic, as in Kafka.
+      if (request.transactionalId === null && !broker.authorizer.authorize(context, AclOperation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME, false) &&
+        !broker.authorizer.authorizeAny(context, AclOperation.WRITE, ResourceType.TOPIC)) {
+        return { errorCode: KafkaErrorCodes.CLUSTER_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 }
+      }
       if (request.transactionalId === null) {
         const producerId = await broker.producerIds.nextProducerId()
         return { errorCode: KafkaErrorCodes.NONE, producerId: BigInt(producerId), producerEpoch: 0 }

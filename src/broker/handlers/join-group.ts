@@ -10,10 +10,12 @@
  * The member's host is reported as Kafka reports it: "/" and the client's address.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
+import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { JoinGroupResponseInput } from '../../protocol/messages/join-group.js'
 import type { JoinGroupResult } from '../../group/coordinator-results.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
 
 export function joinGroupHandler(broker: BrokerContext) {
   const respond = (result: JoinGroupResult, version: number): JoinGroupResponseInput => ({
@@ -33,6 +35,9 @@ export function joinGroupHandler(broker: BrokerContext) {
     advertised: { min: 0, max: 9 },
     handle(request, context) {
       const version = context.apiVersion
+      if (!broker.authorizer.authorize(context, AclOperation.READ, ResourceType.GROUP, request.groupId)) {
+        return { errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, generationId: -1, protocolName: version >= 7 ? null : '', leader: '', memberId: request.memberId, members: [] }
+      }
       const outcome = broker.groups.joinGroup({
         groupId: request.groupId,
         memberId: request.memberId,

@@ -8,12 +8,14 @@ import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
 
 export function leaveGroupHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.LeaveGroup,
     advertised: { min: 0, max: 5 },
     handle(request, context) {
+      if (!broker.authorizer.authorize(context, AclOperation.READ, ResourceType.GROUP, request.groupId)) return { errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, members: [] }
       const leaving = context.apiVersion >= 3
         ? request.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: m.reason }))
         : [{ memberId: request.memberId, groupInstanceId: null }]

@@ -10,6 +10,7 @@ import type { ListOffsetsRequest, ListOffsetsResponseInput } from '../../protoco
 import { MAX_TIMESTAMP, offsetForTimestamp } from '../../replication/partition-offsets.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
 
 type PartitionResponse = ListOffsetsResponseInput['topics'][number]['partitions'][number]
 
@@ -37,7 +38,9 @@ export function listOffsetsHandler(broker: BrokerContext) {
         throttleTimeMs: 0,
         topics: request.topics.map((topic) => ({
           name: topic.name,
-          partitions: topic.partitions.map((p) => {
+          partitions: !broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.TOPIC, topic.name)
+            ? topic.partitions.map((p) => answer(p.partitionIndex, KafkaErrorCodes.TOPIC_AUTHORIZATION_FAILED))
+            : topic.partitions.map((p) => {
             const partition = broker.replicas.leaderPartition(topic.name, p.partitionIndex)
             if (typeof partition === 'number') return answer(p.partitionIndex, partition)
             if (p.currentLeaderEpoch !== -1 && p.currentLeaderEpoch !== partition.leaderEpoch) {

@@ -9,6 +9,7 @@ import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { ListPartitionReassignmentsResponseInput } from '../../protocol/messages/list-partition-reassignments.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/acl.js'
 
 type Topics = ListPartitionReassignmentsResponseInput['topics']
 
@@ -33,7 +34,8 @@ export function listPartitionReassignmentsHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.ListPartitionReassignments,
     advertised: { min: 0, max: 0 },
-    async handle(request) {
+    async handle(request, context) {
+      if (!broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)) return errorResponse(request, KafkaErrorCodes.CLUSTER_AUTHORIZATION_FAILED, 'Listing reassignments needs DESCRIBE on the cluster.')
       if (broker.reassignments === null) return { throttleTimeMs: 0, errorCode: KafkaErrorCodes.NONE, errorMessage: null, topics: [] }
       const partitions = request.topics === null ? null : request.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })))
       const ongoing = await broker.reassignments.list(partitions)

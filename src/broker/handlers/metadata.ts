@@ -17,7 +17,8 @@ import { ZERO_UUID } from '../../protocol/uuid.js'
 import { TopicError, type TopicMetadata } from '../../metadata/metadata-store.js'
 import { topicNameProblem } from '../../metadata/topic-name.js'
 import type { BrokerContext } from '../broker-context.js'
-import { defineHandler } from '../handler.js'
+import { type RequestContext, defineHandler } from '../handler.js'
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/acl.js'
 import { topicErrorCode } from './topic-errors.js'
 
 type TopicEntry = MetadataResponseInput['topics'][number]
@@ -25,8 +26,9 @@ type TopicEntry = MetadataResponseInput['topics'][number]
 const NONE_OFFLINE: number[] = []
 
 /**
- * Kafka's AclOperation codes, as bits of the authorized-operations fields. Samsa has no
- * authorizer, so, like Kafka without one, every operation a resource type supports is allowed.
+ * Kafka's AclOperation codes, as bits of the authorized-operations fields. Without an
+ * authorizer, as in Kafka, every operation a resource type supports is allowed; with one, the
+ * bits are those the principal's ACLs allow.
  */
 const AclOperations = {
   READ: 3,
@@ -53,14 +55,23 @@ export const ALL_CLUSTER_OPERATIONS = operationBits([
 ])
 
 export function metadataHandler(broker: BrokerContext) {
-  const describe = (topic: TopicMetadata, includeOperations: boolean): TopicEntry => ({
+  const describe = (topic: TopicMetadata, includeOperations: boolean, context: RequestContext): TopicEntry => ({
     errorCode: KafkaErrorCodes.NONE,
     name: topic.name,
     topicId: topic.topicId,
     isInternal: topic.internal,
     partitions: partitionsOf(topic),
-    topicAuthorizedOperations: includeOperations ? ALL_TOPIC_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+    topicAuthorizedOperations: includeOperations ? authorizedOperations(context, ResourceType.TOPIC, topic.name, ALL_TOPIC_OPERATIONS) : AUTHORIZED_OPERATIONS_OMITTED,
   })
+  /** Of the operations in `all` (bits), those the principal may do on the resource. */
+  const authorizedOperations = (context: RequestContext, resourceType: number, name: string, all: number): number => {
+    if (!broker.authorizer.enabled) return all
+    let bits = 0
+    for (let op = 0; op < 31; op++) if ((all & (1 << op)) !== 0 && broker.authorizer.authorize(context, op, resourceType, name, false)) bits |= 1 << op
+    return bits
+  }
+  const mayDescribe = (context: RequestContext, name: string, logIfDenied: boolean) =>
+    broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.TOPIC, name, logIfDenied)
   /**
    * Every partition as the metadata store has it, hosted here or not; replicas on dead brokers are
    * offline. The state's replica and ISR arrays go to the encoder as they are (it only reads
@@ -106,23 +117,29 @@ export function metadataHandler(broker: BrokerContext) {
       const allTopics = request.topics === null || (context.apiVersion === 0 && request.topics.length === 0)
       let topics: TopicEntry[]
       if (allTopics) {
-        topics = [...broker.metadata.topics()].map((t) => describe(t, includeOperations))
+        // Only the topics the principal may describe, as Kafka lists them.
+        topics = []
+        for (const t of broker.metadata.topics()) if (mayDescribe(context, t.name, false)) topics.push(describe(t, includeOperations, context))
       } else {
         const autoCreate = request.allowAutoTopicCreation && broker.config.get('auto.create.topics.enable')
+        const mayCreate = (name: string) => broker.authorizer.authorize(context, AclOperation.CREATE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME, false) ||
+          broker.authorizer.authorize(context, AclOperation.CREATE, ResourceType.TOPIC, name)
         topics = await Promise.all(
           distinctTopics(request.topics!).map(async ({ name, topicId }): Promise<TopicEntry> => {
             // Lookups by id arrived with v12; v10-11 responses cannot even carry a null name.
             if (name === null && context.apiVersion < 12) return failed('', topicId, KafkaErrorCodes.INVALID_REQUEST)
             if (name === null) {
               const byId = broker.metadata.topicById(topicId)
-              return byId === undefined ? failed(null, topicId, KafkaErrorCodes.UNKNOWN_TOPIC_ID) : describe(byId, includeOperations)
+              if (byId !== undefined && !mayDescribe(context, byId.name, true)) return failed(null, topicId, KafkaErrorCodes.TOPIC_AUTHORIZATION_FAILED)
+              return byId === undefined ? failed(null, topicId, KafkaErrorCodes.UNKNOWN_TOPIC_ID) : describe(byId, includeOperations, context)
             }
+            if (!mayDescribe(context, name, true)) return failed(name, ZERO_UUID, KafkaErrorCodes.TOPIC_AUTHORIZATION_FAILED)
             const known = broker.metadata.topic(name)
-            if (known !== undefined) return describe(known, includeOperations)
+            if (known !== undefined) return describe(known, includeOperations, context)
             if (topicNameProblem(name) !== undefined) return failed(name, ZERO_UUID, KafkaErrorCodes.INVALID_TOPIC_EXCEPTION)
-            if (!autoCreate) return failed(name, ZERO_UUID, KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION)
+            if (!autoCreate || !mayCreate(name)) return failed(name, ZERO_UUID, KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION)
             try {
-              return describe(await broker.topics.autoCreate(name), includeOperations)
+              return describe(await broker.topics.autoCreate(name), includeOperations, context)
             } catch (error) {
               if (!(error instanceof TopicError)) throw error
               broker.logger.warn('auto-creation failed', { topic: name, error })
@@ -133,11 +150,13 @@ export function metadataHandler(broker: BrokerContext) {
       }
       return {
         throttleTimeMs: 0,
-        brokers: broker.cluster.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+        brokers: broker.cluster.brokers(context.connection.listenerName).map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
         clusterId: broker.metadata.clusterId,
         controllerId: broker.cluster.controllerId(),
         topics,
-        clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+        clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
+          ? authorizedOperations(context, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME, ALL_CLUSTER_OPERATIONS)
+          : AUTHORIZED_OPERATIONS_OMITTED,
       }
     },
     errorResponse(request, errorCode, context) {

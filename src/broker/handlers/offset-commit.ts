@@ -16,6 +16,7 @@ import type { OffsetCommitEntry } from '../../group/coordinator-results.js'
 import { andThen } from '../../group/maybe-async.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
 
 export function offsetCommitHandler(broker: BrokerContext) {
   const errorResponse = (request: OffsetCommitRequest, errorCode: number): OffsetCommitResponseInput => ({
@@ -27,10 +28,13 @@ export function offsetCommitHandler(broker: BrokerContext) {
     apiKey: ApiKeys.OffsetCommit,
     advertised: { min: 0, max: 9 },
     handle(request, context) {
+      if (!broker.authorizer.authorize(context, AclOperation.READ, ResourceType.GROUP, request.groupId)) return errorResponse(request, KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED)
       const entries: OffsetCommitEntry[] = []
       const errors: number[][] = request.topics.map((topic) => {
         const known = broker.metadata.topic(topic.name)
+        const readable = broker.authorizer.authorize(context, AclOperation.READ, ResourceType.TOPIC, topic.name)
         return topic.partitions.map((p) => {
+          if (!readable) return KafkaErrorCodes.TOPIC_AUTHORIZATION_FAILED
           if (known === undefined || p.partitionIndex < 0 || p.partitionIndex >= known.partitions) return KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION
           entries.push({
             topic: topic.name,

@@ -8,13 +8,16 @@ import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
 
 export function offsetDeleteHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.OffsetDelete,
     advertised: { min: 0, max: 0 },
-    handle(request) {
-      const known = request.topics.filter((t) => broker.metadata.topic(t.name) !== undefined)
+    handle(request, context) {
+      if (!broker.authorizer.authorize(context, AclOperation.DELETE, ResourceType.GROUP, request.groupId)) return { throttleTimeMs: 0, errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, topics: [] }
+      const readable = new Set(request.topics.filter((t) => broker.authorizer.authorize(context, AclOperation.READ, ResourceType.TOPIC, t.name)).map((t) => t.name))
+      const known = request.topics.filter((t) => readable.has(t.name) && broker.metadata.topic(t.name) !== undefined)
       const result = broker.groups.deleteOffsets(
         request.groupId,
         known.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })),
@@ -28,7 +31,7 @@ export function offsetDeleteHandler(broker: BrokerContext) {
           name: t.name,
           partitions: t.partitions.map((p) => ({
             partitionIndex: p.partitionIndex,
-            errorCode: byTopic.get(t.name)?.get(p.partitionIndex) ?? KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION,
+            errorCode: !readable.has(t.name) ? KafkaErrorCodes.TOPIC_AUTHORIZATION_FAILED : (byTopic.get(t.name)?.get(p.partitionIndex) ?? KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION),
           })),
         })),
       }

@@ -2,14 +2,18 @@
  * OffsetFetch: a group's committed offsets, for the partitions asked (or, with a null topic
  * list, v2+, every partition the group has committed). Partitions without a commit answer
  * offset -1. Up to v7 one group per request (v0-1 report errors per partition, v2-7 also at top
- * level); from v8 several groups, each with its own error. require_stable (v7+) has nothing to
- * wait for: Samsa has no transactional offset commits.
+ * level); from v8 several groups, each with its own error. With require_stable (v7+, sent by
+ * read_committed consumers, KIP-447) a partition whose commit is still on its way, above all one
+ * inside an open transaction, answers UNSTABLE_OFFSET_COMMIT and the client asks again, so it
+ * never starts from an offset that an abort would take back.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
 import type { OffsetFetchRequest, OffsetFetchResponseInput } from '../../protocol/messages/offset-fetch.js'
 import type { OffsetFetchResult } from '../../group/coordinator-results.js'
 import type { BrokerContext } from '../broker-context.js'
-import { defineHandler } from '../handler.js'
+import { type RequestContext, defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
+import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 
 type Topics = ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null
 
@@ -27,7 +31,25 @@ function partitions(result: OffsetFetchResult) {
 }
 
 export function offsetFetchHandler(broker: BrokerContext) {
-  const fetchOne = (groupId: string, topics: Topics): OffsetFetchResult => broker.groups.fetchOffsets(groupId, topics)
+  /**
+   * As Kafka: DESCRIBE on the group, then DESCRIBE on each topic; a topic asked for by name that
+   * may not be described answers TOPIC_AUTHORIZATION_FAILED, and one that comes from "every
+   * committed topic" is left out.
+   */
+  const fetchOne = (context: RequestContext, groupId: string, topics: Topics, requireStable: boolean): OffsetFetchResult => {
+    if (!broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) return { errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, topics: [] }
+    const result = broker.groups.fetchOffsets(groupId, topics, requireStable)
+    if (!broker.authorizer.enabled) return result
+    const visible = (name: string) => broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.TOPIC, name, topics !== null)
+    if (topics === null) return { errorCode: result.errorCode, topics: result.topics.filter((t) => visible(t.name)) }
+    return {
+      errorCode: result.errorCode,
+      topics: result.topics.map((t) => visible(t.name) ? t : {
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ ...p, committed: { offset: -1, leaderEpoch: -1, metadata: '', commitTimestamp: -1 }, errorCode: KafkaErrorCodes.TOPIC_AUTHORIZATION_FAILED })),
+      }),
+    }
+  }
 
   const errorResponse = (request: OffsetFetchRequest, errorCode: number, version: number): OffsetFetchResponseInput => {
     const failed = (topics: Topics): OffsetFetchResult => ({
@@ -51,12 +73,12 @@ export function offsetFetchHandler(broker: BrokerContext) {
         return {
           throttleTimeMs: 0,
           groups: request.groups.map((g) => {
-            const result = fetchOne(g.groupId, g.topics)
+            const result = fetchOne(context, g.groupId, g.topics, request.requireStable)
             return { groupId: g.groupId, topics: partitions(result), errorCode: result.errorCode }
           }),
         }
       }
-      const result = fetchOne(request.groupId, request.topics)
+      const result = fetchOne(context, request.groupId, request.topics, request.requireStable)
       return { throttleTimeMs: 0, topics: partitions(result), errorCode: result.errorCode }
     },
     errorResponse: (request, errorCode, context) => errorResponse(request, errorCode, context.apiVersion),

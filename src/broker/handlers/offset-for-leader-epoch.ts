@@ -20,6 +20,7 @@ import type { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponseInput } f
 import type { Partition } from '../../replication/partition.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/acl.js'
 
 type PartitionResponse = OffsetForLeaderEpochResponseInput['topics'][number]['partitions'][number]
 
@@ -51,12 +52,17 @@ export function offsetForLeaderEpochHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.OffsetForLeaderEpoch,
     advertised: { min: 0, max: 4 },
-    handle(request) {
+    handle(request, context) {
+      // A follower's request needs CLUSTER_ACTION on the cluster, a consumer's DESCRIBE on each topic (as Kafka).
+      const fromFollower = request.replicaId >= 0
+      const clusterAction = fromFollower && broker.authorizer.authorize(context, AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)
       return {
         throttleTimeMs: 0,
         topics: request.topics.map((topic) => ({
           topic: topic.topic,
-          partitions: topic.partitions.map((p) => {
+          partitions: (fromFollower ? !clusterAction : !broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.TOPIC, topic.topic))
+            ? topic.partitions.map((p) => answer(p.partition, fromFollower ? KafkaErrorCodes.CLUSTER_AUTHORIZATION_FAILED : KafkaErrorCodes.TOPIC_AUTHORIZATION_FAILED))
+            : topic.partitions.map((p) => {
             const partition = broker.replicas.leaderPartition(topic.topic, p.partition)
             if (typeof partition === 'number') return answer(p.partition, partition)
             if (p.currentLeaderEpoch !== -1 && p.currentLeaderEpoch !== partition.leaderEpoch) {

@@ -15,6 +15,8 @@ import type { ProduceRequest, ProduceResponseInput } from '../../protocol/messag
 import { type AppendResults, appendRecords } from '../../replication/append-records.js'
 import type { BrokerContext } from '../broker-context.js'
 import { CLOSE_CONNECTION, NO_RESPONSE, defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
+import { type TopicSplit, splitByAuthorization } from './authorized-topics.js'
 
 type PartitionResponse = ProduceResponseInput['responses'][number]['partitionResponses'][number]
 
@@ -64,6 +66,20 @@ export function produceHandler(broker: BrokerContext) {
     throttleTimeMs: 0,
   })
 
+  /** Appends the topics the principal may write; the others get TOPIC_AUTHORIZATION_FAILED. */
+  const produceAuthorized = async (request: ProduceRequest, split: TopicSplit<ProduceRequest['topicData'][number]>, apiVersion: number) => {
+    const allowed = { ...request, topicData: split.allowed }
+    const results = await appendRecords(broker.replicas, { acks: request.acks, timeoutMs: request.timeoutMs, topics: allowed.topicData, zstdAllowed: apiVersion >= 7 })
+    // acks=0: a refused topic closes the connection, as any failed partition does.
+    if (request.acks === 0) return CLOSE_CONNECTION
+    const response = answer(allowed, results) as ProduceResponseInput
+    const refused = split.denied.map((topic) => ({
+      name: topic.name,
+      partitionResponses: topic.partitionData.map((p) => failed(p.index, KafkaErrorCodes.TOPIC_AUTHORIZATION_FAILED)),
+    }))
+    return { ...response, responses: [...response.responses, ...refused] }
+  }
+
   return defineHandler({
     apiKey: ApiKeys.Produce,
     advertised: { min: 0, max: 11 },
@@ -76,6 +92,11 @@ export function produceHandler(broker: BrokerContext) {
       // Transactional batches (a transactional id in the request) follow the idempotence rules
       // plus the partition's transaction rules (see producer-state.ts); their producer reached
       // this point through the transaction coordinator's InitProducerId and AddPartitionsToTxn.
+      if (request.transactionalId !== null && !broker.authorizer.authorize(context, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) {
+        return errorResponse(request, KafkaErrorCodes.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, `Not authorized to write with transactional id ${request.transactionalId}.`)
+      }
+      const split = splitByAuthorization(broker, context, AclOperation.WRITE, ResourceType.TOPIC, request.topicData, (topic) => topic.name)
+      if (split !== null) return produceAuthorized(request, split, context.apiVersion)
       const results = appendRecords(broker.replicas, {
         acks,
         timeoutMs: request.timeoutMs,

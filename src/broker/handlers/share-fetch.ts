@@ -9,6 +9,7 @@ import type { ShareFetchResponseInput } from '../../protocol/messages/share-fetc
 import type { ShareFetchOutcome } from '../../group/share/share-partition-manager.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
 
 const EMPTY = Buffer.alloc(0)
 
@@ -48,7 +49,9 @@ export function shareFetchHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.ShareFetch,
     advertised: { min: 1, max: 1 },
-    handle(request) {
+    handle(request, context) {
+      if (!broker.authorizer.authorize(context, AclOperation.READ, ResourceType.GROUP, request.groupId ?? '')) return { errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, responses: [], nodeEndpoints: [] }
+
       const shares = broker.shares
       if (shares === null) {
         return { errorCode: KafkaErrorCodes.UNSUPPORTED_VERSION, errorMessage: 'Share groups are not enabled on this broker (group.share.enable).', responses: [], nodeEndpoints: [] }

@@ -4,10 +4,12 @@
  * type and name, which must match the group's, and the response repeats them.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
+import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { SyncGroupResponseInput } from '../../protocol/messages/sync-group.js'
 import type { SyncGroupResult } from '../../group/coordinator-results.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
 
 export function syncGroupHandler(broker: BrokerContext) {
   const respond = (result: SyncGroupResult): SyncGroupResponseInput => ({
@@ -21,7 +23,8 @@ export function syncGroupHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.SyncGroup,
     advertised: { min: 0, max: 5 },
-    handle(request) {
+    handle(request, context) {
+      if (!broker.authorizer.authorize(context, AclOperation.READ, ResourceType.GROUP, request.groupId)) return { errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, assignment: Buffer.alloc(0) }
       const outcome = broker.groups.syncGroup({
         groupId: request.groupId,
         generationId: request.generationId,

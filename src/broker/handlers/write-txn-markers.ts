@@ -11,6 +11,8 @@ import type { WriteTxnMarkersRequest, WriteTxnMarkersResponseInput } from '../..
 import { writeTxnMarkers } from '../../replication/txn-markers.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/acl.js'
+import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 
 export const WRITE_TXN_MARKERS_TIMEOUT_MS = 30_000
 
@@ -28,7 +30,9 @@ export function writeTxnMarkersHandler(broker: BrokerContext) {
   return defineHandler({
     apiKey: ApiKeys.WriteTxnMarkers,
     advertised: { min: 0, max: 1 },
-    async handle(request) {
+    async handle(request, context) {
+      // Sent by transaction coordinators (other brokers): CLUSTER_ACTION, as Kafka asks.
+      if (!broker.authorizer.authorize(context, AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)) return errorResponse(request, KafkaErrorCodes.CLUSTER_AUTHORIZATION_FAILED)
       const results = await writeTxnMarkers(
         broker.replicas,
         request.markers.map((marker) => ({

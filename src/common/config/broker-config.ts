@@ -15,22 +15,55 @@ import {
   intDef,
   listDef,
   longDef,
+  passwordDef,
   parseValue,
   stringDef,
   type ValueOf,
 } from './config-def.js'
 import { validateConnectionOverrides } from './connection-overrides.js'
+import {
+  DEFAULT_SECURITY_PROTOCOL_MAP,
+  type Listener,
+  formatHost,
+  interBrokerListenerName,
+  parseListenerAddress,
+  parseListeners,
+  parseSecurityProtocolMap,
+} from './listener-config.js'
 import { parseProperties } from './properties.js'
+import { ListenerSaslSettings, type SaslConfigName, parseListenerPrefixedSaslKey, saslConfigDefs } from './sasl-config.js'
 import { type TopicConfig, topicConfigDefs } from './topic-config.js'
+import type { SecurityProtocol } from './listener-config.js'
 import { ErrorCodes, SamsaError } from '../errors.js'
+
+/** The authorizer.class.name values Samsa serves (both give Kafka's ACL semantics), and '' for none. */
+export const AUTHORIZER_CLASS_NAMES = ['', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer', 'kafka.security.authorizer.AclAuthorizer'] as const
 
 export const brokerConfigDefs = {
   'node.id': intDef(1, 'this broker\'s id in the cluster', { min: 0 }),
   'broker.id': intDef(null, 'older name of node.id', { min: -1 }),
-  'listeners': listDef(['PLAINTEXT://127.0.0.1:9092'], 'addresses the broker listens on, NAME://host:port'),
-  'advertised.listeners': listDef([], 'addresses given to clients in Metadata; defaults to listeners'),
-  'listener.security.protocol.map': listDef(['PLAINTEXT:PLAINTEXT'], 'listener name to security protocol'),
+  'listeners': listDef(['PLAINTEXT://127.0.0.1:9092'], 'addresses the broker listens on, NAME://host:port, one per named listener (--port sets the PLAINTEXT one)'),
+  'advertised.listeners': listDef([], 'addresses given to clients in Metadata, NAME://host:port; defaults to listeners'),
+  'listener.security.protocol.map': listDef(DEFAULT_SECURITY_PROTOCOL_MAP, 'listener name to security protocol (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL), NAME:PROTOCOL,...'),
+  'inter.broker.listener.name': stringDef(null, 'the listener brokers use to reach each other (replication, coordinator requests); must be advertised'),
+  'security.inter.broker.protocol': stringDef(null, 'older form of inter.broker.listener.name: the listener named like this protocol (default PLAINTEXT)'),
   'controller.listener.names': listDef([], 'KRaft controller listeners (not served by Samsa)'),
+  'ssl.keystore.type': stringDef('PEM', 'format of the key store; Samsa reads PEM (convert JKS or PKCS12 with keytool/openssl)', ['PEM']),
+  'ssl.keystore.location': stringDef(null, 'PEM file with the private key and its certificate chain (re-read when it changes)'),
+  'ssl.keystore.password': passwordDef('key store password (not used for PEM files; see ssl.key.password)'),
+  'ssl.keystore.certificate.chain': passwordDef('the certificate chain in PEM, inline (instead of ssl.keystore.location)'),
+  'ssl.keystore.key': passwordDef('the private key in PEM, inline (instead of ssl.keystore.location)'),
+  'ssl.key.password': passwordDef('password of an encrypted private key'),
+  'ssl.truststore.type': stringDef('PEM', 'format of the trust store; Samsa reads PEM', ['PEM']),
+  'ssl.truststore.location': stringDef(null, 'PEM file of the CA certificates trusted for peers\' certificates (re-read when it changes)'),
+  'ssl.truststore.password': passwordDef('trust store password (not used for PEM files)'),
+  'ssl.truststore.certificates': passwordDef('trusted CA certificates in PEM, inline (instead of ssl.truststore.location)'),
+  'ssl.enabled.protocols': listDef(['TLSv1.2', 'TLSv1.3'], 'TLS versions accepted', ['TLSv1.2', 'TLSv1.3']),
+  'ssl.protocol': stringDef('TLSv1.3', 'accepted for Kafka compatibility; the versions served and used come from ssl.enabled.protocols', ['TLSv1.2', 'TLSv1.3', 'TLS']),
+  'ssl.cipher.suites': listDef([], 'cipher suites allowed (IANA names such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, or OpenSSL names); empty: the defaults'),
+  'ssl.client.auth': stringDef('none', 'client certificates: none, requested (verified when sent) or required', ['none', 'requested', 'required']),
+  'ssl.principal.mapping.rules': stringDef('DEFAULT', 'how a client certificate\'s distinguished name becomes the principal: RULE:pattern/replacement/[LU],...,DEFAULT'),
+  'ssl.endpoint.identification.algorithm': stringDef('https', 'as a client of other brokers: https checks the host name against their certificates; empty turns the check off'),
   'log.dirs': listDef(['./data'], 'directories that hold partition logs'),
   'log.dir': stringDef(null, 'older single-directory form of log.dirs'),
   'num.partitions': intDef(1, 'partitions of an auto-created topic', { min: 1 }),
@@ -41,6 +74,8 @@ export const brokerConfigDefs = {
   'socket.request.max.bytes': intDef(104857600, 'largest request frame; larger frames close the connection', { min: 1 }),
   'connections.max.idle.ms': longDef(600000, 'close connections idle this long', { min: -1 }),
   'fetch.max.bytes': intDef(57671680, 'largest fetch response the broker builds', { min: 1024 }),
+  'max.request.partition.size.limit': intDef(2000, 'most partitions a DescribeTopicPartitions response describes (KIP-966)', { min: 1 }),
+  'max.incremental.fetch.session.cache.slots': intDef(1000, 'incremental fetch sessions (KIP-227) the broker keeps over all clients; 0 disables them', { min: 0 }),
   'queued.max.request.bytes': longDef(-1, 'request bytes one connection may have read ahead of processing before the broker stops reading it; -1: 16 MiB (Kafka: over all connections)', { min: -1 }),
   'queued.max.requests': intDef(500, 'requests one connection may have read ahead of processing before the broker stops reading it (Kafka: over all connections)', { min: 1 }),
   'max.connections': intDef(2147483647, 'most connections over all Kafka listeners; more are closed at once', { min: 0 }),
@@ -66,6 +101,11 @@ export const brokerConfigDefs = {
   'log.message.timestamp.before.max.ms': longDef(LONG_MAX, 'oldest accepted record timestamp, as an age', { min: 0 }),
   'log.message.timestamp.after.max.ms': longDef(LONG_MAX, 'newest accepted record timestamp, ahead of now', { min: 0 }),
   'log.segment.delete.delay.ms': longDef(60000, 'delay before a deleted segment file is removed', { min: 0 }),
+  'log.cleaner.enable': booleanDef(true, 'run the log cleaner, which compacts topics with cleanup.policy=compact (__consumer_offsets among them)'),
+  'log.cleaner.threads': intDef(1, 'logs cleaned at the same time', { min: 0 }),
+  'log.cleaner.dedupe.buffer.size': longDef(134217728, 'memory for the key-to-offset maps of all cleaner threads together (24 bytes a key)', { min: 0 }),
+  'log.cleaner.io.max.bytes.per.second': doubleDef(Number.MAX_VALUE, 'bytes read and written per second by all cleaner threads together'),
+  'log.cleaner.backoff.ms': longDef(15000, 'pause of the cleaner when no log is dirty enough', { min: 0 }),
   'log.cleaner.delete.retention.ms': longDef(86400000, 'how long delete markers stay (topic: delete.retention.ms)', { min: 0 }),
   'log.cleaner.min.compaction.lag.ms': longDef(0, 'youngest record age eligible for compaction (topic: min.compaction.lag.ms)', { min: 0 }),
   'log.cleaner.max.compaction.lag.ms': longDef(LONG_MAX, 'oldest record age before compaction is forced (topic: max.compaction.lag.ms)', { min: 1 }),
@@ -88,6 +128,17 @@ export const brokerConfigDefs = {
   'replication.quota.window.size.seconds': intDef(1, 'length of one replication throttle sample', { min: 1 }),
   'broker.rack': stringDef(null, 'this broker\'s rack, for rack-aware replica placement'),
   'etcd.endpoints': listDef([], 'Samsa: etcd client URLs (http://host:port, comma-separated); set, the broker joins the cluster they coordinate (--etcd)'),
+  'authorizer.class.name': {
+    ...stringDef('', 'the authorizer: org.apache.kafka.metadata.authorizer.StandardAuthorizer (or kafka.security.authorizer.AclAuthorizer) checks every request against the ACLs; empty allows everything'),
+    validate: (value: string) => ((AUTHORIZER_CLASS_NAMES as readonly string[]).includes(value)
+      ? undefined
+      : `Samsa has Kafka's ACL authorizer only: set ${AUTHORIZER_CLASS_NAMES[1]} (or ${AUTHORIZER_CLASS_NAMES[2]}), or leave it empty for none`),
+  },
+  'super.users': stringDef('', 'principals allowed everything when an authorizer is on, separated by semicolons (User:admin;User:CN=ops)'),
+  'allow.everyone.if.no.acl.found': booleanDef(false, 'with an authorizer: allow a request on a resource that has no ACL at all'),
+  'quota.window.num': intDef(11, 'samples the client quotas measure their rates over', { min: 1 }),
+  'quota.window.size.seconds': intDef(1, 'length of one client quota sample', { min: 1 }),
+  'gateway.auth': stringDef('none', 'Samsa: HTTP gateway authentication: none, or basic (HTTP Basic against the SASL PLAIN and SCRAM users; requests then run under the ACLs as User:<name>)', ['none', 'basic']),
   'http.port': intDef(8082, 'Samsa: port of the HTTP gateway (REST Proxy v2 API, WebSocket streams, /metrics, health, web console); 0 turns it off (--http-port)', { min: 0, max: 65535 }),
   'http.host': stringDef(null, 'Samsa: address the HTTP gateway listens on; defaults to the first listener\'s host'),
   'http.request.max.bytes': intDef(8388608, 'Samsa: largest REST request body (a produce request\'s records); larger bodies get 413', { min: 1024 }),
@@ -142,6 +193,7 @@ export const brokerConfigDefs = {
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': intDef(10000, 'how often the transaction coordinator aborts transactions open longer than their timeout', { min: 1 }),
   'transaction.remove.expired.transaction.cleanup.interval.ms': intDef(3600000, 'how often the transaction coordinator removes transactional ids idle past transactional.id.expiration.ms', { min: 1 }),
   'transaction.state.write.timeout.ms': intDef(5000, 'Samsa: how long a write to __transaction_state waits for its in-sync replicas before the request fails (Kafka uses request.timeout.ms)', { min: 1 }),
+  ...saslConfigDefs,
 } as const satisfies Record<string, ConfigDef<any>>
 
 /**
@@ -155,7 +207,6 @@ const ignoredKafkaSettings = new Set([
   'share.coordinator.state.topic.replication.factor',
   'share.coordinator.state.topic.min.isr', 'zookeeper.connect', 'zookeeper.connection.timeout.ms',
   'process.roles', 'controller.quorum.voters', 'controller.quorum.bootstrap.servers',
-  'inter.broker.listener.name', 'log.cleaner.enable', 'log.cleaner.threads',
   'metadata.log.dir',
 ])
 
@@ -187,22 +238,49 @@ export interface ConfigSources {
   readonly httpPort?: string
 }
 
-export interface Listener {
-  readonly name: string
-  readonly host: string
-  readonly port: number
-}
+export type { Listener, SecurityProtocol } from './listener-config.js'
 
 export class BrokerConfig {
   readonly #values: BrokerSettings
   readonly #sources: Map<BrokerConfigName, ConfigSource>
+  /** listener.name.<listener>[.<mechanism>].<sasl setting> overrides (sasl-config.ts). */
+  readonly #listenerSasl: ListenerSaslSettings
   /** Human-readable warnings (ignored Kafka settings) for the start-up log. */
   readonly warnings: readonly string[]
+  /** `listener.name.<listener>.<setting>` values, by upper-case listener name. */
+  readonly #listenerOverrides: ReadonlyMap<string, ReadonlyMap<string, unknown>>
 
-  private constructor(values: BrokerSettings, sources: Map<BrokerConfigName, ConfigSource>, warnings: string[]) {
+  private constructor(
+    values: BrokerSettings,
+    sources: Map<BrokerConfigName, ConfigSource>,
+    warnings: string[],
+    listenerSasl: ListenerSaslSettings,
+    listenerOverrides: ReadonlyMap<string, ReadonlyMap<string, unknown>>,
+  ) {
     this.#values = values
     this.#sources = sources
+    this.#listenerSasl = listenerSasl
     this.warnings = warnings
+    this.#listenerOverrides = listenerOverrides
+  }
+
+  /**
+   * A setting as one listener sees it: `listener.name.<listener>.<name>` when set, else the
+   * broker-wide value (Kafka's per-listener overrides, e.g. listener.name.internal.ssl.client.auth).
+   */
+  forListener<K extends BrokerConfigName>(listenerName: string, name: K): BrokerSettings[K] {
+    const override = this.#listenerOverrides.get(listenerName.toUpperCase())
+    if (override?.has(name) === true) return override.get(name) as BrokerSettings[K]
+    return this.#values[name]
+  }
+
+  /**
+   * A listener-scoped setting that has no broker-wide form (SASL's
+   * `listener.name.<l>.<mechanism>.sasl.jaas.config`), as text; undefined when not set.
+   */
+  listenerSetting(listenerName: string, key: string): string | undefined {
+    const value = this.#listenerOverrides.get(listenerName.toUpperCase())?.get(key)
+    return typeof value === 'string' ? value : undefined
   }
 
   /** Builds the effective configuration. Throws SAMSA_CONFIG naming the setting and its origin. */
@@ -210,9 +288,27 @@ export class BrokerConfig {
     const values = {} as Record<string, unknown>
     const origin = new Map<BrokerConfigName, ConfigSource>()
     const warnings: string[] = []
+    const listenerSasl = new ListenerSaslSettings()
     for (const [name, def] of Object.entries(brokerConfigDefs)) values[name] = def.default
 
+    const listenerOverrides = new Map<string, Map<string, unknown>>()
     const apply = (name: string, text: string, source: ConfigSource, where: string): void => {
+      // SASL settings per listener (and mechanism) are resolved by sasl-config.ts; the other
+      // listener-scoped ones (ssl.*) by applyListenerOverride.
+      const prefixed = parseListenerPrefixedSaslKey(name)
+      if (prefixed !== null) {
+        try {
+          listenerSasl.set(name, prefixed, text)
+        } catch (error) {
+          throw new SamsaError(ErrorCodes.CONFIG, `${(error as Error).message} (${where})`)
+        }
+        return
+      }
+      const scoped = LISTENER_SCOPED.exec(name)
+      if (scoped !== null) {
+        applyListenerOverride(listenerOverrides, scoped[1]!.toUpperCase(), scoped[2]!, text, where)
+        return
+      }
       if (ignoredKafkaSettings.has(name)) {
         warnings.push(`${name} (${where}) has no effect in Samsa and is ignored`)
         return
@@ -254,21 +350,30 @@ export class BrokerConfig {
     if (sources.etcd !== undefined) apply('etcd.endpoints', sources.etcd, 'flag', '--etcd')
     if (sources.httpPort !== undefined) apply('http.port', sources.httpPort, 'flag', '--http-port')
     if (sources.port !== undefined || sources.host !== undefined) {
-      const current = parseListener(String((values['listeners'] as string[])[0] ?? 'PLAINTEXT://127.0.0.1:9092'), 'listeners')
-      const port = sources.port ?? String(current.port)
-      const host = sources.host ?? current.host
-      if (!/^\d+$/.test(port) || Number(port) > 65535) {
+      // --port and --host are the PLAINTEXT listener's shorthand; other listeners keep theirs.
+      const entries = values['listeners'] as string[]
+      const protocols = parseSecurityProtocolMap(values['listener.security.protocol.map'] as string[])
+      const index = entries.findIndex((text) => protocols.get(parseListenerAddress(text, 'listeners').name) === 'PLAINTEXT')
+      const port = sources.port
+      if (port !== undefined && (!/^\d+$/.test(port) || Number(port) > 65535)) {
         throw new SamsaError(ErrorCodes.CONFIG, `Invalid value '${port}' for --port: expected a port number 0-65535.`)
       }
-      apply('listeners', `${current.name}://${formatHost(host)}:${port}`, 'flag', '--port/--host')
+      if (index < 0) {
+        warnings.push('--port/--host set the PLAINTEXT listener, and listeners has none; they are ignored (give each listener its port in listeners)')
+      } else {
+        const current = parseListenerAddress(entries[index]!, 'listeners')
+        const replaced = `${current.name}://${formatHost(sources.host ?? current.host)}:${port ?? current.port}`
+        apply('listeners', entries.map((text, i) => (i === index ? replaced : text)).join(','), 'flag', '--port/--host')
+      }
     }
 
     // Kafka's older names win only when the newer one was left at its default.
     if (values['broker.id'] !== null && !origin.has('node.id')) values['node.id'] = values['broker.id']
     if (values['log.dir'] !== null && !origin.has('log.dirs')) values['log.dirs'] = [values['log.dir']]
 
-    const config = new BrokerConfig(values as BrokerSettings, origin, warnings)
-    config.listeners() // validates the listener syntax now rather than at bind time
+    const config = new BrokerConfig(values as BrokerSettings, origin, warnings, listenerSasl, listenerOverrides)
+    // Validates the listener settings now rather than at bind time.
+    config.interBrokerListenerName(config.advertisedListeners())
     for (const endpoint of config.get('etcd.endpoints')) checkEtcdEndpoint(endpoint, config.sourceOf('etcd.endpoints'))
     checkConsumerGroupSettings(config)
     if (config.get('log.dirs').length !== 1) {
@@ -284,6 +389,16 @@ export class BrokerConfig {
   /** Like get, but keeps `null` for settings that have no default and were not set. */
   getOptional<K extends BrokerConfigName>(name: K): BrokerSettings[K] {
     return this.#values[name]
+  }
+
+  /**
+   * A SASL setting as it applies to one listener (and mechanism): the
+   * listener.name.<listener>.<mechanism>.<setting> override, else listener.name.<listener>.<setting>,
+   * else the broker-wide setting, as Kafka resolves them.
+   */
+  saslSetting<K extends SaslConfigName>(listener: string, mechanism: string | null, name: K): BrokerSettings[K] {
+    const override = this.#listenerSasl.get(listener, mechanism, name)
+    return (override === undefined ? this.#values[name] : override) as BrokerSettings[K]
   }
 
   sourceOf(name: BrokerConfigName): ConfigSource {
@@ -308,34 +423,49 @@ export class BrokerConfig {
     return this.get('etcd.endpoints').length > 0
   }
 
-  /** The PLAINTEXT listeners to bind (controller listeners are skipped). */
+  /** The listeners to bind, each with its security protocol (controller listeners are skipped). */
   listeners(): Listener[] {
-    const controllers = new Set(this.get('controller.listener.names'))
-    const protocols = new Map(
-      this.get('listener.security.protocol.map').map((entry) => {
-        const [name, protocol] = entry.split(':')
-        return [name!, protocol ?? ''] as const
-      }),
-    )
-    const result: Listener[] = []
-    for (const text of this.get('listeners')) {
-      const listener = parseListener(text, 'listeners')
-      if (controllers.has(listener.name)) continue
-      const protocol = protocols.get(listener.name) ?? listener.name
-      if (protocol !== 'PLAINTEXT') {
-        throw new SamsaError(ErrorCodes.CONFIG, `listeners: ${listener.name} uses ${protocol}; Samsa serves PLAINTEXT listeners only.`)
-      }
-      result.push(listener)
-    }
-    if (result.length === 0) throw new SamsaError(ErrorCodes.CONFIG, 'listeners: no PLAINTEXT listener is configured.')
+    const controllers = new Set(this.get('controller.listener.names').map((name) => name.toUpperCase()))
+    const result = parseListeners(this.get('listeners'), 'listeners', this.securityProtocolMap(), controllers)
+    if (result.length === 0) throw new SamsaError(ErrorCodes.CONFIG, 'listeners: no listener is configured (controller listeners are not served by Samsa).')
     return result
   }
 
-  /** What Metadata tells clients to connect to, per listener name. */
+  /** listener.security.protocol.map, listener name → protocol. */
+  securityProtocolMap(): Map<string, SecurityProtocol> {
+    return parseSecurityProtocolMap(this.get('listener.security.protocol.map'))
+  }
+
+  /**
+   * What Metadata tells clients to connect to, per listener name: advertised.listeners when set
+   * (each must name a listener), otherwise the bound listeners with a routable host.
+   */
   advertisedListeners(bound: readonly Listener[] = this.listeners()): Listener[] {
-    const advertised = this.get('advertised.listeners').map((text) => parseListener(text, 'advertised.listeners'))
-    if (advertised.length > 0) return advertised
-    return bound.map((l) => ({ ...l, host: l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? '127.0.0.1' : l.host }))
+    const entries = this.get('advertised.listeners')
+    if (entries.length === 0) {
+      return bound.map((l) => ({ ...l, host: l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? '127.0.0.1' : l.host }))
+    }
+    const controllers = new Set(this.get('controller.listener.names').map((name) => name.toUpperCase()))
+    const advertised = parseListeners(entries, 'advertised.listeners', this.securityProtocolMap(), controllers)
+    for (const listener of advertised) {
+      if (!bound.some((l) => l.name === listener.name)) {
+        throw new SamsaError(
+          ErrorCodes.CONFIG,
+          `advertised.listeners: ${listener.name} is not a listener (listeners: ${bound.map((l) => l.name).join(', ')}); advertise only listeners the broker binds.`,
+        )
+      }
+    }
+    return advertised
+  }
+
+  /** The name of the listener other brokers reach this one through (replication, peer requests). */
+  interBrokerListenerName(advertised: readonly Listener[] = this.advertisedListeners()): string {
+    return interBrokerListenerName(
+      this.getOptional('inter.broker.listener.name'),
+      this.getOptional('security.inter.broker.protocol'),
+      advertised,
+      this.clusterMode,
+    )
   }
 
   /** Topic defaults derived from the broker settings, as Kafka derives them. */
@@ -375,17 +505,30 @@ export class BrokerConfig {
   }
 }
 
-function parseListener(text: string, setting: string): Listener {
-  const match = /^([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:/]*):(\d+)$/.exec(text.trim())
-  if (match === null || Number(match[3]) > 65535) {
-    throw new SamsaError(ErrorCodes.CONFIG, `Invalid value '${text}' for setting ${setting}: expected NAME://host:port, e.g. PLAINTEXT://127.0.0.1:9092.`)
-  }
-  const host = match[2]!.startsWith('[') ? match[2]!.slice(1, -1) : match[2]!
-  return { name: match[1]!.toUpperCase(), host, port: Number(match[3]) }
-}
+/** `listener.name.<listener>.<setting>`: a per-listener override, as Kafka spells it. */
+const LISTENER_SCOPED = /^listener\.name\.([A-Za-z0-9_]+)\.(.+)$/
+/** Listener-scoped settings with no broker-wide form, kept as text: `<mechanism>.sasl.jaas.config` and kin. */
+const MECHANISM_SCOPED = /^[a-z0-9-]+\.(sasl\.[a-z.]+|connections\.max\.reauth\.ms)$/
 
-function formatHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host
+function applyListenerOverride(overrides: Map<string, Map<string, unknown>>, listenerName: string, key: string, text: string, where: string): void {
+  let value: unknown
+  if (Object.hasOwn(brokerConfigDefs, key) && (key.startsWith('ssl.') || key.startsWith('sasl.') || key === 'connections.max.reauth.ms')) {
+    try {
+      value = parseValue(`listener.name.${listenerName.toLowerCase()}.${key}`, brokerConfigDefs[key as BrokerConfigName] as ConfigDef<unknown>, text)
+    } catch (error) {
+      throw new SamsaError(ErrorCodes.CONFIG, `${(error as Error).message} (${where})`)
+    }
+  } else if (MECHANISM_SCOPED.test(key) || key.startsWith('sasl.') || key === 'connections.max.reauth.ms') {
+    value = text.trim()
+  } else {
+    throw new SamsaError(
+      ErrorCodes.CONFIG,
+      `Unknown setting listener.name.${listenerName.toLowerCase()}.${key} (${where}): a listener may override ssl.*, sasl.* and <mechanism>.sasl.* settings.`,
+    )
+  }
+  let forListener = overrides.get(listenerName)
+  if (forListener === undefined) overrides.set(listenerName, (forListener = new Map()))
+  forListener.set(key, value)
 }
 
 /** An etcd endpoint must be an http(s) URL with a host and port, as etcd's clients take them. */

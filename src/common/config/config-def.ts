@@ -55,6 +55,11 @@ export function stringDef(defaultValue: string | null, doc: string, oneOf?: read
     : { type: 'string', default: defaultValue, doc, validate }
 }
 
+/** A secret (a key, a password): DescribeConfigs marks it sensitive and never shows its value. */
+export function passwordDef(doc: string): ConfigDef<string> {
+  return { type: 'password', default: null, doc }
+}
+
 export function listDef(defaultValue: string[], doc: string, oneOf?: readonly string[]): ConfigDef<string[]> {
   const validate = oneOf === undefined
     ? undefined

@@ -12,6 +12,9 @@
  *   ISR shrinks and expands; kafka_controller_kafkacontroller_*: the active controller count
  *   and, on the controller, partitions without a leader.
  * - kafka_server_delayedoperationpurgatory_purgatorysize{delayedOperation}.
+ * - kafka_server_fetchsessioncache_*: incremental fetch sessions held, their partitions, and
+ *   sessions evicted to make room (KIP-227); samsa_fetch_sessions_incremental_requests_total
+ *   counts the incremental requests served (Kafka has no such meter).
  * - kafka_server_socketservermetrics_connection_count{listener}; connections refused by a limit
  *   and delayed by the creation rate as samsa_network_connections_{refused,throttled}_total; and the gateway's WebSocket
  *   sessions as samsa_http_websocket_connections (they are not Kafka connections).
@@ -41,6 +44,7 @@ export function writeBrokerFamilies(out: Exposition, broker: BrokerContext, webS
   writeTopicTraffic(out, broker)
   writeRequests(out, broker)
   writeReplicaManager(out, broker)
+  writeFetchSessions(out, broker)
   writeController(out, broker)
 
   const purgatories = broker.replicas.purgatories
@@ -86,6 +90,14 @@ function writeRequests(out: Exposition, broker: BrokerContext): void {
     requests.add(request, type.count)
     time.addHistogram(request, REQUEST_TIME_BUCKETS_MS, type.buckets, type.totalTimeMs)
   }
+}
+
+function writeFetchSessions(out: Exposition, broker: BrokerContext): void {
+  const sessions = broker.fetchSessions
+  out.family('kafka_server_fetchsessioncache_numincrementalfetchsessions', 'gauge', 'Incremental fetch sessions held (KIP-227).').add('', sessions.size)
+  out.family('kafka_server_fetchsessioncache_numincrementalfetchpartitionscached', 'gauge', 'Partitions over all incremental fetch sessions.').add('', sessions.partitions)
+  out.family('kafka_server_fetchsessioncache_incrementalfetchsessionevictions_total', 'counter', 'Fetch sessions evicted to make room for new ones.').add('', sessions.evictions)
+  out.family('samsa_fetch_sessions_incremental_requests_total', 'counter', 'Incremental fetch requests answered through a session.').add('', sessions.incrementalFetches)
 }
 
 function writeReplicaManager(out: Exposition, broker: BrokerContext): void {

@@ -18,6 +18,7 @@ import { instanceSettings, partitionOffsets, subscriptionTopics, topicPartitions
 import { type RestHandler, controlBody, restRoute } from './exchange.js'
 import { integerQuery } from './partitions.js'
 import type { RestContext } from './rest-context.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
 
 const INSTANCE = '/consumers/:group/instances/:name'
 const NO_CONTENT = { status: 204, body: undefined } as const
@@ -36,6 +37,7 @@ export function consumerRoutes(server: HttpServer, context: RestContext): void {
   server.route('post', '/consumers/:group', restRoute(logger, async (exchange) => {
     requireV2Accept(exchange.request.headers.get('accept'))
     const group = exchange.request.params[0]!
+    context.authorization.require(exchange, AclOperation.READ, ResourceType.GROUP, group)
     const settings = instanceSettings(await controlBody(exchange))
     const name = settings.name ?? `rest-consumer-${crypto.randomUUID()}`
     consumers.create({

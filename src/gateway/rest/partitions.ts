@@ -14,6 +14,7 @@ import { partitionParam, restRoute } from './exchange.js'
 import { restRecords } from './rest-records.js'
 import type { RestContext } from './rest-context.js'
 import { restPartition, restPartitions } from './topic-metadata.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
 
 /** The longest a partition records read waits for records, whatever `timeout` asks: a parked read holds a purgatory slot. */
 const MAX_READ_WAIT_MS = 30_000
@@ -34,24 +35,28 @@ export function partitionRoutes(server: HttpServer, context: RestContext): void 
 
   server.route('get', '/topics/:topic/partitions', restRoute(logger, (exchange) => {
     requireV2Accept(exchange.request.headers.get('accept'))
+    context.authorization.require(exchange, AclOperation.DESCRIBE, ResourceType.TOPIC, exchange.request.params[0]!)
     return { body: restPartitions(broker, known(exchange.request.params[0]!)) }
   }))
 
   server.route('get', '/topics/:topic/partitions/:partition', restRoute(logger, (exchange) => {
     requireV2Accept(exchange.request.headers.get('accept'))
     const [topic, text] = exchange.request.params as [string, string]
+    context.authorization.require(exchange, AclOperation.DESCRIBE, ResourceType.TOPIC, topic)
     return { body: restPartition(broker, topic, existing(topic, text)) }
   }))
 
   server.route('get', '/topics/:topic/partitions/:partition/offsets', restRoute(logger, async (exchange) => {
     requireV2Accept(exchange.request.headers.get('accept'))
     const [topic, text] = exchange.request.params as [string, string]
+    context.authorization.require(exchange, AclOperation.DESCRIBE, ResourceType.TOPIC, topic)
     const bounds = await context.positions.bounds(topic, existing(topic, text))
     return { body: { beginning_offset: bounds.beginning, end_offset: bounds.end } }
   }))
 
   server.route('get', '/topics/:topic/partitions/:partition/records', restRoute(logger, async (exchange) => {
     const [topic, text] = exchange.request.params as [string, string]
+    context.authorization.require(exchange, AclOperation.READ, ResourceType.TOPIC, topic)
     const format = acceptedRecordFormat(exchange.request.headers.get('accept'), 'binary')
     const partition = existing(topic, text)
     const query = exchange.request.query

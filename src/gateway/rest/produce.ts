@@ -11,10 +11,12 @@ import { EncodedJson, partitionParam, restRoute } from './exchange.js'
 import { encodeProduceResponse } from './produce-response.js'
 import type { RestContext } from './rest-context.js'
 import type { HttpExchange } from '../uws.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
 
 export function produceRoutes(server: HttpServer, context: RestContext): void {
   const produce = async (exchange: HttpExchange, topic: string, partition: number) => {
     requireV2Accept(exchange.request.headers.get('accept'))
+    context.authorization.require(exchange, AclOperation.WRITE, ResourceType.TOPIC, topic)
     const format = producedFormat(exchange.request.headers.get('content-type'))
     const body = await exchange.body()
     const offsets = await context.produce.produce({ topic, partition, format, body })

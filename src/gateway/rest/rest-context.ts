@@ -9,6 +9,7 @@ import type { PartitionPositions } from '../records/partition-positions.js'
 import type { PartitionReader } from '../records/partition-reader.js'
 import type { ProduceRecords } from '../records/produce-records.js'
 import type { ConsumerInstances } from './consumer-instances.js'
+import type { RestAuthorization } from './authorization.js'
 
 export interface RestContext {
   readonly broker: BrokerContext
@@ -20,4 +21,6 @@ export interface RestContext {
   readonly consumers: ConsumerInstances
   /** http.request.max.bytes: the largest body a route reads. */
   readonly maxBodyBytes: number
+  /** ACL checks of each request's principal. */
+  readonly authorization: RestAuthorization
 }

@@ -19,6 +19,7 @@ import { partitionRoutes } from './partitions.js'
 import { produceRoutes } from './produce.js'
 import type { RestContext } from './rest-context.js'
 import { topicRoutes } from './topics.js'
+import { RestAuthorization } from './authorization.js'
 
 export const restProxyModule: GatewayModuleFactory = (server, services) => {
   const broker = services.broker
@@ -33,6 +34,7 @@ export const restProxyModule: GatewayModuleFactory = (server, services) => {
     positions,
     consumers: new ConsumerInstances(broker, reader, positions, new GroupCoordinators(broker, services.peers), services.logger),
     maxBodyBytes: broker.config.get('http.request.max.bytes'),
+    authorization: new RestAuthorization(broker),
   }
   topicRoutes(server, context)
   partitionRoutes(server, context)

@@ -39,8 +39,8 @@ export const addPartitionsToTxnRequest = defineMessage({
       { versions: '4+', default: [] },
     ),
     v3AndBelowTransactionalId: field.string({ versions: '0-3', default: '' }),
-    v3AndBelowProducerId: field.int64({ versions: '0-3', default: -1n }),
-    v3AndBelowProducerEpoch: field.int16({ versions: '0-3', default: -1 }),
+    v3AndBelowProducerId: field.int64({ versions: '0-3', default: 0n }),
+    v3AndBelowProducerEpoch: field.int16({ versions: '0-3', default: 0 }),
     v3AndBelowTopics: field.array(topic, { versions: '0-3', default: [] }),
   },
 })

@@ -7,24 +7,32 @@ import { ApiKeys } from '../api-keys.js'
 import type { MessageInput, MessageSchema, MessageType } from '../message.js'
 import { addOffsetsToTxnRequest, addOffsetsToTxnResponse } from './add-offsets-to-txn.js'
 import { addPartitionsToTxnRequest, addPartitionsToTxnResponse } from './add-partitions-to-txn.js'
+import { alterClientQuotasRequest, alterClientQuotasResponse } from './alter-client-quotas.js'
 import { alterConfigsRequest, alterConfigsResponse } from './alter-configs.js'
+import { alterUserScramCredentialsRequest, alterUserScramCredentialsResponse } from './alter-user-scram-credentials.js'
 import { alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse } from './alter-partition-reassignments.js'
 import { alterShareGroupOffsetsRequest, alterShareGroupOffsetsResponse } from './alter-share-group-offsets.js'
 import { apiVersionsRequest, apiVersionsResponse } from './api-versions.js'
+import { createAclsRequest, createAclsResponse } from './create-acls.js'
 import { consumerGroupDescribeRequest, consumerGroupDescribeResponse } from './consumer-group-describe.js'
 import { consumerGroupHeartbeatRequest, consumerGroupHeartbeatResponse } from './consumer-group-heartbeat.js'
 import { createPartitionsRequest, createPartitionsResponse } from './create-partitions.js'
 import { createTopicsRequest, createTopicsResponse } from './create-topics.js'
+import { deleteAclsRequest, deleteAclsResponse } from './delete-acls.js'
 import { deleteGroupsRequest, deleteGroupsResponse } from './delete-groups.js'
 import { deleteRecordsRequest, deleteRecordsResponse } from './delete-records.js'
 import { electLeadersRequest, electLeadersResponse } from './elect-leaders.js'
 import { deleteShareGroupOffsetsRequest, deleteShareGroupOffsetsResponse } from './delete-share-group-offsets.js'
 import { deleteTopicsRequest, deleteTopicsResponse } from './delete-topics.js'
+import { describeAclsRequest, describeAclsResponse } from './describe-acls.js'
+import { describeClientQuotasRequest, describeClientQuotasResponse } from './describe-client-quotas.js'
 import { describeClusterRequest, describeClusterResponse } from './describe-cluster.js'
 import { describeConfigsRequest, describeConfigsResponse } from './describe-configs.js'
+import { describeUserScramCredentialsRequest, describeUserScramCredentialsResponse } from './describe-user-scram-credentials.js'
 import { describeGroupsRequest, describeGroupsResponse } from './describe-groups.js'
 import { describeProducersRequest, describeProducersResponse } from './describe-producers.js'
 import { describeShareGroupOffsetsRequest, describeShareGroupOffsetsResponse } from './describe-share-group-offsets.js'
+import { describeTopicPartitionsRequest, describeTopicPartitionsResponse } from './describe-topic-partitions.js'
 import { describeTransactionsRequest, describeTransactionsResponse } from './describe-transactions.js'
 import { endTxnRequest, endTxnResponse } from './end-txn.js'
 import { fetchRequest, fetchResponse } from './fetch.js'
@@ -44,12 +52,14 @@ import { offsetDeleteRequest, offsetDeleteResponse } from './offset-delete.js'
 import { offsetFetchRequest, offsetFetchResponse } from './offset-fetch.js'
 import { offsetForLeaderEpochRequest, offsetForLeaderEpochResponse } from './offset-for-leader-epoch.js'
 import { produceRequest, produceResponse } from './produce.js'
+import { saslAuthenticateRequest, saslAuthenticateResponse } from './sasl-authenticate.js'
 import { saslHandshakeRequest, saslHandshakeResponse } from './sasl-handshake.js'
 import { shareAcknowledgeRequest, shareAcknowledgeResponse } from './share-acknowledge.js'
 import { shareFetchRequest, shareFetchResponse } from './share-fetch.js'
 import { shareGroupDescribeRequest, shareGroupDescribeResponse } from './share-group-describe.js'
 import { shareGroupHeartbeatRequest, shareGroupHeartbeatResponse } from './share-group-heartbeat.js'
 import { syncGroupRequest, syncGroupResponse } from './sync-group.js'
+import { txnOffsetCommitRequest, txnOffsetCommitResponse } from './txn-offset-commit.js'
 import { writeTxnMarkersRequest, writeTxnMarkersResponse } from './write-txn-markers.js'
 
 export interface ApiDefinition<Request extends MessageSchema = MessageSchema, Response extends MessageSchema = MessageSchema> {
@@ -116,6 +126,10 @@ export const apis = {
   [ApiKeys.ListTransactions]: api('ListTransactions', listTransactionsRequest, listTransactionsResponse),
   [ApiKeys.OffsetForLeaderEpoch]: api('OffsetForLeaderEpoch', offsetForLeaderEpochRequest, offsetForLeaderEpochResponse),
   [ApiKeys.WriteTxnMarkers]: api('WriteTxnMarkers', writeTxnMarkersRequest, writeTxnMarkersResponse),
+  [ApiKeys.TxnOffsetCommit]: api('TxnOffsetCommit', txnOffsetCommitRequest, txnOffsetCommitResponse),
+  [ApiKeys.DescribeAcls]: api('DescribeAcls', describeAclsRequest, describeAclsResponse),
+  [ApiKeys.CreateAcls]: api('CreateAcls', createAclsRequest, createAclsResponse),
+  [ApiKeys.DeleteAcls]: api('DeleteAcls', deleteAclsRequest, deleteAclsResponse),
   [ApiKeys.DescribeConfigs]: api('DescribeConfigs', describeConfigsRequest, describeConfigsResponse),
   [ApiKeys.AlterConfigs]: api('AlterConfigs', alterConfigsRequest, alterConfigsResponse),
   [ApiKeys.CreatePartitions]: api('CreatePartitions', createPartitionsRequest, createPartitionsResponse),
@@ -136,11 +150,29 @@ export const apis = {
     listPartitionReassignmentsResponse,
   ),
   [ApiKeys.OffsetDelete]: api('OffsetDelete', offsetDeleteRequest, offsetDeleteResponse),
+  [ApiKeys.DescribeClientQuotas]: api('DescribeClientQuotas', describeClientQuotasRequest, describeClientQuotasResponse),
+  [ApiKeys.AlterClientQuotas]: api('AlterClientQuotas', alterClientQuotasRequest, alterClientQuotasResponse),
   [ApiKeys.DescribeCluster]: api('DescribeCluster', describeClusterRequest, describeClusterResponse),
   [ApiKeys.ElectLeaders]: api('ElectLeaders', electLeadersRequest, electLeadersResponse),
   [ApiKeys.DescribeProducers]: api('DescribeProducers', describeProducersRequest, describeProducersResponse),
+  [ApiKeys.SaslAuthenticate]: api('SaslAuthenticate', saslAuthenticateRequest, saslAuthenticateResponse),
+  [ApiKeys.DescribeUserScramCredentials]: api(
+    'DescribeUserScramCredentials',
+    describeUserScramCredentialsRequest,
+    describeUserScramCredentialsResponse,
+  ),
+  [ApiKeys.AlterUserScramCredentials]: api(
+    'AlterUserScramCredentials',
+    alterUserScramCredentialsRequest,
+    alterUserScramCredentialsResponse,
+  ),
   [ApiKeys.ConsumerGroupHeartbeat]: api('ConsumerGroupHeartbeat', consumerGroupHeartbeatRequest, consumerGroupHeartbeatResponse),
   [ApiKeys.ConsumerGroupDescribe]: api('ConsumerGroupDescribe', consumerGroupDescribeRequest, consumerGroupDescribeResponse),
+  [ApiKeys.DescribeTopicPartitions]: api(
+    'DescribeTopicPartitions',
+    describeTopicPartitionsRequest,
+    describeTopicPartitionsResponse,
+  ),
   [ApiKeys.ShareGroupHeartbeat]: api('ShareGroupHeartbeat', shareGroupHeartbeatRequest, shareGroupHeartbeatResponse),
   [ApiKeys.ShareGroupDescribe]: api('ShareGroupDescribe', shareGroupDescribeRequest, shareGroupDescribeResponse),
   [ApiKeys.ShareFetch]: api('ShareFetch', shareFetchRequest, shareFetchResponse),

@@ -15,7 +15,7 @@ describe('BrokerConfig', () => {
   it("uses Kafka's defaults when nothing is set", () => {
     const config = BrokerConfig.load()
     expect(config.nodeId).toBe(1)
-    expect(config.listeners()).toEqual([{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }])
+    expect(config.listeners()).toEqual([{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092, securityProtocol: 'PLAINTEXT' }])
     expect(config.dataDir).toBe('./data')
     expect(config.get('num.partitions')).toBe(1)
     expect(config.get('auto.create.topics.enable')).toBe(true)
@@ -39,8 +39,8 @@ describe('BrokerConfig', () => {
     expect(config.get('log.segment.bytes')).toBe(1048576)
     expect(config.sourceOf('log.segment.bytes')).toBe('env')
     expect(config.topicDefaults()['retention.ms']).toBe(24 * 3_600_000)
-    expect(config.listeners()).toEqual([{ name: 'PLAINTEXT', host: '0.0.0.0', port: 19092 }])
-    expect(config.advertisedListeners()).toEqual([{ name: 'PLAINTEXT', host: '127.0.0.1', port: 19092 }])
+    expect(config.listeners()).toEqual([{ name: 'PLAINTEXT', host: '0.0.0.0', port: 19092, securityProtocol: 'PLAINTEXT' }])
+    expect(config.advertisedListeners()).toEqual([{ name: 'PLAINTEXT', host: '127.0.0.1', port: 19092, securityProtocol: 'PLAINTEXT' }])
     expect(config.dataDir).toBe('/tmp/samsa-x')
   })
 
@@ -80,11 +80,10 @@ describe('BrokerConfig', () => {
     expect(config.dataDir).toBe('/var/samsa')
   })
 
-  it('skips KRaft controller listeners and refuses non-PLAINTEXT ones', () => {
+  it('skips KRaft controller listeners', () => {
     const config = BrokerConfig.load({
       set: ['listeners=PLAINTEXT://:9092,CONTROLLER://:9093', 'controller.listener.names=CONTROLLER'],
     })
-    expect(config.listeners()).toEqual([{ name: 'PLAINTEXT', host: '', port: 9092 }])
-    expect(() => BrokerConfig.load({ set: ['listeners=SSL://:9093', 'listener.security.protocol.map=SSL:SSL'] })).toThrowError(/PLAINTEXT listeners only/)
+    expect(config.listeners()).toEqual([{ name: 'PLAINTEXT', host: '', port: 9092, securityProtocol: 'PLAINTEXT' }])
   })
 })

@@ -5,7 +5,7 @@
  */
 import { type AddressInfo, type Socket, connect, createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ClusterView } from '../../../src/broker/cluster-view.js'
+import type { PeerEndpoint } from '../../../src/broker/cluster-view.js'
 import type { BrokerContext } from '../../../src/broker/broker-context.js'
 import { ErrorCodes, SamsaError } from '../../../src/common/errors.js'
 import { GroupCoordinators } from '../../../src/gateway/records/group-coordinator-service.js'
@@ -38,7 +38,7 @@ beforeAll(async () => {
   const notLeader = { leaderPartition: () => context.nodeId } as unknown as ReplicaManager
   elsewhere = { ...context, nodeId: OTHER, replicas: notLeader }
   pool = new WorkerPool({ maxThreads: 1 })
-  peers = new PeerBrokers(OTHER, context.cluster)
+  peers = new PeerBrokers(OTHER, context.peerEndpoint)
 })
 
 afterAll(async () => {
@@ -49,7 +49,7 @@ afterAll(async () => {
 
 describe("the gateway's remote paths", () => {
   it('never sends a request to its own broker', async () => {
-    const own = new PeerBrokers(context.nodeId, context.cluster)
+    const own = new PeerBrokers(context.nodeId, context.peerEndpoint)
     const refused = await own.request(context.nodeId, ApiKeys.ListGroups, {}, { timeoutMs: 1000 }).catch((error: unknown) => error)
     expect(SamsaError.is(refused, ErrorCodes.CLUSTER)).toBe(true)
     own.close()
@@ -149,11 +149,7 @@ describe("the gateway's remote paths", () => {
   it('gives up on a leader that stops answering within the request timeout plus the network margin', async () => {
     const endpoint = context.cluster.broker(context.nodeId)!
     const proxy = await freezableProxy(endpoint.host, endpoint.port)
-    const view: ClusterView = {
-      brokers: () => [],
-      broker: (id) => (id === 5 ? { nodeId: 5, host: '127.0.0.1', port: proxy.port, rack: null } : undefined),
-      controllerId: () => -1,
-    }
+    const view = (id: number): PeerEndpoint | undefined => (id === 5 ? { brokerId: 5, host: '127.0.0.1', port: proxy.port, tls: null } : undefined)
     const ledBy5 = { ...elsewhere, metadata: { ...context.metadata, partitionState: (topic: string, partition: number) => ({ ...context.metadata.partitionState(topic, partition)!, leader: 5 }) } as typeof context.metadata }
     const connected = new PeerBrokers(OTHER, view)
     const fresh = new PeerBrokers(OTHER, view)

@@ -244,6 +244,14 @@ describe("errors as Kafka's GroupMetadataManager returns them", () => {
     expect(result.errorMessage).toContain(message)
   })
 
+  test('a refused regex changes nothing: no group, no member', () => {
+    const h = harness()
+    const result = h.heartbeat({ memberId: 'a', memberEpoch: 0, subscribedTopicNames: null, subscribedTopicRegex: '(?<=x)y' })
+    expect(result.errorCode).toBe(KafkaErrorCodes.INVALID_REGULAR_EXPRESSION)
+    expect(h.coordinator.groups.size).toBe(0)
+    expect(h.written).toEqual([])
+  })
+
   test('a heartbeat with an epoch to a group that does not exist is GROUP_ID_NOT_FOUND; a full group refuses newcomers', () => {
     const h = harness({ maxSize: 1 })
     expect(h.heartbeat({ memberId: 'a', memberEpoch: 3 })).toMatchObject({ errorCode: KafkaErrorCodes.GROUP_ID_NOT_FOUND, errorMessage: 'Consumer group g not found.' })

@@ -29,6 +29,7 @@ export const defaultConfig: GroupCoordinatorConfig = {
 
 export interface OpenCoordinator {
   readonly coordinator: GroupCoordinator
+  readonly metadata: FileMetadataStore
   readonly logs: LogManager
   /** The partitions of __consumer_offsets (3, all led by this broker, id 1, at the start). */
   readonly replicas: ReplicaManager
@@ -40,6 +41,10 @@ export interface OpenCoordinator {
 
 export const silentLogger: Logger = createLogger('test', 'silent')
 
+/**
+ * KIP-848 consumer groups are served when `config.consumer` is given (the coordinator reads the
+ * topics from the fixture's metadata store).
+ */
 export async function openCoordinator(dir: string, config: Partial<GroupCoordinatorConfig> = {}, logger: Logger = silentLogger): Promise<OpenCoordinator> {
   const broker = BrokerConfig.load({})
   const self = [broker.nodeId]
@@ -53,9 +58,11 @@ export async function openCoordinator(dir: string, config: Partial<GroupCoordina
     logger,
     offsetsTopicPartitions: async () => replicas.partitions(OFFSETS_TOPIC) as readonly Partition[],
     replicas,
+    topics: config.consumer === undefined ? undefined : metadata,
   })
   return {
     coordinator,
+    metadata,
     logs,
     replicas,
     async close() {

@@ -4,6 +4,7 @@ import { createLogger } from '../../../src/common/logger.js'
 import { CLOSE_CONNECTION, NO_RESPONSE, type Outcome, type RequestProcessor } from '../../../src/network/connection.js'
 import { ConnectionQuotas } from '../../../src/network/connection-quotas.js'
 import { KafkaListener } from '../../../src/network/listener.js'
+import type { AuthenticatorFactory } from '../../../src/network/authenticator.js'
 
 const logger = createLogger('test', 'silent')
 
@@ -46,9 +47,12 @@ afterEach(async () => {
   listener = undefined
 })
 
-async function start(processor: RequestProcessor, maxFrameBytes = 1 << 20): Promise<AddressInfo> {
+async function start(processor: RequestProcessor, maxFrameBytes = 1 << 20, authenticator: AuthenticatorFactory | null = null): Promise<AddressInfo> {
   listener = new KafkaListener(processor, {
-    name: 'PLAINTEXT',
+    name: authenticator === null ? 'PLAINTEXT' : 'SASL_PLAINTEXT',
+    securityProtocol: authenticator === null ? 'PLAINTEXT' : 'SASL_PLAINTEXT',
+    authenticator,
+    ssl: null,
     host: '127.0.0.1',
     port: 0,
     maxFrameBytes,
@@ -179,5 +183,57 @@ describe('KafkaConnection', () => {
     expect(processed).toBe(64)
     expect(got.tags).toEqual(Array.from({ length: 64 }, (_, i) => i))
     client.destroy()
+  })
+
+  it('sends every frame to the authenticator until it authenticates, and only small frames before that', async () => {
+    const seenByBroker: number[] = []
+    const seenByAuthenticator: number[] = []
+    const principals: string[] = []
+    const authenticator: AuthenticatorFactory = (connection, security) => {
+      expect(security).toEqual({ listenerName: 'SASL_PLAINTEXT', securityProtocol: 'SASL_PLAINTEXT' })
+      const state = {
+        authenticated: false,
+        maxFrameBytes: 32,
+        process(frame: Buffer) {
+          const tag = frame.readInt32BE(0)
+          seenByAuthenticator.push(tag)
+          // Tag 7 stands for a SaslAuthenticate that succeeds.
+          if (tag === 7) {
+            state.authenticated = true
+            connection.principal = { principalType: 'User', name: 'alice' }
+          }
+          return response(tag)
+        },
+      }
+      return state
+    }
+    const address = await start({
+      process(frame, connection) {
+        seenByBroker.push(frame.readInt32BE(0))
+        principals.push(connection.principal.name)
+        return response(frame.readInt32BE(0))
+      },
+    }, 1 << 20, authenticator)
+    const client = connect(address.port, '127.0.0.1')
+    const got = collect(client)
+    client.write(request(1))
+    await until(() => got.tags.length === 1)
+    client.write(request(7))
+    await until(() => got.tags.length === 2)
+    // Authenticated: the broker's own limit applies, so a 100-byte frame is fine now.
+    client.write(Buffer.concat([request(2, 100), request(3)]))
+    await until(() => got.tags.length === 4)
+    expect(seenByAuthenticator).toEqual([1, 7])
+    expect(seenByBroker).toEqual([2, 3])
+    expect(principals).toEqual(['alice', 'alice'])
+    client.destroy()
+
+    // Before authentication a frame over the authenticator's limit closes the connection unread.
+    const eager = connect(address.port, '127.0.0.1')
+    const eagerGot = collect(eager)
+    eager.write(request(9, 100))
+    await eagerGot.closed
+    expect(eagerGot.tags).toEqual([])
+    expect(seenByAuthenticator).toEqual([1, 7])
   })
 })

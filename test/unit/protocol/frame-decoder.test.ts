@@ -25,6 +25,37 @@ describe('FrameDecoder', () => {
     }
   })
 
+  it('assembles frames from untrusted peers from the pieces that arrived, however the stream is split', () => {
+    for (let split = 1; split <= stream.length; split += 7) {
+      const decoder = requests(1024)
+      decoder.trustAnnouncedSizes(false)
+      const seen: Buffer[] = []
+      for (let pos = 0; pos < stream.length; pos += split) {
+        decoder.push(stream.subarray(pos, Math.min(stream.length, pos + split)), (f) => seen.push(Buffer.from(f)))
+      }
+      expect(seen).toEqual(bodies)
+      expect(decoder.hasPartialFrame).toBe(false)
+    }
+  })
+
+  it('holds only what arrived of a large frame from an untrusted peer', () => {
+    const decoder = requests(1 << 20)
+    decoder.trustAnnouncedSizes(false)
+    const header = Buffer.alloc(4)
+    header.writeInt32BE(500_000)
+    const before = process.memoryUsage().arrayBuffers
+    const decoders = Array.from({ length: 200 }, () => {
+      const d = requests(1 << 20)
+      d.trustAnnouncedSizes(false)
+      d.push(Buffer.concat([header, Buffer.alloc(100)]), () => {})
+      return d
+    })
+    // 200 stalled 500 kB frames would be 100 MB if allocated on announcement.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(10_000_000)
+    expect(decoders.every((d) => d.hasPartialFrame)).toBe(true)
+    expect(decoder.hasPartialFrame).toBe(false)
+  })
+
   it('hands a frame that arrives whole as a view, not a copy', () => {
     const decoder = requests(1024)
     const chunk = frame(Buffer.alloc(20, 7))

@@ -32,11 +32,12 @@ describe('requests', () => {
     const unknownVersion = frameBody(encodeRequest(ApiKeys.ApiVersions, 3, 1, 'c', { clientSoftwareName: 'x', clientSoftwareVersion: '1' }))
     unknownVersion.writeInt16BE(9, 2)
     expect(decodeRequest(unknownVersion)).toMatchObject({ supported: false, reason: 'unsupported-version', apiKey: 18, apiVersion: 9 })
-    const unknownApi = Buffer.from('0024000100000003ffff', 'hex')
+    // DescribeDelegationToken (41): Samsa issues no delegation tokens.
+    const unknownApi = Buffer.from('0029000100000003ffff', 'hex')
     expect(decodeRequest(unknownApi)).toMatchObject({
       supported: false,
       reason: 'unknown-api',
-      header: { apiKey: 36, correlationId: 3, clientId: null },
+      header: { apiKey: 41, correlationId: 3, clientId: null },
     })
   })
 })

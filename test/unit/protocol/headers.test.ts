@@ -31,7 +31,7 @@ describe('which header version a request uses', () => {
 
   test('ControlledShutdown v0 has no client id (v0); unknown APIs are read as v1', () => {
     expect(requestHeaderVersion(ApiKeys.ControlledShutdown, 0)).toBe(0)
-    expect(requestHeaderVersion(ApiKeys.SaslAuthenticate, 2)).toBe(1)
+    expect(requestHeaderVersion(ApiKeys.DescribeDelegationToken, 2)).toBe(1)
     expect(requestHeaderVersion(999, 0)).toBe(1)
   })
 })

@@ -1,3 +1,5 @@
+import java.io.FileReader;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,6 +29,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *   produce <bootstrap> <topic> <count> <keys>   default KafkaProducer (idempotence on, acks=all)
  *   consume <bootstrap> <topic> <count>          assign every partition, read from the beginning
  *   offsets-for-times <bootstrap> <topic> <ts>   KafkaConsumer.offsetsForTimes
+ *   produce-paced <bootstrap> <topic> <count> <ms>  one record every <ms>, each awaited
+ *
+ * SAMSA_CLIENT_CONFIG, when set, names a properties file whose entries are added to every
+ * client's (security.protocol, sasl.mechanism, sasl.jaas.config for the SASL tests).
  */
 public final class SamsaJavaClient {
   public static void main(String[] args) throws Exception {
@@ -34,13 +40,43 @@ public final class SamsaJavaClient {
       case "produce" -> produce(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]));
       case "consume" -> consume(args[1], args[2], Integer.parseInt(args[3]));
       case "offsets-for-times" -> offsetsForTimes(args[1], args[2], Long.parseLong(args[3]));
+      case "produce-paced" -> producePaced(args[1], args[2], Integer.parseInt(args[3]), Long.parseLong(args[4]));
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
+    }
+  }
+
+  /** The client settings from SAMSA_CLIENT_CONFIG (security), or none. */
+  private static Properties base() {
+    Properties props = new Properties();
+    String file = System.getenv("SAMSA_CLIENT_CONFIG");
+    if (file != null && !file.isEmpty()) {
+      try (FileReader reader = new FileReader(file)) {
+        props.load(reader);
+      } catch (IOException e) {
+        throw new RuntimeException("cannot read " + file, e);
+      }
+    }
+    return props;
+  }
+
+  /** Sends one record at a time, each acknowledged before the next, for tests that span time. */
+  private static void producePaced(String bootstrap, String topic, int count, long intervalMs) throws Exception {
+    Properties props = base();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+      for (int i = 0; i < count; i++) {
+        RecordMetadata metadata = producer.send(new ProducerRecord<>(topic, "value-" + i)).get();
+        System.out.println("sent\tvalue-" + i + "\t" + metadata.partition() + "\t" + metadata.offset());
+        Thread.sleep(intervalMs);
+      }
     }
   }
 
   /** Only what a user must set: the producer's defaults are what this test is about. */
   private static void produce(String bootstrap, String topic, int count, int keys) throws Exception {
-    Properties props = new Properties();
+    Properties props = base();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
@@ -62,7 +98,7 @@ public final class SamsaJavaClient {
   }
 
   private static KafkaConsumer<String, String> consumer(String bootstrap) {
-    Properties props = new Properties();
+    Properties props = base();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
@@ -77,7 +113,7 @@ public final class SamsaJavaClient {
     return partitions;
   }
 
-  private static void consume(String bootstrap, String topic, int count) {
+  private static void consume(String bootstrap, String topic, int count) throws java.io.IOException {
     try (KafkaConsumer<String, String> consumer = consumer(bootstrap)) {
       List<TopicPartition> partitions = partitions(consumer, topic);
       consumer.assign(partitions);
@@ -102,7 +138,7 @@ public final class SamsaJavaClient {
     }
   }
 
-  private static void offsetsForTimes(String bootstrap, String topic, long timestamp) {
+  private static void offsetsForTimes(String bootstrap, String topic, long timestamp) throws java.io.IOException {
     try (KafkaConsumer<String, String> consumer = consumer(bootstrap)) {
       Map<TopicPartition, Long> query = new HashMap<>();
       for (TopicPartition partition : partitions(consumer, topic)) query.put(partition, timestamp);

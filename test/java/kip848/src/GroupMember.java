@@ -71,16 +71,22 @@ public class GroupMember {
         }
         public void onPartitionsLost(Collection<TopicPartition> partitions) { print(out, "LOST", partitions); }
       });
+      // Whether something consumed is not committed yet (a commit failed during a rebalance):
+      // the next poll commits again, records or not.
+      boolean uncommitted = false;
       while (running.get()) {
         ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(100));
-        if (records.isEmpty()) continue;
+        if (records.isEmpty()) {
+          if (uncommitted) uncommitted = !commit(consumer, out);
+          continue;
+        }
         StringBuilder lines = new StringBuilder();
         for (ConsumerRecord<String, String> r : records) {
           lines.append("REC\t").append(r.partition()).append('\t').append(r.offset()).append('\t').append(r.value())
             .append('\t').append(System.currentTimeMillis()).append('\n');
         }
         out.print(lines);
-        commit(consumer, out);
+        uncommitted = !commit(consumer, out);
       }
     } catch (Exception e) {
       out.println("ERROR\t" + e.toString().replace('\n', ' '));
@@ -93,12 +99,14 @@ public class GroupMember {
    * (RebalanceInProgressException, CommitFailedException): as applications do, it goes on
    * polling, and what it printed since its last COMMITTED line may be delivered again.
    */
-  static void commit(KafkaConsumer<String, String> consumer, PrintStream out) {
+  static boolean commit(KafkaConsumer<String, String> consumer, PrintStream out) {
     try {
       consumer.commitSync();
       out.println("COMMITTED\t" + System.currentTimeMillis());
+      return true;
     } catch (org.apache.kafka.common.errors.RebalanceInProgressException | org.apache.kafka.clients.consumer.CommitFailedException e) {
       out.println("COMMIT_FAILED\t" + System.currentTimeMillis() + "\t" + e.getClass().getSimpleName());
+      return false;
     }
   }
 

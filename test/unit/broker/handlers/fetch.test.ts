@@ -135,7 +135,7 @@ describe('Fetch', () => {
     }
   })
 
-  it('answers an incremental fetch session request with FETCH_SESSION_ID_NOT_FOUND', async () => {
+  it('answers an incremental request for a session it does not hold with FETCH_SESSION_ID_NOT_FOUND', async () => {
     const response = await fetch(12, [{ partition: 0, fetchOffset: 0n }], { sessionId: 7, sessionEpoch: 1 })
     expect(response.errorCode).toBe(KafkaErrorCodes.FETCH_SESSION_ID_NOT_FOUND)
   })

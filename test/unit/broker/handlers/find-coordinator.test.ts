@@ -4,6 +4,7 @@ import type { BrokerContext } from '../../../../src/broker/broker-context.js'
 import type { BrokerEndpoint, ClusterView } from '../../../../src/broker/cluster-view.js'
 import type { RequestContext } from '../../../../src/broker/handler.js'
 import { findCoordinatorHandler } from '../../../../src/broker/handlers/find-coordinator.js'
+import { ALLOW_ALL } from '../../../../src/security/acl-authorizer.js'
 import { OFFSETS_TOPIC, partitionForGroup } from '../../../../src/group/coordinator-key.js'
 import type { PartitionState } from '../../../../src/metadata/metadata-store.js'
 import { KafkaErrorCodes as E } from '../../../../src/protocol/error-codes.js'
@@ -26,7 +27,7 @@ const leaders = [2, 3, -1]
 
 /**
  * Only what FindCoordinator reads of the broker: which partition holds a group, that the offsets
- * topic exists, that partition's state in the metadata, and the live brokers.
+ * topic exists, that partition's state in the metadata, the live brokers and the authorizer.
  */
 const broker = {
   nodeId: 1,
@@ -40,6 +41,8 @@ const broker = {
         : undefined,
   },
   cluster,
+  // No authorizer: every group may be described.
+  authorizer: ALLOW_ALL,
 } as unknown as BrokerContext
 
 function groupIn(partition: number): string {

@@ -28,6 +28,7 @@ const served: Array<[number, number, number, number | null]> = [
   [ApiKeys.ListTransactions, 0, 1, 0],
   [ApiKeys.WriteTxnMarkers, 0, 1, 1],
   [ApiKeys.DescribeProducers, 0, 0, 0],
+  [ApiKeys.DescribeTopicPartitions, 0, 0, 0],
   [ApiKeys.FindCoordinator, 0, 6, 3],
   [ApiKeys.JoinGroup, 0, 9, 6],
   [ApiKeys.SyncGroup, 0, 5, 4],
@@ -35,11 +36,20 @@ const served: Array<[number, number, number, number | null]> = [
   [ApiKeys.LeaveGroup, 0, 5, 4],
   [ApiKeys.OffsetCommit, 0, 9, 8],
   [ApiKeys.OffsetFetch, 0, 9, 6],
+  [ApiKeys.TxnOffsetCommit, 0, 4, 3],
   [ApiKeys.ListGroups, 0, 5, 3],
   [ApiKeys.DescribeGroups, 0, 5, 5],
   [ApiKeys.DeleteGroups, 0, 2, 2],
   [ApiKeys.OffsetDelete, 0, 0, null],
   [ApiKeys.SaslHandshake, 0, 1, null],
+  [ApiKeys.DescribeAcls, 0, 3, 2],
+  [ApiKeys.CreateAcls, 0, 3, 2],
+  [ApiKeys.DeleteAcls, 0, 3, 2],
+  [ApiKeys.DescribeClientQuotas, 0, 1, 1],
+  [ApiKeys.AlterClientQuotas, 0, 1, 1],
+  [ApiKeys.SaslAuthenticate, 0, 2, 2],
+  [ApiKeys.DescribeUserScramCredentials, 0, 0, 0],
+  [ApiKeys.AlterUserScramCredentials, 0, 0, 0],
   [ApiKeys.ConsumerGroupHeartbeat, 0, 1, 0],
   [ApiKeys.ConsumerGroupDescribe, 0, 1, 0],
   [ApiKeys.ShareGroupHeartbeat, 1, 1, 0],
@@ -61,5 +71,5 @@ test.each(served)('API %i covers versions %i-%i, flexible from %s', (apiKey, min
 test('the table holds exactly the served APIs, in key order', () => {
   expect(allApis().map((api) => api.apiKey)).toEqual(served.map(([key]) => key).sort((a, b) => a - b))
   expect(Object.keys(apis)).toHaveLength(served.length)
-  expect(getApi(ApiKeys.SaslAuthenticate)).toBeUndefined()
+  expect(getApi(ApiKeys.DescribeDelegationToken)).toBeUndefined()
 })
