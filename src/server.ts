@@ -59,6 +59,8 @@ import { parseDynamicBrokerConfigs } from './common/config/dynamic-broker-config
 import { DataDirLock, describeOpenFileLimit, LogManager, type ReadPlan, readOpenFileLimit, transferResumable } from './storage/index.js'
 import { type WorkerPoolLease, acquireWorkerPool } from './workers/pool.js'
 import { HttpGateway } from './gateway/gateway.js'
+import { SharePartitionManager } from './group/share/share-partition-manager.js'
+import { ShareStateStore } from './group/share/share-state-store.js'
 import { gatewayModules } from './gateway/modules.js'
 
 /** The services a broker stops before its logs close. */
@@ -68,6 +70,7 @@ interface StoppableServices {
   readonly groups: GroupCoordinator
   readonly transactions: TransactionCoordinator
   readonly markerPeers: PeerBrokers
+  readonly shares: SharePartitionManager | null
 }
 
 /** The only external chunks the protocol writer ever receives are storage read plans. */
@@ -266,7 +269,27 @@ export class BrokerServer {
       offsetsPartitionFor: (groupId) => ({ topic: OFFSETS_TOPIC, partition: groups.partitionFor(groupId) }),
       markers: txnMarkerTransport(config.nodeId, metadata, replicas, markerPeers, transactionConfig.writeTimeoutMs),
     })
-    const services: StoppableServices = { replicas, publisher, groups, transactions, markerPeers }
+    // Share groups (KIP-932): the share-partitions this broker leads, their state in the first log dir.
+    const shares = groups.servesShareGroups
+      ? new SharePartitionManager({
+        replicas,
+        store: new ShareStateStore(config.get('log.dirs')[0]!),
+        config: {
+          lockDurationMs: config.get('group.share.record.lock.duration.ms'),
+          deliveryCountLimit: config.get('group.share.delivery.count.limit'),
+          maxRecordLocks: config.get('group.share.partition.max.record.locks'),
+        },
+        logger: logger.child('share'),
+        nodeId: config.nodeId,
+        fetchMaxBytes: config.get('fetch.max.bytes'),
+      })
+      : null
+    if (shares !== null) {
+      groups.onShareMemberRemoved((groupId, memberId) => shares.memberRemoved(groupId, memberId))
+      groups.onShareGroupDeleted((groupId) => void shares.groupDeleted(groupId).catch((error: unknown) => logger.warn('could not delete share-group state', { group: groupId, error })))
+      shares.start()
+    }
+    const services: StoppableServices = { replicas, publisher, groups, transactions, markerPeers, shares }
 
     const metrics = new BrokerMetrics()
     const security = cluster?.security ?? (await FileSecurityStore.open(config.dataDir))
@@ -281,6 +304,7 @@ export class BrokerServer {
       fetchSessions: new FetchSessionCache({ maxSlots: config.get('max.incremental.fetch.session.cache.slots') }),
       producerIds,
       groups,
+      shares,
       transactions,
       logger,
       advertisedListeners: () => config.advertisedListeners(bound),
@@ -384,7 +408,8 @@ export class BrokerServer {
     return server
   }
 
-  static async #stopServices({ replicas, publisher, groups, transactions, markerPeers }: StoppableServices): Promise<void> {
+  static async #stopServices({ replicas, publisher, groups, transactions, markerPeers, shares }: StoppableServices): Promise<void> {
+    await shares?.stop()
     await publisher?.close()
     await replicas.stopFetchers()
     replicas.stopProducerExpiration()

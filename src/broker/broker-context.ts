@@ -6,6 +6,7 @@
 import type { BrokerConfig, Listener } from '../common/config/broker-config.js'
 import type { Logger } from '../common/logger.js'
 import type { GroupCoordinator } from '../group/group-coordinator.js'
+import type { SharePartitionManager } from '../group/share/share-partition-manager.js'
 import type { MetadataStore } from '../metadata/metadata-store.js'
 import type { FetchSessionCache } from '../replication/fetch-session-cache.js'
 import type { ReplicaManager } from '../replication/replica-manager.js'
@@ -68,6 +69,8 @@ export interface BrokerContext {
   readonly producerIds: ProducerIdManager
   /** Consumer groups and committed offsets. */
   readonly groups: GroupCoordinator
+  /** Share groups' share-partitions on this broker (ShareFetch, ShareAcknowledge); null when not served. */
+  readonly shares: SharePartitionManager | null
   /** Transactional ids and their transactions (the transaction coordinator). */
   readonly transactions: TransactionCoordinator
   readonly logger: Logger

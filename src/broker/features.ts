@@ -6,7 +6,7 @@
  * - metadata.version 22 (4.0-IV0): the level group.version 1 requires in Kafka;
  * - group.version 1 when KIP-848 consumer groups are served, else 0;
  * - transaction.version 0 until KIP-890 part 2 is served;
- * - share.version 0 until share groups (KIP-932) are served.
+ * - share.version 1 when share groups (KIP-932) are served (group.share.enable), else 0.
  *
  * Kafka reports only levels above 0 as finalized, and leaves supported ranges that start at 0
  * out of ApiVersions v3 (older clients refuse them, KAFKA-17011); v4 carries them.
@@ -33,12 +33,12 @@ export interface BrokerFeatures {
 
 export const METADATA_VERSION_LEVEL = 22
 
-export function brokerFeatures(options: { readonly consumerGroups: boolean }): BrokerFeatures {
+export function brokerFeatures(options: { readonly consumerGroups: boolean; readonly shareGroups?: boolean }): BrokerFeatures {
   const levels: Array<[string, number]> = [
     ['metadata.version', METADATA_VERSION_LEVEL],
     ['group.version', options.consumerGroups ? 1 : 0],
     ['transaction.version', 0],
-    ['share.version', 0],
+    ['share.version', options.shareGroups === true ? 1 : 0],
   ]
   return {
     supported: levels.map(([name, level]) => ({ name, minVersion: name === 'metadata.version' ? 1 : 0, maxVersion: level })),

@@ -65,6 +65,7 @@ import {
   type TopicsView,
 } from './consumer-group-coordinator.js'
 import { consumerAssignorName } from '../common/config/broker-config.js'
+import { type DescribedShareGroup, type ShareGroupConfig, ShareGroupCoordinator, type ShareGroupHeartbeatParams, type ShareGroupHeartbeatResult } from './share/share-group-coordinator.js'
 
 export interface GroupCoordinatorConfig {
   readonly minSessionTimeoutMs: number
@@ -82,6 +83,8 @@ export interface GroupCoordinatorConfig {
   readonly offsetCommitTimeoutMs: number
   /** KIP-848 consumer groups; absent when group.coordinator.rebalance.protocols leaves out "consumer". */
   readonly consumer?: ConsumerGroupConfig
+  /** KIP-932 share groups; absent when group.share.enable is false. */
+  readonly share?: ShareGroupConfig
 }
 
 export function groupCoordinatorConfig(config: BrokerConfig): GroupCoordinatorConfig {
@@ -103,6 +106,13 @@ export function groupCoordinatorConfig(config: BrokerConfig): GroupCoordinatorCo
         maxSize: config.get('group.consumer.max.size'),
         assignors: [...new Set(config.get('group.consumer.assignors').map((a) => consumerAssignorName(a)!))] as AssignorName[],
         migrationPolicy: config.get('group.consumer.migration.policy') as MigrationPolicy,
+      }
+      : undefined,
+    share: config.get('group.share.enable')
+      ? {
+        sessionTimeoutMs: config.get('group.share.session.timeout.ms'),
+        heartbeatIntervalMs: config.get('group.share.heartbeat.interval.ms'),
+        maxSize: config.get('group.share.max.size'),
       }
       : undefined,
   }
@@ -149,6 +159,8 @@ export class GroupCoordinator {
   #active = true
   /** KIP-848 consumer groups; null when they are not served. */
   readonly #consumer: ConsumerGroupCoordinator | null
+  /** KIP-932 share groups; null when they are not served. */
+  readonly #share: ShareGroupCoordinator | null
 
   private constructor(options: GroupCoordinatorOptions, store: GroupStore) {
     this.#config = options.config
@@ -165,6 +177,10 @@ export class GroupCoordinator {
           logger: this.#logger,
           write: (groupId, records) => this.#store.storeRecords(groupId, records, this.#now()),
         })
+    this.#share =
+      options.config.share === undefined || options.topics === undefined
+        ? null
+        : new ShareGroupCoordinator({ config: options.config.share, topics: options.topics, logger: this.#logger.child('share') })
     this.#membership = new GroupMembership(store, { initialRebalanceDelayMs: this.#config.initialRebalanceDelayMs }, this.#logger, this.#now, (g) =>
       this.#removeIfUnused(g),
     )
@@ -571,6 +587,11 @@ export class GroupCoordinator {
       if (wantedTypes.size > 0 && !wantedTypes.has('consumer')) continue
       groups.push({ groupId: group.groupId, protocolType: CONSUMER_PROTOCOL_TYPE, state: group.state, type: 'consumer' })
     }
+    for (const group of this.#share?.groups.values() ?? []) {
+      if (wantedStates.size > 0 && !wantedStates.has(group.state.toLowerCase())) continue
+      if (wantedTypes.size > 0 && !wantedTypes.has('share')) continue
+      groups.push({ groupId: group.groupId, protocolType: 'share', state: group.state, type: 'share' })
+    }
     for (const group of this.#groups.values()) {
       if (this.#consumer?.groups.has(group.groupId) === true) continue
       if (wantedStates.size > 0 && !wantedStates.has(group.state.toLowerCase())) continue
@@ -606,6 +627,7 @@ export class GroupCoordinator {
         })),
       }
     }
+    if (this.#share?.groups.has(groupId) === true) return { ...dead, errorCode: KafkaErrorCodes.NONE }
     const group = this.#groups.get(groupId)
     if (group === undefined) return { ...dead, errorCode: KafkaErrorCodes.NONE }
     // Member metadata and assignments mean something only once the group is Stable.
@@ -638,6 +660,11 @@ export class GroupCoordinator {
   #deleteGroup(groupId: string): number {
     const error = this.#validateGroup(groupId, true)
     if (error !== KafkaErrorCodes.NONE) return error
+    if (this.#share?.groups.has(groupId) === true) {
+      const deleted = this.#share.delete(groupId)
+      if (deleted === KafkaErrorCodes.NONE) for (const listener of this.#shareGroupDeleted) listener(groupId)
+      return deleted
+    }
     const consumerGroup = this.#consumer?.groups.get(groupId)
     if (consumerGroup !== undefined) {
       if (consumerGroup.members.size > 0) return KafkaErrorCodes.NON_EMPTY_GROUP
@@ -686,6 +713,62 @@ export class GroupCoordinator {
     return { errorCode: KafkaErrorCodes.NONE, topics: result }
   }
 
+  readonly #shareGroupDeleted: Array<(groupId: string) => void> = []
+
+  /** Whether KIP-932 share groups are served (group.share.enable). */
+  get servesShareGroups(): boolean {
+    return this.#share !== null
+  }
+
+  /** Told when a share-group member leaves or expires (its records go back to the others). */
+  onShareMemberRemoved(listener: (groupId: string, memberId: string) => void): void {
+    this.#share?.onMemberRemoved(listener)
+  }
+
+  /** Told when an empty share group is deleted (its share-partition state goes too). */
+  onShareGroupDeleted(listener: (groupId: string) => void): void {
+    this.#shareGroupDeleted.push(listener)
+  }
+
+  /** Whether `groupId` is a share group coordinated here. */
+  isShareGroup(groupId: string): boolean {
+    return this.#share?.groups.has(groupId) === true
+  }
+
+  /**
+   * ShareGroupHeartbeat (KIP-932). A classic or consumer group of the same id answers
+   * GROUP_ID_NOT_FOUND, as Kafka does: a group id has one type.
+   */
+  shareGroupHeartbeat(params: ShareGroupHeartbeatParams): ShareGroupHeartbeatResult {
+    const failed = (errorCode: number, errorMessage: string | null): ShareGroupHeartbeatResult => ({
+      errorCode,
+      errorMessage,
+      memberId: null,
+      memberEpoch: -1,
+      heartbeatIntervalMs: 0,
+      assignment: null,
+    })
+    if (this.#share === null) return failed(KafkaErrorCodes.UNSUPPORTED_VERSION, 'Share groups are not enabled on this broker (group.share.enable).')
+    const error = this.#validateGroup(params.groupId, false)
+    if (error !== KafkaErrorCodes.NONE) return failed(error, null)
+    if (this.#consumer?.groups.has(params.groupId) === true || this.#groups.has(params.groupId)) {
+      return failed(KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Group ${params.groupId} is not a share group.`)
+    }
+    return this.#share.heartbeat(params)
+  }
+
+  /** ShareGroupDescribe: the group, or an error code (GROUP_ID_NOT_FOUND, NOT_COORDINATOR, ...). */
+  shareGroupDescribe(groupId: string): DescribedShareGroup | { errorCode: number; errorMessage: string | null } {
+    const error = this.#validateGroup(groupId, false)
+    if (error !== KafkaErrorCodes.NONE) return { errorCode: error, errorMessage: null }
+    const described = this.#share?.describe(groupId) ?? null
+    if (described === null) {
+      const kind = this.#consumer?.groups.has(groupId) === true || this.#groups.has(groupId) ? 'is not a share group' : 'not found'
+      return { errorCode: KafkaErrorCodes.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} ${kind}.` }
+    }
+    return described
+  }
+
   /** Whether `groupId` is a KIP-848 consumer group coordinated here. */
   isConsumerGroup(groupId: string): boolean {
     return this.#consumer?.groups.has(groupId) === true
@@ -715,6 +798,7 @@ export class GroupCoordinator {
     if (invalid !== null) return failed(invalid.errorCode, invalid.message)
     const error = this.#validateGroup(params.groupId, false)
     if (error !== KafkaErrorCodes.NONE) return failed(error, null)
+    if (this.#share?.groups.has(params.groupId) === true) return failed(KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Group ${params.groupId} is not a consumer group.`)
     const classic = this.#groups.get(params.groupId)
     if (classic !== undefined && !consumer.groups.has(params.groupId)) {
       if (!classic.is('Empty') || classic.pendingMembers.size > 0) return failed(KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Group ${params.groupId} is not a consumer group.`)
@@ -783,6 +867,7 @@ export class GroupCoordinator {
     for (const timer of this.#timers) clearInterval(timer)
     for (const group of this.#groups.values()) this.#membership.shutdown(group, KafkaErrorCodes.NOT_COORDINATOR)
     this.#consumer?.shutdown()
+    this.#share?.shutdown()
     await this.#store.snapshot(this.#groups, this.#now(), 1, this.#consumerGroupRecords)
   }
 

@@ -37,6 +37,9 @@ describe.skipIf(missingJavaTools.length > 0)('KIP-848 consumer groups with the J
         'group.consumer.min.heartbeat.interval.ms': 100,
         'group.min.session.timeout.ms': 1000,
         'offsets.topic.num.partitions': 3,
+        // Share groups switched off here: the last test checks how a share consumer fails when
+        // they are not served (share-groups-java.test.ts covers them served).
+        'group.share.enable': false,
       },
     })
     const admin = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin()
@@ -199,7 +202,7 @@ describe.skipIf(missingJavaTools.length > 0)('KIP-848 consumer groups with the J
     expect(assigned).toEqual([0, 1, 2, 3, 4, 5])
     await Promise.all(group.map((m) => m.stop()))
 
-    // Share groups (KIP-932) are not served: not advertised, so the client says so itself
+    // Share groups (KIP-932) are off on this broker (group.share.enable=false): not advertised, so the client says so itself
     // (GroupAdmin polls 30 s and prints "none" if no error comes).
     const [shareError] = await groupAdmin(broker.bootstrap, 'share', 'orders-share', TOPIC)
     expect(shareError![1]).toBe('UnsupportedVersionException')

@@ -9,6 +9,7 @@ import { addOffsetsToTxnHandler } from './add-offsets-to-txn.js'
 import { addPartitionsToTxnHandler } from './add-partitions-to-txn.js'
 import { alterClientQuotasHandler } from './alter-client-quotas.js'
 import { alterConfigsHandler } from './alter-configs.js'
+import { alterShareGroupOffsetsHandler } from './alter-share-group-offsets.js'
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js'
 import { apiVersionsHandler } from './api-versions.js'
 import { createAclsHandler } from './create-acls.js'
@@ -19,12 +20,14 @@ import { createTopicsHandler } from './create-topics.js'
 import { deleteAclsHandler } from './delete-acls.js'
 import { deleteGroupsHandler } from './delete-groups.js'
 import { deleteRecordsHandler } from './delete-records.js'
+import { deleteShareGroupOffsetsHandler } from './delete-share-group-offsets.js'
 import { deleteTopicsHandler } from './delete-topics.js'
 import { describeAclsHandler } from './describe-acls.js'
 import { describeClientQuotasHandler } from './describe-client-quotas.js'
 import { describeClusterHandler } from './describe-cluster.js'
 import { describeConfigsHandler } from './describe-configs.js'
 import { describeGroupsHandler } from './describe-groups.js'
+import { describeShareGroupOffsetsHandler } from './describe-share-group-offsets.js'
 import { describeProducersHandler } from './describe-producers.js'
 import { describeTopicPartitionsHandler } from './describe-topic-partitions.js'
 import { describeTransactionsHandler } from './describe-transactions.js'
@@ -49,6 +52,10 @@ import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js'
 import { produceHandler } from './produce.js'
 import { saslAuthenticateHandler } from './sasl-authenticate.js'
 import { saslHandshakeHandler } from './sasl-handshake.js'
+import { shareAcknowledgeHandler } from './share-acknowledge.js'
+import { shareFetchHandler } from './share-fetch.js'
+import { shareGroupDescribeHandler } from './share-group-describe.js'
+import { shareGroupHeartbeatHandler } from './share-group-heartbeat.js'
 import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js'
 import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js'
 import { syncGroupHandler } from './sync-group.js'
@@ -63,7 +70,7 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     listOffsetsHandler(context),
     saslHandshakeHandler(context),
     saslAuthenticateHandler(context),
-    apiVersionsHandler(served, { features: brokerFeatures({ consumerGroups: context.groups.servesConsumerGroups }), logger: context.logger }),
+    apiVersionsHandler(served, { features: brokerFeatures({ consumerGroups: context.groups.servesConsumerGroups, shareGroups: context.shares !== null }), logger: context.logger }),
     initProducerIdHandler(context),
     addPartitionsToTxnHandler(context),
     addOffsetsToTxnHandler(context),
@@ -110,5 +117,18 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     // makes librdkafka's consumer wait silently forever (checked with confluent-kafka 2.16.2).
     consumerGroupHeartbeatHandler(context),
     consumerGroupDescribeHandler(context),
+    // Share groups (KIP-932); advertised only when served, as Kafka does, so a share consumer
+    // fails at once with the Java client's own "share groups are not supported" error.
+    ...(context.shares === null
+      ? []
+      : [
+        shareGroupHeartbeatHandler(context),
+        shareGroupDescribeHandler(context),
+        shareFetchHandler(context),
+        shareAcknowledgeHandler(context),
+        describeShareGroupOffsetsHandler(context),
+        alterShareGroupOffsetsHandler(context),
+        deleteShareGroupOffsetsHandler(context),
+      ]),
   ]
 }

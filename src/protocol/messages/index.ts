@@ -11,6 +11,7 @@ import { alterClientQuotasRequest, alterClientQuotasResponse } from './alter-cli
 import { alterConfigsRequest, alterConfigsResponse } from './alter-configs.js'
 import { alterUserScramCredentialsRequest, alterUserScramCredentialsResponse } from './alter-user-scram-credentials.js'
 import { alterPartitionReassignmentsRequest, alterPartitionReassignmentsResponse } from './alter-partition-reassignments.js'
+import { alterShareGroupOffsetsRequest, alterShareGroupOffsetsResponse } from './alter-share-group-offsets.js'
 import { apiVersionsRequest, apiVersionsResponse } from './api-versions.js'
 import { createAclsRequest, createAclsResponse } from './create-acls.js'
 import { consumerGroupDescribeRequest, consumerGroupDescribeResponse } from './consumer-group-describe.js'
@@ -21,6 +22,7 @@ import { deleteAclsRequest, deleteAclsResponse } from './delete-acls.js'
 import { deleteGroupsRequest, deleteGroupsResponse } from './delete-groups.js'
 import { deleteRecordsRequest, deleteRecordsResponse } from './delete-records.js'
 import { electLeadersRequest, electLeadersResponse } from './elect-leaders.js'
+import { deleteShareGroupOffsetsRequest, deleteShareGroupOffsetsResponse } from './delete-share-group-offsets.js'
 import { deleteTopicsRequest, deleteTopicsResponse } from './delete-topics.js'
 import { describeAclsRequest, describeAclsResponse } from './describe-acls.js'
 import { describeClientQuotasRequest, describeClientQuotasResponse } from './describe-client-quotas.js'
@@ -29,6 +31,7 @@ import { describeConfigsRequest, describeConfigsResponse } from './describe-conf
 import { describeUserScramCredentialsRequest, describeUserScramCredentialsResponse } from './describe-user-scram-credentials.js'
 import { describeGroupsRequest, describeGroupsResponse } from './describe-groups.js'
 import { describeProducersRequest, describeProducersResponse } from './describe-producers.js'
+import { describeShareGroupOffsetsRequest, describeShareGroupOffsetsResponse } from './describe-share-group-offsets.js'
 import { describeTopicPartitionsRequest, describeTopicPartitionsResponse } from './describe-topic-partitions.js'
 import { describeTransactionsRequest, describeTransactionsResponse } from './describe-transactions.js'
 import { endTxnRequest, endTxnResponse } from './end-txn.js'
@@ -51,6 +54,10 @@ import { offsetForLeaderEpochRequest, offsetForLeaderEpochResponse } from './off
 import { produceRequest, produceResponse } from './produce.js'
 import { saslAuthenticateRequest, saslAuthenticateResponse } from './sasl-authenticate.js'
 import { saslHandshakeRequest, saslHandshakeResponse } from './sasl-handshake.js'
+import { shareAcknowledgeRequest, shareAcknowledgeResponse } from './share-acknowledge.js'
+import { shareFetchRequest, shareFetchResponse } from './share-fetch.js'
+import { shareGroupDescribeRequest, shareGroupDescribeResponse } from './share-group-describe.js'
+import { shareGroupHeartbeatRequest, shareGroupHeartbeatResponse } from './share-group-heartbeat.js'
 import { syncGroupRequest, syncGroupResponse } from './sync-group.js'
 import { txnOffsetCommitRequest, txnOffsetCommitResponse } from './txn-offset-commit.js'
 import { writeTxnMarkersRequest, writeTxnMarkersResponse } from './write-txn-markers.js'
@@ -166,6 +173,13 @@ export const apis = {
     describeTopicPartitionsRequest,
     describeTopicPartitionsResponse,
   ),
+  [ApiKeys.ShareGroupHeartbeat]: api('ShareGroupHeartbeat', shareGroupHeartbeatRequest, shareGroupHeartbeatResponse),
+  [ApiKeys.ShareGroupDescribe]: api('ShareGroupDescribe', shareGroupDescribeRequest, shareGroupDescribeResponse),
+  [ApiKeys.ShareFetch]: api('ShareFetch', shareFetchRequest, shareFetchResponse),
+  [ApiKeys.ShareAcknowledge]: api('ShareAcknowledge', shareAcknowledgeRequest, shareAcknowledgeResponse),
+  [ApiKeys.DescribeShareGroupOffsets]: api('DescribeShareGroupOffsets', describeShareGroupOffsetsRequest, describeShareGroupOffsetsResponse),
+  [ApiKeys.AlterShareGroupOffsets]: api('AlterShareGroupOffsets', alterShareGroupOffsetsRequest, alterShareGroupOffsetsResponse),
+  [ApiKeys.DeleteShareGroupOffsets]: api('DeleteShareGroupOffsets', deleteShareGroupOffsetsRequest, deleteShareGroupOffsetsResponse),
 } as const
 
 /** API keys that have descriptions here. */

@@ -52,6 +52,13 @@ const served: Array<[number, number, number, number | null]> = [
   [ApiKeys.AlterUserScramCredentials, 0, 0, 0],
   [ApiKeys.ConsumerGroupHeartbeat, 0, 1, 0],
   [ApiKeys.ConsumerGroupDescribe, 0, 1, 0],
+  [ApiKeys.ShareGroupHeartbeat, 1, 1, 0],
+  [ApiKeys.ShareGroupDescribe, 1, 1, 0],
+  [ApiKeys.ShareFetch, 1, 1, 0],
+  [ApiKeys.ShareAcknowledge, 1, 1, 0],
+  [ApiKeys.DescribeShareGroupOffsets, 0, 0, 0],
+  [ApiKeys.AlterShareGroupOffsets, 0, 0, 0],
+  [ApiKeys.DeleteShareGroupOffsets, 0, 0, 0],
 ]
 
 test.each(served)('API %i covers versions %i-%i, flexible from %s', (apiKey, min, max, flexible) => {

@@ -152,11 +152,22 @@ function compareFields(
   }
 }
 
+// APIs newer than the Kafka in ../shared (its message/ has no file for them): Kafka 4.1's share
+// group offset admin APIs. They are compared only when a newer spec directory has them.
+const NEWER_THAN_SPEC = new Set([
+  'DescribeShareGroupOffsetsRequest',
+  'DescribeShareGroupOffsetsResponse',
+  'AlterShareGroupOffsetsRequest',
+  'AlterShareGroupOffsetsResponse',
+  'DeleteShareGroupOffsetsRequest',
+  'DeleteShareGroupOffsetsResponse',
+])
+
 const schemas: MessageSchema[] = [
   ...allApis().flatMap((api) => [api.request, api.response]),
   consumerProtocolSubscription,
   consumerProtocolAssignment,
-]
+].filter((schema) => !NEWER_THAN_SPEC.has(schema.name) || existsSync(`${specDir}/${schema.name}.json`))
 
 describe.skipIf(!existsSync(specDir))("message descriptions match Kafka's definitions", () => {
   test.each(schemas.map((schema) => [schema.name, schema] as const))('%s', (name, schema) => {

@@ -1,0 +1,61 @@
+/**
+ * AlterShareGroupOffsets (KIP-932): sets share-partition start offsets of an empty share group.
+ * A group with members answers NON_EMPTY_GROUP (their records in flight would be lost under
+ * them), an unknown one GROUP_ID_NOT_FOUND; per partition, an unknown partition or a negative
+ * offset is refused and the rest still applied.
+ */
+import { ApiKeys } from '../../protocol/api-keys.js'
+import { KafkaErrorCodes } from '../../protocol/error-codes.js'
+import type { AlterShareGroupOffsetsResponseInput } from '../../protocol/messages/alter-share-group-offsets.js'
+import { ZERO_UUID } from '../../protocol/uuid.js'
+import type { BrokerContext } from '../broker-context.js'
+import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
+
+/** Why the share-group offsets of `groupId` may not be changed now, or null. */
+export function emptyShareGroupProblem(broker: BrokerContext, groupId: string): { errorCode: number; errorMessage: string | null } | null {
+  if (broker.shares === null) return { errorCode: KafkaErrorCodes.UNSUPPORTED_VERSION, errorMessage: 'Share groups are not enabled on this broker (group.share.enable).' }
+  const described = broker.groups.shareGroupDescribe(groupId)
+  if ('errorCode' in described) return described
+  if (described.members.length > 0) {
+    return { errorCode: KafkaErrorCodes.NON_EMPTY_GROUP, errorMessage: `Share group ${groupId} has ${described.members.length} member(s); stop them before changing its offsets.` }
+  }
+  return null
+}
+
+export function alterShareGroupOffsetsHandler(broker: BrokerContext) {
+  return defineHandler({
+    apiKey: ApiKeys.AlterShareGroupOffsets,
+    advertised: { min: 0, max: 0 },
+    async handle(request, context): Promise<AlterShareGroupOffsetsResponseInput> {
+      if (!broker.authorizer.authorize(context, AclOperation.READ, ResourceType.GROUP, request.groupId)) return { throttleTimeMs: 0, errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, responses: [] }
+
+      const problem = emptyShareGroupProblem(broker, request.groupId)
+      if (problem !== null) return { throttleTimeMs: 0, ...problem, responses: [] }
+      const responses: AlterShareGroupOffsetsResponseInput['responses'] = []
+      for (const topic of request.topics) {
+        const metadata = broker.metadata.topic(topic.topicName)
+        const partitions: AlterShareGroupOffsetsResponseInput['responses'][number]['partitions'] = []
+        for (const p of topic.partitions) {
+          if (metadata === undefined || p.partitionIndex < 0 || p.partitionIndex >= metadata.partitions) {
+            partitions.push({ partitionIndex: p.partitionIndex, errorCode: KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Unknown partition ${topic.topicName}-${p.partitionIndex}.` })
+          } else if (p.startOffset < 0n) {
+            partitions.push({ partitionIndex: p.partitionIndex, errorCode: KafkaErrorCodes.INVALID_REQUEST, errorMessage: `Start offset ${p.startOffset} is negative.` })
+          } else {
+            try {
+              await broker.shares!.resetState(request.groupId, metadata.topicId, p.partitionIndex, Number(p.startOffset))
+              partitions.push({ partitionIndex: p.partitionIndex, errorCode: KafkaErrorCodes.NONE })
+            } catch {
+              partitions.push({ partitionIndex: p.partitionIndex, errorCode: KafkaErrorCodes.KAFKA_STORAGE_ERROR, errorMessage: 'The share-partition state could not be written.' })
+            }
+          }
+        }
+        responses.push({ topicName: topic.topicName, topicId: metadata?.topicId ?? ZERO_UUID, partitions })
+      }
+      return { throttleTimeMs: 0, errorCode: KafkaErrorCodes.NONE, errorMessage: null, responses }
+    },
+    errorResponse(_request, errorCode) {
+      return { errorCode, responses: [] }
+    },
+  })
+}

@@ -1,0 +1,45 @@
+/**
+ * DeleteShareGroupOffsets (KIP-932): forgets the share-partition state of whole topics for an
+ * empty share group; its next fetch there starts by share.auto.offset.reset.
+ */
+import { ApiKeys } from '../../protocol/api-keys.js'
+import { KafkaErrorCodes } from '../../protocol/error-codes.js'
+import type { DeleteShareGroupOffsetsResponseInput } from '../../protocol/messages/delete-share-group-offsets.js'
+import { ZERO_UUID } from '../../protocol/uuid.js'
+import type { BrokerContext } from '../broker-context.js'
+import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
+import { emptyShareGroupProblem } from './alter-share-group-offsets.js'
+
+export function deleteShareGroupOffsetsHandler(broker: BrokerContext) {
+  return defineHandler({
+    apiKey: ApiKeys.DeleteShareGroupOffsets,
+    advertised: { min: 0, max: 0 },
+    async handle(request, context): Promise<DeleteShareGroupOffsetsResponseInput> {
+      if (!broker.authorizer.authorize(context, AclOperation.DELETE, ResourceType.GROUP, request.groupId)) return { throttleTimeMs: 0, errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, responses: [] }
+
+      const problem = emptyShareGroupProblem(broker, request.groupId)
+      if (problem !== null) return { throttleTimeMs: 0, ...problem, responses: [] }
+      const responses: DeleteShareGroupOffsetsResponseInput['responses'] = []
+      for (const topic of request.topics) {
+        const metadata = broker.metadata.topic(topic.topicName)
+        if (metadata === undefined) {
+          responses.push({ topicName: topic.topicName, topicId: ZERO_UUID, errorCode: KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Unknown topic ${topic.topicName}.` })
+          continue
+        }
+        try {
+          for (let partitionIndex = 0; partitionIndex < metadata.partitions; partitionIndex++) {
+            await broker.shares!.resetState(request.groupId, metadata.topicId, partitionIndex, null)
+          }
+          responses.push({ topicName: topic.topicName, topicId: metadata.topicId, errorCode: KafkaErrorCodes.NONE })
+        } catch {
+          responses.push({ topicName: topic.topicName, topicId: metadata.topicId, errorCode: KafkaErrorCodes.KAFKA_STORAGE_ERROR, errorMessage: 'The share-partition state could not be deleted.' })
+        }
+      }
+      return { throttleTimeMs: 0, errorCode: KafkaErrorCodes.NONE, errorMessage: null, responses }
+    },
+    errorResponse(_request, errorCode) {
+      return { errorCode, responses: [] }
+    },
+  })
+}

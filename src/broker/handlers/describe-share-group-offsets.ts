@@ -1,0 +1,72 @@
+/**
+ * DescribeShareGroupOffsets (KIP-932): the start offset of each share-partition of a share
+ * group, -1 where the group has not started on a partition. Without topics, the partitions the
+ * group's members are assigned now. The start offsets are read where the share-partitions live,
+ * on this broker (the partition leader's state store).
+ */
+import { ApiKeys } from '../../protocol/api-keys.js'
+import { KafkaErrorCodes } from '../../protocol/error-codes.js'
+import type { DescribeShareGroupOffsetsRequest, DescribeShareGroupOffsetsResponseInput } from '../../protocol/messages/describe-share-group-offsets.js'
+import { ZERO_UUID } from '../../protocol/uuid.js'
+import type { BrokerContext } from '../broker-context.js'
+import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
+
+type GroupResult = DescribeShareGroupOffsetsResponseInput['groups'][number]
+
+export function describeShareGroupOffsetsHandler(broker: BrokerContext) {
+  const describeGroup = async (group: DescribeShareGroupOffsetsRequest['groups'][number]): Promise<GroupResult> => {
+    const described = broker.groups.shareGroupDescribe(group.groupId)
+    if ('errorCode' in described) return { groupId: group.groupId, topics: [], errorCode: described.errorCode, errorMessage: described.errorMessage }
+    let wanted = group.topics
+    if (wanted === null) {
+      const assigned = new Map<string, Set<number>>()
+      for (const member of described.members) {
+        for (const tp of member.assignment.topicPartitions) {
+          let set = assigned.get(tp.topicName)
+          if (set === undefined) assigned.set(tp.topicName, (set = new Set()))
+          for (const p of tp.partitions) set.add(p)
+        }
+      }
+      for (const p of (await broker.shares?.groupPartitions(group.groupId)) ?? []) {
+        const name = broker.metadata.topicById(p.topicId)?.name
+        if (name === undefined) continue
+        let set = assigned.get(name)
+        if (set === undefined) assigned.set(name, (set = new Set()))
+        set.add(p.partition)
+      }
+      wanted = [...assigned].map(([topicName, partitions]) => ({ topicName, partitions: [...partitions].sort((a, b) => a - b) }))
+    }
+    const topics: GroupResult['topics'] = []
+    for (const topic of wanted) {
+      const metadata = broker.metadata.topic(topic.topicName)
+      const partitions: GroupResult['topics'][number]['partitions'] = []
+      for (const partitionIndex of topic.partitions) {
+        if (metadata === undefined || partitionIndex < 0 || partitionIndex >= metadata.partitions) {
+          partitions.push({ partitionIndex, startOffset: -1n, leaderEpoch: -1, errorCode: KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Unknown partition ${topic.topicName}-${partitionIndex}.` })
+          continue
+        }
+        const startOffset = (await broker.shares?.startOffset(group.groupId, metadata.topicId, partitionIndex)) ?? -1
+        const leaderEpoch = broker.replicas.partition(topic.topicName, partitionIndex)?.leaderEpoch ?? -1
+        partitions.push({ partitionIndex, startOffset: BigInt(startOffset), leaderEpoch, errorCode: KafkaErrorCodes.NONE })
+      }
+      topics.push({ topicName: topic.topicName, topicId: metadata?.topicId ?? ZERO_UUID, partitions })
+    }
+    return { groupId: group.groupId, topics, errorCode: KafkaErrorCodes.NONE, errorMessage: null }
+  }
+
+  return defineHandler({
+    apiKey: ApiKeys.DescribeShareGroupOffsets,
+    advertised: { min: 0, max: 0 },
+    async handle(request, context) {
+      const described = (group: DescribeShareGroupOffsetsRequest['groups'][number]): Promise<GroupResult> | GroupResult =>
+        broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.GROUP, group.groupId)
+          ? describeGroup(group)
+          : { groupId: group.groupId, topics: [], errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, errorMessage: null }
+      return { throttleTimeMs: 0, groups: await Promise.all(request.groups.map(described)) }
+    },
+    errorResponse(request, errorCode) {
+      return { groups: request.groups.map((g) => ({ groupId: g.groupId, topics: [], errorCode })) }
+    },
+  })
+}

@@ -1,0 +1,52 @@
+/**
+ * ShareAcknowledge (KIP-932): acknowledgements of a share session that does not fetch more
+ * (a consumer committing, or closing with -1). Each partition answers with its own error.
+ */
+import { ApiKeys } from '../../protocol/api-keys.js'
+import { KafkaErrorCodes } from '../../protocol/error-codes.js'
+import type { BrokerContext } from '../broker-context.js'
+import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
+import { byTopic } from './share-fetch.js'
+
+export function shareAcknowledgeHandler(broker: BrokerContext) {
+  return defineHandler({
+    apiKey: ApiKeys.ShareAcknowledge,
+    advertised: { min: 1, max: 1 },
+    handle(request, context) {
+      if (!broker.authorizer.authorize(context, AclOperation.READ, ResourceType.GROUP, request.groupId ?? '')) return { errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, responses: [], nodeEndpoints: [] }
+
+      const shares = broker.shares
+      if (shares === null) {
+        return { errorCode: KafkaErrorCodes.UNSUPPORTED_VERSION, errorMessage: 'Share groups are not enabled on this broker (group.share.enable).', responses: [], nodeEndpoints: [] }
+      }
+      return shares
+        .shareAcknowledge({
+          groupId: request.groupId,
+          memberId: request.memberId,
+          shareSessionEpoch: request.shareSessionEpoch,
+          partitions: request.topics.flatMap((t) =>
+            t.partitions.map((p) => ({ topicId: t.topicId, partition: p.partitionIndex, acknowledgementBatches: p.acknowledgementBatches })),
+          ),
+        })
+        .then((outcome) => ({
+          throttleTimeMs: 0,
+          errorCode: outcome.errorCode,
+          errorMessage: outcome.errorMessage,
+          responses: byTopic(outcome.partitions).map((t) => ({
+            topicId: t.topicId,
+            partitions: t.partitions.map((p) => ({
+              partitionIndex: p.partition,
+              errorCode: p.errorCode,
+              errorMessage: p.errorMessage,
+              currentLeader: { leaderId: p.leaderId, leaderEpoch: p.leaderEpoch },
+            })),
+          })),
+          nodeEndpoints: [],
+        }))
+    },
+    errorResponse(_request, errorCode) {
+      return { errorCode, responses: [], nodeEndpoints: [] }
+    },
+  })
+}

@@ -1,0 +1,33 @@
+/**
+ * ShareGroupHeartbeat (KIP-932): a share-group member joins, heartbeats or leaves; the group
+ * coordinator answers with its epoch and, when it changed, the partitions it may fetch from.
+ */
+import { ApiKeys } from '../../protocol/api-keys.js'
+import { KafkaErrorCodes } from '../../protocol/error-codes.js'
+import type { BrokerContext } from '../broker-context.js'
+import { defineHandler } from '../handler.js'
+import { AclOperation, ResourceType } from '../../security/acl.js'
+
+export function shareGroupHeartbeatHandler(broker: BrokerContext) {
+  return defineHandler({
+    apiKey: ApiKeys.ShareGroupHeartbeat,
+    advertised: { min: 1, max: 1 },
+    handle(request, context) {
+      if (!broker.authorizer.authorize(context, AclOperation.READ, ResourceType.GROUP, request.groupId)) return { throttleTimeMs: 0, errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, memberEpoch: -1 }
+
+      const result = broker.groups.shareGroupHeartbeat({
+        groupId: request.groupId,
+        memberId: request.memberId,
+        memberEpoch: request.memberEpoch,
+        rackId: request.rackId,
+        subscribedTopicNames: request.subscribedTopicNames,
+        clientId: context.header.clientId ?? '',
+        clientHost: `/${context.connection.remoteAddress}`,
+      })
+      return { throttleTimeMs: 0, ...result }
+    },
+    errorResponse(_request, errorCode) {
+      return { errorCode, memberEpoch: -1 }
+    },
+  })
+}

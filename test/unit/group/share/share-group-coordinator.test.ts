@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createLogger } from '../../../../src/common/logger.js'
+import { KafkaErrorCodes } from '../../../../src/protocol/error-codes.js'
+import { ShareGroupCoordinator, type ShareGroupHeartbeatResult } from '../../../../src/group/share/share-group-coordinator.js'
+import { ShareSessionCache } from '../../../../src/group/share/share-session.js'
+
+const topics = new Map([
+  ['one', { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: 1 }],
+  ['four', { topicId: 'BBBBBBBBBBBBBBBBBBBBBB', partitions: 4 }],
+])
+const view = {
+  topic: (name: string) => topics.get(name),
+  topicById: (id: string) => {
+    for (const [name, t] of topics) if (t.topicId === id) return { name, partitions: t.partitions }
+    return undefined
+  },
+  topics: () => [...topics].map(([name, t]) => ({ name, ...t, internal: false })),
+}
+
+describe('ShareGroupCoordinator', () => {
+  let coordinator: ShareGroupCoordinator
+  afterEach(() => coordinator?.shutdown())
+
+  const make = () => (coordinator = new ShareGroupCoordinator({ config: { sessionTimeoutMs: 45000, heartbeatIntervalMs: 5000, maxSize: 3 }, topics: view, logger: createLogger('test', 'silent') }))
+  const join = (memberId: string, topic: string): ShareGroupHeartbeatResult =>
+    coordinator.heartbeat({ groupId: 'g', memberId, memberEpoch: 0, rackId: null, subscribedTopicNames: [topic], clientId: memberId, clientHost: '/127.0.0.1' })
+  const beat = (memberId: string, memberEpoch: number): ShareGroupHeartbeatResult =>
+    coordinator.heartbeat({ groupId: 'g', memberId, memberEpoch, rackId: null, subscribedTopicNames: null, clientId: memberId, clientHost: '/127.0.0.1' })
+  const partitionsOf = (result: ShareGroupHeartbeatResult) => result.assignment?.topicPartitions.flatMap((tp) => tp.partitions).sort() ?? null
+
+  it('gives one partition to every member: members share it', () => {
+    make()
+    const a = join('a', 'one')
+    const b = join('b', 'one')
+    expect(partitionsOf(a)).toEqual([0])
+    expect(partitionsOf(b)).toEqual([0])
+    expect(b.memberEpoch).toBe(2)
+    // a learns the new group epoch at its next heartbeat, with its (unchanged) assignment.
+    const again = beat('a', a.memberEpoch)
+    expect(again.memberEpoch).toBe(2)
+    expect(partitionsOf(again)).toEqual([0])
+    expect(beat('a', 2).assignment).toBeNull()
+  })
+
+  it('deals partitions round-robin when members are fewer, and re-deals when one leaves', () => {
+    make()
+    expect(partitionsOf(join('a', 'four'))).toEqual([0, 1, 2, 3])
+    expect(partitionsOf(join('b', 'four'))).toEqual([1, 3])
+    expect(partitionsOf(beat('a', 1))).toEqual([0, 2])
+    expect(beat('b', 2).assignment).toBeNull()
+    const removed: string[] = []
+    coordinator.onMemberRemoved((_g, m) => removed.push(m))
+    expect(beat('b', -1).memberEpoch).toBe(-1)
+    expect(removed).toEqual(['b'])
+    expect(partitionsOf(beat('a', 2))).toEqual([0, 1, 2, 3])
+  })
+
+  it('refuses what Kafka refuses, with its error codes and a message', () => {
+    make()
+    expect(beat('ghost', 3).errorCode).toBe(KafkaErrorCodes.UNKNOWN_MEMBER_ID)
+    const first = coordinator.heartbeat({ groupId: 'g', memberId: 'a', memberEpoch: 0, rackId: null, subscribedTopicNames: [], clientId: 'a', clientHost: '' })
+    expect(first.errorCode).toBe(KafkaErrorCodes.INVALID_REQUEST)
+    expect(first.errorMessage).toMatch(/SubscribedTopicNames/)
+    join('a', 'one')
+    expect(beat('a', 7).errorCode).toBe(KafkaErrorCodes.FENCED_MEMBER_EPOCH)
+    join('b', 'one')
+    join('c', 'one')
+    expect(join('d', 'one').errorCode).toBe(KafkaErrorCodes.GROUP_MAX_SIZE_REACHED)
+    expect(coordinator.delete('g')).toBe(KafkaErrorCodes.NON_EMPTY_GROUP)
+  })
+
+  it('describes members with their assignments by topic name', () => {
+    make()
+    join('a', 'one')
+    const described = coordinator.describe('g')!
+    expect(described.groupState).toBe('Stable')
+    expect(described.assignorName).toBe('simple')
+    expect(described.members[0]!.assignment.topicPartitions).toEqual([{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', topicName: 'one', partitions: [0] }])
+  })
+})
+
+describe('ShareSessionCache', () => {
+  const p0 = { topicId: 'T', partition: 0 }
+  const p1 = { topicId: 'T', partition: 1 }
+
+  it('opens at epoch 0, then expects each next epoch, adding and forgetting partitions', () => {
+    const cache = new ShareSessionCache()
+    const opened = cache.update('g', 'm', 0, [p0], [], true)
+    expect(opened.errorCode).toBe(0)
+    expect(cache.update('g', 'm', 1, [p1], [], true).errorCode).toBe(0)
+    const next = cache.update('g', 'm', 2, [], [p0], true)
+    expect('session' in next && [...next.session.partitions.values()]).toEqual([p1])
+  })
+
+  it('refuses a wrong epoch, an unknown session, and an acknowledgement that would open one', () => {
+    const cache = new ShareSessionCache()
+    expect(cache.update('g', 'm', 1, [], [], true).errorCode).toBe(KafkaErrorCodes.SHARE_SESSION_NOT_FOUND)
+    expect(cache.update('g', 'm', 0, [p0], [], false).errorCode).toBe(KafkaErrorCodes.INVALID_SHARE_SESSION_EPOCH)
+    cache.update('g', 'm', 0, [p0], [], true)
+    expect(cache.update('g', 'm', 5, [], [], true).errorCode).toBe(KafkaErrorCodes.INVALID_SHARE_SESSION_EPOCH)
+    // The refused request changed nothing: epoch 1 is still the one expected.
+    expect(cache.update('g', 'm', 1, [], [], true).errorCode).toBe(0)
+    const closed = cache.update('g', 'm', -1, [], [], false)
+    expect('closing' in closed && closed.closing).toBe(true)
+    expect(cache.size).toBe(0)
+  })
+})
