@@ -12,10 +12,10 @@
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { OffsetCommitRequest, OffsetCommitResponseInput } from '../../protocol/messages/offset-commit.js'
-import type { OffsetCommitEntry } from '../../group/coordinator-results.js'
 import { andThen } from '../../group/maybe-async.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { offsetCommitResults, splitOffsetCommit } from './offset-commit-entries.js'
 import { AclOperation, ResourceType } from '../../security/acl.js'
 
 export function offsetCommitHandler(broker: BrokerContext) {
@@ -29,47 +29,19 @@ export function offsetCommitHandler(broker: BrokerContext) {
     advertised: { min: 0, max: 9 },
     handle(request, context) {
       if (!broker.authorizer.authorize(context, AclOperation.READ, ResourceType.GROUP, request.groupId)) return errorResponse(request, KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED)
-      const entries: OffsetCommitEntry[] = []
-      const errors: number[][] = request.topics.map((topic) => {
-        const known = broker.metadata.topic(topic.name)
-        const readable = broker.authorizer.authorize(context, AclOperation.READ, ResourceType.TOPIC, topic.name)
-        return topic.partitions.map((p) => {
-          if (!readable) return KafkaErrorCodes.TOPIC_AUTHORIZATION_FAILED
-          if (known === undefined || p.partitionIndex < 0 || p.partitionIndex >= known.partitions) return KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION
-          entries.push({
-            topic: topic.name,
-            partition: p.partitionIndex,
-            offset: Number(p.committedOffset),
-            leaderEpoch: p.committedLeaderEpoch,
-            metadata: p.committedMetadata,
-          })
-          return -1
-        })
-      })
-      const committed = entries.length === 0
+      const split = splitOffsetCommit(broker, context, request.topics)
+      const committed = split.entries.length === 0
         ? []
         : broker.groups.commitOffsets({
           groupId: request.groupId,
           generationId: request.generationIdOrMemberEpoch,
           memberId: request.memberId,
           groupInstanceId: request.groupInstanceId,
-          offsets: entries,
+          offsets: split.entries,
           apiVersion: context.apiVersion,
           missingGroupError: context.apiVersion >= 9 ? KafkaErrorCodes.GROUP_ID_NOT_FOUND : KafkaErrorCodes.ILLEGAL_GENERATION,
         })
-      return andThen(committed, (results): OffsetCommitResponseInput => {
-        let next = 0
-        return {
-          throttleTimeMs: 0,
-          topics: request.topics.map((topic, t) => ({
-            name: topic.name,
-            partitions: topic.partitions.map((p, i) => ({
-              partitionIndex: p.partitionIndex,
-              errorCode: errors[t]![i] === -1 ? results[next++]! : errors[t]![i]!,
-            })),
-          })),
-        }
-      })
+      return andThen(committed, (results): OffsetCommitResponseInput => ({ throttleTimeMs: 0, topics: offsetCommitResults(request.topics, split, results) }))
     },
     errorResponse,
   })

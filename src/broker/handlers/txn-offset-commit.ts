@@ -14,10 +14,10 @@
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { TxnOffsetCommitRequest, TxnOffsetCommitResponseInput } from '../../protocol/messages/txn-offset-commit.js'
-import type { OffsetCommitEntry } from '../../group/coordinator-results.js'
 import { andThen } from '../../group/maybe-async.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
+import { offsetCommitResults, splitOffsetCommit } from './offset-commit-entries.js'
 import { AclOperation, ResourceType } from '../../security/acl.js'
 
 export function txnOffsetCommitHandler(broker: BrokerContext) {
@@ -38,25 +38,8 @@ export function txnOffsetCommitHandler(broker: BrokerContext) {
       }
       // A producer id that cannot be one (the client never got one) is refused before any write.
       if (request.producerId < 0n || request.producerEpoch < 0) return errorResponse(request, KafkaErrorCodes.INVALID_PRODUCER_ID_MAPPING)
-      const entries: OffsetCommitEntry[] = []
-      const errors: number[][] = request.topics.map((topic) => {
-        const known = broker.metadata.topic(topic.name)
-        if (!broker.authorizer.authorize(context, AclOperation.READ, ResourceType.TOPIC, topic.name)) {
-          return topic.partitions.map(() => KafkaErrorCodes.TOPIC_AUTHORIZATION_FAILED)
-        }
-        return topic.partitions.map((p) => {
-          if (known === undefined || p.partitionIndex < 0 || p.partitionIndex >= known.partitions) return KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION
-          entries.push({
-            topic: topic.name,
-            partition: p.partitionIndex,
-            offset: Number(p.committedOffset),
-            leaderEpoch: p.committedLeaderEpoch,
-            metadata: p.committedMetadata,
-          })
-          return -1
-        })
-      })
-      const committed = entries.length === 0
+      const split = splitOffsetCommit(broker, context, request.topics)
+      const committed = split.entries.length === 0
         ? []
         : broker.groups.commitTransactionalOffsets({
           groupId: request.groupId,
@@ -66,21 +49,9 @@ export function txnOffsetCommitHandler(broker: BrokerContext) {
           generationId: request.generationId,
           memberId: request.memberId,
           groupInstanceId: request.groupInstanceId,
-          offsets: entries,
+          offsets: split.entries,
         })
-      return andThen(committed, (results): TxnOffsetCommitResponseInput => {
-        let next = 0
-        return {
-          throttleTimeMs: 0,
-          topics: request.topics.map((topic, t) => ({
-            name: topic.name,
-            partitions: topic.partitions.map((p, i) => ({
-              partitionIndex: p.partitionIndex,
-              errorCode: errors[t]![i] === -1 ? results[next++]! : errors[t]![i]!,
-            })),
-          })),
-        }
-      })
+      return andThen(committed, (results): TxnOffsetCommitResponseInput => ({ throttleTimeMs: 0, topics: offsetCommitResults(request.topics, split, results) }))
     },
     errorResponse,
   })
