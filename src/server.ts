@@ -480,6 +480,8 @@ function interBrokerEndpoints(
   const ssl = usesTls(protocol) && config.clusterMode ? new SslFactory(sslSettings(config, listenerName), 'client', logger) : null
   ssl?.watch()
   const checkHost = ssl?.settings.endpointIdentification ?? true
+  // The gateway's forwarded requests and the transaction markers log in as the replica fetchers do.
+  const sasl = config.clusterMode ? interBrokerSasl(config) : {}
   const endpoint = (brokerId: number): PeerEndpoint | undefined => {
     const broker = cluster.broker(brokerId, listenerName)
     if (broker === undefined) return undefined
@@ -491,7 +493,7 @@ function interBrokerEndpoints(
           ...(isIP(broker.host) === 0 && { servername: broker.host }),
           ...(!checkHost && { checkServerIdentity: () => undefined }),
         }
-    return { brokerId, host: broker.host, port: broker.port, tls }
+    return { brokerId, host: broker.host, port: broker.port, tls, ...sasl }
   }
   return { endpoint, ssl }
 }

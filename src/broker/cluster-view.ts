@@ -6,6 +6,7 @@
  */
 import type { ConnectionOptions as TlsOptions } from 'node:tls'
 import type { Listener } from '../common/config/broker-config.js'
+import type { SaslCredentials } from '../client/sasl-login.js'
 
 export interface BrokerEndpoint {
   readonly nodeId: number
@@ -23,6 +24,8 @@ export interface PeerEndpoint {
   readonly host: string
   readonly port: number
   readonly tls: TlsOptions | null
+  /** This broker's login when the inter-broker listener is SASL_*. */
+  readonly sasl?: SaslCredentials
 }
 
 export interface ClusterView {

@@ -22,6 +22,7 @@
  */
 import type { ConnectionOptions as TlsOptions } from 'node:tls'
 import type { PeerEndpoint } from './cluster-view.js'
+import type { SaslCredentials } from '../client/sasl-login.js'
 import { BrokerConnection } from '../client/connection.js'
 import { ErrorCodes, SamsaError } from '../common/errors.js'
 import type { DescribedApiKey, RequestInputOf, ResponseOf } from '../protocol/messages/index.js'
@@ -54,6 +55,7 @@ interface Peer {
   readonly host: string
   readonly port: number
   readonly tls: TlsOptions | null
+  readonly sasl: SaslCredentials | undefined
   shared: Promise<BrokerConnection> | null
   /** Most recently used last. */
   readonly idle: Array<{ connection: BrokerConnection; since: number }>
@@ -128,7 +130,7 @@ export class PeerBrokers {
       peer = undefined
     }
     if (peer === undefined) {
-      peer = { nodeId, host: endpoint.host, port: endpoint.port, tls: endpoint.tls, shared: null, idle: [] }
+      peer = { nodeId, host: endpoint.host, port: endpoint.port, tls: endpoint.tls, sasl: endpoint.sasl, shared: null, idle: [] }
       this.#peers.set(nodeId, peer)
     }
     return peer
@@ -195,6 +197,7 @@ export class PeerBrokers {
         requestTimeoutMs: openMs,
         maxInFlightRequests: 5,
         tls: peer.tls,
+        ...(peer.sasl !== undefined && { sasl: peer.sasl }),
       })
     } catch (error) {
       if (SamsaError.is(error, ErrorCodes.NETWORK)) throw error
