@@ -8,6 +8,8 @@
  * produces, snapshot producer state, flush every log, write the checkpoints and the
  * clean-shutdown marker, so the next start needs no recovery scan.
  */
+import { readFileSync } from 'node:fs'
+import { createPrivateKey, X509Certificate } from 'node:crypto'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import type { BrokerContext } from './broker/broker-context.js'
 import { BrokerMetrics } from './broker/broker-metrics.js'
@@ -58,7 +60,7 @@ import { type ReplicationQuotas, replicationQuotas } from './replication/replica
 import { parseDynamicBrokerConfigs } from './common/config/dynamic-broker-config.js'
 import { DataDirLock, describeOpenFileLimit, LogManager, type ReadPlan, readOpenFileLimit, transferResumable } from './storage/index.js'
 import { type WorkerPoolLease, acquireWorkerPool } from './workers/pool.js'
-import { HttpGateway } from './gateway/gateway.js'
+import { HttpGateway, type HttpsOptions } from './gateway/gateway.js'
 import { SharePartitionManager } from './group/share/share-partition-manager.js'
 import { ShareStateStore } from './group/share/share-state-store.js'
 import { gatewayModules } from './gateway/modules.js'
@@ -580,7 +582,36 @@ async function startGateway(config: BrokerConfig, logger: Logger): Promise<HttpG
   const port = config.get('http.port')
   if (port === 0) return null
   const host = config.getOptional('http.host') ?? config.listeners()[0]!.host
-  return HttpGateway.listen({ host, port, logger: logger.child('http') })
+  return HttpGateway.listen({ host, port, tls: gatewayTls(config), logger: logger.child('http') })
+}
+
+/**
+ * HTTPS for the gateway when http.ssl.keystore.location is set. The file is checked here, so a
+ * missing or unreadable key or certificate stops the start with a message that names the
+ * setting, rather than uSockets' silent refusal to listen.
+ */
+function gatewayTls(config: BrokerConfig): HttpsOptions | null {
+  const location = config.getOptional('http.ssl.keystore.location') ?? null
+  if (location === null || location === '') return null
+  const keyPassword = config.getOptional('http.ssl.key.password') ?? null
+  let pem: string
+  try {
+    pem = readFileSync(location, 'utf8')
+  } catch (error) {
+    throw new SamsaError(ErrorCodes.CONFIG, `http.ssl.keystore.location: cannot read ${location} (${(error as Error).message}).`, { cause: error })
+  }
+  try {
+    createPrivateKey({ key: pem, format: 'pem', ...(keyPassword !== null && { passphrase: keyPassword }) })
+    new X509Certificate(pem)
+  } catch (error) {
+    throw new SamsaError(
+      ErrorCodes.CONFIG,
+      `http.ssl.keystore.location: ${location} must hold a PEM private key and its certificate chain` +
+        `${keyPassword === null ? ' (set http.ssl.key.password if the key is encrypted)' : ''}: ${(error as Error).message}.`,
+      { cause: error },
+    )
+  }
+  return { certificateChainFile: location, keyFile: location, keyPassword }
 }
 
 /** The data directory's lock, or a configuration error that says which directory is in use. */

@@ -18,7 +18,8 @@ import { ErrorCodes, SamsaError } from '../common/errors.js'
 import type { Logger } from '../common/logger.js'
 import { healthRoutes } from './health.js'
 import { PeerBrokers } from '../broker/peer-brokers.js'
-import { type HttpAuthenticator, HttpServer, nativeHttpServer } from './uws.js'
+import { type HttpAuthenticator, HttpServer, type HttpsOptions, nativeHttpServer } from './uws.js'
+export type { HttpsOptions } from './uws.js'
 
 /** What the gateway's route modules may use. */
 export interface GatewayServices {
@@ -39,6 +40,8 @@ export type GatewayModuleFactory = (server: HttpServer, services: GatewayService
 export interface GatewayOptions {
   readonly host: string
   readonly port: number
+  /** HTTPS with these PEM files (http.ssl.*); null for plain HTTP. */
+  readonly tls?: HttpsOptions | null
   readonly logger: Logger
 }
 
@@ -51,8 +54,10 @@ export class HttpGateway {
   readonly #health: { ready: boolean; serving: boolean }
   #peers: PeerBrokers | null = null
   #closed = false
+  readonly #https: boolean
 
-  private constructor(host: string, port: number, server: HttpServer, logger: Logger, health: { ready: boolean; serving: boolean }) {
+  private constructor(host: string, port: number, server: HttpServer, logger: Logger, health: { ready: boolean; serving: boolean }, https: boolean) {
+    this.#https = https
     this.host = host
     this.port = port
     this.#server = server
@@ -63,7 +68,8 @@ export class HttpGateway {
   /** Binds the port; fails with a SAMSA_CONFIG error naming the address when it is taken. */
   static async listen(options: GatewayOptions): Promise<HttpGateway> {
     const logger = options.logger
-    const server = new HttpServer((error, request) => logger.error('HTTP request failed', { method: request.method, path: request.path, error }))
+    const tls = options.tls ?? null
+    const server = new HttpServer((error, request) => logger.error('HTTP request failed', { method: request.method, path: request.path, error }), tls)
     const health = { ready: false, serving: false }
     healthRoutes(server, health)
     server.route('any', '/*', (exchange) => {
@@ -86,12 +92,12 @@ export class HttpGateway {
       )
     }
     if (!nativeHttpServer) logger.warn('uWebSockets.js native binary did not load; the HTTP gateway runs on its slow JavaScript fallback')
-    return new HttpGateway(options.host, port, server, logger, health)
+    return new HttpGateway(options.host, port, server, logger, health, tls !== null)
   }
 
-  /** The gateway's base URL, e.g. http://127.0.0.1:8082/ */
+  /** The gateway's base URL, e.g. http://127.0.0.1:8082/ (https:// with http.ssl.*). */
   get url(): string {
-    return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}/`
+    return `${this.#https ? 'https' : 'http'}://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}/`
   }
 
   /** Every route but /health/* requires the authenticator's credentials from now on (gateway.auth=basic). */

@@ -319,6 +319,14 @@ class Session<State> implements WebSocketSession<State> {
   }
 }
 
+/** PEM files for an HTTPS server. */
+export interface HttpsOptions {
+  readonly certificateChainFile: string
+  readonly keyFile: string
+  /** For an encrypted private key; null when it is not encrypted. */
+  readonly keyPassword: string | null
+}
+
 /** An HTTP and WebSocket server on uWS. */
 export class HttpServer {
   readonly #app: NativeApp
@@ -327,9 +335,15 @@ export class HttpServer {
   readonly #onError: (error: unknown, request: HttpRequestInfo) => void
   #authenticator: HttpAuthenticator | null = null
 
-  /** `onError` hears what a handler threw; the client has already been sent a 500. */
-  constructor(onError: (error: unknown, request: HttpRequestInfo) => void) {
-    this.#app = uws.App() as unknown as NativeApp
+  /**
+   * `onError` hears what a handler threw; the client has already been sent a 500. With `tls`, the
+   * server speaks HTTPS (and WSS): uSockets loads the certificate chain and the private key from
+   * PEM files, which may be one file holding both (Kafka's PEM key store).
+   */
+  constructor(onError: (error: unknown, request: HttpRequestInfo) => void, tls: HttpsOptions | null = null) {
+    this.#app = (tls === null
+      ? uws.App()
+      : uws.SSLApp({ cert_file_name: tls.certificateChainFile, key_file_name: tls.keyFile, ...(tls.keyPassword !== null && { passphrase: tls.keyPassword }) })) as unknown as NativeApp
     this.#onError = onError
   }
 

@@ -155,7 +155,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerPr
       if (match !== null) {
         clearTimeout(timer)
         const line = match.input.slice(match.index).split('\n')[0]!
-        const http = /on (http:\/\/\S+\/)/.exec(line)
+        const http = /on (https?:\/\/\S+\/)/.exec(line)
         const listed = /; listeners (\S+)/.exec(line)?.[1]?.split(',') ?? []
         const listeners = Object.fromEntries(listed.map((entry) => [entry.slice(0, entry.indexOf('://')), entry.slice(entry.indexOf('://') + 3)]))
         resolve({ nodeId: Number(match[1]), host: match[2]!, port: Number(match[3]), httpUrl: http?.[1] ?? null, listeners })

@@ -140,6 +140,8 @@ export const brokerConfigDefs = {
   'quota.window.size.seconds': intDef(1, 'length of one client quota sample', { min: 1 }),
   'gateway.auth': stringDef('none', 'Samsa: HTTP gateway authentication: none, or basic (HTTP Basic against the SASL PLAIN and SCRAM users; requests then run under the ACLs as User:<name>)', ['none', 'basic']),
   'http.port': intDef(8082, 'Samsa: port of the HTTP gateway (REST Proxy v2 API, WebSocket streams, /metrics, health, web console); 0 turns it off (--http-port)', { min: 0, max: 65535 }),
+  'http.ssl.keystore.location': stringDef(null, 'Samsa: PEM file with the HTTP gateway\'s private key and certificate chain (as Kafka\'s PEM key store); when set, the gateway serves HTTPS and WSS only'),
+  'http.ssl.key.password': stringDef(null, 'Samsa: password of the private key in http.ssl.keystore.location, when it is encrypted'),
   'http.host': stringDef(null, 'Samsa: address the HTTP gateway listens on; defaults to the first listener\'s host'),
   'http.request.max.bytes': intDef(8388608, 'Samsa: largest REST request body (a produce request\'s records); larger bodies get 413', { min: 1024 }),
   'http.consumer.instance.timeout.ms': intDef(300000, 'REST Proxy consumer.instance.timeout.ms: a REST consumer instance unused this long is deleted (and leaves its group)', { min: 1 }),
