@@ -132,12 +132,18 @@ public final class TxnCopier {
     }
   }
 
-  /** Aborts the failed transaction; a producer that cannot abort is replaced (which aborts it). */
+  /**
+   * Aborts the failed transaction; a producer that cannot abort is replaced, and the new
+   * instance's initTransactions has the coordinator finish or abort what the old one left. That
+   * includes a commit that timed out: the client then allows only a retried commit
+   * (IllegalStateException for an abort), and the retried outcome is what the group's committed
+   * offsets, read back by rewind(), say.
+   */
   static KafkaProducer<String, String> recover(KafkaProducer<String, String> producer, Properties props) throws InterruptedException {
     try {
       producer.abortTransaction();
       return producer;
-    } catch (KafkaException e) {
+    } catch (KafkaException | IllegalStateException e) {
       producer.close(Duration.ZERO);
       return startProducer(props);
     }
