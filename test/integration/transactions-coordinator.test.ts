@@ -55,19 +55,26 @@ function transactionalProducer(transactionalId: string, transactionTimeout = 60_
 }
 
 /** Every value a read_committed consumer reads from the beginning of `topic` until `last` arrives. */
-async function readCommitted(topic: string, last: string): Promise<string[]> {
+/**
+ * What a read_committed group consumer reads from the start of `topic` until it has seen every
+ * value in `awaited`. Records of several partitions arrive in no set order between partitions,
+ * so waiting for one value alone could stop before another partition's records came.
+ */
+async function readCommitted(topic: string, awaited: readonly string[]): Promise<string[]> {
   const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}`, readUncommitted: false })
   const values: string[] = []
   try {
     await consumer.connect()
     await consumer.subscribe({ topic, fromBeginning: true })
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read_committed consumer did not see ${last} within 60 s; saw ${values.join(',')}`)), 60_000)
+      const missing = new Set(awaited)
+      const timer = setTimeout(() => reject(new Error(`read_committed consumer did not see ${[...missing].join(',')} within 60 s; saw ${values.join(',')}`)), 60_000)
       void consumer.run({
         eachMessage: async ({ message }) => {
           const value = message.value!.toString()
           values.push(value)
-          if (value === last) {
+          missing.delete(value)
+          if (missing.size === 0) {
             clearTimeout(timer)
             resolve()
           }
@@ -116,9 +123,12 @@ describe('transactions with kafkajs', () => {
     await send('aborted', false)
     await send('second', true)
 
-    const values = await readCommitted('orders', 'second-4')
+    const committed = ['first', 'second'].flatMap((p) => Array.from({ length: 5 }, (_, i) => `${p}-${i}`))
+    const values = await readCommitted('orders', committed)
+    // Each key's partition holds first, then aborted, then second: having seen every second-*,
+    // the consumer has read past the aborted records of every partition they were in.
     expect(values.filter((v) => v.startsWith('aborted'))).toEqual([])
-    expect(values.sort()).toEqual([...['first', 'second'].flatMap((p) => Array.from({ length: 5 }, (_, i) => `${p}-${i}`))].sort())
+    expect(values.sort()).toEqual(committed.sort())
 
     const client = await wire()
     const described = await waitFor('orders-app completes', () => describeTransaction(client, 'orders-app'), (d) => d.transactionState === 'CompleteCommit')
@@ -153,7 +163,7 @@ describe('transactions with kafkajs', () => {
 
     await txn.send({ topic: 'fenced', messages: [{ value: 'second-0' }] })
     await txn.commit()
-    const values = await readCommitted('fenced', 'second-0')
+    const values = await readCommitted('fenced', ['second-0'])
     expect(values).toEqual(['second-0'])
 
     const described = await describeTransaction(await wire(), 'fenced-app')
@@ -245,6 +255,6 @@ describe('a coordinator killed with a transaction in PrepareCommit', () => {
     expect(altered.responses[0]!.errorCode).toBe(KafkaErrorCodes.NONE)
     await waitFor('crash-app completes', () => describeTransaction(client, transactionalId), (d) => d.transactionState === 'CompleteCommit')
     kafka = new Kafka({ clientId: 'txn-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING })
-    expect(await readCommitted('stuck', 'survivor-2')).toEqual(['survivor-0', 'survivor-1', 'survivor-2'])
+    expect(await readCommitted('stuck', ['survivor-0', 'survivor-1', 'survivor-2'])).toEqual(['survivor-0', 'survivor-1', 'survivor-2'])
   }, 120_000)
 })
