@@ -417,15 +417,15 @@ export class GroupCoordinator {
   }
 
   /**
-   * Writes the commits; the group takes them in once they are replicated (unless it died or was
-   * unloaded meanwhile), and the answer waits for that.
+   * Splits commits into those to write and those refused at once (metadata longer than
+   * offset.metadata.max.bytes): `errors` holds the refusals at their entry's index, and
+   * `validIndexes` where each of `valid` came from.
    */
-  #storeOffsets(group: Group, params: OffsetCommitParams): MaybeAsync<number[]> {
-    const now = this.#now()
+  #checkOffsetMetadata(offsets: OffsetCommitParams['offsets'], now: number): { errors: number[]; valid: TopicPartitionOffset[]; validIndexes: number[] } {
     const errors: number[] = []
     const valid: TopicPartitionOffset[] = []
     const validIndexes: number[] = []
-    params.offsets.forEach((entry, i) => {
+    offsets.forEach((entry, i) => {
       const metadata = entry.metadata ?? ''
       if (metadata.length > this.#config.maxMetadataBytes) {
         errors[i] = KafkaErrorCodes.OFFSET_METADATA_TOO_LARGE
@@ -434,6 +434,16 @@ export class GroupCoordinator {
       validIndexes.push(i)
       valid.push({ topic: entry.topic, partition: entry.partition, committed: { offset: entry.offset, leaderEpoch: entry.leaderEpoch, metadata, commitTimestamp: now } })
     })
+    return { errors, valid, validIndexes }
+  }
+
+  /**
+   * Writes the commits; the group takes them in once they are replicated (unless it died or was
+   * unloaded meanwhile), and the answer waits for that.
+   */
+  #storeOffsets(group: Group, params: OffsetCommitParams): MaybeAsync<number[]> {
+    const now = this.#now()
+    const { errors, valid, validIndexes } = this.#checkOffsetMetadata(params.offsets, now)
     if (valid.length === 0) return errors
     const pending = valid.map(({ topic, partition, committed }) => group.prepareOffsetCommit(topic, partition, committed))
     const written = this.#store.storeOffsets(group.groupId, valid, now)
@@ -472,18 +482,7 @@ export class GroupCoordinator {
       return all(refused)
     }
     const now = this.#now()
-    const errors: number[] = []
-    const valid: TopicPartitionOffset[] = []
-    const validIndexes: number[] = []
-    params.offsets.forEach((entry, i) => {
-      const metadata = entry.metadata ?? ''
-      if (metadata.length > this.#config.maxMetadataBytes) {
-        errors[i] = KafkaErrorCodes.OFFSET_METADATA_TOO_LARGE
-        return
-      }
-      validIndexes.push(i)
-      valid.push({ topic: entry.topic, partition: entry.partition, committed: { offset: entry.offset, leaderEpoch: entry.leaderEpoch, metadata, commitTimestamp: now } })
-    })
+    const { errors, valid, validIndexes } = this.#checkOffsetMetadata(params.offsets, now)
     if (valid.length === 0) return errors
     const target = group
     const pending = valid.map(({ topic, partition, committed }) => target.prepareTxnOffsetCommit(params.producerId, topic, partition, committed))

@@ -124,8 +124,8 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
       : [
         shareGroupHeartbeatHandler(context),
         shareGroupDescribeHandler(context),
-        shareFetchHandler(context),
-        shareAcknowledgeHandler(context),
+        shareFetchHandler(context, context.shares),
+        shareAcknowledgeHandler(context, context.shares),
         describeShareGroupOffsetsHandler(context),
         alterShareGroupOffsetsHandler(context),
         deleteShareGroupOffsetsHandler(context),

@@ -4,22 +4,19 @@
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
+import type { SharePartitionManager } from '../../group/share/share-partition-manager.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 import { AclOperation, ResourceType } from '../../security/acl.js'
 import { byTopic } from './share-fetch.js'
 
-export function shareAcknowledgeHandler(broker: BrokerContext) {
+/** Registered only when share groups are served (group.share.enable), with their manager. */
+export function shareAcknowledgeHandler(broker: BrokerContext, shares: SharePartitionManager) {
   return defineHandler({
     apiKey: ApiKeys.ShareAcknowledge,
     advertised: { min: 1, max: 1 },
     handle(request, context) {
       if (!broker.authorizer.authorize(context, AclOperation.READ, ResourceType.GROUP, request.groupId ?? '')) return { errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, responses: [], nodeEndpoints: [] }
-
-      const shares = broker.shares
-      if (shares === null) {
-        return { errorCode: KafkaErrorCodes.UNSUPPORTED_VERSION, errorMessage: 'Share groups are not enabled on this broker (group.share.enable).', responses: [], nodeEndpoints: [] }
-      }
       return shares
         .shareAcknowledge({
           groupId: request.groupId,

@@ -6,7 +6,7 @@
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { ShareFetchResponseInput } from '../../protocol/messages/share-fetch.js'
-import type { ShareFetchOutcome } from '../../group/share/share-partition-manager.js'
+import type { ShareFetchOutcome, SharePartitionManager } from '../../group/share/share-partition-manager.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 import { AclOperation, ResourceType } from '../../security/acl.js'
@@ -24,7 +24,8 @@ export function byTopic<T extends { topicId: string }>(partitions: readonly T[])
   return [...topics].map(([topicId, list]) => ({ topicId, partitions: list }))
 }
 
-export function shareFetchHandler(broker: BrokerContext) {
+/** Registered only when share groups are served (group.share.enable), with their manager. */
+export function shareFetchHandler(broker: BrokerContext, shares: SharePartitionManager) {
   const respond = (outcome: ShareFetchOutcome, lockMs: number): ShareFetchResponseInput => ({
     throttleTimeMs: 0,
     errorCode: outcome.errorCode,
@@ -51,11 +52,6 @@ export function shareFetchHandler(broker: BrokerContext) {
     advertised: { min: 1, max: 1 },
     handle(request, context) {
       if (!broker.authorizer.authorize(context, AclOperation.READ, ResourceType.GROUP, request.groupId ?? '')) return { errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, responses: [], nodeEndpoints: [] }
-
-      const shares = broker.shares
-      if (shares === null) {
-        return { errorCode: KafkaErrorCodes.UNSUPPORTED_VERSION, errorMessage: 'Share groups are not enabled on this broker (group.share.enable).', responses: [], nodeEndpoints: [] }
-      }
       return shares
         .shareFetch({
           groupId: request.groupId,
