@@ -535,7 +535,7 @@ function replicationOptions(config: BrokerConfig, cluster: ClusterMembership, lo
   const apply = (overrides: Readonly<Record<string, string>>): void => applyThrottleRates(quotas, overrides, logger)
   apply(cluster.brokerConfigs.configs(config.nodeId))
   cluster.brokerConfigs.onChange((brokerId, overrides) => {
-    if (brokerId === config.nodeId) apply(overrides)
+    if (brokerId === String(config.nodeId)) apply(overrides)
   })
   const fetcher: ReplicaFetcherOptions = {
     maxWaitMs: config.get('replica.fetch.wait.max.ms'),
