@@ -66,7 +66,7 @@ export function shareFetchHandler(broker: BrokerContext, shares: SharePartitionM
           ),
           forgotten: request.forgottenTopicsData.flatMap((t) => t.partitions.map((partition) => ({ topicId: t.topicId, partition }))),
         })
-        .then((outcome) => respond(outcome, shares.lockDurationMs))
+        .then((outcome) => respond(outcome, shares.lockDurationMs(request.groupId)))
     },
     errorResponse(_request, errorCode) {
       return { errorCode, responses: [], nodeEndpoints: [] }

@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from '../../common/logger.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
-import type { TopicsView } from '../consumer-group-coordinator.js'
+import type { GroupTimeouts, TopicsView } from '../consumer-group-coordinator.js'
 
 export interface ShareGroupConfig {
   readonly sessionTimeoutMs: number
@@ -106,13 +106,16 @@ export class ShareGroupCoordinator {
   readonly #config: ShareGroupConfig
   readonly #topics: TopicsView
   readonly #logger: Logger
+  readonly #timeouts: (groupId: string) => GroupTimeouts
   readonly groups = new Map<string, ShareGroup>()
   readonly #removedListeners: Array<(groupId: string, memberId: string) => void> = []
 
-  constructor(options: { config: ShareGroupConfig; topics: TopicsView; logger: Logger }) {
+  /** `timeouts`: a group's share.session.timeout.ms and share.heartbeat.interval.ms; `config`'s without. */
+  constructor(options: { config: ShareGroupConfig; topics: TopicsView; logger: Logger; timeouts?: (groupId: string) => GroupTimeouts }) {
     this.#config = options.config
     this.#topics = options.topics
     this.#logger = options.logger
+    this.#timeouts = options.timeouts ?? (() => this.#config)
   }
 
   /** Told when a member leaves or is expired, so the records it holds go back to the others. */
@@ -193,7 +196,7 @@ export class ShareGroupCoordinator {
       errorMessage: null,
       memberId: member.memberId,
       memberEpoch: member.memberEpoch,
-      heartbeatIntervalMs: this.#config.heartbeatIntervalMs,
+      heartbeatIntervalMs: this.#timeouts(group.groupId).heartbeatIntervalMs,
       assignment: sendAssignment
         ? { topicPartitions: [...member.assignment].map(([topicId, partitions]) => ({ topicId, partitions: [...partitions] })) }
         : null,
@@ -220,10 +223,11 @@ export class ShareGroupCoordinator {
 
   #scheduleSession(group: ShareGroup, member: ShareGroupMember): void {
     if (member.sessionTimer !== null) clearTimeout(member.sessionTimer)
+    const sessionTimeoutMs = this.#timeouts(group.groupId).sessionTimeoutMs
     member.sessionTimer = setTimeout(() => {
       member.sessionTimer = null
-      if (group.members.get(member.memberId) === member) this.#removeMember(group, member, `no heartbeat for ${this.#config.sessionTimeoutMs} ms`)
-    }, this.#config.sessionTimeoutMs)
+      if (group.members.get(member.memberId) === member) this.#removeMember(group, member, `no heartbeat for ${sessionTimeoutMs} ms`)
+    }, sessionTimeoutMs)
     member.sessionTimer.unref()
   }
 
