@@ -93,20 +93,7 @@ function describeTopicConfigsNow(broker: BrokerConfig, overrides: Readonly<Recor
     const brokerSynonyms = topicConfigSynonyms[name].flatMap((brokerName) => brokerSynonymEntries(broker, brokerName))
     const overridden = Object.hasOwn(parsed, name)
     const value = formatValue(def, overridden ? parsed[name] : defaults[name])
-    const synonyms = overridden
-      ? [{ name, value, source: ConfigSources.DYNAMIC_TOPIC_CONFIG }, ...brokerSynonyms]
-      : brokerSynonyms
-    return {
-      name,
-      value,
-      readOnly: false,
-      source: synonyms[0]?.source ?? ConfigSources.DEFAULT_CONFIG,
-      isDefault: !overridden,
-      sensitive: def.type === 'password',
-      synonyms,
-      type: configTypeIds[def.type],
-      documentation: def.doc,
-    }
+    return overridableDescription(name, def, value, overridden ? ConfigSources.DYNAMIC_TOPIC_CONFIG : null, brokerSynonyms)
   })
 }
 
@@ -166,20 +153,27 @@ export function describeGroupConfigs(broker: BrokerConfig, overrides: Readonly<R
       ? [{ name, value: formatValue(def, def.default), source: ConfigSources.DEFAULT_CONFIG }]
       : brokerSynonymEntries(broker, synonym)
     const overridden = Object.hasOwn(overrides, name)
-    const value = formatValue(def, effective[name])
-    const synonyms: ConfigSynonym[] = overridden ? [{ name, value, source: ConfigSources.DYNAMIC_GROUP_CONFIG }, ...fallback] : fallback
-    return {
-      name,
-      value,
-      readOnly: false,
-      source: synonyms[0]?.source ?? ConfigSources.DEFAULT_CONFIG,
-      isDefault: !overridden,
-      sensitive: false,
-      synonyms,
-      type: configTypeIds[def.type],
-      documentation: def.doc,
-    }
+    return overridableDescription(name, def, formatValue(def, effective[name]), overridden ? ConfigSources.DYNAMIC_GROUP_CONFIG : null, fallback)
   })
+}
+
+/**
+ * A setting a resource may override (a topic's, a group's): the override first when `overriddenAs`
+ * names its source, then `fallback`, the places the value comes from otherwise.
+ */
+function overridableDescription(name: string, def: ConfigDef, value: string | null, overriddenAs: ConfigSourceId | null, fallback: readonly ConfigSynonym[]): ConfigDescription {
+  const synonyms = overriddenAs === null ? fallback : [{ name, value, source: overriddenAs }, ...fallback]
+  return {
+    name,
+    value,
+    readOnly: false,
+    source: synonyms[0]?.source ?? ConfigSources.DEFAULT_CONFIG,
+    isDefault: overriddenAs === null,
+    sensitive: def.type === 'password',
+    synonyms,
+    type: configTypeIds[def.type],
+    documentation: def.doc,
+  }
 }
 
 /** Kafka lists a broker setting once for each level that has a value: static, then default. */

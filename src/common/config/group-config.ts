@@ -11,17 +11,20 @@
  * share.auto.offset.reset's by_duration:<ISO-8601> form (Kafka 4.1) is refused by name: Samsa
  * starts a share-partition at the log start or the end only.
  */
-import type { BrokerConfig, BrokerConfigName } from './broker-config.js'
-import { type ConfigDef, type ValueOf, intDef, parseValue, stringDef } from './config-def.js'
+import { type BrokerConfig, type BrokerConfigName, brokerConfigDefs } from './broker-config.js'
+import { type ConfigDef, type ValueOf, parseValue, stringDef } from './config-def.js'
 import { ErrorCodes, SamsaError } from '../errors.js'
 
+/** A group config backed by a broker setting: its type, default and validation, with its own doc. */
+const fromBroker = <N extends BrokerConfigName>(name: N, doc: string): (typeof brokerConfigDefs)[N] => ({ ...brokerConfigDefs[name], doc })
+
 export const groupConfigDefs = {
-  'consumer.session.timeout.ms': intDef(45000, 'KIP-848: a member of this consumer group that does not heartbeat this long is removed', { min: 1 }),
-  'consumer.heartbeat.interval.ms': intDef(5000, 'KIP-848: how often members of this consumer group are told to heartbeat', { min: 1 }),
-  'share.session.timeout.ms': intDef(45000, 'KIP-932: a member of this share group that does not heartbeat this long is removed', { min: 1 }),
-  'share.heartbeat.interval.ms': intDef(5000, 'KIP-932: how often members of this share group are told to heartbeat', { min: 1 }),
-  'share.record.lock.duration.ms': intDef(30000, 'KIP-932: how long a member of this share group holds an acquired record', { min: 1000 }),
-  'share.delivery.count.limit': intDef(5, 'KIP-932: delivery attempts of a record to this share group; past it the record is archived', { min: 2, max: 10 }),
+  'consumer.session.timeout.ms': fromBroker('group.consumer.session.timeout.ms', 'KIP-848: a member of this consumer group that does not heartbeat this long is removed'),
+  'consumer.heartbeat.interval.ms': fromBroker('group.consumer.heartbeat.interval.ms', 'KIP-848: how often members of this consumer group are told to heartbeat'),
+  'share.session.timeout.ms': fromBroker('group.share.session.timeout.ms', 'KIP-932: a member of this share group that does not heartbeat this long is removed'),
+  'share.heartbeat.interval.ms': fromBroker('group.share.heartbeat.interval.ms', 'KIP-932: how often members of this share group are told to heartbeat'),
+  'share.record.lock.duration.ms': fromBroker('group.share.record.lock.duration.ms', 'KIP-932: how long a member of this share group holds an acquired record'),
+  'share.delivery.count.limit': fromBroker('group.share.delivery.count.limit', 'KIP-932: delivery attempts of a record to this share group; past it the record is archived'),
   'share.auto.offset.reset': {
     ...stringDef('latest', 'KIP-932: where a new share-partition of this group starts: latest (the end of the log) or earliest (its start)'),
     validate: (value: string) => {
