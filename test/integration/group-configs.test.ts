@@ -3,7 +3,8 @@
  * describes them (--entity-type groups) and shows the broker's refusal of a bad value; the
  * coordinators apply them (a share group set to share.auto.offset.reset=earliest starts at the
  * log start where one without starts at the end; a consumer group's consumer.session.timeout.ms
- * expires a silent member long before the broker's 45 s); DeleteGroups removes a deleted
+ * expires a silent member long before the broker's 45 s; share.delivery.count.limit archives a
+ * record released that many times); DeleteGroups removes a deleted
  * group's configs; and the configs survive a restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -17,17 +18,19 @@ import { KafkaTools, ensureKafkaTools4, kafkaTool4 } from '../helpers/kafka-tool
 const TOPIC = 'group-configs'
 const GROUP_TYPE = 32
 const SET = 0
+const RELEASE = 2
 const EARLIEST_GROUP = 'share-from-earliest'
 const LATEST_GROUP = 'share-from-latest'
 let broker: BrokerProcess
 let c: RawConnection
 
-// The broker's bounds are lowered so that a group may ask for a 2 s session (Kafka's defaults
-// start at 45 s); the broker's own session timeouts stay at Kafka's 45 s.
+// The broker's bounds are lowered so that a group may ask for a 2 s session and a 5 s record lock
+// (Kafka's bounds start at 45 s and 15 s); the broker's own settings stay at Kafka's defaults.
 const SETTINGS = {
   'num.partitions': 1,
   'group.consumer.min.session.timeout.ms': 1000,
   'group.consumer.min.heartbeat.interval.ms': 100,
+  'group.share.min.record.lock.duration.ms': 1000,
 }
 
 beforeAll(async () => {
@@ -58,13 +61,13 @@ async function overridesOf(groupId: string): Promise<Record<string, string | nul
   return Object.fromEntries(described.results[0]!.configs.filter((e) => e.configSource === 8).map((e) => [e.name, e.value]))
 }
 
-/** Joins `groupId` as a share member, opens its share session, and returns what fetches acquire until `until` holds. */
+/** Joins `groupId` as a share member; returns its fetch, which acknowledges the `release` ranges as RELEASE. */
 async function shareMember(groupId: string, memberId: string) {
   const joined = await c.request(ApiKeys.ShareGroupHeartbeat, 1, { groupId, memberId, memberEpoch: 0, rackId: null, subscribedTopicNames: [TOPIC] })
   expect(joined.errorCode).toBe(E.NONE)
   const topicId = joined.assignment!.topicPartitions[0]!.topicId
   let epoch = 0
-  return async (maxWaitMs: number) => {
+  return async (maxWaitMs: number, release: ReadonlyArray<{ firstOffset: bigint; lastOffset: bigint }> = []) => {
     const fetched = await c.request(ApiKeys.ShareFetch, 1, {
       groupId,
       memberId,
@@ -74,17 +77,18 @@ async function shareMember(groupId: string, memberId: string) {
       maxBytes: 1 << 20,
       maxRecords: 100,
       batchSize: 100,
-      topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }],
+      topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: release.map(({ firstOffset, lastOffset }) => ({ firstOffset, lastOffset, acknowledgeTypes: [RELEASE] })) }] }],
       forgottenTopicsData: [],
     })
     expect(fetched.errorCode).toBe(E.NONE)
+    if (release.length > 0) expect(fetched.responses[0]!.partitions[0]!.acknowledgeErrorCode).toBe(E.NONE)
     return { lockMs: fetched.acquisitionLockTimeoutMs, acquired: fetched.responses.flatMap((t) => t.partitions.flatMap((p) => p.acquiredRecords)) }
   }
 }
 
 describe('group configs', () => {
   it('kafka-configs 4.1 sets a group config and describes it; a bad value is refused with the reason, changing nothing', async () => {
-    const set = await configs('--entity-name', EARLIEST_GROUP, '--alter', '--add-config', 'share.auto.offset.reset=earliest,share.record.lock.duration.ms=20000')
+    const set = await configs('--entity-name', EARLIEST_GROUP, '--alter', '--add-config', 'share.auto.offset.reset=earliest,share.record.lock.duration.ms=5000,share.delivery.count.limit=2')
     expect(set.code, set.stderr).toBe(0)
     expect(set.stdout).toContain(`Completed updating config for group ${EARLIEST_GROUP}.`)
 
@@ -96,7 +100,7 @@ describe('group configs', () => {
     expect(described.code, described.stderr).toBe(0)
     expect(described.stdout).toContain(`Dynamic configs for group ${EARLIEST_GROUP} are:`)
     expect(described.stdout).toContain('share.auto.offset.reset=earliest sensitive=false synonyms={DYNAMIC_GROUP_CONFIG:share.auto.offset.reset=earliest, DEFAULT_CONFIG:share.auto.offset.reset=latest}')
-    expect(described.stdout).toContain('share.record.lock.duration.ms=20000 sensitive=false synonyms={DYNAMIC_GROUP_CONFIG:share.record.lock.duration.ms=20000, DEFAULT_CONFIG:group.share.record.lock.duration.ms=30000}')
+    expect(described.stdout).toContain('share.record.lock.duration.ms=5000 sensitive=false synonyms={DYNAMIC_GROUP_CONFIG:share.record.lock.duration.ms=5000, DEFAULT_CONFIG:group.share.record.lock.duration.ms=30000}')
   }, 120_000)
 
   it('refuses unknown names, values outside the broker bounds and a session not above its heartbeat; validate_only changes nothing', async () => {
@@ -114,7 +118,7 @@ describe('group configs', () => {
     expect(crossed.responses[0]).toMatchObject({ errorCode: E.INVALID_CONFIG, errorMessage: 'consumer.session.timeout.ms (2000) must be greater than consumer.heartbeat.interval.ms (3000).' })
     const checked = await alterGroup(EARLIEST_GROUP, { 'share.isolation.level': 'read_committed' }, true)
     expect(checked.responses[0]!.errorCode).toBe(E.NONE)
-    expect(await overridesOf(EARLIEST_GROUP)).toEqual({ 'share.auto.offset.reset': 'earliest', 'share.record.lock.duration.ms': '20000' })
+    expect(await overridesOf(EARLIEST_GROUP)).toEqual({ 'share.auto.offset.reset': 'earliest', 'share.record.lock.duration.ms': '5000', 'share.delivery.count.limit': '2' })
     expect(await overridesOf('crossed')).toEqual({})
   })
 
@@ -127,7 +131,7 @@ describe('group configs', () => {
     const earlyOpen = await early(0)
     const earlyFetched = earlyOpen.acquired.length > 0 ? earlyOpen : await early(5000)
     expect(earlyFetched.acquired).toEqual([{ firstOffset: 0n, lastOffset: 2n, deliveryCount: 1 }])
-    expect(earlyFetched.lockMs).toBe(20000)
+    expect(earlyFetched.lockMs).toBe(5000)
     expect((await late(0)).acquired).toEqual([])
     expect((await late(0)).acquired).toEqual([])
 
@@ -137,6 +141,29 @@ describe('group configs', () => {
     expect(lateFetched.acquired).toEqual([{ firstOffset: 3n, lastOffset: 3n, deliveryCount: 1 }])
     expect(lateFetched.lockMs).toBe(30000)
   }, 60_000)
+
+  it("a share group's share.delivery.count.limit archives a record released that many times", async () => {
+    // share-from-earliest holds offsets 0-2 (delivery 1) from the test before; its limit is 2.
+    const early = await shareMember(EARLIEST_GROUP, 'early-member-2')
+    // The first member's lock (5 s) may still hold 0-2: fetch until they come back, at delivery 2.
+    const deadline = Date.now() + 40_000
+    let acquired: Array<{ firstOffset: bigint; lastOffset: bigint; deliveryCount: number }> = []
+    while (!acquired.some((r) => r.firstOffset === 0n && r.deliveryCount === 2)) {
+      expect(Date.now(), 'offsets 0-2 never came back').toBeLessThan(deadline)
+      acquired = (await early(2000)).acquired
+    }
+    const atLimit = acquired.filter((r) => r.deliveryCount === 2)
+    expect(atLimit[0]).toMatchObject({ firstOffset: 0n })
+    expect(atLimit[0]!.lastOffset).toBeGreaterThanOrEqual(2n)
+
+    // Released at their second delivery: archived, never delivered again (the broker's limit, 5,
+    // would make them available at once, and this fetch would acquire them for a third time).
+    const after = await early(1000, acquired)
+    const redelivered = after.acquired.filter((r) => atLimit.some((a) => r.firstOffset <= a.lastOffset && r.lastOffset >= a.firstOffset))
+    expect(redelivered).toEqual([])
+    const offsets = await c.request(ApiKeys.DescribeShareGroupOffsets, 0, { groups: [{ groupId: EARLIEST_GROUP, topics: [{ topicName: TOPIC, partitions: [0] }] }] })
+    expect(offsets.groups[0]!.topics[0]!.partitions[0]!.startOffset).toBeGreaterThanOrEqual(3n)
+  }, 90_000)
 
   it("a consumer group's session timeout from its group config expires a silent member; DeleteGroups then removes its configs", async () => {
     const SHORT = 'short-sessions'
@@ -177,7 +204,7 @@ describe('group configs', () => {
     await broker.stop()
     broker = await broker.restart()
     c = await connectRaw(broker.bootstrap, 'group-configs')
-    expect(await overridesOf(EARLIEST_GROUP)).toEqual({ 'share.auto.offset.reset': 'earliest', 'share.record.lock.duration.ms': '20000' })
+    expect(await overridesOf(EARLIEST_GROUP)).toEqual({ 'share.auto.offset.reset': 'earliest', 'share.record.lock.duration.ms': '5000', 'share.delivery.count.limit': '2' })
     const listed = await configs('--describe')
     expect(listed.code, listed.stderr).toBe(0)
     expect(listed.stdout).toContain(`Dynamic configs for group ${EARLIEST_GROUP} are:`)
