@@ -3,6 +3,7 @@
  * coordinator answers with its epoch and, when it changed, the partitions it may fetch from.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
+import { andThen } from '../../group/maybe-async.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
@@ -24,7 +25,7 @@ export function shareGroupHeartbeatHandler(broker: BrokerContext) {
         clientId: context.header.clientId ?? '',
         clientHost: `/${context.connection.remoteAddress}`,
       })
-      return { throttleTimeMs: 0, ...result }
+      return andThen(result, (r) => ({ throttleTimeMs: 0, ...r }))
     },
     errorResponse(_request, errorCode) {
       return { errorCode, memberEpoch: -1 }
