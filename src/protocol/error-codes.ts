@@ -139,6 +139,7 @@ const definitions = [
   [126, 'DUPLICATE_VOTER', false, 'The voter is already part of the voter set.'],
   [127, 'VOTER_NOT_FOUND', false, 'The voter is not part of the voter set.'],
   [128, 'INVALID_REGULAR_EXPRESSION', false, 'The regular expression is not valid.'],
+  [133, 'SHARE_SESSION_LIMIT_REACHED', true, 'This broker holds as many share sessions as it may (group.share.max.share.sessions).'],
 ] as const
 
 type Definition = (typeof definitions)[number]

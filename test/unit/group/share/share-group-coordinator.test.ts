@@ -187,4 +187,34 @@ describe('ShareSessionCache', () => {
     expect('closing' in closed && closed.closing).toBe(true)
     expect(cache.size).toBe(0)
   })
+
+  it('refuses a session past group.share.max.share.sessions until one goes; reopening takes no room', () => {
+    const cache = new ShareSessionCache({ maxSessions: 2 })
+    expect(cache.update('g', 'a', 0, [p0], [], true).errorCode).toBe(0)
+    expect(cache.update('g', 'b', 0, [p0], [], true).errorCode).toBe(0)
+    const refused = cache.update('g', 'c', 0, [p0], [], true)
+    expect(refused.errorCode).toBe(KafkaErrorCodes.SHARE_SESSION_LIMIT_REACHED)
+    expect('errorMessage' in refused && refused.errorMessage).toMatch(/group\.share\.max\.share\.sessions/)
+    // A member opening its own session again replaces it.
+    expect(cache.update('g', 'a', 0, [p1], [], true).errorCode).toBe(0)
+    expect(cache.size).toBe(2)
+    // A member that left frees its place.
+    expect(cache.remove('g', 'b')).toBe(true)
+    expect(cache.update('g', 'c', 0, [p0], [], true).errorCode).toBe(0)
+  })
+
+  it('evicts sessions nobody used for the idle eviction time, oldest first, and keeps those in use', () => {
+    let now = 0
+    const cache = new ShareSessionCache({ maxSessions: 10, idleEvictionMs: 1000, now: () => now })
+    cache.update('g', 'gone', 0, [p0], [], true)
+    now = 600
+    cache.update('g', 'busy', 0, [p0], [], true)
+    now = 1200
+    expect(cache.update('g', 'busy', 1, [], [], true).errorCode).toBe(0)
+    // 'gone' was idle 1200 ms and is evicted; 'busy' was used just now.
+    expect(cache.size).toBe(1)
+    expect(cache.update('g', 'gone', 1, [], [], true).errorCode).toBe(KafkaErrorCodes.SHARE_SESSION_NOT_FOUND)
+    now = 2100
+    expect(cache.update('g', 'busy', 2, [], [], true).errorCode).toBe(0)
+  })
 })
