@@ -18,25 +18,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BrokerConnection } from '../../src/client/connection.js'
 import { ApiKeys } from '../../src/protocol/api-keys.js'
 import { KafkaErrorCodes as E } from '../../src/protocol/error-codes.js'
-import { AclOperation, AclPermissionType, type AclBinding, PatternType, ResourceType } from '../../src/security/acl.js'
 import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
 import { kcat } from '../helpers/clients.js'
 import { freePort } from '../helpers/free-ports.js'
 import type { RawConnection } from '../helpers/group-admin.js'
-import { ensureKafkaTools, kafkaTool } from '../helpers/kafka-tools.js'
+import { ADMIN_ACLS, ensureKafkaTools, kafkaTool } from '../helpers/kafka-tools.js'
+import { type AcknowledgementBatch, shareFetchBody, shareHeartbeat } from '../helpers/share-wire.js'
 
 const PLAIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginModule'
-/** ANONYMOUS (the PLAINTEXT listener, where kafka-acls connects) may administer the cluster, nothing more. */
-const ADMIN_ACLS: AclBinding[] = [AclOperation.ALTER, AclOperation.DESCRIBE].map((operation) => ({
-  resourceType: ResourceType.CLUSTER,
-  resourceName: 'kafka-cluster',
-  patternType: PatternType.LITERAL,
-  principal: 'User:ANONYMOUS',
-  host: '*',
-  operation,
-  permissionType: AclPermissionType.ALLOW,
-}))
-
 const OPEN = 'share-open'
 const DESCRIBED = 'share-described'
 const HIDDEN = 'share-hidden'
@@ -102,23 +91,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 })
 
-const heartbeat = (c: RawConnection, groupId: string, memberId: string, memberEpoch: number, subscribedTopicNames: string[] | null = null) =>
-  c.request(ApiKeys.ShareGroupHeartbeat, 1, { groupId, memberId, memberEpoch, rackId: null, subscribedTopicNames })
-
-type Ack = { firstOffset: bigint; lastOffset: bigint; acknowledgeTypes: number[] }
-const shareFetch = (c: RawConnection, groupId: string, memberId: string, shareSessionEpoch: number, partitions: Array<{ topic: string; acks?: Ack[] }>) =>
-  c.request(ApiKeys.ShareFetch, 1, {
-    groupId,
-    memberId,
-    shareSessionEpoch,
-    maxWaitMs: 0,
-    minBytes: 1,
-    maxBytes: 1 << 20,
-    maxRecords: 100,
-    batchSize: 100,
-    topics: partitions.map((p) => ({ topicId: topicIds.get(p.topic)!, partitions: [{ partitionIndex: 0, acknowledgementBatches: p.acks ?? [] }] })),
-    forgottenTopicsData: [],
-  })
+const heartbeat = shareHeartbeat
+const shareFetch = (c: RawConnection, groupId: string, memberId: string, shareSessionEpoch: number, partitions: Array<{ topic: string; acks?: AcknowledgementBatch[] }>) =>
+  c.request(ApiKeys.ShareFetch, 1, shareFetchBody(groupId, memberId, shareSessionEpoch, partitions.map((p) => ({ topicId: topicIds.get(p.topic)!, acks: p.acks }))))
 /** Each partition's error code by topic name. */
 const errorsByTopic = (responses: Array<{ topicId: string; partitions: Array<{ errorCode: number }> }>) => {
   const names = new Map([...topicIds].map(([name, id]) => [id, name]))

@@ -16,6 +16,7 @@ import { KafkaErrorCodes as E } from '../../src/protocol/error-codes.js'
 import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
 import { type RawConnection, connectRaw, ensureTopic } from '../helpers/group-admin.js'
 import { kafkaShareGroups, missingJavaTools, prepareShareConsumers } from '../helpers/java-share-consumers.js'
+import { shareHeartbeat } from '../helpers/share-wire.js'
 
 const TOPIC = 'share-restart'
 const LIVE = 'share-restart-live'
@@ -37,8 +38,7 @@ afterAll(async () => {
   await broker?.stop()
 })
 
-const heartbeat = (groupId: string, memberId: string, memberEpoch: number, subscribedTopicNames: string[] | null = null) =>
-  c.request(ApiKeys.ShareGroupHeartbeat, 1, { groupId, memberId, memberEpoch, rackId: null, subscribedTopicNames })
+const heartbeat = (groupId: string, memberId: string, memberEpoch: number, subscribedTopicNames: string[] | null = null) => shareHeartbeat(c, groupId, memberId, memberEpoch, subscribedTopicNames)
 const describeShare = async (groupId: string) => (await c.request(ApiKeys.ShareGroupDescribe, 1, { groupIds: [groupId], includeAuthorizedOperations: false })).groups[0]!
 const listShareGroups = async () => {
   const listed = await c.request(ApiKeys.ListGroups, 5, { statesFilter: [], typesFilter: ['share'] })

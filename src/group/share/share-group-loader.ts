@@ -9,6 +9,7 @@
  * Event loop thread only.
  */
 import type { Logger } from '../../common/logger.js'
+import { CoordinatorRecordLoader } from '../coordinator-record-loader.js'
 import { ShareGroup } from './share-group-coordinator.js'
 import { type ShareGroupCurrentMemberAssignment, type ShareGroupMemberMetadata, type TopicPartitions, decodeShareGroupRecord } from './share-group-records.js'
 
@@ -20,25 +21,16 @@ interface LoadedShareGroup {
   readonly current: Map<string, ShareGroupCurrentMemberAssignment>
 }
 
-export class ShareGroupLoader {
-  readonly #logger: Logger
+export class ShareGroupLoader extends CoordinatorRecordLoader {
   readonly #loaded = new Map<string, LoadedShareGroup>()
-  unreadable = 0
 
   constructor(logger: Logger) {
-    this.#logger = logger
+    super(logger, 'share group')
   }
 
   /** Applies one record; records of other types are ignored. */
   apply(key: Buffer | null, value: Buffer | null): void {
-    if (key === null) return
-    let record
-    try {
-      record = decodeShareGroupRecord(key, value)
-    } catch (error) {
-      if (this.unreadable++ === 0) this.#logger.warn('skipping an unreadable share group record', { error })
-      return
-    }
+    const record = this.decode(key, value, decodeShareGroupRecord)
     if (record === null) return
     const g = this.#entry(record.groupId)
     switch (record.type) {
