@@ -363,7 +363,8 @@ export class ShareGroupCoordinator {
   adopt(groups: Iterable<{ group: ShareGroup; metadataHash: bigint }>): void {
     for (const { group, metadataHash: hash } of groups) {
       const signature = this.#topicsSignature(group)
-      group.topicsSignature = metadataHash(signature) === hash ? signature : '\u0000changed'
+      // No signature for a changed group: its next heartbeat sees a difference and reassigns.
+      group.topicsSignature = metadataHash(signature) === hash ? signature : ''
       this.groups.set(group.groupId, group)
       for (const member of group.members.values()) this.#scheduleSession(group, member)
     }
