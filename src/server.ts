@@ -285,6 +285,7 @@ export class BrokerServer {
         logger: logger.child('share'),
         nodeId: config.nodeId,
         fetchMaxBytes: config.get('fetch.max.bytes'),
+        maxShareSessions: config.get('group.share.max.share.sessions'),
       })
       : null
     if (shares !== null) {
