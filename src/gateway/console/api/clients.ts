@@ -1,0 +1,51 @@
+/**
+ * GET /api/clients: who is connected to this broker's Kafka listeners, for the Clients page.
+ * Connections are grouped by the client software they named in ApiVersions v3+ (KIP-511:
+ * "apache-kafka-java" 4.1.0, "librdkafka" 2.0.2, ...), the largest group first; clients that never
+ * said (kafkajs sends ApiVersions v2) are "unknown", as Kafka's `connections` metric calls them.
+ * Each group lists its connections: address, client id, principal, listener, since when, and the
+ * requests and bytes each has cost.
+ *
+ * The answer is this broker's connections only, named by `nodeId`: Kafka has no request that
+ * lists another broker's connections, and a broker's gateway reaches the others only over the
+ * Kafka protocol (PeerBrokers), so in a cluster each broker's console shows its own clients, as
+ * each broker's /metrics does.
+ */
+import type { ClientConnection } from '../../../network/connection-registry.js'
+import type { GatewayServices } from '../../gateway.js'
+import type { HttpServer } from '../../uws.js'
+import { apiRoute } from './api-route.js'
+
+/** The connections of one client software name and version. */
+export interface ClientSoftwareGroup {
+  readonly name: string
+  readonly version: string
+  /** The listeners its connections came in on. */
+  readonly listeners: readonly string[]
+  readonly connections: readonly ClientConnection[]
+}
+
+export function clientRoutes(server: HttpServer, { broker, logger }: GatewayServices): void {
+  apiRoute(server, logger, 'get', '/api/clients', () => {
+    const connections = broker.connections.connections()
+    return { nodeId: broker.nodeId, connections: connections.length, software: bySoftware(connections) }
+  })
+}
+
+/** Connections grouped by software name and version: most connections first, then by name. */
+export function bySoftware(connections: readonly ClientConnection[]): ClientSoftwareGroup[] {
+  const groups = new Map<string, { name: string; version: string; listeners: Set<string>; connections: ClientConnection[] }>()
+  for (const connection of connections) {
+    const key = `${connection.softwareName}\0${connection.softwareVersion}`
+    let group = groups.get(key)
+    if (group === undefined) {
+      group = { name: connection.softwareName, version: connection.softwareVersion, listeners: new Set(), connections: [] }
+      groups.set(key, group)
+    }
+    group.listeners.add(connection.listener)
+    group.connections.push(connection)
+  }
+  return [...groups.values()]
+    .map((g) => ({ name: g.name, version: g.version, listeners: [...g.listeners].sort(), connections: g.connections.sort((a, b) => a.connectedAt - b.connectedAt || a.id - b.id) }))
+    .sort((a, b) => b.connections.length - a.connections.length || a.name.localeCompare(b.name) || a.version.localeCompare(b.version))
+}
