@@ -6,12 +6,17 @@
  * Each group lists its connections: address, client id, principal, listener, since when, and the
  * requests and bytes each has cost.
  *
+ * Who is connected (principals, addresses) is the cluster's business: with an authorizer, the
+ * caller (gateway.auth=basic) needs DESCRIBE on the cluster, as Kafka asks for DescribeCluster.
+ *
  * The answer is this broker's connections only, named by `nodeId`: Kafka has no request that
  * lists another broker's connections, and a broker's gateway reaches the others only over the
  * Kafka protocol (PeerBrokers), so in a cluster each broker's console shows its own clients, as
  * each broker's /metrics does.
  */
 import type { ClientConnection } from '../../../network/connection-registry.js'
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../../../security/acl.js'
+import { RestAuthorization } from '../../rest/authorization.js'
 import type { GatewayServices } from '../../gateway.js'
 import type { HttpServer } from '../../uws.js'
 import { apiRoute } from './api-route.js'
@@ -26,7 +31,9 @@ export interface ClientSoftwareGroup {
 }
 
 export function clientRoutes(server: HttpServer, { broker, logger }: GatewayServices): void {
-  apiRoute(server, logger, 'get', '/api/clients', () => {
+  const authorization = new RestAuthorization(broker)
+  apiRoute(server, logger, 'get', '/api/clients', (exchange) => {
+    authorization.require(exchange, AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)
     const connections = broker.connections.connections()
     return { nodeId: broker.nodeId, connections: connections.length, software: bySoftware(connections) }
   })
