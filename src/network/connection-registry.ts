@@ -74,7 +74,7 @@ export class ConnectionRegistry {
     return this.#open.size
   }
 
-  /** Every open connection, oldest first. */
+  /** Every open connection, oldest first (a Set keeps insertion order). */
   connections(): ClientConnection[] {
     const result: ClientConnection[] = []
     for (const c of this.#open) {

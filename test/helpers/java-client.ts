@@ -10,6 +10,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT } from './broker-process.js'
+import { trackProcess } from './leaks.js'
 
 const JAVA_DIR = join(ROOT, 'test', 'java', 'client')
 const LIB = join(JAVA_DIR, 'target', 'lib')
@@ -43,7 +44,9 @@ export function prepareJava(): void {
  * caller kills it (and must, in afterAll, even when the test fails).
  */
 export function spawnJava(...args: string[]): ChildProcess {
-  return spawn('java', ['-cp', `${CLASSES}:${LIB}/*`, 'SamsaJavaClient', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn('java', ['-cp', `${CLASSES}:${LIB}/*`, 'SamsaJavaClient', ...args], { stdio: 'ignore' })
+  trackProcess(child, `java SamsaJavaClient ${args[0]}`)
+  return child
 }
 
 /** Runs the Java program and returns its tab-separated output lines. */

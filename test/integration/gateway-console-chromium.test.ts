@@ -18,6 +18,7 @@ import { type Browser, type Page, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type BrokerProcess, startBrokerWithGateway } from '../helpers/broker-process.js'
 import { kcat } from '../helpers/clients.js'
+import { killAndWait, trackProcess } from '../helpers/leaks.js'
 
 const SHOTS = mkdtempSync(join(tmpdir(), 'samsa-console-screens-'))
 const LAGGING = 300
@@ -42,7 +43,7 @@ beforeAll(async () => {
 }, 120_000)
 
 afterAll(async () => {
-  kcatConsumer?.kill('SIGKILL')
+  if (kcatConsumer !== undefined) await killAndWait(kcatConsumer)
   await consumer?.disconnect().catch(() => undefined)
   await producer?.disconnect().catch(() => undefined)
   await browser?.close()
@@ -221,6 +222,7 @@ describe('web console in headless Chromium', () => {
     const software = `librdkafka/${librdkafka}`
     // Waits at the end of the topic, holding its connection, until killed.
     kcatConsumer = spawn('kcat', ['-C', '-b', broker.bootstrap, '-t', 'console-lag', '-o', 'end', '-q', '-X', 'client.id=kcat-in-console'], { stdio: 'ignore' })
+    trackProcess(kcatConsumer, 'kcat consumer')
 
     await page.goto(`${broker.httpUrl}#/clients`)
     const row = page.locator(`table[data-testid=clients] tr[data-software="${software}"]`)

@@ -38,7 +38,7 @@ export function clientsPage(view) {
       [
         { label: 'Software', value: (g) => [h('span.chevron', open.has(key(g)) ? '▾ ' : '▸ '), g.name === 'unknown' ? h('span.muted', 'unknown') : h('strong', g.name)] },
         { label: 'Version', class: 'mono', value: (g) => (g.version === 'unknown' ? h('span.muted', 'unknown') : g.version) },
-        { label: 'Connections', num: true, value: (g) => h('span', { dataset: { testid: `connections-${key(g)}` } }, formatNumber(g.connections.length)) },
+        { label: 'Connections', num: true, value: (g) => h('span', { dataset: { testid: `connections-${key(g)}` } }, formatNumber(g.connectionCount)) },
         { label: 'Listeners', value: (g) => g.listeners.map((l, i) => [i > 0 ? ' ' : null, badge(l)]) },
       ],
       groups,
@@ -79,7 +79,9 @@ export function clientsPage(view) {
 }
 
 function connectionsTable(group) {
-  return table(
+  const listed = group.connections.length
+  const more = listed < group.connectionCount ? h('p.muted', { style: 'margin:8px 0 0' }, `The oldest ${formatNumber(listed)} of ${formatNumber(group.connectionCount)} connections.`) : null
+  return [table(
     [
       { label: 'Address', class: 'mono', value: (c) => c.address },
       { label: 'Client id', class: 'mono', value: (c) => c.clientId ?? h('span.muted', '–') },
@@ -92,7 +94,7 @@ function connectionsTable(group) {
     ],
     group.connections,
     { testId: `connections-of-${group.name}/${group.version}` },
-  )
+  ), more]
 }
 
 function stat(label, value, testId) {
