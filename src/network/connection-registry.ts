@@ -19,6 +19,7 @@ export const UNKNOWN_SOFTWARE = 'unknown'
 
 /** One open connection as the console shows it. */
 export interface ClientConnection {
+  /** The listener's number for the connection (unique within its listener). */
   readonly id: number
   readonly listener: string
   /** host:port of the client ([v6]:port for IPv6). */
