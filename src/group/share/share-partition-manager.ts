@@ -81,6 +81,8 @@ export interface SharePartitionManagerOptions {
    */
   readonly partitionConfig?: (groupId: string) => SharePartitionConfig
   readonly now?: () => number
+  /** group.share.max.share.sessions: the share session cache's cap. */
+  readonly maxShareSessions?: number
 }
 
 const CONTROL_ATTRIBUTE = 0x20
@@ -91,7 +93,7 @@ export class SharePartitionManager {
   readonly #now: () => number
   readonly #partitions = new Map<string, SharePartition | Promise<SharePartition>>()
   readonly #keys = new Map<string, SharePartitionKey>()
-  readonly sessions = new ShareSessionCache()
+  readonly sessions: ShareSessionCache
   /** Fetches waiting for records: ended early when records are released or locks time out. */
   readonly #waiting = new Set<AbortController>()
   #lockTimer: NodeJS.Timeout | null = null
@@ -99,6 +101,7 @@ export class SharePartitionManager {
   constructor(options: SharePartitionManagerOptions) {
     this.#options = options
     this.#now = options.now ?? Date.now
+    this.sessions = new ShareSessionCache({ maxSessions: options.maxShareSessions, now: this.#now })
   }
 
   /** The acquisition lock duration of `groupId`'s records (its share.record.lock.duration.ms). */
