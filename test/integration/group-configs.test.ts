@@ -14,6 +14,7 @@ import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
 import { kcat } from '../helpers/clients.js'
 import { type RawConnection, connectRaw, ensureTopic } from '../helpers/group-admin.js'
 import { KafkaTools, ensureKafkaTools4, kafkaTool4 } from '../helpers/kafka-tools.js'
+import { shareFetchBody, shareHeartbeat } from '../helpers/share-wire.js'
 
 const TOPIC = 'group-configs'
 const GROUP_TYPE = 32
@@ -63,23 +64,13 @@ async function overridesOf(groupId: string): Promise<Record<string, string | nul
 
 /** Joins `groupId` as a share member; returns its fetch, which acknowledges the `release` ranges as RELEASE. */
 async function shareMember(groupId: string, memberId: string) {
-  const joined = await c.request(ApiKeys.ShareGroupHeartbeat, 1, { groupId, memberId, memberEpoch: 0, rackId: null, subscribedTopicNames: [TOPIC] })
+  const joined = await shareHeartbeat(c, groupId, memberId, 0, [TOPIC])
   expect(joined.errorCode).toBe(E.NONE)
   const topicId = joined.assignment!.topicPartitions[0]!.topicId
   let epoch = 0
   return async (maxWaitMs: number, release: ReadonlyArray<{ firstOffset: bigint; lastOffset: bigint }> = []) => {
-    const fetched = await c.request(ApiKeys.ShareFetch, 1, {
-      groupId,
-      memberId,
-      shareSessionEpoch: epoch++,
-      maxWaitMs,
-      minBytes: 1,
-      maxBytes: 1 << 20,
-      maxRecords: 100,
-      batchSize: 100,
-      topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: release.map(({ firstOffset, lastOffset }) => ({ firstOffset, lastOffset, acknowledgeTypes: [RELEASE] })) }] }],
-      forgottenTopicsData: [],
-    })
+    const acks = release.map(({ firstOffset, lastOffset }) => ({ firstOffset, lastOffset, acknowledgeTypes: [RELEASE] }))
+    const fetched = await c.request(ApiKeys.ShareFetch, 1, { ...shareFetchBody(groupId, memberId, epoch++, [{ topicId, acks }]), maxWaitMs })
     expect(fetched.errorCode).toBe(E.NONE)
     if (release.length > 0) expect(fetched.responses[0]!.partitions[0]!.acknowledgeErrorCode).toBe(E.NONE)
     return { lockMs: fetched.acquisitionLockTimeoutMs, acquired: fetched.responses.flatMap((t) => t.partitions.flatMap((p) => p.acquiredRecords)) }
