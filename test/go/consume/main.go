@@ -1,0 +1,102 @@
+// consume reads -topics and prints one line per record. With -group it is a group member
+// (classic protocol, or KIP-848 with -protocol consumer) that commits what it has printed after
+// every poll, before a rebalance may take its partitions (so the next owner starts right after
+// it); without, it reads every partition from the start on its own. It stops after -max records,
+// on SIGTERM, or at -deadline, then commits, leaves its group and prints a "done" line.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"samsa.test/franzgo/internal/report"
+)
+
+func main() {
+	topics := flag.String("topics", "", "comma-separated topics")
+	group := flag.String("group", "", "consumer group (empty: no group, every partition from the start)")
+	protocol := flag.String("protocol", "classic", "group protocol: classic, or consumer (KIP-848)")
+	maxRecords := flag.Int("max", 0, "stop after this many records (0: no limit)")
+	readCommitted := flag.Bool("read-committed", false, "isolation.level=read_committed")
+	deadline := flag.Duration("deadline", 120*time.Second, "give up after this long")
+	flag.Parse()
+
+	opts := append(report.ClientOpts(), kgo.ConsumeTopics(strings.Split(*topics, ",")...), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if *readCommitted {
+		opts = append(opts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	}
+	if *group != "" {
+		opts = append(opts, kgo.ConsumerGroup(*group), kgo.DisableAutoCommit(), kgo.BlockRebalanceOnPoll(),
+			kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, assigned map[string][]int32) {
+				report.Emit(map[string]any{"assigned": assigned})
+			}),
+			kgo.OnPartitionsRevoked(func(ctx context.Context, client *kgo.Client, revoked map[string][]int32) {
+				report.Emit(map[string]any{"revoked": revoked})
+			}))
+		if *protocol == "consumer" {
+			// franz-go speaks KIP-848 only when asked and only with a balancer the broker can stand in
+			// for: the sticky balancer becomes the server's "uniform" assignor.
+			opts = append(opts, kgo.ServerSideBalancer(), kgo.Balancers(kgo.StickyBalancer()))
+		}
+	}
+	client, err := kgo.NewClient(opts...)
+	if err != nil {
+		report.Fail("new client", err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), *deadline)
+	defer cancel()
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		<-stop
+		cancel()
+	}()
+
+	consumed := 0
+	var fetchErrors []string
+	for ctx.Err() == nil && (*maxRecords == 0 || consumed < *maxRecords) {
+		limit := -1
+		if *maxRecords > 0 {
+			limit = *maxRecords - consumed
+		}
+		fetches := client.PollRecords(ctx, limit)
+		fetches.EachError(func(topic string, partition int32, err error) {
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				return
+			}
+			line := report.Error(err)
+			line["fetchError"], line["topic"], line["partition"] = true, topic, partition
+			report.Emit(line)
+			fetchErrors = append(fetchErrors, err.Error())
+		})
+		fetches.EachRecord(func(r *kgo.Record) {
+			consumed++
+			report.Emit(map[string]any{"record": string(r.Value), "topic": r.Topic, "partition": r.Partition, "offset": r.Offset})
+		})
+		if *group != "" && ctx.Err() == nil {
+			if err := client.CommitUncommittedOffsets(ctx); err != nil {
+				report.Emit(map[string]any{"commitError": err.Error()})
+			}
+		}
+		client.AllowRebalance()
+	}
+
+	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded)
+	if *group != "" {
+		finalCommit, cancelCommit := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := client.CommitUncommittedOffsets(finalCommit); err != nil {
+			report.Emit(map[string]any{"commitError": err.Error()})
+		}
+		cancelCommit()
+	}
+	client.Close()
+	report.Emit(map[string]any{"done": true, "consumed": consumed, "timedOut": timedOut, "fetchErrors": len(fetchErrors)})
+}

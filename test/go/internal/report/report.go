@@ -1,0 +1,61 @@
+// Package report is what every program under test/go shares: the flags that say how to reach
+// the broker (bootstrap address, an optional SASL/PLAIN login) and the JSON lines a program
+// prints for the vitest test that runs it (test/helpers/go-client.ts reads them).
+package report
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"sync"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+)
+
+var (
+	bootstrap = flag.String("bootstrap", "127.0.0.1:9092", "broker address")
+	saslUser  = flag.String("sasl-user", "", "SASL/PLAIN user (empty: no SASL)")
+	saslPass  = flag.String("sasl-password", "", "SASL/PLAIN password")
+	mu        sync.Mutex
+	out       = json.NewEncoder(os.Stdout)
+)
+
+// ClientOpts are the options every program starts from: the broker, and the login when asked.
+func ClientOpts() []kgo.Opt {
+	opts := []kgo.Opt{kgo.SeedBrokers(*bootstrap), kgo.ClientID("samsa-franz-go-test")}
+	if *saslUser != "" {
+		opts = append(opts, kgo.SASL(plain.Auth{User: *saslUser, Pass: *saslPass}.AsMechanism()))
+	}
+	return opts
+}
+
+// Emit prints one JSON line; safe from franz-go's callback goroutines.
+func Emit(line map[string]any) {
+	mu.Lock()
+	defer mu.Unlock()
+	_ = out.Encode(line)
+}
+
+// Error describes err as the application sees it: the text, and when it carries a Kafka error
+// code, that code's name and whether Kafka counts it retriable (franz-go retries those itself, so
+// the application only sees one once retries are exhausted).
+func Error(err error) map[string]any {
+	described := map[string]any{"error": err.Error(), "code": "", "retriable": false}
+	var kafkaErr *kerr.Error
+	if errors.As(err, &kafkaErr) {
+		described["code"] = kafkaErr.Message
+		described["retriable"] = kafkaErr.Retriable
+	}
+	return described
+}
+
+// Fail prints a fatal error line and exits non-zero.
+func Fail(step string, err error) {
+	line := Error(err)
+	line["fatal"] = step
+	Emit(line)
+	os.Exit(1)
+}
