@@ -19,6 +19,19 @@ import (
 	"samsa.test/franzgo/internal/report"
 )
 
+// commit commits what has been printed, on a context of its own: a SIGTERM that ends the poll
+// loop must not cut short the commit of records already handed to the application.
+func commit(client *kgo.Client, group string) {
+	if group == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := client.CommitUncommittedOffsets(ctx); err != nil {
+		report.Emit(map[string]any{"commitError": err.Error()})
+	}
+}
+
 func main() {
 	topics := flag.String("topics", "", "comma-separated topics")
 	group := flag.String("group", "", "consumer group (empty: no group, every partition from the start)")
@@ -81,22 +94,12 @@ func main() {
 			consumed++
 			report.Emit(map[string]any{"record": string(r.Value), "topic": r.Topic, "partition": r.Partition, "offset": r.Offset})
 		})
-		if *group != "" && ctx.Err() == nil {
-			if err := client.CommitUncommittedOffsets(ctx); err != nil {
-				report.Emit(map[string]any{"commitError": err.Error()})
-			}
-		}
+		commit(client, *group)
 		client.AllowRebalance()
 	}
 
 	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded)
-	if *group != "" {
-		finalCommit, cancelCommit := context.WithTimeout(context.Background(), 30*time.Second)
-		if err := client.CommitUncommittedOffsets(finalCommit); err != nil {
-			report.Emit(map[string]any{"commitError": err.Error()})
-		}
-		cancelCommit()
-	}
+	commit(client, *group)
 	client.Close()
 	report.Emit(map[string]any{"done": true, "consumed": consumed, "timedOut": timedOut, "fetchErrors": len(fetchErrors)})
 }

@@ -1,5 +1,5 @@
-// produce sends -count records to -topic with franz-go's default producer (idempotent, acks=all)
-// and prints one line per record: where it was acknowledged, or the error the application got
+// produce sends -count records to -topic with franz-go's default producer (idempotent, acks=all;
+// allowed to have the broker create the topic, which franz-go does not ask for by default) and prints one line per record: where it was acknowledged, or the error the application got
 // and how long after the send it came (a refused record should fail at once, not after retries).
 package main
 
@@ -23,7 +23,7 @@ func main() {
 	deliveryTimeout := flag.Duration("delivery-timeout", 60*time.Second, "how long franz-go may retry a record")
 	flag.Parse()
 
-	opts := append(report.ClientOpts(), kgo.DefaultProduceTopic(*topic), kgo.RecordDeliveryTimeout(*deliveryTimeout),
+	opts := append(report.ClientOpts(), kgo.DefaultProduceTopic(*topic), kgo.AllowAutoTopicCreation(), kgo.RecordDeliveryTimeout(*deliveryTimeout),
 		kgo.ProducerBatchMaxBytes(16<<20), kgo.MaxBufferedBytes(64<<20))
 	client, err := kgo.NewClient(opts...)
 	if err != nil {

@@ -25,7 +25,7 @@ func main() {
 	flag.Parse()
 
 	session, err := kgo.NewGroupTransactSession(append(report.ClientOpts(),
-		kgo.TransactionalID(*transactionalID), kgo.DefaultProduceTopic(*output),
+		kgo.TransactionalID(*transactionalID), kgo.DefaultProduceTopic(*output), kgo.AllowAutoTopicCreation(),
 		kgo.ConsumerGroup(*group), kgo.ConsumeTopics(*input), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.RequireStableFetchOffsets())...)
 	if err != nil {

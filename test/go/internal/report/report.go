@@ -26,6 +26,12 @@ var (
 // ClientOpts are the options every program starts from: the broker, and the login when asked.
 func ClientOpts() []kgo.Opt {
 	opts := []kgo.Opt{kgo.SeedBrokers(*bootstrap), kgo.ClientID("samsa-franz-go-test")}
+	// FRANZ_GO_LOG=debug (or info, warn, error) sends franz-go's own log to stderr, for a person
+	// finding out why a test failed; the tests read stdout only.
+	levels := map[string]kgo.LogLevel{"debug": kgo.LogLevelDebug, "info": kgo.LogLevelInfo, "warn": kgo.LogLevelWarn, "error": kgo.LogLevelError}
+	if level, ok := levels[os.Getenv("FRANZ_GO_LOG")]; ok {
+		opts = append(opts, kgo.WithLogger(kgo.BasicLogger(os.Stderr, level, nil)))
+	}
 	if *saslUser != "" {
 		opts = append(opts, kgo.SASL(plain.Auth{User: *saslUser, Pass: *saslPass}.AsMechanism()))
 	}
