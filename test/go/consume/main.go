@@ -2,7 +2,8 @@
 // (classic protocol, or KIP-848 with -protocol consumer) that commits what it has printed after
 // every poll, before a rebalance may take its partitions (so the next owner starts right after
 // it); without, it reads every partition from the start on its own. It stops after -max records,
-// on SIGTERM, or at -deadline, then commits, leaves its group and prints a "done" line.
+// on SIGTERM, at -deadline, or with -stop-on-error at the first error a poll returns, then
+// commits, leaves its group and prints a "done" line.
 package main
 
 import (
@@ -36,7 +37,9 @@ func main() {
 	topics := flag.String("topics", "", "comma-separated topics")
 	group := flag.String("group", "", "consumer group (empty: no group, every partition from the start)")
 	protocol := flag.String("protocol", "classic", "group protocol: classic, or consumer (KIP-848)")
+	balancer := flag.String("balancer", "sticky", "with -protocol consumer: sticky (the server's uniform assignor) or range")
 	maxRecords := flag.Int("max", 0, "stop after this many records (0: no limit)")
+	stopOnError := flag.Bool("stop-on-error", false, "stop at the first error a poll returns")
 	readCommitted := flag.Bool("read-committed", false, "isolation.level=read_committed")
 	deadline := flag.Duration("deadline", 120*time.Second, "give up after this long")
 	flag.Parse()
@@ -55,8 +58,12 @@ func main() {
 			}))
 		if *protocol == "consumer" {
 			// franz-go speaks KIP-848 only when asked and only with a balancer the broker can stand in
-			// for: the sticky balancer becomes the server's "uniform" assignor.
-			opts = append(opts, kgo.ServerSideBalancer(), kgo.Balancers(kgo.StickyBalancer()))
+			// for: the sticky balancer asks for the server's "uniform" assignor, range for "range".
+			chosen := kgo.StickyBalancer()
+			if *balancer == "range" {
+				chosen = kgo.RangeBalancer()
+			}
+			opts = append(opts, kgo.ServerSideBalancer(), kgo.Balancers(chosen))
 		}
 	}
 	client, err := kgo.NewClient(opts...)
@@ -75,7 +82,7 @@ func main() {
 
 	consumed := 0
 	var fetchErrors []string
-	for ctx.Err() == nil && (*maxRecords == 0 || consumed < *maxRecords) {
+	for ctx.Err() == nil && (*maxRecords == 0 || consumed < *maxRecords) && !(*stopOnError && len(fetchErrors) > 0) {
 		limit := -1
 		if *maxRecords > 0 {
 			limit = *maxRecords - consumed

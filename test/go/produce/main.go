@@ -7,12 +7,22 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"strings"
+	"math/rand/v2"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"samsa.test/franzgo/internal/report"
 )
+
+// padding is n random letters: franz-go compresses batches by default, and a size limit is
+// checked against the compressed batch, so a padded record must not shrink.
+func padding(n int) []byte {
+	letters := make([]byte, max(0, n))
+	for i := range letters {
+		letters[i] = byte('a' + rand.IntN(26))
+	}
+	return letters
+}
 
 func main() {
 	topic := flag.String("topic", "", "topic to produce to")
@@ -34,7 +44,7 @@ func main() {
 	ctx := context.Background()
 	for i := 0; i < *count; i++ {
 		value := fmt.Sprintf("%s-%d", *prefix, i)
-		record := &kgo.Record{Value: []byte(value + strings.Repeat(".", max(0, *valueBytes-len(value))))}
+		record := &kgo.Record{Value: append([]byte(value), padding(*valueBytes-len(value))...)}
 		if !*noKey {
 			record.Key = []byte(value)
 		}
