@@ -80,7 +80,7 @@ async function metric(name: string): Promise<number> {
 }
 
 async function waitForMetricAbove(name: string, floor: number): Promise<number> {
-  const deadline = Date.now() + 60_000
+  const deadline = Date.now() + 120_000
   for (;;) {
     const value = await metric(name)
     if (value > floor) return value
@@ -172,7 +172,9 @@ describe.skipIf(missingGo)('franz-go', () => {
     const copier = await run('transact', ['-input', 'franz-txn-in', '-output', 'franz-txn-out', '-group', 'franz-txn', '-count', '50', '-abort-first'])
     const transactions = copier.filter((line) => 'transaction' in line)
     expect(transactions[0]).toMatchObject({ committed: false })
-    const aborted = transactions[0]!.transaction as number
+    // The first abort was asked for; a rebalance on a busy machine may abort another, and each
+    // aborted copy stays in the log.
+    const aborted = transactions.filter((t) => t.committed === false).reduce((sum, t) => sum + (t.transaction as number), 0)
     expect(aborted).toBeGreaterThan(0)
     expect(copier.at(-1)).toEqual({ done: true, committedRecords: 50 })
 
