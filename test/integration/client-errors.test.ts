@@ -11,7 +11,7 @@
  * - a share group while the broker serves none, and a KIP-848 group asking for an assignor the
  *   broker does not have: both stop the consumer's poll with an error.
  * The produce refusals again with the Java client (kafka-clients 3.9: a non-retriable exception
- * from the send's future) and librdkafka (kcat: the delivery report names the broker's error),
+ * from the send's future; 4.4 for the unserved assignor, thrown from poll) and librdkafka (kcat: the delivery report names the broker's error),
  * which the other tests do not cover for these codes.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -25,6 +25,7 @@ import { kcat } from '../helpers/clients.js'
 import { freePort } from '../helpers/free-ports.js'
 import { type GoLine, buildGoPrograms, missingGo, runGo } from '../helpers/go-client.js'
 import { javaWithConfig, missingTools, prepareJava } from '../helpers/java-client.js'
+import { GroupMember, prepareGroupMember, waitForAll } from '../helpers/java-group-member.js'
 import { WireClient } from '../helpers/wire-client.js'
 
 const PLAIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginModule'
@@ -184,6 +185,18 @@ describe.skipIf(missingTools.length > 0)('the Java client surfaces the same refu
     const [outcome, exception, retriable] = await sendOne('guarded', 'k', 10, saslConfig)
     expect([outcome, exception, retriable]).toEqual(['error', 'TopicAuthorizationException', 'false'])
   }, 120_000)
+
+  it('UnsupportedAssignorException from poll for a KIP-848 member (kafka-clients 4.4) asking for an assignor the broker lacks', async () => {
+    prepareGroupMember()
+    const member = new GroupMember('sticky-asker', broker.bootstrap, 'java-sticky', 'franz-share', 'consumer', undefined, { remoteAssignor: 'sticky' })
+    try {
+      await waitForAll([member], () => member.errors.length > 0, 'the member\'s error', 90_000)
+      expect(member.errors[0]).toMatch(/UnsupportedAssignorException.*sticky/)
+      expect(member.records).toEqual([])
+    } finally {
+      await member.stop()
+    }
+  }, 180_000)
 })
 
 describe('librdkafka (kcat) surfaces the same refusals', () => {
