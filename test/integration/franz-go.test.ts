@@ -10,6 +10,7 @@
  *   broker's /metrics show, and reads every record;
  * - a GroupTransactSession copies records in transactions, the first one aborted: a read_committed
  *   reader sees each copy once, a read_uncommitted one also sees the aborted copies;
+ * - two franz-go share consumers (KIP-932) on one partition: each record goes to exactly one;
  * - kadm creates, lists and describes a topic, lists its offsets, and lists and describes a classic
  *   and a KIP-848 group.
  */
@@ -68,9 +69,16 @@ function expectOrderedPerPartition(lines: readonly GoLine[]): void {
   }
 }
 
-async function untilCovered(members: readonly GoProcess[], expected: readonly string[]): Promise<void> {
+/** Resolves once `members` together have printed every expected value (checked as lines arrive). */
+async function untilCovered(members: readonly GoProcess[], expected: readonly string[], timeoutMs = 120_000): Promise<void> {
   const wanted = new Set(expected)
-  await members[members.length - 1]!.waitForLine(() => members.flatMap((m) => valuesOf(m.lines)).filter((value) => wanted.has(value)).length >= wanted.size, 120_000)
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const seen = new Set(members.flatMap((m) => valuesOf(m.lines)).filter((value) => wanted.has(value)))
+    if (seen.size === wanted.size) return
+    if (Date.now() > deadline) throw new Error(`${wanted.size - seen.size} of ${wanted.size} records never read, e.g. ${[...wanted].filter((v) => !seen.has(v)).slice(0, 3).join(', ')}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
 }
 
 async function metric(name: string): Promise<number> {
@@ -186,6 +194,23 @@ describe.skipIf(missingGo)('franz-go', () => {
     // Without the isolation level the aborted copies are there too: the filter above did the work.
     const uncommitted = await run('consume', ['-topics', 'franz-txn-out', '-max', String(50 + aborted)])
     expect(compare(copies, valuesOf(uncommitted)).duplicated).toHaveLength(aborted)
+  }, 240_000)
+
+  it('two share-group consumers (KIP-932) on one partition: every record is delivered to exactly one of them', async () => {
+    await run('admin', ['-create', 'franz-share', '-partitions', '1'])
+    const consumers = [1, 2].map(() => start('share-consume', ['-topic', 'franz-share', '-group', 'franz-share', '-deadline', '180s']))
+    // A new share-partition starts at the high watermark (share.auto.offset.reset latest): produce once it exists.
+    const deadline = Date.now() + 120_000
+    while (!broker.output().includes('share-partition initialized group="franz-share"')) {
+      if (Date.now() > deadline) throw new Error('the share-partition of franz-share was never initialized')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    const acked = await produce('franz-share', 'share', 60)
+    await untilCovered(consumers, acked.map((a) => a.value))
+    for (const consumer of consumers) consumer.terminate()
+    const finished = await Promise.all(consumers.map((consumer) => consumer.exited))
+    for (const run of finished) expect(run.lines.filter((line) => 'fetchError' in line)).toEqual([])
+    expect(compare(acked.map((a) => a.value), finished.flatMap((run) => valuesOf(run.lines)))).toEqual({ lost: [], duplicated: [] })
   }, 240_000)
 
   it('kadm creates, lists and describes topics, lists offsets, and describes a classic and a KIP-848 group', async () => {

@@ -1,12 +1,16 @@
 // share-consume joins share group -group (KIP-932) on -topic with franz-go's share consumer and
 // prints each record it is given, and each error its polls return, until -max records, the
-// first error with -stop-on-error, or -deadline.
+// first error with -stop-on-error, SIGTERM or -deadline. Records are acknowledged (ACCEPT) as
+// franz-go does by default: those of one poll with the next poll, the last ones on close.
 package main
 
 import (
 	"context"
 	"errors"
 	"flag"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -25,9 +29,14 @@ func main() {
 	if err != nil {
 		report.Fail("new client", err)
 	}
-	defer client.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), *deadline)
 	defer cancel()
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		<-stop
+		cancel()
+	}()
 
 	started, consumed, failed := time.Now(), 0, false
 	for ctx.Err() == nil && (*maxRecords == 0 || consumed < *maxRecords) && !(failed && *stopOnError) {
@@ -46,5 +55,7 @@ func main() {
 			report.Emit(map[string]any{"record": string(r.Value), "partition": r.Partition, "offset": r.Offset})
 		})
 	}
-	report.Emit(map[string]any{"done": true, "consumed": consumed, "timedOut": errors.Is(ctx.Err(), context.DeadlineExceeded)})
+	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded)
+	client.Close() // acknowledges what the last poll gave
+	report.Emit(map[string]any{"done": true, "consumed": consumed, "timedOut": timedOut})
 }
