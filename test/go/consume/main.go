@@ -10,10 +10,7 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -71,14 +68,8 @@ func main() {
 		report.Fail("new client", err)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), *deadline)
+	ctx, cancel := report.UntilStopped(*deadline)
 	defer cancel()
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
-	go func() {
-		<-stop
-		cancel()
-	}()
 
 	consumed := 0
 	var fetchErrors []string

@@ -8,9 +8,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -29,14 +26,8 @@ func main() {
 	if err != nil {
 		report.Fail("new client", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), *deadline)
+	ctx, cancel := report.UntilStopped(*deadline)
 	defer cancel()
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
-	go func() {
-		<-stop
-		cancel()
-	}()
 
 	started, consumed, failed := time.Now(), 0, false
 	for ctx.Err() == nil && (*maxRecords == 0 || consumed < *maxRecords) && !(failed && *stopOnError) {

@@ -6,7 +6,6 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"time"
 
@@ -33,7 +32,7 @@ func main() {
 	}
 	defer session.Close()
 
-	ctx, cancel := context.WithTimeout(context.Background(), *deadline)
+	ctx, cancel := report.UntilStopped(*deadline)
 	defer cancel()
 	committedRecords, abortNext := 0, *abortFirst
 	for committedRecords < *count {

@@ -4,11 +4,15 @@
 package report
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"os"
+	"os/signal"
 	"sync"
+	"syscall"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -56,6 +60,22 @@ func Error(err error) map[string]any {
 		described["retriable"] = kafkaErr.Retriable
 	}
 	return described
+}
+
+// UntilStopped is the context a program works in: done at the deadline, or when the test asks
+// the program to finish (SIGTERM), so it can still commit, acknowledge and leave its group.
+func UntilStopped(deadline time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		select {
+		case <-stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
 }
 
 // Fail prints a fatal error line and exits non-zero.
