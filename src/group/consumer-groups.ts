@@ -1,7 +1,9 @@
 /**
  * The group coordinator's door to KIP-848 consumer groups: the checks every consumer-group
  * request makes against the other kinds of group (a group id has one type, as in Kafka), the
- * conversion of an empty group from one protocol to the other, and what the coordinator's
+ * conversion of a group from one protocol to the other (an empty one here, a live one through
+ * group-migration.ts), the classic members a consumer group serves
+ * (consumer-group-classic-members.ts), and what the coordinator's
  * snapshots, deletions and offset commits need of consumer groups. The protocol itself
  * (heartbeats, assignment, reconciliation) is the ConsumerGroupCoordinator's.
  *
@@ -11,6 +13,7 @@ import { KafkaErrorCodes } from '../protocol/error-codes.js'
 import type { CoordinatorContext } from './coordinator-context.js'
 import { groupMetadataRecordKey } from './coordinator-records.js'
 import type { ConsumerGroup } from './consumer-group.js'
+import { ConsumerGroupClassicMembers } from './consumer-group-classic-members.js'
 import {
   type ConsumerGroupConfig,
   ConsumerGroupCoordinator,
@@ -20,23 +23,36 @@ import {
   type TopicsView,
 } from './consumer-group-coordinator.js'
 import type { SnapshotRecord } from './coordinator-snapshot.js'
+import type { GroupMigration } from './group-migration.js'
 import type { MaybeAsync } from './maybe-async.js'
 
 export class ConsumerGroups {
   readonly coordinator: ConsumerGroupCoordinator
+  /** The members of consumer groups that speak the classic protocol. */
+  readonly classicMembers: ConsumerGroupClassicMembers
   readonly #context: CoordinatorContext
+  readonly #migration: GroupMigration
   /** Whether a group id names a share group (which a consumer group may not share). */
   readonly #isShareGroup: (groupId: string) => boolean
 
-  constructor(context: CoordinatorContext, config: ConsumerGroupConfig, topics: TopicsView, isShareGroup: (groupId: string) => boolean) {
+  constructor(context: CoordinatorContext, config: ConsumerGroupConfig, topics: TopicsView, migration: GroupMigration, isShareGroup: (groupId: string) => boolean) {
     this.#context = context
+    this.#migration = migration
     this.#isShareGroup = isShareGroup
     this.coordinator = new ConsumerGroupCoordinator({
       config,
       topics,
       logger: context.logger,
       write: (groupId, records) => context.store.storeRecords(groupId, records, context.now()),
+      downgrade: (group, leaving, records) => migration.maybeDowngrade(group, leaving, records),
     })
+    this.classicMembers = new ConsumerGroupClassicMembers(this.coordinator, topics, context.logger)
+  }
+
+  /** The consumer group of that id when it has members: classic requests for it are served as its classic members. */
+  live(groupId: string): ConsumerGroup | undefined {
+    const group = this.coordinator.groups.get(groupId)
+    return group !== undefined && group.members.size > 0 ? group : undefined
   }
 
   get groups(): ReadonlyMap<string, ConsumerGroup> {
@@ -48,8 +64,9 @@ export class ConsumerGroups {
   }
 
   /**
-   * ConsumerGroupHeartbeat (KIP-848). A classic group of the same id answers GROUP_ID_NOT_FOUND
-   * unless it is empty, in which case it becomes a consumer group and keeps its offsets.
+   * ConsumerGroupHeartbeat (KIP-848). A classic group of the same id becomes a consumer group
+   * and keeps its offsets: at once when it is empty, by online upgrade (group-migration.ts) when
+   * it has members and the policy allows; otherwise the answer is GROUP_ID_NOT_FOUND.
    */
   heartbeat(params: ConsumerGroupHeartbeatParams): MaybeAsync<ConsumerGroupHeartbeatResult> {
     const context = this.#context
@@ -60,8 +77,17 @@ export class ConsumerGroups {
     if (error !== KafkaErrorCodes.NONE) return failedHeartbeat(error, null)
     if (this.#isShareGroup(params.groupId)) return failedHeartbeat(KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Group ${params.groupId} is not a consumer group.`)
     const classic = context.groups.get(params.groupId)
-    if (classic !== undefined && !consumer.groups.has(params.groupId)) {
-      if (!classic.is('Empty') || classic.pendingMembers.size > 0) return failedHeartbeat(KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Group ${params.groupId} is not a consumer group.`)
+    if (classic !== undefined && !consumer.groups.has(params.groupId) && !classic.is('Empty')) {
+      if (params.memberEpoch !== 0) return failedHeartbeat(KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Group ${params.groupId} is not a consumer group.`)
+      const refused = this.#migration.upgradeRefusal(classic)
+      if (refused !== null) {
+        context.logger.info('refused to upgrade a classic group to a consumer group', { group: params.groupId, reason: refused })
+        return failedHeartbeat(KafkaErrorCodes.GROUP_ID_NOT_FOUND, refused)
+      }
+      const upgraded = this.#migration.upgrade(classic)
+      if (typeof upgraded === 'number' && upgraded !== KafkaErrorCodes.NONE) return failedHeartbeat(upgraded, null)
+    } else if (classic !== undefined && !consumer.groups.has(params.groupId)) {
+      if (classic.pendingMembers.size > 0) return failedHeartbeat(KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Group ${params.groupId} is not a consumer group.`)
       if (params.memberEpoch !== 0) return failedHeartbeat(KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Consumer group ${params.groupId} not found.`)
       if (classic.persistedMetadata !== null) {
         // The empty classic group becomes a consumer group: its metadata goes, its offsets stay.
@@ -98,13 +124,12 @@ export class ConsumerGroups {
   }
 
   /**
-   * Before a classic JoinGroup: an empty consumer group of that id becomes a classic group (as
-   * Kafka converts it), a live one refuses the classic protocol. NONE when the join may go on.
+   * Before a classic JoinGroup for a group without a live consumer group: an empty consumer
+   * group of that id becomes a classic group, as Kafka converts it. NONE when the join may go on.
    */
   beforeClassicJoin(groupId: string): number {
     const group = this.coordinator.groups.get(groupId)
     if (group === undefined) return KafkaErrorCodes.NONE
-    if (group.members.size > 0) return KafkaErrorCodes.INCONSISTENT_GROUP_PROTOCOL
     return this.drop(group)
   }
 

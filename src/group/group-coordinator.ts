@@ -52,6 +52,7 @@ import type {
 import type { CoordinatorContext } from './coordinator-context.js'
 import { CONSUMER_PROTOCOL_TYPE, Group } from './group.js'
 import { GroupMembership, joinError, syncError } from './group-membership.js'
+import { GroupMigration } from './group-migration.js'
 import { GroupStore, type PartitionLoad, type TombstoneWrite } from './group-store.js'
 import { type MaybeAsync, andThen } from './maybe-async.js'
 import { expiredOffsets } from './offset-expiration.js'
@@ -122,8 +123,15 @@ export class GroupCoordinator {
     }
     this.#txnOffsets = new TxnOffsetCommits(context, this.#config.maxMetadataBytes)
     const topics = options.topics
+    const consumerConfig = options.config.consumer
+    const migration =
+      consumerConfig === undefined || topics === undefined
+        ? null
+        : new GroupMigration(context, { policy: consumerConfig.migrationPolicy, consumerMaxSize: consumerConfig.maxSize, classicMaxSize: this.#config.maxGroupSize }, topics)
     this.#consumer =
-      options.config.consumer === undefined || topics === undefined ? null : new ConsumerGroups(context, options.config.consumer, topics, (id) => this.isShareGroup(id))
+      consumerConfig === undefined || topics === undefined || migration === null
+        ? null
+        : new ConsumerGroups(context, consumerConfig, topics, migration, (id) => this.isShareGroup(id))
     this.#share =
       options.config.share === undefined || topics === undefined
         ? null
@@ -131,6 +139,7 @@ export class GroupCoordinator {
     this.#membership = new GroupMembership(store, { initialRebalanceDelayMs: this.#config.initialRebalanceDelayMs }, this.#logger, this.#now, (g) =>
       this.#removeIfUnused(g),
     )
+    if (this.#consumer !== null) migration?.connect(this.#consumer.coordinator, this.#membership)
   }
 
   /**
@@ -263,6 +272,9 @@ export class GroupCoordinator {
     if (error !== KafkaErrorCodes.NONE) return joinError(params.memberId, error)
     const { minSessionTimeoutMs: min, maxSessionTimeoutMs: max } = this.#config
     if (params.sessionTimeoutMs < min || params.sessionTimeoutMs > max) return joinError(params.memberId, KafkaErrorCodes.INVALID_SESSION_TIMEOUT)
+    // A live consumer group serves a classic member too (KIP-848 online migration).
+    const live = this.#consumer?.live(params.groupId)
+    if (live !== undefined) return this.#consumer!.classicMembers.join(live, params, this.#now())
     const converted = this.#consumer?.beforeClassicJoin(params.groupId) ?? KafkaErrorCodes.NONE
     if (converted !== KafkaErrorCodes.NONE) return joinError(params.memberId, converted)
     let group = this.#groups.get(params.groupId)
@@ -286,6 +298,8 @@ export class GroupCoordinator {
   syncGroup(params: SyncGroupParams): Promise<SyncGroupResult> | SyncGroupResult {
     const error = this.#validateGroup(params.groupId, false)
     if (error !== KafkaErrorCodes.NONE) return syncError(error)
+    const live = this.#consumer?.live(params.groupId)
+    if (live !== undefined) return this.#consumer!.classicMembers.sync(live, params)
     const group = this.#groups.get(params.groupId)
     if (group === undefined) return syncError(KafkaErrorCodes.UNKNOWN_MEMBER_ID)
     return this.#membership.syncGroup(group, params)
@@ -294,6 +308,8 @@ export class GroupCoordinator {
   heartbeat(params: HeartbeatParams): number {
     const error = this.#validateGroup(params.groupId, false)
     if (error !== KafkaErrorCodes.NONE) return error
+    const live = this.#consumer?.live(params.groupId)
+    if (live !== undefined) return this.#consumer!.classicMembers.heartbeat(live, params)
     const group = this.#groups.get(params.groupId)
     if (group === undefined) return KafkaErrorCodes.UNKNOWN_MEMBER_ID
     return this.#membership.heartbeat(group, params)
@@ -302,6 +318,8 @@ export class GroupCoordinator {
   leaveGroup(groupId: string, members: readonly LeavingMember[]): LeaveGroupResult {
     const error = this.#validateGroup(groupId, false)
     if (error !== KafkaErrorCodes.NONE) return { errorCode: error, members: [] }
+    const live = this.#consumer?.live(groupId)
+    if (live !== undefined) return this.#consumer!.classicMembers.leave(live, members)
     const group = this.#groups.get(groupId)
     if (group === undefined) return { errorCode: KafkaErrorCodes.NONE, members: members.map((m) => ({ ...m, errorCode: KafkaErrorCodes.UNKNOWN_MEMBER_ID })) }
     return this.#membership.leaveGroup(group, members)
