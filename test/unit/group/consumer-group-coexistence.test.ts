@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ConsumerGroupHeartbeatParams, ConsumerGroupHeartbeatResult } from '../../../src/group/consumer-group-coordinator.js'
 import { KafkaErrorCodes as E } from '../../../src/protocol/error-codes.js'
 import { tempDir } from '../../helpers/temp-dir.js'
-import { type OpenCoordinator, joinAll, joinParams, openCoordinator, sync } from './coordinator-fixture.js'
+import { type OpenCoordinator, heartbeatParams, joinAll, joinParams, openCoordinator, sync } from './coordinator-fixture.js'
 
 const consumer = { sessionTimeoutMs: 45_000, heartbeatIntervalMs: 5000, maxSize: 100, assignors: ['uniform', 'range'] as const, migrationPolicy: 'bidirectional' as const }
 let open: OpenCoordinator | undefined
@@ -28,19 +28,7 @@ afterEach(async () => {
 })
 
 async function heartbeat(params: Partial<ConsumerGroupHeartbeatParams> & { groupId: string; memberId: string; memberEpoch: number }): Promise<ConsumerGroupHeartbeatResult> {
-  return open!.coordinator.consumerGroupHeartbeat({
-    instanceId: null,
-    rackId: null,
-    rebalanceTimeoutMs: params.memberEpoch === 0 ? 30_000 : -1,
-    subscribedTopicNames: params.memberEpoch === 0 ? ['orders'] : null,
-    subscribedTopicRegex: null,
-    serverAssignor: null,
-    topicPartitions: params.memberEpoch === 0 ? [] : null,
-    clientId: 'client',
-    clientHost: '/127.0.0.1',
-    apiVersion: 1,
-    ...params,
-  })
+  return open!.coordinator.consumerGroupHeartbeat(heartbeatParams(params))
 }
 
 async function classicGroup(groupId: string): Promise<void> {

@@ -13,7 +13,7 @@ import type { JoinGroupResult } from '../../../src/group/coordinator-results.js'
 import { KafkaErrorCodes as E } from '../../../src/protocol/error-codes.js'
 import { decodeAssignment, encodeAssignment, encodeSubscription } from '../../../src/protocol/messages/consumer-protocol.js'
 import { tempDir } from '../../helpers/temp-dir.js'
-import { type OpenCoordinator, join, joinAll, joinParams, openCoordinator, sync } from './coordinator-fixture.js'
+import { type OpenCoordinator, heartbeatParams, join, joinAll, joinParams, openCoordinator, sync } from './coordinator-fixture.js'
 
 const GROUP = 'g'
 let open: OpenCoordinator | undefined
@@ -54,22 +54,7 @@ async function stableClassicGroup(protocolType = 'consumer'): Promise<JoinGroupR
 }
 
 function consumerHeartbeat(params: Partial<ConsumerGroupHeartbeatParams> & { memberId: string; memberEpoch: number }) {
-  return Promise.resolve(
-    open!.coordinator.consumerGroupHeartbeat({
-      groupId: GROUP,
-      instanceId: null,
-      rackId: null,
-      rebalanceTimeoutMs: params.memberEpoch === 0 ? 30_000 : -1,
-      subscribedTopicNames: params.memberEpoch === 0 ? ['orders'] : null,
-      subscribedTopicRegex: null,
-      serverAssignor: null,
-      topicPartitions: params.memberEpoch === 0 ? [] : null,
-      clientId: 'client',
-      clientHost: '/127.0.0.1',
-      apiVersion: 1,
-      ...params,
-    }),
-  )
+  return Promise.resolve(open!.coordinator.consumerGroupHeartbeat(heartbeatParams({ groupId: GROUP, ...params })))
 }
 
 /** A classic member's SyncGroup answer as partitions of orders. */
