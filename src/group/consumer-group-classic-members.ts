@@ -68,6 +68,10 @@ export class ConsumerGroupClassicMembers {
     }
     const existing = params.memberId === '' ? undefined : group.members.get(params.memberId)
     if (existing !== undefined && existing.classic === null) return joinError(params.memberId, KafkaErrorCodes.UNKNOWN_MEMBER_ID)
+    // Kafka's supportsClassicProtocols: the classic members must keep a protocol in common, or
+    // the group could not go back to the classic protocol.
+    const common = group.commonClassicProtocols(new Set([params.memberId]))
+    if (common !== null && !params.protocols.some((p) => common.has(p.name))) return joinError(params.memberId, KafkaErrorCodes.INCONSISTENT_GROUP_PROTOCOL)
     const owned: Array<{ topicId: string; partitions: number[] }> = []
     for (const t of subscription.ownedPartitions) {
       const topic = this.#topics.topic(t.topic)

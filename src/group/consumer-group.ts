@@ -194,6 +194,20 @@ export class ConsumerGroup {
     return remaining > 0
   }
 
+  /**
+   * The protocol names (assignors) every classic member but those in `except` offers; null when
+   * there is no such member. A downgrade needs one, as a classic rebalance picks among them.
+   */
+  commonClassicProtocols(except: ReadonlySet<string>): Set<string> | null {
+    let common: string[] | null = null
+    for (const member of this.members.values()) {
+      if (member.classic === null || except.has(member.memberId)) continue
+      const names: string[] = member.classic.supportedProtocols.map((p) => p.name)
+      common = common === null ? names : common.filter((name: string) => names.includes(name))
+    }
+    return common === null ? null : new Set(common)
+  }
+
   /** Every topic name some member subscribes to by name. */
   subscribedTopicNames(): Set<string> {
     const names = new Set<string>()

@@ -116,6 +116,8 @@ export class GroupMigration {
     if (!this.downgradeEnabled || this.#membership === null) return false
     if (!group.allMembersUseClassicProtocolExcept(new Set([leaving.memberId]))) return false
     if (group.members.size - 1 > this.#options.classicMaxSize) return false
+    // A classic rebalance picks a protocol every member offers; without one it stays a consumer group.
+    if ((group.commonClassicProtocols(new Set([leaving.memberId]))?.size ?? 0) === 0) return false
     const context = this.#context
     const now = context.now()
     let classic = context.groups.get(group.groupId)

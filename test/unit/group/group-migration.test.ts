@@ -124,6 +124,9 @@ describe('upgrading a live classic group (a consumer-protocol member joins)', ()
     const members = open!.coordinator.consumerGroupDescribe([GROUP])[0]!.members
     expect(members.find((m) => m.memberId === joined.memberId)?.memberType).toBe(0)
     expect(await join(open!.coordinator, classicJoin('', [], 'connect'))).toMatchObject({ errorCode: E.INCONSISTENT_GROUP_PROTOCOL })
+    // An assignor the classic members do not share could not survive a downgrade: refused.
+    const range = joinParams(GROUP, { protocols: [{ name: 'range', metadata: encodeSubscription({ topics: ['orders'] }) }] })
+    expect(await join(open!.coordinator, range)).toMatchObject({ errorCode: E.INCONSISTENT_GROUP_PROTOCOL })
   })
 })
 
