@@ -42,6 +42,7 @@ import {
   LEAVE_GROUP_MEMBER_EPOCH,
   LEAVE_GROUP_STATIC_MEMBER_EPOCH,
   MemberState,
+  sameClassicMemberMetadata,
 } from './consumer-group.js'
 import { consumerGroupKeys, consumerGroupValues } from './consumer-group-records.js'
 import type { SnapshotRecord } from './coordinator-snapshot.js'
@@ -244,7 +245,7 @@ export class ConsumerGroupCoordinator {
       (params.subscribedTopicNames !== null && !sameNames(params.subscribedTopicNames, member.subscribedTopicNames)) ||
       (params.subscribedTopicRegex !== null && (params.subscribedTopicRegex || null) !== member.subscribedTopicRegex) ||
       (params.serverAssignor !== null && params.serverAssignor !== member.serverAssignor)
-    const classicChanged = params.classic !== undefined && !sameClassicMetadata(member.classic, params.classic)
+    const classicChanged = params.classic !== undefined && !sameClassicMemberMetadata(member.classic, params.classic)
     if (params.classic !== undefined) member.classic = params.classic
     const metadataChanged =
       classicChanged ||
@@ -749,10 +750,6 @@ export class ConsumerGroupCoordinator {
   }
 }
 
-function sameClassicMetadata(a: ClassicMemberMetadata | null, b: ClassicMemberMetadata): boolean {
-  if (a === null || a.sessionTimeoutMs !== b.sessionTimeoutMs || a.supportedProtocols.length !== b.supportedProtocols.length) return false
-  return a.supportedProtocols.every((p, i) => p.name === b.supportedProtocols[i]!.name && p.metadata.equals(b.supportedProtocols[i]!.metadata))
-}
 
 /** Kafka's throwIfConsumerGroupMemberEpochIsInvalid. */
 function checkMemberEpoch(member: ConsumerGroupMember, received: number, owned: OwnedPartitions): void {

@@ -46,6 +46,12 @@ export interface ClassicMemberMetadata {
   readonly supportedProtocols: ReadonlyArray<{ readonly name: string; readonly metadata: Buffer }>
 }
 
+/** Whether a classic member's JoinGroup changed what its record keeps (so the record is written again). */
+export function sameClassicMemberMetadata(a: ClassicMemberMetadata | null, b: ClassicMemberMetadata): boolean {
+  if (a === null || a.sessionTimeoutMs !== b.sessionTimeoutMs || a.supportedProtocols.length !== b.supportedProtocols.length) return false
+  return a.supportedProtocols.every((p, i) => p.name === b.supportedProtocols[i]!.name && p.metadata.equals(b.supportedProtocols[i]!.metadata))
+}
+
 export class ConsumerGroupMember {
   readonly memberId: string
   instanceId: string | null = null
