@@ -130,6 +130,30 @@ describe('upgrading a live classic group (a consumer-protocol member joins)', ()
   })
 })
 
+describe('sessions of a mixed group', () => {
+  it('a classic member is removed after its own session timeout, not the consumer protocol\'s', async () => {
+    await stableClassicGroup()
+    await consumerHeartbeat({ memberId: 'c1', memberEpoch: 0 })
+    // The classic members asked for 10 s; consumer-protocol sessions last 45 s here.
+    await vi.advanceTimersByTimeAsync(10_001)
+    const described = open!.coordinator.consumerGroupDescribe([GROUP])[0]!
+    expect(described.members.map((m) => m.memberId)).toEqual(['c1'])
+    expect(open!.coordinator.listGroups([], []).groups).toMatchObject([{ groupId: GROUP, type: 'consumer' }])
+  })
+
+  it('the consumer-protocol member\'s session ending downgrades the group like its leaving does', async () => {
+    const [a, b] = await stableClassicGroup()
+    await consumerHeartbeat({ memberId: 'c1', memberEpoch: 0 })
+    const { coordinator } = open!
+    for (let elapsed = 0; elapsed <= 45_000; elapsed += 5000) {
+      await vi.advanceTimersByTimeAsync(5000)
+      for (const m of [a!, b!]) coordinator.heartbeat({ groupId: GROUP, generationId: m.generationId, memberId: m.memberId, groupInstanceId: null })
+    }
+    expect(coordinator.listGroups([], []).groups).toMatchObject([{ groupId: GROUP, type: 'classic', state: 'PreparingRebalance' }])
+    expect(coordinator.describeGroup(GROUP).members.map((m) => m.memberId).sort()).toEqual([a!.memberId, b!.memberId].sort())
+  })
+})
+
 describe('what the upgrade refuses, with Kafka\'s errors', () => {
   it('a policy without upgrade leaves the group classic', async () => {
     await open!.close()
