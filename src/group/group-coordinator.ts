@@ -219,6 +219,7 @@ export class GroupCoordinator {
           for (const producerId of group.producersWithPendingTxnOffsets) this.#txnOffsets.track(producerId, group.groupId)
         }
         this.#consumer?.coordinator.adopt(loaded.consumerGroups)
+        this.#share?.coordinator.adopt(loaded.shareGroups)
         return loaded
       },
       (error: unknown) => {
@@ -253,6 +254,11 @@ export class GroupCoordinator {
     for (const groupId of [...(this.#consumer?.groups.keys() ?? [])]) {
       if (this.#store.partitionFor(groupId) !== index) continue
       this.#consumer!.coordinator.forget(groupId)
+      unloaded++
+    }
+    for (const groupId of [...(this.#share?.coordinator.groups.keys() ?? [])]) {
+      if (this.#store.partitionFor(groupId) !== index) continue
+      this.#share!.coordinator.forget(groupId)
       unloaded++
     }
     this.#logger.info('no longer coordinator of a __consumer_offsets partition; unloaded its groups', { partition: index, groups: unloaded })
@@ -602,7 +608,7 @@ export class GroupCoordinator {
   }
 
   /** ShareGroupHeartbeat (KIP-932), through share/share-groups.ts. */
-  shareGroupHeartbeat(params: ShareGroupHeartbeatParams): ShareGroupHeartbeatResult {
+  shareGroupHeartbeat(params: ShareGroupHeartbeatParams): MaybeAsync<ShareGroupHeartbeatResult> {
     if (this.#share === null) return failedShareHeartbeat(KafkaErrorCodes.UNSUPPORTED_VERSION, 'Share groups are not enabled on this broker (group.share.enable).')
     return this.#share.heartbeat(params)
   }
@@ -647,8 +653,8 @@ export class GroupCoordinator {
     })
   }
 
-  /** The records of the consumer groups of one partition, for its snapshot. */
-  readonly #consumerGroupRecords = (partition: number) => this.#consumer?.recordsOf(partition) ?? []
+  /** The records of the consumer and share groups of one partition, for its snapshot. */
+  readonly #consumerGroupRecords = (partition: number) => [...(this.#consumer?.recordsOf(partition) ?? []), ...(this.#share?.recordsOf(partition) ?? [])]
 
   /**
    * Stops the coordinator: timers stop, waiting JoinGroup/SyncGroup requests are answered

@@ -9,7 +9,9 @@
 import type { Logger } from '../../common/logger.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { CoordinatorContext } from '../coordinator-context.js'
+import type { SnapshotRecord } from '../coordinator-snapshot.js'
 import type { TopicsView } from '../consumer-group-coordinator.js'
+import type { MaybeAsync } from '../maybe-async.js'
 import {
   type DescribedShareGroup,
   type ShareGroupConfig,
@@ -28,7 +30,12 @@ export class ShareGroups {
   constructor(context: CoordinatorContext, config: ShareGroupConfig, topics: TopicsView, logger: Logger, isConsumerGroup: (groupId: string) => boolean) {
     this.#context = context
     this.#isConsumerGroup = isConsumerGroup
-    this.coordinator = new ShareGroupCoordinator({ config, topics, logger: logger.child('share') })
+    this.coordinator = new ShareGroupCoordinator({
+      config,
+      topics,
+      logger: logger.child('share'),
+      write: (groupId, records) => context.store.storeRecords(groupId, records, context.now()),
+    })
   }
 
   has(groupId: string): boolean {
@@ -40,7 +47,7 @@ export class ShareGroups {
   }
 
   /** ShareGroupHeartbeat: a classic or consumer group of the same id answers GROUP_ID_NOT_FOUND, as Kafka does. */
-  heartbeat(params: ShareGroupHeartbeatParams): ShareGroupHeartbeatResult {
+  heartbeat(params: ShareGroupHeartbeatParams): MaybeAsync<ShareGroupHeartbeatResult> {
     const error = this.#context.validateGroup(params.groupId, false)
     if (error !== KafkaErrorCodes.NONE) return failedHeartbeat(error, null)
     if (this.#isConsumerGroup(params.groupId) || this.#context.groups.has(params.groupId)) {
@@ -61,11 +68,30 @@ export class ShareGroups {
     return described
   }
 
-  /** Deletes an empty share group; the listeners drop its share-partition state. */
+  /**
+   * Deletes an empty share group, answered once the tombstones are appended, as a classic
+   * group's deletion is. The share-partition state goes through the listeners
+   * (SharePartitionManager.groupDeleted).
+   */
   delete(groupId: string): number {
-    const deleted = this.coordinator.delete(groupId)
-    if (deleted === KafkaErrorCodes.NONE) for (const listener of this.#groupDeleted) listener(groupId)
+    const context = this.#context
+    const deleted = this.coordinator.delete(groupId, (tombstones) => {
+      const written = context.store.storeRecords(groupId, tombstones, context.now(), 'at-append')
+      return typeof written === 'number' ? written : KafkaErrorCodes.NONE
+    })
+    if (deleted !== KafkaErrorCodes.NONE) return deleted
+    context.logger.info('deleted share group', { group: groupId })
+    for (const listener of this.#groupDeleted) listener(groupId)
     return deleted
+  }
+
+  /** The records of the share groups of one __consumer_offsets partition, for its snapshot. */
+  recordsOf(partition: number): SnapshotRecord[] {
+    const records: SnapshotRecord[] = []
+    for (const group of this.coordinator.groups.values()) {
+      if (this.#context.store.partitionFor(group.groupId) === partition) records.push(...this.coordinator.liveRecords(group))
+    }
+    return records
   }
 }
 
