@@ -10,7 +10,7 @@
  * Event loop thread only.
  */
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
-import type { CoordinatorContext } from './coordinator-context.js'
+import { type CoordinatorContext, snapshotRecordsOf } from './coordinator-context.js'
 import { groupMetadataRecordKey } from './coordinator-records.js'
 import type { ConsumerGroup } from './consumer-group.js'
 import { ConsumerGroupClassicMembers } from './consumer-group-classic-members.js'
@@ -145,11 +145,7 @@ export class ConsumerGroups {
 
   /** The records of the consumer groups of one __consumer_offsets partition, for its snapshot. */
   recordsOf(partition: number): SnapshotRecord[] {
-    const records: SnapshotRecord[] = []
-    for (const group of this.coordinator.groups.values()) {
-      if (this.#context.store.partitionFor(group.groupId) === partition) records.push(...this.coordinator.liveRecords(group))
-    }
-    return records
+    return snapshotRecordsOf(this.#context, this.coordinator.groups.values(), partition, (group) => this.coordinator.liveRecords(group))
   }
 }
 

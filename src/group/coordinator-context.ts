@@ -7,6 +7,7 @@
  * Event loop thread only.
  */
 import type { Logger } from '../common/logger.js'
+import type { SnapshotRecord } from './coordinator-snapshot.js'
 import type { Group } from './group.js'
 import type { GroupStore } from './group-store.js'
 
@@ -20,4 +21,16 @@ export interface CoordinatorContext {
   validateGroup(groupId: string | null, allowEmpty: boolean): number
   /** Forgets a classic group that holds nothing any more. */
   removeIfUnused(group: Group): void
+}
+
+/** The records of those of `groups` that live in __consumer_offsets partition `partition`, for its snapshot. */
+export function snapshotRecordsOf<G extends { readonly groupId: string }>(
+  context: CoordinatorContext,
+  groups: Iterable<G>,
+  partition: number,
+  liveRecords: (group: G) => SnapshotRecord[],
+): SnapshotRecord[] {
+  const records: SnapshotRecord[] = []
+  for (const group of groups) if (context.store.partitionFor(group.groupId) === partition) records.push(...liveRecords(group))
+  return records
 }

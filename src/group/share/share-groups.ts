@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../../common/logger.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
-import type { CoordinatorContext } from '../coordinator-context.js'
+import { type CoordinatorContext, snapshotRecordsOf } from '../coordinator-context.js'
 import type { SnapshotRecord } from '../coordinator-snapshot.js'
 import type { TopicsView } from '../consumer-group-coordinator.js'
 import type { MaybeAsync } from '../maybe-async.js'
@@ -87,11 +87,7 @@ export class ShareGroups {
 
   /** The records of the share groups of one __consumer_offsets partition, for its snapshot. */
   recordsOf(partition: number): SnapshotRecord[] {
-    const records: SnapshotRecord[] = []
-    for (const group of this.coordinator.groups.values()) {
-      if (this.#context.store.partitionFor(group.groupId) === partition) records.push(...this.coordinator.liveRecords(group))
-    }
-    return records
+    return snapshotRecordsOf(this.#context, this.coordinator.groups.values(), partition, (group) => this.coordinator.liveRecords(group))
   }
 }
 
