@@ -199,6 +199,16 @@ export class FetchSessionHandler<T> {
     this.#epoch = INITIAL_EPOCH
   }
 
+  /**
+   * Makes the next request full, so that the leader answers every partition with its current
+   * offsets: for a fetcher that dropped part of a response (a partition re-added while the fetch
+   * was out), since the leader counts what it sent as known and would not send it again until
+   * it changes.
+   */
+  requestFull(): void {
+    this.#epoch = INITIAL_EPOCH
+  }
+
   /** Whether every partition of an incremental response is in the session (Kafka checks the same). */
   #holdsAll(response: SessionFetchResponse): boolean {
     for (const topic of response.responses) {

@@ -263,8 +263,14 @@ export class ReplicaFetcher {
     for (const topic of response.responses) {
       for (const data of topic.partitions) {
         const state = session.partition(topic.topic, data.partitionIndex)?.owner
-        // Removed or re-added (a new epoch) while the fetch was out: that answer is stale.
-        if (state === undefined || this.#partitions.get(state.partition) !== state) continue
+        if (state === undefined) continue
+        const current = this.#partitions.get(state.partition)
+        if (current !== state) {
+          // Removed or re-added (a new epoch) while the fetch was out: that answer is stale. Once
+          // re-added, the partition needs the offsets the leader now counts as sent: a full fetch.
+          if (current !== undefined) session.requestFull()
+          continue
+        }
         const partition = state.partition
         if (data.errorCode === KafkaErrorCodes.OFFSET_OUT_OF_RANGE && Number(data.logStartOffset) > partition.logEndOffset) {
           this.#options.logger.info('follower log is wholly below the leader\'s log start; starting it there', {

@@ -258,6 +258,14 @@ describe('FetchSessionHandler', () => {
     expect(full.answer.sessionId).not.toBe(0)
   })
 
+  it('sends a full fetch, which the leader answers with every partition, when the fetcher asks for one', () => {
+    const follower = established({ a: 2 })
+    follower.handler.requestFull()
+    const full = follower.fetch()
+    expect(full.request.sessionEpoch).toBe(0)
+    expect(full.answer.answered).toEqual(['a-0:0', 'a-1:0'])
+  })
+
   it('keeps sending full fetches while the leader makes no session', () => {
     // max.incremental.fetch.session.cache.slots=0 on the leader: sessions are off there.
     const follower = new Follower(new Leader({ a: 2 }, 0))
