@@ -45,14 +45,9 @@ impl Log {
         if offset >= upper_bound {
             return Ok(plan);
         }
-        let floor = self
-            .segments
-            .range(..=offset)
-            .next_back()
-            .map_or(offset, |(&base, _)| base);
         let mut remaining = max_bytes;
         let mut from = offset;
-        for segment in self.segments.range(floor..).map(|(_, s)| s) {
+        for segment in self.segments_from(offset) {
             if segment.base_offset() >= upper_bound {
                 break;
             }
@@ -87,12 +82,7 @@ impl Log {
     ) -> Result<Vec<AbortedTxn>> {
         self.check_open()?;
         let mut out = Vec::new();
-        let floor = self
-            .segments
-            .range(..=fetch_offset)
-            .next_back()
-            .map_or(fetch_offset, |(&base, _)| base);
-        for segment in self.segments.range(floor..).map(|(_, s)| s) {
+        for segment in self.segments_from(fetch_offset) {
             if segment
                 .txn_index()
                 .collect(fetch_offset, upper_bound, &mut out)
@@ -112,12 +102,7 @@ impl Log {
         self.check_open()?;
         let mut out = Vec::new();
         let from_offset = from_offset.max(self.log_start_offset);
-        let floor = self
-            .segments
-            .range(..=from_offset)
-            .next_back()
-            .map_or(from_offset, |(&base, _)| base);
-        for segment in self.segments.range(floor..).map(|(_, s)| s) {
+        for segment in self.segments_from(from_offset) {
             let Some(first) = segment.translate_offset(from_offset)? else {
                 continue;
             };
@@ -197,5 +182,16 @@ impl Log {
                 Some(b) if b.timestamp >= t.timestamp => Some(b),
                 _ => Some(t),
             })
+    }
+
+    /// The segments from the one that holds `offset` on (all of them when `offset` is below the
+    /// first base offset), in offset order: where every read by offset starts.
+    fn segments_from(&self, offset: i64) -> impl Iterator<Item = &Segment> {
+        let floor = self
+            .segments
+            .range(..=offset)
+            .next_back()
+            .map_or(offset, |(&base, _)| base);
+        self.segments.range(floor..).map(|(_, s)| s)
     }
 }
