@@ -86,10 +86,6 @@ export class FetchSessionHandler<T> {
     return this.#sessionId
   }
 
-  get epoch(): number {
-    return this.#epoch
-  }
-
   /** Partitions in the session. */
   get size(): number {
     let size = 0
