@@ -31,6 +31,7 @@ import { ErrorCodes, SamsaError } from './common/errors.js'
 import type { Logger } from './common/logger.js'
 import { GroupCoordinator } from './group/group-coordinator.js'
 import { groupCoordinatorConfig } from './group/group-coordinator-config.js'
+import { groupConfigLookups } from './group/group-config-lookups.js'
 import { OFFSETS_TOPIC } from './group/offsets-topic.js'
 import { TransactionCoordinator, transactionCoordinatorConfig } from './transaction/transaction-coordinator.js'
 import { TRANSACTION_STATE_TOPIC } from './transaction/transaction-topic.js'
@@ -42,6 +43,7 @@ import { basicAuthenticator } from './gateway/http-basic-auth.js'
 import type { SecurityStore } from './security/security-store.js'
 import type { MetadataStore } from './metadata/metadata-store.js'
 import { KafkaListener } from './network/listener.js'
+import { ConnectionRegistry } from './network/connection-registry.js'
 import { SaslAuthenticators, saslAuthenticatorFactory } from './network/sasl-authenticator.js'
 import { type SaslListener, buildSaslListener } from './security/sasl/sasl-listener.js'
 import { interBrokerSaslCredentials } from './security/sasl/inter-broker.js'
@@ -244,8 +246,12 @@ export class BrokerServer {
         logger: logger.child('cleaner'),
       })
     }
+    // Group configs (kafka-configs --entity-type groups) reach the coordinators through lookups.
+    const groupConfigs = groupConfigLookups(metadata, config, config.get('group.share.partition.max.record.locks'))
     const groups = await GroupCoordinator.start({
       config: groupCoordinatorConfig(config),
+      consumerTimeouts: groupConfigs.consumerTimeouts,
+      shareTimeouts: groupConfigs.shareTimeouts,
       logger: logger.child('groups'),
       offsetsTopicPartitions: async () => {
         const topic = metadata.topic(OFFSETS_TOPIC)
@@ -285,6 +291,10 @@ export class BrokerServer {
         logger: logger.child('share'),
         nodeId: config.nodeId,
         fetchMaxBytes: config.get('fetch.max.bytes'),
+        maxShareSessions: config.get('group.share.max.share.sessions'),
+        partitionConfig: groupConfigs.sharePartitionConfig,
+        autoOffsetReset: groupConfigs.shareAutoOffsetReset,
+        isolationLevel: groupConfigs.shareIsolationLevel,
       })
       : null
     if (shares !== null) {
@@ -323,6 +333,7 @@ export class BrokerServer {
         update: (update) => cluster.brokerConfigs.update(config.nodeId, update),
       },
       metrics,
+      connections: new ConnectionRegistry(),
       authorizer: buildAuthorizer(config, security, logger.child('authorizer')),
       security,
       clientQuotas: new ClientQuotaManager({
@@ -371,6 +382,7 @@ export class BrokerServer {
         maxQueuedRequests: config.get('queued.max.requests'),
         maxQueuedRequestBytes: queuedRequestBytes(config),
         quotas,
+        registry: context.connections,
         fileTransfer: sendfileTransfer,
         logger: logger.child('network'),
       })
@@ -535,7 +547,7 @@ function replicationOptions(config: BrokerConfig, cluster: ClusterMembership, lo
   const apply = (overrides: Readonly<Record<string, string>>): void => applyThrottleRates(quotas, overrides, logger)
   apply(cluster.brokerConfigs.configs(config.nodeId))
   cluster.brokerConfigs.onChange((brokerId, overrides) => {
-    if (brokerId === config.nodeId) apply(overrides)
+    if (brokerId === String(config.nodeId)) apply(overrides)
   })
   const fetcher: ReplicaFetcherOptions = {
     maxWaitMs: config.get('replica.fetch.wait.max.ms'),

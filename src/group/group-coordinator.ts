@@ -58,6 +58,7 @@ import {
   type ConsumerGroupHeartbeatParams,
   type ConsumerGroupHeartbeatResult,
   type DescribedConsumerGroup,
+  type GroupTimeouts,
   type TopicsView,
 } from './consumer-group-coordinator.js'
 import { type GroupCoordinatorConfig } from './group-coordinator-config.js'
@@ -77,6 +78,10 @@ export interface GroupCoordinatorOptions {
   readonly now?: () => number
   /** The topics, for KIP-848 consumer groups (the coordinator assigns their partitions). */
   readonly topics?: TopicsView
+  /** A consumer group's timeouts from its group configs (consumer.*); the broker's without. */
+  readonly consumerTimeouts?: (groupId: string) => GroupTimeouts
+  /** A share group's timeouts from its group configs (share.*); the broker's without. */
+  readonly shareTimeouts?: (groupId: string) => GroupTimeouts
 }
 
 /** What OffsetFetch answers for a partition without a committed offset. */
@@ -120,12 +125,19 @@ export class GroupCoordinator {
           config: options.config.consumer,
           topics: options.topics,
           logger: this.#logger,
+          timeouts: options.consumerTimeouts,
           write: (groupId, records) => this.#store.storeRecords(groupId, records, this.#now()),
         })
     this.#share =
       options.config.share === undefined || options.topics === undefined
         ? null
-        : new ShareGroupCoordinator({ config: options.config.share, topics: options.topics, logger: this.#logger.child('share') })
+        : new ShareGroupCoordinator({
+          config: options.config.share,
+          topics: options.topics,
+          logger: this.#logger.child('share'),
+          timeouts: options.shareTimeouts,
+          write: (groupId, records) => this.#store.storeRecords(groupId, records, this.#now()),
+        })
     this.#membership = new GroupMembership(store, { initialRebalanceDelayMs: this.#config.initialRebalanceDelayMs }, this.#logger, this.#now, (g) =>
       this.#removeIfUnused(g),
     )
@@ -208,6 +220,7 @@ export class GroupCoordinator {
           for (const producerId of group.producersWithPendingTxnOffsets) this.#trackTxnProducer(producerId, group.groupId)
         }
         this.#consumer?.adopt(loaded.consumerGroups)
+        this.#share?.adopt(loaded.shareGroups)
         return loaded
       },
       (error: unknown) => {
@@ -242,6 +255,11 @@ export class GroupCoordinator {
     for (const groupId of [...(this.#consumer?.groups.keys() ?? [])]) {
       if (this.#store.partitionFor(groupId) !== index) continue
       this.#consumer!.forget(groupId)
+      unloaded++
+    }
+    for (const groupId of [...(this.#share?.groups.keys() ?? [])]) {
+      if (this.#store.partitionFor(groupId) !== index) continue
+      this.#share!.forget(groupId)
       unloaded++
     }
     this.#logger.info('no longer coordinator of a __consumer_offsets partition; unloaded its groups', { partition: index, groups: unloaded })
@@ -605,8 +623,15 @@ export class GroupCoordinator {
     const error = this.#validateGroup(groupId, true)
     if (error !== KafkaErrorCodes.NONE) return error
     if (this.#share?.groups.has(groupId) === true) {
-      const deleted = this.#share.delete(groupId)
-      if (deleted === KafkaErrorCodes.NONE) for (const listener of this.#shareGroupDeleted) listener(groupId)
+      // Answered once the tombstones are appended, as a classic group's deletion is. The
+      // share-partition state goes through the listeners (SharePartitionManager.groupDeleted).
+      const deleted = this.#share.delete(groupId, (tombstones) => {
+        const written = this.#store.storeRecords(groupId, tombstones, this.#now(), 'at-append')
+        return typeof written === 'number' ? written : KafkaErrorCodes.NONE
+      })
+      if (deleted !== KafkaErrorCodes.NONE) return deleted
+      this.#logger.info('deleted share group', { group: groupId })
+      for (const listener of this.#shareGroupDeleted) listener(groupId)
       return deleted
     }
     const consumerGroup = this.#consumer?.groups.get(groupId)
@@ -683,7 +708,7 @@ export class GroupCoordinator {
    * ShareGroupHeartbeat (KIP-932). A classic or consumer group of the same id answers
    * GROUP_ID_NOT_FOUND, as Kafka does: a group id has one type.
    */
-  shareGroupHeartbeat(params: ShareGroupHeartbeatParams): ShareGroupHeartbeatResult {
+  shareGroupHeartbeat(params: ShareGroupHeartbeatParams): MaybeAsync<ShareGroupHeartbeatResult> {
     const failed = (errorCode: number, errorMessage: string | null): ShareGroupHeartbeatResult => ({
       errorCode,
       errorMessage,
@@ -790,11 +815,14 @@ export class GroupCoordinator {
     return KafkaErrorCodes.NONE
   }
 
-  /** The records of the consumer groups of one partition, for its snapshot. */
+  /** The records of the consumer and share groups of one partition, for its snapshot. */
   readonly #consumerGroupRecords = (partition: number) => {
     const records = []
     for (const group of this.#consumer?.groups.values() ?? []) {
       if (this.#store.partitionFor(group.groupId) === partition) records.push(...this.#consumer!.liveRecords(group))
+    }
+    for (const group of this.#share?.groups.values() ?? []) {
+      if (this.#store.partitionFor(group.groupId) === partition) records.push(...this.#share!.liveRecords(group))
     }
     return records
   }

@@ -75,7 +75,14 @@ export interface SharePartitionManagerOptions {
   readonly autoOffsetReset?: (groupId: string) => 'latest' | 'earliest'
   /** share.isolation.level of a group: read_committed bounds reads by the LSO and archives aborted records. */
   readonly isolationLevel?: (groupId: string) => 'read_uncommitted' | 'read_committed'
+  /**
+   * share.record.lock.duration.ms and share.delivery.count.limit of a group (its group configs);
+   * `config` without. Read at each acquisition and release, so a change applies to the next one.
+   */
+  readonly partitionConfig?: (groupId: string) => SharePartitionConfig
   readonly now?: () => number
+  /** group.share.max.share.sessions: the share session cache's cap. */
+  readonly maxShareSessions?: number
 }
 
 const CONTROL_ATTRIBUTE = 0x20
@@ -86,7 +93,7 @@ export class SharePartitionManager {
   readonly #now: () => number
   readonly #partitions = new Map<string, SharePartition | Promise<SharePartition>>()
   readonly #keys = new Map<string, SharePartitionKey>()
-  readonly sessions = new ShareSessionCache()
+  readonly sessions: ShareSessionCache
   /** Fetches waiting for records: ended early when records are released or locks time out. */
   readonly #waiting = new Set<AbortController>()
   #lockTimer: NodeJS.Timeout | null = null
@@ -94,10 +101,12 @@ export class SharePartitionManager {
   constructor(options: SharePartitionManagerOptions) {
     this.#options = options
     this.#now = options.now ?? Date.now
+    this.sessions = new ShareSessionCache({ maxSessions: options.maxShareSessions, now: this.#now })
   }
 
-  get lockDurationMs(): number {
-    return this.#options.config.lockDurationMs
+  /** The acquisition lock duration of `groupId`'s records (its share.record.lock.duration.ms). */
+  lockDurationMs(groupId: string | null): number {
+    return groupId === null || this.#options.partitionConfig === undefined ? this.#options.config.lockDurationMs : this.#options.partitionConfig(groupId).lockDurationMs
   }
 
   /** Starts the sweep that releases timed-out locks (a tenth of the lock duration, at most 250 ms). */
@@ -204,7 +213,7 @@ export class SharePartitionManager {
       await this.#options.store.delete(key)
       return
     }
-    const shared = new SharePartition(this.#options.config, startOffset)
+    const shared = new SharePartition(this.#configOf(groupId), startOffset)
     this.#partitions.set(id, shared)
     this.#keys.set(id, key)
     await this.#persist(id, shared)
@@ -231,6 +240,23 @@ export class SharePartitionManager {
     if (groupId === null || groupId === '') return { errorCode: KafkaErrorCodes.INVALID_REQUEST, errorMessage: 'A share fetch needs a group id.', partitions: [] }
     if (memberId === null || memberId === '') return { errorCode: KafkaErrorCodes.INVALID_REQUEST, errorMessage: 'A share fetch needs a member id.', partitions: [] }
     return null
+  }
+
+  /** The settings a share-partition of `groupId` reads, as they are at each read. */
+  #configOf(groupId: string): SharePartitionConfig {
+    const lookup = this.#options.partitionConfig
+    if (lookup === undefined) return this.#options.config
+    return {
+      get lockDurationMs() {
+        return lookup(groupId).lockDurationMs
+      },
+      get deliveryCountLimit() {
+        return lookup(groupId).deliveryCountLimit
+      },
+      get maxRecordLocks() {
+        return lookup(groupId).maxRecordLocks
+      },
+    }
   }
 
   #id(groupId: string, topicId: string, partition: number): string {
@@ -273,8 +299,8 @@ export class SharePartitionManager {
         const reset = this.#options.autoOffsetReset?.(groupId) ?? 'latest'
         const shared =
           snapshot !== null
-            ? SharePartition.restore(this.#options.config, snapshot)
-            : new SharePartition(this.#options.config, reset === 'earliest' ? partition.logStartOffset : partition.highWatermark)
+            ? SharePartition.restore(this.#configOf(groupId), snapshot)
+            : new SharePartition(this.#configOf(groupId), reset === 'earliest' ? partition.logStartOffset : partition.highWatermark)
         if (shared.startOffset < partition.logStartOffset) shared.resetStartOffset(partition.logStartOffset)
         this.#partitions.set(id, shared)
         this.#options.logger.info('share-partition initialized', {
