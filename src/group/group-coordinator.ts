@@ -421,7 +421,10 @@ export class GroupCoordinator {
       group = new Group(params.groupId, 'Empty', this.#now())
       this.#groups.set(params.groupId, group)
     }
-    const refused = this.#validateTxnCommit(group, params)
+    const consumerGroup = this.#consumer?.groups.get(params.groupId)
+    const refused = consumerGroup === undefined
+      ? this.#validateTxnCommit(group, params)
+      : this.#consumer!.validateOffsetCommit(consumerGroup, params.memberId, params.generationId, -1, { transactional: true, groupInstanceId: params.groupInstanceId })
     if (refused !== KafkaErrorCodes.NONE) {
       this.#removeIfUnused(group)
       return all(refused)
@@ -485,9 +488,18 @@ export class GroupCoordinator {
    * Partitions without a commit get offset -1. With `requireStable` (OffsetFetch v7+, sent by
    * read_committed consumers), a partition whose commit is still on its way (replicating, or
    * inside an open transaction) answers UNSTABLE_OFFSET_COMMIT, which the client retries.
+   * `member` (OffsetFetch v9+) is checked against a KIP-848 consumer group's members; classic
+   * groups ignore it, as Kafka does.
    */
-  fetchOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null, requireStable = false): OffsetFetchResult {
-    const error = this.#validateGroup(groupId, true)
+  fetchOffsets(
+    groupId: string,
+    topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null,
+    requireStable = false,
+    member: { readonly memberId: string | null; readonly memberEpoch: number } = { memberId: null, memberEpoch: -1 },
+  ): OffsetFetchResult {
+    let error = this.#validateGroup(groupId, true)
+    const consumerGroup = error === KafkaErrorCodes.NONE ? this.#consumer?.groups.get(groupId) : undefined
+    if (consumerGroup !== undefined) error = this.#consumer!.validateOffsetFetch(consumerGroup, member.memberId, member.memberEpoch)
     if (error !== KafkaErrorCodes.NONE) {
       return {
         errorCode: error,
