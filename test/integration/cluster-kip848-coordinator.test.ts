@@ -15,6 +15,11 @@
  * and, as preferred leader, takes the group back (a second, orderly move): still the same
  * epochs, and a session timeout later the members are still there, heartbeating with it.
  *
+ * Two more moves on the same cluster: one in the middle of a rebalance (a third member just
+ * taken in, the others reconciling), which the new coordinator finishes with the same members
+ * at the same group epoch, nothing lost or read twice; and a classic group of static members
+ * (group.instance.id), whose members keep their ids and partitions with no rebalance at all.
+ *
  * Reported, not asserted (timing on a shared 2-core machine): how long each member went without
  * records during the move, for partitions whose leader stayed and for those whose leader moved,
  * beside the same measure over a quiet window before the kill, and around the move back.
@@ -23,19 +28,22 @@ import { Kafka, logLevel, type Producer } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ApiKeys } from '../../src/protocol/api-keys.js'
 import { KafkaErrorCodes as E } from '../../src/protocol/error-codes.js'
+import { decodeAssignment } from '../../src/protocol/messages/consumer-protocol.js'
 import { type TestCluster, startCluster } from '../helpers/cluster.js'
 import { type RawConnection, connectRaw } from '../helpers/group-admin.js'
 import { GroupMember, missingJavaTools, prepareGroupMember, waitForAll } from '../helpers/java-group-member.js'
 
 const TOPIC = 'kip848-moving'
 const GROUP = 'moving-orders'
+const REBALANCING = 'moving-mid-rebalance'
+const STATIC = 'moving-classic-static'
 const PARTITIONS = 6
 const SESSION_MS = 10_000
 
 let cluster: TestCluster
 const members: GroupMember[] = []
 
-describe.skipIf(missingJavaTools.length > 0)('a KIP-848 consumer group across a kill -9 of its coordinator', () => {
+describe.skipIf(missingJavaTools.length > 0)('group coordinator moves in a three-broker cluster', () => {
   beforeAll(async () => {
     prepareGroupMember()
     cluster = await startCluster({
@@ -149,35 +157,8 @@ describe.skipIf(missingJavaTools.length > 0)('a KIP-848 consumer group across a 
     expect(members.flatMap((m) => m.errors)).toEqual([])
 
     // Exactly once: each acknowledged record consumed once, at the offset it was acknowledged at.
-    const sightings = new Map<string, number>()
-    const valueAt = new Map<string, string>()
-    for (const m of members) {
-      for (const r of m.records) {
-        const at = `${r.partition}@${r.offset}`
-        sightings.set(at, (sightings.get(at) ?? 0) + 1)
-        valueAt.set(at, r.value)
-      }
-    }
-    const lost = [...acked].filter(([, at]) => !sightings.has(at))
-    const misplaced = [...acked].filter(([value, at]) => sightings.has(at) && valueAt.get(at) !== value)
-    const duplicated = [...sightings].filter(([, n]) => n > 1)
-    expect({ acked: acked.size > 0, lost: lost.length, misplaced: misplaced.length, duplicated: duplicated.length }).toEqual({ acked: true, lost: 0, misplaced: 0, duplicated: 0 })
-
-    // The committed offsets end at the log end (a member prints a record before it commits it).
-    const admin = kafka().admin()
-    await admin.connect()
-    try {
-      const ends = (await admin.fetchTopicOffsets(TOPIC)).map((o) => [o.partition, Number(o.high)]).sort((a, b) => a[0]! - b[0]!)
-      let committed: number[][] = []
-      await waitForValue(async () => {
-        const [offsets] = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] })
-        committed = offsets!.partitions.map((p) => [p.partition, Number(p.offset)]).sort((a, b) => a[0]! - b[0]!)
-        return JSON.stringify(committed) === JSON.stringify(ends) ? true : undefined
-      }, 'the committed offsets to reach the log end', 60_000).catch(() => undefined)
-      expect(committed).toEqual(ends)
-    } finally {
-      await admin.disconnect()
-    }
+    expect(consumedOnce(members, acked)).toEqual({ acked: true, lost: 0, misplaced: 0, duplicated: 0, duplicatedAfterFailedCommit: 0 })
+    await expectCommittedAtLogEnd(GROUP)
 
     console.log('KIP-848 coordinator move (Java client 4.4.0, 3 brokers, 2 members, 6 partitions):', JSON.stringify({
       killedBroker: coordinator,
@@ -195,8 +176,131 @@ describe.skipIf(missingJavaTools.length > 0)('a KIP-848 consumer group across a 
         moveLongestGapLeaderMovedMs: longestGap(m, [...ownedBefore.get(m)!].filter((p) => movedPartitions.includes(p)), killedAt, recoveredAt),
       })),
     }))
+    await Promise.all(members.map((m) => m.stop()))
+  }, 600_000)
+
+  test('a move in the middle of a rebalance: the new coordinator finishes it with the same members, and nothing is lost or read twice', async () => {
+    const producer = kafka().producer({ allowAutoTopicCreation: false })
+    await producer.connect()
+    const production = producePerPartition(producer)
+    const group = [1, 2].map((i) => new GroupMember(`joining-${i}`, cluster.bootstrap, REBALANCING, TOPIC, 'consumer'))
+    members.push(...group)
+    await waitForAll(group, () => spreadEvenly(group), 'two members with three partitions each', 240_000)
+
+    // A third member joins; the coordinator dies as soon as it has taken it in, while the others
+    // are being told to give partitions up for it.
+    const coordinator = await coordinatorOf(REBALANCING)
+    const third = new GroupMember('joining-3', cluster.bootstrap, REBALANCING, TOPIC, 'consumer')
+    group.push(third)
+    members.push(third)
+    const atKill = await waitForValue(async () => {
+      const described = await describeGroup(coordinator, REBALANCING).catch(() => undefined)
+      return described !== undefined && described.members.length === 3 ? described : undefined
+    }, 'the coordinator to take the third member in', 120_000)
+    const killedAt = Date.now()
+    await cluster.kill(coordinator)
+    await waitForAll(group, () => spreadEvenly(group), 'the new coordinator to finish the rebalance: two partitions each', 180_000)
+    const settledAt = Date.now()
+    const next = await coordinatorOf(REBALANCING)
+    const after = await describeGroup(next, REBALANCING)
+
+    // The same three members (none rejoined under a new id), at the group epoch the dead
+    // coordinator had given the group: finishing the rebalance needed no new one.
+    expect({ state: after.groupState, groupEpoch: after.groupEpoch, members: after.members.map((m) => m.memberId).sort() }).toEqual({
+      state: 'Stable',
+      groupEpoch: atKill.groupEpoch,
+      members: atKill.members.map((m) => m.memberId).sort(),
+    })
+    expect(group.flatMap((m) => m.changes.filter((c) => c.kind === 'LOST'))).toEqual([])
+    expect(group.flatMap((m) => m.errors)).toEqual([])
+
+    await production.stop()
+    await producer.disconnect()
+    await waitForAll(group, () => {
+      const seen = new Set(group.flatMap((m) => m.records.map((r) => `${r.partition}@${r.offset}`)))
+      return [...production.acked.values()].every((at) => seen.has(at))
+    }, 'every acknowledged record to be consumed', 120_000)
+    const consumed = consumedOnce(group, production.acked)
+    expect({ ...consumed, duplicatedAfterFailedCommit: 0 }).toEqual({ acked: true, lost: 0, misplaced: 0, duplicated: 0, duplicatedAfterFailedCommit: 0 })
+    await expectCommittedAtLogEnd(REBALANCING)
+    console.log('KIP-848 coordinator move mid-rebalance:', JSON.stringify({
+      killedBroker: coordinator,
+      newCoordinator: next,
+      atKill: { state: atKill.groupState, groupEpoch: atKill.groupEpoch, assignmentEpoch: atKill.assignmentEpoch, memberEpochs: memberEpochs(atKill) },
+      after: { groupEpoch: after.groupEpoch, memberEpochs: memberEpochs(after) },
+      rebalanceFinishedAfterKillMs: settledAt - killedAt,
+      duplicatedAfterFailedCommit: consumed.duplicatedAfterFailedCommit,
+    }))
+    await Promise.all(group.map((m) => m.stop()))
+
+    // Back to three brokers, each leading what it prefers, for the next test.
+    await cluster.restart(coordinator)
+    await waitForValue(async () => ((await coordinatorOf(REBALANCING).catch(() => -1)) === coordinator ? true : undefined), 'the restarted broker to coordinate its groups again', 120_000)
+  }, 600_000)
+
+  test('a classic group\'s static members (group.instance.id) keep their assignment across a kill -9 of the coordinator, without a rebalance', async () => {
+    const producer = kafka().producer({ allowAutoTopicCreation: false })
+    await producer.connect()
+    const production = producePerPartition(producer)
+    const group = [1, 2].map((i) => new GroupMember(`static-${i}`, cluster.bootstrap, STATIC, TOPIC, 'classic', `instance-${i}`))
+    members.push(...group)
+    await waitForAll(group, () => spreadEvenly(group), 'two static members with three partitions each', 240_000)
+    const coordinator = await coordinatorOf(STATIC)
+    const before = await describeClassic(coordinator)
+    expect(before.state).toBe('Stable')
+    const ownedBefore = new Map(group.map((m) => [m, new Set(m.owned)]))
+    const changesBefore = group.map((m) => m.changes.length)
+
+    const killedAt = Date.now()
+    await cluster.kill(coordinator)
+    await waitForAll(group, () => group.every((m) => [...ownedBefore.get(m)!].every((p) => m.records.some((r) => r.partition === p && r.atMs > killedAt + 500))), 'every partition to flow again after the kill', 120_000)
+    const next = await waitForValue(async () => {
+      const id = await coordinatorOf(STATIC).catch(() => -1)
+      return id !== -1 && id !== coordinator ? id : undefined
+    }, 'another broker to coordinate the classic group', 60_000)
+    const recoveredAt = Date.now()
+    // A session timeout (6 s, the members' session.timeout.ms) later: still the same members, with the same partitions.
+    await waitForAll(group, () => Date.now() > recoveredAt + 8000, 'a session timeout to pass', 20_000)
+    const after = await describeClassic(next)
+    expect(after).toEqual(before)
+    expect(group.map((m) => m.changes.length)).toEqual(changesBefore)
+    expect(cluster.broker(next).output().split('\n').filter((l) => l.includes(STATIC) && /preparing to rebalance|member left/.test(l))).toEqual([])
+
+    await production.stop()
+    await producer.disconnect()
+    await waitForAll(group, () => {
+      const seen = new Set(group.flatMap((m) => m.records.map((r) => `${r.partition}@${r.offset}`)))
+      return [...production.acked.values()].every((at) => seen.has(at))
+    }, 'every acknowledged record to be consumed', 120_000)
+    expect(consumedOnce(group, production.acked)).toEqual({ acked: true, lost: 0, misplaced: 0, duplicated: 0, duplicatedAfterFailedCommit: 0 })
+    expect(group.flatMap((m) => m.errors)).toEqual([])
+    await expectCommittedAtLogEnd(STATIC)
+    console.log('Classic static members across a coordinator move:', JSON.stringify({
+      killedBroker: coordinator,
+      newCoordinator: next,
+      longestGapMs: group.map((m) => longestGap(m, ownedBefore.get(m)!, killedAt, recoveredAt)),
+    }))
   }, 600_000)
 })
+
+/** Every partition owned by exactly one member, and each member owning as many as the others. */
+function spreadEvenly(group: readonly GroupMember[]): boolean {
+  const owned = group.map((m) => [...m.owned])
+  return owned.every((o) => o.length === PARTITIONS / group.length) && new Set(owned.flat()).size === PARTITIONS
+}
+
+/** DescribeGroups (classic) at broker `nodeId`: state, and each member's ids and partitions. */
+async function describeClassic(nodeId: number) {
+  const response = await withBroker(nodeId, (c) => c.request(ApiKeys.DescribeGroups, 5, { groups: [STATIC], includeAuthorizedOperations: false }))
+  const described = response.groups[0]!
+  return {
+    errorCode: described.errorCode,
+    state: described.groupState,
+    members: described.members
+      .map((m) => ({ memberId: m.memberId, instanceId: m.groupInstanceId, partitions: decodeAssignment(m.memberAssignment).value.assignedPartitions.flatMap((a) => a.partitions).sort() }))
+      .sort((a, b) => String(a.instanceId).localeCompare(String(b.instanceId))),
+  }
+}
 
 function kafka(): Kafka {
   return new Kafka({ clientId: 'kip848-move', brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } })
@@ -237,8 +341,8 @@ async function coordinatorOf(groupId: string): Promise<number> {
   throw new Error(`no live broker named the coordinator of ${groupId}`)
 }
 
-async function describeGroup(nodeId: number) {
-  const response = await withBroker(nodeId, (c) => c.request(ApiKeys.ConsumerGroupDescribe, 0, { groupIds: [GROUP], includeAuthorizedOperations: false }))
+async function describeGroup(nodeId: number, groupId = GROUP) {
+  const response = await withBroker(nodeId, (c) => c.request(ApiKeys.ConsumerGroupDescribe, 0, { groupIds: [groupId], includeAuthorizedOperations: false }))
   return response.groups[0]!
 }
 
@@ -318,6 +422,51 @@ function producePerPartition(producer: Producer): { readonly acked: Map<string, 
       running = false
       await Promise.all(loops)
     },
+  }
+}
+
+/**
+ * Each acknowledged record (value → partition@offset) against what `group` consumed: lost (never
+ * seen), misplaced (another value at its offset), duplicated (one offset consumed twice), apart
+ * from those re-read because the commit before a hand-over failed (at least once, as the
+ * client promises then).
+ */
+function consumedOnce(group: readonly GroupMember[], acked: ReadonlyMap<string, string>) {
+  const sightings = new Map<string, Array<{ value: string; commitFailed: boolean }>>()
+  for (const m of group) {
+    for (const r of m.records) {
+      const at = `${r.partition}@${r.offset}`
+      let list = sightings.get(at)
+      if (list === undefined) sightings.set(at, (list = []))
+      list.push({ value: r.value, commitFailed: r.commitFailed })
+    }
+  }
+  const twice = [...sightings.values()].filter((s) => s.length > 1)
+  const afterFailedCommit = twice.filter((s) => s.some((x) => x.commitFailed))
+  return {
+    acked: acked.size > 0,
+    lost: [...acked.values()].filter((at) => !sightings.has(at)).length,
+    misplaced: [...acked].filter(([value, at]) => sightings.get(at)?.some((x) => x.value !== value) === true).length,
+    duplicated: twice.length - afterFailedCommit.length,
+    duplicatedAfterFailedCommit: afterFailedCommit.length,
+  }
+}
+
+/** Waits for the group's committed offsets to reach the log end of every partition (a member prints a record before it commits it). */
+async function expectCommittedAtLogEnd(groupId: string): Promise<void> {
+  const admin = kafka().admin()
+  await admin.connect()
+  try {
+    const ends = (await admin.fetchTopicOffsets(TOPIC)).map((o) => [o.partition, Number(o.high)]).sort((a, b) => a[0]! - b[0]!)
+    let committed: number[][] = []
+    await waitForValue(async () => {
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [TOPIC] })
+      committed = offsets!.partitions.map((p) => [p.partition, Number(p.offset)]).sort((a, b) => a[0]! - b[0]!)
+      return JSON.stringify(committed) === JSON.stringify(ends) ? true : undefined
+    }, `the committed offsets of ${groupId} to reach the log end`, 60_000).catch(() => undefined)
+    expect({ groupId, committed }).toEqual({ groupId, committed: ends })
+  } finally {
+    await admin.disconnect()
   }
 }
 
