@@ -133,6 +133,23 @@ export class GroupMember {
     return owned
   }
 
+  /**
+   * The longest time between `from` and `to` that the member went without a record of
+   * `partition` (from `from` to its first record there, between records, from its last to `to`):
+   * how long it did not consume a partition that kept receiving records.
+   */
+  longestGap(partition: number, from: number, to: number): number {
+    let longest = 0
+    let previous = from
+    for (const r of this.records) {
+      if (r.partition !== partition || r.atMs < from) continue
+      if (r.atMs > to) break
+      longest = Math.max(longest, r.atMs - previous)
+      previous = r.atMs
+    }
+    return Math.max(longest, to - previous)
+  }
+
   /** Resolves once `condition` holds, re-checked on every line; rejects after `timeoutMs`. */
   waitFor(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
     return waitForAll([this], condition, what, timeoutMs)

@@ -77,9 +77,7 @@ describe.skipIf(missingJavaTools.length > 0)('group coordinator moves in a three
   })
 
   test('the new coordinator rebuilds the group from the log; members keep their epochs and partitions; every acknowledged record is consumed once', async () => {
-    const producer = kafka().producer({ allowAutoTopicCreation: false })
-    await producer.connect()
-    const production = producePerPartition(producer)
+    const production = await producePerPartition()
 
     members.push(...[1, 2].map((i) => new GroupMember(`member-${i}`, cluster.bootstrap, GROUP, TOPIC, 'consumer')))
     await waitForAll(members, () => members.every((m) => m.owned.size === PARTITIONS / 2) && new Set(members.flatMap((m) => [...m.owned])).size === PARTITIONS, 'two members with three partitions each', 240_000)
@@ -143,13 +141,8 @@ describe.skipIf(missingJavaTools.length > 0)('group coordinator moves in a three
     const returnedCoordinatorLog = cluster.broker(coordinator).output()
     expect(returnedCoordinatorLog.split('\n').filter((l) => l.includes(GROUP) && /bumped consumer group epoch|consumer group member (left|removed)/.test(l))).toEqual([])
 
-    await production.stop()
-    await producer.disconnect()
+    await stopAndDrain(production, members)
     const acked = production.acked
-    await waitForAll(members, () => {
-      const seen = new Set(members.flatMap((m) => m.records.map((r) => `${r.partition}@${r.offset}`)))
-      return [...acked.values()].every((at) => seen.has(at))
-    }, 'every acknowledged record to be consumed', 120_000)
 
     // No revoke cycle: nothing revoked, lost or assigned anew since the kill.
     expect(members.map((m) => m.changes.slice(changesBefore[members.indexOf(m)]))).toEqual([[], []])
@@ -180,9 +173,7 @@ describe.skipIf(missingJavaTools.length > 0)('group coordinator moves in a three
   }, 600_000)
 
   test('a move in the middle of a rebalance: the new coordinator finishes it with the same members, and nothing is lost or read twice', async () => {
-    const producer = kafka().producer({ allowAutoTopicCreation: false })
-    await producer.connect()
-    const production = producePerPartition(producer)
+    const production = await producePerPartition()
     const group = [1, 2].map((i) => new GroupMember(`joining-${i}`, cluster.bootstrap, REBALANCING, TOPIC, 'consumer'))
     members.push(...group)
     await waitForAll(group, () => spreadEvenly(group), 'two members with three partitions each', 240_000)
@@ -214,12 +205,7 @@ describe.skipIf(missingJavaTools.length > 0)('group coordinator moves in a three
     expect(group.flatMap((m) => m.changes.filter((c) => c.kind === 'LOST'))).toEqual([])
     expect(group.flatMap((m) => m.errors)).toEqual([])
 
-    await production.stop()
-    await producer.disconnect()
-    await waitForAll(group, () => {
-      const seen = new Set(group.flatMap((m) => m.records.map((r) => `${r.partition}@${r.offset}`)))
-      return [...production.acked.values()].every((at) => seen.has(at))
-    }, 'every acknowledged record to be consumed', 120_000)
+    await stopAndDrain(production, group)
     const consumed = consumedOnce(group, production.acked)
     expect({ ...consumed, duplicatedAfterFailedCommit: 0 }).toEqual({ acked: true, lost: 0, misplaced: 0, duplicated: 0, duplicatedAfterFailedCommit: 0 })
     await expectCommittedAtLogEnd(REBALANCING)
@@ -239,9 +225,7 @@ describe.skipIf(missingJavaTools.length > 0)('group coordinator moves in a three
   }, 600_000)
 
   test('a classic group\'s static members (group.instance.id) keep their assignment across a kill -9 of the coordinator, without a rebalance', async () => {
-    const producer = kafka().producer({ allowAutoTopicCreation: false })
-    await producer.connect()
-    const production = producePerPartition(producer)
+    const production = await producePerPartition()
     const group = [1, 2].map((i) => new GroupMember(`static-${i}`, cluster.bootstrap, STATIC, TOPIC, 'classic', `instance-${i}`))
     members.push(...group)
     await waitForAll(group, () => spreadEvenly(group), 'two static members with three partitions each', 240_000)
@@ -266,12 +250,7 @@ describe.skipIf(missingJavaTools.length > 0)('group coordinator moves in a three
     expect(group.map((m) => m.changes.length)).toEqual(changesBefore)
     expect(cluster.broker(next).output().split('\n').filter((l) => l.includes(STATIC) && /preparing to rebalance|member left/.test(l))).toEqual([])
 
-    await production.stop()
-    await producer.disconnect()
-    await waitForAll(group, () => {
-      const seen = new Set(group.flatMap((m) => m.records.map((r) => `${r.partition}@${r.offset}`)))
-      return [...production.acked.values()].every((at) => seen.has(at))
-    }, 'every acknowledged record to be consumed', 120_000)
+    await stopAndDrain(production, group)
     expect(consumedOnce(group, production.acked)).toEqual({ acked: true, lost: 0, misplaced: 0, duplicated: 0, duplicatedAfterFailedCommit: 0 })
     expect(group.flatMap((m) => m.errors)).toEqual([])
     await expectCommittedAtLogEnd(STATIC)
@@ -391,13 +370,22 @@ async function checkMemberEpochOnTheWire(nodeId: number, memberId: string, membe
   })
 }
 
+interface Production {
+  /** Each acknowledged value and where it landed, `partition@offset`. */
+  readonly acked: Map<string, string>
+  readonly failures: number
+  stop(): Promise<void>
+}
+
 /**
  * One loop per partition, each writing `p:n` every 20 ms with acks=all and remembering where
  * each acknowledged value landed, so a partition whose leader is moving does not hold the
  * others up (their records keep coming and a member's pause is its own). A send that fails is
  * counted and not remembered: it was not acknowledged.
  */
-function producePerPartition(producer: Producer): { readonly acked: Map<string, string>; readonly failures: number; stop(): Promise<void> } {
+async function producePerPartition(): Promise<Production> {
+  const producer: Producer = kafka().producer({ allowAutoTopicCreation: false })
+  await producer.connect()
   let running = true
   let failures = 0
   const acked = new Map<string, string>()
@@ -421,8 +409,18 @@ function producePerPartition(producer: Producer): { readonly acked: Map<string, 
     async stop() {
       running = false
       await Promise.all(loops)
+      await producer.disconnect()
     },
   }
+}
+
+/** Stops producing and waits for `group` to consume every acknowledged record. */
+async function stopAndDrain(production: Production, group: readonly GroupMember[]): Promise<void> {
+  await production.stop()
+  await waitForAll(group, () => {
+    const seen = new Set(group.flatMap((m) => m.records.map((r) => `${r.partition}@${r.offset}`)))
+    return [...production.acked.values()].every((at) => seen.has(at))
+  }, 'every acknowledged record to be consumed', 120_000)
 }
 
 /**
@@ -470,18 +468,7 @@ async function expectCommittedAtLogEnd(groupId: string): Promise<void> {
   }
 }
 
-/** The longest time between `from` and `to` that `member` went without a record of any of `partitions`. */
+/** The longest time between `from` and `to` that `member` went without a record of one of `partitions`. */
 function longestGap(member: GroupMember, partitions: Iterable<number>, from: number, to: number): number {
-  let longest = 0
-  for (const p of partitions) {
-    let previous = from
-    for (const r of member.records) {
-      if (r.partition !== p || r.atMs < from) continue
-      if (r.atMs > to) break
-      longest = Math.max(longest, r.atMs - previous)
-      previous = r.atMs
-    }
-    longest = Math.max(longest, to - previous)
-  }
-  return longest
+  return Math.max(0, ...[...partitions].map((p) => member.longestGap(p, from, to)))
 }
