@@ -19,6 +19,8 @@
  * taken in, the others reconciling), which the new coordinator finishes with the same members
  * at the same group epoch, nothing lost or read twice; and a classic group of static members
  * (group.instance.id), whose members keep their ids and partitions with no rebalance at all.
+ * Last, a KIP-848 member copying in transactions (the Java producer's sendOffsetsToTransaction
+ * with the consumer's group metadata): every record copied once, its offsets committed.
  *
  * Reported, not asserted (timing on a shared 2-core machine): how long each member went without
  * records during the move, for partitions whose leader stayed and for those whose leader moved,
@@ -31,7 +33,8 @@ import { KafkaErrorCodes as E } from '../../src/protocol/error-codes.js'
 import { decodeAssignment } from '../../src/protocol/messages/consumer-protocol.js'
 import { type TestCluster, startCluster } from '../helpers/cluster.js'
 import { type RawConnection, connectRaw } from '../helpers/group-admin.js'
-import { GroupMember, missingJavaTools, prepareGroupMember, waitForAll } from '../helpers/java-group-member.js'
+import { GroupMember, missingJavaTools, prepareGroupMember, txnMember, waitForAll } from '../helpers/java-group-member.js'
+import { readWithKcat } from '../helpers/clients.js'
 
 const TOPIC = 'kip848-moving'
 const GROUP = 'moving-orders'
@@ -260,6 +263,27 @@ describe.skipIf(missingJavaTools.length > 0)('group coordinator moves in a three
       longestGapMs: group.map((m) => longestGap(m, ownedBefore.get(m)!, killedAt, recoveredAt)),
     }))
   }, 600_000)
+
+  test('a KIP-848 member copies exactly once in transactions: its offsets, sent with its group metadata, commit with each transaction', async () => {
+    const admin = kafka().admin()
+    await admin.connect()
+    const replicated = (topic: string) => ({ topic, numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] })
+    await admin.createTopics({ topics: [replicated('txn-input'), replicated('txn-output')], waitForLeaders: true })
+    await admin.disconnect()
+    const producer = kafka().producer({ allowAutoTopicCreation: false })
+    await producer.connect()
+    const values = Array.from({ length: 300 }, (_, i) => `v${i}`)
+    await producer.send({ topic: 'txn-input', acks: -1, messages: values.map((value) => ({ value })) })
+    await producer.disconnect()
+
+    // TxnOffsetCommit carries the member id and epoch: the group coordinator checks them against
+    // the live member (it used to refuse them as an unknown member of the offsets-only group).
+    const copier = await txnMember(cluster.bootstrap, 'txn-input', 'txn-output', 'txn-copiers', 'kip848-copier', values.length)
+    expect({ code: copier.code, last: copier.lines.at(-1) }, copier.stderr.slice(-2000)).toEqual({ code: 0, last: ['done', String(values.length)] })
+    const copied = (await readWithKcat(cluster.bootstrap, 'txn-output', ['-X', 'isolation.level=read_committed'])).map((r) => r.value!.toString())
+    expect(copied.sort()).toEqual(values.map((v) => `copied:${v}`).sort())
+    await expectCommittedAtLogEnd('txn-copiers', 'txn-input')
+  }, 300_000)
 })
 
 /** Every partition owned by exactly one member, and each member owning as many as the others. */
@@ -451,14 +475,14 @@ function consumedOnce(group: readonly GroupMember[], acked: ReadonlyMap<string, 
 }
 
 /** Waits for the group's committed offsets to reach the log end of every partition (a member prints a record before it commits it). */
-async function expectCommittedAtLogEnd(groupId: string): Promise<void> {
+async function expectCommittedAtLogEnd(groupId: string, topic = TOPIC): Promise<void> {
   const admin = kafka().admin()
   await admin.connect()
   try {
-    const ends = (await admin.fetchTopicOffsets(TOPIC)).map((o) => [o.partition, Number(o.high)]).sort((a, b) => a[0]! - b[0]!)
+    const ends = (await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]).sort((a, b) => a[0]! - b[0]!)
     let committed: number[][] = []
     await waitForValue(async () => {
-      const [offsets] = await admin.fetchOffsets({ groupId, topics: [TOPIC] })
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] })
       committed = offsets!.partitions.map((p) => [p.partition, Number(p.offset)]).sort((a, b) => a[0]! - b[0]!)
       return JSON.stringify(committed) === JSON.stringify(ends) ? true : undefined
     }, `the committed offsets of ${groupId} to reach the log end`, 60_000).catch(() => undefined)
