@@ -262,6 +262,10 @@ describe.skipIf(missingJavaTools.length > 0)('group coordinator moves in a three
       newCoordinator: next,
       longestGapMs: group.map((m) => longestGap(m, ownedBefore.get(m)!, killedAt, recoveredAt)),
     }))
+    await Promise.all(group.map((m) => m.stop()))
+    // Back to three brokers for the next test's replicated topics.
+    await cluster.restart(coordinator)
+    await cluster.waitUntil(async () => (await cluster.metadata()).brokers.length === 3, 'the restarted broker to be listed again', 60_000)
   }, 600_000)
 
   test('a KIP-848 member copies exactly once in transactions: its offsets, sent with its group metadata, commit with each transaction', async () => {
