@@ -36,11 +36,13 @@ import {
   toTopicPartitions,
 } from './assignment.js'
 import {
+  type ClassicMemberMetadata,
   ConsumerGroup,
   ConsumerGroupMember,
   LEAVE_GROUP_MEMBER_EPOCH,
   LEAVE_GROUP_STATIC_MEMBER_EPOCH,
   MemberState,
+  sameClassicMemberMetadata,
 } from './consumer-group.js'
 import { consumerGroupKeys, consumerGroupValues } from './consumer-group-records.js'
 import type { SnapshotRecord } from './coordinator-snapshot.js'
@@ -83,6 +85,11 @@ export interface ConsumerGroupHeartbeatParams {
   readonly clientId: string
   readonly clientHost: string
   readonly apiVersion: number
+  /**
+   * Set when a classic member's JoinGroup stands for this heartbeat (online migration,
+   * consumer-group-classic-members.ts): the member is created or updated without an epoch check.
+   */
+  readonly classic?: ClassicMemberMetadata
 }
 
 export interface ConsumerGroupHeartbeatResult {
@@ -123,6 +130,11 @@ export interface ConsumerGroupCoordinatorOptions {
   /** Appends records to the group's __consumer_offsets partition; a Kafka error code once replicated. */
   readonly write: (groupId: string, records: readonly CoordinatorWrite[]) => MaybeAsync<number>
   readonly logger: Logger
+  /**
+   * Asked before a member is removed: true when the group became a classic group instead (the
+   * last consumer-protocol member left; group-migration.ts), its records' tombstones pushed.
+   */
+  readonly downgrade?: (group: ConsumerGroup, leaving: ConsumerGroupMember, records: CoordinatorWrite[]) => boolean
 }
 
 /** How often a group re-resolves its subscribed topics (new topics, more partitions, regex matches). */
@@ -143,6 +155,7 @@ export class ConsumerGroupCoordinator {
   readonly #topics: TopicsView
   readonly #write: ConsumerGroupCoordinatorOptions['write']
   readonly #logger: Logger
+  readonly #downgrade: ConsumerGroupCoordinatorOptions['downgrade']
   readonly #regexes = new Map<string, RegExp>()
   /** When each group next re-resolves its subscription metadata. */
   readonly #refreshDeadline = new WeakMap<ConsumerGroup, number>()
@@ -152,6 +165,7 @@ export class ConsumerGroupCoordinator {
     this.#topics = options.topics
     this.#write = options.write
     this.#logger = options.logger
+    this.#downgrade = options.downgrade
   }
 
   get config(): ConsumerGroupConfig {
@@ -231,7 +245,10 @@ export class ConsumerGroupCoordinator {
       (params.subscribedTopicNames !== null && !sameNames(params.subscribedTopicNames, member.subscribedTopicNames)) ||
       (params.subscribedTopicRegex !== null && (params.subscribedTopicRegex || null) !== member.subscribedTopicRegex) ||
       (params.serverAssignor !== null && params.serverAssignor !== member.serverAssignor)
+    const classicChanged = params.classic !== undefined && !sameClassicMemberMetadata(member.classic, params.classic)
+    if (params.classic !== undefined) member.classic = params.classic
     const metadataChanged =
+      classicChanged ||
       subscriptionChanged ||
       isNew ||
       (params.rackId !== null && params.rackId !== member.rackId) ||
@@ -287,6 +304,8 @@ export class ConsumerGroupCoordinator {
         group.updateMember(member)
         return { member, isNew: true }
       }
+      // A classic member's JoinGroup reports what it owns; it is reconciled from there.
+      if (params.classic !== undefined) return { member: existing, isNew: false }
       // A member that rejoins has given up everything it owned (the protocol's rule after a
       // fence or an error); it is reconciled from nothing again.
       this.#resetMember(group, existing)
@@ -313,6 +332,7 @@ export class ConsumerGroupCoordinator {
         return { member, isNew: true }
       }
       if (existing.memberId === memberId) {
+        if (params.classic !== undefined) return { member: existing, isNew: false }
         this.#resetMember(group, existing)
         return { member: existing, isNew: false }
       }
@@ -403,6 +423,7 @@ export class ConsumerGroupCoordinator {
 
   /** Removes a member (it left, its session expired, or it did not revoke in time) and rebalances the rest. */
   #removeMember(group: ConsumerGroup, member: ConsumerGroupMember, records: CoordinatorWrite[], why: string): void {
+    if (this.#downgrade?.(group, member, records) === true) return
     this.#removeMemberRecords(group, member, records)
     group.removeMember(member.memberId)
     group.groupEpoch++
@@ -542,7 +563,8 @@ export class ConsumerGroupCoordinator {
       member.sessionTimer.refresh()
       return
     }
-    member.sessionTimer = setTimeout(() => this.#expire(group, member, 'session timed out'), this.#config.sessionTimeoutMs)
+    const timeoutMs = member.classic?.sessionTimeoutMs ?? this.#config.sessionTimeoutMs
+    member.sessionTimer = setTimeout(() => this.#expire(group, member, 'session timed out'), timeoutMs)
     member.sessionTimer.unref()
   }
 
@@ -577,6 +599,7 @@ export class ConsumerGroupCoordinator {
         subscribedTopicRegex: member.subscribedTopicRegex,
         rebalanceTimeoutMs: member.rebalanceTimeoutMs,
         serverAssignor: member.serverAssignor,
+        classicMemberMetadata: member.classic === null ? null : { sessionTimeoutMs: member.classic.sessionTimeoutMs, supportedProtocols: [...member.classic.supportedProtocols] },
       }),
     }
   }
@@ -640,8 +663,8 @@ export class ConsumerGroupCoordinator {
         subscribedTopicRegex: m.subscribedTopicRegex,
         assignment: { topicPartitions: named(m.assigned) },
         targetAssignment: { topicPartitions: named(group.targetAssignment.get(m.memberId) ?? new Map()) },
-        // KIP-1099: 1 = the consumer protocol (Samsa's consumer groups have no classic members).
-        memberType: 1,
+        // KIP-1099: 0 = a classic member (online migration), 1 = the consumer protocol.
+        memberType: m.classic === null ? 1 : 0,
       })),
     }
   }
@@ -659,6 +682,8 @@ export class ConsumerGroupCoordinator {
     if (commit !== undefined && memberEpoch === -1 && memberId === '' && commit.groupInstanceId === null) return KafkaErrorCodes.NONE
     const member = group.members.get(memberId)
     if (member === undefined) return KafkaErrorCodes.UNKNOWN_MEMBER_ID
+    // A classic member commits with its generation, which is its member epoch.
+    if (member.classic !== null) return memberEpoch === member.memberEpoch ? KafkaErrorCodes.NONE : KafkaErrorCodes.ILLEGAL_GENERATION
     if (commit === undefined && apiVersion >= 0 && apiVersion < 9) return KafkaErrorCodes.UNSUPPORTED_VERSION
     if (memberEpoch !== member.memberEpoch) return commit === undefined ? KafkaErrorCodes.STALE_MEMBER_EPOCH : KafkaErrorCodes.ILLEGAL_GENERATION
     return KafkaErrorCodes.NONE
@@ -669,12 +694,13 @@ export class ConsumerGroupCoordinator {
    * ahead. A fetch that names no member and no epoch comes from an admin client or a consumer
    * outside group management and is always answered; one from a member must carry its current
    * epoch, so a member fenced or moved on by a rebalance does not start from offsets it no
-   * longer owns.
+   * longer owns. A classic member of the group is told ILLEGAL_GENERATION, the error it knows.
    */
   validateOffsetFetch(group: ConsumerGroup, memberId: string | null, memberEpoch: number): number {
     if (memberId === null && memberEpoch < 0) return KafkaErrorCodes.NONE
     const member = memberId === null ? undefined : group.members.get(memberId)
     if (member === undefined) return KafkaErrorCodes.UNKNOWN_MEMBER_ID
+    if (memberEpoch !== member.memberEpoch && member.classic !== null) return KafkaErrorCodes.ILLEGAL_GENERATION
     if (memberEpoch !== member.memberEpoch) return KafkaErrorCodes.STALE_MEMBER_EPOCH
     return KafkaErrorCodes.NONE
   }
@@ -731,7 +757,20 @@ export class ConsumerGroupCoordinator {
   shutdown(): void {
     for (const group of this.groups.values()) for (const member of group.members.values()) member.clearTimers()
   }
+
+  /** A classic member's Heartbeat or SyncGroup proves it alive (consumer-group-classic-members.ts). */
+  touchSession(group: ConsumerGroup, member: ConsumerGroupMember): void {
+    this.#scheduleSession(group, member)
+  }
+
+  /** A classic member's LeaveGroup: removed, and the others rebalance (or the group downgrades). */
+  removeClassicMember(group: ConsumerGroup, member: ConsumerGroupMember, why: string): MaybeAsync<number> {
+    const records: CoordinatorWrite[] = []
+    this.#removeMember(group, member, records, why)
+    return this.#write(group.groupId, records)
+  }
 }
+
 
 /** Kafka's throwIfConsumerGroupMemberEpochIsInvalid. */
 function checkMemberEpoch(member: ConsumerGroupMember, received: number, owned: OwnedPartitions): void {

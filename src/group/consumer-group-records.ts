@@ -11,7 +11,7 @@
  *       Topics => TopicId TopicName NumPartitions [PartitionRacks => Partition [Racks]]
  *   5 ConsumerGroupMemberMetadataKey           group member     → InstanceId? RackId? ClientId
  *       ClientHost [SubscribedTopicNames] SubscribedTopicRegex? RebalanceTimeoutMs ServerAssignor?
- *       <ClassicMemberMetadata: tag 0, not written>
+ *       <ClassicMemberMetadata: tag 0, for a classic member: SessionTimeoutMs [SupportedProtocols => Name Metadata]>
  *   6 ConsumerGroupTargetAssignmentMetadataKey group            → AssignmentEpoch
  *   7 ConsumerGroupTargetAssignmentMemberKey   group member     → [TopicPartitions => TopicId [Partitions]]
  *   8 ConsumerGroupCurrentMemberAssignmentKey  group member     → MemberEpoch PreviousMemberEpoch
@@ -31,8 +31,9 @@ export const RecordType = {
   ConsumerGroupCurrentMemberAssignment: 8,
 } as const
 
-const groupKey = defineMessage({ name: 'ConsumerGroupKey', validVersions: '0', flexibleVersions: 'none', fields: { groupId: field.string() } })
-const memberKey = defineMessage({
+/** The keys of the group coordinator's records: a group, or a member of one (share groups' records too). */
+export const groupKey = defineMessage({ name: 'ConsumerGroupKey', validVersions: '0', flexibleVersions: 'none', fields: { groupId: field.string() } })
+export const memberKey = defineMessage({
   name: 'ConsumerGroupMemberKey',
   validVersions: '0',
   flexibleVersions: 'none',
@@ -74,6 +75,11 @@ export const consumerGroupMemberMetadataValue = defineMessage({
     subscribedTopicRegex: field.string({ nullableVersions: '0+', default: null }),
     rebalanceTimeoutMs: field.int32({ default: -1 }),
     serverAssignor: field.string({ nullableVersions: '0+', default: null }),
+    // Written only for a member that speaks the classic protocol (online migration).
+    classicMemberMetadata: field.struct(
+      { sessionTimeoutMs: field.int32(), supportedProtocols: field.array({ name: field.string(), metadata: field.bytes() }) },
+      { nullableVersions: '0+', default: null, taggedVersions: '0+', tag: 0 },
+    ),
   },
 })
 
@@ -84,7 +90,7 @@ export const consumerGroupTargetAssignmentMetadataValue = defineMessage({
   fields: { assignmentEpoch: field.int32() },
 })
 
-const topicPartitions = field.array({ topicId: field.uuid(), partitions: field.array(field.int32()) })
+export const topicPartitions = field.array({ topicId: field.uuid(), partitions: field.array(field.int32()) })
 
 export const consumerGroupTargetAssignmentMemberValue = defineMessage({
   name: 'ConsumerGroupTargetAssignmentMemberValue',
@@ -119,13 +125,15 @@ export type ConsumerGroupRecord =
   | { readonly type: 7; readonly groupId: string; readonly memberId: string; readonly value: { topicPartitions: Array<{ topicId: string; partitions: number[] }> } | null }
   | { readonly type: 8; readonly groupId: string; readonly memberId: string; readonly value: ConsumerGroupCurrentMemberAssignmentValue | null }
 
-function encodeKey(type: number, groupId: string, memberId?: string): Buffer {
+/** A record key: the INT16 record type, then the group (and member). */
+export function encodeKey(type: number, groupId: string, memberId?: string): Buffer {
   const writer = new Writer(32 + groupId.length + (memberId?.length ?? 0))
   writer.writeInt16(type)
   return memberId === undefined ? groupKey.encode({ groupId }, 0, writer).toBuffer() : memberKey.encode({ groupId, memberId }, 0, writer).toBuffer()
 }
 
-function encodeValue<F extends Fields>(schema: MessageSchema<F>, value: StructInput<F>): Buffer {
+/** A record value: the INT16 version (0), then the flexible fields. */
+export function encodeValue<F extends Fields>(schema: MessageSchema<F>, value: StructInput<F>): Buffer {
   const writer = new Writer(64)
   writer.writeInt16(0)
   return schema.encode(value, 0, writer).toBuffer()

@@ -76,6 +76,8 @@ export interface SharePartitionManagerOptions {
   /** share.isolation.level of a group: read_committed bounds reads by the LSO and archives aborted records. */
   readonly isolationLevel?: (groupId: string) => 'read_uncommitted' | 'read_committed'
   readonly now?: () => number
+  /** group.share.max.share.sessions: the share session cache's cap. */
+  readonly maxShareSessions?: number
 }
 
 const CONTROL_ATTRIBUTE = 0x20
@@ -86,7 +88,7 @@ export class SharePartitionManager {
   readonly #now: () => number
   readonly #partitions = new Map<string, SharePartition | Promise<SharePartition>>()
   readonly #keys = new Map<string, SharePartitionKey>()
-  readonly sessions = new ShareSessionCache()
+  readonly sessions: ShareSessionCache
   /** Fetches waiting for records: ended early when records are released or locks time out. */
   readonly #waiting = new Set<AbortController>()
   #lockTimer: NodeJS.Timeout | null = null
@@ -94,6 +96,7 @@ export class SharePartitionManager {
   constructor(options: SharePartitionManagerOptions) {
     this.#options = options
     this.#now = options.now ?? Date.now
+    this.sessions = new ShareSessionCache({ maxSessions: options.maxShareSessions, now: this.#now })
   }
 
   get lockDurationMs(): number {

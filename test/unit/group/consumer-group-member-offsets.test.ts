@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ConsumerGroupHeartbeatResult } from '../../../src/group/consumer-group-coordinator.js'
 import { KafkaErrorCodes as E } from '../../../src/protocol/error-codes.js'
 import { tempDir } from '../../helpers/temp-dir.js'
-import { type OpenCoordinator, joinAll, joinParams, openCoordinator, sync } from './coordinator-fixture.js'
+import { encodeSubscription } from '../../../src/protocol/messages/consumer-protocol.js'
+import { type OpenCoordinator, join as joinClassic, joinAll, joinParams, openCoordinator, sync } from './coordinator-fixture.js'
 
 let open: OpenCoordinator | undefined
 
@@ -89,6 +90,15 @@ describe('OffsetFetch v9 in a consumer group', () => {
     // A member id with the admin's -1 is still a member's fetch: it must be known and current.
     expect(fetch('g', 'someone-else', -1).errorCode).toBe(E.UNKNOWN_MEMBER_ID)
     expect(fetch('g', 'm1', -1).errorCode).toBe(E.STALE_MEMBER_EPOCH)
+  })
+
+  it('a classic member of the consumer group fetching at another generation is told ILLEGAL_GENERATION, the error it knows', async () => {
+    await join('g', 'm1')
+    const subscription = encodeSubscription({ topics: ['orders'] })
+    const classic = await joinClassic(open!.coordinator, joinParams('g', { protocols: [{ name: 'cooperative-sticky', metadata: subscription }] }))
+    expect(classic.errorCode).toBe(E.NONE)
+    expect(fetch('g', classic.memberId, classic.generationId).errorCode).toBe(E.NONE)
+    expect(fetch('g', classic.memberId, classic.generationId + 1).errorCode).toBe(E.ILLEGAL_GENERATION)
   })
 
   it('a classic group and a group that does not exist ignore the member fields, as in Kafka', async () => {
