@@ -125,7 +125,13 @@ export class GroupCoordinator {
       validateGroup: (groupId, allowEmpty) => this.#validateGroup(groupId, allowEmpty),
       removeIfUnused: (group) => this.#removeIfUnused(group),
     }
-    this.#txnOffsets = new TxnOffsetCommits(context, this.#config.maxMetadataBytes)
+    // A consumer group's member is checked by the consumer group (its member epoch), not by the
+    // memberless classic group that holds the group's offsets.
+    this.#txnOffsets = new TxnOffsetCommits(context, this.#config.maxMetadataBytes, (params) => {
+      const consumerGroup = this.#consumer?.groups.get(params.groupId)
+      if (consumerGroup === undefined) return undefined
+      return this.#consumer!.coordinator.validateOffsetCommit(consumerGroup, params.memberId, params.generationId, -1, { transactional: true, groupInstanceId: params.groupInstanceId })
+    })
     const topics = options.topics
     const consumerConfig = options.config.consumer
     const migration =
@@ -423,9 +429,18 @@ export class GroupCoordinator {
    * Partitions without a commit get offset -1. With `requireStable` (OffsetFetch v7+, sent by
    * read_committed consumers), a partition whose commit is still on its way (replicating, or
    * inside an open transaction) answers UNSTABLE_OFFSET_COMMIT, which the client retries.
+   * `member` (OffsetFetch v9+) is checked against a KIP-848 consumer group's members; classic
+   * groups ignore it, as Kafka does.
    */
-  fetchOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null, requireStable = false): OffsetFetchResult {
-    const error = this.#validateGroup(groupId, true)
+  fetchOffsets(
+    groupId: string,
+    topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null,
+    requireStable = false,
+    member: { readonly memberId: string | null; readonly memberEpoch: number } = { memberId: null, memberEpoch: -1 },
+  ): OffsetFetchResult {
+    let error = this.#validateGroup(groupId, true)
+    const consumerGroup = error === KafkaErrorCodes.NONE ? this.#consumer?.groups.get(groupId) : undefined
+    if (consumerGroup !== undefined) error = this.#consumer!.coordinator.validateOffsetFetch(consumerGroup, member.memberId, member.memberEpoch)
     if (error !== KafkaErrorCodes.NONE) {
       return {
         errorCode: error,

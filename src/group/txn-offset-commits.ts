@@ -19,12 +19,15 @@ import { checkOffsetMetadata } from './offset-metadata-check.js'
 export class TxnOffsetCommits {
   readonly #context: CoordinatorContext
   readonly #maxMetadataBytes: number
+  /** The check of a KIP-848 consumer group's member; undefined when the group is not one. */
+  readonly #consumerGroupCheck: (params: TxnOffsetCommitParams) => number | undefined
   /** Groups with offsets in each producer's open transaction (Kafka's openGroupsForProducer). */
   readonly #openGroupsForProducer = new Map<number, Set<string>>()
 
-  constructor(context: CoordinatorContext, maxMetadataBytes: number) {
+  constructor(context: CoordinatorContext, maxMetadataBytes: number, consumerGroupCheck: (params: TxnOffsetCommitParams) => number | undefined = () => undefined) {
     this.#context = context
     this.#maxMetadataBytes = maxMetadataBytes
+    this.#consumerGroupCheck = consumerGroupCheck
   }
 
   /**
@@ -32,7 +35,8 @@ export class TxnOffsetCommits {
    * `params.offsets`, in order, once the write is replicated. Kafka's rules: any group id but
    * "", a group that does not exist yet is created, and a request that names a member (v3+,
    * KIP-447) must come from a current member of the current generation, whatever the group's
-   * state; older versions name none and are not checked.
+   * state (in a KIP-848 consumer group: the member at its member epoch); older versions name none
+   * and are not checked.
    */
   commit(params: TxnOffsetCommitParams): MaybeAsync<number[]> {
     const context = this.#context
@@ -44,7 +48,7 @@ export class TxnOffsetCommits {
       group = new Group(params.groupId, 'Empty', context.now())
       context.groups.set(params.groupId, group)
     }
-    const refused = validateTxnCommit(group, params)
+    const refused = this.#consumerGroupCheck(params) ?? validateTxnCommit(group, params)
     if (refused !== KafkaErrorCodes.NONE) {
       context.removeIfUnused(group)
       return all(refused)

@@ -16,7 +16,7 @@ import { trackProcess } from './leaks.js'
 const DIR = join(ROOT, 'test', 'java', 'kip848')
 const LIB = join(DIR, 'target', 'lib')
 const CLASSES = join(DIR, 'target', 'classes')
-const SOURCES = ['GroupMember', 'GroupAdmin']
+const SOURCES = ['GroupMember', 'GroupAdmin', 'TxnMember']
 
 export const missingJavaTools = ['java', 'javac', 'mvn'].filter((tool) => spawnSync(tool, ['-version'], { stdio: 'ignore' }).error !== undefined)
 
@@ -36,20 +36,33 @@ export function prepareGroupMember(): void {
   }
 }
 
-/** Runs GroupAdmin (the Java Admin client's view of groups; a share consumer's error) and returns its tab-separated lines. */
-export function groupAdmin(...args: string[]): Promise<string[][]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('java', ['-cp', `${CLASSES}:${LIB}/*`, 'GroupAdmin', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    trackProcess(child, 'Java GroupAdmin')
+/** Runs `mainClass` of test/java/kip848 to its end; resolves with its exit code and tab-separated output lines. */
+function runMain(mainClass: string, args: readonly string[]): Promise<{ code: number | null; lines: string[][]; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('java', ['-cp', `${CLASSES}:${LIB}/*`, mainClass, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    trackProcess(child, `Java ${mainClass}`)
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    child.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`GroupAdmin ${args.join(' ')} exited with ${code}: ${stderr}`))
-      else resolve(stdout.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t')))
-    })
+    child.once('exit', (code) => resolve({ code, lines: stdout.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t')), stderr }))
   })
+}
+
+/** Runs GroupAdmin (the Java Admin client's view of groups; a share consumer's error) and returns its tab-separated lines. */
+export async function groupAdmin(...args: string[]): Promise<string[][]> {
+  const { code, lines, stderr } = await runMain('GroupAdmin', args)
+  if (code !== 0) throw new Error(`GroupAdmin ${args.join(' ')} exited with ${code}: ${stderr}`)
+  return lines
+}
+
+/**
+ * Runs TxnMember: a KIP-848 member that copies `records` records from `input` to `output` in
+ * transactions, committing its offsets with its group metadata. Resolves with its exit code and
+ * output lines (`committed n`, `done n`, or `ERROR ...`).
+ */
+export function txnMember(bootstrap: string, input: string, output: string, group: string, transactionalId: string, records: number): Promise<{ code: number | null; lines: string[][]; stderr: string }> {
+  return runMain('TxnMember', [bootstrap, input, output, group, transactionalId, String(records)])
 }
 
 export interface ReceivedRecord {
@@ -133,6 +146,23 @@ export class GroupMember {
     const owned = new Set<number>()
     for (const c of this.changes) for (const p of c.partitions) c.kind === 'ASSIGNED' ? owned.add(p) : owned.delete(p)
     return owned
+  }
+
+  /**
+   * The longest time between `from` and `to` that the member went without a record of
+   * `partition` (from `from` to its first record there, between records, from its last to `to`):
+   * how long it did not consume a partition that kept receiving records.
+   */
+  longestGap(partition: number, from: number, to: number): number {
+    let longest = 0
+    let previous = from
+    for (const r of this.records) {
+      if (r.partition !== partition || r.atMs < from) continue
+      if (r.atMs > to) break
+      longest = Math.max(longest, r.atMs - previous)
+      previous = r.atMs
+    }
+    return Math.max(longest, to - previous)
   }
 
   /** Resolves once `condition` holds, re-checked on every line; rejects after `timeoutMs`. */

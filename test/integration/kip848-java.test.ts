@@ -263,17 +263,7 @@ function keptPartitionPause(group: readonly GroupMember[], ownedBefore: Readonly
   let longest = 0
   for (const m of group) {
     const revoked = new Set(m.changes.filter((c) => c.atMs >= from && c.atMs <= to && c.kind !== 'ASSIGNED').flatMap((c) => c.partitions))
-    for (const p of ownedBefore.get(m) ?? []) {
-      if (revoked.has(p)) continue
-      let previous = from
-      for (const r of m.records) {
-        if (r.partition !== p || r.atMs < from) continue
-        if (r.atMs > to) break
-        longest = Math.max(longest, r.atMs - previous)
-        previous = r.atMs
-      }
-      longest = Math.max(longest, to - previous)
-    }
+    for (const p of ownedBefore.get(m) ?? []) if (!revoked.has(p)) longest = Math.max(longest, m.longestGap(p, from, to))
   }
   return longest
 }

@@ -5,7 +5,9 @@
  * level); from v8 several groups, each with its own error. With require_stable (v7+, sent by
  * read_committed consumers, KIP-447) a partition whose commit is still on its way, above all one
  * inside an open transaction, answers UNSTABLE_OFFSET_COMMIT and the client asks again, so it
- * never starts from an offset that an abort would take back.
+ * never starts from an offset that an abort would take back. From v9 a KIP-848 consumer names
+ * itself (member id and epoch): a member the consumer group does not know answers
+ * UNKNOWN_MEMBER_ID, one with another epoch STALE_MEMBER_EPOCH (the group-level error code).
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
 import type { OffsetFetchRequest, OffsetFetchResponseInput } from '../../protocol/messages/offset-fetch.js'
@@ -16,6 +18,8 @@ import { AclOperation, ResourceType } from '../../security/acl.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 
 type Topics = ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null
+/** v9+ (KIP-848): the member asking and its epoch; null and -1 from admin clients and older versions. */
+type FetchingMember = { readonly memberId: string | null; readonly memberEpoch: number }
 
 function partitions(result: OffsetFetchResult) {
   return result.topics.map((t) => ({
@@ -36,9 +40,9 @@ export function offsetFetchHandler(broker: BrokerContext) {
    * may not be described answers TOPIC_AUTHORIZATION_FAILED, and one that comes from "every
    * committed topic" is left out.
    */
-  const fetchOne = (context: RequestContext, groupId: string, topics: Topics, requireStable: boolean): OffsetFetchResult => {
+  const fetchOne = (context: RequestContext, groupId: string, topics: Topics, requireStable: boolean, member?: FetchingMember): OffsetFetchResult => {
     if (!broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) return { errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, topics: [] }
-    const result = broker.groups.fetchOffsets(groupId, topics, requireStable)
+    const result = broker.groups.fetchOffsets(groupId, topics, requireStable, member)
     if (!broker.authorizer.enabled) return result
     const visible = (name: string) => broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.TOPIC, name, topics !== null)
     if (topics === null) return { errorCode: result.errorCode, topics: result.topics.filter((t) => visible(t.name)) }
@@ -73,7 +77,7 @@ export function offsetFetchHandler(broker: BrokerContext) {
         return {
           throttleTimeMs: 0,
           groups: request.groups.map((g) => {
-            const result = fetchOne(context, g.groupId, g.topics, request.requireStable)
+            const result = fetchOne(context, g.groupId, g.topics, request.requireStable, g)
             return { groupId: g.groupId, topics: partitions(result), errorCode: result.errorCode }
           }),
         }
