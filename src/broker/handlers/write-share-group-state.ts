@@ -1,0 +1,39 @@
+/**
+ * WriteShareGroupState: decode, have the share coordinator take each share-partition's new
+ * state in (durably, acks=all) unless its leader or state epoch is fenced, encode. From other
+ * brokers only: the share-partition leaders.
+ */
+import { ApiKeys } from '../../protocol/api-keys.js'
+import type { BrokerContext } from '../broker-context.js'
+import { defineHandler } from '../handler.js'
+import { answerSharePartitions, refuseSharePartitions } from './share-state-partitions.js'
+
+const refuse = (partition: number, errorCode: number, errorMessage: string | null) => ({ partition, errorCode, errorMessage })
+
+export function writeShareGroupStateHandler(broker: BrokerContext) {
+  return defineHandler({
+    apiKey: ApiKeys.WriteShareGroupState,
+    advertised: { min: 0, max: 0 },
+    async handle(request, context) {
+      const results = await answerSharePartitions(
+        broker,
+        context,
+        request,
+        async (coordinator, key, p) => ({
+          partition: p.partition,
+          ...(await coordinator.write(key, {
+            stateEpoch: p.stateEpoch,
+            leaderEpoch: p.leaderEpoch,
+            startOffset: Number(p.startOffset),
+            stateBatches: p.stateBatches.map((b) => ({ firstOffset: Number(b.firstOffset), lastOffset: Number(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })),
+          })),
+        }),
+        refuse,
+      )
+      return { results }
+    },
+    errorResponse(request, errorCode) {
+      return { results: refuseSharePartitions(request, refuse, errorCode) }
+    },
+  })
+}
