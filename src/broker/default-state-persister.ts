@@ -18,6 +18,7 @@ import type { MetadataStore } from '../metadata/metadata-store.js'
 import { ApiKeys } from '../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
 import type { ShareCoordinator, ShareStateAnswer } from '../group/share/coordinator/share-coordinator.js'
+import { numberBatches, wireBatches } from '../group/share/coordinator/share-coordinator-records.js'
 import { shareKeyId } from '../group/share/coordinator/share-coordinator-shard.js'
 import { SHARE_GROUP_STATE_TOPIC } from '../group/share/coordinator/share-group-state-topic.js'
 import type { ShareSnapshot } from '../group/share/share-partition.js'
@@ -82,7 +83,7 @@ export class DefaultStatePersister implements ShareStatePersister {
           errorMessage: p.errorMessage,
           stateEpoch: p.stateEpoch,
           startOffset: Number(p.startOffset),
-          stateBatches: p.stateBatches.map((b) => ({ firstOffset: Number(b.firstOffset), lastOffset: Number(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })),
+          stateBatches: numberBatches(p.stateBatches),
         }
       },
     })
@@ -108,7 +109,7 @@ export class DefaultStatePersister implements ShareStatePersister {
                   stateEpoch: state.stateEpoch,
                   leaderEpoch,
                   startOffset: BigInt(state.startOffset),
-                  stateBatches: stateBatches.map((b) => ({ firstOffset: BigInt(b.firstOffset), lastOffset: BigInt(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })),
+                  stateBatches: wireBatches(stateBatches),
                 }],
               }],
             },

@@ -4,6 +4,7 @@
  * brokers only: the share-partition leaders.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
+import { wireBatches } from '../../group/share/coordinator/share-coordinator-records.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 import { answerSharePartitions, refuseSharePartitions } from './share-state-partitions.js'
@@ -27,7 +28,7 @@ export function readShareGroupStateHandler(broker: BrokerContext) {
             errorMessage: state.errorMessage,
             stateEpoch: state.stateEpoch,
             startOffset: BigInt(state.startOffset),
-            stateBatches: state.stateBatches.map((b) => ({ firstOffset: BigInt(b.firstOffset), lastOffset: BigInt(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })),
+            stateBatches: wireBatches(state.stateBatches),
           }
         },
         refuse,

@@ -4,6 +4,7 @@
  * brokers only: the share-partition leaders.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
+import { numberBatches } from '../../group/share/coordinator/share-coordinator-records.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 import { answerSharePartitions, refuseSharePartitions } from './share-state-partitions.js'
@@ -25,7 +26,7 @@ export function writeShareGroupStateHandler(broker: BrokerContext) {
             stateEpoch: p.stateEpoch,
             leaderEpoch: p.leaderEpoch,
             startOffset: Number(p.startOffset),
-            stateBatches: p.stateBatches.map((b) => ({ firstOffset: Number(b.firstOffset), lastOffset: Number(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })),
+            stateBatches: numberBatches(p.stateBatches),
           })),
         }),
         refuse,

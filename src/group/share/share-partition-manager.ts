@@ -310,7 +310,8 @@ export class SharePartitionManager {
         continue
       }
       const id = this.#id(groupId, p.topicId, p.partition)
-      const known = this.#partitions.get(id)
+      // Records acquired in an earlier leadership of this broker are not the member's any more.
+      const known = this.#leaderEpochs.get(id) === partition.leaderEpoch ? this.#partitions.get(id) : undefined
       const shared = known === undefined ? undefined : await known
       if (shared === undefined) {
         outcome.acknowledgeErrorCode = KafkaErrorCodes.INVALID_RECORD_STATE

@@ -7,6 +7,7 @@
  */
 import { defineMessage, type MessageInput, type MessageType } from '../message.js'
 import { field } from '../schema.js'
+import { partitionResultFields } from './share-state-fields.js'
 
 /*
  * DeleteShareGroupState Request (v0)
@@ -45,11 +46,7 @@ export const deleteShareGroupStateResponse = defineMessage({
   fields: {
     results: field.array({
       topicId: field.uuid(),
-      partitions: field.array({
-        partition: field.int32(),
-        errorCode: field.int16(),
-        errorMessage: field.string({ nullableVersions: '0+', default: null }),
-      }),
+      partitions: field.array(partitionResultFields),
     }),
   },
 })

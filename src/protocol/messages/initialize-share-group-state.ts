@@ -8,6 +8,7 @@
  */
 import { defineMessage, type MessageInput, type MessageType } from '../message.js'
 import { field } from '../schema.js'
+import { partitionResultFields } from './share-state-fields.js'
 
 /*
  * InitializeShareGroupState Request (v0)
@@ -46,11 +47,7 @@ export const initializeShareGroupStateResponse = defineMessage({
   fields: {
     results: field.array({
       topicId: field.uuid(),
-      partitions: field.array({
-        partition: field.int32(),
-        errorCode: field.int16(),
-        errorMessage: field.string({ nullableVersions: '0+', default: null }),
-      }),
+      partitions: field.array(partitionResultFields),
     }),
   },
 })

@@ -8,6 +8,7 @@
  */
 import { defineMessage, type MessageInput, type MessageType } from '../message.js'
 import { field } from '../schema.js'
+import { partitionResultFields } from './share-state-fields.js'
 
 /*
  * ReadShareGroupStateSummary Request (v0)
@@ -47,9 +48,7 @@ export const readShareGroupStateSummaryResponse = defineMessage({
     results: field.array({
       topicId: field.uuid(),
       partitions: field.array({
-        partition: field.int32(),
-        errorCode: field.int16(),
-        errorMessage: field.string({ nullableVersions: '0+', default: null }),
+        ...partitionResultFields,
         stateEpoch: field.int32(),
         startOffset: field.int64(),
       }),

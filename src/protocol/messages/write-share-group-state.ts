@@ -8,6 +8,7 @@
  */
 import { defineMessage, type MessageInput, type MessageType } from '../message.js'
 import { field } from '../schema.js'
+import { stateBatchFields, partitionResultFields } from './share-state-fields.js'
 
 /*
  * WriteShareGroupState Request (v0)
@@ -30,12 +31,7 @@ export const writeShareGroupStateRequest = defineMessage({
         stateEpoch: field.int32(),
         leaderEpoch: field.int32(),
         startOffset: field.int64(),
-        stateBatches: field.array({
-          firstOffset: field.int64(),
-          lastOffset: field.int64(),
-          deliveryState: field.int8(),
-          deliveryCount: field.int16(),
-        }),
+        stateBatches: field.array(stateBatchFields),
       }),
     }),
   },
@@ -58,11 +54,7 @@ export const writeShareGroupStateResponse = defineMessage({
   fields: {
     results: field.array({
       topicId: field.uuid(),
-      partitions: field.array({
-        partition: field.int32(),
-        errorCode: field.int16(),
-        errorMessage: field.string({ nullableVersions: '0+', default: null }),
-      }),
+      partitions: field.array(partitionResultFields),
     }),
   },
 })

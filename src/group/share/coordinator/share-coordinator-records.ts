@@ -21,15 +21,11 @@ import { protocolError } from '../../../protocol/protocol-error.js'
 import { Reader } from '../../../protocol/reader.js'
 import { field } from '../../../protocol/schema.js'
 import { Writer } from '../../../protocol/writer.js'
+import { stateBatchFields } from '../../../protocol/messages/share-state-fields.js'
 
 export const ShareRecordType = { SNAPSHOT: 0, UPDATE: 1 } as const
 
-const stateBatch = {
-  firstOffset: field.int64(),
-  lastOffset: field.int64(),
-  deliveryState: field.int8(),
-  deliveryCount: field.int16(),
-}
+const stateBatch = stateBatchFields
 
 const shareStateKey = defineMessage({
   name: 'ShareStateKey',
@@ -113,11 +109,19 @@ export function shareStateRecordKey(type: number, key: SharePartitionKey): Buffe
   return shareStateKey.encode(key, 0, writer).toBuffer()
 }
 
-function wireBatches(batches: readonly StateBatch[]): Array<{ firstOffset: bigint; lastOffset: bigint; deliveryState: number; deliveryCount: number }> {
+/** State batches as the wire and the records carry them (int64 offsets). */
+export interface WireStateBatch {
+  readonly firstOffset: bigint
+  readonly lastOffset: bigint
+  readonly deliveryState: number
+  readonly deliveryCount: number
+}
+
+export function wireBatches(batches: readonly StateBatch[]): WireStateBatch[] {
   return batches.map((b) => ({ firstOffset: BigInt(b.firstOffset), lastOffset: BigInt(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount }))
 }
 
-function numberBatches(batches: ReadonlyArray<{ firstOffset: bigint; lastOffset: bigint; deliveryState: number; deliveryCount: number }>): StateBatch[] {
+export function numberBatches(batches: readonly WireStateBatch[]): StateBatch[] {
   return batches.map((b) => ({ firstOffset: Number(b.firstOffset), lastOffset: Number(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount }))
 }
 
