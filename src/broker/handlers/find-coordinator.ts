@@ -105,7 +105,9 @@ export function findCoordinatorHandler(broker: BrokerContext) {
           : request.keyType === TRANSACTION_KEY
             ? [TRANSACTION_STATE_TOPIC, () => broker.topics.ensureTransactionStateTopic()]
             : [SHARE_GROUP_STATE_TOPIC, () => broker.topics.ensureShareGroupStateTopic()]
-      const served = request.keyType === GROUP_KEY || request.keyType === TRANSACTION_KEY || (request.keyType === SHARE_KEY && broker.shareCoordinator !== null)
+      // __share_group_state is made for brokers only (CLUSTER_ACTION), never at a client's bidding.
+      const served = request.keyType === GROUP_KEY || request.keyType === TRANSACTION_KEY ||
+        (request.keyType === SHARE_KEY && broker.shareCoordinator !== null && broker.authorizer.authorize(context, AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME))
       if (served && broker.metadata.topic(topic) === undefined) {
         return ensure().then(
           () => answer(request, context),
