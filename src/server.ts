@@ -78,6 +78,7 @@ interface StoppableServices {
   readonly shares: SharePartitionManager | null
   readonly shareCoordinator: ShareCoordinator | null
   readonly sharePeers: PeerBrokers | null
+  readonly shareState: DefaultStatePersister | null
 }
 
 /** The only external chunks the protocol writer ever receives are storage read plans. */
@@ -323,7 +324,7 @@ export class BrokerServer {
       groups.onShareGroupDeleted((groupId) => void shares.groupDeleted(groupId).catch((error: unknown) => logger.warn('could not delete share-group state', { group: groupId, error })))
       shares.start()
     }
-    const services: StoppableServices = { replicas, publisher, groups, transactions, markerPeers, shares, shareCoordinator, sharePeers }
+    const services: StoppableServices = { replicas, publisher, groups, transactions, markerPeers, shares, shareCoordinator, sharePeers, shareState }
 
     const metrics = new BrokerMetrics()
     const security = cluster?.security ?? (await FileSecurityStore.open(config.dataDir))
@@ -444,8 +445,10 @@ export class BrokerServer {
     return server
   }
 
-  static async #stopServices({ replicas, publisher, groups, transactions, markerPeers, shares, shareCoordinator, sharePeers }: StoppableServices): Promise<void> {
-    // Writes under way finish first: an acknowledgement answered is one the coordinator has.
+  static async #stopServices({ replicas, publisher, groups, transactions, markerPeers, shares, shareCoordinator, sharePeers, shareState }: StoppableServices): Promise<void> {
+    // Writes under way finish first (an acknowledgement answered is one the coordinator has),
+    // each with the attempt it is making: no retries for a coordinator that has gone.
+    shareState?.close()
     await shares?.stop()
     shareCoordinator?.shutdown()
     sharePeers?.close()

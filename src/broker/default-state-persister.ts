@@ -67,6 +67,7 @@ type Call<T extends ShareStateAnswer> = {
 export class DefaultStatePersister implements ShareStatePersister {
   readonly #options: DefaultStatePersisterOptions
   readonly #writes = new WriteCoalescer()
+  #closing = false
 
   constructor(options: DefaultStatePersisterOptions) {
     this.#options = options
@@ -159,6 +160,14 @@ export class DefaultStatePersister implements ShareStatePersister {
     return this.#writes.flush()
   }
 
+  /**
+   * The broker is stopping: calls under way make their current attempt and retry no more, so
+   * a shutdown never waits out the retry budget for a coordinator that has gone.
+   */
+  close(): void {
+    this.#closing = true
+  }
+
   #timeout(): { timeoutMs: number } {
     return { timeoutMs: this.#options.writeTimeoutMs + NETWORK_SLACK_MS }
   }
@@ -186,7 +195,7 @@ export class DefaultStatePersister implements ShareStatePersister {
         if (!RETRIABLE.has(answer.errorCode)) throw new ShareStateError(answer.errorCode, answer.errorMessage ?? `The share coordinator refused with error ${answer.errorCode}.`)
         lastProblem = answer.errorMessage ?? `error ${answer.errorCode}`
       }
-      if (performance.now() + backoff > deadline) {
+      if (this.#closing || performance.now() + backoff > deadline) {
         throw new ShareStateError(KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE, `No share coordinator answered for ${key.groupId}:${key.topicId}:${key.partition} within ${RETRY_BUDGET_MS} ms (last: ${lastProblem}).`)
       }
       await sleep(backoff)

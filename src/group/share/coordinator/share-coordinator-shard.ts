@@ -63,6 +63,9 @@ export function shareKeyId(key: SharePartitionKey): string {
   return `${key.groupId}\u0000${key.topicId}\u0000${key.partition}`
 }
 
+/** The delivery states a state batch may hold: a lock does not outlive its leader, so never ACQUIRED. */
+const PERSISTED_STATES = new Set([0, 2, 4])
+
 const refused = (errorCode: number, errorMessage: string): ShardDecision => ({ errorCode, errorMessage, records: [] })
 
 export class ShareCoordinatorShard {
@@ -136,6 +139,9 @@ export class ShareCoordinatorShard {
     }
     for (const batch of request.stateBatches) {
       if (batch.lastOffset < batch.firstOffset || batch.firstOffset < 0) return refused(KafkaErrorCodes.INVALID_REQUEST, `State batch ${batch.firstOffset}-${batch.lastOffset} is not a range of offsets.`)
+      if (!PERSISTED_STATES.has(batch.deliveryState) || batch.deliveryCount < 0) {
+        return refused(KafkaErrorCodes.INVALID_REQUEST, `State batch ${batch.firstOffset}-${batch.lastOffset} has delivery state ${batch.deliveryState} and count ${batch.deliveryCount}; persisted states are 0 (available), 2 (acknowledged) and 4 (archived).`)
+      }
     }
     if (current === undefined) {
       const startOffset = request.startOffset === -1 ? (request.stateBatches[0]?.firstOffset ?? 0) : request.startOffset

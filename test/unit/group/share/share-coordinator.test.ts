@@ -89,6 +89,14 @@ describe('ShareCoordinatorShard', () => {
     expect(shard.write(key, { stateEpoch: 1, leaderEpoch: 1, startOffset: 101, stateBatches: [] }, 3).errorCode).toBe(KafkaErrorCodes.NONE)
   })
 
+  it('refuses state batches a leader never writes (acquired, negative, reversed), changing nothing', () => {
+    const shard = new ShareCoordinatorShard(500)
+    for (const bad of [batch(0, 4, 1), batch(5, 4, AVAILABLE), batch(-1, 4, AVAILABLE), batch(0, 4, AVAILABLE, -1)]) {
+      expect(shard.write(key, { stateEpoch: 0, leaderEpoch: 1, startOffset: 0, stateBatches: [bad] }, 1)).toMatchObject({ errorCode: KafkaErrorCodes.INVALID_REQUEST, records: [] })
+    }
+    expect(shard.state(key)).toBeUndefined()
+  })
+
   it('forgets a deleted share-partition through tombstones of both its keys', () => {
     const shard = new ShareCoordinatorShard(500)
     commit(shard, shard.write(key, { stateEpoch: 0, leaderEpoch: 1, startOffset: 5, stateBatches: [] }, 1).records)
