@@ -42,6 +42,7 @@ import { basicAuthenticator } from './gateway/http-basic-auth.js'
 import type { SecurityStore } from './security/security-store.js'
 import type { MetadataStore } from './metadata/metadata-store.js'
 import { KafkaListener } from './network/listener.js'
+import { ConnectionRegistry } from './network/connection-registry.js'
 import { SaslAuthenticators, saslAuthenticatorFactory } from './network/sasl-authenticator.js'
 import { type SaslListener, buildSaslListener } from './security/sasl/sasl-listener.js'
 import { interBrokerSaslCredentials } from './security/sasl/inter-broker.js'
@@ -317,6 +318,7 @@ export class BrokerServer {
         logger: logger.child('share'),
         nodeId: config.nodeId,
         fetchMaxBytes: config.get('fetch.max.bytes'),
+        maxShareSessions: config.get('group.share.max.share.sessions'),
       })
       : null
     if (shares !== null) {
@@ -357,6 +359,7 @@ export class BrokerServer {
         update: (update) => cluster.brokerConfigs.update(config.nodeId, update),
       },
       metrics,
+      connections: new ConnectionRegistry(),
       authorizer: buildAuthorizer(config, security, logger.child('authorizer')),
       security,
       clientQuotas: new ClientQuotaManager({
@@ -405,6 +408,7 @@ export class BrokerServer {
         maxQueuedRequests: config.get('queued.max.requests'),
         maxQueuedRequestBytes: queuedRequestBytes(config),
         quotas,
+        registry: context.connections,
         fileTransfer: sendfileTransfer,
         logger: logger.child('network'),
       })

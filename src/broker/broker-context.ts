@@ -22,6 +22,7 @@ import type { ClusterView, PeerEndpoint } from './cluster-view.js'
 import type { ProducerIdManager } from './producer-id-manager.js'
 import type { TopicManager } from './topic-manager.js'
 import type { ConnectionInfo } from '../network/connection.js'
+import type { ConnectionRegistry } from '../network/connection-registry.js'
 import type { SaslAuthenticateResponseInput } from '../protocol/messages/sasl-authenticate.js'
 import type { SaslHandshakeResponseInput } from '../protocol/messages/sasl-handshake.js'
 import type { ScramCredentialStore } from '../security/sasl/scram-credential-store.js'
@@ -94,6 +95,8 @@ export interface BrokerContext {
   readonly dynamicConfigs: DynamicBrokerConfigs | null
   /** Request and connection counts for /metrics (the rest is read from the services). */
   readonly metrics: BrokerMetrics
+  /** The open Kafka connections: who is connected and with what client software (KIP-511). */
+  readonly connections: ConnectionRegistry
   /** ACL checks: every handler asks it before touching a resource (allows everything without authorizer.class.name). */
   readonly authorizer: Authorizer
   /** Where ACLs and client quotas are kept (the ACL and quota APIs change them here). */

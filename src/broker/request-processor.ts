@@ -67,6 +67,8 @@ export class BrokerRequestProcessor implements RequestProcessor {
       return CLOSE_CONNECTION
     }
     const { header } = request
+    // Shown with the connection in the console's Clients view; a string the decoder already made.
+    connection.clientId = header.clientId
     const handler = this.#handlers[header.apiKey]
     if (!request.supported || handler === undefined) {
       if (header.apiKey === ApiKeys.ApiVersions) return this.#unsupportedApiVersions(header.correlationId)

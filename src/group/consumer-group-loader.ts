@@ -9,6 +9,7 @@
  */
 import type { Logger } from '../common/logger.js'
 import { fromTopicPartitions } from './assignment.js'
+import { CoordinatorRecordLoader } from './coordinator-record-loader.js'
 import { ConsumerGroup, ConsumerGroupMember, MemberState, type MemberStateValue } from './consumer-group.js'
 import {
   type ConsumerGroupCurrentMemberAssignmentValue,
@@ -26,25 +27,16 @@ interface LoadedConsumerGroup {
   readonly current: Map<string, ConsumerGroupCurrentMemberAssignmentValue>
 }
 
-export class ConsumerGroupLoader {
-  readonly #logger: Logger
+export class ConsumerGroupLoader extends CoordinatorRecordLoader {
   readonly #loaded = new Map<string, LoadedConsumerGroup>()
-  unreadable = 0
 
   constructor(logger: Logger) {
-    this.#logger = logger
+    super(logger, 'consumer group')
   }
 
   /** Applies one record; records of other types are ignored. */
   apply(key: Buffer | null, value: Buffer | null): void {
-    if (key === null) return
-    let record
-    try {
-      record = decodeConsumerGroupRecord(key, value)
-    } catch (error) {
-      if (this.unreadable++ === 0) this.#logger.warn('skipping an unreadable consumer group record', { error })
-      return
-    }
+    const record = this.decode(key, value, decodeConsumerGroupRecord)
     if (record === null) return
     const g = this.#entry(record.groupId)
     switch (record.type) {

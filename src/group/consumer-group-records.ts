@@ -31,8 +31,9 @@ export const RecordType = {
   ConsumerGroupCurrentMemberAssignment: 8,
 } as const
 
-const groupKey = defineMessage({ name: 'ConsumerGroupKey', validVersions: '0', flexibleVersions: 'none', fields: { groupId: field.string() } })
-const memberKey = defineMessage({
+/** The keys of the group coordinator's records: a group, or a member of one (share groups' records too). */
+export const groupKey = defineMessage({ name: 'ConsumerGroupKey', validVersions: '0', flexibleVersions: 'none', fields: { groupId: field.string() } })
+export const memberKey = defineMessage({
   name: 'ConsumerGroupMemberKey',
   validVersions: '0',
   flexibleVersions: 'none',
@@ -84,7 +85,7 @@ export const consumerGroupTargetAssignmentMetadataValue = defineMessage({
   fields: { assignmentEpoch: field.int32() },
 })
 
-const topicPartitions = field.array({ topicId: field.uuid(), partitions: field.array(field.int32()) })
+export const topicPartitions = field.array({ topicId: field.uuid(), partitions: field.array(field.int32()) })
 
 export const consumerGroupTargetAssignmentMemberValue = defineMessage({
   name: 'ConsumerGroupTargetAssignmentMemberValue',
@@ -119,13 +120,15 @@ export type ConsumerGroupRecord =
   | { readonly type: 7; readonly groupId: string; readonly memberId: string; readonly value: { topicPartitions: Array<{ topicId: string; partitions: number[] }> } | null }
   | { readonly type: 8; readonly groupId: string; readonly memberId: string; readonly value: ConsumerGroupCurrentMemberAssignmentValue | null }
 
-function encodeKey(type: number, groupId: string, memberId?: string): Buffer {
+/** A record key: the INT16 record type, then the group (and member). */
+export function encodeKey(type: number, groupId: string, memberId?: string): Buffer {
   const writer = new Writer(32 + groupId.length + (memberId?.length ?? 0))
   writer.writeInt16(type)
   return memberId === undefined ? groupKey.encode({ groupId }, 0, writer).toBuffer() : memberKey.encode({ groupId, memberId }, 0, writer).toBuffer()
 }
 
-function encodeValue<F extends Fields>(schema: MessageSchema<F>, value: StructInput<F>): Buffer {
+/** A record value: the INT16 version (0), then the flexible fields. */
+export function encodeValue<F extends Fields>(schema: MessageSchema<F>, value: StructInput<F>): Buffer {
   const writer = new Writer(64)
   writer.writeInt16(0)
   return schema.encode(value, 0, writer).toBuffer()

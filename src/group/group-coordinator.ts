@@ -125,7 +125,12 @@ export class GroupCoordinator {
     this.#share =
       options.config.share === undefined || options.topics === undefined
         ? null
-        : new ShareGroupCoordinator({ config: options.config.share, topics: options.topics, logger: this.#logger.child('share') })
+        : new ShareGroupCoordinator({
+          config: options.config.share,
+          topics: options.topics,
+          logger: this.#logger.child('share'),
+          write: (groupId, records) => this.#store.storeRecords(groupId, records, this.#now()),
+        })
     this.#membership = new GroupMembership(store, { initialRebalanceDelayMs: this.#config.initialRebalanceDelayMs }, this.#logger, this.#now, (g) =>
       this.#removeIfUnused(g),
     )
@@ -208,6 +213,7 @@ export class GroupCoordinator {
           for (const producerId of group.producersWithPendingTxnOffsets) this.#trackTxnProducer(producerId, group.groupId)
         }
         this.#consumer?.adopt(loaded.consumerGroups)
+        this.#share?.adopt(loaded.shareGroups)
         return loaded
       },
       (error: unknown) => {
@@ -242,6 +248,11 @@ export class GroupCoordinator {
     for (const groupId of [...(this.#consumer?.groups.keys() ?? [])]) {
       if (this.#store.partitionFor(groupId) !== index) continue
       this.#consumer!.forget(groupId)
+      unloaded++
+    }
+    for (const groupId of [...(this.#share?.groups.keys() ?? [])]) {
+      if (this.#store.partitionFor(groupId) !== index) continue
+      this.#share!.forget(groupId)
       unloaded++
     }
     this.#logger.info('no longer coordinator of a __consumer_offsets partition; unloaded its groups', { partition: index, groups: unloaded })
@@ -605,8 +616,15 @@ export class GroupCoordinator {
     const error = this.#validateGroup(groupId, true)
     if (error !== KafkaErrorCodes.NONE) return error
     if (this.#share?.groups.has(groupId) === true) {
-      const deleted = this.#share.delete(groupId)
-      if (deleted === KafkaErrorCodes.NONE) for (const listener of this.#shareGroupDeleted) listener(groupId)
+      // Answered once the tombstones are appended, as a classic group's deletion is. The
+      // share-partition state goes through the listeners (SharePartitionManager.groupDeleted).
+      const deleted = this.#share.delete(groupId, (tombstones) => {
+        const written = this.#store.storeRecords(groupId, tombstones, this.#now(), 'at-append')
+        return typeof written === 'number' ? written : KafkaErrorCodes.NONE
+      })
+      if (deleted !== KafkaErrorCodes.NONE) return deleted
+      this.#logger.info('deleted share group', { group: groupId })
+      for (const listener of this.#shareGroupDeleted) listener(groupId)
       return deleted
     }
     const consumerGroup = this.#consumer?.groups.get(groupId)
@@ -683,7 +701,7 @@ export class GroupCoordinator {
    * ShareGroupHeartbeat (KIP-932). A classic or consumer group of the same id answers
    * GROUP_ID_NOT_FOUND, as Kafka does: a group id has one type.
    */
-  shareGroupHeartbeat(params: ShareGroupHeartbeatParams): ShareGroupHeartbeatResult {
+  shareGroupHeartbeat(params: ShareGroupHeartbeatParams): MaybeAsync<ShareGroupHeartbeatResult> {
     const failed = (errorCode: number, errorMessage: string | null): ShareGroupHeartbeatResult => ({
       errorCode,
       errorMessage,
@@ -790,11 +808,14 @@ export class GroupCoordinator {
     return KafkaErrorCodes.NONE
   }
 
-  /** The records of the consumer groups of one partition, for its snapshot. */
+  /** The records of the consumer and share groups of one partition, for its snapshot. */
   readonly #consumerGroupRecords = (partition: number) => {
     const records = []
     for (const group of this.#consumer?.groups.values() ?? []) {
       if (this.#store.partitionFor(group.groupId) === partition) records.push(...this.#consumer!.liveRecords(group))
+    }
+    for (const group of this.#share?.groups.values() ?? []) {
+      if (this.#store.partitionFor(group.groupId) === partition) records.push(...this.#share!.liveRecords(group))
     }
     return records
   }

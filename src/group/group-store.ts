@@ -24,6 +24,8 @@ import { ConsumerGroupLoader } from './consumer-group-loader.js'
 import { partitionForGroup } from './coordinator-key.js'
 import type { Group } from './group.js'
 import { GroupLoader } from './group-loader.js'
+import type { ShareGroup } from './share/share-group-coordinator.js'
+import { ShareGroupLoader } from './share/share-group-loader.js'
 import { type MaybeAsync, andThen } from './maybe-async.js'
 import { type CoordinatorWrite, type CoordinatorWriteOptions, type MemoryUpdate, OffsetsTopicPartition, type TransactionalProducer } from './offsets-partition.js'
 
@@ -44,6 +46,8 @@ export interface PartitionLoad {
   readonly groups: Map<string, Group>
   /** The KIP-848 consumer groups of the partition. */
   readonly consumerGroups: readonly ConsumerGroup[]
+  /** The KIP-932 share groups of the partition, with the topics' hash each was assigned with. */
+  readonly shareGroups: ReadonlyArray<{ group: ShareGroup; metadataHash: bigint }>
   readonly snapshotRecords: number
   readonly replayedRecords: number
   readonly ms: number
@@ -126,13 +130,17 @@ export class GroupStore {
     const offsetsPartition = new OffsetsTopicPartition(partition, this.#writes)
     const loader = new GroupLoader(this.#logger)
     const consumerLoader = new ConsumerGroupLoader(this.#logger)
+    const shareLoader = new ShareGroupLoader(this.#logger)
     let report
     try {
       report = await offsetsPartition.load({
         record: (key, value, offset, producerId) => {
           loader.record(key, value, offset, producerId)
           // KIP-848 group records are the coordinator's own writes, never part of a transaction.
-          if (producerId === -1) consumerLoader.apply(key, value)
+          if (producerId === -1) {
+            consumerLoader.apply(key, value)
+            shareLoader.apply(key, value)
+          }
         },
         marker: (producerId, commit) => loader.marker(producerId, commit),
       })
@@ -146,7 +154,7 @@ export class GroupStore {
       this.#logger.warn('not using a coordinator snapshot', { partition: partition.index, reason: report.snapshotRejected })
     }
     if (loader.unreadable > 0) this.#logger.warn('skipped unreadable __consumer_offsets records', { partition: partition.index, count: loader.unreadable })
-    return { groups: loader.groups(now()), consumerGroups: consumerLoader.groups(), snapshotRecords: report.snapshotRecords, replayedRecords: report.replayedRecords, ms: performance.now() - started }
+    return { groups: loader.groups(now()), consumerGroups: consumerLoader.groups(), shareGroups: shareLoader.groups(), snapshotRecords: report.snapshotRecords, replayedRecords: report.replayedRecords, ms: performance.now() - started }
   }
 
   /**
@@ -223,12 +231,12 @@ export class GroupStore {
   }
 
   /**
-   * Writes KIP-848 consumer group records (tombstones among them) as one batch. `memory` says
+   * Writes KIP-848 consumer group or KIP-932 share group records (tombstones among them) as one batch. `memory` says
    * when the caller's state counts (see MemoryUpdate). Returns a Kafka error code once replicated
    * (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, REQUEST_TIMED_OUT on failure).
    */
   storeRecords(groupId: string, writes: readonly CoordinatorWrite[], now: number, memory: MemoryUpdate = 'once-replicated'): MaybeAsync<number> {
-    return andThen(this.#append(groupId, writes, now, memory, 'consumer group state').outcome, coordinatorWriteError)
+    return andThen(this.#append(groupId, writes, now, memory, 'group state').outcome, coordinatorWriteError)
   }
 
   /**

@@ -50,6 +50,8 @@ export interface ConnectionInfo {
    * "librdkafka" 2.16.0, ...); undefined until it says.
    */
   clientSoftware?: ClientSoftware
+  /** The client id of the latest request (null when the client sent none); undefined before the first. */
+  clientId?: string | null
 }
 
 /** KIP-511's ClientSoftwareName and ClientSoftwareVersion. */
@@ -99,6 +101,17 @@ export class KafkaConnection implements ConnectionInfo {
   /** Set by TLS client authentication (the certificate's mapped DN) or by the authenticator. */
   principal: KafkaPrincipal = ANONYMOUS
   clientSoftware: ClientSoftware | undefined = undefined
+  clientId: string | null | undefined = undefined
+  /** When the connection was accepted (ms since the epoch). */
+  readonly connectedAt = Date.now()
+  /**
+   * What the connection has cost so far, for the console's Clients view: plain counters bumped
+   * once per frame or chunk, so keeping them costs no allocation on the request path.
+   */
+  requestsServed = 0
+  bytesIn = 0
+  /** Response bytes handed to the socket (a Fetch's file bytes included; sendfile bypasses socket.bytesWritten). */
+  bytesOut = 0
 
   readonly #socket: Socket
   /** The SASL exchange that must complete before the broker sees a frame; null when none is needed. */
@@ -221,6 +234,7 @@ export class KafkaConnection implements ConnectionInfo {
   }
 
   #onData(chunk: Buffer): void {
+    this.bytesIn += chunk.length
     this.#limitFrames()
     try {
       this.#decoder.push(chunk, this.#onFrame)
@@ -252,6 +266,7 @@ export class KafkaConnection implements ConnectionInfo {
         const frame = this.#queue[this.#queueHead]!
         this.#queue[this.#queueHead++] = undefined as unknown as Buffer
         this.#queuedBytes -= frame.length
+        this.requestsServed++
         let outcome: Outcome | PromiseLike<Outcome>
         try {
           const authenticator = this.#authenticator
@@ -290,6 +305,7 @@ export class KafkaConnection implements ConnectionInfo {
       this.#closeAfterFlush()
       return
     }
+    this.bytesOut += frameBytes(outcome)
     if (writeResponseFrame(this.#socket, outcome, this.#onWritable, this.#options.fileTransfer)) {
       if (this.#closeAfterResponse) this.#closeAfterFlush()
       return
@@ -329,6 +345,12 @@ export class KafkaConnection implements ConnectionInfo {
     this.#authenticator?.close?.()
     this.#processor.connectionClosed?.(this)
   }
+}
+
+/** A frame's length from its 4-byte size prefix (the first chunk always holds it). */
+function frameBytes(frame: ResponseFrame): number {
+  const head = frame.chunks[0]
+  return Buffer.isBuffer(head) && head.length >= 4 ? 4 + head.readInt32BE(0) : 0
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<Outcome> {

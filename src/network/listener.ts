@@ -15,6 +15,7 @@ import type { SslFactory } from './ssl-factory.js'
 import { HandshakeFailureLog, TlsAcceptor } from './tls-handshake.js'
 import { KafkaConnection, type RequestProcessor } from './connection.js'
 import type { ConnectionQuotas } from './connection-quotas.js'
+import type { ConnectionRegistry } from './connection-registry.js'
 import type { FileTransfer } from './response-writer.js'
 
 export interface ListenerOptions {
@@ -37,6 +38,8 @@ export interface ListenerOptions {
   readonly maxQueuedRequestBytes: number
   /** The broker's connection limits, shared by all its listeners. */
   readonly quotas: ConnectionQuotas
+  /** The broker's open connections over all its listeners (the console's Clients view, /metrics). */
+  readonly registry?: ConnectionRegistry
   /** Sends frames that carry storage read plans (Fetch responses); see response-writer.ts. */
   readonly fileTransfer: FileTransfer | null
   readonly logger: Logger
@@ -63,6 +66,7 @@ export class KafkaListener {
     this.#handshakeFailures = new HandshakeFailureLog(options.name, options.logger)
     this.#tls = options.ssl === null ? null : new TlsAcceptor(options.ssl, this.#handshakeFailures, (socket, principal) => this.#connect(socket, principal))
     this.#server = createServer({ noDelay: true }, (socket: Socket) => this.#accept(socket))
+    options.registry?.addListener(options.name)
   }
 
   #accept(socket: Socket): void {
@@ -127,7 +131,12 @@ export class KafkaListener {
       options.logger.debug('TLS client authenticated', { connection: connection.id, listener: options.name, remote: connection.remoteAddress, principal: principalToString(principal) })
     }
     this.#connections.add(connection)
-    socket.once('close', () => this.#connections.delete(connection))
+    const registry = options.registry
+    registry?.add(connection)
+    socket.once('close', () => {
+      this.#connections.delete(connection)
+      registry?.remove(connection)
+    })
     socket.resume()
   }
 

@@ -139,6 +139,11 @@ const definitions = [
   [126, 'DUPLICATE_VOTER', false, 'The voter is already part of the voter set.'],
   [127, 'VOTER_NOT_FOUND', false, 'The voter is not part of the voter set.'],
   [128, 'INVALID_REGULAR_EXPRESSION', false, 'The regular expression is not valid.'],
+  [129, 'REBOOTSTRAP_REQUIRED', false, 'The client must bootstrap again to get fresh cluster metadata.'],
+  [130, 'STREAMS_INVALID_TOPOLOGY', false, 'The Kafka Streams topology sent is not valid.'],
+  [131, 'STREAMS_INVALID_TOPOLOGY_EPOCH', false, 'The Kafka Streams topology epoch is not valid.'],
+  [132, 'STREAMS_TOPOLOGY_FENCED', false, 'The Kafka Streams topology epoch is older than the group\'s.'],
+  [133, 'SHARE_SESSION_LIMIT_REACHED', true, 'This broker holds as many share sessions as it may (group.share.max.share.sessions).'],
 ] as const
 
 type Definition = (typeof definitions)[number]

@@ -16,6 +16,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll } from 'vitest'
 import { EtcdConnection } from '../../src/cluster/etcd-connection.js'
 import { freePort } from './free-ports.js'
+import { killAndWait } from './leaks.js'
 
 export interface EtcdMember {
   readonly name: string
@@ -171,14 +172,6 @@ async function memberStatus(clientUrl: string): Promise<{ memberId: string; lead
   } catch {
     return undefined
   }
-}
-
-async function killAndWait(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  // SIGKILL works on a SIGSTOPped process too.
-  child.kill('SIGKILL')
-  await exited
 }
 
 /**

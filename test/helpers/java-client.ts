@@ -6,10 +6,11 @@
  * target/. Tests skip, saying so, only when java, javac or mvn is not installed (.ci/run installs
  * them).
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT } from './broker-process.js'
+import { trackProcess } from './leaks.js'
 
 const JAVA_DIR = join(ROOT, 'test', 'java', 'client')
 const LIB = join(JAVA_DIR, 'target', 'lib')
@@ -36,6 +37,16 @@ export function prepareJava(): void {
   if (!existsSync(compiled) || statSync(compiled).mtimeMs < statSync(SOURCE).mtimeMs) {
     run('javac', ['-d', CLASSES, '-cp', `${LIB}/*`, SOURCE], JAVA_DIR)
   }
+}
+
+/**
+ * Starts the Java program and leaves it running, for tests that look at it while it works; the
+ * caller kills it (and must, in afterAll, even when the test fails).
+ */
+export function spawnJava(...args: string[]): ChildProcess {
+  const child = spawn('java', ['-cp', `${CLASSES}:${LIB}/*`, 'SamsaJavaClient', ...args], { stdio: 'ignore' })
+  trackProcess(child, `java SamsaJavaClient ${args[0]}`)
+  return child
 }
 
 /** Runs the Java program and returns its tab-separated output lines. */

@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { AclOperation, AclPermissionType, type AclBinding, PatternType, ResourceType } from '../../src/security/acl.js'
 import { ROOT } from './broker-process.js'
 
 const run = promisify(execFile)
@@ -31,6 +32,21 @@ export const KafkaTools = {
   reassignPartitions: 'org.apache.kafka.tools.reassign.ReassignPartitionsCommand',
   transactions: 'org.apache.kafka.tools.TransactionsCommand',
 } as const
+
+/**
+ * ACLs for a broker's security.json that let ANONYMOUS (a PLAINTEXT listener, where kafka-acls
+ * connects) administer the cluster (manage ACLs, create topics) and nothing more: how an operator
+ * bootstraps Kafka's admin principal before any other ACL exists.
+ */
+export const ADMIN_ACLS: AclBinding[] = [AclOperation.ALTER, AclOperation.DESCRIBE, AclOperation.CREATE].map((operation) => ({
+  resourceType: ResourceType.CLUSTER,
+  resourceName: 'kafka-cluster',
+  patternType: PatternType.LITERAL,
+  principal: 'User:ANONYMOUS',
+  host: '*',
+  operation,
+  permissionType: AclPermissionType.ALLOW,
+}))
 
 export function kafkaTool(mainClass: string, ...args: string[]): Promise<ToolResult> {
   return runTool(['-Dlog4j.configuration=file:' + join(TOOLS, 'log4j.properties'), '-cp', `${JARS}/*`, mainClass, ...args])

@@ -27,6 +27,14 @@ export function untrack(resource: object): void {
   tracked.delete(resource)
 }
 
+/** Kills a child process (SIGKILL, which works on a SIGSTOPped one too) and waits for its exit. */
+export async function killAndWait(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  child.kill('SIGKILL')
+  await exited
+}
+
 /** Tracks a child process until it exits; a leaked one is killed with SIGKILL. */
 export function trackProcess(child: ChildProcess, description: string): void {
   if (child.exitCode !== null || child.signalCode !== null) return

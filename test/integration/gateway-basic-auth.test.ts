@@ -38,6 +38,7 @@ beforeAll(async () => {
       allow('User:alice', AclOperation.WRITE, ResourceType.TOPIC, 'orders'),
       allow('User:alice', AclOperation.READ, ResourceType.TOPIC, 'orders'),
       allow('User:ANONYMOUS', AclOperation.CREATE, ResourceType.CLUSTER, 'kafka-cluster'),
+      allow('User:alice', AclOperation.DESCRIBE, ResourceType.CLUSTER, 'kafka-cluster'),
     ],
     quotas: {},
   }))
@@ -102,4 +103,14 @@ describe('gateway.auth=basic', () => {
     expect(await (await call('topics', { authorization: basic('bob', 'bob-secret') })).json()).toEqual([])
     expect(broker.output()).toMatch(/authorization denied principal="User:bob" operation="WRITE" resource="TOPIC:orders" host="[^"]*" request="HTTP"/)
   }, 120_000)
+
+  it("shows the console's connected clients only to a principal that may describe the cluster", async () => {
+    expect((await call('api/clients')).status).toBe(401)
+    const refused = await call('api/clients', { authorization: basic('bob', 'bob-secret') })
+    expect(refused.status).toBe(403)
+    expect(await refused.json()).toEqual({ error_code: 40301, message: "Not authorized: User:bob may not DESCRIBE CLUSTER 'kafka-cluster'." })
+    const allowed = await call('api/clients', { authorization: basic('alice', 'alice-secret') })
+    expect(allowed.status).toBe(200)
+    expect(await allowed.json()).toMatchObject({ nodeId: 1, software: expect.any(Array) })
+  })
 })

@@ -5,9 +5,11 @@
  * browser, while kcat reads the same message over the Kafka protocol, and a live tail over the
  * WebSocket stream shows the next one with its headers; then a consumer group's
  * lag, shown live, falls to 0 as a kafkajs consumer catches up, and resetting the now empty
- * group's offsets to the earliest brings the lag back. Screenshots of every page go to a
- * directory the test prints, to be looked at.
+ * group's offsets to the earliest brings the lag back. The Clients page shows a running kcat
+ * under librdkafka and its version, opens to its connection, and drops it when kcat exits.
+ * Screenshots of every page go to a directory the test prints, to be looked at.
  */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,6 +18,7 @@ import { type Browser, type Page, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type BrokerProcess, startBrokerWithGateway } from '../helpers/broker-process.js'
 import { kcat } from '../helpers/clients.js'
+import { killAndWait, trackProcess } from '../helpers/leaks.js'
 
 const SHOTS = mkdtempSync(join(tmpdir(), 'samsa-console-screens-'))
 const LAGGING = 300
@@ -26,6 +29,7 @@ let page: Page
 let kafka: Kafka
 let producer: Producer | undefined
 let consumer: Consumer | undefined
+let kcatConsumer: ChildProcess | undefined
 const pageErrors: string[] = []
 
 beforeAll(async () => {
@@ -39,6 +43,7 @@ beforeAll(async () => {
 }, 120_000)
 
 afterAll(async () => {
+  if (kcatConsumer !== undefined) await killAndWait(kcatConsumer)
   await consumer?.disconnect().catch(() => undefined)
   await producer?.disconnect().catch(() => undefined)
   await browser?.close()
@@ -208,6 +213,41 @@ describe('web console in headless Chromium', () => {
     const peak = await page.locator('svg[data-chart=messages-in] text').first().textContent()
     expect(peak).not.toBeNull()
     await shot('11-brokers')
+    expect(pageErrors).toEqual([])
+  }, 120_000)
+
+  it('lists the connected clients by software and version, opens a group to its connections, and drops a client that leaves', async () => {
+    const librdkafka = /librdkafka (\S+)/.exec(spawnSync('kcat', ['-V'], { encoding: 'utf8' }).stdout)?.[1]
+    expect(librdkafka).toBeDefined()
+    const software = `librdkafka/${librdkafka}`
+    // Waits at the end of the topic, holding its connection, until killed.
+    kcatConsumer = spawn('kcat', ['-C', '-b', broker.bootstrap, '-t', 'console-lag', '-o', 'end', '-q', '-X', 'client.id=kcat-in-console'], { stdio: 'ignore' })
+    trackProcess(kcatConsumer, 'kcat consumer')
+
+    await page.goto(`${broker.httpUrl}#/clients`)
+    const row = page.locator(`table[data-testid=clients] tr[data-software="${software}"]`)
+    await row.waitFor({ timeout: 60_000 })
+    expect(await row.locator('td').nth(0).textContent()).toBe('▸ librdkafka')
+    expect(await row.locator('td').nth(1).textContent()).toBe(librdkafka)
+    expect(Number(await page.locator(`[data-testid="connections-${software}"]`).textContent())).toBeGreaterThanOrEqual(1)
+    // kafkajs sends no software name (ApiVersions v2): it is listed as unknown.
+    await page.locator('table[data-testid=clients] tr[data-software="unknown/unknown"]').waitFor()
+
+    await row.click()
+    const connections = page.locator(`table[data-testid="connections-of-${software}"] tbody tr`)
+    await connections.first().waitFor()
+    const cells = await connections.first().locator('td').allTextContents()
+    expect(cells[0]).toMatch(/^127\.0\.0\.1:\d+$/)
+    expect(cells.slice(1, 4)).toEqual(['kcat-in-console', 'User:ANONYMOUS', 'PLAINTEXT'])
+    // Still open after the next refresh (every 2 s): the page keeps what the user opened.
+    await page.waitForResponse((response) => response.url().endsWith('/api/clients'))
+    await page.waitForResponse((response) => response.url().endsWith('/api/clients'))
+    expect(await connections.count()).toBeGreaterThanOrEqual(1)
+    await shot('12-clients')
+
+    kcatConsumer.kill('SIGTERM')
+    await row.waitFor({ state: 'detached', timeout: 60_000 })
+    await page.locator('table[data-testid=clients] tr[data-software="unknown/unknown"]').waitFor()
     expect(pageErrors).toEqual([])
   }, 120_000)
 })

@@ -11,11 +11,12 @@ import { type PrometheusServer, promtoolCheckMetrics, startPrometheus } from '..
 
 /**
  * What promtool's linter says about names Kafka's dashboards require: the JMX exporter keeps
- * Kafka's camelCase `delayedOperation` tag and Kafka's `connection-count` attribute. Any other
- * complaint, or a parse error, fails the test.
+ * Kafka's camelCase `delayedOperation`, `clientSoftwareName` and `clientSoftwareVersion` tags and
+ * Kafka's `connection-count` attribute. Any other complaint, or a parse error, fails the test.
  */
 const ACCEPTED_LINT = new Set([
   `kafka_server_delayedoperationpurgatory_purgatorysize label names should be written in 'snake_case' not 'camelCase'`,
+  `kafka_server_socketservermetrics_connections label names should be written in 'snake_case' not 'camelCase'`,
   'kafka_server_socketservermetrics_connection_count non-histogram and non-summary metrics should not have "_count" suffix',
 ])
 

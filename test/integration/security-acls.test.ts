@@ -25,24 +25,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BrokerConnection } from '../../src/client/connection.js'
 import { ApiKeys } from '../../src/protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../src/protocol/error-codes.js'
-import { AclOperation, AclPermissionType, type AclBinding, PatternType, ResourceType } from '../../src/security/acl.js'
 import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
 import { kcat } from '../helpers/clients.js'
 import { freePort } from '../helpers/free-ports.js'
-import { ensureKafkaTools, kafkaTool } from '../helpers/kafka-tools.js'
+import { ADMIN_ACLS, ensureKafkaTools, kafkaTool } from '../helpers/kafka-tools.js'
 
 const AUTHORIZER = { 'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer' }
-
-/** ANONYMOUS may administer the cluster (and so manage ACLs and create topics), nothing more. */
-const ADMIN_ACLS: AclBinding[] = [AclOperation.ALTER, AclOperation.DESCRIBE, AclOperation.CREATE].map((operation) => ({
-  resourceType: ResourceType.CLUSTER,
-  resourceName: 'kafka-cluster',
-  patternType: PatternType.LITERAL,
-  principal: 'User:ANONYMOUS',
-  host: '*',
-  operation,
-  permissionType: AclPermissionType.ALLOW,
-}))
 
 let broker: BrokerProcess
 let kafka: Kafka

@@ -10,6 +10,7 @@ import { KafkaErrorCodes as E } from '../../src/protocol/error-codes.js'
 import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
 import { kcat } from '../helpers/clients.js'
 import { type RawConnection, connectRaw, ensureTopic } from '../helpers/group-admin.js'
+import { type AcknowledgementBatch, shareFetchBody } from '../helpers/share-wire.js'
 
 const TOPIC = 'share-wire'
 const GROUP = 'share-wire-group'
@@ -27,18 +28,7 @@ afterAll(async () => {
   await broker?.stop()
 })
 
-const fetchBody = (memberId: string, shareSessionEpoch: number, topicId: string, acknowledgementBatches: Array<{ firstOffset: bigint; lastOffset: bigint; acknowledgeTypes: number[] }> = []) => ({
-  groupId: GROUP,
-  memberId,
-  shareSessionEpoch,
-  maxWaitMs: 0,
-  minBytes: 1,
-  maxBytes: 1 << 20,
-  maxRecords: 100,
-  batchSize: 100,
-  topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches }] }],
-  forgottenTopicsData: [],
-})
+const fetchBody = (memberId: string, shareSessionEpoch: number, topicId: string, acks: AcknowledgementBatch[] = []) => shareFetchBody(GROUP, memberId, shareSessionEpoch, [{ topicId, acks }])
 
 describe('share groups over the wire', () => {
   it('advertises the share-group APIs and share.version 1', async () => {

@@ -2,7 +2,8 @@
  * AlterShareGroupOffsets (KIP-932): sets share-partition start offsets of an empty share group.
  * A group with members answers NON_EMPTY_GROUP (their records in flight would be lost under
  * them), an unknown one GROUP_ID_NOT_FOUND; per partition, an unknown partition or a negative
- * offset is refused and the rest still applied.
+ * offset is refused and the rest still applied. As Kafka: READ on the group, and READ on each
+ * topic (TOPIC_AUTHORIZATION_FAILED per partition).
  *
  * Each share-partition is initialized afresh on its share coordinator at the next state epoch
  * (InitializeShareGroupState), wherever that coordinator is: the partition leader's next write
@@ -41,8 +42,11 @@ export function alterShareGroupOffsetsHandler(broker: BrokerContext) {
       for (const topic of request.topics) {
         const metadata = broker.metadata.topic(topic.topicName)
         const partitions: AlterShareGroupOffsetsResponseInput['responses'][number]['partitions'] = []
+        const readable = broker.authorizer.authorize(context, AclOperation.READ, ResourceType.TOPIC, topic.topicName)
         for (const p of topic.partitions) {
-          if (metadata === undefined || p.partitionIndex < 0 || p.partitionIndex >= metadata.partitions) {
+          if (!readable) {
+            partitions.push({ partitionIndex: p.partitionIndex, errorCode: KafkaErrorCodes.TOPIC_AUTHORIZATION_FAILED, errorMessage: `Not authorized to read topic ${topic.topicName}.` })
+          } else if (metadata === undefined || p.partitionIndex < 0 || p.partitionIndex >= metadata.partitions) {
             partitions.push({ partitionIndex: p.partitionIndex, errorCode: KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Unknown partition ${topic.topicName}-${p.partitionIndex}.` })
           } else if (p.startOffset < 0n) {
             partitions.push({ partitionIndex: p.partitionIndex, errorCode: KafkaErrorCodes.INVALID_REQUEST, errorMessage: `Start offset ${p.startOffset} is negative.` })

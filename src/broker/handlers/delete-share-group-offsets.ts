@@ -1,6 +1,7 @@
 /**
  * DeleteShareGroupOffsets (KIP-932): forgets the share-partition state of whole topics for an
- * empty share group; its next fetch there starts by share.auto.offset.reset. The state is
+ * empty share group; its next fetch there starts by share.auto.offset.reset. As Kafka: DELETE on
+ * the group, and READ on each topic (TOPIC_AUTHORIZATION_FAILED for the topic). The state is
  * deleted on each share-partition's share coordinator (DeleteShareGroupState), wherever it is.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
@@ -25,6 +26,10 @@ export function deleteShareGroupOffsetsHandler(broker: BrokerContext) {
       const responses: DeleteShareGroupOffsetsResponseInput['responses'] = []
       for (const topic of request.topics) {
         const metadata = broker.metadata.topic(topic.topicName)
+        if (!broker.authorizer.authorize(context, AclOperation.READ, ResourceType.TOPIC, topic.topicName)) {
+          responses.push({ topicName: topic.topicName, topicId: ZERO_UUID, errorCode: KafkaErrorCodes.TOPIC_AUTHORIZATION_FAILED, errorMessage: `Not authorized to read topic ${topic.topicName}.` })
+          continue
+        }
         if (metadata === undefined) {
           responses.push({ topicName: topic.topicName, topicId: ZERO_UUID, errorCode: KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Unknown topic ${topic.topicName}.` })
           continue

@@ -1,9 +1,11 @@
 /**
  * DescribeShareGroupOffsets (KIP-932): the start offset of each share-partition of a share
  * group, -1 where the group has not started on a partition. Without topics, the partitions the
- * group's members are assigned now (and those it has started on here). The start offsets come
- * from each share-partition's share coordinator (ReadShareGroupStateSummary), wherever it is,
- * so this works on whichever broker coordinates the group.
+ * group's members are assigned now (and those it has started on here). As Kafka: DESCRIBE on
+ * the group, and on each topic (TOPIC_AUTHORIZATION_FAILED per partition; left out when the
+ * request names no topics). The start offsets come from each share-partition's share
+ * coordinator (ReadShareGroupStateSummary), wherever it is, so this works on whichever broker
+ * coordinates the group.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
@@ -11,13 +13,13 @@ import type { DescribeShareGroupOffsetsRequest, DescribeShareGroupOffsetsRespons
 import { ZERO_UUID } from '../../protocol/uuid.js'
 import { ShareStateError } from '../../group/share/share-state-persister.js'
 import type { BrokerContext } from '../broker-context.js'
-import { defineHandler } from '../handler.js'
+import { defineHandler, type RequestContext } from '../handler.js'
 import { AclOperation, ResourceType } from '../../security/acl.js'
 
 type GroupResult = DescribeShareGroupOffsetsResponseInput['groups'][number]
 
 export function describeShareGroupOffsetsHandler(broker: BrokerContext) {
-  const describeGroup = async (group: DescribeShareGroupOffsetsRequest['groups'][number]): Promise<GroupResult> => {
+  const describeGroup = async (group: DescribeShareGroupOffsetsRequest['groups'][number], context: RequestContext): Promise<GroupResult> => {
     const described = broker.groups.shareGroupDescribe(group.groupId)
     if ('errorCode' in described) return { groupId: group.groupId, topics: [], errorCode: described.errorCode, errorMessage: described.errorMessage }
     let wanted = group.topics
@@ -37,12 +39,21 @@ export function describeShareGroupOffsetsHandler(broker: BrokerContext) {
         if (set === undefined) assigned.set(name, (set = new Set()))
         set.add(p.partition)
       }
-      wanted = [...assigned].map(([topicName, partitions]) => ({ topicName, partitions: [...partitions].sort((a, b) => a - b) }))
+      // Topics the principal may not describe are left out of "all of them", as Kafka does.
+      wanted = [...assigned]
+        .filter(([topicName]) => broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.TOPIC, topicName, false))
+        .map(([topicName, partitions]) => ({ topicName, partitions: [...partitions].sort((a, b) => a - b) }))
     }
     const topics: GroupResult['topics'] = []
     for (const topic of wanted) {
       const metadata = broker.metadata.topic(topic.topicName)
       const partitions: GroupResult['topics'][number]['partitions'] = []
+      if (!broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.TOPIC, topic.topicName)) {
+        const errorMessage = `Not authorized to describe topic ${topic.topicName}.`
+        for (const partitionIndex of topic.partitions) partitions.push({ partitionIndex, startOffset: -1n, leaderEpoch: -1, errorCode: KafkaErrorCodes.TOPIC_AUTHORIZATION_FAILED, errorMessage })
+        topics.push({ topicName: topic.topicName, topicId: ZERO_UUID, partitions })
+        continue
+      }
       for (const partitionIndex of topic.partitions) {
         if (metadata === undefined || partitionIndex < 0 || partitionIndex >= metadata.partitions) {
           partitions.push({ partitionIndex, startOffset: -1n, leaderEpoch: -1, errorCode: KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Unknown partition ${topic.topicName}-${partitionIndex}.` })
@@ -68,7 +79,7 @@ export function describeShareGroupOffsetsHandler(broker: BrokerContext) {
     async handle(request, context) {
       const described = (group: DescribeShareGroupOffsetsRequest['groups'][number]): Promise<GroupResult> | GroupResult =>
         broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.GROUP, group.groupId)
-          ? describeGroup(group)
+          ? describeGroup(group, context)
           : { groupId: group.groupId, topics: [], errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, errorMessage: null }
       return { throttleTimeMs: 0, groups: await Promise.all(request.groups.map(described)) }
     },

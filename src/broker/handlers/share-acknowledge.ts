@@ -8,7 +8,8 @@ import type { SharePartitionManager } from '../../group/share/share-partition-ma
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 import { AclOperation, ResourceType } from '../../security/acl.js'
-import { byTopic } from './share-fetch.js'
+import { authorizeSharePartitions } from './share-authorized-partitions.js'
+import { byTopic, withDenied } from './share-fetch.js'
 
 /** Registered only when share groups are served (group.share.enable), with their manager. */
 export function shareAcknowledgeHandler(broker: BrokerContext, shares: SharePartitionManager) {
@@ -16,16 +17,20 @@ export function shareAcknowledgeHandler(broker: BrokerContext, shares: SharePart
     apiKey: ApiKeys.ShareAcknowledge,
     advertised: { min: 1, max: 1 },
     handle(request, context) {
+      // As Kafka: READ on the group, then READ on each topic (per partition).
       if (!broker.authorizer.authorize(context, AclOperation.READ, ResourceType.GROUP, request.groupId ?? '')) return { errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, responses: [], nodeEndpoints: [] }
+      const requested = request.topics.flatMap((t) =>
+        t.partitions.map((p) => ({ topicId: t.topicId, partition: p.partitionIndex, acknowledgementBatches: p.acknowledgementBatches })),
+      )
+      const { allowed, denied } = authorizeSharePartitions(broker, context, requested)
       return shares
         .shareAcknowledge({
           groupId: request.groupId,
           memberId: request.memberId,
           shareSessionEpoch: request.shareSessionEpoch,
-          partitions: request.topics.flatMap((t) =>
-            t.partitions.map((p) => ({ topicId: t.topicId, partition: p.partitionIndex, acknowledgementBatches: p.acknowledgementBatches })),
-          ),
+          partitions: allowed,
         })
+        .then((result) => withDenied(result, denied))
         .then((outcome) => ({
           throttleTimeMs: 0,
           errorCode: outcome.errorCode,

@@ -6,10 +6,11 @@
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { ShareFetchResponseInput } from '../../protocol/messages/share-fetch.js'
-import type { ShareFetchOutcome, SharePartitionManager } from '../../group/share/share-partition-manager.js'
+import type { ShareFetchOutcome, SharePartitionManager, SharePartitionOutcome } from '../../group/share/share-partition-manager.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 import { AclOperation, ResourceType } from '../../security/acl.js'
+import { authorizeSharePartitions } from './share-authorized-partitions.js'
 
 const EMPTY = Buffer.alloc(0)
 
@@ -22,6 +23,12 @@ export function byTopic<T extends { topicId: string }>(partitions: readonly T[])
     list.push(p)
   }
   return [...topics].map(([topicId, list]) => ({ topicId, partitions: list }))
+}
+
+/** The manager's outcome with the partitions refused by ACLs beside its own (a request-level error keeps none). */
+export function withDenied(outcome: ShareFetchOutcome, denied: readonly SharePartitionOutcome[]): ShareFetchOutcome {
+  if (denied.length === 0 || outcome.errorCode !== KafkaErrorCodes.NONE) return outcome
+  return { ...outcome, partitions: [...outcome.partitions, ...denied] }
 }
 
 /** Registered only when share groups are served (group.share.enable), with their manager. */
@@ -51,7 +58,12 @@ export function shareFetchHandler(broker: BrokerContext, shares: SharePartitionM
     apiKey: ApiKeys.ShareFetch,
     advertised: { min: 1, max: 1 },
     handle(request, context) {
+      // As Kafka: READ on the group, then READ on each topic (per partition).
       if (!broker.authorizer.authorize(context, AclOperation.READ, ResourceType.GROUP, request.groupId ?? '')) return { errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, responses: [], nodeEndpoints: [] }
+      const requested = request.topics.flatMap((t) =>
+        t.partitions.map((p) => ({ topicId: t.topicId, partition: p.partitionIndex, acknowledgementBatches: p.acknowledgementBatches })),
+      )
+      const { allowed, denied } = authorizeSharePartitions(broker, context, requested)
       return shares
         .shareFetch({
           groupId: request.groupId,
@@ -61,12 +73,10 @@ export function shareFetchHandler(broker: BrokerContext, shares: SharePartitionM
           minBytes: request.minBytes,
           maxBytes: request.maxBytes,
           maxRecords: request.maxRecords,
-          partitions: request.topics.flatMap((t) =>
-            t.partitions.map((p) => ({ topicId: t.topicId, partition: p.partitionIndex, acknowledgementBatches: p.acknowledgementBatches })),
-          ),
+          partitions: allowed,
           forgotten: request.forgottenTopicsData.flatMap((t) => t.partitions.map((partition) => ({ topicId: t.topicId, partition }))),
         })
-        .then((outcome) => respond(outcome, shares.lockDurationMs))
+        .then((outcome) => respond(withDenied(outcome, denied), shares.lockDurationMs))
     },
     errorResponse(_request, errorCode) {
       return { errorCode, responses: [], nodeEndpoints: [] }

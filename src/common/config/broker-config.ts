@@ -184,6 +184,7 @@ export const brokerConfigDefs = {
   'group.share.max.size': intDef(200, 'KIP-932: most members in one share group', { min: 1, max: 1000 }),
   'group.share.record.lock.duration.ms': intDef(30000, 'KIP-932: how long a share-group member holds an acquired record before it goes to another', { min: 1, max: 3600000 }),
   'group.share.delivery.count.limit': intDef(5, 'KIP-932: delivery attempts of a record to a share group; past it the record is archived', { min: 2, max: 10 }),
+  'group.share.max.share.sessions': intDef(2000, 'KIP-932: most share sessions this broker holds; a member opening one more is refused with SHARE_SESSION_LIMIT_REACHED', { min: 1 }),
   'group.share.partition.max.record.locks': intDef(2000, 'KIP-932: most in-flight records of one share-partition (the window past the start offset)', { min: 100, max: 10000 }),
   'share.coordinator.state.topic.num.partitions': intDef(50, 'KIP-932: partitions of __share_group_state (fixed once the topic exists: it decides which partition holds a share-partition\'s state)', { min: 1 }),
   'share.coordinator.state.topic.replication.factor': intDef(3, 'KIP-932: replication factor of __share_group_state (capped at the live brokers when it is created)', { min: 1, max: 32767 }),

@@ -1,7 +1,7 @@
 /**
  * The web console, served by the gateway itself: the page at /, its assets under /console/, and
- * the JSON API they call under /api/ (api/: cluster, topics, topic configs, groups, offsets, and
- * records with their timestamps and headers for the message browser). Producing and the live
+ * the JSON API they call under /api/ (api/: cluster, connected clients, topics, topic configs,
+ * groups, offsets, and records with their timestamps and headers for the message browser). Producing and the live
  * tail use the gateway's REST Proxy and WebSocket routes, the same ones scripts use.
  *
  * The UI is plain ES modules, hand-written CSS and SVG charts: no framework, no bundler, no CDN.
@@ -17,6 +17,7 @@ import { GroupCoordinators } from '../records/group-coordinator-service.js'
 import { PartitionPositions } from '../records/partition-positions.js'
 import { PartitionReader } from '../records/partition-reader.js'
 import type { HttpServer } from '../uws.js'
+import { clientRoutes } from './api/clients.js'
 import { clusterRoutes } from './api/cluster.js'
 import { groupRoutes } from './api/groups.js'
 import { offsetRoutes } from './api/offsets.js'
@@ -30,6 +31,7 @@ export function consoleModule(server: HttpServer, services: GatewayServices): Ga
   const positions = new PartitionPositions(broker, peers)
   const coordinators = new GroupCoordinators(broker, peers)
   clusterRoutes(server, services)
+  clientRoutes(server, services)
   topicRoutes(server, services, positions)
   topicConfigRoutes(server, services)
   offsetRoutes(server, services, coordinators, positions)

@@ -15,7 +15,11 @@
  * - kafka_server_fetchsessioncache_*: incremental fetch sessions held, their partitions, and
  *   sessions evicted to make room (KIP-227); samsa_fetch_sessions_incremental_requests_total
  *   counts the incremental requests served (Kafka has no such meter).
- * - kafka_server_socketservermetrics_connection_count{listener}; connections refused by a limit
+ * - kafka_server_socketservermetrics_connection_count{listener}; Kafka's `connections` gauge per
+ *   client software (KIP-511) as kafka_server_socketservermetrics_connections{clientSoftwareName,
+ *   clientSoftwareVersion,listener} ("unknown" for clients that never said, as in Kafka; there is
+ *   one network thread, so no networkProcessor tag); connections accepted and closed per listener
+ *   as kafka_server_socketservermetrics_connection_{creation,close}_total; connections refused by a limit
  *   and delayed by the creation rate as samsa_network_connections_{refused,throttled}_total; and the gateway's WebSocket
  *   sessions as samsa_http_websocket_connections (they are not Kafka connections).
  *
@@ -54,12 +58,28 @@ export function writeBrokerFamilies(out: Exposition, broker: BrokerContext, webS
 
   const connections = out.family('kafka_server_socketservermetrics_connection_count', 'gauge', 'Open connections per Kafka listener.')
   for (const { listener, connections: count } of broker.metrics.listenerConnections()) connections.add(labels({ listener }), count)
+  writeClientConnections(out, broker)
   const refusals = broker.metrics.connectionRefusals()
   out.family('samsa_network_connections_refused_total', 'counter', 'New Kafka connections closed at once because a connection limit was reached, per limit (the setting).')
     .add(labels({ limit: 'max.connections' }), refusals['max.connections'])
     .add(labels({ limit: 'max.connections.per.ip' }), refusals['max.connections.per.ip'])
   out.family('samsa_network_connections_throttled_total', 'counter', 'New Kafka connections whose first read was delayed by max.connection.creation.rate.').add('', refusals.throttled)
   out.family('samsa_http_websocket_connections', 'gauge', 'Open WebSocket sessions of the HTTP gateway.').add('', webSocketSessions)
+}
+
+function writeClientConnections(out: Exposition, broker: BrokerContext): void {
+  const registry = broker.connections
+  const bySoftware = out.family('kafka_server_socketservermetrics_connections', 'gauge', 'Open Kafka connections per listener and client software (name and version from ApiVersions, KIP-511).')
+  for (const { listener, softwareName, softwareVersion, connections } of registry.softwareCounts()) {
+    bySoftware.add(labels({ clientSoftwareName: softwareName, clientSoftwareVersion: softwareVersion, listener }), connections)
+  }
+  const created = out.family('kafka_server_socketservermetrics_connection_creation_total', 'counter', 'Kafka connections accepted and served per listener since the broker started.')
+  const closed = out.family('kafka_server_socketservermetrics_connection_close_total', 'counter', 'Kafka connections closed per listener since the broker started.')
+  for (const totals of registry.totals()) {
+    const listener = labels({ listener: totals.listener })
+    created.add(listener, totals.created)
+    closed.add(listener, totals.closed)
+  }
 }
 
 function writeTopicTraffic(out: Exposition, broker: BrokerContext): void {

@@ -82,6 +82,8 @@ export interface SharePartitionManagerOptions {
   /** share.isolation.level of a group: read_committed bounds reads by the LSO and archives aborted records. */
   readonly isolationLevel?: (groupId: string) => 'read_uncommitted' | 'read_committed'
   readonly now?: () => number
+  /** group.share.max.share.sessions: the share session cache's cap. */
+  readonly maxShareSessions?: number
 }
 
 const CONTROL_ATTRIBUTE = 0x20
@@ -94,7 +96,7 @@ export class SharePartitionManager {
   readonly #keys = new Map<string, SharePartitionKey>()
   /** The leader epoch each share-partition was read at: its writes carry it. */
   readonly #leaderEpochs = new Map<string, number>()
-  readonly sessions = new ShareSessionCache()
+  readonly sessions: ShareSessionCache
   /** Fetches waiting for records: ended early when records are released or locks time out. */
   readonly #waiting = new Set<AbortController>()
   #lockTimer: NodeJS.Timeout | null = null
@@ -102,6 +104,7 @@ export class SharePartitionManager {
   constructor(options: SharePartitionManagerOptions) {
     this.#options = options
     this.#now = options.now ?? Date.now
+    this.sessions = new ShareSessionCache({ maxSessions: options.maxShareSessions, now: this.#now })
   }
 
   get lockDurationMs(): number {

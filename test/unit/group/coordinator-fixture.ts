@@ -43,8 +43,8 @@ export interface OpenCoordinator {
 export const silentLogger: Logger = createLogger('test', 'silent')
 
 /**
- * KIP-848 consumer groups are served when `config.consumer` is given (the coordinator reads the
- * topics from the fixture's metadata store).
+ * KIP-848 consumer groups are served when `config.consumer` is given, KIP-932 share groups when
+ * `config.share` is (the coordinator reads the topics from the fixture's metadata store).
  */
 export async function openCoordinator(dir: string, config: Partial<GroupCoordinatorConfig> = {}, logger: Logger = silentLogger): Promise<OpenCoordinator> {
   const broker = BrokerConfig.load({})
@@ -59,7 +59,7 @@ export async function openCoordinator(dir: string, config: Partial<GroupCoordina
     logger,
     offsetsTopicPartitions: async () => replicas.partitions(OFFSETS_TOPIC) as readonly Partition[],
     replicas,
-    topics: config.consumer === undefined ? undefined : metadata,
+    topics: config.consumer === undefined && config.share === undefined ? undefined : metadata,
   })
   return {
     coordinator,

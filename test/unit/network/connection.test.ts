@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createLogger } from '../../../src/common/logger.js'
 import { CLOSE_CONNECTION, NO_RESPONSE, type Outcome, type RequestProcessor } from '../../../src/network/connection.js'
 import { ConnectionQuotas } from '../../../src/network/connection-quotas.js'
+import { ConnectionRegistry } from '../../../src/network/connection-registry.js'
 import { KafkaListener } from '../../../src/network/listener.js'
 import type { AuthenticatorFactory } from '../../../src/network/authenticator.js'
 
@@ -47,7 +48,7 @@ afterEach(async () => {
   listener = undefined
 })
 
-async function start(processor: RequestProcessor, maxFrameBytes = 1 << 20, authenticator: AuthenticatorFactory | null = null): Promise<AddressInfo> {
+async function start(processor: RequestProcessor, maxFrameBytes = 1 << 20, authenticator: AuthenticatorFactory | null = null, registry?: ConnectionRegistry): Promise<AddressInfo> {
   listener = new KafkaListener(processor, {
     name: authenticator === null ? 'PLAINTEXT' : 'SASL_PLAINTEXT',
     securityProtocol: authenticator === null ? 'PLAINTEXT' : 'SASL_PLAINTEXT',
@@ -60,6 +61,7 @@ async function start(processor: RequestProcessor, maxFrameBytes = 1 << 20, authe
     maxQueuedRequests: 500,
     maxQueuedRequestBytes: Math.max(maxFrameBytes * 2, 1 << 20),
     quotas: unlimitedQuotas(),
+    registry,
     fileTransfer: null,
     logger,
   })
@@ -235,5 +237,54 @@ describe('KafkaConnection', () => {
     await eagerGot.closed
     expect(eagerGot.tags).toEqual([])
     expect(seenByAuthenticator).toEqual([1, 7])
+  })
+})
+
+describe('ConnectionRegistry', () => {
+  it('knows each open connection, its client id and software, requests and bytes both ways, and forgets it once closed', async () => {
+    const registry = new ConnectionRegistry()
+    // Tag 7 plays ApiVersions v3 (names the software); every request names a client id.
+    const address = await start({
+      process(frame, connection) {
+        const tag = frame.readInt32BE(0)
+        connection.clientId = `client-${tag % 2}`
+        if (tag === 7) connection.clientSoftware = { name: 'librdkafka', version: '2.0.2' }
+        return response(tag, 20)
+      },
+    }, 1 << 20, null, registry)
+    expect(registry.totals()).toEqual([{ listener: 'PLAINTEXT', created: 0, closed: 0 }])
+
+    const named = connect(address.port, '127.0.0.1')
+    const namedGot = collect(named)
+    named.write(Buffer.concat([request(7), request(9), request(11)]))
+    const anonymous = connect(address.port, '127.0.0.1')
+    const anonymousGot = collect(anonymous)
+    anonymous.write(request(2))
+    await until(() => namedGot.tags.length === 3 && anonymousGot.tags.length === 1)
+
+    const byClient = new Map(registry.connections().map((c) => [c.clientId, c]))
+    expect(byClient.get('client-1')).toMatchObject({
+      listener: 'PLAINTEXT',
+      address: `127.0.0.1:${named.localPort}`,
+      principal: 'User:ANONYMOUS',
+      softwareName: 'librdkafka',
+      softwareVersion: '2.0.2',
+      requests: 3,
+      bytesIn: 3 * 14,
+      bytesOut: namedGot.bytes(),
+    })
+    expect(byClient.get('client-0')).toMatchObject({ softwareName: 'unknown', softwareVersion: 'unknown', requests: 1, bytesIn: 14, bytesOut: 24 })
+    expect(registry.softwareCounts().sort((a, b) => a.softwareName.localeCompare(b.softwareName))).toEqual([
+      { listener: 'PLAINTEXT', softwareName: 'librdkafka', softwareVersion: '2.0.2', connections: 1 },
+      { listener: 'PLAINTEXT', softwareName: 'unknown', softwareVersion: 'unknown', connections: 1 },
+    ])
+
+    named.destroy()
+    await until(() => registry.size === 1)
+    expect(registry.connections().map((c) => c.clientId)).toEqual(['client-0'])
+    expect(registry.totals()).toEqual([{ listener: 'PLAINTEXT', created: 2, closed: 1 }])
+    anonymous.destroy()
+    await until(() => registry.size === 0)
+    expect(registry.softwareCounts()).toEqual([])
   })
 })

@@ -3,6 +3,7 @@
 import { api } from './lib/api.js'
 import { formatNumber, h } from './lib/dom.js'
 import { brokersPage } from './pages/brokers.js'
+import { clientsPage } from './pages/clients.js'
 import { groupPage } from './pages/group.js'
 import { groupsPage } from './pages/groups.js'
 import { topicPage } from './pages/topic.js'
@@ -14,6 +15,7 @@ const routes = [
   [/^\/groups\/?$/, 'groups', () => groupsPage],
   [/^\/groups\/([^/]+)$/, 'groups', () => groupPage],
   [/^\/brokers\/?$/, 'brokers', () => brokersPage],
+  [/^\/clients\/?$/, 'clients', () => clientsPage],
 ]
 
 const view = document.getElementById('view')

@@ -3,10 +3,12 @@ import { createLogger } from '../../../../src/common/logger.js'
 import { KafkaErrorCodes } from '../../../../src/protocol/error-codes.js'
 import { ShareGroupCoordinator, type ShareGroupHeartbeatResult } from '../../../../src/group/share/share-group-coordinator.js'
 import { ShareSessionCache } from '../../../../src/group/share/share-session.js'
+import { ShareGroupLoader } from '../../../../src/group/share/share-group-loader.js'
+import type { CoordinatorWrite } from '../../../../src/group/offsets-partition.js'
 
 const topics = new Map([
   ['one', { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: 1 }],
-  ['four', { topicId: 'BBBBBBBBBBBBBBBBBBBBBB', partitions: 4 }],
+  ['four', { topicId: 'BBBBBBBBBBBBBBBBBBBBBA', partitions: 4 }],
 ])
 const view = {
   topic: (name: string) => topics.get(name),
@@ -21,11 +23,36 @@ describe('ShareGroupCoordinator', () => {
   let coordinator: ShareGroupCoordinator
   afterEach(() => coordinator?.shutdown())
 
-  const make = () => (coordinator = new ShareGroupCoordinator({ config: { sessionTimeoutMs: 45000, heartbeatIntervalMs: 5000, maxSize: 3 }, topics: view, logger: createLogger('test', 'silent') }))
+  /** What the coordinator wrote to __consumer_offsets, in order (writes settle at once here). */
+  let log: CoordinatorWrite[] = []
+  const make = () => {
+    log = []
+    coordinator = new ShareGroupCoordinator({
+      config: { sessionTimeoutMs: 45000, heartbeatIntervalMs: 5000, maxSize: 3 },
+      topics: view,
+      logger: createLogger('test', 'silent'),
+      write: (_groupId, records) => {
+        log.push(...records)
+        return KafkaErrorCodes.NONE
+      },
+    })
+    return coordinator
+  }
   const join = (memberId: string, topic: string): ShareGroupHeartbeatResult =>
-    coordinator.heartbeat({ groupId: 'g', memberId, memberEpoch: 0, rackId: null, subscribedTopicNames: [topic], clientId: memberId, clientHost: '/127.0.0.1' })
+    coordinator.heartbeat({ groupId: 'g', memberId, memberEpoch: 0, rackId: null, subscribedTopicNames: [topic], clientId: memberId, clientHost: '/127.0.0.1' }) as ShareGroupHeartbeatResult
   const beat = (memberId: string, memberEpoch: number): ShareGroupHeartbeatResult =>
-    coordinator.heartbeat({ groupId: 'g', memberId, memberEpoch, rackId: null, subscribedTopicNames: null, clientId: memberId, clientHost: '/127.0.0.1' })
+    coordinator.heartbeat({ groupId: 'g', memberId, memberEpoch, rackId: null, subscribedTopicNames: null, clientId: memberId, clientHost: '/127.0.0.1' }) as ShareGroupHeartbeatResult
+  /** A coordinator rebuilt from what the current one wrote: a restart or a coordinator move. */
+  const reload = (): ShareGroupCoordinator => {
+    const loader = new ShareGroupLoader(createLogger('test', 'silent'))
+    for (const record of log) loader.apply(record.key, record.value)
+    const written = log
+    coordinator.shutdown()
+    make()
+    log = written
+    coordinator.adopt(loader.groups())
+    return coordinator
+  }
   const partitionsOf = (result: ShareGroupHeartbeatResult) => result.assignment?.topicPartitions.flatMap((tp) => tp.partitions).sort() ?? null
 
   it('gives one partition to every member: members share it', () => {
@@ -58,7 +85,7 @@ describe('ShareGroupCoordinator', () => {
   it('refuses what Kafka refuses, with its error codes and a message', () => {
     make()
     expect(beat('ghost', 3).errorCode).toBe(KafkaErrorCodes.UNKNOWN_MEMBER_ID)
-    const first = coordinator.heartbeat({ groupId: 'g', memberId: 'a', memberEpoch: 0, rackId: null, subscribedTopicNames: [], clientId: 'a', clientHost: '' })
+    const first = coordinator.heartbeat({ groupId: 'g', memberId: 'a', memberEpoch: 0, rackId: null, subscribedTopicNames: [], clientId: 'a', clientHost: '' }) as ShareGroupHeartbeatResult
     expect(first.errorCode).toBe(KafkaErrorCodes.INVALID_REQUEST)
     expect(first.errorMessage).toMatch(/SubscribedTopicNames/)
     join('a', 'one')
@@ -66,7 +93,63 @@ describe('ShareGroupCoordinator', () => {
     join('b', 'one')
     join('c', 'one')
     expect(join('d', 'one').errorCode).toBe(KafkaErrorCodes.GROUP_MAX_SIZE_REACHED)
-    expect(coordinator.delete('g')).toBe(KafkaErrorCodes.NON_EMPTY_GROUP)
+    expect(coordinator.delete('g', () => KafkaErrorCodes.NONE)).toBe(KafkaErrorCodes.NON_EMPTY_GROUP)
+  })
+
+  it('comes back from its records as it was: epochs, members, assignments, and an empty group', () => {
+    make()
+    join('a', 'four')
+    const b = join('b', 'four')
+    beat('a', 1)
+    reload()
+    const described = coordinator.describe('g')!
+    expect(described.groupEpoch).toBe(2)
+    expect(described.members.map((m) => [m.memberId, m.memberEpoch]).sort()).toEqual([['a', 2], ['b', 2]])
+    // Members heartbeat on with the epochs they have; nobody is reassigned.
+    expect(beat('b', b.memberEpoch)).toMatchObject({ errorCode: KafkaErrorCodes.NONE, memberEpoch: 2, assignment: null })
+    expect(beat('a', 2)).toMatchObject({ errorCode: KafkaErrorCodes.NONE, memberEpoch: 2, assignment: null })
+    // Both leave; the empty group, and its epoch, survive another reload.
+    beat('a', -1)
+    beat('b', -1)
+    reload()
+    expect(coordinator.describe('g')).toMatchObject({ groupState: 'Empty', groupEpoch: 4, members: [] })
+    // A member joining now continues the epoch.
+    expect(join('c', 'one').memberEpoch).toBe(5)
+  })
+
+  it('deletion writes tombstones, after which the group does not come back', () => {
+    make()
+    join('a', 'one')
+    beat('a', -1)
+    let tombstones: readonly CoordinatorWrite[] = []
+    expect(coordinator.delete('g', (records) => ((tombstones = records), KafkaErrorCodes.NONE))).toBe(KafkaErrorCodes.NONE)
+    expect(tombstones.every((t) => t.value === null)).toBe(true)
+    expect(coordinator.describe('g')).toBeNull()
+    log.push(...tombstones)
+    reload()
+    expect(coordinator.groups.size).toBe(0)
+  })
+
+  it('a refused tombstone write keeps the group', () => {
+    make()
+    join('a', 'one')
+    beat('a', -1)
+    expect(coordinator.delete('g', () => KafkaErrorCodes.NOT_COORDINATOR)).toBe(KafkaErrorCodes.NOT_COORDINATOR)
+    expect(coordinator.describe('g')?.groupState).toBe('Empty')
+  })
+
+  it('reassigns a loaded group whose topics changed while nobody coordinated it', () => {
+    make()
+    join('a', 'four')
+    topics.set('four', { topicId: 'BBBBBBBBBBBBBBBBBBBBBA', partitions: 6 })
+    try {
+      reload()
+      const next = beat('a', 1)
+      expect(next.memberEpoch).toBe(2)
+      expect(next.assignment?.topicPartitions[0]?.partitions).toEqual([0, 1, 2, 3, 4, 5])
+    } finally {
+      topics.set('four', { topicId: 'BBBBBBBBBBBBBBBBBBBBBA', partitions: 4 })
+    }
   })
 
   it('describes members with their assignments by topic name', () => {
@@ -103,5 +186,35 @@ describe('ShareSessionCache', () => {
     const closed = cache.update('g', 'm', -1, [], [], false)
     expect('closing' in closed && closed.closing).toBe(true)
     expect(cache.size).toBe(0)
+  })
+
+  it('refuses a session past group.share.max.share.sessions until one goes; reopening takes no room', () => {
+    const cache = new ShareSessionCache({ maxSessions: 2 })
+    expect(cache.update('g', 'a', 0, [p0], [], true).errorCode).toBe(0)
+    expect(cache.update('g', 'b', 0, [p0], [], true).errorCode).toBe(0)
+    const refused = cache.update('g', 'c', 0, [p0], [], true)
+    expect(refused.errorCode).toBe(KafkaErrorCodes.SHARE_SESSION_LIMIT_REACHED)
+    expect('errorMessage' in refused && refused.errorMessage).toMatch(/group\.share\.max\.share\.sessions/)
+    // A member opening its own session again replaces it.
+    expect(cache.update('g', 'a', 0, [p1], [], true).errorCode).toBe(0)
+    expect(cache.size).toBe(2)
+    // A member that left frees its place.
+    expect(cache.remove('g', 'b')).toBe(true)
+    expect(cache.update('g', 'c', 0, [p0], [], true).errorCode).toBe(0)
+  })
+
+  it('evicts sessions nobody used for the idle eviction time, oldest first, and keeps those in use', () => {
+    let now = 0
+    const cache = new ShareSessionCache({ maxSessions: 10, idleEvictionMs: 1000, now: () => now })
+    cache.update('g', 'gone', 0, [p0], [], true)
+    now = 600
+    cache.update('g', 'busy', 0, [p0], [], true)
+    now = 1200
+    expect(cache.update('g', 'busy', 1, [], [], true).errorCode).toBe(0)
+    // 'gone' was idle 1200 ms and is evicted; 'busy' was used just now.
+    expect(cache.size).toBe(1)
+    expect(cache.update('g', 'gone', 1, [], [], true).errorCode).toBe(KafkaErrorCodes.SHARE_SESSION_NOT_FOUND)
+    now = 2100
+    expect(cache.update('g', 'busy', 2, [], [], true).errorCode).toBe(0)
   })
 })

@@ -38,6 +38,7 @@ const enc = encodeURIComponent
 
 export const api = {
   cluster: () => call('api/cluster'),
+  clients: () => call('api/clients'),
   topics: () => call('api/topics'),
   topic: (name) => call(`api/topics/${enc(name)}`),
   createTopic: (spec) => call('api/topics', { method: 'POST', body: spec }),
