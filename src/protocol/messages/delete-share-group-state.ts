@@ -7,7 +7,7 @@
  */
 import { defineMessage, type MessageInput, type MessageType } from '../message.js'
 import { field } from '../schema.js'
-import { partitionResultFields } from './share-state-fields.js'
+import { partitionResultFields, shareStateRequestFields, shareStateResponseFields } from './share-state-fields.js'
 
 /*
  * DeleteShareGroupState Request (v0)
@@ -20,13 +20,7 @@ export const deleteShareGroupStateRequest = defineMessage({
   apiKey: 86,
   validVersions: '0',
   flexibleVersions: '0+',
-  fields: {
-    groupId: field.string(),
-    topics: field.array({
-      topicId: field.uuid(),
-      partitions: field.array({ partition: field.int32() }),
-    }),
-  },
+  fields: shareStateRequestFields({ partition: field.int32() }),
 })
 
 export type DeleteShareGroupStateRequest = MessageType<typeof deleteShareGroupStateRequest>
@@ -43,12 +37,7 @@ export const deleteShareGroupStateResponse = defineMessage({
   apiKey: 86,
   validVersions: '0',
   flexibleVersions: '0+',
-  fields: {
-    results: field.array({
-      topicId: field.uuid(),
-      partitions: field.array(partitionResultFields),
-    }),
-  },
+  fields: shareStateResponseFields(partitionResultFields),
 })
 
 export type DeleteShareGroupStateResponse = MessageType<typeof deleteShareGroupStateResponse>

@@ -8,7 +8,7 @@
  */
 import { defineMessage, type MessageInput, type MessageType } from '../message.js'
 import { field } from '../schema.js'
-import { partitionResultFields } from './share-state-fields.js'
+import { partitionResultFields, shareStateRequestFields, shareStateResponseFields } from './share-state-fields.js'
 
 /*
  * InitializeShareGroupState Request (v0)
@@ -21,13 +21,7 @@ export const initializeShareGroupStateRequest = defineMessage({
   apiKey: 83,
   validVersions: '0',
   flexibleVersions: '0+',
-  fields: {
-    groupId: field.string(),
-    topics: field.array({
-      topicId: field.uuid(),
-      partitions: field.array({ partition: field.int32(), stateEpoch: field.int32(), startOffset: field.int64() }),
-    }),
-  },
+  fields: shareStateRequestFields({ partition: field.int32(), stateEpoch: field.int32(), startOffset: field.int64() }),
 })
 
 export type InitializeShareGroupStateRequest = MessageType<typeof initializeShareGroupStateRequest>
@@ -44,12 +38,7 @@ export const initializeShareGroupStateResponse = defineMessage({
   apiKey: 83,
   validVersions: '0',
   flexibleVersions: '0+',
-  fields: {
-    results: field.array({
-      topicId: field.uuid(),
-      partitions: field.array(partitionResultFields),
-    }),
-  },
+  fields: shareStateResponseFields(partitionResultFields),
 })
 
 export type InitializeShareGroupStateResponse = MessageType<typeof initializeShareGroupStateResponse>

@@ -8,7 +8,7 @@
  */
 import { defineMessage, type MessageInput, type MessageType } from '../message.js'
 import { field } from '../schema.js'
-import { partitionResultFields } from './share-state-fields.js'
+import { partitionResultFields, shareStateRequestFields, shareStateResponseFields } from './share-state-fields.js'
 
 /*
  * ReadShareGroupStateSummary Request (v0)
@@ -21,13 +21,7 @@ export const readShareGroupStateSummaryRequest = defineMessage({
   apiKey: 87,
   validVersions: '0',
   flexibleVersions: '0+',
-  fields: {
-    groupId: field.string(),
-    topics: field.array({
-      topicId: field.uuid(),
-      partitions: field.array({ partition: field.int32(), leaderEpoch: field.int32() }),
-    }),
-  },
+  fields: shareStateRequestFields({ partition: field.int32(), leaderEpoch: field.int32() }),
 })
 
 export type ReadShareGroupStateSummaryRequest = MessageType<typeof readShareGroupStateSummaryRequest>
@@ -44,16 +38,11 @@ export const readShareGroupStateSummaryResponse = defineMessage({
   apiKey: 87,
   validVersions: '0',
   flexibleVersions: '0+',
-  fields: {
-    results: field.array({
-      topicId: field.uuid(),
-      partitions: field.array({
-        ...partitionResultFields,
-        stateEpoch: field.int32(),
-        startOffset: field.int64(),
-      }),
-    }),
-  },
+  fields: shareStateResponseFields({
+    ...partitionResultFields,
+    stateEpoch: field.int32(),
+    startOffset: field.int64(),
+  }),
 })
 
 export type ReadShareGroupStateSummaryResponse = MessageType<typeof readShareGroupStateSummaryResponse>

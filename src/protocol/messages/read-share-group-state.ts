@@ -8,7 +8,7 @@
  */
 import { defineMessage, type MessageInput, type MessageType } from '../message.js'
 import { field } from '../schema.js'
-import { stateBatchFields, partitionResultFields } from './share-state-fields.js'
+import { partitionResultFields, shareStateRequestFields, shareStateResponseFields, stateBatchFields } from './share-state-fields.js'
 
 /*
  * ReadShareGroupState Request (v0)
@@ -21,13 +21,7 @@ export const readShareGroupStateRequest = defineMessage({
   apiKey: 84,
   validVersions: '0',
   flexibleVersions: '0+',
-  fields: {
-    groupId: field.string(),
-    topics: field.array({
-      topicId: field.uuid(),
-      partitions: field.array({ partition: field.int32(), leaderEpoch: field.int32() }),
-    }),
-  },
+  fields: shareStateRequestFields({ partition: field.int32(), leaderEpoch: field.int32() }),
 })
 
 export type ReadShareGroupStateRequest = MessageType<typeof readShareGroupStateRequest>
@@ -45,17 +39,12 @@ export const readShareGroupStateResponse = defineMessage({
   apiKey: 84,
   validVersions: '0',
   flexibleVersions: '0+',
-  fields: {
-    results: field.array({
-      topicId: field.uuid(),
-      partitions: field.array({
-        ...partitionResultFields,
-        stateEpoch: field.int32(),
-        startOffset: field.int64(),
-        stateBatches: field.array(stateBatchFields),
-      }),
-    }),
-  },
+  fields: shareStateResponseFields({
+    ...partitionResultFields,
+    stateEpoch: field.int32(),
+    startOffset: field.int64(),
+    stateBatches: field.array(stateBatchFields),
+  }),
 })
 
 export type ReadShareGroupStateResponse = MessageType<typeof readShareGroupStateResponse>

@@ -8,7 +8,7 @@
  */
 import { defineMessage, type MessageInput, type MessageType } from '../message.js'
 import { field } from '../schema.js'
-import { stateBatchFields, partitionResultFields } from './share-state-fields.js'
+import { partitionResultFields, shareStateRequestFields, shareStateResponseFields, stateBatchFields } from './share-state-fields.js'
 
 /*
  * WriteShareGroupState Request (v0)
@@ -22,19 +22,13 @@ export const writeShareGroupStateRequest = defineMessage({
   apiKey: 85,
   validVersions: '0',
   flexibleVersions: '0+',
-  fields: {
-    groupId: field.string(),
-    topics: field.array({
-      topicId: field.uuid(),
-      partitions: field.array({
-        partition: field.int32(),
-        stateEpoch: field.int32(),
-        leaderEpoch: field.int32(),
-        startOffset: field.int64(),
-        stateBatches: field.array(stateBatchFields),
-      }),
-    }),
-  },
+  fields: shareStateRequestFields({
+    partition: field.int32(),
+    stateEpoch: field.int32(),
+    leaderEpoch: field.int32(),
+    startOffset: field.int64(),
+    stateBatches: field.array(stateBatchFields),
+  }),
 })
 
 export type WriteShareGroupStateRequest = MessageType<typeof writeShareGroupStateRequest>
@@ -51,12 +45,7 @@ export const writeShareGroupStateResponse = defineMessage({
   apiKey: 85,
   validVersions: '0',
   flexibleVersions: '0+',
-  fields: {
-    results: field.array({
-      topicId: field.uuid(),
-      partitions: field.array(partitionResultFields),
-    }),
-  },
+  fields: shareStateResponseFields(partitionResultFields),
 })
 
 export type WriteShareGroupStateResponse = MessageType<typeof writeShareGroupStateResponse>
