@@ -175,6 +175,12 @@ export class ShareCoordinator {
     const errorCode = await written.outcome
     if (errorCode !== KafkaErrorCodes.NONE) {
       this.#logger.warn('could not write share-partition state', { group: key.groupId, topicId: key.topicId, partition: key.partition, errorCode, error: written.errorMessage })
+      if (written.appended && this.#coordinated.get(c.partition.index) === c && c.partition.isLeader) {
+        // The log has a record memory never took in (its replication failed or timed out): memory
+        // is no longer what the log rebuilds, so it is rebuilt from the log (load in progress meanwhile).
+        this.#coordinated.delete(c.partition.index)
+        void this.#load(c.partition)
+      }
       return { errorCode: coordinatorWriteError(errorCode), errorMessage: `The write to ${SHARE_GROUP_STATE_TOPIC}-${c.partition.index} failed (error ${errorCode}); retry.` }
     }
     if (this.#coordinated.get(c.partition.index) !== c) {
