@@ -31,6 +31,7 @@ import { ErrorCodes, SamsaError } from './common/errors.js'
 import type { Logger } from './common/logger.js'
 import { GroupCoordinator } from './group/group-coordinator.js'
 import { groupCoordinatorConfig } from './group/group-coordinator-config.js'
+import { groupConfigLookups } from './group/group-config-lookups.js'
 import { OFFSETS_TOPIC } from './group/offsets-topic.js'
 import { TransactionCoordinator, transactionCoordinatorConfig } from './transaction/transaction-coordinator.js'
 import { TRANSACTION_STATE_TOPIC } from './transaction/transaction-topic.js'
@@ -250,8 +251,12 @@ export class BrokerServer {
         logger: logger.child('cleaner'),
       })
     }
+    // Group configs (kafka-configs --entity-type groups) reach the coordinators through lookups.
+    const groupConfigs = groupConfigLookups(metadata, config, config.get('group.share.partition.max.record.locks'))
     const groups = await GroupCoordinator.start({
       config: groupCoordinatorConfig(config),
+      consumerTimeouts: groupConfigs.consumerTimeouts,
+      shareTimeouts: groupConfigs.shareTimeouts,
       logger: logger.child('groups'),
       offsetsTopicPartitions: async () => {
         const topic = metadata.topic(OFFSETS_TOPIC)
@@ -319,6 +324,9 @@ export class BrokerServer {
         nodeId: config.nodeId,
         fetchMaxBytes: config.get('fetch.max.bytes'),
         maxShareSessions: config.get('group.share.max.share.sessions'),
+        partitionConfig: groupConfigs.sharePartitionConfig,
+        autoOffsetReset: groupConfigs.shareAutoOffsetReset,
+        isolationLevel: groupConfigs.shareIsolationLevel,
       })
       : null
     if (shares !== null) {
@@ -578,7 +586,7 @@ function replicationOptions(config: BrokerConfig, cluster: ClusterMembership, lo
   const apply = (overrides: Readonly<Record<string, string>>): void => applyThrottleRates(quotas, overrides, logger)
   apply(cluster.brokerConfigs.configs(config.nodeId))
   cluster.brokerConfigs.onChange((brokerId, overrides) => {
-    if (brokerId === config.nodeId) apply(overrides)
+    if (brokerId === String(config.nodeId)) apply(overrides)
   })
   const fetcher: ReplicaFetcherOptions = {
     maxWaitMs: config.get('replica.fetch.wait.max.ms'),

@@ -16,7 +16,7 @@
 import type { Logger } from '../common/logger.js'
 import type { PartitionState } from '../metadata/metadata-store.js'
 import { type BrokerEndpoint as RegisteredEndpoint, type BrokerRegistration, BrokerRegistry } from './broker-registry.js'
-import { BrokerConfigStore } from './broker-configs.js'
+import { EntityConfigStore } from './entity-configs.js'
 import { EtcdSecurityStore } from './etcd-security-store.js'
 import { EtcdScramCredentialStore } from './scram-credential-etcd-store.js'
 import { ensureClusterId } from './cluster-id.js'
@@ -57,7 +57,7 @@ export class ClusterMembership {
   readonly connection: EtcdConnection
   readonly metadata: EtcdMetadataStore
   /** Every broker's dynamic configs (the replication throttle rates), watched. */
-  readonly brokerConfigs: BrokerConfigStore
+  readonly brokerConfigs: EntityConfigStore
   /** ACLs and client quotas, watched. */
   readonly security: EtcdSecurityStore
   /** Users' SCRAM credentials, shared by every broker of the cluster. */
@@ -79,7 +79,7 @@ export class ClusterMembership {
     connection: EtcdConnection,
     view: ClusterMetadataStore,
     metadata: EtcdMetadataStore,
-    brokerConfigs: BrokerConfigStore,
+    brokerConfigs: EntityConfigStore,
     security: EtcdSecurityStore,
     scramCredentials: EtcdScramCredentialStore,
     registry: BrokerRegistry,
@@ -122,7 +122,7 @@ export class ClusterMembership {
       const view = new ClusterMetadataStore(connection)
       await view.start()
       const metadata = await EtcdMetadataStore.open(connection, view)
-      const brokerConfigs = new BrokerConfigStore(connection)
+      const brokerConfigs = new EntityConfigStore(connection, 'brokers')
       await brokerConfigs.start()
       const security = new EtcdSecurityStore(connection)
       await security.start()
@@ -242,6 +242,7 @@ export class ClusterMembership {
     this.#registry.close()
     this.#shutdowns.close()
     this.brokerConfigs.close()
+    this.metadata.close()
     this.security.close()
     this.scramCredentials.close()
     this.#view.close()

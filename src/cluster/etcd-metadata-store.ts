@@ -1,6 +1,7 @@
 /**
  * The MetadataStore of a broker in a cluster: topics and partition states from etcd's watched
- * view (cluster-metadata-store.ts), producer ids from etcd blocks, the cluster id from etcd.
+ * view (cluster-metadata-store.ts), producer ids from etcd blocks, group configs from
+ * <prefix>/configs/groups (entity-configs.ts), the cluster id from etcd.
  *
  * Who writes what: any registered broker may create, grow, reconfigure and delete topics (as
  * ZooKeeper-era Kafka brokers wrote topic assignments), each write a compare-and-swap on the
@@ -18,6 +19,7 @@ import { collisionKey, isInternalTopic } from '../metadata/topic-name.js'
 import { checkNewTopicName, checkPartitionCount, validateOverrides } from '../metadata/topic-validation.js'
 import type { ClusterMetadataStore, MetadataChange, TopicView, WriteResult } from './cluster-metadata-store.js'
 import type { Compare, EtcdConnection } from './etcd-connection.js'
+import { EntityConfigStore } from './entity-configs.js'
 import { ProducerIdBlocks } from './producer-id-blocks.js'
 
 /** How long a successful write may take to show in the local view before it is reported as failed. */
@@ -29,25 +31,34 @@ export class EtcdMetadataStore implements MetadataStore {
   readonly clusterId: string
   readonly #view: ClusterMetadataStore
   readonly #producerIds: ProducerIdBlocks
+  readonly #groupConfigs: EntityConfigStore
   /** Compare that holds while `<prefix>/cluster-id` is the key this broker joined. */
   readonly #membership: Compare
   /** One TopicMetadata per topic view, so reads allocate nothing. */
   readonly #topicsByView = new WeakMap<TopicView, TopicMetadata>()
 
-  private constructor(clusterId: string, view: ClusterMetadataStore, producerIds: ProducerIdBlocks, membership: Compare) {
+  private constructor(clusterId: string, view: ClusterMetadataStore, producerIds: ProducerIdBlocks, groupConfigs: EntityConfigStore, membership: Compare) {
     this.clusterId = clusterId
     this.#view = view
     this.#producerIds = producerIds
+    this.#groupConfigs = groupConfigs
     this.#membership = membership
   }
 
-  /** Over a started view, once the cluster id exists (ensureClusterId). */
+  /** Over a started view, once the cluster id exists (ensureClusterId); reads the group configs. */
   static async open(connection: EtcdConnection, view: ClusterMetadataStore): Promise<EtcdMetadataStore> {
     const key = connection.key('cluster-id')
     const clusterId = await connection.get(key)
     if (clusterId === undefined) throw new Error(`EtcdMetadataStore.open: ${key} does not exist; ensureClusterId first`)
     const membership: Compare = { key, target: 'create', result: '=', value: clusterId.createRevision }
-    return new EtcdMetadataStore(clusterId.value, view, new ProducerIdBlocks(connection), membership)
+    const groupConfigs = new EntityConfigStore(connection, 'groups')
+    await groupConfigs.start()
+    return new EtcdMetadataStore(clusterId.value, view, new ProducerIdBlocks(connection), groupConfigs, membership)
+  }
+
+  /** Stops following the group configs (the view is the membership's to close). */
+  close(): void {
+    this.#groupConfigs.close()
   }
 
   onChange(listener: (events: readonly MetadataEvent[]) => void): () => void {
@@ -131,6 +142,19 @@ export class EtcdMetadataStore implements MetadataStore {
       if (result.status === 'ok') return this.#visible(result, name)
       await this.#afterFailedWrite(result, attempt, name)
     }
+  }
+
+  groupConfigs(groupId: string): Readonly<Record<string, string>> {
+    return this.#groupConfigs.configs(groupId)
+  }
+
+  groupsWithConfigs(): Iterable<string> {
+    return this.#groupConfigs.names()
+  }
+
+  /** A compare-and-swap on the group's key (entity-configs.ts), retried on a lost race. */
+  updateGroupConfigs(groupId: string, update: (current: Readonly<Record<string, string>>) => Readonly<Record<string, string>>): Promise<void> {
+    return this.#groupConfigs.update(groupId, update)
   }
 
   allocateProducerIds(count: number): Promise<number> {

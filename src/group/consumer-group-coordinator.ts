@@ -117,8 +117,16 @@ export interface DescribedConsumerGroup {
   }>
 }
 
+/** A group's session timeout and heartbeat interval, as its group configs set them (KIP-848). */
+export interface GroupTimeouts {
+  readonly sessionTimeoutMs: number
+  readonly heartbeatIntervalMs: number
+}
+
 export interface ConsumerGroupCoordinatorOptions {
   readonly config: ConsumerGroupConfig
+  /** consumer.session.timeout.ms and consumer.heartbeat.interval.ms of a group; `config`'s without. */
+  readonly timeouts?: (groupId: string) => GroupTimeouts
   readonly topics: TopicsView
   /** Appends records to the group's __consumer_offsets partition; a Kafka error code once replicated. */
   readonly write: (groupId: string, records: readonly CoordinatorWrite[]) => MaybeAsync<number>
@@ -143,6 +151,9 @@ export class ConsumerGroupCoordinator {
   readonly #topics: TopicsView
   readonly #write: ConsumerGroupCoordinatorOptions['write']
   readonly #logger: Logger
+  readonly #timeouts: (groupId: string) => GroupTimeouts
+  /** The timeout each member's session timer was armed with, to re-arm it when a group config changes. */
+  readonly #armedSessionMs = new WeakMap<ConsumerGroupMember, number>()
   readonly #regexes = new Map<string, RegExp>()
   /** When each group next re-resolves its subscription metadata. */
   readonly #refreshDeadline = new WeakMap<ConsumerGroup, number>()
@@ -152,6 +163,7 @@ export class ConsumerGroupCoordinator {
     this.#topics = options.topics
     this.#write = options.write
     this.#logger = options.logger
+    this.#timeouts = options.timeouts ?? (() => this.#config)
   }
 
   get config(): ConsumerGroupConfig {
@@ -274,7 +286,7 @@ export class ConsumerGroupCoordinator {
       errorMessage: null,
       memberId: member.memberId,
       memberEpoch: member.memberEpoch,
-      heartbeatIntervalMs: this.#config.heartbeatIntervalMs,
+      heartbeatIntervalMs: this.#timeouts(group.groupId).heartbeatIntervalMs,
       assignment: fullRequest || changed || isNew ? { topicPartitions: toTopicPartitions(member.assigned) } : null,
     }
   }
@@ -538,17 +550,20 @@ export class ConsumerGroupCoordinator {
   }
 
   #scheduleSession(group: ConsumerGroup, member: ConsumerGroupMember): void {
-    if (member.sessionTimer !== null) {
+    const sessionTimeoutMs = this.#timeouts(group.groupId).sessionTimeoutMs
+    if (member.sessionTimer !== null && this.#armedSessionMs.get(member) === sessionTimeoutMs) {
       member.sessionTimer.refresh()
       return
     }
-    member.sessionTimer = setTimeout(() => this.#expire(group, member, 'session timed out'), this.#config.sessionTimeoutMs)
+    if (member.sessionTimer !== null) clearTimeout(member.sessionTimer)
+    member.sessionTimer = setTimeout(() => this.#expire(group, member, 'session timed out'), sessionTimeoutMs)
     member.sessionTimer.unref()
+    this.#armedSessionMs.set(member, sessionTimeoutMs)
   }
 
   #scheduleRebalanceTimeout(group: ConsumerGroup, member: ConsumerGroupMember): void {
     if (member.rebalanceTimer !== null) return
-    const timeout = member.rebalanceTimeoutMs > 0 ? member.rebalanceTimeoutMs : this.#config.sessionTimeoutMs
+    const timeout = member.rebalanceTimeoutMs > 0 ? member.rebalanceTimeoutMs : this.#timeouts(group.groupId).sessionTimeoutMs
     const epoch = member.memberEpoch
     member.rebalanceTimer = setTimeout(() => {
       member.rebalanceTimer = null

@@ -58,6 +58,7 @@ import {
   type ConsumerGroupHeartbeatParams,
   type ConsumerGroupHeartbeatResult,
   type DescribedConsumerGroup,
+  type GroupTimeouts,
   type TopicsView,
 } from './consumer-group-coordinator.js'
 import { type GroupCoordinatorConfig } from './group-coordinator-config.js'
@@ -77,6 +78,10 @@ export interface GroupCoordinatorOptions {
   readonly now?: () => number
   /** The topics, for KIP-848 consumer groups (the coordinator assigns their partitions). */
   readonly topics?: TopicsView
+  /** A consumer group's timeouts from its group configs (consumer.*); the broker's without. */
+  readonly consumerTimeouts?: (groupId: string) => GroupTimeouts
+  /** A share group's timeouts from its group configs (share.*); the broker's without. */
+  readonly shareTimeouts?: (groupId: string) => GroupTimeouts
 }
 
 /** What OffsetFetch answers for a partition without a committed offset. */
@@ -120,6 +125,7 @@ export class GroupCoordinator {
           config: options.config.consumer,
           topics: options.topics,
           logger: this.#logger,
+          timeouts: options.consumerTimeouts,
           write: (groupId, records) => this.#store.storeRecords(groupId, records, this.#now()),
         })
     this.#share =
@@ -129,6 +135,7 @@ export class GroupCoordinator {
           config: options.config.share,
           topics: options.topics,
           logger: this.#logger.child('share'),
+          timeouts: options.shareTimeouts,
           write: (groupId, records) => this.#store.storeRecords(groupId, records, this.#now()),
         })
     this.#membership = new GroupMembership(store, { initialRebalanceDelayMs: this.#config.initialRebalanceDelayMs }, this.#logger, this.#now, (g) =>

@@ -1,6 +1,6 @@
 /**
- * The single-broker metadata store: the cluster id, and every topic with its id, partition
- * count and configuration overrides. This broker is the only replica, the leader and the whole
+ * The single-broker metadata store: the cluster id, every topic with its id, partition count and
+ * configuration overrides, and the config overrides of groups. This broker is the only replica, the leader and the whole
  * ISR of every partition, at leader epoch 0, so partition states are not stored but implied.
  *
  * On disk it is `<log dir>/samsa-metadata.json`, replaced atomically (temp file, fsync, rename,
@@ -25,9 +25,13 @@ interface StoreFile {
   topics: TopicMetadata[]
   /** First producer id not yet handed out (ids are allocated in blocks, see allocateProducerIds). */
   nextProducerId?: number
+  /** Group config overrides by group id (absent in files written before group configs). */
+  groupConfigs?: Record<string, Record<string, string>>
 }
 
 export const METADATA_FILE = 'samsa-metadata.json'
+
+const NO_GROUP_CONFIGS: Readonly<Record<string, string>> = Object.freeze({})
 
 /**
  * One consistent view of the topics, indexed by name, by id and by collision key, plus the next
@@ -40,17 +44,25 @@ class TopicTable {
   /** collisionKey(name) → name, to find '.'/'_' collisions without scanning every topic. */
   readonly byCollisionKey: Map<string, string>
   nextProducerId: number
+  /** Group config overrides by group id; each value frozen, replaced on change. */
+  readonly groupConfigs: Map<string, Readonly<Record<string, string>>>
 
   constructor(topics: Iterable<TopicMetadata>, nextProducerId: number, copyOf?: TopicTable) {
     this.byName = new Map(copyOf?.byName)
     this.byId = new Map(copyOf?.byId)
     this.byCollisionKey = new Map(copyOf?.byCollisionKey)
+    this.groupConfigs = new Map(copyOf?.groupConfigs)
     this.nextProducerId = nextProducerId
     for (const topic of topics) this.put(topic)
   }
 
   copy(): TopicTable {
     return new TopicTable([], this.nextProducerId, this)
+  }
+
+  setGroupConfigs(groupId: string, configs: Readonly<Record<string, string>>): void {
+    if (Object.keys(configs).length === 0) this.groupConfigs.delete(groupId)
+    else this.groupConfigs.set(groupId, Object.freeze({ ...configs }))
   }
 
   put(topic: TopicMetadata): void {
@@ -133,6 +145,7 @@ export class FileMetadataStore implements MetadataStore {
     }
     const clusterId = file?.clusterId ?? meta?.clusterId ?? randomUuid()
     const store = new FileMetadataStore(dir, nodeId, clusterId, file?.topics ?? [], file?.nextProducerId ?? 0)
+    for (const [groupId, configs] of Object.entries(file?.groupConfigs ?? {})) store.#table.setGroupConfigs(groupId, configs)
     if (file === null) await store.#persist(store.#table)
     if (meta === null) await writeAtomically(dir, 'meta.properties', `version=1\ncluster.id=${clusterId}\nnode.id=${nodeId}\n`)
     return store
@@ -247,6 +260,19 @@ export class FileMetadataStore implements MetadataStore {
     })
   }
 
+  groupConfigs(groupId: string): Readonly<Record<string, string>> {
+    return this.#table.groupConfigs.get(groupId) ?? NO_GROUP_CONFIGS
+  }
+
+  groupsWithConfigs(): Iterable<string> {
+    return this.#table.groupConfigs.keys()
+  }
+
+  /** Replaces a group's overrides in the store's queue of changes, like updateTopicConfigs. */
+  async updateGroupConfigs(groupId: string, update: (current: Readonly<Record<string, string>>) => Readonly<Record<string, string>>): Promise<void> {
+    await this.#mutate((table) => table.setGroupConfigs(groupId, update(table.groupConfigs.get(groupId) ?? NO_GROUP_CONFIGS)))
+  }
+
   /**
    * Reserves `count` producer ids and returns the first. The reservation is durable before it is
    * returned, so ids are never handed out twice, even across a crash (a crash only skips ids).
@@ -324,7 +350,13 @@ export class FileMetadataStore implements MetadataStore {
   }
 
   async #persist(table: TopicTable): Promise<void> {
-    const file: StoreFile = { version: 1, clusterId: this.#clusterId, topics: [...table.byName.values()], nextProducerId: table.nextProducerId }
+    const file: StoreFile = {
+      version: 1,
+      clusterId: this.#clusterId,
+      topics: [...table.byName.values()],
+      nextProducerId: table.nextProducerId,
+      groupConfigs: Object.fromEntries(table.groupConfigs),
+    }
     await writeAtomically(this.#dir, METADATA_FILE, JSON.stringify(file, null, 2) + '\n')
   }
 }

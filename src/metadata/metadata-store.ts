@@ -83,6 +83,20 @@ export interface MetadataStore {
    * updates of one topic each see the other's result. `update` may throw a TopicError to refuse.
    */
   updateTopicConfigs(name: string, update: (current: Readonly<Record<string, string>>) => Readonly<Record<string, string>>): Promise<TopicMetadata>
+  /**
+   * A group's config overrides (KIP-848/KIP-932 group configs, common/config/group-config.ts) as
+   * text, the way Kafka stores and reports them; empty when it has none. The same object is
+   * returned until they change, so callers may cache what they derive from it.
+   */
+  groupConfigs(groupId: string): Readonly<Record<string, string>>
+  /** The ids of the groups that have config overrides, in no particular order. */
+  groupsWithConfigs(): Iterable<string>
+  /**
+   * Replaces a group's overrides with what `update` makes of the current ones (an empty result
+   * removes them); concurrent updates of one group each see the other's result. `update` may
+   * throw to refuse, and nothing changes. The store does not validate: the caller does.
+   */
+  updateGroupConfigs(groupId: string, update: (current: Readonly<Record<string, string>>) => Readonly<Record<string, string>>): Promise<void>
   /** Reserves `count` producer ids, durably, and returns the first; no id is ever handed out twice. */
   allocateProducerIds(count: number): Promise<number>
 }

@@ -101,7 +101,8 @@ export const patternTypeName = (code: number): string => patternNames.get(code) 
 /** Operations each resource type supports, as Kafka's AclEntry.supportedOperations lists them. */
 const SUPPORTED_OPERATIONS: ReadonlyMap<number, readonly number[]> = new Map([
   [ResourceType.TOPIC, [AclOperation.READ, AclOperation.WRITE, AclOperation.CREATE, AclOperation.DESCRIBE, AclOperation.DELETE, AclOperation.ALTER, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS]],
-  [ResourceType.GROUP, [AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DELETE]],
+  // DESCRIBE_CONFIGS and ALTER_CONFIGS since Kafka 4.0: group configs (KIP-848).
+  [ResourceType.GROUP, [AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DELETE, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS]],
   [ResourceType.CLUSTER, [AclOperation.CREATE, AclOperation.CLUSTER_ACTION, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS, AclOperation.IDEMPOTENT_WRITE, AclOperation.ALTER, AclOperation.DESCRIBE]],
   [ResourceType.TRANSACTIONAL_ID, [AclOperation.DESCRIBE, AclOperation.WRITE]],
   [ResourceType.DELEGATION_TOKEN, [AclOperation.DESCRIBE]],

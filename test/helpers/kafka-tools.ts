@@ -69,7 +69,8 @@ async function runTool(javaArgs: string[]): Promise<ToolResult> {
 
 /** Fetches Kafka 4.x's tools from Maven Central unless they are there already (`.ci/run` does it first). */
 export async function ensureKafkaTools4(): Promise<void> {
-  if (existsSync(JARS_4) && readdirSync(JARS_4).some((name) => /^kafka-tools-4\./.test(name))) return
+  // kafka_2.13 (kafka-configs) joined the pom after kafka-tools: a copy without it is fetched again.
+  if (existsSync(JARS_4) && readdirSync(JARS_4).some((name) => /^kafka_2\.13-4\./.test(name))) return
   await run('mvn', ['-q', '-B', '-f', join(TOOLS_4, 'pom.xml'), 'dependency:copy-dependencies'], { timeout: 280_000 })
 }
 

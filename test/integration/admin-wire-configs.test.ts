@@ -134,7 +134,7 @@ describe('DescribeConfigs', () => {
         { resourceType: BROKER, resourceName: '8', configurationKeys: null },
         { resourceType: BROKER, resourceName: 'seven', configurationKeys: null },
         { resourceType: BROKER_LOGGER, resourceName: '', configurationKeys: null },
-        { resourceType: 32, resourceName: 'group', configurationKeys: null },
+        { resourceType: 32, resourceName: '', configurationKeys: null },
         { resourceType: 99, resourceName: 'x', configurationKeys: null },
         { resourceType: TOPIC, resourceName: 'configured', configurationKeys: ['retention.ms'] },
         { resourceType: TOPIC, resourceName: 'configured', configurationKeys: ['retention.ms'] },
@@ -146,7 +146,7 @@ describe('DescribeConfigs', () => {
       [BROKER, '8', E.INVALID_REQUEST, 0],
       [BROKER, 'seven', E.INVALID_REQUEST, 0],
       [BROKER_LOGGER, '', E.INVALID_REQUEST, 0],
-      [32, 'group', E.INVALID_REQUEST, 0],
+      [32, '', E.INVALID_REQUEST, 0],
       [99, 'x', E.INVALID_REQUEST, 0],
       [TOPIC, 'configured', E.NONE, 1],
     ])

@@ -2,7 +2,7 @@
  * Topic and partition state in etcd (src/cluster/cluster-metadata-store.ts), the cluster id and
  * producer-id blocks: conditional writes that report a stale read as data, a watched view that
  * another broker's writes reach (and that survives etcd compacting the history it watches from),
- * and producer-id blocks that never overlap.
+ * and producer-id blocks that never overlap; group configs that every broker sees.
  */
 import { type AddressInfo, type Socket, connect as connectTcp, createServer } from 'node:net'
 import { describe, expect, it } from 'vitest'
@@ -16,6 +16,7 @@ import {
   ProducerIdBlocks,
   ensureClusterId,
 } from '../../src/cluster/index.js'
+import { EtcdMetadataStore } from '../../src/cluster/etcd-metadata-store.js'
 import { etcdPerFile } from '../helpers/etcd.js'
 
 const etcdFile = etcdPerFile('samsa-metadata', 5000)
@@ -197,5 +198,37 @@ describe('cluster id and producer ids', () => {
     const sorted = [...starts].sort((x, y) => x - y)
     // 40 blocks of 1000 with no overlap and no gap: exactly 0, 1000, ..., 39000.
     expect(sorted).toEqual(Array.from({ length: 40 }, (_, i) => i * 1000))
+  })
+
+  it("shows a group's configs written through one broker to another, loses no concurrent update, and removes emptied ones", async () => {
+    const open = async (connection: EtcdConnection): Promise<EtcdMetadataStore> => {
+      await ensureClusterId(connection)
+      return etcdFile.track(await EtcdMetadataStore.open(connection, await store(connection)))
+    }
+    const first = await connect()
+    const writer = await open(first)
+    const reader = await open(await connect(first.prefix))
+    // A group id may hold '/', which must not split the key.
+    const group = 'team/orders'
+
+    await Promise.all([
+      writer.updateGroupConfigs(group, (current) => ({ ...current, 'share.auto.offset.reset': 'earliest' })),
+      reader.updateGroupConfigs(group, (current) => ({ ...current, 'share.isolation.level': 'read_committed' })),
+      writer.updateGroupConfigs('emptied', () => ({ 'consumer.session.timeout.ms': '50000' })),
+    ])
+    await writer.updateGroupConfigs('emptied', () => ({}))
+    const both = { 'share.auto.offset.reset': 'earliest', 'share.isolation.level': 'read_committed' }
+    const deadline = Date.now() + 10_000
+    while (JSON.stringify(reader.groupConfigs(group)) !== JSON.stringify(both) || [...reader.groupsWithConfigs()].length !== 1) {
+      expect(Date.now(), `reader shows ${JSON.stringify(reader.groupConfigs(group))}`).toBeLessThan(deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect(writer.groupConfigs(group)).toEqual(both)
+    expect([...reader.groupsWithConfigs()]).toEqual([group])
+    expect(reader.groupConfigs('emptied')).toEqual({})
+
+    // A broker started later reads them from etcd.
+    const later = await open(await connect(first.prefix))
+    expect(later.groupConfigs(group)).toEqual(both)
   })
 })

@@ -7,7 +7,8 @@
  * UNKNOWN_TOPIC_OR_PARTITION, an unknown setting or a bad value INVALID_CONFIG, a setting named
  * twice INVALID_REQUEST; a resource named twice is refused (INVALID_REQUEST) and left as it was.
  * A broker resource replaces the broker's dynamic settings (the replication throttle rates; see
- * broker-dynamic-configs.ts). validate_only checks and changes nothing. A refused resource
+ * broker-dynamic-configs.ts); a group resource replaces the group's configs (group-configs.ts).
+ * validate_only checks and changes nothing. A refused resource
  * changes nothing; the others still apply.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
@@ -18,6 +19,7 @@ import { alterEachResource, alterErrorResponse, configAuthorizationProblem, Conf
 import { ConfigOperations } from '../../common/config/config-operations.js'
 import { parseDynamicBrokerConfigs } from '../../common/config/dynamic-broker-config.js'
 import { alterBrokerConfigs } from './broker-dynamic-configs.js'
+import { alterGroupConfigs } from './group-configs.js'
 import { type ErrorResult, NO_ERROR, errorResult, refusal } from './topic-errors.js'
 import { AclOperation } from '../../security/acl.js'
 import type { RequestContext } from '../handler.js'
@@ -57,6 +59,17 @@ export function alterConfigsHandler(broker: BrokerContext) {
     }, validateOnly, 'AlterConfigs')
   }
 
+  /** The whole set of a group's overrides is replaced; an empty request clears them. */
+  const alterGroup = ({ resourceName, configs }: RequestedResource, validateOnly: boolean): ErrorResult | Promise<ErrorResult> => {
+    const overrides: Record<string, string> = {}
+    for (const { name, value } of configs) {
+      if (Object.hasOwn(overrides, name)) return refusal('INVALID_REQUEST', `Setting ${name} appears more than once for group '${resourceName}'.`)
+      if (value === null) return refusal('INVALID_CONFIG', `Setting ${name} needs a value; leave it out to return to the broker's value.`)
+      overrides[name] = value.trim()
+    }
+    return alterGroupConfigs(broker, resourceName, () => overrides, validateOnly, 'AlterConfigs')
+  }
+
   const alter = (resource: RequestedResource, validateOnly: boolean, context: RequestContext): ErrorResult | Promise<ErrorResult> => {
     const unauthorized = configAuthorizationProblem(broker, context, resource, AclOperation.ALTER_CONFIGS)
     if (unauthorized !== undefined) return unauthorized
@@ -65,6 +78,8 @@ export function alterConfigsHandler(broker: BrokerContext) {
         return alterTopic(resource, validateOnly)
       case ConfigResourceTypes.BROKER:
         return alterBroker(resource, validateOnly)
+      case ConfigResourceTypes.GROUP:
+        return alterGroup(resource, validateOnly)
       default:
         return unsupportedResourceType(resource.resourceType)
     }

@@ -44,14 +44,19 @@ export function brokerResourceProblem(broker: BrokerContext, name: string, allow
 
 /**
  * The refusal of a config resource the principal may not `operation` (DESCRIBE_CONFIGS or
- * ALTER_CONFIGS), as Kafka asks: on the topic for a topic, on the cluster for a broker or its
- * loggers. Undefined when allowed, or when the type is one the handler refuses anyway.
+ * ALTER_CONFIGS), as Kafka asks: on the topic for a topic, on the group for a group, on the
+ * cluster for a broker or its loggers. Undefined when allowed, or when the type is one the handler refuses anyway.
  */
 export function configAuthorizationProblem(broker: BrokerContext, context: RequestContext, resource: { readonly resourceType: number; readonly resourceName: string }, operation: number): ErrorResult | undefined {
   if (resource.resourceType === ConfigResourceTypes.TOPIC) {
     return broker.authorizer.authorize(context, operation, ResourceType.TOPIC, resource.resourceName)
       ? undefined
       : refusal('TOPIC_AUTHORIZATION_FAILED', `Not authorized to ${operationName(operation)} on topic '${resource.resourceName}'.`)
+  }
+  if (resource.resourceType === ConfigResourceTypes.GROUP) {
+    return broker.authorizer.authorize(context, operation, ResourceType.GROUP, resource.resourceName)
+      ? undefined
+      : refusal('GROUP_AUTHORIZATION_FAILED', `Not authorized to ${operationName(operation)} on group '${resource.resourceName}'.`)
   }
   if (resource.resourceType === ConfigResourceTypes.BROKER || resource.resourceType === ConfigResourceTypes.BROKER_LOGGER) {
     return broker.authorizer.authorize(context, operation, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)

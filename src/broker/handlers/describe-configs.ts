@@ -1,5 +1,6 @@
 /**
- * DescribeConfigs: the settings of topics (resource type 2) and of this broker (4), each with its
+ * DescribeConfigs: the settings of topics (resource type 2), of this broker (4) and of groups (32,
+ * KIP-848/KIP-932 group configs, see group-configs.ts), each with its
  * effective value, source (v1+), synonyms (v1+, when asked), type and documentation (v3+, when
  * asked); v0 says instead whether the resource leaves the value at its default. A broker's
  * settings include, in a cluster, its dynamic ones: the replication throttle rates
@@ -10,7 +11,8 @@
  * UNKNOWN_TOPIC_OR_PARTITION; a broker resource names this broker's id, or is empty for the
  * cluster-wide dynamic defaults (Samsa has none, so that list is empty). BROKER_LOGGER (8) is
  * answered with an empty list: Samsa has one log level for the whole process (--log-level), not
- * per-logger levels. Other resource types are INVALID_REQUEST. One bad resource never fails the
+ * per-logger levels. A group is described whether or not it exists, as Kafka does. Other
+ * resource types are INVALID_REQUEST. One bad resource never fails the
  * others; a resource named twice is answered once.
  */
 import {
@@ -26,6 +28,7 @@ import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 import { brokerResourceProblem, configAuthorizationProblem, ConfigResourceTypes, topicResourceProblem, resourceKey, unsupportedResourceType } from './config-resources.js'
 import type { ErrorResult } from './topic-errors.js'
+import { describeGroupResource } from './group-configs.js'
 import { AclOperation } from '../../security/acl.js'
 import type { RequestContext } from '../handler.js'
 
@@ -52,6 +55,8 @@ export function describeConfigsHandler(broker: BrokerContext) {
       }
       case ConfigResourceTypes.BROKER_LOGGER:
         return brokerResourceProblem(broker, resource.resourceName, false) ?? []
+      case ConfigResourceTypes.GROUP:
+        return describeGroupResource(broker, resource.resourceName)
       default:
         return unsupportedResourceType(resource.resourceType)
     }

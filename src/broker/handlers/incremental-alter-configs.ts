@@ -9,7 +9,8 @@
  * is a no-op; an illegal topic name is INVALID_TOPIC_EXCEPTION and an unknown topic
  * UNKNOWN_TOPIC_OR_PARTITION. A resource named twice is refused and left as it was. A broker
  * resource changes the broker's dynamic settings, the replication throttle rates (see
- * broker-dynamic-configs.ts for what is refused); broker-logger resources are refused (one
+ * broker-dynamic-configs.ts for what is refused); a group resource changes the group's configs
+ * (KIP-848/KIP-932, see group-configs.ts); broker-logger resources are refused (one
  * process-wide log level). validate_only checks and changes nothing. A refused resource changes
  * nothing.
  */
@@ -17,6 +18,7 @@ import {
   type ConfigOperation,
   ConfigOperations,
   applyBrokerConfigOperations,
+  applyScalarConfigOperations,
   applyTopicConfigOperations,
   isConfigOperationId,
 } from '../../common/config/config-operations.js'
@@ -26,6 +28,7 @@ import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 import { alterEachResource, alterErrorResponse, brokerResourceProblem, configAuthorizationProblem, ConfigResourceTypes, topicResourceProblem, unsupportedResourceType } from './config-resources.js'
 import { alterBrokerConfigs } from './broker-dynamic-configs.js'
+import { alterGroupConfigs } from './group-configs.js'
 import { type ErrorResult, NO_ERROR, errorResult, refusal } from './topic-errors.js'
 import { AclOperation } from '../../security/acl.js'
 import type { RequestContext } from '../handler.js'
@@ -89,6 +92,11 @@ export function incrementalAlterConfigsHandler(broker: BrokerContext) {
           validateOnly,
           'IncrementalAlterConfigs',
         )
+      }
+      case ConfigResourceTypes.GROUP: {
+        const operations = operationsOf(resource)
+        if (!Array.isArray(operations)) return operations
+        return alterGroupConfigs(broker, resource.resourceName, (current) => applyScalarConfigOperations(current, operations), validateOnly, 'IncrementalAlterConfigs')
       }
       case ConfigResourceTypes.BROKER_LOGGER:
         return (

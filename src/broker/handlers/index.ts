@@ -41,6 +41,7 @@ import { initProducerIdHandler } from './init-producer-id.js'
 import { joinGroupHandler } from './join-group.js'
 import { leaveGroupHandler } from './leave-group.js'
 import { listGroupsHandler } from './list-groups.js'
+import { listConfigResourcesHandler } from './list-config-resources.js'
 import { listOffsetsHandler } from './list-offsets.js'
 import { listPartitionReassignmentsHandler } from './list-partition-reassignments.js'
 import { listTransactionsHandler } from './list-transactions.js'
@@ -102,6 +103,7 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
     deleteTopicsHandler(context),
     createPartitionsHandler(context),
     describeConfigsHandler(context),
+    listConfigResourcesHandler(context),
     alterConfigsHandler(context),
     incrementalAlterConfigsHandler(context),
     describeClusterHandler(context),

@@ -76,7 +76,7 @@ export function shareFetchHandler(broker: BrokerContext, shares: SharePartitionM
           partitions: allowed,
           forgotten: request.forgottenTopicsData.flatMap((t) => t.partitions.map((partition) => ({ topicId: t.topicId, partition }))),
         })
-        .then((outcome) => respond(withDenied(outcome, denied), shares.lockDurationMs))
+        .then((outcome) => respond(withDenied(outcome, denied), shares.lockDurationMs(request.groupId)))
     },
     errorResponse(_request, errorCode) {
       return { errorCode, responses: [], nodeEndpoints: [] }

@@ -3,16 +3,17 @@
  * value comes from, whether it can be changed, its type and documentation, and its synonyms (the
  * other places the value could come from, highest precedence first).
  *
- * Sources follow Kafka's rules: a topic override is DYNAMIC_TOPIC_CONFIG; a dynamic broker
- * setting set for the broker (the replication throttle rates) is DYNAMIC_BROKER_CONFIG; a broker
- * setting given in server.properties, a SAMSA_* variable or a flag is STATIC_BROKER_CONFIG;
- * anything else is DEFAULT_CONFIG. Static broker settings are read-only; the dynamic ones and
- * topic settings are not.
+ * Sources follow Kafka's rules: a topic override is DYNAMIC_TOPIC_CONFIG, a group's is
+ * DYNAMIC_GROUP_CONFIG; a dynamic broker setting set for the broker (the replication throttle
+ * rates) is DYNAMIC_BROKER_CONFIG; a broker setting given in server.properties, a SAMSA_*
+ * variable or a flag is STATIC_BROKER_CONFIG; anything else is DEFAULT_CONFIG. Static broker
+ * settings are read-only; the dynamic ones, topic and group settings are not.
  */
 import { type BrokerConfig, type BrokerConfigName, brokerConfigDefs } from './broker-config.js'
 import { type ConfigDef, type ConfigType, formatValue } from './config-def.js'
 import { brokerConfigSynonyms, topicConfigSynonyms } from './config-synonyms.js'
 import { type DynamicBrokerConfigName, dynamicBrokerConfigDefs, dynamicDefaultText } from './dynamic-broker-config.js'
+import { type GroupConfigName, effectiveGroupConfig, groupConfigDefs, groupConfigSynonyms } from './group-config.js'
 import { type TopicConfigName, parseTopicOverrides, topicConfigDefs } from './topic-config.js'
 
 /** Kafka's ConfigSource ids (DescribeConfigs v1+ config_source and synonym source). */
@@ -24,6 +25,8 @@ export const ConfigSources = {
   STATIC_BROKER_CONFIG: 4,
   DEFAULT_CONFIG: 5,
   DYNAMIC_BROKER_LOGGER_CONFIG: 6,
+  CLIENT_METRICS_CONFIG: 7,
+  DYNAMIC_GROUP_CONFIG: 8,
 } as const
 
 export type ConfigSourceId = (typeof ConfigSources)[keyof typeof ConfigSources]
@@ -90,20 +93,7 @@ function describeTopicConfigsNow(broker: BrokerConfig, overrides: Readonly<Recor
     const brokerSynonyms = topicConfigSynonyms[name].flatMap((brokerName) => brokerSynonymEntries(broker, brokerName))
     const overridden = Object.hasOwn(parsed, name)
     const value = formatValue(def, overridden ? parsed[name] : defaults[name])
-    const synonyms = overridden
-      ? [{ name, value, source: ConfigSources.DYNAMIC_TOPIC_CONFIG }, ...brokerSynonyms]
-      : brokerSynonyms
-    return {
-      name,
-      value,
-      readOnly: false,
-      source: synonyms[0]?.source ?? ConfigSources.DEFAULT_CONFIG,
-      isDefault: !overridden,
-      sensitive: def.type === 'password',
-      synonyms,
-      type: configTypeIds[def.type],
-      documentation: def.doc,
-    }
+    return overridableDescription(name, def, value, overridden ? ConfigSources.DYNAMIC_TOPIC_CONFIG : null, brokerSynonyms)
   })
 }
 
@@ -146,6 +136,44 @@ export function describeDynamicBrokerConfigs(overrides: Readonly<Record<string, 
       documentation: def.doc,
     }
   })
+}
+
+/**
+ * A group's configs (resource type GROUP) with these overrides (text, as stored): an override is
+ * DYNAMIC_GROUP_CONFIG; otherwise the value is the broker's setting it derives from
+ * (STATIC_BROKER_CONFIG when the broker sets it, else DEFAULT_CONFIG), or Kafka's default for
+ * the two that have no broker setting.
+ */
+export function describeGroupConfigs(broker: BrokerConfig, overrides: Readonly<Record<string, string>>): ConfigDescription[] {
+  const effective = effectiveGroupConfig(overrides, broker) as Record<string, unknown>
+  return (Object.keys(groupConfigDefs) as GroupConfigName[]).map((name) => {
+    const def = groupConfigDefs[name] as ConfigDef
+    const synonym = groupConfigSynonyms[name]
+    const fallback = synonym === null
+      ? [{ name, value: formatValue(def, def.default), source: ConfigSources.DEFAULT_CONFIG }]
+      : brokerSynonymEntries(broker, synonym)
+    const overridden = Object.hasOwn(overrides, name)
+    return overridableDescription(name, def, formatValue(def, effective[name]), overridden ? ConfigSources.DYNAMIC_GROUP_CONFIG : null, fallback)
+  })
+}
+
+/**
+ * A setting a resource may override (a topic's, a group's): the override first when `overriddenAs`
+ * names its source, then `fallback`, the places the value comes from otherwise.
+ */
+function overridableDescription(name: string, def: ConfigDef, value: string | null, overriddenAs: ConfigSourceId | null, fallback: readonly ConfigSynonym[]): ConfigDescription {
+  const synonyms = overriddenAs === null ? fallback : [{ name, value, source: overriddenAs }, ...fallback]
+  return {
+    name,
+    value,
+    readOnly: false,
+    source: synonyms[0]?.source ?? ConfigSources.DEFAULT_CONFIG,
+    isDefault: overriddenAs === null,
+    sensitive: def.type === 'password',
+    synonyms,
+    type: configTypeIds[def.type],
+    documentation: def.doc,
+  }
 }
 
 /** Kafka lists a broker setting once for each level that has a value: static, then default. */

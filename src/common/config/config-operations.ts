@@ -74,6 +74,17 @@ export function applyTopicConfigOperations(
  * setting, a bad value, or APPEND/SUBTRACT.
  */
 export function applyBrokerConfigOperations(overrides: Readonly<Record<string, string>>, operations: readonly ConfigOperation[]): Record<string, string> {
+  const next = applyScalarConfigOperations(overrides, operations)
+  parseDynamicBrokerConfigs(next)
+  return next
+}
+
+/**
+ * Overrides of settings that are all scalars (dynamic broker settings, group configs) after
+ * applying `operations` in order: SET (trimmed) and DELETE; APPEND and SUBTRACT, which only lists
+ * have, throw SAMSA_CONFIG. The result is not validated; the caller checks it.
+ */
+export function applyScalarConfigOperations(overrides: Readonly<Record<string, string>>, operations: readonly ConfigOperation[]): Record<string, string> {
   const next: Record<string, string> = { ...overrides }
   for (const { name, operation, value } of operations) {
     if (operation === ConfigOperations.DELETE) delete next[name]
@@ -81,7 +92,6 @@ export function applyBrokerConfigOperations(overrides: Readonly<Record<string, s
     else if (value === null) throw new SamsaError(ErrorCodes.CONFIG, `Setting ${name} needs a value.`)
     else throw new SamsaError(ErrorCodes.CONFIG, `${name} is not a list setting; APPEND and SUBTRACT apply only to lists.`)
   }
-  parseDynamicBrokerConfigs(next)
   return next
 }
 

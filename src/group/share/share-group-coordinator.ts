@@ -21,7 +21,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { Logger } from '../../common/logger.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
-import type { TopicsView } from '../consumer-group-coordinator.js'
+import type { GroupTimeouts, TopicsView } from '../consumer-group-coordinator.js'
 import type { SnapshotRecord } from '../coordinator-snapshot.js'
 import { type MaybeAsync, andThen } from '../maybe-async.js'
 import type { CoordinatorWrite } from '../offsets-partition.js'
@@ -122,6 +122,8 @@ export interface ShareGroupCoordinatorOptions {
   /** Appends records to the group's __consumer_offsets partition; a Kafka error code once replicated. */
   readonly write: (groupId: string, records: readonly CoordinatorWrite[]) => MaybeAsync<number>
   readonly logger: Logger
+  /** A group's share.session.timeout.ms and share.heartbeat.interval.ms (its group configs); `config`'s without. */
+  readonly timeouts?: (groupId: string) => GroupTimeouts
 }
 
 export class ShareGroupCoordinator {
@@ -129,6 +131,7 @@ export class ShareGroupCoordinator {
   readonly #topics: TopicsView
   readonly #write: ShareGroupCoordinatorOptions['write']
   readonly #logger: Logger
+  readonly #timeouts: (groupId: string) => GroupTimeouts
   readonly groups = new Map<string, ShareGroup>()
   readonly #removedListeners: Array<(groupId: string, memberId: string) => void> = []
 
@@ -137,6 +140,7 @@ export class ShareGroupCoordinator {
     this.#topics = options.topics
     this.#write = options.write
     this.#logger = options.logger
+    this.#timeouts = options.timeouts ?? (() => this.#config)
   }
 
   /** Told when a member leaves or is expired, so the records it holds go back to the others. */
@@ -232,7 +236,7 @@ export class ShareGroupCoordinator {
       errorMessage: null,
       memberId: member.memberId,
       memberEpoch: member.memberEpoch,
-      heartbeatIntervalMs: this.#config.heartbeatIntervalMs,
+      heartbeatIntervalMs: this.#timeouts(group.groupId).heartbeatIntervalMs,
       assignment: sendAssignment
         ? { topicPartitions: [...member.assignment].map(([topicId, partitions]) => ({ topicId, partitions: [...partitions] })) }
         : null,
@@ -261,17 +265,18 @@ export class ShareGroupCoordinator {
 
   #scheduleSession(group: ShareGroup, member: ShareGroupMember): void {
     if (member.sessionTimer !== null) clearTimeout(member.sessionTimer)
+    const sessionTimeoutMs = this.#timeouts(group.groupId).sessionTimeoutMs
     member.sessionTimer = setTimeout(() => {
       member.sessionTimer = null
-      if (!group.dead && group.members.get(member.memberId) === member) this.#expire(group, member)
-    }, this.#config.sessionTimeoutMs)
+      if (!group.dead && group.members.get(member.memberId) === member) this.#expire(group, member, sessionTimeoutMs)
+    }, sessionTimeoutMs)
     member.sessionTimer.unref()
   }
 
   /** A member that stopped heartbeating: removed, and its removal written in the background. */
-  #expire(group: ShareGroup, member: ShareGroupMember): void {
+  #expire(group: ShareGroup, member: ShareGroupMember, sessionTimeoutMs: number): void {
     const records: CoordinatorWrite[] = []
-    this.#removeMember(group, member, `no heartbeat for ${this.#config.sessionTimeoutMs} ms`, records)
+    this.#removeMember(group, member, `no heartbeat for ${sessionTimeoutMs} ms`, records)
     void Promise.resolve(this.#write(group.groupId, records)).catch((error: unknown) => this.#logger.warn('could not store a share-group member removal', { group: group.groupId, error }))
   }
 

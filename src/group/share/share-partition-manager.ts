@@ -81,6 +81,11 @@ export interface SharePartitionManagerOptions {
   readonly autoOffsetReset?: (groupId: string) => 'latest' | 'earliest'
   /** share.isolation.level of a group: read_committed bounds reads by the LSO and archives aborted records. */
   readonly isolationLevel?: (groupId: string) => 'read_uncommitted' | 'read_committed'
+  /**
+   * share.record.lock.duration.ms and share.delivery.count.limit of a group (its group configs);
+   * `config` without. Read at each acquisition and release, so a change applies to the next one.
+   */
+  readonly partitionConfig?: (groupId: string) => SharePartitionConfig
   readonly now?: () => number
   /** group.share.max.share.sessions: the share session cache's cap. */
   readonly maxShareSessions?: number
@@ -107,8 +112,9 @@ export class SharePartitionManager {
     this.sessions = new ShareSessionCache({ maxSessions: options.maxShareSessions, now: this.#now })
   }
 
-  get lockDurationMs(): number {
-    return this.#options.config.lockDurationMs
+  /** The acquisition lock duration of `groupId`'s records (its share.record.lock.duration.ms). */
+  lockDurationMs(groupId: string | null): number {
+    return groupId === null || this.#options.partitionConfig === undefined ? this.#options.config.lockDurationMs : this.#options.partitionConfig(groupId).lockDurationMs
   }
 
   /** Starts the sweep that releases timed-out locks (a tenth of the lock duration, at most 250 ms). */
@@ -222,6 +228,23 @@ export class SharePartitionManager {
     return null
   }
 
+  /** The settings a share-partition of `groupId` reads, as they are at each read. */
+  #configOf(groupId: string): SharePartitionConfig {
+    const lookup = this.#options.partitionConfig
+    if (lookup === undefined) return this.#options.config
+    return {
+      get lockDurationMs() {
+        return lookup(groupId).lockDurationMs
+      },
+      get deliveryCountLimit() {
+        return lookup(groupId).deliveryCountLimit
+      },
+      get maxRecordLocks() {
+        return lookup(groupId).maxRecordLocks
+      },
+    }
+  }
+
   #id(groupId: string, topicId: string, partition: number): string {
     return `${groupId}\u0000${topicId}:${partition}`
   }
@@ -273,8 +296,8 @@ export class SharePartitionManager {
         const reset = this.#options.autoOffsetReset?.(groupId) ?? 'latest'
         const shared =
           snapshot !== null
-            ? SharePartition.restore(this.#options.config, snapshot)
-            : new SharePartition(this.#options.config, reset === 'earliest' ? partition.logStartOffset : partition.highWatermark)
+            ? SharePartition.restore(this.#configOf(groupId), snapshot)
+            : new SharePartition(this.#configOf(groupId), reset === 'earliest' ? partition.logStartOffset : partition.highWatermark)
         if (shared.startOffset < partition.logStartOffset) shared.resetStartOffset(partition.logStartOffset)
         if (snapshot === null) await this.#options.persister.write(key, leaderEpoch, () => shared.snapshot())
         if (this.#partitions.get(id) !== loading) return shared

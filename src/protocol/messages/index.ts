@@ -43,6 +43,7 @@ import { initProducerIdRequest, initProducerIdResponse } from './init-producer-i
 import { joinGroupRequest, joinGroupResponse } from './join-group.js'
 import { leaveGroupRequest, leaveGroupResponse } from './leave-group.js'
 import { listGroupsRequest, listGroupsResponse } from './list-groups.js'
+import { listConfigResourcesRequest, listConfigResourcesResponse } from './list-config-resources.js'
 import { listOffsetsRequest, listOffsetsResponse } from './list-offsets.js'
 import { listPartitionReassignmentsRequest, listPartitionReassignmentsResponse } from './list-partition-reassignments.js'
 import { listTransactionsRequest, listTransactionsResponse } from './list-transactions.js'
@@ -118,6 +119,7 @@ export const apis = {
   [ApiKeys.SyncGroup]: api('SyncGroup', syncGroupRequest, syncGroupResponse),
   [ApiKeys.DescribeGroups]: api('DescribeGroups', describeGroupsRequest, describeGroupsResponse),
   [ApiKeys.ListGroups]: api('ListGroups', listGroupsRequest, listGroupsResponse),
+  [ApiKeys.ListConfigResources]: api('ListConfigResources', listConfigResourcesRequest, listConfigResourcesResponse),
   [ApiKeys.SaslHandshake]: api('SaslHandshake', saslHandshakeRequest, saslHandshakeResponse),
   [ApiKeys.ApiVersions]: api('ApiVersions', apiVersionsRequest, apiVersionsResponse),
   [ApiKeys.CreateTopics]: api('CreateTopics', createTopicsRequest, createTopicsResponse),

@@ -34,6 +34,27 @@ describe('MetadataStore', () => {
     expect(readFileSync(join(dir, 'meta.properties'), 'utf8')).toContain(`cluster.id=${store.clusterId}`)
   })
 
+  it("keeps a group's config overrides across a reopen, applies concurrent updates in turn, and forgets emptied ones", async () => {
+    const dir = freshDir()
+    const store = await MetadataStore.open(dir, 1)
+    expect(store.groupConfigs('g')).toEqual({})
+    await Promise.all([
+      store.updateGroupConfigs('g', (current) => ({ ...current, 'share.auto.offset.reset': 'earliest' })),
+      store.updateGroupConfigs('g', (current) => ({ ...current, 'share.isolation.level': 'read_committed' })),
+      store.updateGroupConfigs('gone', () => ({ 'consumer.session.timeout.ms': '50000' })),
+    ])
+    await store.updateGroupConfigs('gone', () => ({}))
+    const refused = store.updateGroupConfigs('g', () => {
+      throw new Error('refused')
+    })
+    await expect(refused).rejects.toThrow('refused')
+
+    const reopened = await MetadataStore.open(dir, 1)
+    expect(reopened.groupConfigs('g')).toEqual({ 'share.auto.offset.reset': 'earliest', 'share.isolation.level': 'read_committed' })
+    expect([...reopened.groupsWithConfigs()]).toEqual(['g'])
+    expect(reopened.groupConfigs('g')).toBe(reopened.groupConfigs('g'))
+  })
+
   it('lets only one of two concurrent creations of a name succeed', async () => {
     const store = await MetadataStore.open(freshDir(), 1)
     const results = await Promise.allSettled([store.createTopic('t', onSelf(1)), store.createTopic('t', onSelf(2))])

@@ -174,6 +174,10 @@ describe('ACL bindings and filters', () => {
   test('refuses bindings Kafka refuses, saying why', () => {
     expect(invalidBindingReason(acl({ resourceName: 'orders', operation: Op.WRITE }))).toBeNull()
     expect(invalidBindingReason(acl({ resourceName: 'orders', operation: Op.IDEMPOTENT_WRITE }))).toMatch(/does not apply to TOPIC/)
+    // Group configs (Kafka 4.0): a group's configs are read and changed under ACLs on the group.
+    expect(invalidBindingReason(acl({ resourceName: 'g', resourceType: ResourceType.GROUP, operation: Op.ALTER_CONFIGS }))).toBeNull()
+    expect(invalidBindingReason(acl({ resourceName: 'g', resourceType: ResourceType.GROUP, operation: Op.DESCRIBE_CONFIGS }))).toBeNull()
+    expect(invalidBindingReason(acl({ resourceName: 'g', resourceType: ResourceType.GROUP, operation: Op.WRITE }))).toMatch(/does not apply to GROUP/)
     expect(invalidBindingReason(acl({ resourceName: 'x', resourceType: ResourceType.CLUSTER, operation: Op.ALTER }))).toMatch(/kafka-cluster/)
     expect(invalidBindingReason(acl({ resourceName: 'orders', operation: Op.WRITE, principal: 'alice' }))).toMatch(/Type:name/)
     expect(invalidBindingReason(acl({ resourceName: 'orders', operation: Op.ANY }))).toMatch(/does not apply/)

@@ -55,6 +55,25 @@ describe('ShareGroupCoordinator', () => {
   }
   const partitionsOf = (result: ShareGroupHeartbeatResult) => result.assignment?.topicPartitions.flatMap((tp) => tp.partitions).sort() ?? null
 
+  it("tells a group's members its own heartbeat interval and removes them after its own session timeout (its group configs)", async () => {
+    const timeouts = { sessionTimeoutMs: 50, heartbeatIntervalMs: 20 }
+    coordinator = new ShareGroupCoordinator({
+      config: { sessionTimeoutMs: 45000, heartbeatIntervalMs: 5000, maxSize: 3 },
+      topics: view,
+      logger: createLogger('test', 'silent'),
+      timeouts: (groupId) => (groupId === 'g' ? timeouts : { sessionTimeoutMs: 45000, heartbeatIntervalMs: 5000 }),
+      write: () => KafkaErrorCodes.NONE,
+    })
+    const removed: string[] = []
+    coordinator.onMemberRemoved((groupId, memberId) => removed.push(`${groupId}/${memberId}`))
+    expect(join('a', 'one').heartbeatIntervalMs).toBe(20)
+    const other = coordinator.heartbeat({ groupId: 'other', memberId: 'b', memberEpoch: 0, rackId: null, subscribedTopicNames: ['one'], clientId: 'b', clientHost: '/127.0.0.1' }) as ShareGroupHeartbeatResult
+    expect(other.heartbeatIntervalMs).toBe(5000)
+    const deadline = Date.now() + 5000
+    while (removed.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(removed).toEqual(['g/a'])
+  })
+
   it('gives one partition to every member: members share it', () => {
     make()
     const a = join('a', 'one')

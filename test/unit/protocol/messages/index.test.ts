@@ -29,6 +29,7 @@ const served: Array<[number, number, number, number | null]> = [
   [ApiKeys.WriteTxnMarkers, 0, 1, 1],
   [ApiKeys.DescribeProducers, 0, 0, 0],
   [ApiKeys.DescribeTopicPartitions, 0, 0, 0],
+  [ApiKeys.ListConfigResources, 0, 1, 0],
   [ApiKeys.FindCoordinator, 0, 6, 3],
   [ApiKeys.JoinGroup, 0, 9, 6],
   [ApiKeys.SyncGroup, 0, 5, 4],
