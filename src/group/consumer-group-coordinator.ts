@@ -36,11 +36,13 @@ import {
   toTopicPartitions,
 } from './assignment.js'
 import {
+  type ClassicMemberMetadata,
   ConsumerGroup,
   ConsumerGroupMember,
   LEAVE_GROUP_MEMBER_EPOCH,
   LEAVE_GROUP_STATIC_MEMBER_EPOCH,
   MemberState,
+  sameClassicMemberMetadata,
 } from './consumer-group.js'
 import { consumerGroupKeys, consumerGroupValues } from './consumer-group-records.js'
 import type { SnapshotRecord } from './coordinator-snapshot.js'
@@ -83,6 +85,11 @@ export interface ConsumerGroupHeartbeatParams {
   readonly clientId: string
   readonly clientHost: string
   readonly apiVersion: number
+  /**
+   * Set when a classic member's JoinGroup stands for this heartbeat (online migration,
+   * consumer-group-classic-members.ts): the member is created or updated without an epoch check.
+   */
+  readonly classic?: ClassicMemberMetadata
 }
 
 export interface ConsumerGroupHeartbeatResult {
@@ -131,6 +138,11 @@ export interface ConsumerGroupCoordinatorOptions {
   /** Appends records to the group's __consumer_offsets partition; a Kafka error code once replicated. */
   readonly write: (groupId: string, records: readonly CoordinatorWrite[]) => MaybeAsync<number>
   readonly logger: Logger
+  /**
+   * Asked before a member is removed: true when the group became a classic group instead (the
+   * last consumer-protocol member left; group-migration.ts), its records' tombstones pushed.
+   */
+  readonly downgrade?: (group: ConsumerGroup, leaving: ConsumerGroupMember, records: CoordinatorWrite[]) => boolean
 }
 
 /** How often a group re-resolves its subscribed topics (new topics, more partitions, regex matches). */
@@ -154,6 +166,7 @@ export class ConsumerGroupCoordinator {
   readonly #timeouts: (groupId: string) => GroupTimeouts
   /** The timeout each member's session timer was armed with, to re-arm it when a group config changes. */
   readonly #armedSessionMs = new WeakMap<ConsumerGroupMember, number>()
+  readonly #downgrade: ConsumerGroupCoordinatorOptions['downgrade']
   readonly #regexes = new Map<string, RegExp>()
   /** When each group next re-resolves its subscription metadata. */
   readonly #refreshDeadline = new WeakMap<ConsumerGroup, number>()
@@ -164,6 +177,7 @@ export class ConsumerGroupCoordinator {
     this.#write = options.write
     this.#logger = options.logger
     this.#timeouts = options.timeouts ?? (() => this.#config)
+    this.#downgrade = options.downgrade
   }
 
   get config(): ConsumerGroupConfig {
@@ -243,7 +257,10 @@ export class ConsumerGroupCoordinator {
       (params.subscribedTopicNames !== null && !sameNames(params.subscribedTopicNames, member.subscribedTopicNames)) ||
       (params.subscribedTopicRegex !== null && (params.subscribedTopicRegex || null) !== member.subscribedTopicRegex) ||
       (params.serverAssignor !== null && params.serverAssignor !== member.serverAssignor)
+    const classicChanged = params.classic !== undefined && !sameClassicMemberMetadata(member.classic, params.classic)
+    if (params.classic !== undefined) member.classic = params.classic
     const metadataChanged =
+      classicChanged ||
       subscriptionChanged ||
       isNew ||
       (params.rackId !== null && params.rackId !== member.rackId) ||
@@ -299,6 +316,8 @@ export class ConsumerGroupCoordinator {
         group.updateMember(member)
         return { member, isNew: true }
       }
+      // A classic member's JoinGroup reports what it owns; it is reconciled from there.
+      if (params.classic !== undefined) return { member: existing, isNew: false }
       // A member that rejoins has given up everything it owned (the protocol's rule after a
       // fence or an error); it is reconciled from nothing again.
       this.#resetMember(group, existing)
@@ -325,6 +344,7 @@ export class ConsumerGroupCoordinator {
         return { member, isNew: true }
       }
       if (existing.memberId === memberId) {
+        if (params.classic !== undefined) return { member: existing, isNew: false }
         this.#resetMember(group, existing)
         return { member: existing, isNew: false }
       }
@@ -415,6 +435,7 @@ export class ConsumerGroupCoordinator {
 
   /** Removes a member (it left, its session expired, or it did not revoke in time) and rebalances the rest. */
   #removeMember(group: ConsumerGroup, member: ConsumerGroupMember, records: CoordinatorWrite[], why: string): void {
+    if (this.#downgrade?.(group, member, records) === true) return
     this.#removeMemberRecords(group, member, records)
     group.removeMember(member.memberId)
     group.groupEpoch++
@@ -550,7 +571,7 @@ export class ConsumerGroupCoordinator {
   }
 
   #scheduleSession(group: ConsumerGroup, member: ConsumerGroupMember): void {
-    const sessionTimeoutMs = this.#timeouts(group.groupId).sessionTimeoutMs
+    const sessionTimeoutMs = member.classic?.sessionTimeoutMs ?? this.#timeouts(group.groupId).sessionTimeoutMs
     if (member.sessionTimer !== null && this.#armedSessionMs.get(member) === sessionTimeoutMs) {
       member.sessionTimer.refresh()
       return
@@ -592,6 +613,7 @@ export class ConsumerGroupCoordinator {
         subscribedTopicRegex: member.subscribedTopicRegex,
         rebalanceTimeoutMs: member.rebalanceTimeoutMs,
         serverAssignor: member.serverAssignor,
+        classicMemberMetadata: member.classic === null ? null : { sessionTimeoutMs: member.classic.sessionTimeoutMs, supportedProtocols: [...member.classic.supportedProtocols] },
       }),
     }
   }
@@ -655,8 +677,8 @@ export class ConsumerGroupCoordinator {
         subscribedTopicRegex: m.subscribedTopicRegex,
         assignment: { topicPartitions: named(m.assigned) },
         targetAssignment: { topicPartitions: named(group.targetAssignment.get(m.memberId) ?? new Map()) },
-        // KIP-1099: 1 = the consumer protocol (Samsa's consumer groups have no classic members).
-        memberType: 1,
+        // KIP-1099: 0 = a classic member (online migration), 1 = the consumer protocol.
+        memberType: m.classic === null ? 1 : 0,
       })),
     }
   }
@@ -669,6 +691,8 @@ export class ConsumerGroupCoordinator {
     if (memberEpoch < 0 && group.members.size === 0) return KafkaErrorCodes.NONE
     const member = group.members.get(memberId)
     if (member === undefined) return KafkaErrorCodes.UNKNOWN_MEMBER_ID
+    // A classic member commits with its generation, which is its member epoch.
+    if (member.classic !== null) return memberEpoch === member.memberEpoch ? KafkaErrorCodes.NONE : KafkaErrorCodes.ILLEGAL_GENERATION
     if (apiVersion >= 0 && apiVersion < 9) return KafkaErrorCodes.UNSUPPORTED_VERSION
     if (memberEpoch !== member.memberEpoch) return KafkaErrorCodes.STALE_MEMBER_EPOCH
     return KafkaErrorCodes.NONE
@@ -726,7 +750,20 @@ export class ConsumerGroupCoordinator {
   shutdown(): void {
     for (const group of this.groups.values()) for (const member of group.members.values()) member.clearTimers()
   }
+
+  /** A classic member's Heartbeat or SyncGroup proves it alive (consumer-group-classic-members.ts). */
+  touchSession(group: ConsumerGroup, member: ConsumerGroupMember): void {
+    this.#scheduleSession(group, member)
+  }
+
+  /** A classic member's LeaveGroup: removed, and the others rebalance (or the group downgrades). */
+  removeClassicMember(group: ConsumerGroup, member: ConsumerGroupMember, why: string): MaybeAsync<number> {
+    const records: CoordinatorWrite[] = []
+    this.#removeMember(group, member, records, why)
+    return this.#write(group.groupId, records)
+  }
 }
+
 
 /** Kafka's throwIfConsumerGroupMemberEpochIsInvalid. */
 function checkMemberEpoch(member: ConsumerGroupMember, received: number, owned: OwnedPartitions): void {

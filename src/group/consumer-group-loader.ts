@@ -85,6 +85,13 @@ export class ConsumerGroupLoader extends CoordinatorRecordLoader {
         member.subscribedTopicRegex = m.subscribedTopicRegex
         member.serverAssignor = m.serverAssignor
         member.rebalanceTimeoutMs = m.rebalanceTimeoutMs
+        if (m.classicMemberMetadata !== null) {
+          // Copies: decoded bytes are views into the record being replayed.
+          member.classic = {
+            sessionTimeoutMs: m.classicMemberMetadata.sessionTimeoutMs,
+            supportedProtocols: m.classicMemberMetadata.supportedProtocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
+          }
+        }
         const current = g.current.get(memberId)
         if (current !== undefined) {
           member.memberEpoch = current.memberEpoch

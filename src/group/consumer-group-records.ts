@@ -11,7 +11,7 @@
  *       Topics => TopicId TopicName NumPartitions [PartitionRacks => Partition [Racks]]
  *   5 ConsumerGroupMemberMetadataKey           group member     → InstanceId? RackId? ClientId
  *       ClientHost [SubscribedTopicNames] SubscribedTopicRegex? RebalanceTimeoutMs ServerAssignor?
- *       <ClassicMemberMetadata: tag 0, not written>
+ *       <ClassicMemberMetadata: tag 0, for a classic member: SessionTimeoutMs [SupportedProtocols => Name Metadata]>
  *   6 ConsumerGroupTargetAssignmentMetadataKey group            → AssignmentEpoch
  *   7 ConsumerGroupTargetAssignmentMemberKey   group member     → [TopicPartitions => TopicId [Partitions]]
  *   8 ConsumerGroupCurrentMemberAssignmentKey  group member     → MemberEpoch PreviousMemberEpoch
@@ -75,6 +75,11 @@ export const consumerGroupMemberMetadataValue = defineMessage({
     subscribedTopicRegex: field.string({ nullableVersions: '0+', default: null }),
     rebalanceTimeoutMs: field.int32({ default: -1 }),
     serverAssignor: field.string({ nullableVersions: '0+', default: null }),
+    // Written only for a member that speaks the classic protocol (online migration).
+    classicMemberMetadata: field.struct(
+      { sessionTimeoutMs: field.int32(), supportedProtocols: field.array({ name: field.string(), metadata: field.bytes() }) },
+      { nullableVersions: '0+', default: null, taggedVersions: '0+', tag: 0 },
+    ),
   },
 })
 

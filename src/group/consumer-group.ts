@@ -35,6 +35,23 @@ export const LEAVE_GROUP_STATIC_MEMBER_EPOCH = -2
 
 export type ConsumerGroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable' | 'Dead'
 
+/**
+ * What a member that speaks the classic protocol inside a consumer group (KIP-848's online
+ * migration) needs kept: its session timeout and the protocols of its last JoinGroup (a
+ * downgrade back to a classic group gives them to the classic rebalance). Kafka's
+ * ClassicMemberMetadata, written with the member's record.
+ */
+export interface ClassicMemberMetadata {
+  readonly sessionTimeoutMs: number
+  readonly supportedProtocols: ReadonlyArray<{ readonly name: string; readonly metadata: Buffer }>
+}
+
+/** Whether a classic member's JoinGroup changed what its record keeps (so the record is written again). */
+export function sameClassicMemberMetadata(a: ClassicMemberMetadata | null, b: ClassicMemberMetadata): boolean {
+  if (a === null || a.sessionTimeoutMs !== b.sessionTimeoutMs || a.supportedProtocols.length !== b.supportedProtocols.length) return false
+  return a.supportedProtocols.every((p, i) => p.name === b.supportedProtocols[i]!.name && p.metadata.equals(b.supportedProtocols[i]!.metadata))
+}
+
 export class ConsumerGroupMember {
   readonly memberId: string
   instanceId: string | null = null
@@ -45,6 +62,8 @@ export class ConsumerGroupMember {
   subscribedTopicRegex: string | null = null
   serverAssignor: string | null = null
   rebalanceTimeoutMs = -1
+  /** Set for a member that uses the classic protocol (JoinGroup, SyncGroup, Heartbeat); null for a consumer-protocol member. */
+  classic: ClassicMemberMetadata | null = null
   memberEpoch = 0
   previousMemberEpoch = -1
   state: MemberStateValue = MemberState.STABLE
@@ -168,6 +187,31 @@ export class ConsumerGroup {
       for (const p of partitions) epochs.delete(p)
       if (epochs.size === 0) this.#partitionEpochs.delete(topicId)
     }
+  }
+
+  /** Whether every member but those in `except` speaks the classic protocol (and at least one remains). */
+  allMembersUseClassicProtocolExcept(except: ReadonlySet<string>): boolean {
+    let remaining = 0
+    for (const member of this.members.values()) {
+      if (except.has(member.memberId)) continue
+      if (member.classic === null) return false
+      remaining++
+    }
+    return remaining > 0
+  }
+
+  /**
+   * The protocol names (assignors) every classic member but those in `except` offers; null when
+   * there is no such member. A downgrade needs one, as a classic rebalance picks among them.
+   */
+  commonClassicProtocols(except: ReadonlySet<string>): Set<string> | null {
+    let common: string[] | null = null
+    for (const member of this.members.values()) {
+      if (member.classic === null || except.has(member.memberId)) continue
+      const names: string[] = member.classic.supportedProtocols.map((p) => p.name)
+      common = common === null ? names : common.filter((name: string) => names.includes(name))
+    }
+    return common === null ? null : new Set(common)
   }
 
   /** Every topic name some member subscribes to by name. */

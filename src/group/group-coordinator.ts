@@ -10,6 +10,9 @@
  * offset and admin APIs itself (OffsetCommit, TxnOffsetCommit, OffsetFetch, ListGroups,
  * DescribeGroups, DeleteGroups, OffsetDelete), and in the background expires offsets
  * (offsets.retention.minutes) and writes coordinator snapshots of the partitions it leads.
+ * Transactional offsets (txn-offset-commits.ts), KIP-848 consumer groups (consumer-groups.ts)
+ * and KIP-932 share groups (share/share-groups.ts) are parts of their own that it delegates to,
+ * each given the same CoordinatorContext.
  *
  * The broker gives it what it needs at composition (it does not import src/broker): the
  * partitions of `__consumer_offsets`, which the broker creates if missing, and the replica
@@ -28,7 +31,6 @@ import { KafkaErrorCodes } from '../protocol/error-codes.js'
 import type { Partition } from '../replication/partition.js'
 import type { ReplicaManager } from '../replication/replica-manager.js'
 import { OFFSETS_TOPIC } from './coordinator-key.js'
-import { groupMetadataRecordKey } from './coordinator-records.js'
 import { encodeAssignment } from '../protocol/messages/consumer-protocol.js'
 import type {
   CommittedOffset,
@@ -47,22 +49,20 @@ import type {
   SyncGroupResult,
   TxnOffsetCommitParams,
 } from './coordinator-results.js'
+import type { CoordinatorContext } from './coordinator-context.js'
 import { CONSUMER_PROTOCOL_TYPE, Group } from './group.js'
 import { GroupMembership, joinError, syncError } from './group-membership.js'
-import { GroupStore, type PartitionLoad, type TombstoneWrite, type TopicPartitionOffset } from './group-store.js'
+import { GroupMigration } from './group-migration.js'
+import { GroupStore, type PartitionLoad, type TombstoneWrite } from './group-store.js'
 import { type MaybeAsync, andThen } from './maybe-async.js'
 import { expiredOffsets } from './offset-expiration.js'
-import type { ConsumerGroup } from './consumer-group.js'
-import {
-  ConsumerGroupCoordinator,
-  type ConsumerGroupHeartbeatParams,
-  type ConsumerGroupHeartbeatResult,
-  type DescribedConsumerGroup,
-  type GroupTimeouts,
-  type TopicsView,
-} from './consumer-group-coordinator.js'
+import type { ConsumerGroupHeartbeatParams, ConsumerGroupHeartbeatResult, DescribedConsumerGroup, GroupTimeouts, TopicsView } from './consumer-group-coordinator.js'
+import { ConsumerGroups, failedHeartbeat as failedConsumerHeartbeat } from './consumer-groups.js'
 import { type GroupCoordinatorConfig } from './group-coordinator-config.js'
-import { type DescribedShareGroup, ShareGroupCoordinator, type ShareGroupHeartbeatParams, type ShareGroupHeartbeatResult } from './share/share-group-coordinator.js'
+import { checkOffsetMetadata } from './offset-metadata-check.js'
+import type { DescribedShareGroup, ShareGroupHeartbeatParams, ShareGroupHeartbeatResult } from './share/share-group-coordinator.js'
+import { ShareGroups, failedHeartbeat as failedShareHeartbeat } from './share/share-groups.js'
+import { TxnOffsetCommits } from './txn-offset-commits.js'
 
 export interface GroupCoordinatorOptions {
   readonly config: GroupCoordinatorConfig
@@ -101,16 +101,15 @@ export class GroupCoordinator {
   readonly #membership: GroupMembership
   readonly #groups: Map<string, Group>
   readonly #timers: NodeJS.Timeout[] = []
-  /** Groups with offsets in each producer's open transaction (Kafka's openGroupsForProducer). */
-  readonly #openGroupsForProducer = new Map<number, Set<string>>()
+  readonly #txnOffsets: TxnOffsetCommits
   /** Loads under way, by partition. */
   readonly #loads = new Map<number, Promise<PartitionLoad | null>>()
   #stopListening: () => void = () => undefined
   #active = true
   /** KIP-848 consumer groups; null when they are not served. */
-  readonly #consumer: ConsumerGroupCoordinator | null
+  readonly #consumer: ConsumerGroups | null
   /** KIP-932 share groups; null when they are not served. */
-  readonly #share: ShareGroupCoordinator | null
+  readonly #share: ShareGroups | null
 
   private constructor(options: GroupCoordinatorOptions, store: GroupStore) {
     this.#config = options.config
@@ -118,29 +117,33 @@ export class GroupCoordinator {
     this.#now = options.now ?? Date.now
     this.#store = store
     this.#groups = new Map()
+    const context: CoordinatorContext = {
+      groups: this.#groups,
+      store,
+      logger: this.#logger,
+      now: this.#now,
+      validateGroup: (groupId, allowEmpty) => this.#validateGroup(groupId, allowEmpty),
+      removeIfUnused: (group) => this.#removeIfUnused(group),
+    }
+    this.#txnOffsets = new TxnOffsetCommits(context, this.#config.maxMetadataBytes)
+    const topics = options.topics
+    const consumerConfig = options.config.consumer
+    const migration =
+      consumerConfig === undefined || topics === undefined
+        ? null
+        : new GroupMigration(context, { policy: consumerConfig.migrationPolicy, consumerMaxSize: consumerConfig.maxSize, classicMaxSize: this.#config.maxGroupSize }, topics)
     this.#consumer =
-      options.config.consumer === undefined || options.topics === undefined
+      consumerConfig === undefined || topics === undefined || migration === null
         ? null
-        : new ConsumerGroupCoordinator({
-          config: options.config.consumer,
-          topics: options.topics,
-          logger: this.#logger,
-          timeouts: options.consumerTimeouts,
-          write: (groupId, records) => this.#store.storeRecords(groupId, records, this.#now()),
-        })
+        : new ConsumerGroups(context, consumerConfig, topics, migration, (id) => this.isShareGroup(id), options.consumerTimeouts)
     this.#share =
-      options.config.share === undefined || options.topics === undefined
+      options.config.share === undefined || topics === undefined
         ? null
-        : new ShareGroupCoordinator({
-          config: options.config.share,
-          topics: options.topics,
-          logger: this.#logger.child('share'),
-          timeouts: options.shareTimeouts,
-          write: (groupId, records) => this.#store.storeRecords(groupId, records, this.#now()),
-        })
+        : new ShareGroups(context, options.config.share, topics, this.#logger, (id) => this.isConsumerGroup(id), options.shareTimeouts)
     this.#membership = new GroupMembership(store, { initialRebalanceDelayMs: this.#config.initialRebalanceDelayMs }, this.#logger, this.#now, (g) =>
       this.#removeIfUnused(g),
     )
+    if (this.#consumer !== null) migration?.connect(this.#consumer.coordinator, this.#membership)
   }
 
   /**
@@ -217,10 +220,10 @@ export class GroupCoordinator {
         for (const group of loaded.groups.values()) {
           this.#groups.set(group.groupId, group)
           this.#membership.scheduleLoadedMembers(group)
-          for (const producerId of group.producersWithPendingTxnOffsets) this.#trackTxnProducer(producerId, group.groupId)
+          for (const producerId of group.producersWithPendingTxnOffsets) this.#txnOffsets.track(producerId, group.groupId)
         }
-        this.#consumer?.adopt(loaded.consumerGroups)
-        this.#share?.adopt(loaded.shareGroups)
+        this.#consumer?.coordinator.adopt(loaded.consumerGroups)
+        this.#share?.coordinator.adopt(loaded.shareGroups)
         return loaded
       },
       (error: unknown) => {
@@ -254,12 +257,12 @@ export class GroupCoordinator {
     }
     for (const groupId of [...(this.#consumer?.groups.keys() ?? [])]) {
       if (this.#store.partitionFor(groupId) !== index) continue
-      this.#consumer!.forget(groupId)
+      this.#consumer!.coordinator.forget(groupId)
       unloaded++
     }
-    for (const groupId of [...(this.#share?.groups.keys() ?? [])]) {
+    for (const groupId of [...(this.#share?.coordinator.groups.keys() ?? [])]) {
       if (this.#store.partitionFor(groupId) !== index) continue
-      this.#share!.forget(groupId)
+      this.#share!.coordinator.forget(groupId)
       unloaded++
     }
     this.#logger.info('no longer coordinator of a __consumer_offsets partition; unloaded its groups', { partition: index, groups: unloaded })
@@ -279,14 +282,11 @@ export class GroupCoordinator {
     if (error !== KafkaErrorCodes.NONE) return joinError(params.memberId, error)
     const { minSessionTimeoutMs: min, maxSessionTimeoutMs: max } = this.#config
     if (params.sessionTimeoutMs < min || params.sessionTimeoutMs > max) return joinError(params.memberId, KafkaErrorCodes.INVALID_SESSION_TIMEOUT)
-    const consumerGroup = this.#consumer?.groups.get(params.groupId)
-    if (consumerGroup !== undefined) {
-      // Samsa's consumer groups have no classic members: an empty one becomes a classic group
-      // (as Kafka converts it), a live one refuses the classic protocol.
-      if (consumerGroup.members.size > 0) return joinError(params.memberId, KafkaErrorCodes.INCONSISTENT_GROUP_PROTOCOL)
-      const converted = this.#dropConsumerGroup(consumerGroup)
-      if (converted !== KafkaErrorCodes.NONE) return joinError(params.memberId, converted)
-    }
+    // A live consumer group serves a classic member too (KIP-848 online migration).
+    const live = this.#consumer?.live(params.groupId)
+    if (live !== undefined) return this.#consumer!.classicMembers.join(live, params, this.#now())
+    const converted = this.#consumer?.beforeClassicJoin(params.groupId) ?? KafkaErrorCodes.NONE
+    if (converted !== KafkaErrorCodes.NONE) return joinError(params.memberId, converted)
     let group = this.#groups.get(params.groupId)
     if (group === undefined) {
       if (params.memberId !== '') return joinError(params.memberId, KafkaErrorCodes.UNKNOWN_MEMBER_ID)
@@ -308,6 +308,8 @@ export class GroupCoordinator {
   syncGroup(params: SyncGroupParams): Promise<SyncGroupResult> | SyncGroupResult {
     const error = this.#validateGroup(params.groupId, false)
     if (error !== KafkaErrorCodes.NONE) return syncError(error)
+    const live = this.#consumer?.live(params.groupId)
+    if (live !== undefined) return this.#consumer!.classicMembers.sync(live, params)
     const group = this.#groups.get(params.groupId)
     if (group === undefined) return syncError(KafkaErrorCodes.UNKNOWN_MEMBER_ID)
     return this.#membership.syncGroup(group, params)
@@ -316,6 +318,8 @@ export class GroupCoordinator {
   heartbeat(params: HeartbeatParams): number {
     const error = this.#validateGroup(params.groupId, false)
     if (error !== KafkaErrorCodes.NONE) return error
+    const live = this.#consumer?.live(params.groupId)
+    if (live !== undefined) return this.#consumer!.classicMembers.heartbeat(live, params)
     const group = this.#groups.get(params.groupId)
     if (group === undefined) return KafkaErrorCodes.UNKNOWN_MEMBER_ID
     return this.#membership.heartbeat(group, params)
@@ -324,6 +328,8 @@ export class GroupCoordinator {
   leaveGroup(groupId: string, members: readonly LeavingMember[]): LeaveGroupResult {
     const error = this.#validateGroup(groupId, false)
     if (error !== KafkaErrorCodes.NONE) return { errorCode: error, members: [] }
+    const live = this.#consumer?.live(groupId)
+    if (live !== undefined) return this.#consumer!.classicMembers.leave(live, members)
     const group = this.#groups.get(groupId)
     if (group === undefined) return { errorCode: KafkaErrorCodes.NONE, members: members.map((m) => ({ ...m, errorCode: KafkaErrorCodes.UNKNOWN_MEMBER_ID })) }
     return this.#membership.leaveGroup(group, members)
@@ -340,7 +346,7 @@ export class GroupCoordinator {
     if (error !== KafkaErrorCodes.NONE) return all(error)
     const consumerGroup = this.#consumer?.groups.get(params.groupId)
     if (consumerGroup !== undefined) {
-      const refused = this.#consumer!.validateOffsetCommit(consumerGroup, params.memberId, params.generationId, params.apiVersion ?? -1)
+      const refused = this.#consumer!.coordinator.validateOffsetCommit(consumerGroup, params.memberId, params.generationId, params.apiVersion ?? -1)
       if (refused !== KafkaErrorCodes.NONE) return all(refused)
       // A consumer group keeps its offsets in a classic Group without members beside it.
       let holder = this.#groups.get(params.groupId)
@@ -380,33 +386,12 @@ export class GroupCoordinator {
   }
 
   /**
-   * Splits commits into those to write and those refused at once (metadata longer than
-   * offset.metadata.max.bytes): `errors` holds the refusals at their entry's index, and
-   * `validIndexes` where each of `valid` came from.
-   */
-  #checkOffsetMetadata(offsets: OffsetCommitParams['offsets'], now: number): { errors: number[]; valid: TopicPartitionOffset[]; validIndexes: number[] } {
-    const errors: number[] = []
-    const valid: TopicPartitionOffset[] = []
-    const validIndexes: number[] = []
-    offsets.forEach((entry, i) => {
-      const metadata = entry.metadata ?? ''
-      if (metadata.length > this.#config.maxMetadataBytes) {
-        errors[i] = KafkaErrorCodes.OFFSET_METADATA_TOO_LARGE
-        return
-      }
-      validIndexes.push(i)
-      valid.push({ topic: entry.topic, partition: entry.partition, committed: { offset: entry.offset, leaderEpoch: entry.leaderEpoch, metadata, commitTimestamp: now } })
-    })
-    return { errors, valid, validIndexes }
-  }
-
-  /**
    * Writes the commits; the group takes them in once they are replicated (unless it died or was
    * unloaded meanwhile), and the answer waits for that.
    */
   #storeOffsets(group: Group, params: OffsetCommitParams): MaybeAsync<number[]> {
     const now = this.#now()
-    const { errors, valid, validIndexes } = this.#checkOffsetMetadata(params.offsets, now)
+    const { errors, valid, validIndexes } = checkOffsetMetadata(params.offsets, now, this.#config.maxMetadataBytes)
     if (valid.length === 0) return errors
     const pending = valid.map(({ topic, partition, committed }) => group.prepareOffsetCommit(topic, partition, committed))
     const written = this.#store.storeOffsets(group.groupId, valid, now)
@@ -421,81 +406,16 @@ export class GroupCoordinator {
   }
 
   /**
-   * Commits offsets inside a producer's transaction (TxnOffsetCommit); returns one error code per
-   * entry of `params.offsets`, in order, once the write is replicated. The offsets are written
-   * now, as a batch of that transaction, and become the group's committed offsets only when the
-   * transaction's COMMIT marker reaches the group's __consumer_offsets partition
-   * (onTransactionCompleted); an ABORT drops them. Kafka's rules: any group id but "", a group
-   * that does not exist yet is created, and a request that names a member (v3+, KIP-447) must
-   * come from a current member of the current generation, whatever the group's state; older
-   * versions name none and are not checked.
+   * Commits offsets inside a producer's transaction (TxnOffsetCommit); they count once the
+   * transaction's COMMIT marker is in the log (txn-offset-commits.ts).
    */
   commitTransactionalOffsets(params: TxnOffsetCommitParams): MaybeAsync<number[]> {
-    const all = (errorCode: number): number[] => params.offsets.map(() => errorCode)
-    const error = this.#validateGroup(params.groupId, false)
-    if (error !== KafkaErrorCodes.NONE) return all(error)
-    let group = this.#groups.get(params.groupId)
-    if (group === undefined) {
-      group = new Group(params.groupId, 'Empty', this.#now())
-      this.#groups.set(params.groupId, group)
-    }
-    const refused = this.#validateTxnCommit(group, params)
-    if (refused !== KafkaErrorCodes.NONE) {
-      this.#removeIfUnused(group)
-      return all(refused)
-    }
-    const now = this.#now()
-    const { errors, valid, validIndexes } = this.#checkOffsetMetadata(params.offsets, now)
-    if (valid.length === 0) return errors
-    const target = group
-    const pending = valid.map(({ topic, partition, committed }) => target.prepareTxnOffsetCommit(params.producerId, topic, partition, committed))
-    this.#trackTxnProducer(params.producerId, target.groupId)
-    const written = this.#store.storeOffsets(target.groupId, valid, now, { producerId: params.producerId, producerEpoch: params.producerEpoch })
-    if (written.baseOffset >= 0) pending.forEach((commit, i) => (commit.committed = { ...commit.committed, recordOffset: written.baseOffset + i }))
-    return andThen(written.outcome, (errorCode) => {
-      if (errorCode !== KafkaErrorCodes.NONE || target.is('Dead')) for (const commit of pending) target.failTxnOffsetCommit(commit)
-      for (const i of validIndexes) errors[i] = errorCode
-      this.#removeIfUnused(target)
-      return errors
-    })
+    return this.#txnOffsets.commit(params)
   }
 
-  /** Kafka's validateOffsetCommit for a transactional commit. */
-  #validateTxnCommit(group: Group, params: TxnOffsetCommitParams): number {
-    if (group.is('Dead')) return KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE
-    // Before v3 a transactional commit carries no member: nothing to check.
-    if (params.generationId < 0 && params.memberId === '' && params.groupInstanceId === null) return KafkaErrorCodes.NONE
-    if (group.isStaticMemberFenced(params.groupInstanceId, params.memberId)) return KafkaErrorCodes.FENCED_INSTANCE_ID
-    if (!group.has(params.memberId)) return KafkaErrorCodes.UNKNOWN_MEMBER_ID
-    if (params.generationId !== group.generationId) return KafkaErrorCodes.ILLEGAL_GENERATION
-    return KafkaErrorCodes.NONE
-  }
-
-  #trackTxnProducer(producerId: number, groupId: string): void {
-    let groups = this.#openGroupsForProducer.get(producerId)
-    if (groups === undefined) this.#openGroupsForProducer.set(producerId, (groups = new Set()))
-    groups.add(groupId)
-  }
-
-  /**
-   * A transaction of `producerId` ended in partition `offsetsPartition` of __consumer_offsets:
-   * its marker is in the log there. The offsets it committed for the groups of that partition
-   * become their committed offsets (`commit`) or are dropped (Kafka's handleTxnCompletion).
-   * Partitions not coordinated here have nothing in memory: their load reads the marker.
-   */
+  /** A transaction of `producerId` ended in partition `offsetsPartition` of __consumer_offsets (its marker is there). */
   onTransactionCompleted(offsetsPartition: number, producerId: number, commit: boolean): void {
-    const groupIds = this.#openGroupsForProducer.get(producerId)
-    if (groupIds === undefined) return
-    for (const groupId of [...groupIds]) {
-      if (this.#store.partitionFor(groupId) !== offsetsPartition) continue
-      groupIds.delete(groupId)
-      const group = this.#groups.get(groupId)
-      if (group === undefined || group.is('Dead')) continue
-      const applied = group.completeTxnOffsetCommits(producerId, commit)
-      if (applied > 0) this.#logger.debug('transactional offsets committed', { group: groupId, producerId, offsets: applied })
-      this.#removeIfUnused(group)
-    }
-    if (groupIds.size === 0) this.#openGroupsForProducer.delete(producerId)
+    this.#txnOffsets.onTransactionCompleted(offsetsPartition, producerId, commit)
   }
 
   /**
@@ -549,7 +469,7 @@ export class GroupCoordinator {
       if (wantedTypes.size > 0 && !wantedTypes.has('consumer')) continue
       groups.push({ groupId: group.groupId, protocolType: CONSUMER_PROTOCOL_TYPE, state: group.state, type: 'consumer' })
     }
-    for (const group of this.#share?.groups.values() ?? []) {
+    for (const group of this.#share?.coordinator.groups.values() ?? []) {
       if (wantedStates.size > 0 && !wantedStates.has(group.state.toLowerCase())) continue
       if (wantedTypes.size > 0 && !wantedTypes.has('share')) continue
       groups.push({ groupId: group.groupId, protocolType: 'share', state: group.state, type: 'share' })
@@ -571,7 +491,7 @@ export class GroupCoordinator {
     // For the broker's own readers (console, metrics): a consumer group in the classic shape, its
     // members' partitions as consumer-protocol assignments. The DescribeGroups handler answers
     // Kafka's way instead (isConsumerGroup).
-    const consumerGroup = this.#consumer?.describe(groupId)
+    const consumerGroup = this.#consumer?.coordinator.describe(groupId)
     if (consumerGroup != null) {
       return {
         errorCode: KafkaErrorCodes.NONE,
@@ -589,7 +509,7 @@ export class GroupCoordinator {
         })),
       }
     }
-    if (this.#share?.groups.has(groupId) === true) return { ...dead, errorCode: KafkaErrorCodes.NONE }
+    if (this.#share?.has(groupId) === true) return { ...dead, errorCode: KafkaErrorCodes.NONE }
     const group = this.#groups.get(groupId)
     if (group === undefined) return { ...dead, errorCode: KafkaErrorCodes.NONE }
     // Member metadata and assignments mean something only once the group is Stable.
@@ -622,22 +542,11 @@ export class GroupCoordinator {
   #deleteGroup(groupId: string): number {
     const error = this.#validateGroup(groupId, true)
     if (error !== KafkaErrorCodes.NONE) return error
-    if (this.#share?.groups.has(groupId) === true) {
-      // Answered once the tombstones are appended, as a classic group's deletion is. The
-      // share-partition state goes through the listeners (SharePartitionManager.groupDeleted).
-      const deleted = this.#share.delete(groupId, (tombstones) => {
-        const written = this.#store.storeRecords(groupId, tombstones, this.#now(), 'at-append')
-        return typeof written === 'number' ? written : KafkaErrorCodes.NONE
-      })
-      if (deleted !== KafkaErrorCodes.NONE) return deleted
-      this.#logger.info('deleted share group', { group: groupId })
-      for (const listener of this.#shareGroupDeleted) listener(groupId)
-      return deleted
-    }
+    if (this.#share?.has(groupId) === true) return this.#share.delete(groupId)
     const consumerGroup = this.#consumer?.groups.get(groupId)
     if (consumerGroup !== undefined) {
       if (consumerGroup.members.size > 0) return KafkaErrorCodes.NON_EMPTY_GROUP
-      const dropped = this.#dropConsumerGroup(consumerGroup)
+      const dropped = this.#consumer!.drop(consumerGroup)
       if (dropped !== KafkaErrorCodes.NONE) return dropped
       if (!this.#groups.has(groupId)) return KafkaErrorCodes.NONE
     }
@@ -682,8 +591,6 @@ export class GroupCoordinator {
     return { errorCode: KafkaErrorCodes.NONE, topics: result }
   }
 
-  readonly #shareGroupDeleted: Array<(groupId: string) => void> = []
-
   /** Whether KIP-932 share groups are served (group.share.enable). */
   get servesShareGroups(): boolean {
     return this.#share !== null
@@ -691,56 +598,39 @@ export class GroupCoordinator {
 
   /** Told when a share-group member leaves or expires (its records go back to the others). */
   onShareMemberRemoved(listener: (groupId: string, memberId: string) => void): void {
-    this.#share?.onMemberRemoved(listener)
+    this.#share?.coordinator.onMemberRemoved(listener)
   }
 
   /** Told when an empty share group is deleted (its share-partition state goes too). */
   onShareGroupDeleted(listener: (groupId: string) => void): void {
-    this.#shareGroupDeleted.push(listener)
+    this.#share?.onGroupDeleted(listener)
   }
 
   /** Whether `groupId` is a share group coordinated here. */
   isShareGroup(groupId: string): boolean {
-    return this.#share?.groups.has(groupId) === true
+    return this.#share?.has(groupId) === true
   }
 
-  /**
-   * ShareGroupHeartbeat (KIP-932). A classic or consumer group of the same id answers
-   * GROUP_ID_NOT_FOUND, as Kafka does: a group id has one type.
-   */
+  /** ShareGroupHeartbeat (KIP-932), through share/share-groups.ts. */
   shareGroupHeartbeat(params: ShareGroupHeartbeatParams): MaybeAsync<ShareGroupHeartbeatResult> {
-    const failed = (errorCode: number, errorMessage: string | null): ShareGroupHeartbeatResult => ({
-      errorCode,
-      errorMessage,
-      memberId: null,
-      memberEpoch: -1,
-      heartbeatIntervalMs: 0,
-      assignment: null,
-    })
-    if (this.#share === null) return failed(KafkaErrorCodes.UNSUPPORTED_VERSION, 'Share groups are not enabled on this broker (group.share.enable).')
-    const error = this.#validateGroup(params.groupId, false)
-    if (error !== KafkaErrorCodes.NONE) return failed(error, null)
-    if (this.#consumer?.groups.has(params.groupId) === true || this.#groups.has(params.groupId)) {
-      return failed(KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Group ${params.groupId} is not a share group.`)
-    }
+    if (this.#share === null) return failedShareHeartbeat(KafkaErrorCodes.UNSUPPORTED_VERSION, 'Share groups are not enabled on this broker (group.share.enable).')
     return this.#share.heartbeat(params)
   }
 
   /** ShareGroupDescribe: the group, or an error code (GROUP_ID_NOT_FOUND, NOT_COORDINATOR, ...). */
   shareGroupDescribe(groupId: string): DescribedShareGroup | { errorCode: number; errorMessage: string | null } {
-    const error = this.#validateGroup(groupId, false)
-    if (error !== KafkaErrorCodes.NONE) return { errorCode: error, errorMessage: null }
-    const described = this.#share?.describe(groupId) ?? null
-    if (described === null) {
-      const kind = this.#consumer?.groups.has(groupId) === true || this.#groups.has(groupId) ? 'is not a share group' : 'not found'
+    if (this.#share === null) {
+      const error = this.#validateGroup(groupId, false)
+      if (error !== KafkaErrorCodes.NONE) return { errorCode: error, errorMessage: null }
+      const kind = this.isConsumerGroup(groupId) || this.#groups.has(groupId) ? 'is not a share group' : 'not found'
       return { errorCode: KafkaErrorCodes.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} ${kind}.` }
     }
-    return described
+    return this.#share.describe(groupId)
   }
 
   /** Whether `groupId` is a KIP-848 consumer group coordinated here. */
   isConsumerGroup(groupId: string): boolean {
-    return this.#consumer?.groups.has(groupId) === true
+    return this.#consumer?.has(groupId) === true
   }
 
   /** Whether KIP-848 consumer groups are served (group.coordinator.rebalance.protocols has "consumer"). */
@@ -748,84 +638,27 @@ export class GroupCoordinator {
     return this.#consumer !== null
   }
 
-  /**
-   * ConsumerGroupHeartbeat (KIP-848). A classic group of the same id answers GROUP_ID_NOT_FOUND
-   * unless it is empty, in which case it becomes a consumer group and keeps its offsets.
-   */
+  /** ConsumerGroupHeartbeat (KIP-848), through consumer-groups.ts. */
   consumerGroupHeartbeat(params: ConsumerGroupHeartbeatParams): MaybeAsync<ConsumerGroupHeartbeatResult> {
-    const failed = (errorCode: number, errorMessage: string | null): ConsumerGroupHeartbeatResult => ({
-      errorCode,
-      errorMessage,
-      memberId: null,
-      memberEpoch: -1,
-      heartbeatIntervalMs: 0,
-      assignment: null,
-    })
-    const consumer = this.#consumer
-    if (consumer === null) return failed(KafkaErrorCodes.UNSUPPORTED_VERSION, 'The consumer group protocol is not enabled on this broker (group.coordinator.rebalance.protocols).')
-    const invalid = ConsumerGroupCoordinator.validate(params, consumer.config.assignors)
-    if (invalid !== null) return failed(invalid.errorCode, invalid.message)
-    const error = this.#validateGroup(params.groupId, false)
-    if (error !== KafkaErrorCodes.NONE) return failed(error, null)
-    if (this.#share?.groups.has(params.groupId) === true) return failed(KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Group ${params.groupId} is not a consumer group.`)
-    const classic = this.#groups.get(params.groupId)
-    if (classic !== undefined && !consumer.groups.has(params.groupId)) {
-      if (!classic.is('Empty') || classic.pendingMembers.size > 0) return failed(KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Group ${params.groupId} is not a consumer group.`)
-      if (params.memberEpoch !== 0) return failed(KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Consumer group ${params.groupId} not found.`)
-      if (classic.persistedMetadata !== null) {
-        // The empty classic group becomes a consumer group: its metadata goes, its offsets stay.
-        const written = this.#store.storeRecords(params.groupId, [{ key: groupMetadataRecordKey(params.groupId), value: null }], this.#now(), 'at-append')
-        if (typeof written === 'number' && written !== KafkaErrorCodes.NONE) return failed(written, null)
-        classic.persistedMetadata = null
-        classic.protocolType = null
-        this.#logger.info('converted an empty classic group to a consumer group', { group: params.groupId })
-      }
+    if (this.#consumer === null) {
+      return failedConsumerHeartbeat(KafkaErrorCodes.UNSUPPORTED_VERSION, 'The consumer group protocol is not enabled on this broker (group.coordinator.rebalance.protocols).')
     }
-    return consumer.heartbeat(params, this.#now())
+    return this.#consumer.heartbeat(params)
   }
 
   /** ConsumerGroupDescribe: a classic group (or none) answers GROUP_ID_NOT_FOUND, as Kafka does. */
   consumerGroupDescribe(groupIds: readonly string[]): DescribedConsumerGroup[] {
-    const failed = (groupId: string, errorCode: number, errorMessage: string | null): DescribedConsumerGroup => ({
-      errorCode,
-      errorMessage,
-      groupId,
-      groupState: '',
-      groupEpoch: 0,
-      assignmentEpoch: 0,
-      assignorName: '',
-      members: [],
-    })
+    if (this.#consumer !== null) return this.#consumer.describe(groupIds)
     return groupIds.map((groupId) => {
       const error = this.#validateGroup(groupId, false)
-      if (error !== KafkaErrorCodes.NONE) return failed(groupId, error, null)
-      const described = this.#consumer?.describe(groupId) ?? null
-      if (described !== null) return described
-      if (this.#groups.has(groupId)) return failed(groupId, KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`)
-      return failed(groupId, KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Group ${groupId} not found.`)
+      const errorMessage = error !== KafkaErrorCodes.NONE ? null : this.#groups.has(groupId) ? `Group ${groupId} is not a consumer group.` : `Group ${groupId} not found.`
+      const errorCode = error !== KafkaErrorCodes.NONE ? error : KafkaErrorCodes.GROUP_ID_NOT_FOUND
+      return { errorCode, errorMessage, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] }
     })
-  }
-
-  /** Removes an empty consumer group's records (deletion, or conversion to a classic group). */
-  #dropConsumerGroup(group: ConsumerGroup): number {
-    const written = this.#store.storeRecords(group.groupId, this.#consumer!.tombstones(group), this.#now(), 'at-append')
-    if (typeof written === 'number' && written !== KafkaErrorCodes.NONE) return written
-    this.#consumer!.forget(group.groupId)
-    this.#logger.info('removed empty consumer group', { group: group.groupId })
-    return KafkaErrorCodes.NONE
   }
 
   /** The records of the consumer and share groups of one partition, for its snapshot. */
-  readonly #consumerGroupRecords = (partition: number) => {
-    const records = []
-    for (const group of this.#consumer?.groups.values() ?? []) {
-      if (this.#store.partitionFor(group.groupId) === partition) records.push(...this.#consumer!.liveRecords(group))
-    }
-    for (const group of this.#share?.groups.values() ?? []) {
-      if (this.#store.partitionFor(group.groupId) === partition) records.push(...this.#share!.liveRecords(group))
-    }
-    return records
-  }
+  readonly #consumerGroupRecords = (partition: number) => [...(this.#consumer?.recordsOf(partition) ?? []), ...(this.#share?.recordsOf(partition) ?? [])]
 
   /**
    * Stops the coordinator: timers stop, waiting JoinGroup/SyncGroup requests are answered
@@ -838,8 +671,8 @@ export class GroupCoordinator {
     this.#stopListening()
     for (const timer of this.#timers) clearInterval(timer)
     for (const group of this.#groups.values()) this.#membership.shutdown(group, KafkaErrorCodes.NOT_COORDINATOR)
-    this.#consumer?.shutdown()
-    this.#share?.shutdown()
+    this.#consumer?.coordinator.shutdown()
+    this.#share?.coordinator.shutdown()
     await this.#store.snapshot(this.#groups, this.#now(), 1, this.#consumerGroupRecords)
   }
 

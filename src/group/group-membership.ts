@@ -369,6 +369,11 @@ export class GroupMembership {
     }
   }
 
+  /** Starts a rebalance of a group whose members came from elsewhere (a consumer group downgraded; group-migration.ts). */
+  rebalance(group: Group, reason: string): void {
+    this.#maybePrepareRebalance(group, reason)
+  }
+
   #maybePrepareRebalance(group: Group, reason: string): void {
     if (group.canRebalance) this.#prepareRebalance(group, reason)
   }

@@ -295,9 +295,13 @@ export class FetchSessionCache {
     return victim
   }
 
+  /**
+   * A random id in [1, 2^31 - 1], as Kafka draws them: clients may read any id that is not
+   * positive as "no session" (franz-go does, and then sends every fetch in full for good).
+   */
   #newSessionId(): number {
     let id: number
-    do id = (Math.random() * 0x1_0000_0000) | 0
+    do id = 1 + Math.floor(Math.random() * 0x7fff_ffff)
     while (id === INVALID_SESSION_ID || this.#sessions.has(id))
     return id
   }

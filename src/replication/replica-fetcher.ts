@@ -11,6 +11,9 @@
  * epoch (KIP-320), appends what comes back as is (offsets and epochs kept, CRCs checked by the
  * storage engine), and takes the leader's high watermark. The leader learns the follower's
  * progress from the fetch offsets, which is what moves the partition's high watermark and ISR.
+ * Fetches go through an incremental fetch session (KIP-227, see fetch-session-handler.ts): after
+ * the first, each names only the partitions whose fetch offset or epoch moved, and the leader
+ * answers only those with records or new offsets.
  *
  * Errors per partition follow Kafka: OFFSET_OUT_OF_RANGE with the follower's whole log below the
  * leader's log start restarts the log there; FENCED_LEADER_EPOCH (the leader is at a newer epoch)
@@ -31,6 +34,7 @@ import type { SaslCredentials } from '../client/sasl-login.js'
 import { ApiKeys } from '../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
 import { RECORD_BATCH_OVERHEAD, batchSize } from '../protocol/record-batch.js'
+import { FetchSessionHandler } from './fetch-session-handler.js'
 import type { Partition } from './partition.js'
 import type { ReplicationQuota } from './replication-quota.js'
 
@@ -85,6 +89,8 @@ export class ReplicaFetcher {
   readonly #localBrokerId: number
   readonly #options: ReplicaFetcherOptions
   readonly #partitions = new Map<Partition, PartitionFetchState>()
+  /** This fetcher's fetch session with the leader (KIP-227); a new fetcher starts without one. */
+  readonly #session = new FetchSessionHandler<PartitionFetchState>()
   #connection: BrokerConnection | null = null
   #running = true
   /** Wakes the loop when it sleeps for want of work or for a backoff. */
@@ -221,35 +227,50 @@ export class ReplicaFetcher {
   }
 
   async #fetch(connection: BrokerConnection, states: readonly PartitionFetchState[]): Promise<void> {
-    const byTopic = groupByTopic(states)
-    const throttled = new Set(states.filter((s) => this.#isThrottled(s.partition)).map((s) => s.partition))
-    const response = await connection.request(ApiKeys.Fetch, {
-      replicaId: this.#localBrokerId,
-      maxWaitMs: this.#options.maxWaitMs,
-      minBytes: this.#options.minBytes,
-      maxBytes: this.#options.maxBytes,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [...byTopic].map(([topic, list]) => ({
-        topic,
-        partitions: list.map((s) => ({
-          partition: s.partition.index,
-          currentLeaderEpoch: s.leaderEpoch,
-          fetchOffset: BigInt(s.partition.logEndOffset),
-          lastFetchedEpoch: UNDEFINED_EPOCH,
-          logStartOffset: BigInt(s.partition.logStartOffset),
-          partitionMaxBytes: this.#options.partitionMaxBytes,
-        })),
-      })),
-      forgottenTopicsData: [],
-      rackId: '',
-    }, FETCH_VERSION)
+    const session = this.#session
+    session.begin()
+    let throttled: Set<Partition> | undefined
+    for (const s of states) {
+      const partition = s.partition
+      session.add(partition.topic, partition.index, partition.logEndOffset, partition.logStartOffset, s.leaderEpoch, this.#options.partitionMaxBytes, s)
+      if (this.#isThrottled(partition)) (throttled ??= new Set()).add(partition)
+    }
+    const request = session.build()
+    let response
+    try {
+      response = await connection.request(ApiKeys.Fetch, {
+        replicaId: this.#localBrokerId,
+        maxWaitMs: this.#options.maxWaitMs,
+        minBytes: this.#options.minBytes,
+        maxBytes: this.#options.maxBytes,
+        isolationLevel: 0,
+        ...request,
+        rackId: '',
+      }, FETCH_VERSION)
+    } catch (error) {
+      session.handleError()
+      throw error
+    }
+    if (!session.handleResponse(response)) {
+      this.#options.logger.info('the leader refused the fetch session; fetching in full to start a new one', {
+        leader: this.leader.brokerId,
+        sessionId: request.sessionId,
+        sessionEpoch: request.sessionEpoch,
+        errorCode: response.errorCode,
+      })
+      return
+    }
     for (const topic of response.responses) {
       for (const data of topic.partitions) {
-        const state = findState(byTopic, topic.topic, data.partitionIndex)
-        // Removed or re-added (a new epoch) while the fetch was out: that answer is stale.
-        if (state === undefined || this.#partitions.get(state.partition) !== state) continue
+        const state = session.partition(topic.topic, data.partitionIndex)?.owner
+        if (state === undefined) continue
+        const current = this.#partitions.get(state.partition)
+        if (current !== state) {
+          // Removed or re-added (a new epoch) while the fetch was out: that answer is stale. Once
+          // re-added, the partition needs the offsets the leader now counts as sent: a full fetch.
+          if (current !== undefined) session.requestFull()
+          continue
+        }
         const partition = state.partition
         if (data.errorCode === KafkaErrorCodes.OFFSET_OUT_OF_RANGE && Number(data.logStartOffset) > partition.logEndOffset) {
           this.#options.logger.info('follower log is wholly below the leader\'s log start; starting it there', {
@@ -265,7 +286,7 @@ export class ReplicaFetcher {
           continue
         }
         const records = wholeBatches(data.records)
-        if (throttled.has(partition)) this.#options.quota!.record(records.length)
+        if (throttled?.has(partition) === true) this.#options.quota!.record(records.length)
         try {
           partition.appendRecordsAsFollower(records, Number(data.highWatermark))
         } catch (error) {

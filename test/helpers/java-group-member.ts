@@ -80,11 +80,13 @@ export class GroupMember {
   #pendingSinceCommit: ReceivedRecord[] = []
   readonly #waiters = new Set<() => void>()
 
-  constructor(name: string, bootstrap: string, group: string, topic: string, protocol: 'consumer' | 'classic', instanceId?: string) {
+  /** `remoteAssignor`: the server-side assignor a consumer-protocol member asks for (group.remote.assignor). */
+  constructor(name: string, bootstrap: string, group: string, topic: string, protocol: 'consumer' | 'classic', instanceId?: string, options: { remoteAssignor?: string } = {}) {
     this.name = name
     const args = ['-cp', `${CLASSES}:${LIB}/*`, 'GroupMember', bootstrap, group, topic, protocol]
     if (instanceId !== undefined) args.push(instanceId)
-    this.#child = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'] })
+    const env = { ...process.env, SAMSA_GROUP_REMOTE_ASSIGNOR: options.remoteAssignor ?? '' }
+    this.#child = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'], env })
     trackProcess(this.#child, `Java group member ${name}`)
     this.#exited = new Promise((resolve) => this.#child.once('exit', (code) => resolve(code)))
     let buffered = ''

@@ -14,9 +14,10 @@
  * Then the broker restarts under a live consumer group: the members resume at their epochs
  * (no partition is revoked or assigned, the group epoch does not move).
  */
-import { Kafka, logLevel, type Producer } from 'kafkajs'
+import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
+import { produceContinuously } from '../helpers/continuous-producer.js'
 import { GroupMember, groupAdmin, missingJavaTools, prepareGroupMember, waitForAll } from '../helpers/java-group-member.js'
 
 const TOPIC = 'kip848-orders'
@@ -58,7 +59,7 @@ describe.skipIf(missingJavaTools.length > 0)('KIP-848 consumer groups with the J
     const producer = kafka.producer({ allowAutoTopicCreation: false })
     await producer.connect()
     const acked = new Map<string, number>()
-    const production = produceContinuously(producer, acked)
+    const production = produceContinuously(producer, TOPIC, PARTITIONS, acked)
 
     const groups = { consumer: [] as GroupMember[], classic: [] as GroupMember[] }
     for (const protocol of ['consumer', 'classic'] as const) {
@@ -275,25 +276,4 @@ function keptPartitionPause(group: readonly GroupMember[], ownedBefore: Readonly
     }
   }
   return longest
-}
-
-/** Writes `p:n` values to every partition, a batch every 20 ms, remembering each acknowledged offset. */
-function produceContinuously(producer: Producer, acked: Map<string, number>): { stop(): Promise<void> } {
-  let running = true
-  let seq = 0
-  const loop = (async () => {
-    while (running) {
-      const n = seq++
-      const topicMessages = [{ topic: TOPIC, messages: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, value: `${p}:${n}` })) }]
-      const results = await producer.sendBatch({ topicMessages, acks: -1 })
-      for (const r of results) acked.set(`${r.partition}:${n}`, Number(r.baseOffset))
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-  })()
-  return {
-    async stop() {
-      running = false
-      await loop
-    },
-  }
 }

@@ -177,7 +177,7 @@ export const brokerConfigDefs = {
   'group.consumer.max.heartbeat.interval.ms': intDef(15000, 'KIP-848: upper bound of group.consumer.heartbeat.interval.ms', { min: 1 }),
   'group.consumer.max.size': intDef(2147483647, 'KIP-848: most members in one consumer group', { min: 1 }),
   'group.consumer.assignors': listDef(['uniform', 'range'], 'KIP-848 server-side assignors, the first the default (uniform, range; Kafka\'s class names are accepted too)'),
-  'group.consumer.migration.policy': stringDef('bidirectional', 'KIP-848: which empty groups convert between the classic and the consumer protocol', ['disabled', 'upgrade', 'downgrade', 'bidirectional']),
+  'group.consumer.migration.policy': stringDef('bidirectional', 'KIP-848: which live groups migrate between the classic and the consumer protocol (upgrade, downgrade, both or neither; empty groups always convert)', ['disabled', 'upgrade', 'downgrade', 'bidirectional']),
   'group.share.enable': booleanDef(true, 'KIP-932: serve share groups (ShareGroupHeartbeat, ShareFetch, ShareAcknowledge; ApiVersions share.version 1)'),
   'group.share.session.timeout.ms': intDef(45000, 'KIP-932: a share-group member that does not heartbeat this long is removed', { min: 1 }),
   'group.share.heartbeat.interval.ms': intDef(5000, 'KIP-932: how often share-group members are told to heartbeat', { min: 1 }),

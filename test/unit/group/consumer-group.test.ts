@@ -16,6 +16,7 @@ import { ConsumerGroupLoader } from '../../../src/group/consumer-group-loader.js
 import type { CoordinatorWrite } from '../../../src/group/offsets-partition.js'
 import { rangeAssign, uniformAssign } from '../../../src/group/server-assignors.js'
 import { InvalidTopicRegexError, compileTopicRegex } from '../../../src/group/topic-regex.js'
+import { heartbeatParams } from './coordinator-fixture.js'
 import { KafkaErrorCodes } from '../../../src/protocol/error-codes.js'
 import { uuidFromBytes } from '../../../src/protocol/uuid.js'
 
@@ -129,20 +130,7 @@ function harness(options: { maxSize?: number } = {}): Harness {
     topics,
     now: 1_000_000,
     heartbeat(params) {
-      const full: ConsumerGroupHeartbeatParams = {
-        groupId: 'g',
-        instanceId: null,
-        rackId: null,
-        rebalanceTimeoutMs: params.memberEpoch === 0 ? 30_000 : -1,
-        subscribedTopicNames: params.memberEpoch === 0 ? ['orders'] : null,
-        subscribedTopicRegex: null,
-        serverAssignor: null,
-        topicPartitions: params.memberEpoch === 0 ? [] : null,
-        clientId: 'client',
-        clientHost: '/127.0.0.1',
-        apiVersion: 1,
-        ...params,
-      }
+      const full = heartbeatParams({ groupId: 'g', ...params })
       const invalid = ConsumerGroupCoordinator.validate(full, ['uniform', 'range'])
       if (invalid !== null) return { errorCode: invalid.errorCode, errorMessage: invalid.message, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null }
       const result = coordinator.heartbeat(full, h.now)

@@ -7,6 +7,7 @@ import { BrokerConfig } from '../../../src/common/config/broker-config.js'
 import { createLogger, type Logger } from '../../../src/common/logger.js'
 import { OFFSETS_TOPIC } from '../../../src/group/coordinator-key.js'
 import type { JoinGroupParams, JoinGroupResult, SyncGroupResult } from '../../../src/group/coordinator-results.js'
+import type { ConsumerGroupHeartbeatParams } from '../../../src/group/consumer-group-coordinator.js'
 import { GroupCoordinator } from '../../../src/group/group-coordinator.js'
 import type { GroupCoordinatorConfig } from '../../../src/group/group-coordinator-config.js'
 import { encodeSubscription } from '../../../src/protocol/messages/consumer-protocol.js'
@@ -77,6 +78,26 @@ export async function openCoordinator(dir: string, config: Partial<GroupCoordina
 }
 
 export const subscription = (topics: string[]): Buffer => encodeSubscription({ topics })
+
+/**
+ * A ConsumerGroupHeartbeat as a consumer-protocol member sends it: at epoch 0 a full join
+ * subscribed to `orders`, after that only what `params` says.
+ */
+export function heartbeatParams(params: Partial<ConsumerGroupHeartbeatParams> & { groupId: string; memberId: string; memberEpoch: number }): ConsumerGroupHeartbeatParams {
+  return {
+    instanceId: null,
+    rackId: null,
+    rebalanceTimeoutMs: params.memberEpoch === 0 ? 30_000 : -1,
+    subscribedTopicNames: params.memberEpoch === 0 ? ['orders'] : null,
+    subscribedTopicRegex: null,
+    serverAssignor: null,
+    topicPartitions: params.memberEpoch === 0 ? [] : null,
+    clientId: 'client',
+    clientHost: '/127.0.0.1',
+    apiVersion: 1,
+    ...params,
+  }
+}
 
 export function joinParams(groupId: string, overrides: Partial<JoinGroupParams> = {}): JoinGroupParams {
   return {

@@ -62,6 +62,13 @@ describe('FetchSessionCache', () => {
     expect(cache.partitions).toBe(2)
   })
 
+  it('draws session ids from the positive int32s, as Kafka does (franz-go drops a session whose id is not positive)', () => {
+    const cache = new FetchSessionCache({ maxSlots: 500 })
+    const ids = Array.from({ length: 500 }, (_, i) => withSession(cache, [topic('a', [[i, 0]])]))
+    expect(ids.filter((id) => !Number.isInteger(id) || id < 1 || id > 0x7fff_ffff)).toEqual([])
+    expect(new Set(ids).size).toBe(500)
+  })
+
   it('keeps no session for epoch -1, and closes the one a full request names', () => {
     const cache = new FetchSessionCache({ maxSlots: 10 })
     expect(answer(cache.newContext(request(0, -1, [topic('a', [[0, 0]])])), () => outcome(10)).sessionId).toBe(0)

@@ -30,6 +30,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *   consume <bootstrap> <topic> <count>          assign every partition, read from the beginning
  *   offsets-for-times <bootstrap> <topic> <ts>   KafkaConsumer.offsetsForTimes
  *   produce-paced <bootstrap> <topic> <count> <ms>  one record every <ms>, each awaited
+ *   produce-one <bootstrap> <topic> <key|-> <valueBytes>  one record (- for no key): where it was
+ *       written, or the exception the application got, whether it is retriable and how long it took
  *
  * SAMSA_CLIENT_CONFIG, when set, names a properties file whose entries are added to every
  * client's (security.protocol, sasl.mechanism, sasl.jaas.config for the SASL tests).
@@ -40,6 +42,7 @@ public final class SamsaJavaClient {
       case "produce" -> produce(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]));
       case "consume" -> consume(args[1], args[2], Integer.parseInt(args[3]));
       case "offsets-for-times" -> offsetsForTimes(args[1], args[2], Long.parseLong(args[3]));
+      case "produce-one" -> produceOne(args[1], args[2], args[3].equals("-") ? null : args[3], Integer.parseInt(args[4]));
       case "produce-paced" -> producePaced(args[1], args[2], Integer.parseInt(args[3]), Long.parseLong(args[4]));
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
     }
@@ -93,6 +96,29 @@ public final class SamsaJavaClient {
       for (int i = 0; i < count; i++) {
         RecordMetadata metadata = sent.get(i).get();
         System.out.println("sent\tvalue-" + i + "\t" + metadata.partition() + "\t" + metadata.offset());
+      }
+    }
+  }
+
+  private static void produceOne(String bootstrap, String topic, String key, int valueBytes) throws Exception {
+    Properties props = base();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    // Random letters, so the size the broker checks is the size asked for whatever the codec.
+    StringBuilder value = new StringBuilder(valueBytes);
+    java.util.Random random = new java.util.Random(valueBytes);
+    for (int i = 0; i < valueBytes; i++) value.append((char) ('a' + random.nextInt(26)));
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+      long started = System.nanoTime();
+      try {
+        RecordMetadata metadata = producer.send(new ProducerRecord<>(topic, key, value.toString())).get();
+        System.out.println("sent\t" + metadata.partition() + "\t" + metadata.offset());
+      } catch (java.util.concurrent.ExecutionException e) {
+        Throwable cause = e.getCause();
+        long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+        boolean retriable = cause instanceof org.apache.kafka.common.errors.RetriableException;
+        System.out.println("error\t" + cause.getClass().getSimpleName() + "\t" + retriable + "\t" + elapsedMs + "\t" + cause.getMessage());
       }
     }
   }

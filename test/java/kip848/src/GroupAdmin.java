@@ -18,7 +18,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  *
  *   java GroupAdmin <bootstrap> list                 GROUP <id> <type> <state> <protocol>
  *   java GroupAdmin <bootstrap> describe <group>...  DESCRIBED <id> <type> <state> <assignor> <members>
- *                                                    MEMBER <group> <member-id> <epoch> <partitions>
+ *                                                    MEMBER <group> <member-id> <epoch> <partitions> <protocol>
+ *                                                    (protocol: consumer, classic, or ? when the broker does not say)
  *   java GroupAdmin <bootstrap> share <group> <topic>   SHARE_ERROR <exception> <message>
  */
 public class GroupAdmin {
@@ -42,7 +43,8 @@ public class GroupAdmin {
         for (ConsumerGroupDescription d : described.values()) {
           System.out.println("DESCRIBED\t" + d.groupId() + "\t" + d.type() + "\t" + d.groupState() + "\t" + d.partitionAssignor() + "\t" + d.members().size());
           d.members().forEach(m -> System.out.println("MEMBER\t" + d.groupId() + "\t" + m.consumerId() + "\t" + m.memberEpoch().map(String::valueOf).orElse("?") + "\t"
-            + m.assignment().topicPartitions().stream().map(tp -> String.valueOf(tp.partition())).sorted().collect(Collectors.joining(","))));
+            + m.assignment().topicPartitions().stream().map(tp -> String.valueOf(tp.partition())).sorted().collect(Collectors.joining(",")) + "\t"
+            + m.upgraded().map(upgraded -> upgraded ? "consumer" : "classic").orElse("?")));
         }
       }
     }

@@ -22,6 +22,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * records (so what it printed before a COMMIT line is committed).
  *
  *   java GroupMember <bootstrap> <group> <topic> <consumer|classic> [instance-id]
+ *   (SAMSA_GROUP_REMOTE_ASSIGNOR in the environment sets group.remote.assignor)
  *
  * Output, tab-separated, one line each:
  *   ASSIGNED <ms> <p,p,...>   REVOKED <ms> <p,...>   LOST <ms> <p,...>
@@ -44,6 +45,11 @@ public class GroupMember {
     props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "member-" + ProcessHandle.current().pid());
     if (instanceId != null) props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId);
+    // The server-side assignor to ask for (group.remote.assignor), for the test of one the broker lacks.
+    String remoteAssignor = System.getenv("SAMSA_GROUP_REMOTE_ASSIGNOR");
+    if (protocol.equals("consumer") && remoteAssignor != null && !remoteAssignor.isEmpty()) {
+      props.put(ConsumerConfig.GROUP_REMOTE_ASSIGNOR_CONFIG, remoteAssignor);
+    }
     if (protocol.equals("classic")) {
       // The consumer protocol takes these from the broker (group.consumer.*); classic members
       // ask for the same session timeout so both kinds detect a dead member alike.
