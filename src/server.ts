@@ -65,7 +65,9 @@ import { DataDirLock, describeOpenFileLimit, LogManager, type ReadPlan, readOpen
 import { type WorkerPoolLease, acquireWorkerPool } from './workers/pool.js'
 import { HttpGateway, type HttpsOptions } from './gateway/gateway.js'
 import { SharePartitionManager } from './group/share/share-partition-manager.js'
-import { ShareStateStore } from './group/share/share-state-store.js'
+import { ShareCoordinator } from './group/share/coordinator/share-coordinator.js'
+import { SHARE_GROUP_STATE_TOPIC } from './group/share/coordinator/share-group-state-topic.js'
+import { DefaultStatePersister } from './broker/default-state-persister.js'
 import { gatewayModules } from './gateway/modules.js'
 
 /** The services a broker stops before its logs close. */
@@ -76,6 +78,9 @@ interface StoppableServices {
   readonly transactions: TransactionCoordinator
   readonly markerPeers: PeerBrokers
   readonly shares: SharePartitionManager | null
+  readonly shareCoordinator: ShareCoordinator | null
+  readonly sharePeers: PeerBrokers | null
+  readonly shareState: DefaultStatePersister | null
 }
 
 /** The only external chunks the protocol writer ever receives are storage read plans. */
@@ -278,11 +283,38 @@ export class BrokerServer {
       offsetsPartitionFor: (groupId) => ({ topic: OFFSETS_TOPIC, partition: groups.partitionFor(groupId) }),
       markers: txnMarkerTransport(config.nodeId, metadata, replicas, markerPeers, transactionConfig.writeTimeoutMs),
     })
-    // Share groups (KIP-932): the share-partitions this broker leads, their state in the first log dir.
-    const shares = groups.servesShareGroups
+    // Share groups (KIP-932): the share coordinator of the __share_group_state partitions led
+    // here, and the share-partitions this broker leads, whose state goes to the share
+    // coordinator of each (here or on a peer, over connections of their own).
+    const shareCoordinator = groups.servesShareGroups
+      ? await ShareCoordinator.start({
+        config: {
+          updatesPerSnapshot: config.get('share.coordinator.snapshot.update.records.per.snapshot'),
+          writeTimeoutMs: config.get('share.coordinator.write.timeout.ms'),
+        },
+        logger: logger.child('share-coordinator'),
+        // Fixed for the broker's life, like __transaction_state: it decides where state lives.
+        partitionCount: metadata.topic(SHARE_GROUP_STATE_TOPIC)?.partitions ?? config.get('share.coordinator.state.topic.num.partitions'),
+        hostedPartitions: () => replicas.partitions(SHARE_GROUP_STATE_TOPIC),
+        replicas,
+      })
+      : null
+    const sharePeers = shareCoordinator === null ? null : new PeerBrokers(config.nodeId, peerEndpoint, `samsa-share-state-${config.nodeId}`)
+    const shareState = shareCoordinator === null || sharePeers === null
+      ? null
+      : new DefaultStatePersister({
+        nodeId: config.nodeId,
+        metadata,
+        topics,
+        coordinator: shareCoordinator,
+        peers: sharePeers,
+        writeTimeoutMs: config.get('share.coordinator.write.timeout.ms'),
+        logger: logger.child('share-state'),
+      })
+    const shares = shareState !== null
       ? new SharePartitionManager({
         replicas,
-        store: new ShareStateStore(config.get('log.dirs')[0]!),
+        persister: shareState,
         config: {
           lockDurationMs: config.get('group.share.record.lock.duration.ms'),
           deliveryCountLimit: config.get('group.share.delivery.count.limit'),
@@ -302,7 +334,7 @@ export class BrokerServer {
       groups.onShareGroupDeleted((groupId) => void shares.groupDeleted(groupId).catch((error: unknown) => logger.warn('could not delete share-group state', { group: groupId, error })))
       shares.start()
     }
-    const services: StoppableServices = { replicas, publisher, groups, transactions, markerPeers, shares }
+    const services: StoppableServices = { replicas, publisher, groups, transactions, markerPeers, shares, shareCoordinator, sharePeers, shareState }
 
     const metrics = new BrokerMetrics()
     const security = cluster?.security ?? (await FileSecurityStore.open(config.dataDir))
@@ -318,6 +350,8 @@ export class BrokerServer {
       producerIds,
       groups,
       shares,
+      shareCoordinator,
+      shareState,
       transactions,
       logger,
       advertisedListeners: () => config.advertisedListeners(bound),
@@ -423,8 +457,13 @@ export class BrokerServer {
     return server
   }
 
-  static async #stopServices({ replicas, publisher, groups, transactions, markerPeers, shares }: StoppableServices): Promise<void> {
+  static async #stopServices({ replicas, publisher, groups, transactions, markerPeers, shares, shareCoordinator, sharePeers, shareState }: StoppableServices): Promise<void> {
+    // Writes under way finish first (an acknowledgement answered is one the coordinator has),
+    // each with the attempt it is making: no retries for a coordinator that has gone.
+    shareState?.close()
     await shares?.stop()
+    shareCoordinator?.shutdown()
+    sharePeers?.close()
     await publisher?.close()
     await replicas.stopFetchers()
     replicas.stopProducerExpiration()
@@ -669,7 +708,7 @@ function buildAuthorizer(config: BrokerConfig, store: SecurityStore, logger: Log
  * start-up stays bounded.
  */
 function alwaysCompacted(config: TopicConfig, topic: string): TopicConfig {
-  if ((topic === OFFSETS_TOPIC || topic === TRANSACTION_STATE_TOPIC) && !config['cleanup.policy'].includes('compact')) {
+  if ((topic === OFFSETS_TOPIC || topic === TRANSACTION_STATE_TOPIC || topic === SHARE_GROUP_STATE_TOPIC) && !config['cleanup.policy'].includes('compact')) {
     return { ...config, 'cleanup.policy': ['compact'] }
   }
   return config

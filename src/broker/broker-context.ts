@@ -7,6 +7,8 @@ import type { BrokerConfig, Listener } from '../common/config/broker-config.js'
 import type { Logger } from '../common/logger.js'
 import type { GroupCoordinator } from '../group/group-coordinator.js'
 import type { SharePartitionManager } from '../group/share/share-partition-manager.js'
+import type { ShareCoordinator } from '../group/share/coordinator/share-coordinator.js'
+import type { ShareStatePersister } from '../group/share/share-state-persister.js'
 import type { MetadataStore } from '../metadata/metadata-store.js'
 import type { FetchSessionCache } from '../replication/fetch-session-cache.js'
 import type { ReplicaManager } from '../replication/replica-manager.js'
@@ -72,6 +74,10 @@ export interface BrokerContext {
   readonly groups: GroupCoordinator
   /** Share groups' share-partitions on this broker (ShareFetch, ShareAcknowledge); null when not served. */
   readonly shares: SharePartitionManager | null
+  /** The share coordinator (share-partition state in __share_group_state led here); null when share groups are not served. */
+  readonly shareCoordinator: ShareCoordinator | null
+  /** The way to any share-partition's state, wherever its share coordinator is; null when share groups are not served. */
+  readonly shareState: ShareStatePersister | null
   /** Transactional ids and their transactions (the transaction coordinator). */
   readonly transactions: TransactionCoordinator
   readonly logger: Logger

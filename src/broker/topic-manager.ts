@@ -18,6 +18,7 @@ import { descriptorShortfall, type LogManager } from '../storage/index.js'
 import { assignReplicas } from '../cluster/replica-placement.js'
 import { OFFSETS_TOPIC, offsetsTopicConfigs } from '../group/offsets-topic.js'
 import { TRANSACTION_STATE_TOPIC, transactionStateTopicConfigs } from '../transaction/transaction-topic.js'
+import { SHARE_GROUP_STATE_TOPIC, shareGroupStateTopicConfigs } from '../group/share/coordinator/share-group-state-topic.js'
 import type { ClusterView } from './cluster-view.js'
 
 /** The brokers one partition is placed on, as CreateTopics and CreatePartitions name them. */
@@ -236,10 +237,20 @@ export class TopicManager {
     )
   }
 
+  /**
+   * Creates __share_group_state unless it exists, as __transaction_state is created: the
+   * share.coordinator.state.topic.* settings, the replication factor capped at the live brokers.
+   */
+  ensureShareGroupStateTopic(): Promise<TopicMetadata> {
+    return this.#ensureInternalTopic(SHARE_GROUP_STATE_TOPIC, 'share.coordinator.state.topic.num.partitions', 'share.coordinator.state.topic.replication.factor', (rf) =>
+      shareGroupStateTopicConfigs(this.#config, rf),
+    )
+  }
+
   #ensureInternalTopic(
     name: string,
-    partitionsSetting: 'offsets.topic.num.partitions' | 'transaction.state.log.num.partitions',
-    replicationSetting: 'offsets.topic.replication.factor' | 'transaction.state.log.replication.factor',
+    partitionsSetting: 'offsets.topic.num.partitions' | 'transaction.state.log.num.partitions' | 'share.coordinator.state.topic.num.partitions',
+    replicationSetting: 'offsets.topic.replication.factor' | 'transaction.state.log.replication.factor' | 'share.coordinator.state.topic.replication.factor',
     configs: (replicationFactor: number) => Record<string, string>,
   ): Promise<TopicMetadata> {
     const existing = this.#metadata.topic(name)

@@ -26,5 +26,5 @@ export function collisionKey(name: string): string {
 }
 
 export function isInternalTopic(name: string): boolean {
-  return name === '__consumer_offsets' || name === '__transaction_state'
+  return name === '__consumer_offsets' || name === '__transaction_state' || name === '__share_group_state'
 }

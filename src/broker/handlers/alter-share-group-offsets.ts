@@ -4,11 +4,16 @@
  * them), an unknown one GROUP_ID_NOT_FOUND; per partition, an unknown partition or a negative
  * offset is refused and the rest still applied. As Kafka: READ on the group, and READ on each
  * topic (TOPIC_AUTHORIZATION_FAILED per partition).
+ *
+ * Each share-partition is initialized afresh on its share coordinator at the next state epoch
+ * (InitializeShareGroupState), wherever that coordinator is: the partition leader's next write
+ * of the old state is then fenced and it reads the new one.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { AlterShareGroupOffsetsResponseInput } from '../../protocol/messages/alter-share-group-offsets.js'
 import { ZERO_UUID } from '../../protocol/uuid.js'
+import { ShareStateError } from '../../group/share/share-state-persister.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 import { AclOperation, ResourceType } from '../../security/acl.js'
@@ -47,10 +52,14 @@ export function alterShareGroupOffsetsHandler(broker: BrokerContext) {
             partitions.push({ partitionIndex: p.partitionIndex, errorCode: KafkaErrorCodes.INVALID_REQUEST, errorMessage: `Start offset ${p.startOffset} is negative.` })
           } else {
             try {
-              await broker.shares!.resetState(request.groupId, metadata.topicId, p.partitionIndex, Number(p.startOffset))
+              const key = { groupId: request.groupId, topicId: metadata.topicId, partition: p.partitionIndex }
+              const { stateEpoch } = await broker.shareState!.readSummary(key)
+              await broker.shareState!.initialize(key, stateEpoch + 1, Number(p.startOffset))
+              await broker.shares!.forget(request.groupId, metadata.topicId, p.partitionIndex)
               partitions.push({ partitionIndex: p.partitionIndex, errorCode: KafkaErrorCodes.NONE })
-            } catch {
-              partitions.push({ partitionIndex: p.partitionIndex, errorCode: KafkaErrorCodes.KAFKA_STORAGE_ERROR, errorMessage: 'The share-partition state could not be written.' })
+            } catch (error) {
+              if (!(error instanceof ShareStateError)) throw error
+              partitions.push({ partitionIndex: p.partitionIndex, errorCode: error.errorCode, errorMessage: error.message })
             }
           }
         }

@@ -1,12 +1,14 @@
 /**
  * DeleteShareGroupOffsets (KIP-932): forgets the share-partition state of whole topics for an
  * empty share group; its next fetch there starts by share.auto.offset.reset. As Kafka: DELETE on
- * the group, and READ on each topic (TOPIC_AUTHORIZATION_FAILED for the topic).
+ * the group, and READ on each topic (TOPIC_AUTHORIZATION_FAILED for the topic). The state is
+ * deleted on each share-partition's share coordinator (DeleteShareGroupState), wherever it is.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { DeleteShareGroupOffsetsResponseInput } from '../../protocol/messages/delete-share-group-offsets.js'
 import { ZERO_UUID } from '../../protocol/uuid.js'
+import { ShareStateError } from '../../group/share/share-state-persister.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 import { AclOperation, ResourceType } from '../../security/acl.js'
@@ -34,11 +36,13 @@ export function deleteShareGroupOffsetsHandler(broker: BrokerContext) {
         }
         try {
           for (let partitionIndex = 0; partitionIndex < metadata.partitions; partitionIndex++) {
-            await broker.shares!.resetState(request.groupId, metadata.topicId, partitionIndex, null)
+            await broker.shareState!.delete({ groupId: request.groupId, topicId: metadata.topicId, partition: partitionIndex })
+            await broker.shares!.forget(request.groupId, metadata.topicId, partitionIndex)
           }
           responses.push({ topicName: topic.topicName, topicId: metadata.topicId, errorCode: KafkaErrorCodes.NONE })
-        } catch {
-          responses.push({ topicName: topic.topicName, topicId: metadata.topicId, errorCode: KafkaErrorCodes.KAFKA_STORAGE_ERROR, errorMessage: 'The share-partition state could not be deleted.' })
+        } catch (error) {
+          if (!(error instanceof ShareStateError)) throw error
+          responses.push({ topicName: topic.topicName, topicId: metadata.topicId, errorCode: error.errorCode, errorMessage: error.message })
         }
       }
       return { throttleTimeMs: 0, errorCode: KafkaErrorCodes.NONE, errorMessage: null, responses }

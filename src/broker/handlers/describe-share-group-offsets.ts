@@ -1,14 +1,17 @@
 /**
  * DescribeShareGroupOffsets (KIP-932): the start offset of each share-partition of a share
  * group, -1 where the group has not started on a partition. Without topics, the partitions the
- * group's members are assigned now. As Kafka: DESCRIBE on the group, and on each topic
- * (TOPIC_AUTHORIZATION_FAILED per partition; left out when the request names no topics). The start offsets are read where the share-partitions live,
- * on this broker (the partition leader's state store).
+ * group's members are assigned now (and those it has started on here). As Kafka: DESCRIBE on
+ * the group, and on each topic (TOPIC_AUTHORIZATION_FAILED per partition; left out when the
+ * request names no topics). The start offsets come from each share-partition's share
+ * coordinator (ReadShareGroupStateSummary), wherever it is, so this works on whichever broker
+ * coordinates the group.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { DescribeShareGroupOffsetsRequest, DescribeShareGroupOffsetsResponseInput } from '../../protocol/messages/describe-share-group-offsets.js'
 import { ZERO_UUID } from '../../protocol/uuid.js'
+import { ShareStateError } from '../../group/share/share-state-persister.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler, type RequestContext } from '../handler.js'
 import { AclOperation, ResourceType } from '../../security/acl.js'
@@ -29,7 +32,7 @@ export function describeShareGroupOffsetsHandler(broker: BrokerContext) {
           for (const p of tp.partitions) set.add(p)
         }
       }
-      for (const p of (await broker.shares?.groupPartitions(group.groupId)) ?? []) {
+      for (const p of broker.shares?.groupPartitions(group.groupId) ?? []) {
         const name = broker.metadata.topicById(p.topicId)?.name
         if (name === undefined) continue
         let set = assigned.get(name)
@@ -56,9 +59,14 @@ export function describeShareGroupOffsetsHandler(broker: BrokerContext) {
           partitions.push({ partitionIndex, startOffset: -1n, leaderEpoch: -1, errorCode: KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Unknown partition ${topic.topicName}-${partitionIndex}.` })
           continue
         }
-        const startOffset = (await broker.shares?.startOffset(group.groupId, metadata.topicId, partitionIndex)) ?? -1
-        const leaderEpoch = broker.replicas.partition(topic.topicName, partitionIndex)?.leaderEpoch ?? -1
-        partitions.push({ partitionIndex, startOffset: BigInt(startOffset), leaderEpoch, errorCode: KafkaErrorCodes.NONE })
+        const leaderEpoch = broker.metadata.partitionState(topic.topicName, partitionIndex)?.leaderEpoch ?? -1
+        try {
+          const summary = await broker.shareState!.readSummary({ groupId: group.groupId, topicId: metadata.topicId, partition: partitionIndex })
+          partitions.push({ partitionIndex, startOffset: BigInt(summary.startOffset), leaderEpoch, errorCode: KafkaErrorCodes.NONE })
+        } catch (error) {
+          if (!(error instanceof ShareStateError)) throw error
+          partitions.push({ partitionIndex, startOffset: -1n, leaderEpoch, errorCode: error.errorCode, errorMessage: error.message })
+        }
       }
       topics.push({ topicName: topic.topicName, topicId: metadata?.topicId ?? ZERO_UUID, partitions })
     }

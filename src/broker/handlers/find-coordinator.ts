@@ -9,7 +9,9 @@
  *
  * key_type 0 is a group (its partition of `__consumer_offsets`); 1 a transactional id (the
  * leader of its partition of `__transaction_state`, which the first such request creates, as
- * Kafka does; an empty id is INVALID_REQUEST); other key types are INVALID_REQUEST. Up to v3 one
+ * Kafka does; an empty id is INVALID_REQUEST); 2 a share-partition, "groupId:topicId:partition"
+ * (the leader of its partition of `__share_group_state`; brokers ask, so CLUSTER_ACTION as in
+ * Kafka); other key types are INVALID_REQUEST. Up to v3 one
  * key per request, answered in the top-level fields; from v4 a batch of keys.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
@@ -17,21 +19,34 @@ import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { FindCoordinatorRequest, FindCoordinatorResponseInput } from '../../protocol/messages/find-coordinator.js'
 import { OFFSETS_TOPIC } from '../../group/coordinator-key.js'
 import { TRANSACTION_STATE_TOPIC } from '../../transaction/transaction-topic.js'
+import { SHARE_GROUP_STATE_TOPIC, parseShareCoordinatorKey } from '../../group/share/coordinator/share-group-state-topic.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
-import { AclOperation, ResourceType } from '../../security/acl.js'
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/acl.js'
 import type { RequestContext } from '../handler.js'
 
 const GROUP_KEY = 0
 const TRANSACTION_KEY = 1
+const SHARE_KEY = 2
 
 type Coordinator = NonNullable<FindCoordinatorResponseInput['coordinators']>[number]
 
 export function findCoordinatorHandler(broker: BrokerContext) {
   const find = (context: RequestContext, key: string, keyType: number): Coordinator => {
     const none = { key, nodeId: -1, host: '', port: -1 }
-    if (keyType !== GROUP_KEY && keyType !== TRANSACTION_KEY) {
+    if (keyType !== GROUP_KEY && keyType !== TRANSACTION_KEY && keyType !== SHARE_KEY) {
       return { ...none, errorCode: KafkaErrorCodes.INVALID_REQUEST, errorMessage: `Unknown coordinator key type ${keyType}.` }
+    }
+    if (keyType === SHARE_KEY) {
+      if (!broker.authorizer.authorize(context, AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)) {
+        return { ...none, errorCode: KafkaErrorCodes.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null }
+      }
+      if (broker.shareCoordinator === null) {
+        return { ...none, errorCode: KafkaErrorCodes.INVALID_REQUEST, errorMessage: 'Share groups are not enabled on this broker (group.share.enable), so it has no share coordinator.' }
+      }
+      if (parseShareCoordinatorKey(key) === null) {
+        return { ...none, errorCode: KafkaErrorCodes.INVALID_REQUEST, errorMessage: `Share coordinator key '${key}' is not groupId:topicId:partition.` }
+      }
     }
     if (keyType === GROUP_KEY && !broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.GROUP, key)) {
       return { ...none, errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, errorMessage: null }
@@ -45,7 +60,9 @@ export function findCoordinatorHandler(broker: BrokerContext) {
     const [topic, partition, what] =
       keyType === GROUP_KEY
         ? [OFFSETS_TOPIC, broker.groups.partitionFor(key), 'this group']
-        : [TRANSACTION_STATE_TOPIC, broker.transactions.partitionFor(key), 'this transactional id']
+        : keyType === TRANSACTION_KEY
+          ? [TRANSACTION_STATE_TOPIC, broker.transactions.partitionFor(key), 'this transactional id']
+          : [SHARE_GROUP_STATE_TOPIC, broker.shareCoordinator!.partitionFor(parseShareCoordinatorKey(key)!), 'this share-partition\'s state']
     const leader = broker.metadata.partitionState(topic, partition)?.leader ?? -1
     if (leader < 0) {
       return { ...none, errorCode: KafkaErrorCodes.COORDINATOR_NOT_AVAILABLE, errorMessage: `${topic}-${partition}, which holds ${what}, has no leader.` }
@@ -85,8 +102,13 @@ export function findCoordinatorHandler(broker: BrokerContext) {
       const [topic, ensure] =
         request.keyType === GROUP_KEY
           ? [OFFSETS_TOPIC, () => broker.topics.ensureOffsetsTopic()]
-          : [TRANSACTION_STATE_TOPIC, () => broker.topics.ensureTransactionStateTopic()]
-      if ((request.keyType === GROUP_KEY || request.keyType === TRANSACTION_KEY) && broker.metadata.topic(topic) === undefined) {
+          : request.keyType === TRANSACTION_KEY
+            ? [TRANSACTION_STATE_TOPIC, () => broker.topics.ensureTransactionStateTopic()]
+            : [SHARE_GROUP_STATE_TOPIC, () => broker.topics.ensureShareGroupStateTopic()]
+      // __share_group_state is made for brokers only (CLUSTER_ACTION), never at a client's bidding.
+      const served = request.keyType === GROUP_KEY || request.keyType === TRANSACTION_KEY ||
+        (request.keyType === SHARE_KEY && broker.shareCoordinator !== null && broker.authorizer.authorize(context, AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME))
+      if (served && broker.metadata.topic(topic) === undefined) {
         return ensure().then(
           () => answer(request, context),
           (error: unknown) => {

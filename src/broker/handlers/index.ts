@@ -62,6 +62,11 @@ import { describeUserScramCredentialsHandler } from './describe-user-scram-crede
 import { syncGroupHandler } from './sync-group.js'
 import { txnOffsetCommitHandler } from './txn-offset-commit.js'
 import { writeTxnMarkersHandler } from './write-txn-markers.js'
+import { initializeShareGroupStateHandler } from './initialize-share-group-state.js'
+import { readShareGroupStateHandler } from './read-share-group-state.js'
+import { writeShareGroupStateHandler } from './write-share-group-state.js'
+import { deleteShareGroupStateHandler } from './delete-share-group-state.js'
+import { readShareGroupStateSummaryHandler } from './read-share-group-state-summary.js'
 
 export function kafkaApiHandlers(context: BrokerContext, served: () => readonly ApiHandler[]): ApiHandler[] {
   return [
@@ -131,6 +136,12 @@ export function kafkaApiHandlers(context: BrokerContext, served: () => readonly 
         describeShareGroupOffsetsHandler(context),
         alterShareGroupOffsetsHandler(context),
         deleteShareGroupOffsetsHandler(context),
+        // The share coordinator's APIs, for other brokers (share-partition leaders, the admin side).
+        initializeShareGroupStateHandler(context),
+        readShareGroupStateHandler(context),
+        writeShareGroupStateHandler(context),
+        deleteShareGroupStateHandler(context),
+        readShareGroupStateSummaryHandler(context),
       ]),
   ]
 }

@@ -7,9 +7,15 @@
  *
  * A share-partition is created on first use: from its persisted state if there is one, else at
  * the high watermark (share.auto.offset.reset latest, Kafka's default) or the log start
- * (earliest). Every change an acknowledgement or a lock timeout makes is persisted before the
- * request that caused it is answered (share-state-store.ts), so after a restart no accepted
+ * (earliest), whose start is persisted at once. Every change an acknowledgement or a lock
+ * timeout makes is persisted before the request that caused it is answered, through the share
+ * coordinator (share-state-persister.ts), so after a restart or a leader move no accepted
  * record is delivered again and no available one is lost.
+ *
+ * A share-partition is held for one leadership: read with the partition's leader epoch, and
+ * read again when the epoch has changed (this broker lost and regained the lead, and another
+ * leader may have moved the state on meanwhile). A write the coordinator fences (a newer
+ * leader, or state reset by AlterShareGroupOffsets) drops it, so the next fetch reads afresh.
  */
 import type { Logger } from '../../common/logger.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
@@ -18,7 +24,7 @@ import type { ReplicaManager } from '../../replication/replica-manager.js'
 import type { ReadPlan } from '../../storage/index.js'
 import { type AcquiredRange, type LogBatch, SharePartition, type SharePartitionConfig } from './share-partition.js'
 import { type ShareSession, ShareSessionCache, type SessionPartition, partitionKey } from './share-session.js'
-import type { SharePartitionKey, ShareStateStore } from './share-state-store.js'
+import { type SharePartitionKey, ShareStateError, type ShareStatePersister } from './share-state-persister.js'
 
 export interface AcknowledgementBatch {
   readonly firstOffset: bigint
@@ -65,7 +71,7 @@ export interface ShareFetchOutcome {
 
 export interface SharePartitionManagerOptions {
   readonly replicas: ReplicaManager
-  readonly store: ShareStateStore
+  readonly persister: ShareStatePersister
   readonly config: SharePartitionConfig
   readonly logger: Logger
   readonly nodeId: number
@@ -93,6 +99,8 @@ export class SharePartitionManager {
   readonly #now: () => number
   readonly #partitions = new Map<string, SharePartition | Promise<SharePartition>>()
   readonly #keys = new Map<string, SharePartitionKey>()
+  /** The leader epoch each share-partition was read at: its writes carry it. */
+  readonly #leaderEpochs = new Map<string, number>()
   readonly sessions: ShareSessionCache
   /** Fetches waiting for records: ended early when records are released or locks time out. */
   readonly #waiting = new Set<AbortController>()
@@ -120,7 +128,7 @@ export class SharePartitionManager {
     if (this.#lockTimer !== null) clearInterval(this.#lockTimer)
     this.#lockTimer = null
     this.#wakeWaiting()
-    await this.#options.store.flush()
+    await this.#options.persister.flush()
   }
 
   /** ShareFetch: acknowledgements, session bookkeeping, then records acquired for the member. */
@@ -192,48 +200,26 @@ export class SharePartitionManager {
     this.sessions.removeGroup(groupId)
     for (const [id, key] of this.#keys) {
       if (key.groupId !== groupId) continue
-      this.#partitions.delete(id)
-      this.#keys.delete(id)
-      await this.#options.store.delete(key)
+      this.#forget(id)
+      await this.#options.persister.delete(key)
     }
   }
 
   /**
-   * AlterShareGroupOffsets (a number) and DeleteShareGroupOffsets (null): the share-partition
-   * starts again at `startOffset` with nothing in flight, or is forgotten (the next fetch starts
-   * it by share.auto.offset.reset). The caller checks the group is empty. Durable on return.
+   * Drops the share-partition held here (AlterShareGroupOffsets and DeleteShareGroupOffsets
+   * have changed its persisted state): the next fetch reads it from the share coordinator.
    */
-  async resetState(groupId: string, topicId: string, partition: number, startOffset: number | null): Promise<void> {
+  async forget(groupId: string, topicId: string, partition: number): Promise<void> {
     const id = this.#id(groupId, topicId, partition)
-    const key: SharePartitionKey = { groupId, topicId, partition }
     await Promise.resolve(this.#partitions.get(id)).catch(() => undefined)
-    this.#partitions.delete(id)
-    if (startOffset === null) {
-      this.#keys.delete(id)
-      await this.#options.store.delete(key)
-      return
-    }
-    const shared = new SharePartition(this.#configOf(groupId), startOffset)
-    this.#partitions.set(id, shared)
-    this.#keys.set(id, key)
-    await this.#persist(id, shared)
+    this.#forget(id)
   }
 
-  /** The share-partitions the group has started on here: in memory, or persisted. */
-  async groupPartitions(groupId: string): Promise<Array<{ topicId: string; partition: number }>> {
-    const found = new Map<string, { topicId: string; partition: number }>()
-    for (const key of this.#keys.values()) if (key.groupId === groupId) found.set(partitionKey(key.topicId, key.partition), { topicId: key.topicId, partition: key.partition })
-    for (const p of await this.#options.store.partitions(groupId)) found.set(partitionKey(p.topicId, p.partition), p)
-    return [...found.values()]
-  }
-
-  /** The share-partition's start offset for DescribeShareGroupOffsets, or -1 if it has none. */
-  async startOffset(groupId: string, topicId: string, partition: number): Promise<number> {
-    const id = this.#id(groupId, topicId, partition)
-    const known = this.#partitions.get(id)
-    if (known !== undefined) return (await known).startOffset
-    const persisted = await this.#options.store.read({ groupId, topicId, partition })
-    return persisted?.startOffset ?? -1
+  /** The share-partitions the group has started on here. */
+  groupPartitions(groupId: string): Array<{ topicId: string; partition: number }> {
+    const found: Array<{ topicId: string; partition: number }> = []
+    for (const key of this.#keys.values()) if (key.groupId === groupId) found.push({ topicId: key.topicId, partition: key.partition })
+    return found
   }
 
   #validate(groupId: string | null, memberId: string | null): ShareFetchOutcome | null {
@@ -288,20 +274,33 @@ export class SharePartitionManager {
     return partition
   }
 
-  /** The share-partition, created (from persisted state, or share.auto.offset.reset) on first use. */
+  #forget(id: string): void {
+    this.#partitions.delete(id)
+    this.#keys.delete(id)
+    this.#leaderEpochs.delete(id)
+  }
+
+  /**
+   * The share-partition, created on first use in this leadership: from its persisted state, or
+   * by share.auto.offset.reset (then persisted before any record is given out, so a leader
+   * that follows starts where this one did).
+   */
   #sharePartition(groupId: string, topicId: string, index: number, partition: Partition): SharePartition | Promise<SharePartition> {
     const id = this.#id(groupId, topicId, index)
     const known = this.#partitions.get(id)
-    if (known !== undefined) return known
+    if (known !== undefined && this.#leaderEpochs.get(id) === partition.leaderEpoch) return known
     const key: SharePartitionKey = { groupId, topicId, partition: index }
-    const loading = this.#options.store.read(key).then(
-      (snapshot) => {
+    const leaderEpoch = partition.leaderEpoch
+    const loading = this.#options.persister.read(key, leaderEpoch).then(
+      async (snapshot) => {
         const reset = this.#options.autoOffsetReset?.(groupId) ?? 'latest'
         const shared =
           snapshot !== null
             ? SharePartition.restore(this.#configOf(groupId), snapshot)
             : new SharePartition(this.#configOf(groupId), reset === 'earliest' ? partition.logStartOffset : partition.highWatermark)
         if (shared.startOffset < partition.logStartOffset) shared.resetStartOffset(partition.logStartOffset)
+        if (snapshot === null) await this.#options.persister.write(key, leaderEpoch, () => shared.snapshot())
+        if (this.#partitions.get(id) !== loading) return shared
         this.#partitions.set(id, shared)
         this.#options.logger.info('share-partition initialized', {
           group: groupId,
@@ -314,12 +313,13 @@ export class SharePartitionManager {
         return shared
       },
       (error: unknown) => {
-        this.#partitions.delete(id)
+        if (this.#partitions.get(id) === loading) this.#forget(id)
         throw error
       },
     )
     this.#partitions.set(id, loading)
     this.#keys.set(id, key)
+    this.#leaderEpochs.set(id, leaderEpoch)
     return loading
   }
 
@@ -336,7 +336,8 @@ export class SharePartitionManager {
         continue
       }
       const id = this.#id(groupId, p.topicId, p.partition)
-      const known = this.#partitions.get(id)
+      // Records acquired in an earlier leadership of this broker are not the member's any more.
+      const known = this.#leaderEpochs.get(id) === partition.leaderEpoch ? this.#partitions.get(id) : undefined
       const shared = known === undefined ? undefined : await known
       if (shared === undefined) {
         outcome.acknowledgeErrorCode = KafkaErrorCodes.INVALID_RECORD_STATE
@@ -355,9 +356,12 @@ export class SharePartitionManager {
         }
       }
       if (changed) {
-        writes.push(this.#persist(id, shared).catch(() => {
-          outcome.acknowledgeErrorCode = KafkaErrorCodes.KAFKA_STORAGE_ERROR
-          outcome.acknowledgeErrorMessage = 'The share-partition state could not be written.'
+        writes.push(this.#persist(id, shared).catch((error: unknown) => {
+          const fenced = error instanceof ShareStateError && (error.errorCode === KafkaErrorCodes.FENCED_LEADER_EPOCH || error.errorCode === KafkaErrorCodes.FENCED_STATE_EPOCH)
+          outcome.acknowledgeErrorCode = fenced ? KafkaErrorCodes.INVALID_RECORD_STATE : KafkaErrorCodes.KAFKA_STORAGE_ERROR
+          outcome.acknowledgeErrorMessage = fenced
+            ? `The share-partition state moved on without this broker (${(error as Error).message}); the records are delivered again.`
+            : `The share-partition state could not be written: ${(error as Error).message}`
         }))
         // A release makes records available to fetches that wait.
         this.#wakeWaiting()
@@ -448,9 +452,16 @@ export class SharePartitionManager {
     if (released > 0) this.#wakeWaiting()
   }
 
+  /** Persists the share-partition's state; a fenced write drops it here (a newer leader or a reset owns the state). */
   #persist(id: string, shared: SharePartition): Promise<void> {
     const key = this.#keys.get(id)!
-    return this.#options.store.write(key, () => shared.snapshot())
+    return this.#options.persister.write(key, this.#leaderEpochs.get(id)!, () => shared.snapshot()).catch((error: unknown) => {
+      if (error instanceof ShareStateError && (error.errorCode === KafkaErrorCodes.FENCED_LEADER_EPOCH || error.errorCode === KafkaErrorCodes.FENCED_STATE_EPOCH) && this.#partitions.get(id) === shared) {
+        this.#options.logger.warn('share-partition state fenced; it is read afresh on the next fetch', { group: key.groupId, topicId: key.topicId, partition: key.partition, error: (error as Error).message })
+        this.#forget(id)
+      }
+      throw error
+    })
   }
 
   /** Waits for new records on the session's partitions, a release or a lock timeout, or `maxWaitMs`. */

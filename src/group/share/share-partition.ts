@@ -17,7 +17,7 @@
  * it is at most max.record.locks plus one batch long, so the shift when the SPSO moves is cheap.
  *
  * Not thread-safe in any sense that matters in Node: one event loop owns it. Persistence is the
- * caller's (share-state-store.ts): `snapshot()` gives the state Kafka writes to
+ * caller's (share-state-persister.ts): `snapshot()` gives the state Kafka writes to
  * __share_group_state, `restore()` takes it back.
  */
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'

@@ -62,6 +62,11 @@ import { shareGroupHeartbeatRequest, shareGroupHeartbeatResponse } from './share
 import { syncGroupRequest, syncGroupResponse } from './sync-group.js'
 import { txnOffsetCommitRequest, txnOffsetCommitResponse } from './txn-offset-commit.js'
 import { writeTxnMarkersRequest, writeTxnMarkersResponse } from './write-txn-markers.js'
+import { initializeShareGroupStateRequest, initializeShareGroupStateResponse } from './initialize-share-group-state.js'
+import { readShareGroupStateRequest, readShareGroupStateResponse } from './read-share-group-state.js'
+import { writeShareGroupStateRequest, writeShareGroupStateResponse } from './write-share-group-state.js'
+import { deleteShareGroupStateRequest, deleteShareGroupStateResponse } from './delete-share-group-state.js'
+import { readShareGroupStateSummaryRequest, readShareGroupStateSummaryResponse } from './read-share-group-state-summary.js'
 
 export interface ApiDefinition<Request extends MessageSchema = MessageSchema, Response extends MessageSchema = MessageSchema> {
   readonly apiKey: number
@@ -179,6 +184,11 @@ export const apis = {
   [ApiKeys.ShareGroupDescribe]: api('ShareGroupDescribe', shareGroupDescribeRequest, shareGroupDescribeResponse),
   [ApiKeys.ShareFetch]: api('ShareFetch', shareFetchRequest, shareFetchResponse),
   [ApiKeys.ShareAcknowledge]: api('ShareAcknowledge', shareAcknowledgeRequest, shareAcknowledgeResponse),
+  [ApiKeys.InitializeShareGroupState]: api('InitializeShareGroupState', initializeShareGroupStateRequest, initializeShareGroupStateResponse),
+  [ApiKeys.ReadShareGroupState]: api('ReadShareGroupState', readShareGroupStateRequest, readShareGroupStateResponse),
+  [ApiKeys.WriteShareGroupState]: api('WriteShareGroupState', writeShareGroupStateRequest, writeShareGroupStateResponse),
+  [ApiKeys.DeleteShareGroupState]: api('DeleteShareGroupState', deleteShareGroupStateRequest, deleteShareGroupStateResponse),
+  [ApiKeys.ReadShareGroupStateSummary]: api('ReadShareGroupStateSummary', readShareGroupStateSummaryRequest, readShareGroupStateSummaryResponse),
   [ApiKeys.DescribeShareGroupOffsets]: api('DescribeShareGroupOffsets', describeShareGroupOffsetsRequest, describeShareGroupOffsetsResponse),
   [ApiKeys.AlterShareGroupOffsets]: api('AlterShareGroupOffsets', alterShareGroupOffsetsRequest, alterShareGroupOffsetsResponse),
   [ApiKeys.DeleteShareGroupOffsets]: api('DeleteShareGroupOffsets', deleteShareGroupOffsetsRequest, deleteShareGroupOffsetsResponse),
