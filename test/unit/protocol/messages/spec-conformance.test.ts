@@ -153,8 +153,12 @@ function compareFields(
 }
 
 // APIs newer than the Kafka in ../shared (its message/ has no file for them): Kafka 4.1's share
-// group offset admin APIs. They are compared only when a newer spec directory has them.
+// group offset admin APIs, and ListConfigResources, which ../shared still has under its old name
+// ListClientMetricsResources (the same bytes at v0, but Kafka 4.1 renamed its fields). They are
+// compared only when a newer spec directory has them.
 const NEWER_THAN_SPEC = new Set([
+  'ListConfigResourcesRequest',
+  'ListConfigResourcesResponse',
   'DescribeShareGroupOffsetsRequest',
   'DescribeShareGroupOffsetsResponse',
   'AlterShareGroupOffsetsRequest',
