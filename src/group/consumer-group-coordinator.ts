@@ -273,7 +273,11 @@ export class ConsumerGroupCoordinator {
         this.#resetMember(group, existing)
         return { member: existing, isNew: false }
       }
-      if (existing.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+      // Between consumer-protocol members the instance id must have been released (a leave with
+      // epoch -2). A classic member cannot release it (its LeaveGroup removes it for good) and
+      // rejoins under a new member id after a restart, so when either side speaks the classic
+      // protocol the newcomer replaces the old member at once, as Kafka does.
+      if (existing.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH && params.classic === undefined && existing.classic === null) {
         throw new HeartbeatError(
           KafkaErrorCodes.UNRELEASED_INSTANCE_ID,
           `Static member ${memberId} with instance id ${instanceId} cannot join the group because the instance id is owned by ${existing.memberId} member.`,
@@ -284,6 +288,7 @@ export class ConsumerGroupCoordinator {
       const member = new ConsumerGroupMember(memberId)
       Object.assign(member, {
         instanceId,
+        classic: params.classic === undefined ? null : existing.classic,
         rackId: existing.rackId,
         subscribedTopicNames: existing.subscribedTopicNames,
         subscribedTopicRegex: existing.subscribedTopicRegex,
