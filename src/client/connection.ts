@@ -46,6 +46,8 @@ const CLIENT_MAX_VERSION: Partial<Record<number, number>> = {
   [ApiKeys.Fetch]: 12,
   [ApiKeys.OffsetFetch]: 7,
   [ApiKeys.OffsetCommit]: 8,
+  // Our tools show a missing group as Dead, which v6 refuses with GROUP_ID_NOT_FOUND instead.
+  [ApiKeys.DescribeGroups]: 5,
 }
 
 /** Largest response frame accepted: far above any fetch.max.bytes, far below memory trouble. */

@@ -159,9 +159,12 @@ export class ConsumerGroupClassicMembers {
 
   /** The classic member a SyncGroup or Heartbeat names, checked as Kafka checks it. */
   #member(group: ConsumerGroup, memberId: string, instanceId: string | null, generationId: number): { member?: ConsumerGroupMember; errorCode: number } {
-    const member = group.members.get(memberId)
-    if (member === undefined || member.classic === null) return { errorCode: KafkaErrorCodes.UNKNOWN_MEMBER_ID }
-    if (instanceId !== null && member.instanceId !== instanceId) return { errorCode: KafkaErrorCodes.FENCED_INSTANCE_ID }
+    // Kafka's validateConsumerGroupMember: a static member is found by its instance id, so the
+    // instance a restart replaced is told it was fenced rather than asked to join again.
+    const member = instanceId === null ? group.members.get(memberId) : group.staticMember(instanceId)
+    if (member === undefined) return { errorCode: KafkaErrorCodes.UNKNOWN_MEMBER_ID }
+    if (instanceId !== null && member.memberId !== memberId) return { errorCode: KafkaErrorCodes.FENCED_INSTANCE_ID }
+    if (member.classic === null) return { errorCode: KafkaErrorCodes.UNKNOWN_MEMBER_ID }
     if (generationId !== member.memberEpoch) return { errorCode: KafkaErrorCodes.ILLEGAL_GENERATION }
     return { member, errorCode: KafkaErrorCodes.NONE }
   }

@@ -21,22 +21,18 @@
  * (a static member that left with epoch -2 too); a member that does not give up partitions
  * within its rebalance timeout is removed (fenced), so the others can have them.
  *
+ * Beside it: the request checks (consumer-group-heartbeat-request.ts), the records it writes
+ * (consumer-group-record-helpers.ts), ConsumerGroupDescribe (consumer-group-describe.ts) and who
+ * may commit or fetch offsets (consumer-group-offset-checks.ts).
+ *
  * Event loop thread only. The caller (GroupCoordinator) checks that this broker coordinates the
  * group before it calls in.
  */
 import { randomUUID } from 'node:crypto'
 import type { Logger } from '../common/logger.js'
 import { KafkaErrorCodes } from '../protocol/error-codes.js'
+import { assignmentsEqual, copyAssignment, fromTopicPartitions, toTopicPartitions } from './assignment.js'
 import {
-  type Assignment,
-  assignmentsEqual,
-  copyAssignment,
-  fromTopicPartitions,
-  isSubset,
-  toTopicPartitions,
-} from './assignment.js'
-import {
-  type ClassicMemberMetadata,
   ConsumerGroup,
   ConsumerGroupMember,
   LEAVE_GROUP_MEMBER_EPOCH,
@@ -44,6 +40,17 @@ import {
   MemberState,
   sameClassicMemberMetadata,
 } from './consumer-group.js'
+import { type DescribedConsumerGroup, describeConsumerGroup } from './consumer-group-describe.js'
+import {
+  type ConsumerGroupHeartbeatParams,
+  type ConsumerGroupHeartbeatResult,
+  HeartbeatError,
+  checkMemberEpoch,
+  errorResult,
+  validateConsumerGroupHeartbeat,
+} from './consumer-group-heartbeat-request.js'
+import { validateConsumerGroupOffsetCommit, validateConsumerGroupOffsetFetch } from './consumer-group-offset-checks.js'
+import { consumerGroupLiveRecords, currentAssignmentRecord, memberMetadataRecord, memberTombstones } from './consumer-group-record-helpers.js'
 import { consumerGroupKeys, consumerGroupValues } from './consumer-group-records.js'
 import type { SnapshotRecord } from './coordinator-snapshot.js'
 import { type OwnedPartitions, reconcile } from './current-assignment.js'
@@ -51,6 +58,9 @@ import { type MaybeAsync, andThen } from './maybe-async.js'
 import type { CoordinatorWrite } from './offsets-partition.js'
 import { serverAssignors } from './server-assignors.js'
 import { InvalidTopicRegexError, compileTopicRegex } from './topic-regex.js'
+
+export type { ConsumerGroupHeartbeatParams, ConsumerGroupHeartbeatResult } from './consumer-group-heartbeat-request.js'
+export type { DescribedConsumerGroup } from './consumer-group-describe.js'
 
 export type AssignorName = 'uniform' | 'range'
 export type MigrationPolicy = 'disabled' | 'upgrade' | 'downgrade' | 'bidirectional'
@@ -71,58 +81,6 @@ export interface TopicsView {
   topics(): Iterable<{ readonly name: string; readonly topicId: string; readonly partitions: number; readonly internal: boolean }>
 }
 
-export interface ConsumerGroupHeartbeatParams {
-  readonly groupId: string
-  readonly memberId: string
-  readonly memberEpoch: number
-  readonly instanceId: string | null
-  readonly rackId: string | null
-  readonly rebalanceTimeoutMs: number
-  readonly subscribedTopicNames: readonly string[] | null
-  readonly subscribedTopicRegex: string | null
-  readonly serverAssignor: string | null
-  readonly topicPartitions: OwnedPartitions
-  readonly clientId: string
-  readonly clientHost: string
-  readonly apiVersion: number
-  /**
-   * Set when a classic member's JoinGroup stands for this heartbeat (online migration,
-   * consumer-group-classic-members.ts): the member is created or updated without an epoch check.
-   */
-  readonly classic?: ClassicMemberMetadata
-}
-
-export interface ConsumerGroupHeartbeatResult {
-  readonly errorCode: number
-  readonly errorMessage: string | null
-  readonly memberId: string | null
-  readonly memberEpoch: number
-  readonly heartbeatIntervalMs: number
-  readonly assignment: { topicPartitions: Array<{ topicId: string; partitions: number[] }> } | null
-}
-
-export interface DescribedConsumerGroup {
-  readonly errorCode: number
-  readonly errorMessage: string | null
-  readonly groupId: string
-  readonly groupState: string
-  readonly groupEpoch: number
-  readonly assignmentEpoch: number
-  readonly assignorName: string
-  readonly members: Array<{
-    memberId: string
-    instanceId: string | null
-    rackId: string | null
-    memberEpoch: number
-    clientId: string
-    clientHost: string
-    subscribedTopicNames: string[]
-    subscribedTopicRegex: string | null
-    assignment: { topicPartitions: Array<{ topicId: string; topicName: string; partitions: number[] }> }
-    targetAssignment: { topicPartitions: Array<{ topicId: string; topicName: string; partitions: number[] }> }
-    memberType: number
-  }>
-}
 
 /** A group's session timeout and heartbeat interval, as its group configs set them (KIP-848). */
 export interface GroupTimeouts {
@@ -147,15 +105,6 @@ export interface ConsumerGroupCoordinatorOptions {
 
 /** How often a group re-resolves its subscribed topics (new topics, more partitions, regex matches). */
 const METADATA_REFRESH_MS = 1000
-
-/** A request that fails with a Kafka error and a message for the client (Kafka's ApiException). */
-class HeartbeatError extends Error {
-  readonly errorCode: number
-  constructor(errorCode: number, message: string) {
-    super(message)
-    this.errorCode = errorCode
-  }
-}
 
 export class ConsumerGroupCoordinator {
   readonly groups = new Map<string, ConsumerGroup>()
@@ -184,33 +133,9 @@ export class ConsumerGroupCoordinator {
     return this.#config
   }
 
-  /** Kafka's throwIfConsumerGroupHeartbeatRequestIsInvalid: INVALID_REQUEST or UNSUPPORTED_ASSIGNOR, with the message. */
+  /** Kafka's throwIfConsumerGroupHeartbeatRequestIsInvalid (consumer-group-heartbeat-request.ts). */
   static validate(params: ConsumerGroupHeartbeatParams, assignors: readonly string[]): { errorCode: number; message: string } | null {
-    const invalid = (message: string) => ({ errorCode: KafkaErrorCodes.INVALID_REQUEST, message })
-    if ((params.apiVersion >= 1 || params.memberEpoch > 0 || params.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH) && params.memberId === '') {
-      return invalid("MemberId can't be empty.")
-    }
-    if (params.groupId === '') return invalid("GroupId can't be empty.")
-    if (params.instanceId === '') return invalid("InstanceId can't be empty.")
-    if (params.rackId === '') return invalid("RackId can't be empty.")
-    if (params.memberEpoch === 0) {
-      if (params.rebalanceTimeoutMs === -1) return invalid('RebalanceTimeoutMs must be provided in first request.')
-      if (params.topicPartitions === null || params.topicPartitions.length > 0) return invalid('TopicPartitions must be empty when (re-)joining.')
-      if (params.subscribedTopicNames === null && params.subscribedTopicRegex === null) {
-        return invalid('Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining.')
-      }
-    } else if (params.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
-      if (params.instanceId === null) return invalid("InstanceId can't be null.")
-    } else if (params.memberEpoch < LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
-      return invalid('MemberEpoch is invalid.')
-    }
-    if (params.serverAssignor !== null && !assignors.includes(params.serverAssignor)) {
-      return {
-        errorCode: KafkaErrorCodes.UNSUPPORTED_ASSIGNOR,
-        message: `ServerAssignor ${params.serverAssignor} is not supported. Supported assignors: ${assignors.join(', ')}.`,
-      }
-    }
-    return null
+    return validateConsumerGroupHeartbeat(params, assignors)
   }
 
   heartbeat(params: ConsumerGroupHeartbeatParams, now: number): MaybeAsync<ConsumerGroupHeartbeatResult> {
@@ -275,7 +200,7 @@ export class ConsumerGroupCoordinator {
     member.clientId = params.clientId
     member.clientHost = params.clientHost
     bump ||= subscriptionChanged
-    if (metadataChanged) records.push(this.#memberRecord(group, member))
+    if (metadataChanged) records.push(memberMetadataRecord(group, member))
 
     // 2. The subscribed topics as they are now; a difference bumps the group epoch too.
     if (bump || now >= (this.#refreshDeadline.get(group) ?? 0)) {
@@ -348,7 +273,11 @@ export class ConsumerGroupCoordinator {
         this.#resetMember(group, existing)
         return { member: existing, isNew: false }
       }
-      if (existing.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+      // Between consumer-protocol members the instance id must have been released (a leave with
+      // epoch -2). A classic member cannot release it (its LeaveGroup removes it for good) and
+      // rejoins under a new member id after a restart, so when either side speaks the classic
+      // protocol the newcomer replaces the old member at once, as Kafka does.
+      if (existing.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH && params.classic === undefined && existing.classic === null) {
         throw new HeartbeatError(
           KafkaErrorCodes.UNRELEASED_INSTANCE_ID,
           `Static member ${memberId} with instance id ${instanceId} cannot join the group because the instance id is owned by ${existing.memberId} member.`,
@@ -359,6 +288,7 @@ export class ConsumerGroupCoordinator {
       const member = new ConsumerGroupMember(memberId)
       Object.assign(member, {
         instanceId,
+        classic: params.classic === undefined ? null : existing.classic,
         rackId: existing.rackId,
         subscribedTopicNames: existing.subscribedTopicNames,
         subscribedTopicRegex: existing.subscribedTopicRegex,
@@ -372,11 +302,11 @@ export class ConsumerGroupCoordinator {
         assigned: copyAssignment(existing.assigned),
       })
       const target = group.targetAssignment.get(existing.memberId) ?? new Map()
-      this.#removeMemberRecords(group, existing, records)
+      records.push(...memberTombstones(group, existing))
       group.removeMember(existing.memberId)
       group.updateMember(member)
       group.targetAssignment.set(memberId, target)
-      records.push(this.#memberRecord(group, member))
+      records.push(memberMetadataRecord(group, member))
       records.push({ key: consumerGroupKeys.targetMember(group.groupId, memberId), value: consumerGroupValues.targetMember(toTopicPartitions(target)) })
       this.#logger.info('static member rejoined consumer group', { group: group.groupId, instanceId, memberId, previousMemberId: existing.memberId })
       return { member, isNew: false }
@@ -418,7 +348,7 @@ export class ConsumerGroupCoordinator {
       group.replaceOwnership(before, member)
       if (member.rebalanceTimer !== null) clearTimeout(member.rebalanceTimer)
       member.rebalanceTimer = null
-      records.push(this.#currentAssignmentRecord(group, member))
+      records.push(currentAssignmentRecord(group, member))
       this.#logger.info('static member left consumer group temporarily', { group: group.groupId, memberId: member.memberId, instanceId: member.instanceId })
     } else {
       this.#removeMember(group, member, records, 'left')
@@ -436,19 +366,13 @@ export class ConsumerGroupCoordinator {
   /** Removes a member (it left, its session expired, or it did not revoke in time) and rebalances the rest. */
   #removeMember(group: ConsumerGroup, member: ConsumerGroupMember, records: CoordinatorWrite[], why: string): void {
     if (this.#downgrade?.(group, member, records) === true) return
-    this.#removeMemberRecords(group, member, records)
+    records.push(...memberTombstones(group, member))
     group.removeMember(member.memberId)
     group.groupEpoch++
     records.push({ key: consumerGroupKeys.metadata(group.groupId), value: consumerGroupValues.metadata(group.groupEpoch) })
     this.#refreshSubscriptionMetadata(group, records)
     this.#computeTargetAssignment(group, records)
     this.#logger.info(`consumer group member ${why}`, { group: group.groupId, memberId: member.memberId, groupEpoch: group.groupEpoch, members: group.members.size })
-  }
-
-  #removeMemberRecords(group: ConsumerGroup, member: ConsumerGroupMember, records: CoordinatorWrite[]): void {
-    records.push({ key: consumerGroupKeys.currentAssignment(group.groupId, member.memberId), value: null })
-    records.push({ key: consumerGroupKeys.targetMember(group.groupId, member.memberId), value: null })
-    records.push({ key: consumerGroupKeys.member(group.groupId, member.memberId), value: null })
   }
 
   #resetMember(group: ConsumerGroup, member: ConsumerGroupMember): void {
@@ -478,7 +402,7 @@ export class ConsumerGroupCoordinator {
     member.assigned = next.assigned
     member.pendingRevocation = next.pendingRevocation
     group.replaceOwnership(before, member)
-    records.push(this.#currentAssignmentRecord(group, member))
+    records.push(currentAssignmentRecord(group, member))
     if (member.state === MemberState.UNREVOKED_PARTITIONS) this.#scheduleRebalanceTimeout(group, member)
     else if (member.rebalanceTimer !== null) {
       clearTimeout(member.rebalanceTimer)
@@ -601,35 +525,6 @@ export class ConsumerGroupCoordinator {
     void Promise.resolve(this.#write(group.groupId, records)).catch((error: unknown) => this.#logger.warn('could not store a member removal', { group: group.groupId, error }))
   }
 
-  #memberRecord(group: ConsumerGroup, member: ConsumerGroupMember): CoordinatorWrite {
-    return {
-      key: consumerGroupKeys.member(group.groupId, member.memberId),
-      value: consumerGroupValues.member({
-        instanceId: member.instanceId,
-        rackId: member.rackId,
-        clientId: member.clientId,
-        clientHost: member.clientHost,
-        subscribedTopicNames: [...member.subscribedTopicNames],
-        subscribedTopicRegex: member.subscribedTopicRegex,
-        rebalanceTimeoutMs: member.rebalanceTimeoutMs,
-        serverAssignor: member.serverAssignor,
-        classicMemberMetadata: member.classic === null ? null : { sessionTimeoutMs: member.classic.sessionTimeoutMs, supportedProtocols: [...member.classic.supportedProtocols] },
-      }),
-    }
-  }
-
-  #currentAssignmentRecord(group: ConsumerGroup, member: ConsumerGroupMember): CoordinatorWrite {
-    return {
-      key: consumerGroupKeys.currentAssignment(group.groupId, member.memberId),
-      value: consumerGroupValues.currentAssignment({
-        memberEpoch: member.memberEpoch,
-        previousMemberEpoch: member.previousMemberEpoch,
-        state: member.state,
-        assignedPartitions: toTopicPartitions(member.assigned),
-        partitionsPendingRevocation: toTopicPartitions(member.pendingRevocation),
-      }),
-    }
-  }
 
   #regex(pattern: string): RegExp {
     let compiled = this.#regexes.get(pattern)
@@ -655,92 +550,22 @@ export class ConsumerGroupCoordinator {
   /** The group's state for ConsumerGroupDescribe. */
   describe(groupId: string): DescribedConsumerGroup | null {
     const group = this.groups.get(groupId)
-    if (group === undefined) return null
-    const named = (assignment: Assignment) =>
-      toTopicPartitions(assignment).map((t) => ({ ...t, topicName: this.#topics.topicById(t.topicId)?.name ?? '' }))
-    return {
-      errorCode: KafkaErrorCodes.NONE,
-      errorMessage: null,
-      groupId,
-      groupState: group.state,
-      groupEpoch: group.groupEpoch,
-      assignmentEpoch: group.assignmentEpoch,
-      assignorName: group.assignorName || this.#config.assignors[0]!,
-      members: [...group.members.values()].map((m) => ({
-        memberId: m.memberId,
-        instanceId: m.instanceId,
-        rackId: m.rackId,
-        memberEpoch: m.memberEpoch,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        subscribedTopicNames: [...m.subscribedTopicNames],
-        subscribedTopicRegex: m.subscribedTopicRegex,
-        assignment: { topicPartitions: named(m.assigned) },
-        targetAssignment: { topicPartitions: named(group.targetAssignment.get(m.memberId) ?? new Map()) },
-        // KIP-1099: 0 = a classic member (online migration), 1 = the consumer protocol.
-        memberType: m.classic === null ? 1 : 0,
-      })),
-    }
+    return group === undefined ? null : describeConsumerGroup(group, this.#topics, this.#config.assignors[0]!)
   }
 
-  /**
-   * Kafka's ConsumerGroup.validateOffsetCommit: NONE when the commit may go ahead. A commit
-   * without a member epoch (-1) is accepted only while the group has no members. A
-   * transactional commit (TxnOffsetCommit) that names no member at all (as before v3) is not
-   * checked; one whose epoch is not the member's answers ILLEGAL_GENERATION, the only epoch
-   * error a producer understands (Kafka converts STALE_MEMBER_EPOCH the same way). A plain
-   * OffsetCommit from a member must be v9+, the first version that carries a member epoch.
-   */
+  /** Kafka's ConsumerGroup.validateOffsetCommit (consumer-group-offset-checks.ts): NONE when the commit may go ahead. */
   validateOffsetCommit(group: ConsumerGroup, memberId: string, memberEpoch: number, apiVersion: number, commit?: { transactional: true; groupInstanceId: string | null }): number {
-    if (memberEpoch < 0 && group.members.size === 0) return KafkaErrorCodes.NONE
-    if (commit !== undefined && memberEpoch === -1 && memberId === '' && commit.groupInstanceId === null) return KafkaErrorCodes.NONE
-    const member = group.members.get(memberId)
-    if (member === undefined) return KafkaErrorCodes.UNKNOWN_MEMBER_ID
-    // A classic member commits with its generation, which is its member epoch.
-    if (member.classic !== null) return memberEpoch === member.memberEpoch ? KafkaErrorCodes.NONE : KafkaErrorCodes.ILLEGAL_GENERATION
-    if (commit === undefined && apiVersion >= 0 && apiVersion < 9) return KafkaErrorCodes.UNSUPPORTED_VERSION
-    if (memberEpoch !== member.memberEpoch) return commit === undefined ? KafkaErrorCodes.STALE_MEMBER_EPOCH : KafkaErrorCodes.ILLEGAL_GENERATION
-    return KafkaErrorCodes.NONE
+    return validateConsumerGroupOffsetCommit(group, memberId, memberEpoch, apiVersion, commit)
   }
 
-  /**
-   * Kafka's ConsumerGroup.validateOffsetFetch (OffsetFetch v9+): NONE when the fetch may go
-   * ahead. A fetch that names no member and no epoch comes from an admin client or a consumer
-   * outside group management and is always answered; one from a member must carry its current
-   * epoch, so a member fenced or moved on by a rebalance does not start from offsets it no
-   * longer owns. A classic member of the group is told ILLEGAL_GENERATION, the error it knows.
-   */
+  /** Kafka's ConsumerGroup.validateOffsetFetch (consumer-group-offset-checks.ts): NONE when the fetch may go ahead. */
   validateOffsetFetch(group: ConsumerGroup, memberId: string | null, memberEpoch: number): number {
-    if (memberId === null && memberEpoch < 0) return KafkaErrorCodes.NONE
-    const member = memberId === null ? undefined : group.members.get(memberId)
-    if (member === undefined) return KafkaErrorCodes.UNKNOWN_MEMBER_ID
-    if (memberEpoch !== member.memberEpoch && member.classic !== null) return KafkaErrorCodes.ILLEGAL_GENERATION
-    if (memberEpoch !== member.memberEpoch) return KafkaErrorCodes.STALE_MEMBER_EPOCH
-    return KafkaErrorCodes.NONE
+    return validateConsumerGroupOffsetFetch(group, memberId, memberEpoch)
   }
 
   /** The records that describe the group now (snapshots, and tombstones for a deletion). */
   liveRecords(group: ConsumerGroup): SnapshotRecord[] {
-    const records: SnapshotRecord[] = []
-    const push = (w: CoordinatorWrite) => records.push({ key: w.key, value: w.value! })
-    push({ key: consumerGroupKeys.metadata(group.groupId), value: consumerGroupValues.metadata(group.groupEpoch) })
-    push({
-      key: consumerGroupKeys.partitionMetadata(group.groupId),
-      value: consumerGroupValues.partitionMetadata({
-        epoch: group.groupEpoch,
-        topics: [...group.subscriptionMetadata].map(([topicName, t]) => ({ topicId: t.topicId, topicName, numPartitions: t.partitions, partitionRacks: [] })),
-      }),
-    })
-    for (const member of group.members.values()) {
-      push(this.#memberRecord(group, member))
-      push({
-        key: consumerGroupKeys.targetMember(group.groupId, member.memberId),
-        value: consumerGroupValues.targetMember(toTopicPartitions(group.targetAssignment.get(member.memberId) ?? new Map())),
-      })
-      push(this.#currentAssignmentRecord(group, member))
-    }
-    push({ key: consumerGroupKeys.targetMetadata(group.groupId), value: consumerGroupValues.targetMetadata(group.assignmentEpoch) })
-    return records
+    return consumerGroupLiveRecords(group)
   }
 
   /** Tombstones for every record of an empty group (deletion, or conversion to a classic group). */
@@ -783,31 +608,6 @@ export class ConsumerGroupCoordinator {
     this.#removeMember(group, member, records, why)
     return this.#write(group.groupId, records)
   }
-}
-
-
-/** Kafka's throwIfConsumerGroupMemberEpochIsInvalid. */
-function checkMemberEpoch(member: ConsumerGroupMember, received: number, owned: OwnedPartitions): void {
-  if (received > member.memberEpoch) {
-    throw new HeartbeatError(
-      KafkaErrorCodes.FENCED_MEMBER_EPOCH,
-      `The consumer group member has a greater member epoch (${received}) than the one known by the group coordinator (${member.memberEpoch}). The member must abandon all its partitions and rejoin.`,
-    )
-  }
-  if (received < member.memberEpoch) {
-    // The answer with the bumped epoch may have been lost: the previous epoch is accepted
-    // while the member owns no more than it is assigned.
-    if (received !== member.previousMemberEpoch || owned === null || !isSubset(owned, member.assigned)) {
-      throw new HeartbeatError(
-        KafkaErrorCodes.FENCED_MEMBER_EPOCH,
-        `The consumer group member has a smaller member epoch (${received}) than the one known by the group coordinator (${member.memberEpoch}). The member must abandon all its partitions and rejoin.`,
-      )
-    }
-  }
-}
-
-function errorResult(errorCode: number, errorMessage: string): ConsumerGroupHeartbeatResult {
-  return { errorCode, errorMessage, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null }
 }
 
 function sameNames(a: readonly string[], b: readonly string[]): boolean {

@@ -3,6 +3,7 @@
  * handlers in src/broker/handlers translate each Kafka request version to these and back.
  * Error fields hold Kafka's numeric error codes (src/protocol/error-codes.ts).
  */
+import { KafkaErrorCodes } from '../protocol/error-codes.js'
 
 export interface JoinGroupParams {
   readonly groupId: string
@@ -162,6 +163,8 @@ export interface MemberDescription {
 
 export interface GroupDescription {
   readonly errorCode: number
+  /** DescribeGroups v6+: why the group could not be described. */
+  readonly errorMessage?: string | null
   readonly groupId: string
   readonly state: string
   readonly protocolType: string
@@ -172,4 +175,22 @@ export interface GroupDescription {
 export interface OffsetDeleteResult {
   readonly errorCode: number
   readonly topics: ReadonlyArray<{ name: string; partitions: ReadonlyArray<{ partitionIndex: number; errorCode: number }> }>
+}
+
+/**
+ * DescribeGroups' answer for a group it cannot describe as a classic group (none, a KIP-848
+ * consumer group, a share group): Dead with no error before v6, as Kafka answered; from v6
+ * (KIP-1043) also GROUP_ID_NOT_FOUND and Kafka's message, so an admin client says why at once.
+ */
+export function notClassicGroup(groupId: string, why: 'not found' | 'is not a classic group', apiVersion: number): GroupDescription {
+  const refused = apiVersion >= 6
+  return {
+    errorCode: refused ? KafkaErrorCodes.GROUP_ID_NOT_FOUND : KafkaErrorCodes.NONE,
+    errorMessage: refused ? `Group ${groupId} ${why}.` : null,
+    groupId,
+    state: 'Dead',
+    protocolType: '',
+    protocolData: '',
+    members: [],
+  }
 }

@@ -49,6 +49,7 @@ import type {
   SyncGroupResult,
   TxnOffsetCommitParams,
 } from './coordinator-results.js'
+import { notClassicGroup } from './coordinator-results.js'
 import type { CoordinatorContext } from './coordinator-context.js'
 import { CONSUMER_PROTOCOL_TYPE, Group } from './group.js'
 import { GroupMembership, joinError, syncError } from './group-membership.js'
@@ -498,11 +499,10 @@ export class GroupCoordinator {
     return { errorCode: this.#store.isLoadingAny ? KafkaErrorCodes.COORDINATOR_LOAD_IN_PROGRESS : KafkaErrorCodes.NONE, groups }
   }
 
-  /** A group's state and members; a group that does not exist is reported Dead, as Kafka does. */
-  describeGroup(groupId: string): GroupDescription {
+  /** A group's state and members; none, or a share group, is Dead as Kafka says (refused from DescribeGroups v6). */
+  describeGroup(groupId: string, apiVersion = 0): GroupDescription {
     const error = this.#validateGroup(groupId, true)
-    const dead = { groupId, state: 'Dead', protocolType: '', protocolData: '', members: [] }
-    if (error !== KafkaErrorCodes.NONE) return { ...dead, errorCode: error, state: '' }
+    if (error !== KafkaErrorCodes.NONE) return { errorCode: error, groupId, state: '', protocolType: '', protocolData: '', members: [] }
     // For the broker's own readers (console, metrics): a consumer group in the classic shape, its
     // members' partitions as consumer-protocol assignments. The DescribeGroups handler answers
     // Kafka's way instead (isConsumerGroup).
@@ -524,9 +524,9 @@ export class GroupCoordinator {
         })),
       }
     }
-    if (this.#share?.has(groupId) === true) return { ...dead, errorCode: KafkaErrorCodes.NONE }
+    if (this.#share?.has(groupId) === true) return notClassicGroup(groupId, 'is not a classic group', apiVersion)
     const group = this.#groups.get(groupId)
-    if (group === undefined) return { ...dead, errorCode: KafkaErrorCodes.NONE }
+    if (group === undefined) return notClassicGroup(groupId, 'not found', apiVersion)
     // Member metadata and assignments mean something only once the group is Stable.
     const stable = group.is('Stable')
     return {

@@ -40,7 +40,7 @@ describe('ApiVersions', () => {
     expect(advertised.get(ApiKeys.OffsetCommit)).toEqual([0, 9])
     expect(advertised.get(ApiKeys.OffsetFetch)).toEqual([0, 9])
     expect(advertised.get(ApiKeys.ListGroups)).toEqual([0, 5])
-    expect(advertised.get(ApiKeys.DescribeGroups)).toEqual([0, 5])
+    expect(advertised.get(ApiKeys.DescribeGroups)).toEqual([0, 6])
     expect(advertised.get(ApiKeys.DeleteGroups)).toEqual([0, 2])
     expect(advertised.get(ApiKeys.OffsetDelete)).toEqual([0, 0])
   })
@@ -112,13 +112,14 @@ describe('the group admin APIs at every version', () => {
     expect((await c.request(ApiKeys.ListGroups, 5, { typesFilter: ['consumer'] })).groups).toEqual([])
   })
 
-  it.each(range(0, 5))('DescribeGroups v%i describes a group and reports a missing one as Dead', async (v) => {
+  it.each(range(0, 6))('DescribeGroups v%i describes a group and reports a missing one as Dead (refused from v6)', async (v) => {
     const response = await c.request(ApiKeys.DescribeGroups, v, { groups: ['versions-3', 'no-such-group'], includeAuthorizedOperations: true })
     expect(response.groups.map((g) => [g.groupId, g.errorCode, g.groupState, g.protocolType])).toEqual([
       ['versions-3', 0, 'Empty', 'consumer'],
-      ['no-such-group', 0, 'Dead', ''],
+      ['no-such-group', v >= 6 ? E.GROUP_ID_NOT_FOUND : 0, 'Dead', ''],
     ])
     if (v >= 3) expect(response.groups[0]!.authorizedOperations).toBe((1 << 3) | (1 << 6) | (1 << 8))
+    if (v >= 6) expect(response.groups.map((g) => g.errorMessage)).toEqual([null, 'Group no-such-group not found.'])
   })
 
   it('OffsetFetch v8 answers several groups in one request', async () => {
@@ -149,5 +150,44 @@ describe('the group admin APIs at every version', () => {
     const response = await c.request(ApiKeys.DeleteGroups, v, { groupsNames: [groupId] })
     expect(response.results).toEqual([{ groupId, errorCode: E.NONE }])
     expect((await c.request(ApiKeys.DescribeGroups, 0, { groups: [groupId] })).groups[0]!.groupState).toBe('Dead')
+  })
+})
+
+describe('DescribeGroups on groups that are not classic groups', () => {
+  // Last in the file: these groups would show in the ListGroups answers above.
+  const CONSUMER_GROUP = 'versions-kip848'
+  const SHARE_GROUP = 'versions-share'
+
+  beforeAll(async () => {
+    const consumer = await c.request(ApiKeys.ConsumerGroupHeartbeat, 0, {
+      groupId: CONSUMER_GROUP,
+      memberId: 'kip848-member',
+      memberEpoch: 0,
+      instanceId: null,
+      rackId: null,
+      rebalanceTimeoutMs: 30_000,
+      subscribedTopicNames: [TOPIC],
+      serverAssignor: null,
+      topicPartitions: [],
+    })
+    expect(consumer.errorCode).toBe(E.NONE)
+    const share = await c.request(ApiKeys.ShareGroupHeartbeat, 1, { groupId: SHARE_GROUP, memberId: 'share-member', memberEpoch: 0, rackId: null, subscribedTopicNames: [TOPIC] })
+    expect(share.errorCode).toBe(E.NONE)
+  })
+
+  it('v6 refuses a KIP-848 consumer group and a share group with GROUP_ID_NOT_FOUND and Kafka\'s message', async () => {
+    const response = await c.request(ApiKeys.DescribeGroups, 6, { groups: [CONSUMER_GROUP, SHARE_GROUP], includeAuthorizedOperations: false })
+    expect(response.groups.map((g) => [g.groupId, g.errorCode, g.errorMessage, g.groupState, g.members.length])).toEqual([
+      [CONSUMER_GROUP, E.GROUP_ID_NOT_FOUND, `Group ${CONSUMER_GROUP} is not a classic group.`, 'Dead', 0],
+      [SHARE_GROUP, E.GROUP_ID_NOT_FOUND, `Group ${SHARE_GROUP} is not a classic group.`, 'Dead', 0],
+    ])
+  })
+
+  it.each([0, 5])('v%i describes them as Dead without an error, as Kafka does before v6', async (v) => {
+    const response = await c.request(ApiKeys.DescribeGroups, v, { groups: [CONSUMER_GROUP, SHARE_GROUP], includeAuthorizedOperations: false })
+    expect(response.groups.map((g) => [g.groupId, g.errorCode, g.groupState, g.members.length])).toEqual([
+      [CONSUMER_GROUP, E.NONE, 'Dead', 0],
+      [SHARE_GROUP, E.NONE, 'Dead', 0],
+    ])
   })
 })

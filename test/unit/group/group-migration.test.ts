@@ -218,3 +218,43 @@ describe('a restart with a mixed group', () => {
     expect(open!.coordinator.heartbeat({ groupId: GROUP, generationId: a!.generationId, memberId: a!.memberId, groupInstanceId: null })).toBe(E.REBALANCE_IN_PROGRESS)
   })
 })
+
+describe('a static classic member restarting in a consumer group', () => {
+  /** A static classic consumer's JoinGroup (group.instance.id set), subscribed to orders. */
+  const staticJoin = (memberId: string) =>
+    joinParams(GROUP, { memberId, groupInstanceId: 'instance-1', protocols: [{ name: 'cooperative-sticky', metadata: encodeSubscription({ topics: ['orders'] }) }] })
+
+  it('is replaced by its new member id, which takes its partitions without a rebalance; the old id is fenced', async () => {
+    // A consumer-protocol member on another topic makes this a consumer group; orders is all the static member's.
+    await open!.metadata.createTopic('audit', [[1]])
+    await consumerHeartbeat({ memberId: 'c1', memberEpoch: 0, subscribedTopicNames: ['audit'] })
+    const { coordinator } = open!
+    const first = await join(coordinator, staticJoin(''))
+    expect(first.errorCode).toBe(E.NONE)
+    expect(await syncedPartitions(first)).toEqual([0, 1, 2, 3])
+    const before = coordinator.consumerGroupDescribe([GROUP])[0]!
+
+    // The process restarts and joins again under a new member id while its old session is alive.
+    const restarted = await join(coordinator, staticJoin(''))
+    expect(restarted).toMatchObject({ errorCode: E.NONE, protocolName: 'cooperative-sticky' })
+    expect(restarted.memberId).not.toBe(first.memberId)
+    expect(await syncedPartitions(restarted)).toEqual([0, 1, 2, 3])
+
+    const after = coordinator.consumerGroupDescribe([GROUP])[0]!
+    expect(after.members.map((m) => [m.memberId, m.instanceId, m.memberType]).sort()).toEqual([['c1', null, 1], [restarted.memberId, 'instance-1', 0]].sort())
+    // Nobody else rebalances: the group epoch and the other member's partitions stay.
+    expect(after.groupEpoch).toBe(before.groupEpoch)
+    expect(after.members.find((m) => m.memberId === 'c1')!.assignment).toEqual(before.members.find((m) => m.memberId === 'c1')!.assignment)
+
+    // The instance it replaced learns it was fenced, the error that stops a zombie for good.
+    const old = { groupId: GROUP, generationId: first.generationId, memberId: first.memberId, groupInstanceId: 'instance-1' }
+    expect(coordinator.heartbeat(old)).toBe(E.FENCED_INSTANCE_ID)
+    expect((await Promise.resolve(coordinator.syncGroup({ ...old, protocolType: null, protocolName: null, assignments: [] }))).errorCode).toBe(E.FENCED_INSTANCE_ID)
+  })
+
+  it('a consumer-protocol static member whose instance id is still held by a live member is refused UNRELEASED_INSTANCE_ID', async () => {
+    await consumerHeartbeat({ memberId: 'c1', memberEpoch: 0, instanceId: 'instance-2' })
+    const refused = await consumerHeartbeat({ memberId: 'c2', memberEpoch: 0, instanceId: 'instance-2' })
+    expect(refused.errorCode).toBe(E.UNRELEASED_INSTANCE_ID)
+  })
+})

@@ -39,7 +39,7 @@ const served: Array<[number, number, number, number | null]> = [
   [ApiKeys.OffsetFetch, 0, 9, 6],
   [ApiKeys.TxnOffsetCommit, 0, 4, 3],
   [ApiKeys.ListGroups, 0, 5, 3],
-  [ApiKeys.DescribeGroups, 0, 5, 5],
+  [ApiKeys.DescribeGroups, 0, 6, 5],
   [ApiKeys.DeleteGroups, 0, 2, 2],
   [ApiKeys.OffsetDelete, 0, 0, null],
   [ApiKeys.SaslHandshake, 0, 1, null],
