@@ -10,6 +10,7 @@
  */
 import type { BrokerConfig } from '../common/config/broker-config.js'
 import { type GroupConfig, effectiveGroupConfig } from '../common/config/group-config.js'
+import { SHARE_AUTO_OFFSET_RESET_LATEST, type ShareAutoOffsetReset, parseShareAutoOffsetReset } from '../common/config/share-auto-offset-reset.js'
 import type { MetadataStore } from '../metadata/metadata-store.js'
 import type { GroupTimeouts } from './consumer-group-coordinator.js'
 import type { SharePartitionConfig } from './share/share-partition.js'
@@ -18,7 +19,7 @@ export interface GroupConfigLookups {
   readonly consumerTimeouts: (groupId: string) => GroupTimeouts
   readonly shareTimeouts: (groupId: string) => GroupTimeouts
   readonly sharePartitionConfig: (groupId: string) => SharePartitionConfig
-  readonly shareAutoOffsetReset: (groupId: string) => 'latest' | 'earliest'
+  readonly shareAutoOffsetReset: (groupId: string) => ShareAutoOffsetReset
   readonly shareIsolationLevel: (groupId: string) => 'read_uncommitted' | 'read_committed'
 }
 
@@ -27,6 +28,7 @@ interface Derived {
   readonly consumer: GroupTimeouts
   readonly share: GroupTimeouts
   readonly sharePartition: SharePartitionConfig
+  readonly shareAutoOffsetReset: ShareAutoOffsetReset
 }
 
 /** `maxRecordLocks`: group.share.partition.max.record.locks, which is not a group config in Samsa. */
@@ -42,6 +44,8 @@ export function groupConfigLookups(metadata: Pick<MetadataStore, 'groupConfigs'>
         consumer: { sessionTimeoutMs: config['consumer.session.timeout.ms'], heartbeatIntervalMs: config['consumer.heartbeat.interval.ms'] },
         share: { sessionTimeoutMs: config['share.session.timeout.ms'], heartbeatIntervalMs: config['share.heartbeat.interval.ms'] },
         sharePartition: { lockDurationMs: config['share.record.lock.duration.ms'], deliveryCountLimit: config['share.delivery.count.limit'], maxRecordLocks },
+        // Validated when stored, so it parses; latest covers a value edited into the store by hand.
+        shareAutoOffsetReset: parseShareAutoOffsetReset(config['share.auto.offset.reset']) ?? SHARE_AUTO_OFFSET_RESET_LATEST,
       }
       cache.set(overrides, entry)
     }
@@ -51,7 +55,7 @@ export function groupConfigLookups(metadata: Pick<MetadataStore, 'groupConfigs'>
     consumerTimeouts: (groupId) => derived(groupId).consumer,
     shareTimeouts: (groupId) => derived(groupId).share,
     sharePartitionConfig: (groupId) => derived(groupId).sharePartition,
-    shareAutoOffsetReset: (groupId) => derived(groupId).config['share.auto.offset.reset'] as 'latest' | 'earliest',
+    shareAutoOffsetReset: (groupId) => derived(groupId).shareAutoOffsetReset,
     shareIsolationLevel: (groupId) => derived(groupId).config['share.isolation.level'] as 'read_uncommitted' | 'read_committed',
   }
 }

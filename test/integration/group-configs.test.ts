@@ -2,13 +2,15 @@
  * Group configs (KIP-848/KIP-932) against one real broker: Kafka 4.1's kafka-configs sets and
  * describes them (--entity-type groups) and shows the broker's refusal of a bad value; the
  * coordinators apply them (a share group set to share.auto.offset.reset=earliest starts at the
- * log start where one without starts at the end; a consumer group's consumer.session.timeout.ms
+ * log start where one without starts at the end; one set to by_duration:PT1H starts at the first
+ * record whose CreateTime is within the hour, one with no record that recent at the end; a consumer group's consumer.session.timeout.ms
  * expires a silent member long before the broker's 45 s; share.delivery.count.limit archives a
  * record released that many times); DeleteGroups removes a deleted
  * group's configs; and the configs survive a restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiKeys } from '../../src/protocol/api-keys.js'
+import { encodeRecordBatch } from '../../src/protocol/index.js'
 import { KafkaErrorCodes as E } from '../../src/protocol/error-codes.js'
 import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
 import { kcat } from '../helpers/clients.js'
@@ -63,8 +65,8 @@ async function overridesOf(groupId: string): Promise<Record<string, string | nul
 }
 
 /** Joins `groupId` as a share member; returns its fetch, which acknowledges the `release` ranges as RELEASE. */
-async function shareMember(groupId: string, memberId: string) {
-  const joined = await shareHeartbeat(c, groupId, memberId, 0, [TOPIC])
+async function shareMember(groupId: string, memberId: string, topic = TOPIC) {
+  const joined = await shareHeartbeat(c, groupId, memberId, 0, [topic])
   expect(joined.errorCode).toBe(E.NONE)
   const topicId = joined.assignment!.topicPartitions[0]!.topicId
   let epoch = 0
@@ -85,7 +87,9 @@ describe('group configs', () => {
 
     const refused = await configs('--entity-name', EARLIEST_GROUP, '--alter', '--add-config', 'share.auto.offset.reset=sometimes')
     expect(refused.code).not.toBe(0)
-    expect(refused.stdout + refused.stderr).toContain("InvalidConfigurationException: Invalid value 'sometimes' for setting share.auto.offset.reset: must be one of latest, earliest.")
+    expect(refused.stdout + refused.stderr).toContain(
+      "InvalidConfigurationException: Invalid value 'sometimes' for setting share.auto.offset.reset: the value must be either 'earliest', 'latest' or of the format 'by_duration:<PnDTnHnMn.nS.>'.",
+    )
 
     const described = await configs('--entity-name', EARLIEST_GROUP, '--describe')
     expect(described.code, described.stderr).toBe(0)
@@ -132,6 +136,58 @@ describe('group configs', () => {
     expect(lateFetched.acquired).toEqual([{ firstOffset: 3n, lastOffset: 3n, deliveryCount: 1 }])
     expect(lateFetched.lockMs).toBe(30000)
   }, 60_000)
+
+  it('a share group set to share.auto.offset.reset=by_duration:PT1H starts at the first record written within the hour', async () => {
+    const topic = 'group-configs-by-duration'
+    const [HOUR_GROUP, MINUTE_GROUP] = ['share-from-an-hour-ago', 'share-from-a-minute-ago']
+    await ensureTopic(broker.bootstrap, topic)
+    for (const [group, duration] of [[HOUR_GROUP, 'PT1H'], [MINUTE_GROUP, 'PT1M']] as const) {
+      const set = await configs('--entity-name', group, '--alter', '--add-config', `share.auto.offset.reset=by_duration:${duration}`)
+      expect(set.code, set.stderr).toBe(0)
+    }
+    const refused = await configs('--entity-name', HOUR_GROUP, '--alter', '--add-config', 'share.auto.offset.reset=by_duration:-PT1H')
+    expect(refused.code).not.toBe(0)
+    expect(refused.stdout + refused.stderr).toContain("Invalid value 'by_duration:-PT1H' for setting share.auto.offset.reset: the value must be either")
+    expect(await overridesOf(HOUR_GROUP)).toEqual({ 'share.auto.offset.reset': 'by_duration:PT1H' })
+
+    // CreateTime set by the producer: offsets 0-2 three hours old; then in one batch offset 3 two
+    // hours old, 4 ten minutes old and 5 five minutes old, so the start is found inside a batch.
+    const now = Date.now()
+    const minutes = (n: number) => n * 60_000
+    const produce = (baseTimestamp: number, deltas: number[]) =>
+      c.request(ApiKeys.Produce, 9, {
+        transactionalId: null,
+        acks: -1,
+        timeoutMs: 10_000,
+        topicData: [{ name: topic, partitionData: [{ index: 0, records: encodeRecordBatch({ baseTimestamp, records: deltas.map((timestampDelta, i) => ({ value: Buffer.from(`r${i}`), timestampDelta })) }) }] }],
+      })
+    for (const produced of [await produce(now - minutes(180), [0, 1, 2]), await produce(now - minutes(120), [0, minutes(110), minutes(115)])]) {
+      expect(produced.responses[0]!.partitionResponses[0]!.errorCode).toBe(E.NONE)
+    }
+
+    const hour = await shareMember(HOUR_GROUP, 'hour-member', topic)
+    const hourOpen = await hour(0)
+    const hourFetched = hourOpen.acquired.length > 0 ? hourOpen : await hour(5000)
+    expect(hourFetched.acquired).toEqual([{ firstOffset: 4n, lastOffset: 5n, deliveryCount: 1 }])
+
+    // No record is within the minute: that group starts at the log end, and takes only what follows.
+    const startOffsets = async () => {
+      const offsets = await c.request(ApiKeys.DescribeShareGroupOffsets, 0, {
+        groups: [HOUR_GROUP, MINUTE_GROUP].map((groupId) => ({ groupId, topics: [{ topicName: topic, partitions: [0] }] })),
+      })
+      return offsets.groups.map((g) => g.topics[0]!.partitions[0]!.startOffset)
+    }
+    const minute = await shareMember(MINUTE_GROUP, 'minute-member', topic)
+    // The share-partition is created by the first fetch; produce only once its start is stored.
+    const deadline = Date.now() + 30_000
+    while ((await startOffsets())[1]! < 0n) {
+      expect(Date.now(), 'the by_duration:PT1M share-partition was never initialized').toBeLessThan(deadline)
+      expect((await minute(0)).acquired).toEqual([])
+    }
+    expect(await startOffsets()).toEqual([4n, 6n])
+    expect((await produce(Date.now(), [0])).responses[0]!.partitionResponses[0]!.errorCode).toBe(E.NONE)
+    expect((await minute(5000)).acquired).toEqual([{ firstOffset: 6n, lastOffset: 6n, deliveryCount: 1 }])
+  }, 120_000)
 
   it("a share group's share.delivery.count.limit archives a record released that many times", async () => {
     // share-from-earliest holds offsets 0-2 (delivery 1) from the test before; its limit is 2.

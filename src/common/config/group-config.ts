@@ -8,11 +8,12 @@
  * Validation follows Kafka's GroupConfig: a value must parse and lie within the broker's bounds
  * (group.consumer.min/max.session.timeout.ms and the like), and a session timeout must exceed
  * its heartbeat interval, both as they take effect (override, else the broker's value).
- * share.auto.offset.reset's by_duration:<ISO-8601> form (Kafka 4.1) is refused by name: Samsa
- * starts a share-partition at the log start or the end only.
+ * share.auto.offset.reset is checked as Kafka's ShareGroupAutoOffsetResetStrategy checks it,
+ * by_duration:<ISO-8601 duration> included (share-auto-offset-reset.ts).
  */
 import { type BrokerConfig, type BrokerConfigName, brokerConfigDefs } from './broker-config.js'
 import { type ConfigDef, type ValueOf, parseValue, stringDef } from './config-def.js'
+import { SHARE_AUTO_OFFSET_RESET_EXPECTED, parseShareAutoOffsetReset } from './share-auto-offset-reset.js'
 import { ErrorCodes, SamsaError } from '../errors.js'
 
 /** A group config backed by a broker setting: its type, default and validation, with its own doc. */
@@ -26,12 +27,8 @@ export const groupConfigDefs = {
   'share.record.lock.duration.ms': fromBroker('group.share.record.lock.duration.ms', 'KIP-932: how long a member of this share group holds an acquired record'),
   'share.delivery.count.limit': fromBroker('group.share.delivery.count.limit', 'KIP-932: delivery attempts of a record to this share group; past it the record is archived'),
   'share.auto.offset.reset': {
-    ...stringDef('latest', 'KIP-932: where a new share-partition of this group starts: latest (the end of the log) or earliest (its start)'),
-    validate: (value: string) => {
-      if (value === 'latest' || value === 'earliest') return undefined
-      if (value.startsWith('by_duration:')) return 'by_duration is not supported by Samsa; use earliest or latest'
-      return 'must be one of latest, earliest'
-    },
+    ...stringDef('latest', 'KIP-932: where a new share-partition of this group starts: latest (the end of the log), earliest (its start) or by_duration:<ISO-8601 duration> (the first record at most that old, KIP-1106)'),
+    validate: (value: string) => (parseShareAutoOffsetReset(value) === null ? SHARE_AUTO_OFFSET_RESET_EXPECTED : undefined),
   } satisfies ConfigDef<string>,
   'share.isolation.level': stringDef('read_uncommitted', 'KIP-932: read_committed delivers only committed transactional records to this share group', ['read_uncommitted', 'read_committed']),
 } as const

@@ -6,8 +6,9 @@
  * until records are released or their locks time out.
  *
  * A share-partition is created on first use: from its persisted state if there is one, else at
- * the high watermark (share.auto.offset.reset latest, Kafka's default) or the log start
- * (earliest), whose start is persisted at once. Every change an acknowledgement or a lock
+ * the high watermark (share.auto.offset.reset latest, Kafka's default), the log start
+ * (earliest), or the first record at most a duration old (by_duration, found as ListOffsets by
+ * timestamp finds it; the high watermark when none is that recent), whose start is persisted at once. Every change an acknowledgement or a lock
  * timeout makes is persisted before the request that caused it is answered, through the share
  * coordinator (share-state-persister.ts), so after a restart or a leader move no accepted
  * record is delivered again and no available one is lost.
@@ -17,9 +18,11 @@
  * leader may have moved the state on meanwhile). A write the coordinator fences (a newer
  * leader, or state reset by AlterShareGroupOffsets) drops it, so the next fetch reads afresh.
  */
+import { SHARE_AUTO_OFFSET_RESET_LATEST, type ShareAutoOffsetReset } from '../../common/config/share-auto-offset-reset.js'
 import type { Logger } from '../../common/logger.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { FetchIsolation, Partition } from '../../replication/partition.js'
+import { offsetForTimestamp } from '../../replication/partition-offsets.js'
 import type { ReplicaManager } from '../../replication/replica-manager.js'
 import type { ReadPlan } from '../../storage/index.js'
 import { type AcquiredRange, type LogBatch, SharePartition, type SharePartitionConfig } from './share-partition.js'
@@ -78,7 +81,7 @@ export interface SharePartitionManagerOptions {
   /** fetch.max.bytes: the most a fetch answers with, whatever the request asks. */
   readonly fetchMaxBytes: number
   /** share.auto.offset.reset of a group (a group config in Kafka): where a new share-partition starts. */
-  readonly autoOffsetReset?: (groupId: string) => 'latest' | 'earliest'
+  readonly autoOffsetReset?: (groupId: string) => ShareAutoOffsetReset
   /** share.isolation.level of a group: read_committed bounds reads by the LSO and archives aborted records. */
   readonly isolationLevel?: (groupId: string) => 'read_uncommitted' | 'read_committed'
   /**
@@ -293,11 +296,11 @@ export class SharePartitionManager {
     const leaderEpoch = partition.leaderEpoch
     const loading = this.#options.persister.read(key, leaderEpoch).then(
       async (snapshot) => {
-        const reset = this.#options.autoOffsetReset?.(groupId) ?? 'latest'
+        const reset = this.#options.autoOffsetReset?.(groupId) ?? SHARE_AUTO_OFFSET_RESET_LATEST
         const shared =
           snapshot !== null
             ? SharePartition.restore(this.#configOf(groupId), snapshot)
-            : new SharePartition(this.#configOf(groupId), reset === 'earliest' ? partition.logStartOffset : partition.highWatermark)
+            : new SharePartition(this.#configOf(groupId), this.#resetOffset(partition, reset))
         if (shared.startOffset < partition.logStartOffset) shared.resetStartOffset(partition.logStartOffset)
         if (snapshot === null) await this.#options.persister.write(key, leaderEpoch, () => shared.snapshot())
         if (this.#partitions.get(id) !== loading) return shared
@@ -308,7 +311,7 @@ export class SharePartitionManager {
           partition: index,
           startOffset: shared.startOffset,
           endOffset: shared.endOffset,
-          from: snapshot !== null ? 'persisted state' : `share.auto.offset.reset ${reset}`,
+          from: snapshot !== null ? 'persisted state' : `share.auto.offset.reset ${reset.text}`,
         })
         return shared
       },
@@ -321,6 +324,19 @@ export class SharePartitionManager {
     this.#keys.set(id, key)
     this.#leaderEpochs.set(id, leaderEpoch)
     return loading
+  }
+
+  /**
+   * Where a new share-partition starts by share.auto.offset.reset. by_duration asks what
+   * ListOffsets by timestamp answers, so both agree; no record that recent starts it at the end
+   * (Kafka's SharePartition falls back to the latest offset too).
+   */
+  #resetOffset(partition: Partition, reset: ShareAutoOffsetReset): number {
+    if (reset.type === 'earliest') return partition.logStartOffset
+    if (reset.type === 'latest') return partition.highWatermark
+    // Clamped at 0: below it are ListOffsets' special timestamps (-1 latest, -2 earliest...).
+    const found = offsetForTimestamp(partition, Math.max(0, this.#now() - reset.durationMs), false)
+    return found.offset >= 0 ? found.offset : partition.highWatermark
   }
 
   async #acknowledgeAll(groupId: string, memberId: string, requested: readonly RequestedPartition[], outcomes: Map<string, SharePartitionOutcome>): Promise<void> {

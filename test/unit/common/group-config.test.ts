@@ -31,11 +31,14 @@ describe('group configs', () => {
       throw new Error('expected a refusal')
     }
     expect(refusal({ 'session.timeout.ms': '1000' })).toMatch(/^Unknown group config name: session\.timeout\.ms\./)
-    expect(refusal({ 'share.auto.offset.reset': 'by_duration:PT1H' })).toBe("Invalid value 'by_duration:PT1H' for setting share.auto.offset.reset: by_duration is not supported by Samsa; use earliest or latest.")
+    expect(refusal({ 'share.auto.offset.reset': 'by_duration:PT1X' })).toBe(
+      "Invalid value 'by_duration:PT1X' for setting share.auto.offset.reset: the value must be either 'earliest', 'latest' or of the format 'by_duration:<PnDTnHnMn.nS.>'.",
+    )
     expect(refusal({ 'share.delivery.count.limit': '11' })).toMatch(/share\.delivery\.count\.limit/)
     expect(refusal({ 'consumer.session.timeout.ms': '30000' })).toBe('consumer.session.timeout.ms must be greater than or equal to group.consumer.min.session.timeout.ms (45000).')
     expect(refusal({ 'share.record.lock.duration.ms': '90000' })).toBe('share.record.lock.duration.ms must be less than or equal to group.share.max.record.lock.duration.ms (60000).')
     expect(refusal({ 'share.heartbeat.interval.ms': '15000', 'share.session.timeout.ms': '15000' })).toMatch(/share\.session\.timeout\.ms must be/)
+    expect(validateGroupConfigs({ 'share.auto.offset.reset': 'by_duration:P1DT12H' }, broker)['share.auto.offset.reset']).toBe('by_duration:P1DT12H')
     expect(validateGroupConfigs({ 'share.auto.offset.reset': 'earliest', 'share.isolation.level': 'read_committed' }, broker)).toMatchObject({
       'share.auto.offset.reset': 'earliest',
       'share.isolation.level': 'read_committed',
