@@ -18,7 +18,7 @@ import { type BrokerProcess, startBroker } from '../helpers/broker-process.js'
 import { kcat } from '../helpers/clients.js'
 import { type RawConnection, connectRaw, ensureTopic } from '../helpers/group-admin.js'
 import { kafkaShareGroups, missingJavaTools, prepareShareConsumers } from '../helpers/java-share-consumers.js'
-import { shareHeartbeat } from '../helpers/share-wire.js'
+import { shareFetchBody, shareHeartbeat } from '../helpers/share-wire.js'
 
 const LOCK_MS = 300_000
 const CONN_TOPIC = 'meta-conn'
@@ -57,23 +57,10 @@ async function connect(name: string): Promise<RawConnection> {
   return c
 }
 
-/** A ShareFetch of partition 0 of each topic id, answered at once. */
+/** A ShareFetch of partition 0 of each topic id (accepting the `acks` ranges), answered at once. */
 function shareFetch(c: RawConnection, groupId: string, memberId: string, shareSessionEpoch: number, topicIds: string[], acks: Array<{ topicId: string; first: bigint; last: bigint }> = []) {
-  return c.request(ApiKeys.ShareFetch, 1, {
-    groupId,
-    memberId,
-    shareSessionEpoch,
-    maxWaitMs: 0,
-    minBytes: 1,
-    maxBytes: 1 << 20,
-    maxRecords: 100,
-    batchSize: 100,
-    topics: topicIds.map((topicId) => ({
-      topicId,
-      partitions: [{ partitionIndex: 0, acknowledgementBatches: acks.filter((a) => a.topicId === topicId).map((a) => ({ firstOffset: a.first, lastOffset: a.last, acknowledgeTypes: [1] })) }],
-    })),
-    forgottenTopicsData: [],
-  })
+  const topics = topicIds.map((topicId) => ({ topicId, acks: acks.filter((a) => a.topicId === topicId).map((a) => ({ firstOffset: a.first, lastOffset: a.last, acknowledgeTypes: [1] })) }))
+  return c.request(ApiKeys.ShareFetch, 1, shareFetchBody(groupId, memberId, shareSessionEpoch, topics))
 }
 
 type Acquired = Array<{ topicId: string; firstOffset: bigint; lastOffset: bigint; deliveryCount: number }>
