@@ -334,7 +334,7 @@ export class BrokerServer {
     if (shares !== null && shareState !== null) {
       groups.useSharePersister(shareState)
       groups.onShareMemberRemoved((groupId, memberId) => shares.memberRemoved(groupId, memberId))
-      groups.onShareGroupDeleted((groupId) => void shares.groupDeleted(groupId).catch((error: unknown) => logger.warn('could not delete share-group state', { group: groupId, error })))
+      groups.onShareGroupDeleted((groupId) => shares.groupDeleted(groupId))
       shares.start()
     }
     const services: StoppableServices = { replicas, publisher, groups, transactions, markerPeers, shares, shareCoordinator, sharePeers, shareState }

@@ -212,14 +212,14 @@ export class SharePartitionManager {
     }
   }
 
-  /** A share group was deleted: its share-partitions and their persisted state go. */
-  async groupDeleted(groupId: string): Promise<void> {
+  /**
+   * A share group was deleted: its sessions and the share-partitions held here go. Their
+   * persisted state is gone already: the group coordinator deleted it, for every partition the
+   * group started, before the group's tombstones (share-state-lifecycle.ts).
+   */
+  groupDeleted(groupId: string): void {
     this.sessions.removeGroup(groupId)
-    for (const [id, key] of this.#keys) {
-      if (key.groupId !== groupId) continue
-      this.#forget(id)
-      await this.#options.persister.delete(key)
-    }
+    for (const [id, key] of this.#keys) if (key.groupId === groupId) this.#forget(id)
   }
 
   /**
