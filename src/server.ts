@@ -55,6 +55,7 @@ import { SslFactory, sslSettings } from './network/ssl-factory.js'
 import { usesSasl, usesTls } from './common/config/listener-config.js'
 import { connectionQuotas, queuedRequestBytes } from './network/connection-limits.js'
 import type { FileTransfer } from './network/response-writer.js'
+import type { ConnectionInfo } from './network/connection.js'
 import { FetchSessionCache } from './replication/fetch-session-cache.js'
 import { toLogConfig } from './replication/log-config.js'
 import type { LeaderEndpoint, ReplicaFetcherOptions } from './replication/replica-fetcher.js'
@@ -65,6 +66,7 @@ import { DataDirLock, describeOpenFileLimit, LogManager, type ReadPlan, readOpen
 import { type WorkerPoolLease, acquireWorkerPool } from './workers/pool.js'
 import { HttpGateway, type HttpsOptions } from './gateway/gateway.js'
 import { SharePartitionManager } from './group/share/share-partition-manager.js'
+import { connectionKey } from './group/share/share-session.js'
 import { ShareCoordinator } from './group/share/coordinator/share-coordinator.js'
 import { SHARE_GROUP_STATE_TOPIC } from './group/share/coordinator/share-group-state-topic.js'
 import { DefaultStatePersister } from './broker/default-state-persister.js'
@@ -329,9 +331,10 @@ export class BrokerServer {
         isolationLevel: groupConfigs.shareIsolationLevel,
       })
       : null
-    if (shares !== null) {
+    if (shares !== null && shareState !== null) {
+      groups.useSharePersister(shareState)
       groups.onShareMemberRemoved((groupId, memberId) => shares.memberRemoved(groupId, memberId))
-      groups.onShareGroupDeleted((groupId) => void shares.groupDeleted(groupId).catch((error: unknown) => logger.warn('could not delete share-group state', { group: groupId, error })))
+      groups.onShareGroupDeleted((groupId) => shares.groupDeleted(groupId))
       shares.start()
     }
     const services: StoppableServices = { replicas, publisher, groups, transactions, markerPeers, shares, shareCoordinator, sharePeers, shareState }
@@ -378,7 +381,9 @@ export class BrokerServer {
       scramCredentials,
     }
     const handlers: ApiHandler[] = kafkaApiHandlers(context, () => processor.handlers())
-    const processor = new BrokerRequestProcessor(handlers, logger.child('requests'), undefined, metrics.requests, context.clientQuotas)
+    // A closed connection ends the share sessions it opened (their records go back to the others).
+    const connectionClosed = shares === null ? undefined : (connection: ConnectionInfo) => shares.connectionClosed(connectionKey(connection.listenerName, connection.id))
+    const processor = new BrokerRequestProcessor(handlers, logger.child('requests'), connectionClosed, metrics.requests, context.clientQuotas)
 
     // Each SASL listener's mechanisms, built from its settings (a JWKS is fetched here).
     const saslListeners: SaslListener[] = []

@@ -100,7 +100,7 @@ describe.skipIf(missingJavaTools.length > 0)('share groups with the Java client 
     await five.stop()
   }, 300_000)
 
-  it('records held by a consumer killed with SIGKILL go to another after the lock duration', async () => {
+  it('records held by a consumer killed with SIGKILL go to another once its connection closes', async () => {
     const topic = 'share-kill'
     await createTopic(topic)
     const holder = consumers('share-kill-group', topic, 1, 'hold', 'holder')
@@ -109,14 +109,14 @@ describe.skipIf(missingJavaTools.length > 0)('share groups with the Java client 
     const values = Array.from({ length: 10 }, (_, i) => `kill-${i}`)
     await produce(topic, values)
     await holder.waitFor(() => holder.deliveries.length === 10, 'holder acquired the records')
-    const acquiredAt = Math.min(...holder.deliveries.map((d) => d.atMs))
     await holder.kill()
     const heir = consumers('share-kill-group', topic, 1, 'accept', 'heir')
     await heir.waitFor(() => heir.deliveries.filter((d) => d.committed).length === 10, 'records redelivered to the other consumer')
     expect(heir.deliveries.map((d) => d.value).sort()).toEqual([...values].sort())
-    // Second deliveries, and not before the holder's locks ran out.
+    // Second deliveries: the killed consumer's share session went with its connection (as in
+    // Kafka 4.1+), releasing what it held; the broker log says so.
     expect(heir.deliveries.every((d) => d.deliveryCount === 2)).toBe(true)
-    expect(Math.min(...heir.deliveries.map((d) => d.atMs)) - acquiredAt).toBeGreaterThanOrEqual(LOCK_MS - 500)
+    expect(broker.output()).toContain('share session closed with its connection')
     await heir.stop()
   }, 300_000)
 

@@ -7,13 +7,15 @@
  *
  * Each share-partition is initialized afresh on its share coordinator at the next state epoch
  * (InitializeShareGroupState), wherever that coordinator is: the partition leader's next write
- * of the old state is then fenced and it reads the new one.
+ * of the old state is then fenced and it reads the new one. The group records the partitions as
+ * initialized (ShareGroupStatePartitionMetadata), as Kafka does.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { AlterShareGroupOffsetsResponseInput } from '../../protocol/messages/alter-share-group-offsets.js'
 import { ZERO_UUID } from '../../protocol/uuid.js'
 import { ShareStateError } from '../../group/share/share-state-persister.js'
+import type { StatePartition } from '../../group/share/share-state-partitions.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 import { AclOperation, ResourceType } from '../../security/acl.js'
@@ -39,6 +41,7 @@ export function alterShareGroupOffsetsHandler(broker: BrokerContext) {
       const problem = emptyShareGroupProblem(broker, request.groupId)
       if (problem !== null) return { throttleTimeMs: 0, ...problem, responses: [] }
       const responses: AlterShareGroupOffsetsResponseInput['responses'] = []
+      const initialized: StatePartition[] = []
       for (const topic of request.topics) {
         const metadata = broker.metadata.topic(topic.topicName)
         const partitions: AlterShareGroupOffsetsResponseInput['responses'][number]['partitions'] = []
@@ -56,6 +59,7 @@ export function alterShareGroupOffsetsHandler(broker: BrokerContext) {
               const { stateEpoch } = await broker.shareState!.readSummary(key)
               await broker.shareState!.initialize(key, stateEpoch + 1, Number(p.startOffset))
               await broker.shares!.forget(request.groupId, metadata.topicId, p.partitionIndex)
+              initialized.push({ topicId: metadata.topicId, topicName: topic.topicName, partition: p.partitionIndex })
               partitions.push({ partitionIndex: p.partitionIndex, errorCode: KafkaErrorCodes.NONE })
             } catch (error) {
               if (!(error instanceof ShareStateError)) throw error
@@ -65,6 +69,9 @@ export function alterShareGroupOffsetsHandler(broker: BrokerContext) {
         }
         responses.push({ topicName: topic.topicName, topicId: metadata?.topicId ?? ZERO_UUID, partitions })
       }
+      // The group records them initialized, so its deletion and DescribeShareGroupOffsets reach them.
+      const shareGroup = broker.groups.shareGroupState(request.groupId)
+      if (shareGroup !== null) await shareGroup.state.initialized(shareGroup.group, initialized)
       return { throttleTimeMs: 0, errorCode: KafkaErrorCodes.NONE, errorMessage: null, responses }
     },
     errorResponse(_request, errorCode) {

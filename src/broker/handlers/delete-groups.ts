@@ -17,7 +17,12 @@ export function deleteGroupsHandler(broker: BrokerContext) {
     async handle(request, context) {
       const allowed = request.groupsNames.filter((groupId) => broker.authorizer.authorize(context, AclOperation.DELETE, ResourceType.GROUP, groupId))
       const denied = request.groupsNames.filter((groupId) => !allowed.includes(groupId)).map((groupId) => ({ groupId, errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED }))
-      const results = broker.groups.deleteGroups(allowed)
+      // Share groups first delete their share-partitions' state, wherever it is (as Kafka does).
+      const refused = await broker.groups.deleteShareGroupsState(allowed)
+      const results = [
+        ...broker.groups.deleteGroups(allowed.filter((groupId) => !refused.has(groupId))),
+        ...[...refused].map(([groupId, errorCode]) => ({ groupId, errorCode })),
+      ]
       const deleted = results.filter((r) => r.errorCode === KafkaErrorCodes.NONE && Object.keys(broker.metadata.groupConfigs(r.groupId)).length > 0)
       for (const { groupId } of deleted) {
         try {

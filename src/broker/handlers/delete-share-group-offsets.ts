@@ -1,14 +1,16 @@
 /**
  * DeleteShareGroupOffsets (KIP-932): forgets the share-partition state of whole topics for an
  * empty share group; its next fetch there starts by share.auto.offset.reset. As Kafka: DELETE on
- * the group, and READ on each topic (TOPIC_AUTHORIZATION_FAILED for the topic). The state is
- * deleted on each share-partition's share coordinator (DeleteShareGroupState), wherever it is.
+ * the group, and READ on each topic (TOPIC_AUTHORIZATION_FAILED for the topic). As Kafka 4.1+,
+ * the topics are those the group has state on (ShareGroupStatePartitionMetadata; another answers
+ * UNKNOWN_TOPIC_OR_PARTITION): each moves to the record's deleting topics, its state is deleted
+ * on each share-partition's share coordinator (DeleteShareGroupState), wherever it is, and it
+ * leaves the record.
  */
 import { ApiKeys } from '../../protocol/api-keys.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { DeleteShareGroupOffsetsResponseInput } from '../../protocol/messages/delete-share-group-offsets.js'
 import { ZERO_UUID } from '../../protocol/uuid.js'
-import { ShareStateError } from '../../group/share/share-state-persister.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 import { AclOperation, ResourceType } from '../../security/acl.js'
@@ -34,16 +36,13 @@ export function deleteShareGroupOffsetsHandler(broker: BrokerContext) {
           responses.push({ topicName: topic.topicName, topicId: ZERO_UUID, errorCode: KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Unknown topic ${topic.topicName}.` })
           continue
         }
-        try {
-          for (let partitionIndex = 0; partitionIndex < metadata.partitions; partitionIndex++) {
-            await broker.shareState!.delete({ groupId: request.groupId, topicId: metadata.topicId, partition: partitionIndex })
-            await broker.shares!.forget(request.groupId, metadata.topicId, partitionIndex)
-          }
-          responses.push({ topicName: topic.topicName, topicId: metadata.topicId, errorCode: KafkaErrorCodes.NONE })
-        } catch (error) {
-          if (!(error instanceof ShareStateError)) throw error
-          responses.push({ topicName: topic.topicName, topicId: metadata.topicId, errorCode: error.errorCode, errorMessage: error.message })
+        const shareGroup = broker.groups.shareGroupState(request.groupId)
+        if (shareGroup === null) {
+          responses.push({ topicName: topic.topicName, topicId: metadata.topicId, errorCode: KafkaErrorCodes.GROUP_ID_NOT_FOUND, errorMessage: `Share group ${request.groupId} is gone.` })
+          continue
         }
+        const deleted = await shareGroup.state.deleteTopic(shareGroup.group, metadata.topicId, topic.topicName, (partition) => broker.shares!.forget(request.groupId, metadata.topicId, partition))
+        responses.push({ topicName: topic.topicName, topicId: metadata.topicId, ...deleted })
       }
       return { throttleTimeMs: 0, errorCode: KafkaErrorCodes.NONE, errorMessage: null, responses }
     },

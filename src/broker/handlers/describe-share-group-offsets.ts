@@ -1,7 +1,7 @@
 /**
  * DescribeShareGroupOffsets (KIP-932): the start offset of each share-partition of a share
- * group, -1 where the group has not started on a partition. Without topics, the partitions the
- * group's members are assigned now (and those it has started on here). As Kafka: DESCRIBE on
+ * group, -1 where the group has not started on a partition. Without topics, every partition
+ * whose state the group has initialized (ShareGroupStatePartitionMetadata), as Kafka 4.1+. As Kafka: DESCRIBE on
  * the group, and on each topic (TOPIC_AUTHORIZATION_FAILED per partition; left out when the
  * request names no topics). The start offsets come from each share-partition's share
  * coordinator (ReadShareGroupStateSummary), wherever it is, so this works on whichever broker
@@ -24,25 +24,18 @@ export function describeShareGroupOffsetsHandler(broker: BrokerContext) {
     if ('errorCode' in described) return { groupId: group.groupId, topics: [], errorCode: described.errorCode, errorMessage: described.errorMessage }
     let wanted = group.topics
     if (wanted === null) {
-      const assigned = new Map<string, Set<number>>()
-      for (const member of described.members) {
-        for (const tp of member.assignment.topicPartitions) {
-          let set = assigned.get(tp.topicName)
-          if (set === undefined) assigned.set(tp.topicName, (set = new Set()))
-          for (const p of tp.partitions) set.add(p)
-        }
-      }
-      for (const p of broker.shares?.groupPartitions(group.groupId) ?? []) {
-        const name = broker.metadata.topicById(p.topicId)?.name
-        if (name === undefined) continue
-        let set = assigned.get(name)
-        if (set === undefined) assigned.set(name, (set = new Set()))
-        set.add(p.partition)
+      // Every partition whose state the group started (its ShareGroupStatePartitionMetadata),
+      // wherever it is led; a topic deleted since is left out.
+      const initialized = broker.groups.shareGroupState(group.groupId)?.group.statePartitions.initialized ?? new Map<string, { partitions: Set<number> }>()
+      const all: Array<[string, number[]]> = []
+      for (const [topicId, topic] of initialized) {
+        const name = broker.metadata.topicById(topicId)?.name
+        if (name !== undefined) all.push([name, [...topic.partitions].sort((a, b) => a - b)])
       }
       // Topics the principal may not describe are left out of "all of them", as Kafka does.
-      wanted = [...assigned]
+      wanted = all
         .filter(([topicName]) => broker.authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.TOPIC, topicName, false))
-        .map(([topicName, partitions]) => ({ topicName, partitions: [...partitions].sort((a, b) => a - b) }))
+        .map(([topicName, partitions]) => ({ topicName, partitions }))
     }
     const topics: GroupResult['topics'] = []
     for (const topic of wanted) {

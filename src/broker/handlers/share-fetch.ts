@@ -11,6 +11,7 @@ import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
 import { AclOperation, ResourceType } from '../../security/acl.js'
 import { authorizeSharePartitions } from './share-authorized-partitions.js'
+import { connectionKey } from '../../group/share/share-session.js'
 
 const EMPTY = Buffer.alloc(0)
 
@@ -75,6 +76,7 @@ export function shareFetchHandler(broker: BrokerContext, shares: SharePartitionM
           maxRecords: request.maxRecords,
           partitions: allowed,
           forgotten: request.forgottenTopicsData.flatMap((t) => t.partitions.map((partition) => ({ topicId: t.topicId, partition }))),
+          connection: connectionKey(context.connection.listenerName, context.connection.id),
         })
         .then((outcome) => respond(withDenied(outcome, denied), shares.lockDurationMs(request.groupId)))
     },

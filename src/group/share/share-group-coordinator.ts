@@ -26,6 +26,7 @@ import type { SnapshotRecord } from '../coordinator-snapshot.js'
 import { type MaybeAsync, andThen } from '../maybe-async.js'
 import type { CoordinatorWrite } from '../offsets-partition.js'
 import { shareGroupKeys, shareGroupValues, type TopicPartitions } from './share-group-records.js'
+import { ShareStatePartitions } from './share-state-partitions.js'
 
 export interface ShareGroupConfig {
   readonly sessionTimeoutMs: number
@@ -92,6 +93,8 @@ export class ShareGroup {
   topicsSignature = ''
   /** Set once the group is deleted or unloaded: late timers and writes leave it alone. */
   dead = false
+  /** The share-partitions whose state the group started (ShareGroupStatePartitionMetadata). */
+  statePartitions = new ShareStatePartitions()
 
   constructor(groupId: string) {
     this.groupId = groupId
@@ -357,6 +360,7 @@ export class ShareGroupCoordinator {
       records.push(this.#currentAssignmentRecord(group, member) as SnapshotRecord)
     }
     records.push({ key: shareGroupKeys.targetMetadata(group.groupId), value: shareGroupValues.targetMetadata(group.assignmentEpoch) })
+    if (!group.statePartitions.isEmpty) records.push({ key: shareGroupKeys.statePartitions(group.groupId), value: shareGroupValues.statePartitions(group.statePartitions.toRecord()) })
     return records
   }
 
@@ -420,8 +424,9 @@ export class ShareGroupCoordinator {
     const group = this.groups.get(groupId)
     if (group === undefined) return KafkaErrorCodes.GROUP_ID_NOT_FOUND
     if (group.members.size > 0) return KafkaErrorCodes.NON_EMPTY_GROUP
-    // The group's own records; an empty group has no member records left.
-    const tombstones = [shareGroupKeys.targetMetadata(groupId), shareGroupKeys.metadata(groupId)].map((key) => ({ key, value: null }))
+    // The group's own records (its share-state partitions' first: their state is deleted by
+    // now); an empty group has no member records left.
+    const tombstones = [shareGroupKeys.statePartitions(groupId), shareGroupKeys.targetMetadata(groupId), shareGroupKeys.metadata(groupId)].map((key) => ({ key, value: null }))
     const errorCode = writeTombstones(tombstones)
     if (errorCode === KafkaErrorCodes.NONE) this.forget(groupId)
     return errorCode

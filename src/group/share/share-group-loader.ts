@@ -1,6 +1,6 @@
 /**
  * Rebuilds the share groups of one `__consumer_offsets` partition from its records (record types
- * 10 to 14, share-group-records.ts), beside the loaders of classic and consumer groups that read
+ * 10 to 15, share-group-records.ts), beside the loaders of classic and consumer groups that read
  * the same records. The latest value of each key wins and tombstones delete; a group exists
  * while its ShareGroupMetadata record does, so an empty share group comes back too. Members come
  * back at the epochs they were last told, with their target assignments, so those still running
@@ -11,7 +11,8 @@
 import type { Logger } from '../../common/logger.js'
 import { CoordinatorRecordLoader } from '../coordinator-record-loader.js'
 import { ShareGroup } from './share-group-coordinator.js'
-import { type ShareGroupCurrentMemberAssignment, type ShareGroupMemberMetadata, type TopicPartitions, decodeShareGroupRecord } from './share-group-records.js'
+import { type ShareGroupCurrentMemberAssignment, type ShareGroupMemberMetadata, type ShareGroupStatePartitionMetadata, type TopicPartitions, decodeShareGroupRecord } from './share-group-records.js'
+import { ShareStatePartitions } from './share-state-partitions.js'
 
 interface LoadedShareGroup {
   metadata: { epoch: number; metadataHash: bigint } | null
@@ -19,6 +20,7 @@ interface LoadedShareGroup {
   readonly members: Map<string, ShareGroupMemberMetadata>
   readonly targets: Map<string, TopicPartitions>
   readonly current: Map<string, ShareGroupCurrentMemberAssignment>
+  statePartitions: ShareGroupStatePartitionMetadata | null
 }
 
 export class ShareGroupLoader extends CoordinatorRecordLoader {
@@ -54,6 +56,9 @@ export class ShareGroupLoader extends CoordinatorRecordLoader {
         if (record.value === null) g.current.delete(record.memberId)
         else g.current.set(record.memberId, record.value)
         break
+      case 15:
+        g.statePartitions = record.value
+        break
     }
   }
 
@@ -65,6 +70,7 @@ export class ShareGroupLoader extends CoordinatorRecordLoader {
       const group = new ShareGroup(groupId)
       group.groupEpoch = g.metadata.epoch
       group.assignmentEpoch = g.assignmentEpoch
+      if (g.statePartitions !== null) group.statePartitions = ShareStatePartitions.from(g.statePartitions)
       for (const [memberId, m] of g.members) {
         const current = g.current.get(memberId)
         group.members.set(memberId, {
@@ -87,7 +93,7 @@ export class ShareGroupLoader extends CoordinatorRecordLoader {
   #entry(groupId: string): LoadedShareGroup {
     let g = this.#loaded.get(groupId)
     if (g === undefined) {
-      g = { metadata: null, assignmentEpoch: 0, members: new Map(), targets: new Map(), current: new Map() }
+      g = { metadata: null, assignmentEpoch: 0, members: new Map(), targets: new Map(), current: new Map(), statePartitions: null }
       this.#loaded.set(groupId, g)
     }
     return g

@@ -12,12 +12,15 @@
  *   13 ShareGroupTargetAssignmentMemberKey        group member → [TopicPartitions => TopicId [Partitions]]
  *   14 ShareGroupCurrentMemberAssignmentKey       group member → MemberEpoch PreviousMemberEpoch
  *        State [AssignedPartitions]
+ *   15 ShareGroupStatePartitionMetadataKey        group        → [InitializingTopics] [InitializedTopics]
+ *        [DeletingTopics]
  *
  * Kafka 4.1 and 4.2 still write the member records (members, not only the group epoch, survive a
  * failover, so a member keeps heartbeating with its epoch); they dropped type 9
  * (ShareGroupPartitionMetadata) for the MetadataHash of the subscribed topics, which Samsa writes
- * too. Type 15 (ShareGroupStatePartitionMetadata) belongs to the share-state initialisation, not
- * to membership, and is not written.
+ * too. Type 15 (Kafka 4.1+) is the group's list of the share-partitions whose state it started
+ * in the share coordinator (share-state-partitions.ts), so the group's deletion and the admin's
+ * offset requests reach every one of them, wherever it is led.
  */
 import { defineMessage, type MessageSchema } from '../../protocol/message.js'
 import { Reader } from '../../protocol/reader.js'
@@ -30,6 +33,7 @@ export const ShareRecordType = {
   ShareGroupTargetAssignmentMetadata: 12,
   ShareGroupTargetAssignmentMember: 13,
   ShareGroupCurrentMemberAssignment: 14,
+  ShareGroupStatePartitionMetadata: 15,
 } as const
 
 const shareGroupMemberMetadataValue = defineMessage({
@@ -72,6 +76,28 @@ const shareGroupCurrentMemberAssignmentValue = defineMessage({
   fields: { memberEpoch: field.int32(), previousMemberEpoch: field.int32(), state: field.int8(), assignedPartitions: topicPartitions },
 })
 
+const topicPartitionsInfo = field.array({ topicId: field.uuid(), topicName: field.string(), partitions: field.array(field.int32()) })
+
+const shareGroupStatePartitionMetadataValue = defineMessage({
+  name: 'ShareGroupStatePartitionMetadataValue',
+  validVersions: '0',
+  flexibleVersions: '0+',
+  fields: {
+    initializingTopics: topicPartitionsInfo,
+    initializedTopics: topicPartitionsInfo,
+    deletingTopics: field.array({ topicId: field.uuid(), topicName: field.string() }),
+  },
+})
+
+/** Topics with the partitions of each, named as well as numbered (a deleted topic keeps its name here). */
+export type TopicPartitionsInfo = Array<{ topicId: string; topicName: string; partitions: number[] }>
+
+export interface ShareGroupStatePartitionMetadata {
+  readonly initializingTopics: TopicPartitionsInfo
+  readonly initializedTopics: TopicPartitionsInfo
+  readonly deletingTopics: Array<{ topicId: string; topicName: string }>
+}
+
 export type TopicPartitions = Array<{ topicId: string; partitions: number[] }>
 
 export interface ShareGroupMemberMetadata {
@@ -95,6 +121,7 @@ export type ShareGroupRecord =
   | { readonly type: 12; readonly groupId: string; readonly value: { assignmentEpoch: number } | null }
   | { readonly type: 13; readonly groupId: string; readonly memberId: string; readonly value: { topicPartitions: TopicPartitions } | null }
   | { readonly type: 14; readonly groupId: string; readonly memberId: string; readonly value: ShareGroupCurrentMemberAssignment | null }
+  | { readonly type: 15; readonly groupId: string; readonly value: ShareGroupStatePartitionMetadata | null }
 
 export const shareGroupKeys = {
   member: (groupId: string, memberId: string) => encodeKey(ShareRecordType.ShareGroupMemberMetadata, groupId, memberId),
@@ -102,6 +129,7 @@ export const shareGroupKeys = {
   targetMetadata: (groupId: string) => encodeKey(ShareRecordType.ShareGroupTargetAssignmentMetadata, groupId),
   targetMember: (groupId: string, memberId: string) => encodeKey(ShareRecordType.ShareGroupTargetAssignmentMember, groupId, memberId),
   currentAssignment: (groupId: string, memberId: string) => encodeKey(ShareRecordType.ShareGroupCurrentMemberAssignment, groupId, memberId),
+  statePartitions: (groupId: string) => encodeKey(ShareRecordType.ShareGroupStatePartitionMetadata, groupId),
 }
 
 export const shareGroupValues = {
@@ -110,6 +138,7 @@ export const shareGroupValues = {
   targetMetadata: (assignmentEpoch: number) => encodeValue(shareGroupTargetAssignmentMetadataValue, { assignmentEpoch }),
   targetMember: (topicPartitions: TopicPartitions) => encodeValue(shareGroupTargetAssignmentMemberValue, { topicPartitions }),
   currentAssignment: (value: ShareGroupCurrentMemberAssignment) => encodeValue(shareGroupCurrentMemberAssignmentValue, value),
+  statePartitions: (value: ShareGroupStatePartitionMetadata) => encodeValue(shareGroupStatePartitionMetadataValue, value),
 }
 
 /**
@@ -119,7 +148,7 @@ export const shareGroupValues = {
 export function decodeShareGroupRecord(key: Buffer, value: Buffer | null): ShareGroupRecord | null {
   if (key.length < 2) return null
   const type = key.readInt16BE(0)
-  if (type < 10 || type > 14) return null
+  if (type < 10 || type > 15) return null
   const reader = new Reader(key, 2)
   const withMember = type === 10 || type === 13 || type === 14
   const k = withMember ? memberKey.decode(reader, 0) : { ...groupKey.decode(reader, 0), memberId: '' }
@@ -133,6 +162,8 @@ export function decodeShareGroupRecord(key: Buffer, value: Buffer | null): Share
       return { type, groupId: k.groupId, value: decodeValue(shareGroupTargetAssignmentMetadataValue) }
     case 13:
       return { type, groupId: k.groupId, memberId: k.memberId, value: decodeValue(shareGroupTargetAssignmentMemberValue) }
+    case 15:
+      return { type, groupId: k.groupId, value: decodeValue(shareGroupStatePartitionMetadataValue) }
     default:
       return { type: 14, groupId: k.groupId, memberId: k.memberId, value: decodeValue(shareGroupCurrentMemberAssignmentValue) }
   }

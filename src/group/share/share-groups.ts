@@ -10,8 +10,9 @@ import type { Logger } from '../../common/logger.js'
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import { type CoordinatorContext, snapshotRecordsOf } from '../coordinator-context.js'
 import type { SnapshotRecord } from '../coordinator-snapshot.js'
+import type { CoordinatorWrite } from '../offsets-partition.js'
 import type { GroupTimeouts, TopicsView } from '../consumer-group-coordinator.js'
-import type { MaybeAsync } from '../maybe-async.js'
+import { type MaybeAsync, andThen } from '../maybe-async.js'
 import {
   type DescribedShareGroup,
   type ShareGroupConfig,
@@ -19,9 +20,13 @@ import {
   type ShareGroupHeartbeatParams,
   type ShareGroupHeartbeatResult,
 } from './share-group-coordinator.js'
+import { ShareStateLifecycle } from './share-state-lifecycle.js'
+import type { ShareStatePersister } from './share-state-persister.js'
 
 export class ShareGroups {
   readonly coordinator: ShareGroupCoordinator
+  /** The groups' share-partition state in the share coordinator: initialized and deleted. */
+  readonly state: ShareStateLifecycle
   readonly #context: CoordinatorContext
   /** Whether a group id names a KIP-848 consumer group (which a share group may not share). */
   readonly #isConsumerGroup: (groupId: string) => boolean
@@ -30,13 +35,14 @@ export class ShareGroups {
   constructor(context: CoordinatorContext, config: ShareGroupConfig, topics: TopicsView, logger: Logger, isConsumerGroup: (groupId: string) => boolean, timeouts?: (groupId: string) => GroupTimeouts) {
     this.#context = context
     this.#isConsumerGroup = isConsumerGroup
-    this.coordinator = new ShareGroupCoordinator({
-      config,
-      topics,
-      logger: logger.child('share'),
-      timeouts,
-      write: (groupId, records) => context.store.storeRecords(groupId, records, context.now()),
-    })
+    const write = (groupId: string, records: readonly CoordinatorWrite[]) => context.store.storeRecords(groupId, records, context.now())
+    this.coordinator = new ShareGroupCoordinator({ config, topics, logger: logger.child('share'), timeouts, write })
+    this.state = new ShareStateLifecycle(write, topics, logger.child('share-state'))
+  }
+
+  /** The share coordinator's client, once the broker has built it: partitions are initialized from then on. */
+  usePersister(persister: ShareStatePersister): void {
+    this.state.usePersister(persister)
   }
 
   has(groupId: string): boolean {
@@ -54,7 +60,12 @@ export class ShareGroups {
     if (this.#isConsumerGroup(params.groupId) || this.#context.groups.has(params.groupId)) {
       return failedHeartbeat(KafkaErrorCodes.GROUP_ID_NOT_FOUND, `Group ${params.groupId} is not a share group.`)
     }
-    return this.coordinator.heartbeat(params)
+    return andThen(this.coordinator.heartbeat(params), (result) => {
+      // Kafka answers the heartbeat first and initializes the new partitions' state after it.
+      const group = this.coordinator.groups.get(params.groupId)
+      if (result.errorCode === KafkaErrorCodes.NONE && group !== undefined) this.state.maybeInitialize(group)
+      return result
+    })
   }
 
   /** ShareGroupDescribe: the group, or an error code (GROUP_ID_NOT_FOUND, NOT_COORDINATOR, ...). */
@@ -70,9 +81,22 @@ export class ShareGroups {
   }
 
   /**
+   * The first step of a share group's deletion, as Kafka's: the state of every share-partition
+   * the group started is deleted in the share coordinator, wherever it is. NONE when the group
+   * may then be deleted (delete), else why not (NON_EMPTY_GROUP, or the share coordinator's
+   * refusal: the group stays and can be deleted again).
+   */
+  async deleteState(groupId: string): Promise<number> {
+    const group = this.coordinator.groups.get(groupId)
+    if (group === undefined) return KafkaErrorCodes.GROUP_ID_NOT_FOUND
+    if (group.members.size > 0) return KafkaErrorCodes.NON_EMPTY_GROUP
+    return this.state.deleteAll(group)
+  }
+
+  /**
    * Deletes an empty share group, answered once the tombstones are appended, as a classic
-   * group's deletion is. The share-partition state goes through the listeners
-   * (SharePartitionManager.groupDeleted).
+   * group's deletion is. Its share-partitions' state was deleted first (deleteState); the
+   * partitions held in memory go through the listeners (SharePartitionManager.groupDeleted).
    */
   delete(groupId: string): number {
     const context = this.#context

@@ -51,6 +51,8 @@ export interface ShareFetchParams {
   readonly maxRecords: number
   readonly partitions: readonly RequestedPartition[]
   readonly forgotten: readonly SessionPartition[]
+  /** The connection the request came on (connectionKey): a session it opens ends with it. */
+  readonly connection?: string
 }
 
 export interface SharePartitionOutcome {
@@ -140,7 +142,7 @@ export class SharePartitionManager {
     if (refused !== null) return refused
     const groupId = params.groupId!
     const memberId = params.memberId!
-    const session = this.sessions.update(groupId, memberId, params.shareSessionEpoch, params.partitions, params.forgotten, true)
+    const session = this.sessions.update(groupId, memberId, params.shareSessionEpoch, params.partitions, params.forgotten, true, params.connection ?? null)
     if (session.errorCode !== 0 || !('session' in session)) return { errorCode: session.errorCode, errorMessage: (session as { errorMessage: string }).errorMessage, partitions: [] }
     const outcomes = new Map<string, SharePartitionOutcome>()
     await this.#acknowledgeAll(groupId, memberId, params.partitions, outcomes)
@@ -198,14 +200,29 @@ export class SharePartitionManager {
     void this.#releaseMember(groupId, memberId).catch((error: unknown) => this.#options.logger.warn('could not persist released records', { group: groupId, error }))
   }
 
-  /** A share group was deleted: its share-partitions and their persisted state go. */
-  async groupDeleted(groupId: string): Promise<void> {
-    this.sessions.removeGroup(groupId)
-    for (const [id, key] of this.#keys) {
-      if (key.groupId !== groupId) continue
-      this.#forget(id)
-      await this.#options.persister.delete(key)
+  /**
+   * A client connection closed: the share sessions it opened go, and the records their members
+   * had acquired here are released (as Kafka's SharePartitionManager does on a disconnect), so
+   * other members get them now rather than when their locks time out. The member stays in its
+   * group: if it is alive it opens a new session and acquires again.
+   */
+  connectionClosed(connection: string): void {
+    for (const session of this.sessions.removeConnection(connection)) {
+      this.#options.logger.info('share session closed with its connection', { group: session.groupId, member: session.memberId })
+      void this.#releaseMember(session.groupId, session.memberId).catch((error: unknown) =>
+        this.#options.logger.warn('could not persist released records', { group: session.groupId, error }),
+      )
     }
+  }
+
+  /**
+   * A share group was deleted: its sessions and the share-partitions held here go. Their
+   * persisted state is gone already: the group coordinator deleted it, for every partition the
+   * group started, before the group's tombstones (share-state-lifecycle.ts).
+   */
+  groupDeleted(groupId: string): void {
+    this.sessions.removeGroup(groupId)
+    for (const [id, key] of this.#keys) if (key.groupId === groupId) this.#forget(id)
   }
 
   /**

@@ -10,6 +10,12 @@
  * its group or is expired by the coordinator (remove), and, because that news reaches only the
  * coordinator's broker, when nobody has used them for SESSION_IDLE_EVICTION_MS: a churn of
  * members that never close their sessions cannot fill the cache for good.
+ *
+ * A session also belongs to the connection that opened it, as in Kafka 4.1+: when that
+ * connection closes (the consumer crashed or was killed), its sessions go at once and the
+ * manager releases the records their members held, so the others get them without waiting for
+ * the acquisition locks to time out. A member that opens its session again on a new connection
+ * moves it there, and the old connection's close leaves it alone.
  */
 import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 
@@ -27,6 +33,13 @@ export interface ShareSession {
   readonly partitions: Map<string, SessionPartition>
   /** When a request last used the session (ms), for idle eviction. */
   lastUsedMs: number
+  /** The connection that opened the session (connectionKey), or null when none is known. */
+  connection: string | null
+}
+
+/** A connection's identity across listeners (each listener numbers its connections from 1). */
+export function connectionKey(listenerName: string, connectionId: number): string {
+  return `${listenerName}/${connectionId}`
 }
 
 export type SessionOutcome =
@@ -81,9 +94,18 @@ export class ShareSessionCache {
   /**
    * Checks a request's epoch against the member's session and applies it: opens (0), advances
    * (the expected epoch) or closes (-1). `opening` says whether the request may open one
-   * (ShareFetch may, ShareAcknowledge may not).
+   * (ShareFetch may, ShareAcknowledge may not); `connection` is the connection a new session
+   * is tied to.
    */
-  update(groupId: string, memberId: string, epoch: number, added: readonly SessionPartition[], forgotten: readonly SessionPartition[], opening: boolean): SessionOutcome {
+  update(
+    groupId: string,
+    memberId: string,
+    epoch: number,
+    added: readonly SessionPartition[],
+    forgotten: readonly SessionPartition[],
+    opening: boolean,
+    connection: string | null = null,
+  ): SessionOutcome {
     const key = this.#key(groupId, memberId)
     const now = this.#now()
     this.#evictIdle(now)
@@ -96,7 +118,7 @@ export class ShareSessionCache {
           errorMessage: `This broker holds ${this.#sessions.size} share sessions, its limit (group.share.max.share.sessions); retry once members leave.`,
         }
       }
-      const session: ShareSession = { groupId, memberId, epoch: 1, partitions: new Map(), lastUsedMs: now }
+      const session: ShareSession = { groupId, memberId, epoch: 1, partitions: new Map(), lastUsedMs: now, connection }
       for (const p of added) session.partitions.set(partitionKey(p.topicId, p.partition), p)
       this.#sessions.delete(key)
       this.#sessions.set(key, session)
@@ -131,6 +153,17 @@ export class ShareSessionCache {
       if (now - session.lastUsedMs < this.#idleEvictionMs) return
       this.#sessions.delete(key)
     }
+  }
+
+  /** Drops the sessions opened on a connection that has closed, and answers them. */
+  removeConnection(connection: string): ShareSession[] {
+    const removed: ShareSession[] = []
+    for (const [key, session] of this.#sessions) {
+      if (session.connection !== connection) continue
+      this.#sessions.delete(key)
+      removed.push(session)
+    }
+    return removed
   }
 
   /** Drops every session of a group (the group was deleted). */
