@@ -331,10 +331,11 @@ export class BrokerServer {
         isolationLevel: groupConfigs.shareIsolationLevel,
       })
       : null
-    if (shares !== null && shareState !== null) {
-      groups.useSharePersister(shareState)
-      groups.onShareMemberRemoved((groupId, memberId) => shares.memberRemoved(groupId, memberId))
-      groups.onShareGroupDeleted((groupId) => shares.groupDeleted(groupId))
+    const shareGroups = groups.shareGroups
+    if (shares !== null && shareState !== null && shareGroups !== null) {
+      shareGroups.usePersister(shareState)
+      shareGroups.coordinator.onMemberRemoved((groupId, memberId) => shares.memberRemoved(groupId, memberId))
+      shareGroups.onGroupDeleted((groupId) => shares.groupDeleted(groupId))
       shares.start()
     }
     const services: StoppableServices = { replicas, publisher, groups, transactions, markerPeers, shares, shareCoordinator, sharePeers, shareState }

@@ -61,10 +61,8 @@ import type { ConsumerGroupHeartbeatParams, ConsumerGroupHeartbeatResult, Descri
 import { ConsumerGroups, failedHeartbeat as failedConsumerHeartbeat } from './consumer-groups.js'
 import { type GroupCoordinatorConfig } from './group-coordinator-config.js'
 import { checkOffsetMetadata } from './offset-metadata-check.js'
-import type { DescribedShareGroup, ShareGroup, ShareGroupHeartbeatParams, ShareGroupHeartbeatResult } from './share/share-group-coordinator.js'
+import type { DescribedShareGroup, ShareGroupHeartbeatParams, ShareGroupHeartbeatResult } from './share/share-group-coordinator.js'
 import { ShareGroups, failedHeartbeat as failedShareHeartbeat } from './share/share-groups.js'
-import type { ShareStatePersister } from './share/share-state-persister.js'
-import type { ShareStateLifecycle } from './share/share-state-lifecycle.js'
 import { TxnOffsetCommits } from './txn-offset-commits.js'
 
 export interface GroupCoordinatorOptions {
@@ -556,26 +554,6 @@ export class GroupCoordinator {
     return groupIds.map((groupId) => ({ groupId, errorCode: this.#deleteGroup(groupId) }))
   }
 
-  /**
-   * Kafka's first step of DeleteGroups for share groups: the state of each share group's
-   * share-partitions is deleted in the share coordinator before the group's tombstones. Answers
-   * the groups that may not be deleted, with why (a share group with members, a refusal of the
-   * share coordinator); other groups, share or not, go on to deleteGroups.
-   */
-  async deleteShareGroupsState(groupIds: readonly string[]): Promise<Map<string, number>> {
-    const refused = new Map<string, number>()
-    const share = this.#share
-    if (share === null) return refused
-    await Promise.all(
-      groupIds.map(async (groupId) => {
-        if (!share.has(groupId) || this.#validateGroup(groupId, true) !== KafkaErrorCodes.NONE) return
-        const errorCode = await share.deleteState(groupId)
-        if (errorCode !== KafkaErrorCodes.NONE) refused.set(groupId, errorCode)
-      }),
-    )
-    return refused
-  }
-
   #deleteGroup(groupId: string): number {
     const error = this.#validateGroup(groupId, true)
     if (error !== KafkaErrorCodes.NONE) return error
@@ -633,28 +611,13 @@ export class GroupCoordinator {
     return this.#share !== null
   }
 
-  /** Told when a share-group member leaves or expires (its records go back to the others). */
-  onShareMemberRemoved(listener: (groupId: string, memberId: string) => void): void {
-    this.#share?.coordinator.onMemberRemoved(listener)
-  }
-
-  /** The share coordinator's client: share groups initialize and delete their share-partitions' state through it. */
-  useSharePersister(persister: ShareStatePersister): void {
-    this.#share?.usePersister(persister)
-  }
-
-  /** Told when an empty share group is deleted (its share-partition state goes too). */
-  onShareGroupDeleted(listener: (groupId: string) => void): void {
-    this.#share?.onGroupDeleted(listener)
-  }
-
   /**
-   * A share group coordinated here with what keeps its share-partitions' state (initialized,
-   * deleted): for the admin's offset requests. Null for no such group.
+   * The share groups (KIP-932) coordinated here, null when not served: the broker wires the
+   * share-partition manager and the share coordinator's client to them, and the admin's share
+   * offset and DeleteGroups handlers reach their share-partition state through them.
    */
-  shareGroupState(groupId: string): { group: ShareGroup; state: ShareStateLifecycle } | null {
-    const group = this.#share?.coordinator.groups.get(groupId)
-    return group === undefined ? null : { group, state: this.#share!.state }
+  get shareGroups(): ShareGroups | null {
+    return this.#share
   }
 
   /** Whether `groupId` is a share group coordinated here. */

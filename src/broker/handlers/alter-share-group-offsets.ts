@@ -70,7 +70,7 @@ export function alterShareGroupOffsetsHandler(broker: BrokerContext) {
         responses.push({ topicName: topic.topicName, topicId: metadata?.topicId ?? ZERO_UUID, partitions })
       }
       // The group records them initialized, so its deletion and DescribeShareGroupOffsets reach them.
-      const shareGroup = broker.groups.shareGroupState(request.groupId)
+      const shareGroup = broker.groups.shareGroups?.stateOf(request.groupId) ?? null
       if (shareGroup !== null) await shareGroup.state.initialized(shareGroup.group, initialized)
       return { throttleTimeMs: 0, errorCode: KafkaErrorCodes.NONE, errorMessage: null, responses }
     },

@@ -18,7 +18,7 @@ export function deleteGroupsHandler(broker: BrokerContext) {
       const allowed = request.groupsNames.filter((groupId) => broker.authorizer.authorize(context, AclOperation.DELETE, ResourceType.GROUP, groupId))
       const denied = request.groupsNames.filter((groupId) => !allowed.includes(groupId)).map((groupId) => ({ groupId, errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED }))
       // Share groups first delete their share-partitions' state, wherever it is (as Kafka does).
-      const refused = await broker.groups.deleteShareGroupsState(allowed)
+      const refused = (await broker.groups.shareGroups?.deleteStates(allowed)) ?? new Map<string, number>()
       const results = [
         ...broker.groups.deleteGroups(allowed.filter((groupId) => !refused.has(groupId))),
         ...[...refused].map(([groupId, errorCode]) => ({ groupId, errorCode })),

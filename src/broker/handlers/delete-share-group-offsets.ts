@@ -36,7 +36,7 @@ export function deleteShareGroupOffsetsHandler(broker: BrokerContext) {
           responses.push({ topicName: topic.topicName, topicId: ZERO_UUID, errorCode: KafkaErrorCodes.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Unknown topic ${topic.topicName}.` })
           continue
         }
-        const shareGroup = broker.groups.shareGroupState(request.groupId)
+        const shareGroup = broker.groups.shareGroups?.stateOf(request.groupId) ?? null
         if (shareGroup === null) {
           responses.push({ topicName: topic.topicName, topicId: metadata.topicId, errorCode: KafkaErrorCodes.GROUP_ID_NOT_FOUND, errorMessage: `Share group ${request.groupId} is gone.` })
           continue

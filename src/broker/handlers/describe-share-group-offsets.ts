@@ -26,7 +26,7 @@ export function describeShareGroupOffsetsHandler(broker: BrokerContext) {
     if (wanted === null) {
       // Every partition whose state the group started (its ShareGroupStatePartitionMetadata),
       // wherever it is led; a topic deleted since is left out.
-      const initialized = broker.groups.shareGroupState(group.groupId)?.group.statePartitions.initialized ?? new Map<string, { partitions: Set<number> }>()
+      const initialized = broker.groups.shareGroups?.stateOf(group.groupId)?.group.statePartitions.initialized ?? new Map<string, { partitions: Set<number> }>()
       const all: Array<[string, number[]]> = []
       for (const [topicId, topic] of initialized) {
         const name = broker.metadata.topicById(topicId)?.name

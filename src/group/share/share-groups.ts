@@ -15,6 +15,7 @@ import type { GroupTimeouts, TopicsView } from '../consumer-group-coordinator.js
 import { type MaybeAsync, andThen } from '../maybe-async.js'
 import {
   type DescribedShareGroup,
+  type ShareGroup,
   type ShareGroupConfig,
   ShareGroupCoordinator,
   type ShareGroupHeartbeatParams,
@@ -47,6 +48,33 @@ export class ShareGroups {
 
   has(groupId: string): boolean {
     return this.coordinator.groups.has(groupId)
+  }
+
+  /**
+   * A share group coordinated here with what keeps its share-partitions' state (initialized,
+   * deleted): for the admin's offset requests. Null for no such group.
+   */
+  stateOf(groupId: string): { group: ShareGroup; state: ShareStateLifecycle } | null {
+    const group = this.coordinator.groups.get(groupId)
+    return group === undefined ? null : { group, state: this.state }
+  }
+
+  /**
+   * Kafka's first step of DeleteGroups for share groups: the state of each share group's
+   * share-partitions is deleted in the share coordinator before the group's tombstones. Answers
+   * the groups that may not be deleted, with why (a share group with members, a refusal of the
+   * share coordinator); other groups, share or not, go on to the group coordinator's deleteGroups.
+   */
+  async deleteStates(groupIds: readonly string[]): Promise<Map<string, number>> {
+    const refused = new Map<string, number>()
+    await Promise.all(
+      groupIds.map(async (groupId) => {
+        if (!this.has(groupId) || this.#context.validateGroup(groupId, true) !== KafkaErrorCodes.NONE) return
+        const errorCode = await this.deleteState(groupId)
+        if (errorCode !== KafkaErrorCodes.NONE) refused.set(groupId, errorCode)
+      }),
+    )
+    return refused
   }
 
   onGroupDeleted(listener: (groupId: string) => void): void {

@@ -49,7 +49,7 @@ beforeEach(async () => {
   open = await openCoordinator(tempDir(), { share })
   await open.metadata.createTopic('jobs', [[1], [1], [1]])
   persister = new NotingPersister()
-  open.coordinator.useSharePersister(persister as unknown as ShareStatePersister)
+  open.coordinator.shareGroups!.usePersister(persister as unknown as ShareStatePersister)
 })
 
 afterEach(async () => {
@@ -61,7 +61,7 @@ const heartbeat = (memberId: string, memberEpoch: number, subscribedTopicNames: 
   open!.coordinator.shareGroupHeartbeat({ groupId: GROUP, memberId, memberEpoch, rackId: null, subscribedTopicNames, clientId: memberId, clientHost: '/127.0.0.1' })
 
 const recorded = () => {
-  const state = open!.coordinator.shareGroupState(GROUP)!.group.statePartitions
+  const state = open!.coordinator.shareGroups!.stateOf(GROUP)!.group.statePartitions
   return { initialized: [...(state.initialized.get(open!.metadata.topic('jobs')?.topicId ?? '')?.partitions ?? [])].sort(), initializing: state.initializing.size }
 }
 
@@ -79,7 +79,7 @@ function moveCoordinatorAwayAndBack(): Promise<void> {
     const state = partition.state
     open!.replicas.applyPartitionState(partition, { ...state, leader, leaderEpoch: state.leaderEpoch + 1, partitionEpoch: state.partitionEpoch + 1 }, () => undefined)
   }
-  return until(() => open!.coordinator.shareGroupState(GROUP) !== null, 'the group loaded again')
+  return until(() => open!.coordinator.shareGroups!.stateOf(GROUP) !== null, 'the group loaded again')
 }
 
 describe('the share-partitions a share group started', () => {
@@ -110,19 +110,19 @@ describe('the share-partitions a share group started', () => {
     await moveCoordinatorAwayAndBack()
 
     persister.refuse.set('delete 1', E.COORDINATOR_LOAD_IN_PROGRESS)
-    expect(await open!.coordinator.deleteShareGroupsState([GROUP])).toEqual(new Map([[GROUP, E.COORDINATOR_LOAD_IN_PROGRESS]]))
-    expect(open!.coordinator.shareGroupState(GROUP)).not.toBeNull()
+    expect(await open!.coordinator.shareGroups!.deleteStates([GROUP])).toEqual(new Map([[GROUP, E.COORDINATOR_LOAD_IN_PROGRESS]]))
+    expect(open!.coordinator.shareGroups!.stateOf(GROUP)).not.toBeNull()
 
-    expect(await open!.coordinator.deleteShareGroupsState([GROUP])).toEqual(new Map())
+    expect(await open!.coordinator.shareGroups!.deleteStates([GROUP])).toEqual(new Map())
     expect(open!.coordinator.deleteGroups([GROUP])).toEqual([{ groupId: GROUP, errorCode: E.NONE }])
     expect(new Set(persister.deleted)).toEqual(new Set([`${GROUP}/0`, `${GROUP}/1`, `${GROUP}/2`]))
-    expect(open!.coordinator.shareGroupState(GROUP)).toBeNull()
+    expect(open!.coordinator.shareGroups!.stateOf(GROUP)).toBeNull()
   })
 
   it('a group with members is not deleted, and its state is left alone', async () => {
     await heartbeat('a', 0, ['jobs'])
     await until(() => recorded().initialized.length === 3, 'all initialized')
-    expect(await open!.coordinator.deleteShareGroupsState([GROUP])).toEqual(new Map([[GROUP, E.NON_EMPTY_GROUP]]))
+    expect(await open!.coordinator.shareGroups!.deleteStates([GROUP])).toEqual(new Map([[GROUP, E.NON_EMPTY_GROUP]]))
     expect(persister.deleted).toEqual([])
   })
 
@@ -132,7 +132,7 @@ describe('the share-partitions a share group started', () => {
     const topicId = open!.metadata.topic('jobs')!.topicId
     await open!.metadata.deleteTopic('jobs')
     await heartbeat('a', 1)
-    await until(() => !open!.coordinator.shareGroupState(GROUP)!.group.statePartitions.initialized.has(topicId), 'the deleted topic dropped')
+    await until(() => !open!.coordinator.shareGroups!.stateOf(GROUP)!.group.statePartitions.initialized.has(topicId), 'the deleted topic dropped')
     expect(new Set(persister.deleted)).toEqual(new Set([`${GROUP}/0`, `${GROUP}/1`, `${GROUP}/2`]))
   })
 })
