@@ -94,11 +94,11 @@ export class GroupMember {
   readonly #waiters = new Set<() => void>()
 
   /** `remoteAssignor`: the server-side assignor a consumer-protocol member asks for (group.remote.assignor). */
-  constructor(name: string, bootstrap: string, group: string, topic: string, protocol: 'consumer' | 'classic', instanceId?: string, options: { remoteAssignor?: string } = {}) {
+  constructor(name: string, bootstrap: string, group: string, topic: string, protocol: 'consumer' | 'classic', instanceId?: string, options: { remoteAssignor?: string; classicSessionTimeoutMs?: number } = {}) {
     this.name = name
     const args = ['-cp', `${CLASSES}:${LIB}/*`, 'GroupMember', bootstrap, group, topic, protocol]
     if (instanceId !== undefined) args.push(instanceId)
-    const env = { ...process.env, SAMSA_GROUP_REMOTE_ASSIGNOR: options.remoteAssignor ?? '' }
+    const env = { ...process.env, SAMSA_GROUP_REMOTE_ASSIGNOR: options.remoteAssignor ?? '', SAMSA_GROUP_CLASSIC_SESSION_TIMEOUT_MS: String(options.classicSessionTimeoutMs ?? 6000) }
     this.#child = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'], env })
     trackProcess(this.#child, `Java group member ${name}`)
     this.#exited = new Promise((resolve) => this.#child.once('exit', (code) => resolve(code)))

@@ -229,7 +229,10 @@ describe.skipIf(missingJavaTools.length > 0)('group coordinator moves in a three
 
   test('a classic group\'s static members (group.instance.id) keep their assignment across a kill -9 of the coordinator, without a rebalance', async () => {
     const production = await producePerPartition()
-    const group = [1, 2].map((i) => new GroupMember(`static-${i}`, cluster.bootstrap, STATIC, TOPIC, 'classic', `instance-${i}`))
+    // The members' session is the KIP-848 members' (SESSION_MS): long enough that a loaded machine's
+    // failover (the broker's 3 s lease, an election, the clients finding the new coordinator) fits
+    // in it, as the default 45 s does in production.
+    const group = [1, 2].map((i) => new GroupMember(`static-${i}`, cluster.bootstrap, STATIC, TOPIC, 'classic', `instance-${i}`, { classicSessionTimeoutMs: SESSION_MS }))
     members.push(...group)
     await waitForAll(group, () => spreadEvenly(group), 'two static members with three partitions each', 240_000)
     const coordinator = await coordinatorOf(STATIC)
@@ -240,32 +243,39 @@ describe.skipIf(missingJavaTools.length > 0)('group coordinator moves in a three
 
     const killedAt = Date.now()
     await cluster.kill(coordinator)
-    await waitForAll(group, () => group.every((m) => [...ownedBefore.get(m)!].every((p) => m.records.some((r) => r.partition === p && r.atMs > killedAt + 500))), 'every partition to flow again after the kill', 120_000)
-    const next = await waitForValue(async () => {
-      const id = await coordinatorOf(STATIC).catch(() => -1)
-      return id !== -1 && id !== coordinator ? id : undefined
-    }, 'another broker to coordinate the classic group', 60_000)
-    const recoveredAt = Date.now()
-    // A session timeout (6 s, the members' session.timeout.ms) later: still the same members, with the same partitions.
-    await waitForAll(group, () => Date.now() > recoveredAt + 8000, 'a session timeout to pass', 20_000)
-    const after = await describeClassic(next)
-    expect(after).toEqual(before)
-    expect(group.map((m) => m.changes.length)).toEqual(changesBefore)
-    expect(cluster.broker(next).output().split('\n').filter((l) => l.includes(STATIC) && /preparing to rebalance|member left/.test(l))).toEqual([])
+    try {
+      await waitForAll(group, () => group.every((m) => [...ownedBefore.get(m)!].every((p) => m.records.some((r) => r.partition === p && r.atMs > killedAt + 500))), 'every partition to flow again after the kill', 120_000)
+      const next = await waitForValue(async () => {
+        const id = await coordinatorOf(STATIC).catch(() => -1)
+        return id !== -1 && id !== coordinator ? id : undefined
+      }, 'another broker to coordinate the classic group', 60_000)
+      const recoveredAt = Date.now()
+      // A session timeout (the members' session.timeout.ms) later: still the same members, with the same partitions.
+      await waitForAll(group, () => Date.now() > recoveredAt + SESSION_MS + 2000, 'a session timeout to pass', SESSION_MS + 12_000)
+      const after = await describeClassic(next)
+      expect(after).toEqual(before)
+      // Nothing revoked, lost or newly assigned. (The Java client may rejoin on its own when the
+      // metadata it cached moves during the failover; a static member's rejoin into a Stable group
+      // is answered with its assignment unchanged, which the client reports as an empty ASSIGNED.)
+      const changesSinceKill = group.map((m, i) => m.changes.slice(changesBefore[i]).filter((c) => c.kind !== 'ASSIGNED' || c.partitions.some((p) => !ownedBefore.get(m)!.has(p))))
+      expect(changesSinceKill).toEqual([[], []])
+      expect(cluster.broker(next).output().split('\n').filter((l) => l.includes(STATIC) && /preparing to rebalance|member left/.test(l))).toEqual([])
 
-    await stopAndDrain(production, group)
-    expect(consumedOnce(group, production.acked)).toEqual({ acked: true, lost: 0, misplaced: 0, duplicated: 0, duplicatedAfterFailedCommit: 0 })
-    expect(group.flatMap((m) => m.errors)).toEqual([])
-    await expectCommittedAtLogEnd(STATIC)
-    console.log('Classic static members across a coordinator move:', JSON.stringify({
-      killedBroker: coordinator,
-      newCoordinator: next,
-      longestGapMs: group.map((m) => longestGap(m, ownedBefore.get(m)!, killedAt, recoveredAt)),
-    }))
-    await Promise.all(group.map((m) => m.stop()))
-    // Back to three brokers for the next test's replicated topics.
-    await cluster.restart(coordinator)
-    await cluster.waitUntil(async () => (await cluster.metadata()).brokers.length === 3, 'the restarted broker to be listed again', 60_000)
+      await stopAndDrain(production, group)
+      expect(consumedOnce(group, production.acked)).toEqual({ acked: true, lost: 0, misplaced: 0, duplicated: 0, duplicatedAfterFailedCommit: 0 })
+      expect(group.flatMap((m) => m.errors)).toEqual([])
+      await expectCommittedAtLogEnd(STATIC)
+      console.log('Classic static members across a coordinator move:', JSON.stringify({
+        killedBroker: coordinator,
+        newCoordinator: next,
+        longestGapMs: group.map((m) => longestGap(m, ownedBefore.get(m)!, killedAt, recoveredAt)),
+      }))
+      await Promise.all(group.map((m) => m.stop()))
+    } finally {
+      // Back to three brokers for the next test's replicated topics, whatever happened above.
+      await cluster.restart(coordinator)
+      await cluster.waitUntil(async () => (await cluster.metadata()).brokers.length === 3, 'the restarted broker to be listed again', 60_000)
+    }
   }, 600_000)
 
   test('a KIP-848 member copies exactly once in transactions: its offsets, sent with its group metadata, commit with each transaction', async () => {

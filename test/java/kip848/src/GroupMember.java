@@ -52,8 +52,9 @@ public class GroupMember {
     }
     if (protocol.equals("classic")) {
       // The consumer protocol takes these from the broker (group.consumer.*); classic members
-      // ask for the same session timeout so both kinds detect a dead member alike.
-      props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000");
+      // ask for a short session (6 s unless the test says otherwise) so a dead member is found soon.
+      String sessionTimeout = System.getenv("SAMSA_GROUP_CLASSIC_SESSION_TIMEOUT_MS");
+      props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, sessionTimeout == null || sessionTimeout.isEmpty() ? "6000" : sessionTimeout);
       props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");
       props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
     }
