@@ -12,6 +12,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT } from './broker-process.js'
 import { trackProcess } from './leaks.js'
+import { onLines } from './process-lines.js'
 
 const DIR = join(ROOT, 'test', 'java', 'kip848')
 const LIB = join(DIR, 'target', 'lib')
@@ -102,12 +103,7 @@ export class GroupMember {
     this.#child = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'], env })
     trackProcess(this.#child, `Java group member ${name}`)
     this.#exited = new Promise((resolve) => this.#child.once('exit', (code) => resolve(code)))
-    let buffered = ''
-    this.#child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString()
-      const lines = buffered.split('\n')
-      buffered = lines.pop()!
-      for (const line of lines) this.#onLine(line)
+    onLines(this.#child.stdout!, (line) => this.#onLine(line), () => {
       for (const wake of this.#waiters) wake()
     })
     this.#child.stderr!.on('data', (chunk: Buffer) => (this.#stderr += chunk.toString()))

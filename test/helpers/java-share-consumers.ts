@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT } from './broker-process.js'
 import { trackProcess } from './leaks.js'
+import { onLines } from './process-lines.js'
 
 const POM_DIR = join(ROOT, 'test', 'java', 'kip848')
 const LIB = join(POM_DIR, 'target', 'lib')
@@ -86,12 +87,7 @@ export class ShareConsumers {
     this.#child = spawn('java', ['-cp', `${CLASSES}:${LIB}/*`, 'ShareConsumers', bootstrap, group, topic, String(count), behaviour, prefix], { stdio: ['pipe', 'pipe', 'pipe'] })
     trackProcess(this.#child, `Java share consumers ${prefix}*`)
     this.#exited = new Promise((resolve) => this.#child.once('exit', (code) => resolve(code)))
-    let buffered = ''
-    this.#child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString()
-      const lines = buffered.split('\n')
-      buffered = lines.pop()!
-      for (const line of lines) this.#onLine(line)
+    onLines(this.#child.stdout!, (line) => this.#onLine(line), () => {
       for (const wake of this.#waiters) wake()
     })
     this.#child.stderr!.on('data', (chunk: Buffer) => (this.#stderr += chunk.toString()))

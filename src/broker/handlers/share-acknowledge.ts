@@ -7,8 +7,7 @@ import { KafkaErrorCodes } from '../../protocol/error-codes.js'
 import type { SharePartitionManager } from '../../group/share/share-partition-manager.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
-import { AclOperation, ResourceType } from '../../security/acl.js'
-import { authorizeSharePartitions } from './share-authorized-partitions.js'
+import { authorizeShareRequest } from './share-authorized-partitions.js'
 import { byTopic, withDenied } from './share-fetch.js'
 
 /** Registered only when share groups are served (group.share.enable), with their manager. */
@@ -17,12 +16,9 @@ export function shareAcknowledgeHandler(broker: BrokerContext, shares: SharePart
     apiKey: ApiKeys.ShareAcknowledge,
     advertised: { min: 1, max: 1 },
     handle(request, context) {
-      // As Kafka: READ on the group, then READ on each topic (per partition).
-      if (!broker.authorizer.authorize(context, AclOperation.READ, ResourceType.GROUP, request.groupId ?? '')) return { errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, responses: [], nodeEndpoints: [] }
-      const requested = request.topics.flatMap((t) =>
-        t.partitions.map((p) => ({ topicId: t.topicId, partition: p.partitionIndex, acknowledgementBatches: p.acknowledgementBatches })),
-      )
-      const { allowed, denied } = authorizeSharePartitions(broker, context, requested)
+      const authorized = authorizeShareRequest(broker, context, request)
+      if (authorized === null) return { errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, responses: [], nodeEndpoints: [] }
+      const { allowed, denied } = authorized
       return shares
         .shareAcknowledge({
           groupId: request.groupId,

@@ -1,7 +1,7 @@
 /**
- * The split ShareFetch and ShareAcknowledge make before calling the share-partition manager, as
- * Kafka's KafkaApis does: a share consumer needs READ on each topic it fetches from or
- * acknowledges in. Partitions of other topics never reach the manager (they join no share
+ * The checks ShareFetch and ShareAcknowledge make before calling the share-partition manager, as
+ * Kafka's KafkaApis does: a share consumer needs READ on the group, then READ on each topic it
+ * fetches from or acknowledges in. Partitions of other topics never reach the manager (they join no share
  * session, and their acknowledgements change nothing) and are answered TOPIC_AUTHORIZATION_FAILED,
  * each on its own; the rest of the request goes on.
  */
@@ -18,7 +18,25 @@ export interface AuthorizedSharePartitions {
   readonly denied: SharePartitionOutcome[]
 }
 
-export function authorizeSharePartitions(broker: BrokerContext, context: RequestContext, partitions: readonly RequestedPartition[]): AuthorizedSharePartitions {
+/** What both requests name: the group and, per topic, partitions with their acknowledgements. */
+interface ShareRequest {
+  readonly groupId: string | null
+  readonly topics: ReadonlyArray<{
+    readonly topicId: string
+    readonly partitions: ReadonlyArray<{ readonly partitionIndex: number; readonly acknowledgementBatches: RequestedPartition['acknowledgementBatches'] }>
+  }>
+}
+
+/** The request's partitions split by topic ACLs, or null when READ on the group is refused (GROUP_AUTHORIZATION_FAILED). */
+export function authorizeShareRequest(broker: BrokerContext, context: RequestContext, request: ShareRequest): AuthorizedSharePartitions | null {
+  if (!broker.authorizer.authorize(context, AclOperation.READ, ResourceType.GROUP, request.groupId ?? '')) return null
+  const requested = request.topics.flatMap((t) =>
+    t.partitions.map((p) => ({ topicId: t.topicId, partition: p.partitionIndex, acknowledgementBatches: p.acknowledgementBatches })),
+  )
+  return authorizeSharePartitions(broker, context, requested)
+}
+
+function authorizeSharePartitions(broker: BrokerContext, context: RequestContext, partitions: readonly RequestedPartition[]): AuthorizedSharePartitions {
   const split = splitByAuthorization(broker, context, AclOperation.READ, ResourceType.TOPIC, partitions, (p) => broker.metadata.topicById(p.topicId)?.name)
   if (split === null) return { allowed: partitions, denied: [] }
   const denied = split.denied.map((p): SharePartitionOutcome => {

@@ -9,8 +9,7 @@ import type { ShareFetchResponseInput } from '../../protocol/messages/share-fetc
 import type { ShareFetchOutcome, SharePartitionManager, SharePartitionOutcome } from '../../group/share/share-partition-manager.js'
 import type { BrokerContext } from '../broker-context.js'
 import { defineHandler } from '../handler.js'
-import { AclOperation, ResourceType } from '../../security/acl.js'
-import { authorizeSharePartitions } from './share-authorized-partitions.js'
+import { authorizeShareRequest } from './share-authorized-partitions.js'
 import { connectionKey } from '../../group/share/share-session.js'
 
 const EMPTY = Buffer.alloc(0)
@@ -59,12 +58,9 @@ export function shareFetchHandler(broker: BrokerContext, shares: SharePartitionM
     apiKey: ApiKeys.ShareFetch,
     advertised: { min: 1, max: 1 },
     handle(request, context) {
-      // As Kafka: READ on the group, then READ on each topic (per partition).
-      if (!broker.authorizer.authorize(context, AclOperation.READ, ResourceType.GROUP, request.groupId ?? '')) return { errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, responses: [], nodeEndpoints: [] }
-      const requested = request.topics.flatMap((t) =>
-        t.partitions.map((p) => ({ topicId: t.topicId, partition: p.partitionIndex, acknowledgementBatches: p.acknowledgementBatches })),
-      )
-      const { allowed, denied } = authorizeSharePartitions(broker, context, requested)
+      const authorized = authorizeShareRequest(broker, context, request)
+      if (authorized === null) return { errorCode: KafkaErrorCodes.GROUP_AUTHORIZATION_FAILED, responses: [], nodeEndpoints: [] }
+      const { allowed, denied } = authorized
       return shares
         .shareFetch({
           groupId: request.groupId,
